@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared state and helpers of the mailroom command's subcommands. */
+#ifndef MR_CLI_H
+#define MR_CLI_H
+
+#include <sysexits.h>
+#include "../lib/mr.h"
+
+struct mr_cli {
+	const char *config_opt; /* --config FILE */
+	const char *site_opt;   /* -s SITE */
+	char *config_path;      /* the file chosen */
+	int json;               /* --json */
+	int quiet;              /* --quiet, or not a terminal */
+};
+
+/* One subcommand: argv[0] is its own name.  Returns a sysexits code. */
+struct mr_command {
+	const char *name;
+	int (*run)(struct mr_cli *cli, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+extern const struct mr_command mr_commands[];
+
+/* Opens the site for a command; prints every problem to stderr and returns
+ * 0 or the exit code to return. */
+int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r);
+/* Prints "mailroom: CMD: message" to stderr and returns code. */
+int cli_fail(int code, const char *cmd, const char *fmt, ...) MR_PRINTF(3, 4);
+/* Prints a usage line for the command and returns EX_USAGE. */
+int cli_usage(const char *cmd);
+/* Writes s as a JSON string (with quotes) to f. */
+void cli_json_str(FILE *f, const char *s);
+/* Removes --json from argv (setting cli->json); returns the new argc. */
+int cli_take_json(struct mr_cli *cli, int argc, char **argv);
+
+/* Subcommands. */
+int cmd_plugins(struct mr_cli *cli, int argc, char **argv);
+int cmd_config(struct mr_cli *cli, int argc, char **argv);
+int cmd_send_test(struct mr_cli *cli, int argc, char **argv);
+int cmd_spool(struct mr_cli *cli, int argc, char **argv);
+
+#endif

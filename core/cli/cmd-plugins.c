@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom plugins: every plugin file along the plugin path, loadable or why not. */
+#include "config.h"
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+struct listing {
+	struct mr_cli *cli;
+	int bad;
+};
+
+static void print_plugin(void *cookie, const char *path, const struct mr_plugin *pl,
+			 const struct mr_error *why)
+{
+	struct listing *l = cookie;
+	if (!pl)
+		l->bad++;
+	if (l->cli->json) {
+		printf("{\"path\":");
+		cli_json_str(stdout, path);
+		if (pl) {
+			printf(",\"kind\":\"%s\",\"name\":", mr_kind_name(pl->desc->kind));
+			cli_json_str(stdout, pl->desc->name);
+			printf(",\"version\":");
+			cli_json_str(stdout, pl->desc->version);
+			printf(",\"abi\":\"%u.%u\",\"description\":", pl->desc->abi_major,
+			       pl->desc->abi_minor);
+			cli_json_str(stdout, pl->desc->description);
+			printf(",\"loadable\":true}\n");
+		} else {
+			printf(",\"loadable\":false,\"error\":");
+			cli_json_str(stdout, why->msg);
+			printf("}\n");
+		}
+		return;
+	}
+	if (pl)
+		printf("%-10s %-18s %-8s %-10s %s\n", mr_kind_name(pl->desc->kind), pl->desc->name,
+		       pl->desc->version, "loadable", path);
+	else
+		printf("%-10s %-18s %-8s %-10s %s\n    %s\n", "?", "?", "?", "refused", path, why->msg);
+}
+
+int cmd_plugins(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc != 1)
+		return cli_usage("plugins");
+	const char *plugin_path = NULL, *plugin_dir = PLUGINDIR;
+	struct mr_config *cfg = NULL;
+	struct mr_error err;
+	/* the config is optional here: it may only add plugin_path/plugin_dir */
+	if (cli->config_path && access(cli->config_path, R_OK) == 0 &&
+	    mr_config_load(cli->config_path, &cfg, &err) == 0) {
+		const struct mr_section *main = mr_config_section(cfg, "mailroom");
+		plugin_path = mr_config_raw(main, "plugin_path");
+		if (mr_config_raw(main, "plugin_dir"))
+			plugin_dir = mr_config_raw(main, "plugin_dir");
+	}
+	struct mr_plugin_path path;
+	mr_plugin_path_init(&path, plugin_path, plugin_dir);
+	struct listing l = { cli, 0 };
+	if (!cli->json)
+		printf("%-10s %-18s %-8s %-10s %s\n", "KIND", "NAME", "VERSION", "STATUS", "PATH");
+	mr_plugin_scan(&path, print_plugin, &l);
+	mr_plugin_path_free(&path);
+	mr_config_free(cfg);
+	return l.bad ? EX_CONFIG : EX_OK;
+}

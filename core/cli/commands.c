@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* The table of subcommands, and the helpers they share. */
+#include "config.h"
+#include <stdarg.h>
+#include <string.h>
+#include "cli.h"
+
+const struct mr_command mr_commands[] = {
+	{ "plugins", cmd_plugins, "plugins [--json]",
+	  "list every plugin found: kind, name, version, path, loadable or why not" },
+	{ "config", cmd_config, "config check|dump [--json]",
+	  "check the config file (all problems), or print effective values" },
+	{ "send-test", cmd_send_test, "send-test ADDRESS",
+	  "send a test message through the configured transport" },
+	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
+	  "the messages the spool transport kept" },
+	{ 0 }
+};
+
+int cli_fail(int code, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "mailroom: %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+int cli_usage(const char *cmd)
+{
+	for (const struct mr_command *c = mr_commands; c->name; c++)
+		if (strcmp(c->name, cmd) == 0)
+			fprintf(stderr, "usage: mailroom %s\n", c->usage);
+	return EX_USAGE;
+}
+
+int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r)
+{
+	struct mr_diags d = { 0 };
+	struct mr_error err = { 0 };
+	if (!cli->config_path)
+		return cli_fail(EX_OSERR, "config", "out of memory");
+	int rc = mr_site_open(cli->config_path, flags, &d, site_r, &err);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "mailroom: %s\n", d.items[i]);
+	mr_diags_free(&d);
+	if (rc) {
+		fprintf(stderr, "mailroom: %s\n", err.msg);
+		return mr_status_exit_code(rc);
+	}
+	return 0;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+int cli_take_json(struct mr_cli *cli, int argc, char **argv)
+{
+	int out = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			cli->json = 1;
+		else
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}

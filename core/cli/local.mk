@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# The mailroom command.
+bin_PROGRAMS += mailroom
+mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
+	core/cli/cmd-plugins.c core/cli/cmd-config.c core/cli/cmd-send-test.c core/cli/cmd-spool.c
+mailroom_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS)
+mailroom_LDADD = core/lib/libmailroom.la

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* The mailroom command: global options, then one subcommand from the table in commands.c. */
+#include "config.h"
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mailroom [--config FILE | -s SITE] [--quiet] COMMAND [ARGS]\n\n"
+		   "The config file is --config FILE, else %s/mailroom/sites/SITE.ini for -s SITE,\n"
+		   "else $MAILROOM_CONFIG, else %s/mailroom/mailroom.ini.\n\nCommands:\n",
+		SYSCONFDIR, SYSCONFDIR);
+	for (const struct mr_command *c = mr_commands; c->name; c++)
+		fprintf(f, "  %-34s %s\n", c->usage, c->help);
+	fprintf(f, "\nExit codes are those of sysexits.h (64 usage, 65 bad data, 69 unavailable,\n"
+		   "75 temporary failure, 78 configuration error).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "site", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	struct mr_cli cli = { 0 };
+	cli.quiet = !isatty(STDERR_FILENO);
+	int c;
+	/* '+': stop at the first non-option, the subcommand */
+	while ((c = getopt_long(argc, argv, "+c:s:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli.config_opt = optarg; break;
+		case 's': cli.site_opt = optarg; break;
+		case 'q': cli.quiet = 1; break;
+		case 'h': usage(stdout); return EX_OK;
+		case 'V': printf("mailroom %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, MR_ABI_MAJOR,
+				 MR_ABI_MINOR); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (cli.config_opt && cli.site_opt) {
+		fprintf(stderr, "mailroom: give --config or -s, not both\n");
+		return EX_USAGE;
+	}
+	cli.config_path = mr_config_choose(cli.config_opt, cli.site_opt);
+	const char *name = argv[optind];
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	for (const struct mr_command *cmd = mr_commands; cmd->name; cmd++)
+		if (strcmp(cmd->name, name) == 0) {
+			optind = 0; /* a full getopt reset for the subcommand */
+			int rc = cmd->run(&cli, sub_argc, sub_argv);
+			free(cli.config_path);
+			return rc;
+		}
+	fprintf(stderr, "mailroom: unknown command '%s' (see mailroom --help)\n", name);
+	free(cli.config_path);
+	return EX_USAGE;
+}

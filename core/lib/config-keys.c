@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* The keys the core itself accepts in [mailroom] and in every store, transport, account and job section. */
+#include "config.h"
+#include "mr.h"
+
+const struct mr_key mr_keys_mailroom[] = {
+	{ "site", MR_KEY_STRING, "default", "name of this site, used in logs and lock names" },
+	{ "plugin_dir", MR_KEY_PATH, PLUGINDIR, "directory of the installed plugins" },
+	{ "plugin_path", MR_KEY_LIST, NULL,
+	  "colon- or comma-separated directories searched for site plugins before plugin_dir" },
+	{ "store", MR_KEY_STRING, "sqlite", "the store: the NAME of a [store-NAME] section or plugin" },
+	{ "transport", MR_KEY_STRING, "mail",
+	  "the outbound transport: the NAME of a [transport-NAME] section or plugin" },
+	{ "from", MR_KEY_EMAIL, NULL, "the From address of mail the site sends (required to send)" },
+	{ "from_name", MR_KEY_STRING, NULL, "the display name of the From address" },
+	{ "reply_to", MR_KEY_EMAIL, NULL, "the Reply-To address, if any" },
+	{ "domain", MR_KEY_STRING, NULL,
+	  "the site's mail domain for Message-IDs (default: the domain of from)" },
+	{ "secret", MR_KEY_SECRET, NULL,
+	  "site secret for VERP hashes: secret_file = a file only its owner can read" },
+	{ "log", MR_KEY_ENUM, "stderr", "where log lines go", 0, "stderr|syslog" },
+	{ "log_level", MR_KEY_ENUM, "notice", "least important level logged", 0,
+	  "error|warning|notice|info|debug" },
+	{ "lock_dir", MR_KEY_PATH, "/tmp", "directory of the job lock files" },
+	{ 0 }
+};
+
+const struct mr_key mr_keys_store[] = {
+	{ "plugin", MR_KEY_STRING, NULL, "store plugin name (default: the section's NAME)" },
+	{ 0 }
+};
+
+const struct mr_key mr_keys_transport[] = {
+	{ "plugin", MR_KEY_STRING, NULL, "transport plugin name (default: the section's NAME)" },
+	{ 0 }
+};
+
+const struct mr_key mr_keys_account[] = {
+	{ "fetch", MR_KEY_STRING, NULL, "fetch plugin: imap, pop3, maildir or localdir",
+	  MR_KEYF_REQUIRED },
+	{ "used_for", MR_KEY_ENUM, NULL, "what the mail is for", MR_KEYF_REQUIRED,
+	  "bounce|activity" },
+	{ "batch", MR_KEY_INT, "1000", "messages handled per run at most", 0, NULL, 1, 10000000 },
+	{ "localpart", MR_KEY_STRING, NULL, "local part for sub-addressing, e.g. return+" },
+	{ "domain", MR_KEY_STRING, NULL, "mail domain of the account's address" },
+	{ "return_path", MR_KEY_EMAIL, NULL, "address bounces are sent to, if not localpart@domain" },
+	{ 0 }
+};
+
+const struct mr_key mr_keys_job[] = {
+	{ "plugin", MR_KEY_STRING, NULL, "job plugin name (default: the section's NAME)" },
+	{ "enabled", MR_KEY_BOOL, "yes", "whether mailroom cron runs the job" },
+	{ "frequency", MR_KEY_ENUM, "always", "how often the job is due", 0,
+	  "always|hourly|daily|weekly|monthly|quarterly|yearly" },
+	{ "run_at", MR_KEY_STRING, NULL, "a one-off run at this time (YYYY-MM-DD HH:MM)" },
+	{ "max_runtime", MR_KEY_DURATION, "15m", "deadline of one run" },
+	{ 0 }
+};

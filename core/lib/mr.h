@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interface of libmailroom, shared by the core library, the CLI and the tests. */
+#ifndef MR_INTERNAL_H
+#define MR_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <mailroom/plugin.h>
+
+/* ---- errors (error.c) */
+int mr_error_set(struct mr_error *err, int status, const char *fmt, ...) MR_PRINTF(3, 4);
+int mr_error_vset(struct mr_error *err, int status, const char *fmt, va_list ap);
+const char *mr_status_name(int status);
+/* The sysexits.h code for a status. */
+int mr_status_exit_code(int status);
+
+/* ---- diagnostics: a list of problems, each one line (diag.c) */
+struct mr_diags {
+	char **items;
+	size_t n;
+};
+void mr_diag_add(struct mr_diags *d, const char *fmt, ...) MR_PRINTF(2, 3);
+void mr_diags_free(struct mr_diags *d);
+
+/* ---- logging (log.c) */
+struct mr_log {
+	char prefix[96];
+	int64_t run_id;
+};
+void mr_log_setup(enum mr_log_level level, int use_syslog);
+int mr_log_level_parse(const char *word, enum mr_log_level *level_r);
+/* A new logger (free() it); NULL when out of memory. */
+struct mr_log *mr_log_new(const char *prefix, int64_t run_id);
+void mr_log(const struct mr_log *log, enum mr_log_level level, const char *fmt, ...) MR_PRINTF(3, 4);
+void mr_log_v(const struct mr_log *log, enum mr_log_level level, const char *fmt, va_list ap);
+
+/* ---- configuration (config.c) */
+struct mr_config;
+struct mr_section {
+	struct mr_config *cfg;
+	char *name;   /* full lowercase name, e.g. "transport-smtp" */
+	char *kind;   /* the part before '-', or the whole name */
+	char *inst;   /* the part after '-', or "" */
+	int line;
+	/* Key tables that apply (core keys of its kind, then the plugin's). */
+	const struct mr_key *keys[2];
+};
+
+struct mr_config {
+	char *path;
+	void *ini; /* iniparser dictionary */
+	struct mr_section *secs;
+	size_t n_secs;
+	struct mr_keyline {
+		char *full; /* "section:key" */
+		int line;
+	} *lines;
+	size_t n_lines;
+};
+
+/* Loads and line-indexes an INI file.  Returns 0 or MR_ECONFIG/MR_ENOMEM with err. */
+int mr_config_load(const char *path, struct mr_config **cfg_r, struct mr_error *err);
+void mr_config_free(struct mr_config *cfg);
+struct mr_section *mr_config_section(const struct mr_config *cfg, const char *name);
+/* Adds an empty section unless it exists.  Moves sections: call it before
+ * keeping pointers to any. */
+int mr_config_ensure_section(struct mr_config *cfg, const char *name);
+/* The line of "section:key" in the file, 0 when absent. */
+int mr_config_line(const struct mr_config *cfg, const char *section, const char *key);
+/* The raw INI value of a key, or NULL. */
+const char *mr_config_raw(const struct mr_section *sec, const char *key);
+/* The declared key named key of a section, or NULL. */
+const struct mr_key *mr_section_key(const struct mr_section *sec, const char *key);
+/* Checks every key of sec against its key tables; appends problems to d. */
+void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d);
+/* Which config file to use: --config, then -s SITE, then $MAILROOM_CONFIG,
+ * then $sysconfdir/mailroom/mailroom.ini.  Returns a malloc'ed path. */
+char *mr_config_choose(const char *config_opt, const char *site_opt);
+
+/* Typed access (also behind struct mr_core). */
+const char *mr_cfg_str(const struct mr_section *sec, const char *key);
+long long mr_cfg_int(const struct mr_section *sec, const char *key);
+int mr_cfg_bool(const struct mr_section *sec, const char *key);
+long long mr_cfg_duration(const struct mr_section *sec, const char *key);
+int mr_cfg_secret(const struct mr_section *sec, const char *key, char **secret_r,
+		  struct mr_error *err);
+/* Value parsers: 0 on success, MR_EINPUT otherwise. */
+int mr_parse_bool(const char *s, int *v_r);
+int mr_parse_int(const char *s, long long *v_r);
+int mr_parse_duration(const char *s, long long *seconds_r);
+/* Edit distance, for "did you mean". */
+size_t mr_edit_distance(const char *a, const char *b);
+
+/* Core keys of each section kind. */
+extern const struct mr_key mr_keys_mailroom[];
+extern const struct mr_key mr_keys_store[];
+extern const struct mr_key mr_keys_transport[];
+extern const struct mr_key mr_keys_account[];
+extern const struct mr_key mr_keys_job[];
+
+/* ---- the plugin loader (loader.c) */
+struct mr_plugin {
+	char *path;
+	void *handle; /* lt_dlhandle */
+	const struct mr_plugin_desc *desc;
+};
+
+const char *mr_kind_name(enum mr_plugin_kind kind);
+int mr_kind_parse(const char *word, enum mr_plugin_kind *kind_r);
+/* The plugin search path: dirs of plugin_path, $MAILROOM_PLUGIN_PATH, plugin_dir. */
+struct mr_plugin_path {
+	char **dirs;
+	size_t n;
+};
+void mr_plugin_path_init(struct mr_plugin_path *p, const char *plugin_path_list,
+			 const char *plugin_dir);
+void mr_plugin_path_free(struct mr_plugin_path *p);
+/* Opens one plugin file and validates its descriptor before any of its code
+ * runs.  Returns 0, or MR_ECONFIG with the exact reason in err. */
+int mr_plugin_open(const char *path, struct mr_plugin **plugin_r, struct mr_error *err);
+/* Validates a descriptor (magic, ABI, sizes, MUST slots, keys). */
+int mr_plugin_validate(const struct mr_plugin_desc *desc, struct mr_error *err);
+void mr_plugin_close(struct mr_plugin *p);
+/* Finds KIND-NAME.so along the path; refuses duplicates.  Returns 0,
+ * MR_ENOTFOUND or MR_ECONFIG. */
+int mr_plugin_find(const struct mr_plugin_path *p, enum mr_plugin_kind kind, const char *name,
+		   struct mr_plugin **plugin_r, struct mr_error *err);
+/* Calls cb for every *.so along the path, loadable or not. */
+typedef void mr_plugin_scan_cb(void *cookie, const char *path, const struct mr_plugin *plugin,
+			       const struct mr_error *why);
+void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void *cookie);
+
+/* ---- the site: config + plugins + instances (site.c) */
+#define MR_OPEN_STORE     0x1u
+#define MR_OPEN_TRANSPORT 0x2u
+#define MR_OPEN_ACCOUNTS  0x4u
+#define MR_OPEN_JOBS      0x8u
+#define MR_OPEN_ALL       0xfu
+
+struct mr_instance {
+	struct mr_section *sec;
+	struct mr_plugin *plugin;
+	struct mr_log *log;
+	struct mr_plugin_ctx ctx;
+	void *state;
+	int inited;
+};
+
+struct mr_site {
+	struct mr_config *cfg;
+	struct mr_section *main; /* [mailroom], possibly an empty one */
+	struct mr_core core;
+	struct mr_plugin_path path;
+	struct mr_instance *insts; /* store, transport, accounts, jobs */
+	size_t n_insts;
+	struct mr_instance **init_order;
+	size_t n_inited;
+	struct mr_store store;
+	struct mr_transport transport;
+	struct mr_account *accounts;
+	struct mr_account **account_ptrs;
+	size_t n_accounts;
+	int64_t (*clock)(void);
+	struct mr_log *log;
+};
+
+/* Loads the config and the plugins it names, checks everything (problems go
+ * to d, all of them), then inits the instances asked for by flags.  Returns 0
+ * or a status with err. */
+int mr_site_open(const char *path, unsigned flags, struct mr_diags *d, struct mr_site **site_r,
+		 struct mr_error *err);
+void mr_site_close(struct mr_site *site);
+struct mr_instance *mr_site_instance(struct mr_site *site, const char *section);
+
+/* ---- the services table (coreapi.c) */
+void mr_core_fill(struct mr_core *core);
+/* The site behind a core (for the spool transport and tests). */
+struct mr_site *mr_core_site(const struct mr_core *core);
+
+/* ---- MIME helpers (mime.c) */
+struct mr_test_message {
+	const char *from;
+	const char *from_name;
+	const char *to;
+	const char *subject;
+	const char *text;
+	const char *domain; /* for the Message-ID */
+};
+/* Builds a complete message with GMime; *data_r malloc'ed, *msgid_r malloc'ed. */
+int mr_mime_build_test(const struct mr_test_message *m, char **data_r, size_t *len_r,
+		       char **msgid_r, struct mr_error *err);
+/* Splits a message at the first empty line: header block length (with the
+ * empty line's own line break excluded from neither part's content). */
+size_t mr_mime_header_len(const char *data, size_t len, size_t *body_off_r);
+/* The decoded Subject of a raw message, malloc'ed, or NULL. */
+char *mr_mime_subject(const char *data, size_t len);
+/* True when s is a valid addr-spec without CR, LF or NUL. */
+int mr_addr_valid(const char *s);
+
+#endif

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+# Shell helpers for the integration tests: TAP output, a private temp dir,
+# free loopback ports, and stopping (by PID) only the processes a test started.
+# Source it: . "$MR_SRCDIR/tests/lib.sh"
+
+set -u
+T_N=0
+T_FAILED=0
+T_PIDS=""
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-test.XXXXXX")
+chmod 0755 "$T_DIR"
+: "${MAILROOM:=mailroom}"
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+# check_eq DESCRIPTION GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3" | head -40; fi
+}
+# check_grep DESCRIPTION PATTERN FILE
+check_grep() {
+	if grep -q -e "$2" "$3"; then ok "$1"; else
+		not_ok "$1"; echo "#   no '$2' in $3:"; sed 's/^/#   /' "$3" | head -20; fi
+}
+diag() { echo "# $*"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+# needs CMD...: skip the whole file (outside CI) when a tool is missing
+needs() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 && continue
+		[ -x "$c" ] && continue
+		if [ "${CI:-}" = true ]; then echo "Bail out! $c is missing in CI"; exit 1; fi
+		skip_all "$c is not installed"
+	done
+}
+# free_port: a TCP port on 127.0.0.1 nobody listens on
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+# wait_port PORT [SECONDS]: until something listens on 127.0.0.1:PORT
+wait_port() {
+	local i=0 limit=$(( ${2:-10} * 10 ))
+	while [ $i -lt $limit ]; do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# started PID: remember a process this test started, to stop it at the end
+started() { T_PIDS="$T_PIDS $1"; }
+t_cleanup() {
+	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $T_PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "${T_KEEP:-}" ] || rm -rf "$T_DIR"
+}
+trap t_cleanup EXIT
+done_testing() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
