@@ -202,7 +202,7 @@ static int site_init(struct mr_site *site, unsigned flags, struct mr_error *err)
 	site->account_ptrs = calloc(site->n_insts ? site->n_insts : 1, sizeof(*site->account_ptrs));
 	if (!site->init_order || !site->accounts || !site->account_ptrs)
 		return mr_error_set(err, MR_ENOMEM, "out of memory");
-	if (flags & (MR_OPEN_TRANSPORT | MR_OPEN_ACCOUNTS | MR_OPEN_JOBS))
+	if (flags & (MR_OPEN_ACCOUNTS | MR_OPEN_JOBS))
 		flags |= MR_OPEN_STORE;
 	for (size_t i = 0; i < site->n_insts; i++) {
 		struct mr_instance *in = &site->insts[i];

@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs every Debian 12 package mailroom needs to build, test and benchmark.
+# Run as root.  Keeps the packaged daemons from starting (tests run private ones).
+set -e
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake libtool libltdl-dev pkg-config \
+	libiniparser-dev libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libsqlite3-dev \
+	libssl-dev openssl sqlite3 ca-certificates python3 \
+	dovecot-imapd dovecot-pop3d postfix python3-aiosmtpd msmtp swaks isync \
+	libsisimai-perl python3-dkim >/dev/null
+# The packages may have started system daemons: tests need the ports free.
+if [ -x /usr/sbin/postfix ] && [ -e /var/spool/postfix/pid/master.pid ]; then
+	/usr/sbin/postfix stop >/dev/null 2>&1 || true
+fi
+if [ -e /run/dovecot/master.pid ]; then
+	kill "$(cat /run/dovecot/master.pid)" 2>/dev/null || true
+fi
