@@ -8,3 +8,48 @@ tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-config
+
+# The loader's refusal tests load these deliberately broken plugins.
+TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath $(abs_builddir)/tests/unit/plugins
+check_LTLIBRARIES += tests/unit/plugins/transport-good.la
+tests_unit_plugins_transport_good_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_good_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"good"' 
+tests_unit_plugins_transport_good_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-badmagic.la
+tests_unit_plugins_transport_badmagic_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_badmagic_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"badmagic"' -DBROKEN_MAGIC
+tests_unit_plugins_transport_badmagic_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-newabi.la
+tests_unit_plugins_transport_newabi_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_newabi_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"newabi"' -DBROKEN_ABI_MAJOR
+tests_unit_plugins_transport_newabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-nosend.la
+tests_unit_plugins_transport_nosend_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_nosend_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"nosend"' -DBROKEN_MUST_SLOT
+tests_unit_plugins_transport_nosend_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-smallops.la
+tests_unit_plugins_transport_smallops_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_smallops_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"smallops"' -DBROKEN_OPS_SIZE
+tests_unit_plugins_transport_smallops_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-nosymbol.la
+tests_unit_plugins_transport_nosymbol_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_nosymbol_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"nosymbol"' -DBROKEN_NO_SYMBOL
+tests_unit_plugins_transport_nosymbol_la_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)/tests/unit/plugins
+check_LTLIBRARIES += tests/unit/plugins/transport-dup-a.la
+tests_unit_plugins_transport_dup_a_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_dup_a_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"dup"' 
+tests_unit_plugins_transport_dup_a_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-dup-b.la
+tests_unit_plugins_transport_dup_b_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_dup_b_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"dup"' 
+tests_unit_plugins_transport_dup_b_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-liar.la
+tests_unit_plugins_transport_liar_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_liar_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"other"' 
+tests_unit_plugins_transport_liar_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+check_PROGRAMS += tests/unit/test-loader
+tests_unit_test_loader_SOURCES = tests/unit/test-loader.c
+tests_unit_test_loader_CFLAGS = $(UNIT_CFLAGS) -DTEST_PLUGIN_DIR='"$(abs_builddir)/tests/unit/plugins/.libs"'
+tests_unit_test_loader_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-loader
