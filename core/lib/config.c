@@ -427,6 +427,38 @@ void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d)
 		}
 }
 
+/* Makes a relative path absolute against the config file's directory. */
+static void resolve_one(const struct mr_section *sec, const char *key)
+{
+	const char *v = mr_config_raw(sec, key);
+	if (!v || !*v || v[0] == '/')
+		return;
+	const char *slash = strrchr(sec->cfg->path, '/');
+	char *abs = NULL;
+	if (!slash)
+		return; /* the config file is in the current directory already */
+	if (asprintf(&abs, "%.*s/%s", (int)(slash - sec->cfg->path), sec->cfg->path, v) < 0)
+		return;
+	char full[512];
+	snprintf(full, sizeof(full), "%s:%s", sec->name, key);
+	iniparser_set(sec->cfg->ini, full, abs);
+	free(abs);
+}
+
+void mr_config_resolve_paths(const struct mr_section *sec)
+{
+	for (size_t t = 0; t < 2; t++)
+		for (const struct mr_key *k = sec->keys[t]; k && k->name; k++) {
+			if (k->type == MR_KEY_PATH) {
+				resolve_one(sec, k->name);
+			} else if (k->type == MR_KEY_SECRET) {
+				char fk[256];
+				snprintf(fk, sizeof(fk), "%s_file", k->name);
+				resolve_one(sec, fk);
+			}
+		}
+}
+
 const char *mr_cfg_str(const struct mr_section *sec, const char *key)
 {
 	const char *v = mr_config_raw(sec, key);

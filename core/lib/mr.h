@@ -74,6 +74,9 @@ const char *mr_config_raw(const struct mr_section *sec, const char *key);
 const struct mr_key *mr_section_key(const struct mr_section *sec, const char *key);
 /* Checks every key of sec against its key tables; appends problems to d. */
 void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d);
+/* Makes relative PATH values and secret *_file values of sec absolute,
+ * relative to the config file's directory. */
+void mr_config_resolve_paths(const struct mr_section *sec);
 /* Which config file to use: --config, then -s SITE, then $MAILROOM_CONFIG,
  * then $sysconfdir/mailroom/mailroom.ini.  Returns a malloc'ed path. */
 char *mr_config_choose(const char *config_opt, const char *site_opt);
@@ -197,5 +200,47 @@ size_t mr_mime_header_len(const char *data, size_t len, size_t *body_off_r);
 char *mr_mime_subject(const char *data, size_t len);
 /* True when s is a valid addr-spec without CR, LF or NUL. */
 int mr_addr_valid(const char *s);
+
+/* ---- VERP addresses (verp.c) */
+#include <mailroom/bounce.h>
+struct mr_error;
+/* Writes LOCALPART action SEP job SEP queue SEP hash @ DOMAIN into buf.
+ * Returns 0, or MR_EINPUT (bad argument, no secret) / MR_ENOMEM (buf too
+ * small) with err. */
+int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
+		  int64_t queue_id, char *buf, size_t size, struct mr_error *err);
+/* Parses addr (with or without <>) as one of our VERP addresses.  Returns 0
+ * with *v_r filled when it is one and its hash is good (or conf has no
+ * secret), MR_ENOTFOUND when it is not a VERP address of conf, MR_EPERMANENT
+ * when the hash does not match (forged or altered). */
+int mr_verp_parse(const struct mr_verp_conf *conf, const char *addr, size_t len,
+		  struct mr_verp *v_r);
+
+/* ---- the bounce classifier (bounce/) */
+/* Loads a rules file.  Returns 0 with *rules_r (free with
+ * mr_bounce_rules_free), or MR_ECONFIG/MR_ENOMEM with err naming file and line. */
+int mr_bounce_rules_load(const char *path, struct mr_bounce_rules **rules_r,
+			 struct mr_error *err);
+void mr_bounce_rules_free(struct mr_bounce_rules *rules);
+/* The rules file to use when none is named: $MAILROOM_BOUNCE_RULES, else the
+ * installed one.  Static string. */
+const char *mr_bounce_rules_default(void);
+/* Parses one raw message (LF, CRLF or CR).  Never fails on bad input: at
+ * worst out->kind is MR_BOUNCE_NONE.  verp may be NULL.  Returns 0, or
+ * MR_ENOMEM.  Free out with mr_bounce_report_free. */
+int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *rules,
+		    const struct mr_verp_conf *verp, struct mr_bounce_report *out);
+void mr_bounce_report_free(struct mr_bounce_report *r);
+/* Classifies an SMTP-time answer (status may be "" or NULL, code 0). */
+void mr_bounce_classify(const struct mr_bounce_rules *rules, int code, const char *status,
+			const char *text, struct mr_bounce_record *rec);
+/* The hold threshold of a bounce type in the rules, or 0 when unknown. */
+int mr_bounce_type_threshold(const struct mr_bounce_rules *rules, const char *type);
+/* Splits an mbox: the next message at *off (after its "From " line).
+ * Returns 1 with [*msg_r, *msg_r + *len_r), 0 at the end. */
+int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r,
+		 size_t *len_r);
+/* True when data looks like an mbox file (starts with "From "). */
+int mr_mbox_is(const char *data, size_t len);
 
 #endif

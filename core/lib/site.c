@@ -94,6 +94,7 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 		return;
 	}
 	sec->keys[1] = pl->desc->keys;
+	mr_config_resolve_paths(sec);
 	mr_config_check_section(sec, d);
 	if (!instantiate || add_instance(site, sec, pl) != 0)
 		mr_plugin_close(pl);
@@ -112,6 +113,7 @@ static int site_load(struct mr_site *site, struct mr_diags *d)
 		return MR_ENOMEM;
 	site->main = mr_config_section(cfg, "mailroom");
 	site->main->keys[0] = mr_keys_mailroom;
+	mr_config_resolve_paths(site->main);
 	mr_config_check_section(site->main, d);
 	mr_plugin_path_init(&site->path, mr_cfg_str(site->main, "plugin_path"),
 			    mr_cfg_str(site->main, "plugin_dir"));
