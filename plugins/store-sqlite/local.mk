@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: MIT
+# store-sqlite: the embedded store on one SQLite file.
+if BUILD_PLUGIN_STORE_SQLITE
+plugin_LTLIBRARIES += plugins/store-sqlite/store-sqlite.la
+plugins_store_sqlite_store_sqlite_la_SOURCES = plugins/store-sqlite/store-sqlite.h \
+	plugins/store-sqlite/store-sqlite.c plugins/store-sqlite/sql.c \
+	plugins/store-sqlite/schema.c plugins/store-sqlite/ops-spool.c \
+	plugins/store-sqlite/ops-joblog.c plugins/store-sqlite/ops-fetched.c \
+	plugins/store-sqlite/ops-users.c
+plugins_store_sqlite_store_sqlite_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+plugins_store_sqlite_store_sqlite_la_LIBADD = $(SQLITE_LIBS)
+plugins_store_sqlite_store_sqlite_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+endif

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* store-sqlite: the embedded store on one SQLite file (WAL, busy timeout, foreign keys), its keys, opening, transactions and ops table. */
+#include "config.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "store-sqlite.h"
+
+static const struct mr_key sqlite_keys[] = {
+	{ "path", MR_KEY_PATH, "/var/lib/mailroom/mailroom.db",
+	  "the SQLite database file; its directory is created if missing" },
+	{ "busy_timeout", MR_KEY_DURATION, "10s",
+	  "how long to wait for another process's write lock before failing" },
+	{ "synchronous", MR_KEY_ENUM, "normal",
+	  "fsync policy: normal (safe with WAL, may lose the last commits on power loss) "
+	  "or full (fsync every commit)", 0, "normal|full" },
+	{ 0 }
+};
+
+/* mkdir -p of the directory part of path. */
+static int make_parent(struct sq_state *s, struct mr_error *err)
+{
+	char *dir = strdup(s->path);
+	if (!dir)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	int rc = 0;
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		struct stat sb;
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+			rc = s->core->error_set(err, MR_ECONFIG, "cannot create the directory %s for the "
+						"SQLite database %s: %s", dir, s->path,
+						strerror(errno));
+			break;
+		}
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			rc = s->core->error_set(err, MR_ECONFIG, "%s (a parent of the SQLite database "
+						"%s) is not a directory", dir, s->path);
+			break;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(dir);
+	return rc;
+}
+
+/* Runs a constant pragma; its first result column, if any, goes to out. */
+static int pragma(struct sq_state *s, const char *sql, char *out, size_t outlen,
+		  struct mr_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, sql, err);
+	if (out && outlen)
+		out[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (out && outlen)
+			snprintf(out, outlen, "%s", sq_col_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, sql, err);
+	return 0;
+}
+
+static void sq_deinit(void *state)
+{
+	struct sq_state *s = state;
+	if (!s)
+		return;
+	for (int i = 0; i < SQ_N_STMTS; i++)
+		sqlite3_finalize(s->stmts[i]);
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
+{
+	const struct mr_core *core = ctx->core;
+	struct sq_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return core->error_set(err, MR_ENOMEM, "out of memory");
+	s->core = core;
+	s->log = ctx->log;
+	const char *path = core->cfg_str(ctx->cfg, "path");
+	if (!path || !*path) {
+		free(s);
+		return core->error_set(err, MR_ECONFIG, "[%s] path is empty", core->cfg_name(ctx->cfg));
+	}
+	if (!(s->path = strdup(path))) {
+		free(s);
+		return core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	int rc = make_parent(s, err);
+	if (rc)
+		goto fail;
+	int existed = access(s->path, F_OK) == 0;
+	int src = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				  SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		rc = core->error_set(err, MR_ECONFIG, "cannot open the SQLite database %s: %s",
+				     s->path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
+		goto fail;
+	}
+	if (!existed)
+		chmod(s->path, 0600); /* it holds password hashes and mail */
+	sqlite3_extended_result_codes(s->db, 1);
+	long long busy = core->cfg_duration(ctx->cfg, "busy_timeout");
+	sqlite3_busy_timeout(s->db, busy * 1000 > INT_MAX ? INT_MAX : (int)(busy * 1000));
+	char mode[32];
+	if ((rc = pragma(s, "PRAGMA journal_mode = WAL", mode, sizeof(mode), err)) != 0)
+		goto fail;
+	if (strcmp(mode, "wal") != 0)
+		core->log(s->log, MR_LOG_WARNING, "%s: journal mode is '%s', not WAL", s->path, mode);
+	const char *sync = core->cfg_str(ctx->cfg, "synchronous");
+	if ((rc = pragma(s, sync && strcmp(sync, "full") == 0 ? "PRAGMA synchronous = FULL"
+							       : "PRAGMA synchronous = NORMAL",
+			 NULL, 0, err)) != 0)
+		goto fail;
+	if ((rc = pragma(s, "PRAGMA foreign_keys = ON", NULL, 0, err)) != 0)
+		goto fail;
+	if ((rc = sq_migrate(s, err)) != 0)
+		goto fail;
+	*state_r = s;
+	return 0;
+fail:
+	sq_deinit(s);
+	return rc;
+}
+
+/* Runs BEGIN IMMEDIATE, COMMIT or ROLLBACK. */
+static int tx_control(struct sq_state *s, enum sq_stmt_id id, const char *what,
+		      struct mr_error *err)
+{
+	struct sq_use u;
+	int rc = sq_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	rc = sq_run(s, &u, what, err);
+	sq_release(&u);
+	return rc;
+}
+
+static int sq_begin(void *state, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	if (s->in_tx)
+		return s->core->error_set(err, MR_EINTERNAL, "begin: a transaction on %s is already "
+					  "open (transactions do not nest)", s->path);
+	int rc = tx_control(s, SQ_BEGIN, "begin", err);
+	if (rc == 0)
+		s->in_tx = 1;
+	return rc;
+}
+
+static int sq_commit(void *state, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	if (!s->in_tx)
+		return s->core->error_set(err, MR_EINTERNAL, "commit: no transaction on %s is open",
+					  s->path);
+	int rc = tx_control(s, SQ_COMMIT, "commit", err);
+	/* on failure the transaction stays open for rollback(), unless SQLite
+	 * already rolled it back */
+	if (rc == 0 || sqlite3_get_autocommit(s->db))
+		s->in_tx = 0;
+	return rc;
+}
+
+static void sq_rollback(void *state)
+{
+	struct sq_state *s = state;
+	struct mr_error e = { 0 };
+	if (!sqlite3_get_autocommit(s->db) && tx_control(s, SQ_ROLLBACK, "rollback", &e) != 0)
+		s->core->log(s->log, MR_LOG_ERR, "%s", e.msg);
+	s->in_tx = 0;
+}
+
+static int sq_schema_version(void *state, int *version_r, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	struct sq_use u;
+	int rc = sq_acquire(s, SQ_SCHEMA_VERSION, &u, err);
+	if (rc)
+		return rc;
+	int src = sqlite3_step(u.st);
+	if (src == SQLITE_ROW)
+		*version_r = sqlite3_column_int(u.st, 0);
+	else
+		rc = sq_fail(s, src, "reading the schema version", err);
+	sq_release(&u);
+	return rc;
+}
+
+static const struct mr_store_ops sqlite_ops = {
+	.size = sizeof(struct mr_store_ops),
+	.init = sq_init,
+	.deinit = sq_deinit,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.schema_version = sq_schema_version,
+	.spool_add = sq_spool_add,
+	.spool_list = sq_spool_list,
+	.spool_get = sq_spool_get,
+	.spool_purge = sq_spool_purge,
+	.job_run_start = sq_job_run_start,
+	.job_run_end = sq_job_run_end,
+	.job_run_list = sq_job_run_list,
+	.job_run_purge = sq_job_run_purge,
+	.msg_seen = sq_msg_seen,
+	.msg_mark = sq_msg_mark,
+	.msg_purge = sq_msg_purge,
+	.user_put = sq_user_put,
+	.user_get = sq_user_get,
+	.user_list = sq_user_list,
+	.user_delete = sq_user_delete,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,
+		 "The embedded store: one SQLite file in WAL mode, with versioned migrations.",
+		 sqlite_keys, &sqlite_ops);
