@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# transport-smtp: sends to an SMTP server with libcurl over a pool of reused connections.
+if BUILD_PLUGIN_TRANSPORT_SMTP
+plugin_LTLIBRARIES += plugins/transport-smtp/transport-smtp.la
+plugins_transport_smtp_transport_smtp_la_SOURCES = plugins/transport-smtp/transport-smtp.c \
+	plugins/transport-smtp/smtp-reply.c plugins/transport-smtp/smtp-reply.h \
+	plugins/transport-smtp/smtp-body.c plugins/transport-smtp/smtp-body.h
+plugins_transport_smtp_transport_smtp_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
+plugins_transport_smtp_transport_smtp_la_LIBADD = $(CURL_LIBS)
+plugins_transport_smtp_transport_smtp_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+
+# the transcript reader and the CRLF reader, tested on their own
+check_PROGRAMS += tests/unit/test-smtp-reply
+tests_unit_test_smtp_reply_SOURCES = tests/unit/test-smtp-reply.c \
+	plugins/transport-smtp/smtp-reply.c plugins/transport-smtp/smtp-body.c
+tests_unit_test_smtp_reply_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/plugins/transport-smtp
+TESTS += tests/unit/test-smtp-reply
+endif
