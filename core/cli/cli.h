@@ -40,5 +40,20 @@ int cmd_plugins(struct mr_cli *cli, int argc, char **argv);
 int cmd_config(struct mr_cli *cli, int argc, char **argv);
 int cmd_send_test(struct mr_cli *cli, int argc, char **argv);
 int cmd_spool(struct mr_cli *cli, int argc, char **argv);
+int cmd_job(struct mr_cli *cli, int argc, char **argv);
+int cmd_cron(struct mr_cli *cli, int argc, char **argv);
+/* Checks the cron identity (helper in identity.c): nothing when
+ * require_user = no; else user and password must match and hold need. */
+int cli_identity_check(struct mr_cli *cli, struct mr_site *site, const char *user_opt,
+		       const char *password_file_opt, unsigned need_perms, const char *job,
+		       struct mr_error *err);
+/* Runs one job now and reports it; returns a sysexits code. */
+int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in);
+/* The cron identity check before a job: parses --user NAME and
+ * --password-file FILE from argv; EX_OK when the job may run (always when
+ * require_user = no), else the refusal is printed, logged, and the code
+ * returned. */
+int cli_cron_identity(struct mr_cli *cli, struct mr_site *site, struct mr_instance *job, int argc,
+		      char **argv);
 
 #endif

@@ -12,6 +12,10 @@ const struct mr_command mr_commands[] = {
 	  "check the config file (all problems), or print effective values" },
 	{ "send-test", cmd_send_test, "send-test ADDRESS",
 	  "send a test message through the configured transport" },
+	{ "cron", cmd_cron, "cron [--user NAME --password-file FILE]",
+	  "run every enabled job that is due, each under its lock" },
+	{ "job", cmd_job, "job list|run NAME|log [NAME] [--limit N] [--json]",
+	  "the scheduled jobs, Execute Now, and the job log" },
 	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
 	  "the messages the spool transport kept" },
 	{ 0 }

@@ -54,5 +54,9 @@ const struct mr_key mr_keys_job[] = {
 	  "always|hourly|daily|weekly|monthly|quarterly|yearly" },
 	{ "run_at", MR_KEY_STRING, NULL, "a one-off run at this time (YYYY-MM-DD HH:MM)" },
 	{ "max_runtime", MR_KEY_DURATION, "15m", "deadline of one run" },
+	{ "lock_group", MR_KEY_STRING, NULL,
+	  "jobs of one lock group never run at the same time (default: the plugin's)" },
+	{ "max_workers", MR_KEY_INT, "1", "parallel runs allowed (numbered worker locks)", 0, NULL,
+	  1, 64 },
 	{ 0 }
 };

@@ -3,7 +3,9 @@
 noinst_LTLIBRARIES += core/lib/libmailroom.la
 core_lib_libmailroom_la_SOURCES = core/lib/mr.h core/lib/error.c core/lib/diag.c core/lib/log.c \
 	core/lib/config.c core/lib/config-keys.c core/lib/loader.c core/lib/site.c \
-	core/lib/coreapi.c core/lib/mime.c
+	core/lib/coreapi.c core/lib/mime.c core/lib/schedule.c core/lib/lock.c core/lib/jobs.c \
+	core/lib/tls-verify.c core/lib/fetch-run.c
+core_lib_libmailroom_la_SOURCES += core/lib/password.c
 core_lib_libmailroom_la_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) $(CRYPTO_CFLAGS) $(INIPARSER_CFLAGS)
 core_lib_libmailroom_la_LIBADD = $(GMIME_LIBS) $(CRYPTO_LIBS) $(INIPARSER_LIBS) $(LTDL_LIBS)
 mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/core.h \

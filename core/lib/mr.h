@@ -176,6 +176,65 @@ int mr_site_open(const char *path, unsigned flags, struct mr_diags *d, struct mr
 void mr_site_close(struct mr_site *site);
 struct mr_instance *mr_site_instance(struct mr_site *site, const char *section);
 
+/* ---- schedules (schedule.c) */
+enum mr_frequency {
+	MR_FREQ_ALWAYS, MR_FREQ_HOURLY, MR_FREQ_DAILY, MR_FREQ_WEEKLY, MR_FREQ_MONTHLY,
+	MR_FREQ_QUARTERLY, MR_FREQ_YEARLY
+};
+int mr_frequency_parse(const char *word, enum mr_frequency *f_r);
+const char *mr_frequency_name(enum mr_frequency f);
+/* When a job that last started at last is due again (0: never ran, due now). */
+int64_t mr_next_due(enum mr_frequency f, int64_t last);
+int mr_job_is_due(enum mr_frequency f, int64_t last, int64_t now);
+/* Parses "YYYY-MM-DD[ HH:MM[:SS]]" in local time, or "@UNIXTIME". */
+int mr_parse_local_time(const char *s, int64_t *t_r);
+/* "YYYY-MM-DD HH:MM:SS" in local time, "-" for 0. */
+void mr_format_local_time(int64_t t, char *buf, size_t n);
+
+/* ---- locks (lock.c) */
+struct mr_lock {
+	int fd;
+	char *path;
+};
+/* Takes lock NAME of SITE without waiting: 0, MR_ETEMP when another process
+ * holds it (err names the holder's pid), or another status. */
+int mr_lock_try(const char *dir, const char *site, const char *name, struct mr_lock *lock,
+		struct mr_error *err);
+void mr_lock_release(struct mr_lock *lock);
+/* 1 when some process holds the lock now. */
+int mr_lock_is_held(const char *dir, const char *site, const char *name);
+
+/* ---- jobs (jobs.c) */
+struct mr_job_info {
+	struct mr_instance *inst;
+	const char *name;   /* NAME of [job-NAME] */
+	const char *plugin;
+	enum mr_frequency freq;
+	int enabled;
+	int64_t run_at;     /* a one-off run time, or 0 */
+	int64_t last_start; /* newest run that was not skipped, 0 if none */
+	enum mr_job_outcome last_outcome;
+	int64_t next_due;   /* 0: due now (or, with run_at, never again) */
+};
+struct mr_job_report {
+	enum mr_job_outcome outcome;
+	int64_t run_id;
+	char message[256];
+	int interrupted;    /* stopped by a signal or the deadline */
+};
+const char *mr_job_outcome_name(enum mr_job_outcome o);
+int mr_job_info(struct mr_site *site, struct mr_instance *in, struct mr_job_info *info,
+		struct mr_error *err);
+int mr_job_info_due(const struct mr_job_info *info, int64_t now);
+/* Runs one job now under its locks and records the run.  A job whose lock
+ * is taken is recorded as skipped-locked (returns 0, outcome says so). */
+int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_report *rep,
+	       struct mr_error *err);
+/* Records a run that was refused before it started (cron identity). */
+int mr_job_record_refusal(struct mr_site *site, const char *job, const char *msg);
+/* 1 when the lock of a job's worker is held by a live process. */
+int mr_job_run_is_live(struct mr_site *site, const char *job, int worker);
+
 /* ---- the services table (coreapi.c) */
 void mr_core_fill(struct mr_core *core);
 /* The site behind a core (for the spool transport and tests). */
@@ -243,4 +302,62 @@ int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r,
 /* True when data looks like an mbox file (starts with "From "). */
 int mr_mbox_is(const char *data, size_t len);
 
+/* ---- incoming messages read as Email activities (activity-*.c) */
+#include "activity.h"
+
+/* ---- TLS peer verification (tls-verify.c; also core->tls_verify_chain) */
+int mr_tls_verify_chain(const unsigned char *const *der, const size_t *der_len, size_t n,
+			const char *host, const char *ca_file, struct mr_error *err);
+
+/* ---- the fetch loop of one account (fetch-run.c; also core->fetch_run) */
+int mr_fetch_run(const struct mr_core *core, struct mr_account *account,
+		 const struct mr_fetch_opts *opts, struct mr_fetch_stats *stats_r,
+		 struct mr_error *err);
+/* The unfolded, RFC 2047-decoded value of the first header called name in a
+ * raw message, malloc'ed, or NULL when there is none (fetch-run.c). */
+char *mr_msg_header(const char *data, size_t len, const char *name);
+/* The account of a site by NAME, or NULL. */
+struct mr_account *mr_site_account(struct mr_site *site, const char *name);
+
+/* ---- users of the cron identity (password.c) */
+/* Every permission of plugin.h's MR_PERM_*. */
+#define MR_PERM_ALL (MR_PERM_SEND_MAIL | MR_PERM_PROCESS_MAIL | MR_PERM_VIEW_CONTACTS)
+/* PBKDF2-HMAC-SHA256 iterations of a new hash, and the accepted range. */
+#define MR_PBKDF2_ITERATIONS 310000UL
+#define MR_PBKDF2_MIN_ITERATIONS 1000UL
+#define MR_PBKDF2_MAX_ITERATIONS 100000000UL
+#define MR_PASSWORD_MAX 1024
+#define MR_USER_NAME_MAX 64
+/* The name of one MR_PERM_* bit ("send-mail"), or NULL. */
+const char *mr_perm_name(unsigned perm);
+/* Parses "send-mail,process-mail" (also "all", '_' for '-', spaces);
+ * returns 0 or MR_EINPUT naming the unknown word. */
+int mr_perms_parse(const char *list, unsigned *perms_r, struct mr_error *err);
+/* Writes the names of perms, comma-separated ("" for none), into buf. */
+void mr_perms_format(unsigned perms, char *buf, size_t size);
+/* True when name is 1..MR_USER_NAME_MAX of [A-Za-z0-9._@-], not starting with '-'. */
+int mr_user_name_valid(const char *name);
+/* Hashes password as "pbkdf2-sha256$ITER$SALT_B64$HASH_B64" with a fresh
+ * 16-byte salt; iterations 0 means MR_PBKDF2_ITERATIONS.  Returns 0 with
+ * *hash_r malloc'ed, or MR_EINPUT/MR_EINTERNAL/MR_ENOMEM with err. */
+int mr_password_hash(const char *password, unsigned long iterations, char **hash_r,
+		     struct mr_error *err);
+/* Checks password against a stored hash in constant time: 0 when it
+ * matches, MR_EPERMANENT when not, MR_EINPUT when stored is malformed. */
+int mr_password_verify(const char *password, const char *stored, struct mr_error *err);
+/* The iteration count of a stored hash: 0, or MR_EINPUT when malformed. */
+int mr_password_iterations(const char *stored, unsigned long *iterations_r);
+/* Checks user name's password and that it holds every permission of
+ * need_perms.  Returns 0; MR_EPERMANENT with "unknown user or wrong
+ * password for 'NAME'" or "user 'NAME' lacks the permission 'P' needed by
+ * job JOB" (job may be NULL); or the store's status when it fails. */
+int mr_user_authenticate(struct mr_store *st, const char *name, const char *password,
+			 unsigned need_perms, const char *job, struct mr_error *err);
+/* The password for a non-interactive command: the first line of
+ * password_file (refused with MR_ECONFIG when group or others may read it),
+ * or when password_file is NULL $MAILROOM_PASSWORD (MR_ENOTFOUND when
+ * unset).  *password_r is malloc'ed: free it with mr_password_free. */
+int mr_password_read(const char *password_file, char **password_r, struct mr_error *err);
+/* Wipes and frees a password. */
+void mr_password_free(char *password);
 #endif

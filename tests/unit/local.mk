@@ -53,3 +53,20 @@ tests_unit_test_loader_SOURCES = tests/unit/test-loader.c
 tests_unit_test_loader_CFLAGS = $(UNIT_CFLAGS) -DTEST_PLUGIN_DIR='"$(abs_builddir)/tests/unit/plugins/.libs"'
 tests_unit_test_loader_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-loader
+
+check_PROGRAMS += tests/unit/test-password
+tests_unit_test_password_SOURCES = tests/unit/test-password.c
+tests_unit_test_password_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_password_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-password
+
+# A test job for the scheduler tests (loaded through plugin_path).
+check_LTLIBRARIES += tests/unit/plugins/job-probe.la
+tests_unit_plugins_job_probe_la_SOURCES = tests/unit/plugins/job-probe.c
+tests_unit_plugins_job_probe_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+check_PROGRAMS += tests/unit/test-schedule
+tests_unit_test_schedule_SOURCES = tests/unit/test-schedule.c
+tests_unit_test_schedule_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_schedule_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-schedule

@@ -24,7 +24,7 @@
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 0
+#define MR_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports. */
 #define MR_PLUGIN_SYMBOL "mr_plugin_descriptor"
@@ -303,6 +303,14 @@ struct mr_store_ops {
 			struct mr_error *err);
 	int (*user_list)(void *state, mr_user_cb *cb, void *cookie, struct mr_error *err);
 	int (*user_delete)(void *state, const char *name, struct mr_error *err);
+
+	/* ---- appended in ABI 1.1 */
+	/* MAY: the outcome msg_mark recorded for (account, key), malloc'ed
+	 * into *outcome_r (caller frees); MR_ENOTFOUND when there is none.
+	 * The fetch loop uses it to dispose of a message found recorded by an
+	 * earlier run the way that run decided; without it, as processed. */
+	int (*msg_outcome)(void *state, const char *account, const char *key, char **outcome_r,
+			   struct mr_error *err);
 };
 
 /* ---------------------------------------------------------------- job */
@@ -359,6 +367,9 @@ struct mr_job_ops {
 	/* MAY: the lock group of the job (jobs of one group never run at the
 	 * same time), e.g. "mailbox"; NULL for a lock of its own. */
 	const char *(*lock_group)(void *state);
+	/* MAY: the MR_PERM_* permissions the cron user needs to run this job
+	 * when [mailroom] require_user = yes; NULL means none. */
+	unsigned (*permissions)(void *state);
 };
 
 #endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom cron: runs every enabled job that is due, one after another, each under its lock; safe to start every minute. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+int cmd_cron(struct mr_cli *cli, int argc, char **argv)
+{
+	struct mr_site *site;
+	int rc = cli_open_site(cli, MR_OPEN_ALL, &site);
+	if (rc)
+		return rc;
+	int64_t now = site->core.now(&site->core);
+	int worst = EX_OK, ran = 0;
+	for (size_t i = 0; i < site->n_insts; i++) {
+		struct mr_instance *in = &site->insts[i];
+		if (in->plugin->desc->kind != MR_KIND_JOB)
+			continue;
+		struct mr_job_info info;
+		struct mr_error err;
+		if (mr_job_info(site, in, &info, &err)) {
+			fprintf(stderr, "mailroom: cron: %s\n", err.msg);
+			worst = EX_CONFIG;
+			continue;
+		}
+		if (!mr_job_info_due(&info, now))
+			continue;
+		int code = cli_cron_identity(cli, site, in, argc - 1, argv + 1);
+		if (code == EX_OK)
+			code = cli_run_job(cli, site, in);
+		ran++;
+		/* a job locked by another cron is not a failure of this one */
+		if (code != EX_OK && code != EX_TEMPFAIL && worst == EX_OK)
+			worst = code;
+	}
+	if (!cli->quiet && ran == 0)
+		printf("no job is due\n");
+	mr_site_close(site);
+	return worst;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* job-cleanup: purges job-log rows, spool rows and processed-message records older than configured ages. */
+#include "config.h"
+#include <stdio.h>
+#include <mailroom/plugin.h>
+
+static int cleanup_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
+{
+	const struct mr_core *core = ctx->core;
+	struct mr_store *st = ctx->store;
+	int64_t now = core->now(core);
+	int64_t runs = 0, spooled = 0, fetched = 0;
+	long long log_age = core->cfg_duration(ctx->cfg, "job_log_max_age");
+	long long spool_age = core->cfg_duration(ctx->cfg, "spool_max_age");
+	long long fetched_age = core->cfg_duration(ctx->cfg, "fetched_max_age");
+	int rc = 0;
+	if (log_age > 0)
+		rc = st->ops->job_run_purge(st->state, now - log_age, &runs, err);
+	if (!rc && spool_age > 0)
+		rc = st->ops->spool_purge(st->state, now - spool_age, &spooled, err);
+	if (!rc && fetched_age > 0)
+		rc = st->ops->msg_purge(st->state, now - fetched_age, &fetched, err);
+	if (rc)
+		return rc;
+	snprintf(ctx->message, sizeof(ctx->message),
+		 "purged %lld job runs, %lld spooled messages, %lld fetched-message records",
+		 (long long)runs, (long long)spooled, (long long)fetched);
+	snprintf(ctx->data, sizeof(ctx->data),
+		 "{\"job_runs\":%lld,\"spooled\":%lld,\"fetched\":%lld}", (long long)runs,
+		 (long long)spooled, (long long)fetched);
+	core->log(ctx->log, MR_LOG_INFO, "%s", ctx->message);
+	return 0;
+}
+
+static const struct mr_key cleanup_keys[] = {
+	{ "job_log_max_age", MR_KEY_DURATION, "90d", "job-log rows older than this are purged (0: keep)" },
+	{ "spool_max_age", MR_KEY_DURATION, "30d", "spooled messages older than this are purged (0: keep)" },
+	{ "fetched_max_age", MR_KEY_DURATION, "90d",
+	  "records of processed incoming messages older than this are purged (0: keep)" },
+	{ 0 }
+};
+
+static const struct mr_job_ops cleanup_ops = {
+	.size = sizeof(struct mr_job_ops),
+	.run = cleanup_run,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_JOB, "cleanup", PACKAGE_VERSION,
+		 "Purges old job-log rows, spooled messages and processed-message records.",
+		 cleanup_keys, &cleanup_ops);
