@@ -1,4 +1,4 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: shell scripts that run the built mailroom against real files and servers.
-TESTS += tests/integration/cli-spool.sh
-EXTRA_DIST += tests/integration/cli-spool.sh
+TESTS += tests/integration/cli-spool.sh tests/integration/cron.sh
+EXTRA_DIST += tests/integration/cli-spool.sh tests/integration/cron.sh
