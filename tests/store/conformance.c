@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The store conformance suite: exercises every slot of struct mr_store_ops
+ * through the site's configured store, whatever plugin it is, with
+ * table-driven got/want checks, and prints TAP.
+ *
+ * Usage: conformance SITE.INI [WANT_SCHEMA_VERSION]
+ * The store must be empty (a fresh database).  Semantics checked here that
+ * plugin.h leaves implicit:
+ * - listings are newest first: spool by (added, id), job runs by (started, id);
+ * - users are listed by name;
+ * - spool_purge/msg_purge remove rows whose time is before the cut-off;
+ *   job_run_purge removes finished runs (not MR_JOB_RUNNING) started before it;
+ * - msg_mark on a recorded (account, key) succeeds and keeps it seen;
+ * - begin inside a transaction fails and leaves the outer one usable;
+ *   commit without begin fails; rollback without begin does nothing.
+ */
+#include "config.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mr.h"
+#include "tap.h"
+
+static const char *ini_path;
+
+/* ------------------------------------------------------------ collecting */
+
+#define MAX_ROWS 64
+
+struct spool_row {
+	int64_t id, added, job_id;
+	char sender[128], recipient[256], subject[256];
+	char *headers, *body;
+	size_t headers_len, body_len;
+};
+
+struct spool_rows {
+	struct spool_row r[MAX_ROWS];
+	int n;
+	int stop_after; /* return stop_value from the n-th call; 0 never */
+	int stop_value;
+};
+
+static char *dup_bytes(const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static int spool_collect(void *cookie, const struct mr_spool_msg *m)
+{
+	struct spool_rows *rs = cookie;
+	if (rs->n < MAX_ROWS) {
+		struct spool_row *r = &rs->r[rs->n];
+		r->id = m->id;
+		r->added = m->added;
+		r->job_id = m->job_id;
+		snprintf(r->sender, sizeof(r->sender), "%s", m->sender ? m->sender : "(null)");
+		snprintf(r->recipient, sizeof(r->recipient), "%s", m->recipient ? m->recipient : "(null)");
+		snprintf(r->subject, sizeof(r->subject), "%s", m->subject ? m->subject : "(null)");
+		r->headers = dup_bytes(m->headers ? m->headers : "", m->headers_len);
+		r->headers_len = m->headers_len;
+		r->body = dup_bytes(m->body ? m->body : "", m->body_len);
+		r->body_len = m->body_len;
+	}
+	rs->n++;
+	if (rs->stop_after && rs->n >= rs->stop_after)
+		return rs->stop_value;
+	return 0;
+}
+
+static void spool_rows_reset(struct spool_rows *rs)
+{
+	for (int i = 0; i < rs->n && i < MAX_ROWS; i++) {
+		free(rs->r[i].headers);
+		free(rs->r[i].body);
+	}
+	memset(rs, 0, sizeof(*rs));
+}
+
+struct run_row {
+	int64_t id, started, ended;
+	char job[64], message[256], data[256];
+	int worker, pid;
+	enum mr_job_outcome outcome;
+};
+
+struct run_rows {
+	struct run_row r[MAX_ROWS];
+	int n;
+	int stop_after, stop_value;
+};
+
+static int run_collect(void *cookie, const struct mr_job_run *run)
+{
+	struct run_rows *rs = cookie;
+	if (rs->n < MAX_ROWS) {
+		struct run_row *r = &rs->r[rs->n];
+		r->id = run->id;
+		r->started = run->started;
+		r->ended = run->ended;
+		r->worker = run->worker;
+		r->pid = run->pid;
+		r->outcome = run->outcome;
+		snprintf(r->job, sizeof(r->job), "%s", run->job ? run->job : "(null)");
+		snprintf(r->message, sizeof(r->message), "%s", run->message ? run->message : "(null)");
+		snprintf(r->data, sizeof(r->data), "%s", run->data ? run->data : "(null)");
+	}
+	rs->n++;
+	if (rs->stop_after && rs->n >= rs->stop_after)
+		return rs->stop_value;
+	return 0;
+}
+
+struct user_row {
+	char name[64], pwhash[128];
+	unsigned perms;
+	int64_t created;
+};
+
+struct user_rows {
+	struct user_row r[MAX_ROWS];
+	int n;
+	int stop_after, stop_value;
+};
+
+static int user_collect(void *cookie, const struct mr_user *u)
+{
+	struct user_rows *rs = cookie;
+	if (rs->n < MAX_ROWS) {
+		struct user_row *r = &rs->r[rs->n];
+		snprintf(r->name, sizeof(r->name), "%s", u->name ? u->name : "(null)");
+		snprintf(r->pwhash, sizeof(r->pwhash), "%s", u->pwhash ? u->pwhash : "(null)");
+		r->perms = u->perms;
+		r->created = u->created;
+	}
+	rs->n++;
+	if (rs->stop_after && rs->n >= rs->stop_after)
+		return rs->stop_value;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the site */
+
+static struct mr_site *open_site(void)
+{
+	struct mr_diags d = { 0 };
+	struct mr_error err = { 0 };
+	struct mr_site *site = NULL;
+	int rc = mr_site_open(ini_path, MR_OPEN_STORE, &d, &site, &err);
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s\n", d.items[i]);
+	mr_diags_free(&d);
+	if (rc) {
+		printf("# opening %s: %s\n", ini_path, err.msg);
+		return NULL;
+	}
+	return site;
+}
+
+#define OPS(st) ((st)->ops)
+
+/* ------------------------------------------------------------ spool */
+
+/* 8-bit bytes 0x01..0xff except CR and LF, to check nothing is recoded. */
+static char all_bytes[256];
+static size_t all_bytes_len;
+static char *big_body;
+static size_t big_body_len;
+
+static void make_payloads(void)
+{
+	all_bytes_len = 0;
+	for (int c = 1; c < 256; c++)
+		if (c != '\r' && c != '\n')
+			all_bytes[all_bytes_len++] = (char)c;
+	big_body_len = 300000;
+	big_body = malloc(big_body_len);
+	for (size_t i = 0; i < big_body_len; i++)
+		big_body[i] = (i % 78 == 76) ? '\r' : (i % 78 == 77) ? '\n' : (char)('a' + i % 26);
+}
+
+struct spool_case {
+	const char *what;
+	int64_t added, job_id;
+	const char *sender, *recipient, *subject;
+	const char *headers;
+	size_t headers_len;
+	const char *body;
+	size_t body_len;
+	int64_t id; /* filled by spool_add */
+};
+
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+static struct spool_case spool_cases[] = {
+	{ "plain LF message", 1000, 0, "a@example.org", "b@example.org", "Hello",
+	  S("From: a@example.org\nTo: b@example.org\nSubject: Hello\n\n"), S("Hi there.\n") },
+	{ "CRLF message with a job id", 1001, 77, "bounce+1@example.org",
+	  "c@example.org,d@example.org", "CRLF",
+	  S("From: a@example.org\r\nSubject: CRLF\r\n\r\n"), S("line one\r\nline two\r\n") },
+	{ "8-bit bytes", 1002, 0, "", "e@example.org", "Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93",
+	  S("Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nX-Raw: \xff\xfe\x80\r\n\r\n"), NULL, 0 },
+	{ "empty body", 1003, 0, "f@example.org", "g@example.org", "",
+	  S("Subject:\n\n"), S("") },
+	{ "large body", 1004, 5, "h@example.org", "i@example.org", "big", S("Subject: big\r\n\r\n"),
+	  NULL, 0 },
+};
+#define N_SPOOL (sizeof(spool_cases) / sizeof(spool_cases[0]))
+
+static int bytes_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+static void check_spool_row(const struct spool_row *r, const struct spool_case *c)
+{
+	TAP_INT(r->id, c->id, "%s: id", c->what);
+	TAP_INT(r->added, c->added, "%s: added", c->what);
+	TAP_INT(r->job_id, c->job_id, "%s: job_id", c->what);
+	TAP_STR(r->sender, c->sender, "%s: sender", c->what);
+	TAP_STR(r->recipient, c->recipient, "%s: recipient", c->what);
+	TAP_STR(r->subject, c->subject, "%s: subject", c->what);
+	TAP_OK(bytes_eq(r->headers, r->headers_len, c->headers, c->headers_len),
+	       "%s: headers byte-exact (%zu bytes, want %zu)", c->what, r->headers_len,
+	       c->headers_len);
+	TAP_OK(bytes_eq(r->body, r->body_len, c->body, c->body_len),
+	       "%s: body byte-exact (%zu bytes, want %zu)", c->what, r->body_len, c->body_len);
+}
+
+static void test_spool(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	spool_cases[2].body = all_bytes;
+	spool_cases[2].body_len = all_bytes_len;
+	spool_cases[4].body = big_body;
+	spool_cases[4].body_len = big_body_len;
+
+	for (size_t i = 0; i < N_SPOOL; i++) {
+		struct spool_case *c = &spool_cases[i];
+		struct mr_spool_msg m = { .added = c->added, .job_id = c->job_id, .sender = c->sender,
+					  .recipient = c->recipient, .subject = c->subject,
+					  .headers = c->headers, .headers_len = c->headers_len,
+					  .body = c->body, .body_len = c->body_len };
+		int rc = OPS(st)->spool_add(st->state, &m, &c->id, &err);
+		TAP_INT(rc, 0, "spool_add %s (%s)", c->what, rc ? err.msg : "ok");
+		TAP_OK(c->id > 0, "spool_add %s: id %lld is positive", c->what, (long long)c->id);
+		for (size_t j = 0; j < i; j++)
+			if (spool_cases[j].id == c->id)
+				TAP_OK(0, "spool_add %s: id %lld is new", c->what, (long long)c->id);
+	}
+	for (size_t i = 0; i < N_SPOOL; i++) {
+		struct spool_rows rs = { 0 };
+		int rc = OPS(st)->spool_get(st->state, spool_cases[i].id, spool_collect, &rs, &err);
+		TAP_INT(rc, 0, "spool_get %s", spool_cases[i].what);
+		if (TAP_INT(rs.n, 1, "spool_get %s: one callback", spool_cases[i].what))
+			check_spool_row(&rs.r[0], &spool_cases[i]);
+		spool_rows_reset(&rs);
+	}
+
+	/* unknown ids */
+	static const int64_t missing[] = { 999999, -1, 0 };
+	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+		struct spool_rows rs = { 0 };
+		int rc = OPS(st)->spool_get(st->state, missing[i], spool_collect, &rs, &err);
+		TAP_INT(rc, MR_ENOTFOUND, "spool_get of unknown id %lld is MR_ENOTFOUND",
+			(long long)missing[i]);
+		TAP_INT(rs.n, 0, "spool_get of unknown id %lld: no callback", (long long)missing[i]);
+	}
+
+	/* listing: newest first, limits, stopping */
+	struct { int64_t limit; int want_n; } lists[] = { { 0, (int)N_SPOOL }, { 2, 2 },
+							  { 1, 1 }, { 100, (int)N_SPOOL } };
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		struct spool_rows rs = { 0 };
+		int rc = OPS(st)->spool_list(st->state, lists[l].limit, spool_collect, &rs, &err);
+		TAP_INT(rc, 0, "spool_list limit %lld", (long long)lists[l].limit);
+		TAP_INT(rs.n, lists[l].want_n, "spool_list limit %lld: rows", (long long)lists[l].limit);
+		for (int i = 0; i < rs.n && i < lists[l].want_n; i++)
+			TAP_INT(rs.r[i].id, spool_cases[N_SPOOL - 1 - i].id,
+				"spool_list limit %lld: row %d is the %s (newest first)",
+				(long long)lists[l].limit, i, spool_cases[N_SPOOL - 1 - i].what);
+		if (l == 0)
+			for (int i = 0; i < rs.n; i++)
+				check_spool_row(&rs.r[i], &spool_cases[N_SPOOL - 1 - i]);
+		spool_rows_reset(&rs);
+	}
+	struct { int stop_after, value; } stops[] = { { 1, 42 }, { 3, -7 }, { 2, 1 } };
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		struct spool_rows rs = { .stop_after = stops[i].stop_after,
+					 .stop_value = stops[i].value };
+		int rc = OPS(st)->spool_list(st->state, 0, spool_collect, &rs, &err);
+		TAP_INT(rc, stops[i].value, "spool_list returns the callback's %d", stops[i].value);
+		TAP_INT(rs.n, stops[i].stop_after, "spool_list stops after %d rows",
+			stops[i].stop_after);
+		spool_rows_reset(&rs);
+	}
+	{
+		struct spool_rows rs = { .stop_after = 1, .stop_value = 5 };
+		int rc = OPS(st)->spool_get(st->state, spool_cases[0].id, spool_collect, &rs, &err);
+		TAP_INT(rc, 5, "spool_get returns the callback's non-zero value");
+		spool_rows_reset(&rs);
+	}
+
+	/* purge by date: before 1002 removes the two oldest */
+	int64_t count = -1;
+	int rc = OPS(st)->spool_purge(st->state, 1002, &count, &err);
+	TAP_INT(rc, 0, "spool_purge before 1002");
+	TAP_INT(count, 2, "spool_purge before 1002 removed 2");
+	struct spool_rows rs = { 0 };
+	rc = OPS(st)->spool_get(st->state, spool_cases[0].id, spool_collect, &rs, &err);
+	TAP_INT(rc, MR_ENOTFOUND, "a purged message is gone");
+	spool_rows_reset(&rs);
+	rc = OPS(st)->spool_get(st->state, spool_cases[2].id, spool_collect, &rs, &err);
+	TAP_INT(rc, 0, "a message added at the cut-off stays");
+	spool_rows_reset(&rs);
+	rc = OPS(st)->spool_purge(st->state, 1002, &count, &err);
+	TAP_INT(count, 0, "purging again removes nothing");
+	rc = OPS(st)->spool_list(st->state, 0, spool_collect, &rs, &err);
+	TAP_INT(rs.n, (int)N_SPOOL - 2, "spool_list after the purge");
+	spool_rows_reset(&rs);
+}
+
+/* ------------------------------------------------------------ transactions */
+
+static int spool_exists(struct mr_store *st, int64_t id)
+{
+	struct spool_rows rs = { 0 };
+	struct mr_error err = { 0 };
+	int rc = st->ops->spool_get(st->state, id, spool_collect, &rs, &err);
+	spool_rows_reset(&rs);
+	return rc == 0 ? 1 : rc == MR_ENOTFOUND ? 0 : rc;
+}
+
+static int user_exists(struct mr_store *st, const char *name)
+{
+	struct user_rows rs = { 0 };
+	struct mr_error err = { 0 };
+	int rc = st->ops->user_get(st->state, name, user_collect, &rs, &err);
+	return rc == 0 ? 1 : rc == MR_ENOTFOUND ? 0 : rc;
+}
+
+static int msg_is_seen(struct mr_store *st, const char *account, const char *key)
+{
+	struct mr_error err = { 0 };
+	int seen = -1;
+	int rc = st->ops->msg_seen(st->state, account, key, &seen, &err);
+	return rc ? rc : seen;
+}
+
+static int64_t add_one(struct mr_store *st, const char *subject)
+{
+	struct mr_error err = { 0 };
+	struct mr_spool_msg m = { .added = 5000, .sender = "tx@example.org",
+				  .recipient = "r@example.org", .subject = subject,
+				  .headers = "Subject: tx\n\n", .headers_len = 13,
+				  .body = "body\n", .body_len = 5 };
+	int64_t id = 0;
+	if (st->ops->spool_add(st->state, &m, &id, &err) != 0)
+		printf("# spool_add: %s\n", err.msg);
+	return id;
+}
+
+static void test_transactions(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	int rc;
+
+	/* rollback discards every kind of write */
+	rc = OPS(st)->begin(st->state, &err);
+	TAP_INT(rc, 0, "begin (%s)", rc ? err.msg : "ok");
+	int64_t id = add_one(st, "rolled back");
+	struct mr_user u = { "tx-user", "pbkdf2-sha256$1$AA$BB", MR_PERM_SEND_MAIL, 10 };
+	rc = OPS(st)->user_put(st->state, &u, &err);
+	TAP_INT(rc, 0, "user_put inside a transaction");
+	rc = OPS(st)->msg_mark(st->state, "tx-acct", "tx-key", "processed", 10, &err);
+	TAP_INT(rc, 0, "msg_mark inside a transaction");
+	int64_t run = 0;
+	rc = OPS(st)->job_run_start(st->state, "tx-job", 0, 1, 10, &run, &err);
+	TAP_INT(rc, 0, "job_run_start inside a transaction");
+	TAP_INT(spool_exists(st, id), 1, "the transaction sees its own spool row");
+	TAP_INT(user_exists(st, "tx-user"), 1, "the transaction sees its own user");
+	OPS(st)->rollback(st->state);
+	TAP_INT(spool_exists(st, id), 0, "rollback discards the spool row");
+	TAP_INT(user_exists(st, "tx-user"), 0, "rollback discards the user");
+	TAP_INT(msg_is_seen(st, "tx-acct", "tx-key"), 0, "rollback discards the message record");
+	struct run_rows rr = { 0 };
+	rc = OPS(st)->job_run_list(st->state, "tx-job", 0, run_collect, &rr, &err);
+	TAP_INT(rr.n, 0, "rollback discards the job run");
+
+	/* commit persists, and another connection sees it only after commit */
+	struct mr_site *other = open_site();
+	TAP_OK(other != NULL, "a second connection opens the same store");
+	rc = OPS(st)->begin(st->state, &err);
+	TAP_INT(rc, 0, "begin");
+	id = add_one(st, "committed");
+	if (other)
+		TAP_INT(spool_exists(&other->store, id), 0,
+			"another connection does not see uncommitted rows");
+	rc = OPS(st)->commit(st->state, &err);
+	TAP_INT(rc, 0, "commit (%s)", rc ? err.msg : "ok");
+	TAP_INT(spool_exists(st, id), 1, "commit persists the row");
+	if (other) {
+		TAP_INT(spool_exists(&other->store, id), 1, "another connection sees committed rows");
+		/* a write of the other connection is seen here too */
+		int64_t id2 = add_one(&other->store, "from the other connection");
+		TAP_INT(spool_exists(st, id2), 1, "rows written by another connection are seen");
+		mr_site_close(other);
+	}
+
+	/* nested begin is refused and leaves the outer transaction usable */
+	rc = OPS(st)->begin(st->state, &err);
+	TAP_INT(rc, 0, "begin of the outer transaction");
+	err = (struct mr_error){ 0 };
+	rc = OPS(st)->begin(st->state, &err);
+	TAP_OK(rc < 0, "nested begin is refused (rc %d: %s)", rc, err.msg);
+	TAP_OK(err.msg[0] != '\0', "nested begin says why");
+	id = add_one(st, "after a refused nested begin");
+	rc = OPS(st)->commit(st->state, &err);
+	TAP_INT(rc, 0, "the outer transaction still commits");
+	TAP_INT(spool_exists(st, id), 1, "the outer transaction's row persists");
+
+	/* and after a refused nested begin, rollback still discards */
+	rc = OPS(st)->begin(st->state, &err);
+	rc = OPS(st)->begin(st->state, &err);
+	TAP_OK(rc < 0, "nested begin is refused again");
+	id = add_one(st, "rolled back after nested begin");
+	OPS(st)->rollback(st->state);
+	TAP_INT(spool_exists(st, id), 0, "rollback of the outer transaction discards");
+
+	/* misuse */
+	err = (struct mr_error){ 0 };
+	rc = OPS(st)->commit(st->state, &err);
+	TAP_OK(rc < 0, "commit without begin is refused (rc %d: %s)", rc, err.msg);
+	OPS(st)->rollback(st->state);
+	TAP_OK(1, "rollback without begin does nothing");
+	id = add_one(st, "autocommit after misuse");
+	TAP_INT(spool_exists(st, id), 1, "operations outside a transaction still work");
+	rc = OPS(st)->begin(st->state, &err);
+	TAP_INT(rc, 0, "begin after misuse");
+	OPS(st)->rollback(st->state);
+}
+
+/* ------------------------------------------------------------ job log */
+
+struct run_case {
+	const char *job;
+	int worker, pid;
+	int64_t started;
+	int end;              /* whether job_run_end is called */
+	int64_t ended;
+	enum mr_job_outcome outcome;
+	const char *message, *data;
+	int64_t id;
+};
+
+static struct run_case run_cases[] = {
+	{ "alpha", 0, 100, 2000, 1, 2010, MR_JOB_OK, "sent 3 messages", "{\"sent\":3}" },
+	{ "beta", 1, 101, 2001, 1, 2002, MR_JOB_FAILED, "imap: login refused", "" },
+	{ "alpha", 0, 102, 2002, 1, 2002, MR_JOB_SKIPPED_LOCKED, "locked by pid 100", "{}" },
+	{ "alpha", 2, 103, 2003, 0, 0, MR_JOB_RUNNING, "", "" },
+	{ "gamma \xc3\xa9", 0, 104, 2004, 1, 2005, MR_JOB_CRASHED, "worker died: signal 9",
+	  "{\"signal\":9}" },
+};
+#define N_RUNS (sizeof(run_cases) / sizeof(run_cases[0]))
+
+static void check_run(const struct run_row *r, const struct run_case *c, const char *ctx)
+{
+	TAP_INT(r->id, c->id, "%s: run %s/%d id", ctx, c->job, c->pid);
+	TAP_STR(r->job, c->job, "%s: run %lld job", ctx, (long long)c->id);
+	TAP_INT(r->worker, c->worker, "%s: run %lld worker", ctx, (long long)c->id);
+	TAP_INT(r->pid, c->pid, "%s: run %lld pid", ctx, (long long)c->id);
+	TAP_INT(r->started, c->started, "%s: run %lld started", ctx, (long long)c->id);
+	TAP_INT(r->ended, c->ended, "%s: run %lld ended", ctx, (long long)c->id);
+	TAP_INT(r->outcome, c->outcome, "%s: run %lld outcome", ctx, (long long)c->id);
+	TAP_STR(r->message, c->message, "%s: run %lld message", ctx, (long long)c->id);
+	TAP_STR(r->data, c->data, "%s: run %lld data", ctx, (long long)c->id);
+}
+
+/* Indexes of run_cases of job (NULL: all), newest first, into out. */
+static int want_runs(const char *job, int64_t limit, int *out)
+{
+	int n = 0;
+	for (int i = (int)N_RUNS - 1; i >= 0; i--) {
+		if (job && strcmp(run_cases[i].job, job) != 0)
+			continue;
+		if (limit > 0 && n >= limit)
+			break;
+		out[n++] = i;
+	}
+	return n;
+}
+
+static void test_job_log(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	int rc;
+	for (size_t i = 0; i < N_RUNS; i++) {
+		struct run_case *c = &run_cases[i];
+		rc = OPS(st)->job_run_start(st->state, c->job, c->worker, c->pid, c->started, &c->id,
+					    &err);
+		TAP_INT(rc, 0, "job_run_start %s pid %d (%s)", c->job, c->pid, rc ? err.msg : "ok");
+		TAP_OK(c->id > 0, "job_run_start %s pid %d: id %lld", c->job, c->pid,
+		       (long long)c->id);
+	}
+	/* a run being listed while it runs */
+	struct run_rows rr = { 0 };
+	rc = OPS(st)->job_run_list(st->state, "beta", 0, run_collect, &rr, &err);
+	TAP_INT(rr.n, 1, "a started run is listed");
+	if (rr.n == 1) {
+		TAP_INT(rr.r[0].outcome, MR_JOB_RUNNING, "a started run is MR_JOB_RUNNING");
+		TAP_INT(rr.r[0].ended, 0, "a started run has ended 0");
+	}
+	for (size_t i = 0; i < N_RUNS; i++) {
+		struct run_case *c = &run_cases[i];
+		if (!c->end)
+			continue;
+		rc = OPS(st)->job_run_end(st->state, c->id, c->ended, c->outcome, c->message,
+					  c->data, &err);
+		TAP_INT(rc, 0, "job_run_end %s pid %d (%s)", c->job, c->pid, rc ? err.msg : "ok");
+	}
+	rc = OPS(st)->job_run_end(st->state, 987654, 1, MR_JOB_OK, "", "", &err);
+	TAP_INT(rc, MR_ENOTFOUND, "job_run_end of an unknown run is MR_ENOTFOUND");
+
+	struct { const char *job; int64_t limit; } lists[] = {
+		{ NULL, 0 }, { NULL, 2 }, { "alpha", 0 }, { "alpha", 2 }, { "beta", 0 },
+		{ "gamma \xc3\xa9", 5 }, { "nosuch", 0 }, { "alph", 0 },
+	};
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		char ctx[96];
+		snprintf(ctx, sizeof(ctx), "job_run_list %s limit %lld",
+			 lists[l].job ? lists[l].job : "(all)", (long long)lists[l].limit);
+		int want[N_RUNS];
+		int n = want_runs(lists[l].job, lists[l].limit, want);
+		memset(&rr, 0, sizeof(rr));
+		rc = OPS(st)->job_run_list(st->state, lists[l].job, lists[l].limit, run_collect, &rr,
+					   &err);
+		TAP_INT(rc, 0, "%s", ctx);
+		if (TAP_INT(rr.n, n, "%s: rows", ctx))
+			for (int i = 0; i < n; i++)
+				check_run(&rr.r[i], &run_cases[want[i]], ctx);
+	}
+	memset(&rr, 0, sizeof(rr));
+	rr.stop_after = 2;
+	rr.stop_value = 99;
+	rc = OPS(st)->job_run_list(st->state, NULL, 0, run_collect, &rr, &err);
+	TAP_INT(rc, 99, "job_run_list returns the callback's non-zero value");
+	TAP_INT(rr.n, 2, "job_run_list stops when the callback says so");
+
+	/* purge: finished runs started before the cut-off */
+	int64_t count = -1;
+	rc = OPS(st)->job_run_purge(st->state, 2004, &count, &err);
+	TAP_INT(rc, 0, "job_run_purge before 2004");
+	TAP_INT(count, 3, "job_run_purge removes the 3 finished runs, not the running one");
+	memset(&rr, 0, sizeof(rr));
+	OPS(st)->job_run_list(st->state, NULL, 0, run_collect, &rr, &err);
+	TAP_INT(rr.n, 2, "two runs remain");
+	if (rr.n == 2) {
+		TAP_INT(rr.r[0].id, run_cases[4].id, "the newer finished run remains");
+		TAP_INT(rr.r[1].id, run_cases[3].id, "the running run remains");
+	}
+	rc = OPS(st)->job_run_end(st->state, run_cases[3].id, 2100, MR_JOB_OK, "late", "", &err);
+	TAP_INT(rc, 0, "the running run can still end after a purge");
+	rc = OPS(st)->job_run_purge(st->state, 3000, &count, &err);
+	TAP_INT(count, 2, "job_run_purge removes the rest once finished");
+}
+
+/* ------------------------------------------------------------ fetched messages */
+
+static void test_msgs(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	static const struct {
+		const char *account, *key;
+	} keys[] = {
+		{ "bounce", "imap:1700000000:1" },
+		{ "bounce", "imap:1700000000:2" },
+		{ "activity", "imap:1700000000:1" }, /* same key, other account */
+		{ "activity", "maildir:1700000000.M1P2.host,S=1234:2,S" },
+		{ "pop", "pop3:\xc3\xa9t\xc3\xa9-uidl with spaces" },
+	};
+	size_t n = sizeof(keys) / sizeof(keys[0]);
+	for (size_t i = 0; i < n; i++)
+		TAP_INT(msg_is_seen(st, keys[i].account, keys[i].key), 0, "%s %s is not seen yet",
+			keys[i].account, keys[i].key);
+	for (size_t i = 0; i < n; i++) {
+		int rc = OPS(st)->msg_mark(st->state, keys[i].account, keys[i].key,
+					   i % 2 ? "ignored" : "processed", 4000 + (int64_t)i, &err);
+		TAP_INT(rc, 0, "msg_mark %s %s (%s)", keys[i].account, keys[i].key,
+			rc ? err.msg : "ok");
+		TAP_INT(msg_is_seen(st, keys[i].account, keys[i].key), 1, "seen after msg_mark");
+		for (size_t j = i + 1; j < n; j++)
+			TAP_INT(msg_is_seen(st, keys[j].account, keys[j].key), 0,
+				"marking %s %s does not mark %s %s", keys[i].account, keys[i].key,
+				keys[j].account, keys[j].key);
+	}
+	int rc = OPS(st)->msg_mark(st->state, keys[0].account, keys[0].key, "processed", 4100, &err);
+	TAP_INT(rc, 0, "marking twice is fine (%s)", rc ? err.msg : "ok");
+	TAP_INT(msg_is_seen(st, keys[0].account, keys[0].key), 1, "still seen after a second mark");
+	TAP_INT(msg_is_seen(st, "nosuch", keys[0].key), 0, "another account has not seen it");
+
+	/* inside a transaction: mark then roll back */
+	OPS(st)->begin(st->state, &err);
+	OPS(st)->msg_mark(st->state, "bounce", "imap:1700000000:3", "processed", 4200, &err);
+	TAP_INT(msg_is_seen(st, "bounce", "imap:1700000000:3"), 1, "seen inside its transaction");
+	OPS(st)->rollback(st->state);
+	TAP_INT(msg_is_seen(st, "bounce", "imap:1700000000:3"), 0, "not seen after rollback");
+
+	/* purge: keys[0] was re-marked at 4100, the others at 4000..4004 */
+	int64_t count = -1;
+	rc = OPS(st)->msg_purge(st->state, 4002, &count, &err);
+	TAP_INT(rc, 0, "msg_purge before 4002");
+	TAP_INT(count, 1, "msg_purge removes the records marked before the cut-off");
+	TAP_INT(msg_is_seen(st, keys[1].account, keys[1].key), 0, "a purged record is not seen");
+	TAP_INT(msg_is_seen(st, keys[0].account, keys[0].key), 1,
+		"a record re-marked later is kept");
+	rc = OPS(st)->msg_purge(st->state, 5000, &count, &err);
+	TAP_INT(count, (int)n - 1, "msg_purge removes the rest");
+}
+
+/* ------------------------------------------------------------ users */
+
+static void test_users(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	static const struct mr_user users[] = {
+		{ "cron", "pbkdf2-sha256$200000$c2FsdA$aGFzaA",
+		  MR_PERM_SEND_MAIL | MR_PERM_PROCESS_MAIL, 1600000000 },
+		{ "alice", "pbkdf2-sha256$1000$YQ$Yg", MR_PERM_VIEW_CONTACTS, 1600000001 },
+		{ "bob@example.org", "", 0, 1600000002 },
+	};
+	size_t n = sizeof(users) / sizeof(users[0]);
+	for (size_t i = 0; i < n; i++) {
+		int rc = OPS(st)->user_put(st->state, &users[i], &err);
+		TAP_INT(rc, 0, "user_put %s (%s)", users[i].name, rc ? err.msg : "ok");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct user_rows rs = { 0 };
+		int rc = OPS(st)->user_get(st->state, users[i].name, user_collect, &rs, &err);
+		TAP_INT(rc, 0, "user_get %s", users[i].name);
+		if (TAP_INT(rs.n, 1, "user_get %s: one callback", users[i].name)) {
+			TAP_STR(rs.r[0].name, users[i].name, "user_get %s: name", users[i].name);
+			TAP_STR(rs.r[0].pwhash, users[i].pwhash, "user_get %s: pwhash", users[i].name);
+			TAP_INT(rs.r[0].perms, users[i].perms, "user_get %s: perms", users[i].name);
+			TAP_INT(rs.r[0].created, users[i].created, "user_get %s: created",
+				users[i].name);
+		}
+	}
+	static const char *const order[] = { "alice", "bob@example.org", "cron" };
+	struct user_rows rs = { 0 };
+	int rc = OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	TAP_INT(rc, 0, "user_list");
+	if (TAP_INT(rs.n, 3, "user_list: rows"))
+		for (int i = 0; i < 3; i++)
+			TAP_STR(rs.r[i].name, order[i], "user_list row %d (by name)", i);
+
+	/* replace */
+	struct mr_user changed = { "alice", "pbkdf2-sha256$2000$eg$eQ", MR_PERM_SEND_MAIL,
+				   1600000009 };
+	rc = OPS(st)->user_put(st->state, &changed, &err);
+	TAP_INT(rc, 0, "user_put replaces an existing user");
+	memset(&rs, 0, sizeof(rs));
+	OPS(st)->user_get(st->state, "alice", user_collect, &rs, &err);
+	TAP_STR(rs.r[0].pwhash, changed.pwhash, "the replaced user has the new hash");
+	TAP_INT(rs.r[0].perms, changed.perms, "the replaced user has the new permissions");
+	memset(&rs, 0, sizeof(rs));
+	OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	TAP_INT(rs.n, 3, "replacing does not add a user");
+
+	/* stopping */
+	memset(&rs, 0, sizeof(rs));
+	rs.stop_after = 1;
+	rs.stop_value = 3;
+	rc = OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	TAP_INT(rc, 3, "user_list returns the callback's non-zero value");
+	TAP_INT(rs.n, 1, "user_list stops when the callback says so");
+	memset(&rs, 0, sizeof(rs));
+	rs.stop_after = 1;
+	rs.stop_value = -42;
+	rc = OPS(st)->user_get(st->state, "cron", user_collect, &rs, &err);
+	TAP_INT(rc, -42, "user_get returns the callback's non-zero value");
+
+	/* unknown names and deletion */
+	static const char *const unknown[] = { "nosuch", "ALICE", "", "alice " };
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		memset(&rs, 0, sizeof(rs));
+		rc = OPS(st)->user_get(st->state, unknown[i], user_collect, &rs, &err);
+		TAP_INT(rc, MR_ENOTFOUND, "user_get '%s' is MR_ENOTFOUND", unknown[i]);
+		TAP_INT(rs.n, 0, "user_get '%s': no callback", unknown[i]);
+	}
+	rc = OPS(st)->user_delete(st->state, "bob@example.org", &err);
+	TAP_INT(rc, 0, "user_delete bob@example.org");
+	TAP_INT(user_exists(st, "bob@example.org"), 0, "a deleted user is gone");
+	rc = OPS(st)->user_delete(st->state, "bob@example.org", &err);
+	TAP_INT(rc, MR_ENOTFOUND, "deleting it again is MR_ENOTFOUND");
+	rc = OPS(st)->user_delete(st->state, "nosuch", &err);
+	TAP_INT(rc, MR_ENOTFOUND, "user_delete of an unknown name is MR_ENOTFOUND");
+	memset(&rs, 0, sizeof(rs));
+	OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	TAP_INT(rs.n, 2, "two users remain");
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s SITE.INI [WANT_SCHEMA_VERSION]\n", argv[0]);
+		return 2;
+	}
+	ini_path = argv[1];
+	int want_version = argc == 3 ? atoi(argv[2]) : 0;
+	make_payloads();
+	struct mr_site *site = open_site();
+	if (!TAP_OK(site != NULL, "the site's store opens")) {
+		printf("Bail out! cannot open the store\n");
+		return tap_done();
+	}
+	struct mr_store *st = &site->store;
+	TAP_OK(st->ops != NULL && st->state != NULL, "the site has a store (%s)",
+	       st->name ? st->name : "?");
+	struct mr_error err = { 0 };
+	int version = -1;
+	int rc = st->ops->schema_version(st->state, &version, &err);
+	TAP_INT(rc, 0, "schema_version (%s)", rc ? err.msg : "ok");
+	if (want_version)
+		TAP_INT(version, want_version, "schema_version is the newest");
+	else
+		TAP_OK(version > 0, "schema_version %d is positive", version);
+
+	test_spool(st);
+	test_transactions(st);
+	test_job_log(st);
+	test_msgs(st);
+	test_users(st);
+
+	/* everything committed survives closing and reopening */
+	int64_t kept = spool_cases[N_SPOOL - 1].id;
+	mr_site_close(site);
+	site = open_site();
+	if (TAP_OK(site != NULL, "the store opens again")) {
+		st = &site->store;
+		int v2 = -1;
+		st->ops->schema_version(st->state, &v2, &err);
+		TAP_INT(v2, version, "reopening keeps the schema version");
+		struct spool_rows rs = { 0 };
+		rc = st->ops->spool_get(st->state, kept, spool_collect, &rs, &err);
+		TAP_INT(rc, 0, "a spooled message survives reopening");
+		if (rs.n == 1)
+			check_spool_row(&rs.r[0], &spool_cases[N_SPOOL - 1]);
+		spool_rows_reset(&rs);
+		TAP_INT(user_exists(st, "cron"), 1, "a user survives reopening");
+		mr_site_close(site);
+	}
+	free(big_body);
+	return tap_done();
+}

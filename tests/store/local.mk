@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# The store conformance suite (one program, run against every store plugin) and the SQLite store's own tests.
+check_PROGRAMS += tests/store/conformance
+tests_store_conformance_SOURCES = tests/store/conformance.c
+tests_store_conformance_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/core/lib
+tests_store_conformance_LDADD = core/lib/libmailroom.la
+EXTRA_DIST += tests/store/run-sqlite.sh
+if BUILD_PLUGIN_STORE_SQLITE
+TESTS += tests/store/run-sqlite.sh
+endif
