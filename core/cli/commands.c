@@ -18,6 +18,8 @@ const struct mr_command mr_commands[] = {
 	  "the scheduled jobs, Execute Now, and the job log" },
 	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
 	  "the messages the spool transport kept" },
+	{ "user", cmd_user, "user add NAME [--grant PERM,...]|passwd NAME|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",
+	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)" },
 	{ 0 }
 };
 

@@ -22,6 +22,8 @@ const struct mr_key mr_keys_mailroom[] = {
 	{ "log_level", MR_KEY_ENUM, "notice", "least important level logged", 0,
 	  "error|warning|notice|info|debug" },
 	{ "lock_dir", MR_KEY_PATH, "/tmp", "directory of the job lock files" },
+	{ "require_user", MR_KEY_BOOL, "no",
+	  "jobs run only for a mailroom user given with --user and a password (mailroom user add)" },
 	{ 0 }
 };
 

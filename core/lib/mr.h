@@ -323,7 +323,7 @@ struct mr_account *mr_site_account(struct mr_site *site, const char *name);
 /* Every permission of plugin.h's MR_PERM_*. */
 #define MR_PERM_ALL (MR_PERM_SEND_MAIL | MR_PERM_PROCESS_MAIL | MR_PERM_VIEW_CONTACTS)
 /* PBKDF2-HMAC-SHA256 iterations of a new hash, and the accepted range. */
-#define MR_PBKDF2_ITERATIONS 310000UL
+#define MR_PBKDF2_ITERATIONS 600000UL
 #define MR_PBKDF2_MIN_ITERATIONS 1000UL
 #define MR_PBKDF2_MAX_ITERATIONS 100000000UL
 #define MR_PASSWORD_MAX 1024

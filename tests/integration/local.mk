@@ -2,3 +2,5 @@
 # Integration tests: shell scripts that run the built mailroom against real files and servers.
 TESTS += tests/integration/cli-spool.sh tests/integration/cron.sh
 EXTRA_DIST += tests/integration/cli-spool.sh tests/integration/cron.sh
+TESTS += tests/integration/cli-user.sh
+EXTRA_DIST += tests/integration/cli-user.sh
