@@ -40,6 +40,9 @@ int cmd_plugins(struct mr_cli *cli, int argc, char **argv);
 int cmd_config(struct mr_cli *cli, int argc, char **argv);
 int cmd_send_test(struct mr_cli *cli, int argc, char **argv);
 int cmd_spool(struct mr_cli *cli, int argc, char **argv);
+int cmd_account(struct mr_cli *cli, int argc, char **argv);
+int cmd_bounce(struct mr_cli *cli, int argc, char **argv);
+int cmd_activity(struct mr_cli *cli, int argc, char **argv);
 int cmd_job(struct mr_cli *cli, int argc, char **argv);
 int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);
@@ -48,8 +51,9 @@ int cmd_user(struct mr_cli *cli, int argc, char **argv);
 int cli_identity_check(struct mr_cli *cli, struct mr_site *site, const char *user_opt,
 		       const char *password_file_opt, unsigned need_perms, const char *job,
 		       struct mr_error *err);
-/* Runs one job now and reports it; returns a sysexits code. */
-int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in);
+/* Runs one job now and reports it (a success only when verbose); returns
+ * a sysexits code. */
+int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in, int verbose);
 /* The cron identity check before a job: parses --user NAME and
  * --password-file FILE from argv; EX_OK when the job may run (always when
  * require_user = no), else the refusal is printed, logged, and the code

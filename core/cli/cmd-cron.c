@@ -28,7 +28,7 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv)
 			continue;
 		int code = cli_cron_identity(cli, site, in, argc - 1, argv + 1);
 		if (code == EX_OK)
-			code = cli_run_job(cli, site, in);
+			code = cli_run_job(cli, site, in, !cli->quiet);
 		ran++;
 		/* a job locked by another cron is not a failure of this one */
 		if (code != EX_OK && code != EX_TEMPFAIL && worst == EX_OK)

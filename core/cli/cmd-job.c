@@ -112,7 +112,7 @@ static int job_log(struct mr_cli *cli, struct mr_site *site, const char *name, l
 	return rc < 0 ? cli_fail(mr_status_exit_code(rc), "job", "%s", err.msg) : EX_OK;
 }
 
-int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in)
+int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in, int verbose)
 {
 	struct mr_job_report rep;
 	struct mr_error err = { 0 };
@@ -128,7 +128,7 @@ int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in
 			(long long)rep.run_id, rep.message);
 		return EX_SOFTWARE;
 	}
-	if (!cli->quiet)
+	if (verbose)
 		printf("job %s: ok (run %lld)%s%s\n", in->sec->inst, (long long)rep.run_id,
 		       rep.message[0] ? ": " : "", rep.message);
 	return EX_OK;
@@ -178,7 +178,7 @@ int cmd_job(struct mr_cli *cli, int argc, char **argv)
 		else
 			rc = cli_cron_identity(cli, site, in, argc - 3, argv + 3);
 		if (in && rc == EX_OK)
-			rc = cli_run_job(cli, site, in);
+			rc = cli_run_job(cli, site, in, 1);
 	}
 	mr_site_close(site);
 	return rc;

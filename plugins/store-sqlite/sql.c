@@ -24,9 +24,9 @@ static const char *const sql_text[SQ_N_STMTS] = {
 			     "ON CONFLICT(job) DO UPDATE SET last_end = excluded.last_end, "
 			     "last_outcome = excluded.last_outcome",
 	[SQ_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log ORDER BY started DESC, id DESC LIMIT ?1",
+				"FROM job_log ORDER BY id DESC LIMIT ?1",
 	[SQ_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log WHERE job = ?2 ORDER BY started DESC, id DESC LIMIT ?1",
+				"FROM job_log WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
 	[SQ_JOB_LOG_PURGE] = "DELETE FROM job_log WHERE started < ?1 AND outcome <> 0",
 	[SQ_MSG_SEEN] = "SELECT 1 FROM fetched_messages WHERE account = ?1 AND msg_key = ?2",
 	[SQ_MSG_MARK] = "INSERT INTO fetched_messages(account, msg_key, outcome, processed_at) "

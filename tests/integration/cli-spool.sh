@@ -31,7 +31,7 @@ id=$(sed -n '1s/^{"id":\([0-9]*\).*/\1/p' "$T_DIR/list")
 mr spool show "$id" > "$T_DIR/msg"
 check_grep "the stored message has its Message-ID" "^Message-Id: $msgid" "$T_DIR/msg"
 check_grep "the stored message has From with the name" '^From: Test Sender <sender@example.org>' "$T_DIR/msg"
-check_grep "a non-ASCII subject is RFC 2047 encoded" '^Subject: =?utf-8?' "$T_DIR/msg"
+check_grep "a non-ASCII subject is RFC 2047 encoded" '^Subject: =?[Uu][Tt][Ff]-8?[BbQq]?' "$T_DIR/msg"
 check_grep "MIME-Version is set" '^MIME-Version: 1.0' "$T_DIR/msg"
 check_grep "the body is UTF-8 text" 'charset=utf-8' "$T_DIR/msg"
 if grep -q $'\r$' "$T_DIR/msg" && ! grep -qv $'\r$' "$T_DIR/msg"; then ok "every stored line ends in CRLF"; else not_ok "every stored line ends in CRLF"; fi
