@@ -20,6 +20,8 @@ const struct mr_command mr_commands[] = {
 	  "the messages the spool transport kept" },
 	{ "user", cmd_user, "user add NAME [--grant PERM,...]|passwd NAME|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",
 	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)" },
+	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME --dry-run|--spool [--batch N] [--json]",
+	  "the mail accounts: list, connection test (names the failing step), what waits" },
 	{ 0 }
 };
 

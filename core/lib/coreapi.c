@@ -68,4 +68,6 @@ void mr_core_fill(struct mr_core *core)
 	core->now = core_now;
 	core->store = core_store;
 	core->mime_subject = mr_mime_subject;
+	core->tls_verify_chain = mr_tls_verify_chain;
+	core->fetch_run = mr_fetch_run;
 }

@@ -13,6 +13,8 @@
 #include <mailroom/error.h>
 
 struct mr_store;
+struct mr_account;
+struct mr_fetched;
 /* One INI section, opaque to plugins. */
 struct mr_section;
 /* A logger bound to a prefix such as "transport-smtp[relay]", opaque. */
@@ -31,6 +33,53 @@ enum mr_log_level {
 #else
 #define MR_PRINTF(f, a)
 #endif
+
+/* ---- the fetch loop (core->fetch_run), for the jobs that read mailboxes */
+
+/* What a processor did with one message. */
+enum mr_verdict {
+	MR_VERDICT_PROCESSED = 1, /* used: dispose of it as processed */
+	MR_VERDICT_IGNORED = 2    /* not usable (unparsable, not ours): as ignored */
+};
+
+/*
+ * A processor handles one message inside the store transaction the loop
+ * has begun; the loop then records the message (msg_mark) in the same
+ * transaction, commits, and only after the commit disposes of it.  Returns
+ * a verdict (for MR_VERDICT_IGNORED, a short reason in reason[]), or a
+ * negative status with err filled: the transaction is then rolled back and
+ * the message stays where it is for the next run.
+ */
+typedef int mr_fetch_processor(void *cookie, const struct mr_fetched *msg, char *reason,
+			       size_t reason_size, struct mr_error *err);
+
+struct mr_fetch_opts {
+	mr_fetch_processor *process; /* MUST */
+	void *cookie;                /* passed to process */
+	size_t batch;                /* messages per run; 0: the account's batch key */
+	int64_t deadline;            /* unix time to stop by; 0: none */
+	const volatile int *stop;    /* stop when *stop becomes non-zero; MAY be NULL */
+	const struct mr_log *log;    /* where to log; NULL: the account's log */
+};
+
+/* Why a run ended. */
+enum mr_fetch_end {
+	MR_FETCH_END_EMPTY = 0,    /* no message left */
+	MR_FETCH_END_BATCH = 1,    /* batch reached */
+	MR_FETCH_END_DEADLINE = 2, /* deadline reached */
+	MR_FETCH_END_STOP = 3,     /* asked to stop */
+	MR_FETCH_END_ERROR = 4     /* the account or the store failed */
+};
+
+struct mr_fetch_stats {
+	size_t waiting;        /* messages the account reported when opened */
+	size_t processed;      /* processed and committed in this run */
+	size_t ignored;        /* ignored and committed in this run */
+	size_t already;        /* recorded by an earlier run: only disposed again */
+	size_t failed;         /* the processor failed: left for the next run */
+	size_t dispose_failed; /* committed, but not moved: the next run will */
+	enum mr_fetch_end end;
+};
 
 struct mr_core {
 	size_t size;          /* sizeof(struct mr_core) of the running core */
@@ -70,6 +119,21 @@ struct mr_core {
 	/* The RFC 2047-decoded, unfolded Subject of a raw message, malloc'ed
 	 * (caller frees), or NULL when it has none. */
 	char *(*mime_subject)(const char *data, size_t len);
+
+	/* ---- appended in ABI 1.1 (check core->size before use) */
+
+	/* Verifies a TLS peer's certificate chain (DER, leaf first) against
+	 * ca_file (PEM; NULL or "" for the system store) and the host name
+	 * or IP address.  Returns 0, or MR_EPERMANENT with the reason in err.
+	 * Plugins whose TLS library does not verify call it after the
+	 * handshake and before sending any credential. */
+	int (*tls_verify_chain)(const unsigned char *const *der, const size_t *der_len,
+				size_t n, const char *host, const char *ca_file,
+				struct mr_error *err);
+	/* Runs the fetch loop of one account (see struct mr_fetch_opts). */
+	int (*fetch_run)(const struct mr_core *core, struct mr_account *account,
+			 const struct mr_fetch_opts *opts, struct mr_fetch_stats *stats_r,
+			 struct mr_error *err);
 };
 
 #endif

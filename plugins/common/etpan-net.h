@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* Connecting the libetpan fetch plugins: DNS and TCP done here (so each failure is named), TLS through libetpan, and the peer's certificate chain verified with the core's OpenSSL service before any password is sent.  Included by one .c file per plugin: everything is static. */
+#ifndef MR_ETPAN_NET_H
+#define MR_ETPAN_NET_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <libetpan/libetpan.h>
+#include <mailroom/plugin.h>
+
+enum net_tls { NET_TLS_NONE = 0, NET_TLS_IMPLICIT = 1, NET_TLS_STARTTLS = 2 };
+
+struct net {
+	const struct mr_core *core;
+	const struct mr_log *log;
+	const char *proto;  /* "IMAP", "POP3" */
+	char *server;
+	int port;
+	enum net_tls tls;
+	int verify;
+	char *ca_file;
+	time_t timeout;
+};
+
+/* The keys every libetpan fetch plugin declares (ports differ). */
+#define NET_KEYS(proto_, tlsport_, plainport_) \
+	{ "server", MR_KEY_STRING, NULL, "host name or address of the " proto_ " server", \
+	  MR_KEYF_REQUIRED }, \
+	{ "port", MR_KEY_INT, NULL, "TCP port (default " tlsport_ " for tls = implicit, else " \
+	  plainport_ ")", 0, NULL, 1, 65535 }, \
+	{ "tls", MR_KEY_ENUM, NULL, "implicit TLS, STARTTLS/STLS upgrade, or none (default: " \
+	  "starttls on port " plainport_ ", else implicit)", 0, "implicit|starttls|none" }, \
+	{ "verify_peer", MR_KEY_BOOL, "yes", \
+	  "verify the server's certificate and name before sending the password" }, \
+	{ "ca_file", MR_KEY_PATH, NULL, \
+	  "PEM file of the CAs (or self-signed certificate) to trust instead of the system store" }, \
+	{ "username", MR_KEY_STRING, NULL, "login name", MR_KEYF_REQUIRED }, \
+	{ "password", MR_KEY_SECRET, NULL, \
+	  "password: password_file = a file only its owner can read (or the environment)" }, \
+	{ "timeout", MR_KEY_DURATION, "60s", "network timeout of each step" }
+
+static void net_free(struct net *n)
+{
+	free(n->server);
+	free(n->ca_file);
+	n->server = n->ca_file = NULL;
+}
+
+static int net_load(struct net *n, const struct mr_plugin_ctx *ctx, const char *proto,
+		    int tls_port, int plain_port, struct mr_error *err)
+{
+	const struct mr_core *c = ctx->core;
+	n->core = c;
+	n->log = ctx->log;
+	n->proto = proto;
+	const char *server = c->cfg_str(ctx->cfg, "server");
+	const char *ca = c->cfg_str(ctx->cfg, "ca_file");
+	const char *tls = c->cfg_str(ctx->cfg, "tls");
+	const char *port = c->cfg_str(ctx->cfg, "port");
+	n->port = port ? (int)c->cfg_int(ctx->cfg, "port") : 0;
+	if (tls)
+		n->tls = strcmp(tls, "none") == 0 ? NET_TLS_NONE
+		       : strcmp(tls, "starttls") == 0 ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
+	else
+		n->tls = n->port == plain_port ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
+	if (!n->port)
+		n->port = n->tls == NET_TLS_IMPLICIT ? tls_port : plain_port;
+	n->verify = c->cfg_bool(ctx->cfg, "verify_peer");
+	n->timeout = (time_t)c->cfg_duration(ctx->cfg, "timeout");
+	if (n->timeout <= 0)
+		n->timeout = 60;
+	n->server = strdup(server ? server : "");
+	n->ca_file = ca && *ca ? strdup(ca) : NULL;
+	if (!n->server || (ca && *ca && !n->ca_file)) {
+		net_free(n);
+		return c->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Resolves and connects; the error says "DNS: ..." or "TCP: ...". */
+static int net_tcp_connect(const struct net *n, int *fd_r, struct mr_error *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char port[16];
+	snprintf(port, sizeof(port), "%d", n->port);
+	int g = getaddrinfo(n->server, port, &hints, &ai);
+	if (g != 0)
+		return n->core->error_set(err, g == EAI_NONAME ? MR_ECONFIG : MR_ETEMP,
+					  "DNS: cannot resolve %s: %s", n->server,
+					  g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+	int last = ECONNREFUSED;
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				a->ai_protocol);
+		if (fd < 0) {
+			last = errno;
+			continue;
+		}
+		int r = connect(fd, a->ai_addr, a->ai_addrlen);
+		if (r != 0 && errno == EINPROGRESS) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			r = poll(&p, 1, (int)n->timeout * 1000);
+			if (r == 0) {
+				errno = ETIMEDOUT;
+				r = -1;
+			} else if (r > 0) {
+				int soerr = 0;
+				socklen_t sl = sizeof(soerr);
+				getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+				r = soerr ? -1 : 0;
+				if (soerr)
+					errno = soerr;
+			}
+		}
+		if (r == 0) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			freeaddrinfo(ai);
+			*fd_r = fd;
+			return 0;
+		}
+		last = errno;
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return n->core->error_set(err, MR_ETEMP, "TCP: cannot connect to %s port %d: %s",
+				  n->server, n->port, strerror(last));
+}
+
+static int net_is_ip(const char *host)
+{
+	unsigned char b[16];
+	return inet_pton(AF_INET, host, b) == 1 || inet_pton(AF_INET6, host, b) == 1;
+}
+
+/* libetpan calls this before its TLS handshake: send the server name (SNI). */
+static void net_tls_setup(struct mailstream_ssl_context *sc, void *data)
+{
+	const struct net *n = data;
+	if (!net_is_ip(n->server))
+		mailstream_ssl_set_server_name(sc, n->server);
+}
+
+/* Checks the peer's certificate chain of a TLS stream (libetpan does not). */
+static int net_verify(const struct net *n, mailstream *s, struct mr_error *err)
+{
+	if (!n->verify) {
+		n->core->log(n->log, MR_LOG_WARNING, "verify_peer = no: the certificate of %s is "
+			     "not checked", n->server);
+		return 0;
+	}
+	if (n->core->size < offsetof(struct mr_core, tls_verify_chain) + sizeof(void *) ||
+	    !n->core->tls_verify_chain)
+		return n->core->error_set(err, MR_EUNSUPPORTED, "TLS: this mailroom core cannot "
+					  "verify certificates (plugin ABI 1.1 needed)");
+	carray *chain = mailstream_get_certificate_chain(s);
+	if (!chain || carray_count(chain) == 0) {
+		if (chain)
+			mailstream_certificate_chain_free(chain);
+		return n->core->error_set(err, MR_EPERMANENT, "TLS: %s sent no certificate",
+					  n->server);
+	}
+	size_t cnt = carray_count(chain);
+	const unsigned char **der = calloc(cnt, sizeof(*der));
+	size_t *len = calloc(cnt, sizeof(*len));
+	int rc;
+	if (!der || !len) {
+		rc = n->core->error_set(err, MR_ENOMEM, "out of memory");
+	} else {
+		for (size_t i = 0; i < cnt; i++) {
+			MMAPString *ms = carray_get(chain, (unsigned)i);
+			der[i] = (const unsigned char *)ms->str;
+			len[i] = ms->len;
+		}
+		struct mr_error e = { 0 };
+		rc = n->core->tls_verify_chain(der, len, cnt, n->server, n->ca_file, &e);
+		if (rc)
+			rc = n->core->error_set(err, rc == MR_EPERMANENT ? MR_ECONFIG : rc,
+						"TLS: %s (set ca_file to trust it, or fix the "
+						"server's certificate)", e.msg);
+	}
+	free(der);
+	free(len);
+	mailstream_certificate_chain_free(chain);
+	return rc;
+}
+
+/* Connects and, for implicit TLS, does the handshake and the check: a
+ * stream ready for the greeting. */
+static int net_open_stream(const struct net *n, mailstream **s_r, struct mr_error *err)
+{
+	int fd = -1;
+	int rc = net_tcp_connect(n, &fd, err);
+	if (rc)
+		return rc;
+	mailstream *s;
+	if (n->tls == NET_TLS_IMPLICIT)
+		s = mailstream_ssl_open_with_callback_timeout(fd, n->timeout, net_tls_setup,
+							      (void *)n);
+	else
+		s = mailstream_socket_open_timeout(fd, n->timeout);
+	if (!s) {
+		close(fd);
+		return n->core->error_set(err, MR_ETEMP, n->tls == NET_TLS_IMPLICIT
+					  ? "TLS: handshake with %s port %d failed (is it a TLS "
+					    "port? try tls = starttls)"
+					  : "TCP: cannot set up a stream to %s port %d",
+					  n->server, n->port);
+	}
+	if (n->tls == NET_TLS_IMPLICIT && (rc = net_verify(n, s, err)) != 0) {
+		mailstream_close(s);
+		return rc;
+	}
+	*s_r = s;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: MIT */
+/* fetch-imap: reads an IMAP folder with libetpan (implicit TLS or STARTTLS, certificates verified), identifies messages by UIDVALIDITY and UID, and moves handled ones to <source>.processed / <source>.ignored. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "../common/etpan-net.h"
+
+/* Bodies are fetched this many at a time (and at most CHUNK_BYTES). */
+#define CHUNK_MSGS 200
+#define CHUNK_BYTES (32u << 20)
+
+struct pending {
+	uint32_t *uids;
+	size_t n, cap;
+};
+
+struct cur_msg {
+	uint32_t uid;
+	const char *data;
+	size_t len;
+};
+
+struct im {
+	const struct mr_core *core;
+	const struct mr_log *log;
+	const char *instance;
+	struct net net;
+	char *username, *password;
+	char *source_cfg, *processed_cfg, *ignored_cfg;
+	int keep;
+
+	mailimap *imap;
+	char sep;
+	char *source, *folder[3];  /* server names: source, processed, ignored */
+	int ensured[3];
+	int has_move, has_uidplus;
+	uint32_t uidvalidity;
+	uint32_t *uids, *sizes;
+	size_t n_uids, pos;
+	/* the current chunk of fetched bodies */
+	clist *chunk_result;
+	struct cur_msg *chunk;
+	size_t n_chunk, chunk_pos;
+	struct pending pend[3];
+	char key[64], label[32];
+};
+
+static const struct mr_key im_keys[] = {
+	NET_KEYS("IMAP", "993", "143"),
+	{ "source", MR_KEY_STRING, "INBOX",
+	  "the folder to read, e.g. INBOX.CiviMail ('/' is turned into the server's separator)" },
+	{ "dispose", MR_KEY_ENUM, "move",
+	  "move handled messages to the processed / ignored folders, or keep them in source", 0,
+	  "move|keep" },
+	{ "processed_folder", MR_KEY_STRING, NULL,
+	  "where processed messages go (default: source, the separator, processed)" },
+	{ "ignored_folder", MR_KEY_STRING, NULL,
+	  "where ignored messages go (default: source, the separator, ignored)" },
+	{ 0 }
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
+{
+	const struct mr_core *c = ctx->core;
+	struct im *m = calloc(1, sizeof(*m));
+	if (!m)
+		return c->error_set(err, MR_ENOMEM, "out of memory");
+	m->core = c;
+	m->log = ctx->log;
+	m->instance = ctx->instance;
+	int rc = net_load(&m->net, ctx, "IMAP", 993, 143, err);
+	if (rc) {
+		free(m);
+		return rc;
+	}
+	m->username = dup_or_null(c->cfg_str(ctx->cfg, "username"));
+	m->source_cfg = dup_or_null(c->cfg_str(ctx->cfg, "source"));
+	m->processed_cfg = dup_or_null(c->cfg_str(ctx->cfg, "processed_folder"));
+	m->ignored_cfg = dup_or_null(c->cfg_str(ctx->cfg, "ignored_folder"));
+	m->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
+	struct mr_error e = { 0 };
+	rc = c->cfg_secret(ctx->cfg, "password", &m->password, &e);
+	if (rc == MR_ENOTFOUND)
+		rc = c->error_set(err, MR_ECONFIG, "no password: set password_file (or "
+				  "MAILROOM_%s_PASSWORD)", c->cfg_name(ctx->cfg));
+	else if (rc)
+		rc = c->error_set(err, rc, "%s", e.msg);
+	else if (!m->username || !m->source_cfg)
+		rc = c->error_set(err, MR_ENOMEM, "out of memory");
+	if (rc) {
+		net_free(&m->net);
+		free(m->username);
+		free(m->password);
+		free(m->source_cfg);
+		free(m->processed_cfg);
+		free(m->ignored_cfg);
+		free(m);
+		return rc;
+	}
+	*state_r = m;
+	return 0;
+}
+
+/* An error from libetpan, saying what was being done and what the server said. */
+static int im_fail(struct im *m, int r, int status, const char *stage, const char *what,
+		   struct mr_error *err)
+{
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
+		return m->core->error_set(err, MR_ETEMP, "%s: connection to %s lost during %s",
+					  stage, m->net.server, what);
+	const char *said = m->imap && m->imap->imap_response ? m->imap->imap_response : "";
+	return m->core->error_set(err, status, "%s: %s failed%s%s%s", stage, what,
+				  *said ? " (server: " : "", said, *said ? ")" : "");
+}
+
+static void pending_clear(struct im *m)
+{
+	for (int d = 0; d < 3; d++)
+		m->pend[d].n = 0;
+}
+
+static void chunk_free(struct im *m)
+{
+	if (m->chunk_result)
+		mailimap_fetch_list_free(m->chunk_result);
+	m->chunk_result = NULL;
+	free(m->chunk);
+	m->chunk = NULL;
+	m->n_chunk = m->chunk_pos = 0;
+}
+
+static void session_free(struct im *m)
+{
+	chunk_free(m);
+	if (m->imap)
+		mailimap_free(m->imap);
+	m->imap = NULL;
+	free(m->uids);
+	free(m->sizes);
+	m->uids = m->sizes = NULL;
+	m->n_uids = m->pos = 0;
+	free(m->source);
+	free(m->folder[1]);
+	free(m->folder[2]);
+	m->source = m->folder[1] = m->folder[2] = NULL;
+	memset(m->ensured, 0, sizeof(m->ensured));
+	pending_clear(m);
+}
+
+static int has_cap(struct mailimap_capability_data *cd, const char *name)
+{
+	if (!cd)
+		return 0;
+	for (clistiter *it = clist_begin(cd->cap_list); it; it = clist_next(it)) {
+		struct mailimap_capability *c = clist_content(it);
+		if (c->cap_type == MAILIMAP_CAPABILITY_NAME && c->cap_data.cap_name &&
+		    strcasecmp(c->cap_data.cap_name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A folder name with '/' turned into the server's separator. */
+static char *server_name(const struct im *m, const char *name)
+{
+	char *s = strdup(name);
+	if (s && m->sep && m->sep != '/')
+		for (char *p = s; *p; p++)
+			if (*p == '/')
+				*p = m->sep;
+	return s;
+}
+
+static char *child_name(const struct im *m, const char *parent, const char *leaf)
+{
+	size_t need = strlen(parent) + strlen(leaf) + 2;
+	char *s = malloc(need);
+	if (s)
+		snprintf(s, need, "%s%c%s", parent, m->sep ? m->sep : '.', leaf);
+	return s;
+}
+
+/* Connect, TLS, check the certificate, log in. */
+static int im_login(struct im *m, struct mr_error *err)
+{
+	mailstream *s = NULL;
+	int rc = net_open_stream(&m->net, &s, err);
+	if (rc)
+		return rc;
+	m->imap = mailimap_new(0, NULL);
+	if (!m->imap) {
+		mailstream_close(s);
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	mailimap_set_timeout(m->imap, m->net.timeout);
+	int r = mailimap_connect(m->imap, s);
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED)
+		return im_fail(m, r, MR_ETEMP, "IMAP", "reading the server's greeting", err);
+	if (m->net.tls == NET_TLS_STARTTLS) {
+		struct mailimap_capability_data *cd = NULL;
+		r = mailimap_capability(m->imap, &cd);
+		if (r != MAILIMAP_NO_ERROR)
+			return im_fail(m, r, MR_ETEMP, "IMAP", "CAPABILITY", err);
+		int ok = has_cap(cd, "STARTTLS");
+		mailimap_capability_data_free(cd);
+		if (!ok)
+			return m->core->error_set(err, MR_ECONFIG, "TLS: %s port %d does not offer "
+						  "STARTTLS (use tls = implicit on its TLS port)",
+						  m->net.server, m->net.port);
+		r = mailimap_socket_starttls_with_callback(m->imap, net_tls_setup, &m->net);
+		if (r != MAILIMAP_NO_ERROR)
+			return m->core->error_set(err, MR_ETEMP, "TLS: STARTTLS handshake with %s "
+						  "port %d failed", m->net.server, m->net.port);
+		if ((rc = net_verify(&m->net, m->imap->imap_stream, err)) != 0)
+			return rc;
+	} else if (m->net.tls == NET_TLS_NONE) {
+		m->core->log(m->log, MR_LOG_WARNING, "tls = none: the password goes to %s in clear",
+			     m->net.server);
+	}
+	r = mailimap_login(m->imap, m->username, m->password);
+	if (r != MAILIMAP_NO_ERROR) {
+		const char *said = m->imap->imap_response ? m->imap->imap_response : "";
+		int temp = strstr(said, "[UNAVAILABLE]") || strstr(said, "[INUSE]") ||
+			   r == MAILIMAP_ERROR_STREAM;
+		return m->core->error_set(err, temp ? MR_ETEMP : MR_ECONFIG,
+					  "auth: login as %s on %s refused%s%s%s", m->username,
+					  m->net.server, *said ? " (server: " : "", said,
+					  *said ? ")" : "");
+	}
+	struct mailimap_capability_data *cd = NULL;
+	r = mailimap_capability(m->imap, &cd);
+	if (r != MAILIMAP_NO_ERROR)
+		return im_fail(m, r, MR_ETEMP, "IMAP", "CAPABILITY", err);
+	m->has_move = has_cap(cd, "MOVE");
+	m->has_uidplus = has_cap(cd, "UIDPLUS");
+	mailimap_capability_data_free(cd);
+	return 0;
+}
+
+/* The hierarchy separator, from LIST "" "". */
+static int im_separator(struct im *m, struct mr_error *err)
+{
+	clist *res = NULL;
+	int r = mailimap_list(m->imap, "", "", &res);
+	if (r != MAILIMAP_NO_ERROR)
+		return im_fail(m, r, MR_ETEMP, "folder", "LIST", err);
+	m->sep = '.';
+	if (res && clist_begin(res)) {
+		struct mailimap_mailbox_list *mb = clist_content(clist_begin(res));
+		if (mb->mb_delimiter)
+			m->sep = mb->mb_delimiter;
+	}
+	if (res)
+		mailimap_list_result_free(res);
+	return 0;
+}
+
+static int add_uid_size(struct im *m, uint32_t uid, uint32_t size, size_t *cap)
+{
+	if (m->n_uids == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		uint32_t *u = realloc(m->uids, nc * sizeof(*u));
+		if (!u)
+			return -1;
+		m->uids = u;
+		uint32_t *s = realloc(m->sizes, nc * sizeof(*s));
+		if (!s)
+			return -1;
+		m->sizes = s;
+		*cap = nc;
+	}
+	m->uids[m->n_uids] = uid;
+	m->sizes[m->n_uids++] = size;
+	return 0;
+}
+
+static int cmp_uid_pair(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* UID and RFC822.SIZE of every message of the selected folder. */
+static int im_list_uids(struct im *m, uint32_t exists, struct mr_error *err)
+{
+	if (exists == 0)
+		return 0;
+	struct mailimap_set *set = mailimap_set_new_interval(1, 0);
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (!set || !ft) {
+		if (set)
+			mailimap_set_free(set);
+		if (ft)
+			mailimap_fetch_type_free(ft);
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	clist *res = NULL;
+	int r = mailimap_uid_fetch(m->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return im_fail(m, r, MR_ETEMP, "IMAP", "listing the messages (UID FETCH)", err);
+	size_t cap = 0;
+	int rc = 0;
+	for (clistiter *it = clist_begin(res); it && !rc; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		uint32_t uid = 0, size = 0;
+		for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
+			struct mailimap_msg_att_item *item = clist_content(j);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			struct mailimap_msg_att_static *st = item->att_data.att_static;
+			if (st->att_type == MAILIMAP_MSG_ATT_UID)
+				uid = st->att_data.att_uid;
+			else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+				size = st->att_data.att_rfc822_size;
+		}
+		if (uid && add_uid_size(m, uid, size, &cap) != 0)
+			rc = m->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	mailimap_fetch_list_free(res);
+	if (rc)
+		return rc;
+	/* sort UIDs, keeping each size with its UID */
+	uint32_t *pairs = malloc(m->n_uids * 2 * sizeof(*pairs));
+	if (!pairs)
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->n_uids; i++) {
+		pairs[2 * i] = m->uids[i];
+		pairs[2 * i + 1] = m->sizes[i];
+	}
+	qsort(pairs, m->n_uids, 2 * sizeof(*pairs), cmp_uid_pair);
+	for (size_t i = 0; i < m->n_uids; i++) {
+		m->uids[i] = pairs[2 * i];
+		m->sizes[i] = pairs[2 * i + 1];
+	}
+	free(pairs);
+	return 0;
+}
+
+static int im_open(void *state, size_t *waiting_r, struct mr_error *err)
+{
+	struct im *m = state;
+	session_free(m);
+	int rc = im_login(m, err);
+	if (!rc)
+		rc = im_separator(m, err);
+	if (!rc) {
+		m->source = server_name(m, m->source_cfg);
+		m->folder[MR_DISPOSE_PROCESSED] = m->processed_cfg ? server_name(m, m->processed_cfg)
+			: m->source ? child_name(m, m->source, "processed") : NULL;
+		m->folder[MR_DISPOSE_IGNORED] = m->ignored_cfg ? server_name(m, m->ignored_cfg)
+			: m->source ? child_name(m, m->source, "ignored") : NULL;
+		if (!m->source || !m->folder[1] || !m->folder[2])
+			rc = m->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	if (!rc) {
+		int r = mailimap_select(m->imap, m->source);
+		if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
+			rc = im_fail(m, r, MR_ETEMP, "folder", "SELECT", err);
+		else if (r != MAILIMAP_NO_ERROR) {
+			const char *said = m->imap->imap_response ? m->imap->imap_response : "";
+			rc = m->core->error_set(err, MR_ECONFIG, "folder: cannot open %s on %s "
+						"(server: %s)", m->source, m->net.server, said);
+		}
+	}
+	uint32_t exists = 0;
+	if (!rc) {
+		struct mailimap_selection_info *si = m->imap->imap_selection_info;
+		m->uidvalidity = si ? si->sel_uidvalidity : 0;
+		exists = si ? si->sel_exists : 0;
+		rc = im_list_uids(m, exists, err);
+	}
+	if (rc) {
+		session_free(m);
+		return rc;
+	}
+	m->core->log(m->log, MR_LOG_DEBUG, "%s: UIDVALIDITY %u, %zu messages, MOVE %s",
+		     m->source, m->uidvalidity, m->n_uids, m->has_move ? "yes" : "no");
+	if (waiting_r)
+		*waiting_r = m->n_uids;
+	return 0;
+}
+
+/* An IMAP set of the given sorted UIDs, consecutive ones as ranges. */
+static struct mailimap_set *uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	for (size_t i = 0; set && i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (mailimap_set_add_interval(set, uids[i], uids[j]) != MAILIMAP_NO_ERROR) {
+			mailimap_set_free(set);
+			return NULL;
+		}
+		i = j + 1;
+	}
+	return set;
+}
+
+/* Creates a folder unless LIST finds it. */
+static int ensure_folder(struct im *m, int d, struct mr_error *err)
+{
+	if (m->ensured[d])
+		return 0;
+	clist *res = NULL;
+	int r = mailimap_list(m->imap, "", m->folder[d], &res);
+	if (r != MAILIMAP_NO_ERROR)
+		return im_fail(m, r, MR_ETEMP, "folder", "LIST", err);
+	int found = res && clist_begin(res) != NULL;
+	if (res)
+		mailimap_list_result_free(res);
+	if (!found) {
+		r = mailimap_create(m->imap, m->folder[d]);
+		if (r != MAILIMAP_NO_ERROR)
+			return im_fail(m, r, MR_ETEMP, "folder", "creating the folder", err);
+		mailimap_subscribe(m->imap, m->folder[d]);
+		m->core->log(m->log, MR_LOG_INFO, "created folder %s", m->folder[d]);
+	}
+	m->ensured[d] = 1;
+	return 0;
+}
+
+/* Moves the messages disposed of so far: UID MOVE, else UID COPY, \Deleted
+ * and UID EXPUNGE. */
+static int flush_pending(struct im *m, struct mr_error *err)
+{
+	for (int d = 1; d <= 2; d++) {
+		struct pending *p = &m->pend[d];
+		if (p->n == 0)
+			continue;
+		int rc = ensure_folder(m, d, err);
+		if (rc)
+			return rc;
+		qsort(p->uids, p->n, sizeof(*p->uids), cmp_u32);
+		struct mailimap_set *set = uid_set(p->uids, p->n);
+		if (!set)
+			return m->core->error_set(err, MR_ENOMEM, "out of memory");
+		int r;
+		if (m->has_move) {
+			r = mailimap_uid_move(m->imap, set, m->folder[d]);
+			if (r != MAILIMAP_NO_ERROR) {
+				mailimap_set_free(set);
+				return im_fail(m, r, MR_ETEMP, "IMAP", "UID MOVE", err);
+			}
+		} else {
+			r = mailimap_uid_copy(m->imap, set, m->folder[d]);
+			if (r == MAILIMAP_NO_ERROR) {
+				struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+				mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+				struct mailimap_store_att_flags *sa =
+					mailimap_store_att_flags_new_add_flags_silent(fl);
+				r = mailimap_uid_store(m->imap, set, sa);
+				mailimap_store_att_flags_free(sa);
+			}
+			if (r == MAILIMAP_NO_ERROR)
+				r = m->has_uidplus ? mailimap_uid_expunge(m->imap, set)
+						   : mailimap_expunge(m->imap);
+			if (r != MAILIMAP_NO_ERROR) {
+				mailimap_set_free(set);
+				return im_fail(m, r, MR_ETEMP, "IMAP", "UID COPY/STORE/EXPUNGE", err);
+			}
+		}
+		mailimap_set_free(set);
+		m->core->log(m->log, MR_LOG_DEBUG, "moved %zu messages to %s", p->n, m->folder[d]);
+		p->n = 0;
+	}
+	return 0;
+}
+
+static int cmp_cur(const void *a, const void *b)
+{
+	const struct cur_msg *x = a, *y = b;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/* Fetches the bodies of the next UIDs. */
+static int fetch_chunk(struct im *m, struct mr_error *err)
+{
+	chunk_free(m);
+	size_t n = 0, bytes = 0;
+	while (m->pos + n < m->n_uids && n < CHUNK_MSGS &&
+	       (n == 0 || bytes + m->sizes[m->pos + n] <= CHUNK_BYTES))
+		bytes += m->sizes[m->pos + n++];
+	struct mailimap_set *set = uid_set(m->uids + m->pos, n);
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	struct mailimap_section *sec = mailimap_section_new(NULL);
+	if (!set || !ft || !sec) {
+		if (set)
+			mailimap_set_free(set);
+		if (ft)
+			mailimap_fetch_type_free(ft);
+		if (sec)
+			mailimap_section_free(sec);
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(sec));
+	int r = mailimap_uid_fetch(m->imap, set, ft, &m->chunk_result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	m->pos += n;
+	if (r != MAILIMAP_NO_ERROR) {
+		m->chunk_result = NULL;
+		return im_fail(m, r, MR_ETEMP, "IMAP", "fetching messages (UID FETCH)", err);
+	}
+	m->chunk = calloc(n ? n : 1, sizeof(*m->chunk));
+	if (!m->chunk)
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	for (clistiter *it = clist_begin(m->chunk_result); it; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		struct cur_msg c = { 0 };
+		for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
+			struct mailimap_msg_att_item *item = clist_content(j);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			struct mailimap_msg_att_static *st = item->att_data.att_static;
+			if (st->att_type == MAILIMAP_MSG_ATT_UID) {
+				c.uid = st->att_data.att_uid;
+			} else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
+				   st->att_data.att_body_section) {
+				c.data = st->att_data.att_body_section->sec_body_part;
+				c.len = st->att_data.att_body_section->sec_length;
+			}
+		}
+		if (c.uid && c.data && m->n_chunk < n)
+			m->chunk[m->n_chunk++] = c;
+	}
+	qsort(m->chunk, m->n_chunk, sizeof(*m->chunk), cmp_cur);
+	return 0;
+}
+
+static int im_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
+{
+	struct im *m = state;
+	if (!m->imap)
+		return m->core->error_set(err, MR_EINTERNAL, "next() without open()");
+	while (m->chunk_pos >= m->n_chunk) {
+		if (m->pos >= m->n_uids)
+			return 0;
+		/* dispose of what was handled before reading more */
+		int rc = flush_pending(m, err);
+		if (!rc)
+			rc = fetch_chunk(m, err);
+		if (rc)
+			return rc;
+	}
+	struct cur_msg *c = &m->chunk[m->chunk_pos++];
+	snprintf(m->key, sizeof(m->key), "imap:%u:%u", m->uidvalidity, c->uid);
+	snprintf(m->label, sizeof(m->label), "UID %u", c->uid);
+	msg_r->key = m->key;
+	msg_r->label = m->label;
+	msg_r->data = c->data;
+	msg_r->len = c->len;
+	return 1;
+}
+
+static int im_dispose(void *state, const struct mr_fetched *msg, enum mr_disposition d,
+		      struct mr_error *err)
+{
+	struct im *m = state;
+	if (d == MR_DISPOSE_KEEP || m->keep)
+		return 0;
+	if (!m->imap || m->chunk_pos == 0)
+		return m->core->error_set(err, MR_EINTERNAL, "dispose() without a message");
+	int slot = d == MR_DISPOSE_IGNORED ? 2 : 1;
+	struct pending *p = &m->pend[slot];
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 256;
+		uint32_t *u = realloc(p->uids, nc * sizeof(*u));
+		if (!u)
+			return m->core->error_set(err, MR_ENOMEM, "out of memory");
+		p->uids = u;
+		p->cap = nc;
+	}
+	/* moved with the next flush: before the next fetch, or at close */
+	p->uids[p->n++] = m->chunk[m->chunk_pos - 1].uid;
+	return 0;
+}
+
+static void im_close(void *state)
+{
+	struct im *m = state;
+	if (m->imap) {
+		struct mr_error e = { 0 };
+		if (flush_pending(m, &e) != 0)
+			m->core->log(m->log, MR_LOG_WARNING, "messages recorded but not moved (the "
+				     "next run will move them): %s", e.msg);
+		mailimap_logout(m->imap);
+	}
+	session_free(m);
+}
+
+static void im_deinit(void *state)
+{
+	struct im *m = state;
+	im_close(m);
+	for (int d = 0; d < 3; d++)
+		free(m->pend[d].uids);
+	net_free(&m->net);
+	free(m->username);
+	if (m->password) {
+		memset(m->password, 0, strlen(m->password));
+		free(m->password);
+	}
+	free(m->source_cfg);
+	free(m->processed_cfg);
+	free(m->ignored_cfg);
+	free(m);
+}
+
+static const struct mr_fetch_ops im_ops = {
+	.size = sizeof(struct mr_fetch_ops),
+	.init = im_init,
+	.deinit = im_deinit,
+	.open = im_open,
+	.next = im_next,
+	.dispose = im_dispose,
+	.close = im_close,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_FETCH, "imap", PACKAGE_VERSION,
+		 "Reads an IMAP folder (TLS verified); moves handled messages to "
+		 "<source>.processed / <source>.ignored.",
+		 im_keys, &im_ops);

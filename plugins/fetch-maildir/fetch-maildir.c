@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* fetch-maildir: reads the messages of a local Maildir (new/ and cur/) and disposes of them by atomic rename into .processed / .ignored Maildir++ subfolders. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <mailroom/plugin.h>
+
+struct entry {
+	char sub[4];  /* "new" or "cur" */
+	char *name;   /* file name */
+};
+
+struct md {
+	const struct mr_core *core;
+	const struct mr_log *log;
+	char *source;
+	char *folder[3]; /* by disposition: NULL, processed, ignored */
+	int keep;
+	long long max_size;
+	struct entry *ents;
+	size_t n_ents, pos;
+	char *data;   /* the current message */
+	char *key;
+};
+
+static const struct mr_key md_keys[] = {
+	{ "source", MR_KEY_PATH, NULL,
+	  "the Maildir to read (the directory holding new/, cur/ and tmp/)", MR_KEYF_REQUIRED },
+	{ "dispose", MR_KEY_ENUM, "move",
+	  "move handled messages into the .processed / .ignored subfolders, or keep them", 0,
+	  "move|keep" },
+	{ "max_size", MR_KEY_INT, "52428800",
+	  "larger message files are skipped with a warning (bytes)", 0, NULL, 1024, 1LL << 34 },
+	{ 0 }
+};
+
+static char *join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 2);
+	if (s)
+		snprintf(s, la + lb + 2, "%s/%s", a, b);
+	return s;
+}
+
+/* The Maildir++ subfolder called name of source: a sibling ".X.name" when
+ * source is itself a subfolder ".X" (it has a maildirfolder file), else
+ * "source/.name". */
+static char *subfolder_path(const char *source, const char *name)
+{
+	char *marker = join(source, "maildirfolder");
+	struct stat sb;
+	int is_sub = marker && stat(marker, &sb) == 0;
+	free(marker);
+	size_t need = strlen(source) + strlen(name) + 4;
+	char *out = malloc(need);
+	if (!out)
+		return NULL;
+	const char *base = strrchr(source, '/');
+	if (is_sub && base && base[1] == '.')
+		snprintf(out, need, "%s.%s", source, name);
+	else
+		snprintf(out, need, "%s/.%s", source, name);
+	return out;
+}
+
+static int md_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
+{
+	struct md *m = calloc(1, sizeof(*m));
+	if (!m)
+		return ctx->core->error_set(err, MR_ENOMEM, "out of memory");
+	m->core = ctx->core;
+	m->log = ctx->log;
+	const char *src = ctx->core->cfg_str(ctx->cfg, "source");
+	m->source = strdup(src ? src : "");
+	size_t l = strlen(m->source);
+	while (l > 1 && m->source[l - 1] == '/')
+		m->source[--l] = '\0';
+	m->keep = strcmp(ctx->core->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
+	m->max_size = ctx->core->cfg_int(ctx->cfg, "max_size");
+	m->folder[MR_DISPOSE_PROCESSED] = subfolder_path(m->source, "processed");
+	m->folder[MR_DISPOSE_IGNORED] = subfolder_path(m->source, "ignored");
+	if (!m->folder[1] || !m->folder[2]) {
+		free(m->folder[1]);
+		free(m->folder[2]);
+		free(m->source);
+		free(m);
+		return ctx->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	*state_r = m;
+	return 0;
+}
+
+static void clear_current(struct md *m)
+{
+	free(m->data);
+	free(m->key);
+	m->data = m->key = NULL;
+}
+
+static void md_close(void *state)
+{
+	struct md *m = state;
+	clear_current(m);
+	for (size_t i = 0; i < m->n_ents; i++)
+		free(m->ents[i].name);
+	free(m->ents);
+	m->ents = NULL;
+	m->n_ents = m->pos = 0;
+}
+
+static void md_deinit(void *state)
+{
+	struct md *m = state;
+	md_close(m);
+	free(m->folder[1]);
+	free(m->folder[2]);
+	free(m->source);
+	free(m);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static int scan_sub(struct md *m, const char *sub, struct mr_error *err)
+{
+	char *dir = join(m->source, sub);
+	if (!dir)
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = errno;
+		int rc = m->core->error_set(err, e == ENOENT || e == ENOTDIR ? MR_ECONFIG : MR_ETEMP,
+					    "folder: cannot open %s: %s (is %s a Maildir?)", dir,
+					    strerror(e), m->source);
+		free(dir);
+		return rc;
+	}
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		struct entry *ne = realloc(m->ents, (m->n_ents + 1) * sizeof(*ne));
+		if (!ne || !(ne[m->n_ents].name = strdup(de->d_name))) {
+			if (ne)
+				m->ents = ne;
+			rc = m->core->error_set(err, MR_ENOMEM, "out of memory");
+			break;
+		}
+		m->ents = ne;
+		snprintf(ne[m->n_ents].sub, sizeof(ne[m->n_ents].sub), "%s", sub);
+		m->n_ents++;
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+static int md_open(void *state, size_t *waiting_r, struct mr_error *err)
+{
+	struct md *m = state;
+	md_close(m);
+	int rc = scan_sub(m, "new", err);
+	if (!rc)
+		rc = scan_sub(m, "cur", err);
+	if (rc) {
+		md_close(m);
+		return rc;
+	}
+	qsort(m->ents, m->n_ents, sizeof(*m->ents), cmp_entry);
+	if (waiting_r)
+		*waiting_r = m->n_ents;
+	return 0;
+}
+
+/* Reads a whole file; 0, MR_ENOTFOUND when it is gone, or another status. */
+static int read_file(struct md *m, const char *path, char **data_r, size_t *len_r,
+		     struct mr_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? MR_ENOTFOUND
+				       : m->core->error_set(err, MR_ETEMP, "cannot open %s: %s", path,
+							    strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return MR_ENOTFOUND;
+	}
+	if (sb.st_size > m->max_size) {
+		close(fd);
+		return m->core->error_set(err, MR_EINPUT, "%s is %lld bytes, more than max_size %lld",
+					  path, (long long)sb.st_size, m->max_size);
+	}
+	char *buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return m->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	size_t got = 0;
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*data_r = buf;
+	*len_r = got;
+	return 0;
+}
+
+static int md_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
+{
+	struct md *m = state;
+	clear_current(m);
+	while (m->pos < m->n_ents) {
+		struct entry *e = &m->ents[m->pos++];
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s/%s", m->source, e->sub, e->name);
+		size_t len = 0;
+		struct mr_error fe = { 0 };
+		int rc = read_file(m, path, &m->data, &len, &fe);
+		if (rc == MR_ENOTFOUND)
+			continue; /* another reader took it meanwhile */
+		if (rc == MR_EINPUT) {
+			m->core->log(m->log, MR_LOG_WARNING, "skipped: %s", fe.msg);
+			continue;
+		}
+		if (rc) {
+			*err = fe;
+			return rc;
+		}
+		/* the unique part of the name: flags after ':' change when read */
+		size_t ul = strcspn(e->name, ":");
+		size_t kl = ul + 9;
+		if (!(m->key = malloc(kl)))
+			return m->core->error_set(err, MR_ENOMEM, "out of memory");
+		snprintf(m->key, kl, "maildir:%.*s", (int)ul, e->name);
+		msg_r->key = m->key;
+		msg_r->data = m->data;
+		msg_r->len = len;
+		msg_r->label = e->name;
+		return 1;
+	}
+	return 0;
+}
+
+static int ensure_dir(struct md *m, const char *path, struct mr_error *err)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return m->core->error_set(err, MR_ETEMP, "cannot create %s: %s", path,
+					  strerror(errno));
+	return 0;
+}
+
+/* Creates a Maildir++ subfolder (tmp, new, cur, maildirfolder) if missing. */
+static int ensure_folder(struct md *m, const char *folder, struct mr_error *err)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	snprintf(p, sizeof(p), "%s/cur", folder);
+	if (stat(p, &sb) == 0)
+		return 0;
+	int rc = ensure_dir(m, folder, err);
+	static const char *const subs[] = { "tmp", "new", "cur" };
+	for (size_t i = 0; !rc && i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", folder, subs[i]);
+		rc = ensure_dir(m, p, err);
+	}
+	if (!rc) {
+		snprintf(p, sizeof(p), "%s/maildirfolder", folder);
+		int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		m->core->log(m->log, MR_LOG_INFO, "created folder %s", folder);
+	}
+	return rc;
+}
+
+static int md_dispose(void *state, const struct mr_fetched *msg, enum mr_disposition d,
+		      struct mr_error *err)
+{
+	struct md *m = state;
+	if (d == MR_DISPOSE_KEEP || m->keep || m->pos == 0)
+		return 0;
+	struct entry *e = &m->ents[m->pos - 1];
+	const char *folder = m->folder[d == MR_DISPOSE_IGNORED ? MR_DISPOSE_IGNORED
+							      : MR_DISPOSE_PROCESSED];
+	int rc = ensure_folder(m, folder, err);
+	if (rc)
+		return rc;
+	char from[PATH_MAX], to[PATH_MAX];
+	snprintf(from, sizeof(from), "%s/%s/%s", m->source, e->sub, e->name);
+	snprintf(to, sizeof(to), "%s/%s/%s", folder, e->sub, e->name);
+	if (rename(from, to) != 0)
+		return m->core->error_set(err, errno == ENOENT ? MR_ENOTFOUND : MR_ETEMP,
+					  "cannot move %s to %s: %s", from, to, strerror(errno));
+	return 0;
+}
+
+static const struct mr_fetch_ops md_ops = {
+	.size = sizeof(struct mr_fetch_ops),
+	.init = md_init,
+	.deinit = md_deinit,
+	.open = md_open,
+	.next = md_next,
+	.dispose = md_dispose,
+	.close = md_close,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_FETCH, "maildir", PACKAGE_VERSION,
+		 "Reads a local Maildir; moves handled messages into .processed / .ignored.",
+		 md_keys, &md_ops);

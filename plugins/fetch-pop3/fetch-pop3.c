@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/* fetch-pop3: reads a POP3 mailbox with libetpan (implicit TLS or STLS, certificates verified), keeps each handled message as a copy in a local dated Maildir, and only then deletes it from the server. */
+#include "config.h"
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "../common/etpan-net.h"
+
+struct pop {
+	const struct mr_core *core;
+	const struct mr_log *log;
+	char *instance;
+	struct net net;
+	char *username, *password;
+	char *processed_dir;
+	int keep;
+
+	mailpop3 *pop;
+	carray *msgs;   /* of struct mailpop3_msg_info *, owned by pop */
+	unsigned pos;
+	struct mailpop3_msg_info *cur;
+	char *data;     /* the current message, from mailpop3_retr */
+	size_t len;
+	char *key;
+};
+
+static const struct mr_key pop_keys[] = {
+	NET_KEYS("POP3", "995", "110"),
+	{ "dispose", MR_KEY_ENUM, "move",
+	  "move: keep a copy under processed_dir, then delete from the server; keep: leave it", 0,
+	  "move|keep" },
+	{ "processed_dir", MR_KEY_PATH, NULL,
+	  "directory of the local copies: processed/DATE/ and ignored/DATE/ Maildirs "
+	  "(needed for dispose = move)" },
+	{ 0 }
+};
+
+static void pop_free_cfg(struct pop *p)
+{
+	net_free(&p->net);
+	free(p->instance);
+	free(p->username);
+	if (p->password) {
+		memset(p->password, 0, strlen(p->password));
+		free(p->password);
+	}
+	free(p->processed_dir);
+	free(p);
+}
+
+static int pop_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
+{
+	const struct mr_core *c = ctx->core;
+	struct pop *p = calloc(1, sizeof(*p));
+	if (!p)
+		return c->error_set(err, MR_ENOMEM, "out of memory");
+	p->core = c;
+	p->log = ctx->log;
+	int rc = net_load(&p->net, ctx, "POP3", 995, 110, err);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	const char *u = c->cfg_str(ctx->cfg, "username");
+	const char *pd = c->cfg_str(ctx->cfg, "processed_dir");
+	p->username = strdup(u ? u : "");
+	p->instance = strdup(ctx->instance ? ctx->instance : "pop3");
+	p->processed_dir = pd && *pd ? strdup(pd) : NULL;
+	p->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
+	struct mr_error e = { 0 };
+	rc = c->cfg_secret(ctx->cfg, "password", &p->password, &e);
+	if (rc == MR_ENOTFOUND)
+		rc = c->error_set(err, MR_ECONFIG, "no password: set password_file (or "
+				  "MAILROOM_%s_PASSWORD)", c->cfg_name(ctx->cfg));
+	else if (rc)
+		rc = c->error_set(err, rc, "%s", e.msg);
+	else if (!p->username || !p->instance)
+		rc = c->error_set(err, MR_ENOMEM, "out of memory");
+	else if (!p->keep && !p->processed_dir)
+		rc = c->error_set(err, MR_ECONFIG, "[%s] needs processed_dir (where copies of "
+				  "handled messages are kept before they are deleted from the "
+				  "server), or dispose = keep", c->cfg_name(ctx->cfg));
+	if (rc) {
+		pop_free_cfg(p);
+		return rc;
+	}
+	*state_r = p;
+	return 0;
+}
+
+static void cur_free(struct pop *p)
+{
+	if (p->data)
+		mailpop3_retr_free(p->data);
+	p->data = NULL;
+	p->len = 0;
+	free(p->key);
+	p->key = NULL;
+	p->cur = NULL;
+}
+
+static void session_free(struct pop *p)
+{
+	cur_free(p);
+	if (p->pop)
+		mailpop3_free(p->pop);
+	p->pop = NULL;
+	p->msgs = NULL;
+	p->pos = 0;
+}
+
+static const char *said(const struct pop *p)
+{
+	return p->pop && p->pop->pop3_response ? p->pop->pop3_response : "";
+}
+
+static int pop_fail(struct pop *p, int r, const char *stage, const char *what,
+		    struct mr_error *err)
+{
+	if (r == MAILPOP3_ERROR_STREAM)
+		return p->core->error_set(err, MR_ETEMP, "%s: connection to %s lost during %s",
+					  stage, p->net.server, what);
+	return p->core->error_set(err, MR_ETEMP, "%s: %s failed (server: %s)", stage, what,
+				  said(p));
+}
+
+static int pop_open(void *state, size_t *waiting_r, struct mr_error *err)
+{
+	struct pop *p = state;
+	session_free(p);
+	mailstream *s = NULL;
+	int rc = net_open_stream(&p->net, &s, err);
+	if (rc)
+		return rc;
+	p->pop = mailpop3_new(0, NULL);
+	if (!p->pop) {
+		mailstream_close(s);
+		return p->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	mailpop3_set_timeout(p->pop, p->net.timeout);
+	int r = mailpop3_connect(p->pop, s);
+	if (r != MAILPOP3_NO_ERROR) {
+		rc = pop_fail(p, r, "POP3", "reading the server's greeting", err);
+		goto fail;
+	}
+	if (p->net.tls == NET_TLS_STARTTLS) {
+		r = mailpop3_socket_starttls_with_callback(p->pop, net_tls_setup, &p->net);
+		if (r == MAILPOP3_ERROR_STLS_NOT_SUPPORTED) {
+			rc = p->core->error_set(err, MR_ECONFIG, "TLS: %s port %d does not offer STLS "
+						"(use tls = implicit on its TLS port)", p->net.server,
+						p->net.port);
+			goto fail;
+		}
+		if (r != MAILPOP3_NO_ERROR) {
+			rc = p->core->error_set(err, MR_ETEMP, "TLS: STLS handshake with %s port %d "
+						"failed", p->net.server, p->net.port);
+			goto fail;
+		}
+		if ((rc = net_verify(&p->net, p->pop->pop3_stream, err)) != 0)
+			goto fail;
+	} else if (p->net.tls == NET_TLS_NONE) {
+		p->core->log(p->log, MR_LOG_WARNING, "tls = none: the password goes to %s in clear",
+			     p->net.server);
+	}
+	r = mailpop3_user(p->pop, p->username);
+	if (r == MAILPOP3_NO_ERROR)
+		r = mailpop3_pass(p->pop, p->password);
+	if (r != MAILPOP3_NO_ERROR) {
+		const char *w = said(p);
+		int temp = r == MAILPOP3_ERROR_STREAM || strstr(w, "[IN-USE]") ||
+			   strstr(w, "[SYS/TEMP]");
+		rc = p->core->error_set(err, temp ? MR_ETEMP : MR_ECONFIG,
+					"auth: login as %s on %s refused%s%s%s", p->username,
+					p->net.server, *w ? " (server: " : "", w, *w ? ")" : "");
+		goto fail;
+	}
+	r = mailpop3_list(p->pop, &p->msgs);
+	if (r != MAILPOP3_NO_ERROR) {
+		rc = pop_fail(p, r, "folder", "listing the messages (LIST, UIDL)", err);
+		goto fail;
+	}
+	size_t waiting = 0;
+	for (unsigned i = 0; i < carray_count(p->msgs); i++) {
+		struct mailpop3_msg_info *mi = carray_get(p->msgs, i);
+		if (!mi || mi->msg_deleted)
+			continue;
+		if (!mi->msg_uidl) {
+			rc = p->core->error_set(err, MR_ECONFIG, "folder: %s gives no UIDL for "
+						"message %u: mailroom needs UIDL to recognise messages",
+						p->net.server, mi->msg_index);
+			goto fail;
+		}
+		waiting++;
+	}
+	if (waiting_r)
+		*waiting_r = waiting;
+	return 0;
+fail:
+	session_free(p);
+	return rc;
+}
+
+static int pop_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
+{
+	struct pop *p = state;
+	cur_free(p);
+	if (!p->pop)
+		return p->core->error_set(err, MR_EINTERNAL, "next() without open()");
+	while (p->msgs && p->pos < carray_count(p->msgs)) {
+		struct mailpop3_msg_info *mi = carray_get(p->msgs, p->pos++);
+		if (!mi || mi->msg_deleted)
+			continue;
+		char *data = NULL;
+		size_t len = 0;
+		int r = mailpop3_retr(p->pop, mi->msg_index, &data, &len);
+		if (r != MAILPOP3_NO_ERROR)
+			return pop_fail(p, r, "POP3", "RETR", err);
+		size_t kl = strlen(mi->msg_uidl) + 6;
+		if (!(p->key = malloc(kl))) {
+			mailpop3_retr_free(data);
+			return p->core->error_set(err, MR_ENOMEM, "out of memory");
+		}
+		snprintf(p->key, kl, "pop3:%s", mi->msg_uidl);
+		p->data = data;
+		p->len = len;
+		p->cur = mi;
+		msg_r->key = p->key;
+		msg_r->data = data;
+		msg_r->len = len;
+		msg_r->label = mi->msg_uidl;
+		return 1;
+	}
+	return 0;
+}
+
+static int mkdir1(struct pop *p, const char *path, struct mr_error *err)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return p->core->error_set(err, MR_ETEMP, "cannot create %s: %s", path,
+					  strerror(errno));
+	return 0;
+}
+
+/* Writes the current message (LF line ends) into the dated Maildir under
+ * processed_dir, unless an earlier run already did. */
+static int keep_copy(struct pop *p, enum mr_disposition d, struct mr_error *err)
+{
+	time_t now = (time_t)p->core->now(p->core);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], name[200];
+	const char *kind = d == MR_DISPOSE_IGNORED ? "ignored" : "processed";
+	int rc = mkdir1(p, p->processed_dir, err);
+	snprintf(dir, sizeof(dir), "%s/%s", p->processed_dir, kind);
+	if (!rc)
+		rc = mkdir1(p, dir, err);
+	snprintf(dir, sizeof(dir), "%s/%s/%04d-%02d-%02d", p->processed_dir, kind,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	if (!rc)
+		rc = mkdir1(p, dir, err);
+	static const char *const subs[] = { "tmp", "new", "cur" };
+	for (int i = 0; !rc && i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subs[i]);
+		rc = mkdir1(p, path, err);
+	}
+	if (rc)
+		return rc;
+	/* a name made of the account and the UIDL: the same message twice
+	 * (a run that died before QUIT) is kept once */
+	size_t n = 0;
+	n += (size_t)snprintf(name, sizeof(name), "pop3.%s.", p->instance);
+	for (const char *u = p->cur->msg_uidl; *u && n + 1 < sizeof(name); u++)
+		name[n++] = (*u >= '0' && *u <= '9') || (*u >= 'a' && *u <= 'z') ||
+			    (*u >= 'A' && *u <= 'Z') || *u == '-' || *u == '_' ? *u : '_';
+	name[n] = '\0';
+	snprintf(path, sizeof(path), "%s/new/%s", dir, name);
+	struct stat sb;
+	if (stat(path, &sb) == 0)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, name);
+	FILE *f = fopen(tmp, "we");
+	if (!f)
+		return p->core->error_set(err, MR_ETEMP, "cannot create %s: %s", tmp, strerror(errno));
+	for (size_t i = 0; i < p->len; i++)
+		if (!(p->data[i] == '\r' && i + 1 < p->len && p->data[i + 1] == '\n'))
+			putc(p->data[i], f);
+	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		rc = p->core->error_set(err, MR_ETEMP, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return rc;
+	}
+	return 0;
+}
+
+static int pop_dispose(void *state, const struct mr_fetched *msg, enum mr_disposition d,
+		       struct mr_error *err)
+{
+	struct pop *p = state;
+	if (d == MR_DISPOSE_KEEP || p->keep)
+		return 0;
+	if (!p->cur)
+		return p->core->error_set(err, MR_EINTERNAL, "dispose() without a message");
+	int rc = keep_copy(p, d, err);
+	if (rc)
+		return rc;
+	/* marked now, deleted by the server when the session ends with QUIT */
+	int r = mailpop3_dele(p->pop, p->cur->msg_index);
+	if (r != MAILPOP3_NO_ERROR)
+		return pop_fail(p, r, "POP3", "DELE", err);
+	return 0;
+}
+
+static void pop_close(void *state)
+{
+	struct pop *p = state;
+	if (p->pop) {
+		cur_free(p);
+		int r = mailpop3_quit(p->pop);
+		if (r != MAILPOP3_NO_ERROR)
+			p->core->log(p->log, MR_LOG_WARNING, "QUIT failed (%s): the server may keep "
+				     "messages marked for deletion; the next run recognises them",
+				     said(p));
+	}
+	session_free(p);
+}
+
+static void pop_deinit(void *state)
+{
+	struct pop *p = state;
+	pop_close(p);
+	pop_free_cfg(p);
+}
+
+static const struct mr_fetch_ops pop_ops = {
+	.size = sizeof(struct mr_fetch_ops),
+	.init = pop_init,
+	.deinit = pop_deinit,
+	.open = pop_open,
+	.next = pop_next,
+	.dispose = pop_dispose,
+	.close = pop_close,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_FETCH, "pop3", PACKAGE_VERSION,
+		 "Reads a POP3 mailbox (TLS verified); keeps copies of handled messages in "
+		 "dated local Maildirs, then deletes them from the server.",
+		 pop_keys, &pop_ops);
