@@ -22,6 +22,8 @@ const struct mr_command mr_commands[] = {
 	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)" },
 	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME --dry-run|--spool [--batch N] [--json]",
 	  "the mail accounts: list, connection test (names the failing step), what waits" },
+	{ "activity", cmd_activity, "activity preview FILE... [--json] [--max-attachments N] [--max-attachment-size BYTES]",
+	  "what would be filed as an Email activity from each message file (no store needed)" },
 	{ 0 }
 };
 

@@ -6,6 +6,9 @@ core_lib_libmailroom_la_SOURCES = core/lib/mr.h core/lib/error.c core/lib/diag.c
 	core/lib/coreapi.c core/lib/mime.c core/lib/schedule.c core/lib/lock.c core/lib/jobs.c \
 	core/lib/tls-verify.c core/lib/fetch-run.c
 core_lib_libmailroom_la_SOURCES += core/lib/password.c
+core_lib_libmailroom_la_SOURCES += core/lib/activity.h core/lib/activity-parse.c \
+	core/lib/activity-charset.c core/lib/activity-html.c core/lib/activity-name.c \
+	core/lib/activity-rfc2047.c
 core_lib_libmailroom_la_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) $(CRYPTO_CFLAGS) $(INIPARSER_CFLAGS)
 core_lib_libmailroom_la_LIBADD = $(GMIME_LIBS) $(CRYPTO_LIBS) $(INIPARSER_LIBS) $(LTDL_LIBS)
 mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/core.h \

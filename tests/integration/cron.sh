@@ -15,6 +15,7 @@ from = sender@example.org
 transport = spool
 lock_dir = $T_DIR/locks
 plugin_path = $probe_dir
+$MAIN_EXTRA
 [store-sqlite]
 path = $T_DIR/mailroom.db
 [job-slow]
@@ -34,6 +35,7 @@ INI
 }
 mkdir -p "$T_DIR/locks"
 EXTRA=""
+MAIN_EXTRA=""
 write_cfg
 mr() { "$MAILROOM" --config "$cfg" "$@"; }
 
@@ -161,4 +163,35 @@ MAILROOM_FAKE_NOW=$(( $(date +%s) + 3 * 86400 )) mr job run cleanup > "$T_DIR/ou
 check_eq "job-cleanup runs" "$?" 0
 check_grep "and reports what it purged" 'purged [1-9][0-9]* job runs, 1 spooled messages' "$T_DIR/out"
 check_eq "the spool is empty after cleanup" "$(mr spool list --json | wc -l)" 0
+# cron identity: require_user = yes
+EXTRA=""
+MAIN_EXTRA="require_user = yes"
+SLOW_MS=10 write_cfg
+printf 'right horse\n' > "$T_DIR/pw"
+chmod 600 "$T_DIR/pw"
+printf 'wrong horse\n' > "$T_DIR/badpw"
+chmod 600 "$T_DIR/badpw"
+mr user add cronuser --password-file "$T_DIR/pw" --grant send-mail > /dev/null 2>&1
+check_eq "a cron user is added" "$?" 0
+mr user add viewer --password-file "$T_DIR/pw" --grant view-contacts > /dev/null 2>&1
+mr job run slow > /dev/null 2> "$T_DIR/err"
+check_eq "without --user the job is refused (EX_CONFIG)" "$?" 78
+check_grep "and the refusal says what is needed" 'needs --user NAME' "$T_DIR/err"
+mr job run slow --user cronuser --password-file "$T_DIR/badpw" > /dev/null 2> "$T_DIR/err"
+check_eq "a wrong password is refused (EX_NOPERM)" "$?" 77
+mr job log slow --json --limit 1 > "$T_DIR/log"
+check_grep "the refusal is in the job log" '"outcome":"failed","message":"refused: ' "$T_DIR/log"
+mr job run slow --user viewer --password-file "$T_DIR/pw" > /dev/null 2> "$T_DIR/err"
+check_eq "a user without the job's permission is refused" "$?" 77
+check_grep "naming the permission" "send-mail" "$T_DIR/err"
+before=$(grep -c '^end' "$T_DIR/slow.txt")
+MAILROOM_PASSWORD='right horse' mr cron --user cronuser > /dev/null 2> "$T_DIR/err"
+check_eq "cron runs as the user with MAILROOM_PASSWORD" "$?" 0
+check_eq "and the job ran" "$(grep -c '^end' "$T_DIR/slow.txt")" $((before + 1))
+chmod 644 "$T_DIR/pw"
+mr cron --user cronuser --password-file "$T_DIR/pw" > /dev/null 2> "$T_DIR/err"
+check "a password file others can read is refused" test $? -ne 0
+check_grep "with a message that says so" 'chmod 600' "$T_DIR/err"
+mr cron --user cronuser --password 'right horse' > /dev/null 2> "$T_DIR/err"
+check_eq "a password on the command line is refused" "$?" 64
 done_testing

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom activity preview FILE...: what would be filed as an Email activity from each message file, without any store. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+/* Reads a whole file; returns 0 or errno. */
+static int read_file(const char *path, char **data_r, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno;
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	int rc = 0;
+	while (buf) {
+		if (n == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f))
+				rc = EIO;
+			break;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		return ENOMEM;
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*data_r = buf;
+	*len_r = n;
+	return 0;
+}
+
+static void json_addrs(const char *key, const struct mr_activity_addrs *l)
+{
+	printf(",\"%s\":[", key);
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			putchar(',');
+		cli_json_str(stdout, l->v[i].addr);
+	}
+	putchar(']');
+}
+
+static void json_str_or_null(const char *key, const char *s)
+{
+	printf(",\"%s\":", key);
+	if (s)
+		cli_json_str(stdout, s);
+	else
+		fputs("null", stdout);
+}
+
+static void print_json(const char *file, const struct mr_activity *a)
+{
+	fputs("{\"file\":", stdout);
+	cli_json_str(stdout, file);
+	json_addrs("from", &a->from);
+	json_addrs("to", &a->to);
+	json_addrs("cc", &a->cc);
+	json_addrs("bcc", &a->bcc);
+	json_str_or_null("subject", a->subject);
+	json_str_or_null("date", a->date);
+	json_str_or_null("message_id", a->message_id);
+	json_str_or_null("text", a->text);
+	json_str_or_null("text_source", a->text_source);
+	fputs(",\"attachments\":[", stdout);
+	for (size_t i = 0; i < a->n_att; i++) {
+		const struct mr_activity_attachment *t = &a->att[i];
+		if (i)
+			putchar(',');
+		fputs("{\"filename\":", stdout);
+		if (t->filename)
+			cli_json_str(stdout, t->filename);
+		else
+			fputs("null", stdout);
+		fputs(",\"safe_name\":", stdout);
+		cli_json_str(stdout, t->safe_name);
+		fputs(",\"content_type\":", stdout);
+		cli_json_str(stdout, t->content_type);
+		printf(",\"size\":%zu,\"sha256\":\"%s\"", t->size, t->sha256);
+		json_str_or_null("skipped", mr_activity_skip_reason(t->skipped));
+		putchar('}');
+	}
+	fputs("]}\n", stdout);
+}
+
+static void print_addrs(const char *label, const struct mr_activity_addrs *l)
+{
+	if (!l->n)
+		return;
+	printf("%-9s", label);
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].name)
+			printf("%s%s <%s>", i ? ", " : "", l->v[i].name, l->v[i].addr);
+		else
+			printf("%s%s", i ? ", " : "", l->v[i].addr);
+	}
+	putchar('\n');
+}
+
+static void print_text(const char *file, const struct mr_activity *a)
+{
+	printf("== %s\n", file);
+	print_addrs("From:", &a->from);
+	print_addrs("To:", &a->to);
+	print_addrs("Cc:", &a->cc);
+	print_addrs("Bcc:", &a->bcc);
+	printf("Subject: %s\n", a->subject ? a->subject : "(none)");
+	printf("Date:    %s\n", a->date ? a->date : "(unknown)");
+	if (a->message_id)
+		printf("Message-ID: %s\n", a->message_id);
+	for (size_t i = 0; i < a->n_att; i++) {
+		const struct mr_activity_attachment *t = &a->att[i];
+		const char *why = mr_activity_skip_reason(t->skipped);
+		printf("Attachment %zu: %s (%s, %zu bytes)%s%s\n", i + 1, t->safe_name,
+		       t->content_type, t->size, why ? " skipped: " : "", why ? why : "");
+	}
+	if (a->text) {
+		printf("\n");
+		size_t n = strlen(a->text);
+		const size_t show = 2000;
+		fwrite(a->text, 1, n > show ? show : n, stdout);
+		if (n > show)
+			printf("\n[... %zu more bytes]", n - show);
+		if (n && a->text[n > show ? show - 1 : n - 1] != '\n')
+			putchar('\n');
+	} else {
+		printf("\n(no text body)\n");
+	}
+	putchar('\n');
+}
+
+/* Takes "--max-attachments N" / "--max-attachment-size N" out of argv. */
+static int take_limits(int *argc, char **argv, struct mr_activity_limits *lim)
+{
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		size_t *dst = NULL;
+		if (strcmp(argv[i], "--max-attachments") == 0)
+			dst = &lim->max_attachments;
+		else if (strcmp(argv[i], "--max-attachment-size") == 0)
+			dst = &lim->max_attachment_size;
+		if (!dst) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		long long v;
+		if (i + 1 >= *argc || mr_parse_int(argv[i + 1], &v) || v < 0)
+			return -1;
+		*dst = (size_t)v;
+		i++;
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+static int preview(struct mr_cli *cli, int argc, char **argv)
+{
+	struct mr_activity_limits lim = { 0 };
+	if (take_limits(&argc, argv, &lim) || argc < 3)
+		return cli_usage("activity");
+	int code = EX_OK;
+	for (int i = 2; i < argc; i++) {
+		char *data = NULL;
+		size_t len = 0;
+		int e = read_file(argv[i], &data, &len);
+		if (e) {
+			cli_fail(EX_NOINPUT, "activity", "%s: %s", argv[i], strerror(e));
+			code = EX_NOINPUT;
+			continue;
+		}
+		struct mr_activity *act;
+		struct mr_error err = { 0 };
+		int rc = mr_activity_parse(data, len, &lim, &act, &err);
+		free(data);
+		if (rc) {
+			cli_fail(EX_DATAERR, "activity", "%s: %s", argv[i], err.msg);
+			if (cli->json) {
+				fputs("{\"file\":", stdout);
+				cli_json_str(stdout, argv[i]);
+				fputs(",\"error\":", stdout);
+				cli_json_str(stdout, err.msg);
+				fputs("}\n", stdout);
+			}
+			if (code == EX_OK)
+				code = rc == MR_ENOMEM ? EX_OSERR : EX_DATAERR;
+			continue;
+		}
+		if (cli->json)
+			print_json(argv[i], act);
+		else
+			print_text(argv[i], act);
+		mr_activity_free(act);
+		fflush(stdout);
+	}
+	return code;
+}
+
+int cmd_activity(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc < 2)
+		return cli_usage("activity");
+	if (strcmp(argv[1], "preview") == 0)
+		return preview(cli, argc, argv);
+	/* list, show and attachment read the store: they come with it */
+	return cli_fail(EX_USAGE, "activity", "unknown subcommand '%s' (try: preview)", argv[1]);
+}
