@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * transport-smtp: sends batches to an SMTP server with libcurl, over a pool
- * of up to max_connections kept-alive connections driven by one curl multi
- * handle.  Each pool slot is one easy handle that sends its messages one
- * after another, so its connection is reused; a batch is spread over the
- * slots as they become free.
+ * of up to max_connections kept-alive connections.  Each pool slot is one
+ * easy handle that keeps its connection between messages and batches; during
+ * a batch each slot runs in its own thread and takes the next message as
+ * soon as its previous one got its final reply, so the batch is spread over
+ * the slots and every connection is reused.  The done callback is called in
+ * the caller's thread as each message becomes final.
+ *
+ * Why threads and not one curl multi handle: libcurl 7.88's SMTP code waits
+ * for the reply to the end of data with a blocking read inside the multi
+ * handle (smtp_done), so one multi handle serialises that wait across all
+ * its connections; measured against smtp-sink, 4 connections on one multi
+ * handle were slower than 1 (see bench/RESULTS.md).
  *
  * Per-recipient results: libcurl reports one result per transfer, so the
  * plugin reads the SMTP transcript itself (CURLOPT_DEBUGFUNCTION gives every
@@ -17,6 +25,8 @@
  */
 #include "config.h"
 #include <ctype.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +60,7 @@ struct smtp_conn {
 	struct smtp_body body;
 	struct curl_slist *rcpts;
 	char errbuf[CURL_ERROR_SIZE];
-	int retried;
+	struct smtp_batch *batch;  /* the batch being sent */
 };
 
 struct smtp {
@@ -63,19 +73,22 @@ struct smtp {
 	int tls_implicit, tls_none, verify;
 	long connect_timeout, timeout;
 	size_t max_conns;
-	CURLM *multi;
 	struct smtp_conn *conns;
 };
 
-/* The state of one send_batch call. */
+/* The state of one send_batch call, shared by the pool threads under mu. */
 struct smtp_batch {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;   /* signalled when a message is final or a thread ends */
 	struct mr_outmsg *msgs;
 	size_t n;
+	size_t *idx;         /* recipient indexes the jobs point into */
 	size_t *jobs_left;   /* per message: transactions not finished yet */
 	struct smtp_job *jobs;
 	size_t n_jobs, next_job;
-	mr_send_cb *done;
-	void *cookie;
+	size_t *final_q;     /* messages whose results are final, in order */
+	size_t final_n;
+	size_t threads_left;
 	/* set when a fresh connection failed before any transaction: the
 	 * remaining jobs get this result without another attempt */
 	int host_down;
@@ -148,7 +161,6 @@ static int conn_setup(struct smtp *s, struct smtp_conn *c, struct mr_error *err)
 	SET(CURLOPT_VERBOSE, 1L); /* needed for the transcript; nothing is printed */
 	SET(CURLOPT_DEBUGFUNCTION, on_debug);
 	SET(CURLOPT_DEBUGDATA, c);
-	SET(CURLOPT_PRIVATE, c);
 	SET(CURLOPT_ERRORBUFFER, c->errbuf);
 	SET(CURLOPT_CONNECTTIMEOUT, s->connect_timeout);
 	SET(CURLOPT_TIMEOUT, s->timeout);
@@ -172,7 +184,8 @@ static int conn_setup(struct smtp *s, struct smtp_conn *c, struct mr_error *err)
 	return 0;
 }
 
-static int conn_start(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job *job)
+/* Points the slot's easy handle at a job: its envelope and message. */
+static int conn_prepare(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job *job)
 {
 	struct mr_outmsg *m = &b->msgs[job->msg];
 	if (c->replies_cap < job->n_rcpts) {
@@ -191,14 +204,21 @@ static int conn_start(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job
 		c->rcpts = l;
 	}
 	c->job = job;
-	c->errbuf[0] = '\0';
-	smtp_tx_start(&c->tx, c->replies, job->n_rcpts);
-	smtp_body_start(&c->body, m->data, m->len);
 	curl_easy_setopt(c->easy, CURLOPT_MAIL_FROM, m->envelope_from);
 	curl_easy_setopt(c->easy, CURLOPT_MAIL_RCPT, c->rcpts);
 	curl_easy_setopt(c->easy, CURLOPT_INFILESIZE_LARGE,
 			 (curl_off_t)smtp_body_wire_len(m->data, m->len));
-	return curl_multi_add_handle(c->s->multi, c->easy) == CURLM_OK ? 0 : MR_EINTERNAL;
+	return 0;
+}
+
+/* Runs the slot's job once: one SMTP transaction on the kept connection. */
+static CURLcode conn_perform(struct smtp_batch *b, struct smtp_conn *c)
+{
+	struct mr_outmsg *m = &b->msgs[c->job->msg];
+	c->errbuf[0] = '\0';
+	smtp_tx_start(&c->tx, c->replies, c->job->n_rcpts);
+	smtp_body_start(&c->body, m->data, m->len);
+	return curl_easy_perform(c->easy);
 }
 
 static void status_of(const struct smtp_reply *r, struct mr_send_result *res)
@@ -209,7 +229,7 @@ static void status_of(const struct smtp_reply *r, struct mr_send_result *res)
 }
 
 /* Gives a job's recipients their results once its transfer ended with rc. */
-static void conn_finish(struct smtp_batch *b, struct smtp_conn *c, CURLcode rc)
+static void conn_results(struct smtp_batch *b, struct smtp_conn *c, CURLcode rc)
 {
 	struct smtp_job *job = c->job;
 	struct mr_outmsg *m = &b->msgs[job->msg];
@@ -239,9 +259,6 @@ static void conn_finish(struct smtp_batch *b, struct smtp_conn *c, CURLcode rc)
 		else
 			status_of(&tx->final, res);
 	}
-	c->job = NULL;
-	if (--b->jobs_left[job->msg] == 0 && b->done)
-		b->done(b->cookie, job->msg, m);
 }
 
 /* Fills the results of a job that is not attempted. */
@@ -250,78 +267,85 @@ static void job_skip(struct smtp_batch *b, struct smtp_job *job, const char *tex
 	struct mr_outmsg *m = &b->msgs[job->msg];
 	for (size_t k = 0; k < job->n_rcpts; k++)
 		set_result(&m->results[job->rcpt[k]], MR_SEND_TEMPFAIL, 0, "4.4.1", text);
-	if (--b->jobs_left[job->msg] == 0 && b->done)
-		b->done(b->cookie, job->msg, m);
 }
 
-/* Starts the next job on a free slot; returns 1 when one was started. */
-static int conn_next(struct smtp_batch *b, struct smtp_conn *c)
-{
-	while (b->next_job < b->n_jobs) {
-		struct smtp_job *job = &b->jobs[b->next_job++];
-		if (b->host_down) {
-			job_skip(b, job, b->host_down_text);
-			continue;
-		}
-		c->retried = 0;
-		if (conn_start(b, c, job) == 0)
-			return 1;
-		c->job = NULL;
-		job_skip(b, job, "out of memory setting up the transaction");
-	}
-	return 0;
-}
-
-/* A transfer ended: retry it once when a reused connection had died before
- * any reply (nothing reached the server), else record it and go on. */
-static int conn_done(struct smtp_batch *b, struct smtp_conn *c, CURLcode rc)
+/* Sends one job on a slot, retrying once when a kept-alive connection had
+ * died before any reply (nothing reached the server then). */
+static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job *job)
 {
 	struct smtp *s = c->s;
-	curl_multi_remove_handle(s->multi, c->easy);
+	if (conn_prepare(b, c, job) != 0) {
+		job_skip(b, job, "out of memory setting up the transaction");
+		return;
+	}
+	CURLcode rc = conn_perform(b, c);
 	long fresh = 0;
 	curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &fresh);
-	if (rc != CURLE_OK && c->tx.mail.code == 0 && c->tx.other.code == 0 && !fresh &&
-	    !c->retried) {
+	if (rc != CURLE_OK && c->tx.mail.code == 0 && c->tx.other.code == 0 && !fresh) {
 		s->core->log(s->log, MR_LOG_INFO, "a kept-alive connection had closed (%s); "
 			     "retrying on a new one", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
-		c->retried = 1;
-		struct smtp_job *job = c->job;
-		if (conn_start(b, c, job) == 0) {
-			c->retried = 1;
-			return 1;
-		}
-		c->job = job;
+		rc = conn_perform(b, c);
 	}
-	if (rc != CURLE_OK && c->tx.mail.code == 0 && !b->host_down) {
-		/* no transaction could start on this connection: the host is
-		 * unusable now (refused, TLS, AUTH, greeting); do not hammer it */
+	if (rc != CURLE_OK && c->tx.mail.code == 0) {
+		/* no transaction could start: the host is unusable now (refused,
+		 * TLS, AUTH, greeting); the batch's other jobs are not attempted */
 		const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-		if (c->tx.other.code >= 400)
-			snprintf(b->host_down_text, sizeof(b->host_down_text),
-				 "not attempted: the server said %d %s%s%s (%s)", c->tx.other.code,
-				 c->tx.other.enhanced, c->tx.other.enhanced[0] ? " " : "",
-				 c->tx.other.text, why);
-		else
-			snprintf(b->host_down_text, sizeof(b->host_down_text),
-				 "not attempted: %s: %s", s->url, why);
-		b->host_down = 1;
-		s->core->log(s->log, MR_LOG_WARNING, "%s", b->host_down_text);
+		pthread_mutex_lock(&b->mu);
+		if (!b->host_down) {
+			if (c->tx.other.code >= 400)
+				snprintf(b->host_down_text, sizeof(b->host_down_text),
+					 "not attempted: the server said %d %s%s%s (%s)",
+					 c->tx.other.code, c->tx.other.enhanced,
+					 c->tx.other.enhanced[0] ? " " : "", c->tx.other.text, why);
+			else
+				snprintf(b->host_down_text, sizeof(b->host_down_text),
+					 "not attempted: %s: %s", s->url, why);
+			b->host_down = 1;
+		}
+		pthread_mutex_unlock(&b->mu);
 	}
-	conn_finish(b, c, rc);
-	return conn_next(b, c);
+	conn_results(b, c, rc);
+	c->job = NULL;
+}
+
+/* A pool thread: takes the batch's next job until none is left, and queues
+ * each message whose results are final for the calling thread. */
+static void *conn_thread(void *arg)
+{
+	struct smtp_conn *c = arg;
+	struct smtp_batch *b = c->batch;
+	pthread_mutex_lock(&b->mu);
+	while (b->next_job < b->n_jobs) {
+		struct smtp_job *job = &b->jobs[b->next_job++];
+		int down = b->host_down;
+		pthread_mutex_unlock(&b->mu);
+		if (down)
+			job_skip(b, job, b->host_down_text);
+		else
+			conn_run_job(b, c, job);
+		pthread_mutex_lock(&b->mu);
+		if (--b->jobs_left[job->msg] == 0) {
+			b->final_q[b->final_n++] = job->msg;
+			pthread_cond_signal(&b->cv);
+		}
+	}
+	b->threads_left--;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
 }
 
 /* Builds the transactions of a batch, refusing bad envelopes on the spot. */
-static int batch_plan(struct smtp_batch *b, size_t **idx_r)
+static int batch_plan(struct smtp_batch *b)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < b->n; i++)
 		total += b->msgs[i].n_rcpts;
-	size_t *idx = malloc((total ? total : 1) * sizeof(*idx));
+	b->idx = malloc((total ? total : 1) * sizeof(*b->idx));
 	b->jobs = malloc((total ? total : 1) * sizeof(*b->jobs));
 	b->jobs_left = calloc(b->n ? b->n : 1, sizeof(*b->jobs_left));
-	*idx_r = idx;
-	if (!idx || !b->jobs || !b->jobs_left)
+	b->final_q = malloc((b->n ? b->n : 1) * sizeof(*b->final_q));
+	if (!b->idx || !b->jobs || !b->jobs_left || !b->final_q)
 		return MR_ENOMEM;
 	size_t used = 0;
 	for (size_t i = 0; i < b->n; i++) {
@@ -338,68 +362,101 @@ static int batch_plan(struct smtp_batch *b, size_t **idx_r)
 					   "refused before sending: the recipient address has a "
 					   "control character, a space, '<' or '>', or no '@'");
 			else
-				idx[used++] = r;
+				b->idx[used++] = r;
 		}
 		size_t n_ok = used - first;
 		if (!n_ok)
 			continue;
 #ifdef SMTP_ALLOWFAILS
-		b->jobs[b->n_jobs++] = (struct smtp_job){ i, idx + first, n_ok };
+		b->jobs[b->n_jobs++] = (struct smtp_job){ i, b->idx + first, n_ok };
 		b->jobs_left[i] = 1;
 #else
 		for (size_t k = 0; k < n_ok; k++)
-			b->jobs[b->n_jobs++] = (struct smtp_job){ i, idx + first + k, 1 };
+			b->jobs[b->n_jobs++] = (struct smtp_job){ i, b->idx + first + k, 1 };
 		b->jobs_left[i] = n_ok;
 #endif
 	}
 	return 0;
 }
 
+static void batch_free(struct smtp_batch *b)
+{
+	free(b->idx);
+	free(b->jobs);
+	free(b->jobs_left);
+	free(b->final_q);
+}
+
 static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
 			   void *cookie, struct mr_error *err)
 {
 	struct smtp *s = state;
-	struct smtp_batch b = { .msgs = msgs, .n = n, .done = done, .cookie = cookie };
-	size_t *idx = NULL;
-	if (batch_plan(&b, &idx) != 0) {
-		free(idx);
-		free(b.jobs);
-		free(b.jobs_left);
-		return s->core->error_set(err, MR_ENOMEM, "out of memory planning a batch of %zu", n);
+	struct smtp_batch b = { .msgs = msgs, .n = n };
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	int rc = 0;
+	if (batch_plan(&b) != 0) {
+		rc = s->core->error_set(err, MR_ENOMEM, "out of memory planning a batch of %zu", n);
+		goto out;
 	}
 	/* messages with no recipient left to try are final already */
 	for (size_t i = 0; i < n; i++)
 		if (b.jobs_left[i] == 0 && done)
 			done(cookie, i, &msgs[i]);
-	size_t active = 0;
-	for (size_t k = 0; k < s->max_conns && b.next_job < b.n_jobs; k++)
-		active += (size_t)conn_next(&b, &s->conns[k]);
-	while (active) {
-		int running = 0;
-		curl_multi_perform(s->multi, &running);
-		int queued = 0, restarted = 0;
-		CURLMsg *cm;
-		while ((cm = curl_multi_info_read(s->multi, &queued))) {
-			if (cm->msg != CURLMSG_DONE)
-				continue;
-			struct smtp_conn *c = NULL;
-			CURL *easy = cm->easy_handle;
-			CURLcode rc = cm->data.result;
-			curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
-			if (conn_done(&b, c, rc))
-				restarted = 1;
-			else
-				active--;
+	size_t want = b.n_jobs < s->max_conns ? b.n_jobs : s->max_conns;
+	pthread_t tids[64];
+	size_t started = 0;
+	/* pool threads take no signals: they stay with the calling thread */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t k = 0; k < want; k++) {
+		s->conns[k].batch = &b;
+		pthread_mutex_lock(&b.mu);
+		b.threads_left++;
+		pthread_mutex_unlock(&b.mu);
+		if (pthread_create(&tids[started], NULL, conn_thread, &s->conns[k]) != 0) {
+			pthread_mutex_lock(&b.mu);
+			b.threads_left--;
+			pthread_mutex_unlock(&b.mu);
+			break;
 		}
-		if (active && !restarted)
-			curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+		started++;
 	}
-	s->core->log(s->log, MR_LOG_DEBUG, "batch of %zu messages in %zu transactions done", n,
-		     b.n_jobs);
-	free(idx);
-	free(b.jobs);
-	free(b.jobs_left);
-	return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started && b.n_jobs) {
+		/* no thread could start: send on this one */
+		s->conns[0].batch = &b;
+		b.threads_left = 1;
+		conn_thread(&s->conns[0]);
+	}
+	/* call done here, in the caller's thread, as each message becomes final */
+	size_t taken = 0;
+	pthread_mutex_lock(&b.mu);
+	for (;;) {
+		while (taken == b.final_n && b.threads_left > 0)
+			pthread_cond_wait(&b.cv, &b.mu);
+		if (taken == b.final_n)
+			break;
+		size_t upto = b.final_n;
+		pthread_mutex_unlock(&b.mu);
+		for (; taken < upto; taken++)
+			if (done)
+				done(cookie, b.final_q[taken], &msgs[b.final_q[taken]]);
+		pthread_mutex_lock(&b.mu);
+	}
+	pthread_mutex_unlock(&b.mu);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	if (b.host_down)
+		s->core->log(s->log, MR_LOG_WARNING, "%s", b.host_down_text);
+	s->core->log(s->log, MR_LOG_DEBUG, "batch of %zu messages in %zu transactions over %zu "
+		     "connection%s", n, b.n_jobs, started ? started : 1, started == 1 ? "" : "s");
+out:
+	batch_free(&b);
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- init */
@@ -436,8 +493,6 @@ static void smtp_deinit(void *state)
 		curl_slist_free_all(c->rcpts);
 		free(c->replies);
 	}
-	if (s->multi)
-		curl_multi_cleanup(s->multi);
 	free(s->conns);
 	if (s->password) {
 		memset(s->password, 0, strlen(s->password));
@@ -511,14 +566,11 @@ static int smtp_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 		 s->tls_implicit ? "implicit TLS" : s->tls_none ? "no TLS" : "STARTTLS",
 		 s->tls_none ? "unverified" : s->verify ? "verified" : "NOT verified",
 		 s->max_conns, s->max_conns == 1 ? "" : "s");
-	s->multi = curl_multi_init();
 	s->conns = calloc(s->max_conns, sizeof(*s->conns));
-	if (!s->multi || !s->conns) {
+	if (!s->conns) {
 		smtp_deinit(s);
 		return core->error_set(err, MR_ENOMEM, "out of memory");
 	}
-	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->max_conns);
-	curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)s->max_conns);
 	for (size_t k = 0; k < s->max_conns; k++) {
 		rc = conn_setup(s, &s->conns[k], err);
 		if (rc) {

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# bench/: the mr-blast driver (used by the transport tests and benchmarks) and the benchmark scripts.
+check_PROGRAMS += bench/mr-blast
+bench_mr_blast_SOURCES = bench/mr-blast.c
+bench_mr_blast_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core/lib
+bench_mr_blast_LDADD = core/lib/libmailroom.la
+EXTRA_DIST += bench/RESULTS.md
