@@ -160,6 +160,21 @@ check "after about busy_timeout (${ms} ms)" test "$ms" -ge 900 -a "$ms" -lt 3500
 check_grep "saying the database is locked" "locked" "$T_DIR/err"
 wait
 
+# ---- processes opening a fresh file at once create the schema once
+racefail=0
+for round in 1 2 3; do
+	site race "$T_DIR/race$round/mailroom.db"
+	pids=""
+	for p in 1 2 3 4; do
+		mr race spool list > /dev/null 2>> "$T_DIR/race.err" & pids="$pids $!"; started $!
+	done
+	for p in $pids; do wait "$p" || racefail=$((racefail + 1)); done
+done
+check_eq "4 processes opening a fresh file at once all succeed (3 rounds)" "$racefail" 0
+check_eq "and each schema step is applied once" \
+	"$(q "$T_DIR/race3/mailroom.db" 'SELECT group_concat(version) FROM schema_version')" \
+	"$(seq -s, 1 "$newest")"
+
 # ---- two processes writing at once both succeed
 writer() {
 	local n=0
