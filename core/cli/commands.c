@@ -16,6 +16,8 @@ const struct mr_command mr_commands[] = {
 	  "run every enabled job that is due, each under its lock" },
 	{ "job", cmd_job, "job list|run NAME|log [NAME] [--limit N] [--json]",
 	  "the scheduled jobs, Execute Now, and the job log" },
+	{ "bounce", cmd_bounce, "bounce classify FILE... [--json] [--verbose] [--rules FILE]",
+	  "each bounced recipient of message files or mboxes: reason, hard/soft, status, type, VERP" },
 	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
 	  "the messages the spool transport kept" },
 	{ "user", cmd_user, "user add NAME [--grant PERM,...]|passwd NAME|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",

@@ -13,3 +13,9 @@ core_lib_libmailroom_la_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) $(CRYPTO_CFLAGS) $
 core_lib_libmailroom_la_LIBADD = $(GMIME_LIBS) $(CRYPTO_LIBS) $(INIPARSER_LIBS) $(LTDL_LIBS)
 mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/core.h \
 	core/include/mailroom/error.h
+core_lib_libmailroom_la_SOURCES += core/lib/verp.c core/lib/bounce/internal.h core/lib/bounce/scan.c \
+	core/lib/bounce/addr.c core/lib/bounce/dsn.c core/lib/bounce/text.c core/lib/bounce/rules.c \
+	core/lib/bounce/bounce.c
+mailroominclude_HEADERS += core/include/mailroom/bounce.h
+bouncerulesdir = $(sysconfdir)/mailroom
+dist_bouncerules_DATA = etc/bounce-rules.conf

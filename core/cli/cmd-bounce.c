@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom bounce classify FILE...: each bounced recipient of message files and mboxes, with reason, hard/soft, status, type and where the VERP address was. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+
+#define MAX_FILE (256L * 1024 * 1024)
+
+static char *slurp(const char *path, size_t *len_r, char *why, size_t why_n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(why, why_n, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+		snprintf(why, why_n, "%s", S_ISREG(st.st_mode) ? "larger than 256 MiB" : "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t have = 0;
+	while (buf && have < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	if (!buf) {
+		snprintf(why, why_n, "out of memory");
+		return NULL;
+	}
+	buf[have] = 0;
+	*len_r = have;
+	return buf;
+}
+
+/* Site settings the classifier can use, all optional. */
+struct site_bits {
+	struct mr_config *cfg;
+	char *secret;
+	struct mr_verp_conf verp;
+	const char *rules_file;
+};
+
+static void site_bits_load(struct mr_cli *cli, struct site_bits *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	if (!cli->config_path || access(cli->config_path, R_OK) != 0)
+		return;
+	struct mr_error err = { 0 };
+	if (mr_config_load(cli->config_path, &sb->cfg, &err) != 0) {
+		fprintf(stderr, "mailroom: bounce: ignoring the config: %s\n", err.msg);
+		return;
+	}
+	struct mr_section *main = mr_config_section(sb->cfg, "mailroom");
+	struct mr_section *bounce = mr_config_section(sb->cfg, "bounce");
+	if (bounce && mr_config_raw(bounce, "rules_file"))
+		sb->rules_file = mr_config_raw(bounce, "rules_file");
+	for (size_t i = 0; i < sb->cfg->n_secs; i++) {
+		struct mr_section *sec = &sb->cfg->secs[i];
+		const char *uf = mr_config_raw(sec, "used_for");
+		if (strcmp(sec->kind, "account") == 0 && uf && strcmp(uf, "bounce") == 0) {
+			sb->verp.localpart = mr_config_raw(sec, "localpart");
+			sb->verp.domain = mr_config_raw(sec, "domain");
+			break;
+		}
+	}
+	const char *sep = bounce ? mr_config_raw(bounce, "verp_separator") : NULL;
+	if (!sep && main)
+		sep = mr_config_raw(main, "verp_separator");
+	sb->verp.sep = sep && sep[0] ? sep[0] : '.';
+	if (main && mr_cfg_secret(main, "secret", &sb->secret, &err) == 0 && sb->secret) {
+		sb->verp.secret = (const unsigned char *)sb->secret;
+		sb->verp.secret_len = strlen(sb->secret);
+	}
+}
+
+static void site_bits_free(struct site_bits *sb)
+{
+	if (sb->secret) {
+		memset(sb->secret, 0, strlen(sb->secret));
+		free(sb->secret);
+	}
+	mr_config_free(sb->cfg);
+}
+
+static const char *hs_name(enum mr_bounce_hardsoft hs)
+{
+	return hs == MR_BOUNCE_HARD ? "hard" : hs == MR_BOUNCE_SOFT ? "soft" : NULL;
+}
+
+static int verbose;
+
+static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
+		      const struct mr_bounce_report *r, const struct mr_bounce_record *rec)
+{
+	const char *hs = hs_name(rec->hardsoft);
+	if (cli->json) {
+		printf("{\"file\":");
+		cli_json_str(stdout, file);
+		printf(",\"msgidx\":%zu,\"recipient\":", idx);
+		cli_json_str(stdout, rec->recipient);
+		printf(",\"reason\":");
+		cli_json_str(stdout, rec->reason);
+		printf(",\"hardsoft\":");
+		if (hs)
+			cli_json_str(stdout, hs);
+		else
+			printf("null");
+		printf(",\"status\":");
+		cli_json_str(stdout, rec->status);
+		printf(",\"type\":");
+		if (rec->type)
+			cli_json_str(stdout, rec->type);
+		else
+			printf("null");
+		printf(",\"verp_found_in\":");
+		if (r->verp_found_in)
+			cli_json_str(stdout, r->verp_found_in);
+		else
+			printf("null");
+		printf("}\n");
+	} else {
+		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%s\t%s%s\n", file, idx, rec->recipient, rec->reason,
+		       hs ? hs : "-", rec->status[0] ? rec->status : "-", rec->type ? rec->type : "-",
+		       r->verp_found_in ? r->verp_found_in : "-",
+		       r->verp_ok < 0 ? " (forged hash)" : r->verp_ok > 0 ? " (hash ok)" : "");
+		if (verbose && rec->diagnostic)
+			printf("\t%s\n", rec->diagnostic);
+	}
+}
+
+static int classify(struct mr_cli *cli, int argc, char **argv)
+{
+	const char *rules_path = NULL;
+	int n_files = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+			rules_path = argv[++i];
+		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			verbose = 1;
+		} else if (strncmp(argv[i], "--", 2) == 0) {
+			return cli_usage("bounce");
+		} else {
+			n_files++;
+		}
+	}
+	if (n_files == 0)
+		return cli_usage("bounce");
+	struct site_bits sb;
+	site_bits_load(cli, &sb);
+	if (!rules_path)
+		rules_path = getenv("MAILROOM_BOUNCE_RULES");
+	if (!rules_path || !*rules_path)
+		rules_path = sb.rules_file ? sb.rules_file : mr_bounce_rules_default();
+	struct mr_bounce_rules *rules;
+	struct mr_error err = { 0 };
+	if (mr_bounce_rules_load(rules_path, &rules, &err) != 0) {
+		site_bits_free(&sb);
+		return cli_fail(EX_CONFIG, "bounce", "%s", err.msg);
+	}
+	const struct mr_verp_conf *vc = sb.verp.localpart ? &sb.verp : NULL;
+	int bad = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--rules") == 0) {
+			i++;
+			continue;
+		}
+		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0)
+			continue;
+		const char *file = argv[i];
+		size_t len = 0;
+		char why[128];
+		char *data = slurp(file, &len, why, sizeof(why));
+		if (!data) {
+			fprintf(stderr, "mailroom: bounce: %s: %s\n", file, why);
+			bad = 1;
+			continue;
+		}
+		size_t off = 0, idx = 0;
+		const char *msg = data;
+		size_t mlen = len;
+		int mbox = mr_mbox_is(data, len);
+		while (mbox ? mr_mbox_next(data, len, &off, &msg, &mlen) : idx == 0) {
+			struct mr_bounce_report r;
+			if (mr_bounce_parse(msg, mlen, rules, vc, &r) != 0) {
+				fprintf(stderr, "mailroom: bounce: %s: message %zu: out of memory\n", file, idx);
+				bad = 1;
+			} else {
+				for (size_t k = 0; k < r.n_recs; k++)
+					print_rec(cli, file, idx, &r, &r.recs[k]);
+				mr_bounce_report_free(&r);
+			}
+			idx++;
+		}
+		free(data);
+	}
+	fflush(stdout);
+	mr_bounce_rules_free(rules);
+	site_bits_free(&sb);
+	return bad ? EX_NOINPUT : 0;
+}
+
+int cmd_bounce(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc < 2)
+		return cli_usage("bounce");
+	if (strcmp(argv[1], "classify") == 0)
+		return classify(cli, argc, argv);
+	return cli_usage("bounce");
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bounce classifier and VERP addresses as the core offers them to jobs:
+ * parse a raw bounce into per-recipient records (reason, hard/soft, status,
+ * bounce type) and build or check hash-signed VERP addresses.
+ */
+#ifndef MAILROOM_BOUNCE_H
+#define MAILROOM_BOUNCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ VERP */
+
+/* The action letters of a VERP local part. */
+#define MR_VERP_BOUNCE      'b'
+#define MR_VERP_REPLY       'r'
+#define MR_VERP_UNSUBSCRIBE 'u'
+#define MR_VERP_OPTOUT      'o'
+#define MR_VERP_RESUBSCRIBE 'e'
+
+/* Hex digits of the truncated HMAC-SHA256 in a VERP address. */
+#define MR_VERP_HASH_LEN 16
+
+/* Where VERP addresses live and how they are signed. */
+struct mr_verp_conf {
+	const char *localpart; /* e.g. "return+" */
+	const char *domain;    /* e.g. "bounce.example.org" */
+	char sep;              /* separator between the fields, '.' by default */
+	const unsigned char *secret; /* the site secret; NULL: hashes are not checked */
+	size_t secret_len;
+};
+
+/* A parsed VERP address. */
+struct mr_verp {
+	char action;      /* MR_VERP_* */
+	int64_t job_id;
+	int64_t queue_id;
+	char hash[MR_VERP_HASH_LEN + 1];
+};
+
+/* ------------------------------------------------------------------ bounces */
+
+/* What a message is, as a whole. */
+enum mr_bounce_kind {
+	MR_BOUNCE_NONE = 0,     /* not a bounce, nothing found */
+	MR_BOUNCE_FAILURE = 1,  /* a delivery failure (or delay) report */
+	MR_BOUNCE_FEEDBACK = 2, /* an ARF complaint (RFC 5965) */
+	MR_BOUNCE_AUTOREPLY = 3 /* a vacation / out-of-office reply */
+};
+
+enum mr_bounce_hardsoft {
+	MR_BOUNCE_NA = 0,  /* does not apply (feedback, vacation, delivered) */
+	MR_BOUNCE_HARD = 1,
+	MR_BOUNCE_SOFT = 2
+};
+
+/* One bounced recipient. */
+struct mr_bounce_record {
+	char *recipient;        /* the address that bounced, lowercase domain */
+	const char *reason;     /* e.g. "userunknown" (static or owned by the rules) */
+	enum mr_bounce_hardsoft hardsoft;
+	char status[16];        /* DSN status "5.1.1", or "" */
+	const char *type;       /* CiviCRM-style bounce type, e.g. "Invalid", or NULL */
+	char *action;           /* DSN Action ("failed", "delayed", ...), or NULL */
+	char *diagnostic;       /* the error text (one line, trimmed), or NULL */
+	char *remote_mta;       /* the remote MTA, or NULL */
+};
+
+/* Everything found in one message.  Free with mr_bounce_report_free(). */
+struct mr_bounce_report {
+	enum mr_bounce_kind kind;
+	struct mr_bounce_record *recs;
+	size_t n_recs;
+	char *addresser;        /* sender of the returned original, or NULL */
+	char *orig_message_id;  /* Message-ID of the returned original, or NULL */
+	char *verp;             /* the VERP address found, or NULL */
+	const char *verp_found_in; /* "To", "Delivered-To", ..., "body", or NULL */
+	int verp_ok;            /* 1: hash checked and good; 0: not checked; -1: forged */
+	struct mr_verp verp_parsed; /* valid when verp is not NULL */
+	char *mailroom_id;      /* mailroom's X-Mailroom-Id of the original, or NULL */
+};
+
+/* The loaded rules file (patterns, status codes, bounce types), opaque. */
+struct mr_bounce_rules;
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding e-mail addresses in free text of bounces, and copying them normalised. */
+#include "config.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+static int local_char(int c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~.", c)) || c >= 0x80;
+}
+
+static int domain_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c >= 0x80;
+}
+
+int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
+{
+	for (const char *at = p; at < end; at++) {
+		if (*at != '@')
+			continue;
+		const char *s = at;
+		while (s > p && local_char((unsigned char)s[-1]))
+			s--;
+		const char *e = at + 1;
+		while (e < end && domain_char((unsigned char)*e))
+			e++;
+		while (e > at + 1 && (e[-1] == '.' || e[-1] == '-'))
+			e--;
+		while (s < at && s[0] == '.')
+			s++;
+		if (s == at || e == at + 1)
+			continue;
+		/* the domain needs a dot, unless it is a bracketed literal */
+		if (!memchr(at + 1, '.', (size_t)(e - at - 1)))
+			continue;
+		*a_r = s;
+		*n_r = (size_t)(e - s);
+		return 1;
+	}
+	return 0;
+}
+
+char *addr_dup(const char *a, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, a, n);
+	s[n] = 0;
+	char *at = strrchr(s, '@');
+	for (char *q = at ? at : s; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	/* Sisimai and most stores compare whole addresses in lowercase */
+	for (char *q = s; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return s;
+}

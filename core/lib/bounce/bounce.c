@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/* mr_bounce_parse: from one raw message to per-recipient bounce records (DSN, non-standard text, ARF, auto-replies). */
+#include "config.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "internal.h"
+
+#define HV 1024 /* header value buffer */
+
+/* The bare address of a header value, new string, or NULL. */
+static char *hdr_addr(const char *h, size_t hl, const char *name)
+{
+	char v[HV];
+	const char *a;
+	size_t an;
+	if (!hdr_get(h, hl, name, v, sizeof(v)) || !addr_find(v, v + strlen(v), &a, &an))
+		return NULL;
+	return addr_dup(a, an);
+}
+
+static void report_add(struct mr_bounce_report *out, const struct mr_bounce_rules *rules,
+		       struct rec_build *b, const char *fallback_text, int *oom)
+{
+	if (!b->recipient || out->n_recs >= BN_MAX_RECS)
+		return;
+	for (size_t i = 0; i < out->n_recs; i++)
+		if (strcmp(out->recs[i].recipient, b->recipient) == 0)
+			return;
+	struct mr_bounce_record *v = realloc(out->recs, (out->n_recs + 1) * sizeof(*v));
+	if (!v) {
+		*oom = 1;
+		return;
+	}
+	out->recs = v;
+	struct mr_bounce_record *r = &v[out->n_recs];
+	memset(r, 0, sizeof(*r));
+	rules_classify(rules, b, r);
+	if (fallback_text && (strcmp(r->reason, "onhold") == 0 || strcmp(r->reason, "undefined") == 0)) {
+		struct rec_build fb = *b;
+		fb.diag = (char *)fallback_text;
+		struct mr_bounce_record r2 = { 0 };
+		rules_classify(rules, &fb, &r2);
+		if (strcmp(r2.reason, "onhold") != 0 && strcmp(r2.reason, "undefined") != 0)
+			*r = r2;
+	}
+	r->recipient = b->recipient;
+	b->recipient = NULL;
+	r->action = b->action;
+	b->action = NULL;
+	r->remote_mta = b->remote_mta;
+	b->remote_mta = NULL;
+	if (b->diag) {
+		/* one line, trimmed */
+		char *d = b->diag;
+		b->diag = NULL;
+		size_t o = 0;
+		int sp = 1;
+		for (size_t k = 0; d[k]; k++) {
+			char c = d[k] == '\n' || d[k] == '\t' || d[k] == '\r' ? ' ' : d[k];
+			if (c == ' ' && sp)
+				continue;
+			sp = c == ' ';
+			d[o++] = c;
+		}
+		while (o > 0 && d[o - 1] == ' ')
+			o--;
+		d[o] = 0;
+		r->diagnostic = d;
+	}
+	out->n_recs++;
+}
+
+static void recs_free(struct rec_build *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rec_build_free(&v[i]);
+	free(v);
+}
+
+/* Text of the diag found for recipient in the human-readable part. */
+static const char *text_diag_for(struct rec_build *tv, size_t tn, const char *rcpt)
+{
+	for (size_t i = 0; i < tn; i++)
+		if (tv[i].recipient && strcasecmp(tv[i].recipient, rcpt) == 0)
+			return tv[i].diag;
+	return NULL;
+}
+
+/* Looks for the VERP address: envelope headers, the original, the body. */
+static void find_verp(const struct bscan *s, const char *orig, size_t orig_len,
+		      const struct mr_verp_conf *conf, struct mr_bounce_report *out)
+{
+	if (!conf || !conf->localpart || !conf->localpart[0])
+		return;
+	static const char *const top[] = { "To", "Delivered-To", "X-Original-To", "Envelope-To",
+					   "X-Envelope-To", "Original-Recipient" };
+	char v[HV];
+	struct mr_verp vp;
+	const char *where = NULL;
+	const char *a = NULL;
+	size_t an = 0;
+	int rc = MR_ENOTFOUND;
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]) && rc == MR_ENOTFOUND; i++) {
+		if (!hdr_get(s->buf, s->hdr_len, top[i], v, sizeof(v)))
+			continue;
+		const char *p = v, *e = v + strlen(v);
+		int guard = 0;
+		while (rc == MR_ENOTFOUND && guard++ < 32 && addr_find(p, e, &a, &an)) {
+			rc = mr_verp_parse(conf, a, an, &vp);
+			if (rc != MR_ENOTFOUND) {
+				where = top[i];
+				out->verp = addr_dup(a, an);
+				if (out->verp) /* keep the case of the hash */
+					memcpy(out->verp, a, an);
+			}
+			p = a + an;
+		}
+	}
+	if (rc == MR_ENOTFOUND && orig_len) {
+		size_t body;
+		size_t ohl = hdr_block(orig, orig_len, &body);
+		static const char *const oh[] = { "Return-Path", "X-Mailroom-Id", "X-Mailroom-Return-Path",
+						  "Sender", "List-Unsubscribe" };
+		for (size_t i = 0; i < sizeof(oh) / sizeof(oh[0]) && rc == MR_ENOTFOUND; i++) {
+			if (!hdr_get(orig, ohl, oh[i], v, sizeof(v)))
+				continue;
+			const char *p = v, *e = v + strlen(v);
+			int guard = 0;
+			while (rc == MR_ENOTFOUND && guard++ < 32 && addr_find(p, e, &a, &an)) {
+				rc = mr_verp_parse(conf, a, an, &vp);
+				if (rc != MR_ENOTFOUND) {
+					where = i == 0 ? "original Return-Path" : i == 1 ? "X-Mailroom-Id" : oh[i];
+					out->verp = strndup(a, an);
+				}
+				p = a + an;
+			}
+		}
+	}
+	/* the body: the whole message text, bounded */
+	if (rc == MR_ENOTFOUND) {
+		const char *p = s->buf, *e = s->buf + s->len;
+		int guard = 0;
+		while (rc == MR_ENOTFOUND && guard++ < 2000 && addr_find(p, e, &a, &an)) {
+			rc = mr_verp_parse(conf, a, an, &vp);
+			if (rc != MR_ENOTFOUND) {
+				where = "body";
+				out->verp = strndup(a, an);
+			}
+			p = a + an;
+		}
+	}
+	if (rc == MR_ENOTFOUND || !out->verp)
+		return;
+	out->verp_found_in = where;
+	if (rc == 0) {
+		out->verp_ok = conf->secret && conf->secret_len ? 1 : 0;
+		out->verp_parsed = vp;
+	} else {
+		out->verp_ok = -1;
+		memset(&out->verp_parsed, 0, sizeof(out->verp_parsed));
+	}
+}
+
+static int is_autoreply(const struct mr_bounce_rules *rules, const struct bscan *s)
+{
+	char v[HV];
+	if (hdr_get(s->buf, s->hdr_len, "Auto-Submitted", v, sizeof(v)) && strncasecmp(v, "auto-replied", 12) == 0)
+		return 1;
+	if (hdr_get(s->buf, s->hdr_len, "X-Autoreply", v, sizeof(v)) ||
+	    hdr_get(s->buf, s->hdr_len, "X-Autorespond", v, sizeof(v)) ||
+	    hdr_get(s->buf, s->hdr_len, "X-Auto-Response-Suppress", v, sizeof(v)) == 2)
+		return 1;
+	if (hdr_get(s->buf, s->hdr_len, "Precedence", v, sizeof(v)) && strncasecmp(v, "auto_reply", 10) == 0)
+		return 1;
+	if (hdr_get(s->buf, s->hdr_len, "Subject", v, sizeof(v)) && rules_is_autoreply(rules, v, strlen(v)))
+		return 1;
+	return 0;
+}
+
+int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *rules,
+		    const struct mr_verp_conf *verp, struct mr_bounce_report *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!data || !rules)
+		return 0;
+	struct bscan s;
+	int rc = bscan_run(&s, data, len);
+	if (rc) {
+		bscan_free(&s);
+		return rc;
+	}
+	char v[HV];
+	const char *h = s.buf;
+	size_t hl = s.hdr_len;
+	int oom = 0;
+
+	/* the human-readable error part, and where the original starts in it */
+	const char *text = s.text.p ? s.text.p : "";
+	size_t text_len = s.text.len;
+	size_t err_end = rules_orig_start(rules, text, text_len);
+	const char *orig = s.orig.p;
+	size_t orig_len = s.orig.len;
+	if (!orig_len && err_end < text_len) {
+		/* the original follows the marker line */
+		const char *p = memchr(text + err_end, '\n', text_len - err_end);
+		if (p) {
+			p++;
+			while (p < text + text_len && (*p == '\n' || *p == ' '))
+				p++;
+			orig = p;
+			orig_len = (size_t)(text + text_len - p);
+		}
+	}
+	size_t obody = 0;
+	size_t ohl = orig_len ? hdr_block(orig, orig_len, &obody) : 0;
+
+	out->addresser = orig_len ? hdr_addr(orig, ohl, "From") : NULL;
+	if (!out->addresser && orig_len)
+		out->addresser = hdr_addr(orig, ohl, "Return-Path");
+	if (orig_len && hdr_get(orig, ohl, "Message-ID", v, sizeof(v)) && v[0])
+		out->orig_message_id = strdup(v);
+	if (orig_len && hdr_get(orig, ohl, "X-Mailroom-Id", v, sizeof(v)) && v[0])
+		out->mailroom_id = strdup(v);
+
+	char *excl[6] = { 0 };
+	size_t n_excl = 0;
+	excl[n_excl++] = hdr_addr(h, hl, "From");
+	excl[n_excl++] = hdr_addr(h, hl, "To");
+	excl[n_excl++] = hdr_addr(h, hl, "Return-Path");
+	excl[n_excl++] = out->addresser ? strdup(out->addresser) : NULL;
+	excl[n_excl++] = orig_len ? hdr_addr(orig, ohl, "Return-Path") : NULL;
+
+	struct rec_build *tv = NULL;
+	size_t tn = 0;
+	text_parse(text, err_end, excl, n_excl, &tv, &tn);
+	const char *errtext = NULL;
+	char *errcopy = NULL;
+	if (err_end) {
+		errcopy = strndup(text, err_end > BN_MAX_TEXT ? BN_MAX_TEXT : err_end);
+		errtext = errcopy;
+	}
+
+	struct rec_build *dv = NULL;
+	size_t dn = 0;
+	int has_dsn = 0;
+	if (s.arf.len) {
+		/* an ARF complaint */
+		out->kind = MR_BOUNCE_FEEDBACK;
+		const char *p = s.arf.p, *e = s.arf.p + s.arf.len;
+		int guard = 0;
+		while (p < e && guard++ < 64) {
+			const char *f = ci_find(p, (size_t)(e - p), "Original-Rcpt-To:");
+			if (!f)
+				break;
+			const char *eol = memchr(f, '\n', (size_t)(e - f));
+			const char *le = eol ? eol : e;
+			const char *a;
+			size_t an;
+			if (addr_find(f, le, &a, &an)) {
+				struct rec_build b = { 0 };
+				b.recipient = addr_dup(a, an);
+				if (b.recipient)
+					report_add(out, rules, &b, NULL, &oom);
+				rec_build_free(&b);
+			}
+			p = le;
+		}
+		if (!out->n_recs && orig_len) {
+			struct rec_build b = { 0 };
+			b.recipient = hdr_addr(orig, ohl, "To");
+			if (b.recipient)
+				report_add(out, rules, &b, NULL, &oom);
+			rec_build_free(&b);
+		}
+		for (size_t i = 0; i < out->n_recs; i++) {
+			out->recs[i].reason = "feedback";
+			out->recs[i].hardsoft = MR_BOUNCE_NA;
+			out->recs[i].status[0] = 0;
+			out->recs[i].type = rules_type_of(rules, "feedback");
+		}
+		goto verp;
+	}
+
+	if (s.dsn.len)
+		rc = dsn_parse(s.dsn.p, s.dsn.len, &dv, &dn, &has_dsn);
+	if (!dn && text_len && ci_find(text, err_end, "Final-Recipient:"))
+		rc = dsn_parse(text, err_end, &dv, &dn, &has_dsn);
+	if (dn) {
+		out->kind = MR_BOUNCE_FAILURE;
+		for (size_t i = 0; i < dn; i++) {
+			if (!dv[i].recipient)
+				continue;
+			const char *td = text_diag_for(tv, tn, dv[i].recipient);
+			if (!dv[i].diag || !dv[i].diag[0]) {
+				free(dv[i].diag);
+				dv[i].diag = td ? strdup(td) : NULL;
+			} else if (td) {
+				size_t l1 = strlen(dv[i].diag), l2 = strlen(td);
+				char *c = malloc(l1 + l2 + 2);
+				if (c) {
+					memcpy(c, dv[i].diag, l1);
+					c[l1] = '\n';
+					memcpy(c + l1 + 1, td, l2 + 1);
+					free(dv[i].diag);
+					dv[i].diag = c;
+				}
+			}
+			report_add(out, rules, &dv[i], errtext, &oom);
+		}
+		goto verp;
+	}
+
+	int bounce_signal = s.multipart_report || hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v));
+	if (!bounce_signal && hdr_get(h, hl, "From", v, sizeof(v)))
+		bounce_signal = rules_is_bounce_from(rules, v, strlen(v));
+	if (!bounce_signal && hdr_get(h, hl, "Subject", v, sizeof(v)))
+		bounce_signal = rules_is_bounce_subject(rules, v, strlen(v));
+	if (!bounce_signal && hdr_get(h, hl, "Return-Path", v, sizeof(v)) && strstr(v, "<>"))
+		bounce_signal = 1;
+	if (bounce_signal) {
+		if (!tn && hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v))) {
+			const char *p = v, *e = v + strlen(v), *a;
+			size_t an;
+			int guard = 0;
+			while (guard++ < 64 && addr_find(p, e, &a, &an)) {
+				free(dv);
+				dv = NULL;
+				struct rec_build b = { 0 };
+				b.recipient = addr_dup(a, an);
+				b.diag = errtext ? strdup(errtext) : NULL;
+				report_add(out, rules, &b, NULL, &oom);
+				rec_build_free(&b);
+				p = a + an;
+			}
+		}
+		for (size_t i = 0; i < tn; i++) {
+			if (!tv[i].diag || !tv[i].diag[0]) {
+				free(tv[i].diag);
+				tv[i].diag = errtext ? strdup(errtext) : NULL;
+			}
+			report_add(out, rules, &tv[i], errtext, &oom);
+		}
+		if (!out->n_recs && orig_len) {
+			struct rec_build b = { 0 };
+			b.recipient = hdr_addr(orig, ohl, "To");
+			b.diag = errtext ? strdup(errtext) : NULL;
+			if (b.recipient && !(excl[0] && strcmp(b.recipient, excl[0]) == 0))
+				report_add(out, rules, &b, NULL, &oom);
+			rec_build_free(&b);
+		}
+		if (out->n_recs)
+			out->kind = MR_BOUNCE_FAILURE;
+	}
+	if (!out->n_recs && is_autoreply(rules, &s)) {
+		out->kind = MR_BOUNCE_AUTOREPLY;
+		struct rec_build b = { 0 };
+		b.recipient = hdr_addr(h, hl, "From");
+		if (b.recipient)
+			report_add(out, rules, &b, NULL, &oom);
+		rec_build_free(&b);
+		for (size_t i = 0; i < out->n_recs; i++) {
+			out->recs[i].reason = "vacation";
+			out->recs[i].hardsoft = MR_BOUNCE_NA;
+			out->recs[i].status[0] = 0;
+			out->recs[i].type = rules_type_of(rules, "vacation");
+		}
+	}
+verp:
+	find_verp(&s, orig, orig_len, verp, out);
+	recs_free(dv, dn);
+	recs_free(tv, tn);
+	for (size_t i = 0; i < n_excl; i++)
+		free(excl[i]);
+	free(errcopy);
+	bscan_free(&s);
+	if (oom) {
+		mr_bounce_report_free(out);
+		return MR_ENOMEM;
+	}
+	return rc == MR_ENOMEM ? rc : 0;
+}
+
+void mr_bounce_report_free(struct mr_bounce_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_recs; i++) {
+		free(r->recs[i].recipient);
+		free(r->recs[i].action);
+		free(r->recs[i].diagnostic);
+		free(r->recs[i].remote_mta);
+	}
+	free(r->recs);
+	free(r->addresser);
+	free(r->orig_message_id);
+	free(r->verp);
+	free(r->mailroom_id);
+	memset(r, 0, sizeof(*r));
+}
+
+int mr_mbox_is(const char *data, size_t len)
+{
+	return len >= 5 && memcmp(data, "From ", 5) == 0;
+}
+
+int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r, size_t *len_r)
+{
+	size_t i = *off;
+	if (i >= len)
+		return 0;
+	/* skip the "From " line */
+	if (len - i >= 5 && memcmp(data + i, "From ", 5) == 0) {
+		const char *nl = memchr(data + i, '\n', len - i);
+		i = nl ? (size_t)(nl - data) + 1 : len;
+	}
+	size_t start = i;
+	while (i < len) {
+		const char *nl = memchr(data + i, '\n', len - i);
+		if (!nl) {
+			i = len;
+			break;
+		}
+		i = (size_t)(nl - data) + 1;
+		if (len - i >= 5 && memcmp(data + i, "From ", 5) == 0)
+			break;
+	}
+	*msg_r = data + start;
+	*len_r = i - start;
+	*off = i;
+	return 1;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# Scores `mailroom bounce classify --json` output against the corpus's Sisimai expectations (expected.jsonl).
+"""usage: bounce-score.py EXPECTED.jsonl OURS.jsonl CORPUS_DIR [--misses]
+
+Prints the agreement figures and exits 1 when recipients found < 95% of
+Sisimai's records, hard/soft agreement < 95% or reason agreement < 85%.
+Files where Sisimai found nothing are reported, never failed."""
+import json
+import sys
+from collections import Counter, defaultdict
+
+
+def fmt_family(path):
+    """The sample family of a corpus path (lhost-exim, rfc3464, ...), for reports."""
+    base = path.rsplit('/', 1)[-1]
+    stem = base.rsplit('.', 1)[0]
+    parts = stem.split('-')
+    if len(parts) >= 2 and parts[-1].isdigit():
+        parts = parts[:-1]
+    return '-'.join(parts)
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    show_misses = '--misses' in sys.argv
+    if len(args) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    expected_path, ours_path, corpus = args
+    corpus = corpus.rstrip('/') + '/'
+    ours = defaultdict(dict)
+    for line in open(ours_path, encoding='utf-8', errors='replace'):
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line)
+        f = r['file']
+        if f.startswith(corpus):
+            f = f[len(corpus):]
+        ours[f][(r['msgidx'], r['recipient'].lower())] = r
+    total = found = hs_ok = reason_ok = 0
+    gaps = []
+    miss = defaultdict(list)
+    for line in open(expected_path, encoding='utf-8'):
+        e = json.loads(line)
+        f = e['file']
+        if not e['bounces']:
+            if e['bounce_sample']:
+                gaps.append((f, len(ours.get(f, {}))))
+            continue
+        for b in e['bounces']:
+            total += 1
+            key = (b['msgidx'], b['recipient'].lower())
+            o = ours.get(f, {}).get(key)
+            fam = fmt_family(f)
+            if not o:
+                got = ', '.join(sorted(k[1] for k in ours.get(f, {}))) or 'nothing'
+                miss[fam].append('%s: recipient %s not found (got %s)' % (f, b['recipient'], got))
+                continue
+            found += 1
+            if o['hardsoft'] == b['hardsoft']:
+                hs_ok += 1
+            else:
+                miss[fam].append('%s: %s hardsoft %s, Sisimai %s' % (f, b['recipient'], o['hardsoft'], b['hardsoft']))
+            if o['reason'] == b['reason']:
+                reason_ok += 1
+            else:
+                miss[fam].append('%s: %s reason %s, Sisimai %s' % (f, b['recipient'], o['reason'], b['reason']))
+    pct = lambda n: 100.0 * n / total if total else 0.0
+    print('records %d: recipient found %d (%.1f%%), hard/soft agree %d (%.1f%%), reason agree %d (%.1f%%)'
+          % (total, found, pct(found), hs_ok, pct(hs_ok), reason_ok, pct(reason_ok)))
+    print('files where Sisimai found nothing (reported, not scored): %d' % len(gaps))
+    for f, n in gaps:
+        print('  %s: we found %d record(s)' % (f, n))
+    if show_misses:
+        per = Counter({k: len(v) for k, v in miss.items()})
+        for fam, n in per.most_common():
+            print('%s: %d miss(es)' % (fam, n))
+            for m in miss[fam]:
+                print('  ' + m)
+    ok = pct(found) >= 95 and pct(hs_ok) >= 95 and pct(reason_ok) >= 85
+    print('PASS' if ok else 'FAIL (need found >= 95%, hard/soft >= 95%, reason >= 85%)')
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
