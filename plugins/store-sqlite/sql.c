@@ -33,6 +33,7 @@ static const char *const sql_text[SQ_N_STMTS] = {
 			"VALUES(?1, ?2, ?3, ?4) ON CONFLICT(account, msg_key) DO UPDATE SET "
 			"outcome = excluded.outcome, processed_at = excluded.processed_at",
 	[SQ_MSG_PURGE] = "DELETE FROM fetched_messages WHERE processed_at < ?1",
+	[SQ_MSG_OUTCOME] = "SELECT outcome FROM fetched_messages WHERE account = ?1 AND msg_key = ?2",
 	[SQ_USER_PUT] = "INSERT INTO users(name, pwhash, perms, created) VALUES(?1, ?2, ?3, ?4) "
 			"ON CONFLICT(name) DO UPDATE SET pwhash = excluded.pwhash, "
 			"perms = excluded.perms, created = excluded.created",

@@ -231,6 +231,7 @@ static const struct mr_store_ops sqlite_ops = {
 	.user_get = sq_user_get,
 	.user_list = sq_user_list,
 	.user_delete = sq_user_delete,
+	.msg_outcome = sq_msg_outcome,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,

@@ -27,6 +27,7 @@ enum sq_stmt_id {
 	SQ_MSG_SEEN,
 	SQ_MSG_MARK,
 	SQ_MSG_PURGE,
+	SQ_MSG_OUTCOME,
 	SQ_USER_PUT,
 	SQ_USER_GET,
 	SQ_USER_LIST,
@@ -101,6 +102,8 @@ int sq_msg_seen(void *state, const char *account, const char *key, int *seen_r,
 int sq_msg_mark(void *state, const char *account, const char *key, const char *outcome,
 		int64_t when, struct mr_error *err);
 int sq_msg_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+int sq_msg_outcome(void *state, const char *account, const char *key, char **outcome_r,
+		   struct mr_error *err);
 int sq_user_put(void *state, const struct mr_user *user, struct mr_error *err);
 int sq_user_get(void *state, const char *name, mr_user_cb *cb, void *cookie,
 		struct mr_error *err);

@@ -11,7 +11,8 @@
  * - users are listed by name;
  * - spool_purge/msg_purge remove rows whose time is before the cut-off;
  *   job_run_purge removes finished runs (not MR_JOB_RUNNING) started before it;
- * - msg_mark on a recorded (account, key) succeeds and keeps it seen;
+ * - msg_mark on a recorded (account, key) succeeds, keeps it seen and (for
+ *   msg_outcome) records the new outcome and time;
  * - begin inside a transaction fails and leaves the outer one usable;
  *   commit without begin fails; rollback without begin does nothing.
  */
@@ -598,6 +599,29 @@ static void test_msgs(struct mr_store *st)
 			TAP_INT(msg_is_seen(st, keys[j].account, keys[j].key), 0,
 				"marking %s %s does not mark %s %s", keys[i].account, keys[i].key,
 				keys[j].account, keys[j].key);
+	}
+	/* MAY slot msg_outcome: the outcome of the last msg_mark */
+	if (MR_OPS_HAS(OPS(st), msg_outcome)) {
+		for (size_t i = 0; i < n; i++) {
+			char *outcome = NULL;
+			int rc = OPS(st)->msg_outcome(st->state, keys[i].account, keys[i].key,
+						      &outcome, &err);
+			TAP_INT(rc, 0, "msg_outcome %s %s", keys[i].account, keys[i].key);
+			TAP_STR(outcome, i % 2 ? "ignored" : "processed", "msg_outcome %s %s: outcome",
+				keys[i].account, keys[i].key);
+			free(outcome);
+		}
+		char *outcome = NULL;
+		int rc = OPS(st)->msg_outcome(st->state, "nosuch", keys[0].key, &outcome, &err);
+		TAP_INT(rc, MR_ENOTFOUND, "msg_outcome of an unrecorded message is MR_ENOTFOUND");
+		free(outcome);
+		rc = OPS(st)->msg_mark(st->state, keys[1].account, keys[1].key, "processed", 4001,
+				       &err);
+		rc = OPS(st)->msg_outcome(st->state, keys[1].account, keys[1].key, &outcome, &err);
+		TAP_STR(outcome, "processed", "marking again records the new outcome");
+		free(outcome);
+	} else {
+		printf("# the store has no msg_outcome (a MAY slot)\n");
 	}
 	int rc = OPS(st)->msg_mark(st->state, keys[0].account, keys[0].key, "processed", 4100, &err);
 	TAP_INT(rc, 0, "marking twice is fine (%s)", rc ? err.msg : "ok");
