@@ -4,3 +4,5 @@ TESTS += tests/integration/cli-spool.sh tests/integration/cron.sh
 EXTRA_DIST += tests/integration/cli-spool.sh tests/integration/cron.sh
 TESTS += tests/integration/cli-user.sh
 EXTRA_DIST += tests/integration/cli-user.sh
+TESTS += tests/integration/activity-corpus.sh
+EXTRA_DIST += tests/integration/activity-corpus.sh tests/integration/activity-score.py
