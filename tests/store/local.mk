@@ -8,4 +8,9 @@ EXTRA_DIST += tests/store/run-sqlite.sh tests/store/sqlite-schema.sh \
 	tests/store/fixtures/sqlite-v1.sql
 if BUILD_PLUGIN_STORE_SQLITE
 TESTS += tests/store/run-sqlite.sh tests/store/sqlite-schema.sh
+check_PROGRAMS += tests/store/sqlite-stress
+tests_store_sqlite_stress_SOURCES = tests/store/sqlite-stress.c
+tests_store_sqlite_stress_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/core/lib
+tests_store_sqlite_stress_LDADD = core/lib/libmailroom.la
+TESTS += tests/store/sqlite-stress
 endif
