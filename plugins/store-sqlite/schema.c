@@ -10,6 +10,14 @@ struct migration {
 	const char *sql; /* constant DDL and seed rows, several statements */
 };
 
+/*
+ * Adding a version: append a struct migration with the next number, bump
+ * SQ_SCHEMA_NEWEST, and never edit a step that has been released.  Each step
+ * runs in one transaction with foreign keys on; a step that rebuilds a table
+ * must keep the rows (INSERT INTO new SELECT ... FROM old) and the upgrade
+ * test (tests/store/sqlite-schema.sh) must show they survive.
+ */
+
 /* Version 1: what the engine itself needs (spool, job log, fetched
  * messages, users).  Never edit a released step: add a new one. */
 static const char v1_sql[] =

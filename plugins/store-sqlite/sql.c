@@ -160,7 +160,10 @@ static int control(struct sq_state *s, enum sq_stmt_id id, const char *what, str
 
 int sq_unit_begin(struct sq_state *s, struct mr_error *err)
 {
-	if (s->in_tx)
+	/* ask SQLite, not in_tx: an I/O error may have ended the caller's
+	 * transaction behind its back */
+	s->unit_sp = !sqlite3_get_autocommit(s->db);
+	if (s->unit_sp)
 		return control(s, SQ_SAVEPOINT, "starting a savepoint", err);
 	return control(s, SQ_BEGIN, "starting a transaction", err);
 }
@@ -168,7 +171,7 @@ int sq_unit_begin(struct sq_state *s, struct mr_error *err)
 int sq_unit_end(struct sq_state *s, int rc, struct mr_error *err)
 {
 	struct mr_error e2 = { 0 };
-	if (s->in_tx) {
+	if (s->unit_sp) {
 		if (rc) {
 			control(s, SQ_ROLLBACK_TO, "rolling back a savepoint", &e2);
 			control(s, SQ_RELEASE, "releasing a savepoint", &e2);

@@ -111,8 +111,8 @@ static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	if (rc)
 		goto fail;
 	int existed = access(s->path, F_OK) == 0;
-	int src = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				  SQLITE_OPEN_NOMUTEX, NULL);
+	int src = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+				  NULL);
 	if (src != SQLITE_OK) {
 		rc = core->error_set(err, MR_ECONFIG, "cannot open the SQLite database %s: %s",
 				     s->path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));

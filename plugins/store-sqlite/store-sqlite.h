@@ -47,7 +47,8 @@ struct sq_state {
 	const struct mr_log *log;
 	sqlite3 *db;
 	char *path;
-	int in_tx;  /* between begin() and commit()/rollback() */
+	int in_tx;   /* between begin() and commit()/rollback() */
+	int unit_sp; /* the running unit is a savepoint inside a transaction */
 	sqlite3_stmt *stmts[SQ_N_STMTS];
 };
 
