@@ -235,6 +235,8 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 	struct rec_build *tv = NULL;
 	size_t tn = 0;
 	text_parse(text, err_end, excl, n_excl, &tv, &tn);
+	if (!tn) /* the bounce may well be about its own To or From */
+		text_parse(text, err_end, excl + 3, n_excl - 3, &tv, &tn);
 	const char *errtext = NULL;
 	char *errcopy = NULL;
 	if (err_end) {
@@ -290,6 +292,8 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 	if (dn) {
 		out->kind = MR_BOUNCE_FAILURE;
 		for (size_t i = 0; i < dn; i++) {
+			if (!dv[i].recipient && dn == 1 && tn == 1 && tv[0].recipient)
+				dv[i].recipient = strdup(tv[0].recipient);
 			if (!dv[i].recipient)
 				continue;
 			const char *td = text_diag_for(tv, tn, dv[i].recipient);
@@ -319,6 +323,8 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 		bounce_signal = rules_is_bounce_subject(rules, v, strlen(v));
 	if (!bounce_signal && hdr_get(h, hl, "Return-Path", v, sizeof(v)) && strstr(v, "<>"))
 		bounce_signal = 1;
+	if (!bounce_signal && tn && err_end)
+		bounce_signal = rules_is_bounce_subject(rules, text, err_end < 4096 ? err_end : 4096);
 	if (bounce_signal) {
 		if (!tn && hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v))) {
 			const char *p = v, *e = v + strlen(v), *a;

@@ -509,7 +509,8 @@ static int word_in(const char *list, const char *word)
 static int names_match(const struct mr_bounce_rules *rules, const char *list, const char *t, size_t fl)
 {
 	for (size_t i = 0; i < rules->n_reasons; i++)
-		if (word_in(list, rules->reasons[i].name) && list_match(&rules->reasons[i].match, t, fl))
+		if (!rules->reasons[i].match_commands && word_in(list, rules->reasons[i].name) &&
+		    list_match(&rules->reasons[i].match, t, fl))
 			return 1;
 	return 0;
 }

@@ -354,7 +354,15 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 			s->multipart_report = 1;
 		ct_param(ct, "boundary", boundary, sizeof(boundary));
 		if (boundary[0]) {
+			int before = s->n_parts;
 			walk_multipart(s, body, bn, boundary, depth);
+			if (s->n_parts != before)
+				return;
+			/* no part at all: a broken message, read its body as text */
+			if (s->text.len < BN_MAX_TEXT) {
+				decode_body(&s->text, cte, body, bn);
+				sb_add(&s->text, "\n", 1);
+			}
 			return;
 		}
 	}
