@@ -11,7 +11,7 @@ else
 	echo "not root: assuming the packages of scripts/deps.sh are installed" >&2
 fi
 build=${MR_BUILD_DIR:-$top/_build}
-./autogen.sh >/dev/null 2>&1 || { echo "autogen.sh failed"; echo "0 passed, 1 failed"; exit 1; }
+./autogen.sh >autogen.out 2>&1 || { tail -20 autogen.out; echo "autogen.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$build"
 cd "$build"
 "$top/configure" --enable-werror ${MR_CONFIGURE_FLAGS:-} >configure.out 2>&1 ||
