@@ -128,6 +128,19 @@ mr relroot spool list > /dev/null 2> "$T_DIR/err"
 check_grep "a directory under /proc is refused with its name" "/proc/mailroom-test-nodir" \
 	"$T_DIR/err"
 
+# ---- the keys are checked before anything is opened
+site badkeys "$T_DIR/badkeys.db" "$(printf 'synchronous = off\nbusy_timeout = soon\npathh = x')"
+mr badkeys config check > /dev/null 2> "$T_DIR/err"
+check_eq "bad [store-sqlite] keys are configuration errors" "$?" 78
+check_grep "synchronous is normal or full" "synchronous = off: must be one of normal|full" \
+	"$T_DIR/err"
+check_grep "busy_timeout is a duration" "busy_timeout = soon: is not a duration" "$T_DIR/err"
+check_grep "a misspelt key is named with the right one" "did you mean 'path'" "$T_DIR/err"
+check "nothing was created" test ! -e "$T_DIR/badkeys.db"
+site fullsync "$T_DIR/fullsync.db" "synchronous = full"
+mr fullsync spool list > /dev/null 2> "$T_DIR/err"
+check_eq "synchronous = full opens" "$?" 0
+
 # ---- the busy timeout: a writer waits for another process's lock
 # hold_lock SECONDS: another process holds the write lock that long
 hold_lock() {
