@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* transport-sendmail: hands each message to a sendmail-compatible program (Postfix's or Exim's sendmail, msmtp) as PATH ARGS -i -f SENDER -- RECIPIENTS. */
+#include "config.h"
+#include <stdlib.h>
+#include <mailroom/plugin.h>
+#include "sendmail-run.h"
+
+static int sendmail_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
+{
+	const struct mr_core *core = ctx->core;
+	struct sm_conf *c = calloc(1, sizeof(*c));
+	if (!c)
+		return core->error_set(err, MR_ENOMEM, "out of memory");
+	int rc = sm_conf_init(c, ctx, core->cfg_str(ctx->cfg, "path"),
+			      core->cfg_str(ctx->cfg, "args"), 0,
+			      (long)core->cfg_duration(ctx->cfg, "timeout"), err);
+	if (rc) {
+		sm_conf_free(c);
+		free(c);
+		return rc;
+	}
+	*state_r = c;
+	return 0;
+}
+
+static void sendmail_deinit(void *state)
+{
+	sm_conf_free(state);
+	free(state);
+}
+
+static int sendmail_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
+			       void *cookie, struct mr_error *err)
+{
+	return sm_send_batch(state, msgs, n, done, cookie, err);
+}
+
+static const char *sendmail_describe(void *state)
+{
+	return ((struct sm_conf *)state)->describe;
+}
+
+static const struct mr_key sendmail_keys[] = {
+	{ "path", MR_KEY_PATH, "/usr/sbin/sendmail", "the sendmail-compatible program, an "
+	  "absolute file name (run with execve: no shell, no PATH search)" },
+	{ "args", MR_KEY_STRING, NULL, "extra arguments put before mailroom's own "
+	  "(-i -f SENDER -- RECIPIENTS), split at spaces, no quoting; e.g. "
+	  "'-C /etc/msmtprc' or '-odb'" },
+	{ "timeout", MR_KEY_DURATION, "2m", "the longest one run may take; then the program "
+	  "is killed and the message is retried later" },
+	{ 0 }
+};
+
+static const struct mr_transport_ops sendmail_ops = {
+	.size = sizeof(struct mr_transport_ops),
+	.init = sendmail_init,
+	.deinit = sendmail_deinit,
+	.send_batch = sendmail_send_batch,
+	.describe = sendmail_describe,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "sendmail", PACKAGE_VERSION,
+		 "Hands each message to a sendmail-compatible program; exit 75 is a temporary "
+		 "failure, any other non-zero exit a permanent one.",
+		 sendmail_keys, &sendmail_ops);
