@@ -220,7 +220,7 @@ static size_t tag_end(const char *s, size_t n)
 	return n;
 }
 
-/* Collapses the raw output: per line trim, at most one blank line in a row, no blank lines at either end. */
+/* Collapses the raw output: trailing spaces cut, at most one blank line in a row, no blank lines at either end. */
 static char *tidy(const char *s, size_t n)
 {
 	char *out = malloc(n + 1);
@@ -234,8 +234,6 @@ static char *tidy(const char *s, size_t n)
 		while (e < n && s[e] != '\n')
 			e++;
 		size_t a = i, z = e;
-		while (a < z && (s[a] == ' ' || s[a] == '\t'))
-			a++;
 		while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\t'))
 			z--;
 		if (a == z) {
@@ -301,7 +299,8 @@ char *mr_html_to_text(const char *s, size_t n)
 					pre = closing ? 0 : 1;
 				if (tag_in(name, nl, block_tags))
 					tb_put(&b, "\n", 1);
-				else if (tag_in(name, nl, cell_tags))
+				else if (tag_in(name, nl, cell_tags) && b.n > 0 && b.p[b.n - 1] != ' ' &&
+					 b.p[b.n - 1] != '\n')
 					tb_put(&b, " ", 1);
 				i = after;
 				continue;
