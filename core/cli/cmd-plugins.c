@@ -5,6 +5,16 @@
 #include <unistd.h>
 #include "cli.h"
 
+static const char *key_type_name(enum mr_key_type t)
+{
+	static const char *const names[] = {
+		[MR_KEY_STRING] = "string", [MR_KEY_INT] = "int", [MR_KEY_BOOL] = "bool",
+		[MR_KEY_ENUM] = "enum", [MR_KEY_PATH] = "path", [MR_KEY_DURATION] = "duration",
+		[MR_KEY_LIST] = "list", [MR_KEY_EMAIL] = "email", [MR_KEY_SECRET] = "secret",
+	};
+	return t >= MR_KEY_STRING && t <= MR_KEY_SECRET ? names[t] : "?";
+}
+
 struct listing {
 	struct mr_cli *cli;
 	int bad;
@@ -27,7 +37,21 @@ static void print_plugin(void *cookie, const char *path, const struct mr_plugin 
 			printf(",\"abi\":\"%u.%u\",\"description\":", pl->desc->abi_major,
 			       pl->desc->abi_minor);
 			cli_json_str(stdout, pl->desc->description);
-			printf(",\"loadable\":true}\n");
+			printf(",\"keys\":[");
+			for (const struct mr_key *k = pl->desc->keys; k && k->name; k++) {
+				printf("%s{\"name\":", k == pl->desc->keys ? "" : ",");
+				cli_json_str(stdout, k->name);
+				printf(",\"type\":\"%s\",\"default\":", key_type_name(k->type));
+				if (k->def)
+					cli_json_str(stdout, k->def);
+				else
+					printf("null");
+				printf(",\"required\":%s,\"help\":",
+				       k->flags & MR_KEYF_REQUIRED ? "true" : "false");
+				cli_json_str(stdout, k->help);
+				printf("}");
+			}
+			printf("],\"loadable\":true}\n");
 		} else {
 			printf(",\"loadable\":false,\"error\":");
 			cli_json_str(stdout, why->msg);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Integration tests: shell scripts that run the built mailroom against real files and servers.
-TESTS += tests/integration/cli-spool.sh tests/integration/cron.sh
-EXTRA_DIST += tests/integration/cli-spool.sh tests/integration/cron.sh
+TESTS += tests/integration/cli-spool.sh tests/integration/cron.sh tests/integration/ini-documented.sh
+EXTRA_DIST += tests/integration/cli-spool.sh tests/integration/cron.sh tests/integration/ini-documented.sh
 TESTS += tests/integration/cli-user.sh
 EXTRA_DIST += tests/integration/cli-user.sh
 TESTS += tests/integration/sdk-example.sh
@@ -10,3 +10,8 @@ TESTS += tests/integration/cron-systemd.sh
 EXTRA_DIST += tests/integration/cron-systemd.sh
 TESTS += tests/integration/activity-corpus.sh
 EXTRA_DIST += tests/integration/activity-corpus.sh tests/integration/activity-score.py
+TESTS += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
+EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh \
+	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
+TESTS += tests/integration/transport-smtp.sh
+EXTRA_DIST += tests/integration/transport-smtp.sh tests/servers/smtp-server.py
