@@ -6,6 +6,8 @@
  * given size in batches and prints the rate and the peak RSS.
  *
  *   mr-blast -c FILE -f FROM -t TO [-t TO...] -m MESSAGE-FILE [-k COPIES]
+ *   mr-blast -c FILE -l LIST   (one batch; each line FROM<TAB>TO,TO...<TAB>FILE,
+ *                               FROM "<>" for the null sender)
  *   mr-blast -c FILE -n COUNT [-s BYTES] [-b BATCH] [-f FROM] [-t TO]
  */
 #include "config.h"
@@ -105,6 +107,73 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Sends the messages of a list file as one batch; prints every result. */
+static int blast_list(struct mr_transport *tr, const char *list, struct blast_counts *counts)
+{
+	size_t len;
+	char *text = read_file(list, &len);
+	if (!text) {
+		fprintf(stderr, "mr-blast: cannot read %s\n", list);
+		return 66;
+	}
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	size_t cap = 16, n = 0;
+	struct mr_outmsg *msgs = calloc(cap, sizeof(*msgs));
+	int rc = 0;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *from = line, *to = strchr(from, '\t'), *file = to ? strchr(to + 1, '\t') : NULL;
+		if (!file) {
+			fprintf(stderr, "mr-blast: %s: a line is not FROM<TAB>TO<TAB>FILE\n", list);
+			rc = 64;
+			break;
+		}
+		*to++ = '\0';
+		*file++ = '\0';
+		if (n == cap)
+			msgs = realloc(msgs, (cap *= 2) * sizeof(*msgs));
+		struct mr_outmsg *m = &msgs[n];
+		memset(m, 0, sizeof(*m));
+		m->envelope_from = strcmp(from, "<>") == 0 ? "" : from;
+		size_t nr = 1;
+		for (char *p = to; *p; p++)
+			nr += *p == ',';
+		const char **r = calloc(nr, sizeof(*r));
+		nr = 0;
+		for (char *s2 = NULL, *t = strtok_r(to, ",", &s2); t; t = strtok_r(NULL, ",", &s2))
+			r[nr++] = t;
+		m->rcpts = r;
+		m->n_rcpts = nr;
+		size_t dl;
+		m->data = read_file(file, &dl);
+		m->len = dl;
+		m->results = calloc(nr ? nr : 1, sizeof(*m->results));
+		m->user = (void *)(uintptr_t)n;
+		if (!m->data) {
+			fprintf(stderr, "mr-blast: cannot read %s\n", file);
+			rc = 66;
+		}
+		n++;
+	}
+	struct mr_error err = { 0 };
+	if (!rc && tr->ops->send_batch(tr->state, msgs, n, on_done, counts, &err) != 0) {
+		fprintf(stderr, "mr-blast: send_batch: %s\n", err.msg);
+		rc = 75;
+	}
+	if (!rc && counts->done_calls != n)
+		fprintf(stderr, "mr-blast: done was called %zu times for %zu messages\n",
+			counts->done_calls, n);
+	for (size_t i = 0; i < n; i++) {
+		free((void *)msgs[i].rcpts);
+		free((void *)msgs[i].data);
+		free(msgs[i].results);
+	}
+	free(msgs);
+	free(text);
+	return rc;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: mr-blast -c CONFIG -f FROM -t TO [-t TO...] -m MESSAGE-FILE "
@@ -115,11 +184,12 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *config = NULL, *msgfile = NULL, *from = "blast@mailroom.test";
+	const char *config = NULL, *msgfile = NULL, *list = NULL, *from = "blast@mailroom.test";
 	const char *tos[64];
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	size_t n_to = 0, count = 0, size = 1024, batch = 1000, copies = 1;
 	int c;
-	while ((c = getopt(argc, argv, "c:f:t:m:k:n:s:b:")) != -1) {
+	while ((c = getopt(argc, argv, "c:f:t:m:k:n:s:b:l:")) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'f': from = optarg; break;
@@ -128,6 +198,7 @@ int main(int argc, char **argv)
 				tos[n_to++] = optarg;
 			break;
 		case 'm': msgfile = optarg; break;
+		case 'l': list = optarg; break;
 		case 'k': copies = strtoul(optarg, NULL, 10); break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 's': size = strtoul(optarg, NULL, 10); break;
@@ -135,7 +206,7 @@ int main(int argc, char **argv)
 		default: return usage();
 		}
 	}
-	if (!config || (!msgfile && !count) || (msgfile && !n_to) || !batch || size < 300)
+	if (!config || (!msgfile && !count && !list) || (msgfile && !n_to) || !batch || size < 300)
 		return usage();
 	if (!n_to)
 		tos[n_to++] = "sink@mailroom.test";
@@ -151,9 +222,13 @@ int main(int argc, char **argv)
 	}
 	mr_diags_free(&d);
 	struct mr_transport *tr = &site->transport;
-	struct blast_counts counts = { .print = msgfile != NULL };
+	struct blast_counts counts = { .print = msgfile != NULL || list != NULL };
 	int rc = 0;
-	if (msgfile) {
+	if (list) {
+		rc = blast_list(tr, list, &counts);
+		mr_site_close(site);
+		return rc ? rc : counts.temp ? 75 : counts.perm ? 69 : 0;
+	} else if (msgfile) {
 		size_t len;
 		char *data = read_file(msgfile, &len);
 		if (!data) {

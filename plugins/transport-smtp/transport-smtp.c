@@ -234,21 +234,24 @@ static void conn_results(struct smtp_batch *b, struct smtp_conn *c, CURLcode rc)
 	struct smtp_job *job = c->job;
 	struct mr_outmsg *m = &b->msgs[job->msg];
 	const struct smtp_tx *tx = &c->tx;
-	char lost[256];
+	char lost[256], none[256];
 	const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-	if (tx->other.code >= 400 && tx->mail.code == 0)
-		snprintf(lost, sizeof(lost), "no mail transaction: the server said %d %s%s%s (%s)",
+	if (tx->other.code >= 400)
+		snprintf(none, sizeof(none), "no mail transaction: the server said %d %s%s%s (%s)",
 			 tx->other.code, tx->other.enhanced, tx->other.enhanced[0] ? " " : "",
 			 tx->other.text, why);
 	else
-		snprintf(lost, sizeof(lost), "connection lost before the final reply (%s)",
-			 rc == CURLE_OK ? "no reply" : why);
+		snprintf(none, sizeof(none), "no mail transaction: %s", why);
+	snprintf(lost, sizeof(lost), "connection lost before the final reply (%s)",
+		 rc == CURLE_OK ? "no reply" : why);
 	for (size_t k = 0; k < job->n_rcpts; k++) {
 		struct mr_send_result *res = &m->results[job->rcpt[k]];
 		const struct smtp_reply *rr = &tx->rcpt[k];
 		if (tx->mail.code >= 300)
 			status_of(&tx->mail, res);
-		else if (tx->mail.code == 0 || rr->code == 0)
+		else if (tx->mail.code == 0)
+			set_result(res, MR_SEND_TEMPFAIL, 0, "4.4.1", none);
+		else if (rr->code == 0)
 			set_result(res, MR_SEND_TEMPFAIL, 0, "4.4.2", lost);
 		else if (rr->code >= 300)
 			status_of(rr, res);

@@ -1,0 +1,241 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# transport-smtp against real servers on 127.0.0.1: the aiosmtpd script in
+# tests/servers/ (STARTTLS, implicit TLS, AUTH, scripted 4xx/5xx/drops) and
+# Postfix's smtp-sink with its fault options.  Checks per-recipient results,
+# certificate refusal and ca_file, connection reuse, and the bytes that arrive.
+. "$MR_SRCDIR/tests/lib.sh"
+needs openssl /usr/bin/python3 /usr/sbin/smtp-sink
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || needs aiosmtpd-python-module
+BLAST=$MR_BUILDDIR/bench/mr-blast
+[ -x "$BLAST" ] || { echo "Bail out! $BLAST is not built"; exit 1; }
+
+# ---- a self-signed certificate for 127.0.0.1, and the server
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+	-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" >/dev/null 2>&1
+check "openssl made a self-signed certificate" test -s "$T_DIR/cert.pem"
+SD=$T_DIR/srv
+mkdir -p "$SD"
+P=$(free_port)
+PT=$(free_port)
+/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$SD" --port "$P" \
+	--tls-port "$PT" --cert "$T_DIR/cert.pem" --key "$T_DIR/key.pem" \
+	--user alice:'s3cret pass' >"$T_DIR/server.log" 2>&1 &
+started $!
+wait_port "$P" 15 && wait_port "$PT" 15
+check "the aiosmtpd server listens on $P (STARTTLS) and $PT (implicit TLS)" test -f "$SD/ready"
+
+printf 's3cret pass\n' > "$T_DIR/password"
+chmod 600 "$T_DIR/password"
+# site KEY=VALUE...: writes $T_DIR/site.ini for transport-smtp with these keys
+site() {
+	{
+		printf '[mailroom]\nfrom = sender@example.org\ntransport = smtp\n'
+		printf '[store-sqlite]\npath = %s/db.sqlite\n[transport-smtp]\n' "$T_DIR"
+		for kv in "$@"; do printf '%s\n' "$kv"; done
+	} > "$T_DIR/site.ini"
+}
+blast() { "$BLAST" -c "$T_DIR/site.ini" "$@"; }
+count() { ls "$SD"/*.eml 2>/dev/null | wc -l; }
+last() { ls "$SD"/*."$1" | tail -1; }
+json() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+printf 'From: sender@example.org\nTo: x@example.net\nSubject: t\n\nhello\n' > "$T_DIR/m1.eml"
+TLSKEYS=("host = 127.0.0.1" "port = $P" "username = alice" "password_file = $T_DIR/password")
+
+# ---- TLS: a self-signed certificate is refused by default
+site "${TLSKEYS[@]}"
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "an unverifiable certificate: exit 75 (temporary)" "$?" 75
+check_grep "the result is tempfail, naming the certificate" 'tempfail 0 4.4.[12] .*[Cc]ertificate\|tempfail 0 4.4.[12] .*SSL\|tempfail 0 4.4.[12] .*issuer' "$T_DIR/out"
+check_eq "nothing reached the mailbox" "$(count)" 0
+
+# ---- with ca_file: STARTTLS + AUTH, two recipients, one transaction
+site "${TLSKEYS[@]}" "ca_file = $T_DIR/cert.pem" "helo_name = client.example.org"
+blast -f sender@example.org -t a@example.net -t b@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "ca_file trusts the certificate: exit 0" "$?" 0
+check_grep "first recipient: ok 250 2.0.0" 'rcpt a@example.net: ok 250 2.0.0 OK queued as' "$T_DIR/out"
+check_grep "second recipient: ok 250 2.0.0" 'rcpt b@example.net: ok 250 2.0.0 OK queued as' "$T_DIR/out"
+check_eq "one message stored for both recipients" "$(count)" 1
+J=$(last json)
+check_eq "envelope sender" "$(json "$J" mail_from)" "sender@example.org"
+check_eq "envelope recipients" "$(json "$J" rcpt_tos)" "['a@example.net', 'b@example.net']"
+check_eq "the session used TLS" "$(json "$J" tls)" "True"
+check_eq "the session was authenticated as alice" "$(json "$J" auth)" "alice"
+check_eq "EHLO used helo_name" "$(json "$J" helo)" "client.example.org"
+printf 'From: sender@example.org\r\nTo: x@example.net\r\nSubject: t\r\n\r\nhello\r\n' > "$T_DIR/m1.crlf"
+check "the message arrived byte for byte (LF turned into CRLF)" cmp -s "$(last eml)" "$T_DIR/m1.crlf"
+
+# ---- a wrong password: temporary, nothing sent
+printf 'wrong\n' > "$T_DIR/badpw"; chmod 600 "$T_DIR/badpw"
+site "host = 127.0.0.1" "port = $P" "username = alice" "password_file = $T_DIR/badpw" \
+	"ca_file = $T_DIR/cert.pem"
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "a refused login: exit 75" "$?" 75
+check_grep "the text has the server's 535" 'tempfail 0 4.4.1 .*535\|tempfail 0 4.4.2 .*535' "$T_DIR/out"
+check_eq "nothing more stored" "$(count)" 1
+
+# ---- implicit TLS
+site "host = 127.0.0.1" "port = $PT" "tls = implicit" "ca_file = $T_DIR/cert.pem" \
+	"username = alice" "password_file = $T_DIR/password"
+blast -f sender@example.org -t c@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "implicit TLS: exit 0" "$?" 0
+check_eq "implicit TLS: stored, over TLS" "$(json "$(last json)" tls)" "True"
+
+# ---- tls = none (only when set): clear text, no AUTH
+site "host = 127.0.0.1" "port = $P" "tls = none"
+blast -f sender@example.org -t d@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "tls = none: exit 0" "$?" 0
+check_eq "tls = none: stored without TLS" "$(json "$(last json)" tls)" "False"
+
+# the remaining cases on the STARTTLS port with AUTH
+site "${TLSKEYS[@]}" "ca_file = $T_DIR/cert.pem" "max_connections = 2"
+n0=$(count)
+
+# ---- per-recipient results in one transaction
+blast -f sender@example.org -t ok1@example.net -t temp-rcpt@example.net \
+	-t perm-rcpt@example.net -t ok2@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "ok1: ok" 'rcpt ok1@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_grep "temp-rcpt: tempfail 451 4.2.1 with the server's text" 'rcpt temp-rcpt@example.net: tempfail 451 4.2.1 <temp-rcpt@example.net>: mailbox busy' "$T_DIR/out"
+check_grep "perm-rcpt: permfail 550 5.1.1" 'rcpt perm-rcpt@example.net: permfail 550 5.1.1 <perm-rcpt@example.net>: no such user' "$T_DIR/out"
+check_grep "ok2: ok" 'rcpt ok2@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_eq "stored once" "$(count)" $((n0 + 1))
+check_eq "for the accepted recipients only" "$(json "$(last json)" rcpt_tos)" "['ok1@example.net', 'ok2@example.net']"
+
+# ---- failures after DATA and at MAIL
+blast -f sender@example.org -t temp-data@example.net -t x@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "452 after DATA is temporary for every recipient" 'rcpt x@example.net: tempfail 452 4.3.1 insufficient system storage' "$T_DIR/out"
+blast -f sender@example.org -t perm-data@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "554 after DATA is permanent" 'rcpt perm-data@example.net: permfail 554 5.6.0 message content refused' "$T_DIR/out"
+blast -f temp-mail@example.org -t x@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "451 at MAIL is temporary" 'rcpt x@example.net: tempfail 451 4.3.2' "$T_DIR/out"
+blast -f perm-mail@example.org -t x@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "553 at MAIL is permanent" 'rcpt x@example.net: permfail 553 5.1.8' "$T_DIR/out"
+check_eq "none of these was stored" "$(count)" $((n0 + 1))
+
+# ---- a connection dropped before the final reply, in the middle of a batch
+n0=$(count)
+for k in 1 2 3 4 5; do printf 'Subject: m%s\n\nbody %s\n' "$k" "$k" > "$T_DIR/b$k.eml"; done
+{
+	printf 'sender@example.org\tb1@example.net\t%s/b1.eml\n' "$T_DIR"
+	printf 'sender@example.org\tdrop-data@example.net\t%s/b2.eml\n' "$T_DIR"
+	printf 'sender@example.org\tb3@example.net\t%s/b3.eml\n' "$T_DIR"
+	printf 'sender@example.org\tb4@example.net,perm-rcpt@example.net\t%s/b4.eml\n' "$T_DIR"
+	printf '<>\tb5@example.net\t%s/b5.eml\n' "$T_DIR"
+} > "$T_DIR/list"
+blast -l "$T_DIR/list" > "$T_DIR/out" 2>&1
+check_grep "the dropped message is temporary: connection lost" 'msg 1 rcpt drop-data@example.net: tempfail 0 4.4.2 connection lost before the final reply' "$T_DIR/out"
+for k in 1 3 4 5; do
+	check_grep "batch message b$k still sent" "rcpt b$k@example.net: ok 250 2.0.0" "$T_DIR/out"
+done
+check_grep "and its other recipient refused on its own" 'msg 3 rcpt perm-rcpt@example.net: permfail 550' "$T_DIR/out"
+check_eq "four of five stored" "$(count)" $((n0 + 4))
+check_eq "done was called once per message" "$(grep -c 'done was called' "$T_DIR/out")" 0
+check_eq "the null sender went as MAIL FROM:<>" "$(json "$(grep -l b5@example.net "$SD"/*.json)" mail_from)" "<>"
+
+# ---- refused before anything is sent: CR/LF in envelope addresses
+n0=$(count)
+blast -f sender@example.org -t $'x@example.net\r\nRSET' -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "a recipient with CR LF is a permanent local refusal" 'permfail 0 5.1.3 refused before sending' "$T_DIR/out"
+blast -f $'s@example.org>\nRCPT TO:<evil@example.net' -t x@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "a sender with LF is refused" 'permfail 0 5.1.7 refused before sending' "$T_DIR/out"
+check_eq "nothing was sent for them" "$(count)" "$n0"
+
+# ---- bytes: dot-stuffing, 8-bit, a long line, CRLF kept, no final newline
+long=$(head -c 2000 /dev/zero | tr '\0' 'L')
+printf 'From: sender@example.org\nSubject: bytes\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n.\n..\n.hidden line\nGr\xc3\xbc\xc3\x9fe \xe2\x9c\x93 \xff\xfe raw\n%s\nmixed\r\nends without newline' "$long" > "$T_DIR/bytes.eml"
+/usr/bin/python3 -c '
+import sys, re
+d = open(sys.argv[1], "rb").read()
+sys.stdout.buffer.write(re.sub(rb"(?<!\r)\n", b"\r\n", d) + b"\r\n")' "$T_DIR/bytes.eml" > "$T_DIR/bytes.want"
+blast -f sender@example.org -t bytes@example.net -m "$T_DIR/bytes.eml" > "$T_DIR/out" 2>&1
+check_eq "the byte test message is accepted" "$?" 0
+if cmp "$(last eml)" "$T_DIR/bytes.want" > "$T_DIR/cmp" 2>&1; then
+	ok "dots, 8-bit bytes, a 2000-byte line arrive exactly (CRLF, final CRLF added)"
+else
+	not_ok "dots, 8-bit bytes, a 2000-byte line arrive exactly"; sed 's/^/#   /' "$T_DIR/cmp"
+fi
+
+# ---- connection reuse and the pool
+n0=$(count)
+site "${TLSKEYS[@]}" "ca_file = $T_DIR/cert.pem" "max_connections = 1"
+blast -f sender@example.org -t r@example.net -m "$T_DIR/m1.eml" -k 20 > "$T_DIR/out" 2>&1
+check_eq "20 copies on one connection: exit 0" "$?" 0
+conns=$(cd "$SD" && ls *.json | tail -20 | xargs cat | /usr/bin/python3 -c '
+import sys, json, re
+ids = {json.loads(x)["conn"] for x in re.findall(r"\{[^}]*\}", sys.stdin.read())}
+print(len(ids))')
+check_eq "max_connections = 1: all 20 on one reused connection" "$conns" 1
+site "${TLSKEYS[@]}" "ca_file = $T_DIR/cert.pem" "max_connections = 4"
+blast -f sender@example.org -t r@example.net -m "$T_DIR/m1.eml" -k 40 > "$T_DIR/out" 2>&1
+check_eq "40 copies over the pool: exit 0" "$?" 0
+check_eq "all 40 stored" "$(count)" $((n0 + 60))
+conns=$(cd "$SD" && ls *.json | tail -40 | xargs cat | /usr/bin/python3 -c '
+import sys, json, re
+ids = {json.loads(x)["conn"] for x in re.findall(r"\{[^}]*\}", sys.stdin.read())}
+print(len(ids))')
+if [ "$conns" -ge 2 ] && [ "$conns" -le 4 ]; then ok "max_connections = 4: spread over $conns connections (2 to 4)"
+else not_ok "max_connections = 4: spread over 2 to 4 connections (got $conns)"; fi
+
+# ---- the server goes away: every message gets a temporary result
+site "host = 127.0.0.1" "port = $(free_port)" "tls = none" "connect_timeout = 5s"
+blast -f sender@example.org -t r@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1
+check_eq "nobody listening: exit 75" "$?" 75
+check_eq "all three messages tempfail" "$(grep -c 'tempfail 0 4.4.1' "$T_DIR/out")" 3
+
+# ---- Postfix's smtp-sink and its fault options
+# sink OPTIONS...: (re)starts smtp-sink on port $SP with these options
+SP=$(free_port)
+SINK_PID=
+sink() {
+	if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; fi
+	SP=$(free_port)
+	mkdir -p "$T_DIR/sink"
+	/usr/sbin/smtp-sink -u nobody "$@" 127.0.0.1:"$SP" 64 >>"$T_DIR/sink.log" 2>&1 &
+	SINK_PID=$!
+	started "$SINK_PID"
+	wait_port "$SP" 10
+}
+sinksite() { site "host = 127.0.0.1" "port = $SP" "tls = none" "max_connections = ${1:-2}"; }
+
+sink
+sinksite
+blast -f sender@example.org -t a@example.net -t b@example.net -m "$T_DIR/m1.eml" -k 10 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink: 10 messages, exit 0" "$?" 0
+check_eq "smtp-sink: 20 recipient results ok 250" "$(grep -c ': ok 250' "$T_DIR/out")" 20
+
+sink -r rcpt
+sinksite
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink -r rcpt (soft reject): exit 75" "$?" 75
+check_eq "smtp-sink -r rcpt: 3 tempfail 4xx" "$(grep -c 'tempfail 4[0-9][0-9] ' "$T_DIR/out")" 3
+
+sink -f rcpt
+sinksite
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink -f rcpt (hard reject): 3 permfail 5xx" "$(grep -c 'permfail 5[0-9][0-9] ' "$T_DIR/out")" 3
+
+sink -f .
+sinksite
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink -f . (hard reject after the data): 3 permfail 5xx" "$(grep -c 'permfail 5[0-9][0-9] ' "$T_DIR/out")" 3
+
+sink -r .
+sinksite
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink -r . (soft reject after the data): 3 tempfail 4xx" "$(grep -c 'tempfail 4[0-9][0-9] ' "$T_DIR/out")" 3
+
+sink -q .
+sinksite 1
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" -k 4 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink -q . (hang up after the data): exit 75" "$?" 75
+check_eq "smtp-sink -q .: every message tempfail, connection lost" "$(grep -c 'tempfail 0 4.4.2 connection lost' "$T_DIR/out")" 4
+check_eq "smtp-sink -q .: none reported sent" "$(grep -c ': ok ' "$T_DIR/out")" 0
+
+sink -q rcpt
+sinksite 1
+blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" -k 2 > "$T_DIR/out" 2>&1
+check_eq "smtp-sink -q rcpt (hang up at RCPT): every message tempfail" "$(grep -c 'tempfail 0 4.4.[12] ' "$T_DIR/out")" 2
+
+done_testing

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A scriptable SMTP server for the transport tests (aiosmtpd): STARTTLS and
+# implicit TLS with a given certificate, AUTH PLAIN/LOGIN for one user, every
+# accepted message stored byte for byte with its envelope, and failures chosen
+# by the recipient's (or sender's) local part:
+#   temp-rcpt*  451 4.2.1 at RCPT        perm-rcpt*  550 5.1.1 at RCPT
+#   temp-data*  452 4.3.1 after DATA     perm-data*  554 5.6.0 after DATA
+#   drop-data*  the connection is dropped after the data, before any reply
+#   temp-mail*  (sender) 451 4.3.2 at MAIL   perm-mail* (sender) 553 5.1.8 at MAIL
+#
+# usage: smtp-server.py --dir DIR --port P [--tls-port P] [--cert F --key F]
+#                       [--user NAME:PASSWORD] [--require-auth]
+# Writes DIR/ready when listening.  DIR/NNNNN.eml is a message as received
+# (after dot-unstuffing), DIR/NNNNN.json its envelope and connection.
+import argparse
+import asyncio
+import json
+import os
+import signal
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Store:
+    def __init__(self, directory):
+        self.dir = directory
+        self.n = 0
+
+    def save(self, envelope, session, server):
+        self.n += 1
+        base = os.path.join(self.dir, "%05d" % self.n)
+        with open(base + ".eml.tmp", "wb") as f:
+            f.write(envelope.original_content)
+        meta = {
+            "mail_from": envelope.mail_from,
+            "mail_options": envelope.mail_options,
+            "rcpt_tos": envelope.rcpt_tos,
+            "helo": session.host_name,
+            "tls": session.ssl is not None or
+            server.transport.get_extra_info("ssl_object") is not None,
+            "auth": session.auth_data.decode() if isinstance(session.auth_data, bytes)
+            else session.auth_data,
+            "conn": server.conn_id,
+        }
+        with open(base + ".json.tmp", "w") as f:
+            json.dump(meta, f)
+        os.rename(base + ".json.tmp", base + ".json")
+        os.rename(base + ".eml.tmp", base + ".eml")
+
+
+class Handler:
+    def __init__(self, store):
+        self.store = store
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        local = address.split("@")[0]
+        if local.startswith("temp-mail"):
+            return "451 4.3.2 temp-mail: sender refused for now (scripted)"
+        if local.startswith("perm-mail"):
+            return "553 5.1.8 perm-mail: sender refused (scripted)"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@")[0]
+        if local.startswith("temp-rcpt"):
+            return "451 4.2.1 <%s>: mailbox busy (scripted)" % address
+        if local.startswith("perm-rcpt"):
+            return "550 5.1.1 <%s>: no such user (scripted)" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        locals_ = [a.split("@")[0] for a in envelope.rcpt_tos]
+        if any(l.startswith("drop-data") for l in locals_):
+            server.transport.abort()
+            return "421 4.4.2 dropped (never seen by the client)"
+        if any(l.startswith("temp-data") for l in locals_):
+            return "452 4.3.1 insufficient system storage (scripted)"
+        if any(l.startswith("perm-data") for l in locals_):
+            return "554 5.6.0 message content refused (scripted)"
+        self.store.save(envelope, session, server)
+        return "250 2.0.0 OK queued as %05d" % self.store.n
+
+
+class TestSMTP(SMTP):
+    # long lines are the client's business here: accept them to check bytes
+    line_length_limit = 100000
+    conns = 0
+
+    def connection_made(self, transport):
+        TestSMTP.conns += 1
+        self.conn_id = TestSMTP.conns
+        super().connection_made(transport)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--tls-port", type=int)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--user")
+    ap.add_argument("--require-auth", action="store_true")
+    a = ap.parse_args()
+
+    ctx = None
+    if a.cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.cert, a.key)
+
+    user, password = (a.user.split(":", 1) + [""])[:2] if a.user else (None, None)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        if (isinstance(auth_data, LoginPassword) and user is not None and
+                auth_data.login.decode() == user and auth_data.password.decode() == password):
+            return AuthResult(success=True, auth_data=user)
+        return AuthResult(success=False, handled=False)
+
+    store = Store(a.dir)
+    handler = Handler(store)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def factory(implicit):
+        kw = dict(hostname="mx.test", ident="mailroom-test-smtp", data_size_limit=0,
+                  decode_data=False, enable_SMTPUTF8=True, loop=loop)
+        if user is not None:
+            kw.update(authenticator=authenticator, auth_required=a.require_auth,
+                      auth_exclude_mechanism=["CRAM-MD5"])
+        if implicit:
+            kw["auth_require_tls"] = False
+        elif ctx:
+            kw["tls_context"] = ctx
+        return lambda: TestSMTP(handler, **kw)
+
+    servers = [loop.run_until_complete(
+        loop.create_server(factory(False), "127.0.0.1", a.port))]
+    if a.tls_port:
+        servers.append(loop.run_until_complete(
+            loop.create_server(factory(True), "127.0.0.1", a.tls_port, ssl=ctx)))
+    loop.add_signal_handler(signal.SIGTERM, loop.stop)
+    with open(os.path.join(a.dir, "ready"), "w") as f:
+        f.write("%d\n" % os.getpid())
+    try:
+        loop.run_forever()
+    finally:
+        for s in servers:
+            s.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
