@@ -34,6 +34,7 @@ struct bscan {
 	struct sbuf orig;     /* the returned original (message or headers) */
 	int multipart_report; /* top type is multipart/report */
 	int n_parts;
+	int skip_html;        /* inside a multipart/alternative with a text part */
 };
 
 /* Normalises line endings and walks the MIME tree.  0 or MR_ENOMEM. */

@@ -31,6 +31,9 @@ struct reason {
 	char *match_from;    /* reasons whose patterns also count as text hits */
 	char *match_commands; /* text hits count only after these commands */
 	char *skip_commands;  /* text hits do not count after these commands */
+	char **not_status;    /* text hits do not count with these statuses */
+	size_t n_not_status;
+	char *status_skip_commands; /* status hits do not count after these */
 };
 
 struct cmd_pat {
@@ -177,6 +180,10 @@ void mr_bounce_rules_free(struct mr_bounce_rules *r)
 		free(x->match_from);
 		free(x->match_commands);
 		free(x->skip_commands);
+		free(x->status_skip_commands);
+		for (size_t k = 0; k < x->n_not_status; k++)
+			free(x->not_status[k]);
+		free(x->not_status);
 	}
 	free(r->reasons);
 	list_free(&r->original);
@@ -239,7 +246,8 @@ static int reason_line(struct reason *x, char *key, char *val, const char *path,
 	char **slot = strcmp(key, "status_unless") == 0 ? &x->status_unless :
 		      strcmp(key, "match_from") == 0 ? &x->match_from :
 		      strcmp(key, "match_commands") == 0 ? &x->match_commands :
-		      strcmp(key, "skip_commands") == 0 ? &x->skip_commands : NULL;
+		      strcmp(key, "skip_commands") == 0 ? &x->skip_commands :
+		      strcmp(key, "status_skip_commands") == 0 ? &x->status_skip_commands : NULL;
 	if (slot) {
 		size_t n = strlen(val);
 		char *v = malloc(n + 3);
@@ -262,13 +270,15 @@ static int reason_line(struct reason *x, char *key, char *val, const char *path,
 		x->type = strdup(val);
 		return x->type ? 0 : mr_error_set(err, MR_ENOMEM, "out of memory");
 	}
-	if (strcmp(key, "status") == 0) {
+	if (strcmp(key, "status") == 0 || strcmp(key, "not_status") == 0) {
+		char ***list = key[0] == 's' ? &x->status : &x->not_status;
+		size_t *n = key[0] == 's' ? &x->n_status : &x->n_not_status;
 		for (char *tok = strtok(val, " ,"); tok; tok = strtok(NULL, " ,")) {
-			char **v = realloc(x->status, (x->n_status + 1) * sizeof(*v));
+			char **v = realloc(*list, (*n + 1) * sizeof(*v));
 			if (!v)
 				return mr_error_set(err, MR_ENOMEM, "out of memory");
-			x->status = v;
-			if (!(v[x->n_status++] = strdup(tok)))
+			*list = v;
+			if (!(v[(*n)++] = strdup(tok)))
 				return mr_error_set(err, MR_ENOMEM, "out of memory");
 		}
 		return 0;
@@ -471,20 +481,25 @@ size_t rules_orig_start(const struct mr_bounce_rules *rules, const char *text, s
 	return n;
 }
 
-static int status_in(const struct reason *x, const char *status)
+static int status_in_list(char *const *list, size_t n, const char *status)
 {
 	if (!status[0])
 		return 0;
-	for (size_t k = 0; k < x->n_status; k++) {
-		size_t l = strlen(x->status[k]);
-		if (l && x->status[k][l - 1] == '.') {
-			if (strncmp(status, x->status[k], l) == 0)
+	for (size_t k = 0; k < n; k++) {
+		size_t l = strlen(list[k]);
+		if (l && list[k][l - 1] == '.') {
+			if (strncmp(status, list[k], l) == 0)
 				return 1;
-		} else if (strcmp(status, x->status[k]) == 0) {
+		} else if (strcmp(status, list[k]) == 0) {
 			return 1;
 		}
 	}
 	return 0;
+}
+
+static int status_in(const struct reason *x, const char *status)
+{
+	return status_in_list(x->status, x->n_status, status);
 }
 
 static const struct reason *reason_named(const struct mr_bounce_rules *rules, const char *name)
@@ -607,8 +622,9 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 			cmd = rules->cmds[i].cmd;
 	for (size_t i = 0; !hit && i < rules->n_reasons; i++) {
 		const struct reason *x = &rules->reasons[i];
-		if (status_in(x, rec->status) && !(t && fl && x->status_unless &&
-						   names_match(rules, x->status_unless, t, fl))) {
+		if (status_in(x, rec->status) &&
+		    !(cmd && x->status_skip_commands && word_in(x->status_skip_commands, cmd)) &&
+		    !(t && fl && x->status_unless && names_match(rules, x->status_unless, t, fl))) {
 			hit = x;
 			break;
 		}
@@ -618,9 +634,17 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 			continue;
 		if (x->match_commands && !(cmd && word_in(x->match_commands, cmd)))
 			continue;
+		if (status_in_list(x->not_status, x->n_not_status, rec->status))
+			continue;
 		if (list_match(&x->match, t, fl) ||
-		    (x->match_from && names_match(rules, x->match_from, t, fl)))
+		    (x->match_from && names_match(rules, x->match_from, t, fl))) {
 			hit = x;
+			if (getenv("MAILROOM_BOUNCE_DEBUG"))
+				for (size_t k = 0; k < x->match.n; k++)
+					if (pat_match(&x->match.v[k], t, fl))
+						fprintf(stderr, "bounce: %s by \"%s\" (command %s)\n", x->name,
+							x->match.v[k].text, cmd ? cmd : "-");
+		}
 	}
 	if (hit)
 		set_reason(rules, hit, hit->name, rec);

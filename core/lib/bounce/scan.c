@@ -2,6 +2,8 @@
 /* A tolerant, bounded MIME scanner for bounces: line endings, headers, multipart walk, base64 and quoted-printable. */
 #include "config.h"
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -300,6 +302,57 @@ static void html_to_text(struct sbuf *out, const char *p, size_t n)
 	sb_free(&tmp);
 }
 
+/* Appends n bytes in charset cs to out as UTF-8 (invalid bytes skipped);
+ * ASCII-compatible or unknown charsets are copied as they are. */
+static void add_utf8(struct sbuf *out, const char *cs, const char *p, size_t n)
+{
+	if (!cs[0] || strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "utf-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0) {
+		sb_add(out, p, n);
+		return;
+	}
+	iconv_t cd = iconv_open("UTF-8", cs);
+	if (cd == (iconv_t)-1) {
+		sb_add(out, p, n);
+		return;
+	}
+	char buf[4096];
+	char *in = (char *)p;
+	size_t left = n;
+	int guard = 0;
+	while (left > 0 && guard++ < 100000) {
+		char *o = buf;
+		size_t room = sizeof(buf);
+		size_t r = iconv(cd, &in, &left, &o, &room);
+		sb_add(out, buf, (size_t)(o - buf));
+		if (r == (size_t)-1 && errno != E2BIG) {
+			/* skip one bad byte and go on */
+			if (left == 0)
+				break;
+			in++;
+			left--;
+			iconv(cd, NULL, NULL, NULL, NULL);
+		}
+	}
+	iconv_close(cd);
+}
+
+/* Decodes a text part and appends it as UTF-8. */
+static void decode_text(struct sbuf *out, const char *ct, const char *cte, const char *p, size_t n)
+{
+	char cs[64];
+	ct_param(ct, "charset", cs, sizeof(cs));
+	if (!cs[0] || strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "utf-8") == 0) {
+		decode_body(out, cte, p, n);
+		return;
+	}
+	struct sbuf tmp = { 0 };
+	decode_body(&tmp, cte, p, n);
+	if (tmp.p)
+		add_utf8(out, cs, tmp.p, tmp.len);
+	sb_free(&tmp);
+}
+
 static void walk(struct bscan *s, const char *p, size_t n, int depth);
 
 static void walk_multipart(struct bscan *s, const char *body, size_t n, const char *boundary,
@@ -355,7 +408,13 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 		ct_param(ct, "boundary", boundary, sizeof(boundary));
 		if (boundary[0]) {
 			int before = s->n_parts;
+			int alt = s->skip_html;
+			/* of text and HTML alternatives, read the text */
+			if (strncasecmp(ct, "multipart/alternative", 21) == 0 &&
+			    ci_find(body, bn, "content-type: text/plain"))
+				s->skip_html = 1;
 			walk_multipart(s, body, bn, boundary, depth);
+			s->skip_html = alt;
 			if (s->n_parts != before)
 				return;
 			/* no part at all: a broken message, read its body as text */
@@ -387,9 +446,9 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 		return;
 	}
 	if (strncasecmp(ct, "text/html", 9) == 0) {
-		if (s->text.len < BN_MAX_TEXT) {
+		if (s->text.len < BN_MAX_TEXT && !s->skip_html) {
 			struct sbuf tmp = { 0 };
-			decode_body(&tmp, cte, body, bn);
+			decode_text(&tmp, ct, cte, body, bn);
 			if (tmp.p)
 				html_to_text(&s->text, tmp.p, tmp.len);
 			sb_add(&s->text, "\n", 1);
@@ -400,7 +459,7 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 	if (strncasecmp(ct, "text/", 5) == 0 || ct[0] == 0 ||
 	    (depth == 0 && strncasecmp(ct, "message/", 8) != 0)) {
 		if (s->text.len < BN_MAX_TEXT) {
-			decode_body(&s->text, cte, body, bn);
+			decode_text(&s->text, ct, cte, body, bn);
 			sb_add(&s->text, "\n", 1);
 		}
 		return;

@@ -111,12 +111,8 @@ int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl,
 					if (r) {
 						cur = r;
 						headed = 1;
-						const char *rest = a + an;
-						while (rest < e && (*rest == '>' || *rest == ':' || *rest == ' ' ||
-								    *rest == '"' || *rest == ',' || *rest == '\t'))
-							rest++;
-						if (rest < e)
-							diag_add(cur, rest, (size_t)(e - rest));
+						/* the whole line: the words around the address count */
+						diag_add(cur, l, (size_t)(e - l));
 					}
 				} else if (!first_other) {
 					first_other = a;
