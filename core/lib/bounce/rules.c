@@ -524,7 +524,9 @@ static int word_in(const char *list, const char *word)
 static int names_match(const struct mr_bounce_rules *rules, const char *list, const char *t, size_t fl)
 {
 	for (size_t i = 0; i < rules->n_reasons; i++)
-		if (!rules->reasons[i].match_commands && word_in(list, rules->reasons[i].name) &&
+		if (!(rules->reasons[i].match_commands && rules->reasons[i].match.n == 1 &&
+		      rules->reasons[i].match.v[0].text[0] == 0) &&
+		    word_in(list, rules->reasons[i].name) &&
 		    list_match(&rules->reasons[i].match, t, fl))
 			return 1;
 	return 0;
