@@ -281,10 +281,20 @@ static int is_attachment_disposition(GMimeObject *obj)
 	return v && strcasecmp(v, "attachment") == 0;
 }
 
+/* A Content-Type without "type/subtype" counts as text/plain (RFC 2045 5.2). */
+static int content_type_invalid(GMimeObject *obj)
+{
+	const char *v = g_mime_object_get_header(obj, "Content-Type");
+	if (!v)
+		return 0;
+	size_t n = strcspn(v, ";");
+	return memchr(v, '/', n) == NULL;
+}
+
 static int type_is(GMimeObject *obj, const char *type, const char *subtype)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	if (!ct)
+	if (!ct || content_type_invalid(obj))
 		return strcasecmp(type, "text") == 0 && (!subtype || strcasecmp(subtype, "plain") == 0);
 	return g_mime_content_type_is_type(ct, type, subtype ? subtype : "*");
 }
@@ -398,8 +408,8 @@ static const char *leaf_filename(GMimeObject *obj)
 static char *mime_type(GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	char *t = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
-	char *r = strdup(t ? t : "application/octet-stream");
+	char *t = ct && !content_type_invalid(obj) ? g_mime_content_type_get_mime_type(ct) : NULL;
+	char *r = strdup(t ? t : "text/plain");
 	g_free(t);
 	if (r)
 		for (char *p = r; *p; p++)

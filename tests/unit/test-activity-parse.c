@@ -330,6 +330,14 @@ static void test_broken(void)
 	TAP_OK(act && act->n_att == 1 && act->att[0].is_message && act->att[0].size > 0,
 	       "a top-level message/rfc822 is an attachment");
 	mr_activity_free(act);
+	act = parse("From: a@b.example\nContent-Type: application-x-gzip; name=\"d.xml.gz\"\n\nblah\n", NULL);
+	TAP_STR(act ? act->text : NULL, "blah\n", "a Content-Type without a subtype is text/plain (RFC 2045)");
+	TAP_INT(act ? act->n_att : 99, 0, "... and the body, not an attachment");
+	mr_activity_free(act);
+	act = parse("From: a@b.example\nContent-Type: multipart/alternative; boundary=q\n"
+		    "Content-Type: text/plain\n\npreamble\n--q\nContent-Type: text/plain\n\ninner\n--q--\n", NULL);
+	TAP_STR(act ? act->text : NULL, "inner", "two Content-Type fields: the first counts");
+	mr_activity_free(act);
 }
 
 int main(void)
