@@ -15,3 +15,5 @@ EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh t
 	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
 TESTS += tests/integration/transport-smtp.sh
 EXTRA_DIST += tests/integration/transport-smtp.sh tests/servers/smtp-server.py
+TESTS += tests/integration/transport-sendmail.sh
+EXTRA_DIST += tests/integration/transport-sendmail.sh tests/servers/postfix-local.sh

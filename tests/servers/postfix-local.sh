@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: MIT
+# A throwaway Postfix instance for the tests (source it after tests/lib.sh):
+# its own config, queue and data directories under $T_DIR/postfix, no network
+# listener at all, default_transport = error so nothing can leave, and virtual
+# delivery of @mailroom.test into Maildirs the test reads:
+#   rcpt1@ -> $PF_MAIL/rcpt1/, rcpt2@ -> $PF_MAIL/rcpt2/, others -> $PF_MAIL/other/
+# Postfix's sendmail finds it through MAIL_CONFIG=$PF_CONF.
+# postfix_start: starts it and registers its master's PID with `started`.
+PF_BASE=$T_DIR/postfix
+PF_CONF=$PF_BASE/etc
+PF_MAIL=$PF_BASE/mail
+PF_LOG=$PF_BASE/maillog
+
+postfix_start() {
+	mkdir -p "$PF_CONF" "$PF_BASE/queue" "$PF_BASE/data" "$PF_MAIL"
+	chmod 755 "$PF_BASE"
+	chown postfix "$PF_BASE/data"
+	chown nobody "$PF_MAIL"
+	cat > "$PF_CONF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $PF_BASE/queue
+data_directory = $PF_BASE/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+myhostname = mailroom-test.localdomain
+mydomain = localdomain
+myorigin = \$myhostname
+mydestination =
+relayhost =
+default_transport = error:no mail leaves this test instance
+relay_transport = error:no mail leaves this test instance
+smtp_dns_support_level = disabled
+virtual_mailbox_domains = mailroom.test
+virtual_mailbox_base = $PF_MAIL
+virtual_mailbox_maps = texthash:$PF_CONF/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+maillog_file = $PF_LOG
+maillog_file_prefixes = $PF_BASE
+alias_maps =
+alias_database =
+biff = no
+EOF
+	printf 'rcpt1@mailroom.test rcpt1/\nrcpt2@mailroom.test rcpt2/\n@mailroom.test other/\n' \
+		> "$PF_CONF/vmailbox"
+	# only the internal services: no smtpd, nothing listens on the network
+	cat > "$PF_CONF/master.cf" <<'EOF'
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	/usr/sbin/postfix -c "$PF_CONF" check >/dev/null 2>&1
+	/usr/sbin/postfix -c "$PF_CONF" start >/dev/null 2>&1 || return 1
+	local i=0
+	while [ $i -lt 100 ] && [ ! -s "$PF_BASE/queue/pid/master.pid" ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$PF_BASE/queue/pid/master.pid" ] || return 1
+	started "$(tr -d ' ' < "$PF_BASE/queue/pid/master.pid")"
+}
+
+# pf_wait_mail DIR COUNT [SECONDS]: until DIR/new has COUNT messages
+pf_wait_mail() {
+	local i=0 limit=$(( ${3:-20} * 10 ))
+	while [ $i -lt $limit ]; do
+		[ "$(ls "$1/new" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
