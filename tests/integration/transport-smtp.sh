@@ -157,6 +157,22 @@ else
 	not_ok "dots, 8-bit bytes, a 2000-byte line arrive exactly"; sed 's/^/#   /' "$T_DIR/cmp"
 fi
 
+# ---- send-test through transport-smtp
+if [ -x "$MAILROOM" ]; then
+	site "${TLSKEYS[@]}" "ca_file = $T_DIR/cert.pem"
+	"$MAILROOM" --config "$T_DIR/site.ini" send-test st@example.net > "$T_DIR/out" 2>&1
+	check_eq "send-test via smtp: exit 0" "$?" 0
+	check_grep "send-test via smtp: prints the server's reply" '^reply: 250 2.0.0 OK queued as' "$T_DIR/out"
+	msgid=$(sed -n 's/^sent \(<[^>]*>\).*/\1/p' "$T_DIR/out")
+	check_grep "send-test via smtp: the stored message has that Message-ID" "^Message-I[Dd]: $msgid" "$(grep -l "$msgid" "$SD"/*.eml | head -1)"
+	site "${TLSKEYS[@]}"
+	"$MAILROOM" --config "$T_DIR/site.ini" send-test st@example.net > "$T_DIR/out" 2>&1
+	check_eq "send-test via smtp, certificate not trusted: exit 75" "$?" 75
+	check_grep "send-test via smtp: the reason is printed" 'temporary failure for st@example.net via smtp: 0 4.4.1 no mail transaction' "$T_DIR/out"
+else
+	not_ok "mailroom is built ($MAILROOM)"
+fi
+
 # ---- connection reuse and the pool
 n0=$(count)
 site "${TLSKEYS[@]}" "ca_file = $T_DIR/cert.pem" "max_connections = 1"
