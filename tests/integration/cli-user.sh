@@ -135,6 +135,49 @@ MAILROOM_PASSWORD='n3w password' mr cron --user cron > "$T_DIR/out" 2>&1
 check_eq "MAILROOM_PASSWORD works for cron" "$?" 0
 check_eq "the job ran again" "$(grep -c '^end' "$T_DIR/probe.txt")" 3
 
+# on a terminal the password is asked twice, without echo
+cat > "$T_DIR/pty.py" <<'PY'
+import os, select, sys, time
+# pty.py ANSWER1 ANSWER2 CMD...: runs CMD on a terminal, answering its two prompts
+answers, cmd = [sys.argv[1], sys.argv[2]], sys.argv[3:]
+pid, fd = os.forkpty()
+if pid == 0:
+    os.execv(cmd[0], cmd)
+out, deadline = b'', time.time() + 20
+while time.time() < deadline:
+    if not select.select([fd], [], [], 0.5)[0]:
+        continue
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if answers and out.rstrip().endswith(b':'):
+        time.sleep(0.1)
+        os.write(fd, (answers.pop(0) + '\n').encode())
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+/usr/bin/python3 "$T_DIR/pty.py" 'typed pw 1' 'typed pw 1' "$MAILROOM" --config "$cfg" user add typist > "$T_DIR/tty" 2>&1
+check_eq "user add on a terminal prompts and exits 0" "$?" 0
+check_grep "it asks for the password" '^New password for typist:' "$T_DIR/tty"
+check_grep "and asks again" '^Repeat the password:' "$T_DIR/tty"
+check "the typed password is not echoed" sh -c "! grep -q 'typed pw' '$T_DIR/tty'"
+/usr/bin/python3 - "$T_DIR/mailroom.db" <<'PY' && ok "the typed password is the one stored" || not_ok "the typed password is the one stored"
+import base64, hashlib, sqlite3, sys
+(h,) = sqlite3.connect(sys.argv[1]).execute("SELECT pwhash FROM users WHERE name='typist'").fetchone()
+_, it, salt, want = h.split('$')
+want = base64.b64decode(want)
+assert hashlib.pbkdf2_hmac('sha256', b'typed pw 1', base64.b64decode(salt), int(it), len(want)) == want
+PY
+/usr/bin/python3 "$T_DIR/pty.py" 'one' 'other' "$MAILROOM" --config "$cfg" user add typist2 > "$T_DIR/tty" 2>&1
+check_eq "two different typed passwords exit EX_USAGE" "$?" 64
+check_grep "and say so" 'the two passwords differ; nothing changed' "$T_DIR/tty"
+mr user delete typist > /dev/null
+
 # delete
 mr user delete web > "$T_DIR/out" 2>&1
 check_grep "user delete says so" '^deleted user web$' "$T_DIR/out"
