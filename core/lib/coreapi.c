@@ -70,4 +70,6 @@ void mr_core_fill(struct mr_core *core)
 	core->mime_subject = mr_mime_subject;
 	core->tls_verify_chain = mr_tls_verify_chain;
 	core->fetch_run = mr_fetch_run;
+	core->activity_parse = mr_activity_parse;
+	core->activity_free = mr_activity_free;
 }

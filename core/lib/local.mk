@@ -19,3 +19,4 @@ core_lib_libmailroom_la_SOURCES += core/lib/verp.c core/lib/bounce/internal.h co
 mailroominclude_HEADERS += core/include/mailroom/bounce.h
 bouncerulesdir = $(sysconfdir)/mailroom
 dist_bouncerules_DATA = etc/bounce-rules.conf
+mailroominclude_HEADERS += core/include/mailroom/activity.h

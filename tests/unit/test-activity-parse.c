@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the incoming-message reader: RFC 2047 subjects, RFC 2231 names, file name sanitising, limits, HTML to text, broken input. */
 #include "config.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mailroom/core.h>
 #include "tap.h"
 #include "mr.h"
 
@@ -340,8 +342,27 @@ static void test_broken(void)
 	mr_activity_free(act);
 }
 
+/* Plugins reach the reader through the core services table. */
+static void test_core_service(void)
+{
+	struct mr_core core;
+	memset(&core, 0, sizeof(core));
+	mr_core_fill(&core);
+	TAP_OK(core.size >= offsetof(struct mr_core, activity_free) + sizeof(core.activity_free),
+	       "core: activity services are inside the table");
+	struct mr_activity *act = NULL;
+	struct mr_error err = { 0 };
+	const char *msg = "From: Ann <ann@example.org>\nSubject: via core\n\nhello\n";
+	int rc = core.activity_parse ? core.activity_parse(msg, strlen(msg), NULL, &act, &err) : -1;
+	TAP_OK(rc == 0 && act && act->subject && strcmp(act->subject, "via core") == 0,
+	       "core->activity_parse reads a message");
+	if (core.activity_free)
+		core.activity_free(act);
+}
+
 int main(void)
 {
+	test_core_service();
 	test_subjects();
 	test_filenames();
 	test_sanitize();

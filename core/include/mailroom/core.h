@@ -81,6 +81,9 @@ struct mr_fetch_stats {
 	enum mr_fetch_end end;
 };
 
+struct mr_activity;
+struct mr_activity_limits;
+
 struct mr_core {
 	size_t size;          /* sizeof(struct mr_core) of the running core */
 	unsigned abi_minor;   /* MR_ABI_MINOR of the running core */
@@ -134,6 +137,16 @@ struct mr_core {
 	int (*fetch_run)(const struct mr_core *core, struct mr_account *account,
 			 const struct mr_fetch_opts *opts, struct mr_fetch_stats *stats_r,
 			 struct mr_error *err);
+	/* ---- appended in ABI 1.2 (check core->size before use) */
+
+	/* Reads one raw message as an Email activity (mailroom/activity.h):
+	 * addresses, subject, date, text and HTML bodies, attachments with
+	 * safe names and SHA-256, limits applied (lim MAY be NULL).  Never
+	 * fails on a broken message.  Returns 0 with *act_r (free it with
+	 * activity_free), MR_ENOMEM, or MR_EINPUT when data is no message. */
+	int (*activity_parse)(const char *data, size_t len, const struct mr_activity_limits *lim,
+			      struct mr_activity **act_r, struct mr_error *err);
+	void (*activity_free)(struct mr_activity *act);
 };
 
 #endif
