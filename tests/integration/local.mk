@@ -17,3 +17,5 @@ TESTS += tests/integration/transport-smtp.sh
 EXTRA_DIST += tests/integration/transport-smtp.sh tests/servers/smtp-server.py
 TESTS += tests/integration/transport-sendmail.sh
 EXTRA_DIST += tests/integration/transport-sendmail.sh tests/servers/postfix-local.sh
+TESTS += tests/integration/bounce-corpus.sh
+EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py

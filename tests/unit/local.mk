@@ -75,3 +75,12 @@ tests_unit_test_activity_parse_SOURCES = tests/unit/test-activity-parse.c
 tests_unit_test_activity_parse_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_activity_parse_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-activity-parse
+
+check_PROGRAMS += tests/unit/test-verp tests/unit/test-bounce
+tests_unit_test_verp_SOURCES = tests/unit/test-verp.c
+tests_unit_test_verp_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_verp_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS)
+tests_unit_test_bounce_SOURCES = tests/unit/test-bounce.c
+tests_unit_test_bounce_CFLAGS = $(UNIT_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_bounce_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-verp tests/unit/test-bounce

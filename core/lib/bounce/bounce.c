@@ -411,24 +411,33 @@ int mr_mbox_is(const char *data, size_t len)
 	return len >= 5 && memcmp(data, "From ", 5) == 0;
 }
 
+/* The offset just after the line break that ends the line at i (LF, CRLF
+ * or a bare CR), or len. */
+static size_t next_line(const char *data, size_t len, size_t i)
+{
+	while (i < len && data[i] != '\n' && data[i] != '\r')
+		i++;
+	if (i < len && data[i] == '\r') {
+		i++;
+		if (i < len && data[i] == '\n')
+			i++;
+	} else if (i < len) {
+		i++;
+	}
+	return i;
+}
+
 int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r, size_t *len_r)
 {
 	size_t i = *off;
 	if (i >= len)
 		return 0;
 	/* skip the "From " line */
-	if (len - i >= 5 && memcmp(data + i, "From ", 5) == 0) {
-		const char *nl = memchr(data + i, '\n', len - i);
-		i = nl ? (size_t)(nl - data) + 1 : len;
-	}
+	if (len - i >= 5 && memcmp(data + i, "From ", 5) == 0)
+		i = next_line(data, len, i);
 	size_t start = i;
 	while (i < len) {
-		const char *nl = memchr(data + i, '\n', len - i);
-		if (!nl) {
-			i = len;
-			break;
-		}
-		i = (size_t)(nl - data) + 1;
+		i = next_line(data, len, i);
 		if (len - i >= 5 && memcmp(data + i, "From ", 5) == 0)
 			break;
 	}

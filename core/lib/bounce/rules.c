@@ -671,7 +671,9 @@ void mr_bounce_classify(const struct mr_bounce_rules *rules, int code, const cha
 	struct rec_build b = { 0 };
 	if (status && *status)
 		snprintf(b.status, sizeof(b.status), "%s", status);
-	else if (code >= 200 && code < 600)
+	else if (text)
+		status_from_text(text, b.status);
+	if (!b.status[0] && code >= 200 && code < 600)
 		snprintf(b.status, sizeof(b.status), "%d.0.0", code / 100);
 	b.diag = (char *)text;
 	rules_classify(rules, &b, rec);

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The bounce classifier against the real-bounce corpus: `mailroom bounce classify --json` over every file, scored against Sisimai's expected.jsonl.
+. "$MR_SRCDIR/tests/lib.sh"
+
+CORPUS=${MR_CORPUS:-}/bounces
+if [ -z "${MR_CORPUS:-}" ] || [ ! -f "$CORPUS/expected.jsonl" ]; then
+	if [ "${CI:-}" = true ]; then echo "Bail out! the bounce corpus is missing in CI"; exit 1; fi
+	skip_all "no bounce corpus at ${MR_CORPUS:-(MR_CORPUS unset)}/bounces"
+fi
+export MAILROOM_BOUNCE_RULES="$MR_SRCDIR/etc/bounce-rules.conf"
+PY=/usr/bin/python3
+
+# Every file of the corpus, by its path relative to the corpus (as expected.jsonl names them).
+(cd "$CORPUS" && find . -type f ! -name README.md ! -name expected.jsonl | sed 's|^\./||' | sort) > "$T_DIR/files"
+n_files=$(wc -l < "$T_DIR/files")
+check "corpus has files ($n_files)" test "$n_files" -gt 100
+
+start=$(date +%s.%N)
+(cd "$CORPUS" && xargs -d '\n' "$MAILROOM" --config /nonexistent/mailroom.ini bounce classify --json \
+	< "$T_DIR/files") > "$T_DIR/ours.jsonl" 2> "$T_DIR/err"
+rc=$?
+end=$(date +%s.%N)
+check_eq "classify exits 0 over the whole corpus" "$rc" 0
+check_eq "no complaints on stderr" "$(head -c 300 "$T_DIR/err")" ""
+diag "classified $n_files files in $(awk "BEGIN {print $end - $start}") s"
+
+# Exactly one JSON object per line with exactly the documented keys.
+$PY - "$T_DIR/ours.jsonl" > "$T_DIR/keys" 2>&1 <<'EOF'
+import json, sys
+want = ['file', 'msgidx', 'recipient', 'reason', 'hardsoft', 'status', 'type', 'verp_found_in']
+bad = 0
+for n, line in enumerate(open(sys.argv[1], encoding='utf-8'), 1):
+    try:
+        o = json.loads(line)
+    except ValueError as e:
+        print('line %d: not JSON: %s' % (n, e)); bad += 1; continue
+    if list(o) != want:
+        print('line %d: keys %s' % (n, list(o))); bad += 1
+    elif o['hardsoft'] not in ('hard', 'soft', None) or not isinstance(o['msgidx'], int):
+        print('line %d: bad values %s' % (n, o)); bad += 1
+print('bad lines: %d' % bad)
+EOF
+check_eq "every line is one JSON object with the 8 keys" "$(tail -1 "$T_DIR/keys")" "bad lines: 0"
+
+# The mbox file gives msgidx > 0 for its later messages.
+if grep -q '"file":"mailbox/' "$T_DIR/ours.jsonl"; then
+	check "mbox messages are numbered" grep -q '"file":"mailbox/[^"]*","msgidx":[1-9]' "$T_DIR/ours.jsonl"
+fi
+
+# The same sample in LF, CRLF and bare-CR line endings gives the same records.
+same=0; differ=0
+for f in "$CORPUS"/maildir/dos/*.eml; do
+	b=$(basename "$f")
+	[ -f "$CORPUS/maildir/bsd/$b" ] && [ -f "$CORPUS/maildir/mac/$b" ] || continue
+	strip() { grep "\"file\":\"maildir/$1/$b\"" "$T_DIR/ours.jsonl" | sed 's/"file":"[^"]*",//'; }
+	if [ "$(strip bsd)" = "$(strip dos)" ] && [ "$(strip bsd)" = "$(strip mac)" ]; then
+		same=$((same + 1))
+	else
+		differ=$((differ + 1)); diag "line endings change the result of $b"
+	fi
+done
+check "LF, CRLF and CR copies agree ($same same, $differ differ)" test "$differ" -eq 0 -a "$same" -gt 0
+
+$PY "$MR_SRCDIR/tests/integration/bounce-score.py" "$CORPUS/expected.jsonl" "$T_DIR/ours.jsonl" "$CORPUS" \
+	--misses > "$T_DIR/score" 2>&1
+rc=$?
+sed -n '1,/^files where/p' "$T_DIR/score" | sed 's/^/# /'
+awk '/^files where/ {p = 1; next} p && /^  / {print "# " $0; next} p {exit}' "$T_DIR/score"
+check_eq "agreement with Sisimai: $(head -1 "$T_DIR/score")" "$rc" 0
+done_testing

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the bounce classifier: DSNs, non-standard bounces, ARF, auto-replies, line endings, mbox, VERP lookup, the rules file, and a small fuzz run. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tap.h"
+#include "mr.h"
+
+static struct mr_bounce_rules *rules;
+
+static const char secret[] = "unit-secret";
+static struct mr_verp_conf vconf = { "return+", "bounce.example.org", '.',
+				     (const unsigned char *)secret, sizeof(secret) - 1 };
+
+static const char dsn[] =
+	"From: MAILER-DAEMON@mx.example.net\n"
+	"To: return+b.1.2.0000000000000000@bounce.example.org\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status;\n"
+	"\tboundary=\"BB\"\n"
+	"\n"
+	"--BB\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"I'm sorry to have to inform you that your message could not be delivered.\n"
+	"\n"
+	"--BB\n"
+	"Content-Type: message/delivery-status\n"
+	"\n"
+	"Reporting-MTA: dns; mx.example.net\n"
+	"\n"
+	"Final-Recipient: rfc822; alice@example.com\n"
+	"Original-Recipient: rfc822;alice@example.com\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n"
+	"Remote-MTA: dns; mx.example.com\n"
+	"Diagnostic-Code: smtp; 550 5.1.1 <alice@example.com>: Recipient address\n"
+	"    rejected: User unknown in local recipient table\n"
+	"\n"
+	"Final-Recipient: rfc822; bob@example.com\n"
+	"Action: delayed\n"
+	"Status: 4.2.2\n"
+	"Diagnostic-Code: smtp; 452 4.2.2 Mailbox full\n"
+	"\n"
+	"--BB\n"
+	"Content-Type: text/rfc822-headers\n"
+	"\n"
+	"Return-Path: <return+b.1.2.0000000000000000@bounce.example.org>\n"
+	"From: news@example.org\n"
+	"To: alice@example.com\n"
+	"Message-ID: <m1@example.org>\n"
+	"X-Mailroom-Id: 1.2\n"
+	"\n"
+	"--BB--\n";
+
+static const char qmail[] =
+	"From: MAILER-DAEMON@nijo.example.jp\n"
+	"To: news@example.org\n"
+	"Subject: failure notice\n"
+	"\n"
+	"Hi. This is the qmail-send program at nijo.example.jp.\n"
+	"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	"This is a permanent error; I've given up. Sorry it didn't work out.\n"
+	"\n"
+	"<carol@example.org>:\n"
+	"Remote host said: 550 5.2.2 Mailbox quota exceeded\n"
+	"\n"
+	"--- Below this line is a copy of the message.\n"
+	"\n"
+	"Return-Path: <news@example.org>\n"
+	"From: news@example.org\n"
+	"To: carol@example.org\n"
+	"\n"
+	"Hello\n";
+
+static const char exim[] =
+	"From: Mail Delivery System <Mailer-Daemon@e1.example.org>\n"
+	"To: news@example.org\n"
+	"Subject: Mail delivery failed: returning message to sender\n"
+	"X-Failed-Recipients: dave@example.net\n"
+	"Auto-Submitted: auto-replied\n"
+	"\n"
+	"This message was created automatically by mail delivery software.\n"
+	"\n"
+	"A message that you sent could not be delivered to one or more of its\n"
+	"recipients. This is a permanent error. The following address(es) failed:\n"
+	"\n"
+	"  dave@example.net\n"
+	"    host mx.example.net [192.0.2.1]: 550 Unrouteable address\n"
+	"\n"
+	"------ This is a copy of the message, including all the headers. ------\n"
+	"\n"
+	"Return-path: <news@example.org>\n"
+	"From: news@example.org\n"
+	"\n"
+	"Body mentions return+b.3.4.0000000000000000@bounce.example.org\n";
+
+static const char arf[] =
+	"From: feedback@isp.example\n"
+	"To: abuse@example.org\n"
+	"Subject: Abuse report\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=feedback-report; boundary=\"F\"\n"
+	"\n"
+	"--F\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"This is an email abuse report.\n"
+	"--F\n"
+	"Content-Type: message/feedback-report\n"
+	"\n"
+	"Feedback-Type: abuse\n"
+	"User-Agent: SomeGenerator/1.0\n"
+	"Version: 1\n"
+	"Original-Rcpt-To: erin@isp.example\n"
+	"--F\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: news@example.org\n"
+	"To: erin@isp.example\n"
+	"\n"
+	"hi\n"
+	"--F--\n";
+
+static const char vacation[] =
+	"From: frank@example.net\n"
+	"To: news@example.org\n"
+	"Subject: Out of Office: your newsletter\n"
+	"Auto-Submitted: auto-replied\n"
+	"\n"
+	"I am away until Monday.\n";
+
+static const char plain[] =
+	"From: grace@example.net\n"
+	"To: news@example.org\n"
+	"Subject: Thanks for the newsletter\n"
+	"\n"
+	"Write to me at grace@example.net, or henry@example.com.\n";
+
+/* s with every "\n" turned into eol. */
+static char *with_eol(const char *s, const char *eol)
+{
+	size_t n = strlen(s), el = strlen(eol);
+	char *out = malloc(n * el + 1), *o = out;
+	for (; *s; s++) {
+		if (*s == '\n') {
+			memcpy(o, eol, el);
+			o += el;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* data with the two VERP placeholder hashes replaced by good ones. */
+static char *sign(const char *data)
+{
+	char *out = strdup(data);
+	struct mr_error err;
+	char a[256];
+	const char *ids[][2] = { { "b.1.2.", "1" }, { "b.3.4.", "3" } };
+	for (size_t k = 0; k < 2; k++) {
+		int64_t job = ids[k][1][0] - '0';
+		mr_verp_build(&vconf, 'b', job, job + 1, a, sizeof(a), &err);
+		const char *hash = strchr(a, '@') - MR_VERP_HASH_LEN;
+		for (char *p = out; (p = strstr(p, ids[k][0])); p++)
+			if (strncmp(p + 6, "0000000000000000", 16) == 0)
+				memcpy(p + 6, hash, MR_VERP_HASH_LEN);
+	}
+	return out;
+}
+
+static void check_dsn(const char *data, const char *what)
+{
+	struct mr_bounce_report r;
+	TAP_INT(mr_bounce_parse(data, strlen(data), rules, &vconf, &r), 0, "%s: parses", what);
+	TAP_INT(r.kind, MR_BOUNCE_FAILURE, "%s: a failure report", what);
+	TAP_INT(r.n_recs, 2, "%s: two records", what);
+	if (r.n_recs == 2) {
+		TAP_STR(r.recs[0].recipient, "alice@example.com", "%s: first recipient", what);
+		TAP_STR(r.recs[0].reason, "userunknown", "%s: first reason", what);
+		TAP_INT(r.recs[0].hardsoft, MR_BOUNCE_HARD, "%s: first is hard", what);
+		TAP_STR(r.recs[0].status, "5.1.1", "%s: first status", what);
+		TAP_STR(r.recs[0].type, "Invalid", "%s: first type", what);
+		TAP_STR(r.recs[0].remote_mta, "mx.example.com", "%s: Remote-MTA", what);
+		TAP_OK(r.recs[0].diagnostic && strstr(r.recs[0].diagnostic, "rejected: User unknown"),
+		       "%s: folded Diagnostic-Code kept", what);
+		TAP_STR(r.recs[1].recipient, "bob@example.com", "%s: second recipient", what);
+		TAP_STR(r.recs[1].reason, "mailboxfull", "%s: second reason", what);
+		TAP_INT(r.recs[1].hardsoft, MR_BOUNCE_SOFT, "%s: second is soft", what);
+		TAP_STR(r.recs[1].type, "Quota", "%s: second type", what);
+		TAP_STR(r.recs[1].action, "delayed", "%s: second action", what);
+	}
+	TAP_STR(r.verp_found_in, "To", "%s: VERP found in To", what);
+	TAP_INT(r.verp_ok, 1, "%s: VERP hash good", what);
+	TAP_INT(r.verp_parsed.job_id, 1, "%s: VERP job", what);
+	TAP_INT(r.verp_parsed.queue_id, 2, "%s: VERP queue", what);
+	TAP_STR(r.orig_message_id, "<m1@example.org>", "%s: returned Message-ID", what);
+	TAP_STR(r.mailroom_id, "1.2", "%s: X-Mailroom-Id of the original", what);
+	mr_bounce_report_free(&r);
+}
+
+static void fuzz(const char *const *samples, size_t n)
+{
+	unsigned seed = 12345;
+	time_t start = time(NULL);
+	int ok = 1;
+	size_t runs = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t len = strlen(samples[k]);
+		/* every truncation */
+		for (size_t cut = 0; cut <= len; cut++) {
+			struct mr_bounce_report r;
+			char *d = malloc(cut ? cut : 1);
+			memcpy(d, samples[k], cut);
+			if (mr_bounce_parse(d, cut, rules, &vconf, &r) != 0)
+				ok = 0;
+			mr_bounce_report_free(&r);
+			free(d);
+			runs++;
+		}
+		/* random byte mutations, including NUL, CR, '-', '@', ':' */
+		for (int it = 0; it < 400; it++) {
+			char *d = malloc(len + 1);
+			memcpy(d, samples[k], len + 1);
+			int muts = 1 + (int)(rand_r(&seed) % 20);
+			static const char pick[] = { 0, '\r', '\n', '-', '@', ':', ';', '<', '>', '"', '=', ' ' };
+			for (int m = 0; m < muts; m++) {
+				size_t at = (size_t)rand_r(&seed) % len;
+				d[at] = rand_r(&seed) % 2 ? pick[rand_r(&seed) % sizeof(pick)] : (char)rand_r(&seed);
+			}
+			struct mr_bounce_report r;
+			if (mr_bounce_parse(d, len, rules, &vconf, &r) != 0)
+				ok = 0;
+			mr_bounce_report_free(&r);
+			free(d);
+			runs++;
+		}
+	}
+	/* pure garbage and pathological shapes */
+	size_t big = 1 << 20;
+	char *g = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		g[i] = (char)rand_r(&seed);
+	struct mr_bounce_report r;
+	ok &= mr_bounce_parse(g, big, rules, &vconf, &r) == 0;
+	mr_bounce_report_free(&r);
+	memset(g, '\n', big);
+	ok &= mr_bounce_parse(g, big, rules, &vconf, &r) == 0;
+	mr_bounce_report_free(&r);
+	memset(g, '@', big);
+	ok &= mr_bounce_parse(g, big, rules, &vconf, &r) == 0;
+	mr_bounce_report_free(&r);
+	/* deeply nested multiparts with the same boundary */
+	size_t o = 0;
+	o += (size_t)snprintf(g + o, big - o, "Content-Type: multipart/mixed; boundary=x\n\n");
+	while (o + 100 < big / 2)
+		o += (size_t)snprintf(g + o, big - o, "--x\nContent-Type: multipart/mixed; boundary=x\n\n");
+	ok &= mr_bounce_parse(g, o, rules, &vconf, &r) == 0;
+	mr_bounce_report_free(&r);
+	/* many recipients */
+	o = (size_t)snprintf(g, big, "From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n");
+	while (o + 100 < big)
+		o += (size_t)snprintf(g + o, big - o, "<u%zu@example.com>:\n550 user unknown\n\n", o);
+	ok &= mr_bounce_parse(g, o, rules, &vconf, &r) == 0;
+	TAP_OK(r.n_recs > 0 && r.n_recs <= 256, "many recipients: capped at 256 (got %zu)", r.n_recs);
+	mr_bounce_report_free(&r);
+	free(g);
+	TAP_OK(ok, "fuzz: %zu broken inputs parsed without error or crash", runs);
+	TAP_OK(time(NULL) - start < 60, "fuzz: finished in %lds", (long)(time(NULL) - start));
+}
+
+int main(void)
+{
+	struct mr_error err = { 0 };
+	const char *path = TOP_SRCDIR "/etc/bounce-rules.conf";
+	TAP_INT(mr_bounce_rules_load(path, &rules, &err), 0, "the shipped rules load: %s", err.msg);
+	if (!rules)
+		return tap_done();
+	TAP_INT(mr_bounce_type_threshold(rules, "Invalid"), 1, "threshold Invalid");
+	TAP_INT(mr_bounce_type_threshold(rules, "Away"), 30, "threshold Away");
+	TAP_INT(mr_bounce_type_threshold(rules, "Nope"), 0, "threshold of an unknown type");
+
+	char *d = sign(dsn);
+	check_dsn(d, "DSN with LF");
+	char *crlf = with_eol(d, "\r\n");
+	check_dsn(crlf, "DSN with CRLF");
+	char *cr = with_eol(d, "\r");
+	check_dsn(cr, "DSN with bare CR");
+	free(crlf);
+	free(cr);
+
+	struct mr_bounce_report r;
+	mr_bounce_parse(qmail, strlen(qmail), rules, &vconf, &r);
+	TAP_INT(r.n_recs, 1, "qmail: one record");
+	if (r.n_recs) {
+		TAP_STR(r.recs[0].recipient, "carol@example.org", "qmail: recipient");
+		TAP_STR(r.recs[0].reason, "mailboxfull", "qmail: reason");
+		TAP_STR(r.recs[0].status, "5.2.2", "qmail: status from the text");
+	}
+	TAP_STR(r.addresser, "news@example.org", "qmail: addresser from the returned original");
+	TAP_OK(r.verp_found_in == NULL, "qmail: no VERP address");
+	mr_bounce_report_free(&r);
+
+	char *e = sign(exim);
+	mr_bounce_parse(e, strlen(e), rules, &vconf, &r);
+	TAP_INT(r.n_recs, 1, "exim: one record");
+	if (r.n_recs) {
+		TAP_STR(r.recs[0].recipient, "dave@example.net", "exim: recipient");
+		TAP_STR(r.recs[0].reason, "hostunknown", "exim: reason");
+		TAP_INT(r.recs[0].hardsoft, MR_BOUNCE_HARD, "exim: hard");
+		TAP_STR(r.recs[0].type, "Dns", "exim: type");
+	}
+	TAP_STR(r.verp_found_in, "body", "exim: VERP found in the body");
+	TAP_INT(r.verp_ok, 1, "exim: body VERP hash good");
+	TAP_INT(r.verp_parsed.job_id, 3, "exim: VERP job");
+	mr_bounce_report_free(&r);
+	/* the same with one hash digit changed: forged */
+	char *p = strstr(e, "return+b.3.4.");
+	p[13] = p[13] == '0' ? '1' : '0';
+	mr_bounce_parse(e, strlen(e), rules, &vconf, &r);
+	TAP_INT(r.verp_ok, -1, "exim: altered body VERP is forged");
+	TAP_INT(r.n_recs, 1, "exim: the bounce itself is still read");
+	mr_bounce_report_free(&r);
+	free(e);
+
+	/* VERP only in the returned original's Return-Path */
+	char *o = strdup(d);
+	memcpy(strstr(o, "To: return+") + 4, "xeturn", 6);
+	mr_bounce_parse(o, strlen(o), rules, &vconf, &r);
+	TAP_STR(r.verp_found_in, "original Return-Path", "VERP found in the original's Return-Path");
+	TAP_INT(r.verp_ok, 1, "original Return-Path hash good");
+	mr_bounce_report_free(&r);
+	free(o);
+	free(d);
+
+	mr_bounce_parse(arf, strlen(arf), rules, &vconf, &r);
+	TAP_INT(r.kind, MR_BOUNCE_FEEDBACK, "ARF: a feedback report");
+	TAP_INT(r.n_recs, 1, "ARF: one record");
+	if (r.n_recs) {
+		TAP_STR(r.recs[0].recipient, "erin@isp.example", "ARF: Original-Rcpt-To");
+		TAP_STR(r.recs[0].reason, "feedback", "ARF: reason feedback");
+		TAP_INT(r.recs[0].hardsoft, MR_BOUNCE_NA, "ARF: neither hard nor soft");
+	}
+	mr_bounce_report_free(&r);
+
+	mr_bounce_parse(vacation, strlen(vacation), rules, &vconf, &r);
+	TAP_INT(r.kind, MR_BOUNCE_AUTOREPLY, "vacation: an auto-reply");
+	TAP_INT(r.n_recs, 1, "vacation: one record");
+	if (r.n_recs) {
+		TAP_STR(r.recs[0].recipient, "frank@example.net", "vacation: the replier");
+		TAP_STR(r.recs[0].reason, "vacation", "vacation: reason");
+		TAP_STR(r.recs[0].type, "Away", "vacation: type Away");
+	}
+	mr_bounce_report_free(&r);
+
+	mr_bounce_parse(plain, strlen(plain), rules, &vconf, &r);
+	TAP_INT(r.kind, MR_BOUNCE_NONE, "an ordinary message is not a bounce");
+	TAP_INT(r.n_recs, 0, "an ordinary message has no records");
+	mr_bounce_report_free(&r);
+
+	/* SMTP-time classification for process-mailing */
+	struct mr_bounce_record rec = { 0 };
+	mr_bounce_classify(rules, 550, "5.1.1", "5.1.1 <x@example.com>: Recipient address rejected: User unknown", &rec);
+	TAP_STR(rec.reason, "userunknown", "SMTP 550 5.1.1: userunknown");
+	TAP_STR(rec.type, "Invalid", "SMTP 550 5.1.1: Invalid");
+	memset(&rec, 0, sizeof(rec));
+	mr_bounce_classify(rules, 452, NULL, "Too many connections from your host", &rec);
+	TAP_STR(rec.reason, "toomanyconn", "SMTP 452 too many connections");
+	TAP_STR(rec.status, "4.0.0", "SMTP 452 without enhanced code: 4.0.0");
+	TAP_INT(rec.hardsoft, MR_BOUNCE_SOFT, "SMTP 452: soft");
+	memset(&rec, 0, sizeof(rec));
+	mr_bounce_classify(rules, 554, NULL, "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", &rec);
+	TAP_STR(rec.reason, "blocked", "SMTP 554 spamhaus: blocked");
+	TAP_STR(rec.status, "5.7.1", "SMTP 554: status from the text");
+
+	/* mbox splitting */
+	const char mbox[] = "From a@b Thu Jan  1 00:00:00 2026\nSubject: one\n\nx\n"
+			    "From c@d Thu Jan  1 00:00:00 2026\nSubject: two\n\ny\n"
+			    "From e@f Thu Jan  1 00:00:00 2026\nSubject: three\n\nz\n";
+	TAP_OK(mr_mbox_is(mbox, sizeof(mbox) - 1), "mbox recognised");
+	size_t off = 0, len, count = 0;
+	const char *msg;
+	char subj[3][16] = { "", "", "" };
+	while (mr_mbox_next(mbox, sizeof(mbox) - 1, &off, &msg, &len) && count < 10) {
+		if (count < 3)
+			snprintf(subj[count], sizeof(subj[count]), "%.*s", (int)(strchr(msg, '\n') - msg), msg);
+		count++;
+	}
+	TAP_INT(count, 3, "mbox: three messages");
+	TAP_STR(subj[2], "Subject: three", "mbox: third message starts after its From line");
+
+	/* rules file errors name the file and the line */
+	char tmp[] = "/tmp/mr-rules-XXXXXX";
+	int fd = mkstemp(tmp);
+	const char bad[] = "[reason x]\nmatch = a\n[nosuch]\n";
+	if (write(fd, bad, sizeof(bad) - 1) < 0)
+		return 1;
+	close(fd);
+	struct mr_bounce_rules *br = NULL;
+	TAP_INT(mr_bounce_rules_load(tmp, &br, &err), MR_ECONFIG, "unknown section refused");
+	TAP_OK(strstr(err.msg, ":3:") != NULL, "error names line 3: %s", err.msg);
+	unlink(tmp);
+	TAP_INT(mr_bounce_rules_load("/nonexistent/rules", &br, &err), MR_ECONFIG, "missing file refused");
+
+	const char *samples[] = { dsn, qmail, exim, arf, vacation, plain };
+	fuzz(samples, sizeof(samples) / sizeof(samples[0]));
+	mr_bounce_rules_free(rules);
+	return tap_done();
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of verp.c: build, parse-back, every action letter, separators, and that any changed character fails the hash check. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include "tap.h"
+#include "mr.h"
+
+static const char secret[] = "s3cret-site-key";
+
+static struct mr_verp_conf conf(char sep)
+{
+	struct mr_verp_conf c = { "return+", "bounce.example.org", sep,
+				  (const unsigned char *)secret, sizeof(secret) - 1 };
+	return c;
+}
+
+int main(void)
+{
+	struct mr_error err = { 0 };
+	char buf[256];
+	struct mr_verp_conf c = conf('.');
+
+	/* The exact bytes: the hash is HMAC-SHA256("b.12.345") truncated. */
+	TAP_INT(mr_verp_build(&c, MR_VERP_BOUNCE, 12, 345, buf, sizeof(buf), &err), 0, "build b.12.345");
+	unsigned char md[32];
+	unsigned int mdl = 0;
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)"b.12.345", 8, md, &mdl);
+	char want[128], hex[17];
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(want, sizeof(want), "return+b.12.345.%s@bounce.example.org", hex);
+	TAP_STR(buf, want, "address is LOCALPART b SEP job SEP queue SEP hash @ DOMAIN");
+
+	struct mr_verp v;
+	TAP_INT(mr_verp_parse(&c, buf, strlen(buf), &v), 0, "parse back");
+	TAP_INT(v.action, 'b', "action letter");
+	TAP_INT(v.job_id, 12, "job id");
+	TAP_INT(v.queue_id, 345, "queue id");
+	TAP_STR(v.hash, hex, "hash");
+
+	/* With angle brackets, as in a Return-Path header. */
+	char br[300];
+	snprintf(br, sizeof(br), "<%s>", buf);
+	TAP_INT(mr_verp_parse(&c, br, strlen(br), &v), 0, "parse <address>");
+
+	/* Every other action letter, and a hash that differs per letter. */
+	const char letters[] = { MR_VERP_REPLY, MR_VERP_UNSUBSCRIBE, MR_VERP_OPTOUT, MR_VERP_RESUBSCRIBE };
+	for (size_t i = 0; i < sizeof(letters); i++) {
+		char a[256];
+		TAP_INT(mr_verp_build(&c, letters[i], 12, 345, a, sizeof(a), &err), 0, "build action %c", letters[i]);
+		TAP_INT(mr_verp_parse(&c, a, strlen(a), &v), 0, "parse action %c", letters[i]);
+		TAP_INT(v.action, letters[i], "action %c back", letters[i]);
+		TAP_OK(strcmp(v.hash, hex) != 0, "action %c signs differently from b", letters[i]);
+		/* the letter swapped for b with the same hash is forged */
+		a[strlen("return+")] = 'b';
+		TAP_INT(mr_verp_parse(&c, a, strlen(a), &v), MR_EPERMANENT, "letter %c changed to b fails", letters[i]);
+	}
+
+	/* Every single changed character of the signed part fails or is not ours. */
+	size_t lp = strlen("return+"), at = strchr(buf, '@') - buf;
+	int all_fail = 1;
+	for (size_t i = lp; i < at; i++) {
+		char m[256];
+		strcpy(m, buf);
+		const char *repl = "0123456789abcdefxb";
+		for (const char *r = repl; *r; r++) {
+			if (*r == m[i])
+				continue;
+			m[i] = *r;
+			if (mr_verp_parse(&c, m, strlen(m), &v) == 0) {
+				all_fail = 0;
+				printf("# accepted altered %s\n", m);
+			}
+			m[i] = buf[i];
+		}
+	}
+	TAP_OK(all_fail, "every altered character between local part and @ is refused");
+
+	/* Uppercased hash is a changed character too. */
+	char up[256];
+	strcpy(up, buf);
+	for (size_t i = at - MR_VERP_HASH_LEN; i < at; i++)
+		if (up[i] >= 'a' && up[i] <= 'f') {
+			up[i] = (char)(up[i] - 32);
+			break;
+		}
+	TAP_INT(mr_verp_parse(&c, up, strlen(up), &v), MR_EPERMANENT, "uppercased hash digit fails");
+
+	/* A different secret fails; no secret parses without checking. */
+	struct mr_verp_conf c2 = c;
+	c2.secret = (const unsigned char *)"other";
+	c2.secret_len = 5;
+	TAP_INT(mr_verp_parse(&c2, buf, strlen(buf), &v), MR_EPERMANENT, "other secret: forged");
+	c2.secret = NULL;
+	c2.secret_len = 0;
+	TAP_INT(mr_verp_parse(&c2, buf, strlen(buf), &v), 0, "no secret: parsed, unchecked");
+	TAP_INT(mr_verp_build(&c2, 'b', 1, 2, buf, sizeof(buf), &err), MR_EINPUT, "no secret: build refused");
+
+	/* Not ours: other domain, other local part, malformed ids. */
+	const char *notours[] = {
+		"return+b.12.345.0123456789abcdef@other.example.org",
+		"bounce+b.12.345.0123456789abcdef@bounce.example.org",
+		"return+x.12.345.0123456789abcdef@bounce.example.org",
+		"return+b.12.0123456789abcdef@bounce.example.org",
+		"return+b.1a.345.0123456789abcdef@bounce.example.org",
+		"return+b.12.345.0123456789abcde@bounce.example.org",
+		"return+b.12.345.0123456789abcdeg@bounce.example.org",
+		"return+b..345.0123456789abcdef@bounce.example.org",
+		"return+@bounce.example.org",
+		"no-at-sign",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(notours) / sizeof(notours[0]); i++)
+		TAP_INT(mr_verp_parse(&c, notours[i], strlen(notours[i]), &v), MR_ENOTFOUND, "not ours: \"%s\"",
+			notours[i]);
+
+	/* A configurable separator: '-' and '='. */
+	struct mr_verp_conf cd = conf('-');
+	TAP_INT(mr_verp_build(&cd, 'u', 7, 8, buf, sizeof(buf), &err), 0, "build with '-'");
+	TAP_OK(strncmp(buf, "return+u-7-8-", 13) == 0, "separator '-' used: %s", buf);
+	TAP_INT(mr_verp_parse(&cd, buf, strlen(buf), &v), 0, "parse with '-'");
+	TAP_INT(mr_verp_parse(&c, buf, strlen(buf), &v), MR_ENOTFOUND, "'.' parser does not take '-'");
+	struct mr_verp_conf ce = conf('=');
+	TAP_INT(mr_verp_build(&ce, 'o', 9007199254740993LL, 1, buf, sizeof(buf), &err), 0, "build with '=' and a large id");
+	TAP_INT(mr_verp_parse(&ce, buf, strlen(buf), &v), 0, "parse large id");
+	TAP_INT(v.job_id, 9007199254740993LL, "large job id back");
+	struct mr_verp_conf cbad = conf('a');
+	TAP_INT(mr_verp_build(&cbad, 'b', 1, 2, buf, sizeof(buf), &err), MR_EINPUT, "alphanumeric separator refused");
+	TAP_INT(mr_verp_build(&c, 'z', 1, 2, buf, sizeof(buf), &err), MR_EINPUT, "unknown action refused");
+	TAP_INT(mr_verp_build(&c, 'b', -1, 2, buf, sizeof(buf), &err), MR_EINPUT, "negative id refused");
+	TAP_INT(mr_verp_build(&c, 'b', 1, 2, buf, 20, &err), MR_ENOMEM, "too small buffer refused");
+	return tap_done();
+}
