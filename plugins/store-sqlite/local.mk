@@ -7,6 +7,8 @@ plugins_store_sqlite_store_sqlite_la_SOURCES = plugins/store-sqlite/store-sqlite
 	plugins/store-sqlite/schema.c plugins/store-sqlite/ops-spool.c \
 	plugins/store-sqlite/ops-joblog.c plugins/store-sqlite/ops-fetched.c \
 	plugins/store-sqlite/ops-users.c
+plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-contacts.c \
+	plugins/store-sqlite/sqlite-mailing.c plugins/store-sqlite/sqlite-queue.c
 plugins_store_sqlite_store_sqlite_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 plugins_store_sqlite_store_sqlite_la_LIBADD = $(SQLITE_LIBS)
 plugins_store_sqlite_store_sqlite_la_LDFLAGS = $(PLUGIN_LDFLAGS)

@@ -224,9 +224,28 @@ static const char v2_sql[] =
 	"  ('Spam', 'Refused by a content or spam filter', 1),\n"
 	"  ('Syntax', 'Error in the SMTP transaction', 3);\n";
 
+/* Version 3: what mass mailing adds: attachments, the first try of a
+ * recipient (for retry_for), the enhanced status of its last reply, and an
+ * index of leases by owner. */
+static const char v3_sql[] =
+	"CREATE TABLE mailing_attachments (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  mailing_id INTEGER NOT NULL REFERENCES mailings(id) ON DELETE CASCADE,\n"
+	"  filename TEXT NOT NULL,\n"
+	"  content_type TEXT NOT NULL,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  content BLOB NOT NULL);\n"
+	"CREATE INDEX mailing_attachments_mailing ON mailing_attachments(mailing_id);\n"
+	"ALTER TABLE mailing_recipients ADD COLUMN first_attempt INTEGER;\n"
+	"ALTER TABLE mailing_recipients ADD COLUMN last_enhanced TEXT;\n"
+	"CREATE INDEX mailing_recipients_owner ON mailing_recipients(lease_owner)\n"
+	"  WHERE lease_owner IS NOT NULL;\n"
+	"CREATE INDEX group_contact_group ON group_contact(group_id, status);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
+	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

@@ -40,6 +40,161 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_USER_GET] = "SELECT name, pwhash, perms, created FROM users WHERE name = ?1",
 	[SQ_USER_LIST] = "SELECT name, pwhash, perms, created FROM users ORDER BY name",
 	[SQ_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
+	/* contacts and groups */
+	[SQ_CONTACT_FIND] = "SELECT c.id, c.contact_type, c.first_name, c.last_name, c.display_name, e.email, e.on_hold, c.do_not_email, c.is_opt_out, c.created, c.modified "
+			    "FROM emails e JOIN contacts c ON c.id = e.contact_id "
+			    "WHERE lower(e.email) = lower(?1) AND c.is_deleted = 0 "
+			    "ORDER BY e.is_primary DESC, e.id LIMIT 1",
+	[SQ_CONTACT_INSERT] = "INSERT INTO contacts(contact_type, first_name, last_name, display_name, "
+			      "created, modified) VALUES(coalesce(?1, 'Individual'), ?2, ?3, ?4, ?5, ?5)",
+	[SQ_EMAIL_INSERT] = "INSERT INTO emails(contact_id, email, is_primary) VALUES(?1, ?2, 1)",
+	[SQ_CONTACT_UPDATE] = "UPDATE contacts SET contact_type = coalesce(?2, contact_type), "
+			      "first_name = coalesce(?3, first_name), last_name = coalesce(?4, last_name), "
+			      "display_name = coalesce(?5, display_name), modified = ?6 WHERE id = ?1",
+	[SQ_CONTACT_LIST] = "SELECT c.id, c.contact_type, c.first_name, c.last_name, c.display_name, e.email, e.on_hold, c.do_not_email, c.is_opt_out, c.created, c.modified "
+			    "FROM contacts c LEFT JOIN emails e ON e.contact_id = c.id AND e.is_primary = 1 "
+			    "WHERE c.id > ?1 AND c.is_deleted = 0 ORDER BY c.id LIMIT ?2",
+	[SQ_SET_HOLD] = "UPDATE emails SET on_hold = ?2, "
+			"hold_date = CASE WHEN ?2 > 0 THEN ?3 ELSE hold_date END, "
+			"reset_date = CASE WHEN ?2 = 0 THEN ?3 ELSE reset_date END "
+			"WHERE lower(email) = lower(?1)",
+	[SQ_SET_OPTOUT] = "UPDATE contacts SET is_opt_out = ?2, modified = ?3 WHERE id IN "
+			  "(SELECT contact_id FROM emails WHERE lower(email) = lower(?1))",
+	[SQ_SET_DNE] = "UPDATE contacts SET do_not_email = ?2, modified = ?3 WHERE id IN "
+		       "(SELECT contact_id FROM emails WHERE lower(email) = lower(?1))",
+	[SQ_GROUP_ADD] = "INSERT INTO contact_groups(name, title, created) VALUES(?1, ?2, ?3) "
+			 "ON CONFLICT(name) DO NOTHING",
+	[SQ_GROUP_ID] = "SELECT id FROM contact_groups WHERE name = ?1",
+	[SQ_GROUP_LIST] = "SELECT g.id, g.name, g.title, g.created, (SELECT count(*) FROM group_contact gc "
+			  "WHERE gc.group_id = g.id AND gc.status = 'Added') FROM contact_groups g "
+			  "ORDER BY g.name",
+	[SQ_GROUP_JOIN] = "INSERT INTO group_contact(group_id, contact_id, status) VALUES(?1, ?2, 'Added') "
+			  "ON CONFLICT(group_id, contact_id) DO UPDATE SET status = 'Added'",
+	[SQ_GROUP_LEAVE] = "UPDATE group_contact SET status = 'Removed' WHERE group_id = ?1 "
+			   "AND contact_id = ?2",
+	[SQ_GROUP_MEMBERS] = "SELECT c.id, c.contact_type, c.first_name, c.last_name, c.display_name, e.email, e.on_hold, c.do_not_email, c.is_opt_out, c.created, c.modified "
+			     "FROM group_contact gc JOIN contacts c ON c.id = gc.contact_id "
+			     "LEFT JOIN emails e ON e.contact_id = c.id AND e.is_primary = 1 "
+			     "WHERE gc.group_id = ?1 AND gc.status = 'Added' AND c.is_deleted = 0 "
+			     "ORDER BY c.id",
+	/* mailings */
+	[SQ_MAILING_INSERT] = "INSERT INTO mailings(name, subject, from_name, from_email, reply_to, "
+			      "body_text, body_html, status, scheduled_at, created) "
+			      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[SQ_MAILING_GROUP] = "INSERT INTO mailing_groups(mailing_id, group_id, group_type) "
+			     "VALUES(?1, ?2, ?3) ON CONFLICT(mailing_id, group_id) DO UPDATE SET "
+			     "group_type = excluded.group_type",
+	[SQ_MAILING_ATTACH] = "INSERT INTO mailing_attachments(mailing_id, filename, content_type, "
+			      "size, content) VALUES(?1, ?2, ?3, ?4, ?5)",
+	[SQ_MAILING_GET] = "SELECT id, name, subject, from_name, from_email, reply_to, body_text, "
+			   "body_html, status, scheduled_at, created FROM mailings WHERE id = ?1",
+	[SQ_MAILING_LIST] = "SELECT id, name, subject, from_name, from_email, reply_to, NULL, NULL, "
+			    "status, scheduled_at, created FROM mailings ORDER BY id",
+	[SQ_MAILING_GROUPS] = "SELECT g.name, mg.group_type FROM mailing_groups mg "
+			      "JOIN contact_groups g ON g.id = mg.group_id WHERE mg.mailing_id = ?1 "
+			      "ORDER BY mg.id",
+	[SQ_MAILING_ATTACHMENTS] = "SELECT filename, content_type, content FROM mailing_attachments "
+				   "WHERE mailing_id = ?1 ORDER BY id",
+	[SQ_MAILING_STATUS_GET] = "SELECT status FROM mailings WHERE id = ?1",
+	[SQ_MAILING_STATUS_SET] = "UPDATE mailings SET status = ?2, "
+				  "scheduled_at = coalesce(?3, scheduled_at) WHERE id = ?1",
+	[SQ_MJOB_PARENT] = "SELECT id, status FROM mailing_jobs WHERE mailing_id = ?1 "
+			   "AND job_type = 'parent' ORDER BY id LIMIT 1",
+	[SQ_MJOB_INSERT] = "INSERT INTO mailing_jobs(mailing_id, parent_id, job_type, status, "
+			   "scheduled_at, start_date) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_MJOBS_STATUS] = "UPDATE mailing_jobs SET status = ?2, "
+			    "start_date = CASE WHEN ?2 = 'running' THEN coalesce(start_date, ?3) "
+			    "ELSE start_date END, "
+			    "end_date = CASE WHEN ?2 IN ('complete', 'canceled') THEN ?3 ELSE end_date END, "
+			    "scheduled_at = CASE WHEN ?2 = 'scheduled' THEN ?3 ELSE scheduled_at END "
+			    "WHERE mailing_id = ?1 AND status NOT IN ('complete', 'canceled')",
+	[SQ_MAILING_DUE] = "SELECT m.id, j.id FROM mailings m JOIN mailing_jobs j ON j.mailing_id = m.id "
+			   "AND j.job_type = 'parent' WHERE m.id > ?2 AND ((m.status = 'scheduled' "
+			   "AND m.scheduled_at <= ?1) OR m.status = 'running') ORDER BY m.id LIMIT 1",
+	/* the recipient queue */
+	[SQ_QUEUE_CANCEL] = "UPDATE mailing_recipients SET state = 'canceled', lease_owner = NULL, "
+			    "lease_expires = NULL WHERE state IN ('queued', 'retry', 'leased') "
+			    "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)",
+	[SQ_MJOB_GET] = "SELECT mailing_id, status, job_type FROM mailing_jobs WHERE id = ?1",
+	[SQ_QUEUE_BUILD] =
+		"INSERT INTO mailing_recipients(job_id, contact_id, email_id, email) "
+		"SELECT ?1, contact_id, eid, email FROM ("
+		" SELECT min(e.id) AS eid, e.contact_id AS contact_id, e.email AS email "
+		" FROM emails e JOIN contacts c ON c.id = e.contact_id "
+		" WHERE e.is_primary = 1 AND e.on_hold = 0 AND c.do_not_email = 0 "
+		"  AND c.is_opt_out = 0 AND c.is_deleted = 0 "
+		"  AND e.contact_id IN (SELECT gc.contact_id FROM mailing_groups mg "
+		"   JOIN group_contact gc ON gc.group_id = mg.group_id AND gc.status = 'Added' "
+		"   WHERE mg.mailing_id = ?2 AND mg.group_type = 'include') "
+		"  AND e.contact_id NOT IN (SELECT gc.contact_id FROM mailing_groups mg "
+		"   JOIN group_contact gc ON gc.group_id = mg.group_id AND gc.status = 'Added' "
+		"   WHERE mg.mailing_id = ?2 AND mg.group_type = 'exclude') "
+		"  AND NOT EXISTS (SELECT 1 FROM emails h WHERE lower(h.email) = lower(e.email) "
+		"   AND h.on_hold > 0) "
+		" GROUP BY substr(e.email, 1, instr(e.email, '@')) || "
+		"  lower(substr(e.email, instr(e.email, '@') + 1))"
+		") ORDER BY eid",
+	[SQ_QUEUE_BOUNDARY] = "SELECT id FROM mailing_recipients WHERE job_id = ?1 ORDER BY id "
+			      "LIMIT 1 OFFSET ?2",
+	[SQ_QUEUE_MOVE] = "UPDATE mailing_recipients SET job_id = ?2 WHERE job_id = ?1 AND id < ?3",
+	[SQ_QUEUE_RECOVER_LEASED] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
+				    "lease_expires = NULL, attempts = max(attempts - 1, 0) "
+				    "WHERE state = 'leased' AND (lease_owner = ?1 OR lease_expires < ?2)",
+	[SQ_QUEUE_RECOVER_SENDING] = "UPDATE mailing_recipients SET state = CASE WHEN ?3 THEN 'queued' "
+				     "ELSE 'in_doubt' END, lease_owner = NULL, lease_expires = NULL "
+				     "WHERE state = 'sending' AND (lease_owner = ?1 OR lease_expires < ?2)",
+	[SQ_QUEUE_RESEND_DOUBT] = "UPDATE mailing_recipients SET state = 'queued' WHERE state = 'in_doubt' "
+				  "AND job_id IN (SELECT id FROM mailing_jobs WHERE status = 'running')",
+	[SQ_QUEUE_CLAIM_RETRY] = "UPDATE mailing_recipients SET state = 'leased', lease_owner = ?2, "
+				 "lease_expires = ?4, attempts = attempts + 1 WHERE id IN ("
+				 "SELECT id FROM mailing_recipients WHERE job_id IN (SELECT id FROM "
+				 "mailing_jobs WHERE mailing_id = ?1 AND status = 'running') "
+				 "AND state = 'retry' AND next_attempt <= ?3 LIMIT ?5)",
+	[SQ_QUEUE_CLAIM_QUEUED] = "UPDATE mailing_recipients SET state = 'leased', lease_owner = ?2, "
+				  "lease_expires = ?4, attempts = attempts + 1, "
+				  "first_attempt = coalesce(first_attempt, ?3) WHERE id IN ("
+				  "SELECT id FROM mailing_recipients WHERE job_id IN (SELECT id FROM "
+				  "mailing_jobs WHERE mailing_id = ?1 AND status = 'running') "
+				  "AND state = 'queued' LIMIT ?5)",
+	[SQ_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
+			    "c.display_name, r.attempts FROM mailing_recipients r "
+			    "JOIN contacts c ON c.id = r.contact_id "
+			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
+	[SQ_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending' "
+				  "WHERE lease_owner = ?1 AND state = 'leased'",
+	[SQ_QUEUE_MARK_BACK] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
+			       "lease_expires = NULL, attempts = max(attempts - 1, 0) "
+			       "WHERE lease_owner = ?1 AND state = 'leased'",
+	[SQ_OUT_SENT] = "UPDATE mailing_recipients SET state = 'sent', sent_at = ?2, last_code = ?3, "
+			"last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
+			"WHERE id = ?1",
+	[SQ_OUT_RETRY] = "UPDATE mailing_recipients SET state = CASE WHEN ?2 - coalesce(first_attempt, ?2) "
+			 ">= ?6 THEN 'bounced' ELSE 'retry' END, "
+			 "first_attempt = coalesce(first_attempt, ?2), "
+			 "next_attempt = ?2 + min(?7 << min(max(attempts - 1, 0), 30), ?8), "
+			 "last_code = ?3, last_enhanced = ?4, last_text = ?5, lease_owner = NULL, "
+			 "lease_expires = NULL WHERE id = ?1 RETURNING state",
+	[SQ_OUT_BOUNCED] = "UPDATE mailing_recipients SET state = 'bounced', last_code = ?3, "
+			   "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
+			   "WHERE id = ?1 AND ?2 IS NOT NULL",
+	[SQ_OUT_DOUBT] = "UPDATE mailing_recipients SET state = 'in_doubt', last_code = ?3, "
+			 "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
+			 "WHERE id = ?1 AND ?2 IS NOT NULL",
+	[SQ_EVENT_ADD] = "INSERT INTO events(queue_id, event_type, time, details, bounce_type_id, "
+			 "bounce_reason) VALUES(?1, ?2, ?3, ?4, "
+			 "(SELECT id FROM bounce_types WHERE name = ?5), ?6)",
+	[SQ_MAILING_PENDING] = "SELECT 1 FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
+			       "AND state IN ('queued', 'leased', 'sending', 'retry') LIMIT 1",
+	[SQ_MAILING_STATS] = "SELECT state, count(*) FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
+			     "GROUP BY state",
+	[SQ_MAILING_BOUNCES] = "SELECT coalesce(bt.name, 'Unknown'), count(DISTINCT ev.queue_id) "
+			       "FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id "
+			       "LEFT JOIN bounce_types bt ON bt.id = ev.bounce_type_id "
+			       "WHERE ev.event_type = 'bounce' AND r.job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
+			       "GROUP BY 1 ORDER BY 1",
+	[SQ_MAILING_LATE_BOUNCES] = "SELECT count(*) FROM mailing_recipients r WHERE r.job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
+				    "AND r.state = 'sent' AND EXISTS (SELECT 1 FROM events ev "
+				    "WHERE ev.queue_id = r.id AND ev.event_type = 'bounce')",
 	[SQ_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",

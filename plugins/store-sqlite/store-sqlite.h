@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 2
+#define SQ_SCHEMA_NEWEST 3
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -32,6 +32,58 @@ enum sq_stmt_id {
 	SQ_USER_GET,
 	SQ_USER_LIST,
 	SQ_USER_DELETE,
+	/* contacts and groups (sqlite-contacts.c) */
+	SQ_CONTACT_FIND,
+	SQ_CONTACT_INSERT,
+	SQ_EMAIL_INSERT,
+	SQ_CONTACT_UPDATE,
+	SQ_CONTACT_LIST,
+	SQ_SET_HOLD,
+	SQ_SET_OPTOUT,
+	SQ_SET_DNE,
+	SQ_GROUP_ADD,
+	SQ_GROUP_ID,
+	SQ_GROUP_LIST,
+	SQ_GROUP_JOIN,
+	SQ_GROUP_LEAVE,
+	SQ_GROUP_MEMBERS,
+	/* mailings (sqlite-mailing.c) */
+	SQ_MAILING_INSERT,
+	SQ_MAILING_GROUP,
+	SQ_MAILING_ATTACH,
+	SQ_MAILING_GET,
+	SQ_MAILING_LIST,
+	SQ_MAILING_GROUPS,
+	SQ_MAILING_ATTACHMENTS,
+	SQ_MAILING_STATUS_GET,
+	SQ_MAILING_STATUS_SET,
+	SQ_MJOB_PARENT,
+	SQ_MJOB_INSERT,
+	SQ_MJOBS_STATUS,
+	SQ_MAILING_DUE,
+	/* the recipient queue (sqlite-queue.c) */
+	SQ_QUEUE_CANCEL,
+	SQ_MJOB_GET,
+	SQ_QUEUE_BUILD,
+	SQ_QUEUE_BOUNDARY,
+	SQ_QUEUE_MOVE,
+	SQ_QUEUE_RECOVER_LEASED,
+	SQ_QUEUE_RECOVER_SENDING,
+	SQ_QUEUE_RESEND_DOUBT,
+	SQ_QUEUE_CLAIM_RETRY,
+	SQ_QUEUE_CLAIM_QUEUED,
+	SQ_QUEUE_LEASED,
+	SQ_QUEUE_MARK_SENDING,
+	SQ_QUEUE_MARK_BACK,
+	SQ_OUT_SENT,
+	SQ_OUT_RETRY,
+	SQ_OUT_BOUNCED,
+	SQ_OUT_DOUBT,
+	SQ_EVENT_ADD,
+	SQ_MAILING_PENDING,
+	SQ_MAILING_STATS,
+	SQ_MAILING_BOUNCES,
+	SQ_MAILING_LATE_BOUNCES,
 	SQ_SCHEMA_VERSION,
 	SQ_BEGIN,
 	SQ_COMMIT,
@@ -110,5 +162,54 @@ int sq_user_get(void *state, const char *name, mr_user_cb *cb, void *cookie,
 		struct mr_error *err);
 int sq_user_list(void *state, mr_user_cb *cb, void *cookie, struct mr_error *err);
 int sq_user_delete(void *state, const char *name, struct mr_error *err);
+int sq_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
+		      struct mr_error *err);
+int sq_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
+		    struct mr_error *err);
+int sq_contact_list(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
+		    void *cookie, struct mr_error *err);
+int sq_contact_set_flag(void *state, const char *email, enum mr_contact_flag flag, int value,
+			struct mr_error *err);
+int sq_group_add(void *state, const char *name, const char *title, int64_t *id_r,
+		 struct mr_error *err);
+int sq_group_list(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
+int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
+		    struct mr_error *err);
+int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
+		     struct mr_error *err);
+int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
+int sq_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
+		      struct mr_error *err);
+int sq_mailing_get(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
+		   struct mr_error *err);
+int sq_mailing_list(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
+int sq_mailing_set_status(void *state, int64_t id, enum mr_mailing_status status, int64_t when,
+			  struct mr_error *err);
+int sq_mailing_due(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
+		   int64_t *job_id_r, struct mr_error *err);
+int sq_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+		   struct mr_error *err);
+int sq_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
+		     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
+int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
+		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
+		   struct mr_error *err);
+int sq_queue_mark(void *state, const char *owner, int sending, struct mr_error *err);
+int sq_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
+		     struct mr_error *err);
+int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
+		      struct mr_error *err);
+int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
+		     struct mr_error *err);
+/* Makes a running child job of parent (sqlite-mailing.c). */
+int sq_insert_child_job(struct sq_state *s, int64_t mid, int64_t parent, int64_t now,
+			int64_t *id_r, struct mr_error *err);
+/* Sets a mailing's status (when: its schedule) and, unless jstatus is NULL,
+ * its open jobs' (sqlite-mailing.c). */
+int sq_mailing_put_status(struct sq_state *s, int64_t id, const char *mstatus,
+			  const char *jstatus, int64_t when, struct mr_error *err);
+/* Mailing status names as the schema writes them, and back (sqlite-mailing.c). */
+const char *sq_mailing_status_name(enum mr_mailing_status st);
+enum mr_mailing_status sq_mailing_status_parse(const char *name);
 
 #endif

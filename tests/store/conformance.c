@@ -731,6 +731,9 @@ static void test_users(struct mr_store *st)
 
 /* ------------------------------------------------------------ main */
 
+#include <time.h>
+#include "conformance-mailing.c"
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -762,6 +765,7 @@ int main(int argc, char **argv)
 	test_job_log(st);
 	test_msgs(st);
 	test_users(st);
+	test_mailing(st);
 
 	/* everything committed survives closing and reopening */
 	int64_t kept = spool_cases[N_SPOOL - 1].id;

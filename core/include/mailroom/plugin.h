@@ -21,10 +21,11 @@
 #include <stdint.h>
 #include <mailroom/error.h>
 #include <mailroom/core.h>
+#include <mailroom/mailing.h>
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 1
+#define MR_ABI_MINOR 2
 
 /* The name of the one symbol a plugin exports. */
 #define MR_PLUGIN_SYMBOL "mr_plugin_descriptor"
@@ -311,6 +312,100 @@ struct mr_store_ops {
 	 * earlier run the way that run decided; without it, as processed. */
 	int (*msg_outcome)(void *state, const char *account, const char *key, char **outcome_r,
 			   struct mr_error *err);
+
+	/* ---- appended in ABI 1.2: contacts, groups, mailings and the recipient
+	 * queue (mailroom/mailing.h).  All MAY; mass mailing needs all of them. */
+	/* MAY: insert a contact with c->email as its primary email, or update
+	 * the contact that has that email (case-insensitive): non-NULL names
+	 * and type replace the stored ones.  *id_r gets the contact id,
+	 * *created_r (MAY be NULL) 1 when it was new.  MR_EINPUT for an empty
+	 * email or a bad contact_type. */
+	int (*contact_upsert)(void *state, const struct mr_contact *c, int64_t *id_r,
+			      int *created_r, struct mr_error *err);
+	/* MAY: the contact whose email is email (case-insensitive): cb once, or
+	 * MR_ENOTFOUND. */
+	int (*contact_find)(void *state, const char *email, mr_contact_cb *cb, void *cookie,
+			    struct mr_error *err);
+	/* MAY: contacts by id, those with id > after_id; limit 0 means all. */
+	int (*contact_list)(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
+			    void *cookie, struct mr_error *err);
+	/* MAY: sets a flag of the contact (or its email) found by email;
+	 * MR_ENOTFOUND when there is none. */
+	int (*contact_set_flag)(void *state, const char *email, enum mr_contact_flag flag,
+				int value, struct mr_error *err);
+	/* MAY: adds group name (title NULL: the name); an existing name is not
+	 * an error and gives its id.  *id_r MAY be NULL. */
+	int (*group_add)(void *state, const char *name, const char *title, int64_t *id_r,
+			 struct mr_error *err);
+	/* MAY: every group by name, with its member count. */
+	int (*group_list)(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
+	/* MAY: adds (add = 1) or removes (add = 0) a contact to or from a group;
+	 * adding twice is not an error.  MR_ENOTFOUND for an unknown group. */
+	int (*group_member)(void *state, const char *group, int64_t contact_id, int add,
+			    struct mr_error *err);
+	/* MAY: the contacts in a group (status Added) by id; MR_ENOTFOUND for an
+	 * unknown group. */
+	int (*group_members)(void *state, const char *group, mr_contact_cb *cb, void *cookie,
+			     struct mr_error *err);
+	/* MAY: stores a new mailing (status draft, or scheduled when
+	 * m->status says so with m->scheduled_at) with its groups (names; an
+	 * unknown one is MR_ENOTFOUND) and attachments. */
+	int (*mailing_create)(void *state, const struct mr_mailing *m, int64_t *id_r,
+			      struct mr_error *err);
+	/* MAY: one mailing with groups and attachments (cb once) or MR_ENOTFOUND. */
+	int (*mailing_get)(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
+			   struct mr_error *err);
+	/* MAY: every mailing by id, without bodies' attachments data. */
+	int (*mailing_list)(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
+	/* MAY: moves a mailing to status: SCHEDULED (from draft or paused-before-
+	 * start; when is the send time; makes its parent mailing job), PAUSED
+	 * (from scheduled or running), RUNNING (resume, from paused), CANCELED
+	 * (from any but complete: its waiting recipients become canceled).
+	 * MR_EINPUT for a move that is not allowed, MR_ENOTFOUND. */
+	int (*mailing_set_status)(void *state, int64_t id, enum mr_mailing_status status,
+				  int64_t when, struct mr_error *err);
+	/* MAY: the first mailing with id > after_id that has work at time now:
+	 * scheduled with scheduled_at <= now, or running.  *mailing_id_r and
+	 * *job_id_r (its parent job), or MR_ENOTFOUND. */
+	int (*mailing_due)(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
+			   int64_t *job_id_r, struct mr_error *err);
+	/* MAY: builds the queue of a scheduled mailing's parent job once, in one
+	 * transaction: contacts in its included groups minus the excluded,
+	 * minus emails on hold, opted-out, do-not-email and deleted contacts, one
+	 * row per distinct address (domain case-insensitive); job_size > 0
+	 * splits the rows into child jobs of that many.  Moves the mailing and
+	 * job to running.  *count_r gets the rows made (0 when the queue was
+	 * built before). */
+	int (*queue_build)(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+			   struct mr_error *err);
+	/* MAY: returns rows whose lease is owner's or expired before now to the
+	 * queue: leased ones to queued, sending ones to in_doubt (to queued, as
+	 * every in_doubt row, when resend_in_doubt).  Counts MAY be NULL. */
+	int (*queue_recover)(void *state, const char *owner, int64_t now, int resend_in_doubt,
+			     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
+	/* MAY: leases up to max rows of a running mailing that are queued, or
+	 * retry with next_attempt <= now, to owner until lease_until (state
+	 * leased, attempts + 1), in queue order, and calls cb for each. */
+	int (*queue_claim)(void *state, int64_t mailing_id, const char *owner, int64_t now,
+			   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
+			   struct mr_error *err);
+	/* MAY: owner's leased rows become sending (call it right before handing
+	 * them to the transport); sending = 0 makes them queued instead (given
+	 * back, e.g. on pause). */
+	int (*queue_mark)(void *state, const char *owner, int sending, struct mr_error *err);
+	/* MAY: records n outcomes in one transaction: sent (with a delivered
+	 * event), retry (next_attempt by exponential backoff, bounced once
+	 * retry_for has passed since the first try), bounced (a bounce event
+	 * of the bounce type), in doubt.  Clears the leases. */
+	int (*queue_outcome)(void *state, const struct mr_queue_outcome *o, size_t n,
+			     struct mr_error *err);
+	/* MAY: a running mailing with no row waiting, leased, sending or
+	 * retrying becomes complete (with its jobs); *complete_r 1 when it is. */
+	int (*mailing_finish)(void *state, int64_t mailing_id, int64_t now, int *complete_r,
+			      struct mr_error *err);
+	/* MAY: the counts of a mailing's queue (mailroom/mailing.h). */
+	int (*mailing_stats)(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
+			     struct mr_error *err);
 };
 
 /* ---------------------------------------------------------------- job */

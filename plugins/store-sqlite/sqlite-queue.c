@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite store's recipient queue: built once per mailing, leased in batches (owner and expiry), outcomes with backoff, completion and statistics. */
+#include "config.h"
+#include <string.h>
+#include "store-sqlite.h"
+
+/* Runs a statement bound to one int64 (?1), *changes_r (MAY be NULL) gets its changes. */
+static int run_id(struct sq_state *s, enum sq_stmt_id id, int64_t v, int64_t *changes_r,
+		  const char *what, struct mr_error *err)
+{
+	struct sq_use u;
+	int rc = sq_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, v);
+	rc = sq_run(s, &u, what, err);
+	if (rc == 0 && changes_r)
+		*changes_r = sqlite3_changes(s->db);
+	sq_release(&u);
+	return rc;
+}
+
+/* Splits the parent's rows into children of job_size rows each. */
+static int make_children(struct sq_state *s, int64_t mid, int64_t parent, int64_t job_size,
+			 int64_t now, struct mr_error *err)
+{
+	for (int guard = 0; guard < 10000000; guard++) {
+		struct sq_use u;
+		int rc = sq_acquire(s, SQ_QUEUE_BOUNDARY, &u, err);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(u.st, 1, parent);
+		sqlite3_bind_int64(u.st, 2, job_size);
+		int src = sqlite3_step(u.st);
+		int64_t boundary = INT64_MAX;
+		if (src == SQLITE_ROW)
+			boundary = sqlite3_column_int64(u.st, 0);
+		else if (src != SQLITE_DONE)
+			rc = sq_fail(s, src, "splitting a mailing into jobs", err);
+		sq_release(&u);
+		if (rc)
+			return rc;
+		int64_t child = 0;
+		if ((rc = sq_insert_child_job(s, mid, parent, now, &child, err)) != 0)
+			return rc;
+		if ((rc = sq_acquire(s, SQ_QUEUE_MOVE, &u, err)) != 0)
+			return rc;
+		sqlite3_bind_int64(u.st, 1, parent);
+		sqlite3_bind_int64(u.st, 2, child);
+		sqlite3_bind_int64(u.st, 3, boundary);
+		rc = sq_run(s, &u, "moving recipients to a child job", err);
+		sq_release(&u);
+		if (rc || boundary == INT64_MAX)
+			return rc;
+	}
+	return 0;
+}
+
+static int build(struct sq_state *s, int64_t job_id, int64_t job_size, int64_t *count_r,
+		 struct mr_error *err)
+{
+	struct sq_use u;
+	int rc = sq_acquire(s, SQ_MJOB_GET, &u, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, job_id);
+	int src = sqlite3_step(u.st);
+	int64_t mid = 0;
+	char status[32] = "", type[16] = "";
+	if (src == SQLITE_ROW) {
+		mid = sqlite3_column_int64(u.st, 0);
+		snprintf(status, sizeof(status), "%s", sq_col_text(u.st, 1));
+		snprintf(type, sizeof(type), "%s", sq_col_text(u.st, 2));
+	} else if (src == SQLITE_DONE) {
+		rc = s->core->error_set(err, MR_ENOTFOUND, "no mailing job %lld in %s",
+					(long long)job_id, s->path);
+	} else {
+		rc = sq_fail(s, src, "reading a mailing job", err);
+	}
+	sq_release(&u);
+	if (rc)
+		return rc;
+	*count_r = 0;
+	if (strcmp(type, "parent") != 0)
+		return s->core->error_set(err, MR_EINPUT, "mailing job %lld is a child job; the "
+					  "queue is built for the parent", (long long)job_id);
+	if (strcmp(status, "scheduled") != 0)
+		return 0; /* built before (or paused/canceled before it started) */
+	if ((rc = sq_acquire(s, SQ_QUEUE_BUILD, &u, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, job_id);
+	sqlite3_bind_int64(u.st, 2, mid);
+	rc = sq_run(s, &u, "building a mailing's recipient queue", err);
+	if (rc == 0)
+		*count_r = sqlite3_changes(s->db);
+	sq_release(&u);
+	int64_t now = s->core->now(s->core);
+	if (rc == 0)
+		rc = sq_mailing_put_status(s, mid, "running", "running", now, err);
+	if (rc == 0 && job_size > 0 && *count_r > 0)
+		rc = make_children(s, mid, job_id, job_size, now, err);
+	return rc;
+}
+
+int sq_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+		   struct mr_error *err)
+{
+	struct sq_state *s = state;
+	int64_t count = 0;
+	int rc = sq_unit_begin(s, err);
+	if (rc)
+		return rc;
+	rc = build(s, job_id, job_size, &count, err);
+	rc = sq_unit_end(s, rc, err);
+	if (count_r)
+		*count_r = rc ? 0 : count;
+	return rc;
+}
+
+static int recover(struct sq_state *s, const char *owner, int64_t now, int resend,
+		   int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err)
+{
+	struct sq_use u;
+	int rc = sq_acquire(s, SQ_QUEUE_RECOVER_LEASED, &u, err);
+	if (rc)
+		return rc;
+	sq_bind_text(&u, 1, owner ? owner : "");
+	sqlite3_bind_int64(u.st, 2, now);
+	rc = sq_run(s, &u, "returning expired leases", err);
+	*requeued_r = rc ? 0 : sqlite3_changes(s->db);
+	sq_release(&u);
+	if (rc || (rc = sq_acquire(s, SQ_QUEUE_RECOVER_SENDING, &u, err)) != 0)
+		return rc;
+	sq_bind_text(&u, 1, owner ? owner : "");
+	sqlite3_bind_int64(u.st, 2, now);
+	sqlite3_bind_int(u.st, 3, !!resend);
+	rc = sq_run(s, &u, "marking interrupted sends in doubt", err);
+	int64_t n = rc ? 0 : sqlite3_changes(s->db);
+	sq_release(&u);
+	if (resend) {
+		*requeued_r += n;
+		int64_t again = 0;
+		if (rc == 0 && (rc = run_id(s, SQ_QUEUE_RESEND_DOUBT, 0, &again, "requeueing "
+					    "recipients in doubt", err)) == 0)
+			*requeued_r += again;
+	} else {
+		*in_doubt_r = n;
+	}
+	return rc;
+}
+
+int sq_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
+		     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	int64_t rq = 0, dq = 0;
+	int rc = sq_unit_begin(s, err);
+	if (rc)
+		return rc;
+	rc = recover(s, owner, now, resend_in_doubt, &rq, &dq, err);
+	rc = sq_unit_end(s, rc, err);
+	if (requeued_r)
+		*requeued_r = rc ? 0 : rq;
+	if (in_doubt_r)
+		*in_doubt_r = rc ? 0 : dq;
+	return rc;
+}
+
+static int claim_some(struct sq_state *s, enum sq_stmt_id id, int64_t mid, const char *owner,
+		      int64_t now, int64_t until, int64_t max, int64_t *got_r, struct mr_error *err)
+{
+	struct sq_use u;
+	int rc = sq_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, mid);
+	sq_bind_text(&u, 2, owner);
+	sqlite3_bind_int64(u.st, 3, now);
+	sqlite3_bind_int64(u.st, 4, until);
+	sqlite3_bind_int64(u.st, 5, max);
+	rc = sq_run(s, &u, "leasing recipients", err);
+	*got_r = rc ? 0 : sqlite3_changes(s->db);
+	sq_release(&u);
+	return rc;
+}
+
+int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
+		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
+		   struct mr_error *err)
+{
+	struct sq_state *s = state;
+	if (!owner || !*owner)
+		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
+	int64_t got = 0, more = 0;
+	int rc = sq_unit_begin(s, err);
+	if (rc)
+		return rc;
+	rc = claim_some(s, SQ_QUEUE_CLAIM_RETRY, mailing_id, owner, now, lease_until,
+			(int64_t)max, &got, err);
+	if (rc == 0 && got < (int64_t)max)
+		rc = claim_some(s, SQ_QUEUE_CLAIM_QUEUED, mailing_id, owner, now, lease_until,
+				(int64_t)max - got, &more, err);
+	if ((rc = sq_unit_end(s, rc, err)) != 0)
+		return rc;
+	struct sq_use u;
+	if ((rc = sq_acquire(s, SQ_QUEUE_LEASED, &u, err)) != 0)
+		return rc;
+	sq_bind_text(&u, 1, owner);
+	int src;
+	while ((src = sqlite3_step(u.st)) == SQLITE_ROW) {
+		struct mr_recipient r = {
+			.queue_id = sqlite3_column_int64(u.st, 0),
+			.job_id = sqlite3_column_int64(u.st, 1),
+			.mailing_id = mailing_id,
+			.contact_id = sqlite3_column_int64(u.st, 2),
+			.email = sq_col_text(u.st, 3),
+			.first_name = sq_col_text(u.st, 4),
+			.last_name = sq_col_text(u.st, 5),
+			.display_name = sq_col_text(u.st, 6),
+			.attempts = sqlite3_column_int(u.st, 7),
+		};
+		if ((rc = cb(cookie, &r)) != 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sq_fail(s, src, "reading leased recipients", err);
+	sq_release(&u);
+	return rc;
+}
+
+int sq_queue_mark(void *state, const char *owner, int sending, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	struct sq_use u;
+	int rc = sq_acquire(s, sending ? SQ_QUEUE_MARK_SENDING : SQ_QUEUE_MARK_BACK, &u, err);
+	if (rc)
+		return rc;
+	sq_bind_text(&u, 1, owner);
+	rc = sq_run(s, &u, sending ? "marking recipients as sending" : "giving leases back", err);
+	sq_release(&u);
+	return rc;
+}
+
+static int add_event(struct sq_state *s, int64_t qid, const char *type, int64_t when,
+		     const char *details, const char *btype, const char *reason,
+		     struct mr_error *err)
+{
+	struct sq_use u;
+	int rc = sq_acquire(s, SQ_EVENT_ADD, &u, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, qid);
+	sq_bind_text(&u, 2, type);
+	sqlite3_bind_int64(u.st, 3, when);
+	sq_bind_text(&u, 4, details);
+	sq_bind_text(&u, 5, btype);
+	sq_bind_text(&u, 6, reason);
+	rc = sq_run(s, &u, "adding a mailing event", err);
+	sq_release(&u);
+	return rc;
+}
+
+static int one_outcome(struct sq_state *s, const struct mr_queue_outcome *o, struct mr_error *err)
+{
+	enum sq_stmt_id id;
+	switch (o->result) {
+	case MR_QUEUE_SENT: id = SQ_OUT_SENT; break;
+	case MR_QUEUE_TEMPFAIL: id = SQ_OUT_RETRY; break;
+	case MR_QUEUE_BOUNCED: id = SQ_OUT_BOUNCED; break;
+	case MR_QUEUE_IN_DOUBT: id = SQ_OUT_DOUBT; break;
+	default:
+		return s->core->error_set(err, MR_EINPUT, "unknown queue outcome %d", (int)o->result);
+	}
+	struct sq_use u;
+	int rc = sq_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, o->queue_id);
+	sqlite3_bind_int64(u.st, 2, o->when);
+	if (o->code)
+		sqlite3_bind_int(u.st, 3, o->code);
+	sq_bind_text(&u, 4, o->enhanced && *o->enhanced ? o->enhanced : NULL);
+	sq_bind_text(&u, 5, o->text);
+	int bounced = o->result == MR_QUEUE_BOUNCED;
+	if (id == SQ_OUT_RETRY) {
+		sqlite3_bind_int64(u.st, 6, o->retry_for);
+		sqlite3_bind_int64(u.st, 7, o->retry_base > 0 ? o->retry_base : 60);
+		sqlite3_bind_int64(u.st, 8, o->retry_max > 0 ? o->retry_max : 6 * 3600);
+		int src = sqlite3_step(u.st);
+		if (src == SQLITE_ROW)
+			bounced = strcmp(sq_col_text(u.st, 0), "bounced") == 0;
+		else if (src != SQLITE_DONE)
+			rc = sq_fail(s, src, "recording a temporary failure", err);
+	} else {
+		rc = sq_run(s, &u, "recording a recipient's outcome", err);
+	}
+	sq_release(&u);
+	if (rc)
+		return rc;
+	char reason[320];
+	snprintf(reason, sizeof(reason), "%d %s %s", o->code, o->enhanced ? o->enhanced : "",
+		 o->text ? o->text : "");
+	if (o->result == MR_QUEUE_SENT)
+		rc = add_event(s, o->queue_id, "delivered", o->when, NULL, NULL, NULL, err);
+	else if (bounced)
+		rc = add_event(s, o->queue_id, "bounce", o->when, "at send time",
+			       o->bounce_type ? o->bounce_type : "Syntax", reason, err);
+	return rc;
+}
+
+int sq_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
+		     struct mr_error *err)
+{
+	struct sq_state *s = state;
+	int rc = sq_unit_begin(s, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = one_outcome(s, &o[i], err);
+	return sq_unit_end(s, rc, err);
+}
+
+int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
+		      struct mr_error *err)
+{
+	struct sq_state *s = state;
+	*complete_r = 0;
+	int rc = sq_unit_begin(s, err);
+	if (rc)
+		return rc;
+	struct sq_use u;
+	int pending = 1;
+	char status[32] = "";
+	if ((rc = sq_acquire(s, SQ_MAILING_STATUS_GET, &u, err)) == 0) {
+		sqlite3_bind_int64(u.st, 1, mailing_id);
+		int src = sqlite3_step(u.st);
+		if (src == SQLITE_ROW)
+			snprintf(status, sizeof(status), "%s", sq_col_text(u.st, 0));
+		else if (src == SQLITE_DONE)
+			rc = s->core->error_set(err, MR_ENOTFOUND, "no mailing %lld in %s",
+						(long long)mailing_id, s->path);
+		else
+			rc = sq_fail(s, src, "reading a mailing's status", err);
+		sq_release(&u);
+	}
+	if (rc == 0 && strcmp(status, "running") == 0 &&
+	    (rc = sq_acquire(s, SQ_MAILING_PENDING, &u, err)) == 0) {
+		sqlite3_bind_int64(u.st, 1, mailing_id);
+		int src = sqlite3_step(u.st);
+		if (src == SQLITE_DONE)
+			pending = 0;
+		else if (src != SQLITE_ROW)
+			rc = sq_fail(s, src, "counting waiting recipients", err);
+		sq_release(&u);
+		if (rc == 0 && !pending &&
+		    (rc = sq_mailing_put_status(s, mailing_id, "complete", "complete", now, err)) == 0)
+			*complete_r = 1;
+	}
+	if (rc == 0 && strcmp(status, "complete") == 0)
+		*complete_r = 1;
+	return sq_unit_end(s, rc, err);
+}
+
+int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *st,
+		     struct mr_error *err)
+{
+	struct sq_state *s = state;
+	memset(st, 0, sizeof(*st));
+	struct sq_use u;
+	int rc = sq_acquire(s, SQ_MAILING_STATUS_GET, &u, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, mailing_id);
+	int src = sqlite3_step(u.st);
+	sq_release(&u);
+	if (src == SQLITE_DONE)
+		return s->core->error_set(err, MR_ENOTFOUND, "no mailing %lld in %s",
+					  (long long)mailing_id, s->path);
+	if ((rc = sq_acquire(s, SQ_MAILING_STATS, &u, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, mailing_id);
+	while ((src = sqlite3_step(u.st)) == SQLITE_ROW) {
+		const char *state_name = sq_col_text(u.st, 0);
+		int64_t n = sqlite3_column_int64(u.st, 1);
+		st->total += n;
+		if (!strcmp(state_name, "queued") || !strcmp(state_name, "leased"))
+			st->queued += n;
+		else if (!strcmp(state_name, "sending"))
+			st->sending += n;
+		else if (!strcmp(state_name, "sent"))
+			st->sent += n;
+		else if (!strcmp(state_name, "retry"))
+			st->retrying += n;
+		else if (!strcmp(state_name, "bounced"))
+			st->bounced += n;
+		else if (!strcmp(state_name, "in_doubt"))
+			st->in_doubt += n;
+		else if (!strcmp(state_name, "canceled"))
+			st->canceled += n;
+	}
+	if (src != SQLITE_DONE)
+		rc = sq_fail(s, src, "counting a mailing's recipients", err);
+	sq_release(&u);
+	if (rc || (rc = sq_acquire(s, SQ_MAILING_LATE_BOUNCES, &u, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, mailing_id);
+	int64_t late = 0;
+	if ((src = sqlite3_step(u.st)) == SQLITE_ROW)
+		late = sqlite3_column_int64(u.st, 0);
+	else
+		rc = sq_fail(s, src, "counting late bounces", err);
+	sq_release(&u);
+	st->delivered = st->sent - late;
+	st->bounced += late;
+	if (rc || (rc = sq_acquire(s, SQ_MAILING_BOUNCES, &u, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(u.st, 1, mailing_id);
+	while ((src = sqlite3_step(u.st)) == SQLITE_ROW && st->n_types < MR_STATS_MAX_TYPES) {
+		snprintf(st->by_type[st->n_types].name, sizeof(st->by_type[0].name), "%s",
+			 sq_col_text(u.st, 0));
+		st->by_type[st->n_types++].count = sqlite3_column_int64(u.st, 1);
+	}
+	if (src != SQLITE_DONE && src != SQLITE_ROW)
+		rc = sq_fail(s, src, "counting bounces by type", err);
+	sq_release(&u);
+	return rc;
+}
