@@ -34,7 +34,7 @@ if [ "${MR_DISTCHECK:-yes}" = yes ]; then
 	fi
 fi
 # one line per TAP result, from every test's .trs file
-counts=$(find . -path ./mailroom-*/ -prune -o -name '*.trs' -print0 | xargs -0 cat 2>/dev/null |
+counts=$(find . -path './mailroom-*' -prune -o -name '*.trs' -print0 | xargs -0 cat 2>/dev/null |
 	awk '/^:test-result: (PASS|XFAIL)/ {p++} /^:test-result: (FAIL|XPASS|ERROR)/ {f++}
 	     /^:test-result: SKIP/ {s++} END {printf "%d %d %d", p, f, s}')
 read -r passed failed skipped <<<"$counts"
