@@ -14,7 +14,8 @@ apt-get install -y -qq --no-install-recommends \
 	libiniparser-dev libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libsqlite3-dev \
 	libssl-dev openssl sqlite3 ca-certificates python3 \
 	dovecot-imapd dovecot-pop3d postfix python3-aiosmtpd msmtp swaks isync \
-	libsisimai-perl python3-dkim valgrind >/dev/null
+	libsisimai-perl python3-dkim valgrind \
+	libspf2-dev unbound >/dev/null
 # The packages may have started system daemons: tests need the ports free.
 if [ -x /usr/sbin/postfix ] && [ -e /var/spool/postfix/pid/master.pid ]; then
 	/usr/sbin/postfix stop >/dev/null 2>&1 || true

@@ -46,6 +46,8 @@ int cmd_activity(struct mr_cli *cli, int argc, char **argv);
 int cmd_job(struct mr_cli *cli, int argc, char **argv);
 int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);
+int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
+int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 /* Checks the cron identity (helper in identity.c): nothing when
  * require_user = no; else user and password must match and hold need. */
 int cli_identity_check(struct mr_cli *cli, struct mr_site *site, const char *user_opt,

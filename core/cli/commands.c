@@ -26,6 +26,10 @@ const struct mr_command mr_commands[] = {
 	  "the mail accounts: list, connection test (names the failing step), what waits" },
 	{ "activity", cmd_activity, "activity preview FILE... [--json] [--max-attachments N] [--max-attachment-size BYTES]",
 	  "what would be filed as an Email activity from each message file (no store needed)" },
+	{ "doctor", cmd_doctor, "doctor [--json]",
+	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe): exit 0 ok, 1 warnings, 2 failures" },
+	{ "inspect", cmd_inspect, "inspect FILE [--json]",
+	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe" },
 	{ 0 }
 };
 

@@ -24,6 +24,28 @@ const struct mr_key mr_keys_mailroom[] = {
 	{ "lock_dir", MR_KEY_PATH, "/tmp", "directory of the job lock files" },
 	{ "require_user", MR_KEY_BOOL, "no",
 	  "jobs run only for a mailroom user given with --user and a password (mailroom user add)" },
+	{ "sending_ip", MR_KEY_STRING, NULL,
+	  "public IP address mail leaves from, checked by mailroom doctor (default: the address "
+	  "the transport connects from)" },
+	{ "helo_name", MR_KEY_STRING, NULL,
+	  "name the sending server gives in HELO, checked against reverse DNS (default: the "
+	  "transport's helo_name, else this host's name)" },
+	{ "resolver", MR_KEY_STRING, NULL,
+	  "DNS server for mailroom doctor and inspect as IPv4:PORT (default: the system resolver)" },
+	{ "dnsbl_zones", MR_KEY_LIST, "zen.spamhaus.org,bl.spamcop.net,b.barracudacentral.org",
+	  "DNS blocklists mailroom doctor looks the sending IP up in" },
+	{ "unsubscribe_url", MR_KEY_STRING, NULL,
+	  "List-Unsubscribe URL of mass mailings (https: for RFC 8058 one-click, or mailto:)" },
+	{ 0 }
+};
+
+/* [dkim]: how outgoing mail is signed (and what mailroom doctor checks). */
+const struct mr_key mr_keys_dkim[] = {
+	{ "selector", MR_KEY_STRING, NULL, "DKIM selector: the key is SELECTOR._domainkey.DOMAIN" },
+	{ "domain", MR_KEY_STRING, NULL, "signing domain d= (default: the domain of from)" },
+	{ "key_file", MR_KEY_PATH, NULL, "PEM private key, readable by its owner only" },
+	{ "algorithm", MR_KEY_ENUM, "rsa-sha256", "signature algorithm", 0,
+	  "rsa-sha256|ed25519-sha256" },
 	{ 0 }
 };
 

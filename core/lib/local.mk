@@ -9,8 +9,12 @@ core_lib_libmailroom_la_SOURCES += core/lib/password.c
 core_lib_libmailroom_la_SOURCES += core/lib/activity.h core/lib/activity-parse.c \
 	core/lib/activity-charset.c core/lib/activity-html.c core/lib/activity-name.c \
 	core/lib/activity-rfc2047.c
+core_lib_libmailroom_la_SOURCES += core/lib/dns.h core/lib/dns.c core/lib/doctor.h core/lib/doctor.c \
+	core/lib/doctor-checks.c core/lib/doctor-spf.c core/lib/rawmsg.c core/lib/dkim-key.c \
+	core/lib/dkim-verify.c
 core_lib_libmailroom_la_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) $(CRYPTO_CFLAGS) $(INIPARSER_CFLAGS)
 core_lib_libmailroom_la_LIBADD = $(GMIME_LIBS) $(CRYPTO_LIBS) $(INIPARSER_LIBS) $(LTDL_LIBS)
+core_lib_libmailroom_la_LIBADD += $(SPF2_LIBS)
 mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/core.h \
 	core/include/mailroom/error.h
 core_lib_libmailroom_la_SOURCES += core/lib/verp.c core/lib/bounce/internal.h core/lib/bounce/scan.c \

@@ -101,6 +101,7 @@ extern const struct mr_key mr_keys_store[];
 extern const struct mr_key mr_keys_transport[];
 extern const struct mr_key mr_keys_account[];
 extern const struct mr_key mr_keys_job[];
+extern const struct mr_key mr_keys_dkim[];
 
 /* ---- the plugin loader (loader.c) */
 struct mr_plugin {

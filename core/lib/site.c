@@ -5,7 +5,8 @@
 #include <string.h>
 #include "mr.h"
 
-static const char *const section_kinds[] = { "mailroom", "store", "transport", "account", "job" };
+static const char *const section_kinds[] = { "mailroom", "store", "transport", "account", "job",
+						"dkim" };
 
 static const struct mr_key *core_keys_of(const char *kind)
 {
@@ -14,6 +15,7 @@ static const struct mr_key *core_keys_of(const char *kind)
 	if (strcmp(kind, "transport") == 0) return mr_keys_transport;
 	if (strcmp(kind, "account") == 0) return mr_keys_account;
 	if (strcmp(kind, "job") == 0) return mr_keys_job;
+	if (strcmp(kind, "dkim") == 0) return mr_keys_dkim;
 	return NULL;
 }
 
@@ -71,12 +73,18 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 			 struct mr_diags *d)
 {
 	sec->keys[0] = core_keys_of(sec->kind);
-	if (!sec->keys[0] || (strcmp(sec->kind, "mailroom") != 0 && !sec->inst[0])) {
+	if (!sec->keys[0] || (strcmp(sec->kind, "mailroom") != 0 && strcmp(sec->kind, "dkim") != 0 &&
+			      !sec->inst[0])) {
 		unknown_section(sec, d);
 		return;
 	}
 	if (strcmp(sec->kind, "mailroom") == 0)
 		return;
+	if (strcmp(sec->kind, "dkim") == 0) {
+		mr_config_resolve_paths(sec);
+		mr_config_check_section(sec, d);
+		return;
+	}
 	const char *name = plugin_name_of(sec);
 	if (!name || !*name) {
 		mr_diag_add(d, "%s:%d: [%s] names no plugin", sec->cfg->path, sec->line, sec->name);

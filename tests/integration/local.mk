@@ -19,3 +19,6 @@ TESTS += tests/integration/transport-sendmail.sh
 EXTRA_DIST += tests/integration/transport-sendmail.sh tests/servers/postfix-local.sh
 TESTS += tests/integration/bounce-corpus.sh
 EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py
+TESTS += tests/integration/doctor.sh tests/integration/inspect.sh
+EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
+	tests/integration/doctor-dns.sh

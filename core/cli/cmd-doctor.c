@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom doctor: one line per deliverability check (ok, warn, fail) with what to change; exit 0 all ok, 1 warnings, 2 failures. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "../lib/doctor.h"
+
+int cmd_doctor(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc != 1)
+		return cli_usage("doctor");
+	struct mr_site *site;
+	int rc = cli_open_site(cli, MR_OPEN_ACCOUNTS, &site);
+	if (rc)
+		return rc;
+	struct mr_checks cs = { 0 };
+	struct mr_error err = { 0 };
+	rc = mr_doctor_run(site, &cs, &err);
+	mr_site_close(site);
+	if (rc)
+		return cli_fail(mr_status_exit_code(rc), "doctor", "%s", err.msg);
+	size_t count[3] = { 0 };
+	for (size_t i = 0; i < cs.n; i++)
+		count[cs.c[i].verdict]++;
+	int code = count[MR_CHECK_FAIL] ? 2 : count[MR_CHECK_WARN] ? 1 : 0;
+	if (cli->json) {
+		printf("{\"checks\":[");
+		for (size_t i = 0; i < cs.n; i++) {
+			const struct mr_check *c = &cs.c[i];
+			printf("%s{\"check\":", i ? "," : "");
+			cli_json_str(stdout, c->name);
+			printf(",\"verdict\":\"%s\",\"detail\":", mr_check_verdict_name(c->verdict));
+			cli_json_str(stdout, c->detail);
+			if (c->fix) {
+				printf(",\"fix\":");
+				cli_json_str(stdout, c->fix);
+			}
+			printf("}");
+		}
+		printf("],\"ok\":%zu,\"warn\":%zu,\"fail\":%zu,\"exit\":%d}\n", count[MR_CHECK_OK],
+		       count[MR_CHECK_WARN], count[MR_CHECK_FAIL], code);
+	} else {
+		for (size_t i = 0; i < cs.n; i++) {
+			const struct mr_check *c = &cs.c[i];
+			printf("%-4s %-22s %s\n", mr_check_verdict_name(c->verdict), c->name, c->detail);
+			if (c->fix)
+				printf("     %-22s -> %s\n", "", c->fix);
+		}
+		printf("%zu ok, %zu warning%s, %zu failure%s\n", count[MR_CHECK_OK], count[MR_CHECK_WARN],
+		       count[MR_CHECK_WARN] == 1 ? "" : "s", count[MR_CHECK_FAIL],
+		       count[MR_CHECK_FAIL] == 1 ? "" : "s");
+	}
+	mr_checks_free(&cs);
+	return code;
+}

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom inspect FILE: a received message's Received chain, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe. */
+#include "config.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../lib/doctor.h"
+
+/* What the site's config gives inspect, all optional. */
+struct site_view {
+	struct mr_config *cfg;
+	struct mr_section *main;
+	char *secret;
+	struct mr_verp_conf verp;
+};
+
+static void site_view_load(struct mr_cli *cli, struct site_view *sv)
+{
+	memset(sv, 0, sizeof(*sv));
+	struct mr_error err = { 0 };
+	if (!cli->config_path || access(cli->config_path, R_OK) != 0 ||
+	    mr_config_load(cli->config_path, &sv->cfg, &err) != 0)
+		return;
+	sv->main = mr_config_section(sv->cfg, "mailroom");
+	if (sv->main) {
+		sv->main->keys[0] = mr_keys_mailroom;
+		mr_config_resolve_paths(sv->main);
+	}
+	for (size_t i = 0; i < sv->cfg->n_secs; i++) {
+		struct mr_section *sec = &sv->cfg->secs[i];
+		const char *uf = mr_config_raw(sec, "used_for");
+		if (strcmp(sec->kind, "account") == 0 && uf && strcmp(uf, "bounce") == 0) {
+			sv->verp.localpart = mr_config_raw(sec, "localpart");
+			sv->verp.domain = mr_config_raw(sec, "domain");
+		}
+	}
+	struct mr_section *bounce = mr_config_section(sv->cfg, "bounce");
+	const char *sep = bounce ? mr_config_raw(bounce, "verp_separator") : NULL;
+	sv->verp.sep = sep && sep[0] ? sep[0] : '.';
+	if (sv->main && mr_cfg_secret(sv->main, "secret", &sv->secret, &err) == 0 && sv->secret) {
+		sv->verp.secret = (const unsigned char *)sv->secret;
+		sv->verp.secret_len = strlen(sv->secret);
+	}
+}
+
+static void site_view_free(struct site_view *sv)
+{
+	if (sv->secret) {
+		memset(sv->secret, 0, strlen(sv->secret));
+		free(sv->secret);
+	}
+	mr_config_free(sv->cfg);
+}
+
+static char *read_file(const char *path, size_t *len_r)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap)
+			break;
+		if (cap >= (size_t)64 << 20) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len_r = n;
+	return buf;
+}
+
+/* Seconds since the epoch of an RFC 5322 date, or -1. */
+static long long parse_date(const char *s)
+{
+	static const char *const mon[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+					   "sep", "oct", "nov", "dec" };
+	while (*s && !isdigit((unsigned char)*s))
+		s++;
+	int day, year, hh, mm, ss = 0;
+	char m[4];
+	int used = 0;
+	if (sscanf(s, "%d %3s %d %d:%d%n", &day, m, &year, &hh, &mm, &used) != 5)
+		return -1;
+	s += used;
+	if (*s == ':') {
+		int u2 = 0;
+		if (sscanf(s, ":%d%n", &ss, &u2) == 1)
+			s += u2;
+	}
+	struct tm tm = { 0 };
+	tm.tm_mon = -1;
+	for (int i = 0; i < 12; i++)
+		if (strncasecmp(m, mon[i], 3) == 0)
+			tm.tm_mon = i;
+	if (tm.tm_mon < 0)
+		return -1;
+	tm.tm_mday = day;
+	tm.tm_year = (year < 100 ? year + 2000 : year) - 1900;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	long long t = (long long)timegm(&tm);
+	while (*s == ' ')
+		s++;
+	if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1])) {
+		int z = atoi(s + 1);
+		long long off = (z / 100) * 3600 + (z % 100) * 60;
+		t += *s == '+' ? -off : off;
+	}
+	return t;
+}
+
+/* The word after " KEY " in a Received value, e.g. by or with. */
+static void received_word(const char *v, const char *key, char *buf, size_t size)
+{
+	buf[0] = 0;
+	size_t kl = strlen(key);
+	for (const char *p = v; (p = strcasestr(p, key)); p += kl) {
+		if ((p == v || p[-1] == ' ') && p[kl] == ' ') {
+			const char *w = p + kl + 1;
+			size_t n = strcspn(w, " ;");
+			snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), w);
+			return;
+		}
+	}
+}
+
+static void json_kv(const char *k, const char *v, int comma)
+{
+	printf("%s\"%s\":", comma ? "," : "", k);
+	cli_json_str(stdout, v);
+}
+
+static void show_received(struct mr_cli *cli, const struct mr_rawmsg *m)
+{
+	size_t idx[200], n = 0;
+	for (size_t i = 0; i < m->nh && n < 200; i++)
+		if (mr_hfield_is(&m->h[i], "Received"))
+			idx[n++] = i;
+	if (cli->json)
+		printf("\"received\":[");
+	else
+		printf("Received chain (%zu hop%s, first hop first):\n", n, n == 1 ? "" : "s");
+	long long prev = -1;
+	for (size_t k = n; k-- > 0;) {
+		char *v = mr_hfield_value(&m->h[idx[k]]);
+		if (!v)
+			continue;
+		char from[128], by[128], with[64];
+		received_word(v, "from", from, sizeof(from));
+		received_word(v, "by", by, sizeof(by));
+		received_word(v, "with", with, sizeof(with));
+		const char *semi = strrchr(v, ';');
+		long long t = semi ? parse_date(semi + 1) : -1;
+		int tls = strcasestr(with, "ESMTPS") || strcasestr(with, "LMTPS") ||
+			  strcasestr(with, "ESMTPSA") || strcasestr(v, "TLS1") ||
+			  strcasestr(v, "version=TLS") || strcasestr(v, "cipher=");
+		long long delay = t >= 0 && prev >= 0 ? t - prev : -1;
+		char date[64] = "";
+		if (t >= 0) {
+			time_t tt = (time_t)t;
+			struct tm tm;
+			gmtime_r(&tt, &tm);
+			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		}
+		size_t hop = n - k;
+		if (cli->json) {
+			printf("%s{\"hop\":%zu", hop > 1 ? "," : "", hop);
+			json_kv("from", from, 1);
+			json_kv("by", by, 1);
+			json_kv("with", with, 1);
+			printf(",\"tls\":%s", tls ? "true" : "false");
+			json_kv("date", date, 1);
+			if (delay >= 0)
+				printf(",\"delay\":%lld", delay);
+			printf("}");
+		} else {
+			printf("  %2zu. from %s by %s with %s, %s, %s", hop, from[0] ? from : "?",
+			       by[0] ? by : "?", with[0] ? with : "?", tls ? "TLS" : "no TLS",
+			       date[0] ? date : "no date");
+			if (delay >= 0)
+				printf(" (+%llds)", delay);
+			printf("\n");
+		}
+		if (t >= 0)
+			prev = t;
+		free(v);
+	}
+	printf(cli->json ? "]" : "");
+}
+
+/* The "method=result" words of Authentication-Results values. */
+static void auth_result(const char *v, const char *method, char *buf, size_t size)
+{
+	size_t ml = strlen(method);
+	for (const char *p = v; (p = strcasestr(p, method)); p += ml) {
+		if ((p == v || p[-1] == ' ' || p[-1] == ';') && p[ml] == '=') {
+			size_t n = strcspn(p + ml + 1, " ;()");
+			if (buf[0])
+				strncat(buf, ",", size - strlen(buf) - 1);
+			strncat(buf, p + ml + 1, n < size - strlen(buf) - 1 ? n : size - strlen(buf) - 1);
+		}
+	}
+}
+
+static void show_auth(struct mr_cli *cli, const struct mr_rawmsg *m)
+{
+	char *spf = NULL, spf_res[32] = "", ar[3][128] = { "", "", "" };
+	static const char *const methods[] = { "spf", "dkim", "dmarc" };
+	for (size_t i = 0; i < m->nh; i++) {
+		if (mr_hfield_is(&m->h[i], "Received-SPF") && !spf) {
+			spf = mr_hfield_value(&m->h[i]);
+			if (spf)
+				snprintf(spf_res, sizeof(spf_res), "%.*s", (int)strcspn(spf, " ;("), spf);
+		} else if (mr_hfield_is(&m->h[i], "Authentication-Results")) {
+			char *v = mr_hfield_value(&m->h[i]);
+			for (int k = 0; v && k < 3; k++)
+				auth_result(v, methods[k], ar[k], sizeof(ar[k]));
+			free(v);
+		}
+	}
+	if (cli->json) {
+		printf(",\"received_spf\":");
+		if (spf) {
+			printf("{");
+			json_kv("result", spf_res, 0);
+			json_kv("header", spf, 1);
+			printf("}");
+		} else {
+			printf("null");
+		}
+		printf(",\"authentication_results\":{");
+		for (int k = 0; k < 3; k++)
+			json_kv(methods[k], ar[k], k > 0);
+		printf("}");
+	} else {
+		printf("Received-SPF: %s%s%s%s\n", spf ? spf_res : "(none)", spf ? " (" : "",
+		       spf ? spf : "", spf ? ")" : "");
+		printf("Authentication-Results: spf=%s dkim=%s dmarc=%s\n", ar[0][0] ? ar[0] : "-",
+		       ar[1][0] ? ar[1] : "-", ar[2][0] ? ar[2] : "-");
+	}
+	free(spf);
+}
+
+static int show_dkim(struct mr_cli *cli, const struct mr_rawmsg *m, struct mr_resolver *r)
+{
+	int n = 0, pass = 0;
+	if (cli->json)
+		printf(",\"dkim\":[");
+	for (size_t i = 0; i < m->nh; i++) {
+		if (!mr_hfield_is(&m->h[i], "DKIM-Signature"))
+			continue;
+		struct mr_dkim_result res;
+		mr_dkim_verify_one(r, m, i, &res);
+		pass += strcmp(res.result, "pass") == 0;
+		if (cli->json) {
+			printf("%s{", n ? "," : "");
+			json_kv("result", res.result, 0);
+			json_kv("domain", res.domain, 1);
+			json_kv("selector", res.selector, 1);
+			json_kv("algorithm", res.alg, 1);
+			json_kv("canonicalization", res.canon, 1);
+			json_kv("why", res.why, 1);
+			printf("}");
+		} else {
+			printf("DKIM-Signature d=%s s=%s a=%s c=%s: %s (%s)\n", res.domain, res.selector,
+			       res.alg, res.canon, res.result, res.why);
+		}
+		n++;
+	}
+	if (cli->json)
+		printf("]");
+	else if (!n)
+		printf("DKIM-Signature: none (the message is not signed)\n");
+	return n && pass == n;
+}
+
+static void show_return_path(struct mr_cli *cli, const struct mr_rawmsg *m,
+			     const struct site_view *sv)
+{
+	char *rp = NULL;
+	for (size_t i = 0; i < m->nh && !rp; i++)
+		if (mr_hfield_is(&m->h[i], "Return-Path"))
+			rp = mr_hfield_value(&m->h[i]);
+	char addr[512] = "";
+	if (rp) {
+		const char *a = rp, *e;
+		if (*a == '<')
+			a++;
+		e = strchr(a, '>');
+		snprintf(addr, sizeof(addr), "%.*s", (int)(e ? (size_t)(e - a) : strlen(a)), a);
+	}
+	const char *verp;
+	char detail[160] = "";
+	if (!rp)
+		verp = "none";
+	else if (!sv->verp.localpart || !sv->verp.domain)
+		verp = "unknown";
+	else {
+		struct mr_verp v;
+		int rc = mr_verp_parse(&sv->verp, addr, strlen(addr), &v);
+		if (rc == 0 && !sv->verp.secret) {
+			verp = "unchecked";
+			snprintf(detail, sizeof(detail), "a VERP address of this site, action %c, job "
+				 "%lld, queue %lld (no secret configured: hash not checked)", v.action,
+				 (long long)v.job_id, (long long)v.queue_id);
+		} else if (rc == 0) {
+			verp = "valid";
+			snprintf(detail, sizeof(detail), "a VERP address of this site, hash good: action "
+				 "%c, job %lld, queue %lld", v.action, (long long)v.job_id,
+				 (long long)v.queue_id);
+		} else if (rc == MR_EPERMANENT) {
+			verp = "bad-hash";
+			snprintf(detail, sizeof(detail), "looks like this site's VERP address but the "
+				 "hash does not match (forged or altered)");
+		} else {
+			verp = "not-verp";
+			snprintf(detail, sizeof(detail), "not a VERP address of this site (%s%s@%s)",
+				 sv->verp.localpart, "...", sv->verp.domain);
+		}
+	}
+	if (!detail[0])
+		snprintf(detail, sizeof(detail), "%s", !rp ? "no Return-Path header" :
+			 "no bounce account in the config: VERP not checked");
+	if (cli->json) {
+		printf(",\"return_path\":{");
+		json_kv("address", addr, 0);
+		json_kv("verp", verp, 1);
+		json_kv("detail", detail, 1);
+		printf("}");
+	} else {
+		printf("Return-Path: %s: %s\n", rp ? addr : "(none)", detail);
+	}
+	free(rp);
+}
+
+static void show_unsubscribe(struct mr_cli *cli, const struct mr_rawmsg *m)
+{
+	char *lu = NULL, *post = NULL;
+	for (size_t i = 0; i < m->nh; i++) {
+		if (!lu && mr_hfield_is(&m->h[i], "List-Unsubscribe"))
+			lu = mr_hfield_value(&m->h[i]);
+		else if (!post && mr_hfield_is(&m->h[i], "List-Unsubscribe-Post"))
+			post = mr_hfield_value(&m->h[i]);
+	}
+	int one_click = lu && post && strcasestr(lu, "<https://") &&
+			strcasecmp(post, "List-Unsubscribe=One-Click") == 0;
+	if (cli->json) {
+		printf(",\"list_unsubscribe\":");
+		cli_json_str(stdout, lu ? lu : "");
+		printf(",\"list_unsubscribe_post\":");
+		cli_json_str(stdout, post ? post : "");
+		printf(",\"one_click\":%s", one_click ? "true" : "false");
+	} else {
+		printf("List-Unsubscribe: %s\n", lu ? lu : "(none)");
+		printf("List-Unsubscribe-Post: %s%s\n", post ? post : "(none)",
+		       one_click ? " (one-click, RFC 8058)" : lu ? " (not one-click)" : "");
+	}
+	free(lu);
+	free(post);
+}
+
+int cmd_inspect(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc != 2)
+		return cli_usage("inspect");
+	size_t len = 0;
+	char *data = read_file(argv[1], &len);
+	if (!data)
+		return cli_fail(EX_NOINPUT, "inspect", "cannot read %s: %m", argv[1]);
+	struct mr_rawmsg m;
+	int rc = mr_rawmsg_parse(data, len, &m);
+	free(data);
+	if (rc)
+		return cli_fail(EX_DATAERR, "inspect", "%s: not a message (no header fields)", argv[1]);
+	struct site_view sv;
+	site_view_load(cli, &sv);
+	struct mr_resolver *r = NULL;
+	struct mr_error err = { 0 };
+	if (mr_site_resolver(sv.main, &r, &err) != 0) {
+		site_view_free(&sv);
+		mr_rawmsg_free(&m);
+		return cli_fail(EX_CONFIG, "inspect", "%s", err.msg);
+	}
+	if (cli->json) {
+		printf("{\"file\":");
+		cli_json_str(stdout, argv[1]);
+		printf(",");
+	} else {
+		printf("%s\n", argv[1]);
+	}
+	show_received(cli, &m);
+	show_auth(cli, &m);
+	show_dkim(cli, &m, r);
+	show_return_path(cli, &m, &sv);
+	show_unsubscribe(cli, &m);
+	if (cli->json)
+		printf("}\n");
+	mr_resolver_free(r);
+	site_view_free(&sv);
+	mr_rawmsg_free(&m);
+	return EX_OK;
+}

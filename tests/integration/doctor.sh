@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# mailroom doctor against a real DNS server (a private unbound on 127.0.0.1):
+# table-driven, one site config per case, each check's verdict as documented.
+. "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/integration/doctor-dns.sh"
+W=$T_DIR/site
+mkdir -p "$W/maildir/new" "$W/maildir/cur" "$W/maildir/tmp"
+printf 's3cret-for-verp\n' > "$W/secret"
+chmod 0600 "$W/secret"
+cp "$KEYS"/*.pem "$W/"
+
+/usr/bin/python3 - "$MAILROOM" "$W" "$DNS_PORT" > "$T_DIR/results" 2>&1 <<'PY'
+import json, subprocess, sys
+mailroom, W, port = sys.argv[1], sys.argv[2], sys.argv[3]
+BASE = {
+    'mailroom': {'site': 'doctor', 'store': 'sqlite', 'transport': 'spool',
+                 'from': 'news@pass.test', 'secret_file': 'secret',
+                 'resolver': '127.0.0.1:' + port, 'sending_ip': '192.0.2.10',
+                 'helo_name': 'mail.pass.test', 'dnsbl_zones': 'bl.test',
+                 'unsubscribe_url': 'https://pass.test/unsubscribe'},
+    'store-sqlite': {'path': 'mailroom.db'},
+    'transport-spool': {},
+    'account-bounce': {'fetch': 'maildir', 'used_for': 'bounce', 'source': 'maildir',
+                       'localpart': 'return+', 'domain': 'bounces.pass.test'},
+    'dkim': {'selector': 'good', 'domain': 'pass.test', 'key_file': 'rsa.pem',
+             'algorithm': 'rsa-sha256'},
+}
+n = 0
+def conf(over):
+    c = {s: dict(k) for s, k in BASE.items()}
+    for key, v in over.items():
+        sec, k = key.split(':') if ':' in key else ('mailroom', key)
+        if k == '*':
+            c.pop(sec, None)
+            continue
+        c.setdefault(sec, {})
+        if v is None:
+            c[sec].pop(k, None)
+        else:
+            c[sec][k] = v
+    global n
+    n += 1
+    path = '%s/case%d.ini' % (W, n)
+    with open(path, 'w') as f:
+        for s, kv in c.items():
+            f.write('[%s]\n' % s)
+            for k, v in kv.items():
+                f.write('%s = %s\n' % (k, v))
+    return path
+def doctor(over, json_out=True):
+    p = subprocess.run([mailroom, '--config', conf(over), 'doctor'] + (['--json'] if json_out else []),
+                       capture_output=True, text=True, timeout=60)
+    return p
+def report(ok, what, extra=''):
+    print(('ok' if ok else 'not ok') + ' - ' + what)
+    if not ok:
+        for l in extra.splitlines()[:20]:
+            print('#   ' + l)
+
+# (what, overrides, check, verdict, text in the detail)
+CASES = [
+    ('From valid, MX', {}, 'from', 'ok', 'has MX mx.pass.test'),
+    ('From missing', {'from': None}, 'from', 'fail', 'no From address configured'),
+    ('From domain without MX or A', {'from': 'news@nowhere.test'}, 'from', 'fail', 'neither MX nor A'),
+    ('From domain with A only', {'from': 'news@a-only.test'}, 'from', 'ok', 'no MX but an A'),
+    ('SPF pass', {}, 'spf-from', 'ok', 'pass for 192.0.2.10: "v=spf1 ip4:192.0.2.10 -all"'),
+    ('SPF fail', {'from': 'news@fail.test'}, 'spf-from', 'fail', 'From domain fail for 192.0.2.10'),
+    ('SPF softfail', {'from': 'news@softfail.test'}, 'spf-from', 'warn', 'softfail'),
+    ('SPF neutral', {'from': 'news@neutral.test'}, 'spf-from', 'warn', 'neutral'),
+    ('SPF none', {'from': 'news@none.test'}, 'spf-from', 'fail', 'none for 192.0.2.10 (no SPF record)'),
+    ('SPF include chain', {'from': 'news@include.test'}, 'spf-from', 'ok', 'pass'),
+    ('SPF too many lookups (include chain)', {'from': 'news@toomany.test'}, 'spf-from', 'fail',
+     'permerror for 192.0.2.10: "v=spf1 include:l1.toomany.test -all" - 13 DNS-querying'),
+    ('SPF too many lookups (one record)', {'from': 'news@many.test'}, 'spf-from', 'fail', 'permerror'),
+    ('SPF syntax error', {'from': 'news@syntax.test'}, 'spf-from', 'fail', 'permerror'),
+    ('SPF unknown sending IP', {'sending_ip': None}, 'spf-from', 'warn', 'not checked'),
+    ('SPF of the Return-Path domain', {}, 'spf-return-path', 'ok', 'Return-Path domain pass'),
+    ('SPF fail of the Return-Path domain', {'account-bounce:domain': 'bounces-fail.test'},
+     'spf-return-path', 'fail', 'Return-Path domain fail'),
+    ('DKIM key matches', {}, 'dkim', 'ok', 'good._domainkey.pass.test (rsa) matches'),
+    ('DKIM key of another pair', {'dkim:selector': 'other'}, 'dkim', 'fail', 'does not match'),
+    ('DKIM key missing', {'dkim:selector': 'missing'}, 'dkim', 'fail', 'NXDOMAIN'),
+    ('DKIM Ed25519 key matches', {'dkim:selector': 'ed', 'dkim:key_file': 'ed.pem',
+                                  'dkim:algorithm': 'ed25519-sha256'}, 'dkim', 'ok', '(ed25519) matches'),
+    ('DKIM algorithm differs from key', {'dkim:algorithm': 'ed25519-sha256'}, 'dkim', 'fail', 'k=rsa key'),
+    ('DKIM key revoked', {'dkim:selector': 'revoked'}, 'dkim', 'fail', 'revoked'),
+    ('DKIM key in testing mode', {'dkim:selector': 'testing'}, 'dkim', 'warn', 't=y'),
+    ('DKIM not configured', {'dkim:*': None}, 'dkim', 'fail', 'no [dkim] section'),
+    ('DMARC reject', {}, 'dmarc', 'ok', 'policy reject'),
+    ('DMARC none', {'from': 'news@softfail.test'}, 'dmarc', 'warn', 'policy none'),
+    ('DMARC missing', {'from': 'news@none.test'}, 'dmarc', 'fail', 'no DMARC record'),
+    ('DMARC of the organizational domain', {'from': 'news@sub.pass.test'}, 'dmarc', 'ok', '_dmarc.pass.test policy reject'),
+    ('DMARC alignment relaxed', {}, 'dmarc-alignment', 'ok', 'Return-Path bounces.pass.test aligned'),
+    ('DMARC strict alignment, SPF not aligned', {'from': 'news@strict.test', 'dkim:domain': 'strict.test',
+     'account-bounce:domain': 'bounces.strict.test'}, 'dmarc-alignment', 'warn', 'bounces.strict.test not aligned (strict)'),
+    ('DMARC nothing aligned', {'dkim:domain': 'other.test', 'account-bounce:domain': 'other.test'},
+     'dmarc-alignment', 'fail', 'DMARC fails'),
+    ('reverse DNS forward-confirmed', {}, 'rdns', 'ok', 'PTR mail.pass.test, forward-confirmed'),
+    ('reverse DNS not forward-confirmed', {'sending_ip': '192.0.2.20'}, 'rdns', 'fail', 'does not resolve back'),
+    ('reverse DNS missing', {'sending_ip': '192.0.2.30'}, 'rdns', 'fail', 'no reverse DNS'),
+    ('HELO matches PTR', {}, 'helo', 'ok', 'matches'),
+    ('HELO differs from PTR', {'helo_name': 'other.pass.test'}, 'helo', 'warn', 'differs from the PTR name mail.pass.test'),
+    ('DNSBL not listed', {}, 'dnsbl bl.test', 'ok', 'not listed'),
+    ('DNSBL listed', {'sending_ip': '192.0.2.66'}, 'dnsbl bl.test', 'fail', 'LISTED in bl.test (127.0.0.2): listed for testing'),
+    ('bounce account opens', {}, 'bounce-account', 'ok', '[account-bounce] opened'),
+    ('bounce account broken', {'account-bounce:source': 'no-such-maildir'}, 'bounce-account', 'fail', 'account-bounce'),
+    ('no bounce account', {'account-bounce:*': None}, 'bounce-account', 'warn', 'no bounce account'),
+    ('VERP domain has MX', {}, 'verp-mx', 'ok', 'has MX'),
+    ('VERP domain with A only', {'account-bounce:domain': 'a-only.test'}, 'verp-mx', 'warn', 'no MX'),
+    ('VERP domain without mail', {'account-bounce:domain': 'nowhere.test'}, 'verp-mx', 'fail', 'accepts no mail'),
+    ('List-Unsubscribe one-click', {}, 'list-unsubscribe', 'ok', 'one-click'),
+    ('List-Unsubscribe mailto', {'unsubscribe_url': 'mailto:unsub@pass.test'}, 'list-unsubscribe', 'warn', 'not one-click'),
+    ('List-Unsubscribe missing', {'unsubscribe_url': None}, 'list-unsubscribe', 'warn', 'no List-Unsubscribe'),
+]
+for what, over, check, verdict, text in CASES:
+    p = doctor(over)
+    try:
+        out = json.loads(p.stdout)
+        got = [c for c in out['checks'] if c['check'] == check]
+    except Exception as e:
+        report(False, what, 'unreadable output (%s): %s %s' % (e, p.stdout, p.stderr))
+        continue
+    good = len(got) == 1 and got[0]['verdict'] == verdict and text in got[0]['detail']
+    if good and verdict != 'ok':
+        good = bool(got[0].get('fix'))
+    report(good, '%s: %s is %s' % (what, check, verdict),
+           'got: %s\nstderr: %s' % (json.dumps(got), p.stderr))
+
+# exit codes and the text form
+p = doctor({})
+out = json.loads(p.stdout)
+report(p.returncode == 0 and out['warn'] == 0 and out['fail'] == 0 and out['exit'] == 0,
+       'all checks ok: exit 0', p.stdout)
+p = doctor({'unsubscribe_url': 'mailto:u@pass.test', 'helo_name': 'x.pass.test'})
+report(p.returncode == 1, 'warnings only: exit 1 (got %d)' % p.returncode, p.stdout)
+p = doctor({'from': 'news@fail.test'})
+report(p.returncode == 2, 'a failure: exit 2 (got %d)' % p.returncode, p.stdout)
+p = doctor({'from': 'news@fail.test'}, json_out=False)
+lines = p.stdout.splitlines()
+report(any(l.startswith('fail spf-from ') for l in lines) and
+       any('-> add ip4:192.0.2.10' in l for l in lines) and
+       any(l.startswith('ok   dkim ') for l in lines) and
+       lines[-1].endswith('failures') or lines[-1].endswith('failure'),
+       'text output: one line per check, the fix under it', p.stdout)
+p = doctor({'from': 'not an address'})
+report(p.returncode == 78 and 'from = not an address' in p.stderr,
+       'an invalid From address is a configuration error (exit 78)', p.stderr)
+p = doctor({'resolver': 'dns.example:53'})
+report(p.returncode == 78 and 'not an IPv4 address' in p.stderr and 'case' in p.stderr,
+       'a resolver given by name is a configuration error naming the file', p.stderr)
+PY
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) not_ok "${line#not ok - }" ;;
+	*) echo "$line" ;;
+	esac
+done < "$T_DIR/results"
+[ "$T_N" -ge 45 ] || not_ok "the case table ran ($T_N results)"
+done_testing

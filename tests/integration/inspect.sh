@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# mailroom inspect on saved messages: Received hops, SPF/DKIM/DMARC results,
+# DKIM signatures (signed here with python3-dkim, keys in a private unbound)
+# verified now, tampered copies failing, VERP Return-Path hash, List-Unsubscribe.
+. "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/integration/doctor-dns.sh"
+W=$T_DIR/site
+mkdir -p "$W"
+printf 's3cret-for-verp\n' > "$W/secret"
+chmod 0600 "$W/secret"
+cat > "$W/site.ini" <<EOF
+[mailroom]
+from = news@pass.test
+secret_file = secret
+resolver = 127.0.0.1:$DNS_PORT
+[account-bounce]
+fetch = maildir
+used_for = bounce
+source = maildir
+localpart = return+
+domain = bounces.pass.test
+EOF
+# the messages: signed rsa relaxed/simple, ed25519 relaxed/relaxed, rsa
+# simple/simple; tampered copies; LF line endings; a forged VERP hash
+/usr/bin/python3 - "$KEYS" "$W" <<'PY'
+import dkim, hmac, hashlib, sys
+keys, W = sys.argv[1], sys.argv[2]
+h = hmac.new(b's3cret-for-verp', b'b.12.345', hashlib.sha256).hexdigest()[:16]
+verp = 'return+b.12.345.%s@bounces.pass.test' % h
+msg = ('Return-Path: <%s>\r\n'
+       'Received: from mx.pass.test (mx.pass.test [192.0.2.1])\r\n'
+       '\tby mx.receiver.test with ESMTPS id 77 (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384)\r\n'
+       '\tfor <ann@receiver.test>; Mon, 6 Jan 2025 10:00:07 +0100\r\n'
+       'Received: from mail.pass.test (mail.pass.test [192.0.2.10])\r\n'
+       '\tby mx.pass.test with ESMTP id 42; Mon, 6 Jan 2025 09:00:02 +0000\r\n'
+       'Received: from localhost by mail.pass.test with LMTP; Mon, 6 Jan 2025 09:00:00 +0000\r\n'
+       'Received-SPF: pass (receiver.test: domain of bounces.pass.test designates 192.0.2.10 as permitted sender) client-ip=192.0.2.10;\r\n'
+       'Authentication-Results: mx.receiver.test;\r\n'
+       '\tdkim=pass header.d=pass.test header.s=good;\r\n'
+       '\tspf=pass smtp.mailfrom=bounces.pass.test;\r\n'
+       '\tdmarc=pass (p=REJECT) header.from=pass.test\r\n'
+       'From: News <news@pass.test>\r\n'
+       'To: ann@receiver.test\r\n'
+       'Subject: Our   spring newsletter\r\n'
+       'Date: Mon, 6 Jan 2025 09:00:00 +0000\r\n'
+       'Message-ID: <1.2@pass.test>\r\n'
+       'List-Unsubscribe: <https://pass.test/u/1/abc>, <mailto:%s>\r\n'
+       'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n'
+       'MIME-Version: 1.0\r\n'
+       'Content-Type: text/plain; charset=utf-8\r\n'
+       '\r\n'
+       'Hello Ann,  \r\n'
+       '\r\n'
+       'the garden  opens on Saturday.\r\n'
+       '\r\n\r\n') % (verp, verp.replace('b.', 'u.', 1))
+msg = msg.encode()
+hdrs = [b'from', b'to', b'subject', b'date', b'message-id', b'list-unsubscribe',
+        b'list-unsubscribe-post', b'mime-version', b'content-type']
+rsa = open(keys + '/rsa.pem', 'rb').read()
+ed = open(keys + '/ed.seed', 'rb').read().strip()
+def sign(m, **kw):
+    return dkim.sign(m, kw.pop('sel'), b'pass.test', kw.pop('key'), include_headers=hdrs, **kw) + m
+def put(name, data):
+    open('%s/%s.eml' % (W, name), 'wb').write(data)
+rs = sign(msg, sel=b'good', key=rsa, canonicalize=(b'relaxed', b'simple'))
+put('rsa', rs)
+put('ed', sign(msg, sel=b'ed', key=ed, canonicalize=(b'relaxed', b'relaxed'),
+               signature_algorithm=b'ed25519-sha256'))
+put('simple', sign(msg, sel=b'good', key=rsa, canonicalize=(b'simple', b'simple')))
+put('otherkey', sign(msg, sel=b'other', key=rsa))
+put('tampered-body', rs.replace(b'Saturday', b'Sunday'))
+put('tampered-subject', rs.replace(b'spring newsletter', b'summer newsletter'))
+# relaxed canonicalisation tolerates whitespace changes in headers
+put('refolded', rs.replace(b'Subject: Our   spring', b'Subject:  Our spring'))
+put('lf', rs.replace(b'\r\n', b'\n'))
+put('forged-verp', rs.replace(h.encode(), b'0' * 16))
+put('unsigned', b'From: x@pass.test\r\nSubject: hi\r\n\r\nbody\r\n')
+PY
+insp() { "$MAILROOM" --config "$W/site.ini" inspect "$W/$1.eml" --json > "$T_DIR/$1.json" 2>"$T_DIR/$1.err"; }
+field() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T_DIR/$1.json" "$2"; }
+
+insp rsa
+check_eq "rsa-sha256 relaxed/simple verifies" "$(field rsa "d['dkim'][0]['result']")" pass
+check_eq "the signature's domain and selector" "$(field rsa "(d['dkim'][0]['domain'], d['dkim'][0]['selector'], d['dkim'][0]['canonicalization'])")" "('pass.test', 'good', 'relaxed/simple')"
+check_eq "three Received hops, first hop first" "$(field rsa "[(h['hop'], h['by'], h['with'], h['tls']) for h in d['received']]")" \
+	"[(1, 'mail.pass.test', 'LMTP', False), (2, 'mx.pass.test', 'ESMTP', False), (3, 'mx.receiver.test', 'ESMTPS', True)]"
+check_eq "hop times in UTC and delays" "$(field rsa "[(h['date'], h.get('delay')) for h in d['received']]")" \
+	"[('2025-01-06 09:00:00 UTC', None), ('2025-01-06 09:00:02 UTC', 2), ('2025-01-06 09:00:07 UTC', 5)]"
+check_eq "Received-SPF result" "$(field rsa "d['received_spf']['result']")" pass
+check_eq "Authentication-Results spf, dkim, dmarc" "$(field rsa "d['authentication_results']")" \
+	"{'spf': 'pass', 'dkim': 'pass', 'dmarc': 'pass'}"
+check_eq "Return-Path is a VERP address of this site with a good hash" "$(field rsa "d['return_path']['verp']")" valid
+check_grep "VERP fields shown" "job 12, queue 345" "$T_DIR/rsa.json"
+check_eq "List-Unsubscribe one-click" "$(field rsa "(d['one_click'], d['list_unsubscribe'].startswith('<https://pass.test/u/1/abc>'))")" "(True, True)"
+insp ed
+check_eq "ed25519-sha256 relaxed/relaxed verifies" "$(field ed "(d['dkim'][0]['result'], d['dkim'][0]['algorithm'])")" "('pass', 'ed25519-sha256')"
+insp simple
+check_eq "rsa-sha256 simple/simple verifies" "$(field simple "d['dkim'][0]['result']")" pass
+insp refolded
+check_eq "relaxed header canonicalisation tolerates whitespace" "$(field refolded "d['dkim'][0]['result']")" pass
+insp lf
+check_eq "a copy saved with LF line endings verifies" "$(field lf "d['dkim'][0]['result']")" pass
+insp tampered-body
+check_eq "tampered body fails" "$(field tampered-body "d['dkim'][0]['result']")" fail
+check_grep "tampered body: body hash mismatch named" "body hash mismatch" "$T_DIR/tampered-body.json"
+insp tampered-subject
+check_eq "tampered Subject fails" "$(field tampered-subject "d['dkim'][0]['result']")" fail
+check_grep "tampered Subject: signature does not verify" "signature does not verify" "$T_DIR/tampered-subject.json"
+insp otherkey
+check_eq "signed with a key that is not the published one fails" "$(field otherkey "d['dkim'][0]['result']")" fail
+insp forged-verp
+check_eq "a forged VERP hash is recognised" "$(field forged-verp "d['return_path']['verp']")" bad-hash
+insp unsigned
+check_eq "an unsigned message has no DKIM results" "$(field unsigned "(d['dkim'], d['return_path']['verp'], d['one_click'])")" "([], 'none', False)"
+# the text form
+"$MAILROOM" --config "$W/site.ini" inspect "$W/rsa.eml" > "$T_DIR/rsa.txt" 2>&1
+check_grep "text: DKIM line" "^DKIM-Signature d=pass.test s=good a=rsa-sha256 c=relaxed/simple: pass" "$T_DIR/rsa.txt"
+check_grep "text: TLS hop" "3. from mx.pass.test by mx.receiver.test with ESMTPS, TLS, 2025-01-06 09:00:07 UTC (+5s)" "$T_DIR/rsa.txt"
+check_grep "text: Return-Path" "^Return-Path: return+b.12.345.*hash good" "$T_DIR/rsa.txt"
+check_grep "text: one-click" "^List-Unsubscribe-Post: List-Unsubscribe=One-Click (one-click, RFC 8058)" "$T_DIR/rsa.txt"
+# without the DNS server the signature cannot be checked now: temperror
+sed -i "s/^resolver = .*/resolver = 127.0.0.1:$(free_port)/" "$W/site.ini"
+insp rsa
+check_eq "no DNS answer: temperror" "$(field rsa "d['dkim'][0]['result']")" temperror
+"$MAILROOM" --config "$W/site.ini" inspect "$W/no-such.eml" >/dev/null 2>"$T_DIR/nofile.err"
+check_eq "a missing file: exit 66" "$?" 66
+done_testing
