@@ -14,6 +14,7 @@ apt-get install -y -qq --no-install-recommends \
 	libiniparser-dev libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libsqlite3-dev \
 	libssl-dev openssl sqlite3 ca-certificates python3 \
 	dovecot-imapd dovecot-pop3d postfix python3-aiosmtpd msmtp swaks isync \
+	systemd procps util-linux \
 	libsisimai-perl python3-dkim valgrind \
 	libspf2-dev unbound >/dev/null
 # The packages may have started system daemons: tests need the ports free.
