@@ -79,6 +79,8 @@ static char *read_file(const char *path, size_t *len_r)
 	return buf;
 }
 
+static long blast_pid;
+
 /* Writes generated message number seq of about size bytes into buf. */
 static size_t gen_message(char *buf, size_t size, size_t seq, const char *from, const char *to)
 {
@@ -87,7 +89,7 @@ static size_t gen_message(char *buf, size_t size, size_t seq, const char *from, 
 			 "Message-ID: <blast.%zu.%ld@mailroom.test>\r\n"
 			 "Date: Thu, 01 Jan 2026 00:00:00 +0000\r\nMIME-Version: 1.0\r\n"
 			 "Content-Type: text/plain; charset=us-ascii\r\n\r\n",
-			 from, to, seq, seq, (long)getpid());
+			 from, to, seq, seq, blast_pid);
 	size_t len = n > 0 && (size_t)n < size ? (size_t)n : 0;
 	while (len + 2 < size) {
 		size_t line = size - len - 2 > 72 ? 72 : size - len - 2;
@@ -187,6 +189,7 @@ int main(int argc, char **argv)
 	const char *config = NULL, *msgfile = NULL, *list = NULL, *from = "blast@mailroom.test";
 	const char *tos[64];
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	blast_pid = (long)getpid();
 	size_t n_to = 0, count = 0, size = 1024, batch = 1000, copies = 1;
 	int c;
 	while ((c = getopt(argc, argv, "c:f:t:m:k:n:s:b:l:")) != -1) {

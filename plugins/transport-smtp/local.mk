@@ -9,7 +9,7 @@ plugins_transport_smtp_transport_smtp_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -p
 plugins_transport_smtp_transport_smtp_la_LIBADD = $(CURL_LIBS) -lpthread
 plugins_transport_smtp_transport_smtp_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 
-# the transcript reader and the CRLF reader, tested on their own
+# the reply reader and the DATA encoder, tested on their own
 check_PROGRAMS += tests/unit/test-smtp-reply
 tests_unit_test_smtp_reply_SOURCES = tests/unit/test-smtp-reply.c \
 	plugins/transport-smtp/smtp-reply.c plugins/transport-smtp/smtp-body.c

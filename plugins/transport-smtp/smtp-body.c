@@ -1,15 +1,43 @@
 /* SPDX-License-Identifier: MIT */
-/* The message reader of transport-smtp: streams a message to libcurl with every bare LF turned into CRLF, without copying the message first. */
+/* The DATA encoder of transport-smtp: bare LF becomes CRLF, a line starting with '.' gets another '.', and the data ends with CRLF . CRLF (RFC 5321 4.5.2). */
 #include "config.h"
 #include <string.h>
 #include "smtp-body.h"
 
-void smtp_body_start(struct smtp_body *b, const char *data, size_t len)
+size_t smtp_body_encoded_max(size_t len)
 {
-	b->data = data;
-	b->len = len;
-	b->pos = 0;
-	b->lf_pending = 0;
+	/* worst case: every byte a bare LF that starts a dotted line: "\r\n." */
+	return len * 3 + 8;
+}
+
+size_t smtp_body_encode(const char *data, size_t len, char *out)
+{
+	size_t o = 0, i = 0;
+	while (i < len) {
+		/* at the start of a line */
+		if (data[i] == '.')
+			out[o++] = '.';
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - data) : len;
+		memcpy(out + o, data + i, end - i);
+		o += end - i;
+		if (!nl) {
+			i = len;
+			break;
+		}
+		if (end == 0 || data[end - 1] != '\r')
+			out[o++] = '\r';
+		out[o++] = '\n';
+		i = end + 1;
+	}
+	if (o < 2 || out[o - 2] != '\r' || out[o - 1] != '\n') {
+		if (o) { /* a last line without a line break gets one */
+			out[o++] = '\r';
+			out[o++] = '\n';
+		}
+	}
+	memcpy(out + o, ".\r\n", 3);
+	return o + 3;
 }
 
 size_t smtp_body_wire_len(const char *data, size_t len)
@@ -24,40 +52,10 @@ size_t smtp_body_wire_len(const char *data, size_t len)
 	return n;
 }
 
-size_t smtp_body_read(struct smtp_body *b, char *buf, size_t size)
+int smtp_body_has_8bit(const char *data, size_t len)
 {
-	size_t out = 0;
-	while (out < size) {
-		if (b->lf_pending) {
-			buf[out++] = '\n';
-			b->lf_pending = 0;
-			b->pos++;
-			continue;
-		}
-		if (b->pos >= b->len)
-			break;
-		const char *start = b->data + b->pos;
-		size_t avail = b->len - b->pos, room = size - out;
-		const char *nl = memchr(start, '\n', avail < room ? avail : room);
-		if (!nl) {
-			size_t n = avail < room ? avail : room;
-			memcpy(buf + out, start, n);
-			out += n;
-			b->pos += n;
-			continue;
-		}
-		size_t n = (size_t)(nl - start);
-		memcpy(buf + out, start, n);
-		out += n;
-		b->pos += n;
-		if (b->pos == 0 || b->data[b->pos - 1] != '\r') {
-			/* a bare LF: send CR now and the LF next */
-			buf[out++] = '\r';
-			b->lf_pending = 1;
-		} else {
-			buf[out++] = '\n';
-			b->pos++;
-		}
-	}
-	return out;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)data[i] & 0x80)
+			return 1;
+	return 0;
 }

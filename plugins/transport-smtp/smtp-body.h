@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* The message reader of transport-smtp: streams a message to libcurl with every bare LF turned into CRLF (libcurl then dot-stuffs it). */
+/* The DATA encoder of transport-smtp: a message as it goes after DATA (bare LF made CRLF, lines starting with '.' dot-stuffed, ending with CRLF . CRLF). */
 #ifndef MR_SMTP_BODY_H
 #define MR_SMTP_BODY_H
 
 #include <stddef.h>
 
-struct smtp_body {
-	const char *data;
-	size_t len;
-	size_t pos;     /* next byte of data to send */
-	int lf_pending; /* a CR was sent for a bare LF whose LF is not sent yet */
-};
-
-void smtp_body_start(struct smtp_body *b, const char *data, size_t len);
-/* The size of the message once every bare LF is CRLF. */
+/* The most bytes smtp_body_encode can write for len bytes of message. */
+size_t smtp_body_encoded_max(size_t len);
+/* Writes the encoded message and the end-of-data line into out (at least
+ * smtp_body_encoded_max(len) bytes); returns the bytes written. */
+size_t smtp_body_encode(const char *data, size_t len, char *out);
+/* The size of the message as RFC 1870 counts it: every line break CRLF,
+ * no dot-stuffing, no end-of-data line. */
 size_t smtp_body_wire_len(const char *data, size_t len);
-/* Fills buf with up to size bytes; returns how many (0 at the end). */
-size_t smtp_body_read(struct smtp_body *b, char *buf, size_t size);
+/* True when the message has a byte with the high bit set. */
+int smtp_body_has_8bit(const char *data, size_t len);
 
 #endif

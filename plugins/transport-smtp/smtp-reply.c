@@ -1,42 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The SMTP transcript reader of transport-smtp: assigns each reply libcurl reads to the command it answers, so that every recipient gets its own result. */
+/* SMTP reply reading for transport-smtp: codes, enhanced status codes (RFC 3463), multi-line replies joined, control characters dropped, and EHLO capabilities. */
 #include "config.h"
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include "smtp-reply.h"
-
-void smtp_tx_start(struct smtp_tx *tx, struct smtp_reply *rcpt, size_t n_rcpts)
-{
-	memset(tx, 0, sizeof(*tx));
-	tx->rcpt = rcpt;
-	tx->n_rcpts = n_rcpts;
-	memset(rcpt, 0, n_rcpts * sizeof(*rcpt));
-}
-
-static int has_prefix(const char *s, size_t len, const char *p)
-{
-	size_t pl = strlen(p);
-	return len >= pl && strncasecmp(s, p, pl) == 0;
-}
-
-void smtp_tx_command(struct smtp_tx *tx, const char *cmd, size_t len)
-{
-	if (has_prefix(cmd, len, "MAIL FROM:")) {
-		/* a new transaction (or libcurl's retry of it on a fresh connection) */
-		smtp_tx_start(tx, tx->rcpt, tx->n_rcpts);
-		tx->phase = SMTP_PH_MAIL;
-	} else if (has_prefix(cmd, len, "RCPT TO:")) {
-		tx->phase = SMTP_PH_RCPT;
-		tx->rcpt_sent++;
-	} else if (len >= 4 && has_prefix(cmd, len, "DATA") &&
-		   (len == 4 || cmd[4] == '\r' || cmd[4] == '\n')) {
-		tx->phase = SMTP_PH_DATA;
-	} else if (tx->phase != SMTP_PH_BODY) {
-		tx->phase = SMTP_PH_OTHER;
-	}
-	tx->cur_open = 0;
-}
 
 int smtp_reply_line_code(const char *line, size_t len, int *last_r)
 {
@@ -51,7 +19,7 @@ int smtp_reply_line_code(const char *line, size_t len, int *last_r)
 	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 }
 
-/* digits: 1 to max decimal digits at s; returns how many, 0 if none */
+/* How many decimal digits (1 to max) start s, 0 if none or too many. */
 static size_t digits(const char *s, size_t len, size_t max)
 {
 	size_t n = 0;
@@ -80,15 +48,24 @@ size_t smtp_enhanced_parse(const char *text, size_t len, char *enh)
 	return p;
 }
 
-/* Appends a line's text to the reply being read (lines joined by a space). */
-static void cur_add(struct smtp_reply *r, const char *line, size_t len, int first)
+int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 {
+	int last = 0;
+	int code = smtp_reply_line_code(line, len, &last);
+	if (!code)
+		return -1;
+	int first = !r->open;
+	if (first)
+		r->code = code;
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	const char *t = len > 4 ? line + 4 : line + len;
 	size_t tl = len > 4 ? len - 4 : 0;
-	size_t el = smtp_enhanced_parse(t, tl, first ? r->enhanced : (char[16]){ 0 });
+	char enh[16];
+	size_t el = smtp_enhanced_parse(t, tl, enh);
 	if (el) {
+		if (first)
+			memcpy(r->enhanced, enh, sizeof(enh));
 		t += el;
 		tl -= el;
 		while (tl && *t == ' ') {
@@ -104,41 +81,31 @@ static void cur_add(struct smtp_reply *r, const char *line, size_t len, int firs
 	for (size_t i = 0; i < tl; i++) /* no control characters reach a result */
 		r->text[have + i] = (unsigned char)t[i] < 0x20 || t[i] == 0x7f ? ' ' : t[i];
 	r->text[have + tl] = '\0';
+	r->open = !last;
+	return last;
 }
 
-void smtp_tx_reply_line(struct smtp_tx *tx, const char *line, size_t len)
+/* True when the line's text (after "250-" or "250 ") is word, alone or
+ * followed by a space. */
+static int ehlo_word(const char *line, size_t len, const char *word)
 {
-	int last = 0;
-	int code = smtp_reply_line_code(line, len, &last);
-	if (!code)
+	size_t wl = strlen(word);
+	if (len < 4 + wl || strncasecmp(line + 4, word, wl) != 0)
+		return 0;
+	return len == 4 + wl || line[4 + wl] == ' ' || line[4 + wl] == '\r' ||
+	       line[4 + wl] == '\n';
+}
+
+void smtp_caps_line(struct smtp_caps *caps, const char *line, size_t len)
+{
+	if (len < 4 || strncmp(line, "250", 3) != 0)
 		return;
-	int first = !tx->cur_open;
-	if (first) {
-		memset(&tx->cur, 0, sizeof(tx->cur));
-		tx->cur.code = code;
-	}
-	cur_add(&tx->cur, line, len, first);
-	tx->cur_open = !last;
-	if (!last)
-		return;
-	switch (tx->phase) {
-	case SMTP_PH_MAIL:
-		tx->mail = tx->cur;
-		break;
-	case SMTP_PH_RCPT:
-		if (tx->rcpt_replied < tx->n_rcpts && tx->rcpt_replied < tx->rcpt_sent)
-			tx->rcpt[tx->rcpt_replied++] = tx->cur;
-		break;
-	case SMTP_PH_DATA:
-		tx->data = tx->cur;
-		tx->phase = tx->cur.code == 354 ? SMTP_PH_BODY : SMTP_PH_DONE;
-		break;
-	case SMTP_PH_BODY:
-		tx->final = tx->cur;
-		tx->phase = SMTP_PH_DONE;
-		break;
-	default:
-		tx->other = tx->cur;
-		break;
-	}
+	if (ehlo_word(line, len, "PIPELINING"))
+		caps->pipelining = 1;
+	else if (ehlo_word(line, len, "SIZE"))
+		caps->size = 1;
+	else if (ehlo_word(line, len, "8BITMIME"))
+		caps->eightbitmime = 1;
+	else if (ehlo_word(line, len, "SMTPUTF8"))
+		caps->smtputf8 = 1;
 }

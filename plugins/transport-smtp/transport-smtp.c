@@ -1,65 +1,68 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * transport-smtp: sends batches to an SMTP server with libcurl, over a pool
- * of up to max_connections kept-alive connections.  Each pool slot is one
- * easy handle that keeps its connection between messages and batches; during
- * a batch each slot runs in its own thread and takes the next message as
- * soon as its previous one got its final reply, so the batch is spread over
- * the slots and every connection is reused.  The done callback is called in
- * the caller's thread as each message becomes final.
+ * transport-smtp: sends batches to an SMTP server over a pool of up to
+ * max_connections kept-alive connections.
  *
- * Why threads and not one curl multi handle: libcurl 7.88's SMTP code waits
- * for the reply to the end of data with a blocking read inside the multi
- * handle (smtp_done), so one multi handle serialises that wait across all
- * its connections; measured against smtp-sink, 4 connections on one multi
- * handle were slower than 1 (see bench/RESULTS.md).
+ * libcurl makes each connection (TCP, implicit TLS or STARTTLS, certificate
+ * checks, EHLO, AUTH as the server offers) with CURLOPT_CONNECT_ONLY, and
+ * the plugin then speaks the mail transactions itself over it with
+ * curl_easy_send/curl_easy_recv: MAIL, one RCPT per recipient, DATA (sent
+ * as one pipelined group when the server offers PIPELINING, RFC 2920), then
+ * the dot-stuffed message and its end-of-data line in one write.  So every
+ * recipient gets the reply to its own RCPT (libcurl's own SMTP transfer
+ * reports one result per transfer), the end of data costs no extra packet,
+ * and each message costs two round trips instead of four.
  *
- * Per-recipient results: libcurl reports one result per transfer, so the
- * plugin reads the SMTP transcript itself (CURLOPT_DEBUGFUNCTION gives every
- * command sent and every reply line read; smtp-reply.c pairs them).  A
- * message with several recipients is sent once, with all its RCPT commands
- * and CURLOPT_MAIL_RCPT_ALLOWFAILS, and each recipient gets the reply to its
- * own RCPT when that refused it, else the reply after the end of data.  With
- * a libcurl older than 7.69 (no ALLOWFAILS) each recipient is sent its own
- * transaction instead.
+ * Each pool slot keeps its connection between messages and batches.  During
+ * a batch the calling thread runs slot 0 and pool threads run the others;
+ * each slot takes the next message as soon as its previous one got its final
+ * reply.  The done callback is always called in the calling thread.  (One
+ * curl multi handle was tried first: libcurl 7.88's SMTP code waits for the
+ * end-of-data reply with a blocking read inside the multi handle, which
+ * serialised the connections; see bench/RESULTS.md.)
  */
 #include "config.h"
 #include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
 #include <mailroom/plugin.h>
 #include "smtp-body.h"
 #include "smtp-reply.h"
 
-#if LIBCURL_VERSION_NUM >= 0x080200
-#define SMTP_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
-#elif LIBCURL_VERSION_NUM >= 0x074500
-#define SMTP_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
-#endif
-
-/* One SMTP transaction: a message to some of its recipients. */
+/* One SMTP transaction: a message to the recipients not refused locally. */
 struct smtp_job {
 	size_t msg;          /* index in the batch */
 	const size_t *rcpt;  /* indexes of its recipients in the message */
 	size_t n_rcpts;
 };
 
-/* One pool slot: an easy handle that keeps its connection between messages. */
+struct smtp_batch;
+
+/* One pool slot: a connection kept between messages and batches. */
 struct smtp_conn {
 	struct smtp *s;
-	CURL *easy;
-	struct smtp_job *job;      /* the transaction in progress, or NULL */
-	struct smtp_tx tx;
-	struct smtp_reply *replies; /* one per recipient of the job */
-	size_t replies_cap;
-	struct smtp_body body;
-	struct curl_slist *rcpts;
+	CURL *easy;                /* NULL when not connected */
+	curl_socket_t fd;
+	struct smtp_caps caps;     /* from the last EHLO reply */
+	struct smtp_reply last;    /* the last reply read while connecting */
 	char errbuf[CURL_ERROR_SIZE];
+	char *in;                  /* bytes read, not parsed yet */
+	size_t in_len, in_cap;
+	char *out;                 /* commands or data to send */
+	size_t out_len, out_cap;
+	struct smtp_reply *rcpt;   /* one reply per recipient of the job */
+	size_t rcpt_cap;
+	long long used_ms;         /* when it last carried a transaction */
 	struct smtp_batch *batch;  /* the batch being sent */
 };
 
@@ -88,12 +91,22 @@ struct smtp_batch {
 	size_t n_jobs, next_job;
 	size_t *final_q;     /* messages whose results are final, in order */
 	size_t final_n;
+	size_t taken;        /* final_q entries done was called for */
+	mr_send_cb *done;
+	void *cookie;
 	size_t threads_left;
-	/* set when a fresh connection failed before any transaction: the
-	 * remaining jobs get this result without another attempt */
+	/* set when a connection could not be made: the remaining jobs get
+	 * this result without another attempt */
 	int host_down;
 	char host_down_text[256];
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void set_result(struct mr_send_result *r, enum mr_send_status st, int code,
 		       const char *enh, const char *text)
@@ -117,25 +130,24 @@ static int envelope_addr_ok(const char *a, int may_be_empty)
 	return strchr(a, '@') != NULL;
 }
 
-/* ---------------------------------------------------------------- libcurl callbacks */
+/* ---------------------------------------------------------------- the connection */
 
-static size_t on_read(char *buf, size_t size, size_t nitems, void *userp)
-{
-	struct smtp_conn *c = userp;
-	return smtp_body_read(&c->body, buf, size * nitems);
-}
-
+/* libcurl's transcript while it connects: EHLO capabilities and the last
+ * reply (a refused AUTH, a 554 greeting) for the error text. */
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 {
 	struct smtp_conn *c = userp;
 	if (type == CURLINFO_HEADER_OUT) {
-		smtp_tx_command(&c->tx, data, size);
+		if (size >= 4 && strncasecmp(data, "EHLO", 4) == 0)
+			memset(&c->caps, 0, sizeof(c->caps));
 	} else if (type == CURLINFO_HEADER_IN) {
-		/* normally one line per call; split to be sure */
 		while (size) {
 			const char *nl = memchr(data, '\n', size);
 			size_t n = nl ? (size_t)(nl - data) + 1 : size;
-			smtp_tx_reply_line(&c->tx, data, n);
+			if (!c->last.open)
+				memset(&c->last, 0, sizeof(c->last));
+			smtp_reply_feed(&c->last, data, n);
+			smtp_caps_line(&c->caps, data, n);
 			data += n;
 			size -= n;
 		}
@@ -143,27 +155,38 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
 	return 0;
 }
 
-/* ---------------------------------------------------------------- the pool */
-
-static int conn_setup(struct smtp *s, struct smtp_conn *c, struct mr_error *err)
+static void conn_close(struct smtp_conn *c)
 {
-	c->s = s;
-	if (!(c->easy = curl_easy_init()))
-		return s->core->error_set(err, MR_ENOMEM, "curl_easy_init failed");
-	CURL *e = c->easy;
+	if (c->easy)
+		curl_easy_cleanup(c->easy);
+	c->easy = NULL;
+	c->in_len = 0;
+}
+
+/* Connects (TCP, TLS, EHLO, AUTH).  Returns 0, or -1 with why filled. */
+static int conn_open(struct smtp_conn *c, char *why, size_t why_size)
+{
+	struct smtp *s = c->s;
+	conn_close(c);
+	memset(&c->caps, 0, sizeof(c->caps));
+	memset(&c->last, 0, sizeof(c->last));
+	c->errbuf[0] = '\0';
+	CURL *e = curl_easy_init();
+	if (!e) {
+		snprintf(why, why_size, "curl_easy_init failed");
+		return -1;
+	}
 	CURLcode rc = CURLE_OK;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
 	SET(CURLOPT_URL, s->url);
+	SET(CURLOPT_CONNECT_ONLY, 1L);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_UPLOAD, 1L);
-	SET(CURLOPT_READFUNCTION, on_read);
-	SET(CURLOPT_READDATA, c);
-	SET(CURLOPT_VERBOSE, 1L); /* needed for the transcript; nothing is printed */
+	SET(CURLOPT_VERBOSE, 1L); /* for the transcript; nothing is printed */
 	SET(CURLOPT_DEBUGFUNCTION, on_debug);
 	SET(CURLOPT_DEBUGDATA, c);
 	SET(CURLOPT_ERRORBUFFER, c->errbuf);
 	SET(CURLOPT_CONNECTTIMEOUT, s->connect_timeout);
-	SET(CURLOPT_TIMEOUT, s->timeout);
+	SET(CURLOPT_TIMEOUT, s->connect_timeout);
 	SET(CURLOPT_TCP_NODELAY, 1L);
 	SET(CURLOPT_USE_SSL, s->tls_none ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	SET(CURLOPT_SSL_VERIFYPEER, s->verify ? 1L : 0L);
@@ -174,51 +197,253 @@ static int conn_setup(struct smtp *s, struct smtp_conn *c, struct mr_error *err)
 		SET(CURLOPT_USERNAME, s->username);
 		SET(CURLOPT_PASSWORD, s->password ? s->password : "");
 	}
-#ifdef SMTP_ALLOWFAILS
-	SET(SMTP_ALLOWFAILS, 1L);
-#endif
 #undef SET
-	if (rc != CURLE_OK)
-		return s->core->error_set(err, MR_EINTERNAL, "setting up libcurl: %s",
-					  curl_easy_strerror(rc));
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(e);
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	if (rc == CURLE_OK)
+		rc = curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
+	if (rc != CURLE_OK || fd == CURL_SOCKET_BAD) {
+		const char *err = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+		if (c->last.code >= 400)
+			snprintf(why, why_size, "the server said %d %s%s%s (%s)", c->last.code,
+				 c->last.enhanced, c->last.enhanced[0] ? " " : "", c->last.text, err);
+		else
+			snprintf(why, why_size, "%s: %s", s->url, err);
+		curl_easy_cleanup(e);
+		return -1;
+	}
+	c->easy = e;
+	c->fd = fd;
+	c->in_len = 0;
+	c->used_ms = now_ms();
 	return 0;
 }
 
-/* Points the slot's easy handle at a job: its envelope and message. */
-static int conn_prepare(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job *job)
+/* Waits until the socket is ready for events or the deadline passes. */
+static int conn_wait(struct smtp_conn *c, short events, long long deadline)
 {
-	struct mr_outmsg *m = &b->msgs[job->msg];
-	if (c->replies_cap < job->n_rcpts) {
-		struct smtp_reply *r = realloc(c->replies, job->n_rcpts * sizeof(*r));
-		if (!r)
-			return MR_ENOMEM;
-		c->replies = r;
-		c->replies_cap = job->n_rcpts;
+	for (;;) {
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return -1;
+		struct pollfd p = { c->fd, events, 0 };
+		int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
 	}
-	curl_slist_free_all(c->rcpts);
-	c->rcpts = NULL;
+}
+
+/* Sends all of out.  Returns 0 or -1 with why filled. */
+static int conn_send(struct smtp_conn *c, const char *data, size_t len, long long deadline,
+		     char *why, size_t why_size)
+{
+	while (len) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(c->easy, data, len, &n);
+		if (rc == CURLE_OK) {
+			data += n;
+			len -= n;
+		} else if (rc == CURLE_AGAIN) {
+			if (conn_wait(c, POLLOUT, deadline) != 0) {
+				snprintf(why, why_size, "timed out sending to the server");
+				return -1;
+			}
+		} else {
+			snprintf(why, why_size, "sending: %s", curl_easy_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads one complete reply into r.  Returns 0 or -1 with why filled. */
+static int conn_reply(struct smtp_conn *c, struct smtp_reply *r, long long deadline, char *why,
+		      size_t why_size)
+{
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		char *nl;
+		while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+			size_t n = (size_t)(nl - c->in) + 1;
+			int done = smtp_reply_feed(r, c->in, n);
+			memmove(c->in, c->in + n, c->in_len - n);
+			c->in_len -= n;
+			if (done < 0) {
+				snprintf(why, why_size, "the server sent a line that is not an "
+					 "SMTP reply");
+				return -1;
+			}
+			if (done)
+				return 0;
+		}
+		if (c->in_len == c->in_cap) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 4096;
+			char *in = cap <= 65536 ? realloc(c->in, cap) : NULL;
+			if (!in) {
+				snprintf(why, why_size, "the server sent a reply line too long");
+				return -1;
+			}
+			c->in = in;
+			c->in_cap = cap;
+		}
+		size_t n = 0;
+		CURLcode rc = curl_easy_recv(c->easy, c->in + c->in_len, c->in_cap - c->in_len, &n);
+		if (rc == CURLE_OK && n > 0) {
+			c->in_len += n;
+		} else if (rc == CURLE_OK) {
+			snprintf(why, why_size, "the server closed the connection");
+			return -1;
+		} else if (rc == CURLE_AGAIN) {
+			if (conn_wait(c, POLLIN, deadline) != 0) {
+				snprintf(why, why_size, "timed out waiting for the server's reply");
+				return -1;
+			}
+		} else {
+			snprintf(why, why_size, "receiving: %s", curl_easy_strerror(rc));
+			return -1;
+		}
+	}
+}
+
+/* Makes room for need more bytes in out. */
+static int out_room(struct smtp_conn *c, size_t need)
+{
+	if (c->out_len + need <= c->out_cap)
+		return 0;
+	size_t cap = c->out_cap ? c->out_cap : 4096;
+	while (cap < c->out_len + need)
+		cap *= 2;
+	char *out = realloc(c->out, cap);
+	if (!out)
+		return -1;
+	c->out = out;
+	c->out_cap = cap;
+	return 0;
+}
+
+static int out_printf(struct smtp_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int out_printf(struct smtp_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || out_room(c, (size_t)n + 1) != 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(c->out + c->out_len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	c->out_len += (size_t)n;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- one transaction */
+
+/* The replies of one transaction. */
+struct smtp_tx {
+	struct smtp_reply mail, data, final;
+	struct smtp_reply *rcpt;
+	size_t n_rcpts, rcpt_read;
+	int lost;              /* the connection broke (or timed out) */
+	int any_reply;         /* at least one reply came in this attempt */
+	char why[256];
+};
+
+/* Sends MAIL, the RCPTs and DATA and reads their replies; then the message
+ * when DATA got 354.  Fills tx; on a broken connection sets tx->lost. */
+static void tx_run(struct smtp_conn *c, struct mr_outmsg *m, const struct smtp_job *job,
+		   struct smtp_tx *tx, long long deadline)
+{
+	const size_t W = sizeof(tx->why);
+	int has8 = smtp_body_has_8bit(m->data, m->len);
+	int utf8 = 0;
+	for (const unsigned char *p = (const unsigned char *)m->envelope_from; *p; p++)
+		utf8 |= *p >= 0x80;
+	for (size_t k = 0; k < job->n_rcpts; k++)
+		for (const unsigned char *p = (const unsigned char *)m->rcpts[job->rcpt[k]]; *p; p++)
+			utf8 |= *p >= 0x80;
+	c->out_len = 0;
+	int bad = out_printf(c, "MAIL FROM:<%s>", m->envelope_from);
+	if (c->caps.size)
+		bad |= out_printf(c, " SIZE=%zu", smtp_body_wire_len(m->data, m->len));
+	if (has8 && c->caps.eightbitmime)
+		bad |= out_printf(c, " BODY=8BITMIME");
+	if (utf8 && c->caps.smtputf8)
+		bad |= out_printf(c, " SMTPUTF8");
+	bad |= out_printf(c, "\r\n");
+	if (bad) {
+		snprintf(tx->why, W, "out of memory");
+		tx->lost = 1;
+		return;
+	}
+	int pipe = c->caps.pipelining;
+	if (pipe) {
+		for (size_t k = 0; k < job->n_rcpts; k++)
+			bad |= out_printf(c, "RCPT TO:<%s>\r\n", m->rcpts[job->rcpt[k]]);
+		bad |= out_printf(c, "DATA\r\n");
+	}
+	if (bad || conn_send(c, c->out, c->out_len, deadline, tx->why, W) ||
+	    conn_reply(c, &tx->mail, deadline, tx->why, W))
+		goto lost;
+	tx->any_reply = 1;
+	size_t accepted = 0;
 	for (size_t k = 0; k < job->n_rcpts; k++) {
-		struct curl_slist *l = curl_slist_append(c->rcpts, m->rcpts[job->rcpt[k]]);
-		if (!l)
-			return MR_ENOMEM;
-		c->rcpts = l;
+		if (!pipe) {
+			if (tx->mail.code >= 300)
+				break;
+			c->out_len = 0;
+			if (out_printf(c, "RCPT TO:<%s>\r\n", m->rcpts[job->rcpt[k]]) ||
+			    conn_send(c, c->out, c->out_len, deadline, tx->why, W))
+				goto lost;
+		}
+		if (conn_reply(c, &tx->rcpt[k], deadline, tx->why, W))
+			goto lost;
+		tx->rcpt_read++;
+		accepted += tx->rcpt[k].code >= 200 && tx->rcpt[k].code < 300;
 	}
-	c->job = job;
-	curl_easy_setopt(c->easy, CURLOPT_MAIL_FROM, m->envelope_from);
-	curl_easy_setopt(c->easy, CURLOPT_MAIL_RCPT, c->rcpts);
-	curl_easy_setopt(c->easy, CURLOPT_INFILESIZE_LARGE,
-			 (curl_off_t)smtp_body_wire_len(m->data, m->len));
-	return 0;
-}
-
-/* Runs the slot's job once: one SMTP transaction on the kept connection. */
-static CURLcode conn_perform(struct smtp_batch *b, struct smtp_conn *c)
-{
-	struct mr_outmsg *m = &b->msgs[c->job->msg];
-	c->errbuf[0] = '\0';
-	smtp_tx_start(&c->tx, c->replies, c->job->n_rcpts);
-	smtp_body_start(&c->body, m->data, m->len);
-	return curl_easy_perform(c->easy);
+	if (!pipe && (tx->mail.code >= 300 || !accepted))
+		goto reset; /* no DATA: nobody to send to */
+	if (!pipe && conn_send(c, "DATA\r\n", 6, deadline, tx->why, W))
+		goto lost;
+	if (conn_reply(c, &tx->data, deadline, tx->why, W))
+		goto lost;
+	if (tx->data.code != 354)
+		goto reset;
+	if (!accepted || tx->mail.code >= 300) {
+		/* a server that says 354 with no recipient: end the empty data */
+		struct smtp_reply ignored;
+		if (conn_send(c, ".\r\n", 3, deadline, tx->why, W) ||
+		    conn_reply(c, &ignored, deadline, tx->why, W))
+			goto lost;
+		return;
+	}
+	c->out_len = 0;
+	if (out_room(c, smtp_body_encoded_max(m->len)) != 0) {
+		snprintf(tx->why, W, "out of memory");
+		goto lost;
+	}
+	c->out_len = smtp_body_encode(m->data, m->len, c->out);
+	if (conn_send(c, c->out, c->out_len, deadline, tx->why, W) ||
+	    conn_reply(c, &tx->final, deadline, tx->why, W))
+		goto lost;
+	return;
+reset:
+	/* the transaction did not reach the end of data: reset it */
+	{
+		struct smtp_reply rr;
+		if (conn_send(c, "RSET\r\n", 6, deadline, tx->why, W) ||
+		    conn_reply(c, &rr, deadline, tx->why, W) || rr.code != 250) {
+			/* the results stand; the connection is not trusted any more */
+			conn_close(c);
+		}
+	}
+	return;
+lost:
+	tx->lost = 1;
+	conn_close(c);
 }
 
 static void status_of(const struct smtp_reply *r, struct mr_send_result *res)
@@ -228,36 +453,23 @@ static void status_of(const struct smtp_reply *r, struct mr_send_result *res)
 	set_result(res, st, r->code, r->enhanced, r->text);
 }
 
-/* Gives a job's recipients their results once its transfer ended with rc. */
-static void conn_results(struct smtp_batch *b, struct smtp_conn *c, CURLcode rc)
+/* Gives a job's recipients their results from the transaction's replies. */
+static void tx_results(struct mr_outmsg *m, const struct smtp_job *job, const struct smtp_tx *tx)
 {
-	struct smtp_job *job = c->job;
-	struct mr_outmsg *m = &b->msgs[job->msg];
-	const struct smtp_tx *tx = &c->tx;
-	char lost[256], none[256];
-	const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-	if (tx->other.code >= 400)
-		snprintf(none, sizeof(none), "no mail transaction: the server said %d %s%s%s (%s)",
-			 tx->other.code, tx->other.enhanced, tx->other.enhanced[0] ? " " : "",
-			 tx->other.text, why);
-	else
-		snprintf(none, sizeof(none), "no mail transaction: %s", why);
-	snprintf(lost, sizeof(lost), "connection lost before the final reply (%s)",
-		 rc == CURLE_OK ? "no reply" : why);
+	char lost[320];
+	snprintf(lost, sizeof(lost), "connection lost before the final reply (%s)", tx->why);
 	for (size_t k = 0; k < job->n_rcpts; k++) {
 		struct mr_send_result *res = &m->results[job->rcpt[k]];
 		const struct smtp_reply *rr = &tx->rcpt[k];
 		if (tx->mail.code >= 300)
 			status_of(&tx->mail, res);
-		else if (tx->mail.code == 0)
-			set_result(res, MR_SEND_TEMPFAIL, 0, "4.4.1", none);
-		else if (rr->code == 0)
+		else if (!tx->mail.code || !rr->code)
 			set_result(res, MR_SEND_TEMPFAIL, 0, "4.4.2", lost);
 		else if (rr->code >= 300)
 			status_of(rr, res);
-		else if (tx->data.code >= 400 || (tx->data.code && tx->data.code != 354))
+		else if (tx->data.code && tx->data.code != 354)
 			status_of(&tx->data, res);
-		else if (tx->final.code == 0)
+		else if (!tx->final.code)
 			set_result(res, MR_SEND_TEMPFAIL, 0, "4.4.2", lost);
 		else
 			status_of(&tx->final, res);
@@ -272,50 +484,73 @@ static void job_skip(struct smtp_batch *b, struct smtp_job *job, const char *tex
 		set_result(&m->results[job->rcpt[k]], MR_SEND_TEMPFAIL, 0, "4.4.1", text);
 }
 
-/* Sends one job on a slot, retrying once when a kept-alive connection had
- * died before any reply (nothing reached the server then). */
+/* Sends one job on a slot: connects when needed, and retries once on a new
+ * connection when a kept-alive one turned out dead before any reply (the
+ * server then accepted nothing). */
 static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job *job)
 {
 	struct smtp *s = c->s;
-	if (conn_prepare(b, c, job) != 0) {
-		job_skip(b, job, "out of memory setting up the transaction");
-		return;
-	}
-	CURLcode rc = conn_perform(b, c);
-	long fresh = 0;
-	curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &fresh);
-	if (rc != CURLE_OK && c->tx.mail.code == 0 && c->tx.other.code == 0 && !fresh) {
-		s->core->log(s->log, MR_LOG_INFO, "a kept-alive connection had closed (%s); "
-			     "retrying on a new one", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
-		rc = conn_perform(b, c);
-	}
-	if (rc != CURLE_OK && c->tx.mail.code == 0) {
-		/* no transaction could start: the host is unusable now (refused,
-		 * TLS, AUTH, greeting); the batch's other jobs are not attempted */
-		const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-		pthread_mutex_lock(&b->mu);
-		if (!b->host_down) {
-			if (c->tx.other.code >= 400)
-				snprintf(b->host_down_text, sizeof(b->host_down_text),
-					 "not attempted: the server said %d %s%s%s (%s)",
-					 c->tx.other.code, c->tx.other.enhanced,
-					 c->tx.other.enhanced[0] ? " " : "", c->tx.other.text, why);
-			else
-				snprintf(b->host_down_text, sizeof(b->host_down_text),
-					 "not attempted: %s: %s", s->url, why);
-			b->host_down = 1;
+	struct mr_outmsg *m = &b->msgs[job->msg];
+	if (c->rcpt_cap < job->n_rcpts) {
+		struct smtp_reply *r = realloc(c->rcpt, job->n_rcpts * sizeof(*r));
+		if (!r) {
+			job_skip(b, job, "out of memory setting up the transaction");
+			return;
 		}
-		pthread_mutex_unlock(&b->mu);
+		c->rcpt = r;
+		c->rcpt_cap = job->n_rcpts;
 	}
-	conn_results(b, c, rc);
-	c->job = NULL;
+	struct smtp_tx tx;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int reused = c->easy != NULL;
+		if (!c->easy) {
+			char why[256];
+			if (conn_open(c, why, sizeof(why)) != 0) {
+				pthread_mutex_lock(&b->mu);
+				if (!b->host_down) {
+					snprintf(b->host_down_text, sizeof(b->host_down_text),
+						 "no mail transaction: %s", why);
+					b->host_down = 1;
+				}
+				pthread_mutex_unlock(&b->mu);
+				job_skip(b, job, b->host_down_text);
+				return;
+			}
+		}
+		memset(&tx, 0, sizeof(tx));
+		memset(c->rcpt, 0, job->n_rcpts * sizeof(*c->rcpt));
+		tx.rcpt = c->rcpt;
+		tx.n_rcpts = job->n_rcpts;
+		tx_run(c, m, job, &tx, now_ms() + s->timeout * 1000LL);
+		c->used_ms = now_ms();
+		if (!(tx.lost && !tx.any_reply && reused))
+			break;
+		s->core->log(s->log, MR_LOG_INFO, "a kept-alive connection had closed (%s); "
+			     "retrying on a new one", tx.why);
+	}
+	tx_results(m, job, &tx);
+}
+/* Calls done for the messages queued as final since the last call; with
+ * b->mu held, which it releases around the calls. */
+static void batch_drain(struct smtp_batch *b)
+{
+	while (b->taken < b->final_n) {
+		size_t upto = b->final_n, from = b->taken;
+		b->taken = upto;
+		pthread_mutex_unlock(&b->mu);
+		for (size_t k = from; k < upto; k++)
+			if (b->done)
+				b->done(b->cookie, b->final_q[k], &b->msgs[b->final_q[k]]);
+		pthread_mutex_lock(&b->mu);
+	}
 }
 
-/* A pool thread: takes the batch's next job until none is left, and queues
- * each message whose results are final for the calling thread. */
-static void *conn_thread(void *arg)
+/* One pool slot's work: takes the batch's next job until none is left and
+ * queues each message whose results are final.  The calling thread runs
+ * slot 0 itself and calls done between its own transactions; the others
+ * run in pool threads. */
+static void conn_work(struct smtp_conn *c, int caller)
 {
-	struct smtp_conn *c = arg;
 	struct smtp_batch *b = c->batch;
 	pthread_mutex_lock(&b->mu);
 	while (b->next_job < b->n_jobs) {
@@ -329,12 +564,22 @@ static void *conn_thread(void *arg)
 		pthread_mutex_lock(&b->mu);
 		if (--b->jobs_left[job->msg] == 0) {
 			b->final_q[b->final_n++] = job->msg;
-			pthread_cond_signal(&b->cv);
+			if (!caller)
+				pthread_cond_signal(&b->cv);
 		}
+		if (caller)
+			batch_drain(b);
 	}
-	b->threads_left--;
-	pthread_cond_signal(&b->cv);
+	if (!caller) {
+		b->threads_left--;
+		pthread_cond_signal(&b->cv);
+	}
 	pthread_mutex_unlock(&b->mu);
+}
+
+static void *conn_thread(void *arg)
+{
+	conn_work(arg, 0);
 	return NULL;
 }
 
@@ -370,14 +615,8 @@ static int batch_plan(struct smtp_batch *b)
 		size_t n_ok = used - first;
 		if (!n_ok)
 			continue;
-#ifdef SMTP_ALLOWFAILS
 		b->jobs[b->n_jobs++] = (struct smtp_job){ i, b->idx + first, n_ok };
 		b->jobs_left[i] = 1;
-#else
-		for (size_t k = 0; k < n_ok; k++)
-			b->jobs[b->n_jobs++] = (struct smtp_job){ i, b->idx + first + k, 1 };
-		b->jobs_left[i] = n_ok;
-#endif
 	}
 	return 0;
 }
@@ -394,7 +633,7 @@ static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_sen
 			   void *cookie, struct mr_error *err)
 {
 	struct smtp *s = state;
-	struct smtp_batch b = { .msgs = msgs, .n = n };
+	struct smtp_batch b = { .msgs = msgs, .n = n, .done = done, .cookie = cookie };
 	pthread_mutex_init(&b.mu, NULL);
 	pthread_cond_init(&b.cv, NULL);
 	int rc = 0;
@@ -413,7 +652,7 @@ static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_sen
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (size_t k = 0; k < want; k++) {
+	for (size_t k = 1; k < want; k++) {
 		s->conns[k].batch = &b;
 		pthread_mutex_lock(&b.mu);
 		b.threads_left++;
@@ -427,26 +666,16 @@ static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_sen
 		started++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!started && b.n_jobs) {
-		/* no thread could start: send on this one */
-		s->conns[0].batch = &b;
-		b.threads_left = 1;
-		conn_thread(&s->conns[0]);
-	}
-	/* call done here, in the caller's thread, as each message becomes final */
-	size_t taken = 0;
+	/* slot 0 in this thread; then wait for the pool, calling done as
+	 * messages become final */
+	s->conns[0].batch = &b;
+	conn_work(&s->conns[0], 1);
 	pthread_mutex_lock(&b.mu);
 	for (;;) {
-		while (taken == b.final_n && b.threads_left > 0)
-			pthread_cond_wait(&b.cv, &b.mu);
-		if (taken == b.final_n)
+		batch_drain(&b);
+		if (b.threads_left == 0 && b.taken == b.final_n)
 			break;
-		size_t upto = b.final_n;
-		pthread_mutex_unlock(&b.mu);
-		for (; taken < upto; taken++)
-			if (done)
-				done(cookie, b.final_q[taken], &msgs[b.final_q[taken]]);
-		pthread_mutex_lock(&b.mu);
+		pthread_cond_wait(&b.cv, &b.mu);
 	}
 	pthread_mutex_unlock(&b.mu);
 	for (size_t k = 0; k < started; k++)
@@ -454,15 +683,13 @@ static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_sen
 	if (b.host_down)
 		s->core->log(s->log, MR_LOG_WARNING, "%s", b.host_down_text);
 	s->core->log(s->log, MR_LOG_DEBUG, "batch of %zu messages in %zu transactions over %zu "
-		     "connection%s", n, b.n_jobs, started ? started : 1, started == 1 ? "" : "s");
+		     "connection%s", n, b.n_jobs, started + 1, started ? "s" : "");
 out:
 	batch_free(&b);
 	pthread_cond_destroy(&b.cv);
 	pthread_mutex_destroy(&b.mu);
 	return rc;
 }
-
-/* ---------------------------------------------------------------- init */
 
 static int helo_ok(const char *h)
 {
@@ -491,10 +718,18 @@ static void smtp_deinit(void *state)
 		return;
 	for (size_t k = 0; s->conns && k < s->max_conns; k++) {
 		struct smtp_conn *c = &s->conns[k];
-		if (c->easy)
-			curl_easy_cleanup(c->easy);
-		curl_slist_free_all(c->rcpts);
-		free(c->replies);
+		if (c->easy) {
+			/* a polite QUIT, waiting a second at most for its reply */
+			char why[64];
+			struct smtp_reply r;
+			long long deadline = now_ms() + 1000;
+			if (conn_send(c, "QUIT\r\n", 6, deadline, why, sizeof(why)) == 0)
+				conn_reply(c, &r, deadline, why, sizeof(why));
+			conn_close(c);
+		}
+		free(c->in);
+		free(c->out);
+		free(c->rcpt);
 	}
 	free(s->conns);
 	if (s->password) {
@@ -574,13 +809,8 @@ static int smtp_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 		smtp_deinit(s);
 		return core->error_set(err, MR_ENOMEM, "out of memory");
 	}
-	for (size_t k = 0; k < s->max_conns; k++) {
-		rc = conn_setup(s, &s->conns[k], err);
-		if (rc) {
-			smtp_deinit(s);
-			return rc;
-		}
-	}
+	for (size_t k = 0; k < s->max_conns; k++)
+		s->conns[k].s = s;
 	if (!s->verify && !s->tls_none)
 		core->log(s->log, MR_LOG_WARNING, "verify_peer = no: the TLS peer %s is not "
 			  "authenticated", host);

@@ -1,21 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of transport-smtp's transcript reader (which reply answers which command) and of its CRLF-normalising message reader. */
+/* Unit tests of transport-smtp's reply reader (codes, enhanced status, multi-line text, EHLO capabilities) and of its DATA encoder (CRLF, dot-stuffing, end of data). */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
 #include "tap.h"
 #include "smtp-reply.h"
 #include "smtp-body.h"
-
-static void cmd(struct smtp_tx *tx, const char *s)
-{
-	smtp_tx_command(tx, s, strlen(s));
-}
-
-static void rep(struct smtp_tx *tx, const char *s)
-{
-	smtp_tx_reply_line(tx, s, strlen(s));
-}
 
 static void test_line_code(void)
 {
@@ -56,88 +46,67 @@ static void test_enhanced(void)
 	}
 }
 
-static void test_transaction(void)
+/* feeds the lines of one reply; returns what the last feed returned */
+static int feed(struct smtp_reply *r, const char *const *lines)
 {
-	struct smtp_reply r[3];
-	struct smtp_tx tx;
-	smtp_tx_start(&tx, r, 3);
-	rep(&tx, "220 sink ESMTP\r\n");
-	cmd(&tx, "EHLO me\r\n");
-	rep(&tx, "250-sink\r\n");
-	rep(&tx, "250-SIZE 1000\r\n");
-	rep(&tx, "250 8BITMIME\r\n");
-	TAP_INT(tx.other.code, 250, "EHLO reply read outside the transaction");
-	cmd(&tx, "MAIL FROM:<a@b>\r\n");
-	rep(&tx, "250 2.1.0 Ok\r\n");
-	cmd(&tx, "RCPT TO:<x@y>\r\n");
-	rep(&tx, "250 2.1.5 Ok\r\n");
-	cmd(&tx, "RCPT TO:<bad@y>\r\n");
-	rep(&tx, "550-5.1.1 <bad@y>: Recipient address rejected:\r\n");
-	rep(&tx, "550 5.1.1 User unknown\r\n");
-	cmd(&tx, "RCPT TO:<soft@y>\r\n");
-	rep(&tx, "451 4.3.0 try again\r\n");
-	cmd(&tx, "DATA\r\n");
-	rep(&tx, "354 End data with <CR><LF>.<CR><LF>\r\n");
-	rep(&tx, "250 2.0.0 Ok: queued as ABC\r\n");
-	TAP_INT(tx.mail.code, 250, "MAIL reply");
-	TAP_INT(r[0].code, 250, "first RCPT reply");
-	TAP_INT(r[1].code, 550, "second RCPT reply");
-	TAP_STR(r[1].enhanced, "5.1.1", "enhanced status of a multi-line reply");
-	TAP_STR(r[1].text, "<bad@y>: Recipient address rejected: User unknown",
-		"text of a multi-line reply, joined");
-	TAP_INT(r[2].code, 451, "third RCPT reply");
-	TAP_INT(tx.data.code, 354, "DATA reply");
-	TAP_INT(tx.final.code, 250, "final reply");
-	TAP_STR(tx.final.enhanced, "2.0.0", "final enhanced status");
-	TAP_STR(tx.final.text, "Ok: queued as ABC", "final text");
-	TAP_INT(tx.phase, SMTP_PH_DONE, "transaction done");
-
-	/* a retry on a fresh connection starts the transaction again */
-	cmd(&tx, "MAIL FROM:<a@b>\r\n");
-	TAP_INT(r[0].code, 0, "MAIL resets the recipients' replies");
-	TAP_INT(tx.final.code, 0, "MAIL resets the final reply");
-
-	/* lost connection after DATA: no final reply */
-	smtp_tx_start(&tx, r, 1);
-	cmd(&tx, "MAIL FROM:<>\r\n");
-	rep(&tx, "250 ok\r\n");
-	cmd(&tx, "RCPT TO:<x@y>\r\n");
-	rep(&tx, "250 ok\r\n");
-	cmd(&tx, "DATA\r\n");
-	rep(&tx, "354 go\r\n");
-	TAP_INT(tx.final.code, 0, "no final reply before the connection is lost");
-	TAP_INT(tx.phase, SMTP_PH_BODY, "still in the body");
-
-	/* DATA refused */
-	smtp_tx_start(&tx, r, 1);
-	cmd(&tx, "MAIL FROM:<>\r\n");
-	rep(&tx, "250 ok\r\n");
-	cmd(&tx, "RCPT TO:<x@y>\r\n");
-	rep(&tx, "250 ok\r\n");
-	cmd(&tx, "DATA\r\n");
-	rep(&tx, "554 5.5.1 no valid recipients\r\n");
-	TAP_INT(tx.data.code, 554, "DATA refused");
-	TAP_INT(tx.final.code, 0, "no final reply when DATA is refused");
-
-	/* control characters never reach a result's text */
-	smtp_tx_start(&tx, r, 1);
-	cmd(&tx, "MAIL FROM:<>\r\n");
-	rep(&tx, "250 a\tb\x01" "c\r\n");
-	TAP_STR(tx.mail.text, "a b c", "control characters become spaces");
+	int rc = -2;
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; lines[i]; i++)
+		rc = smtp_reply_feed(r, lines[i], strlen(lines[i]));
+	return rc;
 }
 
-static char *read_all(const char *in, size_t bufsz, size_t *len_r)
+static void test_reply(void)
 {
-	struct smtp_body b;
-	smtp_body_start(&b, in, strlen(in));
-	char *out = malloc(strlen(in) * 2 + 1);
-	size_t n = 0, got;
-	int rounds = 0;
-	while ((got = smtp_body_read(&b, out + n, bufsz)) > 0 && rounds++ < 100000)
-		n += got;
-	out[n] = '\0';
-	*len_r = n;
-	return out;
+	struct smtp_reply r;
+	static const char *const multi[] = { "550-5.1.1 <bad@y>: Recipient address rejected:\r\n",
+					     "550 5.1.1 User unknown\r\n", NULL };
+	TAP_INT(feed(&r, multi), 1, "a multi-line reply is complete at its last line");
+	TAP_INT(r.code, 550, "its code");
+	TAP_STR(r.enhanced, "5.1.1", "its enhanced status");
+	TAP_STR(r.text, "<bad@y>: Recipient address rejected: User unknown",
+		"its lines' text joined, enhanced codes dropped");
+	static const char *const open[] = { "250-mx.test\r\n", "250-PIPELINING\r\n", NULL };
+	TAP_INT(feed(&r, open), 0, "a reply whose last line has not come is not complete");
+	TAP_INT(r.open, 1, "and stays open");
+	static const char *const one[] = { "250 2.0.0 Ok: queued as ABC\r\n", NULL };
+	feed(&r, one);
+	TAP_STR(r.text, "Ok: queued as ABC", "a one-line reply's text");
+	static const char *const bare[] = { "354\r\n", NULL };
+	TAP_INT(feed(&r, bare), 1, "a code alone is a reply");
+	TAP_INT(r.code, 354, "with its code");
+	static const char *const junk[] = { "hello\r\n", NULL };
+	TAP_INT(feed(&r, junk), -1, "a line that is not a reply is refused");
+	static const char *const ctl[] = { "250 a\tb\x01" "c\r\n", NULL };
+	feed(&r, ctl);
+	TAP_STR(r.text, "a b c", "control characters become spaces");
+	static char longl[600];
+	memset(longl, 'x', sizeof(longl));
+	memcpy(longl, "451 ", 4);
+	longl[sizeof(longl) - 1] = '\0';
+	const char *lines[] = { longl, NULL };
+	feed(&r, lines);
+	TAP_INT(strlen(r.text), sizeof(r.text) - 1, "a long text is cut to fit");
+}
+
+static void test_caps(void)
+{
+	struct smtp_caps c = { 0 };
+	static const char *const ehlo[] = { "250-mx.test", "250-PIPELINING", "250-SIZE 10240000",
+					    "250-8BITMIME", "250-SMTPUTF8", "250-AUTH PLAIN",
+					    "250 HELP", NULL };
+	for (size_t i = 0; ehlo[i]; i++)
+		smtp_caps_line(&c, ehlo[i], strlen(ehlo[i]));
+	TAP_INT(c.pipelining, 1, "PIPELINING seen");
+	TAP_INT(c.size, 1, "SIZE seen");
+	TAP_INT(c.eightbitmime, 1, "8BITMIME seen");
+	TAP_INT(c.smtputf8, 1, "SMTPUTF8 seen");
+	struct smtp_caps d = { 0 };
+	static const char *const other[] = { "250-mx.test", "250-PIPELININGX", "220 PIPELINING",
+					     "250 HELP", NULL };
+	for (size_t i = 0; other[i]; i++)
+		smtp_caps_line(&d, other[i], strlen(other[i]));
+	TAP_INT(d.pipelining, 0, "PIPELININGX and a 220 line are not PIPELINING");
 }
 
 static void test_body(void)
@@ -145,33 +114,43 @@ static void test_body(void)
 	static const struct {
 		const char *in, *want;
 	} t[] = {
-		{ "a\nb\n", "a\r\nb\r\n" },
-		{ "a\r\nb\r\n", "a\r\nb\r\n" },
-		{ "a\r\nb\nc", "a\r\nb\r\nc" },
-		{ "\n\n", "\r\n\r\n" },
-		{ ".\n..x\n", ".\r\n..x\r\n" },
-		{ "no newline", "no newline" },
-		{ "cr\ralone\n", "cr\ralone\r\n" },
-		{ "", "" },
+		{ "a\nb\n", "a\r\nb\r\n.\r\n" },
+		{ "a\r\nb\r\n", "a\r\nb\r\n.\r\n" },
+		{ "a\r\nb\nc", "a\r\nb\r\nc\r\n.\r\n" },
+		{ "\n\n", "\r\n\r\n.\r\n" },
+		{ ".\n..x\n.", "..\r\n...x\r\n..\r\n.\r\n" },
+		{ "x\r\n.\r\ny", "x\r\n..\r\ny\r\n.\r\n" },
+		{ "no newline", "no newline\r\n.\r\n" },
+		{ "cr\ralone\n", "cr\ralone\r\n.\r\n" },
+		{ "", ".\r\n" },
+		{ "a. b\n .c\n", "a. b\r\n .c\r\n.\r\n" },
 	};
-	static const size_t sizes[] = { 1, 2, 3, 7, 4096 };
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			size_t len;
-			char *got = read_all(t[i].in, sizes[s], &len);
-			TAP_STR(got, t[i].want, "CRLF reader, input %zu, buffer %zu", i, sizes[s]);
-			free(got);
-		}
-		TAP_INT(smtp_body_wire_len(t[i].in, strlen(t[i].in)), strlen(t[i].want),
-			"wire length of input %zu", i);
+		size_t len = strlen(t[i].in);
+		char *out = malloc(smtp_body_encoded_max(len) + 1);
+		size_t n = smtp_body_encode(t[i].in, len, out);
+		out[n] = '\0';
+		TAP_STR(out, t[i].want, "DATA encoding of input %zu", i);
+		TAP_OK(n <= smtp_body_encoded_max(len), "within the bound for input %zu", i);
+		free(out);
 	}
+	char worst[64];
+	memset(worst, '\n', sizeof(worst));
+	char *out = malloc(smtp_body_encoded_max(sizeof(worst)));
+	TAP_OK(smtp_body_encode(worst, sizeof(worst), out) <= smtp_body_encoded_max(sizeof(worst)),
+	       "64 bare LFs stay within the bound");
+	free(out);
+	TAP_INT(smtp_body_wire_len("a\nb\r\nc", 6), 7, "SIZE counts CRLF line breaks");
+	TAP_INT(smtp_body_has_8bit("abc", 3), 0, "ASCII is not 8-bit");
+	TAP_INT(smtp_body_has_8bit("a\xc3\xbc", 3), 1, "UTF-8 is 8-bit");
 }
 
 int main(void)
 {
 	test_line_code();
 	test_enhanced();
-	test_transaction();
+	test_reply();
+	test_caps();
 	test_body();
 	return tap_done();
 }
