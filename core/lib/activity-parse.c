@@ -104,25 +104,104 @@ static int addrs_add(struct mr_activity_addrs *l, const char *addr, const char *
 	return oom ? -1 : 0;
 }
 
-static int addrs_from_list(struct mr_activity_addrs *l, InternetAddressList *list, int depth)
+/* Adds the mailboxes of list; first_only keeps just the first mailbox
+ * outside groups (what follows a complete mailbox without a comma is junk). */
+static int addrs_from_list(struct mr_activity_addrs *l, InternetAddressList *list, int depth,
+			   int first_only)
 {
 	int n = list ? internet_address_list_length(list) : 0;
+	int taken = 0;
 	for (int i = 0; i < n; i++) {
 		InternetAddress *ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
 			if (depth < 4 &&
 			    addrs_from_list(l, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
-					    depth + 1))
+					    depth + 1, 0))
 				return -1;
 		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
 			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-			if (!addr || !*addr)
+			if (!addr || !*addr || (first_only && taken))
 				continue;
 			if (addrs_add(l, addr, internet_address_get_name(ia)))
 				return -1;
+			taken++;
 		}
 	}
 	return 0;
+}
+
+/* Length of the next list element of an address field: up to a comma that
+ * is outside quotes, comments, angle brackets and groups. */
+static size_t element_len(const char *s, int *is_group_r)
+{
+	int quote = 0, comment = 0, angle = 0, group = 0;
+	*is_group_r = 0;
+	size_t i = 0;
+	for (; s[i]; i++) {
+		char c = s[i];
+		if (quote) {
+			if (c == '\\' && s[i + 1])
+				i++;
+			else if (c == '"')
+				quote = 0;
+		} else if (comment) {
+			if (c == '\\' && s[i + 1])
+				i++;
+			else if (c == '(')
+				comment++;
+			else if (c == ')')
+				comment--;
+		} else if (c == '"') {
+			quote = 1;
+		} else if (c == '(') {
+			comment = 1;
+		} else if (c == '<') {
+			angle = 1;
+		} else if (c == '>') {
+			angle = 0;
+		} else if (!angle && c == ':' && !group) {
+			group = 1;
+			*is_group_r = 1;
+		} else if (!angle && c == ';' && group) {
+			group = 0;
+		} else if (!angle && !group && c == ',') {
+			break;
+		}
+	}
+	return i;
+}
+
+/* Reads one address field value (unfolded) into l. */
+static int addrs_from_value(struct mr_activity_addrs *l, const char *v, int *oom)
+{
+	GMimeParserOptions *opts = parser_options();
+	size_t n = strlen(v);
+	char *elem = malloc(n + 1);
+	if (!elem) {
+		*oom = 1;
+		return -1;
+	}
+	const char *p = v;
+	while (*p) {
+		int is_group;
+		size_t len = element_len(p, &is_group);
+		memcpy(elem, p, len);
+		elem[len] = '\0';
+		InternetAddressList *list = internet_address_list_parse(opts, elem);
+		if (list) {
+			int rc = addrs_from_list(l, list, 0, !is_group);
+			g_object_unref(list);
+			if (rc) {
+				*oom = 1;
+				break;
+			}
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	free(elem);
+	return *oom ? -1 : 0;
 }
 
 static void addrs_free(struct mr_activity_addrs *l)
@@ -217,7 +296,6 @@ static int read_date(struct mr_activity *act, const char *value, int *oom)
 
 static int read_headers(struct mr_activity *act, GMimeMessage *msg)
 {
-	GMimeParserOptions *opts = parser_options();
 	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
 	int count = g_mime_header_list_get_count(hl);
 	int oom = 0, seen_date = 0;
@@ -240,13 +318,8 @@ static int read_headers(struct mr_activity *act, GMimeMessage *msg)
 			char *v = unfold(raw, &oom);
 			if (!v)
 				break;
-			InternetAddressList *list = internet_address_list_parse(opts, v);
+			addrs_from_value(l, v, &oom);
 			free(v);
-			if (list) {
-				if (addrs_from_list(l, list, 0))
-					oom = 1;
-				g_object_unref(list);
-			}
 		} else if (!act->message_id && strcasecmp(name, "Message-ID") == 0) {
 			char *v = unfold(raw, &oom);
 			if (v && *v)

@@ -280,6 +280,12 @@ static void test_headers(void)
 	TAP_STR(act->message_id, "<1234@local.machine.example>", "Message-ID unfolded");
 	TAP_STR(act->text, "Hi\nthere\n", "CRLF becomes LF");
 	mr_activity_free(act);
+	act = parse("From: x@y.example\nTo: tim@a.example concierge@a.example, <c@b.example> junk, "
+		    "G: g1@c.example, g2@c.example;, last@d.example\n\nx", NULL);
+	TAP_INT(act ? act->to.n : 0, 5, "junk after a mailbox (no comma) is dropped, groups kept whole");
+	TAP_STR(act && act->to.n > 1 ? act->to.v[1].addr : NULL, "c@b.example", "... the second element");
+	TAP_STR(act && act->to.n > 4 ? act->to.v[4].addr : NULL, "last@d.example", "... after the group");
+	mr_activity_free(act);
 	act = parse("From: a@b.example\nDate: Tue, 1 Jul 2003 10:52:37 +0200\n\nx", NULL);
 	TAP_STR(act ? act->date : NULL, "2003-07-01T10:52:37+02:00", "date with offset");
 	TAP_INT(act ? act->date_unix : 0, 1057049557, "date as unix time");
