@@ -84,3 +84,8 @@ tests_unit_test_bounce_SOURCES = tests/unit/test-bounce.c
 tests_unit_test_bounce_CFLAGS = $(UNIT_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_bounce_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-verp tests/unit/test-bounce
+check_PROGRAMS += tests/unit/test-doctor
+tests_unit_test_doctor_SOURCES = tests/unit/test-doctor.c
+tests_unit_test_doctor_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_doctor_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-doctor
