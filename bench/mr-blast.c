@@ -8,7 +8,8 @@
  *   mr-blast -c FILE -f FROM -t TO [-t TO...] -m MESSAGE-FILE [-k COPIES]
  *   mr-blast -c FILE -l LIST   (one batch; each line FROM<TAB>TO,TO...<TAB>FILE,
  *                               FROM "<>" for the null sender)
- *   mr-blast -c FILE -n COUNT [-s BYTES] [-b BATCH] [-f FROM] [-t TO]
+ *   mr-blast -c FILE -n COUNT [-s BYTES] [-b BATCH] [-w PAUSE] [-f FROM] [-t TO]
+ *                               (-w: seconds to wait between batches)
  */
 #include "config.h"
 #include <getopt.h>
@@ -180,7 +181,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: mr-blast -c CONFIG -f FROM -t TO [-t TO...] -m MESSAGE-FILE "
 		"[-k COPIES]\n       mr-blast -c CONFIG -n COUNT [-s BYTES] [-b BATCH] "
-		"[-f FROM] [-t TO]\n");
+		"[-w PAUSE] [-f FROM] [-t TO]\n");
 	return 64;
 }
 
@@ -190,9 +191,9 @@ int main(int argc, char **argv)
 	const char *tos[64];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	blast_pid = (long)getpid();
-	size_t n_to = 0, count = 0, size = 1024, batch = 1000, copies = 1;
+	size_t n_to = 0, count = 0, size = 1024, batch = 1000, copies = 1, pause = 0;
 	int c;
-	while ((c = getopt(argc, argv, "c:f:t:m:k:n:s:b:l:")) != -1) {
+	while ((c = getopt(argc, argv, "c:f:t:m:k:n:s:b:l:w:")) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'f': from = optarg; break;
@@ -202,6 +203,7 @@ int main(int argc, char **argv)
 			break;
 		case 'm': msgfile = optarg; break;
 		case 'l': list = optarg; break;
+		case 'w': pause = strtoul(optarg, NULL, 10); break;
 		case 'k': copies = strtoul(optarg, NULL, 10); break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 's': size = strtoul(optarg, NULL, 10); break;
@@ -262,6 +264,8 @@ int main(int argc, char **argv)
 		double t0 = now_s();
 		size_t sent = 0;
 		while (sent < count && !rc) {
+			if (sent && pause)
+				sleep((unsigned)pause);
 			size_t k = count - sent < batch ? count - sent : batch;
 			for (size_t i = 0; i < k; i++) {
 				char *b = bufs + i * (size + 1024);

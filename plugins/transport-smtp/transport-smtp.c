@@ -501,6 +501,16 @@ static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_
 		c->rcpt_cap = job->n_rcpts;
 	}
 	struct smtp_tx tx;
+	if (c->easy) {
+		/* a kept connection with something to read before we said a word
+		 * was closed by the server, or has a 421 for us: start afresh */
+		struct pollfd p = { c->fd, POLLIN, 0 };
+		if (poll(&p, 1, 0) != 0) {
+			s->core->log(s->log, MR_LOG_INFO, "the server closed a kept-alive "
+				     "connection; opening a new one");
+			conn_close(c);
+		}
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = c->easy != NULL;
 		if (!c->easy) {

@@ -194,6 +194,22 @@ print(len(ids))')
 if [ "$conns" -ge 2 ] && [ "$conns" -le 4 ]; then ok "max_connections = 4: spread over $conns connections (2 to 4)"
 else not_ok "max_connections = 4: spread over 2 to 4 connections (got $conns)"; fi
 
+# ---- a kept connection the server closed while idle (421, as Postfix does)
+ID=$T_DIR/idle; mkdir -p "$ID"
+PI=$(free_port)
+/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$ID" --port "$PI" \
+	--idle-timeout 1 >"$T_DIR/idle.log" 2>&1 &
+started $!
+wait_port "$PI" 15
+site "host = 127.0.0.1" "port = $PI" "tls = none" "max_connections = 1"
+blast -n 4 -b 2 -w 3 > "$T_DIR/out" 2>&1
+check_eq "two batches 3 s apart, server idle timeout 1 s: exit 0" "$?" 0
+check_grep "all four sent" 'messages 4 ok 4 tempfail 0 permfail 0' "$T_DIR/out"
+conns=$(cat "$ID"/*.json | /usr/bin/python3 -c '
+import sys, json, re
+print(len({json.loads(x)["conn"] for x in re.findall(r"\{[^}]*\}", sys.stdin.read())}))')
+check_eq "the second batch went on a new connection" "$conns" 2
+
 # ---- the server goes away: every message gets a temporary result
 site "host = 127.0.0.1" "port = $(free_port)" "tls = none" "connect_timeout = 5s"
 blast -f sender@example.org -t r@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1

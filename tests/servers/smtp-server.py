@@ -10,7 +10,9 @@
 #   temp-mail*  (sender) 451 4.3.2 at MAIL   perm-mail* (sender) 553 5.1.8 at MAIL
 #
 # usage: smtp-server.py --dir DIR --port P [--tls-port P] [--cert F --key F]
-#                       [--user NAME:PASSWORD] [--require-auth]
+#                       [--user NAME:PASSWORD] [--require-auth] [--idle-timeout S]
+# After S idle seconds a connection gets "421 4.4.2 ... timeout" and is closed,
+# as Postfix's smtpd does.
 # Writes DIR/ready when listening.  DIR/NNNNN.eml is a message as received
 # (after dot-unstuffing), DIR/NNNNN.json its envelope and connection.
 import argparse
@@ -92,6 +94,11 @@ class TestSMTP(SMTP):
     line_length_limit = 100000
     conns = 0
 
+    def _timeout_cb(self):
+        # like Postfix's smtpd: say why, then hang up
+        self.transport.write(b"421 4.4.2 mx.test Error: timeout exceeded\r\n")
+        super()._timeout_cb()
+
     def connection_made(self, transport):
         TestSMTP.conns += 1
         self.conn_id = TestSMTP.conns
@@ -107,6 +114,7 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--user")
     ap.add_argument("--require-auth", action="store_true")
+    ap.add_argument("--idle-timeout", type=float, default=300)
     a = ap.parse_args()
 
     ctx = None
@@ -129,6 +137,7 @@ def main():
 
     def factory(implicit):
         kw = dict(hostname="mx.test", ident="mailroom-test-smtp", data_size_limit=0,
+                  timeout=a.idle_timeout,
                   decode_data=False, enable_SMTPUTF8=True, loop=loop)
         if user is not None:
             kw.update(authenticator=authenticator, auth_required=a.require_auth,
