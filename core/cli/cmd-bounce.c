@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom bounce classify FILE...: each bounced recipient of message files and mboxes, with reason, hard/soft, status, type and where the VERP address was. */
+/* mailroom bounce classify FILE|DIR...: each bounced recipient of message files, mboxes and Maildirs, with reason, hard/soft, status, type and where the VERP address was. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
@@ -142,6 +143,99 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 	}
 }
 
+/* Classifies every message of one file (a message or an mbox); returns 0 or 1. */
+static int classify_file(const struct mr_cli *cli, const char *file,
+			 const struct mr_bounce_rules *rules, const struct mr_verp_conf *vc)
+{
+	size_t len = 0;
+	char why[128];
+	char *data = slurp(file, &len, why, sizeof(why));
+	if (!data) {
+		fprintf(stderr, "mailroom: bounce: %s: %s\n", file, why);
+		return 1;
+	}
+	int bad = 0;
+	size_t off = 0, idx = 0;
+	const char *msg = data;
+	size_t mlen = len;
+	int mbox = mr_mbox_is(data, len);
+	while (mbox ? mr_mbox_next(data, len, &off, &msg, &mlen) : idx == 0) {
+		struct mr_bounce_report r;
+		if (mr_bounce_parse(msg, mlen, rules, vc, &r) != 0) {
+			fprintf(stderr, "mailroom: bounce: %s: message %zu: out of memory\n", file, idx);
+			bad = 1;
+		} else {
+			for (size_t k = 0; k < r.n_recs; k++)
+				print_rec(cli, file, idx, &r, &r.recs[k]);
+			mr_bounce_report_free(&r);
+		}
+		idx++;
+	}
+	free(data);
+	return bad;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file of dir, in name order (a Maildir's cur/ and new/ when
+ * dir has them). */
+static int classify_dir(const struct mr_cli *cli, const char *dir,
+			const struct mr_bounce_rules *rules, const struct mr_verp_conf *vc)
+{
+	static const char *const subs[] = { "cur", "new" };
+	char path[4096];
+	int maildir = 0, bad = 0;
+	struct stat st;
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subs[k]);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			maildir = 1;
+	}
+	for (size_t k = 0; k < (maildir ? 2u : 1u); k++) {
+		char base[4096];
+		snprintf(base, sizeof(base), maildir ? "%s/%s" : "%s", dir, subs[k]);
+		DIR *d = opendir(base);
+		if (!d) {
+			if (!maildir) {
+				fprintf(stderr, "mailroom: bounce: %s: %s\n", base, strerror(errno));
+				bad = 1;
+			}
+			continue;
+		}
+		char **names = NULL;
+		size_t n = 0, cap = 0;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				char **v = realloc(names, cap * sizeof(*v));
+				if (!v)
+					break;
+				names = v;
+			}
+			if (!(names[n] = strdup(e->d_name)))
+				break;
+			n++;
+		}
+		closedir(d);
+		if (n)
+			qsort(names, n, sizeof(*names), name_cmp);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s", base, names[i]);
+			if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+				bad |= classify_file(cli, path, rules, vc);
+			free(names[i]);
+		}
+		free(names);
+	}
+	return bad;
+}
+
 static int classify(struct mr_cli *cli, int argc, char **argv)
 {
 	const char *rules_path = NULL;
@@ -180,32 +274,11 @@ static int classify(struct mr_cli *cli, int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0)
 			continue;
-		const char *file = argv[i];
-		size_t len = 0;
-		char why[128];
-		char *data = slurp(file, &len, why, sizeof(why));
-		if (!data) {
-			fprintf(stderr, "mailroom: bounce: %s: %s\n", file, why);
-			bad = 1;
-			continue;
-		}
-		size_t off = 0, idx = 0;
-		const char *msg = data;
-		size_t mlen = len;
-		int mbox = mr_mbox_is(data, len);
-		while (mbox ? mr_mbox_next(data, len, &off, &msg, &mlen) : idx == 0) {
-			struct mr_bounce_report r;
-			if (mr_bounce_parse(msg, mlen, rules, vc, &r) != 0) {
-				fprintf(stderr, "mailroom: bounce: %s: message %zu: out of memory\n", file, idx);
-				bad = 1;
-			} else {
-				for (size_t k = 0; k < r.n_recs; k++)
-					print_rec(cli, file, idx, &r, &r.recs[k]);
-				mr_bounce_report_free(&r);
-			}
-			idx++;
-		}
-		free(data);
+		struct stat dst;
+		if (stat(argv[i], &dst) == 0 && S_ISDIR(dst.st_mode))
+			bad |= classify_dir(cli, argv[i], rules, vc);
+		else
+			bad |= classify_file(cli, argv[i], rules, vc);
 	}
 	fflush(stdout);
 	mr_bounce_rules_free(rules);

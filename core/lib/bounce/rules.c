@@ -2,6 +2,7 @@
 /* The bounce rules file: text patterns per reason, status codes, bounce types and thresholds, loaded at run time. */
 #include "config.h"
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,43 @@
 #include "internal.h"
 
 /* A pattern: lowercase pieces that must appear in order ('*' in the file). */
+#define PAT_TRI 4 /* trigrams checked per piece before searching for it */
+
 struct pat {
 	char *text;      /* pieces separated by NUL, ends with an empty piece */
 	size_t n_pieces;
+	/* per piece (the first 8): its length and some of its trigram hashes */
+	struct piece_info {
+		size_t len;
+		uint16_t tri[PAT_TRI];
+		int n_tri;
+	} info[8];
 };
+
+/* Which trigrams a folded text holds: a 65536-bit set, so that most patterns
+ * are ruled out without a search. */
+struct tgram {
+	uint64_t bits[1024];
+};
+
+static uint16_t tri_hash(const unsigned char *p)
+{
+	return (uint16_t)((p[0] * 2654435761u ^ p[1] * 40503u ^ p[2] * 97u) & 0xffff);
+}
+
+static void tgram_fill(struct tgram *g, const char *t, size_t n)
+{
+	memset(g->bits, 0, sizeof(g->bits));
+	for (size_t i = 0; i + 3 <= n; i++) {
+		uint16_t h = tri_hash((const unsigned char *)t + i);
+		g->bits[h >> 6] |= 1ull << (h & 63);
+	}
+}
+
+static int tgram_has(const struct tgram *g, uint16_t h)
+{
+	return (g->bits[h >> 6] >> (h & 63)) & 1;
+}
 
 struct pat_list {
 	struct pat *v;
@@ -116,16 +150,36 @@ static int pat_make(struct pat *p, const char *src)
 	t[o] = 0;
 	t[o + 1] = 0;
 	p->text = t;
+	const char *piece = t;
+	for (size_t k = 0; k < p->n_pieces && k < 8; k++) {
+		struct piece_info *pi = &p->info[k];
+		pi->len = strlen(piece);
+		pi->n_tri = 0;
+		if (pi->len >= 3) {
+			size_t last = pi->len - 3;
+			for (int j = 0; j < PAT_TRI; j++) {
+				size_t at = last * (size_t)j / (PAT_TRI - 1);
+				pi->tri[pi->n_tri++] = tri_hash((const unsigned char *)piece + at);
+			}
+		}
+		piece += pi->len + 1;
+	}
 	return 0;
 }
 
-/* Whether folded text contains the pattern's pieces in order. */
-static int pat_match(const struct pat *p, const char *text, size_t n)
+/* Whether folded text contains the pattern's pieces in order; g, when not
+ * NULL, is the text's trigram set. */
+static int pat_match(const struct pat *p, const char *text, size_t n, const struct tgram *g)
 {
+	if (g)
+		for (size_t k = 0; k < p->n_pieces && k < 8; k++)
+			for (int j = 0; j < p->info[k].n_tri; j++)
+				if (!tgram_has(g, p->info[k].tri[j]))
+					return 0;
 	const char *cur = text;
 	const char *piece = p->text;
 	for (size_t k = 0; k < p->n_pieces; k++) {
-		size_t pl = strlen(piece);
+		size_t pl = k < 8 ? p->info[k].len : strlen(piece);
 		if (pl) {
 			const char *hit = NULL;
 			size_t left = n - (size_t)(cur - text);
@@ -149,10 +203,10 @@ static int list_add(struct pat_list *l, const char *src)
 	return pat_make(&l->v[l->n++], src) == 0 ? 0 : MR_ENOMEM;
 }
 
-static int list_match(const struct pat_list *l, const char *text, size_t n)
+static int list_match(const struct pat_list *l, const char *text, size_t n, const struct tgram *g)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (pat_match(&l->v[i], text, n))
+		if (pat_match(&l->v[i], text, n, g))
 			return 1;
 	return 0;
 }
@@ -441,7 +495,7 @@ static int folded_match(const struct pat_list *l, const char *text, size_t n)
 	memcpy(t, text, n);
 	t[n] = 0;
 	size_t fl = fold(t, n);
-	int m = list_match(l, t, fl);
+	int m = list_match(l, t, fl, NULL);
 	free(t);
 	return m;
 }
@@ -474,7 +528,7 @@ size_t rules_orig_start(const struct mr_bounce_rules *rules, const char *text, s
 		memcpy(line, text + i, ll);
 		line[ll] = 0;
 		size_t fl = fold(line, ll);
-		if (fl && list_match(&rules->original, line, fl))
+		if (fl && list_match(&rules->original, line, fl, NULL))
 			return i;
 		i = le + 1;
 	}
@@ -521,13 +575,14 @@ static int word_in(const char *list, const char *word)
 }
 
 /* Whether the patterns of any reason named in list (" a b ") match. */
-static int names_match(const struct mr_bounce_rules *rules, const char *list, const char *t, size_t fl)
+static int names_match(const struct mr_bounce_rules *rules, const char *list, const char *t, size_t fl,
+		       const struct tgram *g)
 {
 	for (size_t i = 0; i < rules->n_reasons; i++)
 		if (!(rules->reasons[i].match_commands && rules->reasons[i].match.n == 1 &&
 		      rules->reasons[i].match.v[0].text[0] == 0) &&
 		    word_in(list, rules->reasons[i].name) &&
-		    list_match(&rules->reasons[i].match, t, fl))
+		    list_match(&rules->reasons[i].match, t, fl, g))
 			return 1;
 	return 0;
 }
@@ -610,6 +665,9 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 	}
 	if (!rec->status[0] && t)
 		status_from_text(t, rec->status);
+	struct tgram *g = t && fl >= 64 ? malloc(sizeof(*g)) : NULL;
+	if (g)
+		tgram_fill(g, t, fl);
 	const struct reason *hit = NULL;
 	if (rec->status[0] == '2') {
 		hit = reason_named(rules, "delivered");
@@ -620,13 +678,13 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 	}
 	const char *cmd = b->command;
 	for (size_t i = 0; t && fl && !cmd && i < rules->n_cmds; i++)
-		if (pat_match(&rules->cmds[i].p, t, fl))
+		if (pat_match(&rules->cmds[i].p, t, fl, g))
 			cmd = rules->cmds[i].cmd;
 	for (size_t i = 0; !hit && i < rules->n_reasons; i++) {
 		const struct reason *x = &rules->reasons[i];
 		if (status_in(x, rec->status) &&
 		    !(cmd && x->status_skip_commands && word_in(x->status_skip_commands, cmd)) &&
-		    !(t && fl && x->status_unless && names_match(rules, x->status_unless, t, fl))) {
+		    !(t && fl && x->status_unless && names_match(rules, x->status_unless, t, fl, g))) {
 			hit = x;
 			break;
 		}
@@ -638,12 +696,12 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 			continue;
 		if (status_in_list(x->not_status, x->n_not_status, rec->status))
 			continue;
-		if (list_match(&x->match, t, fl) ||
-		    (x->match_from && names_match(rules, x->match_from, t, fl))) {
+		if (list_match(&x->match, t, fl, g) ||
+		    (x->match_from && names_match(rules, x->match_from, t, fl, g))) {
 			hit = x;
 			if (getenv("MAILROOM_BOUNCE_DEBUG"))
 				for (size_t k = 0; k < x->match.n; k++)
-					if (pat_match(&x->match.v[k], t, fl))
+					if (pat_match(&x->match.v[k], t, fl, g))
 						fprintf(stderr, "bounce: %s by \"%s\" (command %s)\n", x->name,
 							x->match.v[k].text, cmd ? cmd : "-");
 		}
@@ -658,10 +716,11 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 		set_reason(rules, NULL, "undefined", rec);
 types:
 	for (size_t i = 0; t && i < rules->n_tmatch; i++)
-		if (pat_match(&rules->tmatch[i].p, t, fl)) {
+		if (pat_match(&rules->tmatch[i].p, t, fl, g)) {
 			rec->type = rules->tmatch[i].type;
 			break;
 		}
+	free(g);
 	free(t);
 }
 
