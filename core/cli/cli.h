@@ -46,6 +46,9 @@ int cmd_activity(struct mr_cli *cli, int argc, char **argv);
 int cmd_job(struct mr_cli *cli, int argc, char **argv);
 int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);
+int cmd_contact(struct mr_cli *cli, int argc, char **argv);
+int cmd_group(struct mr_cli *cli, int argc, char **argv);
+int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 /* Checks the cron identity (helper in identity.c): nothing when

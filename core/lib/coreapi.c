@@ -72,4 +72,7 @@ void mr_core_fill(struct mr_core *core)
 	core->fetch_run = mr_fetch_run;
 	core->activity_parse = mr_activity_parse;
 	core->activity_free = mr_activity_free;
+	core->mailing_renderer_new = mr_core_renderer_new;
+	core->mailing_render = mr_render;
+	core->mailing_renderer_free = mr_renderer_free;
 }

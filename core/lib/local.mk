@@ -21,6 +21,9 @@ core_lib_libmailroom_la_SOURCES += core/lib/verp.c core/lib/bounce/internal.h co
 	core/lib/bounce/addr.c core/lib/bounce/dsn.c core/lib/bounce/text.c core/lib/bounce/rules.c \
 	core/lib/bounce/bounce.c
 mailroominclude_HEADERS += core/include/mailroom/bounce.h
+mailroominclude_HEADERS += core/include/mailroom/mailing.h
+core_lib_libmailroom_la_SOURCES += core/lib/mailing-render.h core/lib/buf.c core/lib/tokens.c \
+	core/lib/mailing-render.c core/lib/dkim.c core/lib/csv.h core/lib/csv.c
 bouncerulesdir = $(sysconfdir)/mailroom
 dist_bouncerules_DATA = etc/bounce-rules.conf
 mailroominclude_HEADERS += core/include/mailroom/activity.h

@@ -303,6 +303,9 @@ int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r,
 /* True when data looks like an mbox file (starts with "From "). */
 int mr_mbox_is(const char *data, size_t len);
 
+/* ---- mass mailing: buffers, templates, rendering, DKIM signing */
+#include "mailing-render.h"
+
 /* ---- incoming messages read as Email activities (activity-*.c) */
 #include "activity.h"
 

@@ -83,6 +83,10 @@ struct mr_fetch_stats {
 
 struct mr_activity;
 struct mr_activity_limits;
+struct mr_mailing;
+struct mr_recipient;
+struct mr_rendered_msg;
+struct mr_renderer;
 
 struct mr_core {
 	size_t size;          /* sizeof(struct mr_core) of the running core */
@@ -147,6 +151,22 @@ struct mr_core {
 	int (*activity_parse)(const char *data, size_t len, const struct mr_activity_limits *lim,
 			      struct mr_activity **act_r, struct mr_error *err);
 	void (*activity_free)(struct mr_activity *act);
+
+	/* ---- appended in ABI 1.2 for mass mailing (mailroom/mailing.h) */
+
+	/* Compiles mailing m's templates once with the site's settings
+	 * ([mailroom] from, domain, secret, unsubscribe_url; the bounce
+	 * account's localpart and domain for VERP; [dkim]).  Returns 0 with
+	 * *r_r, MR_EINPUT for an unknown token, MR_ECONFIG for a missing
+	 * secret or a bad DKIM key, with err. */
+	int (*mailing_renderer_new)(const struct mr_core *core, const struct mr_mailing *m,
+				    struct mr_renderer **r_r, struct mr_error *err);
+	/* Renders one recipient's message (CRLF, VERP envelope sender,
+	 * List-Unsubscribe, DKIM when configured) into out, reusing
+	 * out->data.  now is the Date and the DKIM t=. */
+	int (*mailing_render)(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
+			      struct mr_rendered_msg *out, struct mr_error *err);
+	void (*mailing_renderer_free)(struct mr_renderer *r);
 };
 
 #endif

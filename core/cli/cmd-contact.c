@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom contact import|list|show|hold|unhold|optout and mailroom group add|list|members: the contacts and groups mailings go to. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../lib/csv.h"
+
+#define IMPORT_TX_ROWS 5000
+
+enum col { COL_EMAIL, COL_FIRST, COL_LAST, COL_DISPLAY, COL_TYPE, COL_GROUPS, N_COLS };
+static const char *const col_names[N_COLS] = { "email", "first_name", "last_name",
+					       "display_name", "contact_type", "groups" };
+
+static int need_slots(struct mr_store *st, const char *cmd)
+{
+	if (!MR_OPS_HAS(st->ops, mailing_stats))
+		return cli_fail(EX_UNAVAILABLE, cmd, "the store '%s' has no contacts and mailings",
+				st->name ? st->name : "?");
+	return 0;
+}
+
+/* Known groups of an import, so each is added once. */
+struct group_cache {
+	char **names;
+	size_t n;
+};
+
+static int group_known(struct group_cache *gc, const char *name)
+{
+	for (size_t i = 0; i < gc->n; i++)
+		if (strcmp(gc->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, size_t ncols,
+		      struct group_cache *gc, const char *path, int *created_r)
+{
+	struct mr_error err = { 0 };
+	if (csv->n != ncols) {
+		fprintf(stderr, "mailroom: %s:%lu: %zu fields, the header has %zu: skipped\n", path,
+			csv->rec_line, csv->n, ncols);
+		return 1;
+	}
+	const char *v[N_COLS] = { 0 };
+	for (size_t i = 0; i < ncols; i++) {
+		if (!mr_utf8_valid(csv->fields[i])) {
+			fprintf(stderr, "mailroom: %s:%lu: column %s is not UTF-8: skipped\n", path,
+				csv->rec_line, col_names[map[i]]);
+			return 1;
+		}
+		v[map[i]] = csv->fields[i];
+	}
+	const char *email = v[COL_EMAIL];
+	while (email && (*email == ' ' || *email == '\t'))
+		email++;
+	if (!email || !mr_addr_valid(email) || !strchr(email, '@')) {
+		fprintf(stderr, "mailroom: %s:%lu: invalid email address \"%s\": skipped\n", path,
+			csv->rec_line, v[COL_EMAIL] ? v[COL_EMAIL] : "");
+		return 1;
+	}
+	const char *type = v[COL_TYPE] && *v[COL_TYPE] ? v[COL_TYPE] : NULL;
+	if (type && strcasecmp(type, "individual") == 0)
+		type = "Individual";
+	else if (type && strcasecmp(type, "organization") == 0)
+		type = "Organization";
+	else if (type) {
+		fprintf(stderr, "mailroom: %s:%lu: contact_type \"%s\" is neither Individual nor "
+			"Organization: skipped\n", path, csv->rec_line, type);
+		return 1;
+	}
+	struct mr_contact c = {
+		.email = email, .contact_type = type,
+		.first_name = v[COL_FIRST] && *v[COL_FIRST] ? v[COL_FIRST] : NULL,
+		.last_name = v[COL_LAST] && *v[COL_LAST] ? v[COL_LAST] : NULL,
+		.display_name = v[COL_DISPLAY] && *v[COL_DISPLAY] ? v[COL_DISPLAY] : NULL,
+	};
+	int64_t id = 0;
+	int rc = st->ops->contact_upsert(st->state, &c, &id, created_r, &err);
+	if (rc) {
+		fprintf(stderr, "mailroom: %s:%lu: %s\n", path, csv->rec_line, err.msg);
+		return rc == MR_EINPUT ? 1 : rc;
+	}
+	if (!v[COL_GROUPS] || !*v[COL_GROUPS])
+		return 0;
+	char *groups = strdup(v[COL_GROUPS]), *save = NULL;
+	if (!groups)
+		return MR_ENOMEM;
+	for (char *g = strtok_r(groups, ";,", &save); g; g = strtok_r(NULL, ";,", &save)) {
+		while (*g == ' ')
+			g++;
+		size_t gl = strlen(g);
+		while (gl > 0 && g[gl - 1] == ' ')
+			g[--gl] = '\0';
+		if (!gl)
+			continue;
+		if (!group_known(gc, g)) {
+			if ((rc = st->ops->group_add(st->state, g, NULL, NULL, &err)) != 0)
+				break;
+			char **n = realloc(gc->names, (gc->n + 1) * sizeof(*n));
+			if (!n || !(n[gc->n] = strdup(g))) {
+				rc = MR_ENOMEM;
+				gc->names = n ? n : gc->names;
+				break;
+			}
+			gc->names = n;
+			gc->n++;
+		}
+		if ((rc = st->ops->group_member(st->state, g, id, 1, &err)) != 0)
+			break;
+	}
+	free(groups);
+	if (rc)
+		fprintf(stderr, "mailroom: %s:%lu: %s\n", path, csv->rec_line, err.msg);
+	return rc;
+}
+
+static int import(struct mr_store *st, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f)
+		return cli_fail(EX_NOINPUT, "contact import", "%s: %s", path, strerror(errno));
+	struct mr_csv csv;
+	struct mr_error err = { 0 };
+	mr_csv_init(&csv, f);
+	int map[N_COLS], code = EX_OK;
+	size_t ncols = 0;
+	int rc = mr_csv_next(&csv, &err);
+	if (rc <= 0) {
+		code = cli_fail(EX_DATAERR, "contact import", "%s: %s", path,
+				rc ? err.msg : "empty file: a header row is needed");
+		goto out;
+	}
+	int seen[N_COLS] = { 0 };
+	for (size_t i = 0; i < csv.n; i++) {
+		int k = -1;
+		for (int j = 0; j < N_COLS; j++)
+			if (strcasecmp(csv.fields[i], col_names[j]) == 0)
+				k = j;
+		if (k < 0 || seen[k]) {
+			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column \"%s\" (the "
+					"columns are email, first_name, last_name, display_name, "
+					"contact_type, groups)", path, k < 0 ? "unknown" : "repeated",
+					csv.fields[i]);
+			goto out;
+		}
+		seen[k] = 1;
+		map[ncols++] = k;
+	}
+	if (!seen[COL_EMAIL]) {
+		code = cli_fail(EX_DATAERR, "contact import", "%s:1: the header has no email column",
+				path);
+		goto out;
+	}
+	int tty = isatty(2);
+	unsigned long rows = 0, created = 0, skipped = 0, in_tx = 0;
+	int open = 0;
+	struct group_cache gc = { 0 };
+	for (;;) {
+		if (!open && (rc = st->ops->begin(st->state, &err)) != 0)
+			break;
+		open = 1;
+		rc = mr_csv_next(&csv, &err);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			if (rc != MR_EINPUT || feof(f))
+				break;
+			fprintf(stderr, "mailroom: %s: %s: skipped\n", path, err.msg);
+			skipped++;
+			rc = 0;
+			continue;
+		}
+		int made = 0;
+		rc = import_row(st, &csv, map, ncols, &gc, path, &made);
+		if (rc == 1) {
+			skipped++;
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			break;
+		rows++;
+		created += (unsigned long)made;
+		if (++in_tx >= IMPORT_TX_ROWS) {
+			if ((rc = st->ops->commit(st->state, &err)) != 0)
+				break;
+			in_tx = 0;
+			open = 0;
+			if (tty)
+				fprintf(stderr, "\rimported %lu rows", rows);
+		}
+	}
+	if (rc == 0 && open) {
+		rc = st->ops->commit(st->state, &err);
+		if (rc)
+			st->ops->rollback(st->state);
+	} else if (rc && open) {
+		st->ops->rollback(st->state);
+	}
+	if (tty && rows >= IMPORT_TX_ROWS)
+		fputc('\n', stderr);
+	for (size_t i = 0; i < gc.n; i++)
+		free(gc.names[i]);
+	free(gc.names);
+	if (rc) {
+		code = cli_fail(mr_status_exit_code(rc), "contact import", "%s: %s (rows after the "
+				"last %d-row commit were not imported)", path,
+				err.msg[0] ? err.msg : mr_status_name(rc), IMPORT_TX_ROWS);
+		goto out;
+	}
+	printf("imported %lu rows from %s: %lu new contacts, %lu updated, %lu skipped\n", rows,
+	       path, created, rows - created, skipped);
+	if (skipped)
+		code = EX_DATAERR;
+out:
+	mr_csv_free(&csv);
+	if (f != stdin)
+		fclose(f);
+	return code;
+}
+
+static int print_contact(void *cookie, const struct mr_contact *c)
+{
+	struct mr_cli *cli = cookie;
+	if (cli->json) {
+		printf("{\"id\":%lld,\"email\":", (long long)c->id);
+		cli_json_str(stdout, c->email);
+		printf(",\"first_name\":");
+		cli_json_str(stdout, c->first_name);
+		printf(",\"last_name\":");
+		cli_json_str(stdout, c->last_name);
+		printf(",\"display_name\":");
+		cli_json_str(stdout, c->display_name);
+		printf(",\"contact_type\":");
+		cli_json_str(stdout, c->contact_type);
+		printf(",\"on_hold\":%d,\"is_opt_out\":%d,\"do_not_email\":%d}\n", c->on_hold,
+		       c->is_opt_out, c->do_not_email);
+	} else {
+		printf("%-8lld %-36s %-16s %-16s%s%s%s\n", (long long)c->id, c->email,
+		       c->first_name, c->last_name, c->on_hold ? " on-hold" : "",
+		       c->is_opt_out ? " opted-out" : "", c->do_not_email ? " do-not-email" : "");
+	}
+	return 0;
+}
+
+static int print_group(void *cookie, const struct mr_group *g)
+{
+	struct mr_cli *cli = cookie;
+	if (cli->json) {
+		printf("{\"id\":%lld,\"name\":", (long long)g->id);
+		cli_json_str(stdout, g->name);
+		printf(",\"title\":");
+		cli_json_str(stdout, g->title);
+		printf(",\"members\":%lld}\n", (long long)g->members);
+	} else {
+		printf("%-6lld %-24s %8lld  %s\n", (long long)g->id, g->name, (long long)g->members,
+		       g->title);
+	}
+	return 0;
+}
+
+/* Pages through contacts so that a million rows do not sit in one statement. */
+struct list_state {
+	struct mr_cli *cli;
+	int64_t last;
+	int64_t n;
+};
+
+static int list_one(void *cookie, const struct mr_contact *c)
+{
+	struct list_state *ls = cookie;
+	ls->last = c->id;
+	ls->n++;
+	return print_contact(ls->cli, c);
+}
+
+int cmd_contact(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc < 2)
+		return cli_usage("contact");
+	const char *sub = argv[1];
+	struct mr_site *site = NULL;
+	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	if (code)
+		return code;
+	struct mr_store *st = &site->store;
+	struct mr_error err = { 0 };
+	int rc = 0;
+	if ((code = need_slots(st, "contact")) != 0) {
+	} else if (strcmp(sub, "import") == 0 && argc == 3) {
+		code = import(st, argv[2]);
+	} else if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 4 &&
+						strcmp(argv[2], "--limit") == 0))) {
+		long long limit = argc == 4 ? atoll(argv[3]) : 0;
+		struct list_state ls = { cli, 0, 0 };
+		for (int guard = 0; guard < 100000000 && rc == 0; guard++) {
+			int64_t before = ls.n;
+			int64_t page = limit > 0 && limit - ls.n < 1000 ? limit - ls.n : 1000;
+			if (page <= 0)
+				break;
+			rc = st->ops->contact_list(st->state, ls.last, page, list_one, &ls, &err);
+			if (ls.n == before)
+				break;
+		}
+	} else if (strcmp(sub, "show") == 0 && argc == 3) {
+		rc = st->ops->contact_find(st->state, argv[2], print_contact, cli, &err);
+	} else if ((strcmp(sub, "hold") == 0 || strcmp(sub, "unhold") == 0 ||
+		    strcmp(sub, "optout") == 0) && argc == 3) {
+		int hold = strcmp(sub, "hold") == 0, unhold = strcmp(sub, "unhold") == 0;
+		rc = st->ops->contact_set_flag(st->state, argv[2],
+					       hold || unhold ? MR_CONTACT_ON_HOLD : MR_CONTACT_OPT_OUT,
+					       hold ? 2 : unhold ? 0 : 1, &err);
+		if (rc == 0)
+			printf("%s: %s\n", argv[2], hold ? "on hold" : unhold ? "no longer on hold" :
+			       "opted out");
+	} else {
+		code = cli_usage("contact");
+	}
+	if (rc)
+		code = cli_fail(mr_status_exit_code(rc), "contact", "%s", err.msg);
+	mr_site_close(site);
+	return code;
+}
+
+int cmd_group(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc < 2)
+		return cli_usage("group");
+	const char *sub = argv[1];
+	struct mr_site *site = NULL;
+	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	if (code)
+		return code;
+	struct mr_store *st = &site->store;
+	struct mr_error err = { 0 };
+	int rc = 0;
+	if ((code = need_slots(st, "group")) != 0) {
+	} else if (strcmp(sub, "add") == 0 && (argc == 3 || (argc == 5 &&
+					      strcmp(argv[3], "--title") == 0))) {
+		int64_t id = 0;
+		rc = st->ops->group_add(st->state, argv[2], argc == 5 ? argv[4] : NULL, &id, &err);
+		if (rc == 0)
+			printf("group %s: id %lld\n", argv[2], (long long)id);
+	} else if (strcmp(sub, "list") == 0 && argc == 2) {
+		rc = st->ops->group_list(st->state, print_group, cli, &err);
+	} else if (strcmp(sub, "members") == 0 && argc == 3) {
+		rc = st->ops->group_members(st->state, argv[2], print_contact, cli, &err);
+	} else {
+		code = cli_usage("group");
+	}
+	if (rc)
+		code = cli_fail(mr_status_exit_code(rc), "group", "%s", err.msg);
+	mr_site_close(site);
+	return code;
+}

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "cli.h"
+#include "../lib/csv.h"
+
+#define MAX_GROUPS 64
+#define MAX_ATTACH 16
+#define MAX_FILE (10L * 1024 * 1024)
+
+static const char *status_name(enum mr_mailing_status s)
+{
+	switch (s) {
+	case MR_MAILING_DRAFT: return "draft";
+	case MR_MAILING_SCHEDULED: return "scheduled";
+	case MR_MAILING_RUNNING: return "running";
+	case MR_MAILING_PAUSED: return "paused";
+	case MR_MAILING_COMPLETE: return "complete";
+	case MR_MAILING_CANCELED: return "canceled";
+	}
+	return "?";
+}
+
+/* Reads a whole file (at most MAX_FILE bytes); NULL with a message printed. */
+static char *slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		cli_fail(EX_NOINPUT, "mailing create", "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > MAX_FILE) {
+		cli_fail(EX_DATAERR, "mailing create", "%s: not a regular file of at most %ld bytes",
+			 path, MAX_FILE);
+		fclose(f);
+		return NULL;
+	}
+	char *d = malloc((size_t)sb.st_size + 1);
+	size_t n = d ? fread(d, 1, (size_t)sb.st_size, f) : 0;
+	fclose(f);
+	if (!d || n != (size_t)sb.st_size) {
+		free(d);
+		cli_fail(EX_IOERR, "mailing create", "%s: cannot read it", path);
+		return NULL;
+	}
+	d[n] = '\0';
+	*len_r = n;
+	return d;
+}
+
+static const char *content_type_of(const char *name)
+{
+	static const char *const map[][2] = {
+		{ ".pdf", "application/pdf" }, { ".png", "image/png" }, { ".jpg", "image/jpeg" },
+		{ ".jpeg", "image/jpeg" }, { ".gif", "image/gif" }, { ".txt", "text/plain" },
+		{ ".csv", "text/csv" }, { ".html", "text/html" }, { ".zip", "application/zip" },
+		{ ".ics", "text/calendar" }, { ".doc", "application/msword" },
+	};
+	const char *dot = strrchr(name, '.');
+	for (size_t i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(dot, map[i][0]) == 0)
+			return map[i][1];
+	return "application/octet-stream";
+}
+
+/* "now" or a local time; 0 or -1. */
+static int parse_when(const char *s, int64_t *t_r)
+{
+	if (strcmp(s, "now") == 0) {
+		*t_r = (int64_t)time(NULL);
+		return 0;
+	}
+	return mr_parse_local_time(s, t_r) == 0 ? 0 : -1;
+}
+
+static int create(struct mr_store *st, int argc, char **argv)
+{
+	struct mr_mailing m = { .status = MR_MAILING_DRAFT };
+	const char *inc[MAX_GROUPS], *exc[MAX_GROUPS], *text_file = NULL, *html_file = NULL;
+	struct mr_attachment att[MAX_ATTACH];
+	size_t n_inc = 0, n_exc = 0, n_att = 0;
+	const char *schedule = NULL;
+	int code = EX_OK;
+	for (int i = 2; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			return cli_fail(EX_USAGE, "mailing create", "%s needs a value", o);
+		i++;
+		if (!strcmp(o, "--name")) m.name = v;
+		else if (!strcmp(o, "--subject")) m.subject = v;
+		else if (!strcmp(o, "--from")) m.from_email = v;
+		else if (!strcmp(o, "--from-name")) m.from_name = v;
+		else if (!strcmp(o, "--reply-to")) m.reply_to = v;
+		else if (!strcmp(o, "--text")) text_file = v;
+		else if (!strcmp(o, "--html")) html_file = v;
+		else if (!strcmp(o, "--schedule")) schedule = v;
+		else if (!strcmp(o, "--include-group") && n_inc < MAX_GROUPS) inc[n_inc++] = v;
+		else if (!strcmp(o, "--exclude-group") && n_exc < MAX_GROUPS) exc[n_exc++] = v;
+		else if (!strcmp(o, "--attach") && n_att < MAX_ATTACH) {
+			att[n_att].filename = v;
+			att[n_att].content_type = content_type_of(v);
+			att[n_att].data = NULL;
+			n_att++;
+		} else
+			return cli_fail(EX_USAGE, "mailing create", "unknown option %s (or too many)", o);
+	}
+	if (!m.name || !m.subject || n_inc == 0)
+		return cli_fail(EX_USAGE, "mailing create", "--name, --subject and at least one "
+				"--include-group are needed");
+	if (!text_file && !html_file)
+		return cli_fail(EX_USAGE, "mailing create", "--text FILE or --html FILE is needed");
+	if (m.from_email && !mr_addr_valid(m.from_email))
+		return cli_fail(EX_DATAERR, "mailing create", "--from \"%s\" is not an address",
+				m.from_email);
+	if (m.reply_to && !mr_addr_valid(m.reply_to))
+		return cli_fail(EX_DATAERR, "mailing create", "--reply-to \"%s\" is not an address",
+				m.reply_to);
+	if (schedule) {
+		if (parse_when(schedule, &m.scheduled_at) != 0)
+			return cli_fail(EX_USAGE, "mailing create", "--schedule \"%s\": now or "
+					"YYYY-MM-DD HH:MM", schedule);
+		m.status = MR_MAILING_SCHEDULED;
+	}
+	char *text = NULL, *html = NULL;
+	size_t len;
+	if ((text_file && !(text = slurp(text_file, &len))) ||
+	    (html_file && !(html = slurp(html_file, &len)))) {
+		code = EX_NOINPUT;
+		goto out;
+	}
+	if ((text && !mr_utf8_valid(text)) || (html && !mr_utf8_valid(html))) {
+		code = cli_fail(EX_DATAERR, "mailing create", "the %s body is not UTF-8",
+				text && !mr_utf8_valid(text) ? "text" : "HTML");
+		goto out;
+	}
+	m.body_text = text;
+	m.body_html = html;
+	for (size_t i = 0; i < n_att; i++) {
+		char *d = slurp(att[i].filename, &att[i].len);
+		if (!d) {
+			code = EX_NOINPUT;
+			goto out;
+		}
+		att[i].data = (unsigned char *)d;
+		const char *slash = strrchr(att[i].filename, '/');
+		att[i].filename = slash ? slash + 1 : att[i].filename;
+	}
+	m.include_groups = inc;
+	m.n_include = n_inc;
+	m.exclude_groups = exc;
+	m.n_exclude = n_exc;
+	m.attachments = att;
+	m.n_attachments = n_att;
+	struct mr_error err = { 0 };
+	int rc = mr_mailing_check_templates(&m, &err);
+	if (rc) {
+		code = cli_fail(EX_DATAERR, "mailing create", "%s", err.msg);
+		goto out;
+	}
+	int64_t id = 0;
+	if ((rc = st->ops->mailing_create(st->state, &m, &id, &err)) != 0) {
+		code = cli_fail(mr_status_exit_code(rc), "mailing create", "%s", err.msg);
+		goto out;
+	}
+	char when[32];
+	mr_format_local_time(m.scheduled_at, when, sizeof(when));
+	printf("mailing %lld created (%s%s%s)\n", (long long)id,
+	       schedule ? "scheduled for " : "draft", schedule ? when : "",
+	       schedule ? "" : ": mailroom mailing schedule ID now|TIME");
+out:
+	free(text);
+	free(html);
+	for (size_t i = 0; i < n_att; i++)
+		free((void *)att[i].data);
+	return code;
+}
+
+struct show_ctx {
+	struct mr_cli *cli;
+	int full;
+};
+
+static int print_mailing(void *cookie, const struct mr_mailing *m)
+{
+	struct show_ctx *sc = cookie;
+	char when[32];
+	mr_format_local_time(m->scheduled_at, when, sizeof(when));
+	if (sc->cli->json) {
+		printf("{\"id\":%lld,\"name\":", (long long)m->id);
+		cli_json_str(stdout, m->name);
+		printf(",\"subject\":");
+		cli_json_str(stdout, m->subject);
+		printf(",\"status\":\"%s\",\"scheduled\":", status_name(m->status));
+		cli_json_str(stdout, m->scheduled_at ? when : "");
+		printf(",\"include\":[");
+		for (size_t i = 0; i < m->n_include; i++) {
+			printf(i ? "," : "");
+			cli_json_str(stdout, m->include_groups[i]);
+		}
+		printf("],\"exclude\":[");
+		for (size_t i = 0; i < m->n_exclude; i++) {
+			printf(i ? "," : "");
+			cli_json_str(stdout, m->exclude_groups[i]);
+		}
+		printf("]}\n");
+		return 0;
+	}
+	if (!sc->full) {
+		printf("%-6lld %-10s %-19s %-24s %s\n", (long long)m->id, status_name(m->status),
+		       when, m->name, m->subject);
+		return 0;
+	}
+	printf("id:        %lld\nname:      %s\nsubject:   %s\nstatus:    %s\nscheduled: %s\n"
+	       "from:      %s%s%s\n", (long long)m->id, m->name, m->subject,
+	       status_name(m->status), when, m->from_email && *m->from_email ? m->from_email :
+	       "(the site's)", m->reply_to && *m->reply_to ? "\nreply-to:  " : "",
+	       m->reply_to ? m->reply_to : "");
+	printf("include:  ");
+	for (size_t i = 0; i < m->n_include; i++)
+		printf(" %s", m->include_groups[i]);
+	printf("\nexclude:  ");
+	for (size_t i = 0; i < m->n_exclude; i++)
+		printf(" %s", m->exclude_groups[i]);
+	printf("\n");
+	for (size_t i = 0; i < m->n_attachments; i++)
+		printf("attached:  %s (%s, %zu bytes)\n", m->attachments[i].filename,
+		       m->attachments[i].content_type, m->attachments[i].len);
+	if (m->body_text)
+		printf("--- text ---\n%s\n", m->body_text);
+	if (m->body_html)
+		printf("--- html ---\n%s\n", m->body_html);
+	return 0;
+}
+
+static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_stats *s)
+{
+	if (cli->json) {
+		printf("{\"id\":%lld,\"total\":%lld,\"queued\":%lld,\"sending\":%lld,\"sent\":%lld,"
+		       "\"delivered\":%lld,\"retrying\":%lld,\"bounced\":%lld,\"in_doubt\":%lld,"
+		       "\"canceled\":%lld,\"bounced_by_type\":{", (long long)id, (long long)s->total,
+		       (long long)s->queued, (long long)s->sending, (long long)s->sent,
+		       (long long)s->delivered, (long long)s->retrying, (long long)s->bounced,
+		       (long long)s->in_doubt, (long long)s->canceled);
+		for (size_t i = 0; i < s->n_types; i++) {
+			printf(i ? "," : "");
+			cli_json_str(stdout, s->by_type[i].name);
+			printf(":%lld", (long long)s->by_type[i].count);
+		}
+		printf("}}\n");
+		return;
+	}
+	printf("mailing %lld: %lld recipients\n  queued     %lld\n  sending    %lld\n"
+	       "  sent       %lld\n  delivered  %lld\n  retrying   %lld\n  bounced    %lld\n"
+	       "  in doubt   %lld\n  canceled   %lld\n", (long long)id, (long long)s->total,
+	       (long long)s->queued, (long long)s->sending, (long long)s->sent,
+	       (long long)s->delivered, (long long)s->retrying, (long long)s->bounced,
+	       (long long)s->in_doubt, (long long)s->canceled);
+	for (size_t i = 0; i < s->n_types; i++)
+		printf("    %-10s %lld\n", s->by_type[i].name, (long long)s->by_type[i].count);
+}
+
+static int parse_id(const char *s, int64_t *id_r)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || v <= 0)
+		return -1;
+	*id_r = v;
+	return 0;
+}
+
+int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
+{
+	argc = cli_take_json(cli, argc, argv);
+	if (argc < 2)
+		return cli_usage("mailing");
+	const char *sub = argv[1];
+	struct mr_site *site = NULL;
+	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	if (code)
+		return code;
+	struct mr_store *st = &site->store;
+	struct mr_error err = { 0 };
+	int rc = 0;
+	int64_t id = 0;
+	struct show_ctx sc = { cli, 0 };
+	if (!MR_OPS_HAS(st->ops, mailing_stats)) {
+		code = cli_fail(EX_UNAVAILABLE, "mailing", "the store '%s' has no mailings",
+				st->name ? st->name : "?");
+	} else if (strcmp(sub, "create") == 0) {
+		code = create(st, argc, argv);
+	} else if (strcmp(sub, "list") == 0 && argc == 2) {
+		rc = st->ops->mailing_list(st->state, print_mailing, &sc, &err);
+	} else if (argc < 3 || parse_id(argv[2], &id) != 0) {
+		code = cli_usage("mailing");
+	} else if (strcmp(sub, "show") == 0 && argc == 3) {
+		sc.full = 1;
+		rc = st->ops->mailing_get(st->state, id, print_mailing, &sc, &err);
+	} else if (strcmp(sub, "schedule") == 0 && argc == 4) {
+		int64_t when = 0;
+		if (parse_when(argv[3], &when) != 0) {
+			code = cli_fail(EX_USAGE, "mailing schedule", "\"%s\": now or YYYY-MM-DD HH:MM",
+					argv[3]);
+		} else if ((rc = st->ops->mailing_set_status(st->state, id, MR_MAILING_SCHEDULED, when,
+							      &err)) == 0) {
+			char buf[32];
+			mr_format_local_time(when, buf, sizeof(buf));
+			printf("mailing %lld scheduled for %s\n", (long long)id, buf);
+		}
+	} else if ((strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||
+		    strcmp(sub, "cancel") == 0) && argc == 3) {
+		enum mr_mailing_status to = sub[0] == 'p' ? MR_MAILING_PAUSED :
+					    sub[0] == 'r' ? MR_MAILING_RUNNING : MR_MAILING_CANCELED;
+		if ((rc = st->ops->mailing_set_status(st->state, id, to, 0, &err)) == 0)
+			printf("mailing %lld %s\n", (long long)id, sub[0] == 'p' ? "paused" :
+			       sub[0] == 'r' ? "resumed" : "canceled");
+	} else if (strcmp(sub, "stats") == 0 && argc == 3) {
+		struct mr_mailing_stats s;
+		if ((rc = st->ops->mailing_stats(st->state, id, &s, &err)) == 0)
+			print_stats(cli, id, &s);
+	} else {
+		code = cli_usage("mailing");
+	}
+	if (rc)
+		code = cli_fail(mr_status_exit_code(rc), "mailing", "%s", err.msg);
+	mr_site_close(site);
+	return code;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interface of mass-mailing rendering: a byte buffer, compiled token templates, the MIME writer with VERP and List-Unsubscribe, and the DKIM signer. */
+#ifndef MR_MAILING_RENDER_H
+#define MR_MAILING_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mailroom/mailing.h>
+#include <mailroom/bounce.h>
+
+struct mr_error;
+struct mr_site;
+struct mr_core;
+
+/* ---- a growing byte buffer (buf.c) */
+struct mr_buf {
+	char *p;
+	size_t len, cap;
+	int oom; /* set when a grow failed; further appends do nothing */
+};
+void mr_buf_add(struct mr_buf *b, const void *data, size_t n);
+void mr_buf_adds(struct mr_buf *b, const char *s);
+void mr_buf_addc(struct mr_buf *b, char c);
+void mr_buf_printf(struct mr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mr_buf_free(struct mr_buf *b);
+/* Quoted-printable (RFC 2045) of data, CRLF line breaks, lines <= 76. */
+void mr_buf_add_qp(struct mr_buf *b, const char *data, size_t n);
+/* Base64 of data in CRLF lines of 76 characters. */
+void mr_buf_add_b64_lines(struct mr_buf *b, const unsigned char *data, size_t n);
+/* Plain base64 (no line breaks). */
+void mr_buf_add_b64(struct mr_buf *b, const unsigned char *data, size_t n);
+
+/* ---- token templates (tokens.c) */
+/* The values tokens expand to; NULL or "" means empty. */
+struct mr_token_values {
+	const char *first_name, *last_name, *display_name, *email;
+	const char *unsubscribe_url, *optout_url, *domain;
+	const char *mailing_name, *mailing_subject;
+};
+struct mr_tpl;
+/* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
+ * {contact.first_name}, {contact.last_name}, {contact.display_name},
+ * {contact.email}, {action.unsubscribeUrl}, {action.optOutUrl},
+ * {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
+ * fallback after '|' used when the value is empty.  A '{' that does not
+ * start NAMESPACE.NAME with a namespace of contact, action, domain or
+ * mailing is literal text (CSS).  An unknown NAME in those namespaces is
+ * MR_EINPUT naming it, its line and column (what says which template).
+ * Returns 0 with *tpl_r (free with mr_tpl_free). */
+int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r,
+		   struct mr_error *err);
+void mr_tpl_free(struct mr_tpl *tpl);
+/* Appends the template expanded with v; html escapes values and fallbacks
+ * (& < > " '). */
+void mr_tpl_render(const struct mr_tpl *tpl, const struct mr_token_values *v, int html,
+		   struct mr_buf *out);
+/* Number of tokens in a template (for tests). */
+size_t mr_tpl_tokens(const struct mr_tpl *tpl);
+
+/* ---- DKIM signing (dkim.c) */
+struct mr_dkim_signer;
+/* Loads the signer of a [dkim] section: selector, domain (default_domain
+ * when empty), key_file (PEM, RSA or Ed25519), algorithm.  Returns 0 with
+ * *s_r, or MR_ECONFIG with err naming the file and the problem. */
+int mr_dkim_signer_new(const char *selector, const char *domain, const char *key_file,
+		       const char *algorithm, struct mr_dkim_signer **s_r, struct mr_error *err);
+void mr_dkim_signer_free(struct mr_dkim_signer *s);
+/* Signs a message given as its header block (CRLF lines, without the empty
+ * line) and its body; appends "DKIM-Signature: ...\r\n" (folded) to out.
+ * Signs the headers of MR_DKIM_HEADERS that are present.  Returns 0 or
+ * MR_EINTERNAL with err. */
+int mr_dkim_sign(struct mr_dkim_signer *s, const char *hdr, size_t hdr_len, const char *body,
+		 size_t body_len, int64_t now, struct mr_buf *out, struct mr_error *err);
+
+/* ---- the message renderer (mailing-render.c) */
+struct mr_render_conf {
+	const char *from_email, *from_name, *reply_to; /* the site's defaults */
+	const char *domain;           /* for Message-IDs and {domain.name} */
+	struct mr_verp_conf verp;     /* VERP local part, domain, separator, secret */
+	const char *unsubscribe_url;  /* https base URL, or NULL */
+	struct mr_dkim_signer *dkim;  /* NULL: no signature (not owned) */
+};
+struct mr_renderer;
+/* Compiles a mailing's templates once (unknown tokens are MR_EINPUT) and
+ * prepares its constant parts (attachments in base64).  m is copied; conf
+ * is copied and, when own_conf, freed with the renderer. */
+int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struct mr_mailing *m,
+		    struct mr_renderer **r_r, struct mr_error *err);
+void mr_renderer_free(struct mr_renderer *r);
+/* Renders one recipient's message into out (out->data is reused). */
+int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
+	      struct mr_rendered_msg *out, struct mr_error *err);
+/* The core services (coreapi.c): a renderer with the site's settings. */
+int mr_core_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
+			 struct mr_renderer **r_r, struct mr_error *err);
+/* Checks a mailing's templates only (mailing create). */
+int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
+/* Fills conf from a site: [mailroom] from/from_name/reply_to/domain/
+ * secret/unsubscribe_url, the bounce account's localpart and domain, and
+ * [dkim] (loading the key: free conf with mr_render_conf_free).  The
+ * secret is malloc'ed.  Returns 0 or a status with err. */
+int mr_render_conf_from_site(struct mr_site *site, struct mr_render_conf *conf,
+			     struct mr_error *err);
+void mr_render_conf_free(struct mr_render_conf *conf);
+
+#endif

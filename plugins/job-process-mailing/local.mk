@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# job-process-mailing: the mass-mailing job (Send Scheduled Mailings).
+if BUILD_PLUGIN_JOB_PROCESS_MAILING
+plugin_LTLIBRARIES += plugins/job-process-mailing/job-process-mailing.la
+plugins_job_process_mailing_job_process_mailing_la_SOURCES = \
+	plugins/job-process-mailing/process-mailing.h \
+	plugins/job-process-mailing/job-process-mailing.c plugins/job-process-mailing/rate.c \
+	plugins/job-process-mailing/bounce-type.c
+plugins_job_process_mailing_job_process_mailing_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+endif
