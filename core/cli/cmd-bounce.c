@@ -79,8 +79,6 @@ static void site_bits_load(struct mr_cli *cli, struct site_bits *sb)
 		}
 	}
 	const char *sep = bounce ? mr_config_raw(bounce, "verp_separator") : NULL;
-	if (!sep && main)
-		sep = mr_config_raw(main, "verp_separator");
 	sb->verp.sep = sep && sep[0] ? sep[0] : '.';
 	if (main && mr_cfg_secret(main, "secret", &sb->secret, &err) == 0 && sb->secret) {
 		sb->verp.secret = (const unsigned char *)sb->secret;

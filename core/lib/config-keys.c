@@ -49,6 +49,16 @@ const struct mr_key mr_keys_dkim[] = {
 	{ 0 }
 };
 
+/* [bounce]: how bounces are classified and VERP addresses are written. */
+const struct mr_key mr_keys_bounce[] = {
+	{ "rules_file", MR_KEY_PATH, NULL,
+	  "bounce rules (reason patterns, status codes, bounce types, hold thresholds); default: "
+	  "the installed bounce-rules.conf" },
+	{ "verp_separator", MR_KEY_STRING, ".",
+	  "character between the fields of a VERP local part: return+b.JOB.QUEUE.HASH@domain" },
+	{ 0 }
+};
+
 const struct mr_key mr_keys_store[] = {
 	{ "plugin", MR_KEY_STRING, NULL, "store plugin name (default: the section's NAME)" },
 	{ 0 }

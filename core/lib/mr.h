@@ -102,6 +102,7 @@ extern const struct mr_key mr_keys_transport[];
 extern const struct mr_key mr_keys_account[];
 extern const struct mr_key mr_keys_job[];
 extern const struct mr_key mr_keys_dkim[];
+extern const struct mr_key mr_keys_bounce[];
 
 /* ---- the plugin loader (loader.c) */
 struct mr_plugin {
