@@ -89,3 +89,10 @@ tests_unit_test_doctor_SOURCES = tests/unit/test-doctor.c
 tests_unit_test_doctor_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_doctor_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-doctor
+
+check_PROGRAMS += tests/unit/test-mailing-render
+tests_unit_test_mailing_render_SOURCES = tests/unit/test-mailing-render.c
+tests_unit_test_mailing_render_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_mailing_render_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS)
+TESTS += tests/unit/test-mailing-render
+EXTRA_DIST += tests/unit/dkim-verify.py
