@@ -75,4 +75,14 @@ void mr_core_fill(struct mr_core *core)
 	core->mailing_renderer_new = mr_core_renderer_new;
 	core->mailing_render = mr_render;
 	core->mailing_renderer_free = mr_renderer_free;
+	core->bounce_rules_load = mr_bounce_rules_load_site;
+	core->bounce_rules_free = mr_bounce_rules_free;
+	core->verp_conf = mr_verp_conf_site;
+	core->verp_conf_free = mr_verp_conf_free;
+	core->verp_build = mr_verp_build;
+	core->verp_parse = mr_verp_parse;
+	core->bounce_parse = mr_bounce_parse;
+	core->bounce_report_free = mr_bounce_report_free;
+	core->bounce_classify = mr_bounce_classify;
+	core->bounce_type_threshold = mr_bounce_type_threshold;
 }

@@ -19,7 +19,7 @@ mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/c
 	core/include/mailroom/error.h
 core_lib_libmailroom_la_SOURCES += core/lib/verp.c core/lib/bounce/internal.h core/lib/bounce/scan.c \
 	core/lib/bounce/addr.c core/lib/bounce/dsn.c core/lib/bounce/text.c core/lib/bounce/rules.c \
-	core/lib/bounce/bounce.c
+	core/lib/bounce/bounce.c core/lib/bounce/service.c
 mailroominclude_HEADERS += core/include/mailroom/bounce.h
 mailroominclude_HEADERS += core/include/mailroom/mailing.h
 core_lib_libmailroom_la_SOURCES += core/lib/mailing-render.h core/lib/buf.c core/lib/tokens.c \

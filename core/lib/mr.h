@@ -297,6 +297,14 @@ void mr_bounce_classify(const struct mr_bounce_rules *rules, int code, const cha
 			const char *text, struct mr_bounce_record *rec);
 /* The hold threshold of a bounce type in the rules, or 0 when unknown. */
 int mr_bounce_type_threshold(const struct mr_bounce_rules *rules, const char *type);
+/* The site's rules: [bounce] rules_file, else the default (service.c). */
+int mr_bounce_rules_load_site(const struct mr_core *core, struct mr_bounce_rules **rules_r,
+			      struct mr_error *err);
+/* The site's VERP settings: the bounce account's localpart and domain,
+ * [bounce] verp_separator, [mailroom] secret (NULL when none is set).
+ * Returns 0 with *conf_r (free with mr_verp_conf_free) or MR_ECONFIG. */
+int mr_verp_conf_site(const struct mr_core *core, struct mr_verp_conf **conf_r, struct mr_error *err);
+void mr_verp_conf_free(struct mr_verp_conf *conf);
 /* Splits an mbox: the next message at *off (after its "From " line).
  * Returns 1 with [*msg_r, *msg_r + *len_r), 0 at the end. */
 int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r,

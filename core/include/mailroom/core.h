@@ -87,6 +87,11 @@ struct mr_mailing;
 struct mr_recipient;
 struct mr_rendered_msg;
 struct mr_renderer;
+struct mr_bounce_rules;
+struct mr_bounce_report;
+struct mr_bounce_record;
+struct mr_verp_conf;
+struct mr_verp;
 
 struct mr_core {
 	size_t size;          /* sizeof(struct mr_core) of the running core */
@@ -167,6 +172,41 @@ struct mr_core {
 	int (*mailing_render)(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 			      struct mr_rendered_msg *out, struct mr_error *err);
 	void (*mailing_renderer_free)(struct mr_renderer *r);
+
+	/* ---- appended in ABI 1.2 for bounces (mailroom/bounce.h) */
+
+	/* Loads the site's bounce rules ([bounce] rules_file, else the
+	 * installed bounce-rules.conf).  Returns 0 with *rules_r (free with
+	 * bounce_rules_free) or MR_ECONFIG naming file and line. */
+	int (*bounce_rules_load)(const struct mr_core *core, struct mr_bounce_rules **rules_r,
+				 struct mr_error *err);
+	void (*bounce_rules_free)(struct mr_bounce_rules *rules);
+	/* The site's VERP settings (bounce account localpart and domain,
+	 * [bounce] verp_separator, [mailroom] secret).  Returns 0 with
+	 * *conf_r (free with verp_conf_free) or MR_ECONFIG. */
+	int (*verp_conf)(const struct mr_core *core, struct mr_verp_conf **conf_r,
+			 struct mr_error *err);
+	void (*verp_conf_free)(struct mr_verp_conf *conf);
+	/* Builds / checks a VERP address (see mr_verp_* in mailroom/bounce.h):
+	 * parse returns 0 (ours, hash good), MR_ENOTFOUND (not ours) or
+	 * MR_EPERMANENT (forged or altered). */
+	int (*verp_build)(const struct mr_verp_conf *conf, char action, int64_t job_id,
+			  int64_t queue_id, char *buf, size_t size, struct mr_error *err);
+	int (*verp_parse)(const struct mr_verp_conf *conf, const char *addr, size_t len,
+			  struct mr_verp *v_r);
+	/* Parses one raw bounce (LF, CRLF or CR) into per-recipient records
+	 * with reason, hard/soft, status and bounce type, and finds and checks
+	 * its VERP address (verp MAY be NULL).  Never fails on a broken
+	 * message; returns 0 or MR_ENOMEM.  Free out with bounce_report_free. */
+	int (*bounce_parse)(const char *data, size_t len, const struct mr_bounce_rules *rules,
+			    const struct mr_verp_conf *verp, struct mr_bounce_report *out);
+	void (*bounce_report_free)(struct mr_bounce_report *r);
+	/* Classifies an SMTP-time answer (code, status MAY be NULL) into rec's
+	 * reason, hardsoft, status and type (the strings belong to rules). */
+	void (*bounce_classify)(const struct mr_bounce_rules *rules, int code, const char *status,
+				const char *text, struct mr_bounce_record *rec);
+	/* The hold threshold of a bounce type per the rules, 0 if unknown. */
+	int (*bounce_type_threshold)(const struct mr_bounce_rules *rules, const char *type);
 };
 
 #endif
