@@ -25,6 +25,7 @@ def fmt_family(path):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     show_misses = '--misses' in sys.argv
+    markdown = '--markdown' in sys.argv
     if len(args) != 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -41,6 +42,7 @@ def main():
             f = f[len(corpus):]
         ours[f][(r['msgidx'], r['recipient'].lower())] = r
     total = found = hs_ok = reason_ok = 0
+    fam_stats = defaultdict(lambda: [0, 0, 0, 0])
     gaps = []
     miss = defaultdict(list)
     for line in open(expected_path, encoding='utf-8'):
@@ -55,17 +57,21 @@ def main():
             key = (b['msgidx'], b['recipient'].lower())
             o = ours.get(f, {}).get(key)
             fam = fmt_family(f)
+            fam_stats[fam][0] += 1
             if not o:
                 got = ', '.join(sorted(k[1] for k in ours.get(f, {}))) or 'nothing'
                 miss[fam].append('%s: recipient %s not found (got %s)' % (f, b['recipient'], got))
                 continue
             found += 1
+            fam_stats[fam][1] += 1
             if o['hardsoft'] == b['hardsoft']:
                 hs_ok += 1
+                fam_stats[fam][2] += 1
             else:
                 miss[fam].append('%s: %s hardsoft %s, Sisimai %s' % (f, b['recipient'], o['hardsoft'], b['hardsoft']))
             if o['reason'] == b['reason']:
                 reason_ok += 1
+                fam_stats[fam][3] += 1
             else:
                 miss[fam].append('%s: %s reason %s, Sisimai %s' % (f, b['recipient'], o['reason'], b['reason']))
     pct = lambda n: 100.0 * n / total if total else 0.0
@@ -85,6 +91,19 @@ def main():
             print('%s: %d miss(es)' % (fam, n))
             for m in miss[fam]:
                 print('  ' + m)
+    if markdown:
+        print()
+        print('| format | Sisimai records | found | hard/soft agree | reason agree | misses |')
+        print('|---|---|---|---|---|---|')
+        for fam in sorted(fam_stats, key=lambda k: (-(fam_stats[k][0] * 3 - sum(fam_stats[k][1:])), k)):
+            t, fo, h, r = fam_stats[fam]
+            if fo == t and h == t and r == t:
+                continue
+            how = '; '.join(m.split(': ', 1)[1] for m in miss[fam])
+            print('| %s | %d | %d | %d | %d | %s |' % (fam, t, fo, h, r, how.replace('|', '/')))
+        perfect = [f for f in fam_stats if fam_stats[f][1:] == [fam_stats[f][0]] * 3]
+        print()
+        print('Formats with every record found and agreeing (%d): %s.' % (len(perfect), ', '.join(sorted(perfect))))
     ok = pct(found) >= 95 and pctf(hs_ok) >= 95 and pctf(reason_ok) >= 85
     print('PASS' if ok else 'FAIL (need found >= 95%, hard/soft >= 95%, reason >= 85%)')
     return 0 if ok else 1

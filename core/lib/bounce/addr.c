@@ -6,14 +6,16 @@
 #include <string.h>
 #include "internal.h"
 
+/* ASCII only: bounces name internationalised domains in punycode, and text
+ * in other scripts often touches an address without a space. */
 static int local_char(int c)
 {
-	return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~.", c)) || c >= 0x80;
+	return (c < 0x80 && isalnum(c)) || (c && c < 0x80 && strchr("!#$%&'*+-/=?^_`{|}~.", c));
 }
 
 static int domain_char(int c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c >= 0x80;
+	return (c < 0x80 && isalnum(c)) || c == '-' || c == '.';
 }
 
 int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
@@ -31,6 +33,14 @@ int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
 			e--;
 		while (s < at && s[0] == '.')
 			s++;
+		/* a quoted local part: "any thing"@domain */
+		if (s == at && at > p && at[-1] == '"') {
+			const char *q = at - 1;
+			while (q > p && q[-1] != '"' && q[-1] != '<' && q[-1] != '\n' && at - q < 64)
+				q--;
+			if (q > p && q[-1] == '"' && q < at - 1)
+				s = q - 1;
+		}
 		if (s == at || e == at + 1)
 			continue;
 		/* the domain needs a dot, unless it is a bracketed literal */
