@@ -2,8 +2,12 @@
 /* The cron identity: when [mailroom] require_user = yes, a job runs only for a known user with the right password and permissions. */
 #include "config.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+
+/* MAILROOM_PASSWORD, taken out of the environment at its first use. */
+static char *env_password;
 
 int cli_identity_check(struct mr_cli *cli, struct mr_site *site, const char *user_opt,
 		       const char *password_file_opt, unsigned need_perms, const char *job,
@@ -23,7 +27,20 @@ int cli_identity_check(struct mr_cli *cli, struct mr_site *site, const char *use
 				    "MAILROOM_PASSWORD", what);
 	char *password = NULL;
 	struct mr_error e = { 0 };
-	int rc = mr_password_read(password_file_opt, &password, &e);
+	int rc;
+	if (!password_file_opt && env_password) {
+		password = strdup(env_password);
+		rc = password ? 0 : mr_error_set(&e, MR_ENOMEM, "out of memory");
+	} else {
+		rc = mr_password_read(password_file_opt, &password, &e);
+		/* keep MAILROOM_PASSWORD out of the environment of the programs
+		 * the jobs start (sendmail): read it once, then remove it */
+		if (rc == 0 && !password_file_opt && !env_password) {
+			env_password = strdup(password);
+			if (env_password)
+				unsetenv("MAILROOM_PASSWORD");
+		}
+	}
 	if (rc)
 		return mr_error_set(err, rc == MR_ENOTFOUND ? MR_ECONFIG : rc,
 				    "[mailroom] require_user = yes: user '%s' for %s: %s",

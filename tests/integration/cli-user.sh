@@ -104,6 +104,9 @@ check_grep "passwd keeps the permissions" '"name":"cron","permissions":\["proces
 cat >> "$cfg" <<INI
 [job-probe]
 file = $T_DIR/probe.txt
+[job-probe2]
+plugin = probe
+file = $T_DIR/probe2.txt
 INI
 mr cron > /dev/null 2>&1
 check_eq "without require_user cron runs the job without --user" "$(grep -c '^end' "$T_DIR/probe.txt")" 1
@@ -134,6 +137,7 @@ check_eq "the job ran" "$(grep -c '^end' "$T_DIR/probe.txt")" 2
 MAILROOM_PASSWORD='n3w password' mr cron --user cron > "$T_DIR/out" 2>&1
 check_eq "MAILROOM_PASSWORD works for cron" "$?" 0
 check_eq "the job ran again" "$(grep -c '^end' "$T_DIR/probe.txt")" 3
+check_eq "and so did the second job, with the password read once" "$(grep -c '^end' "$T_DIR/probe2.txt")" 3
 
 # on a terminal the password is asked twice, without echo
 cat > "$T_DIR/pty.py" <<'PY'
