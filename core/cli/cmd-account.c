@@ -196,7 +196,8 @@ static const char *end_name(enum mr_fetch_end e)
 static int spool_run(struct mr_cli *cli, struct mr_site *site, struct mr_account *a,
 		     long long batch)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* the first signal stops the run between messages, a second one kills */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	struct mr_fetch_opts o = {

@@ -152,7 +152,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 			/* recorded by an earlier run that did not get to dispose of it */
 			d = recorded_disposition(store, a->name, m.key);
 			s->already++;
-			mr_log(log, MR_LOG_INFO, "message %s was recorded by an earlier run: "
+			mr_log(log, MR_LOG_NOTICE, "message %s was recorded by an earlier run: "
 			       "disposing of it as %s", m.label, disposition_name(d));
 		} else {
 			char reason[256] = "";

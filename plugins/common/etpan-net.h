@@ -18,6 +18,14 @@
 
 enum net_tls { NET_TLS_NONE = 0, NET_TLS_IMPLICIT = 1, NET_TLS_STARTTLS = 2 };
 
+/* A copy of a stream's low-level driver whose read turns end-of-file into
+ * an error: libetpan 1.9's IMAP parser spins forever on a connection closed
+ * in the middle of a literal, since it waits for more bytes on a 0 read. */
+struct net_eof {
+	mailstream_low_driver drv; /* first: the low's driver points here */
+	mailstream_low_driver *orig;
+};
+
 struct net {
 	const struct mr_core *core;
 	const struct mr_log *log;
@@ -28,6 +36,7 @@ struct net {
 	int verify;
 	char *ca_file;
 	time_t timeout;
+	struct net_eof eof;
 };
 
 /* The keys every libetpan fetch plugin declares (ports differ). */
@@ -193,9 +202,29 @@ static int net_verify(const struct net *n, mailstream *s, struct mr_error *err)
 	return rc;
 }
 
+static ssize_t net_eof_read(mailstream_low *low, void *buf, size_t count)
+{
+	struct net_eof *e = (struct net_eof *)low->driver;
+	ssize_t r = e->orig->mailstream_read(low, buf, count);
+	return r == 0 && count > 0 ? -1 : r;
+}
+
+/* Installs the end-of-file guard on the stream's current low level (again
+ * after STARTTLS, which replaces it). */
+static void net_guard_eof(struct net *n, mailstream *s)
+{
+	mailstream_low *low = s ? mailstream_get_low(s) : NULL;
+	if (!low || low->driver == &n->eof.drv)
+		return;
+	n->eof.orig = low->driver;
+	n->eof.drv = *low->driver;
+	n->eof.drv.mailstream_read = net_eof_read;
+	low->driver = &n->eof.drv;
+}
+
 /* Connects and, for implicit TLS, does the handshake and the check: a
  * stream ready for the greeting. */
-static int net_open_stream(const struct net *n, mailstream **s_r, struct mr_error *err)
+static int net_open_stream(struct net *n, mailstream **s_r, struct mr_error *err)
 {
 	int fd = -1;
 	int rc = net_tcp_connect(n, &fd, err);
@@ -219,6 +248,7 @@ static int net_open_stream(const struct net *n, mailstream **s_r, struct mr_erro
 		mailstream_close(s);
 		return rc;
 	}
+	net_guard_eof(n, s);
 	*s_r = s;
 	return 0;
 }

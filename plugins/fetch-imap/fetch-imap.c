@@ -218,6 +218,7 @@ static int im_login(struct im *m, struct mr_error *err)
 		if (r != MAILIMAP_NO_ERROR)
 			return m->core->error_set(err, MR_ETEMP, "TLS: STARTTLS handshake with %s "
 						  "port %d failed", m->net.server, m->net.port);
+		net_guard_eof(&m->net, m->imap->imap_stream);
 		if ((rc = net_verify(&m->net, m->imap->imap_stream, err)) != 0)
 			return rc;
 	} else if (m->net.tls == NET_TLS_NONE) {

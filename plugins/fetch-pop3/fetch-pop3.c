@@ -158,6 +158,7 @@ static int pop_open(void *state, size_t *waiting_r, struct mr_error *err)
 						"failed", p->net.server, p->net.port);
 			goto fail;
 		}
+		net_guard_eof(&p->net, p->pop->pop3_stream);
 		if ((rc = net_verify(&p->net, p->pop->pop3_stream, err)) != 0)
 			goto fail;
 	} else if (p->net.tls == NET_TLS_NONE) {

@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# fetch-pop3 against a real Dovecot started here: POP3S refused without
+# ca_file and accepted with it, STLS, a wrong password, copies kept in dated
+# local Maildirs before the server deletes, a crash between commit and
+# disposal, a connection dropped mid-fetch, keep, 1,000 messages.
+. "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/integration/dovecot.sh"
+needs openssl /usr/sbin/dovecot /usr/bin/python3
+dovecot_start
+
+# a fixed clock: the date folders are predictable
+export MAILROOM_FAKE_NOW=1795000000
+DAY=$(date -d @$MAILROOM_FAKE_NOW +%Y-%m-%d)
+M="$MAILROOM --config $T_DIR/site.ini"
+U=$DC_USER
+COPIES=$T_DIR/copies
+printf '%s' "$DC_PASS" > "$T_DIR/pass"; printf 'wrong' > "$T_DIR/badpass"
+chmod 600 "$T_DIR/pass" "$T_DIR/badpass"
+PROXY=$(free_port)
+spooled() { $M spool list --json | wc -l | tr -d ' '; }
+copies() { find "$COPIES/$1/$DAY/new" -type f 2>/dev/null | wc -l | tr -d ' '; }
+
+write_config() {
+	cat > "$T_DIR/site.ini" <<EOF2
+[mailroom]
+store = sqlite
+transport = spool
+[store-sqlite]
+path = $T_DIR/mailroom.db
+[account-pop3s]
+fetch = pop3
+used_for = bounce
+server = 127.0.0.1
+port = $DC_POP3S
+ca_file = $DC_CA
+username = $U
+password_file = $T_DIR/pass
+processed_dir = $COPIES
+[account-noca]
+fetch = pop3
+used_for = activity
+server = 127.0.0.1
+port = $DC_POP3S
+username = $U
+password_file = $T_DIR/pass
+processed_dir = $COPIES
+[account-stls]
+fetch = pop3
+used_for = activity
+server = localhost
+port = $DC_POP3
+tls = starttls
+ca_file = $DC_CA
+username = $U
+password_file = $T_DIR/pass
+processed_dir = $COPIES
+[account-badpass]
+fetch = pop3
+used_for = activity
+server = 127.0.0.1
+port = $DC_POP3S
+ca_file = $DC_CA
+username = $U
+password_file = $T_DIR/badpass
+processed_dir = $COPIES
+[account-drop]
+fetch = pop3
+used_for = activity
+server = 127.0.0.1
+port = $1
+tls = none
+username = $U
+password_file = $T_DIR/pass
+processed_dir = $COPIES
+[account-keep]
+fetch = pop3
+used_for = activity
+server = 127.0.0.1
+port = $DC_POP3S
+ca_file = $DC_CA
+username = other
+password_file = $T_DIR/otherpass
+dispose = keep
+EOF2
+}
+printf 'other-pass' > "$T_DIR/otherpass"; chmod 600 "$T_DIR/otherpass"
+write_config "$PROXY"
+
+$M account test noca > "$T_DIR/noca.out" 2>&1
+check_eq "POP3S: a self-signed certificate is refused without ca_file" "$?" 78
+check_grep "with the reason" 'TLS: certificate of 127.0.0.1 not trusted' "$T_DIR/noca.out"
+$M account test pop3s > "$T_DIR/ok.out" 2>&1
+check_eq "accepted with ca_file" "$?" 0
+check_grep "an empty mailbox" '0 messages waiting' "$T_DIR/ok.out"
+$M account test stls > "$T_DIR/stls.out" 2>&1
+check_eq "STLS, name localhost verified" "$?" 0
+$M account test badpass > "$T_DIR/bad.out" 2>&1
+check_eq "a wrong password is EX_CONFIG" "$?" 78
+check_grep "named as auth" "auth: login as $U on 127.0.0.1 refused" "$T_DIR/bad.out"
+
+# ---- fetch, copies, deletion
+dovecot_put "$U" 5
+md=$(dovecot_maildir "$U")
+printf 'Subject: no sender\n\nnot for us\n' > "$md/new/1700000000.M0P0.nofrom"
+chown vmail:vmail "$md/new/1700000000.M0P0.nofrom"
+$M account fetch pop3s --dry-run > "$T_DIR/dry.out"
+check_eq "dry run lists 6 by UIDL" "$(grep -c 'test message\|no sender' "$T_DIR/dry.out")" 6
+check_eq "the dry run deleted nothing" "$(dovecot_count "$U" "")" 6
+$M account fetch pop3s --spool > "$T_DIR/run1.out" 2> "$T_DIR/run1.err"
+check_eq "a run exits 0" "$?" 0
+check_grep "5 processed, 1 ignored" '6 waiting, 5 processed, 1 ignored' "$T_DIR/run1.out"
+check_eq "5 copies in processed/$DAY" "$(copies processed)" 5
+check_eq "1 copy in ignored/$DAY" "$(copies ignored)" 1
+check_eq "deleted from the server after the copies" "$(dovecot_count "$U" "")" 0
+id=$($M spool list --json | grep '"subject":"test message 2"' | sed 's/.*"id":\([0-9]*\).*/\1/')
+$M spool show "$id" | tr -d '\r' > "$T_DIR/show.out"
+check "the copy holds the same bytes as the stored result" cmp -s "$T_DIR/show.out" \
+	"$(grep -l 'test message 2$' "$COPIES/processed/$DAY/new/"* | head -1)"
+
+# ---- a crash between commit and disposal
+dovecot_put "$U" 6
+MAILROOM_TEST_CRASH_AFTER_COMMIT=3 $M account fetch pop3s --spool > /dev/null 2>&1
+check_eq "the crash hook exits 75" "$?" 75
+check_eq "without QUIT the server deleted nothing" "$(dovecot_count "$U" "")" 6
+check_eq "3 results committed" "$(spooled)" 8
+$M account fetch pop3s --spool > "$T_DIR/after.out" 2>&1
+check_grep "3 recognised by UIDL, 3 new" '6 waiting, 3 processed, 0 ignored, 3 already recorded' "$T_DIR/after.out"
+check_eq "each counted once" "$(spooled)" 11
+check_eq "one copy each (no duplicate copies)" "$(copies processed)" 11
+check_eq "all deleted" "$(dovecot_count "$U" "")" 0
+
+# ---- a connection dropped mid-fetch
+/usr/bin/python3 "$MR_SRCDIR/tests/integration/tcp-proxy.py" "$PROXY" "$DC_POP3" \
+	--drop-after 150000 > "$T_DIR/proxy.out" 2>&1 &
+started $!
+wait_port "$PROXY" 5
+dovecot_put "$U" 300 "" 1000
+before=$(spooled)
+$M account fetch drop --spool > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
+check_eq "a dropped connection is EX_TEMPFAIL" "$?" 75
+check_grep "that says so" 'connection to 127.0.0.1 lost during' "$T_DIR/drop.err"
+got=$(( $(spooled) - before ))
+check "some were done before the drop ($got)" test "$got" -gt 0 -a "$got" -lt 300
+check_eq "the server still has all 300 (no QUIT)" "$(dovecot_count "$U" "")" 300
+write_config "$DC_POP3"
+$M account fetch drop --spool > "$T_DIR/drop2.out" 2>&1
+check_eq "the next run resumes" "$?" 0
+check_grep "recognising those done" "300 waiting, $((300 - got)) processed, 0 ignored, $got already" "$T_DIR/drop2.out"
+check_eq "nothing lost, nothing twice" "$(( $(spooled) - before ))" 300
+check_eq "all deleted" "$(dovecot_count "$U" "")" 0
+
+# ---- keep
+dovecot_put other 2
+$M account fetch keep --spool > "$T_DIR/keep1.out" 2>&1
+$M account fetch keep --spool > "$T_DIR/keep2.out" 2>&1
+check_grep "keep: processed once" '2 waiting, 2 processed' "$T_DIR/keep1.out"
+check_grep "keep: then recognised by UIDL" '2 waiting, 0 processed, 0 ignored, 2 already' "$T_DIR/keep2.out"
+check_eq "keep: left on the server" "$(dovecot_count other "")" 2
+
+# ---- 1,000 in one run
+dovecot_put "$U" 1000 "" 1500
+before=$(spooled)
+t0=$(date +%s.%N)
+$M account fetch pop3s --spool > "$T_DIR/big.out" 2>&1
+t1=$(date +%s.%N)
+check_grep "1,000 in one run" '1000 waiting, 1000 processed' "$T_DIR/big.out"
+check_eq "1,000 results" "$(( $(spooled) - before ))" 1000
+check_eq "the mailbox is empty" "$(dovecot_count "$U" "")" 0
+diag "1,000 POP3 messages fetched, stored, copied and deleted in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s"
+
+kill "$DC_PID" 2>/dev/null; for _ in $(seq 50); do kill -0 "$DC_PID" 2>/dev/null || break; sleep 0.1; done
+done_testing
