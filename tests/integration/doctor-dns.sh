@@ -59,6 +59,10 @@ Z=$T_DIR/dns/zones.conf
 	rr "ed._domainkey.pass.test. TXT \"v=DKIM1; k=ed25519; p=$ED_P\""
 	rr "revoked._domainkey.pass.test. TXT \"v=DKIM1; k=rsa; p=\""
 	rr "testing._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; t=y; p=$RSA_P")"
+	# the keys of RFC 8463's example (its Appendix A.2), to verify that message
+	echo 'local-zone: "football.example.com." static'
+	rr "brisbane._domainkey.football.example.com. TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\""
+	rr "test._domainkey.football.example.com. TXT \"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB\""
 	rr "good._domainkey.strict.test. TXT $(txt "v=DKIM1; k=rsa; p=$RSA_P")"
 	rr "good._domainkey.other.test. TXT $(txt "v=DKIM1; k=rsa; p=$RSA_P")"
 	# DMARC: reject, none, absent (none.test), strict alignment

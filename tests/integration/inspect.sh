@@ -113,6 +113,19 @@ insp forged-verp
 check_eq "a forged VERP hash is recognised" "$(field forged-verp "d['return_path']['verp']")" bad-hash
 insp unsigned
 check_eq "an unsigned message has no DKIM results" "$(field unsigned "(d['dkim'], d['return_path']['verp'], d['one_click'])")" "([], 'none', False)"
+# RFC 8463's example message, signed by its authors with Ed25519 and RSA
+rfc=${MR_CORPUS:-$MR_SRCDIR/../shared/corpus}/messages/jstedfast-MimeKit/UnitTests/TestData/dkim/rfc8463-example.msg
+if [ -f "$rfc" ]; then
+	cp "$rfc" "$W/rfc8463.eml"
+	insp rfc8463
+	check_eq "RFC 8463 example: both signatures verify" "$(field rfc8463 "[(x['algorithm'], x['selector'], x['result']) for x in d['dkim']]")" \
+		"[('ed25519-sha256', 'brisbane', 'pass'), ('rsa-sha256', 'test', 'pass')]"
+	sed 's/We lost the game/We won the game/' "$rfc" > "$W/rfc8463-changed.eml"
+	insp rfc8463-changed
+	check_eq "RFC 8463 example changed: both fail" "$(field rfc8463-changed "[x['result'] for x in d['dkim']]")" "['fail', 'fail']"
+else
+	not_ok "the corpus has RFC 8463's example ($rfc)"
+fi
 # the text form
 "$MAILROOM" --config "$W/site.ini" inspect "$W/rsa.eml" > "$T_DIR/rsa.txt" 2>&1
 check_grep "text: DKIM line" "^DKIM-Signature d=pass.test s=good a=rsa-sha256 c=relaxed/simple: pass" "$T_DIR/rsa.txt"
