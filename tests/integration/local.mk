@@ -25,3 +25,5 @@ EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
 TESTS += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
 EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh \
 	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
+TESTS += tests/integration/mailing-smtp.sh
+EXTRA_DIST += tests/integration/mailing-smtp.sh tests/integration/mailing-received.py

@@ -1,0 +1,247 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Mass mailing end to end through transport-smtp to the aiosmtpd test server on 127.0.0.1:
+# CSV import, queue rules, scripted 4xx/5xx, retries, bytes as received, a worker killed with
+# SIGKILL and restarted (nothing lost, nothing sent twice outside the in-doubt rows), two
+# workers at once, pause/resume, cancel and the global rate limit.
+. "$MR_SRCDIR/tests/lib.sh"
+needs /usr/bin/python3 sqlite3
+N=${MAILING_TEST_N:-2000}
+
+SD=$T_DIR/smtp
+mkdir -p "$SD"
+P=$(free_port)
+/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$SD" --port "$P" \
+	>"$T_DIR/server.log" 2>&1 &
+started $!
+wait_port "$P" 15
+check "the aiosmtpd server listens on $P" test -f "$SD/ready"
+
+printf 'test-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
+chmod 600 "$T_DIR/secret"
+site() { # site [job keys...]
+	{
+		cat <<INI
+[mailroom]
+site = mailtest
+store = sqlite
+transport = smtp
+from = news@example.org
+from_name = Example News
+secret_file = $T_DIR/secret
+lock_dir = $T_DIR
+[store-sqlite]
+path = $T_DIR/db/m.db
+[transport-smtp]
+host = 127.0.0.1
+port = $P
+tls = none
+max_connections = 4
+[account-bounce]
+fetch = localdir
+used_for = bounce
+source = $T_DIR/bounces
+localpart = return+
+domain = bounce.example.org
+[job-mailing]
+plugin = process-mailing
+batch_size = 50
+retry_for = 2s
+retry_delay = 1h
+INI
+		for kv in "$@"; do echo "$kv"; done
+	} > "$T_DIR/site.ini"
+}
+site
+mkdir -p "$T_DIR/bounces"
+mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
+q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+received() { /usr/bin/python3 "$MR_SRCDIR/tests/integration/mailing-received.py" "$SD"; }
+
+# ---- contacts: N good ones, scripted failures, held, opted-out, excluded
+{
+	echo "email,first_name,last_name,groups"
+	for i in $(seq 1 "$N"); do
+		case $((i % 100)) in
+		7) a="temp-rcpt-$i@example.net" ;;
+		8) a="perm-rcpt-$i@example.net" ;;
+		9) a="perm-data-$i@example.net" ;;
+		*) a="u$i@example.net" ;;
+		esac
+		g="all"
+		[ $((i % 100)) -eq 11 ] && g="all;vip"
+		[ $((i % 100)) -ge 20 ] && [ $((i % 100)) -lt 25 ] && g="all;good"
+		[ $((i % 100)) -ge 25 ] && [ $((i % 100)) -lt 30 ] && g="all;good"
+		echo "$a,First$i,Last $i,\"$g\""
+	done
+	echo "not-an-address,X,Y,all"
+} > "$T_DIR/contacts.csv"
+mr contact import "$T_DIR/contacts.csv" > "$T_DIR/import.out" 2> "$T_DIR/import.err"
+check_eq "import: a bad row makes exit 65 (EX_DATAERR)" "$?" 65
+check_grep "import names the bad row's line" "contacts.csv:$((N + 2)): invalid email address" \
+	"$T_DIR/import.err"
+check_grep "import counts rows" "imported $N rows .*: $N new contacts, 0 updated, 1 skipped" \
+	"$T_DIR/import.out"
+mr contact import "$T_DIR/contacts.csv" > "$T_DIR/import2.out" 2>/dev/null
+check_grep "re-import updates instead of duplicating" "0 new contacts, $N updated" \
+	"$T_DIR/import2.out"
+check_eq "one contact per address" "$(q 'SELECT count(*) FROM contacts')" "$N"
+mr contact hold u1@example.net >/dev/null
+mr contact optout u2@example.net >/dev/null
+mr contact show U3@EXAMPLE.NET --json > "$T_DIR/show.json"
+check_grep "contact show is case-insensitive" '"email":"u3@example.net","first_name":"First3"' \
+	"$T_DIR/show.json"
+
+printf 'Hello {contact.first_name|friend},\nunsubscribe: {action.unsubscribeUrl}\n' > "$T_DIR/t.txt"
+printf '<p>Hello {contact.first_name} {contact.last_name}</p>\n' > "$T_DIR/t.html"
+mk() { # mk TAG GROUP [extra args]: creates a scheduled mailing, prints its id
+	local tag=$1 group=$2
+	shift 2
+	mr mailing create --name "$tag" --subject "$tag for {contact.first_name}" \
+		--text "$T_DIR/t.txt" --html "$T_DIR/t.html" --include-group "$group" \
+		--schedule now "$@" | sed -n 's/^mailing \([0-9]*\) created.*/\1/p'
+}
+m1=$(mk M1 all --exclude-group vip)
+check "mailing M1 created" test -n "$m1"
+
+# ---- M1: one run sends everything
+mr job run mailing > "$T_DIR/run1.out" 2>&1
+check_grep "the job run reports what it sent" "sent" "$T_DIR/run1.out"
+expect_good=$(for i in $(seq 1 "$N"); do
+	r=$((i % 100))
+	[ "$i" -le 2 ] && continue       # on hold, opted out
+	[ "$r" -eq 11 ] && continue      # excluded (vip)
+	[ "$r" -ge 7 ] && [ "$r" -le 9 ] && continue
+	echo "M1 u$i@example.net"
+done | sort)
+received | grep '^M1 ' | sort > "$T_DIR/got1"
+check_eq "M1: the server received exactly the deliverable recipients, once each" \
+	"$(md5sum < "$T_DIR/got1")" "$(echo "$expect_good" | md5sum)"
+n_good=$(echo "$expect_good" | wc -l)
+mr mailing stats "$m1" --json > "$T_DIR/stats1.json"
+n_temp=$(grep -c '^temp-rcpt' <(cut -d, -f1 "$T_DIR/contacts.csv"))
+n_perm=$(( $(grep -c '^perm-' <(cut -d, -f1 "$T_DIR/contacts.csv")) ))
+check_grep "M1 stats: sent = delivered = $n_good" "\"sent\":$n_good,\"delivered\":$n_good," \
+	"$T_DIR/stats1.json"
+check_grep "M1 stats: $n_temp retrying after 451" "\"retrying\":$n_temp," "$T_DIR/stats1.json"
+check_grep "M1 stats: $n_perm bounced" "\"bounced\":$n_perm," "$T_DIR/stats1.json"
+check_grep "M1 stats: 554 after DATA counts as Syntax" "\"Syntax\":$((n_perm / 2))" "$T_DIR/stats1.json"
+n_invalid=$(grep -c '^perm-rcpt' <(cut -d, -f1 "$T_DIR/contacts.csv"))
+check_grep "M1 stats: 550 5.1.1 counts as Invalid" "\"Invalid\":$n_invalid" "$T_DIR/stats1.json"
+sleep 2.2
+# an hour passes for the retries: their next attempt is due, retry_for (2 s) is over
+q "UPDATE mailing_recipients SET next_attempt = 0 WHERE state = 'retry'"
+mr job run mailing > "$T_DIR/run2.out" 2>&1
+mr mailing stats "$m1" --json > "$T_DIR/stats2.json"
+check_grep "M1: temporary failures retried, then bounced after retry_for" \
+	"\"retrying\":0,\"bounced\":$((n_perm + n_temp))," "$T_DIR/stats2.json"
+check_eq "M1 is complete" "$(q "SELECT status FROM mailings WHERE id = $m1")" complete
+check_eq "each temp-rcpt recipient was tried twice" \
+	"$(q "SELECT min(attempts) || ',' || max(attempts) FROM mailing_recipients WHERE email LIKE 'temp-rcpt%' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m1)")" "2,2"
+
+# ---- bytes as received
+f=$(grep -l '"u3@example.net"' "$SD"/*.json | head -1)
+eml=${f%.json}.eml
+check_grep "To carries the contact's name" '^To: "First3 Last 3" <u3@example.net>' "$eml"
+check_grep "Subject with the token expanded" '^Subject: M1 for First3' "$eml"
+check_grep "List-Unsubscribe with the VERP mailto" '^List-Unsubscribe: <mailto:return+u\.' "$eml"
+mf=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mail_from"])' "$f")
+qid=$(q "SELECT id FROM mailing_recipients WHERE email = 'u3@example.net' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m1)")
+jid=$(q "SELECT job_id FROM mailing_recipients WHERE id = $qid")
+check "the envelope sender is the VERP address of job $jid, queue $qid ($mf)" \
+	grep -q "^return+b\.$jid\.$qid\.[0-9a-f]\{16\}@bounce\.example\.org$" <<< "$mf"
+check_grep "X-Mailroom-Id is the same address" "^X-Mailroom-Id: <$mf>" "$eml"
+
+# ---- M2: the worker killed with SIGKILL at random moments, then restarted
+mr group add killtest > /dev/null
+q "INSERT INTO group_contact(group_id, contact_id) SELECT (SELECT id FROM contact_groups WHERE name = 'killtest'), contact_id FROM emails WHERE email LIKE 'u%'"
+m2=$(mk M2 killtest)
+site "batch_size = 20"
+kills=0
+for k in 1 2 3 4 5; do
+	"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/kill$k.out" 2>&1 &
+	pid=$!
+	sleep "0.$((RANDOM % 9 + 1))"
+	if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; kills=$((kills + 1)); fi
+	wait "$pid" 2>/dev/null
+done
+diag "killed the worker $kills times"
+check "the worker was killed at least 3 times mid-mailing" test "$kills" -ge 3
+for _ in 1 2 3; do mr job run mailing > "$T_DIR/after-kill.out" 2>&1; done
+mr mailing stats "$m2" --json > "$T_DIR/stats-m2.json"
+total2=$(q "SELECT count(*) FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m2)")
+doubt2=$(q "SELECT count(*) FROM mailing_recipients WHERE state = 'in_doubt' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m2)")
+sent2=$(q "SELECT count(*) FROM mailing_recipients WHERE state = 'sent' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m2)")
+diag "M2: $total2 recipients, $sent2 sent, $doubt2 in doubt after $kills kills"
+check_eq "M2: every recipient is sent or in doubt" "$((sent2 + doubt2))" "$total2"
+check_grep "M2 stats report the in-doubt ones" "\"in_doubt\":$doubt2," "$T_DIR/stats-m2.json"
+received | grep '^M2 ' | sort > "$T_DIR/got2"
+check_eq "M2: no address received twice" "$(uniq -d "$T_DIR/got2" | wc -l)" 0
+q "SELECT 'M2 ' || email FROM mailing_recipients WHERE state = 'sent' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m2)" | sort > "$T_DIR/sent2"
+check_eq "M2: every recipient marked sent was received" \
+	"$(comm -23 "$T_DIR/sent2" "$T_DIR/got2" | wc -l)" 0
+q "SELECT 'M2 ' || email FROM mailing_recipients WHERE state = 'in_doubt' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m2)" | sort > "$T_DIR/doubt2"
+check_eq "M2: whatever was received but not marked sent is in doubt" \
+	"$(comm -23 "$T_DIR/got2" "$T_DIR/sent2" | comm -23 - "$T_DIR/doubt2" | wc -l)" 0
+# resend_in_doubt = yes: the in-doubt ones go out again; afterwards everyone has it
+site "batch_size = 20" "resend_in_doubt = yes"
+q "UPDATE mailings SET status = 'running' WHERE id = $m2"
+q "UPDATE mailing_jobs SET status = 'running' WHERE mailing_id = $m2"
+mr job run mailing > "$T_DIR/resend.out" 2>&1
+received | grep '^M2 ' | sort -u > "$T_DIR/got2u"
+q "SELECT 'M2 ' || email FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m2)" | sort > "$T_DIR/all2"
+check_eq "M2 with resend_in_doubt: the received set equals the recipient set" \
+	"$(md5sum < "$T_DIR/got2u")" "$(md5sum < "$T_DIR/all2")"
+received | grep '^M2 ' | sort | uniq -d > "$T_DIR/dup2"
+check_eq "M2: duplicates only among the in-doubt ones" \
+	"$(comm -23 "$T_DIR/dup2" "$T_DIR/doubt2" | wc -l)" 0
+
+# ---- M3: two workers at once
+site "batch_size = 10" "max_workers = 2"
+m3=$(mk M3 killtest)
+"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/w1.out" 2>&1 &
+w1=$!
+"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/w2.out" 2>&1 &
+w2=$!
+wait "$w1"; wait "$w2"
+mr job run mailing > /dev/null 2>&1
+received | grep '^M3 ' | sort > "$T_DIR/got3"
+q "SELECT 'M3 ' || email FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m3)" | sort > "$T_DIR/all3"
+check_eq "M3, two workers: the received set equals the recipient set, no duplicate" \
+	"$(md5sum < "$T_DIR/got3")" "$(md5sum < "$T_DIR/all3")"
+workers=$(q "SELECT count(DISTINCT worker) FROM job_log WHERE job = 'mailing' AND worker > 0 AND message LIKE '%mailings: %' AND message NOT LIKE '%: 0 sent%'")
+check_eq "M3: both workers sent part of it" "$workers" 2
+
+# ---- M4: pause, resume, cancel
+site "batch_size = 10" "batch_limit = 100"
+m4=$(mk M4 killtest)
+mr job run mailing > /dev/null 2>&1
+check_eq "M4: a run with batch_limit 100 sends 100" "$(received | grep -c '^M4 ')" 100
+mr mailing pause "$m4" > /dev/null
+mr job run mailing > /dev/null 2>&1
+check_eq "M4: nothing is sent while paused" "$(received | grep -c '^M4 ')" 100
+mr mailing resume "$m4" > /dev/null
+mr job run mailing > /dev/null 2>&1
+check_eq "M4: resumed, the next 100 go out" "$(received | grep -c '^M4 ')" 200
+mr mailing cancel "$m4" > /dev/null
+mr job run mailing > /dev/null 2>&1
+check_eq "M4: nothing is sent after cancel" "$(received | grep -c '^M4 ')" 200
+mr mailing stats "$m4" --json > "$T_DIR/stats4.json"
+check_grep "M4 stats: the rest is canceled" "\"sent\":200,.*\"canceled\":$(( $(wc -l < "$T_DIR/all3") - 200 ))" \
+	"$T_DIR/stats4.json"
+check_grep "mailing list shows it canceled" "\"status\":\"canceled\"" \
+	<(mr mailing list --json | grep "\"id\":$m4,")
+
+# ---- M5: the rate limit holds across runs: 60 messages at 30/s take >= 1 s
+site "batch_size = 10" "batch_limit = 60" "rate = 30/s"
+m5=$(mk M5 killtest)
+rm -f "$T_DIR"/mailroom-mailtest-mailing.rate
+t0=$(date +%s%N)
+mr job run mailing > /dev/null 2>&1
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+diag "60 messages at 30/s took $ms ms"
+check_eq "M5: 60 messages sent" "$(received | grep -c '^M5 ')" 60
+check "M5: 60 messages at rate 30/s (burst 30) take at least 900 ms" test "$ms" -ge 900
+
+done_testing
