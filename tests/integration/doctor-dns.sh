@@ -22,6 +22,7 @@ Z=$T_DIR/dns/zones.conf
 {
 	echo 'local-zone: "test." static'
 	echo 'local-zone: "2.0.192.in-addr.arpa." static'
+	echo 'local-zone: "8.b.d.0.1.0.0.2.ip6.arpa." static'
 	rr() { echo "local-data: '$*'"; }
 	# MX and A records
 	for d in pass.test fail.test softfail.test neutral.test none.test include.test \
@@ -76,6 +77,9 @@ Z=$T_DIR/dns/zones.conf
 	rr "wrong.pass.test. A 192.0.2.99"
 	rr "66.2.0.192.in-addr.arpa. PTR listed.pass.test."
 	rr "listed.pass.test. A 192.0.2.66"
+	rr "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. PTR mail6.pass.test."
+	rr "mail6.pass.test. AAAA 2001:db8::10"
+	rr "v6.test. TXT \"v=spf1 ip6:2001:db8::/32 -all\""
 	# the DNSBL lists 192.0.2.66
 	rr "66.2.0.192.bl.test. A 127.0.0.2"
 	rr "66.2.0.192.bl.test. TXT \"listed for testing\""

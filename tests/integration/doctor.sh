@@ -75,6 +75,13 @@ CASES = [
     ('SPF too many lookups (one record)', {'from': 'news@many.test'}, 'spf-from', 'fail', 'permerror'),
     ('SPF syntax error', {'from': 'news@syntax.test'}, 'spf-from', 'fail', 'permerror'),
     ('SPF unknown sending IP', {'sending_ip': None}, 'spf-from', 'warn', 'not checked'),
+    ('sending IP from a loopback relay', {'sending_ip': None, 'transport': 'smtp',
+     'transport-smtp:host': '127.0.0.1', 'transport-smtp:port': '2525', 'transport-smtp:tls': 'none'},
+     'spf-from', 'warn', 'from loopback 127.0.0.1'),
+    ('SPF of an IPv6 sending address', {'sending_ip': '2001:db8::10'}, 'spf-from', 'fail', 'fail for 2001:db8::10'),
+    ('SPF of an IPv6 address listed with ip6:', {'sending_ip': '2001:db8::10', 'from': 'news@v6.test'},
+     'spf-from', 'ok', 'pass for 2001:db8::10'),
+    ('reverse DNS of an IPv6 address', {'sending_ip': '2001:db8::10'}, 'rdns', 'ok', 'PTR mail6.pass.test, forward-confirmed'),
     ('SPF of the Return-Path domain', {}, 'spf-return-path', 'ok', 'Return-Path domain pass'),
     ('SPF fail of the Return-Path domain', {'account-bounce:domain': 'bounces-fail.test'},
      'spf-return-path', 'fail', 'Return-Path domain fail'),
@@ -136,6 +143,10 @@ p = doctor({'unsubscribe_url': 'mailto:u@pass.test', 'helo_name': 'x.pass.test'}
 report(p.returncode == 1, 'warnings only: exit 1 (got %d)' % p.returncode, p.stdout)
 p = doctor({'from': 'news@fail.test'})
 report(p.returncode == 2, 'a failure: exit 2 (got %d)' % p.returncode, p.stdout)
+p = doctor({}, json_out=False)
+print('# the all-ok site, as text:')
+for l in p.stdout.splitlines():
+    print('#   ' + l)
 p = doctor({'from': 'news@fail.test'}, json_out=False)
 lines = p.stdout.splitlines()
 report(any(l.startswith('fail spf-from ') for l in lines) and
