@@ -551,6 +551,26 @@ static int status_in_list(char *const *list, size_t n, const char *status)
 	return 0;
 }
 
+/* Whether status is in x's not_status list; an entry "CODE@CMD" applies
+ * except after the SMTP command CMD. */
+static int not_status_hit(const struct reason *x, const char *status, const char *cmd)
+{
+	if (!status[0])
+		return 0;
+	for (size_t k = 0; k < x->n_not_status; k++) {
+		const char *e = x->not_status[k];
+		const char *at = strchr(e, '@');
+		size_t l = at ? (size_t)(at - e) : strlen(e);
+		int hit = l && e[l - 1] == '.' ? strncmp(status, e, l) == 0
+					       : strlen(status) == l && strncmp(status, e, l) == 0;
+		if (hit && at && cmd && strcmp(at + 1, cmd) == 0)
+			hit = 0;
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 static int status_in(const struct reason *x, const char *status)
 {
 	return status_in_list(x->status, x->n_status, status);
@@ -694,7 +714,7 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 			continue;
 		if (x->match_commands && !(cmd && word_in(x->match_commands, cmd)))
 			continue;
-		if (status_in_list(x->not_status, x->n_not_status, rec->status))
+		if (not_status_hit(x, rec->status, cmd))
 			continue;
 		if (list_match(&x->match, t, fl, g) ||
 		    (x->match_from && names_match(rules, x->match_from, t, fl, g))) {
