@@ -188,7 +188,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *msgfile = NULL, *list = NULL, *from = "blast@mailroom.test";
-	const char *tos[64];
+	const char *tos[256];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	blast_pid = (long)getpid();
 	size_t n_to = 0, count = 0, size = 1024, batch = 1000, copies = 1, pause = 0;
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'f': from = optarg; break;
 		case 't':
-			if (n_to < 64)
+			if (n_to < 256)
 				tos[n_to++] = optarg;
 			break;
 		case 'm': msgfile = optarg; break;

@@ -379,7 +379,9 @@ static void tx_run(struct smtp_conn *c, struct mr_outmsg *m, const struct smtp_j
 		tx->lost = 1;
 		return;
 	}
-	int pipe = c->caps.pipelining;
+	/* a pipelined group is written whole before its replies are read: keep
+	 * it small enough that neither side's socket buffer can fill up */
+	int pipe = c->caps.pipelining && job->n_rcpts <= 100;
 	if (pipe) {
 		for (size_t k = 0; k < job->n_rcpts; k++)
 			bad |= out_printf(c, "RCPT TO:<%s>\r\n", m->rcpts[job->rcpt[k]]);

@@ -194,6 +194,41 @@ print(len(ids))')
 if [ "$conns" -ge 2 ] && [ "$conns" -le 4 ]; then ok "max_connections = 4: spread over $conns connections (2 to 4)"
 else not_ok "max_connections = 4: spread over 2 to 4 connections (got $conns)"; fi
 
+# ---- the same failures when the server offers PIPELINING (MAIL, RCPTs and
+# DATA go as one group; each reply must still reach its own recipient)
+PD=$T_DIR/pipe; mkdir -p "$PD"
+PP=$(free_port)
+/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$PD" --port "$PP" \
+	--pipelining >"$T_DIR/pipe.log" 2>&1 &
+started $!
+wait_port "$PP" 15
+site "host = 127.0.0.1" "port = $PP" "tls = none" "max_connections = 2"
+pcount() { ls "$PD"/*.eml 2>/dev/null | wc -l; }
+blast -f sender@example.org -t ok1@example.net -t temp-rcpt@example.net \
+	-t perm-rcpt@example.net -t ok2@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "pipelined: ok1 ok" 'rcpt ok1@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_grep "pipelined: temp-rcpt 451" 'rcpt temp-rcpt@example.net: tempfail 451 4.2.1' "$T_DIR/out"
+check_grep "pipelined: perm-rcpt 550" 'rcpt perm-rcpt@example.net: permfail 550 5.1.1' "$T_DIR/out"
+check_grep "pipelined: ok2 ok" 'rcpt ok2@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_eq "pipelined: stored for ok1 and ok2" "$(json "$(ls "$PD"/*.json | tail -1)" rcpt_tos)" "['ok1@example.net', 'ok2@example.net']"
+blast -f perm-mail@example.org -t x@example.net -t y@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "pipelined: 553 at MAIL is every recipient's result" "$(grep -c 'permfail 553 5.1.8' "$T_DIR/out")" 2
+blast -f sender@example.org -t perm-rcpt@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "pipelined: the only recipient refused: its 550, no data sent" 'rcpt perm-rcpt@example.net: permfail 550 5.1.1' "$T_DIR/out"
+blast -f sender@example.org -t temp-data@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_grep "pipelined: 452 after the data is temporary" 'tempfail 452 4.3.1' "$T_DIR/out"
+n0=$(pcount)
+blast -l "$T_DIR/list" > "$T_DIR/out" 2>&1
+check_grep "pipelined: the dropped message is temporary" 'msg 1 rcpt drop-data@example.net: tempfail 0 4.4.2 connection lost' "$T_DIR/out"
+check_eq "pipelined: the other four of the batch stored" "$(pcount)" $((n0 + 4))
+blast -f sender@example.org -t bytes@example.net -m "$T_DIR/bytes.eml" > "$T_DIR/out" 2>&1
+check "pipelined: the byte test message arrives exactly" cmp -s "$(ls "$PD"/*.eml | tail -1)" "$T_DIR/bytes.want"
+check_eq "pipelined: 8-bit data went with BODY=8BITMIME" "$(json "$(ls "$PD"/*.json | tail -1)" mail_options)" "['BODY=8BITMIME']"
+# 150 recipients: more than one safe pipelined group, sent in lockstep
+rl=; for k in $(seq 150); do rl="$rl -t r$k@example.net"; done
+blast -f sender@example.org $rl -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+check_eq "150 recipients: 150 ok results" "$(grep -c ': ok 250 2.0.0' "$T_DIR/out")" 150
+
 # ---- a kept connection the server closed while idle (421, as Postfix does)
 ID=$T_DIR/idle; mkdir -p "$ID"
 PI=$(free_port)

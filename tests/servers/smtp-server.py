@@ -11,6 +11,9 @@
 #
 # usage: smtp-server.py --dir DIR --port P [--tls-port P] [--cert F --key F]
 #                       [--user NAME:PASSWORD] [--require-auth] [--idle-timeout S]
+#                       [--pipelining]
+# --pipelining offers PIPELINING (RFC 2920) in the EHLO reply; aiosmtpd reads
+# commands in order from the stream, so pipelined groups work.
 # After S idle seconds a connection gets "421 4.4.2 ... timeout" and is closed,
 # as Postfix's smtpd does.
 # Writes DIR/ready when listening.  DIR/NNNNN.eml is a message as received
@@ -54,8 +57,15 @@ class Store:
 
 
 class Handler:
-    def __init__(self, store):
+    def __init__(self, store, pipelining=False):
         self.store = store
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         local = address.split("@")[0]
@@ -115,6 +125,7 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--require-auth", action="store_true")
     ap.add_argument("--idle-timeout", type=float, default=300)
+    ap.add_argument("--pipelining", action="store_true")
     a = ap.parse_args()
 
     ctx = None
@@ -131,7 +142,7 @@ def main():
         return AuthResult(success=False, handled=False)
 
     store = Store(a.dir)
-    handler = Handler(store)
+    handler = Handler(store, a.pipelining)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 
