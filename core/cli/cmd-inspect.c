@@ -144,6 +144,30 @@ static void received_word(const char *v, const char *key, char *buf, size_t size
 	}
 }
 
+/* A copy of a header value without its (nested) comments; malloc'ed. */
+static char *strip_comments(const char *v)
+{
+	char *out = malloc(strlen(v) + 1);
+	size_t o = 0;
+	int depth = 0;
+	if (!out)
+		return NULL;
+	for (const char *p = v; *p; p++) {
+		if (*p == '\\' && depth && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth)
+			depth--;
+		else if (!depth)
+			out[o++] = *p;
+	}
+	out[o] = 0;
+	return out;
+}
+
 static void json_kv(const char *k, const char *v, int comma)
 {
 	printf("%s\"%s\":", comma ? "," : "", k);
@@ -166,14 +190,17 @@ static void show_received(struct mr_cli *cli, const struct mr_rawmsg *m)
 		if (!v)
 			continue;
 		char from[128], by[128], with[64];
-		received_word(v, "from", from, sizeof(from));
-		received_word(v, "by", by, sizeof(by));
-		received_word(v, "with", with, sizeof(with));
+		char *bare = strip_comments(v);
+		received_word(bare ? bare : v, "from", from, sizeof(from));
+		received_word(bare ? bare : v, "by", by, sizeof(by));
+		received_word(bare ? bare : v, "with", with, sizeof(with));
+		free(bare);
 		const char *semi = strrchr(v, ';');
 		long long t = semi ? parse_date(semi + 1) : -1;
 		int tls = strcasestr(with, "ESMTPS") || strcasestr(with, "LMTPS") ||
 			  strcasestr(with, "ESMTPSA") || strcasestr(v, "TLS1") ||
-			  strcasestr(v, "version=TLS") || strcasestr(v, "cipher=");
+			  strcasestr(v, "version=TLS") || strcasestr(v, "cipher=") ||
+			  strcasestr(v, "using TLS");
 		long long delay = t >= 0 && prev >= 0 ? t - prev : -1;
 		char date[64] = "";
 		if (t >= 0) {

@@ -301,8 +301,11 @@ static int dmarc_record(struct doc *d, const char *domain, char *rec, size_t siz
 
 static void check_dmarc(struct doc *d)
 {
-	if (!d->from_domain)
+	if (!d->from_domain) {
+		mr_check_add(d->cs, "dmarc", MR_CHECK_FAIL, "set from in [mailroom]",
+			     "DMARC not checked: no valid From domain");
 		return;
+	}
 	char rec[512], org[256], at[300];
 	mr_org_domain(d->from_domain, org, sizeof(org));
 	snprintf(at, sizeof(at), "_dmarc.%s", d->from_domain);

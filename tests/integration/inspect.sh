@@ -32,8 +32,9 @@ msg = ('Return-Path: <%s>\r\n'
        'Received: from mx.pass.test (mx.pass.test [192.0.2.1])\r\n'
        '\tby mx.receiver.test with ESMTPS id 77 (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384)\r\n'
        '\tfor <ann@receiver.test>; Mon, 6 Jan 2025 10:00:07 +0100\r\n'
-       'Received: from mail.pass.test (mail.pass.test [192.0.2.10])\r\n'
-       '\tby mx.pass.test with ESMTP id 42; Mon, 6 Jan 2025 09:00:02 +0000\r\n'
+       'Received: from mail.pass.test (mail.pass.test [192.0.2.10]) (using TLSv1.3 with cipher\r\n'
+       '\tTLS_AES_256_GCM_SHA384 (256/256 bits)) (No client certificate requested)\r\n'
+       '\tby mx.pass.test (Postfix) with ESMTPS id 42; Mon, 6 Jan 2025 09:00:02 +0000\r\n'
        'Received: from localhost by mail.pass.test with LMTP; Mon, 6 Jan 2025 09:00:00 +0000\r\n'
        'Received-SPF: pass (receiver.test: domain of bounces.pass.test designates 192.0.2.10 as permitted sender) client-ip=192.0.2.10;\r\n'
        'Authentication-Results: mx.receiver.test;\r\n'
@@ -84,7 +85,7 @@ insp rsa
 check_eq "rsa-sha256 relaxed/simple verifies" "$(field rsa "d['dkim'][0]['result']")" pass
 check_eq "the signature's domain and selector" "$(field rsa "(d['dkim'][0]['domain'], d['dkim'][0]['selector'], d['dkim'][0]['canonicalization'])")" "('pass.test', 'good', 'relaxed/simple')"
 check_eq "three Received hops, first hop first" "$(field rsa "[(h['hop'], h['by'], h['with'], h['tls']) for h in d['received']]")" \
-	"[(1, 'mail.pass.test', 'LMTP', False), (2, 'mx.pass.test', 'ESMTP', False), (3, 'mx.receiver.test', 'ESMTPS', True)]"
+	"[(1, 'mail.pass.test', 'LMTP', False), (2, 'mx.pass.test', 'ESMTPS', True), (3, 'mx.receiver.test', 'ESMTPS', True)]"
 check_eq "hop times in UTC and delays" "$(field rsa "[(h['date'], h.get('delay')) for h in d['received']]")" \
 	"[('2025-01-06 09:00:00 UTC', None), ('2025-01-06 09:00:02 UTC', 2), ('2025-01-06 09:00:07 UTC', 5)]"
 check_eq "Received-SPF result" "$(field rsa "d['received_spf']['result']")" pass
