@@ -17,13 +17,13 @@ TESTS += tests/integration/transport-smtp.sh
 EXTRA_DIST += tests/integration/transport-smtp.sh tests/servers/smtp-server.py
 TESTS += tests/integration/transport-sendmail.sh
 EXTRA_DIST += tests/integration/transport-sendmail.sh tests/servers/postfix-local.sh
-TESTS += tests/integration/bounce-corpus.sh
-EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py
+TESTS += tests/integration/bounce-corpus.sh tests/integration/bounce-cli.sh
+EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py \
+	tests/integration/bounce-cli.sh
 TESTS += tests/integration/doctor.sh tests/integration/inspect.sh
 EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
 	tests/integration/doctor-dns.sh
-TESTS += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
-EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh \
-	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
+TESTS += tests/integration/activity-preview.sh
+EXTRA_DIST += tests/integration/activity-preview.sh
 TESTS += tests/integration/mailing-smtp.sh
 EXTRA_DIST += tests/integration/mailing-smtp.sh tests/integration/mailing-received.py

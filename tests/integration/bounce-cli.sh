@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# mailroom bounce classify end to end: text and JSON output, no config needed, VERP addresses signed by an independent HMAC (Python) found and checked, a forged one flagged, mbox and Maildir input, broken files.
+. "$MR_SRCDIR/tests/lib.sh"
+export MAILROOM_BOUNCE_RULES="$MR_SRCDIR/etc/bounce-rules.conf"
+PY=/usr/bin/python3
+cd "$T_DIR" || exit 1
+
+# The site: a secret file, a bounce account with localpart/domain, separator '-'.
+printf 'correct horse battery staple' > secret
+chmod 600 secret
+cat > site.ini <<EOF
+[mailroom]
+secret_file = $T_DIR/secret
+[bounce]
+verp_separator = -
+[account-bounces]
+fetch = maildir
+used_for = bounce
+localpart = return+
+domain = bounce.example.org
+EOF
+
+# VERP addresses made by Python's hmac, not by mailroom.
+verp() { # ACTION JOB QUEUE
+	$PY -c 'import hmac, hashlib, sys
+a, j, q = sys.argv[1:4]
+h = hmac.new(open(sys.argv[4], "rb").read(), ("%s.%s.%s" % (a, j, q)).encode(), hashlib.sha256).hexdigest()[:16]
+print("return+%s-%s-%s-%s@bounce.example.org" % (a, j, q, h))' "$1" "$2" "$3" "$T_DIR/secret"
+}
+GOOD=$(verp b 41 9001)
+FORGED=$(echo "$GOOD" | sed 's/-9001-/-9002-/')
+
+mkbounce() { # FILE TO RCPT STATUS TEXT
+	cat > "$1" <<EOF
+From: MAILER-DAEMON@mx.example.net
+To: $2
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+This is the mail system at host mx.example.net.
+
+<$3>: host mx.example.com[192.0.2.1] said: $5 (in reply to RCPT TO command)
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; $3
+Action: failed
+Status: $4
+Diagnostic-Code: smtp; $5
+
+--b1
+Content-Type: text/rfc822-headers
+
+Return-Path: <$2>
+From: news@example.org
+To: $3
+X-Mailroom-Id: 41.9001
+
+--b1--
+EOF
+}
+mkbounce good.eml "$GOOD" alice@example.com 5.1.1 "550 5.1.1 <alice@example.com>: Recipient address rejected: User unknown in local recipient table"
+mkbounce forged.eml "$FORGED" bob@example.com 5.2.2 "552 5.2.2 Mailbox full"
+sed 's/\r\?$/\r/' good.eml > good-crlf.eml
+
+# No config at all: classifies, VERP not checked.
+"$MAILROOM" --config /nonexistent.ini bounce classify --json good.eml > noconf.json 2> noconf.err
+check_eq "no config: exit 0" "$?" 0
+check_eq "no config: the JSON line" "$(cat noconf.json)" \
+	'{"file":"good.eml","msgidx":0,"recipient":"alice@example.com","reason":"userunknown","hardsoft":"hard","status":"5.1.1","type":"Invalid","verp_found_in":null}'
+
+# With the site: VERP found in To, hash good; the forged one is flagged in text output.
+"$MAILROOM" --config site.ini bounce classify --json good.eml forged.eml good-crlf.eml > site.json 2> site.err
+check_eq "site: exit 0" "$?" 0
+check_eq "site: three records" "$(wc -l < site.json)" 3
+check_grep "good: VERP found in To" '"file":"good.eml".*"verp_found_in":"To"' site.json
+check_grep "CRLF copy: same record" '"file":"good-crlf.eml","msgidx":0,"recipient":"alice@example.com","reason":"userunknown","hardsoft":"hard","status":"5.1.1","type":"Invalid","verp_found_in":"To"' site.json
+check_grep "forged: mailboxfull, soft, Quota" '"file":"forged.eml","msgidx":0,"recipient":"bob@example.com","reason":"mailboxfull","hardsoft":"soft","status":"5.2.2","type":"Quota"' site.json
+"$MAILROOM" --config site.ini bounce classify good.eml forged.eml > site.txt
+check_grep "text output: hash ok for the good one" "^good.eml	0	alice@example.com	userunknown	hard	5.1.1	Invalid	To (hash ok)$" site.txt
+check_grep "text output: forged hash flagged" "^forged.eml	0	bob@example.com	mailboxfull	soft	5.2.2	Quota	To (forged hash)$" site.txt
+
+# Only the returned original carries the address: found there.
+sed "s/^To: $GOOD/To: someone@example.org/" good.eml > orig.eml
+"$MAILROOM" --config site.ini bounce classify --json orig.eml > orig.json
+check_grep "VERP found in the original's Return-Path" '"verp_found_in":"original Return-Path"' orig.json
+
+# An mbox of three messages (the middle one no bounce) and a Maildir.
+{ echo "From MAILER-DAEMON Thu Jan  1 00:00:00 2026"; cat good.eml
+  echo "From someone Thu Jan  1 00:00:00 2026"; printf 'From: a@example.org\nSubject: hi\n\nhello\n'
+  echo "From MAILER-DAEMON Thu Jan  1 00:00:00 2026"; cat forged.eml; } > box.mbox
+"$MAILROOM" --config site.ini bounce classify --json box.mbox > box.json
+check_eq "mbox: msgidx of the records" "$($PY -c 'import json,sys; print(" ".join("%d:%s" % (o["msgidx"], o["recipient"]) for o in map(json.loads, open(sys.argv[1]))))' box.json)" \
+	"0:alice@example.com 2:bob@example.com"
+mkdir -p md/cur md/new md/tmp
+cp good.eml md/new/1.eml
+cp forged.eml md/cur/2.eml
+"$MAILROOM" --config site.ini bounce classify --json md > md.json
+check_eq "Maildir: both messages" "$(wc -l < md.json)" 2
+
+# Broken input never stops a run: garbage, empty, truncated; a missing file is named.
+head -c 3000 /dev/urandom > garbage.eml
+: > empty.eml
+head -c 700 good.eml > truncated.eml
+"$MAILROOM" --config site.ini bounce classify --json garbage.eml empty.eml truncated.eml missing.eml good.eml > broken.json 2> broken.err
+check_eq "a missing file gives exit 66" "$?" 66
+check_grep "the missing file is named" "missing.eml: No such file" broken.err
+check_grep "the good file after broken ones is still classified" '"file":"good.eml"' broken.json
+
+# A rules file with an error is refused with its line number.
+printf '[reason x]\nbogus = 1\n' > bad.rules
+"$MAILROOM" --config site.ini bounce classify --rules bad.rules good.eml > /dev/null 2> rules.err
+check_eq "bad rules: exit 78" "$?" 78
+check_grep "bad rules: file and line named" "bad.rules:2:" rules.err
+done_testing
