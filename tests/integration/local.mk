@@ -23,7 +23,8 @@ EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.
 TESTS += tests/integration/doctor.sh tests/integration/inspect.sh
 EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
 	tests/integration/doctor-dns.sh
-TESTS += tests/integration/activity-preview.sh
-EXTRA_DIST += tests/integration/activity-preview.sh
+TESTS += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
+EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh \
+	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
 TESTS += tests/integration/mailing-smtp.sh
 EXTRA_DIST += tests/integration/mailing-smtp.sh tests/integration/mailing-received.py
