@@ -99,16 +99,45 @@ static void print_json(const char *file, const struct mr_activity *a)
 	fputs("]}\n", stdout);
 }
 
+/* Writes message text for a terminal: control characters (but \n and \t)
+ * become '?', so a message cannot send escape sequences to the screen. */
+static void put_clean(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+			putchar('?');
+		} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] < 0xa0) {
+			putchar('?'); /* C1 controls */
+			i++;
+		} else {
+			putchar(c);
+		}
+	}
+}
+
+static void puts_clean(const char *s)
+{
+	put_clean(s, strlen(s));
+}
+
 static void print_addrs(const char *label, const struct mr_activity_addrs *l)
 {
 	if (!l->n)
 		return;
 	printf("%-9s", label);
 	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].name)
-			printf("%s%s <%s>", i ? ", " : "", l->v[i].name, l->v[i].addr);
-		else
-			printf("%s%s", i ? ", " : "", l->v[i].addr);
+		if (i)
+			fputs(", ", stdout);
+		if (l->v[i].name) {
+			puts_clean(l->v[i].name);
+			fputs(" <", stdout);
+			puts_clean(l->v[i].addr);
+			putchar('>');
+		} else {
+			puts_clean(l->v[i].addr);
+		}
 	}
 	putchar('\n');
 }
@@ -120,21 +149,28 @@ static void print_text(const char *file, const struct mr_activity *a)
 	print_addrs("To:", &a->to);
 	print_addrs("Cc:", &a->cc);
 	print_addrs("Bcc:", &a->bcc);
-	printf("Subject: %s\n", a->subject ? a->subject : "(none)");
-	printf("Date:    %s\n", a->date ? a->date : "(unknown)");
-	if (a->message_id)
-		printf("Message-ID: %s\n", a->message_id);
+	fputs("Subject: ", stdout);
+	puts_clean(a->subject ? a->subject : "(none)");
+	printf("\nDate:    %s\n", a->date ? a->date : "(unknown)");
+	if (a->message_id) {
+		fputs("Message-ID: ", stdout);
+		puts_clean(a->message_id);
+		putchar('\n');
+	}
 	for (size_t i = 0; i < a->n_att; i++) {
 		const struct mr_activity_attachment *t = &a->att[i];
 		const char *why = mr_activity_skip_reason(t->skipped);
-		printf("Attachment %zu: %s (%s, %zu bytes)%s%s\n", i + 1, t->safe_name,
-		       t->content_type, t->size, why ? " skipped: " : "", why ? why : "");
+		printf("Attachment %zu: ", i + 1);
+		puts_clean(t->safe_name);
+		fputs(" (", stdout);
+		puts_clean(t->content_type);
+		printf(", %zu bytes)%s%s\n", t->size, why ? " skipped: " : "", why ? why : "");
 	}
 	if (a->text) {
 		printf("\n");
 		size_t n = strlen(a->text);
 		const size_t show = 2000;
-		fwrite(a->text, 1, n > show ? show : n, stdout);
+		put_clean(a->text, n > show ? show : n);
 		if (n > show)
 			printf("\n[... %zu more bytes]", n - show);
 		if (n && a->text[n > show ? show - 1 : n - 1] != '\n')
