@@ -27,6 +27,21 @@ run send-test --subject "Grüße from the mailroom demo" someone@example.org
 run spool list
 id=$("$mr" spool list --json | head -1 | sed 's/^{"id":\([0-9]*\).*/\1/')
 run spool show "$id"
+# a mass mailing: contacts from a CSV file (one bad row is reported and
+# skipped), a mailing with tokens, and the scheduled job sending it
+export MAILROOM_MAILROOM_SECRET=demo-site-secret-for-verp-hashes
+run contact import examples/mailing/contacts.csv || true
+run group list
+id=$("$mr" mailing create --name "Spring newsletter" \
+	--subject "Spring news for {contact.first_name|you}" \
+	--text examples/mailing/newsletter.txt --html examples/mailing/newsletter.html \
+	--include-group newsletter --exclude-group volunteers --schedule now |
+	sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+run mailing list
+run cron
+run mailing stats "$id"
+mid=$("$mr" spool list --json | head -1 | sed 's/^{"id":\([0-9]*\).*/\1/')
+run spool show "$mid"
 echo
 echo "The demo site is $site/mailroom.ini; its database is $site/mailroom.db."
 echo "Run more commands with: MAILROOM_CONFIG=$site/mailroom.ini $mr --help"
