@@ -100,6 +100,7 @@ int mr_dkim_key_parse(const char *txt, struct mr_dkim_key *k)
 	}
 	free(der);
 	k->pkey = pk;
+	k->bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 	rc = pk ? 0 : -1;
 out:
 	free(v);

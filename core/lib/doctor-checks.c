@@ -259,6 +259,15 @@ static void check_dkim(struct doc *d)
 		mr_check_add(d->cs, "dkim", MR_CHECK_FAIL, fix, "the key published at %s._domainkey.%s "
 			     "does not match the private key %s: receivers will fail every "
 			     "signature", sel, d->dkim_domain, file);
+	else if (strcmp(key.alg, "rsa") == 0 && key.bits < 1024)
+		mr_check_add(d->cs, "dkim", MR_CHECK_FAIL, "make a 2048-bit key and publish it "
+			     "under a new selector", "%s._domainkey.%s matches %s but is only %d bits: "
+			     "receivers ignore RSA keys under 1024 bits", sel, d->dkim_domain, file,
+			     key.bits);
+	else if (strcmp(key.alg, "rsa") == 0 && key.bits < 2048)
+		mr_check_add(d->cs, "dkim", MR_CHECK_WARN, "make a 2048-bit key and publish it "
+			     "under a new selector", "%s._domainkey.%s matches %s but is %d bits "
+			     "(2048 is recommended)", sel, d->dkim_domain, file, key.bits);
 	else if (key.testing)
 		mr_check_add(d->cs, "dkim", MR_CHECK_WARN, "remove t=y from the key record once "
 			     "signatures verify", "%s._domainkey.%s matches %s but is in testing "
@@ -328,6 +337,14 @@ static void check_dmarc(struct doc *d)
 		return;
 	}
 	char *p = mr_dkim_tag(rec, "p");
+	int inherited = strcasecmp(org, d->from_domain) != 0 && strcasecmp(at + 7, org) == 0;
+	char *sp = inherited ? mr_dkim_tag(rec, "sp") : NULL;
+	if (sp && *sp) {
+		free(p);
+		p = sp; /* a subdomain gets the organizational domain's sp= policy */
+	} else {
+		free(sp);
+	}
 	char *adkim = mr_dkim_tag(rec, "adkim"), *aspf = mr_dkim_tag(rec, "aspf");
 	if (!p || (strcasecmp(p, "none") && strcasecmp(p, "quarantine") && strcasecmp(p, "reject")))
 		mr_check_add(d->cs, "dmarc", MR_CHECK_FAIL, fix, "%s \"%s\" has no valid p= policy", at,

@@ -44,6 +44,7 @@ struct mr_dkim_key {
 	char alg[16];         /* "rsa" or "ed25519" (k=) */
 	int testing;          /* t=y */
 	int revoked;          /* empty p= */
+	int bits;             /* key size, 0 when unknown */
 	void *pkey;           /* EVP_PKEY *, NULL when revoked or unusable */
 	char why[160];        /* when pkey is NULL and not revoked: why */
 };

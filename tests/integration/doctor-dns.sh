@@ -8,6 +8,7 @@ KEYS=$T_DIR/keys
 mkdir -p "$KEYS" "$T_DIR/dns"
 openssl genrsa -traditional -out "$KEYS/rsa.pem" 2048 2>/dev/null
 openssl genrsa -traditional -out "$KEYS/rsa-other.pem" 2048 2>/dev/null
+openssl genrsa -traditional -out "$KEYS/rsa-short.pem" 1024 2>/dev/null
 openssl genpkey -algorithm ed25519 -out "$KEYS/ed.pem" 2>/dev/null
 openssl pkey -in "$KEYS/ed.pem" -outform DER 2>/dev/null | tail -c 32 | base64 -w0 > "$KEYS/ed.seed"
 chmod 0600 "$KEYS"/*.pem
@@ -58,6 +59,7 @@ Z=$T_DIR/dns/zones.conf
 	rr "good._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; p=$RSA_P")"
 	rr "other._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; p=$OTHER_P")"
 	rr "ed._domainkey.pass.test. TXT \"v=DKIM1; k=ed25519; p=$ED_P\""
+	rr "short._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; p=$(rsa_pub "$KEYS/rsa-short.pem")")"
 	rr "revoked._domainkey.pass.test. TXT \"v=DKIM1; k=rsa; p=\""
 	rr "testing._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; t=y; p=$RSA_P")"
 	# the keys of RFC 8463's example (its Appendix A.2), to verify that message
@@ -68,6 +70,8 @@ Z=$T_DIR/dns/zones.conf
 	rr "good._domainkey.other.test. TXT $(txt "v=DKIM1; k=rsa; p=$RSA_P")"
 	# DMARC: reject, none, absent (none.test), strict alignment
 	rr "_dmarc.pass.test. TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@pass.test\""
+	rr "_dmarc.sp.test. TXT \"v=DMARC1; p=reject; sp=none\""
+	rr "news.sp.test. MX 10 mx.pass.test."
 	rr "_dmarc.softfail.test. TXT \"v=DMARC1; p=none\""
 	rr "_dmarc.strict.test. TXT \"v=DMARC1; p=quarantine; adkim=s; aspf=s\""
 	# reverse DNS: confirmed, PTR not resolving back, none for 192.0.2.30
