@@ -683,6 +683,17 @@ int mr_activity_parse(const char *data, size_t len, const struct mr_activity_lim
 		act->text_source = "html";
 		oom = !act->text;
 	}
+	if (!oom && !act->text && top && GMIME_IS_MULTIPART(top) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 0) {
+		/* the boundary never came: all of the body is the prologue */
+		const char *pro = g_mime_multipart_get_prologue(GMIME_MULTIPART(top));
+		if (pro && *pro) {
+			const char *cs = g_mime_object_get_content_type_parameter(top, "charset");
+			act->text = mr_to_utf8(cs, pro, strlen(pro), NULL);
+			act->text_source = "plain";
+			oom = !act->text;
+		}
+	}
 	if (!oom && top) {
 		struct walk w = { .act = act, .lim = lim, .body = plain ? plain : html };
 		walk_leaves(&w, top, 0);
