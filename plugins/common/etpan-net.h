@@ -56,6 +56,17 @@ struct net {
 	  "password: password_file = a file only its owner can read (or the environment)" }, \
 	{ "timeout", MR_KEY_DURATION, "60s", "network timeout of each step" }
 
+/* A section name as it appears in an environment variable name. */
+static const char *net_env_name(const char *section, char *buf, size_t size)
+{
+	size_t i = 0;
+	for (; section[i] && i + 1 < size; i++)
+		buf[i] = section[i] == '-' ? '_' : (char)(section[i] >= 'a' && section[i] <= 'z'
+							   ? section[i] - 32 : section[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
 static void net_free(struct net *n)
 {
 	free(n->server);

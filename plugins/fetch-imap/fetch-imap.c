@@ -86,10 +86,12 @@ static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	m->ignored_cfg = dup_or_null(c->cfg_str(ctx->cfg, "ignored_folder"));
 	m->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
 	struct mr_error e = { 0 };
+	char envname[128];
 	rc = c->cfg_secret(ctx->cfg, "password", &m->password, &e);
 	if (rc == MR_ENOTFOUND)
 		rc = c->error_set(err, MR_ECONFIG, "no password: set password_file (or "
-				  "MAILROOM_%s_PASSWORD)", c->cfg_name(ctx->cfg));
+				  "the environment variable MAILROOM_%s_PASSWORD)",
+				  net_env_name(c->cfg_name(ctx->cfg), envname, sizeof(envname)));
 	else if (rc)
 		rc = c->error_set(err, rc, "%s", e.msg);
 	else if (!m->username || !m->source_cfg)

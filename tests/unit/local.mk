@@ -96,3 +96,9 @@ tests_unit_test_mailing_render_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_mailing_render_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS)
 TESTS += tests/unit/test-mailing-render
 EXTRA_DIST += tests/unit/dkim-verify.py
+
+check_PROGRAMS += tests/unit/test-fetch-run
+tests_unit_test_fetch_run_SOURCES = tests/unit/test-fetch-run.c
+tests_unit_test_fetch_run_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fetch_run_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-fetch-run
