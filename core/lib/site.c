@@ -39,10 +39,10 @@ static void unknown_section(const struct mr_section *sec, struct mr_diags *d)
 			best = section_kinds[i];
 		}
 	}
+	int plain = best && (strcmp(best, "mailroom") == 0 || strcmp(best, "dkim") == 0);
 	if (best)
 		mr_diag_add(d, "%s:%d: unknown section [%s] (did you mean [%s%s%s]?)", sec->cfg->path,
-			    sec->line, sec->name, best, strcmp(best, "mailroom") ? "-" : "",
-			    strcmp(best, "mailroom") ? sec->inst : "");
+			    sec->line, sec->name, best, plain ? "" : "-", plain ? "" : sec->inst);
 	else
 		mr_diag_add(d, "%s:%d: unknown section [%s] (sections are [mailroom], "
 			    "[store-NAME], [transport-NAME], [account-NAME] and [job-NAME])",

@@ -160,6 +160,14 @@ report(any(l.startswith('fail spf-from ') for l in lines) and
 p = doctor({'from': 'not an address'})
 report(p.returncode == 78 and 'from = not an address' in p.stderr,
        'an invalid From address is a configuration error (exit 78)', p.stderr)
+p = doctor({'dkm:selector': 'good'})
+report(p.returncode == 78 and 'unknown section [dkm] (did you mean [dkim]?)' in p.stderr,
+       'a misspelt [dkim] section is named with the right one', p.stderr)
+p = doctor({'dkim:algoritm': 'rsa-sha256'})
+report(p.returncode == 78 and "[dkim] unknown key 'algoritm' (did you mean 'algorithm'?)" in p.stderr,
+       'an unknown [dkim] key is named with the right one', p.stderr)
+p = doctor({'dkim:algorithm': 'dsa'})
+report(p.returncode == 78 and 'algorithm' in p.stderr, 'a [dkim] algorithm outside the list is refused', p.stderr)
 p = doctor({'resolver': 'dns.example:53'})
 report(p.returncode == 78 and 'not an IPv4 address' in p.stderr and 'case' in p.stderr,
        'a resolver given by name is a configuration error naming the file', p.stderr)
