@@ -274,8 +274,14 @@ int sm_run(const char *const *argv, const char *data, size_t len, long timeout,
 	}
 	while (!reaped) {
 		pid_t w = waitpid(pid, &status, 0);
-		if (w == pid || (w < 0 && errno != EINTR))
+		if (w == pid) {
 			reaped = 1;
+		} else if (w < 0 && errno != EINTR) {
+			/* e.g. SIGCHLD ignored by the program that loaded us: the
+			 * status is lost, and "sent" must not be guessed */
+			o->wait_errno = errno;
+			return 0;
+		}
 	}
 	if (WIFEXITED(status)) {
 		o->exited = 1;
@@ -398,6 +404,10 @@ static int send_one(struct sm_conf *c, struct mr_outmsg *m, struct mr_error *err
 			 strerror(o.exec_errno));
 		err->status = MR_ECONFIG;
 		return o.exec_errno;
+	} else if (o.wait_errno) {
+		snprintf(text, sizeof(text), "the exit status of %s is unknown (waitpid: %s)%s%s",
+			 c->path, strerror(o.wait_errno), o.output[0] ? ": " : "", o.output);
+		set_all(m, MR_SEND_TEMPFAIL, 0, text);
 	} else if (o.timed_out) {
 		snprintf(text, sizeof(text), "%s was killed after the %lds timeout%s%s", c->path,
 			 c->timeout, o.output[0] ? ": " : "", o.output);

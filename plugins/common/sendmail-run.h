@@ -25,6 +25,7 @@ struct sm_outcome {
 	int status;
 	int signal;           /* killed by this signal */
 	int timed_out;        /* killed by us after the timeout */
+	int wait_errno;       /* waitpid failed: the exit status is unknown */
 	char output[1024];    /* what it wrote on stderr and stdout, cleaned */
 };
 

@@ -2,6 +2,7 @@
 /* Unit tests of the sendmail-program runner shared by transport-sendmail and transport-mail, against small shell scripts standing in for sendmail. */
 #include "config.h"
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,15 @@ int main(void)
 	TAP_INT(res[0].status, MR_SEND_PERMFAIL, "a sender starting with '-' is refused");
 	send1(&c, "a@example.org\r", rcpts, 1, msg_crlf, strlen(msg_crlf), res, &rc);
 	TAP_INT(res[0].status, MR_SEND_PERMFAIL, "a sender with CR is refused");
+	sm_conf_free(&c);
+
+	/* SIGCHLD ignored by the host program: the status is lost, never "sent" */
+	conf(&c, "ok.sh", NULL, 0, 10);
+	signal(SIGCHLD, SIG_IGN);
+	send1(&c, "a@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), res, &rc);
+	signal(SIGCHLD, SIG_DFL);
+	TAP_INT(res[0].status, MR_SEND_TEMPFAIL, "an unknown exit status is temporary, not sent");
+	TAP_OK(strstr(res[0].text, "unknown") != NULL, "and says so: %s", res[0].text);
 	sm_conf_free(&c);
 
 	conf(&c, "missing.sh", NULL, 0, 10);
