@@ -201,6 +201,17 @@ void mr_dkim_verify_one(struct mr_resolver *r, const struct mr_rawmsg *m, size_t
 		    a);
 		goto out;
 	}
+	int signs_from = 0;
+	for (const char *q = h; *q;) {
+		size_t n = strcspn(q, ":");
+		if (n == 4 && strncasecmp(q, "from", 4) == 0)
+			signs_from = 1;
+		q += n + (q[n] == ':');
+	}
+	if (!signs_from) {
+		set(res, "permerror", "h= does not include From (RFC 6376 5.4)");
+		goto out;
+	}
 	int hrelax = c && strncasecmp(c, "relaxed", 7) == 0;
 	const char *slash = c ? strchr(c, '/') : NULL;
 	int brelax = slash && strcasecmp(slash + 1, "relaxed") == 0;

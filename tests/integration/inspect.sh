@@ -76,6 +76,10 @@ put('tampered-subject', rs.replace(b'spring newsletter', b'summer newsletter'))
 put('refolded', rs.replace(b'Subject: Our   spring', b'Subject:  Our spring'))
 put('lf', rs.replace(b'\r\n', b'\n'))
 put('forged-verp', rs.replace(h.encode(), b'0' * 16))
+import re
+nf = re.sub(rb'(h=\s*)from\s*:\s*', rb'\1', rs, count=1)
+assert nf != rs
+put('no-from', nf)
 put('unsigned', b'From: x@pass.test\r\nSubject: hi\r\n\r\nbody\r\n')
 PY
 insp() { "$MAILROOM" --config "$W/site.ini" inspect "$W/$1.eml" --json > "$T_DIR/$1.json" 2>"$T_DIR/$1.err"; }
@@ -112,6 +116,8 @@ insp otherkey
 check_eq "signed with a key that is not the published one fails" "$(field otherkey "d['dkim'][0]['result']")" fail
 insp forged-verp
 check_eq "a forged VERP hash is recognised" "$(field forged-verp "d['return_path']['verp']")" bad-hash
+insp no-from
+check_eq "a signature not covering From is a permerror" "$(field no-from "(d['dkim'][0]['result'], d['dkim'][0]['why'])")" "('permerror', 'h= does not include From (RFC 6376 5.4)')"
 insp unsigned
 check_eq "an unsigned message has no DKIM results" "$(field unsigned "(d['dkim'], d['return_path']['verp'], d['one_click'])")" "([], 'none', False)"
 # RFC 8463's example message, signed by its authors with Ed25519 and RSA
