@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/err.h>
+#include <openssl/rsa.h>
 #include "mr.h"
 #include "mailing-render.h"
 
@@ -23,6 +24,7 @@ static const char *const signed_headers[] = {
 
 struct mr_dkim_signer {
 	EVP_PKEY *key;
+	EVP_PKEY_CTX *rsa; /* RSA: a signing context set up once (PKCS#1 v1.5, SHA-256) */
 	int ed25519;
 	char *selector, *domain;
 	struct mr_buf canon, body, sig; /* scratch, reused */
@@ -32,6 +34,7 @@ void mr_dkim_signer_free(struct mr_dkim_signer *s)
 {
 	if (!s)
 		return;
+	EVP_PKEY_CTX_free(s->rsa);
 	EVP_PKEY_free(s->key);
 	free(s->selector);
 	free(s->domain);
@@ -96,6 +99,12 @@ int mr_dkim_signer_new(const char *selector, const char *domain, const char *key
 	}
 	s->key = key;
 	s->ed25519 = ed;
+	if (!ed && (!(s->rsa = EVP_PKEY_CTX_new(key, NULL)) || EVP_PKEY_sign_init(s->rsa) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(s->rsa, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(s->rsa, EVP_sha256()) != 1)) {
+		mr_dkim_signer_free(s);
+		return ossl_fail(err, MR_ECONFIG, "[dkim] cannot set up RSA signing");
+	}
 	*s_r = s;
 	return 0;
 }
@@ -265,10 +274,11 @@ int mr_dkim_sign(struct mr_dkim_signer *s, const char *hdr, size_t hdr_len, cons
 		     EVP_DigestSignInit(ctx, NULL, NULL, NULL, s->key) == 1 &&
 		     EVP_DigestSign(ctx, sigbuf, &siglen, hh, hhl) == 1;
 	} else if (ok) {
-		ok = EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, s->key) == 1 &&
-		     EVP_DigestSign(ctx, NULL, &siglen, (const unsigned char *)c->p, c->len) == 1 &&
-		     siglen <= sizeof(sigbuf) &&
-		     EVP_DigestSign(ctx, sigbuf, &siglen, (const unsigned char *)c->p, c->len) == 1;
+		/* hash here, sign the digest with the context made once */
+		unsigned char hh[EVP_MAX_MD_SIZE];
+		unsigned hhl = 0;
+		ok = digest(EVP_sha256(), c->p, c->len, hh, &hhl) == 0 &&
+		     EVP_PKEY_sign(s->rsa, sigbuf, &siglen, hh, hhl) == 1;
 	}
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
