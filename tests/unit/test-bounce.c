@@ -256,6 +256,11 @@ static void fuzz(const char *const *samples, size_t n)
 	memset(g, '@', big);
 	ok &= mr_bounce_parse(g, big, rules, &vconf, &r) == 0;
 	mr_bounce_report_free(&r);
+	/* long runs of address characters between many '@' */
+	for (size_t i = 0; i < big; i++)
+		g[i] = i % 4096 == 4095 ? '\n' : (i % 2 && i > big / 2) ? '@' : 'a';
+	ok &= mr_bounce_parse(g, big, rules, &vconf, &r) == 0;
+	mr_bounce_report_free(&r);
 	/* deeply nested multiparts with the same boundary */
 	size_t o = 0;
 	o += (size_t)snprintf(g + o, big - o, "Content-Type: multipart/mixed; boundary=x\n\n");

@@ -23,11 +23,12 @@ int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
 	for (const char *at = p; at < end; at++) {
 		if (*at != '@')
 			continue;
+		/* bounded by RFC 5321's lengths, so that long runs stay linear */
 		const char *s = at;
-		while (s > p && local_char((unsigned char)s[-1]))
+		while (s > p && at - s < 64 && local_char((unsigned char)s[-1]))
 			s--;
 		const char *e = at + 1;
-		while (e < end && domain_char((unsigned char)*e))
+		while (e < end && e - at <= 255 && domain_char((unsigned char)*e))
 			e++;
 		while (e > at + 1 && (e[-1] == '.' || e[-1] == '-'))
 			e--;
