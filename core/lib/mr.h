@@ -287,14 +287,14 @@ void mr_bounce_rules_free(struct mr_bounce_rules *rules);
  * installed one.  Static string. */
 const char *mr_bounce_rules_default(void);
 /* Parses one raw message (LF, CRLF or CR).  Never fails on bad input: at
- * worst out->kind is MR_BOUNCE_NONE.  verp may be NULL.  Returns 0, or
- * MR_ENOMEM.  Free out with mr_bounce_report_free. */
+ * worst report_r->kind is MR_BOUNCE_NONE.  verp may be NULL.  Returns 0,
+ * or MR_ENOMEM.  Free report_r with mr_bounce_report_free. */
 int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *rules,
-		    const struct mr_verp_conf *verp, struct mr_bounce_report *out);
+		    const struct mr_verp_conf *verp, struct mr_bounce_report *report_r);
 void mr_bounce_report_free(struct mr_bounce_report *r);
 /* Classifies an SMTP-time answer (status may be "" or NULL, code 0). */
 void mr_bounce_classify(const struct mr_bounce_rules *rules, int code, const char *status,
-			const char *text, struct mr_bounce_record *rec);
+			const char *text, struct mr_bounce_record *rec_r);
 /* The hold threshold of a bounce type in the rules, or 0 when unknown. */
 int mr_bounce_type_threshold(const struct mr_bounce_rules *rules, const char *type);
 /* The site's rules: [bounce] rules_file, else the default (service.c). */

@@ -197,14 +197,14 @@ struct mr_core {
 	/* Parses one raw bounce (LF, CRLF or CR) into per-recipient records
 	 * with reason, hard/soft, status and bounce type, and finds and checks
 	 * its VERP address (verp MAY be NULL).  Never fails on a broken
-	 * message; returns 0 or MR_ENOMEM.  Free out with bounce_report_free. */
+	 * message; returns 0 or MR_ENOMEM.  Free report_r with bounce_report_free. */
 	int (*bounce_parse)(const char *data, size_t len, const struct mr_bounce_rules *rules,
-			    const struct mr_verp_conf *verp, struct mr_bounce_report *out);
+			    const struct mr_verp_conf *verp, struct mr_bounce_report *report_r);
 	void (*bounce_report_free)(struct mr_bounce_report *r);
-	/* Classifies an SMTP-time answer (code, status MAY be NULL) into rec's
+	/* Classifies an SMTP-time answer (code, status MAY be NULL) into rec_r's
 	 * reason, hardsoft, status and type (the strings belong to rules). */
 	void (*bounce_classify)(const struct mr_bounce_rules *rules, int code, const char *status,
-				const char *text, struct mr_bounce_record *rec);
+				const char *text, struct mr_bounce_record *rec_r);
 	/* The hold threshold of a bounce type per the rules, 0 if unknown. */
 	int (*bounce_type_threshold)(const struct mr_bounce_rules *rules, const char *type);
 };

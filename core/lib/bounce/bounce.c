@@ -180,8 +180,9 @@ static int is_autoreply(const struct mr_bounce_rules *rules, const struct bscan 
 }
 
 int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *rules,
-		    const struct mr_verp_conf *verp, struct mr_bounce_report *out)
+		    const struct mr_verp_conf *verp, struct mr_bounce_report *report_r)
 {
+	struct mr_bounce_report *out = report_r;
 	memset(out, 0, sizeof(*out));
 	if (!data || !rules)
 		return 0;
