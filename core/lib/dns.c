@@ -9,13 +9,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "mr.h"
 #include "dns.h"
 
 struct mr_resolver {
 	struct __res_state rs;
 	char name[80];
+	int timeouts; /* queries that got no answer in time; at 2 we stop asking */
 };
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int parse_server(const char *server, struct sockaddr_in *sin, struct mr_error *err)
 {
@@ -184,7 +193,16 @@ int mr_dns_query(struct mr_resolver *r, const char *name, int type, struct mr_dn
 {
 	memset(ans, 0, sizeof(*ans));
 	unsigned char buf[8192];
+	if (r->timeouts >= 2) {
+		ans->status = MR_DNS_FAIL;
+		snprintf(ans->why, sizeof(ans->why), "%s does not answer (not asked again after two "
+			 "timeouts)", r->name);
+		return ans->status;
+	}
+	double t0 = now_seconds();
 	int n = res_nquery(&r->rs, name, ns_c_in, type, buf, sizeof(buf));
+	if (n < 0 && r->rs.res_h_errno == TRY_AGAIN && now_seconds() - t0 >= r->rs.retrans)
+		r->timeouts++;
 	if (n < 0) {
 		switch (r->rs.res_h_errno) {
 		case HOST_NOT_FOUND: ans->status = MR_DNS_NXDOMAIN; break;

@@ -191,8 +191,8 @@ static void check_spf(struct doc *d, const char *name, const char *domain, const
 		fix[0] = 0;
 	} else if (strcmp(r, "none") == 0) {
 		v = MR_CHECK_FAIL;
-		snprintf(fix, sizeof(fix), "publish a TXT record at %s: \"v=spf1 ip4:%s ~all\"",
-			 domain, d->ip);
+		snprintf(fix, sizeof(fix), "publish a TXT record at %s: \"v=spf1 %s:%s ~all\"",
+			 domain, strchr(d->ip, ':') ? "ip6" : "ip4", d->ip);
 	} else if (strcmp(r, "permerror") == 0) {
 		v = MR_CHECK_FAIL;
 		snprintf(fix, sizeof(fix), "repair the SPF record of %s (one v=spf1 record, valid "
@@ -204,8 +204,8 @@ static void check_spf(struct doc *d, const char *name, const char *domain, const
 			 domain);
 	} else {
 		v = strcmp(r, "fail") == 0 ? MR_CHECK_FAIL : MR_CHECK_WARN;
-		snprintf(fix, sizeof(fix), "add ip4:%s (or an include: of your provider) to the SPF "
-			 "record of %s before its all", d->ip, domain);
+		snprintf(fix, sizeof(fix), "add %s:%s (or an include: of your provider) to the SPF "
+			 "record of %s before its all", strchr(d->ip, ':') ? "ip6" : "ip4", d->ip, domain);
 	}
 	mr_check_add(d->cs, name, v, fix, "%s %s for %s%s%s%s%s%s", what, r, d->ip,
 		     res.record[0] ? ": \"" : " (no SPF record)", res.record,
@@ -518,15 +518,17 @@ static void check_bounce(struct doc *d)
 		if (st == MR_DNS_OK)
 			mr_check_add(d->cs, "verp-mx", MR_CHECK_OK, NULL, "VERP domain %s has MX %s",
 				     d->rp_domain, mx.rr[0]);
-		else if (st != MR_DNS_FAIL && mr_dns_query(d->r, d->rp_domain, MR_DNS_A, &a) == MR_DNS_OK)
+		else if (st == MR_DNS_FAIL)
+			mr_check_add(d->cs, "verp-mx", MR_CHECK_WARN, "check that the resolver answers",
+				     "MX lookup of VERP domain %s failed: %s", d->rp_domain, mx.why);
+		else if (mr_dns_query(d->r, d->rp_domain, MR_DNS_A, &a) == MR_DNS_OK)
 			mr_check_add(d->cs, "verp-mx", MR_CHECK_WARN, "publish an MX record for the VERP "
 				     "domain", "VERP domain %s has no MX, only an A record %s",
 				     d->rp_domain, a.rr[0]);
 		else
 			mr_check_add(d->cs, "verp-mx", MR_CHECK_FAIL, "publish an MX record for the VERP "
 				     "domain pointing at the server of the bounce mailbox", "VERP domain "
-				     "%s accepts no mail: no MX (%s)", d->rp_domain,
-				     st == MR_DNS_FAIL ? mx.why : mr_dns_status_name(st));
+				     "%s accepts no mail: no MX (%s)", d->rp_domain, mr_dns_status_name(st));
 		mr_dns_answer_free(&a);
 		mr_dns_answer_free(&mx);
 	}

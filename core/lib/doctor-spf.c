@@ -156,6 +156,16 @@ int mr_spf_check(struct mr_resolver *r, const char *ip, const char *domain, cons
 		 SPF_strresult(SPF_response_result(resp)));
 	if (SPF_response_result(resp) == SPF_RESULT_INVALID)
 		snprintf(res->result, sizeof(res->result), "permerror");
+	/* libspf2 reports a DNS timeout or SERVFAIL as permerror: RFC 7208 2.6.6
+	 * calls it a temperror */
+	int dns_error = SPF_response_errcode(resp) == SPF_E_DNS_ERROR;
+	for (int i = 0; i < SPF_response_messages(resp); i++) {
+		SPF_error_t *e = SPF_response_message(resp, i);
+		if (e && SPF_error_code(e) == SPF_E_DNS_ERROR)
+			dns_error = 1;
+	}
+	if (dns_error)
+		snprintf(res->result, sizeof(res->result), "temperror");
 	const char *why = NULL;
 	for (int i = 0; i < SPF_response_messages(resp) && !why; i++) {
 		SPF_error_t *e = SPF_response_message(resp, i);

@@ -180,4 +180,27 @@ while IFS= read -r line; do
 	esac
 done < "$T_DIR/results"
 [ "$T_N" -ge 45 ] || not_ok "the case table ran ($T_N results)"
+
+# a DNS server that never answers: doctor gives up after two timeouts
+# instead of waiting on every query, and says so
+BH_PORT=$(free_port)
+/usr/bin/python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1])))
+open(sys.argv[2],"w").close()
+end=time.time()+120
+while time.time()<end:
+    s.settimeout(1)
+    try: s.recvfrom(4096)
+    except OSError: pass' "$BH_PORT" "$T_DIR/bh.ready" &
+started $!
+for _ in $(seq 50); do [ -e "$T_DIR/bh.ready" ] && break; sleep 0.1; done
+sed "s/^resolver = .*/resolver = 127.0.0.1:$BH_PORT/" "$W/case1.ini" > "$W/blackhole.ini"
+t0=$(date +%s)
+"$MAILROOM" --config "$W/blackhole.ini" doctor > "$T_DIR/bh.out" 2>&1
+rc=$?
+t1=$(date +%s)
+check_eq "unanswered DNS: warnings, exit 1" "$rc" 1
+check "unanswered DNS: done in under 30 s ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 30 ]
+check_grep "unanswered DNS: said so" "does not answer (not asked again after two timeouts)" "$T_DIR/bh.out"
+check_grep "unanswered DNS: SPF is a temperror, a warning" "^warn spf-from .* temperror" "$T_DIR/bh.out"
 done_testing
