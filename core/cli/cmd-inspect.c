@@ -2,6 +2,7 @@
 /* mailroom inspect FILE: a received message's Received chain, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe. */
 #include "config.h"
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,6 +72,7 @@ static char *read_file(const char *path, size_t *len_r)
 		if (cap >= (size_t)64 << 20) {
 			free(buf);
 			buf = NULL;
+			errno = EFBIG;
 			break;
 		}
 		char *nb = realloc(buf, cap * 2);
@@ -232,7 +234,8 @@ static void show_received(struct mr_cli *cli, const struct mr_rawmsg *m)
 			prev = t;
 		free(v);
 	}
-	printf(cli->json ? "]" : "");
+	if (cli->json)
+		fputs("]", stdout);
 }
 
 /* The "method=result" words of Authentication-Results values. */
