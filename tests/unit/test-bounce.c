@@ -133,6 +133,13 @@ static const char vacation[] =
 	"\n"
 	"I am away until Monday.\n";
 
+static const char vacation_encoded[] =
+	"From: hanako@example.jp\n"
+	"To: news@example.org\n"
+	"Subject: =?UTF-8?B?6Ieq5YuV5b+c562UOiA35pyIMeaXpeOBvuOBp+S4jeWcqOOBp+OBmQ==?=\n"
+	"\n"
+	"I am away.\n";
+
 static const char plain[] =
 	"From: grace@example.net\n"
 	"To: news@example.org\n"
@@ -364,6 +371,10 @@ int main(void)
 	}
 	mr_bounce_report_free(&r);
 
+	mr_bounce_parse(vacation_encoded, strlen(vacation_encoded), rules, &vconf, &r);
+	TAP_INT(r.kind, MR_BOUNCE_AUTOREPLY, "RFC 2047 Japanese auto-reply subject: an auto-reply");
+	mr_bounce_report_free(&r);
+
 	mr_bounce_parse(plain, strlen(plain), rules, &vconf, &r);
 	TAP_INT(r.kind, MR_BOUNCE_NONE, "an ordinary message is not a bounce");
 	TAP_INT(r.n_recs, 0, "an ordinary message has no records");
@@ -413,7 +424,7 @@ int main(void)
 	unlink(tmp);
 	TAP_INT(mr_bounce_rules_load("/nonexistent/rules", &br, &err), MR_ECONFIG, "missing file refused");
 
-	const char *samples[] = { dsn, qmail, exim, arf, vacation, plain };
+	const char *samples[] = { dsn, qmail, exim, arf, vacation, vacation_encoded, plain };
 	fuzz(samples, sizeof(samples) / sizeof(samples[0]));
 	mr_bounce_rules_free(rules);
 	return tap_done();

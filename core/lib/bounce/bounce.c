@@ -2,6 +2,7 @@
 /* mr_bounce_parse: from one raw message to per-recipient bounce records (DSN, non-standard text, ARF, auto-replies). */
 #include "config.h"
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -163,6 +164,21 @@ static void find_verp(const struct bscan *s, const char *orig, size_t orig_len,
 	}
 }
 
+/* The Subject, RFC 2047-decoded when it holds encoded words, into v. */
+static int subject_of(const struct bscan *s, char *v, size_t size)
+{
+	if (!hdr_get(s->buf, s->hdr_len, "Subject", v, size))
+		return 0;
+	if (strstr(v, "=?")) {
+		char *d = mr_mime_subject(s->buf, s->hdr_len + 1 <= s->len ? s->hdr_len + 1 : s->len);
+		if (d) {
+			snprintf(v, size, "%s", d);
+			free(d);
+		}
+	}
+	return 1;
+}
+
 static int is_autoreply(const struct mr_bounce_rules *rules, const struct bscan *s)
 {
 	char v[HV];
@@ -174,7 +190,7 @@ static int is_autoreply(const struct mr_bounce_rules *rules, const struct bscan 
 		return 1;
 	if (hdr_get(s->buf, s->hdr_len, "Precedence", v, sizeof(v)) && strncasecmp(v, "auto_reply", 10) == 0)
 		return 1;
-	if (hdr_get(s->buf, s->hdr_len, "Subject", v, sizeof(v)) && rules_is_autoreply(rules, v, strlen(v)))
+	if (subject_of(s, v, sizeof(v)) && rules_is_autoreply(rules, v, strlen(v)))
 		return 1;
 	return 0;
 }
@@ -320,7 +336,7 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 	int bounce_signal = s.multipart_report || hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v));
 	if (!bounce_signal && hdr_get(h, hl, "From", v, sizeof(v)))
 		bounce_signal = rules_is_bounce_from(rules, v, strlen(v));
-	if (!bounce_signal && hdr_get(h, hl, "Subject", v, sizeof(v)))
+	if (!bounce_signal && subject_of(&s, v, sizeof(v)))
 		bounce_signal = rules_is_bounce_subject(rules, v, strlen(v));
 	if (!bounce_signal && hdr_get(h, hl, "Return-Path", v, sizeof(v)) && strstr(v, "<>"))
 		bounce_signal = 1;
