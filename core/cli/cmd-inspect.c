@@ -291,9 +291,11 @@ static void show_auth(struct mr_cli *cli, const struct mr_rawmsg *m)
 	free(spf);
 }
 
-static int show_dkim(struct mr_cli *cli, const struct mr_rawmsg *m, struct mr_resolver *r)
+static int show_dkim(struct mr_cli *cli, const struct mr_rawmsg *m, struct mr_resolver *r,
+		     char *pass_domains, size_t pd_size)
 {
 	int n = 0, pass = 0;
+	pass_domains[0] = 0;
 	if (cli->json)
 		printf(",\"dkim\":[");
 	for (size_t i = 0; i < m->nh; i++) {
@@ -301,7 +303,11 @@ static int show_dkim(struct mr_cli *cli, const struct mr_rawmsg *m, struct mr_re
 			continue;
 		struct mr_dkim_result res;
 		mr_dkim_verify_one(r, m, i, &res);
-		pass += strcmp(res.result, "pass") == 0;
+		if (strcmp(res.result, "pass") == 0) {
+			pass++;
+			size_t l = strlen(pass_domains);
+			snprintf(pass_domains + l, pd_size - l, "%s%s", l ? " " : "", res.domain);
+		}
 		if (cli->json) {
 			printf("%s{", n ? "," : "");
 			json_kv("result", res.result, 0);
@@ -383,6 +389,62 @@ static void show_return_path(struct mr_cli *cli, const struct mr_rawmsg *m,
 	free(rp);
 }
 
+/* The domain of the first address in a header value ("Name <a@b>" or "a@b"). */
+static void addr_domain(const char *v, char *buf, size_t size)
+{
+	buf[0] = 0;
+	const char *lt = strchr(v, '<');
+	const char *a = lt ? lt + 1 : v;
+	const char *at = strchr(a, '@');
+	if (!at)
+		return;
+	size_t n = strcspn(at + 1, "> ,;");
+	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), at + 1);
+}
+
+/* DMARC alignment as computed now: From's domain against the domains of the
+ * DKIM signatures that verified and against the Return-Path domain. */
+static void show_alignment(struct mr_cli *cli, const struct mr_rawmsg *m,
+			   const char *pass_domains)
+{
+	char from[256] = "", rp[256] = "", of[256] = "", od[256], orp[256] = "";
+	for (size_t i = 0; i < m->nh; i++) {
+		int is_from = mr_hfield_is(&m->h[i], "From");
+		if (!is_from && !mr_hfield_is(&m->h[i], "Return-Path"))
+			continue;
+		char *v = mr_hfield_value(&m->h[i]);
+		if (v && is_from && !from[0])
+			addr_domain(v, from, sizeof(from));
+		else if (v && !is_from && !rp[0])
+			addr_domain(v, rp, sizeof(rp));
+		free(v);
+	}
+	if (from[0])
+		mr_org_domain(from, of, sizeof(of));
+	if (rp[0])
+		mr_org_domain(rp, orp, sizeof(orp));
+	char aligned_by[256] = "";
+	char copy[512];
+	snprintf(copy, sizeof(copy), "%s", pass_domains);
+	char *save = NULL;
+	for (char *d = strtok_r(copy, " ", &save); d && of[0]; d = strtok_r(NULL, " ", &save)) {
+		mr_org_domain(d, od, sizeof(od));
+		if (strcasecmp(od, of) == 0 && !aligned_by[0])
+			snprintf(aligned_by, sizeof(aligned_by), "%s", d);
+	}
+	int spf_aligned = of[0] && orp[0] && strcasecmp(of, orp) == 0;
+	if (cli->json) {
+		printf(",\"alignment\":{");
+		json_kv("from_domain", from, 0);
+		printf(",\"dkim_aligned\":%s,\"return_path_aligned\":%s}", aligned_by[0] ? "true" : "false",
+		       spf_aligned ? "true" : "false");
+	} else {
+		printf("DMARC alignment (relaxed): From %s; DKIM %s%s; Return-Path %s %s\n",
+		       from[0] ? from : "(none)", aligned_by[0] ? "aligned by d=" : "not aligned",
+		       aligned_by, rp[0] ? rp : "(none)", spf_aligned ? "aligned" : "not aligned");
+	}
+}
+
 static void show_unsubscribe(struct mr_cli *cli, const struct mr_rawmsg *m)
 {
 	char *lu = NULL, *post = NULL;
@@ -441,7 +503,9 @@ int cmd_inspect(struct mr_cli *cli, int argc, char **argv)
 	}
 	show_received(cli, &m);
 	show_auth(cli, &m);
-	show_dkim(cli, &m, r);
+	char pass_domains[1024];
+	show_dkim(cli, &m, r, pass_domains, sizeof(pass_domains));
+	show_alignment(cli, &m, pass_domains);
 	show_return_path(cli, &m, &sv);
 	show_unsubscribe(cli, &m);
 	if (cli->json)

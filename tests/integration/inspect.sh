@@ -98,6 +98,8 @@ check_eq "Authentication-Results spf, dkim, dmarc" "$(field rsa "d['authenticati
 check_eq "Return-Path is a VERP address of this site with a good hash" "$(field rsa "d['return_path']['verp']")" valid
 check_grep "VERP fields shown" "job 12, queue 345" "$T_DIR/rsa.json"
 check_eq "List-Unsubscribe one-click" "$(field rsa "(d['one_click'], d['list_unsubscribe'].startswith('<https://pass.test/u/1/abc>'))")" "(True, True)"
+check_eq "DMARC alignment computed now" "$(field rsa "d['alignment']")" \
+	"{'from_domain': 'pass.test', 'dkim_aligned': True, 'return_path_aligned': True}"
 insp ed
 check_eq "ed25519-sha256 relaxed/relaxed verifies" "$(field ed "(d['dkim'][0]['result'], d['dkim'][0]['algorithm'])")" "('pass', 'ed25519-sha256')"
 insp simple
@@ -109,6 +111,7 @@ check_eq "a copy saved with LF line endings verifies" "$(field lf "d['dkim'][0][
 insp tampered-body
 check_eq "tampered body fails" "$(field tampered-body "d['dkim'][0]['result']")" fail
 check_grep "tampered body: body hash mismatch named" "body hash mismatch" "$T_DIR/tampered-body.json"
+check_eq "tampered body: DKIM no longer aligns" "$(field tampered-body "d['alignment']['dkim_aligned']")" False
 insp tampered-subject
 check_eq "tampered Subject fails" "$(field tampered-subject "d['dkim'][0]['result']")" fail
 check_grep "tampered Subject: signature does not verify" "signature does not verify" "$T_DIR/tampered-subject.json"
@@ -138,6 +141,7 @@ fi
 check_grep "text: DKIM line" "^DKIM-Signature d=pass.test s=good a=rsa-sha256 c=relaxed/simple: pass" "$T_DIR/rsa.txt"
 check_grep "text: TLS hop" "3. from mx.pass.test by mx.receiver.test with ESMTPS, TLS, 2025-01-06 09:00:07 UTC (+5s)" "$T_DIR/rsa.txt"
 check_grep "text: Return-Path" "^Return-Path: return+b.12.345.*hash good" "$T_DIR/rsa.txt"
+check_grep "text: alignment" "^DMARC alignment (relaxed): From pass.test; DKIM aligned by d=pass.test; Return-Path bounces.pass.test aligned" "$T_DIR/rsa.txt"
 check_grep "text: one-click" "^List-Unsubscribe-Post: List-Unsubscribe=One-Click (one-click, RFC 8058)" "$T_DIR/rsa.txt"
 # without the DNS server the signature cannot be checked now: temperror
 sed -i "s/^resolver = .*/resolver = 127.0.0.1:$(free_port)/" "$W/site.ini"
