@@ -375,6 +375,18 @@ int main(void)
 	TAP_INT(r.kind, MR_BOUNCE_AUTOREPLY, "RFC 2047 Japanese auto-reply subject: an auto-reply");
 	mr_bounce_report_free(&r);
 
+	static const char daemon_noaddr[] =
+		"From: Mail Delivery System <Mailer-Daemon@e1.example.org>\n"
+		"To: news@example.org\n"
+		"Subject: Mail delivery failed: returning message to sender\n"
+		"Auto-Submitted: auto-replied\n"
+		"\n"
+		"A message that you sent could not be delivered.\n";
+	mr_bounce_parse(daemon_noaddr, strlen(daemon_noaddr), rules, &vconf, &r);
+	TAP_INT(r.kind, MR_BOUNCE_NONE, "a mail system's auto-replied bounce without recipients is no vacation");
+	TAP_INT(r.n_recs, 0, "... and has no records");
+	mr_bounce_report_free(&r);
+
 	mr_bounce_parse(plain, strlen(plain), rules, &vconf, &r);
 	TAP_INT(r.kind, MR_BOUNCE_NONE, "an ordinary message is not a bounce");
 	TAP_INT(r.n_recs, 0, "an ordinary message has no records");

@@ -185,8 +185,7 @@ static int is_autoreply(const struct mr_bounce_rules *rules, const struct bscan 
 	if (hdr_get(s->buf, s->hdr_len, "Auto-Submitted", v, sizeof(v)) && strncasecmp(v, "auto-replied", 12) == 0)
 		return 1;
 	if (hdr_get(s->buf, s->hdr_len, "X-Autoreply", v, sizeof(v)) ||
-	    hdr_get(s->buf, s->hdr_len, "X-Autorespond", v, sizeof(v)) ||
-	    hdr_get(s->buf, s->hdr_len, "X-Auto-Response-Suppress", v, sizeof(v)) == 2)
+	    hdr_get(s->buf, s->hdr_len, "X-Autorespond", v, sizeof(v)))
 		return 1;
 	if (hdr_get(s->buf, s->hdr_len, "Precedence", v, sizeof(v)) && strncasecmp(v, "auto_reply", 10) == 0)
 		return 1;
@@ -338,6 +337,8 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 		bounce_signal = rules_is_bounce_from(rules, v, strlen(v));
 	if (!bounce_signal && subject_of(&s, v, sizeof(v)))
 		bounce_signal = rules_is_bounce_subject(rules, v, strlen(v));
+	/* a null sender marks bounces, but auto-replies too (RFC 3834) */
+	int from_mail_system = bounce_signal;
 	if (!bounce_signal && hdr_get(h, hl, "Return-Path", v, sizeof(v)) && strstr(v, "<>"))
 		bounce_signal = 1;
 	if (!bounce_signal && tn && err_end)
@@ -348,8 +349,6 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 			size_t an;
 			int guard = 0;
 			while (guard++ < 64 && addr_find(p, e, &a, &an)) {
-				free(dv);
-				dv = NULL;
 				struct rec_build b = { 0 };
 				b.recipient = addr_dup(a, an);
 				b.diag = errtext ? strdup(errtext) : NULL;
@@ -376,7 +375,9 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 		if (out->n_recs)
 			out->kind = MR_BOUNCE_FAILURE;
 	}
-	if (!out->n_recs && is_autoreply(rules, &s)) {
+	/* an auto-reply, unless it comes from a mail system (Exim marks its
+	 * bounces auto-replied too) */
+	if (!out->n_recs && !from_mail_system && is_autoreply(rules, &s)) {
 		out->kind = MR_BOUNCE_AUTOREPLY;
 		struct rec_build b = { 0 };
 		b.recipient = hdr_addr(h, hl, "From");
