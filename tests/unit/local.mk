@@ -102,3 +102,9 @@ tests_unit_test_fetch_run_SOURCES = tests/unit/test-fetch-run.c
 tests_unit_test_fetch_run_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fetch_run_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-fetch-run
+
+check_PROGRAMS += tests/unit/test-csv
+tests_unit_test_csv_SOURCES = tests/unit/test-csv.c
+tests_unit_test_csv_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_csv_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-csv
