@@ -67,8 +67,17 @@ static void site_bits_load(struct mr_cli *cli, struct site_bits *sb)
 	}
 	struct mr_section *main = mr_config_section(sb->cfg, "mailroom");
 	struct mr_section *bounce = mr_config_section(sb->cfg, "bounce");
-	if (bounce && mr_config_raw(bounce, "rules_file"))
-		sb->rules_file = mr_config_raw(bounce, "rules_file");
+	/* relative paths are relative to the config file, as for a site */
+	if (main) {
+		main->keys[0] = mr_keys_mailroom;
+		mr_config_resolve_paths(main);
+	}
+	if (bounce) {
+		bounce->keys[0] = mr_keys_bounce;
+		mr_config_resolve_paths(bounce);
+		if (mr_config_raw(bounce, "rules_file"))
+			sb->rules_file = mr_cfg_str(bounce, "rules_file");
+	}
 	for (size_t i = 0; i < sb->cfg->n_secs; i++) {
 		struct mr_section *sec = &sb->cfg->secs[i];
 		const char *uf = mr_config_raw(sec, "used_for");

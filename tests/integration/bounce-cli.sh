@@ -118,6 +118,13 @@ check_eq "a missing file gives exit 66" "$?" 66
 check_grep "the missing file is named" "missing.eml: No such file" broken.err
 check_grep "the good file after broken ones is still classified" '"file":"good.eml"' broken.json
 
+# [bounce] rules_file, relative to the config file, is the rules used.
+mkdir -p conf
+printf '[reason userunknown]\nhardsoft = soft\ntype = Custom\nmatch = user unknown\n' | cat - "$MAILROOM_BOUNCE_RULES" > conf/first.conf
+sed "s|^verp_separator = -|verp_separator = -\nrules_file = first.conf|" site.ini > conf/site.ini
+(unset MAILROOM_BOUNCE_RULES; "$MAILROOM" --config conf/site.ini bounce classify good.eml) > custom.txt 2>&1
+check_grep "rules_file relative to the config is used" "	userunknown	soft	5.1.1	Custom	" custom.txt
+
 # A rules file with an error is refused with its line number.
 printf '[reason x]\nbogus = 1\n' > bad.rules
 "$MAILROOM" --config site.ini bounce classify --rules bad.rules good.eml > /dev/null 2> rules.err
