@@ -202,6 +202,8 @@ static void check_dsn(const char *data, const char *what)
 		TAP_INT(r.recs[1].hardsoft, MR_BOUNCE_SOFT, "%s: second is soft", what);
 		TAP_STR(r.recs[1].type, "Quota", "%s: second type", what);
 		TAP_STR(r.recs[1].action, "delayed", "%s: second action", what);
+		TAP_OK(mr_bounce_record_counts(&r, &r.recs[0]), "%s: the failure counts", what);
+		TAP_OK(!mr_bounce_record_counts(&r, &r.recs[1]), "%s: the delay does not count", what);
 	}
 	TAP_STR(r.verp_found_in, "To", "%s: VERP found in To", what);
 	TAP_INT(r.verp_ok, 1, "%s: VERP hash good", what);
@@ -358,6 +360,7 @@ int main(void)
 		TAP_STR(r.recs[0].recipient, "erin@isp.example", "ARF: Original-Rcpt-To");
 		TAP_STR(r.recs[0].reason, "feedback", "ARF: reason feedback");
 		TAP_INT(r.recs[0].hardsoft, MR_BOUNCE_NA, "ARF: neither hard nor soft");
+		TAP_OK(!mr_bounce_record_counts(&r, &r.recs[0]), "ARF: does not count as a bounce");
 	}
 	mr_bounce_report_free(&r);
 

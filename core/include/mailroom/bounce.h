@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------ VERP */
 
@@ -83,5 +84,18 @@ struct mr_bounce_report {
 
 /* The loaded rules file (patterns, status codes, bounce types), opaque. */
 struct mr_bounce_rules;
+
+/* Whether a record of report r is a delivery failure that counts towards an
+ * email's holds: not an ARF complaint, an auto-reply or a delivered notice,
+ * and not a delay the sending MTA is still retrying. */
+static inline int mr_bounce_record_counts(const struct mr_bounce_report *r,
+					  const struct mr_bounce_record *rec)
+{
+	if (r->kind != MR_BOUNCE_FAILURE || rec->hardsoft == MR_BOUNCE_NA)
+		return 0;
+	if (rec->action && strncmp(rec->action, "delayed", 7) == 0)
+		return 0;
+	return 1;
+}
 
 #endif
