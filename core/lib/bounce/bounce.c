@@ -46,6 +46,8 @@ static void report_add(struct mr_bounce_report *out, const struct mr_bounce_rule
 		if (strcmp(r2.reason, "onhold") != 0 && strcmp(r2.reason, "undefined") != 0)
 			*r = r2;
 	}
+	if (strcmp(r->reason, "onhold") == 0 || strcmp(r->reason, "undefined") == 0)
+		rules_domain_reason(rules, b->recipient, r);
 	r->recipient = b->recipient;
 	b->recipient = NULL;
 	r->action = b->action;

@@ -67,6 +67,9 @@ struct rec_build {
 };
 void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build *b,
 		    struct mr_bounce_record *rec);
+/* Applies [domain-reason] to a record whose text said nothing known. */
+void rules_domain_reason(const struct mr_bounce_rules *rules, const char *recipient,
+			 struct mr_bounce_record *rec);
 /* Status code from text: a DSN code, else an SMTP reply code mapped. */
 void status_from_text(const char *t, char out[16]);
 /* Whether text matches the rules' auto-reply or original-message markers. */

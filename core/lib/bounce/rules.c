@@ -99,6 +99,13 @@ struct mr_bounce_rules {
 	char *default_type;
 	struct cmd_pat *cmds;
 	size_t n_cmds;
+	/* [domain-reason]: the reason for a recipient domain whose errors say
+	 * nothing the patterns know (e.g. a group host in any language) */
+	struct dom_reason {
+		char *domain;
+		char *reason;
+	} *doms;
+	size_t n_doms;
 };
 
 /* Lowercases s and collapses runs of white space into one space, in place;
@@ -258,6 +265,11 @@ void mr_bounce_rules_free(struct mr_bounce_rules *r)
 		free(r->cmds[i].p.text);
 	}
 	free(r->cmds);
+	for (size_t i = 0; i < r->n_doms; i++) {
+		free(r->doms[i].domain);
+		free(r->doms[i].reason);
+	}
+	free(r->doms);
 	free(r);
 }
 
@@ -279,7 +291,7 @@ static char *trim(char *s)
 	return s;
 }
 
-enum section { SEC_NONE, SEC_REASON, SEC_COMMAND, SEC_ORIGINAL, SEC_AUTOREPLY, SEC_BSUBJECT, SEC_BFROM,
+enum section { SEC_NONE, SEC_REASON, SEC_COMMAND, SEC_DOMAIN, SEC_ORIGINAL, SEC_AUTOREPLY, SEC_BSUBJECT, SEC_BFROM,
 	       SEC_TYPEMATCH, SEC_THRESHOLD };
 
 static int reason_line(struct reason *x, char *key, char *val, const char *path, int line,
@@ -388,9 +400,10 @@ int mr_bounce_rules_load(const char *path, struct mr_bounce_rules **rules_r, str
 			else if (strcmp(name, "type-match") == 0) sec = SEC_TYPEMATCH;
 			else if (strcmp(name, "threshold") == 0) sec = SEC_THRESHOLD;
 			else if (strcmp(name, "command") == 0) sec = SEC_COMMAND;
+			else if (strcmp(name, "domain-reason") == 0) sec = SEC_DOMAIN;
 			else
 				rc = mr_error_set(err, MR_ECONFIG,
-						  "%s:%d: unknown section [%s] (reason NAME, original, autoreply, bounce-subject, bounce-from, type-match, threshold)",
+						  "%s:%d: unknown section [%s] (reason NAME, command, domain-reason, original, autoreply, bounce-subject, bounce-from, type-match, threshold)",
 						  path, line, name);
 			continue;
 		}
@@ -410,6 +423,18 @@ int mr_bounce_rules_load(const char *path, struct mr_bounce_rules **rules_r, str
 		char *key = trim(s), *val = trim(eq + 1);
 		if (sec == SEC_REASON) {
 			rc = reason_line(&r->reasons[r->n_reasons - 1], key, val, path, line, err);
+		} else if (sec == SEC_DOMAIN) {
+			struct dom_reason *v = realloc(r->doms, (r->n_doms + 1) * sizeof(*v));
+			if (!v) {
+				rc = mr_error_set(err, MR_ENOMEM, "out of memory");
+				break;
+			}
+			r->doms = v;
+			v[r->n_doms].domain = strdup(key);
+			v[r->n_doms].reason = strdup(val);
+			for (char *q = v[r->n_doms].domain; q && *q; q++)
+				*q = (char)tolower((unsigned char)*q);
+			r->n_doms++;
 		} else if (sec == SEC_COMMAND) {
 			struct cmd_pat *v = realloc(r->cmds, (r->n_cmds + 1) * sizeof(*v));
 			if (!v) {
@@ -663,6 +688,24 @@ void status_from_text(const char *t, char out[16])
 				continue;
 			out[0] = p[0];
 			strcpy(out + 1, ".0.0");
+			return;
+		}
+	}
+}
+
+void rules_domain_reason(const struct mr_bounce_rules *rules, const char *recipient,
+			 struct mr_bounce_record *rec)
+{
+	const char *at = recipient ? strrchr(recipient, '@') : NULL;
+	if (!at)
+		return;
+	at++;
+	size_t al = strlen(at);
+	for (size_t i = 0; i < rules->n_doms; i++) {
+		size_t dl = strlen(rules->doms[i].domain);
+		if (al >= dl && strcasecmp(at + al - dl, rules->doms[i].domain) == 0 &&
+		    (al == dl || at[al - dl - 1] == '.')) {
+			set_reason(rules, NULL, rules->doms[i].reason, rec);
 			return;
 		}
 	}
