@@ -643,6 +643,53 @@ static char *first_content_type_only(const char *data, size_t len, size_t *len_r
 	return out;
 }
 
+/* GMime's message from len bytes (several Content-Type fields: the first). */
+static GMimeMessage *construct(const char *data, size_t len, GMimeParserOptions *opts)
+{
+	size_t fixed_len = 0;
+	char *fixed = first_content_type_only(data, len, &fixed_len);
+	GMimeStream *stream = fixed ? g_mime_stream_mem_new_with_buffer(fixed, fixed_len)
+				    : g_mime_stream_mem_new_with_buffer(data, len);
+	free(fixed);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
+	g_object_unref(parser);
+	return msg;
+}
+
+/* construct(), and when GMime refuses (it does when the data ends inside
+ * the header on a line without a colon: a cut message), again with the
+ * header block ended. */
+static GMimeMessage *construct_ended(const char *data, size_t len, GMimeParserOptions *opts)
+{
+	GMimeMessage *msg = construct(data, len, opts);
+	if (msg)
+		return msg;
+	char *copy = malloc(len + 3);
+	if (!copy)
+		return NULL;
+	memcpy(copy, data, len);
+	memcpy(copy + len, "\n\n", 3);
+	msg = construct(copy, len + 2, opts);
+	free(copy);
+	return msg;
+}
+
+/* True when the line at s starts like a header field: a name, maybe blanks, ':'. */
+static int looks_like_field(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && s[i] > ' ' && s[i] < 0x7f && s[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i < n && s[i] == ':';
+}
+
 int mr_activity_parse(const char *data, size_t len, const struct mr_activity_limits *lim,
 		      struct mr_activity **act_r, struct mr_error *err)
 {
@@ -652,16 +699,16 @@ int mr_activity_parse(const char *data, size_t len, const struct mr_activity_lim
 	struct mr_activity *act = calloc(1, sizeof(*act));
 	if (!act)
 		return mr_error_set(err, MR_ENOMEM, "out of memory reading a message");
-	size_t fixed_len = 0;
-	char *fixed = first_content_type_only(data + off, len - off, &fixed_len);
-	GMimeStream *stream = fixed ? g_mime_stream_mem_new_with_buffer(fixed, fixed_len)
-				    : g_mime_stream_mem_new_with_buffer(data + off, len - off);
-	free(fixed);
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-	g_object_unref(stream);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
-	g_object_unref(parser);
+	GMimeMessage *msg = construct_ended(data + off, len - off, opts);
+	/* junk lines before the header: start at the first line that looks like a field */
+	for (int tries = 0; !msg && tries < 64; tries++) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		if (!nl)
+			break;
+		off = (size_t)(nl - data) + 1;
+		if (looks_like_field(data + off, len - off))
+			msg = construct_ended(data + off, len - off, opts);
+	}
 	if (!msg) {
 		free(act);
 		return mr_error_set(err, MR_EINPUT, "not a message: no header could be read");

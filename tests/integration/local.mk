@@ -30,3 +30,5 @@ TESTS += tests/integration/mailing-smtp.sh
 EXTRA_DIST += tests/integration/mailing-smtp.sh tests/integration/mailing-received.py
 TESTS += tests/integration/activity-preview.sh
 EXTRA_DIST += tests/integration/activity-preview.sh
+TESTS += tests/integration/activity-fuzz.sh
+EXTRA_DIST += tests/integration/activity-fuzz.sh

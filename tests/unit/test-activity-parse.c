@@ -338,6 +338,12 @@ static void test_broken(void)
 	TAP_OK(act && act->n_att == 1 && act->att[0].is_message && act->att[0].size > 0,
 	       "a top-level message/rfc822 is an attachment");
 	mr_activity_free(act);
+	act = parse("From: a@b.example\nSubject: cut\nContent-Transfer-Enc", NULL);
+	TAP_STR(act ? act->subject : NULL, "cut", "a message cut inside its header is still read");
+	mr_activity_free(act);
+	act = parse("garbage first line\r\nmore junk\r\nFrom: a@b.example\r\nSubject: after junk\r\n\r\nx", NULL);
+	TAP_STR(act ? act->subject : NULL, "after junk", "junk lines before the header are skipped");
+	mr_activity_free(act);
 	act = parse("From: a@b.example\nContent-Type: application-x-gzip; name=\"d.xml.gz\"\n\nblah\n", NULL);
 	TAP_STR(act ? act->text : NULL, "blah\n", "a Content-Type without a subtype is text/plain (RFC 2045)");
 	TAP_INT(act ? act->n_att : 99, 0, "... and the body, not an attachment");
