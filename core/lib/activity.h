@@ -13,7 +13,8 @@ struct mr_error;
  * ignored) as an Email activity.  lim may be NULL (no limits).  Never fails
  * on a broken message: what cannot be read is left out.  Returns 0 with
  * *act_r (free with mr_activity_free), or MR_ENOMEM / MR_EINPUT (not a
- * message at all) with err. */
+ * message at all) with err.  The first call initialises GMime: make it before
+ * starting threads; later calls may run in parallel. */
 int mr_activity_parse(const char *data, size_t len, const struct mr_activity_limits *lim,
 		      struct mr_activity **act_r, struct mr_error *err);
 void mr_activity_free(struct mr_activity *act);
