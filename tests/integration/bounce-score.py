@@ -99,7 +99,8 @@ def main():
             t, fo, h, r = fam_stats[fam]
             if fo == t and h == t and r == t:
                 continue
-            how = '; '.join(m.split(': ', 1)[1] for m in miss[fam])
+            seen = Counter(m.split(': ', 1)[1] for m in miss[fam])
+            how = '; '.join(k + (' (x%d)' % n if n > 1 else '') for k, n in seen.items())
             print('| %s | %d | %d | %d | %d | %s |' % (fam, t, fo, h, r, how.replace('|', '/')))
         perfect = [f for f in fam_stats if fam_stats[f][1:] == [fam_stats[f][0]] * 3]
         print()
