@@ -7,9 +7,12 @@
 #include <strings.h>
 #include "../common/etpan-net.h"
 
-/* Bodies are fetched this many at a time (and at most CHUNK_BYTES). */
-#define CHUNK_MSGS 200
+/* Bodies are fetched this many at a time (and at most CHUNK_BYTES); moves
+ * are sent when FLUSH_MSGS messages wait (and at close), as a few large
+ * UID MOVE commands cost the server much less than many small ones. */
+#define CHUNK_MSGS 250
 #define CHUNK_BYTES (32u << 20)
+#define FLUSH_MSGS 1000
 
 struct pending {
 	uint32_t *uids;
@@ -290,6 +293,17 @@ static int cmp_uid_pair(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int has_deleted_flag(clist *flags)
+{
+	for (clistiter *k = clist_begin(flags); k; k = clist_next(k)) {
+		struct mailimap_flag_fetch *ff = clist_content(k);
+		if (ff->fl_type == MAILIMAP_FLAG_FETCH_OTHER && ff->fl_flag &&
+		    ff->fl_flag->fl_type == MAILIMAP_FLAG_DELETED)
+			return 1;
+	}
+	return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -312,6 +326,7 @@ static int im_list_uids(struct im *m, uint32_t exists, struct mr_error *err)
 	}
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
 	clist *res = NULL;
 	int r = mailimap_uid_fetch(m->imap, set, ft, &res);
 	mailimap_set_free(set);
@@ -323,8 +338,12 @@ static int im_list_uids(struct im *m, uint32_t exists, struct mr_error *err)
 	for (clistiter *it = clist_begin(res); it && !rc; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		uint32_t uid = 0, size = 0;
+		int deleted = 0;
 		for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
 			struct mailimap_msg_att_item *item = clist_content(j);
+			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC && item->att_data.att_dyn &&
+			    item->att_data.att_dyn->att_list)
+				deleted |= has_deleted_flag(item->att_data.att_dyn->att_list);
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 				continue;
 			struct mailimap_msg_att_static *st = item->att_data.att_static;
@@ -333,7 +352,8 @@ static int im_list_uids(struct im *m, uint32_t exists, struct mr_error *err)
 			else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
 				size = st->att_data.att_rfc822_size;
 		}
-		if (uid && add_uid_size(m, uid, size, &cap) != 0)
+		/* \Deleted: copied by an earlier run whose EXPUNGE failed; skip it */
+		if (uid && !deleted && add_uid_size(m, uid, size, &cap) != 0)
 			rc = m->core->error_set(err, MR_ENOMEM, "out of memory");
 	}
 	mailimap_fetch_list_free(res);
@@ -557,8 +577,8 @@ static int im_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
 	while (m->chunk_pos >= m->n_chunk) {
 		if (m->pos >= m->n_uids)
 			return 0;
-		/* dispose of what was handled before reading more */
-		int rc = flush_pending(m, err);
+		/* move what was handled before reading more, in large sets */
+		int rc = m->pend[1].n + m->pend[2].n >= FLUSH_MSGS ? flush_pending(m, err) : 0;
 		if (!rc)
 			rc = fetch_chunk(m, err);
 		if (rc)
@@ -580,8 +600,10 @@ static int im_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 	struct im *m = state;
 	if (d == MR_DISPOSE_KEEP || m->keep)
 		return 0;
-	if (!m->imap || m->chunk_pos == 0)
-		return m->core->error_set(err, MR_EINTERNAL, "dispose() without a message");
+	unsigned uv = 0, uid = 0;
+	if (!m->imap || sscanf(msg->key, "imap:%u:%u", &uv, &uid) != 2 || uv != m->uidvalidity)
+		return m->core->error_set(err, MR_EINTERNAL, "dispose(): %s is not a message of "
+					  "this session", msg->key);
 	int slot = d == MR_DISPOSE_IGNORED ? 2 : 1;
 	struct pending *p = &m->pend[slot];
 	if (p->n == p->cap) {
@@ -593,7 +615,7 @@ static int im_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 		p->cap = nc;
 	}
 	/* moved with the next flush: before the next fetch, or at close */
-	p->uids[p->n++] = m->chunk[m->chunk_pos - 1].uid;
+	p->uids[p->n++] = uid;
 	return 0;
 }
 

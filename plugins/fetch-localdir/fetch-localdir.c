@@ -230,9 +230,11 @@ static int ld_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 		      struct mr_error *err)
 {
 	struct ld *l = state;
-	if (d == MR_DISPOSE_KEEP || l->keep || l->pos == 0)
+	if (d == MR_DISPOSE_KEEP || l->keep)
 		return 0;
-	const char *name = l->names[l->pos - 1];
+	const char *name = msg->label;
+	if (!name || !*name || strchr(name, '/') || name[0] == '.')
+		return l->core->error_set(err, MR_EINTERNAL, "dispose(): bad file name");
 	time_t now = (time_t)l->core->now(l->core);
 	struct tm tm;
 	localtime_r(&now, &tm);

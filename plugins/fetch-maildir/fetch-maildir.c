@@ -298,17 +298,25 @@ static int md_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 		      struct mr_error *err)
 {
 	struct md *m = state;
-	if (d == MR_DISPOSE_KEEP || m->keep || m->pos == 0)
+	if (d == MR_DISPOSE_KEEP || m->keep)
 		return 0;
-	struct entry *e = &m->ents[m->pos - 1];
+	const char *name = msg->label;
+	if (!name || !*name || strchr(name, '/') || name[0] == '.')
+		return m->core->error_set(err, MR_EINTERNAL, "dispose(): bad file name");
 	const char *folder = m->folder[d == MR_DISPOSE_IGNORED ? MR_DISPOSE_IGNORED
 							      : MR_DISPOSE_PROCESSED];
 	int rc = ensure_folder(m, folder, err);
 	if (rc)
 		return rc;
+	/* the file is in new/ or cur/, as next() found it */
 	char from[PATH_MAX], to[PATH_MAX];
-	snprintf(from, sizeof(from), "%s/%s/%s", m->source, e->sub, e->name);
-	snprintf(to, sizeof(to), "%s/%s/%s", folder, e->sub, e->name);
+	const char *sub = "new";
+	snprintf(from, sizeof(from), "%s/new/%s", m->source, name);
+	if (access(from, F_OK) != 0) {
+		sub = "cur";
+		snprintf(from, sizeof(from), "%s/cur/%s", m->source, name);
+	}
+	snprintf(to, sizeof(to), "%s/%s/%s", folder, sub, name);
 	if (rename(from, to) != 0)
 		return m->core->error_set(err, errno == ENOENT ? MR_ENOTFOUND : MR_ETEMP,
 					  "cannot move %s to %s: %s", from, to, strerror(errno));

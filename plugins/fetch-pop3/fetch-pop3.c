@@ -20,6 +20,7 @@ struct pop {
 	mailpop3 *pop;
 	carray *msgs;   /* of struct mailpop3_msg_info *, owned by pop */
 	unsigned pos;
+	unsigned dpos;  /* where the search for the next disposed message starts */
 	struct mailpop3_msg_info *cur;
 	char *data;     /* the current message, from mailpop3_retr */
 	size_t len;
@@ -110,7 +111,7 @@ static void session_free(struct pop *p)
 		mailpop3_free(p->pop);
 	p->pop = NULL;
 	p->msgs = NULL;
-	p->pos = 0;
+	p->pos = p->dpos = 0;
 }
 
 static const char *said(const struct pop *p)
@@ -248,7 +249,8 @@ static int mkdir1(struct pop *p, const char *path, struct mr_error *err)
 
 /* Writes the current message (LF line ends) into the dated Maildir under
  * processed_dir, unless an earlier run already did. */
-static int keep_copy(struct pop *p, enum mr_disposition d, struct mr_error *err)
+static int keep_copy(struct pop *p, const struct mailpop3_msg_info *mi,
+		     const struct mr_fetched *msg, enum mr_disposition d, struct mr_error *err)
 {
 	time_t now = (time_t)p->core->now(p->core);
 	struct tm tm;
@@ -274,7 +276,7 @@ static int keep_copy(struct pop *p, enum mr_disposition d, struct mr_error *err)
 	 * (a run that died before QUIT) is kept once */
 	size_t n = 0;
 	n += (size_t)snprintf(name, sizeof(name), "pop3.%s.", p->instance);
-	for (const char *u = p->cur->msg_uidl; *u && n + 1 < sizeof(name); u++)
+	for (const char *u = mi->msg_uidl; *u && n + 1 < sizeof(name); u++)
 		name[n++] = (*u >= '0' && *u <= '9') || (*u >= 'a' && *u <= 'z') ||
 			    (*u >= 'A' && *u <= 'Z') || *u == '-' || *u == '_' ? *u : '_';
 	name[n] = '\0';
@@ -286,9 +288,9 @@ static int keep_copy(struct pop *p, enum mr_disposition d, struct mr_error *err)
 	FILE *f = fopen(tmp, "we");
 	if (!f)
 		return p->core->error_set(err, MR_ETEMP, "cannot create %s: %s", tmp, strerror(errno));
-	for (size_t i = 0; i < p->len; i++)
-		if (!(p->data[i] == '\r' && i + 1 < p->len && p->data[i + 1] == '\n'))
-			putc(p->data[i], f);
+	for (size_t i = 0; i < msg->len; i++)
+		if (!(msg->data[i] == '\r' && i + 1 < msg->len && msg->data[i + 1] == '\n'))
+			putc(msg->data[i], f);
 	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
 	bad |= fclose(f) != 0;
 	if (bad || rename(tmp, path) != 0) {
@@ -305,13 +307,25 @@ static int pop_dispose(void *state, const struct mr_fetched *msg, enum mr_dispos
 	struct pop *p = state;
 	if (d == MR_DISPOSE_KEEP || p->keep)
 		return 0;
-	if (!p->cur)
-		return p->core->error_set(err, MR_EINTERNAL, "dispose() without a message");
-	int rc = keep_copy(p, d, err);
+	/* messages come in the order next() gave them: search on from the last */
+	const char *uidl = strncmp(msg->key, "pop3:", 5) == 0 ? msg->key + 5 : NULL;
+	struct mailpop3_msg_info *mi = NULL;
+	unsigned cnt = p->msgs ? carray_count(p->msgs) : 0;
+	for (unsigned k = 0; uidl && k < cnt && !mi; k++) {
+		struct mailpop3_msg_info *c = carray_get(p->msgs, (p->dpos + k) % cnt);
+		if (c && c->msg_uidl && strcmp(c->msg_uidl, uidl) == 0) {
+			mi = c;
+			p->dpos = (p->dpos + k + 1) % cnt;
+		}
+	}
+	if (!mi)
+		return p->core->error_set(err, MR_EINTERNAL, "dispose(): %s is not a message of "
+					  "this session", msg->key);
+	int rc = keep_copy(p, mi, msg, d, err);
 	if (rc)
 		return rc;
 	/* marked now, deleted by the server when the session ends with QUIT */
-	int r = mailpop3_dele(p->pop, p->cur->msg_index);
+	int r = mailpop3_dele(p->pop, mi->msg_index);
 	if (r != MAILPOP3_NO_ERROR)
 		return pop_fail(p, r, "POP3", "DELE", err);
 	return 0;

@@ -20,14 +20,15 @@ static void ev(const char *fmt, const char *a, const char *b)
 struct fstore {
 	char keys[16][32], outcomes[16][16];
 	int n, in_tx, fail_commit_at, commits;
-	char tx_key[32], tx_outcome[16];
+	char tx_keys[16][32], tx_outcomes[16][16];
+	int tx_n;
 };
 
 static int fs_begin(void *st, struct mr_error *err)
 {
 	struct fstore *s = st;
 	s->in_tx = 1;
-	s->tx_key[0] = 0;
+	s->tx_n = 0;
 	ev("begin", 0, 0);
 	return 0;
 }
@@ -37,9 +38,9 @@ static int fs_commit(void *st, struct mr_error *err)
 	struct fstore *s = st;
 	if (++s->commits == s->fail_commit_at)
 		return mr_error_set(err, MR_ETEMP, "disk full");
-	if (s->tx_key[0]) {
-		snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", s->tx_key);
-		snprintf(s->outcomes[s->n++], sizeof(s->outcomes[0]), "%s", s->tx_outcome);
+	for (int i = 0; i < s->tx_n; i++) {
+		snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", s->tx_keys[i]);
+		snprintf(s->outcomes[s->n++], sizeof(s->outcomes[0]), "%s", s->tx_outcomes[i]);
 	}
 	s->in_tx = 0;
 	ev("commit", 0, 0);
@@ -72,8 +73,8 @@ static int fs_mark(void *st, const char *account, const char *key, const char *o
 		   int64_t when, struct mr_error *err)
 {
 	struct fstore *s = st;
-	snprintf(s->tx_key, sizeof(s->tx_key), "%s", key);
-	snprintf(s->tx_outcome, sizeof(s->tx_outcome), "%s", outcome);
+	snprintf(s->tx_keys[s->tx_n], sizeof(s->tx_keys[0]), "%s", key);
+	snprintf(s->tx_outcomes[s->tx_n++], sizeof(s->tx_outcomes[0]), "%s", outcome);
 	ev("mark:%s:%s", key, outcome);
 	return s->in_tx ? 0 : mr_error_set(err, MR_EINTERNAL, "mark outside a transaction");
 }
@@ -204,9 +205,9 @@ int main(void)
 	struct mr_fetch_stats s;
 	struct mr_error err;
 
-	/* 1. every message: process, mark, commit, then dispose */
+	/* 1. group 1: every message processed, marked, committed, then disposed */
 	reset();
-	o = (struct mr_fetch_opts){ 0 };
+	o = (struct mr_fetch_opts){ .group = 1 };
 	TAP_INT(run(&o, &s, &err), 0, "a clean run returns 0");
 	TAP_STR(trace, "open begin process:A mark:A:processed commit dispose:A:processed "
 		"begin process:B mark:B:ignored commit dispose:B:ignored "
@@ -239,9 +240,20 @@ int main(void)
 	       "an old store without msg_outcome: recorded messages disposed as processed");
 	site.store.ops = &fs_ops;
 
+	/* 3b. groups: several records per transaction, disposal after the commit */
+	reset();
+	o = (struct mr_fetch_opts){ .group = 3 };
+	run(&o, &s, &err);
+	TAP_STR(trace, "open begin process:A mark:A:processed process:B mark:B:ignored "
+		"process:C mark:C:processed commit dispose:A:processed dispose:B:ignored "
+		"dispose:C:processed begin process:D mark:D:processed commit dispose:D:processed "
+		"close ", "group 3: A, B, C in one transaction, disposed only after its commit");
+	TAP_INT(s.processed + s.ignored, 4, "all 4 counted");
+
 	/* 4. a processor failure: rollback, nothing disposed, the run goes on */
 	reset();
 	ff.data[1] = "From: b@x\n\nFAIL";
+	o = (struct mr_fetch_opts){ .group = 1 };
 	run(&o, &s, &err);
 	TAP_OK(strstr(trace, "process:B rollback begin process:C") != NULL,
 	       "a failing processor: rolled back, B left in place, C next");
@@ -249,6 +261,20 @@ int main(void)
 	       "B neither marked nor disposed");
 	TAP_INT(s.failed, 1, "counted as failed");
 	TAP_INT(s.processed, 3, "the others processed");
+
+	/* 4b. the same in a group: A is processed again in a new transaction */
+	reset();
+	ff.data[1] = "From: b@x\n\nFAIL";
+	o = (struct mr_fetch_opts){ .group = 8 };
+	run(&o, &s, &err);
+	TAP_STR(trace, "open begin process:A mark:A:processed process:B rollback begin "
+		"process:A mark:A:processed commit dispose:A:processed begin process:C "
+		"mark:C:processed process:D mark:D:processed commit dispose:C:processed "
+		"dispose:D:processed close ",
+		"a failure inside a group: rollback, A again alone, then C and D");
+	TAP_INT(s.failed, 1, "B counted as failed");
+	TAP_INT(s.processed, 3, "A, C, D processed once each");
+	TAP_INT(fs.n, 3, "3 records");
 
 	/* 5. batch */
 	reset();
@@ -261,7 +287,7 @@ int main(void)
 	/* 6. a commit failure stops the run; the message stays */
 	reset();
 	fs.fail_commit_at = 2;
-	o = (struct mr_fetch_opts){ 0 };
+	o = (struct mr_fetch_opts){ .group = 1 };
 	int rc = run(&o, &s, &err);
 	TAP_INT(rc, MR_ETEMP, "a failed commit fails the run");
 	TAP_OK(strstr(err.msg, "cannot record message B") != NULL, "naming the message: %s", err.msg);
@@ -269,11 +295,14 @@ int main(void)
 	TAP_INT(ff.closed, 1, "the account is closed");
 	TAP_INT(s.end, MR_FETCH_END_ERROR, "ended by the error");
 
-	/* 7. the account fails mid-run */
+	/* 7. the account fails mid-run: what is recorded is committed and kept */
 	reset();
 	ff.fail_next_at = 3;
+	o = (struct mr_fetch_opts){ .group = 8 };
 	rc = run(&o, &s, &err);
 	TAP_INT(rc, MR_ETEMP, "a lost connection fails the run");
+	TAP_OK(strstr(trace, "mark:B:ignored commit dispose:A:processed dispose:B:ignored close") != NULL,
+	       "the open group is committed and disposed before closing");
 	TAP_OK(strstr(err.msg, "account test: connection lost") != NULL, "with the account: %s", err.msg);
 	TAP_INT(s.processed + s.ignored, 2, "what came before is kept");
 	TAP_INT(ff.closed, 1, "closed");

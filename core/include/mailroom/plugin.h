@@ -189,7 +189,10 @@ struct mr_fetch_ops {
 	int (*open)(void *state, size_t *waiting_r, struct mr_error *err);
 	/* MUST: the next message: 1 with *msg_r filled, 0 at the end, <0 error. */
 	int (*next)(void *state, struct mr_fetched *msg_r, struct mr_error *err);
-	/* MUST: dispose of the message last returned by next(). */
+	/* MUST: dispose of a message next() returned since open().  The fetch
+	 * loop may do so after later next() calls (once the transaction that
+	 * records it has committed), not always in next()'s order; msg then
+	 * holds copies of the key, label and data next() gave. */
 	int (*dispose)(void *state, const struct mr_fetched *msg, enum mr_disposition d,
 		       struct mr_error *err);
 	/* MUST: log out and disconnect; open() may be called again after it. */
