@@ -252,6 +252,11 @@ static const struct mr_store_ops sqlite_ops = {
 	.queue_outcome = sq_queue_outcome,
 	.mailing_finish = sq_mailing_finish,
 	.mailing_stats = sq_mailing_stats,
+	.bounce_target = sq_bounce_target,
+	.bounce_add = sq_bounce_add,
+	.verp_action = sq_verp_action,
+	.holds_reset = sq_holds_reset,
+	.bounce_stats = sq_bounce_stats,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,

@@ -212,4 +212,21 @@ int sq_mailing_put_status(struct sq_state *s, int64_t id, const char *mstatus,
 const char *sq_mailing_status_name(enum mr_mailing_status st);
 enum mr_mailing_status sq_mailing_status_parse(const char *name);
 
+/* Bounce processing (sqlite-bounces.c, sqlite-verp-actions.c, sqlite-bounce-stats.c). */
+/* Prepares a statement that is not cached (sqlite3_finalize it). */
+int sq_prepare_ad_hoc(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
+		      struct mr_error *err);
+/* Binds text; NULL binds an SQL NULL. */
+int sq_text_or_null(sqlite3_stmt *st, int i, const char *v);
+int sq_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *email,
+		     struct mr_bounce_target *t_r, struct mr_error *err);
+int sq_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
+		  struct mr_error *err);
+int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
+		   const char *details, int64_t *changed_r, struct mr_error *err);
+int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+		   struct mr_error *err);
+int sq_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
+		    struct mr_bounce_totals *totals_r, struct mr_error *err);
+
 #endif

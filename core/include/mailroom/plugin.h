@@ -22,6 +22,7 @@
 #include <mailroom/error.h>
 #include <mailroom/core.h>
 #include <mailroom/mailing.h>
+#include <mailroom/bounce-store.h>
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
@@ -409,6 +410,46 @@ struct mr_store_ops {
 	/* MAY: the counts of a mailing's queue (mailroom/mailing.h). */
 	int (*mailing_stats)(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 			     struct mr_error *err);
+
+	/* ---- appended in ABI 1.2 for bounce processing (mailroom/bounce-store.h).
+	 * All MAY; job-fetch-bounces needs bounce_target, bounce_add and
+	 * verp_action, job-reset-holds holds_reset, `bounce stats` bounce_stats. */
+	/* MAY: the recipient a bounce or VERP action is about.  queue_id > 0:
+	 * the queue row with that id and job_id (MR_ENOTFOUND when there is
+	 * none, or when email is not NULL and is not the row's address).
+	 * queue_id == 0: the email (case-insensitive) of a contact not
+	 * deleted, with its newest queue row when it has one (t_r->queue_id 0
+	 * when not); MR_ENOTFOUND when the address is not in the store. */
+	int (*bounce_target)(void *state, int64_t job_id, int64_t queue_id, const char *email,
+			     struct mr_bounce_target *t_r, struct mr_error *err);
+	/* MAY: records a bounce event of ev->queue_id (type, reason, status,
+	 * text, confidence), marks a sent row bounced, counts the email's
+	 * bounces (all, and of ev->type) since its reset date, and puts it on
+	 * hold (on_hold = 1, hold_date = ev->when) when the type's count
+	 * reaches the threshold and it is not on hold.  An unknown type name is
+	 * added to the bounce types.  MR_ENOTFOUND for an unknown queue row. */
+	int (*bounce_add)(void *state, const struct mr_bounce_event *ev,
+			  struct mr_bounce_added *added_r, struct mr_error *err);
+	/* MAY: records a VERP action (or a complaint) of queue row queue_id
+	 * as an event (details MAY be NULL) and applies it: reply (the event
+	 * only), unsubscribe (the contact's Added memberships of the mailing's
+	 * included groups become Removed), opt-out and complaint (is_opt_out
+	 * = 1), resubscribe (the included groups Added again, is_opt_out = 0).
+	 * *changed_r (MAY be NULL) gets the groups or flags changed.
+	 * MR_ENOTFOUND for an unknown queue row. */
+	int (*verp_action)(void *state, int64_t queue_id, enum mr_verp_action action,
+			   int64_t when, const char *details, int64_t *changed_r,
+			   struct mr_error *err);
+	/* MAY: releases the bounce holds (on_hold = 1) of emails that had a
+	 * delivered event after their newest bounce and no bounce since
+	 * now - clean_for: on_hold = 0, reset_date = now.  *released_r (MAY
+	 * be NULL) gets how many. */
+	int (*holds_reset)(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+			   struct mr_error *err);
+	/* MAY: bounces by mailing and type (cb per row, by mailing id then
+	 * type) and the totals (totals_r MAY be NULL). */
+	int (*bounce_stats)(void *state, mr_bounce_stat_cb *cb, void *cookie,
+			    struct mr_bounce_totals *totals_r, struct mr_error *err);
 };
 
 /* ---------------------------------------------------------------- job */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Private interface of job-fetch-bounces: the bounce processor's state and counters, shared by its source files. */
+#ifndef FETCH_BOUNCES_H
+#define FETCH_BOUNCES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mailroom/plugin.h>
+#include <mailroom/bounce.h>
+
+/* What one run did. */
+struct fb_counts {
+	size_t messages;   /* messages handed to the processor */
+	size_t bounces;    /* bounce events recorded (counted against holds) */
+	size_t low;        /* of them, matched by address only */
+	size_t holds;      /* emails this run put on hold */
+	size_t ignored;    /* messages ignored (with a logged reason) */
+	size_t forged;     /* of them, with a forged or altered VERP hash */
+	size_t actions;    /* VERP actions and complaints recorded */
+	size_t forwarded;  /* replies forwarded to the mailing's reply-to */
+};
+
+/* The processor of one run. */
+struct fb_proc {
+	const struct mr_core *core;
+	const struct mr_log *log;
+	struct mr_store *store;
+	struct mr_transport *transport; /* MAY be NULL: replies are then not forwarded */
+	struct mr_bounce_rules *rules;
+	struct mr_verp_conf *verp;
+	const char *account;   /* the account's name, for the log */
+	int forward_replies;
+	struct fb_counts n;
+	/* keys of messages whose reply was forwarded in this run: a group
+	 * processed again after a rollback does not forward twice */
+	char **forwarded_keys;
+	size_t n_forwarded_keys;
+};
+
+/* The fetch loop's processor (mr_fetch_processor): cookie is a struct fb_proc. */
+int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t reason_size,
+	       struct mr_error *err);
+
+/* A message to one of our VERP action addresses, or a complaint about a
+ * queue row: records it (actions.c).  Returns a verdict or <0. */
+int fb_action(struct fb_proc *p, const struct mr_fetched *msg,
+	      const struct mr_bounce_report *rep, const struct mr_bounce_target *t, char action,
+	      char *reason, size_t reason_size, struct mr_error *err);
+
+/* Sets reason (printf-style) and returns MR_VERDICT_IGNORED. */
+int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, size_t size,
+	      const char *fmt, ...) MR_PRINTF(5, 6);
+
+void fb_proc_free(struct fb_proc *p);
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* job-fetch-bounces: reads the bounce account(s) through the fetch loop and hands each message to the bounce processor; one unusable message is ignored with a logged reason and never stops the run. */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include "fetch-bounces.h"
+
+static const struct mr_key fb_keys[] = {
+	{ "account", MR_KEY_STRING, NULL,
+	  "the NAME of the [account-NAME] to read; unset: every account with used_for = bounce" },
+	{ "forward_replies", MR_KEY_BOOL, "yes",
+	  "forward mail to a VERP reply address to the mailing's Reply-To (else From) through the transport" },
+	{ 0 }
+};
+
+/* The store slots this job needs. */
+static int store_ready(const struct mr_core *core, const struct mr_store *st,
+		       struct mr_error *err)
+{
+	if (!st || !st->ops)
+		return core->error_set(err, MR_ECONFIG, "fetch-bounces needs a store");
+	if (!MR_OPS_HAS(st->ops, bounce_target) || !MR_OPS_HAS(st->ops, bounce_add) ||
+	    !MR_OPS_HAS(st->ops, verp_action))
+		return core->error_set(err, MR_EUNSUPPORTED, "store %s does not record bounces "
+				       "(bounce_target, bounce_add, verp_action)", st->name);
+	return 0;
+}
+
+static int run_account(struct fb_proc *p, struct mr_job_ctx *ctx, struct mr_account *a,
+		       struct mr_fetch_stats *total, struct mr_error *err)
+{
+	const struct mr_core *core = ctx->core;
+	struct mr_fetch_opts o = {
+		.process = fb_process,
+		.cookie = p,
+		.deadline = ctx->deadline,
+		.stop = ctx->stop,
+		.log = ctx->log,
+	};
+	struct mr_fetch_stats s;
+	memset(&s, 0, sizeof(s));
+	p->account = a->name;
+	int rc = core->fetch_run(core, a, &o, &s, err);
+	total->processed += s.processed;
+	total->ignored += s.ignored;
+	total->already += s.already;
+	total->failed += s.failed;
+	total->dispose_failed += s.dispose_failed;
+	return rc;
+}
+
+static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
+{
+	(void)state;
+	const struct mr_core *core = ctx->core;
+	if ((size_t)core->size < offsetof(struct mr_core, bounce_type_threshold) +
+	    sizeof(core->bounce_type_threshold))
+		return core->error_set(err, MR_EUNSUPPORTED, "this mailroom core has no bounce "
+				       "services (ABI 1.2 needed)");
+	int rc = store_ready(core, ctx->store, err);
+	if (rc)
+		return rc;
+	struct fb_proc p;
+	memset(&p, 0, sizeof(p));
+	p.core = core;
+	p.log = ctx->log;
+	p.store = ctx->store;
+	p.transport = ctx->transport;
+	p.forward_replies = core->cfg_bool(ctx->cfg, "forward_replies");
+	if ((rc = core->bounce_rules_load(core, &p.rules, err)) != 0)
+		return rc;
+	if ((rc = core->verp_conf(core, &p.verp, err)) != 0) {
+		fb_proc_free(&p);
+		return rc;
+	}
+	if (!p.verp->secret || !p.verp->secret_len) {
+		fb_proc_free(&p);
+		return core->error_set(err, MR_ECONFIG, "fetch-bounces: no site secret ([mailroom] "
+				       "secret_file): VERP hashes cannot be checked, so no bounce "
+				       "could be told from a forged one");
+	}
+	const char *only = core->cfg_str(ctx->cfg, "account");
+	if (only && !*only)
+		only = NULL;
+	struct mr_fetch_stats total;
+	memset(&total, 0, sizeof(total));
+	size_t accounts = 0;
+	for (size_t i = 0; i < ctx->n_accounts && rc == 0; i++) {
+		struct mr_account *a = ctx->accounts[i];
+		if (only ? strcmp(a->name, only) != 0 :
+			   !(a->used_for && strcmp(a->used_for, "bounce") == 0))
+			continue;
+		accounts++;
+		rc = run_account(&p, ctx, a, &total, err);
+		if (ctx->stop && *ctx->stop)
+			break;
+	}
+	if (rc == 0 && accounts == 0)
+		rc = core->error_set(err, MR_ECONFIG, only ? "fetch-bounces: no account named %s" :
+				     "fetch-bounces: no account has used_for = bounce%s",
+				     only ? only : "");
+	snprintf(ctx->message, sizeof(ctx->message),
+		 "%zu messages: %zu bounces counted (%zu by address only), %zu holds, %zu actions, "
+		 "%zu ignored (%zu forged), %zu replies forwarded, %zu left for the next run",
+		 p.n.messages, p.n.bounces, p.n.low, p.n.holds, p.n.actions, p.n.ignored, p.n.forged,
+		 p.n.forwarded, total.failed + total.dispose_failed);
+	snprintf(ctx->data, sizeof(ctx->data),
+		 "{\"messages\":%zu,\"bounces\":%zu,\"low_confidence\":%zu,\"holds\":%zu,"
+		 "\"actions\":%zu,\"ignored\":%zu,\"forged\":%zu,\"forwarded\":%zu,"
+		 "\"processed\":%zu,\"already\":%zu,\"failed\":%zu,\"not_moved\":%zu}",
+		 p.n.messages, p.n.bounces, p.n.low, p.n.holds, p.n.actions, p.n.ignored,
+		 p.n.forged, p.n.forwarded, total.processed, total.already, total.failed,
+		 total.dispose_failed);
+	core->log(ctx->log, MR_LOG_INFO, "%s", ctx->message);
+	fb_proc_free(&p);
+	return rc;
+}
+
+static const char *fb_lock_group(void *state)
+{
+	(void)state;
+	return "mailbox";
+}
+
+static unsigned fb_permissions(void *state)
+{
+	(void)state;
+	return MR_PERM_PROCESS_MAIL;
+}
+
+static const struct mr_job_ops fb_ops = {
+	.size = sizeof(struct mr_job_ops),
+	.run = fb_run,
+	.lock_group = fb_lock_group,
+	.permissions = fb_permissions,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_JOB, "fetch-bounces", PACKAGE_VERSION,
+		 "Fetch Bounces: reads the bounce mailbox, counts bounces by VERP address, puts "
+		 "emails on hold at their type's threshold, and records VERP actions.",
+		 fb_keys, &fb_ops);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* job-reset-holds: releases the bounce holds of emails that have since had a successful delivery and no bounce for clean_days days, setting their reset date. */
+#include "config.h"
+#include <stdio.h>
+#include <mailroom/plugin.h>
+
+static int rh_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
+{
+	(void)state;
+	const struct mr_core *core = ctx->core;
+	struct mr_store *st = ctx->store;
+	if (!st || !st->ops || !MR_OPS_HAS(st->ops, holds_reset))
+		return core->error_set(err, MR_EUNSUPPORTED, "store %s cannot release holds "
+				       "(holds_reset)", st && st->name ? st->name : "(none)");
+	long long days = core->cfg_int(ctx->cfg, "clean_days");
+	int64_t now = core->now(core), released = 0;
+	int rc = st->ops->holds_reset(st->state, now, (int64_t)days * 86400, &released, err);
+	if (rc)
+		return rc;
+	snprintf(ctx->message, sizeof(ctx->message),
+		 "released %lld bounce holds (a delivery since, no bounce for %lld days)",
+		 (long long)released, days);
+	snprintf(ctx->data, sizeof(ctx->data), "{\"released\":%lld,\"clean_days\":%lld}",
+		 (long long)released, days);
+	core->log(ctx->log, MR_LOG_INFO, "%s", ctx->message);
+	return 0;
+}
+
+static const struct mr_key rh_keys[] = {
+	{ "clean_days", MR_KEY_INT, "30",
+	  "days without a bounce, after a successful delivery, before a bounce hold is released",
+	  0, NULL, 1, 3650 },
+	{ 0 }
+};
+
+static const struct mr_job_ops rh_ops = {
+	.size = sizeof(struct mr_job_ops),
+	.run = rh_run,
+};
+
+MR_PLUGIN_DEFINE(MR_KIND_JOB, "reset-holds", PACKAGE_VERSION,
+		 "Releases bounce holds of emails delivered to since and clean for clean_days days.",
+		 rh_keys, &rh_ops);
