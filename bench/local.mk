@@ -7,3 +7,4 @@ bench_mr_blast_LDADD = core/lib/libmailroom.la
 EXTRA_DIST += bench/RESULTS.md bench/transport-smtp.sh
 EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py
 EXTRA_DIST += bench/bounce-classify.sh
+EXTRA_DIST += bench/fetch-imap.sh

@@ -104,7 +104,7 @@ struct group {
 };
 
 /* Messages held per transaction: at most opts->group and this many bytes. */
-#define GROUP_DEFAULT 32
+#define GROUP_DEFAULT 128
 #define GROUP_MAX_BYTES (8u << 20)
 
 static void group_clear(struct group *g)

@@ -60,7 +60,7 @@ struct mr_fetch_opts {
 	int64_t deadline;            /* unix time to stop by; 0: none */
 	const volatile int *stop;    /* stop when *stop becomes non-zero; MAY be NULL */
 	const struct mr_log *log;    /* where to log; NULL: the account's log */
-	/* Messages recorded per store transaction (0: 32).  All of a group
+	/* Messages recorded per store transaction (0: 128).  All of a group
 	 * are disposed of after its commit; when the processor fails on one,
 	 * the transaction is rolled back and the group's earlier messages are
 	 * processed again in a new one, so a processor must keep all its
