@@ -18,6 +18,9 @@ make install >/dev/null
 cd "$top"
 site=$top/_demo/site
 [ -e "$site/mailroom.ini" ] || cp etc/mailroom.ini "$site/mailroom.ini"
+# the Maildir of [account-demo-activities], read by every cron run
+md=$site/demo-mail/Maildir
+mkdir -p "$md/new" "$md/cur" "$md/tmp"
 export MAILROOM_CONFIG=$site/mailroom.ini
 mr=$top/_demo/prefix/bin/mailroom
 run() { echo; echo "\$ mailroom $*"; "$mr" "$@"; }
@@ -42,6 +45,21 @@ run cron
 run mailing stats "$id"
 mid=$("$mr" spool list --json | head -1 | sed 's/^{"id":\([0-9]*\).*/\1/')
 run spool show "$mid"
+# email-to-activity: sample messages dropped into the demo's Maildir (the
+# Bcc mailbox of [account-demo-activities]) are filed by the next cron run
+i=0
+for f in examples/activity/*.eml; do
+	i=$((i + 1))
+	cp "$f" "$md/new/$(date +%s).demo$i.$(hostname)"
+done
+run cron
+run activity list
+aid=$("$mr" activity list --json | grep -m1 '"filename"' | sed 's/^{"id":\([0-9]*\).*/\1/')
+run activity show "$aid"
+echo
+echo "\$ mailroom activity attachment $aid 1 > minutes.txt"
+"$mr" activity attachment "$aid" 1 > "$top/_demo/minutes.txt"
+cat "$top/_demo/minutes.txt"
 echo
 echo "The demo site is $site/mailroom.ini; its database is $site/mailroom.db."
 echo "Run more commands with: MAILROOM_CONFIG=$site/mailroom.ini $mr --help"

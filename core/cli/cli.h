@@ -43,6 +43,8 @@ int cmd_spool(struct mr_cli *cli, int argc, char **argv);
 int cmd_account(struct mr_cli *cli, int argc, char **argv);
 int cmd_bounce(struct mr_cli *cli, int argc, char **argv);
 int cmd_activity(struct mr_cli *cli, int argc, char **argv);
+/* activity list|show|attachment (activity-filed.c); argv[1] is the subcommand. */
+int cli_activity_filed(struct mr_cli *cli, int argc, char **argv);
 int cmd_job(struct mr_cli *cli, int argc, char **argv);
 int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);

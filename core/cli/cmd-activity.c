@@ -255,11 +255,10 @@ int cmd_activity(struct mr_cli *cli, int argc, char **argv)
 		return cli_usage("activity");
 	if (strcmp(argv[1], "preview") == 0)
 		return preview(cli, argc, argv);
-	/* list, show and attachment read the store: they come with it (dispatch here) */
+	/* list, show and attachment read the store (activity-filed.c) */
 	if (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0 ||
 	    strcmp(argv[1], "attachment") == 0)
-		return cli_fail(EX_UNAVAILABLE, "activity",
-				"'%s' reads the activities the store keeps: not available in this build",
-				argv[1]);
-	return cli_fail(EX_USAGE, "activity", "unknown subcommand '%s' (try: preview)", argv[1]);
+		return cli_activity_filed(cli, argc, argv);
+	return cli_fail(EX_USAGE, "activity", "unknown subcommand '%s' (try: preview, list, show, "
+			"attachment)", argv[1]);
 }

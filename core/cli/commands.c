@@ -20,8 +20,10 @@ const struct mr_command mr_commands[] = {
 	  "each bounced recipient of message files, mboxes or Maildirs: reason, hard/soft, status, type, VERP" },
 	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
 	  "the messages the spool transport kept" },
-	{ "activity", cmd_activity, "activity preview FILE... [--json] [--max-attachments N] [--max-attachment-size BYTES]",
-	  "what would be filed as an Email activity from each message file (no store needed)" },
+	{ "activity", cmd_activity, "activity preview FILE... [--json] [--max-attachments N] [--max-attachment-size BYTES] | "
+	  "list [--contact EMAIL] [--since DATE] [--limit N] [--json] | show ID [--json] | attachment ID N > FILE",
+	  "what would be filed as an Email activity from each message file (no store needed); "
+	  "the filed activities, one in full, an attachment's exact bytes" },
 	{ "user", cmd_user, "user add NAME [--grant PERM,...]|passwd NAME|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",
 	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)" },
 	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME --dry-run|--spool [--batch N] [--json]",

@@ -78,6 +78,24 @@ const struct mr_key mr_keys_account[] = {
 	{ "localpart", MR_KEY_STRING, NULL, "local part for sub-addressing, e.g. return+" },
 	{ "domain", MR_KEY_STRING, NULL, "mail domain of the account's address" },
 	{ "return_path", MR_KEY_EMAIL, NULL, "address bounces are sent to, if not localpart@domain" },
+	/* used_for = activity (job-fetch-activities) */
+	{ "activity_source", MR_KEY_LIST, "From",
+	  "activity accounts: address fields (From, To, Cc, Bcc) whose contacts are the source" },
+	{ "activity_targets", MR_KEY_LIST, "To,Cc,Bcc",
+	  "activity accounts: address fields whose contacts are the targets" },
+	{ "activity_assignees", MR_KEY_LIST, "none",
+	  "activity accounts: address fields whose contacts are the assignees" },
+	{ "create_contacts", MR_KEY_BOOL, "yes",
+	  "activity accounts: create an Individual for an address no Individual has (no: skip it)" },
+	{ "activity_type", MR_KEY_STRING, "Email", "activity accounts: type of the filed activities" },
+	{ "activity_status", MR_KEY_STRING, "Completed",
+	  "activity accounts: status of the filed activities" },
+	{ "max_attachments", MR_KEY_INT, "20",
+	  "activity accounts: attachments kept per message (0: no limit); the rest are recorded "
+	  "as skipped", 0, NULL, 0, 10000 },
+	{ "max_attachment_size", MR_KEY_INT, "10485760",
+	  "activity accounts: bytes of one decoded attachment at most (0: no limit); a larger one "
+	  "is recorded as skipped", 0, NULL, 0, 2147483647LL },
 	{ 0 }
 };
 

@@ -28,3 +28,4 @@ core_lib_libmailroom_la_SOURCES += core/lib/mailing-render.h core/lib/buf.c core
 bouncerulesdir = $(sysconfdir)/mailroom
 dist_bouncerules_DATA = etc/bounce-rules.conf
 mailroominclude_HEADERS += core/include/mailroom/activity.h
+mailroominclude_HEADERS += core/include/mailroom/activity-store.h

@@ -242,10 +242,19 @@ static const char v3_sql[] =
 	"  WHERE lease_owner IS NOT NULL;\n"
 	"CREATE INDEX group_contact_group ON group_contact(group_id, status);\n";
 
+/* Version 4: what email-to-activity adds: the header lines of a filed
+ * message, one activity per Message-ID and account, listings by date. */
+static const char v4_sql[] =
+	"ALTER TABLE activities ADD COLUMN headers TEXT;\n"
+	"CREATE UNIQUE INDEX activities_account_message ON activities(account, message_id)\n"
+	"  WHERE message_id IS NOT NULL;\n"
+	"CREATE INDEX activities_date ON activities(activity_date);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
+	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

@@ -195,6 +195,35 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_MAILING_LATE_BOUNCES] = "SELECT count(*) FROM mailing_recipients r WHERE r.job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
 				    "AND r.state = 'sent' AND EXISTS (SELECT 1 FROM events ev "
 				    "WHERE ev.queue_id = r.id AND ev.event_type = 'bounce')",
+	/* email-to-activity */
+	[SQ_ACT_INDIVIDUAL] = "SELECT c.id FROM emails e JOIN contacts c ON c.id = e.contact_id "
+			      "WHERE lower(e.email) = lower(?1) AND c.is_deleted = 0 "
+			      "AND c.contact_type = 'Individual' ORDER BY e.is_primary DESC, c.id LIMIT 1",
+	[SQ_ACT_FIND] = "SELECT id FROM activities WHERE account IS ?1 AND message_id = ?2 LIMIT 1",
+	[SQ_ACT_INSERT] = "INSERT INTO activities(activity_type, subject, activity_date, status, "
+			  "details_text, details_html, message_id, account, created, headers) "
+			  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[SQ_ACT_PARTY] = "INSERT INTO activity_contacts(activity_id, contact_id, role) "
+			 "VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	[SQ_ACT_FILE] = "INSERT INTO activity_attachments(activity_id, filename, content_type, size, "
+			"sha256, content, skipped_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SQ_ACT_LIST] = "SELECT a.id, a.activity_type, a.subject, a.activity_date, a.status, "
+			"a.message_id, a.account, a.created, NULL, NULL, NULL FROM activities a "
+			"WHERE (?1 IS NULL OR a.id IN (SELECT ac.activity_id FROM activity_contacts ac "
+			"JOIN emails e ON e.contact_id = ac.contact_id WHERE lower(e.email) = lower(?1))) "
+			"AND a.activity_date >= ?2 ORDER BY a.activity_date DESC, a.id DESC LIMIT ?3",
+	[SQ_ACT_GET] = "SELECT a.id, a.activity_type, a.subject, a.activity_date, a.status, "
+		       "a.message_id, a.account, a.created, a.details_text, a.details_html, a.headers "
+		       "FROM activities a WHERE a.id = ?1",
+	[SQ_ACT_PARTIES] = "SELECT ac.contact_id, ac.role, (SELECT e.email FROM emails e "
+			   "WHERE e.contact_id = ac.contact_id ORDER BY e.is_primary DESC, e.id LIMIT 1), "
+			   "c.display_name FROM activity_contacts ac JOIN contacts c ON c.id = ac.contact_id "
+			   "WHERE ac.activity_id = ?1 ORDER BY ac.id",
+	[SQ_ACT_FILES] = "SELECT filename, content_type, size, sha256, skipped_reason, NULL "
+			 "FROM activity_attachments WHERE activity_id = ?1 ORDER BY id",
+	[SQ_ACT_FILE_GET] = "SELECT filename, content_type, size, sha256, skipped_reason, content "
+			    "FROM activity_attachments WHERE activity_id = ?1 ORDER BY id "
+			    "LIMIT 1 OFFSET ?2",
 	[SQ_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",

@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 3
+#define SQ_SCHEMA_NEWEST 4
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -84,6 +84,17 @@ enum sq_stmt_id {
 	SQ_MAILING_STATS,
 	SQ_MAILING_BOUNCES,
 	SQ_MAILING_LATE_BOUNCES,
+	/* email-to-activity (sqlite-activities.c) */
+	SQ_ACT_INDIVIDUAL,
+	SQ_ACT_FIND,
+	SQ_ACT_INSERT,
+	SQ_ACT_PARTY,
+	SQ_ACT_FILE,
+	SQ_ACT_LIST,
+	SQ_ACT_GET,
+	SQ_ACT_PARTIES,
+	SQ_ACT_FILES,
+	SQ_ACT_FILE_GET,
 	SQ_SCHEMA_VERSION,
 	SQ_BEGIN,
 	SQ_COMMIT,
@@ -201,6 +212,16 @@ int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complet
 		      struct mr_error *err);
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
+int sq_activity_contact(void *state, const char *email, const char *name, int create,
+			int64_t *id_r, int *created_r, struct mr_error *err);
+int sq_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
+		    struct mr_error *err);
+int sq_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
+		     void *cookie, struct mr_error *err);
+int sq_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
+		    struct mr_error *err);
+int sq_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
+			   void *cookie, struct mr_error *err);
 /* Makes a running child job of parent (sqlite-mailing.c). */
 int sq_insert_child_job(struct sq_state *s, int64_t mid, int64_t parent, int64_t now,
 			int64_t *id_r, struct mr_error *err);

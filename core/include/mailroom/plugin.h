@@ -22,6 +22,7 @@
 #include <mailroom/error.h>
 #include <mailroom/core.h>
 #include <mailroom/mailing.h>
+#include <mailroom/activity-store.h>
 #include <mailroom/bounce-store.h>
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
@@ -450,6 +451,41 @@ struct mr_store_ops {
 	 * type) and the totals (totals_r MAY be NULL). */
 	int (*bounce_stats)(void *state, mr_bounce_stat_cb *cb, void *cookie,
 			    struct mr_bounce_totals *totals_r, struct mr_error *err);
+
+	/* ---- appended in ABI 1.2 for email-to-activity (mailroom/activity-store.h).
+	 * All MAY; job-fetch-activities needs activity_contact and
+	 * activity_add, `mailroom activity` the other three. */
+	/* MAY: the Individual contact of email (case-insensitive, not deleted)
+	 * into *id_r.  When there is none and create is non-zero, a new
+	 * Individual with that primary email is made, named from name (an
+	 * RFC 2047-decoded display name, MAY be NULL: the email is its display
+	 * name), also when the email belongs only to an Organization.  When
+	 * there is none and create is 0, *id_r is 0 (not an error).
+	 * *created_r (MAY be NULL) gets 1 when one was made.  MR_EINPUT for an
+	 * empty email. */
+	int (*activity_contact)(void *state, const char *email, const char *name, int create,
+				int64_t *id_r, int *created_r, struct mr_error *err);
+	/* MAY: files activity a (a->id and a->created are ignored) with its
+	 * parties and attachments (content blobs) as one unit.  When
+	 * a->message_id is not NULL and an activity of a->account with that
+	 * Message-ID exists, nothing is added: *id_r gets its id and
+	 * *existing_r (MAY be NULL) 1. */
+	int (*activity_add)(void *state, const struct mr_activity_rec *a, int64_t *id_r,
+			    int *existing_r, struct mr_error *err);
+	/* MAY: activities matching f (MAY be NULL), newest first (by date,
+	 * then id); each with parties and attachments (without data), but
+	 * without the text and HTML bodies and headers. */
+	int (*activity_list)(void *state, const struct mr_activity_filter *f,
+			     mr_activity_rec_cb *cb, void *cookie, struct mr_error *err);
+	/* MAY: one activity with bodies, headers, parties and attachments
+	 * (without data): cb once, or MR_ENOTFOUND. */
+	int (*activity_get)(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
+			    struct mr_error *err);
+	/* MAY: attachment n (1 = the first, in message order) of activity id
+	 * with its data (NULL for a skipped one): cb once, or MR_ENOTFOUND
+	 * when there is no such activity or attachment. */
+	int (*activity_attachment)(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
+				   void *cookie, struct mr_error *err);
 };
 
 /* ---------------------------------------------------------------- job */

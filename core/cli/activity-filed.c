@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* mailroom activity list|show|attachment: the Email activities the store has filed, their text and their attachments' exact bytes. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+static const char *role_word(enum mr_activity_role r)
+{
+	return r == MR_ROLE_SOURCE ? "source" : r == MR_ROLE_ASSIGNEE ? "assignee" : "target";
+}
+
+/* Writes text for a terminal: control characters (but \n and \t) become '?'. */
+static void put_clean(const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		putchar((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c);
+	}
+}
+
+/* The same on one line: line breaks and tabs become spaces. */
+static void put_line(const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		putchar(c == '\n' || c == '\r' || c == '\t' ? ' ' : c < 0x20 || c == 0x7f ? '?' : c);
+	}
+}
+
+static void fmt_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void json_kv(const char *key, const char *v)
+{
+	printf(",\"%s\":", key);
+	if (v)
+		cli_json_str(stdout, v);
+	else
+		fputs("null", stdout);
+}
+
+static void json_activity(const struct mr_activity_rec *a, int full)
+{
+	char when[32];
+	fmt_time(a->date, when, sizeof(when));
+	printf("{\"id\":%lld,\"date\":", (long long)a->id);
+	cli_json_str(stdout, when);
+	printf(",\"date_unix\":%lld", (long long)a->date);
+	json_kv("type", a->activity_type);
+	json_kv("status", a->status);
+	json_kv("subject", a->subject);
+	json_kv("message_id", a->message_id);
+	json_kv("account", a->account);
+	fputs(",\"contacts\":[", stdout);
+	for (size_t i = 0; i < a->n_parties; i++) {
+		const struct mr_activity_party *p = &a->parties[i];
+		printf("%s{\"contact_id\":%lld,\"role\":\"%s\"", i ? "," : "", (long long)p->contact_id,
+		       role_word(p->role));
+		json_kv("email", p->email);
+		json_kv("display_name", p->display_name);
+		putchar('}');
+	}
+	fputs("],\"attachments\":[", stdout);
+	for (size_t i = 0; i < a->n_files; i++) {
+		const struct mr_activity_file *f = &a->files[i];
+		printf("%s{\"n\":%zu", i ? "," : "", i + 1);
+		json_kv("filename", f->filename);
+		json_kv("content_type", f->content_type);
+		printf(",\"size\":%zu", f->size);
+		json_kv("sha256", f->sha256);
+		json_kv("skipped", f->skipped_reason);
+		putchar('}');
+	}
+	putchar(']');
+	if (full) {
+		json_kv("headers", a->headers);
+		json_kv("text", a->text);
+		json_kv("html", a->html);
+	}
+	fputs("}\n", stdout);
+}
+
+static int list_one(void *cookie, const struct mr_activity_rec *a)
+{
+	struct mr_cli *cli = cookie;
+	if (cli->json) {
+		json_activity(a, 0);
+		return 0;
+	}
+	char when[32];
+	fmt_time(a->date, when, sizeof(when));
+	const char *from = "-";
+	for (size_t i = 0; i < a->n_parties; i++)
+		if (a->parties[i].role == MR_ROLE_SOURCE) {
+			from = a->parties[i].email;
+			break;
+		}
+	printf("%-6lld %s  %-30s %2zu  ", (long long)a->id, when, from, a->n_files);
+	put_line(a->subject ? a->subject : "(no subject)");
+	putchar('\n');
+	return 0;
+}
+
+static int show_one(void *cookie, const struct mr_activity_rec *a)
+{
+	struct mr_cli *cli = cookie;
+	if (cli->json) {
+		json_activity(a, 1);
+		return 0;
+	}
+	char when[32];
+	fmt_time(a->date, when, sizeof(when));
+	printf("Activity:   %lld (%s, %s)\nDate:       %s\n", (long long)a->id, a->activity_type,
+	       a->status, when);
+	if (a->account)
+		printf("Account:    %s\n", a->account);
+	for (size_t i = 0; i < a->n_parties; i++) {
+		const struct mr_activity_party *p = &a->parties[i];
+		printf("Contact:    %-8s %lld ", role_word(p->role), (long long)p->contact_id);
+		put_clean(p->display_name);
+		fputs(" <", stdout);
+		put_clean(p->email);
+		puts(">");
+	}
+	if (a->headers) {
+		putchar('\n');
+		put_clean(a->headers);
+	} else {
+		fputs("Subject:    ", stdout);
+		put_clean(a->subject ? a->subject : "(none)");
+		putchar('\n');
+	}
+	for (size_t i = 0; i < a->n_files; i++) {
+		const struct mr_activity_file *f = &a->files[i];
+		printf("Attachment %zu: ", i + 1);
+		put_clean(f->filename);
+		fputs(" (", stdout);
+		put_clean(f->content_type);
+		printf(", %zu bytes%s%s)\n", f->size, f->skipped_reason ? ", skipped: " : "",
+		       f->skipped_reason ? f->skipped_reason : "");
+	}
+	putchar('\n');
+	if (a->text) {
+		put_clean(a->text);
+		if (*a->text && a->text[strlen(a->text) - 1] != '\n')
+			putchar('\n');
+	} else {
+		puts("(no text body)");
+	}
+	if (a->html)
+		printf("\n[an HTML body of %zu bytes is kept: --json shows it]\n", strlen(a->html));
+	return 0;
+}
+
+struct att_out {
+	int written;
+	const char *why;
+};
+
+static int write_att(void *cookie, const struct mr_activity_file *f)
+{
+	struct att_out *o = cookie;
+	if (!f->data) {
+		o->why = f->skipped_reason ? f->skipped_reason : "no content stored";
+		return 0;
+	}
+	size_t off = 0;
+	while (off < f->size) {
+		ssize_t w = write(STDOUT_FILENO, f->data + off, f->size - off);
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	o->written = 1;
+	return 0;
+}
+
+static int parse_id(const char *s, int64_t *v_r)
+{
+	long long v;
+	if (mr_parse_int(s, &v) || v <= 0)
+		return -1;
+	*v_r = v;
+	return 0;
+}
+
+int cli_activity_filed(struct mr_cli *cli, int argc, char **argv)
+{
+	const char *sub = argv[1];
+	struct mr_activity_filter f = { 0 };
+	int64_t id = 0, n = 0;
+	if (strcmp(sub, "list") == 0) {
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--contact") == 0 && i + 1 < argc) {
+				f.contact_email = argv[++i];
+			} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+				if (mr_parse_local_time(argv[++i], &f.since))
+					return cli_fail(EX_USAGE, "activity list", "--since '%s': not "
+							"YYYY-MM-DD[ HH:MM[:SS]] or @UNIXTIME", argv[i]);
+			} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+				if (parse_id(argv[++i], &f.limit))
+					return cli_usage("activity");
+			} else {
+				return cli_usage("activity");
+			}
+		}
+	} else if (strcmp(sub, "show") == 0) {
+		if (argc != 3 || parse_id(argv[2], &id))
+			return cli_usage("activity");
+	} else {
+		if (argc != 4 || parse_id(argv[2], &id) || parse_id(argv[3], &n))
+			return cli_usage("activity");
+		if (isatty(STDOUT_FILENO))
+			return cli_fail(EX_USAGE, "activity attachment", "the attachment's bytes go to "
+					"standard output: redirect it to a file");
+	}
+	struct mr_site *site = NULL;
+	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	if (code)
+		return code;
+	struct mr_store *st = &site->store;
+	struct mr_error err = { 0 };
+	int rc = 0;
+	if (!MR_OPS_HAS(st->ops, activity_attachment)) {
+		code = cli_fail(EX_UNAVAILABLE, "activity", "the store '%s' keeps no activities",
+				st->name ? st->name : "?");
+	} else if (strcmp(sub, "list") == 0) {
+		rc = st->ops->activity_list(st->state, &f, list_one, cli, &err);
+	} else if (strcmp(sub, "show") == 0) {
+		rc = st->ops->activity_get(st->state, id, show_one, cli, &err);
+	} else {
+		struct att_out o = { 0 };
+		rc = st->ops->activity_attachment(st->state, id, (size_t)n, write_att, &o, &err);
+		if (rc == -1)
+			code = cli_fail(EX_IOERR, "activity attachment", "cannot write to standard "
+					"output");
+		else if (rc == 0 && !o.written)
+			code = cli_fail(EX_DATAERR, "activity attachment", "attachment %lld of "
+					"activity %lld was not stored: %s", (long long)n,
+					(long long)id, o.why);
+		if (rc == -1)
+			rc = 0;
+	}
+	if (rc)
+		code = cli_fail(mr_status_exit_code(rc), "activity", "%s", err.msg);
+	fflush(stdout);
+	mr_site_close(site);
+	return code;
+}
