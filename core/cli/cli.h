@@ -42,6 +42,8 @@ int cmd_send_test(struct mr_cli *cli, int argc, char **argv);
 int cmd_spool(struct mr_cli *cli, int argc, char **argv);
 int cmd_account(struct mr_cli *cli, int argc, char **argv);
 int cmd_bounce(struct mr_cli *cli, int argc, char **argv);
+/* bounce stats (cmd-bounce-stats.c); argv[1] is "stats". */
+int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv);
 int cmd_activity(struct mr_cli *cli, int argc, char **argv);
 /* activity list|show|attachment (activity-filed.c); argv[1] is the subcommand. */
 int cli_activity_filed(struct mr_cli *cli, int argc, char **argv);

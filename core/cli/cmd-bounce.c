@@ -300,5 +300,7 @@ int cmd_bounce(struct mr_cli *cli, int argc, char **argv)
 		return cli_usage("bounce");
 	if (strcmp(argv[1], "classify") == 0)
 		return classify(cli, argc, argv);
+	if (strcmp(argv[1], "stats") == 0)
+		return cli_bounce_stats(cli, argc, argv);
 	return cli_usage("bounce");
 }

@@ -7,6 +7,7 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 mailroom_SOURCES += core/cli/cmd-activity.c core/cli/activity-filed.c
 mailroom_SOURCES += core/cli/cmd-user.c core/cli/identity.c
 mailroom_SOURCES += core/cli/cmd-account.c
+mailroom_SOURCES += core/cli/cmd-bounce-stats.c
 mailroom_SOURCES += core/cli/cmd-doctor.c core/cli/cmd-inspect.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS)
 mailroom_LDADD = core/lib/libmailroom.la

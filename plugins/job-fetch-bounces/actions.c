@@ -6,50 +6,79 @@
 #include <string.h>
 #include "fetch-bounces.h"
 
-static int already_forwarded(const struct fb_proc *p, const char *key)
+/* Replies held for forwarding at most, in bytes. */
+#define REPLY_BYTES_MAX (64u << 20)
+
+static void reply_free(struct fb_reply *r)
 {
-	for (size_t i = 0; i < p->n_forwarded_keys; i++)
-		if (strcmp(p->forwarded_keys[i], key) == 0)
-			return 1;
-	return 0;
+	free(r->key);
+	free(r->label);
+	free(r->data);
+	memset(r, 0, sizeof(*r));
 }
 
-static void remember_forwarded(struct fb_proc *p, const char *key)
-{
-	char **nk = realloc(p->forwarded_keys, (p->n_forwarded_keys + 1) * sizeof(*nk));
-	if (!nk)
-		return;
-	p->forwarded_keys = nk;
-	if ((nk[p->n_forwarded_keys] = strdup(key)) != NULL)
-		p->n_forwarded_keys++;
-}
-
-/* Sends the reply on to t->reply_to with a null envelope sender (so that
- * its own bounce cannot loop back here) and one added header naming the
- * mailing.  A failure is logged: the reply is recorded either way. */
-static void forward_reply(struct fb_proc *p, const struct mr_fetched *msg,
-			  const struct mr_bounce_target *t)
+/* Queues the reply for forwarding after the commit; the same message
+ * processed again (a group redone after a rollback) replaces its entry. */
+static void queue_reply(struct fb_proc *p, const struct mr_fetched *msg,
+			const struct mr_bounce_target *t)
 {
 	const char *label = msg->label ? msg->label : msg->key;
 	if (!p->forward_replies || !p->transport || !p->transport->ops || !t->reply_to[0])
 		return;
-	if (already_forwarded(p, msg->key))
+	for (size_t i = 0; i < p->n_replies; i++)
+		if (strcmp(p->replies[i].key, msg->key) == 0) {
+			p->reply_bytes -= p->replies[i].len;
+			reply_free(&p->replies[i]);
+			p->replies[i] = p->replies[--p->n_replies];
+			break;
+		}
+	if (p->reply_bytes + msg->len > REPLY_BYTES_MAX) {
+		p->core->log(p->log, MR_LOG_WARNING, "message %s: not forwarded: more than %u MiB "
+			     "of replies in one run", label, REPLY_BYTES_MAX >> 20);
 		return;
-	int crlf = memmem(msg->data, msg->len, "\r\n", 2) != NULL;
+	}
+	struct fb_reply *nr = realloc(p->replies, (p->n_replies + 1) * sizeof(*nr));
+	if (!nr)
+		return;
+	p->replies = nr;
+	struct fb_reply *r = &nr[p->n_replies];
+	memset(r, 0, sizeof(*r));
+	r->key = strdup(msg->key);
+	r->label = strdup(label);
+	r->data = malloc(msg->len ? msg->len : 1);
+	if (!r->key || !r->label || !r->data) {
+		reply_free(r);
+		p->core->log(p->log, MR_LOG_ERR, "message %s: out of memory queueing a reply", label);
+		return;
+	}
+	memcpy(r->data, msg->data, msg->len);
+	r->len = msg->len;
+	r->mailing_id = t->mailing_id;
+	snprintf(r->rcpt, sizeof(r->rcpt), "%s", t->reply_to);
+	p->reply_bytes += msg->len;
+	p->n_replies++;
+}
+
+/* Sends one reply on to its mailing's reply-to with a null envelope sender
+ * (so that its own bounce cannot loop back here) and one added header
+ * naming the mailing.  A failure is logged: the reply stays recorded. */
+static void forward_one(struct fb_proc *p, const struct fb_reply *r)
+{
+	int crlf = memmem(r->data, r->len, "\r\n", 2) != NULL;
 	char head[160];
 	int hl = snprintf(head, sizeof(head), "X-Mailroom-Reply-Of-Mailing: %lld%s",
-			  (long long)t->mailing_id, crlf ? "\r\n" : "\n");
+			  (long long)r->mailing_id, crlf ? "\r\n" : "\n");
 	if (hl < 0 || (size_t)hl >= sizeof(head))
 		return;
-	char *data = malloc((size_t)hl + msg->len);
+	char *data = malloc((size_t)hl + r->len);
 	if (!data) {
 		p->core->log(p->log, MR_LOG_ERR, "message %s: out of memory forwarding a reply",
-			     label);
+			     r->label);
 		return;
 	}
 	memcpy(data, head, (size_t)hl);
-	memcpy(data + hl, msg->data, msg->len);
-	const char *rcpt = t->reply_to;
+	memcpy(data + hl, r->data, r->len);
+	const char *rcpt = r->rcpt;
 	struct mr_send_result res;
 	memset(&res, 0, sizeof(res));
 	struct mr_outmsg om = {
@@ -57,23 +86,41 @@ static void forward_reply(struct fb_proc *p, const struct mr_fetched *msg,
 		.rcpts = &rcpt,
 		.n_rcpts = 1,
 		.data = data,
-		.len = (size_t)hl + msg->len,
+		.len = (size_t)hl + r->len,
 		.results = &res,
 	};
 	struct mr_error e = { 0 };
 	int rc = p->transport->ops->send_batch(p->transport->state, &om, 1, NULL, NULL, &e);
 	free(data);
 	if (rc) {
-		p->core->log(p->log, MR_LOG_ERR, "message %s: forwarding the reply to %s: %s", label,
-			     rcpt, e.msg);
+		p->core->log(p->log, MR_LOG_ERR, "message %s: forwarding the reply to %s: %s",
+			     r->label, rcpt, e.msg);
 	} else if (res.status != MR_SEND_OK) {
 		p->core->log(p->log, MR_LOG_ERR, "message %s: forwarding the reply to %s failed: "
-			     "%d %s %s", label, rcpt, res.code, res.enhanced, res.text);
+			     "%d %s %s", r->label, rcpt, res.code, res.enhanced, res.text);
 	} else {
 		p->n.forwarded++;
-		remember_forwarded(p, msg->key);
-		p->core->log(p->log, MR_LOG_INFO, "message %s: reply forwarded to %s", label, rcpt);
+		p->core->log(p->log, MR_LOG_INFO, "message %s: reply forwarded to %s", r->label,
+			     rcpt);
 	}
+}
+
+void fb_forward_replies(struct fb_proc *p, const char *account)
+{
+	for (size_t i = 0; i < p->n_replies; i++) {
+		struct fb_reply *r = &p->replies[i];
+		int seen = 0;
+		struct mr_error e = { 0 };
+		if (p->store->ops->msg_seen(p->store->state, account, r->key, &seen, &e) != 0)
+			p->core->log(p->log, MR_LOG_ERR, "message %s: %s", r->label, e.msg);
+		else if (seen)
+			forward_one(p, r);
+		reply_free(r);
+	}
+	free(p->replies);
+	p->replies = NULL;
+	p->n_replies = 0;
+	p->reply_bytes = 0;
 }
 
 int fb_action(struct fb_proc *p, const struct mr_fetched *msg,
@@ -116,6 +163,6 @@ int fb_action(struct fb_proc *p, const struct mr_fetched *msg,
 		     "%lld change%s", p->account, msg->label ? msg->label : msg->key, what, t->email,
 		     (long long)t->mailing_id, (long long)changed, changed == 1 ? "" : "s");
 	if (a == MR_ACTION_REPLY)
-		forward_reply(p, msg, t);
+		queue_reply(p, msg, t);
 	return MR_VERDICT_PROCESSED;
 }

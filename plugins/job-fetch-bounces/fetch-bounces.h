@@ -31,11 +31,23 @@ struct fb_proc {
 	const char *account;   /* the account's name, for the log */
 	int forward_replies;
 	struct fb_counts n;
-	/* keys of messages whose reply was forwarded in this run: a group
-	 * processed again after a rollback does not forward twice */
-	char **forwarded_keys;
-	size_t n_forwarded_keys;
+	/* replies to forward once their message is committed (after the
+	 * account's fetch loop), one per message key */
+	struct fb_reply {
+		char *key;
+		char *label;
+		char *data;
+		size_t len;
+		int64_t mailing_id;
+		char rcpt[320];
+	} *replies;
+	size_t n_replies;
+	size_t reply_bytes;
 };
+
+/* Forwards the queued replies whose messages the store recorded for
+ * account, then forgets them all (actions.c). */
+void fb_forward_replies(struct fb_proc *p, const char *account);
 
 /* The fetch loop's processor (mr_fetch_processor): cookie is a struct fb_proc. */
 int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t reason_size,

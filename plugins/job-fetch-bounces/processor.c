@@ -236,11 +236,14 @@ int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t 
 
 void fb_proc_free(struct fb_proc *p)
 {
-	for (size_t i = 0; i < p->n_forwarded_keys; i++)
-		free(p->forwarded_keys[i]);
-	free(p->forwarded_keys);
-	p->forwarded_keys = NULL;
-	p->n_forwarded_keys = 0;
+	for (size_t i = 0; i < p->n_replies; i++) {
+		free(p->replies[i].key);
+		free(p->replies[i].label);
+		free(p->replies[i].data);
+	}
+	free(p->replies);
+	p->replies = NULL;
+	p->n_replies = 0;
 	if (p->rules)
 		p->core->bounce_rules_free(p->rules);
 	if (p->verp)

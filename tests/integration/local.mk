@@ -20,6 +20,8 @@ EXTRA_DIST += tests/integration/transport-sendmail.sh tests/servers/postfix-loca
 TESTS += tests/integration/bounce-corpus.sh tests/integration/bounce-cli.sh
 EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py \
 	tests/integration/bounce-cli.sh
+TESTS += tests/integration/bounce-job.sh
+EXTRA_DIST += tests/integration/bounce-job.sh tests/integration/bounce-make.py
 TESTS += tests/integration/doctor.sh tests/integration/inspect.sh
 EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
 	tests/integration/doctor-dns.sh

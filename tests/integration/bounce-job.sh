@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# job-fetch-bounces and job-reset-holds against a real SQLite store and a Maildir: a mailing
+# sent through the spool transport gives the VERP addresses; DSNs, a qmail-style bounce, an
+# ARF complaint, a vacation reply, VERP actions, a forged hash and a broken message are
+# processed; counts, thresholds, holds, opt-outs and groups are checked in the database, and
+# a run killed between commit and disposal counts its message once.
+. "$MR_SRCDIR/tests/lib.sh"
+needs /usr/bin/python3 sqlite3
+
+MD=$T_DIR/Maildir
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp" "$T_DIR/db"
+printf 'bounce-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
+chmod 600 "$T_DIR/secret"
+cat > "$T_DIR/site.ini" <<EOF
+[mailroom]
+site = bouncetest
+store = sqlite
+transport = spool
+from = news@example.org
+secret_file = $T_DIR/secret
+lock_dir = $T_DIR
+log_level = info
+[store-sqlite]
+path = $T_DIR/db/m.db
+[account-bounce]
+fetch = maildir
+used_for = bounce
+source = $MD
+localpart = return+
+domain = bounce.example.org
+[job-mailing]
+plugin = process-mailing
+[job-bounces]
+plugin = fetch-bounces
+[job-reset]
+plugin = reset-holds
+clean_days = 30
+EOF
+export MAILROOM_BOUNCE_RULES=$MR_SRCDIR/etc/bounce-rules.conf
+mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
+q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+mk() { /usr/bin/python3 "$MR_SRCDIR/tests/integration/bounce-make.py" "$@"; }
+n_msg=0
+put() { # put KIND key=value...: a new message in the Maildir
+	n_msg=$((n_msg + 1))
+	mk "$1" "$MD/tmp/m$n_msg" "${@:2}" && mv "$MD/tmp/m$n_msg" "$MD/new/$((1790000000 + n_msg)).M${n_msg}P1.test"
+}
+waiting() { find "$MD/new" "$MD/cur" -maxdepth 1 -type f | wc -l | tr -d ' '; }
+
+{
+	echo "email,first_name,last_name,groups"
+	for i in 1 2 3 4 5 6 7 8 9; do echo "u$i@example.net,F$i,L$i,news"; done
+} > "$T_DIR/contacts.csv"
+mr contact import "$T_DIR/contacts.csv" > /dev/null
+printf 'Hello {contact.first_name}\n' > "$T_DIR/t.txt"
+mid=$(mr mailing create --name Nov --subject "November news" --text "$T_DIR/t.txt" \
+	--include-group news --reply-to replies@example.org --schedule now |
+	sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+check "a mailing was created" test -n "$mid"
+mr job run mailing > "$T_DIR/send.out" 2>&1
+check_eq "the mailing went to 9 recipients (spooled)" "$(q 'SELECT count(*) FROM mail_spool')" 9
+
+# verp N: the envelope sender (VERP bounce address) of u N; msgid N: its Message-ID
+verp() { q "SELECT sender FROM mail_spool WHERE recipient = 'u$1@example.net'"; }
+msgid() { q "SELECT headers FROM mail_spool WHERE recipient = 'u$1@example.net'" | sed -n 's/^Message-ID: \(<[^>]*>\).*/\1/p' | tr -d '\r'; }
+action() { # action N LETTER: the VERP address of another action for u N, signed as mailroom signs
+	verp "$1" | /usr/bin/python3 -c 'import hmac,hashlib,sys,re
+key = open(sys.argv[2]).readline().rstrip("\r\n").encode()
+m = re.match(r"return\+b\.(\d+)\.(\d+)\.", sys.stdin.read())
+msg = "%s.%s.%s" % (sys.argv[1], m.group(1), m.group(2))
+print("return+%s@bounce.example.org" % (msg + "." + hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()[:16]))' "$2" "$T_DIR/secret"
+}
+hold() { q "SELECT on_hold FROM emails WHERE email = 'u$1@example.net'"; }
+events() { q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id WHERE r.email = 'u$1@example.net' AND ev.event_type = '$2'"; }
+check_eq "the test signs VERP addresses as mailroom does" "$(action 1 b)" "$(verp 1)"
+check "VERP addresses look right ($(verp 1))" grep -q '^return+b\.[0-9]*\.[0-9]*\.[0-9a-f]\{16\}@bounce\.example\.org$' <<< "$(verp 1)"
+
+# ---- run 1
+put dsn to="$(verp 1)" rcpt=u1@example.net status=5.1.1 msgid="$(msgid 1)"
+for _ in 1 2; do put dsn to="$(verp 2)" rcpt=u2@example.net status=5.2.2 \
+	diag="552 5.2.2 <u2@example.net>: mailbox full, quota exceeded"; done
+good=$(verp 3)
+forged="${good%@*}"; h=${forged##*.}; forged="${forged%.*}.$(printf '%s' "$h" | tr '0-9a-f' '1-9a-f0')@${good#*@}"
+put dsn to="$forged" rcpt=u3@example.net status=5.1.1
+put arf to="$(verp 4)" rcpt=u4@example.net
+put vacation to="$(verp 5)" rcpt=u5@example.net
+put broken
+put dsn to=postmaster@example.org return_path= rcpt=u6@example.net status=5.1.1 msgid="$(msgid 6)"
+put plain to="$(action 7 u)" rcpt=u7@example.net subject=unsubscribe
+put plain to="$(action 8 r)" rcpt=u8@example.net body="Please call me"
+put qmail to="$(verp 9)" rcpt=u9@example.net diag="Sorry, no mailbox here by that name. (#5.1.1)"
+put dsn to="$(verp 2)" rcpt=u2@example.net status=4.2.2 action=delayed \
+	diag="452 4.2.2 mailbox full"
+check_eq "12 messages wait" "$(waiting)" 12
+mr job run bounces > "$T_DIR/run1.out" 2>&1
+check_eq "the run succeeded" "$?" 0
+sed 's/^/#   /' "$T_DIR/run1.out" | head -40
+check_eq "every message was disposed of (none left in new/cur)" "$(waiting)" 0
+check_eq "u1: Invalid (threshold 1) on hold" "$(hold 1)" 1
+check_eq "u1: one bounce event of type Invalid, reason userunknown" \
+	"$(q "SELECT bt.name || ',' || ev.bounce_reason || ',' || json_extract(ev.details, '\$.status') || ',' || json_extract(ev.details, '\$.confidence') FROM events ev JOIN bounce_types bt ON bt.id = ev.bounce_type_id JOIN mailing_recipients r ON r.id = ev.queue_id WHERE r.email = 'u1@example.net'")" \
+	"Invalid,userunknown,5.1.1,verp"
+check_eq "u1: the queue row is bounced" "$(q "SELECT state FROM mailing_recipients WHERE email = 'u1@example.net'")" bounced
+check_eq "u1: hold date set" "$(q "SELECT hold_date > 0 FROM emails WHERE email = 'u1@example.net'")" 1
+check_eq "u2: two Quota bounces counted (the delay notice not)" "$(events 2 bounce)" 2
+check_eq "u2: Quota threshold 3 not reached: not on hold" "$(hold 2)" 0
+check_eq "u3: forged hash: no event" "$(q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id WHERE r.email = 'u3@example.net' AND ev.event_type <> 'delivered'")" 0
+check_eq "u3: forged hash: not on hold" "$(hold 3)" 0
+check_grep "the forged hash is logged" "forged or altered hash" "$T_DIR/run1.out"
+check_eq "u4: ARF complaint opts the contact out" "$(q "SELECT is_opt_out FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = 'u4@example.net'")" 1
+check_eq "u4: the complaint is not a bounce" "$(events 4 bounce),$(hold 4)" "0,0"
+check_eq "u5: a vacation reply is no bounce" "$(events 5 bounce),$(hold 5)" "0,0"
+check_grep "the broken message is ignored with a reason" "ignored: " "$T_DIR/run1.out"
+check_eq "u6: matched by address, lower confidence, on hold" \
+	"$(q "SELECT json_extract(ev.details, '\$.confidence') FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id WHERE r.email = 'u6@example.net' AND ev.event_type = 'bounce'"),$(hold 6)" "low,1"
+check_eq "u7: unsubscribe mail: out of the mailing's group" \
+	"$(q "SELECT gc.status FROM group_contact gc JOIN emails e ON e.contact_id = gc.contact_id WHERE e.email = 'u7@example.net'"),$(events 7 unsubscribe)" "Removed,1"
+check_eq "u8: a reply event" "$(events 8 reply)" 1
+check_eq "u8: the reply was forwarded to the mailing's reply-to" \
+	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'replies@example.org' AND CAST(body AS TEXT) LIKE '%Please call me%' AND CAST(headers AS TEXT) LIKE '%X-Mailroom-Reply-Of-Mailing: $mid%'")" 1
+check_eq "u9: qmail-style bounce: Invalid, on hold" "$(events 9 bounce),$(hold 9)" "1,1"
+check_grep "the job message summarises" "12 messages: 5 bounces counted (1 by address only), 3 holds, 3 actions, 4 ignored (1 forged), 1 replies forwarded" "$T_DIR/run1.out"
+ls "$MD/.ignored/cur" "$MD/.ignored/new" 2>/dev/null | grep -c '^1790' > "$T_DIR/ign"
+check_eq "4 messages moved to the ignored folder" "$(cat "$T_DIR/ign")" 4
+
+# ---- the third Quota bounce puts u2 on hold; killed between commit and disposal, counted once
+put dsn to="$(verp 2)" rcpt=u2@example.net status=5.2.2 diag="552 5.2.2 mailbox full"
+MAILROOM_TEST_CRASH_AFTER_COMMIT=1 mr job run bounces > "$T_DIR/crash.out" 2>&1
+check_eq "the run was killed after the commit: the message is still there" "$(waiting)" 1
+check_eq "u2: third Quota bounce counted: on hold" "$(events 2 bounce),$(hold 2)" "3,1"
+mr job run bounces > "$T_DIR/run2.out" 2>&1
+check_eq "the next run disposes of it" "$(waiting)" 0
+check_eq "u2: still three bounces (counted once)" "$(events 2 bounce)" 3
+
+# ---- the rules file overrides a threshold: Invalid needs 2 here
+sed 's/^Invalid = 1$/Invalid = 2/' "$MR_SRCDIR/etc/bounce-rules.conf" > "$T_DIR/rules.conf"
+printf '[bounce]\nrules_file = %s\n' "$T_DIR/rules.conf" >> "$T_DIR/site.ini"
+mr contact import /dev/stdin <<< $'email,first_name,last_name,groups\nu10@example.net,F,L,news2' > /dev/null
+mid2=$(mr mailing create --name Dec --subject "December" --text "$T_DIR/t.txt" \
+	--include-group news2 --schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+mr job run mailing > /dev/null 2>&1
+put dsn to="$(verp 10)" rcpt=u10@example.net status=5.1.1
+mr job run bounces > "$T_DIR/run3.out" 2>&1
+check_eq "u10: one Invalid bounce with the threshold at 2: not on hold" "$(hold 10)" 0
+check_grep "the log names the count and the threshold" "u10@example.net bounced .*1 of 2 bounces" "$T_DIR/run3.out"
+
+# ---- bounce stats
+mr bounce stats > "$T_DIR/stats.txt" 2>&1
+check_eq "bounce stats exits 0" "$?" 0
+mr bounce stats --json > "$T_DIR/stats.json"
+check_grep "stats: Invalid bounces of mailing Nov" "\"mailing_id\":$mid,\"mailing\":\"Nov\",\"type\":\"Invalid\",\"bounces\":3" "$T_DIR/stats.json"
+check_grep "stats: Quota bounces of mailing Nov" "\"type\":\"Quota\",\"bounces\":3,\"emails\":1" "$T_DIR/stats.json"
+check_grep "stats: holds" '"on_hold":4' "$T_DIR/stats.json"
+check_grep "stats text: by type" "Invalid" "$T_DIR/stats.txt"
+
+# ---- reset-holds: u1 had a delivery after its bounce and 31 days passed
+t_now=$(date +%s)
+q "INSERT INTO events(queue_id, event_type, time) SELECT id, 'delivered', $t_now + 10 FROM mailing_recipients WHERE email = 'u1@example.net'"
+MAILROOM_FAKE_NOW=$((t_now + 31 * 86400)) mr job run reset > "$T_DIR/reset.out" 2>&1
+check_eq "reset-holds: u1 released, reset_date set" "$(hold 1),$(q "SELECT reset_date = $((t_now + 31 * 86400)) FROM emails WHERE email = 'u1@example.net'")" "0,1"
+check_eq "reset-holds: u9 (no delivery since) stays on hold" "$(hold 9)" 1
+check_grep "reset-holds reports it" "released 1 bounce holds" "$T_DIR/reset.out"
+done_testing
