@@ -224,6 +224,16 @@ out:
 	return code;
 }
 
+/* A copy of s for a terminal: control characters become '?'. */
+static const char *term_safe(const char *s, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; s && s[i] && i + 1 < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static int print_contact(void *cookie, const struct mr_contact *c)
 {
 	struct mr_cli *cli = cookie;
@@ -241,8 +251,10 @@ static int print_contact(void *cookie, const struct mr_contact *c)
 		printf(",\"on_hold\":%d,\"is_opt_out\":%d,\"do_not_email\":%d}\n", c->on_hold,
 		       c->is_opt_out, c->do_not_email);
 	} else {
-		printf("%-8lld %-36s %-16s %-16s%s%s%s\n", (long long)c->id, c->email,
-		       c->first_name, c->last_name, c->on_hold ? " on-hold" : "",
+		char e[320], f[128], l[128];
+		printf("%-8lld %-36s %-16s %-16s%s%s%s\n", (long long)c->id,
+		       term_safe(c->email, e, sizeof(e)), term_safe(c->first_name, f, sizeof(f)),
+		       term_safe(c->last_name, l, sizeof(l)), c->on_hold ? " on-hold" : "",
 		       c->is_opt_out ? " opted-out" : "", c->do_not_email ? " do-not-email" : "");
 	}
 	return 0;
