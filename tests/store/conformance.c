@@ -733,6 +733,7 @@ static void test_users(struct mr_store *st)
 
 #include <time.h>
 #include "conformance-mailing.c"
+#include "conformance-bounce.c"
 #include "conformance-activity.c"
 
 int main(int argc, char **argv)
@@ -767,6 +768,7 @@ int main(int argc, char **argv)
 	test_msgs(st);
 	test_users(st);
 	test_mailing(st);
+	test_bounces(st);
 	test_activity(st);
 
 	/* everything committed survives closing and reopening */

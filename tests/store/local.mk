@@ -7,6 +7,8 @@ tests_store_conformance_LDADD = core/lib/libmailroom.la
 EXTRA_DIST += tests/store/conformance-mailing.c tests/store/conformance-activity.c
 tests_store_conformance_DEPENDENCIES = core/lib/libmailroom.la $(top_srcdir)/tests/store/conformance-mailing.c \
 	$(top_srcdir)/tests/store/conformance-activity.c
+EXTRA_DIST += tests/store/conformance-bounce.c
+tests_store_conformance_DEPENDENCIES += $(top_srcdir)/tests/store/conformance-bounce.c
 EXTRA_DIST += tests/store/run-sqlite.sh tests/store/sqlite-schema.sh \
 	tests/store/fixtures/sqlite-v1.sql
 if BUILD_PLUGIN_STORE_SQLITE
