@@ -162,14 +162,15 @@ static int show_one(void *cookie, const struct mr_activity_rec *a)
 
 struct att_out {
 	int written;
-	const char *why;
+	char why[128];
 };
 
 static int write_att(void *cookie, const struct mr_activity_file *f)
 {
 	struct att_out *o = cookie;
 	if (!f->data) {
-		o->why = f->skipped_reason ? f->skipped_reason : "no content stored";
+		snprintf(o->why, sizeof(o->why), "%s",
+			 f->skipped_reason ? f->skipped_reason : "no content stored");
 		return 0;
 	}
 	size_t off = 0;

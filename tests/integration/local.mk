@@ -30,7 +30,7 @@ EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh t
 	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
 TESTS += tests/integration/mailing-smtp.sh
 EXTRA_DIST += tests/integration/mailing-smtp.sh tests/integration/mailing-received.py
-TESTS += tests/integration/activity-preview.sh
-EXTRA_DIST += tests/integration/activity-preview.sh
+TESTS += tests/integration/activity-preview.sh tests/integration/activity-imap.sh
+EXTRA_DIST += tests/integration/activity-preview.sh tests/integration/activity-imap.sh
 TESTS += tests/integration/activity-fuzz.sh
 EXTRA_DIST += tests/integration/activity-fuzz.sh
