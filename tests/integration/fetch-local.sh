@@ -92,6 +92,16 @@ check_grep "and says so" 'recorded by an earlier run: disposing of it as process
 check_eq "counted once: 11 results for 11 good messages" "$(spooled)" 11
 check_eq "all 6 moved" "$(count "$MD/.processed/new")" 11
 
+# ---- a crash after an ignored message was recorded: disposed of as ignored
+printf 'Subject: still no sender\n\nx\n' > "$MD/new/1700009999.M9999P1.test"
+MAILROOM_TEST_CRASH_AFTER_COMMIT=1 $M account fetch md --spool > /dev/null 2>&1
+check_eq "crash after recording an ignored message" "$?" 75
+check_eq "it is still in new/" "$(count "$MD/new")" 1
+$M account fetch md --spool > "$T_DIR/ign.out" 2> "$T_DIR/ign.err"
+check_grep "the next run disposes of it as it was recorded" \
+	'message 1700009999.M9999P1.test was recorded by an earlier run: disposing of it as ignored' "$T_DIR/ign.err"
+check "into .ignored, not .processed" test -f "$MD/.ignored/new/1700009999.M9999P1.test"
+
 # ---- batch and 1,000 messages
 put_md "$MD" new 1001 2000
 $M account fetch md --spool --batch 3 > "$T_DIR/batch.out"
