@@ -102,7 +102,9 @@ check_grep "named as auth" "auth: login as $U on 127.0.0.1 refused" "$T_DIR/bad.
 # ---- fetch, copies, deletion
 dovecot_put "$U" 5
 md=$(dovecot_maildir "$U")
-printf 'Subject: no sender\n\nnot for us\n' > "$md/new/1700000000.M0P0.nofrom"
+printf 'Subject: no sender\n\nnot for us\n.a line with a leading dot\n..and two\n.\nend\n' \
+	> "$md/new/1700000000.M0P0.nofrom"
+cp "$md/new/1700000000.M0P0.nofrom" "$T_DIR/nofrom.orig"
 chown vmail:vmail "$md/new/1700000000.M0P0.nofrom"
 $M account fetch pop3s --dry-run > "$T_DIR/dry.out"
 check_eq "dry run lists 6 by UIDL" "$(grep -c 'test message\|no sender' "$T_DIR/dry.out")" 6
@@ -112,6 +114,8 @@ check_eq "a run exits 0" "$?" 0
 check_grep "5 processed, 1 ignored" '6 waiting, 5 processed, 1 ignored' "$T_DIR/run1.out"
 check_eq "5 copies in processed/$DAY" "$(copies processed)" 5
 check_eq "1 copy in ignored/$DAY" "$(copies ignored)" 1
+check "the copy has the original bytes (dot-stuffed lines restored)" \
+	cmp -s "$T_DIR/nofrom.orig" "$(ls "$COPIES/ignored/$DAY/new/"* | head -1)"
 check_eq "deleted from the server after the copies" "$(dovecot_count "$U" "")" 0
 id=$($M spool list --json | grep '"subject":"test message 2"' | sed 's/.*"id":\([0-9]*\).*/\1/')
 $M spool show "$id" | tr -d '\r' > "$T_DIR/show.out"
