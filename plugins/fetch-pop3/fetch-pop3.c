@@ -21,6 +21,7 @@ struct pop {
 	carray *msgs;   /* of struct mailpop3_msg_info *, owned by pop */
 	unsigned pos;
 	unsigned dpos;  /* where the search for the next disposed message starts */
+	int unsynced;   /* copies written since the last sync */
 	struct mailpop3_msg_info *cur;
 	char *data;     /* the current message, from mailpop3_retr */
 	size_t len;
@@ -291,13 +292,15 @@ static int keep_copy(struct pop *p, const struct mailpop3_msg_info *mi,
 	for (size_t i = 0; i < msg->len; i++)
 		if (!(msg->data[i] == '\r' && i + 1 < msg->len && msg->data[i + 1] == '\n'))
 			putc(msg->data[i], f);
-	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	/* made durable all at once before QUIT lets the server delete */
+	int bad = fflush(f) != 0;
 	bad |= fclose(f) != 0;
 	if (bad || rename(tmp, path) != 0) {
 		rc = p->core->error_set(err, MR_ETEMP, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 		return rc;
 	}
+	p->unsynced = 1;
 	return 0;
 }
 
@@ -331,9 +334,31 @@ static int pop_dispose(void *state, const struct mr_fetched *msg, enum mr_dispos
 	return 0;
 }
 
+/* Flushes the copies to disk (one syncfs of their file system) before the
+ * server may delete the originals. */
+static int copies_synced(struct pop *p)
+{
+	int fd = open(p->processed_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ok = fd >= 0 && syncfs(fd) == 0;
+	if (!ok)
+		p->core->log(p->log, MR_LOG_ERR, "cannot flush the copies under %s (%s): leaving "
+			     "the messages on the server", p->processed_dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	p->unsynced = 0;
+	return ok;
+}
+
 static void pop_close(void *state)
 {
 	struct pop *p = state;
+	if (p->pop && p->unsynced && !copies_synced(p)) {
+		/* no QUIT: the server keeps every message; the next run finds
+		 * them recorded, writes what is missing and deletes them then */
+		cur_free(p);
+		session_free(p);
+		return;
+	}
 	if (p->pop) {
 		cur_free(p);
 		int r = mailpop3_quit(p->pop);
