@@ -2,6 +2,7 @@
 /* The mailroom command: global options, then one subcommand from the table in commands.c. */
 #include "config.h"
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,9 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct mr_cli cli = { 0 };
+	/* a peer that hangs up (IMAP, POP3, SMTP) is an error to report, not a
+	 * signal that kills the run between commit and disposal */
+	signal(SIGPIPE, SIG_IGN);
 	cli.quiet = !isatty(STDERR_FILENO);
 	int c;
 	/* '+': stop at the first non-option, the subcommand */
