@@ -5,6 +5,6 @@ bench_mr_blast_SOURCES = bench/mr-blast.c
 bench_mr_blast_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core/lib
 bench_mr_blast_LDADD = core/lib/libmailroom.la
 EXTRA_DIST += bench/RESULTS.md bench/transport-smtp.sh
-EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py
+EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py bench/activity-file.sh
 EXTRA_DIST += bench/bounce-classify.sh
 EXTRA_DIST += bench/fetch-imap.sh
