@@ -22,6 +22,8 @@ EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.
 	tests/integration/bounce-cli.sh
 TESTS += tests/integration/bounce-job.sh
 EXTRA_DIST += tests/integration/bounce-job.sh tests/integration/bounce-make.py
+TESTS += tests/integration/bounce-postfix.sh
+EXTRA_DIST += tests/integration/bounce-postfix.sh
 TESTS += tests/integration/doctor.sh tests/integration/inspect.sh
 EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
 	tests/integration/doctor-dns.sh
