@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fetch-imap: reads an IMAP folder with libetpan (implicit TLS or STARTTLS, certificates verified), identifies messages by UIDVALIDITY and UID, and moves handled ones to <source>.processed / <source>.ignored. */
 #include "config.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,19 @@ struct im {
 	size_t n_chunk, chunk_pos;
 	struct pending pend[3];
 	char key[64], label[32];
+	/* the mover: a second session that sends the moves while this one
+	 * goes on fetching (the server's work on both overlaps) */
+	struct {
+		struct net net;     /* a copy of net with its own EOF guard */
+		mailimap *imap;
+		pthread_t th;
+		pthread_mutex_t mu;
+		pthread_cond_t cv;
+		int started, has_job, quit, failed_start;
+		struct pending job[3];
+		int rc;
+		struct mr_error err;
+	} mv;
 };
 
 static const struct mr_key im_keys[] = {
@@ -114,15 +128,21 @@ static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 }
 
 /* An error from libetpan, saying what was being done and what the server said. */
-static int im_fail(struct im *m, int r, int status, const char *stage, const char *what,
-		   struct mr_error *err)
+static int fail_on(struct im *m, mailimap *imap, int r, int status, const char *stage,
+		   const char *what, struct mr_error *err)
 {
 	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
 		return m->core->error_set(err, MR_ETEMP, "%s: connection to %s lost during %s",
 					  stage, m->net.server, what);
-	const char *said = m->imap && m->imap->imap_response ? m->imap->imap_response : "";
+	const char *said = imap && imap->imap_response ? imap->imap_response : "";
 	return m->core->error_set(err, status, "%s: %s failed%s%s%s", stage, what,
 				  *said ? " (server: " : "", said, *said ? ")" : "");
+}
+
+static int im_fail(struct im *m, int r, int status, const char *stage, const char *what,
+		   struct mr_error *err)
+{
+	return fail_on(m, m->imap, r, status, stage, what, err);
 }
 
 static void pending_clear(struct im *m)
@@ -460,50 +480,199 @@ static int ensure_folder(struct im *m, int d, struct mr_error *err)
 	return 0;
 }
 
-/* Moves the messages disposed of so far: UID MOVE, else UID COPY, \Deleted
- * and UID EXPUNGE. */
-static int flush_pending(struct im *m, struct mr_error *err)
+/* Moves the given sets with one session: UID MOVE, else UID COPY, \Deleted
+ * and UID EXPUNGE.  Logs nothing (the mover thread runs it). */
+static int move_with(struct im *m, mailimap *imap, struct pending *pend, struct mr_error *err)
 {
 	for (int d = 1; d <= 2; d++) {
-		struct pending *p = &m->pend[d];
+		struct pending *p = &pend[d];
 		if (p->n == 0)
 			continue;
-		int rc = ensure_folder(m, d, err);
-		if (rc)
-			return rc;
 		qsort(p->uids, p->n, sizeof(*p->uids), cmp_u32);
 		struct mailimap_set *set = uid_set(p->uids, p->n);
 		if (!set)
 			return m->core->error_set(err, MR_ENOMEM, "out of memory");
 		int r;
 		if (m->has_move) {
-			r = mailimap_uid_move(m->imap, set, m->folder[d]);
+			r = mailimap_uid_move(imap, set, m->folder[d]);
 			if (r != MAILIMAP_NO_ERROR) {
 				mailimap_set_free(set);
-				return im_fail(m, r, MR_ETEMP, "IMAP", "UID MOVE", err);
+				return fail_on(m, imap, r, MR_ETEMP, "IMAP", "UID MOVE", err);
 			}
 		} else {
-			r = mailimap_uid_copy(m->imap, set, m->folder[d]);
+			r = mailimap_uid_copy(imap, set, m->folder[d]);
 			if (r == MAILIMAP_NO_ERROR) {
 				struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 				mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
 				struct mailimap_store_att_flags *sa =
 					mailimap_store_att_flags_new_add_flags_silent(fl);
-				r = mailimap_uid_store(m->imap, set, sa);
+				r = mailimap_uid_store(imap, set, sa);
 				mailimap_store_att_flags_free(sa);
 			}
 			if (r == MAILIMAP_NO_ERROR)
-				r = m->has_uidplus ? mailimap_uid_expunge(m->imap, set)
-						   : mailimap_expunge(m->imap);
+				r = m->has_uidplus ? mailimap_uid_expunge(imap, set)
+						   : mailimap_expunge(imap);
 			if (r != MAILIMAP_NO_ERROR) {
 				mailimap_set_free(set);
-				return im_fail(m, r, MR_ETEMP, "IMAP", "UID COPY/STORE/EXPUNGE", err);
+				return fail_on(m, imap, r, MR_ETEMP, "IMAP", "UID COPY/STORE/EXPUNGE",
+					       err);
 			}
 		}
 		mailimap_set_free(set);
-		m->core->log(m->log, MR_LOG_DEBUG, "moved %zu messages to %s", p->n, m->folder[d]);
 		p->n = 0;
 	}
+	return 0;
+}
+
+static void *mover_main(void *arg)
+{
+	struct im *m = arg;
+	pthread_mutex_lock(&m->mv.mu);
+	for (;;) {
+		while (!m->mv.has_job && !m->mv.quit)
+			pthread_cond_wait(&m->mv.cv, &m->mv.mu);
+		if (!m->mv.has_job)
+			break;
+		pthread_mutex_unlock(&m->mv.mu);
+		struct mr_error e = { 0 };
+		int rc = move_with(m, m->mv.imap, m->mv.job, &e);
+		pthread_mutex_lock(&m->mv.mu);
+		if (rc && !m->mv.rc) {
+			m->mv.rc = rc;
+			m->mv.err = e;
+		}
+		for (int d = 0; d < 3; d++)
+			m->mv.job[d].n = 0;
+		m->mv.has_job = 0;
+		pthread_cond_broadcast(&m->mv.cv);
+	}
+	pthread_mutex_unlock(&m->mv.mu);
+	return NULL;
+}
+
+/* Opens the mover's session (on this thread) and starts its thread; 0, or
+ * non-zero when the moves are to be sent on the main session instead. */
+static int mover_start(struct im *m)
+{
+	if (m->mv.started)
+		return 0;
+	if (m->mv.failed_start)
+		return -1;
+	m->mv.failed_start = 1;
+	/* im_login works on m->imap and m->net: lend it the mover's */
+	mailimap *main_imap = m->imap;
+	struct net main_net = m->net;
+	int has_move = m->has_move, has_uidplus = m->has_uidplus;
+	m->mv.net = m->net;
+	memset(&m->mv.net.eof, 0, sizeof(m->mv.net.eof));
+	m->net = m->mv.net;
+	m->imap = NULL;
+	struct mr_error e = { 0 };
+	int rc = im_login(m, &e);
+	mailimap *mv_imap = m->imap;
+	m->mv.net = m->net;
+	/* the mover's stream reads through its own copy of the EOF guard */
+	mailstream_low *low = mv_imap && mv_imap->imap_stream
+		? mailstream_get_low(mv_imap->imap_stream) : NULL;
+	if (low && low->driver == &m->net.eof.drv)
+		low->driver = &m->mv.net.eof.drv;
+	m->imap = main_imap;
+	m->net = main_net;
+	m->has_move = has_move;
+	m->has_uidplus = has_uidplus;
+	if (!rc && mailimap_select(mv_imap, m->source) != MAILIMAP_NO_ERROR)
+		rc = m->core->error_set(&e, MR_ETEMP, "SELECT %s failed", m->source);
+	if (!rc) {
+		m->mv.imap = mv_imap;
+		if (pthread_mutex_init(&m->mv.mu, NULL) != 0) {
+			rc = -1;
+		} else if (pthread_cond_init(&m->mv.cv, NULL) != 0) {
+			pthread_mutex_destroy(&m->mv.mu);
+			rc = -1;
+		} else if (pthread_create(&m->mv.th, NULL, mover_main, m) != 0) {
+			pthread_cond_destroy(&m->mv.cv);
+			pthread_mutex_destroy(&m->mv.mu);
+			rc = -1;
+		}
+	}
+	if (rc) {
+		m->core->log(m->log, MR_LOG_INFO, "moving on the main session (a second session "
+			     "could not be opened: %s)", e.msg[0] ? e.msg : "no thread");
+		if (mv_imap)
+			mailimap_free(mv_imap);
+		m->mv.imap = NULL;
+		return -1;
+	}
+	m->mv.started = 1;
+	m->mv.failed_start = 0;
+	m->mv.rc = 0;
+	return 0;
+}
+
+/* Waits for the mover to finish what it has; its first failure, if any. */
+static int mover_wait(struct im *m, struct mr_error *err)
+{
+	pthread_mutex_lock(&m->mv.mu);
+	while (m->mv.has_job)
+		pthread_cond_wait(&m->mv.cv, &m->mv.mu);
+	int rc = m->mv.rc;
+	if (rc)
+		*err = m->mv.err;
+	pthread_mutex_unlock(&m->mv.mu);
+	return rc;
+}
+
+/* Stops the mover and closes its session. */
+static void mover_stop(struct im *m)
+{
+	if (!m->mv.started)
+		return;
+	pthread_mutex_lock(&m->mv.mu);
+	m->mv.quit = 1;
+	pthread_cond_broadcast(&m->mv.cv);
+	pthread_mutex_unlock(&m->mv.mu);
+	pthread_join(m->mv.th, NULL);
+	pthread_cond_destroy(&m->mv.cv);
+	pthread_mutex_destroy(&m->mv.mu);
+	mailimap_logout(m->mv.imap);
+	mailimap_free(m->mv.imap);
+	m->mv.imap = NULL;
+	m->mv.started = m->mv.quit = m->mv.has_job = 0;
+}
+
+/* Sends the moves of the messages disposed of so far: handed to the mover,
+ * which works while this session fetches on, or sent here when there is
+ * no mover.  The folders are made here first when missing. */
+static int flush_pending(struct im *m, struct mr_error *err)
+{
+	if (m->pend[1].n == 0 && m->pend[2].n == 0)
+		return 0;
+	for (int d = 1; d <= 2; d++) {
+		int rc = m->pend[d].n ? ensure_folder(m, d, err) : 0;
+		if (rc)
+			return rc;
+	}
+	size_t n = m->pend[1].n + m->pend[2].n;
+	if (mover_start(m) != 0) {
+		int rc = move_with(m, m->imap, m->pend, err);
+		if (!rc)
+			m->core->log(m->log, MR_LOG_DEBUG, "moved %zu messages", n);
+		return rc;
+	}
+	int rc = mover_wait(m, err);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&m->mv.mu);
+	for (int d = 1; d <= 2; d++) {
+		struct pending t = m->mv.job[d];
+		m->mv.job[d] = m->pend[d];
+		m->pend[d] = t;
+		m->pend[d].n = 0;
+	}
+	m->mv.has_job = 1;
+	pthread_cond_broadcast(&m->mv.cv);
+	pthread_mutex_unlock(&m->mv.mu);
+	m->core->log(m->log, MR_LOG_DEBUG, "handed %zu messages to the mover", n);
 	return 0;
 }
 
@@ -624,11 +793,17 @@ static void im_close(void *state)
 	struct im *m = state;
 	if (m->imap) {
 		struct mr_error e = { 0 };
-		if (flush_pending(m, &e) != 0)
+		int rc = flush_pending(m, &e);
+		if (!rc && m->mv.started)
+			rc = mover_wait(m, &e);
+		if (rc)
 			m->core->log(m->log, MR_LOG_WARNING, "messages recorded but not moved (the "
 				     "next run will move them): %s", e.msg);
+		mover_stop(m);
 		mailimap_logout(m->imap);
 	}
+	mover_stop(m);
+	m->mv.failed_start = 0;
 	session_free(m);
 }
 
@@ -636,8 +811,10 @@ static void im_deinit(void *state)
 {
 	struct im *m = state;
 	im_close(m);
-	for (int d = 0; d < 3; d++)
+	for (int d = 0; d < 3; d++) {
 		free(m->pend[d].uids);
+		free(m->mv.job[d].uids);
+	}
 	net_free(&m->net);
 	free(m->username);
 	if (m->password) {
