@@ -215,8 +215,9 @@ int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t 
 				rc = verp_bounce(p, msg, &rep, &t, reason, rsize, err);
 			else if (envelope_header(rep.verp_found_in))
 				rc = fb_action(p, msg, &rep, &t, v->action, reason, rsize, err);
-			else if (rep.kind == MR_BOUNCE_FAILURE || rep.kind == MR_BOUNCE_FEEDBACK)
-				/* a bounce quoting the original's action address */
+			else if ((rep.kind == MR_BOUNCE_FAILURE || rep.kind == MR_BOUNCE_FEEDBACK) &&
+				 rep.verp_found_in && strcmp(rep.verp_found_in, "body") != 0)
+				/* a bounce returning the original's headers */
 				rc = verp_bounce(p, msg, &rep, &t, reason, rsize, err);
 			else
 				rc = fb_ignore(p, msg, reason, rsize, "the '%c' address of %s is only "

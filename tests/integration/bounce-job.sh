@@ -87,7 +87,9 @@ put arf to="$(verp 4)" rcpt=u4@example.net
 put vacation to="$(verp 5)" rcpt=u5@example.net
 put broken
 put dsn to=postmaster@example.org return_path= rcpt=u6@example.net status=5.1.1 msgid="$(msgid 6)"
-put plain to="$(action 7 u)" rcpt=u7@example.net subject=unsubscribe
+lu7=$(q "SELECT headers FROM mail_spool WHERE recipient = 'u7@example.net'" | sed -n 's/^List-Unsubscribe: <mailto:\([^>]*\)>.*/\1/p' | tr -d '\r')
+check_eq "the List-Unsubscribe mailto is u7's signed 'u' address" "$lu7" "$(action 7 u)"
+put plain to="$lu7" rcpt=u7@example.net subject=unsubscribe
 put plain to="$(action 8 r)" rcpt=u8@example.net body="Please call me"
 put qmail to="$(verp 9)" rcpt=u9@example.net diag="Sorry, no mailbox here by that name. (#5.1.1)"
 put dsn to="$(verp 2)" rcpt=u2@example.net status=4.2.2 action=delayed \
@@ -123,6 +125,18 @@ check_eq "u9: qmail-style bounce: Invalid, on hold" "$(events 9 bounce),$(hold 9
 check_grep "the job message summarises" "12 messages: 5 bounces counted (1 by address only), 3 holds, 3 actions, 4 ignored (1 forged), 1 replies forwarded" "$T_DIR/run1.out"
 ls "$MD/.ignored/cur" "$MD/.ignored/new" 2>/dev/null | grep -c '^1790' > "$T_DIR/ign"
 check_eq "4 messages moved to the ignored folder" "$(cat "$T_DIR/ign")" 4
+
+# ---- opt-out and resubscribe addresses; an action address only quoted in a body is no action
+put plain to="$(action 3 o)" rcpt=u3@example.net subject=optout
+put plain to="$(action 7 e)" rcpt=u7@example.net subject=resubscribe
+put plain to=someone@example.org rcpt=u5@example.net body="forwarded: $(action 5 u)"
+mr job run bounces > "$T_DIR/run-actions.out" 2>&1
+check_eq "u3: opted out by mail to its 'o' address" "$(q "SELECT is_opt_out FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = 'u3@example.net'"),$(events 3 opt-out)" "1,1"
+check_eq "u7: resubscribed by mail to its 'e' address" \
+	"$(q "SELECT gc.status FROM group_contact gc JOIN emails e ON e.contact_id = gc.contact_id WHERE e.email = 'u7@example.net'"),$(events 7 resubscribe)" "Added,1"
+check_eq "u5: an unsubscribe address quoted in a body unsubscribes nobody" \
+	"$(q "SELECT gc.status FROM group_contact gc JOIN emails e ON e.contact_id = gc.contact_id WHERE e.email = 'u5@example.net'"),$(events 5 unsubscribe)" "Added,0"
+check_grep "... and is ignored with a reason" "is only quoted" "$T_DIR/run-actions.out"
 
 # ---- the third Quota bounce puts u2 on hold; killed between commit and disposal, counted once
 put dsn to="$(verp 2)" rcpt=u2@example.net status=5.2.2 diag="552 5.2.2 mailbox full"
