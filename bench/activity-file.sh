@@ -44,7 +44,6 @@ for i in range(n):
     with open(path, "wb") as f:
         f.write(head + body)
     print(path)
-print("%d" % len(srcs), file=sys.stderr)
 PYEOF
 n_src=$($PY -c "import json; print(sum(1 for l in open('$CORPUS/expected.jsonl') if json.loads(l)['attachments']))")
 bytes=$(tr '\n' '\0' < "$W/list" | xargs -0 cat | wc -c)
