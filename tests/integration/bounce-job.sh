@@ -175,4 +175,41 @@ MAILROOM_FAKE_NOW=$((t_now + 31 * 86400)) mr job run reset > "$T_DIR/reset.out" 
 check_eq "reset-holds: u1 released, reset_date set" "$(hold 1),$(q "SELECT reset_date = $((t_now + 31 * 86400)) FROM emails WHERE email = 'u1@example.net'")" "0,1"
 check_eq "reset-holds: u9 (no delivery since) stays on hold" "$(hold 9)" 1
 check_grep "reset-holds reports it" "released 1 bounce holds" "$T_DIR/reset.out"
+# ---- the whole bounce corpus in one run: every recipient Sisimai found is a mailed contact;
+# the bounces are matched by address (no VERP), nothing stops the run, every file is disposed of
+if [ -d "${MR_CORPUS:-}/bounces/maildir" ]; then
+	/usr/bin/python3 - "$MR_CORPUS/bounces/expected.jsonl" > "$T_DIR/corpus.csv" <<'PY'
+import json, re, sys
+seen = set()
+print("email,first_name,last_name,groups")
+for line in open(sys.argv[1]):
+    for b in json.loads(line)["bounces"]:
+        r = (b.get("recipient") or "").lower()
+        if b.get("hardsoft") in ("hard", "soft") and re.fullmatch(r"[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]+", r) and r not in seen:
+            seen.add(r)
+            print("%s,C,Orpus,corpus" % r)
+PY
+	mr contact import "$T_DIR/corpus.csv" > /dev/null 2>&1
+	mr mailing create --name Corpus --subject "Corpus" --text "$T_DIR/t.txt" \
+		--include-group corpus --schedule now > /dev/null
+	mr job run mailing > /dev/null 2>&1
+	n_files=0
+	for f in "$MR_CORPUS"/bounces/maildir/*/*; do
+		[ -f "$f" ] || continue
+		n_files=$((n_files + 1))
+		cp "$f" "$MD/new/$((1800000000 + n_files)).C${n_files}P1.corpus"
+	done
+	start=$(date +%s.%N)
+	mr job run bounces > "$T_DIR/corpus.out" 2>&1
+	rc=$?
+	end=$(date +%s.%N)
+	diag "$(tail -1 "$T_DIR/corpus.out")"
+	diag "$n_files corpus files in $(echo "$end - $start" | bc) s"
+	check_eq "the corpus run succeeded" "$rc" 0
+	check_eq "all $n_files corpus files were disposed of" "$(waiting)" 0
+	check_grep "none was left for the next run" "$n_files messages: .* 0 left for the next run" "$T_DIR/corpus.out"
+	low=$(q "SELECT count(*) FROM events WHERE event_type = 'bounce' AND json_extract(details, '\$.confidence') = 'low'")
+	diag "$low corpus bounces matched by address (lower confidence)"
+	check "most corpus bounces were matched to their mailed contact by address ($low)" test "$low" -ge 100
+fi
 done_testing
