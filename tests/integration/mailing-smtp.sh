@@ -57,6 +57,7 @@ mkdir -p "$T_DIR/bounces"
 mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
 q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
 received() { /usr/bin/python3 "$MR_SRCDIR/tests/integration/mailing-received.py" "$SD"; }
+not() { ! "$@" >/dev/null 2>&1; }
 
 # ---- contacts: N good ones, scripted failures, held, opted-out, excluded
 {
@@ -243,5 +244,40 @@ ms=$(( (t1 - t0) / 1000000 ))
 diag "60 messages at 30/s took $ms ms"
 check_eq "M5: 60 messages sent" "$(received | grep -c '^M5 ')" 60
 check "M5: 60 messages at rate 30/s (burst 30) take at least 900 ms" test "$ms" -ge 900
+
+# ---- M6/M7: DKIM from the site's [dkim] section, checked by dkimpy on the bytes received
+mr group add dkim > /dev/null
+q "INSERT INTO group_contact(group_id, contact_id) SELECT (SELECT id FROM contact_groups WHERE name = 'dkim'), contact_id FROM emails WHERE email IN ('u3@example.net', 'u4@example.net')"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_DIR/rsa.key" 2>/dev/null
+openssl genpkey -algorithm ED25519 -out "$T_DIR/ed.key" 2>/dev/null
+chmod 600 "$T_DIR/rsa.key" "$T_DIR/ed.key"
+printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T_DIR/rsa.key" -pubout -outform DER | base64 -w0)" \
+	> "$T_DIR/rsa.txt"
+printf 'v=DKIM1; k=ed25519; p=%s' \
+	"$(openssl pkey -in "$T_DIR/ed.key" -pubout -outform DER | tail -c 32 | base64 -w0)" > "$T_DIR/ed.txt"
+for alg in rsa-sha256 ed25519-sha256; do
+	tag=M6; key=rsa
+	[ "$alg" = ed25519-sha256 ] && tag=M7 && key=ed
+	site "[dkim]" "selector = s2026" "domain = example.org" "key_file = $T_DIR/$key.key" \
+		"algorithm = $alg"
+	sed -i 's/^\[mailroom\]$/[mailroom]\nunsubscribe_url = https:\/\/example.org\/u/' "$T_DIR/site.ini"
+	printf 'Grüße {contact.first_name},   \n\ttrailing and 8-bit text  \n%s\n' \
+		"$(printf 'x%.0s' $(seq 1 1200))" > "$T_DIR/d.txt"
+	mr mailing create --name "$tag" --subject "$tag Grüße {contact.first_name}" \
+		--text "$T_DIR/d.txt" --html "$T_DIR/t.html" --include-group dkim --schedule now > /dev/null
+	mr job run mailing > "$T_DIR/$tag.out" 2>&1
+	f=$(grep -l '"u4@example.net"' "$SD"/*.json | tail -1)
+	eml=${f%.json}.eml
+	check_grep "$tag: the message as received starts with a DKIM-Signature ($alg)" \
+		"^DKIM-Signature: v=1; a=$alg; c=relaxed/relaxed; d=example.org; s=s2026;" "$eml"
+	check "$tag: dkimpy verifies the $alg signature of the bytes the server received" \
+		/usr/bin/python3 "$MR_SRCDIR/tests/unit/dkim-verify.py" "$eml" "$T_DIR/$key.txt"
+	check_grep "$tag: List-Unsubscribe-Post with an https unsubscribe_url" \
+		"^List-Unsubscribe-Post: List-Unsubscribe=One-Click" "$eml"
+	sed 's/trailing and 8-bit/trailing and 9-bit/' "$eml" > "$T_DIR/changed.eml"
+	check "$tag: one changed body word fails dkimpy" \
+		not /usr/bin/python3 "$MR_SRCDIR/tests/unit/dkim-verify.py" "$T_DIR/changed.eml" \
+		"$T_DIR/$key.txt"
+done
 
 done_testing
