@@ -97,13 +97,16 @@ static int list_one(void *cookie, const struct mr_activity_rec *a)
 	}
 	char when[32];
 	fmt_time(a->date, when, sizeof(when));
-	const char *from = "-";
-	for (size_t i = 0; i < a->n_parties; i++)
-		if (a->parties[i].role == MR_ROLE_SOURCE) {
-			from = a->parties[i].email;
-			break;
-		}
-	printf("%-6lld %s  %-30s %2zu  ", (long long)a->id, when, from, a->n_files);
+	/* who it is from, else (mail the site sent) who it went to */
+	char who[80] = "-";
+	for (int pass = 0; pass < 2 && who[0] == '-'; pass++)
+		for (size_t i = 0; i < a->n_parties; i++)
+			if (a->parties[i].role == (pass ? MR_ROLE_TARGET : MR_ROLE_SOURCE)) {
+				snprintf(who, sizeof(who), "%s%s", pass ? "to " : "",
+					 a->parties[i].email);
+				break;
+			}
+	printf("%-6lld %s  %-30s %2zu  ", (long long)a->id, when, who, a->n_files);
 	put_line(a->subject ? a->subject : "(no subject)");
 	putchar('\n');
 	return 0;
