@@ -18,6 +18,7 @@ void mr_csv_free(struct mr_csv *c)
 {
 	free(c->buf);
 	free(c->fields);
+	free(c->offs);
 	memset(c, 0, sizeof(*c));
 }
 
