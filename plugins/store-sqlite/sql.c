@@ -217,7 +217,9 @@ static const char *const sql_text[SQ_N_STMTS] = {
 		       "FROM activities a WHERE a.id = ?1",
 	[SQ_ACT_PARTIES] = "SELECT ac.contact_id, ac.role, (SELECT e.email FROM emails e "
 			   "WHERE e.contact_id = ac.contact_id ORDER BY e.is_primary DESC, e.id LIMIT 1), "
-			   "c.display_name FROM activity_contacts ac JOIN contacts c ON c.id = ac.contact_id "
+			   "coalesce(nullif(c.display_name, ''), trim(coalesce(c.first_name, '') || ' ' || "
+			   "coalesce(c.last_name, ''))) FROM activity_contacts ac "
+			   "JOIN contacts c ON c.id = ac.contact_id "
 			   "WHERE ac.activity_id = ?1 ORDER BY ac.id",
 	[SQ_ACT_FILES] = "SELECT filename, content_type, size, sha256, skipped_reason, NULL "
 			 "FROM activity_attachments WHERE activity_id = ?1 ORDER BY id",
