@@ -151,8 +151,7 @@ static const char *const sql_text[SQ_N_STMTS] = {
 				 "mailing_jobs WHERE mailing_id = ?1 AND status = 'running') "
 				 "AND state = 'retry' AND next_attempt <= ?3 LIMIT ?5)",
 	[SQ_QUEUE_CLAIM_QUEUED] = "UPDATE mailing_recipients SET state = 'leased', lease_owner = ?2, "
-				  "lease_expires = ?4, attempts = attempts + 1, "
-				  "first_attempt = coalesce(first_attempt, ?3) WHERE id IN ("
+				  "lease_expires = ?4, attempts = attempts + 1 WHERE id IN ("
 				  "SELECT id FROM mailing_recipients WHERE job_id IN (SELECT id FROM "
 				  "mailing_jobs WHERE mailing_id = ?1 AND status = 'running') "
 				  "AND state = 'queued' LIMIT ?5)",
@@ -160,7 +159,8 @@ static const char *const sql_text[SQ_N_STMTS] = {
 			    "c.display_name, r.attempts FROM mailing_recipients r "
 			    "JOIN contacts c ON c.id = r.contact_id "
 			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
-	[SQ_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending' "
+	[SQ_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending', "
+				  "first_attempt = coalesce(first_attempt, ?2) "
 				  "WHERE lease_owner = ?1 AND state = 'leased'",
 	[SQ_QUEUE_MARK_BACK] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 			       "lease_expires = NULL, attempts = max(attempts - 1, 0) "

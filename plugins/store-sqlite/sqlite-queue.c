@@ -236,6 +236,8 @@ int sq_queue_mark(void *state, const char *owner, int sending, struct mr_error *
 	if (rc)
 		return rc;
 	sq_bind_text(&u, 1, owner);
+	if (sending) /* the first try of a recipient is when it first goes to the transport */
+		sqlite3_bind_int64(u.st, 2, s->core->now(s->core));
 	rc = sq_run(s, &u, sending ? "marking recipients as sending" : "giving leases back", err);
 	sq_release(&u);
 	return rc;

@@ -395,8 +395,9 @@ struct mr_store_ops {
 			   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 			   struct mr_error *err);
 	/* MAY: owner's leased rows become sending (call it right before handing
-	 * them to the transport); sending = 0 makes them queued instead (given
-	 * back, e.g. on pause). */
+	 * them to the transport; a row's first sending time starts its
+	 * retry_for); sending = 0 makes them queued instead (given back, e.g.
+	 * on pause). */
 	int (*queue_mark)(void *state, const char *owner, int sending, struct mr_error *err);
 	/* MAY: records n outcomes in one transaction: sent (with a delivered
 	 * event), retry (next_attempt by exponential backoff, bounced once
