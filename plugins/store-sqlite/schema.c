@@ -390,11 +390,14 @@ static int migrate_step(struct sq_state *s, const struct migration *m, struct mr
 
 int sq_migrate(struct sq_state *s, struct mr_error *err)
 {
+	/* a newer schema is refused here; whether an unversioned file is ours
+	 * is decided by migrate_step under the write lock, since another
+	 * process may be creating the schema right now */
 	int version = 0;
 	int src = sq_read_version(s->db, &version);
 	if (src != SQLITE_OK)
 		return sq_fail(s, src, "reading the schema version", err);
-	int rc = check_version(s, version, err);
+	int rc = version > 0 ? check_version(s, version, err) : 0;
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {

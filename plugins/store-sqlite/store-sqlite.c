@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "store-sqlite.h"
@@ -86,6 +87,10 @@ static void sq_deinit(void *state)
 		sqlite3_finalize(s->stmts[i]);
 	if (s->db)
 		sqlite3_close_v2(s->db);
+	/* closed only after SQLite's own handles: closing a descriptor drops
+	 * the process's fcntl locks on the file */
+	if (s->open_fd >= 0)
+		close(s->open_fd);
 	free(s->path);
 	free(s);
 }
@@ -98,6 +103,7 @@ static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 		return core->error_set(err, MR_ENOMEM, "out of memory");
 	s->core = core;
 	s->log = ctx->log;
+	s->open_fd = -1;
 	const char *path = core->cfg_str(ctx->cfg, "path");
 	if (!path || !*path) {
 		free(s);
@@ -111,6 +117,17 @@ static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	if (rc)
 		goto fail;
 	int existed = access(s->path, F_OK) == 0;
+	/* Processes opening one new file at once take turns until the schema
+	 * is set up: switching a fresh file to WAL while another process
+	 * creates the schema can show it a torn schema under load. */
+	s->open_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->open_fd < 0) {
+		rc = core->error_set(err, MR_ECONFIG, "cannot open the SQLite database %s: %s",
+				     s->path, strerror(errno));
+		goto fail;
+	}
+	while (flock(s->open_fd, LOCK_EX) != 0 && errno == EINTR)
+		;
 	int src = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 				  NULL);
 	if (src != SQLITE_OK) {
@@ -137,6 +154,7 @@ static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 		goto fail;
 	if ((rc = sq_migrate(s, err)) != 0)
 		goto fail;
+	flock(s->open_fd, LOCK_UN);
 	*state_r = s;
 	return 0;
 fail:

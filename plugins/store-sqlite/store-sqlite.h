@@ -112,6 +112,7 @@ struct sq_state {
 	char *path;
 	int in_tx;   /* between begin() and commit()/rollback() */
 	int unit_sp; /* the running unit is a savepoint inside a transaction */
+	int open_fd; /* the database file, flock'ed while the schema is set up */
 	sqlite3_stmt *stmts[SQ_N_STMTS];
 };
 
