@@ -20,6 +20,7 @@ cat > "$T_DIR/site.ini" <<EOF2
 store = sqlite
 transport = spool
 from = office@example.org
+lock_dir = $T_DIR
 [store-sqlite]
 path = $DB
 [account-corpus]

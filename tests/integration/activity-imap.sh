@@ -39,6 +39,7 @@ EOF2
 store = sqlite
 transport = spool
 from = office@example.org
+lock_dir = $T_DIR
 reply_to = replies@example.org
 [store-sqlite]
 path = $DB
