@@ -135,11 +135,11 @@ int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, in
 static const char reset_sql[] =
 	"UPDATE emails SET on_hold = 0, reset_date = ?1 WHERE on_hold = 1 AND id IN ("
 	" SELECT e.id FROM emails e WHERE e.on_hold = 1"
-	" AND NOT EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev ON ev.queue_id = r.id"
+	" AND NOT EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev INDEXED BY events_queue ON ev.queue_id = r.id"
 	"  WHERE r.email_id = e.id AND ev.event_type = 'bounce' AND ev.time > ?2)"
-	" AND EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev ON ev.queue_id = r.id"
+	" AND EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev INDEXED BY events_queue ON ev.queue_id = r.id"
 	"  WHERE r.email_id = e.id AND ev.event_type = 'delivered' AND ev.time > coalesce("
-	"   (SELECT max(b.time) FROM mailing_recipients br CROSS JOIN events b ON b.queue_id = br.id"
+	"   (SELECT max(b.time) FROM mailing_recipients br CROSS JOIN events b INDEXED BY events_queue ON b.queue_id = br.id"
 	"    WHERE br.email_id = e.id AND b.event_type = 'bounce'), e.hold_date, 0)))";
 
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
