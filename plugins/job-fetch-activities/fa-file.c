@@ -48,6 +48,8 @@ static void header_addrs(struct str *s, const char *name, const struct mr_activi
 	str_add(s, name);
 	str_add(s, ": ");
 	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i].addr)
+			continue;
 		if (i)
 			str_add(s, ", ");
 		if (l->v[i].name && *l->v[i].name) {
@@ -147,7 +149,10 @@ static const char *skip_reason(enum mr_activity_skip s)
 	}
 }
 
-/* Files a parsed message; returns a verdict or a negative status. */
+/* Files a parsed message; returns a verdict or a negative status.  The
+ * counts in a are per call: when the fetch loop processes a group again
+ * after a store failure, the summary counts those messages twice (the store
+ * does not: the rolled-back work is gone). */
 static int file_parsed(struct fa_account *a, const struct mr_fetched *msg,
 		       const struct mr_activity *act, char *reason, size_t rsize,
 		       struct mr_error *err)
