@@ -31,9 +31,20 @@ static const char *lock_dir(struct mr_site *site)
 	return mr_cfg_str(site->main, "lock_dir");
 }
 
+/* The lock namespace of a site: its name and a digest of its config file's
+ * real path, so that two sites (or two test runs) that keep the default
+ * site name and lock_dir do not share locks. */
 static const char *site_name(struct mr_site *site)
 {
-	return mr_cfg_str(site->main, "site");
+	static char name[160];
+	char *real = realpath(site->cfg->path, NULL);
+	const char *p = real ? real : site->cfg->path;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	free(real);
+	snprintf(name, sizeof(name), "%s-%08x", mr_cfg_str(site->main, "site"), (unsigned)h);
+	return name;
 }
 
 static const char *job_lock_group(struct mr_instance *in)
