@@ -43,7 +43,22 @@ struct fb_proc {
 	} *replies;
 	size_t n_replies;
 	size_t reply_bytes;
+	/* each message's part of the counters, by key, until it is recorded */
+	struct fb_contrib {
+		char *key;
+		uint64_t hash;
+		struct fb_counts c;
+	} *contribs;
+	size_t contrib_cap, n_contribs;
 };
+
+/* Moves what processing one message added to p->n since before into its
+ * key's contribution (replacing an earlier one of the same key) (counts.c). */
+void fb_contrib_put(struct fb_proc *p, const char *key, const struct fb_counts *before);
+/* Adds to p->n the contributions of the messages the store recorded for
+ * account, and forgets all of them. */
+void fb_contrib_settle(struct fb_proc *p, const char *account);
+void fb_contrib_free(struct fb_proc *p);
 
 /* Forwards the queued replies whose messages the store recorded for
  * account, then forgets them all (actions.c). */

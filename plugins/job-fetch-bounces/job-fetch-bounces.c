@@ -41,6 +41,7 @@ static int run_account(struct fb_proc *p, struct mr_job_ctx *ctx, struct mr_acco
 	memset(&s, 0, sizeof(s));
 	p->account = a->name;
 	int rc = core->fetch_run(core, a, &o, &s, err);
+	fb_contrib_settle(p, a->name);
 	fb_forward_replies(p, a->name);
 	total->processed += s.processed;
 	total->ignored += s.ignored;

@@ -182,10 +182,9 @@ static int envelope_header(const char *where)
 	return 0;
 }
 
-int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t rsize,
-	       struct mr_error *err)
+static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason, size_t rsize,
+		   struct mr_error *err)
 {
-	struct fb_proc *p = cookie;
 	const struct mr_core *core = p->core;
 	p->n.messages++;
 	if (!msg->data || msg->len == 0)
@@ -235,8 +234,19 @@ int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t 
 	return rc;
 }
 
+int fb_process(void *cookie, const struct mr_fetched *msg, char *reason, size_t rsize,
+	       struct mr_error *err)
+{
+	struct fb_proc *p = cookie;
+	struct fb_counts before = p->n;
+	int rc = process(p, msg, reason, rsize, err);
+	fb_contrib_put(p, msg->key, &before);
+	return rc;
+}
+
 void fb_proc_free(struct fb_proc *p)
 {
+	fb_contrib_free(p);
 	for (size_t i = 0; i < p->n_replies; i++) {
 		free(p->replies[i].key);
 		free(p->replies[i].label);
