@@ -17,7 +17,8 @@ int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, siz
 	vsnprintf(reason, size, fmt, ap);
 	va_end(ap);
 	p->n.ignored++;
-	p->core->log(p->log, MR_LOG_NOTICE, "account %s, message %s: ignored: %s", p->account,
+	/* the fetch loop logs the reason too, at notice */
+	p->core->log(p->log, MR_LOG_DEBUG, "account %s, message %s: ignored: %s", p->account,
 		     msg->label ? msg->label : msg->key, reason);
 	return MR_VERDICT_IGNORED;
 }
@@ -131,6 +132,7 @@ static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 	int64_t mj = 0, mq = 0;
 	int have_ids = msgid_ids(rep->orig_message_id, &mj, &mq);
 	size_t done = 0;
+	int64_t done_q[32];
 	for (size_t i = 0; i < rep->n_recs; i++) {
 		const struct mr_bounce_record *rec = &rep->recs[i];
 		if (!rec->recipient || !*rec->recipient)
@@ -154,6 +156,13 @@ static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 			*err = e;
 			return rc;
 		}
+		int twice = 0; /* a recipient named twice in one report counts once */
+		for (size_t k = 0; k < done && k < 32; k++)
+			twice |= done_q[k] == t.queue_id;
+		if (twice)
+			continue;
+		if (done < 32)
+			done_q[done] = t.queue_id;
 		if (rep->kind == MR_BOUNCE_FEEDBACK)
 			rc = fb_action(p, msg, rep, &t, 0, reason, rsize, err);
 		else

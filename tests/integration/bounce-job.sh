@@ -175,6 +175,16 @@ MAILROOM_FAKE_NOW=$((t_now + 31 * 86400)) mr job run reset > "$T_DIR/reset.out" 
 check_eq "reset-holds: u1 released, reset_date set" "$(hold 1),$(q "SELECT reset_date = $((t_now + 31 * 86400)) FROM emails WHERE email = 'u1@example.net'")" "0,1"
 check_eq "reset-holds: u9 (no delivery since) stays on hold" "$(hold 9)" 1
 check_grep "reset-holds reports it" "released 1 bounce holds" "$T_DIR/reset.out"
+# ---- without a site secret no hash can be checked: the job refuses to run and moves nothing
+grep -v '^secret_file' "$T_DIR/site.ini" > "$T_DIR/nosecret.ini"
+put dsn to="$(verp 5)" rcpt=u5@example.net status=5.1.1
+"$MAILROOM" --config "$T_DIR/nosecret.ini" job run bounces > "$T_DIR/nosecret.out" 2>&1
+check "without a secret the run fails" test "$?" -ne 0
+check_grep "... saying why" "no site secret" "$T_DIR/nosecret.out"
+check_eq "... and the message stays" "$(waiting)" 1
+mr job run bounces > /dev/null 2>&1
+check_eq "with the secret it is processed" "$(waiting),$(events 5 bounce)" "0,1"
+
 # ---- the whole bounce corpus in one run: every recipient Sisimai found is a mailed contact;
 # the bounces are matched by address (no VERP), nothing stops the run, every file is disposed of
 if [ -d "${MR_CORPUS:-}/bounces/maildir" ]; then
