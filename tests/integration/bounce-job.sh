@@ -185,6 +185,20 @@ check_eq "... and the message stays" "$(waiting)" 1
 mr job run bounces > /dev/null 2>&1
 check_eq "with the secret it is processed" "$(waiting),$(events 5 bounce)" "0,1"
 
+# ---- matched by address: the returned Message-ID picks the mailing, else the newest
+msgid8=$(msgid 8)
+mr mailing create --name Jan --subject "January" --text "$T_DIR/t.txt" --include-group news \
+	--schedule now > /dev/null
+mr job run mailing > /dev/null 2>&1
+check_eq "u8 was mailed twice (Nov, Jan)" "$(q "SELECT count(*) FROM mailing_recipients WHERE email = 'u8@example.net'")" 2
+put dsn to=postmaster@example.org return_path= rcpt=u8@example.net status=5.2.2 msgid="$msgid8" \
+	diag="552 5.2.2 mailbox full"
+put dsn to=postmaster@example.org return_path= rcpt=u8@example.net status=5.2.2 msgid="<other@example.org>" \
+	diag="552 5.2.2 mailbox full"
+mr job run bounces > "$T_DIR/run-msgid.out" 2>&1
+bymailing() { q "SELECT group_concat(m.name, ',') FROM (SELECT m.name FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id JOIN mailing_jobs j ON j.id = r.job_id JOIN mailings m ON m.id = j.mailing_id WHERE r.email = '$1' AND ev.event_type = 'bounce' ORDER BY ev.id) m"; }
+check_eq "u8: the bounce returning Nov's Message-ID counts against Nov, the other against the newest (Jan)" "$(bymailing u8@example.net)" "Nov,Jan"
+
 # ---- the whole bounce corpus in one run: every recipient Sisimai found is a mailed contact;
 # the bounces are matched by address (no VERP), nothing stops the run, every file is disposed of
 if [ -d "${MR_CORPUS:-}/bounces/maildir" ]; then
