@@ -4,34 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "buf.h"
 #include "mr.h"
-
-struct dbuf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
-
-static void db_put(struct dbuf *b, const char *s, size_t n)
-{
-	if (b->oom || n == 0)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
 
 static int b64_val(char c)
 {
@@ -60,7 +34,7 @@ static int hex_val(char c)
 }
 
 /* Appends the decoded bytes of an encoded word's text to b. */
-static void decode_payload(struct dbuf *b, char enc, const char *s, size_t n)
+static void decode_payload(struct mr_buf *b, char enc, const char *s, size_t n)
 {
 	if (enc == 'b' || enc == 'B') {
 		unsigned acc = 0;
@@ -74,7 +48,7 @@ static void decode_payload(struct dbuf *b, char enc, const char *s, size_t n)
 			if (bits >= 8) {
 				bits -= 8;
 				char c = (char)((acc >> bits) & 0xff);
-				db_put(b, &c, 1);
+				mr_buf_add(b, &c, 1);
 			}
 		}
 		return;
@@ -87,7 +61,7 @@ static void decode_payload(struct dbuf *b, char enc, const char *s, size_t n)
 			c = (char)(hex_val(s[i + 1]) * 16 + hex_val(s[i + 2]));
 			i += 2;
 		}
-		db_put(b, &c, 1);
+		mr_buf_add(b, &c, 1);
 	}
 }
 
@@ -127,36 +101,36 @@ static size_t encoded_word(const char *s, const char **cs, size_t *csn, char *en
 }
 
 struct state {
-	struct dbuf out;
-	struct dbuf raw;   /* plain text bytes not yet converted */
-	struct dbuf ew;    /* decoded bytes of adjacent encoded words */
+	struct mr_buf out;
+	struct mr_buf raw;   /* plain text bytes not yet converted */
+	struct mr_buf ew;    /* decoded bytes of adjacent encoded words */
 	char cs[65];       /* their charset */
 };
 
 static void flush_raw(struct state *st)
 {
-	if (!st->raw.n)
+	if (!st->raw.len)
 		return;
-	char *u = mr_to_utf8(NULL, st->raw.p, st->raw.n, NULL);
+	char *u = mr_to_utf8(NULL, st->raw.p, st->raw.len, NULL);
 	if (!u)
 		st->out.oom = 1;
 	else
-		db_put(&st->out, u, strlen(u));
+		mr_buf_add(&st->out, u, strlen(u));
 	free(u);
-	st->raw.n = 0;
+	st->raw.len = 0;
 }
 
 static void flush_ew(struct state *st)
 {
-	if (!st->ew.n)
+	if (!st->ew.len)
 		return;
-	char *u = mr_to_utf8(st->cs, st->ew.p, st->ew.n, NULL);
+	char *u = mr_to_utf8(st->cs, st->ew.p, st->ew.len, NULL);
 	if (!u)
 		st->out.oom = 1;
 	else
-		db_put(&st->out, u, strlen(u));
+		mr_buf_add(&st->out, u, strlen(u));
 	free(u);
-	st->ew.n = 0;
+	st->ew.len = 0;
 }
 
 char *mr_header_decode(const char *s)
@@ -176,7 +150,7 @@ char *mr_header_decode(const char *s)
 			}
 			/* whitespace between two encoded words is dropped */
 			ws_len = 0;
-			if (!(st.ew.n && strlen(st.cs) == csn && strncasecmp(st.cs, cs, csn) == 0)) {
+			if (!(st.ew.len && strlen(st.cs) == csn && strncasecmp(st.cs, cs, csn) == 0)) {
 				flush_ew(&st);
 				memcpy(st.cs, cs, csn);
 				st.cs[csn] = '\0';
@@ -195,16 +169,16 @@ char *mr_header_decode(const char *s)
 		}
 		if (last_ew) {
 			flush_ew(&st);
-			db_put(&st.raw, s + ws_start, ws_len);
+			mr_buf_add(&st.raw, s + ws_start, ws_len);
 			ws_len = 0;
 			last_ew = 0;
 		}
-		db_put(&st.raw, s + i, 1);
+		mr_buf_add(&st.raw, s + i, 1);
 		i++;
 	}
 	flush_ew(&st);
 	if (ws_len)
-		db_put(&st.raw, s + ws_start, ws_len);
+		mr_buf_add(&st.raw, s + ws_start, ws_len);
 	flush_raw(&st);
 	int oom = st.out.oom || st.raw.oom || st.ew.oom;
 	free(st.raw.p);

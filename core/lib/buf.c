@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* A growing byte buffer with the encoders message rendering needs: quoted-printable and base64. */
+/* A growing, always NUL-terminated byte buffer with the encoders message rendering needs: quoted-printable and base64. */
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mailing-render.h"
+#include "buf.h"
 
 static int grow(struct mr_buf *b, size_t more)
 {
@@ -28,9 +28,10 @@ static int grow(struct mr_buf *b, size_t more)
 
 void mr_buf_add(struct mr_buf *b, const void *data, size_t n)
 {
-	if (n == 0 || grow(b, n) != 0)
+	if (grow(b, n) != 0)
 		return;
-	memcpy(b->p + b->len, data, n);
+	if (n)
+		memcpy(b->p + b->len, data, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }

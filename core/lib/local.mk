@@ -23,7 +23,7 @@ core_lib_libmailroom_la_SOURCES += core/lib/verp.c core/lib/bounce/internal.h co
 mailroominclude_HEADERS += core/include/mailroom/bounce.h
 mailroominclude_HEADERS += core/include/mailroom/mailing.h
 mailroominclude_HEADERS += core/include/mailroom/bounce-store.h
-core_lib_libmailroom_la_SOURCES += core/lib/mailing-render.h core/lib/buf.c core/lib/tokens.c \
+core_lib_libmailroom_la_SOURCES += core/lib/mailing-render.h core/lib/buf.h core/lib/buf.c core/lib/tokens.c \
 	core/lib/mailing-render.c core/lib/dkim.c core/lib/csv.h core/lib/csv.c
 bouncerulesdir = $(sysconfdir)/mailroom
 dist_bouncerules_DATA = etc/bounce-rules.conf

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal interface of the bounce classifier: the tolerant message scanner, growable buffers, the parsers and the rules. */
+/* Internal interface of the bounce classifier: the tolerant message scanner, the parsers and the rules. */
 #ifndef MR_BOUNCE_INTERNAL_H
 #define MR_BOUNCE_INTERNAL_H
 
 #include <stddef.h>
+#include "../buf.h"
 #include "../mr.h"
 
 /* Bounds that keep broken input cheap. */
@@ -14,24 +15,16 @@
 #define BN_MAX_DIAG 1024      /* diagnostic text per record */
 
 /* A growable byte buffer, always NUL-terminated once used. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-void sb_add(struct sbuf *b, const char *s, size_t n);
-void sb_adds(struct sbuf *b, const char *s);
-void sb_free(struct sbuf *b);
 
 /* One scanned message. */
 struct bscan {
 	char *buf;            /* the message with LF line endings */
 	size_t len;
 	size_t hdr_len;       /* top header block */
-	struct sbuf text;     /* decoded human-readable text parts, in order */
-	struct sbuf dsn;      /* message/delivery-status contents */
-	struct sbuf arf;      /* message/feedback-report contents */
-	struct sbuf orig;     /* the returned original (message or headers) */
+	struct mr_buf text;     /* decoded human-readable text parts, in order */
+	struct mr_buf dsn;      /* message/delivery-status contents */
+	struct mr_buf arf;      /* message/feedback-report contents */
+	struct mr_buf orig;     /* the returned original (message or headers) */
 	int multipart_report; /* top type is multipart/report */
 	int n_parts;
 	int skip_html;        /* inside a multipart/alternative with a text part */

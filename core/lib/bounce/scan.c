@@ -9,38 +9,6 @@
 #include <strings.h>
 #include "internal.h"
 
-void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-void sb_adds(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-void sb_free(struct sbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
 const char *ci_find(const char *h, size_t n, const char *needle)
 {
 	size_t m = strlen(needle);
@@ -187,7 +155,7 @@ static int b64val(int c)
 	return -1;
 }
 
-static void decode_b64(struct sbuf *out, const char *p, size_t n)
+static void decode_b64(struct mr_buf *out, const char *p, size_t n)
 {
 	unsigned v = 0;
 	int bits = 0;
@@ -206,12 +174,12 @@ static void decode_b64(struct sbuf *out, const char *p, size_t n)
 				c = '\n';
 			tmp[t++] = c ? c : ' ';
 			if (t == sizeof(tmp)) {
-				sb_add(out, tmp, t);
+				mr_buf_add(out, tmp, t);
 				t = 0;
 			}
 		}
 	}
-	sb_add(out, tmp, t);
+	mr_buf_add(out, tmp, t);
 }
 
 static int hexval(int c)
@@ -222,7 +190,7 @@ static int hexval(int c)
 	return -1;
 }
 
-static void decode_qp(struct sbuf *out, const char *p, size_t n)
+static void decode_qp(struct mr_buf *out, const char *p, size_t n)
 {
 	char tmp[512];
 	size_t t = 0;
@@ -241,28 +209,28 @@ static void decode_qp(struct sbuf *out, const char *p, size_t n)
 		}
 		tmp[t++] = c ? c : ' ';
 		if (t == sizeof(tmp)) {
-			sb_add(out, tmp, t);
+			mr_buf_add(out, tmp, t);
 			t = 0;
 		}
 	}
-	sb_add(out, tmp, t);
+	mr_buf_add(out, tmp, t);
 }
 
 /* Appends the decoded body to out, following Content-Transfer-Encoding. */
-static void decode_body(struct sbuf *out, const char *cte, const char *p, size_t n)
+static void decode_body(struct mr_buf *out, const char *cte, const char *p, size_t n)
 {
 	if (strncasecmp(cte, "base64", 6) == 0)
 		decode_b64(out, p, n);
 	else if (strncasecmp(cte, "quoted-printable", 16) == 0)
 		decode_qp(out, p, n);
 	else
-		sb_add(out, p, n);
+		mr_buf_add(out, p, n);
 }
 
 /* Text of an HTML part with tags dropped and <br>/<p> as line breaks. */
-static void html_to_text(struct sbuf *out, const char *p, size_t n)
+static void html_to_text(struct mr_buf *out, const char *p, size_t n)
 {
-	struct sbuf tmp = { 0 };
+	struct mr_buf tmp = { 0 };
 	size_t i = 0;
 	while (i < n) {
 		if (p[i] == '<') {
@@ -273,7 +241,7 @@ static void html_to_text(struct sbuf *out, const char *p, size_t n)
 					   strncasecmp(p + i + 1, "/p", 2) == 0 || strncasecmp(p + i + 1, "div", 3) == 0 ||
 					   strncasecmp(p + i + 1, "tr", 2) == 0 || strncasecmp(p + i + 1, "/tr", 3) == 0 ||
 					   strncasecmp(p + i + 1, "li", 2) == 0))
-				sb_add(&tmp, "\n", 1);
+				mr_buf_add(&tmp, "\n", 1);
 			i = j + 1;
 			continue;
 		}
@@ -285,7 +253,7 @@ static void html_to_text(struct sbuf *out, const char *p, size_t n)
 			for (size_t k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
 				size_t el = strlen(ents[k].e);
 				if (n - i >= el && strncasecmp(p + i, ents[k].e, el) == 0) {
-					sb_add(&tmp, &ents[k].c, 1);
+					mr_buf_add(&tmp, &ents[k].c, 1);
 					i += el;
 					hit = 1;
 					break;
@@ -294,26 +262,26 @@ static void html_to_text(struct sbuf *out, const char *p, size_t n)
 			if (hit)
 				continue;
 		}
-		sb_add(&tmp, p + i, 1);
+		mr_buf_add(&tmp, p + i, 1);
 		i++;
 	}
 	if (tmp.p)
-		sb_add(out, tmp.p, tmp.len);
-	sb_free(&tmp);
+		mr_buf_add(out, tmp.p, tmp.len);
+	mr_buf_free(&tmp);
 }
 
 /* Appends n bytes in charset cs to out as UTF-8 (invalid bytes skipped);
  * ASCII-compatible or unknown charsets are copied as they are. */
-static void add_utf8(struct sbuf *out, const char *cs, const char *p, size_t n)
+static void add_utf8(struct mr_buf *out, const char *cs, const char *p, size_t n)
 {
 	if (!cs[0] || strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "utf-8") == 0 ||
 	    strcasecmp(cs, "utf8") == 0) {
-		sb_add(out, p, n);
+		mr_buf_add(out, p, n);
 		return;
 	}
 	iconv_t cd = iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1) {
-		sb_add(out, p, n);
+		mr_buf_add(out, p, n);
 		return;
 	}
 	char buf[4096];
@@ -324,7 +292,7 @@ static void add_utf8(struct sbuf *out, const char *cs, const char *p, size_t n)
 		char *o = buf;
 		size_t room = sizeof(buf);
 		size_t r = iconv(cd, &in, &left, &o, &room);
-		sb_add(out, buf, (size_t)(o - buf));
+		mr_buf_add(out, buf, (size_t)(o - buf));
 		if (r == (size_t)-1 && errno != E2BIG) {
 			/* skip one bad byte and go on */
 			if (left == 0)
@@ -338,7 +306,7 @@ static void add_utf8(struct sbuf *out, const char *cs, const char *p, size_t n)
 }
 
 /* Decodes a text part and appends it as UTF-8. */
-static void decode_text(struct sbuf *out, const char *ct, const char *cte, const char *p, size_t n)
+static void decode_text(struct mr_buf *out, const char *ct, const char *cte, const char *p, size_t n)
 {
 	char cs[64];
 	ct_param(ct, "charset", cs, sizeof(cs));
@@ -346,11 +314,11 @@ static void decode_text(struct sbuf *out, const char *ct, const char *cte, const
 		decode_body(out, cte, p, n);
 		return;
 	}
-	struct sbuf tmp = { 0 };
+	struct mr_buf tmp = { 0 };
 	decode_body(&tmp, cte, p, n);
 	if (tmp.p)
 		add_utf8(out, cs, tmp.p, tmp.len);
-	sb_free(&tmp);
+	mr_buf_free(&tmp);
 }
 
 static void walk(struct bscan *s, const char *p, size_t n, int depth);
@@ -420,7 +388,7 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 			/* no part at all: a broken message, read its body as text */
 			if (s->text.len < BN_MAX_TEXT) {
 				decode_body(&s->text, cte, body, bn);
-				sb_add(&s->text, "\n", 1);
+				mr_buf_add(&s->text, "\n", 1);
 			}
 			return;
 		}
@@ -428,12 +396,12 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 	if (strncasecmp(ct, "message/delivery-status", 23) == 0 ||
 	    strncasecmp(ct, "message/global-delivery-status", 30) == 0) {
 		decode_body(&s->dsn, cte, body, bn);
-		sb_add(&s->dsn, "\n\n", 2);
+		mr_buf_add(&s->dsn, "\n\n", 2);
 		return;
 	}
 	if (strncasecmp(ct, "message/feedback-report", 23) == 0) {
 		decode_body(&s->arf, cte, body, bn);
-		sb_add(&s->arf, "\n", 1);
+		mr_buf_add(&s->arf, "\n", 1);
 		return;
 	}
 	if (depth > 0 && (strncasecmp(ct, "message/rfc822", 14) == 0 ||
@@ -447,12 +415,12 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 	}
 	if (strncasecmp(ct, "text/html", 9) == 0) {
 		if (s->text.len < BN_MAX_TEXT && !s->skip_html) {
-			struct sbuf tmp = { 0 };
+			struct mr_buf tmp = { 0 };
 			decode_text(&tmp, ct, cte, body, bn);
 			if (tmp.p)
 				html_to_text(&s->text, tmp.p, tmp.len);
-			sb_add(&s->text, "\n", 1);
-			sb_free(&tmp);
+			mr_buf_add(&s->text, "\n", 1);
+			mr_buf_free(&tmp);
 		}
 		return;
 	}
@@ -460,7 +428,7 @@ static void walk(struct bscan *s, const char *p, size_t n, int depth)
 	    (depth == 0 && strncasecmp(ct, "message/", 8) != 0)) {
 		if (s->text.len < BN_MAX_TEXT) {
 			decode_text(&s->text, ct, cte, body, bn);
-			sb_add(&s->text, "\n", 1);
+			mr_buf_add(&s->text, "\n", 1);
 		}
 		return;
 	}
@@ -487,9 +455,9 @@ int bscan_run(struct bscan *s, const char *data, size_t len)
 void bscan_free(struct bscan *s)
 {
 	free(s->buf);
-	sb_free(&s->text);
-	sb_free(&s->dsn);
-	sb_free(&s->arf);
-	sb_free(&s->orig);
+	mr_buf_free(&s->text);
+	mr_buf_free(&s->dsn);
+	mr_buf_free(&s->arf);
+	mr_buf_free(&s->orig);
 	memset(s, 0, sizeof(*s));
 }
