@@ -448,3 +448,37 @@ int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_send_c
 	}
 	return 0;
 }
+
+int sm_transport_new(const struct mr_plugin_ctx *ctx, const char *path, const char *args,
+		     int from_headers, void **state_r, struct mr_error *err)
+{
+	const struct mr_core *core = ctx->core;
+	struct sm_conf *c = calloc(1, sizeof(*c));
+	if (!c)
+		return core->error_set(err, MR_ENOMEM, "out of memory");
+	int rc = sm_conf_init(c, ctx, path, args, from_headers,
+			      (long)core->cfg_duration(ctx->cfg, "timeout"), err);
+	if (rc) {
+		sm_transport_free(c);
+		return rc;
+	}
+	*state_r = c;
+	return 0;
+}
+
+void sm_transport_free(void *state)
+{
+	sm_conf_free(state);
+	free(state);
+}
+
+int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
+		      void *cookie, struct mr_error *err)
+{
+	return sm_send_batch(state, msgs, n, done, cookie, err);
+}
+
+const char *sm_transport_describe(void *state)
+{
+	return ((struct sm_conf *)state)->describe;
+}

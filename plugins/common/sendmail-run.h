@@ -47,4 +47,13 @@ int sm_run(const char *const *argv, const char *data, size_t len, long timeout,
 int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
 		  void *cookie, struct mr_error *err);
 
+/* The transport ops both plugins use as they are; the state is a malloc'ed
+ * struct sm_conf whose timeout comes from the section's "timeout" key. */
+int sm_transport_new(const struct mr_plugin_ctx *ctx, const char *path, const char *args,
+		     int from_headers, void **state_r, struct mr_error *err);
+void sm_transport_free(void *state);
+int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
+		      void *cookie, struct mr_error *err);
+const char *sm_transport_describe(void *state);
+
 #endif

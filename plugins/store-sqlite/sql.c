@@ -312,6 +312,24 @@ int sq_run(struct sq_state *s, struct sq_use *u, const char *what, struct mr_err
 	return sq_fail(s, rc, what, err);
 }
 
+int sq_id_by_text(struct sq_state *s, enum sq_stmt_id id, const char *text, const char *what,
+		  int64_t *id_r, struct mr_error *err)
+{
+	struct sq_use u;
+	*id_r = 0;
+	int rc = sq_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	sq_bind_text(&u, 1, text);
+	int src = sqlite3_step(u.st);
+	if (src == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(u.st, 0);
+	else if (src != SQLITE_DONE)
+		rc = sq_fail(s, src, what, err);
+	sq_release(&u);
+	return rc;
+}
+
 int sq_bind_text(struct sq_use *u, int i, const char *v)
 {
 	if (!v)

@@ -22,25 +22,6 @@ static enum mr_activity_role role_parse(const char *s)
 	return MR_ROLE_TARGET;
 }
 
-/* The Individual with that email, 0 when none. */
-static int find_individual(struct sq_state *s, const char *email, int64_t *id_r,
-			   struct mr_error *err)
-{
-	struct sq_use u;
-	*id_r = 0;
-	int rc = sq_acquire(s, SQ_ACT_INDIVIDUAL, &u, err);
-	if (rc)
-		return rc;
-	sq_bind_text(&u, 1, email);
-	int src = sqlite3_step(u.st);
-	if (src == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(u.st, 0);
-	else if (src != SQLITE_DONE)
-		rc = sq_fail(s, src, "looking up an Individual by email", err);
-	sq_release(&u);
-	return rc;
-}
-
 /* Splits a display name into first and last ("Last, First" or "First Middle
  * Last"); the pieces are malloc'ed or NULL. */
 static void split_name(const char *name, char **first_r, char **last_r)
@@ -141,7 +122,8 @@ int sq_activity_contact(void *state, const char *email, const char *name, int cr
 	if (!email || !*email)
 		return s->core->error_set(err, MR_EINPUT, "an activity contact needs an email");
 	int64_t id = 0;
-	int rc = find_individual(s, email, &id, err);
+	int rc = sq_id_by_text(s, SQ_ACT_INDIVIDUAL, email, "looking up an Individual by email",
+				&id, err);
 	if (rc || id || !create) {
 		*id_r = id;
 		return rc;

@@ -40,29 +40,12 @@ static int contact_rows(struct sq_state *s, struct sq_use *u, mr_contact_cb *cb,
 	return 0;
 }
 
-/* The id of the contact with that email, 0 when none. */
-static int find_id(struct sq_state *s, const char *email, int64_t *id_r, struct mr_error *err)
-{
-	struct sq_use u;
-	*id_r = 0;
-	int rc = sq_acquire(s, SQ_CONTACT_FIND, &u, err);
-	if (rc)
-		return rc;
-	sq_bind_text(&u, 1, email);
-	int src = sqlite3_step(u.st);
-	if (src == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(u.st, 0);
-	else if (src != SQLITE_DONE)
-		rc = sq_fail(s, src, "looking up a contact by email", err);
-	sq_release(&u);
-	return rc;
-}
-
 static int upsert(struct sq_state *s, const struct mr_contact *c, int64_t *id_r, int *created_r,
 		  struct mr_error *err)
 {
 	int64_t now = s->core->now(s->core), id = 0;
-	int rc = find_id(s, c->email, &id, err);
+	int rc = sq_id_by_text(s, SQ_CONTACT_FIND, c->email, "looking up a contact by email", &id,
+				err);
 	if (rc)
 		return rc;
 	struct sq_use u;
@@ -194,19 +177,9 @@ int sq_contact_set_flag(void *state, const char *email, enum mr_contact_flag fla
 
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err)
 {
-	struct sq_use u;
-	int rc = sq_acquire(s, SQ_GROUP_ID, &u, err);
-	if (rc)
-		return rc;
-	sq_bind_text(&u, 1, name);
-	int src = sqlite3_step(u.st);
-	if (src == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(u.st, 0);
-	else if (src == SQLITE_DONE)
+	int rc = sq_id_by_text(s, SQ_GROUP_ID, name, "looking up a group", id_r, err);
+	if (rc == 0 && *id_r == 0)
 		rc = s->core->error_set(err, MR_ENOTFOUND, "no group named '%s' in %s", name, s->path);
-	else
-		rc = sq_fail(s, src, "looking up a group", err);
-	sq_release(&u);
 	return rc;
 }
 

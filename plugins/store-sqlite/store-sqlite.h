@@ -131,6 +131,11 @@ void sq_release(struct sq_use *u);
 int sq_fail(struct sq_state *s, int rc, const char *what, struct mr_error *err);
 /* Runs a statement that returns no rows; 0 or a status with err. */
 int sq_run(struct sq_state *s, struct sq_use *u, const char *what, struct mr_error *err);
+/* Runs statement id with text bound to ?1: *id_r is the first column of its
+ * first row, 0 when there is none.  Returns 0 or a status with err (what
+ * names the lookup). */
+int sq_id_by_text(struct sq_state *s, enum sq_stmt_id id, const char *text, const char *what,
+		  int64_t *id_r, struct mr_error *err);
 /* Runs a DELETE whose ?1 is a time; *count_r (MAY be NULL) gets the rows removed. */
 int sq_purge(struct sq_state *s, enum sq_stmt_id id, int64_t before, int64_t *count_r,
 	     const char *what, struct mr_error *err);

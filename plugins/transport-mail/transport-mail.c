@@ -2,7 +2,6 @@
 /* transport-mail: the zero-configuration default, like PHP's mail(): hands each message to the machine's own MTA as /usr/sbin/sendmail -t -i -f SENDER. */
 #include "config.h"
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <mailroom/plugin.h>
@@ -19,38 +18,9 @@ static int mail_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 				       "another transport, e.g. 'transport = smtp' in [mailroom])",
 				       path, e == ENOENT ? "does not exist" : strerror(e));
 	}
-	struct sm_conf *c = calloc(1, sizeof(*c));
-	if (!c)
-		return core->error_set(err, MR_ENOMEM, "out of memory");
-	int rc = sm_conf_init(c, ctx, path, NULL, 1,
-			      (long)core->cfg_duration(ctx->cfg, "timeout"), err);
-	if (rc) {
-		sm_conf_free(c);
-		free(c);
-		return rc;
-	}
-	*state_r = c;
-	return 0;
+	return sm_transport_new(ctx, path, NULL, 1, state_r, err);
 }
 
-static void mail_deinit(void *state)
-{
-	sm_conf_free(state);
-	free(state);
-}
-
-static int mail_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-			   void *cookie, struct mr_error *err)
-{
-	return sm_send_batch(state, msgs, n, done, cookie, err);
-}
-
-static const char *mail_describe(void *state)
-{
-	return ((struct sm_conf *)state)->describe;
-}
-
-/* Nothing needs setting: both keys exist for unusual machines and tests. */
 static const struct mr_key mail_keys[] = {
 	{ "path", MR_KEY_PATH, "/usr/sbin/sendmail", "the MTA's sendmail interface (the "
 	  "program learns its own configuration, e.g. Postfix's from MAIL_CONFIG)" },
@@ -62,9 +32,9 @@ static const struct mr_key mail_keys[] = {
 static const struct mr_transport_ops mail_ops = {
 	.size = sizeof(struct mr_transport_ops),
 	.init = mail_init,
-	.deinit = mail_deinit,
-	.send_batch = mail_send_batch,
-	.describe = mail_describe,
+	.deinit = sm_transport_free,
+	.send_batch = sm_transport_send,
+	.describe = sm_transport_describe,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "mail", PACKAGE_VERSION,

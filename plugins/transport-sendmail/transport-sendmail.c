@@ -1,43 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* transport-sendmail: hands each message to a sendmail-compatible program (Postfix's or Exim's sendmail, msmtp) as PATH ARGS -i -f SENDER -- RECIPIENTS. */
 #include "config.h"
-#include <stdlib.h>
 #include <mailroom/plugin.h>
 #include "sendmail-run.h"
 
 static int sendmail_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
 {
 	const struct mr_core *core = ctx->core;
-	struct sm_conf *c = calloc(1, sizeof(*c));
-	if (!c)
-		return core->error_set(err, MR_ENOMEM, "out of memory");
-	int rc = sm_conf_init(c, ctx, core->cfg_str(ctx->cfg, "path"),
-			      core->cfg_str(ctx->cfg, "args"), 0,
-			      (long)core->cfg_duration(ctx->cfg, "timeout"), err);
-	if (rc) {
-		sm_conf_free(c);
-		free(c);
-		return rc;
-	}
-	*state_r = c;
-	return 0;
-}
-
-static void sendmail_deinit(void *state)
-{
-	sm_conf_free(state);
-	free(state);
-}
-
-static int sendmail_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-			       void *cookie, struct mr_error *err)
-{
-	return sm_send_batch(state, msgs, n, done, cookie, err);
-}
-
-static const char *sendmail_describe(void *state)
-{
-	return ((struct sm_conf *)state)->describe;
+	return sm_transport_new(ctx, core->cfg_str(ctx->cfg, "path"),
+				core->cfg_str(ctx->cfg, "args"), 0, state_r, err);
 }
 
 static const struct mr_key sendmail_keys[] = {
@@ -54,9 +25,9 @@ static const struct mr_key sendmail_keys[] = {
 static const struct mr_transport_ops sendmail_ops = {
 	.size = sizeof(struct mr_transport_ops),
 	.init = sendmail_init,
-	.deinit = sendmail_deinit,
-	.send_batch = sendmail_send_batch,
-	.describe = sendmail_describe,
+	.deinit = sm_transport_free,
+	.send_batch = sm_transport_send,
+	.describe = sm_transport_describe,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "sendmail", PACKAGE_VERSION,
