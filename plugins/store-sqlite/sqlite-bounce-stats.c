@@ -41,7 +41,7 @@ int sq_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
 	}
 	if (rc == 0 && src != SQLITE_DONE)
 		rc = sq_fail(s, src, "reading bounce statistics", err);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (rc || !totals_r)
 		return rc;
 	memset(totals_r, 0, sizeof(*totals_r));
@@ -57,6 +57,6 @@ int sq_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
 	} else {
 		rc = sq_fail(s, src, "counting holds", err);
 	}
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	return rc;
 }

@@ -9,10 +9,33 @@ int sq_prepare_ad_hoc(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
 		      struct mr_error *err)
 {
 	*st_r = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st_r, NULL);
+	struct sq_ad_hoc *slot = NULL;
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		if (s->ad_hoc[i].sql == sql) {
+			slot = &s->ad_hoc[i];
+			break;
+		}
+	if (slot && !sqlite3_stmt_busy(slot->st)) {
+		*st_r = slot->st;
+		return 0;
+	}
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st_r, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(s, rc, "preparing a bounce statement", err);
+	if (!slot && s->n_ad_hoc < sizeof(s->ad_hoc) / sizeof(s->ad_hoc[0]))
+		s->ad_hoc[s->n_ad_hoc++] = (struct sq_ad_hoc){ sql, *st_r };
 	return 0;
+}
+
+void sq_ad_hoc_done(struct sq_state *s, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		if (s->ad_hoc[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sq_ad_hoc_done(s, st);
 }
 
 int sq_text_or_null(sqlite3_stmt *st, int i, const char *v)
@@ -76,7 +99,7 @@ static int target_by_row(struct sq_state *s, int64_t job_id, int64_t queue_id, c
 	} else {
 		rc = sq_fail(s, src, "looking up a queue row", err);
 	}
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	return rc;
 }
 
@@ -101,7 +124,7 @@ static int target_by_email(struct sq_state *s, const char *email, struct mr_boun
 	} else {
 		rc = sq_fail(s, src, "looking up an email", err);
 	}
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (rc)
 		return rc;
 	if ((rc = sq_prepare_ad_hoc(s, target_newest_row_sql, &st, err)) != 0)
@@ -117,7 +140,7 @@ static int target_by_email(struct sq_state *s, const char *email, struct mr_boun
 	} else if (src != SQLITE_DONE) {
 		rc = sq_fail(s, src, "looking up the newest queue row of an email", err);
 	}
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	return rc;
 }
 
@@ -191,7 +214,7 @@ static int type_of(struct sq_state *s, const char *name, int threshold, int64_t 
 		return rc;
 	sq_text_or_null(st, 1, name);
 	rc = one_row(s, st, id_r, threshold_r, NULL, &found, "looking up a bounce type", err);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (rc || found)
 		return rc;
 	if ((rc = sq_prepare_ad_hoc(s, type_add_sql, &st, err)) != 0)
@@ -199,7 +222,7 @@ static int type_of(struct sq_state *s, const char *name, int threshold, int64_t 
 	sq_text_or_null(st, 1, name);
 	sqlite3_bind_int(st, 2, threshold > 0 ? threshold : 3);
 	int src = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (src != SQLITE_DONE)
 		return sq_fail(s, src, "adding a bounce type", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
@@ -218,7 +241,7 @@ static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
 		return rc;
 	sqlite3_bind_int64(st, 1, ev->queue_id);
 	rc = one_row(s, st, &email_id, &reset, &on_hold, &found, "looking up a queue row", err);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (rc)
 		return rc;
 	if (!found)
@@ -242,7 +265,7 @@ static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
 	sqlite3_bind_int64(st, 8, type_id);
 	sq_text_or_null(st, 9, ev->reason);
 	int src = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (src != SQLITE_DONE)
 		return sq_fail(s, src, "recording a bounce event", err);
 	if ((rc = sq_prepare_ad_hoc(s, mark_sql, &st, err)) != 0)
@@ -251,7 +274,7 @@ static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
 	sq_text_or_null(st, 2, ev->status && *ev->status ? ev->status : NULL);
 	sq_text_or_null(st, 3, ev->text);
 	src = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (src != SQLITE_DONE)
 		return sq_fail(s, src, "marking a queue row bounced", err);
 	out->email_id = email_id;
@@ -265,7 +288,7 @@ static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
 	sqlite3_bind_int64(st, 2, reset);
 	sqlite3_bind_int64(st, 3, type_id);
 	rc = one_row(s, st, &out->count, &out->count_type, NULL, &found, "counting bounces", err);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (rc || on_hold || threshold <= 0 || out->count_type < threshold)
 		return rc;
 	if ((rc = sq_prepare_ad_hoc(s, hold_sql, &st, err)) != 0)
@@ -273,7 +296,7 @@ static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
 	sqlite3_bind_int64(st, 1, email_id);
 	sqlite3_bind_int64(st, 2, ev->when);
 	src = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (src != SQLITE_DONE)
 		return sq_fail(s, src, "putting an email on hold", err);
 	out->held = sqlite3_changes(s->db) > 0;

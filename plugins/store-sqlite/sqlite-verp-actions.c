@@ -27,7 +27,7 @@ static int run_changes(struct sq_state *s, sqlite3_stmt *st, int64_t *changed, c
 		       struct mr_error *err)
 {
 	int src = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (src != SQLITE_DONE)
 		return sq_fail(s, src, what, err);
 	*changed += sqlite3_changes(s->db);
@@ -73,7 +73,7 @@ static int apply(struct sq_state *s, int64_t queue_id, enum mr_verp_action actio
 		contact = sqlite3_column_int64(st, 0);
 		mailing = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	sq_ad_hoc_done(s, st);
 	if (src == SQLITE_DONE)
 		return s->core->error_set(err, MR_ENOTFOUND, "verp_action: no queue row %lld in %s",
 					  (long long)queue_id, s->path);

@@ -85,6 +85,8 @@ static void sq_deinit(void *state)
 		return;
 	for (int i = 0; i < SQ_N_STMTS; i++)
 		sqlite3_finalize(s->stmts[i]);
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		sqlite3_finalize(s->ad_hoc[i].st);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	/* closed only after SQLite's own handles: closing a descriptor drops

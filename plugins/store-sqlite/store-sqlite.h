@@ -114,6 +114,12 @@ struct sq_state {
 	int unit_sp; /* the running unit is a savepoint inside a transaction */
 	int open_fd; /* the database file, flock'ed while the schema is set up */
 	sqlite3_stmt *stmts[SQ_N_STMTS];
+	/* statements of the bounce files, prepared once, keyed by their SQL text */
+	struct sq_ad_hoc {
+		const char *sql;
+		sqlite3_stmt *st;
+	} ad_hoc[32];
+	size_t n_ad_hoc;
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -240,9 +246,12 @@ const char *sq_mailing_status_name(enum mr_mailing_status st);
 enum mr_mailing_status sq_mailing_status_parse(const char *name);
 
 /* Bounce processing (sqlite-bounces.c, sqlite-verp-actions.c, sqlite-bounce-stats.c). */
-/* Prepares a statement that is not cached (sqlite3_finalize it). */
+/* A statement for sql (a string constant: its address is the cache key),
+ * prepared once per connection and reused; give it back with
+ * sq_ad_hoc_done().  A statement still in use is prepared afresh. */
 int sq_prepare_ad_hoc(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
 		      struct mr_error *err);
+void sq_ad_hoc_done(struct sq_state *s, sqlite3_stmt *st);
 /* Binds text; NULL binds an SQL NULL. */
 int sq_text_or_null(sqlite3_stmt *st, int i, const char *v);
 int sq_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *email,
