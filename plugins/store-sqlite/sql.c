@@ -139,10 +139,12 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_QUEUE_MOVE] = "UPDATE mailing_recipients SET job_id = ?2 WHERE job_id = ?1 AND id < ?3",
 	[SQ_QUEUE_RECOVER_LEASED] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 				    "lease_expires = NULL, attempts = max(attempts - 1, 0) "
-				    "WHERE state = 'leased' AND (lease_owner = ?1 OR lease_expires < ?2)",
+				    "WHERE lease_owner IS NOT NULL AND state = 'leased' "
+				    "AND (lease_owner = ?1 OR lease_expires < ?2)",
 	[SQ_QUEUE_RECOVER_SENDING] = "UPDATE mailing_recipients SET state = CASE WHEN ?3 THEN 'queued' "
 				     "ELSE 'in_doubt' END, lease_owner = NULL, lease_expires = NULL "
-				     "WHERE state = 'sending' AND (lease_owner = ?1 OR lease_expires < ?2)",
+				     "WHERE lease_owner IS NOT NULL AND state = 'sending' "
+				     "AND (lease_owner = ?1 OR lease_expires < ?2)",
 	[SQ_QUEUE_RESEND_DOUBT] = "UPDATE mailing_recipients SET state = 'queued' WHERE state = 'in_doubt' "
 				  "AND job_id IN (SELECT id FROM mailing_jobs WHERE status = 'running')",
 	[SQ_QUEUE_CLAIM_RETRY] = "UPDATE mailing_recipients SET state = 'leased', lease_owner = ?2, "
@@ -183,8 +185,15 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_EVENT_ADD] = "INSERT INTO events(queue_id, event_type, time, details, bounce_type_id, "
 			 "bounce_reason) VALUES(?1, ?2, ?3, ?4, "
 			 "(SELECT id FROM bounce_types WHERE name = ?5), ?6)",
-	[SQ_MAILING_PENDING] = "SELECT 1 FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
-			       "AND state IN ('queued', 'leased', 'sending', 'retry') LIMIT 1",
+	/* waiting rows are in the queued, retry or lease indexes: no scan of the mailing */
+	[SQ_MAILING_PENDING] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM mailing_recipients WHERE state = 'queued' "
+			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
+			       "OR EXISTS (SELECT 1 FROM mailing_recipients WHERE state = 'retry' "
+			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
+			       "OR EXISTS (SELECT 1 FROM mailing_recipients INDEXED BY mailing_recipients_owner "
+			       "WHERE lease_owner IS NOT NULL "
+			       "AND state IN ('leased', 'sending') "
+			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1))",
 	[SQ_MAILING_STATS] = "SELECT state, count(*) FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
 			     "GROUP BY state",
 	[SQ_MAILING_BOUNCES] = "SELECT coalesce(bt.name, 'Unknown'), count(DISTINCT ev.queue_id) "

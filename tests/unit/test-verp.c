@@ -34,6 +34,25 @@ int main(void)
 	snprintf(want, sizeof(want), "return+b.12.345.%s@bounce.example.org", hex);
 	TAP_STR(buf, want, "address is LOCALPART b SEP job SEP queue SEP hash @ DOMAIN");
 
+	/* Secrets of 64 bytes (one SHA-256 block) and longer (hashed first, RFC
+	 * 2104) agree with OpenSSL's HMAC too. */
+	static const size_t key_lens[] = { 1, 63, 64, 65, 200 };
+	for (size_t k = 0; k < sizeof(key_lens) / sizeof(key_lens[0]); k++) {
+		unsigned char key[200];
+		for (size_t i = 0; i < key_lens[k]; i++)
+			key[i] = (unsigned char)('a' + i % 26);
+		struct mr_verp_conf kc = { "r+", "b.example.org", '.', key, key_lens[k] };
+		char got[128], exp[128], h[17];
+		TAP_INT(mr_verp_build(&kc, MR_VERP_OPTOUT, 7, 99999999999LL, got, sizeof(got), &err),
+			0, "build with a %zu-byte secret", key_lens[k]);
+		HMAC(EVP_sha256(), key, (int)key_lens[k], (const unsigned char *)"o.7.99999999999", 15,
+		     md, &mdl);
+		for (int i = 0; i < 8; i++)
+			snprintf(h + 2 * i, 3, "%02x", md[i]);
+		snprintf(exp, sizeof(exp), "r+o.7.99999999999.%s@b.example.org", h);
+		TAP_STR(got, exp, "a %zu-byte secret signs as HMAC-SHA256 does", key_lens[k]);
+	}
+
 	struct mr_verp v;
 	TAP_INT(mr_verp_parse(&c, buf, strlen(buf), &v), 0, "parse back");
 	TAP_INT(v.action, 'b', "action letter");
