@@ -6,9 +6,10 @@
  * the batch to the site's transport and records each recipient's outcome as
  * the transport reports it.
  *
- * Rendering overlaps sending: a render thread renders the next batch while
- * the transport sends the current one (store and transport are only used
- * from the job's own thread).
+ * Three kinds of thread overlap (see process-mailing.h): the job's thread
+ * claims the next batch and commits outcomes (it alone uses the store),
+ * render threads render the claimed batch (slots.c), and the sender thread
+ * hands the previous one to the transport (sender.c).
  *
  * Crash safety: rows are leased (state leased) before rendering and marked
  * sending right before the batch goes to the transport; an outcome is
@@ -26,9 +27,8 @@
 #include <pthread.h>
 #include "process-mailing.h"
 
+/* outcomes committed at once at most (fewer after 20 ms without news) */
 #define FLUSH_EVERY 32
-/* render threads per batch (DKIM signing is the costly part) */
-#define PM_PARTS 2
 
 static const struct mr_key pm_keys[] = {
 	{ "batch_limit", MR_KEY_INT, "100000", "messages sent per run at most", 0, NULL, 1,
@@ -51,38 +51,6 @@ static const struct mr_key pm_keys[] = {
 	{ 0 }
 };
 
-/* One claimed recipient, copied out of the store's callback. */
-struct pm_rcpt {
-	struct mr_recipient r;
-	char *strs;
-};
-
-/*
- * A batch in one of two slots: while the transport sends one slot's batch
- * (in the main thread, which also records the outcomes in the store), a
- * render thread renders the other's.  Each slot leases under its own owner
- * name, so that marking one batch as sending never touches the other.
- */
-struct pm_slot {
-	char owner[160];
-	size_t n, nm;
-	struct pm_rcpt *rcpts;
-	struct mr_rendered_msg *rendered;
-	struct mr_outmsg *msgs;
-	struct mr_send_result *results;
-	const char **rcpt_ptrs;
-	struct mr_send_result *fail;   /* per recipient: status PENDING or its render failure */
-	int64_t now;
-	const struct mr_core *core;
-	/* rendered in PM_PARTS parts at once, each by its own thread and renderer */
-	struct pm_part {
-		struct pm_slot *slot;
-		struct mr_renderer *renderer;
-		size_t from, to;
-		pthread_t tid;
-		int running;
-	} parts[PM_PARTS];
-};
 
 struct pm_run {
 	const struct mr_core *core;
@@ -90,33 +58,16 @@ struct pm_run {
 	struct mr_store *st;
 	int64_t retry_for, retry_delay;
 	size_t cap;
-	struct pm_slot slots[2];
-	struct pm_slot *sending;
-	struct mr_queue_outcome *pending;
+	struct pm_sync sync;
+	struct pm_slot slots[PM_SLOTS];
+	struct pm_sender sender;
+	struct mr_outmsg **taken;         /* final messages taken from the sender */
+	struct mr_queue_outcome *pending; /* outcomes not yet committed */
 	size_t n_pending;
 	int store_failed;
 	struct mr_error store_err;
 	long long sent, retried, bounced;
 };
-
-static int copy_rcpt(void *cookie, const struct mr_recipient *r)
-{
-	struct pm_slot *sl = cookie;
-	struct pm_rcpt *c = &sl->rcpts[sl->n];
-	size_t l1 = strlen(r->email) + 1, l2 = strlen(r->first_name) + 1,
-	       l3 = strlen(r->last_name) + 1, l4 = strlen(r->display_name) + 1;
-	free(c->strs);
-	if (!(c->strs = malloc(l1 + l2 + l3 + l4)))
-		return MR_ENOMEM;
-	char *p = c->strs;
-	c->r = *r;
-	c->r.email = memcpy(p, r->email, l1);
-	c->r.first_name = memcpy(p += l1, r->first_name, l2);
-	c->r.last_name = memcpy(p += l2, r->last_name, l3);
-	c->r.display_name = memcpy(p += l3, r->display_name, l4);
-	sl->n++;
-	return 0;
-}
 
 static void flush(struct pm_run *run)
 {
@@ -165,14 +116,6 @@ static void add_outcome(struct pm_run *run, struct pm_slot *sl, size_t i,
 		flush(run);
 }
 
-/* The transport's callback: message i is final; record it at once. */
-static void on_done(void *cookie, size_t i, struct mr_outmsg *msg)
-{
-	struct pm_run *run = cookie;
-	(void)i;
-	add_outcome(run, run->sending, (size_t)(uintptr_t)msg->user, &msg->results[0]);
-}
-
 static void ms_sleep(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -185,110 +128,98 @@ static int stopping(struct pm_run *run)
 	       (run->ctx->deadline && run->core->now(run->core) >= run->ctx->deadline);
 }
 
-/* Renders part of a slot's recipients (a render thread: no store, no log). */
-static void *render_part(void *arg)
-{
-	struct pm_part *pt = arg;
-	struct pm_slot *sl = pt->slot;
-	const struct mr_core *core = sl->core;
-	for (size_t i = pt->from; i < pt->to; i++) {
-		struct mr_error e = { 0 };
-		memset(&sl->fail[i], 0, sizeof(sl->fail[i]));
-		if (core->mailing_render(pt->renderer, &sl->rcpts[i].r, sl->now, &sl->rendered[i],
-					 &e) != 0) {
-			sl->fail[i].status = MR_SEND_PERMFAIL;
-			snprintf(sl->fail[i].enhanced, sizeof(sl->fail[i].enhanced), "5.1.3");
-			snprintf(sl->fail[i].text, sizeof(sl->fail[i].text), "not rendered: %s", e.msg);
-		}
-	}
-	return NULL;
-}
-
-/* Starts rendering a slot's n recipients in parts. */
-static void start_slot(struct pm_slot *sl, struct mr_renderer *const *renderers)
-{
-	size_t per = (sl->n + PM_PARTS - 1) / PM_PARTS;
-	for (int k = 0; k < PM_PARTS; k++) {
-		struct pm_part *pt = &sl->parts[k];
-		pt->slot = sl;
-		pt->renderer = renderers[k];
-		pt->from = (size_t)k * per < sl->n ? (size_t)k * per : sl->n;
-		pt->to = pt->from + per < sl->n ? pt->from + per : sl->n;
-		pt->running = 0;
-		if (pt->from == pt->to)
-			continue;
-		if (pthread_create(&pt->tid, NULL, render_part, pt) == 0)
-			pt->running = 1;
-		else
-			render_part(pt);
-	}
-}
-
-/* Waits for a slot's render threads and lists its rendered messages. */
-static void join_slot(struct pm_slot *sl)
-{
-	int any = 0;
-	for (int k = 0; k < PM_PARTS; k++)
-		if (sl->parts[k].running) {
-			pthread_join(sl->parts[k].tid, NULL);
-			sl->parts[k].running = 0;
-			any = 1;
-		}
-	if (!any && sl->nm)
-		return;
-	sl->nm = 0;
-	for (size_t i = 0; i < sl->n; i++) {
-		if (sl->fail[i].status == MR_SEND_PERMFAIL)
-			continue;
-		struct mr_rendered_msg *out = &sl->rendered[i];
-		size_t k = sl->nm++;
-		sl->rcpt_ptrs[k] = sl->rcpts[i].r.email;
-		memset(&sl->results[k], 0, sizeof(sl->results[k]));
-		sl->msgs[k] = (struct mr_outmsg){
-			.envelope_from = out->envelope_from, .rcpts = &sl->rcpt_ptrs[k], .n_rcpts = 1,
-			.data = out->data, .len = out->len, .results = &sl->results[k],
-			.user = (void *)(uintptr_t)i,
-		};
-	}
-}
-
-/* Sends a rendered slot: render failures recorded, rows marked sending, the
- * batch handed to the transport, outcomes recorded as they come.  Returns
- * <0 when the transport could not be used at all. */
+/* Hands a rendered slot to the sender: render failures recorded, rows marked
+ * sending (from here on a crash leaves them in doubt). */
 static int send_slot(struct pm_run *run, struct pm_slot *sl, struct mr_error *err)
 {
 	const struct mr_core *core = run->core;
-	struct mr_job_ctx *ctx = run->ctx;
 	for (size_t i = 0; i < sl->n; i++)
 		if (sl->fail[i].status == MR_SEND_PERMFAIL) {
-			core->log(ctx->log, MR_LOG_WARNING, "recipient %lld: %s",
+			core->log(run->ctx->log, MR_LOG_WARNING, "recipient %lld: %s",
 				  (long long)sl->rcpts[i].r.queue_id, sl->fail[i].text);
 			add_outcome(run, sl, i, &sl->fail[i]);
 		}
 	flush(run);
-	/* from here on a crash leaves these rows in doubt */
 	int rc = run->st->ops->queue_mark(run->st->state, sl->owner, 1, err);
-	if (rc)
-		return rc;
-	struct mr_error terr = { 0 };
-	run->sending = sl;
-	int trc = sl->nm ? ctx->transport->ops->send_batch(ctx->transport->state, sl->msgs, sl->nm,
-							    on_done, run, &terr) : 0;
+	if (rc == 0)
+		pm_sender_give(&run->sender, sl);
+	return rc;
+}
+
+/* The sender finished a slot; trc < 0: the transport could not try it. */
+static void slot_sent(struct pm_run *run, struct pm_slot *sl, int trc, const struct mr_error *terr)
+{
 	if (trc < 0) {
-		core->log(ctx->log, MR_LOG_ERR, "transport %s: %s", ctx->transport->name, terr.msg);
+		run->core->log(run->ctx->log, MR_LOG_ERR, "transport %s: %s",
+			       run->ctx->transport->name, terr->msg);
 		for (size_t k = 0; k < sl->nm; k++) {
 			struct mr_send_result res = { .status = MR_SEND_TEMPFAIL };
-			snprintf(res.text, sizeof(res.text), "transport: %s", terr.msg);
+			snprintf(res.text, sizeof(res.text), "transport: %s", terr->msg);
 			add_outcome(run, sl, (size_t)(uintptr_t)sl->msgs[k].user, &res);
 		}
 	}
 	flush(run);
 	sl->n = sl->nm = 0;
-	return trc < 0 ? -1 : 0;
 }
 
+/* What the other threads reported since the job's thread last looked. */
+struct pm_news {
+	size_t n_done;
+	struct pm_slot *finished;
+	int trc;
+	struct mr_error terr;
+	unsigned rendered; /* bit k: slots[k] finished rendering */
+	int timed_out;
+};
+
+static unsigned rendered_slots(const struct pm_run *run)
+{
+	unsigned bits = 0;
+	for (int k = 0; k < PM_SLOTS; k++)
+		if (run->slots[k].state == PM_RENDERING && run->slots[k].parts_left == 0)
+			bits |= 1u << k;
+	return bits;
+}
+
+/* Waits for a report: final messages, a finished batch or a rendered one.
+ * With outcomes waiting to be committed it waits at most 20 ms. */
+static void wait_news(struct pm_run *run, struct pm_news *nw)
+{
+	struct pm_sender *sd = &run->sender;
+	memset(nw, 0, sizeof(*nw));
+	pthread_mutex_lock(&run->sync.mu);
+	while (!sd->done_n && !sd->finished && !rendered_slots(run)) {
+		if (!run->n_pending) {
+			pthread_cond_wait(&run->sync.cv, &run->sync.mu);
+			continue;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 20 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&run->sync.cv, &run->sync.mu, &until) != 0) {
+			nw->timed_out = 1;
+			break;
+		}
+	}
+	nw->n_done = sd->done_n;
+	memcpy(run->taken, sd->done_q, sd->done_n * sizeof(*run->taken));
+	sd->done_n = 0;
+	if ((nw->finished = sd->finished) != NULL) {
+		nw->trc = sd->rc;
+		nw->terr = sd->err;
+		sd->finished = NULL;
+	}
+	nw->rendered = rendered_slots(run);
+	pthread_mutex_unlock(&run->sync.mu);
+}
+
+/* The mailing's renderers: one per render thread of each slot. */
 struct mailing_copy {
-	struct mr_renderer *renderers[PM_PARTS];
+	struct mr_renderer *renderers[PM_SLOTS * PM_PARTS];
 	int rc;
 	struct mr_error err;
 	const struct mr_core *core;
@@ -297,19 +228,55 @@ struct mailing_copy {
 static int make_renderer(void *cookie, const struct mr_mailing *m)
 {
 	struct mailing_copy *mc = cookie;
-	for (int k = 0; k < PM_PARTS && mc->rc == 0; k++)
+	for (int k = 0; k < PM_SLOTS * PM_PARTS && mc->rc == 0; k++)
 		mc->rc = mc->core->mailing_renderer_new(mc->core, m, &mc->renderers[k], &mc->err);
 	return 0;
 }
 
 static void free_renderers(struct mailing_copy *mc)
 {
-	for (int k = 0; k < PM_PARTS; k++)
+	for (int k = 0; k < PM_SLOTS * PM_PARTS; k++)
 		if (mc->renderers[k])
 			mc->core->mailing_renderer_free(mc->renderers[k]);
 }
 
-/* Sends batches of one mailing until its queue, the run's limit or time ends. */
+
+/* Claims the next batch into sl and starts rendering it; 0 with sl->n == 0
+ * when there is nothing (more) to send now. */
+static int claim_next(struct pm_run *run, struct pm_slot *sl, int64_t mid, size_t batch,
+		      const char *rate_path, double per_sec, long long *budget,
+		      struct mr_renderer *const *renderers, struct mr_error *err)
+{
+	const struct mr_core *core = run->core;
+	sl->n = sl->nm = 0;
+	if (*budget <= 0 || stopping(run) || run->store_failed)
+		return 0;
+	size_t want = batch < (size_t)*budget ? batch : (size_t)*budget;
+	want = pm_rate_take(rate_path, per_sec, want, run->ctx->stop, run->ctx->deadline);
+	if (want == 0)
+		return 0;
+	int64_t now = core->now(core);
+	long long lease = core->cfg_duration(run->ctx->cfg, "lease");
+	int rc = run->st->ops->queue_claim(run->st->state, mid, sl->owner, now, now + lease, want,
+					   pm_slot_add, sl, err);
+	if (rc)
+		return rc;
+	*budget -= (long long)sl->n;
+	if (sl->n) {
+		sl->core = core;
+		sl->state = PM_RENDERING;
+		pm_slot_render(sl, renderers, now);
+	}
+	return 0;
+}
+
+/*
+ * Sends batches of one mailing until its queue, the run's limit or time
+ * ends.  The job's thread claims the next batch and commits outcomes while
+ * the sender thread sends the current one; a batch is marked sending only
+ * when it is handed to the sender.  Whatever goes wrong, the loop ends only
+ * when no render thread and no send is left, every outcome recorded.
+ */
 static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, double per_sec,
 			long long *budget, struct mr_error *err)
 {
@@ -324,53 +291,70 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		free_renderers(&mc);
 		return mc.rc;
 	}
-	long long lease = core->cfg_duration(ctx->cfg, "lease");
 	long long throttle = core->cfg_int(ctx->cfg, "throttle");
-	size_t batch = run->cap;
-	if (throttle > 0)
-		batch = 1;
-	struct pm_slot *ready = NULL; /* rendered, waiting to be sent */
-	int cur = 0, tfail = 0;
+	size_t batch = throttle > 0 ? 1 : run->cap;
+	struct pm_slot *sending = NULL;
+	unsigned long seq = 0;
+	int more = 1, tfail = 0, handed = 0;
 	for (;;) {
-		struct pm_slot *sl = &run->slots[cur];
-		sl->n = 0;
-		if (*budget > 0 && !stopping(run) && !run->store_failed && !tfail) {
-			size_t want = batch < (size_t)*budget ? batch : (size_t)*budget;
-			want = pm_rate_take(rate_path, per_sec, want, ctx->stop, ctx->deadline);
-			int64_t now = core->now(core);
-			if (want > 0 && (rc = run->st->ops->queue_claim(run->st->state, mid, sl->owner,
-									now, now + lease, want, copy_rcpt,
-									sl, err)) != 0)
-				break;
-			*budget -= (long long)sl->n;
-			sl->nm = 0;
-			if (sl->n) {
-				sl->now = now;
-				sl->core = core;
-				start_slot(sl, mc.renderers);
+		int halt = rc || tfail || run->store_failed;
+		int k = 0, busy = 0, ready = 0;
+		for (int j = 0; j < PM_SLOTS; j++) {
+			busy += run->slots[j].state == PM_RENDERING;
+			ready += run->slots[j].state == PM_READY;
+			if (run->slots[j].state == PM_FREE)
+				k = j + 1;
+		}
+		if (k && more && !halt) {
+			struct pm_slot *sl = &run->slots[k - 1];
+			rc = claim_next(run, sl, mid, batch, rate_path, per_sec, budget,
+					&mc.renderers[(k - 1) * PM_PARTS], err);
+			sl->seq = seq++;
+			busy += sl->n > 0;
+			more = sl->n > 0;
+			halt = rc != 0;
+		}
+		if (!busy && !sending && (!ready || halt))
+			break;
+		struct pm_news nw;
+		wait_news(run, &nw);
+		for (size_t i = 0; i < nw.n_done; i++)
+			add_outcome(run, sending, (size_t)(uintptr_t)run->taken[i]->user,
+				    &run->taken[i]->results[0]);
+		if (nw.finished) {
+			slot_sent(run, nw.finished, nw.trc, &nw.terr);
+			tfail |= nw.trc < 0;
+			nw.finished->state = PM_FREE;
+			sending = NULL;
+		} else if (nw.timed_out) {
+			flush(run);
+		}
+		struct pm_slot *next = NULL;
+		for (int j = 0; j < PM_SLOTS; j++) {
+			struct pm_slot *sl = &run->slots[j];
+			if (nw.rendered & (1u << j)) {
+				pm_slot_collect(sl);
+				sl->state = PM_READY;
+			}
+			if (sl->state == PM_READY && (!next || sl->seq < next->seq))
+				next = sl;
+		}
+		if (next && !sending && !(rc || tfail || run->store_failed)) {
+			if (throttle > 0 && handed++)
+				ms_sleep((long)throttle);
+			if ((rc = send_slot(run, next, err)) == 0) {
+				next->state = PM_SENDING;
+				sending = next;
 			}
 		}
-		if (ready) {
-			if (send_slot(run, ready, err) < 0)
-				tfail = 1;
-			if (throttle > 0)
-				ms_sleep((long)throttle);
-			ready = NULL;
-		}
-		join_slot(sl);
-		if (sl->n == 0)
-			break; /* empty, paused, canceled, limit or time reached */
-		ready = sl;
-		cur ^= 1;
 	}
-	for (int k = 0; k < 2; k++)
-		join_slot(&run->slots[k]);
-	if (ready && rc == 0)
-		send_slot(run, ready, err);
-	/* rows still leased (not sent) go back to the queue */
+	flush(run);
+	/* rows still leased (claimed, not handed to the transport) go back to the queue */
 	struct mr_error e2 = { 0 };
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < PM_SLOTS; k++) {
 		run->st->ops->queue_mark(run->st->state, run->slots[k].owner, 0, &e2);
+		run->slots[k].state = PM_FREE;
+	}
 	free_renderers(&mc);
 	if (!rc && run->store_failed) {
 		*err = run->store_err;
@@ -381,42 +365,31 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 
 static void free_run(struct pm_run *run)
 {
-	for (int k = 0; k < 2; k++) {
-		struct pm_slot *sl = &run->slots[k];
-		for (size_t i = 0; i < run->cap; i++) {
-			if (sl->rcpts)
-				free(sl->rcpts[i].strs);
-			if (sl->rendered)
-				free(sl->rendered[i].data);
-		}
-		free(sl->rcpts);
-		free(sl->rendered);
-		free(sl->msgs);
-		free(sl->results);
-		free(sl->rcpt_ptrs);
-		free(sl->fail);
-	}
+	pm_sender_stop(&run->sender);
+	for (int k = 0; k < PM_SLOTS; k++)
+		pm_slot_free(&run->slots[k]);
+	free(run->taken);
 	free(run->pending);
+	pthread_cond_destroy(&run->sync.cv);
+	pthread_mutex_destroy(&run->sync.mu);
 }
 
 static int alloc_run(struct pm_run *run)
 {
-	for (int k = 0; k < 2; k++) {
-		struct pm_slot *sl = &run->slots[k];
-		snprintf(sl->owner, sizeof(sl->owner), "%s/worker-%d/%c", run->ctx->job,
-			 run->ctx->worker, 'a' + k);
-		sl->rcpts = calloc(run->cap, sizeof(*sl->rcpts));
-		sl->rendered = calloc(run->cap, sizeof(*sl->rendered));
-		sl->msgs = calloc(run->cap, sizeof(*sl->msgs));
-		sl->results = calloc(run->cap, sizeof(*sl->results));
-		sl->rcpt_ptrs = calloc(run->cap, sizeof(*sl->rcpt_ptrs));
-		sl->fail = calloc(run->cap, sizeof(*sl->fail));
-		if (!sl->rcpts || !sl->rendered || !sl->msgs || !sl->results || !sl->rcpt_ptrs ||
-		    !sl->fail)
+	pthread_mutex_init(&run->sync.mu, NULL);
+	pthread_cond_init(&run->sync.cv, NULL);
+	for (int k = 0; k < PM_SLOTS; k++) {
+		char owner[160];
+		snprintf(owner, sizeof(owner), "%s/worker-%d/%c", run->ctx->job, run->ctx->worker,
+			 'a' + k);
+		if (pm_slot_alloc(&run->slots[k], run->cap, owner, &run->sync) != 0)
 			return -1;
 	}
 	run->pending = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending));
-	return run->pending ? 0 : -1;
+	run->taken = calloc(run->cap, sizeof(*run->taken));
+	if (!run->pending || !run->taken)
+		return -1;
+	return pm_sender_start(&run->sender, &run->sync, run->ctx->transport, run->cap);
 }
 
 static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
@@ -452,14 +425,15 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	snprintf(rate_path, sizeof(rate_path), "%s/mailroom-%s-%s.rate", lock_dir ? lock_dir : "/tmp",
 		 site ? site : "default", ctx->job);
 	int resend = core->cfg_bool(ctx->cfg, "resend_in_doubt");
-	int64_t requeued = 0, doubt = 0, rq2 = 0, dq2 = 0;
-	int rc = st->ops->queue_recover(st->state, run.slots[0].owner, core->now(core), resend,
-					&requeued, &doubt, err);
-	if (rc == 0)
-		rc = st->ops->queue_recover(st->state, run.slots[1].owner, core->now(core), resend,
-					    &rq2, &dq2, err);
-	requeued += rq2;
-	doubt += dq2;
+	int64_t requeued = 0, doubt = 0;
+	int rc = 0;
+	for (int k = 0; k < PM_SLOTS && rc == 0; k++) {
+		int64_t rq = 0, dq = 0;
+		rc = st->ops->queue_recover(st->state, run.slots[k].owner, core->now(core), resend,
+					    &rq, &dq, err);
+		requeued += rq;
+		doubt += dq;
+	}
 	if (rc == 0 && (requeued || doubt))
 		core->log(ctx->log, MR_LOG_NOTICE, "recovered %lld recipients of an earlier run "
 			  "(%lld back in the queue, %lld in doubt)", (long long)(requeued + doubt),

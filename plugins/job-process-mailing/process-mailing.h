@@ -3,9 +3,11 @@
 #ifndef PROCESS_MAILING_H
 #define PROCESS_MAILING_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <mailroom/plugin.h>
+#include <mailroom/core.h>
 
 /* Parses "N/s", "N/min", "N/h" (or "0"/"" for none) into messages per second. */
 int pm_rate_parse(const char *s, double *per_sec_r);
@@ -16,5 +18,94 @@ size_t pm_rate_take(const char *path, double per_sec, size_t want, const volatil
 		    int64_t deadline);
 /* The bounce type of an SMTP refusal (Invalid, Quota, Spam, ...). */
 const char *pm_bounce_type(int code, const char *enhanced, const char *text);
+
+/*
+ * The pipeline: the job's thread claims batches and records outcomes (it
+ * alone uses the store), render threads render a claimed batch, and the
+ * sender thread hands one rendered batch at a time to the transport.  The
+ * other threads report to the job's thread through one lock and condition.
+ */
+struct pm_sync {
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* the job's thread waits here for any report */
+};
+
+/* render threads per batch (DKIM signing is the costly part) */
+#define PM_PARTS 2
+
+/* One claimed recipient, copied out of the store's callback. */
+struct pm_rcpt {
+	struct mr_recipient r;
+	char *strs;
+};
+
+/* Where a slot is in the pipeline. */
+enum pm_slot_state { PM_FREE, PM_RENDERING, PM_READY, PM_SENDING };
+
+/* Slots in turn: one is sent while the next ones are claimed and rendered. */
+#define PM_SLOTS 3
+
+/* One render thread of a slot, with its own renderer. */
+struct pm_slot;
+struct pm_part {
+	struct pm_slot *slot;
+	struct mr_renderer *renderer;
+	pthread_t tid;
+	int running;
+};
+
+/* A batch: claimed under its own lease owner, rendered by PM_PARTS threads
+ * that take its recipients one by one, then sent. */
+struct pm_slot {
+	char owner[160];
+	enum pm_slot_state state;
+	unsigned long seq;             /* claim order: slots are sent in it */
+	size_t cap, n, nm;             /* room, claimed, rendered */
+	struct pm_rcpt *rcpts;
+	struct mr_rendered_msg *rendered;
+	struct mr_outmsg *msgs;        /* nm rendered messages for the transport */
+	struct mr_send_result *results;
+	const char **rcpt_ptrs;
+	struct mr_send_result *fail;   /* per recipient: PENDING or its render failure */
+	int64_t now;
+	const struct mr_core *core;
+	struct pm_sync *sync;
+	size_t next;                   /* the next recipient to render (atomic) */
+	int parts_left;                /* render threads still running (under sync->mu) */
+	struct pm_part parts[PM_PARTS];
+};
+
+/* slots.c */
+int pm_slot_alloc(struct pm_slot *sl, size_t cap, const char *owner, struct pm_sync *sync);
+void pm_slot_free(struct pm_slot *sl);
+/* The store's claim callback: copies one recipient into the slot. */
+int pm_slot_add(void *slot, const struct mr_recipient *r);
+/* Starts rendering the slot's n recipients; sl->parts_left reaches 0 (and
+ * sync->cv is signalled) when they are done. */
+void pm_slot_render(struct pm_slot *sl, struct mr_renderer *const *renderers, int64_t now);
+/* After parts_left reached 0: joins the render threads and lists the
+ * rendered messages in msgs (render failures stay in fail[]). */
+void pm_slot_collect(struct pm_slot *sl);
+
+/* sender.c: the sender thread and the outcomes it queues */
+struct pm_sender {
+	struct pm_sync *sync;
+	struct mr_transport *transport;
+	pthread_cond_t work;           /* the sender waits here for a batch */
+	pthread_t tid;
+	int started, quit;
+	struct pm_slot *todo;          /* handed to the sender, not finished */
+	struct pm_slot *finished;      /* finished, not yet taken by the job's thread */
+	int rc;                        /* the finished batch's send_batch result */
+	struct mr_error err;
+	struct mr_outmsg **done_q;     /* final messages not yet taken */
+	size_t done_n, done_cap;
+};
+int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
+		    size_t cap);
+/* Hands a rendered slot to the sender (which must be idle). */
+void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl);
+/* Waits for the thread to end (after its batch, if any). */
+void pm_sender_stop(struct pm_sender *sd);
 
 #endif

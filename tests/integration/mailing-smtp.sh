@@ -6,7 +6,7 @@
 # workers at once, pause/resume, cancel and the global rate limit.
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3
-N=${MAILING_TEST_N:-2000}
+N=${MAILING_TEST_N:-20000}
 
 SD=$T_DIR/smtp
 mkdir -p "$SD"
@@ -140,7 +140,7 @@ check_eq "each temp-rcpt recipient was tried twice" \
 	"$(q "SELECT min(attempts) || ',' || max(attempts) FROM mailing_recipients WHERE email LIKE 'temp-rcpt%' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m1)")" "2,2"
 
 # ---- bytes as received
-f=$(grep -l '"u3@example.net"' "$SD"/*.json | head -1)
+f=$(grep -rl --include='*.json' '"u3@example.net"' "$SD" | sort | head -1)
 eml=${f%.json}.eml
 check_grep "To carries the contact's name" '^To: "First3 Last 3" <u3@example.net>' "$eml"
 check_grep "Subject with the token expanded" '^Subject: M1 for First3' "$eml"
@@ -265,7 +265,7 @@ for alg in rsa-sha256 ed25519-sha256; do
 	mr mailing create --name "$tag" --subject "$tag Grüße {contact.first_name}" \
 		--text "$T_DIR/d.txt" --html "$T_DIR/t.html" --include-group dkim --schedule now > /dev/null
 	mr job run mailing > "$T_DIR/$tag.out" 2>&1
-	f=$(grep -l '"u4@example.net"' "$SD"/*.json | tail -1)
+	f=$(grep -rl --include='*.json' '"u4@example.net"' "$SD" | sort | tail -1)
 	eml=${f%.json}.eml
 	check_grep "$tag: the message as received starts with a DKIM-Signature ($alg)" \
 		"^DKIM-Signature: v=1; a=$alg; c=relaxed/relaxed; d=example.org; s=s2026;" "$eml"

@@ -16,8 +16,8 @@
 # commands in order from the stream, so pipelined groups work.
 # After S idle seconds a connection gets "421 4.4.2 ... timeout" and is closed,
 # as Postfix's smtpd does.
-# Writes DIR/ready when listening.  DIR/NNNNN.eml is a message as received
-# (after dot-unstuffing), DIR/NNNNN.json its envelope and connection.
+# Writes DIR/ready when listening.  DIR/NNNNNNNN.eml is a message as received
+# (after dot-unstuffing), DIR/NNNNNNNN.json its envelope and connection.
 import argparse
 import asyncio
 import json
@@ -36,7 +36,7 @@ class Store:
 
     def save(self, envelope, session, server):
         self.n += 1
-        base = os.path.join(self.dir, "%05d" % self.n)
+        base = os.path.join(self.dir, "%08d" % self.n)
         with open(base + ".eml.tmp", "wb") as f:
             f.write(envelope.original_content)
         meta = {

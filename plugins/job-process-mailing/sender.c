@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* The process-mailing job's sender thread: hands one rendered batch at a time to the transport and queues each final message for the job's thread to record. */
+#include "config.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "process-mailing.h"
+
+/* The transport's callback (in the sender thread): message is final. */
+static void on_done(void *cookie, size_t i, struct mr_outmsg *msg)
+{
+	struct pm_sender *sd = cookie;
+	(void)i;
+	pthread_mutex_lock(&sd->sync->mu);
+	if (sd->done_n < sd->done_cap)
+		sd->done_q[sd->done_n++] = msg;
+	pthread_cond_signal(&sd->sync->cv);
+	pthread_mutex_unlock(&sd->sync->mu);
+}
+
+static void *sender_main(void *arg)
+{
+	struct pm_sender *sd = arg;
+	struct pm_sync *sy = sd->sync;
+	pthread_mutex_lock(&sy->mu);
+	for (;;) {
+		while (!sd->todo && !sd->quit)
+			pthread_cond_wait(&sd->work, &sy->mu);
+		if (!sd->todo)
+			break;
+		struct pm_slot *sl = sd->todo;
+		pthread_mutex_unlock(&sy->mu);
+		struct mr_error err = { 0 };
+		const struct mr_transport *t = sd->transport;
+		int rc = sl->nm ? t->ops->send_batch(t->state, sl->msgs, sl->nm, on_done, sd, &err) : 0;
+		pthread_mutex_lock(&sy->mu);
+		sd->todo = NULL;
+		sd->finished = sl;
+		sd->rc = rc;
+		sd->err = err;
+		pthread_cond_signal(&sy->cv);
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return NULL;
+}
+
+int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
+		    size_t cap)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->sync = sync;
+	sd->transport = t;
+	sd->done_cap = cap;
+	if (!(sd->done_q = calloc(cap ? cap : 1, sizeof(*sd->done_q))))
+		return -1;
+	pthread_cond_init(&sd->work, NULL);
+	/* the sender takes no signals: they stay with the job's thread */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	sd->started = pthread_create(&sd->tid, NULL, sender_main, sd) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!sd->started) {
+		pthread_cond_destroy(&sd->work);
+		free(sd->done_q);
+		sd->done_q = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl)
+{
+	pthread_mutex_lock(&sd->sync->mu);
+	sd->todo = sl;
+	pthread_cond_signal(&sd->work);
+	pthread_mutex_unlock(&sd->sync->mu);
+}
+
+void pm_sender_stop(struct pm_sender *sd)
+{
+	if (!sd->started)
+		return;
+	pthread_mutex_lock(&sd->sync->mu);
+	sd->quit = 1;
+	pthread_cond_signal(&sd->work);
+	pthread_mutex_unlock(&sd->sync->mu);
+	pthread_join(sd->tid, NULL);
+	pthread_cond_destroy(&sd->work);
+	free(sd->done_q);
+	sd->done_q = NULL;
+	sd->started = 0;
+}
