@@ -139,7 +139,6 @@ static int send_slot(struct pm_run *run, struct pm_slot *sl, struct mr_error *er
 				  (long long)sl->rcpts[i].r.queue_id, sl->fail[i].text);
 			add_outcome(run, sl, i, &sl->fail[i]);
 		}
-	flush(run);
 	int rc = run->st->ops->queue_mark(run->st->state, sl->owner, 1, err);
 	if (rc == 0)
 		pm_sender_give(&run->sender, sl);
@@ -158,8 +157,6 @@ static void slot_sent(struct pm_run *run, struct pm_slot *sl, int trc, const str
 			add_outcome(run, sl, (size_t)(uintptr_t)sl->msgs[k].user, &res);
 		}
 	}
-	flush(run);
-	sl->n = sl->nm = 0;
 }
 
 /* What the other threads reported since the job's thread last looked. */
@@ -307,6 +304,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		}
 		if (k && more && !halt) {
 			struct pm_slot *sl = &run->slots[k - 1];
+			flush(run); /* pending outcomes may point into the slot */
 			rc = claim_next(run, sl, mid, batch, rate_path, per_sec, budget,
 					&mc.renderers[(k - 1) * PM_PARTS], err);
 			sl->seq = seq++;
