@@ -251,12 +251,15 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 	snprintf(prefix, sizeof(prefix), "job-%s[%s]", in->plugin->desc->name, job);
 	struct mr_log *log = mr_log_new(prefix, rep->run_id);
 	long long max_runtime = mr_cfg_duration(in->sec, "max_runtime");
+	char state_prefix[700];
+	snprintf(state_prefix, sizeof(state_prefix), "%s/mailroom-%s-", lock_dir(site),
+		 site_name(site));
 	struct mr_job_ctx ctx = {
 		.size = sizeof(ctx), .core = &site->core, .cfg = in->sec, .log = log, .job = job,
 		.store = &site->store, .transport = site->transport.ops ? &site->transport : NULL,
 		.accounts = site->account_ptrs, .n_accounts = site->n_accounts,
 		.run_id = rep->run_id, .worker = worker, .deadline = started + max_runtime,
-		.stop = &stop_flag,
+		.stop = &stop_flag, .state_prefix = state_prefix,
 	};
 	struct sigaction sa = { .sa_handler = on_stop_signal }, old_term, old_int, old_alrm;
 	sigemptyset(&sa.sa_mask);

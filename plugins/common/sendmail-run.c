@@ -428,10 +428,17 @@ static int send_one(struct sm_conf *c, struct mr_outmsg *m, struct mr_error *err
 	return 0;
 }
 
-int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-		  void *cookie, struct mr_error *err)
+int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_start_cb *start,
+		  mr_send_cb *done, void *cookie, struct mr_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (start && start(cookie, i, &msgs[i]) != 0) {
+			set_all(&msgs[i], MR_SEND_TEMPFAIL, 0,
+				"not tried: the sender could not record that it starts");
+			if (done)
+				done(cookie, i, &msgs[i]);
+			continue;
+		}
 		if (send_one(c, &msgs[i], err) != 0) {
 			if (i == 0)
 				return err->status; /* nothing attempted: results stay PENDING */
@@ -475,7 +482,13 @@ void sm_transport_free(void *state)
 int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
 		      void *cookie, struct mr_error *err)
 {
-	return sm_send_batch(state, msgs, n, done, cookie, err);
+	return sm_send_batch(state, msgs, n, NULL, done, cookie, err);
+}
+
+int sm_transport_send_started(void *state, struct mr_outmsg *msgs, size_t n, mr_start_cb *start,
+			      mr_send_cb *done, void *cookie, struct mr_error *err)
+{
+	return sm_send_batch(state, msgs, n, start, done, cookie, err);
 }
 
 const char *sm_transport_describe(void *state)

@@ -364,12 +364,51 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 static void free_run(struct pm_run *run)
 {
 	pm_sender_stop(&run->sender);
-	for (int k = 0; k < PM_SLOTS; k++)
+	for (int k = 0; k < PM_SLOTS; k++) {
+		/* every outcome is recorded: the journals have nothing to tell */
+		if (run->slots[k].journal[0] && !run->store_failed)
+			unlink(run->slots[k].journal);
 		pm_slot_free(&run->slots[k]);
+	}
 	free(run->taken);
 	free(run->pending);
 	pthread_cond_destroy(&run->sync.cv);
 	pthread_mutex_destroy(&run->sync.mu);
+}
+
+/* The sending journal of a lease owner, "" when the core gives no place. */
+static void journal_path(const struct mr_job_ctx *ctx, const char *owner, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (ctx->size < offsetof(struct mr_job_ctx, state_prefix) + sizeof(ctx->state_prefix) ||
+	    !ctx->state_prefix)
+		return;
+	int n = snprintf(out, size, "%s%s.sending", ctx->state_prefix, owner);
+	if (n < 0 || (size_t)n >= size) {
+		out[0] = '\0';
+		return;
+	}
+	for (char *p = out + strlen(ctx->state_prefix); *p; p++)
+		if (*p == '/')
+			*p = '-';
+}
+
+/* An earlier run of this worker was killed while sending: the rows its
+ * journal shows were never offered to a server go back to the queue. */
+static int recover_unstarted(struct pm_run *run, struct pm_slot *sl, int64_t *back_r,
+			     struct mr_error *err)
+{
+	struct mr_store *st = run->st;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int got = pm_journal_read(sl->journal, &ids, &n);
+	if (got < 0)
+		return run->core->error_set(err, MR_ENOMEM, "out of memory reading %s", sl->journal);
+	int rc = 0;
+	if (got > 0 && MR_OPS_HAS(st->ops, queue_unstarted) && st->ops->queue_unstarted)
+		rc = st->ops->queue_unstarted(st->state, sl->owner, ids, n, back_r, err);
+	free(ids);
+	return rc;
 }
 
 static int alloc_run(struct pm_run *run)
@@ -382,6 +421,7 @@ static int alloc_run(struct pm_run *run)
 			 'a' + k);
 		if (pm_slot_alloc(&run->slots[k], run->cap, owner, &run->sync) != 0)
 			return -1;
+		journal_path(run->ctx, owner, run->slots[k].journal, sizeof(run->slots[k].journal));
 	}
 	run->pending = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending));
 	run->taken = calloc(run->cap, sizeof(*run->taken));
@@ -426,7 +466,10 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	int64_t requeued = 0, doubt = 0;
 	int rc = 0;
 	for (int k = 0; k < PM_SLOTS && rc == 0; k++) {
-		int64_t rq = 0, dq = 0;
+		int64_t rq = 0, dq = 0, back = 0;
+		if ((rc = recover_unstarted(&run, &run.slots[k], &back, err)) != 0)
+			break;
+		requeued += back;
 		rc = st->ops->queue_recover(st->state, run.slots[k].owner, core->now(core), resend,
 					    &rq, &dq, err);
 		requeued += rq;

@@ -58,6 +58,7 @@ struct pm_part {
  * that take its recipients one by one, then sent. */
 struct pm_slot {
 	char owner[160];
+	char journal[800];             /* its sending journal's path, "" for none */
 	enum pm_slot_state state;
 	unsigned long seq;             /* claim order: slots are sent in it */
 	size_t cap, n, nm;             /* room, claimed, rendered */
@@ -87,6 +88,20 @@ void pm_slot_render(struct pm_slot *sl, struct mr_renderer *const *renderers, in
  * rendered messages in msgs (render failures stay in fail[]). */
 void pm_slot_collect(struct pm_slot *sl);
 
+/* journal.c: which rows of the batch being sent were offered to a server */
+struct pm_journal {
+	int fd;
+};
+/* Starts the journal at path afresh (0, or -1 when it cannot be kept). */
+int pm_journal_open(struct pm_journal *j, const char *path);
+/* Records that queue_id is about to be offered (0, or -1: do not offer it). */
+int pm_journal_add(struct pm_journal *j, int64_t queue_id);
+void pm_journal_close(struct pm_journal *j);
+/* Reads a journal: 1 with the ids (free them) when it exists and was
+ * written since the machine booted, 0 when it cannot be trusted, -1 when
+ * out of memory. */
+int pm_journal_read(const char *path, int64_t **ids_r, size_t *n_r);
+
 /* sender.c: the sender thread and the outcomes it queues */
 struct pm_sender {
 	struct pm_sync *sync;
@@ -96,6 +111,8 @@ struct pm_sender {
 	int started, quit;
 	struct pm_slot *todo;          /* handed to the sender, not finished */
 	struct pm_slot *finished;      /* finished, not yet taken by the job's thread */
+	struct pm_slot *current;       /* being sent (the sender's own) */
+	struct pm_journal journal;     /* current's sending journal (the sender's own) */
 	int rc;                        /* the finished batch's send_batch result */
 	struct mr_error err;
 	struct mr_outmsg **done_q;     /* final messages not yet taken */

@@ -18,6 +18,32 @@ static void on_done(void *cookie, size_t i, struct mr_outmsg *msg)
 	pthread_mutex_unlock(&sd->sync->mu);
 }
 
+/* The transport's start callback (in any of its threads): journal first. */
+static int on_start(void *cookie, size_t i, struct mr_outmsg *msg)
+{
+	struct pm_sender *sd = cookie;
+	(void)i;
+	return pm_journal_add(&sd->journal, sd->current->rcpts[(uintptr_t)msg->user].r.queue_id);
+}
+
+/* Sends one slot, journalled when the transport says when it starts a
+ * message and the journal can be written. */
+static int send_slot_batch(struct pm_sender *sd, struct pm_slot *sl, struct mr_error *err)
+{
+	const struct mr_transport *t = sd->transport;
+	if (!sl->nm)
+		return 0;
+	sd->current = sl;
+	if (MR_OPS_HAS(t->ops, send_batch_started) && t->ops->send_batch_started &&
+	    pm_journal_open(&sd->journal, sl->journal) == 0) {
+		int rc = t->ops->send_batch_started(t->state, sl->msgs, sl->nm, on_start, on_done,
+						    sd, err);
+		pm_journal_close(&sd->journal);
+		return rc;
+	}
+	return t->ops->send_batch(t->state, sl->msgs, sl->nm, on_done, sd, err);
+}
+
 static void *sender_main(void *arg)
 {
 	struct pm_sender *sd = arg;
@@ -31,8 +57,7 @@ static void *sender_main(void *arg)
 		struct pm_slot *sl = sd->todo;
 		pthread_mutex_unlock(&sy->mu);
 		struct mr_error err = { 0 };
-		const struct mr_transport *t = sd->transport;
-		int rc = sl->nm ? t->ops->send_batch(t->state, sl->msgs, sl->nm, on_done, sd, &err) : 0;
+		int rc = send_slot_batch(sd, sl, &err);
 		pthread_mutex_lock(&sy->mu);
 		sd->todo = NULL;
 		sd->finished = sl;
@@ -51,6 +76,7 @@ int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transp
 	sd->sync = sync;
 	sd->transport = t;
 	sd->done_cap = cap;
+	sd->journal.fd = -1;
 	if (!(sd->done_q = calloc(cap ? cap : 1, sizeof(*sd->done_q))))
 		return -1;
 	pthread_cond_init(&sd->work, NULL);

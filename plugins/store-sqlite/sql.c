@@ -167,6 +167,11 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_QUEUE_MARK_BACK] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 			       "lease_expires = NULL, attempts = max(attempts - 1, 0) "
 			       "WHERE lease_owner = ?1 AND state = 'leased'",
+	/* ?2: a JSON array of the ids that were started */
+	[SQ_QUEUE_UNSTARTED] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
+			       "lease_expires = NULL, attempts = max(attempts - 1, 0) "
+			       "WHERE lease_owner = ?1 AND state = 'sending' "
+			       "AND id NOT IN (SELECT value FROM json_each(?2))",
 	[SQ_OUT_SENT] = "UPDATE mailing_recipients SET state = 'sent', sent_at = ?2, last_code = ?3, "
 			"last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
 			"WHERE id = ?1",

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The SQLite store's recipient queue: built once per mailing, leased in batches (owner and expiry), outcomes with backoff, completion and statistics. */
 #include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "store-sqlite.h"
 
@@ -240,6 +242,41 @@ int sq_queue_mark(void *state, const char *owner, int sending, struct mr_error *
 		sqlite3_bind_int64(u.st, 2, s->core->now(s->core));
 	rc = sq_run(s, &u, sending ? "marking recipients as sending" : "giving leases back", err);
 	sq_release(&u);
+	return rc;
+}
+
+int sq_queue_unstarted(void *state, const char *owner, const int64_t *started, size_t n,
+		       int64_t *requeued_r, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	if (!owner || !*owner)
+		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
+	/* the started ids as a JSON array: at most 20 characters each */
+	char *json = malloc(n * 21 + 3);
+	if (!json)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	size_t len = 0;
+	json[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "", (long long)started[i]);
+	json[len++] = ']';
+	json[len] = '\0';
+	struct sq_use u;
+	int64_t changed = 0;
+	int rc = sq_unit_begin(s, err);
+	if (rc == 0) {
+		if ((rc = sq_acquire(s, SQ_QUEUE_UNSTARTED, &u, err)) == 0) {
+			sq_bind_text(&u, 1, owner);
+			sq_bind_text(&u, 2, json);
+			rc = sq_run(s, &u, "requeueing rows that were never started", err);
+			changed = rc ? 0 : sqlite3_changes(s->db);
+			sq_release(&u);
+		}
+		rc = sq_unit_end(s, rc, err);
+	}
+	free(json);
+	if (requeued_r)
+		*requeued_r = rc ? 0 : changed;
 	return rc;
 }
 

@@ -282,6 +282,7 @@ static const struct mr_store_ops sqlite_ops = {
 	.verp_action = sq_verp_action,
 	.holds_reset = sq_holds_reset,
 	.bounce_stats = sq_bounce_stats,
+	.queue_unstarted = sq_queue_unstarted,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,

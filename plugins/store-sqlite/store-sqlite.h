@@ -75,6 +75,7 @@ enum sq_stmt_id {
 	SQ_QUEUE_LEASED,
 	SQ_QUEUE_MARK_SENDING,
 	SQ_QUEUE_MARK_BACK,
+	SQ_QUEUE_UNSTARTED,
 	SQ_OUT_SENT,
 	SQ_OUT_RETRY,
 	SQ_OUT_BOUNCED,
@@ -218,6 +219,8 @@ int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err);
 int sq_queue_mark(void *state, const char *owner, int sending, struct mr_error *err);
+int sq_queue_unstarted(void *state, const char *owner, const int64_t *started, size_t n,
+		       int64_t *requeued_r, struct mr_error *err);
 int sq_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 		     struct mr_error *err);
 int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,

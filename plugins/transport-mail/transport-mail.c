@@ -35,6 +35,7 @@ static const struct mr_transport_ops mail_ops = {
 	.deinit = sm_transport_free,
 	.send_batch = sm_transport_send,
 	.describe = sm_transport_describe,
+	.send_batch_started = sm_transport_send_started,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "mail", PACKAGE_VERSION,

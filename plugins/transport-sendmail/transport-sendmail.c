@@ -28,6 +28,7 @@ static const struct mr_transport_ops sendmail_ops = {
 	.deinit = sm_transport_free,
 	.send_batch = sm_transport_send,
 	.describe = sm_transport_describe,
+	.send_batch_started = sm_transport_send_started,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "sendmail", PACKAGE_VERSION,

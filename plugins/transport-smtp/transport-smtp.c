@@ -92,6 +92,7 @@ struct smtp_batch {
 	size_t *final_q;     /* messages whose results are final, in order */
 	size_t final_n;
 	size_t taken;        /* final_q entries done was called for */
+	mr_start_cb *start;  /* MAY be NULL */
 	mr_send_cb *done;
 	void *cookie;
 	size_t threads_left;
@@ -529,6 +530,10 @@ static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_
 				return;
 			}
 		}
+		if (b->start && b->start(b->cookie, job->msg, m) != 0) {
+			job_skip(b, job, "not tried: the sender could not record that it starts");
+			return;
+		}
 		memset(&tx, 0, sizeof(tx));
 		memset(c->rcpt, 0, job->n_rcpts * sizeof(*c->rcpt));
 		tx.rcpt = c->rcpt;
@@ -641,11 +646,13 @@ static void batch_free(struct smtp_batch *b)
 	free(b->final_q);
 }
 
-static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-			   void *cookie, struct mr_error *err)
+static int smtp_send_batch_started(void *state, struct mr_outmsg *msgs, size_t n,
+				   mr_start_cb *start, mr_send_cb *done, void *cookie,
+				   struct mr_error *err)
 {
 	struct smtp *s = state;
-	struct smtp_batch b = { .msgs = msgs, .n = n, .done = done, .cookie = cookie };
+	struct smtp_batch b = { .msgs = msgs, .n = n, .start = start, .done = done,
+				.cookie = cookie };
 	pthread_mutex_init(&b.mu, NULL);
 	pthread_cond_init(&b.cv, NULL);
 	int rc = 0;
@@ -701,6 +708,12 @@ out:
 	pthread_cond_destroy(&b.cv);
 	pthread_mutex_destroy(&b.mu);
 	return rc;
+}
+
+static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
+			   void *cookie, struct mr_error *err)
+{
+	return smtp_send_batch_started(state, msgs, n, NULL, done, cookie, err);
 }
 
 static int helo_ok(const char *h)
@@ -866,6 +879,7 @@ static const struct mr_transport_ops smtp_ops = {
 	.deinit = smtp_deinit,
 	.send_batch = smtp_send_batch,
 	.describe = smtp_describe,
+	.send_batch_started = smtp_send_batch_started,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "smtp", PACKAGE_VERSION,

@@ -7,6 +7,7 @@
 #   temp-rcpt*  451 4.2.1 at RCPT        perm-rcpt*  550 5.1.1 at RCPT
 #   temp-data*  452 4.3.1 after DATA     perm-data*  554 5.6.0 after DATA
 #   drop-data*  the connection is dropped after the data, before any reply
+#   slow-data*  accepted, but 300 ms after the data (a slow server)
 #   temp-mail*  (sender) 451 4.3.2 at MAIL   perm-mail* (sender) 553 5.1.8 at MAIL
 #
 # usage: smtp-server.py --dir DIR --port P [--tls-port P] [--cert F --key F]
@@ -95,6 +96,8 @@ class Handler:
             return "452 4.3.1 insufficient system storage (scripted)"
         if any(l.startswith("perm-data") for l in locals_):
             return "554 5.6.0 message content refused (scripted)"
+        if any(l.startswith("slow-data") for l in locals_):
+            await asyncio.sleep(0.3)
         self.store.save(envelope, session, server)
         return "250 2.0.0 OK queued as %05d" % self.store.n
 

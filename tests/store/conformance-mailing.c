@@ -418,6 +418,34 @@ static void test_mailings(struct mr_store *st)
 	OPS(st)->mailing_list(st->state, mailing_collect, &mr, &err);
 	TAP_INT(mr.n, 3, "mailing_list lists 3 mailings");
 	TAP_INT(mr.status, MR_MAILING_CANCELED, "the last is canceled");
+
+	/* a fourth: the rows a killed worker never offered to a server go
+	 * back to the queue, the offered one stays in doubt */
+	if (!MR_OPS_HAS(OPS(st), queue_unstarted) || !OPS(st)->queue_unstarted)
+		return;
+	int64_t m4 = 0, back = -1;
+	m.name = "Fourth";
+	OPS(st)->mailing_create(st->state, &m, &m4, &err);
+	OPS(st)->mailing_due(st->state, now, m3, &due_m, &due_j, &err);
+	OPS(st)->queue_build(st->state, due_j, 0, &count, &err);
+	struct rcpt_rows r6 = { 0 };
+	OPS(st)->queue_claim(st->state, m4, "y1", now, now + 600, 3, rcpt_collect, &r6, &err);
+	TAP_INT(r6.n, 3, "3 of the fourth's 4 rows leased to y1");
+	OPS(st)->queue_mark(st->state, "y1", 1, &err);
+	TAP_INT(OPS(st)->queue_unstarted(st->state, "y1", r6.qid, 1, &back, &err), 0,
+		"queue_unstarted: 1 of y1's 3 sending rows was started");
+	TAP_INT(back, 2, "the 2 never started go back to the queue");
+	stats_of(st, m4, &s);
+	TAP_OK(s.queued == 3 && s.sending == 1, "stats: 3 queued, 1 sending");
+	TAP_INT(OPS(st)->queue_unstarted(st->state, "y1", r6.qid, 1, &back, &err), 0,
+		"queue_unstarted again");
+	TAP_INT(back, 0, "changes nothing more");
+	OPS(st)->queue_recover(st->state, "y1", now, 0, &rq, &dq, &err);
+	TAP_INT(dq, 1, "only the started row is in doubt");
+	memset(&r6, 0, sizeof(r6));
+	OPS(st)->queue_claim(st->state, m4, "y2", now, now + 600, 10, rcpt_collect, &r6, &err);
+	TAP_INT(r6.n, 3, "the 3 queued rows are claimed again");
+	TAP_INT(r6.attempts[0], 1, "a row never started was not an attempt");
 }
 
 static void test_mailing(struct mr_store *st)

@@ -97,9 +97,19 @@ static void send1(struct sm_conf *c, const char *from, const char *const *rcpts,
 	struct mr_error err = { 0 };
 	memset(res, 0, n * sizeof(*res));
 	n_done = 0;
-	*rc_r = sm_send_batch(c, &m, 1, on_done, NULL, &err);
+	*rc_r = sm_send_batch(c, &m, 1, NULL, on_done, NULL, &err);
 	if (*rc_r)
 		printf("# send: %s\n", err.msg);
+}
+
+/* A start callback that lets only message 1 of a batch go. */
+static int starts;
+static int only_second(void *cookie, size_t i, struct mr_outmsg *m)
+{
+	(void)cookie;
+	(void)m;
+	starts++;
+	return i == 1 ? 0 : -1;
 }
 
 int main(void)
@@ -128,6 +138,7 @@ int main(void)
 	TAP_INT(res3[0].status, MR_SEND_OK, "exit 0 is sent");
 	TAP_INT(res3[1].status, MR_SEND_OK, "every recipient gets the result");
 	TAP_INT(res3[2].status, MR_SEND_PERMFAIL, "a recipient starting with '-' is refused alone");
+
 	TAP_INT(n_done, 1, "done called once");
 	char *args = slurp("args.txt");
 	TAP_STR(args, "[-oi]\n[-Xfoo]\n[-i]\n[-f]\n[bounce+1@example.org]\n[--]\n[x@example.org]\n"
@@ -141,6 +152,21 @@ int main(void)
 	args = slurp("args.txt");
 	TAP_OK(strstr(args, "[-f]\n[<>]\n") != NULL, "a null sender is passed as -f <>");
 	free(args);
+	/* a message its start callback refuses is not run: TEMPFAIL, done called */
+	struct mr_outmsg two[2] = {
+		{ "b@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), &res[0], NULL },
+		{ "b@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), &res[1], NULL },
+	};
+	struct mr_error serr = { 0 };
+	memset(res, 0, sizeof(res));
+	n_done = 0;
+	TAP_INT(sm_send_batch(&c, two, 2, only_second, on_done, NULL, &serr), 0,
+		"a batch with a start callback returns 0");
+	TAP_INT(starts, 2, "start is asked once per message");
+	TAP_INT(res[0].status, MR_SEND_TEMPFAIL, "a message start refuses is a temporary failure");
+	TAP_OK(strstr(res[0].text, "not tried") != NULL, "that says it was not tried");
+	TAP_INT(res[1].status, MR_SEND_OK, "the message start lets go is sent");
+	TAP_INT(n_done, 2, "done is called for both");
 	sm_conf_free(&c);
 
 	conf(&c, "ok.sh", NULL, 1, 10);

@@ -27,7 +27,7 @@
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 2
+#define MR_ABI_MINOR 3
 
 /* The name of the one symbol a plugin exports. */
 #define MR_PLUGIN_SYMBOL "mr_plugin_descriptor"
@@ -146,6 +146,9 @@ struct mr_outmsg {
 
 /* Called (MAY be NULL) as soon as message i's results are final. */
 typedef void mr_send_cb(void *cookie, size_t i, struct mr_outmsg *msg);
+/* Called right before message i is first offered to a server (and before
+ * each new try of it); non-zero: do not try it. */
+typedef int mr_start_cb(void *cookie, size_t i, struct mr_outmsg *msg);
 
 struct mr_transport_ops {
 	size_t size;
@@ -161,6 +164,17 @@ struct mr_transport_ops {
 			  mr_send_cb *done, void *cookie, struct mr_error *err);
 	/* MAY: a one-line description of where mail goes ("smtp://host:587"). */
 	const char *(*describe)(void *state);
+
+	/* ---- appended in ABI 1.3 */
+	/* MAY: send_batch that also calls start(cookie, i, msg) before the
+	 * first byte of message i's transaction leaves (MAIL FROM, a spool
+	 * write, a pipe) and again before any new try of it.  When start
+	 * returns non-zero the message is not tried: its results become
+	 * TEMPFAIL.  Callers use it to know which messages a crash may have
+	 * left half-sent. */
+	int (*send_batch_started)(void *state, struct mr_outmsg *msgs, size_t n,
+				  mr_start_cb *start, mr_send_cb *done, void *cookie,
+				  struct mr_error *err);
 };
 
 /* ---------------------------------------------------------------- fetch */
@@ -487,6 +501,14 @@ struct mr_store_ops {
 	 * when there is no such activity or attachment. */
 	int (*activity_attachment)(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
 				   void *cookie, struct mr_error *err);
+
+	/* ---- appended in ABI 1.3 */
+	/* MAY: owner's sending rows whose id is not among started[0..n) never
+	 * reached a server: they go back to the queue (queued, attempts - 1)
+	 * so that queue_recover does not put them in doubt.  *requeued_r (MAY
+	 * be NULL) gets how many. */
+	int (*queue_unstarted)(void *state, const char *owner, const int64_t *started, size_t n,
+			       int64_t *requeued_r, struct mr_error *err);
 };
 
 /* ---------------------------------------------------------------- job */
@@ -529,6 +551,11 @@ struct mr_job_ctx {
 	/* A short human summary and a small JSON object for the job log. */
 	char message[256];
 	char data[512];
+	/* ---- appended in ABI 1.3 */
+	/* The start of the path of small state files the job may keep:
+	 * "LOCK_DIR/mailroom-SITE-DIGEST-" (the site's lock namespace, unique
+	 * per config file). */
+	const char *state_prefix;
 };
 
 struct mr_job_ops {
