@@ -109,7 +109,7 @@ for i in range(1, n + 1):
 
 send() { # send DB [DKIM]: prints "RATE RSS_KB SECONDS SENT"
 	cp "$1" "$W/run.db"
-	rm -f "$W/run.db-wal" "$W/run.db-shm" "$W"/mailroom-bench-mailing.rate
+	rm -f "$W/run.db-wal" "$W/run.db-shm" "$W"/mailroom-bench-*mailing.rate
 	site "$W/run.db" "${2:-}"
 	create_mailing
 	/usr/bin/time -f '%e %M' -o "$W/send.time" "$B/mailroom" --config "$W/site.ini" \

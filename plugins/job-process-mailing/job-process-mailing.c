@@ -178,15 +178,16 @@ static unsigned rendered_slots(const struct pm_run *run)
 	return bits;
 }
 
-/* Waits for a report: final messages, a finished batch or a rendered one.
- * With outcomes waiting to be committed it waits at most 20 ms. */
+/* Waits for a report: PM_NEWS final messages, a finished batch or a
+ * rendered one.  With outcomes waiting to be taken or committed it waits at
+ * most 20 ms. */
 static void wait_news(struct pm_run *run, struct pm_news *nw)
 {
 	struct pm_sender *sd = &run->sender;
 	memset(nw, 0, sizeof(*nw));
 	pthread_mutex_lock(&run->sync.mu);
-	while (!sd->done_n && !sd->finished && !rendered_slots(run)) {
-		if (!run->n_pending) {
+	while (sd->done_n < PM_NEWS && !sd->finished && !rendered_slots(run)) {
+		if (!run->n_pending && !sd->done_n) {
 			pthread_cond_wait(&run->sync.cv, &run->sync.mu);
 			continue;
 		}
@@ -376,14 +377,16 @@ static void free_run(struct pm_run *run)
 	pthread_mutex_destroy(&run->sync.mu);
 }
 
-/* The sending journal of a lease owner, "" when the core gives no place. */
-static void journal_path(const struct mr_job_ctx *ctx, const char *owner, char *out, size_t size)
+/* The path of the job's state file NAME.SUFFIX in the site's lock
+ * namespace ('/' in name becomes '-'); "" when the core gives no place. */
+static void state_path(const struct mr_job_ctx *ctx, const char *name, const char *suffix,
+		       char *out, size_t size)
 {
 	out[0] = '\0';
 	if (ctx->size < offsetof(struct mr_job_ctx, state_prefix) + sizeof(ctx->state_prefix) ||
 	    !ctx->state_prefix)
 		return;
-	int n = snprintf(out, size, "%s%s.sending", ctx->state_prefix, owner);
+	int n = snprintf(out, size, "%s%s.%s", ctx->state_prefix, name, suffix);
 	if (n < 0 || (size_t)n >= size) {
 		out[0] = '\0';
 		return;
@@ -421,7 +424,8 @@ static int alloc_run(struct pm_run *run)
 			 'a' + k);
 		if (pm_slot_alloc(&run->slots[k], run->cap, owner, &run->sync) != 0)
 			return -1;
-		journal_path(run->ctx, owner, run->slots[k].journal, sizeof(run->slots[k].journal));
+		state_path(run->ctx, owner, "sending", run->slots[k].journal,
+			   sizeof(run->slots[k].journal));
 	}
 	run->pending = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending));
 	run->taken = calloc(run->cap, sizeof(*run->taken));
@@ -456,12 +460,16 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		free_run(&run);
 		return core->error_set(err, MR_ENOMEM, "out of memory");
 	}
-	const struct mr_section *main = core->cfg_section(core, "mailroom");
-	const char *lock_dir = main ? core->cfg_str(main, "lock_dir") : NULL;
-	const char *site = main ? core->cfg_str(main, "site") : NULL;
-	char rate_path[600];
-	snprintf(rate_path, sizeof(rate_path), "%s/mailroom-%s-%s.rate", lock_dir ? lock_dir : "/tmp",
-		 site ? site : "default", ctx->job);
+	/* the rate's token bucket, shared by the workers of this site's job */
+	char rate_path[800];
+	state_path(ctx, ctx->job, "rate", rate_path, sizeof(rate_path));
+	if (!rate_path[0]) {
+		const struct mr_section *main = core->cfg_section(core, "mailroom");
+		const char *lock_dir = main ? core->cfg_str(main, "lock_dir") : NULL;
+		const char *site = main ? core->cfg_str(main, "site") : NULL;
+		snprintf(rate_path, sizeof(rate_path), "%s/mailroom-%s-%s.rate",
+			 lock_dir ? lock_dir : "/tmp", site ? site : "default", ctx->job);
+	}
 	int resend = core->cfg_bool(ctx->cfg, "resend_in_doubt");
 	int64_t requeued = 0, doubt = 0;
 	int rc = 0;

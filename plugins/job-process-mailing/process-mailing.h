@@ -30,6 +30,9 @@ struct pm_sync {
 	pthread_cond_t cv; /* the job's thread waits here for any report */
 };
 
+/* final messages the sender reports at once (fewer after 20 ms) */
+#define PM_NEWS 16
+
 /* render threads per batch (DKIM signing is the costly part) */
 #define PM_PARTS 2
 
@@ -109,6 +112,8 @@ struct pm_sender {
 	pthread_cond_t work;           /* the sender waits here for a batch */
 	pthread_t tid;
 	int started, quit;
+	int in_caller;                 /* the transport uses the store: send in the
+					* job's thread, never beside its store work */
 	struct pm_slot *todo;          /* handed to the sender, not finished */
 	struct pm_slot *finished;      /* finished, not yet taken by the job's thread */
 	struct pm_slot *current;       /* being sent (the sender's own) */
@@ -120,7 +125,8 @@ struct pm_sender {
 };
 int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
 		    size_t cap);
-/* Hands a rendered slot to the sender (which must be idle). */
+/* Hands a rendered slot to the sender (which must be idle); with in_caller
+ * it is sent before this returns. */
 void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl);
 /* Waits for the thread to end (after its batch, if any). */
 void pm_sender_stop(struct pm_sender *sd);

@@ -14,7 +14,9 @@ static void on_done(void *cookie, size_t i, struct mr_outmsg *msg)
 	pthread_mutex_lock(&sd->sync->mu);
 	if (sd->done_n < sd->done_cap)
 		sd->done_q[sd->done_n++] = msg;
-	pthread_cond_signal(&sd->sync->cv);
+	/* the job's thread wakes for the first and then for every PM_NEWS */
+	if (sd->done_n == 1 || sd->done_n % PM_NEWS == 0)
+		pthread_cond_signal(&sd->sync->cv);
 	pthread_mutex_unlock(&sd->sync->mu);
 }
 
@@ -77,8 +79,12 @@ int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transp
 	sd->transport = t;
 	sd->done_cap = cap;
 	sd->journal.fd = -1;
+	sd->in_caller = !MR_OPS_HAS(t->ops, uses_store) || !t->ops->uses_store ||
+			t->ops->uses_store(t->state);
 	if (!(sd->done_q = calloc(cap ? cap : 1, sizeof(*sd->done_q))))
 		return -1;
+	if (sd->in_caller)
+		return 0;
 	pthread_cond_init(&sd->work, NULL);
 	/* the sender takes no signals: they stay with the job's thread */
 	sigset_t all, old;
@@ -97,6 +103,16 @@ int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transp
 
 void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl)
 {
+	if (sd->in_caller) {
+		struct mr_error err = { 0 };
+		int rc = send_slot_batch(sd, sl, &err);
+		pthread_mutex_lock(&sd->sync->mu);
+		sd->finished = sl;
+		sd->rc = rc;
+		sd->err = err;
+		pthread_mutex_unlock(&sd->sync->mu);
+		return;
+	}
 	pthread_mutex_lock(&sd->sync->mu);
 	sd->todo = sl;
 	pthread_cond_signal(&sd->work);
@@ -105,8 +121,11 @@ void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl)
 
 void pm_sender_stop(struct pm_sender *sd)
 {
-	if (!sd->started)
+	if (!sd->started) {
+		free(sd->done_q);
+		sd->done_q = NULL;
 		return;
+	}
 	pthread_mutex_lock(&sd->sync->mu);
 	sd->quit = 1;
 	pthread_cond_signal(&sd->work);

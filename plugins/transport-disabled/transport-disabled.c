@@ -46,6 +46,7 @@ static const struct mr_transport_ops disabled_ops = {
 	.deinit = disabled_deinit,
 	.send_batch = disabled_send_batch,
 	.describe = disabled_describe,
+	.uses_store = mr_transport_no_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "disabled", PACKAGE_VERSION,

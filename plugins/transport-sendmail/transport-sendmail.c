@@ -29,6 +29,7 @@ static const struct mr_transport_ops sendmail_ops = {
 	.send_batch = sm_transport_send,
 	.describe = sm_transport_describe,
 	.send_batch_started = sm_transport_send_started,
+	.uses_store = mr_transport_no_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "sendmail", PACKAGE_VERSION,

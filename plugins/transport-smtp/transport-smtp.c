@@ -14,9 +14,10 @@
  * and each message costs two round trips instead of four.
  *
  * Each pool slot keeps its connection between messages and batches.  During
- * a batch the calling thread runs slot 0 and pool threads run the others;
- * each slot takes the next message as soon as its previous one got its final
- * reply.  The done callback is always called in the calling thread.  (One
+ * a batch one pool thread runs each slot; each slot takes the next message as
+ * soon as its previous one got its final reply.  The calling thread only
+ * waits and calls done as each message becomes final, so a slow transaction
+ * never delays the report of another.  (One
  * curl multi handle was tried first: libcurl 7.88's SMTP code waits for the
  * end-of-data reply with a blocking read inside the multi handle, which
  * serialised the connections; see bench/RESULTS.md.)
@@ -101,6 +102,11 @@ struct smtp_batch {
 	int host_down;
 	char host_down_text[256];
 };
+
+/* The calling thread reports final messages (calls done) at least every
+ * DRAIN_MS, and at once when DRAIN_EARLY are waiting. */
+#define DRAIN_MS 2
+#define DRAIN_EARLY 8
 
 static long long now_ms(void)
 {
@@ -562,11 +568,11 @@ static void batch_drain(struct smtp_batch *b)
 	}
 }
 
-/* One pool slot's work: takes the batch's next job until none is left and
- * queues each message whose results are final.  The calling thread runs
- * slot 0 itself and calls done between its own transactions; the others
- * run in pool threads. */
-static void conn_work(struct smtp_conn *c, int caller)
+/* One pool thread's work on its connection: takes the batch's next job
+ * until none is left and queues each message whose results are final for
+ * the calling thread, which only waits and calls done (so that a slow
+ * transaction never holds back the report of another). */
+static void conn_work(struct smtp_conn *c)
 {
 	struct smtp_batch *b = c->batch;
 	pthread_mutex_lock(&b->mu);
@@ -579,24 +585,20 @@ static void conn_work(struct smtp_conn *c, int caller)
 		else
 			conn_run_job(b, c, job);
 		pthread_mutex_lock(&b->mu);
-		if (--b->jobs_left[job->msg] == 0) {
-			b->final_q[b->final_n++] = job->msg;
-			if (!caller)
-				pthread_cond_signal(&b->cv);
-		}
-		if (caller)
-			batch_drain(b);
+		/* the caller looks every DRAIN_MS anyway: wake it early only
+		 * for a handful of reports */
+		if (--b->jobs_left[job->msg] == 0 &&
+		    (b->final_q[b->final_n++] = job->msg, b->final_n - b->taken >= DRAIN_EARLY))
+			pthread_cond_signal(&b->cv);
 	}
-	if (!caller) {
-		b->threads_left--;
-		pthread_cond_signal(&b->cv);
-	}
+	b->threads_left--;
+	pthread_cond_signal(&b->cv);
 	pthread_mutex_unlock(&b->mu);
 }
 
 static void *conn_thread(void *arg)
 {
-	conn_work(arg, 0);
+	conn_work(arg);
 	return NULL;
 }
 
@@ -671,7 +673,7 @@ static int smtp_send_batch_started(void *state, struct mr_outmsg *msgs, size_t n
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (size_t k = 1; k < want; k++) {
+	for (size_t k = 0; k < want; k++) {
 		s->conns[k].batch = &b;
 		pthread_mutex_lock(&b.mu);
 		b.threads_left++;
@@ -685,16 +687,30 @@ static int smtp_send_batch_started(void *state, struct mr_outmsg *msgs, size_t n
 		started++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	/* slot 0 in this thread; then wait for the pool, calling done as
-	 * messages become final */
-	s->conns[0].batch = &b;
-	conn_work(&s->conns[0], 1);
+	size_t used = started;
+	if (!started && want) {
+		/* no thread could be made: this one does the work itself */
+		s->conns[0].batch = &b;
+		pthread_mutex_lock(&b.mu);
+		b.threads_left++;
+		pthread_mutex_unlock(&b.mu);
+		conn_work(&s->conns[0]);
+		used = 1;
+	}
+	/* wait for the pool, calling done as messages become final */
 	pthread_mutex_lock(&b.mu);
 	for (;;) {
 		batch_drain(&b);
 		if (b.threads_left == 0 && b.taken == b.final_n)
 			break;
-		pthread_cond_wait(&b.cv, &b.mu);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += DRAIN_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&b.cv, &b.mu, &until);
 	}
 	pthread_mutex_unlock(&b.mu);
 	for (size_t k = 0; k < started; k++)
@@ -702,7 +718,7 @@ static int smtp_send_batch_started(void *state, struct mr_outmsg *msgs, size_t n
 	if (b.host_down)
 		s->core->log(s->log, MR_LOG_WARNING, "%s", b.host_down_text);
 	s->core->log(s->log, MR_LOG_DEBUG, "batch of %zu messages in %zu transactions over %zu "
-		     "connection%s", n, b.n_jobs, started + 1, started ? "s" : "");
+		     "connection%s", n, b.n_jobs, used, used == 1 ? "" : "s");
 out:
 	batch_free(&b);
 	pthread_cond_destroy(&b.cv);
@@ -880,6 +896,7 @@ static const struct mr_transport_ops smtp_ops = {
 	.send_batch = smtp_send_batch,
 	.describe = smtp_describe,
 	.send_batch_started = smtp_send_batch_started,
+	.uses_store = mr_transport_no_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "smtp", PACKAGE_VERSION,

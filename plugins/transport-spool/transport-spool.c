@@ -124,6 +124,7 @@ static const struct mr_transport_ops spool_ops = {
 	.deinit = spool_deinit,
 	.send_batch = spool_send_batch,
 	.describe = spool_describe,
+	.uses_store = mr_transport_uses_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "spool", PACKAGE_VERSION,

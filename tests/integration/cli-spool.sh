@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The built mailroom on a temporary config: send-test through the spool transport and
-# spool show returns the exact message; the disabled transport refuses; broken
-# configs give the documented errors and exit codes.
+# spool show returns the exact message; a mailing of many batches spooled whole; the
+# disabled transport refuses; broken configs give the documented errors and exit codes.
 . "$MR_SRCDIR/tests/lib.sh"
 
 cfg=$T_DIR/site.ini
@@ -48,6 +48,36 @@ mr spool purge --before 2000-01-01 > "$T_DIR/out"
 check_grep "purge before an old date removes nothing" '^purged 0 spooled messages' "$T_DIR/out"
 mr spool purge --before "@$(( $(date +%s) + 10 ))" > "$T_DIR/out"
 check_grep "purge before the future removes the message" '^purged 1 spooled message$' "$T_DIR/out"
+
+# a mailing of 24 batches through the spool, which writes to the store the job also
+# uses: every recipient spooled once, every one sent
+cat > "$T_DIR/mailing.ini" <<INI
+[mailroom]
+site = spooltest
+from = news@example.org
+transport = spool
+secret_file = $T_DIR/secret
+lock_dir = $T_DIR
+[store-sqlite]
+path = $T_DIR/mailing.db
+[job-mailing]
+plugin = process-mailing
+batch_size = 25
+INI
+printf 'spool-test-secret-0123456789\n' > "$T_DIR/secret"
+chmod 600 "$T_DIR/secret"
+{ echo "email,first_name,groups"; for i in $(seq 1 600); do echo "s$i@example.net,S$i,all"; done; } \
+	> "$T_DIR/600.csv"
+mm() { "$MAILROOM" --config "$T_DIR/mailing.ini" "$@"; }
+mm contact import "$T_DIR/600.csv" > /dev/null
+echo 'Hello {contact.first_name}' > "$T_DIR/600.txt"
+mm mailing create --name six --subject "Six hundred" --text "$T_DIR/600.txt" --include-group all \
+	--schedule now > /dev/null
+mm job run mailing > "$T_DIR/600.out" 2>&1
+check_grep "a spooled mailing of 24 batches sends all 600" "600 sent, 0 to retry" "$T_DIR/600.out"
+check_eq "the spool holds 600 messages" "$(mm spool list --json | grep -c '"recipient":"s[0-9]*@example.net"')" 600
+check_eq "one per recipient" \
+	"$(mm spool list --json | grep -o '"recipient":"s[0-9]*@example.net"' | sort -u | wc -l)" 600
 
 # the disabled transport refuses and nothing is spooled
 sed -i 's/^transport = spool/transport = disabled/' "$cfg"

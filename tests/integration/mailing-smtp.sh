@@ -235,7 +235,7 @@ check_grep "mailing list shows it canceled" "\"status\":\"canceled\"" \
 # ---- M5: the rate limit holds across runs: 60 messages at 30/s take >= 1 s
 site "batch_size = 10" "batch_limit = 60" "rate = 30/s"
 m5=$(mk M5 killtest)
-rm -f "$T_DIR"/mailroom-mailtest-mailing.rate
+rm -f "$T_DIR"/mailroom-mailtest-*-mailing.rate
 t0=$(date +%s%N)
 mr job run mailing > /dev/null 2>&1
 t1=$(date +%s%N)
@@ -243,6 +243,8 @@ ms=$(( (t1 - t0) / 1000000 ))
 diag "60 messages at 30/s took $ms ms"
 check_eq "M5: 60 messages sent" "$(received | grep -c '^M5 ')" 60
 check "M5: 60 messages at rate 30/s (burst 30) take at least 900 ms" test "$ms" -ge 900
+check "M5: the token bucket is in the site's lock namespace (site name and config digest)" \
+	ls "$T_DIR"/mailroom-mailtest-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-mailing.rate
 
 # ---- M6/M7: DKIM from the site's [dkim] section, checked by dkimpy on the bytes received
 mr group add dkim > /dev/null

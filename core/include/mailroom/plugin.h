@@ -175,7 +175,23 @@ struct mr_transport_ops {
 	int (*send_batch_started)(void *state, struct mr_outmsg *msgs, size_t n,
 				  mr_start_cb *start, mr_send_cb *done, void *cookie,
 				  struct mr_error *err);
+	/* MAY: 0 when sending never touches the site's store, so a caller may
+	 * send from one thread while it uses the store in another.  A
+	 * transport without this slot is taken to use the store. */
+	int (*uses_store)(void *state);
 };
+
+/* Ready-made uses_store slots (ABI 1.3). */
+static inline int mr_transport_no_store(void *state)
+{
+	(void)state;
+	return 0;
+}
+static inline int mr_transport_uses_store(void *state)
+{
+	(void)state;
+	return 1;
+}
 
 /* ---------------------------------------------------------------- fetch */
 
