@@ -187,15 +187,6 @@ static int write_att(void *cookie, const struct mr_activity_file *f)
 	return 0;
 }
 
-static int parse_id(const char *s, int64_t *v_r)
-{
-	long long v;
-	if (mr_parse_int(s, &v) || v <= 0)
-		return -1;
-	*v_r = v;
-	return 0;
-}
-
 int cli_activity_filed(struct mr_cli *cli, int argc, char **argv)
 {
 	const char *sub = argv[1];
@@ -210,17 +201,17 @@ int cli_activity_filed(struct mr_cli *cli, int argc, char **argv)
 					return cli_fail(EX_USAGE, "activity list", "--since '%s': not "
 							"YYYY-MM-DD[ HH:MM[:SS]] or @UNIXTIME", argv[i]);
 			} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-				if (parse_id(argv[++i], &f.limit))
+				if (cli_parse_id(argv[++i], &f.limit))
 					return cli_usage("activity");
 			} else {
 				return cli_usage("activity");
 			}
 		}
 	} else if (strcmp(sub, "show") == 0) {
-		if (argc != 3 || parse_id(argv[2], &id))
+		if (argc != 3 || cli_parse_id(argv[2], &id))
 			return cli_usage("activity");
 	} else {
-		if (argc != 4 || parse_id(argv[2], &id) || parse_id(argv[3], &n))
+		if (argc != 4 || cli_parse_id(argv[2], &id) || cli_parse_id(argv[3], &n))
 			return cli_usage("activity");
 		if (isatty(STDOUT_FILENO))
 			return cli_fail(EX_USAGE, "activity attachment", "the attachment's bytes go to "

@@ -34,6 +34,8 @@ int cli_usage(const char *cmd);
 void cli_json_str(FILE *f, const char *s);
 /* Removes --json from argv (setting cli->json); returns the new argc. */
 int cli_take_json(struct mr_cli *cli, int argc, char **argv);
+/* Reads a positive decimal number (an id, a count): 0, or -1 when s is not one. */
+int cli_parse_id(const char *s, int64_t *v_r);
 
 /* Subcommands. */
 int cmd_plugins(struct mr_cli *cli, int argc, char **argv);

@@ -228,7 +228,7 @@ static int spool_run(struct mr_cli *cli, struct mr_site *site, struct mr_account
 static int account_fetch(struct mr_cli *cli, int argc, char **argv)
 {
 	int dry = 0, spool = 0;
-	long long batch = 0;
+	int64_t batch = 0;
 	const char *name = NULL;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
@@ -236,9 +236,7 @@ static int account_fetch(struct mr_cli *cli, int argc, char **argv)
 		else if (strcmp(argv[i], "--spool") == 0)
 			spool = 1;
 		else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
-			char *end;
-			batch = strtoll(argv[++i], &end, 10);
-			if (*end || batch <= 0)
+			if (cli_parse_id(argv[++i], &batch) != 0)
 				return cli_fail(EX_USAGE, "account fetch", "bad --batch '%s'", argv[i]);
 		} else if (argv[i][0] == '-' || name)
 			return cli_usage("account");

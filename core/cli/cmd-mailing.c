@@ -266,16 +266,6 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 		printf("    %-10s %lld\n", s->by_type[i].name, (long long)s->by_type[i].count);
 }
 
-static int parse_id(const char *s, int64_t *id_r)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0)
-		return -1;
-	*id_r = v;
-	return 0;
-}
-
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 {
 	argc = cli_take_json(cli, argc, argv);
@@ -298,7 +288,7 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		code = create(st, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
 		rc = st->ops->mailing_list(st->state, print_mailing, &sc, &err);
-	} else if (argc < 3 || parse_id(argv[2], &id) != 0) {
+	} else if (argc < 3 || cli_parse_id(argv[2], &id) != 0) {
 		code = cli_usage("mailing");
 	} else if (strcmp(sub, "show") == 0 && argc == 3) {
 		sc.full = 1;

@@ -76,8 +76,7 @@ int cmd_spool(struct mr_cli *cli, int argc, char **argv)
 		if (argc != 2)
 			return cli_usage("spool");
 	} else if (strcmp(sub, "show") == 0) {
-		char *end;
-		if (argc != 3 || (id = strtoll(argv[2], &end, 10)) <= 0 || *end)
+		if (argc != 3 || cli_parse_id(argv[2], &id) != 0)
 			return cli_usage("spool");
 	} else if (strcmp(sub, "purge") == 0) {
 		if (argc != 4 || strcmp(argv[2], "--before") != 0)

@@ -97,6 +97,15 @@ void cli_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int cli_parse_id(const char *s, int64_t *v_r)
+{
+	long long v;
+	if (mr_parse_int(s, &v) || v <= 0)
+		return -1;
+	*v_r = v;
+	return 0;
+}
+
 int cli_take_json(struct mr_cli *cli, int argc, char **argv)
 {
 	int out = 0;

@@ -15,8 +15,10 @@
  * sending right before the batch goes to the transport; an outcome is
  * committed only from the transport's done callback, i.e. after the server
  * answered.  A worker killed mid-batch leaves rows in sending: the next run
- * of the same worker (same lease owner) or any worker after the lease expired
- * marks them in doubt, or queues them again with resend_in_doubt = yes.
+ * of the same worker (same lease owner) puts back in the queue those its
+ * sending journal (journal.c) shows were never offered to a server, and
+ * marks the others in doubt, as any worker does after the lease expired; with
+ * resend_in_doubt = yes they are queued again.
  */
 #include "config.h"
 #include <stdio.h>
@@ -237,7 +239,6 @@ static void free_renderers(struct mailing_copy *mc)
 		if (mc->renderers[k])
 			mc->core->mailing_renderer_free(mc->renderers[k]);
 }
-
 
 /* Claims the next batch into sl and starts rendering it; 0 with sl->n == 0
  * when there is nothing (more) to send now. */
