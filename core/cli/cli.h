@@ -34,6 +34,11 @@ int cli_usage(const char *cmd);
 void cli_json_str(FILE *f, const char *s);
 /* Removes --json from argv (setting cli->json); returns the new argc. */
 int cli_take_json(struct mr_cli *cli, int argc, char **argv);
+/* Starts "mailroom NAME SUB ...": takes --json out of argv, checks that a SUB
+ * is given, opens the site with its store.  Returns 0 with *site_r (close it
+ * with mr_site_close), or the exit code to return. */
+int cli_open_subcommand(struct mr_cli *cli, const char *name, int *argc, char **argv,
+			struct mr_site **site_r);
 /* Reads a positive decimal number (an id, a count): 0, or -1 when s is not one. */
 int cli_parse_id(const char *s, int64_t *v_r);
 

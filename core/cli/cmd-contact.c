@@ -293,23 +293,24 @@ static int list_one(void *cookie, const struct mr_contact *c)
 
 int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 {
-	argc = cli_take_json(cli, argc, argv);
-	if (argc < 2)
-		return cli_usage("contact");
-	const char *sub = argv[1];
 	struct mr_site *site = NULL;
-	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	int code = cli_open_subcommand(cli, "contact", &argc, argv, &site);
 	if (code)
 		return code;
+	const char *sub = argv[1];
 	struct mr_store *st = &site->store;
 	struct mr_error err = { 0 };
 	int rc = 0;
+	int64_t limit = 0;
 	if ((code = need_slots(st, "contact")) != 0) {
 	} else if (strcmp(sub, "import") == 0 && argc == 3) {
 		code = import(st, argv[2]);
+	} else if (strcmp(sub, "list") == 0 && argc == 4 && strcmp(argv[2], "--limit") == 0 &&
+		   cli_parse_id(argv[3], &limit) != 0) {
+		code = cli_fail(EX_USAGE, "contact list", "--limit \"%s\": a positive number",
+				argv[3]);
 	} else if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 4 &&
 						strcmp(argv[2], "--limit") == 0))) {
-		long long limit = argc == 4 ? atoll(argv[3]) : 0;
 		struct list_state ls = { cli, 0, 0 };
 		for (int guard = 0; guard < 100000000 && rc == 0; guard++) {
 			int64_t before = ls.n;
@@ -342,14 +343,11 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 
 int cmd_group(struct mr_cli *cli, int argc, char **argv)
 {
-	argc = cli_take_json(cli, argc, argv);
-	if (argc < 2)
-		return cli_usage("group");
-	const char *sub = argv[1];
 	struct mr_site *site = NULL;
-	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	int code = cli_open_subcommand(cli, "group", &argc, argv, &site);
 	if (code)
 		return code;
+	const char *sub = argv[1];
 	struct mr_store *st = &site->store;
 	struct mr_error err = { 0 };
 	int rc = 0;

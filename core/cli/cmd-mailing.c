@@ -268,14 +268,11 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 {
-	argc = cli_take_json(cli, argc, argv);
-	if (argc < 2)
-		return cli_usage("mailing");
-	const char *sub = argv[1];
 	struct mr_site *site = NULL;
-	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
+	int code = cli_open_subcommand(cli, "mailing", &argc, argv, &site);
 	if (code)
 		return code;
+	const char *sub = argv[1];
 	struct mr_store *st = &site->store;
 	struct mr_error err = { 0 };
 	int rc = 0;

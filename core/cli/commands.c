@@ -97,6 +97,15 @@ void cli_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int cli_open_subcommand(struct mr_cli *cli, const char *name, int *argc, char **argv,
+			struct mr_site **site_r)
+{
+	*argc = cli_take_json(cli, *argc, argv);
+	if (*argc < 2)
+		return cli_usage(name);
+	return cli_open_site(cli, MR_OPEN_STORE, site_r);
+}
+
 int cli_parse_id(const char *s, int64_t *v_r)
 {
 	long long v;

@@ -92,6 +92,11 @@ mr contact optout u2@example.net >/dev/null
 mr contact show U3@EXAMPLE.NET --json > "$T_DIR/show.json"
 check_grep "contact show is case-insensitive" '"email":"u3@example.net","first_name":"First3"' \
 	"$T_DIR/show.json"
+mr contact list --limit abc > /dev/null 2> "$T_DIR/limit.err"
+check_eq "contact list --limit with a non-number exits EX_USAGE" "$?" 64
+check_grep "and says what --limit takes" 'contact list: --limit "abc": a positive number' \
+	"$T_DIR/limit.err"
+check_eq "contact list --limit 3 lists 3" "$(mr contact list --limit 3 --json | wc -l)" 3
 
 printf 'Hello {contact.first_name|friend},\nunsubscribe: {action.unsubscribeUrl}\n' > "$T_DIR/t.txt"
 printf '<p>Hello {contact.first_name} {contact.last_name}</p>\n' > "$T_DIR/t.html"
