@@ -24,7 +24,9 @@ grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' check.out | grep -v '^PASS' | hea
 extra_pass=0
 extra_fail=0
 if [ "${MR_DISTCHECK:-yes}" = yes ]; then
-	if make distcheck >distcheck.out 2>&1; then
+	# the tarball's own test run: the 20,000-recipient mailing ran above
+	# already, 2,000 show the tarball works
+	if MAILING_TEST_N=2000 make distcheck >distcheck.out 2>&1; then
 		echo "PASS: make distcheck"
 		extra_pass=1
 	else
