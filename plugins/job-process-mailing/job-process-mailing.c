@@ -432,7 +432,8 @@ static int alloc_run(struct pm_run *run)
 	run->taken = calloc(run->cap, sizeof(*run->taken));
 	if (!run->pending || !run->taken)
 		return -1;
-	return pm_sender_start(&run->sender, &run->sync, run->ctx->transport, run->cap);
+	return pm_sender_start(&run->sender, &run->sync, run->ctx->transport, run->cap,
+			       run->core, run->ctx->log);
 }
 
 static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)

@@ -109,6 +109,9 @@ int pm_journal_read(const char *path, int64_t **ids_r, size_t *n_r);
 struct pm_sender {
 	struct pm_sync *sync;
 	struct mr_transport *transport;
+	const struct mr_core *core;
+	const struct mr_log *log;
+	int journal_warned;
 	pthread_cond_t work;           /* the sender waits here for a batch */
 	pthread_t tid;
 	int started, quit;
@@ -124,7 +127,7 @@ struct pm_sender {
 	size_t done_n, done_cap;
 };
 int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
-		    size_t cap);
+		    size_t cap, const struct mr_core *core, const struct mr_log *log);
 /* Hands a rendered slot to the sender (which must be idle); with in_caller
  * it is sent before this returns. */
 void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl);

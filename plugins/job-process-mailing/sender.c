@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The process-mailing job's sender thread: hands one rendered batch at a time to the transport and queues each final message for the job's thread to record. */
 #include "config.h"
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +37,18 @@ static int send_slot_batch(struct pm_sender *sd, struct pm_slot *sl, struct mr_e
 	if (!sl->nm)
 		return 0;
 	sd->current = sl;
-	if (MR_OPS_HAS(t->ops, send_batch_started) && t->ops->send_batch_started &&
-	    pm_journal_open(&sd->journal, sl->journal) == 0) {
-		int rc = t->ops->send_batch_started(t->state, sl->msgs, sl->nm, on_start, on_done,
-						    sd, err);
-		pm_journal_close(&sd->journal);
-		return rc;
+	if (MR_OPS_HAS(t->ops, send_batch_started) && t->ops->send_batch_started) {
+		if (pm_journal_open(&sd->journal, sl->journal) == 0) {
+			int rc = t->ops->send_batch_started(t->state, sl->msgs, sl->nm, on_start,
+							    on_done, sd, err);
+			pm_journal_close(&sd->journal);
+			return rc;
+		}
+		if (!sd->journal_warned++)
+			sd->core->log(sd->log, MR_LOG_WARNING, "cannot keep the sending journal "
+				      "%s (%s): a worker killed while sending will leave its whole "
+				      "batch in doubt", sl->journal[0] ? sl->journal : "(no place)",
+				      sl->journal[0] ? strerror(errno) : "no lock_dir");
 	}
 	return t->ops->send_batch(t->state, sl->msgs, sl->nm, on_done, sd, err);
 }
@@ -72,11 +79,13 @@ static void *sender_main(void *arg)
 }
 
 int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
-		    size_t cap)
+		    size_t cap, const struct mr_core *core, const struct mr_log *log)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->sync = sync;
 	sd->transport = t;
+	sd->core = core;
+	sd->log = log;
 	sd->done_cap = cap;
 	sd->journal.fd = -1;
 	sd->in_caller = !MR_OPS_HAS(t->ops, uses_store) || !t->ops->uses_store ||
