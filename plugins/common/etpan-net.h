@@ -56,17 +56,6 @@ struct net {
 	  "password: password_file = a file only its owner can read (or the environment)" }, \
 	{ "timeout", MR_KEY_DURATION, "60s", "network timeout of each step" }
 
-/* A section name as it appears in an environment variable name. */
-static const char *net_env_name(const char *section, char *buf, size_t size)
-{
-	size_t i = 0;
-	for (; section[i] && i + 1 < size; i++)
-		buf[i] = section[i] == '-' ? '_' : (char)(section[i] >= 'a' && section[i] <= 'z'
-							   ? section[i] - 32 : section[i]);
-	buf[i] = '\0';
-	return buf;
-}
-
 static void net_free(struct net *n)
 {
 	free(n->server);
@@ -231,6 +220,32 @@ static void net_guard_eof(struct net *n, mailstream *s)
 	n->eof.drv = *low->driver;
 	n->eof.drv.mailstream_read = net_eof_read;
 	low->driver = &n->eof.drv;
+}
+
+/* The error of a server that does not offer the STARTTLS command (POP3: STLS). */
+static int net_no_starttls(const struct net *n, const char *cmd, struct mr_error *err)
+{
+	return n->core->error_set(err, MR_ECONFIG, "TLS: %s port %d does not offer %s (use "
+				  "tls = implicit on its TLS port)", n->server, n->port, cmd);
+}
+
+/* After the STARTTLS (STLS) command: its failure, or the stream's new low
+ * level guarded and the certificate checked. */
+static int net_starttls_done(struct net *n, int ok, const char *cmd, mailstream *s,
+			     struct mr_error *err)
+{
+	if (!ok)
+		return n->core->error_set(err, MR_ETEMP, "TLS: %s handshake with %s port %d failed",
+					  cmd, n->server, n->port);
+	net_guard_eof(n, s);
+	return net_verify(n, s, err);
+}
+
+/* With tls = none: the warning that the password goes in clear. */
+static void net_warn_cleartext(const struct net *n)
+{
+	n->core->log(n->log, MR_LOG_WARNING, "tls = none: the password goes to %s in clear",
+		     n->server);
 }
 
 /* Connects and, for implicit TLS, does the handshake and the check: a

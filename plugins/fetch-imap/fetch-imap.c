@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include "../common/etpan-net.h"
+#include "../common/etpan-login.h"
 
 /* Bodies are fetched this many at a time (and at most CHUNK_BYTES); moves
  * are sent when FLUSH_MSGS messages wait (and at close), as a few large
@@ -102,16 +103,8 @@ static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	m->processed_cfg = dup_or_null(c->cfg_str(ctx->cfg, "processed_folder"));
 	m->ignored_cfg = dup_or_null(c->cfg_str(ctx->cfg, "ignored_folder"));
 	m->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
-	struct mr_error e = { 0 };
-	char envname[128];
-	rc = c->cfg_secret(ctx->cfg, "password", &m->password, &e);
-	if (rc == MR_ENOTFOUND)
-		rc = c->error_set(err, MR_ECONFIG, "no password: set password_file (or "
-				  "the environment variable MAILROOM_%s_PASSWORD)",
-				  net_env_name(c->cfg_name(ctx->cfg), envname, sizeof(envname)));
-	else if (rc)
-		rc = c->error_set(err, rc, "%s", e.msg);
-	else if (!m->username || !m->source_cfg)
+	rc = etpan_password_load(ctx, &m->password, err);
+	if (!rc && (!m->username || !m->source_cfg))
 		rc = c->error_set(err, MR_ENOMEM, "out of memory");
 	if (rc) {
 		net_free(&m->net);
@@ -236,29 +229,21 @@ static int im_login(struct im *m, struct mr_error *err)
 		int ok = has_cap(cd, "STARTTLS");
 		mailimap_capability_data_free(cd);
 		if (!ok)
-			return m->core->error_set(err, MR_ECONFIG, "TLS: %s port %d does not offer "
-						  "STARTTLS (use tls = implicit on its TLS port)",
-						  m->net.server, m->net.port);
+			return net_no_starttls(&m->net, "STARTTLS", err);
 		r = mailimap_socket_starttls_with_callback(m->imap, net_tls_setup, &m->net);
-		if (r != MAILIMAP_NO_ERROR)
-			return m->core->error_set(err, MR_ETEMP, "TLS: STARTTLS handshake with %s "
-						  "port %d failed", m->net.server, m->net.port);
-		net_guard_eof(&m->net, m->imap->imap_stream);
-		if ((rc = net_verify(&m->net, m->imap->imap_stream, err)) != 0)
+		rc = net_starttls_done(&m->net, r == MAILIMAP_NO_ERROR, "STARTTLS",
+				       m->imap->imap_stream, err);
+		if (rc)
 			return rc;
 	} else if (m->net.tls == NET_TLS_NONE) {
-		m->core->log(m->log, MR_LOG_WARNING, "tls = none: the password goes to %s in clear",
-			     m->net.server);
+		net_warn_cleartext(&m->net);
 	}
 	r = mailimap_login(m->imap, m->username, m->password);
 	if (r != MAILIMAP_NO_ERROR) {
 		const char *said = m->imap->imap_response ? m->imap->imap_response : "";
 		int temp = strstr(said, "[UNAVAILABLE]") || strstr(said, "[INUSE]") ||
 			   r == MAILIMAP_ERROR_STREAM;
-		return m->core->error_set(err, temp ? MR_ETEMP : MR_ECONFIG,
-					  "auth: login as %s on %s refused%s%s%s", m->username,
-					  m->net.server, *said ? " (server: " : "", said,
-					  *said ? ")" : "");
+		return etpan_login_refused(m->core, temp, m->username, m->net.server, said, err);
 	}
 	struct mailimap_capability_data *cd = NULL;
 	r = mailimap_capability(m->imap, &cd);
@@ -817,10 +802,7 @@ static void im_deinit(void *state)
 	}
 	net_free(&m->net);
 	free(m->username);
-	if (m->password) {
-		memset(m->password, 0, strlen(m->password));
-		free(m->password);
-	}
+	etpan_password_free(m->password);
 	free(m->source_cfg);
 	free(m->processed_cfg);
 	free(m->ignored_cfg);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <mailroom/plugin.h>
+#include "../common/local-files.h"
 
 struct ld {
 	const struct mr_core *core;
@@ -49,9 +50,7 @@ static int ld_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	}
 	l->core = ctx->core;
 	l->log = ctx->log;
-	size_t n = strlen(l->source);
-	while (n > 1 && l->source[n - 1] == '/')
-		l->source[--n] = '\0';
+	local_trim_slashes(l->source);
 	l->keep = strcmp(ctx->core->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
 	l->max_size = ctx->core->cfg_int(ctx->cfg, "max_size");
 	l->min_age = ctx->core->cfg_duration(ctx->cfg, "min_age");
@@ -188,21 +187,10 @@ static int ld_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
 				     "max_size %lld", path, (long long)sb.st_size, l->max_size);
 			continue;
 		}
-		if (!(l->data = malloc((size_t)sb.st_size + 1))) {
-			close(fd);
-			return l->core->error_set(err, MR_ENOMEM, "out of memory");
-		}
 		size_t got = 0;
-		while (got < (size_t)sb.st_size) {
-			ssize_t r = read(fd, l->data + got, (size_t)sb.st_size - got);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		close(fd);
-		l->data[got] = '\0';
+		int rc = local_read_fd(l->core, fd, (size_t)sb.st_size, &l->data, &got, err);
+		if (rc)
+			return rc;
 		size_t idn = 0;
 		const char *id = find_msgid(l->data, got, &idn);
 		uint64_t h = id ? fnv1a(id, idn) : fnv1a(l->data, got);
@@ -219,13 +207,6 @@ static int ld_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
 	return 0;
 }
 
-static int mkdir_p1(struct ld *l, const char *p, struct mr_error *err)
-{
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		return l->core->error_set(err, MR_ETEMP, "cannot create %s: %s", p, strerror(errno));
-	return 0;
-}
-
 static int ld_dispose(void *state, const struct mr_fetched *msg, enum mr_disposition d,
 		      struct mr_error *err)
 {
@@ -233,8 +214,9 @@ static int ld_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 	if (d == MR_DISPOSE_KEEP || l->keep)
 		return 0;
 	const char *name = msg->label;
-	if (!name || !*name || strchr(name, '/') || name[0] == '.')
-		return l->core->error_set(err, MR_EINTERNAL, "dispose(): bad file name");
+	int rc = local_check_name(l->core, name, err);
+	if (rc)
+		return rc;
 	time_t now = (time_t)l->core->now(l->core);
 	struct tm tm;
 	localtime_r(&now, &tm);
@@ -243,9 +225,9 @@ static int ld_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 		 d == MR_DISPOSE_IGNORED ? "ignored" : "processed");
 	snprintf(dir, sizeof(dir), "%s/%04d-%02d-%02d", top, tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday);
-	int rc = mkdir_p1(l, top, err);
+	rc = local_mkdir(l->core, top, err);
 	if (!rc)
-		rc = mkdir_p1(l, dir, err);
+		rc = local_mkdir(l->core, dir, err);
 	if (rc)
 		return rc;
 	snprintf(from, sizeof(from), "%s/%s", l->source, name);

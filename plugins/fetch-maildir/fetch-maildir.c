@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <mailroom/plugin.h>
+#include "../common/local-files.h"
 
 struct entry {
 	char sub[4];  /* "new" or "cur" */
@@ -80,9 +81,7 @@ static int md_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	m->log = ctx->log;
 	const char *src = ctx->core->cfg_str(ctx->cfg, "source");
 	m->source = strdup(src ? src : "");
-	size_t l = strlen(m->source);
-	while (l > 1 && m->source[l - 1] == '/')
-		m->source[--l] = '\0';
+	local_trim_slashes(m->source);
 	m->keep = strcmp(ctx->core->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
 	m->max_size = ctx->core->cfg_int(ctx->cfg, "max_size");
 	m->folder[MR_DISPOSE_PROCESSED] = subfolder_path(m->source, "processed");
@@ -205,25 +204,7 @@ static int read_file(struct md *m, const char *path, char **data_r, size_t *len_
 		return m->core->error_set(err, MR_EINPUT, "%s is %lld bytes, more than max_size %lld",
 					  path, (long long)sb.st_size, m->max_size);
 	}
-	char *buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return m->core->error_set(err, MR_ENOMEM, "out of memory");
-	}
-	size_t got = 0;
-	while (got < (size_t)sb.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*data_r = buf;
-	*len_r = got;
-	return 0;
+	return local_read_fd(m->core, fd, (size_t)sb.st_size, data_r, len_r, err);
 }
 
 static int md_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
@@ -262,14 +243,6 @@ static int md_next(void *state, struct mr_fetched *msg_r, struct mr_error *err)
 	return 0;
 }
 
-static int ensure_dir(struct md *m, const char *path, struct mr_error *err)
-{
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return m->core->error_set(err, MR_ETEMP, "cannot create %s: %s", path,
-					  strerror(errno));
-	return 0;
-}
-
 /* Creates a Maildir++ subfolder (tmp, new, cur, maildirfolder) if missing. */
 static int ensure_folder(struct md *m, const char *folder, struct mr_error *err)
 {
@@ -278,11 +251,11 @@ static int ensure_folder(struct md *m, const char *folder, struct mr_error *err)
 	snprintf(p, sizeof(p), "%s/cur", folder);
 	if (stat(p, &sb) == 0)
 		return 0;
-	int rc = ensure_dir(m, folder, err);
+	int rc = local_mkdir(m->core, folder, err);
 	static const char *const subs[] = { "tmp", "new", "cur" };
 	for (size_t i = 0; !rc && i < 3; i++) {
 		snprintf(p, sizeof(p), "%s/%s", folder, subs[i]);
-		rc = ensure_dir(m, p, err);
+		rc = local_mkdir(m->core, p, err);
 	}
 	if (!rc) {
 		snprintf(p, sizeof(p), "%s/maildirfolder", folder);
@@ -301,11 +274,12 @@ static int md_dispose(void *state, const struct mr_fetched *msg, enum mr_disposi
 	if (d == MR_DISPOSE_KEEP || m->keep)
 		return 0;
 	const char *name = msg->label;
-	if (!name || !*name || strchr(name, '/') || name[0] == '.')
-		return m->core->error_set(err, MR_EINTERNAL, "dispose(): bad file name");
+	int rc = local_check_name(m->core, name, err);
+	if (rc)
+		return rc;
 	const char *folder = m->folder[d == MR_DISPOSE_IGNORED ? MR_DISPOSE_IGNORED
 							      : MR_DISPOSE_PROCESSED];
-	int rc = ensure_folder(m, folder, err);
+	rc = ensure_folder(m, folder, err);
 	if (rc)
 		return rc;
 	/* the file is in new/ or cur/, as next() found it */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "../common/etpan-net.h"
+#include "../common/etpan-login.h"
 
 struct pop {
 	const struct mr_core *core;
@@ -44,10 +45,7 @@ static void pop_free_cfg(struct pop *p)
 	net_free(&p->net);
 	free(p->instance);
 	free(p->username);
-	if (p->password) {
-		memset(p->password, 0, strlen(p->password));
-		free(p->password);
-	}
+	etpan_password_free(p->password);
 	free(p->processed_dir);
 	free(p);
 }
@@ -71,18 +69,10 @@ static int pop_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_e
 	p->instance = strdup(ctx->instance ? ctx->instance : "pop3");
 	p->processed_dir = pd && *pd ? strdup(pd) : NULL;
 	p->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
-	struct mr_error e = { 0 };
-	char envname[128];
-	rc = c->cfg_secret(ctx->cfg, "password", &p->password, &e);
-	if (rc == MR_ENOTFOUND)
-		rc = c->error_set(err, MR_ECONFIG, "no password: set password_file (or "
-				  "the environment variable MAILROOM_%s_PASSWORD)",
-				  net_env_name(c->cfg_name(ctx->cfg), envname, sizeof(envname)));
-	else if (rc)
-		rc = c->error_set(err, rc, "%s", e.msg);
-	else if (!p->username || !p->instance)
+	rc = etpan_password_load(ctx, &p->password, err);
+	if (!rc && (!p->username || !p->instance))
 		rc = c->error_set(err, MR_ENOMEM, "out of memory");
-	else if (!p->keep && !p->processed_dir)
+	else if (!rc && !p->keep && !p->processed_dir)
 		rc = c->error_set(err, MR_ECONFIG, "[%s] needs processed_dir (where copies of "
 				  "handled messages are kept before they are deleted from the "
 				  "server), or dispose = keep", c->cfg_name(ctx->cfg));
@@ -151,23 +141,14 @@ static int pop_open(void *state, size_t *waiting_r, struct mr_error *err)
 	}
 	if (p->net.tls == NET_TLS_STARTTLS) {
 		r = mailpop3_socket_starttls_with_callback(p->pop, net_tls_setup, &p->net);
-		if (r == MAILPOP3_ERROR_STLS_NOT_SUPPORTED) {
-			rc = p->core->error_set(err, MR_ECONFIG, "TLS: %s port %d does not offer STLS "
-						"(use tls = implicit on its TLS port)", p->net.server,
-						p->net.port);
-			goto fail;
-		}
-		if (r != MAILPOP3_NO_ERROR) {
-			rc = p->core->error_set(err, MR_ETEMP, "TLS: STLS handshake with %s port %d "
-						"failed", p->net.server, p->net.port);
-			goto fail;
-		}
-		net_guard_eof(&p->net, p->pop->pop3_stream);
-		if ((rc = net_verify(&p->net, p->pop->pop3_stream, err)) != 0)
+		rc = r == MAILPOP3_ERROR_STLS_NOT_SUPPORTED
+			? net_no_starttls(&p->net, "STLS", err)
+			: net_starttls_done(&p->net, r == MAILPOP3_NO_ERROR, "STLS",
+					    p->pop->pop3_stream, err);
+		if (rc)
 			goto fail;
 	} else if (p->net.tls == NET_TLS_NONE) {
-		p->core->log(p->log, MR_LOG_WARNING, "tls = none: the password goes to %s in clear",
-			     p->net.server);
+		net_warn_cleartext(&p->net);
 	}
 	r = mailpop3_user(p->pop, p->username);
 	if (r == MAILPOP3_NO_ERROR)
@@ -176,9 +157,7 @@ static int pop_open(void *state, size_t *waiting_r, struct mr_error *err)
 		const char *w = said(p);
 		int temp = r == MAILPOP3_ERROR_STREAM || strstr(w, "[IN-USE]") ||
 			   strstr(w, "[SYS/TEMP]");
-		rc = p->core->error_set(err, temp ? MR_ETEMP : MR_ECONFIG,
-					"auth: login as %s on %s refused%s%s%s", p->username,
-					p->net.server, *w ? " (server: " : "", w, *w ? ")" : "");
+		rc = etpan_login_refused(p->core, temp, p->username, p->net.server, w, err);
 		goto fail;
 	}
 	r = mailpop3_list(p->pop, &p->msgs);

@@ -3,7 +3,7 @@
 if BUILD_PLUGIN_FETCH_POP3
 plugin_LTLIBRARIES += plugins/fetch-pop3/fetch-pop3.la
 plugins_fetch_pop3_fetch_pop3_la_SOURCES = plugins/fetch-pop3/fetch-pop3.c \
-	plugins/common/etpan-net.h
+	plugins/common/etpan-net.h plugins/common/etpan-login.c plugins/common/etpan-login.h
 plugins_fetch_pop3_fetch_pop3_la_CFLAGS = $(AM_CFLAGS) $(ETPAN_CFLAGS)
 plugins_fetch_pop3_fetch_pop3_la_LIBADD = $(ETPAN_LIBS)
 plugins_fetch_pop3_fetch_pop3_la_LDFLAGS = $(PLUGIN_LDFLAGS)
