@@ -109,7 +109,7 @@ static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	if (rc) {
 		net_free(&m->net);
 		free(m->username);
-		free(m->password);
+		etpan_password_free(m->password);
 		free(m->source_cfg);
 		free(m->processed_cfg);
 		free(m->ignored_cfg);

@@ -80,13 +80,14 @@ static int md_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	m->core = ctx->core;
 	m->log = ctx->log;
 	const char *src = ctx->core->cfg_str(ctx->cfg, "source");
-	m->source = strdup(src ? src : "");
-	local_trim_slashes(m->source);
+	if ((m->source = strdup(src ? src : "")) != NULL) {
+		local_trim_slashes(m->source);
+		m->folder[MR_DISPOSE_PROCESSED] = subfolder_path(m->source, "processed");
+		m->folder[MR_DISPOSE_IGNORED] = subfolder_path(m->source, "ignored");
+	}
 	m->keep = strcmp(ctx->core->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
 	m->max_size = ctx->core->cfg_int(ctx->cfg, "max_size");
-	m->folder[MR_DISPOSE_PROCESSED] = subfolder_path(m->source, "processed");
-	m->folder[MR_DISPOSE_IGNORED] = subfolder_path(m->source, "ignored");
-	if (!m->folder[1] || !m->folder[2]) {
+	if (!m->source || !m->folder[1] || !m->folder[2]) {
 		free(m->folder[1]);
 		free(m->folder[2]);
 		free(m->source);
