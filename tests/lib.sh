@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Shell helpers for the integration tests: TAP output, a private temp dir,
-# free loopback ports, and stopping (by PID) only the processes a test started.
+# free loopback ports, stopping (by PID) only the processes a test started,
+# and a site that spools into $T_DIR/mailroom.db.
 # Source it: . "$MR_SRCDIR/tests/lib.sh"
 
 set -u
@@ -61,3 +62,17 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 done_testing() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
+
+# spool_site: the start of a site.ini whose SQLite store is $T_DIR/mailroom.db
+# and whose transport spools
+spool_site() {
+	printf '[mailroom]\nstore = sqlite\ntransport = spool\n[store-sqlite]\npath = %s\n' \
+		"$T_DIR/mailroom.db"
+}
+# spooled: how many messages the spool of the site $T_DIR/site.ini holds
+spooled() { $MAILROOM --config "$T_DIR/site.ini" spool list --json | wc -l | tr -d ' '; }
+# spooled_id SUBJECT: the spool id of the message with that Subject
+spooled_id() {
+	$MAILROOM --config "$T_DIR/site.ini" spool list --json |
+		grep "\"subject\":\"$1\"" | sed 's/.*"id":\([0-9]*\).*/\1/'
+}

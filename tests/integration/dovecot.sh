@@ -3,7 +3,8 @@
 # free 127.0.0.1 ports, passwd-file users, Maildirs owned by the vmail user,
 # a self-signed certificate made here.  Source it after tests/lib.sh, then
 # call dovecot_start.  Sets DC_DIR, DC_IMAP, DC_IMAPS, DC_POP3, DC_POP3S,
-# DC_CA (the certificate, to trust as ca_file), DC_USER, DC_PASS.
+# DC_CA (the certificate, to trust as ca_file), DC_USER, DC_PASS; also
+# password files, [account-] sections and proxies for the fetch tests.
 
 DC_USER=civimail
 DC_PASS='s3cret-Pass'
@@ -46,11 +47,66 @@ PY
 	chown -R vmail:vmail "$DC_DIR/home/$user"
 }
 
+# dovecot_put_raw USER NAME: standard input as the message file NAME in the
+# new/ of USER's INBOX
+dovecot_put_raw() {
+	local file; file=$(dovecot_maildir "$1")/new/$2
+	cat > "$file"
+	chown vmail:vmail "$file"
+}
+
 # dovecot_count USER FOLDER: messages in a folder ("" for INBOX), on disk
 dovecot_count() {
 	local md; md=$(dovecot_maildir "$1")
 	[ -n "$2" ] && md="$md/.$2"
 	if [ -d "$md" ]; then find "$md/new" "$md/cur" -type f | wc -l; else echo 0; fi
+}
+
+# dovecot_password_files: $T_DIR/pass holds DC_PASS, $T_DIR/badpass a wrong
+# password and $T_DIR/otherpass the password of the user "other" (mode 0600)
+dovecot_password_files() {
+	printf '%s' "$DC_PASS" > "$T_DIR/pass"; printf 'wrong' > "$T_DIR/badpass"
+	printf 'other-pass' > "$T_DIR/otherpass"
+	chmod 600 "$T_DIR/pass" "$T_DIR/badpass" "$T_DIR/otherpass"
+}
+
+# dovecot_account NAME FETCH [KEY=VALUE...]: an [account-NAME] section that
+# fetches (FETCH: imap or pop3) DC_USER's mail for activities from 127.0.0.1
+# on the IMAPS or POP3S port, DC_CA trusted, the password in $T_DIR/pass.
+# A KEY=VALUE sets the line of that key (tls comes after port) or is added
+# at the end; KEY= leaves the key out.
+dovecot_account() {
+	local name=$1 fetch=$2 port=$DC_IMAPS setting i replaced; shift 2
+	[ "$fetch" = pop3 ] && port=$DC_POP3S
+	local lines=("fetch=$fetch" used_for=activity server=127.0.0.1 "port=$port" tls= \
+		"ca_file=$DC_CA" "username=$DC_USER" "password_file=$T_DIR/pass")
+	for setting in "$@"; do
+		replaced=
+		for i in "${!lines[@]}"; do
+			[ "${lines[i]%%=*}" = "${setting%%=*}" ] && { lines[i]=$setting; replaced=1; }
+		done
+		[ -n "$replaced" ] || lines+=("$setting")
+	done
+	echo "[account-$name]"
+	for setting in "${lines[@]}"; do
+		[ -n "${setting#*=}" ] && echo "${setting%%=*} = ${setting#*=}"
+	done
+	return 0
+}
+
+# dovecot_proxy PORT DOVECOT_PORT [OPTION...]: tests/integration/tcp-proxy.py
+# from 127.0.0.1:PORT to Dovecot (OPTION: --strip-cap CAP, --drop-after BYTES)
+dovecot_proxy() {
+	/usr/bin/python3 "$MR_SRCDIR/tests/integration/tcp-proxy.py" "$@" \
+		> "$T_DIR/proxy-$1.out" 2>&1 &
+	started $!
+	wait_port "$1" 5
+}
+
+# dovecot_stop: stops the Dovecot of dovecot_start, waiting up to 5 s for it
+dovecot_stop() {
+	kill "$DC_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$DC_PID" 2>/dev/null || break; sleep 0.1; done
 }
 
 dovecot_start() {

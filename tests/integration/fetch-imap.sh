@@ -12,110 +12,25 @@ dovecot_start
 
 M="$MAILROOM --config $T_DIR/site.ini"
 U=$DC_USER
-printf '%s' "$DC_PASS" > "$T_DIR/pass"; printf 'wrong' > "$T_DIR/badpass"
-chmod 600 "$T_DIR/pass" "$T_DIR/badpass"
+dovecot_password_files
 PROXY_DROP=$(free_port); PROXY_NOMOVE=$(free_port); CLOSED=$(free_port)
-spooled() { $M spool list --json | wc -l | tr -d ' '; }
 
 # write_config DROP_PORT: the site, the "drop" account pointing at DROP_PORT
 write_config() {
-	cat > "$T_DIR/site.ini" <<EOF2
-[mailroom]
-store = sqlite
-transport = spool
-[store-sqlite]
-path = $T_DIR/mailroom.db
-[account-imaps]
-fetch = imap
-used_for = bounce
-server = 127.0.0.1
-port = $DC_IMAPS
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-[account-noca]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $DC_IMAPS
-username = $U
-password_file = $T_DIR/pass
-[account-starttls]
-fetch = imap
-used_for = activity
-server = localhost
-port = $DC_IMAP
-tls = starttls
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-[account-badpass]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $DC_IMAPS
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/badpass
-[account-nofolder]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $DC_IMAPS
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-source = INBOX.NoSuchFolder
-[account-closed]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $CLOSED
-tls = none
-username = $U
-password_file = $T_DIR/pass
-[account-dns]
-fetch = imap
-used_for = activity
-server = no-such-host.invalid
-username = $U
-password_file = $T_DIR/pass
-[account-nomove]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $PROXY_NOMOVE
-tls = none
-username = $U
-password_file = $T_DIR/pass
-[account-drop]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $1
-tls = none
-username = $U
-password_file = $T_DIR/pass
-[account-keep]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $DC_IMAPS
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-source = INBOX.Keep
-dispose = keep
-[account-civi]
-fetch = imap
-used_for = activity
-server = 127.0.0.1
-port = $DC_IMAPS
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-source = INBOX/CiviMail
-EOF2
+	{
+		spool_site
+		dovecot_account imaps imap used_for=bounce
+		dovecot_account noca imap ca_file=
+		dovecot_account starttls imap server=localhost "port=$DC_IMAP" tls=starttls
+		dovecot_account badpass imap "password_file=$T_DIR/badpass"
+		dovecot_account nofolder imap source=INBOX.NoSuchFolder
+		dovecot_account closed imap "port=$CLOSED" tls=none ca_file=
+		dovecot_account dns imap server=no-such-host.invalid port= ca_file=
+		dovecot_account nomove imap "port=$PROXY_NOMOVE" tls=none ca_file=
+		dovecot_account drop imap "port=$1" tls=none ca_file=
+		dovecot_account keep imap source=INBOX.Keep dispose=keep
+		dovecot_account civi imap source=INBOX/CiviMail
+	} > "$T_DIR/site.ini"
 }
 write_config "$PROXY_DROP"
 
@@ -148,8 +63,7 @@ check_grep "named as DNS" 'DNS: cannot resolve no-such-host.invalid' "$T_DIR/dns
 # ---- fetch and dispose
 dovecot_put "$U" 5
 md=$(dovecot_maildir "$U")
-printf 'Subject: no sender\r\n\r\nnot parsable for us\r\n' > "$md/new/1700000000.M0P0.nofrom"
-chown vmail:vmail "$md/new/1700000000.M0P0.nofrom"
+printf 'Subject: no sender\r\n\r\nnot parsable for us\r\n' | dovecot_put_raw "$U" 1700000000.M0P0.nofrom
 $M account fetch imaps --dry-run > "$T_DIR/dry.out"
 check_eq "dry run lists all 6 by UID" "$(grep -c '^UID [0-9]' "$T_DIR/dry.out")" 6
 check_grep "with From, Subject and size" '^UID [0-9]* *[0-9][0-9][0-9] *Sender 3 <sender3@example.org> *test message 3' "$T_DIR/dry.out"
@@ -163,8 +77,7 @@ check_grep "the reason is logged" 'ignored: no From header' "$T_DIR/run1.err"
 check_eq "INBOX.processed was created and holds 5" "$(dovecot_count "$U" processed)" 5
 check_eq "INBOX.ignored holds 1" "$(dovecot_count "$U" ignored)" 1
 check_eq "INBOX is empty" "$(dovecot_count "$U" "")" 0
-id=$($M spool list --json | grep '"subject":"test message 4"' | sed 's/.*"id":\([0-9]*\).*/\1/')
-$M spool show "$id" | tr -d '\r' > "$T_DIR/show.out"
+$M spool show "$(spooled_id "test message 4")" | tr -d '\r' > "$T_DIR/show.out"
 check "the stored message is the server's bytes" cmp -s "$T_DIR/show.out" \
 	"$(grep -l 'test message 4' "$md"/.processed/*/* | head -1)"
 
@@ -185,10 +98,7 @@ $M account fetch starttls --spool > "$T_DIR/st.out" 2>&1
 check_grep "fetch over STARTTLS" '2 waiting, 2 processed' "$T_DIR/st.out"
 
 # ---- a server without MOVE: UID COPY, \Deleted, UID EXPUNGE
-/usr/bin/python3 "$MR_SRCDIR/tests/integration/tcp-proxy.py" "$PROXY_NOMOVE" "$DC_IMAP" \
-	--strip-cap MOVE > "$T_DIR/proxy1.out" 2>&1 &
-started $!
-wait_port "$PROXY_NOMOVE" 5
+dovecot_proxy "$PROXY_NOMOVE" "$DC_IMAP" --strip-cap MOVE
 dovecot_put "$U" 3
 $M account fetch nomove --spool > "$T_DIR/nomove.out" 2>&1
 check_grep "without MOVE: 3 processed" '3 waiting, 3 processed' "$T_DIR/nomove.out"
@@ -197,10 +107,7 @@ check_grep "Dovecot saw the expunge" 'expunged=3' "$DC_DIR/dovecot.log"
 check_eq "INBOX empty again" "$(dovecot_count "$U" "")" 0
 
 # ---- a server dropping the connection mid-fetch
-/usr/bin/python3 "$MR_SRCDIR/tests/integration/tcp-proxy.py" "$PROXY_DROP" "$DC_IMAP" \
-	--drop-after 350000 > "$T_DIR/proxy2.out" 2>&1 &
-started $!
-wait_port "$PROXY_DROP" 5
+dovecot_proxy "$PROXY_DROP" "$DC_IMAP" --drop-after 350000
 dovecot_put "$U" 500 "" 1000
 before=$(spooled)
 $M account fetch drop --spool > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
@@ -236,5 +143,5 @@ check_eq "into INBOX.CiviMail.processed (the server's separator)" "$(dovecot_cou
 check_eq "INBOX.CiviMail is empty" "$(dovecot_count "$U" CiviMail)" 0
 diag "1,000 IMAP messages fetched, stored and moved in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s"
 
-kill "$DC_PID" 2>/dev/null; for _ in $(seq 50); do kill -0 "$DC_PID" 2>/dev/null || break; sleep 0.1; done
+dovecot_stop
 done_testing

@@ -22,14 +22,10 @@ put_md() {
 	done
 }
 count() { find "$@" -type f 2>/dev/null | wc -l | tr -d ' '; }
-spooled() { $M spool list --json | wc -l | tr -d ' '; }
 
-cat > "$T_DIR/site.ini" <<EOF2
-[mailroom]
-store = sqlite
-transport = spool
-[store-sqlite]
-path = $T_DIR/mailroom.db
+{
+	spool_site
+	cat <<EOF2
 [account-md]
 fetch = maildir
 used_for = bounce
@@ -52,6 +48,7 @@ fetch = localdir
 used_for = activity
 source = $T_DIR/no-such-dir
 EOF2
+} > "$T_DIR/site.ini"
 
 # ---- maildir
 put_md "$MD" new 1 5
@@ -72,8 +69,7 @@ check_eq ".ignored holds the unparsable one (kept in cur/)" "$(count "$MD/.ignor
 check "Maildir++ subfolders are marked" test -f "$MD/.processed/maildirfolder" -a -d "$MD/.ignored/tmp"
 check_eq "the source is empty" "$(count "$MD/new" "$MD/cur")" 0
 check_eq "5 results committed to the store" "$(spooled)" 5
-id=$($M spool list --json | grep '"subject":"message 2"' | sed 's/.*"id":\([0-9]*\).*/\1/')
-$M spool show "$id" > "$T_DIR/show.out"
+$M spool show "$(spooled_id "message 2")" > "$T_DIR/show.out"
 check "the stored bytes are the file's bytes" cmp -s "$T_DIR/show.out" "$MD/.processed/new/1700000002.M2P1.test"
 $M account fetch md --spool > "$T_DIR/run2.out" 2>&1
 check_grep "an empty Maildir: nothing to do" '0 waiting, 0 processed' "$T_DIR/run2.out"

@@ -15,76 +15,24 @@ DAY=$(date -d @$MAILROOM_FAKE_NOW +%Y-%m-%d)
 M="$MAILROOM --config $T_DIR/site.ini"
 U=$DC_USER
 COPIES=$T_DIR/copies
-printf '%s' "$DC_PASS" > "$T_DIR/pass"; printf 'wrong' > "$T_DIR/badpass"
-chmod 600 "$T_DIR/pass" "$T_DIR/badpass"
+dovecot_password_files
 PROXY=$(free_port)
-spooled() { $M spool list --json | wc -l | tr -d ' '; }
 copies() { find "$COPIES/$1/$DAY/new" -type f 2>/dev/null | wc -l | tr -d ' '; }
 
+# copying_account NAME [KEY=VALUE...]: a POP3 account keeping copies in $COPIES
+copying_account() { dovecot_account "$1" pop3 "${@:2}" "processed_dir=$COPIES"; }
+# write_config DROP_PORT: the site, the "drop" account pointing at DROP_PORT
 write_config() {
-	cat > "$T_DIR/site.ini" <<EOF2
-[mailroom]
-store = sqlite
-transport = spool
-[store-sqlite]
-path = $T_DIR/mailroom.db
-[account-pop3s]
-fetch = pop3
-used_for = bounce
-server = 127.0.0.1
-port = $DC_POP3S
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-processed_dir = $COPIES
-[account-noca]
-fetch = pop3
-used_for = activity
-server = 127.0.0.1
-port = $DC_POP3S
-username = $U
-password_file = $T_DIR/pass
-processed_dir = $COPIES
-[account-stls]
-fetch = pop3
-used_for = activity
-server = localhost
-port = $DC_POP3
-tls = starttls
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/pass
-processed_dir = $COPIES
-[account-badpass]
-fetch = pop3
-used_for = activity
-server = 127.0.0.1
-port = $DC_POP3S
-ca_file = $DC_CA
-username = $U
-password_file = $T_DIR/badpass
-processed_dir = $COPIES
-[account-drop]
-fetch = pop3
-used_for = activity
-server = 127.0.0.1
-port = $1
-tls = none
-username = $U
-password_file = $T_DIR/pass
-processed_dir = $COPIES
-[account-keep]
-fetch = pop3
-used_for = activity
-server = 127.0.0.1
-port = $DC_POP3S
-ca_file = $DC_CA
-username = other
-password_file = $T_DIR/otherpass
-dispose = keep
-EOF2
+	{
+		spool_site
+		copying_account pop3s used_for=bounce
+		copying_account noca ca_file=
+		copying_account stls server=localhost "port=$DC_POP3" tls=starttls
+		copying_account badpass "password_file=$T_DIR/badpass"
+		copying_account drop "port=$1" tls=none ca_file=
+		dovecot_account keep pop3 username=other "password_file=$T_DIR/otherpass" dispose=keep
+	} > "$T_DIR/site.ini"
 }
-printf 'other-pass' > "$T_DIR/otherpass"; chmod 600 "$T_DIR/otherpass"
 write_config "$PROXY"
 
 $M account test noca > "$T_DIR/noca.out" 2>&1
@@ -101,11 +49,9 @@ check_grep "named as auth" "auth: login as $U on 127.0.0.1 refused" "$T_DIR/bad.
 
 # ---- fetch, copies, deletion
 dovecot_put "$U" 5
-md=$(dovecot_maildir "$U")
 printf 'Subject: no sender\n\nnot for us\n.a line with a leading dot\n..and two\n.\nend\n' \
-	> "$md/new/1700000000.M0P0.nofrom"
-cp "$md/new/1700000000.M0P0.nofrom" "$T_DIR/nofrom.orig"
-chown vmail:vmail "$md/new/1700000000.M0P0.nofrom"
+	> "$T_DIR/nofrom.orig"
+dovecot_put_raw "$U" 1700000000.M0P0.nofrom < "$T_DIR/nofrom.orig"
 $M account fetch pop3s --dry-run > "$T_DIR/dry.out"
 check_eq "dry run lists 6 by UIDL" "$(grep -c 'test message\|no sender' "$T_DIR/dry.out")" 6
 check_eq "the dry run deleted nothing" "$(dovecot_count "$U" "")" 6
@@ -117,8 +63,7 @@ check_eq "1 copy in ignored/$DAY" "$(copies ignored)" 1
 check "the copy has the original bytes (dot-stuffed lines restored)" \
 	cmp -s "$T_DIR/nofrom.orig" "$(ls "$COPIES/ignored/$DAY/new/"* | head -1)"
 check_eq "deleted from the server after the copies" "$(dovecot_count "$U" "")" 0
-id=$($M spool list --json | grep '"subject":"test message 2"' | sed 's/.*"id":\([0-9]*\).*/\1/')
-$M spool show "$id" | tr -d '\r' > "$T_DIR/show.out"
+$M spool show "$(spooled_id "test message 2")" | tr -d '\r' > "$T_DIR/show.out"
 check "the copy holds the same bytes as the stored result" cmp -s "$T_DIR/show.out" \
 	"$(grep -l 'test message 2$' "$COPIES/processed/$DAY/new/"* | head -1)"
 
@@ -135,10 +80,7 @@ check_eq "one copy each (no duplicate copies)" "$(copies processed)" 11
 check_eq "all deleted" "$(dovecot_count "$U" "")" 0
 
 # ---- a connection dropped mid-fetch
-/usr/bin/python3 "$MR_SRCDIR/tests/integration/tcp-proxy.py" "$PROXY" "$DC_POP3" \
-	--drop-after 150000 > "$T_DIR/proxy.out" 2>&1 &
-started $!
-wait_port "$PROXY" 5
+dovecot_proxy "$PROXY" "$DC_POP3" --drop-after 150000
 dovecot_put "$U" 300 "" 1000
 before=$(spooled)
 $M account fetch drop --spool > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
@@ -173,5 +115,5 @@ check_eq "1,000 results" "$(( $(spooled) - before ))" 1000
 check_eq "the mailbox is empty" "$(dovecot_count "$U" "")" 0
 diag "1,000 POP3 messages fetched, stored, copied and deleted in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s"
 
-kill "$DC_PID" 2>/dev/null; for _ in $(seq 50); do kill -0 "$DC_PID" 2>/dev/null || break; sleep 0.1; done
+dovecot_stop
 done_testing
