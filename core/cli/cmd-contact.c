@@ -156,7 +156,6 @@ static int import(struct mr_store *st, const char *path)
 				path);
 		goto out;
 	}
-	int tty = isatty(2);
 	unsigned long rows = 0, created = 0, skipped = 0, in_tx = 0;
 	int open = 0;
 	struct group_cache gc = { 0 };
@@ -186,13 +185,12 @@ static int import(struct mr_store *st, const char *path)
 			break;
 		rows++;
 		created += (unsigned long)made;
+		mr_progress(NULL, "contact import", (long long)rows, 0);
 		if (++in_tx >= IMPORT_TX_ROWS) {
 			if ((rc = st->ops->commit(st->state, &err)) != 0)
 				break;
 			in_tx = 0;
 			open = 0;
-			if (tty)
-				fprintf(stderr, "\rimported %lu rows", rows);
 		}
 	}
 	if (rc == 0 && open) {
@@ -202,8 +200,7 @@ static int import(struct mr_store *st, const char *path)
 	} else if (rc && open) {
 		st->ops->rollback(st->state);
 	}
-	if (tty && rows >= IMPORT_TX_ROWS)
-		fputc('\n', stderr);
+	mr_progress(NULL, "contact import", -1, 0);
 	for (size_t i = 0; i < gc.n; i++)
 		free(gc.names[i]);
 	free(gc.names);

@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
+	mr_progress_setup(!cli.quiet);
 	if (optind >= argc) {
 		usage(stderr);
 		return EX_USAGE;

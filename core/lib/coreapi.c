@@ -85,4 +85,5 @@ void mr_core_fill(struct mr_core *core)
 	core->bounce_report_free = mr_bounce_report_free;
 	core->bounce_classify = mr_bounce_classify;
 	core->bounce_type_threshold = mr_bounce_type_threshold;
+	core->progress = mr_progress;
 }

@@ -289,6 +289,8 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 		return mr_error_set(err, rc, "account %s: %s", a->name, e.msg);
 	mr_log(r.log, MR_LOG_INFO, "%zu message%s waiting", s->waiting, s->waiting == 1 ? "" : "s");
 	long long handled = 0;
+	char what[160];
+	snprintf(what, sizeof(what), "account %s", a->name);
 	for (;;) {
 		if (o->stop && *o->stop) {
 			s->end = MR_FETCH_END_STOP;
@@ -314,6 +316,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 			break;
 		}
 		handled++;
+		mr_progress(core, what, handled, (long long)s->waiting);
 		int seen = 0;
 		if ((n = store->ops->msg_seen(store->state, a->name, m.key, &seen, &e)) != 0) {
 			rc = mr_error_set(err, n, "account %s: store: %s", a->name, e.msg);
@@ -373,6 +376,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 	}
 	group_clear(&r.g);
 	free(r.g.h);
+	mr_progress(core, what, -1, 0);
 	if (rc)
 		s->end = MR_FETCH_END_ERROR;
 	a->ops->close(a->state);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # libmailroom: the core (loader, config, log, errors, MIME helpers), linked into the command and the tests.
 noinst_LTLIBRARIES += core/lib/libmailroom.la
-core_lib_libmailroom_la_SOURCES = core/lib/mr.h core/lib/error.c core/lib/diag.c core/lib/log.c \
+core_lib_libmailroom_la_SOURCES = core/lib/mr.h core/lib/error.c core/lib/diag.c core/lib/log.c core/lib/progress.c \
 	core/lib/config.c core/lib/config-keys.c core/lib/loader.c core/lib/site.c \
 	core/lib/coreapi.c core/lib/mime.c core/lib/schedule.c core/lib/lock.c core/lib/jobs.c \
 	core/lib/tls-verify.c core/lib/fetch-run.c

@@ -292,6 +292,16 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	}
 	long long throttle = core->cfg_int(ctx->cfg, "throttle");
 	size_t batch = throttle > 0 ? 1 : run->cap;
+	/* progress on a terminal: "mailing ID: done of waiting" */
+	int show = core->size >= offsetof(struct mr_core, progress) + sizeof(core->progress) &&
+		   core->progress;
+	char what[64];
+	snprintf(what, sizeof(what), "mailing %lld", (long long)mid);
+	long long done0 = run->sent + run->bounced + run->retried, waiting = 0;
+	struct mr_mailing_stats ms;
+	struct mr_error serr = { 0 };
+	if (show && run->st->ops->mailing_stats(run->st->state, mid, &ms, &serr) == 0)
+		waiting = ms.queued + ms.retrying;
 	struct pm_slot *sending = NULL;
 	unsigned long seq = 0;
 	int more = 1, tfail = 0, handed = 0;
@@ -321,6 +331,9 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		for (size_t i = 0; i < nw.n_done; i++)
 			add_outcome(run, sending, (size_t)(uintptr_t)run->taken[i]->user,
 				    &run->taken[i]->results[0]);
+		if (show && nw.n_done)
+			core->progress(core, what, run->sent + run->bounced + run->retried - done0,
+				       waiting);
 		if (nw.finished) {
 			slot_sent(run, nw.finished, nw.trc, &nw.terr);
 			tfail |= nw.trc < 0;
@@ -349,6 +362,8 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		}
 	}
 	flush(run);
+	if (show)
+		core->progress(core, what, -1, 0);
 	/* rows still leased (claimed, not handed to the transport) go back to the queue */
 	struct mr_error e2 = { 0 };
 	for (int k = 0; k < PM_SLOTS; k++) {

@@ -79,6 +79,23 @@ check_eq "the spool holds 600 messages" "$(mm spool list --json | grep -c '"reci
 check_eq "one per recipient" \
 	"$(mm spool list --json | grep -o '"recipient":"s[0-9]*@example.net"' | sort -u | wc -l)" 600
 
+# progress: on a terminal (script(1) gives the command one) long commands show a
+# progress line; without one (cron) they do not
+mm mailing create --name again --subject "Again" --text "$T_DIR/600.txt" --include-group all \
+	--schedule now > /dev/null
+script -qec "$MAILROOM --config $T_DIR/mailing.ini job run mailing" /dev/null > "$T_DIR/tty.out" 2>&1
+check_grep "on a terminal the mailing job shows its progress" \
+	'mailing [0-9]*: 600 of 600 (100%)' <(tr '\r' '\n' < "$T_DIR/tty.out")
+script -qec "$MAILROOM --config $T_DIR/mailing.ini --quiet contact import $T_DIR/600.csv" \
+	/dev/null > "$T_DIR/tty2.out" 2>&1
+check_eq "--quiet silences it" "$(grep -c 'contact import:' "$T_DIR/tty2.out")" 0
+script -qec "$MAILROOM --config $T_DIR/mailing.ini contact import $T_DIR/600.csv" /dev/null \
+	> "$T_DIR/tty3.out" 2>&1
+check_grep "contact import shows its progress on a terminal" '^contact import: [0-9]*, ' \
+	<(tr '\r' '\n' < "$T_DIR/tty3.out")
+check_eq "without a terminal (cron) nothing but the summary" \
+	"$(grep -c $'\r' "$T_DIR/600.out")" 0
+
 # the disabled transport refuses and nothing is spooled
 sed -i 's/^transport = spool/transport = disabled/' "$cfg"
 mr send-test rcpt@example.net > "$T_DIR/out" 2> "$T_DIR/err"

@@ -213,6 +213,14 @@ struct mr_core {
 				const char *text, struct mr_bounce_record *rec_r);
 	/* The hold threshold of a bounce type per the rules, 0 if unknown. */
 	int (*bounce_type_threshold)(const struct mr_bounce_rules *rules, const char *type);
+
+	/* ---- appended in ABI 1.3 */
+	/* Shows how far a long run is ("what: done of total, rate/s"; total 0
+	 * when unknown) on one line of a terminal, at most four times a second;
+	 * done < 0 ends the line.  Does nothing under cron or --quiet.  Call it
+	 * from the job's own thread. */
+	void (*progress)(const struct mr_core *core, const char *what, long long done,
+			 long long total);
 };
 
 #endif
