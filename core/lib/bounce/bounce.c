@@ -75,6 +75,30 @@ static void report_add(struct mr_bounce_report *out, const struct mr_bounce_rule
 	out->n_recs++;
 }
 
+/* Adds a record for the address in header name of (h, hl), if any. */
+static void add_header_party(struct mr_bounce_report *out, const struct mr_bounce_rules *rules,
+			     const char *h, size_t hl, const char *name, int *oom)
+{
+	struct rec_build b = { 0 };
+	b.recipient = hdr_addr(h, hl, name);
+	if (b.recipient)
+		report_add(out, rules, &b, NULL, oom);
+	rec_build_free(&b);
+}
+
+/* Makes every record a non-delivery-failure of that reason (feedback,
+ * vacation): neither hard nor soft, no status. */
+static void mark_all(struct mr_bounce_report *out, const struct mr_bounce_rules *rules,
+		     const char *reason)
+{
+	for (size_t i = 0; i < out->n_recs; i++) {
+		out->recs[i].reason = reason;
+		out->recs[i].hardsoft = MR_BOUNCE_NA;
+		out->recs[i].status[0] = 0;
+		out->recs[i].type = rules_type_of(rules, reason);
+	}
+}
+
 static void recs_free(struct rec_build *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -287,19 +311,9 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 			}
 			p = le;
 		}
-		if (!out->n_recs && orig_len) {
-			struct rec_build b = { 0 };
-			b.recipient = hdr_addr(orig, ohl, "To");
-			if (b.recipient)
-				report_add(out, rules, &b, NULL, &oom);
-			rec_build_free(&b);
-		}
-		for (size_t i = 0; i < out->n_recs; i++) {
-			out->recs[i].reason = "feedback";
-			out->recs[i].hardsoft = MR_BOUNCE_NA;
-			out->recs[i].status[0] = 0;
-			out->recs[i].type = rules_type_of(rules, "feedback");
-		}
+		if (!out->n_recs && orig_len)
+			add_header_party(out, rules, orig, ohl, "To", &oom);
+		mark_all(out, rules, "feedback");
 		goto verp;
 	}
 
@@ -381,17 +395,8 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 	 * bounces auto-replied too) */
 	if (!out->n_recs && !from_mail_system && is_autoreply(rules, &s)) {
 		out->kind = MR_BOUNCE_AUTOREPLY;
-		struct rec_build b = { 0 };
-		b.recipient = hdr_addr(h, hl, "From");
-		if (b.recipient)
-			report_add(out, rules, &b, NULL, &oom);
-		rec_build_free(&b);
-		for (size_t i = 0; i < out->n_recs; i++) {
-			out->recs[i].reason = "vacation";
-			out->recs[i].hardsoft = MR_BOUNCE_NA;
-			out->recs[i].status[0] = 0;
-			out->recs[i].type = rules_type_of(rules, "vacation");
-		}
+		add_header_party(out, rules, h, hl, "From", &oom);
+		mark_all(out, rules, "vacation");
 	}
 verp:
 	find_verp(&s, orig, orig_len, verp, out);
