@@ -31,9 +31,10 @@ struct mr_log {
 void mr_log_setup(enum mr_log_level level, int use_syslog);
 /* Progress lines (progress.c): on when stderr is a terminal and the user did
  * not ask for --quiet.  mr_progress(core, what, done, total) rewrites one
- * line (total 0: unknown); done < 0 ends it. */
+ * line (total 0: unknown); done < 0 ends it.  Returns 1 when lines are
+ * shown, else 0. */
 void mr_progress_setup(int on);
-void mr_progress(const struct mr_core *core, const char *what, long long done, long long total);
+int mr_progress(const struct mr_core *core, const char *what, long long done, long long total);
 int mr_log_level_parse(const char *word, enum mr_log_level *level_r);
 /* A new logger (free() it); NULL when out of memory. */
 struct mr_log *mr_log_new(const char *prefix, int64_t run_id);

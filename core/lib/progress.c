@@ -25,18 +25,18 @@ void mr_progress_setup(int on)
 	pg.on = on;
 }
 
-void mr_progress(const struct mr_core *core, const char *what, long long done, long long total)
+int mr_progress(const struct mr_core *core, const char *what, long long done, long long total)
 {
 	(void)core;
 	if (!pg.on)
-		return;
+		return 0;
 	double t = now_s();
 	if (done < 0) {
 		if (pg.shown)
 			fputc('\n', stderr);
 		pg.shown = 0;
 		pg.what[0] = '\0';
-		return;
+		return 1;
 	}
 	if (!pg.shown || strcmp(pg.what, what) != 0) {
 		if (pg.shown)
@@ -45,7 +45,7 @@ void mr_progress(const struct mr_core *core, const char *what, long long done, l
 		pg.start = t;
 		pg.last = 0;
 	} else if (t - pg.last < 0.25 && !(total > 0 && done >= total)) {
-		return;
+		return 1;
 	}
 	pg.last = t;
 	pg.shown = 1;
@@ -56,4 +56,5 @@ void mr_progress(const struct mr_core *core, const char *what, long long done, l
 	else
 		fprintf(stderr, "\r%s: %lld, %.0f/s  ", what, done, rate);
 	fflush(stderr);
+	return 1;
 }

@@ -217,10 +217,12 @@ struct mr_core {
 	/* ---- appended in ABI 1.3 */
 	/* Shows how far a long run is ("what: done of total, rate/s"; total 0
 	 * when unknown) on one line of a terminal, at most four times a second;
-	 * done < 0 ends the line.  Does nothing under cron or --quiet.  Call it
-	 * from the job's own thread. */
-	void (*progress)(const struct mr_core *core, const char *what, long long done,
-			 long long total);
+	 * done < 0 ends the line.  Does nothing under cron or --quiet.  Returns
+	 * 1 when it shows lines, 0 when not (work only the line needs, such as
+	 * counting the total, can then be skipped).  Call it from the job's own
+	 * thread. */
+	int (*progress)(const struct mr_core *core, const char *what, long long done,
+			long long total);
 };
 
 #endif
