@@ -4,6 +4,7 @@
 # usage: bench/activity-parse.sh [MAILROOM]   (env: BENCH_N=10000, MR_CORPUS=/work/shared/corpus)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 MAILROOM=${1:-${MAILROOM:-$here/../mailroom}}
 N=${BENCH_N:-10000}
 CORPUS=${MR_CORPUS:-/work/shared/corpus}/messages
@@ -44,10 +45,8 @@ tr '\n' '\0' < "$W/list" | xargs -0 cat > /dev/null
 # which other load on the machine disturbs less than the wall clock.
 run() {
 	name=$1; shift
-	/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" > "$W/out" 2> "$W/err" || {
-		echo "$name failed:" >&2; tail -5 "$W/err" >&2; exit 1; }
-	read -r secs user sys rss < "$W/time"
-	row=$($PY -c "c = $user + $sys; print('%.1f | %.1f | %.0f | %.0f' % ($secs, c, $N / max(c, 0.001), $N / max($secs, 0.001)))")
+	bench_time "$W" "$name" "$@"
+	row=$(bench_rates "$N" 1)
 	printf '| %s | %s | %s MiB |\n' "$name" "$row" "$((rss / 1024))"
 }
 

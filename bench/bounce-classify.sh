@@ -4,6 +4,7 @@
 # usage: bench/bounce-classify.sh [MAILROOM]   (env: BENCH_N=10000, MR_CORPUS=/work/shared/corpus)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 MAILROOM=${1:-${MAILROOM:-$here/../mailroom}}
 N=${BENCH_N:-10000}
 CORPUS=${MR_CORPUS:-/work/shared/corpus}/bounces
@@ -42,10 +43,8 @@ cat "$W"/Maildir/cur/* > /dev/null
 # other load on the machine disturbs less than the wall clock, and over wall time.
 run() {
 	tag=$1 name=$2; shift 2
-	/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" > "$W/out" 2> "$W/err" || {
-		echo "$name failed:" >&2; tail -5 "$W/err" >&2; exit 1; }
-	read -r secs user sys rss < "$W/time"
-	row=$($PY -c "c = $user + $sys; print('%.2f | %.2f | %.0f | %.0f' % ($secs, c, $N / max(c, 0.001), $N / max($secs, 0.001)))")
+	bench_time "$W" "$name" "$@"
+	row=$(bench_rates "$N" 2)
 	printf '| %s | %s | %s MiB | %s |\n' "$name" "$row" "$((rss / 1024))" "$(wc -l < "$W/out")"
 	echo "$user $sys $secs" > "$W/$tag.cpu"
 }

@@ -5,6 +5,7 @@
 #        plugins, default the build tree's)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 MAILROOM=${1:-${MAILROOM:-$here/../mailroom}}
 N=${BENCH_N:-10000}
 PY=/usr/bin/python3
@@ -90,10 +91,8 @@ cat "$W"/sis/cur/* > /dev/null
 
 run() {
 	tag=$1 name=$2; shift 2
-	/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" > "$W/out" 2> "$W/err" || {
-		echo "$name failed:" >&2; tail -5 "$W/err" >&2; exit 1; }
-	read -r secs user sys rss < "$W/time"
-	row=$($PY -c "c = $user + $sys; print('%.2f | %.2f | %.0f | %.0f' % ($secs, c, $N / max(c, 0.001), $N / max($secs, 0.001)))")
+	bench_time "$W" "$name" "$@"
+	row=$(bench_rates "$N" 2)
 	printf '| %s | %s | %s MiB |\n' "$name" "$row" "$((rss / 1024))"
 	echo "$user $sys $secs" > "$W/$tag.cpu"
 }

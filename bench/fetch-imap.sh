@@ -5,6 +5,7 @@
 #        MAILROOM_PLUGIN_PATH as for the tests; run as root: Dovecot needs the vmail user)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 MAILROOM=${1:-${MAILROOM:-$here/../mailroom}}
 N=${BENCH_N:-10000}
 SIZE=${BENCH_SIZE:-3000}
@@ -79,9 +80,7 @@ EOF2
 # TAG NAME CMD...: one table row (wall and CPU time, messages/s over the wall clock)
 run() {
 	local tag=$1 name=$2; shift 2
-	/usr/bin/time -f "%e %U %S %M" -o "$T_DIR/time" "$@" > "$T_DIR/out" 2> "$T_DIR/err" || {
-		echo "$name failed:" >&2; tail -5 "$T_DIR/err" >&2; exit 1; }
-	read -r secs user sys rss < "$T_DIR/time"
+	bench_time "$T_DIR" "$name" "$@"
 	/usr/bin/python3 -c "print('| %s | %.2f | %.2f | %.0f | %d MiB |' % ('$name', $secs, $user + $sys, $N / max($secs, 0.001), $rss // 1024))"
 	echo "$secs" > "$T_DIR/secs.$tag"
 }

@@ -8,4 +8,4 @@ EXTRA_DIST += bench/RESULTS.md bench/transport-smtp.sh
 EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py bench/activity-file.sh
 EXTRA_DIST += bench/bounce-classify.sh
 EXTRA_DIST += bench/fetch-imap.sh
-EXTRA_DIST += bench/fetch-bounces.sh
+EXTRA_DIST += bench/fetch-bounces.sh bench/lib.sh
