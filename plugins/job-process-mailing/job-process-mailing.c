@@ -240,6 +240,18 @@ static void free_renderers(struct mailing_copy *mc)
 			mc->core->mailing_renderer_free(mc->renderers[k]);
 }
 
+/* 1 while the mailing is running: a batch claimed ahead is not sent once it
+ * was paused or canceled (so either takes effect within the batch being
+ * sent).  The due query is the store's cheapest look at a mailing's status. */
+static int still_running(struct pm_run *run, int64_t mid)
+{
+	int64_t due = 0, job = 0;
+	struct mr_error e = { 0 };
+	int rc = run->st->ops->mailing_due(run->st->state, run->core->now(run->core), mid - 1,
+					   &due, &job, &e);
+	return rc == 0 && due == mid;
+}
+
 /* Claims the next batch into sl and starts rendering it; 0 with sl->n == 0
  * when there is nothing (more) to send now. */
 static int claim_next(struct pm_run *run, struct pm_slot *sl, int64_t mid, size_t batch,
@@ -305,9 +317,9 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		waiting = ms.queued + ms.retrying;
 	struct pm_slot *sending = NULL;
 	unsigned long seq = 0;
-	int more = 1, tfail = 0, handed = 0;
+	int more = 1, tfail = 0, handed = 0, paused = 0;
 	for (;;) {
-		int halt = rc || tfail || run->store_failed;
+		int halt = rc || tfail || run->store_failed || paused;
 		int k = 0, busy = 0, ready = 0;
 		for (int j = 0; j < PM_SLOTS; j++) {
 			busy += run->slots[j].state == PM_RENDERING;
@@ -353,7 +365,8 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 			if (sl->state == PM_READY && (!next || sl->seq < next->seq))
 				next = sl;
 		}
-		if (next && !sending && !(rc || tfail || run->store_failed)) {
+		if (next && !sending && !(rc || tfail || run->store_failed) &&
+		    !(paused = !still_running(run, mid))) {
 			if (throttle > 0 && handed++)
 				ms_sleep((long)throttle);
 			if ((rc = send_slot(run, next, err)) == 0) {

@@ -322,4 +322,27 @@ q "SELECT 'M8 ' || email FROM mailing_recipients WHERE state = 'sent' AND job_id
 check_eq "M8: every recipient marked sent was received" \
 	"$(comm -23 "$T_DIR/sent8" "$T_DIR/got8" | wc -l)" 0
 
+# ---- M9: a pause during a run takes effect within the batch being sent (the
+# batches claimed and rendered ahead are given back, not sent)
+m9=$(mk M9 killtest)
+site "batch_size = 10"
+json0=$(ls "$SD" | grep -c '\.json$')
+"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/m9.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+	[ $(($(ls "$SD" | grep -c '\.json$') - json0)) -ge 30 ] && break
+	sleep 0.05
+done
+mr mailing pause "$m9" > /dev/null
+at_pause=$(($(ls "$SD" | grep -c '\.json$') - json0))
+for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+check "M9: the run ends after the pause" not kill -0 "$pid"
+wait "$pid" 2>/dev/null
+after=$(($(ls "$SD" | grep -c '\.json$') - json0))
+diag "M9: $at_pause received when the pause returned, $after when the run ended"
+check "M9: at most one batch (10) went out after the pause" test $((after - at_pause)) -le 10
+check_eq "M9: every sent one was received, and nothing else" \
+	"$(q "SELECT count(*) FROM mailing_recipients WHERE state = 'sent' AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = $m9)")" "$after"
+mr mailing cancel "$m9" > /dev/null
+
 done_testing
