@@ -3,7 +3,7 @@
 check_PROGRAMS += bench/mr-blast
 bench_mr_blast_SOURCES = bench/mr-blast.c
 bench_mr_blast_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core/lib
-bench_mr_blast_LDADD = core/lib/libmailroom.la
+bench_mr_blast_LDADD = core/lib/libmailroom.la lib/mail/libmailroom-mail.la
 EXTRA_DIST += bench/RESULTS.md bench/transport-smtp.sh
 EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py bench/activity-file.sh
 EXTRA_DIST += bench/bounce-classify.sh

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "mr.h"
+#include <mailroom/mail.h>
 
 struct blast_counts {
 	size_t done_calls;

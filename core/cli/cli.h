@@ -5,6 +5,8 @@
 
 #include <sysexits.h>
 #include "../lib/mr.h"
+#include <mailroom/mail.h>
+#include "users.h"
 
 struct mr_cli {
 	const char *config_opt; /* --config FILE */

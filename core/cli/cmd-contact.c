@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "cli.h"
-#include "../lib/csv.h"
+#include "csv.h"
 
 #define IMPORT_TX_ROWS 5000
 

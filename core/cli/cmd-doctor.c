@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "../lib/doctor.h"
+#include "doctor/doctor.h"
 
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv)
 {

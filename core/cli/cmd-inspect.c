@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "../lib/doctor.h"
+#include "doctor/doctor.h"
 
 /* What the site's config gives inspect, all optional. */
 struct site_view {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "cli.h"
-#include "../lib/csv.h"
+#include "csv.h"
 
 #define MAX_GROUPS 64
 #define MAX_ATTACH 16

@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: MIT
-# The mailroom command.
+# The mailroom command; its helpers that tests also use (CSV, passwords, the doctor) are a small library.
+noinst_LTLIBRARIES += core/cli/libmailroom-cli.la
+core_cli_libmailroom_cli_la_SOURCES = core/cli/csv.h core/cli/csv.c core/cli/password.c \
+	core/cli/doctor/doctor.h core/cli/doctor/doctor.c core/cli/doctor/doctor-checks.c \
+	core/cli/doctor/doctor-spf.c
+core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/core/lib
+core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS)
+
 bin_PROGRAMS += mailroom
 mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
-	core/cli/cmd-plugins.c core/cli/cmd-config.c core/cli/cmd-send-test.c core/cli/cmd-spool.c core/cli/cmd-bounce.c \
-	core/cli/cmd-job.c core/cli/cmd-cron.c core/cli/cron-identity.c
-mailroom_SOURCES += core/cli/cmd-activity.c core/cli/activity-filed.c
-mailroom_SOURCES += core/cli/cmd-user.c core/cli/identity.c
-mailroom_SOURCES += core/cli/cmd-account.c
-mailroom_SOURCES += core/cli/cmd-bounce-stats.c
-mailroom_SOURCES += core/cli/cmd-doctor.c core/cli/cmd-inspect.c
-mailroom_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS)
-mailroom_LDADD = core/lib/libmailroom.la
-mailroom_SOURCES += core/cli/cmd-contact.c core/cli/cmd-mailing.c
+	core/cli/cmd-plugins.c core/cli/cmd-config.c core/cli/cmd-send-test.c core/cli/cmd-spool.c \
+	core/cli/cmd-bounce.c core/cli/cmd-job.c core/cli/cmd-cron.c core/cli/cron-identity.c \
+	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/identity.c \
+	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
+	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
+mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la

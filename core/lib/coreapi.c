@@ -37,6 +37,12 @@ static const char *core_cfg_name(const struct mr_section *sec)
 	return sec->name;
 }
 
+static const struct mr_section *core_cfg_section_at(const struct mr_core *core, size_t i)
+{
+	const struct mr_config *cfg = mr_core_site(core)->cfg;
+	return i < cfg->n_secs ? &cfg->secs[i] : NULL;
+}
+
 /* Unix time now; MAILROOM_FAKE_NOW (unix seconds) pins it for tests. */
 static int64_t core_now(const struct mr_core *core)
 {
@@ -64,26 +70,11 @@ void mr_core_fill(struct mr_core *core)
 	core->cfg_duration = mr_cfg_duration;
 	core->cfg_section = core_cfg_section;
 	core->cfg_name = core_cfg_name;
+	core->cfg_section_at = core_cfg_section_at;
 	core->cfg_secret = mr_cfg_secret;
 	core->now = core_now;
 	core->store = core_store;
-	core->mime_subject = mr_mime_subject;
 	core->tls_verify_chain = mr_tls_verify_chain;
 	core->fetch_run = mr_fetch_run;
-	core->activity_parse = mr_activity_parse;
-	core->activity_free = mr_activity_free;
-	core->mailing_renderer_new = mr_core_renderer_new;
-	core->mailing_render = mr_render;
-	core->mailing_renderer_free = mr_renderer_free;
-	core->bounce_rules_load = mr_bounce_rules_load_site;
-	core->bounce_rules_free = mr_bounce_rules_free;
-	core->verp_conf = mr_verp_conf_site;
-	core->verp_conf_free = mr_verp_conf_free;
-	core->verp_build = mr_verp_build;
-	core->verp_parse = mr_verp_parse;
-	core->bounce_parse = mr_bounce_parse;
-	core->bounce_report_free = mr_bounce_report_free;
-	core->bounce_classify = mr_bounce_classify;
-	core->bounce_type_threshold = mr_bounce_type_threshold;
 	core->progress = mr_progress;
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <gmime/gmime.h>
 #include "mr.h"
 
 /*
@@ -21,44 +20,6 @@ struct mr_account *mr_site_account(struct mr_site *site, const char *name)
 	for (size_t i = 0; i < site->n_accounts; i++)
 		if (strcmp(site->accounts[i].name, name) == 0)
 			return &site->accounts[i];
-	return NULL;
-}
-
-char *mr_msg_header(const char *data, size_t len, const char *name)
-{
-	size_t body_off, hl = mr_mime_header_len(data, len, &body_off);
-	size_t nl = strlen(name);
-	for (size_t i = 0; i < hl; i++) {
-		if (!(i == 0 || data[i - 1] == '\n') || hl - i <= nl || data[i + nl] != ':' ||
-		    strncasecmp(data + i, name, nl) != 0)
-			continue;
-		size_t j = i + nl + 1, n = 0;
-		char *raw = malloc(hl - j + 1);
-		if (!raw)
-			return NULL;
-		for (; j < hl; j++) {
-			if (data[j] == '\r')
-				continue;
-			if (data[j] == '\n') {
-				if (j + 1 < hl && (data[j + 1] == ' ' || data[j + 1] == '\t'))
-					continue;
-				break;
-			}
-			raw[n++] = data[j] == '\t' ? ' ' : data[j];
-		}
-		raw[n] = '\0';
-		char *start = raw;
-		while (*start == ' ')
-			start++;
-		g_mime_init();
-		char *dec = g_mime_utils_header_decode_text(NULL, start);
-		free(raw);
-		if (!dec)
-			return NULL;
-		char *out = strdup(dec);
-		g_free(dec);
-		return out;
-	}
 	return NULL;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <mailroom/plugin.h>
+#include <mailroom/addr.h>
 
 /* ---- errors (error.c) */
 int mr_error_set(struct mr_error *err, int status, const char *fmt, ...) MR_PRINTF(3, 4);
@@ -248,82 +249,6 @@ void mr_core_fill(struct mr_core *core);
 /* The site behind a core (for the spool transport and tests). */
 struct mr_site *mr_core_site(const struct mr_core *core);
 
-/* ---- MIME helpers (mime.c) */
-struct mr_test_message {
-	const char *from;
-	const char *from_name;
-	const char *to;
-	const char *subject;
-	const char *text;
-	const char *domain; /* for the Message-ID */
-};
-/* Builds a complete message with GMime; *data_r malloc'ed, *msgid_r malloc'ed. */
-int mr_mime_build_test(const struct mr_test_message *m, char **data_r, size_t *len_r,
-		       char **msgid_r, struct mr_error *err);
-/* Splits a message at the first empty line: header block length (with the
- * empty line's own line break excluded from neither part's content). */
-size_t mr_mime_header_len(const char *data, size_t len, size_t *body_off_r);
-/* The decoded Subject of a raw message, malloc'ed, or NULL. */
-char *mr_mime_subject(const char *data, size_t len);
-/* True when s is a valid addr-spec without CR, LF or NUL. */
-int mr_addr_valid(const char *s);
-
-/* ---- VERP addresses (verp.c) */
-#include <mailroom/bounce.h>
-struct mr_error;
-/* Writes LOCALPART action SEP job SEP queue SEP hash @ DOMAIN into buf.
- * Returns 0, or MR_EINPUT (bad argument, no secret) / MR_ENOMEM (buf too
- * small) with err. */
-int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
-		  int64_t queue_id, char *buf, size_t size, struct mr_error *err);
-/* Parses addr (with or without <>) as one of our VERP addresses.  Returns 0
- * with *v_r filled when it is one and its hash is good (or conf has no
- * secret), MR_ENOTFOUND when it is not a VERP address of conf, MR_EPERMANENT
- * when the hash does not match (forged or altered). */
-int mr_verp_parse(const struct mr_verp_conf *conf, const char *addr, size_t len,
-		  struct mr_verp *v_r);
-
-/* ---- the bounce classifier (bounce/) */
-/* Loads a rules file.  Returns 0 with *rules_r (free with
- * mr_bounce_rules_free), or MR_ECONFIG/MR_ENOMEM with err naming file and line. */
-int mr_bounce_rules_load(const char *path, struct mr_bounce_rules **rules_r,
-			 struct mr_error *err);
-void mr_bounce_rules_free(struct mr_bounce_rules *rules);
-/* The rules file to use when none is named: $MAILROOM_BOUNCE_RULES, else the
- * installed one.  Static string. */
-const char *mr_bounce_rules_default(void);
-/* Parses one raw message (LF, CRLF or CR).  Never fails on bad input: at
- * worst report_r->kind is MR_BOUNCE_NONE.  verp may be NULL.  Returns 0,
- * or MR_ENOMEM.  Free report_r with mr_bounce_report_free. */
-int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *rules,
-		    const struct mr_verp_conf *verp, struct mr_bounce_report *report_r);
-void mr_bounce_report_free(struct mr_bounce_report *r);
-/* Classifies an SMTP-time answer (status may be "" or NULL, code 0). */
-void mr_bounce_classify(const struct mr_bounce_rules *rules, int code, const char *status,
-			const char *text, struct mr_bounce_record *rec_r);
-/* The hold threshold of a bounce type in the rules, or 0 when unknown. */
-int mr_bounce_type_threshold(const struct mr_bounce_rules *rules, const char *type);
-/* The site's rules: [bounce] rules_file, else the default (service.c). */
-int mr_bounce_rules_load_site(const struct mr_core *core, struct mr_bounce_rules **rules_r,
-			      struct mr_error *err);
-/* The site's VERP settings: the bounce account's localpart and domain,
- * [bounce] verp_separator, [mailroom] secret (NULL when none is set).
- * Returns 0 with *conf_r (free with mr_verp_conf_free) or MR_ECONFIG. */
-int mr_verp_conf_site(const struct mr_core *core, struct mr_verp_conf **conf_r, struct mr_error *err);
-void mr_verp_conf_free(struct mr_verp_conf *conf);
-/* Splits an mbox: the next message at *off (after its "From " line).
- * Returns 1 with [*msg_r, *msg_r + *len_r), 0 at the end. */
-int mr_mbox_next(const char *data, size_t len, size_t *off, const char **msg_r,
-		 size_t *len_r);
-/* True when data looks like an mbox file (starts with "From "). */
-int mr_mbox_is(const char *data, size_t len);
-
-/* ---- mass mailing: buffers, templates, rendering, DKIM signing */
-#include "mailing-render.h"
-
-/* ---- incoming messages read as Email activities (activity-*.c) */
-#include "activity.h"
-
 /* ---- TLS peer verification (tls-verify.c; also core->tls_verify_chain) */
 int mr_tls_verify_chain(const unsigned char *const *der, const size_t *der_len, size_t n,
 			const char *host, const char *ca_file, struct mr_error *err);
@@ -332,51 +257,7 @@ int mr_tls_verify_chain(const unsigned char *const *der, const size_t *der_len, 
 int mr_fetch_run(const struct mr_core *core, struct mr_account *account,
 		 const struct mr_fetch_opts *opts, struct mr_fetch_stats *stats_r,
 		 struct mr_error *err);
-/* The unfolded, RFC 2047-decoded value of the first header called name in a
- * raw message, malloc'ed, or NULL when there is none (fetch-run.c). */
-char *mr_msg_header(const char *data, size_t len, const char *name);
 /* The account of a site by NAME, or NULL. */
 struct mr_account *mr_site_account(struct mr_site *site, const char *name);
 
-/* ---- users of the cron identity (password.c) */
-/* Every permission of plugin.h's MR_PERM_*. */
-#define MR_PERM_ALL (MR_PERM_SEND_MAIL | MR_PERM_PROCESS_MAIL | MR_PERM_VIEW_CONTACTS)
-/* PBKDF2-HMAC-SHA256 iterations of a new hash, and the accepted range. */
-#define MR_PBKDF2_ITERATIONS 600000UL
-#define MR_PBKDF2_MIN_ITERATIONS 1000UL
-#define MR_PBKDF2_MAX_ITERATIONS 100000000UL
-#define MR_PASSWORD_MAX 1024
-#define MR_USER_NAME_MAX 64
-/* The name of one MR_PERM_* bit ("send-mail"), or NULL. */
-const char *mr_perm_name(unsigned perm);
-/* Parses "send-mail,process-mail" (also "all", '_' for '-', spaces);
- * returns 0 or MR_EINPUT naming the unknown word. */
-int mr_perms_parse(const char *list, unsigned *perms_r, struct mr_error *err);
-/* Writes the names of perms, comma-separated ("" for none), into buf. */
-void mr_perms_format(unsigned perms, char *buf, size_t size);
-/* True when name is 1..MR_USER_NAME_MAX of [A-Za-z0-9._@-], not starting with '-'. */
-int mr_user_name_valid(const char *name);
-/* Hashes password as "pbkdf2-sha256$ITER$SALT_B64$HASH_B64" with a fresh
- * 16-byte salt; iterations 0 means MR_PBKDF2_ITERATIONS.  Returns 0 with
- * *hash_r malloc'ed, or MR_EINPUT/MR_EINTERNAL/MR_ENOMEM with err. */
-int mr_password_hash(const char *password, unsigned long iterations, char **hash_r,
-		     struct mr_error *err);
-/* Checks password against a stored hash in constant time: 0 when it
- * matches, MR_EPERMANENT when not, MR_EINPUT when stored is malformed. */
-int mr_password_verify(const char *password, const char *stored, struct mr_error *err);
-/* The iteration count of a stored hash: 0, or MR_EINPUT when malformed. */
-int mr_password_iterations(const char *stored, unsigned long *iterations_r);
-/* Checks user name's password and that it holds every permission of
- * need_perms.  Returns 0; MR_EPERMANENT with "unknown user or wrong
- * password for 'NAME'" or "user 'NAME' lacks the permission 'P' needed by
- * job JOB" (job may be NULL); or the store's status when it fails. */
-int mr_user_authenticate(struct mr_store *st, const char *name, const char *password,
-			 unsigned need_perms, const char *job, struct mr_error *err);
-/* The password for a non-interactive command: the first line of
- * password_file (refused with MR_ECONFIG when group or others may read it),
- * or when password_file is NULL $MAILROOM_PASSWORD (MR_ENOTFOUND when
- * unset).  *password_r is malloc'ed: free it with mr_password_free. */
-int mr_password_read(const char *password_file, char **password_r, struct mr_error *err);
-/* Wipes and frees a password. */
-void mr_password_free(char *password);
 #endif

@@ -247,7 +247,7 @@ int fa_file_message(void *cookie, const struct mr_fetched *msg, char *reason, si
 	const struct mr_core *core = a->core;
 	struct mr_activity *act = NULL;
 	struct mr_error pe = { 0 };
-	int rc = core->activity_parse(msg->data, msg->len, &a->lim, &act, &pe);
+	int rc = mr_activity_parse(msg->data, msg->len, &a->lim, &act, &pe);
 	if (rc == MR_ENOMEM)
 		return core->error_set(err, rc, "message %s: out of memory", msg->label);
 	if (rc) {
@@ -255,6 +255,6 @@ int fa_file_message(void *cookie, const struct mr_fetched *msg, char *reason, si
 		return MR_VERDICT_IGNORED;
 	}
 	rc = file_parsed(a, msg, act, reason, rsize, err);
-	core->activity_free(act);
+	mr_activity_free(act);
 	return rc;
 }

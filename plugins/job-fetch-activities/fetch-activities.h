@@ -4,7 +4,7 @@
 #define FETCH_ACTIVITIES_H
 
 #include <mailroom/plugin.h>
-#include <mailroom/activity.h>
+#include <mailroom/mail.h>
 
 /* Address fields of a message, as bits. */
 #define FA_FROM 0x1u

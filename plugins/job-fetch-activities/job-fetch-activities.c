@@ -151,10 +151,6 @@ static int fa_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	(void)state;
 	const struct mr_core *core = ctx->core;
 	struct mr_store *st = ctx->store;
-	if (core->size < offsetof(struct mr_core, activity_free) + sizeof(void *) ||
-	    !core->fetch_run || !core->activity_parse)
-		return core->error_set(err, MR_EUNSUPPORTED, "this mailroom core cannot read messages "
-				       "as activities (core too old)");
 	if (!st || !MR_OPS_HAS(st->ops, activity_contact) || !MR_OPS_HAS(st->ops, activity_add))
 		return core->error_set(err, MR_EUNSUPPORTED, "the store %s cannot file activities",
 				       st && st->name ? st->name : "(none)");

@@ -7,4 +7,5 @@ plugins_job_fetch_activities_job_fetch_activities_la_SOURCES = \
 	plugins/job-fetch-activities/job-fetch-activities.c \
 	plugins/job-fetch-activities/fa-file.c
 plugins_job_fetch_activities_job_fetch_activities_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_job_fetch_activities_job_fetch_activities_la_LIBADD = $(MAIL_LIBS)
 endif

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <mailroom/plugin.h>
-#include <mailroom/bounce.h>
+#include <mailroom/mail.h>
 
 /* What one run did. */
 struct fb_counts {

@@ -55,10 +55,6 @@ static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 {
 	(void)state;
 	const struct mr_core *core = ctx->core;
-	if ((size_t)core->size < offsetof(struct mr_core, bounce_type_threshold) +
-	    sizeof(core->bounce_type_threshold))
-		return core->error_set(err, MR_EUNSUPPORTED, "this mailroom core has no bounce "
-				       "services (ABI 1.2 needed)");
 	int rc = store_ready(core, ctx->store, err);
 	if (rc)
 		return rc;
@@ -69,9 +65,9 @@ static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	p.store = ctx->store;
 	p.transport = ctx->transport;
 	p.forward_replies = core->cfg_bool(ctx->cfg, "forward_replies");
-	if ((rc = core->bounce_rules_load(core, &p.rules, err)) != 0)
+	if ((rc = mr_mail_rules_load(core, &p.rules, err)) != 0)
 		return rc;
-	if ((rc = core->verp_conf(core, &p.verp, err)) != 0) {
+	if ((rc = mr_mail_verp_conf(core, &p.verp, err)) != 0) {
 		fb_proc_free(&p);
 		return rc;
 	}

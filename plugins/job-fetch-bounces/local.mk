@@ -7,4 +7,5 @@ plugins_job_fetch_bounces_job_fetch_bounces_la_SOURCES = \
 	plugins/job-fetch-bounces/processor.c plugins/job-fetch-bounces/actions.c \
 	plugins/job-fetch-bounces/counts.c
 plugins_job_fetch_bounces_job_fetch_bounces_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_job_fetch_bounces_job_fetch_bounces_la_LIBADD = $(MAIL_LIBS)
 endif

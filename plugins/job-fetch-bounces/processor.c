@@ -63,7 +63,7 @@ static int add_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 		      const struct mr_bounce_target *t, int low, struct mr_error *err)
 {
 	const struct mr_store_ops *ops = p->store->ops;
-	int threshold = rec->type ? p->core->bounce_type_threshold(p->rules, rec->type) : 0;
+	int threshold = rec->type ? mr_bounce_type_threshold(p->rules, rec->type) : 0;
 	struct mr_bounce_event ev = {
 		.queue_id = t->queue_id,
 		.when = p->core->now(p->core),
@@ -199,7 +199,7 @@ static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason
 	if (!msg->data || msg->len == 0)
 		return fb_ignore(p, msg, reason, rsize, "an empty message");
 	struct mr_bounce_report rep;
-	int rc = core->bounce_parse(msg->data, msg->len, p->rules, p->verp, &rep);
+	int rc = mr_bounce_parse(msg->data, msg->len, p->rules, p->verp, &rep);
 	if (rc)
 		return core->error_set(err, rc, "account %s, message %s: out of memory parsing it",
 				       p->account, msg->label ? msg->label : msg->key);
@@ -239,7 +239,7 @@ static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason
 	} else {
 		rc = fb_ignore(p, msg, reason, rsize, "not a bounce and no VERP address of ours");
 	}
-	core->bounce_report_free(&rep);
+	mr_bounce_report_free(&rep);
 	return rc;
 }
 
@@ -265,9 +265,9 @@ void fb_proc_free(struct fb_proc *p)
 	p->replies = NULL;
 	p->n_replies = 0;
 	if (p->rules)
-		p->core->bounce_rules_free(p->rules);
+		mr_bounce_rules_free(p->rules);
 	if (p->verp)
-		p->core->verp_conf_free(p->verp);
+		mr_verp_conf_free(p->verp);
 	p->rules = NULL;
 	p->verp = NULL;
 }

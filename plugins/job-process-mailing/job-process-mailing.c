@@ -229,7 +229,7 @@ static int make_renderer(void *cookie, const struct mr_mailing *m)
 {
 	struct mailing_copy *mc = cookie;
 	for (int k = 0; k < PM_SLOTS * PM_PARTS && mc->rc == 0; k++)
-		mc->rc = mc->core->mailing_renderer_new(mc->core, m, &mc->renderers[k], &mc->err);
+		mc->rc = mr_mail_renderer_new(mc->core, m, &mc->renderers[k], &mc->err);
 	return 0;
 }
 
@@ -237,7 +237,7 @@ static void free_renderers(struct mailing_copy *mc)
 {
 	for (int k = 0; k < PM_SLOTS * PM_PARTS; k++)
 		if (mc->renderers[k])
-			mc->core->mailing_renderer_free(mc->renderers[k]);
+			mr_renderer_free(mc->renderers[k]);
 }
 
 /* 1 while the mailing is running: a batch claimed ahead is not sent once it
@@ -475,10 +475,6 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 				       st && st->name ? st->name : "?");
 	if (!ctx->transport || !ctx->transport->ops)
 		return core->error_set(err, MR_ECONFIG, "no outbound transport is configured");
-	if (core->size < offsetof(struct mr_core, mailing_renderer_free) + sizeof(void *) ||
-	    !core->mailing_render)
-		return core->error_set(err, MR_EUNSUPPORTED, "this mailroom core cannot render "
-				       "mailings (it is older than the plugin)");
 	double per_sec = 0;
 	if (pm_rate_parse(core->cfg_str(ctx->cfg, "rate"), &per_sec) != 0)
 		return core->error_set(err, MR_ECONFIG, "[%s] rate \"%s\": use N/s, N/min or N/h",

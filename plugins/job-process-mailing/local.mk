@@ -8,7 +8,7 @@ plugins_job_process_mailing_job_process_mailing_la_SOURCES = \
 	plugins/job-process-mailing/bounce-type.c plugins/job-process-mailing/slots.c \
 	plugins/job-process-mailing/sender.c plugins/job-process-mailing/journal.c
 plugins_job_process_mailing_job_process_mailing_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_job_process_mailing_job_process_mailing_la_LIBADD = -lpthread
+plugins_job_process_mailing_job_process_mailing_la_LIBADD = $(MAIL_LIBS) -lpthread
 
 # the sending journal, tested on its own
 check_PROGRAMS += tests/unit/test-journal

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <mailroom/plugin.h>
 #include <mailroom/core.h>
+#include <mailroom/mail.h>
 
 /* Parses "N/s", "N/min", "N/h" (or "0"/"" for none) into messages per second. */
 int pm_rate_parse(const char *s, double *per_sec_r);

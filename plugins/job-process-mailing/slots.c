@@ -68,12 +68,11 @@ static void *render_part(void *arg)
 {
 	struct pm_part *pt = arg;
 	struct pm_slot *sl = pt->slot;
-	const struct mr_core *core = sl->core;
 	size_t i;
 	while ((i = __atomic_fetch_add(&sl->next, 1, __ATOMIC_RELAXED)) < sl->n) {
 		struct mr_error e = { 0 };
 		memset(&sl->fail[i], 0, sizeof(sl->fail[i]));
-		if (core->mailing_render(pt->renderer, &sl->rcpts[i].r, sl->now, &sl->rendered[i],
+		if (mr_render(pt->renderer, &sl->rcpts[i].r, sl->now, &sl->rendered[i],
 					 &e) != 0) {
 			sl->fail[i].status = MR_SEND_PERMFAIL;
 			snprintf(sl->fail[i].enhanced, sizeof(sl->fail[i].enhanced), "5.1.3");

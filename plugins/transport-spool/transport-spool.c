@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mailroom/plugin.h>
+#include <mailroom/message.h>
 
 struct spool {
 	const struct mr_core *core;
@@ -77,7 +78,7 @@ static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_se
 	for (size_t i = 0; i < n; i++) {
 		struct mr_outmsg *m = &msgs[i];
 		char *rcpts = join_rcpts(m);
-		char *subject = s->core->mime_subject(m->data, m->len);
+		char *subject = mr_mime_subject(m->data, m->len);
 		size_t boff = body_offset(m->data, m->len);
 		struct mr_spool_msg sm = {
 			.added = now, .sender = m->envelope_from, .recipient = rcpts ? rcpts : "",

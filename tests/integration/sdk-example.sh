@@ -76,8 +76,10 @@ plugin_path = $sitedir
 path = $T_DIR/mailroom.db
 INI
 cat "$MR_SRCDIR/examples/job-hello/hello.ini" >> "$cfg"
-# MAILROOM_PLUGIN_PATH: the DESTDIR's plugins (the binary looks in its real plugin_dir)
-mr() { MAILROOM_PLUGIN_PATH=$plugdir "$bin" --config "$cfg" "$@"; }
+# MAILROOM_PLUGIN_PATH: the DESTDIR's plugins (the binary looks in its real plugin_dir);
+# LD_LIBRARY_PATH: the DESTDIR's libmailroom-mail (the binary looks in its real libdir)
+libdir=$(find "$root" -name 'libmailroom-mail.so.*' -printf '%h\n' | head -1)
+mr() { LD_LIBRARY_PATH=$libdir MAILROOM_PLUGIN_PATH=$plugdir "$bin" --config "$cfg" "$@"; }
 mr plugins > "$T_DIR/plugins" 2>&1
 check_grep "mailroom plugins lists job hello as loadable from plugin_path" \
 	"^job  *hello  *1\.0  *loadable  *$sitedir/job-hello.so\$" "$T_DIR/plugins"
@@ -94,7 +96,7 @@ check_grep "config dump shows the plugin's declared key" '^greeting = Hello from
 
 # the declared key is checked like the core's
 sed 's/^greeting = /greting = /' "$cfg" > "$T_DIR/bad.ini"
-MAILROOM_PLUGIN_PATH=$plugdir "$bin" --config "$T_DIR/bad.ini" config check > /dev/null 2> "$T_DIR/err"
+LD_LIBRARY_PATH=$libdir MAILROOM_PLUGIN_PATH=$plugdir "$bin" --config "$T_DIR/bad.ini" config check > /dev/null 2> "$T_DIR/err"
 check_eq "a misspelled plugin key is a configuration error" "$?" 78
 check_grep "with the plugin's key suggested" "unknown key 'greting' (did you mean 'greeting'?)" "$T_DIR/err"
 

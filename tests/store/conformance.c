@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mr.h"
+#include <mailroom/mail.h>
 #include "tap.h"
 
 static const char *ini_path;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "mr.h"
+#include <mailroom/mail.h>
 #include "tap.h"
 
 static char ini[4096];

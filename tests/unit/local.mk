@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Unit tests: one program per module of the core, each speaking TAP.
-UNIT_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/core/lib
-UNIT_LDADD = core/lib/libmailroom.la
+UNIT_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/cli
+UNIT_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la
 
 check_PROGRAMS += tests/unit/test-config
 tests_unit_test_config_SOURCES = tests/unit/test-config.c

@@ -7,6 +7,7 @@
 #include <mailroom/core.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 static struct mr_activity *parse(const char *msg, const struct mr_activity_limits *lim)
 {
@@ -354,27 +355,8 @@ static void test_broken(void)
 	mr_activity_free(act);
 }
 
-/* Plugins reach the reader through the core services table. */
-static void test_core_service(void)
-{
-	struct mr_core core;
-	memset(&core, 0, sizeof(core));
-	mr_core_fill(&core);
-	TAP_OK(core.size >= offsetof(struct mr_core, activity_free) + sizeof(core.activity_free),
-	       "core: activity services are inside the table");
-	struct mr_activity *act = NULL;
-	struct mr_error err = { 0 };
-	const char *msg = "From: Ann <ann@example.org>\nSubject: via core\n\nhello\n";
-	int rc = core.activity_parse ? core.activity_parse(msg, strlen(msg), NULL, &act, &err) : -1;
-	TAP_OK(rc == 0 && act && act->subject && strcmp(act->subject, "via core") == 0,
-	       "core->activity_parse reads a message");
-	if (core.activity_free)
-		core.activity_free(act);
-}
-
 int main(void)
 {
-	test_core_service();
 	test_subjects();
 	test_filenames();
 	test_sanitize();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 static struct mr_bounce_rules *rules;
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 static const struct mr_key test_keys[] = {
 	{ "host", MR_KEY_STRING, "localhost", "server", MR_KEYF_REQUIRED },

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mr.h"
+#include <mailroom/mail.h>
 #include "csv.h"
 #include "tap.h"
 

@@ -5,7 +5,8 @@
 #include <string.h>
 #include "tap.h"
 #include "mr.h"
-#include "doctor.h"
+#include <mailroom/mail.h>
+#include "doctor/doctor.h"
 
 static void test_rawmsg(void)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 /* ---- a trace of what happened, in order */
 static char trace[4096];

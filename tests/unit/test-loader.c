@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 static void refused(const char *file, const char *want)
 {

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include "mr.h"
+#include <mailroom/mail.h>
 #include "tap.h"
 
 static char tmpdir[256];

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include "tap.h"
 #include "mr.h"
+#include "users.h"
+#include <mailroom/mail.h>
 
 /* A few fast iterations keep the tests quick; one test uses the default. */
 #define FAST 1000UL

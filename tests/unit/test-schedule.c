@@ -5,6 +5,7 @@
 #include <time.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 static int64_t at(const char *s)
 {

@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 #include "tap.h"
 #include "mr.h"
+#include <mailroom/mail.h>
 
 static const char secret[] = "s3cret-site-key";
 

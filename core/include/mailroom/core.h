@@ -87,18 +87,6 @@ struct mr_fetch_stats {
 	enum mr_fetch_end end;
 };
 
-struct mr_activity;
-struct mr_activity_limits;
-struct mr_mailing;
-struct mr_recipient;
-struct mr_rendered_msg;
-struct mr_renderer;
-struct mr_bounce_rules;
-struct mr_bounce_report;
-struct mr_bounce_record;
-struct mr_verp_conf;
-struct mr_verp;
-
 struct mr_core {
 	size_t size;          /* sizeof(struct mr_core) of the running core */
 	unsigned abi_minor;   /* MR_ABI_MINOR of the running core */
@@ -122,6 +110,8 @@ struct mr_core {
 	const struct mr_section *(*cfg_section)(const struct mr_core *core, const char *name);
 	/* The section's name, e.g. "transport-smtp". */
 	const char *(*cfg_name)(const struct mr_section *sec);
+	/* The i-th section of the file (0 first), or NULL past the last. */
+	const struct mr_section *(*cfg_section_at)(const struct mr_core *core, size_t i);
 	/* Reads secret KEY from KEY_file (refused if group or others can read
 	 * it) or from the environment variable MAILROOM_<SECTION>_<KEY>.
 	 * Returns 0 with *secret_r malloc'ed (caller frees), MR_ENOTFOUND when
@@ -134,11 +124,6 @@ struct mr_core {
 	/* The site's store, once it is initialised (transports and jobs use
 	 * it; the store's own init must not), else NULL. */
 	struct mr_store *(*store)(const struct mr_core *core);
-	/* The RFC 2047-decoded, unfolded Subject of a raw message, malloc'ed
-	 * (caller frees), or NULL when it has none. */
-	char *(*mime_subject)(const char *data, size_t len);
-
-	/* ---- appended in ABI 1.1 (check core->size before use) */
 
 	/* Verifies a TLS peer's certificate chain (DER, leaf first) against
 	 * ca_file (PEM; NULL or "" for the system store) and the host name
@@ -152,69 +137,6 @@ struct mr_core {
 	int (*fetch_run)(const struct mr_core *core, struct mr_account *account,
 			 const struct mr_fetch_opts *opts, struct mr_fetch_stats *stats_r,
 			 struct mr_error *err);
-	/* ---- appended in ABI 1.2 (check core->size before use) */
-
-	/* Reads one raw message as an Email activity (mailroom/activity.h):
-	 * addresses, subject, date, text and HTML bodies, attachments with
-	 * safe names and SHA-256, limits applied (lim MAY be NULL).  Never
-	 * fails on a broken message.  Returns 0 with *act_r (free it with
-	 * activity_free), MR_ENOMEM, or MR_EINPUT when data is no message. */
-	int (*activity_parse)(const char *data, size_t len, const struct mr_activity_limits *lim,
-			      struct mr_activity **act_r, struct mr_error *err);
-	void (*activity_free)(struct mr_activity *act);
-
-	/* ---- appended in ABI 1.2 for mass mailing (mailroom/mailing.h) */
-
-	/* Compiles mailing m's templates once with the site's settings
-	 * ([mailroom] from, domain, secret, unsubscribe_url; the bounce
-	 * account's localpart and domain for VERP; [dkim]).  Returns 0 with
-	 * *r_r, MR_EINPUT for an unknown token, MR_ECONFIG for a missing
-	 * secret or a bad DKIM key, with err. */
-	int (*mailing_renderer_new)(const struct mr_core *core, const struct mr_mailing *m,
-				    struct mr_renderer **r_r, struct mr_error *err);
-	/* Renders one recipient's message (CRLF, VERP envelope sender,
-	 * List-Unsubscribe, DKIM when configured) into out, reusing
-	 * out->data.  now is the Date and the DKIM t=. */
-	int (*mailing_render)(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
-			      struct mr_rendered_msg *out, struct mr_error *err);
-	void (*mailing_renderer_free)(struct mr_renderer *r);
-
-	/* ---- appended in ABI 1.2 for bounces (mailroom/bounce.h) */
-
-	/* Loads the site's bounce rules ([bounce] rules_file, else the
-	 * installed bounce-rules.conf).  Returns 0 with *rules_r (free with
-	 * bounce_rules_free) or MR_ECONFIG naming file and line. */
-	int (*bounce_rules_load)(const struct mr_core *core, struct mr_bounce_rules **rules_r,
-				 struct mr_error *err);
-	void (*bounce_rules_free)(struct mr_bounce_rules *rules);
-	/* The site's VERP settings (bounce account localpart and domain,
-	 * [bounce] verp_separator, [mailroom] secret).  Returns 0 with
-	 * *conf_r (free with verp_conf_free) or MR_ECONFIG. */
-	int (*verp_conf)(const struct mr_core *core, struct mr_verp_conf **conf_r,
-			 struct mr_error *err);
-	void (*verp_conf_free)(struct mr_verp_conf *conf);
-	/* Builds / checks a VERP address (see mr_verp_* in mailroom/bounce.h):
-	 * parse returns 0 (ours, hash good), MR_ENOTFOUND (not ours) or
-	 * MR_EPERMANENT (forged or altered). */
-	int (*verp_build)(const struct mr_verp_conf *conf, char action, int64_t job_id,
-			  int64_t queue_id, char *buf, size_t size, struct mr_error *err);
-	int (*verp_parse)(const struct mr_verp_conf *conf, const char *addr, size_t len,
-			  struct mr_verp *v_r);
-	/* Parses one raw bounce (LF, CRLF or CR) into per-recipient records
-	 * with reason, hard/soft, status and bounce type, and finds and checks
-	 * its VERP address (verp MAY be NULL).  Never fails on a broken
-	 * message; returns 0 or MR_ENOMEM.  Free report_r with bounce_report_free. */
-	int (*bounce_parse)(const char *data, size_t len, const struct mr_bounce_rules *rules,
-			    const struct mr_verp_conf *verp, struct mr_bounce_report *report_r);
-	void (*bounce_report_free)(struct mr_bounce_report *r);
-	/* Classifies an SMTP-time answer (code, status MAY be NULL) into rec_r's
-	 * reason, hardsoft, status and type (the strings belong to rules). */
-	void (*bounce_classify)(const struct mr_bounce_rules *rules, int code, const char *status,
-				const char *text, struct mr_bounce_record *rec_r);
-	/* The hold threshold of a bounce type per the rules, 0 if unknown. */
-	int (*bounce_type_threshold)(const struct mr_bounce_rules *rules, const char *type);
-
-	/* ---- appended in ABI 1.3 */
 	/* Shows how far a long run is ("what: done of total, rate/s"; total 0
 	 * when unknown) on one line of a terminal, at most four times a second;
 	 * done < 0 ends the line.  Does nothing under cron or --quiet.  Returns

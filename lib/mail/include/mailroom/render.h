@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* Mass-mailing rendering: compiled token templates and the MIME writer with VERP, List-Unsubscribe and DKIM (libmailroom-mail). */
+#ifndef MAILROOM_RENDER_H
+#define MAILROOM_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mailroom/error.h>
+#include <mailroom/buf.h>
+#include <mailroom/mailing.h>
+#include <mailroom/bounce.h>
+#include <mailroom/dkim.h>
+
+/* ---- token templates (tokens.c) */
+/* The values tokens expand to; NULL or "" means empty. */
+struct mr_token_values {
+	const char *first_name, *last_name, *display_name, *email;
+	const char *unsubscribe_url, *optout_url, *domain;
+	const char *mailing_name, *mailing_subject;
+};
+struct mr_tpl;
+/* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
+ * {contact.first_name}, {contact.last_name}, {contact.display_name},
+ * {contact.email}, {action.unsubscribeUrl}, {action.optOutUrl},
+ * {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
+ * fallback after '|' used when the value is empty.  A '{' that does not
+ * start NAMESPACE.NAME with a namespace of contact, action, domain or
+ * mailing is literal text (CSS).  An unknown NAME in those namespaces is
+ * MR_EINPUT naming it, its line and column (what says which template).
+ * Returns 0 with *tpl_r (free with mr_tpl_free). */
+int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r,
+		   struct mr_error *err);
+void mr_tpl_free(struct mr_tpl *tpl);
+/* Appends the template expanded with v; html escapes values and fallbacks
+ * (& < > " '). */
+void mr_tpl_render(const struct mr_tpl *tpl, const struct mr_token_values *v, int html,
+		   struct mr_buf *out);
+/* Number of tokens in a template (for tests). */
+size_t mr_tpl_tokens(const struct mr_tpl *tpl);
+
+/* ---- the message renderer (mailing-render.c) */
+struct mr_render_conf {
+	const char *from_email, *from_name, *reply_to; /* the site's defaults */
+	const char *domain;           /* for Message-IDs and {domain.name} */
+	struct mr_verp_conf verp;     /* VERP local part, domain, separator, secret */
+	const char *unsubscribe_url;  /* https base URL, or NULL */
+	struct mr_dkim_signer *dkim;  /* NULL: no signature (not owned) */
+};
+struct mr_renderer;
+/* Compiles a mailing's templates once (unknown tokens are MR_EINPUT) and
+ * prepares its constant parts (attachments in base64).  m is copied; conf
+ * is copied and, when own_conf, freed with the renderer. */
+int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struct mr_mailing *m,
+		    struct mr_renderer **r_r, struct mr_error *err);
+void mr_renderer_free(struct mr_renderer *r);
+/* Renders one recipient's message into out (out->data is reused). */
+int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
+	      struct mr_rendered_msg *out, struct mr_error *err);
+/* Checks a mailing's templates only (mailing create). */
+int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
+void mr_render_conf_free(struct mr_render_conf *conf);
+
+#endif

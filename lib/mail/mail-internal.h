@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of libmailroom-mail share and do not export: the public headers and two small helpers. */
+#ifndef MR_MAIL_INTERNAL_H
+#define MR_MAIL_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <mailroom/mail.h>
+#include <mailroom/core.h>
+
+#define MAIL_HIDDEN __attribute__((visibility("hidden")))
+
+/* Fills err with status and a formatted message; returns status. */
+int mail_error_set(struct mr_error *err, int status, const char *fmt, ...) MR_PRINTF(3, 4)
+	MAIL_HIDDEN;
+/* A whole decimal integer: 0, or -1 when s is not one. */
+int mail_parse_int(const char *s, long long *v_r) MAIL_HIDDEN;
+
+#endif

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/* The mass-mailing MIME writer: one mailing's templates compiled once, then per recipient a CRLF message with tokens, RFC 2047 headers, multipart bodies in quoted-printable, attachments, VERP envelope sender, List-Unsubscribe and DKIM. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+#include "mail-internal.h"
+
+struct mr_renderer {
+	struct mr_render_conf conf;
+	int own_conf;
+	char *from_email, *from_name, *reply_to, *name, *subject_src;
+	struct mr_tpl *subject, *text, *html;
+	struct mr_buf attachments; /* the constant attachment parts */
+	char alt_boundary[48], mix_boundary[48];
+	char idtag[20];
+	uint64_t counter;
+	struct mr_buf hdr, body, part; /* scratch, reused per message */
+	int64_t date_for;
+	char date[64];
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+void mr_renderer_free(struct mr_renderer *r)
+{
+	if (!r)
+		return;
+	if (r->own_conf)
+		mr_render_conf_free(&r->conf);
+	free(r->from_email);
+	free(r->from_name);
+	free(r->reply_to);
+	free(r->name);
+	free(r->subject_src);
+	mr_tpl_free(r->subject);
+	mr_tpl_free(r->text);
+	mr_tpl_free(r->html);
+	mr_buf_free(&r->attachments);
+	mr_buf_free(&r->hdr);
+	mr_buf_free(&r->body);
+	mr_buf_free(&r->part);
+	free(r);
+}
+
+int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err)
+{
+	struct mr_tpl *t = NULL;
+	int rc = mr_tpl_compile(m->subject, "the subject", &t, err);
+	mr_tpl_free(t);
+	t = NULL;
+	if (rc == 0 && m->body_text)
+		rc = mr_tpl_compile(m->body_text, "the text body", &t, err);
+	mr_tpl_free(t);
+	t = NULL;
+	if (rc == 0 && m->body_html)
+		rc = mr_tpl_compile(m->body_html, "the HTML body", &t, err);
+	mr_tpl_free(t);
+	return rc;
+}
+
+/* A file name safe in a quoted MIME parameter. */
+static void safe_name(const char *in, char *out, size_t n)
+{
+	const char *base = strrchr(in, '/');
+	base = base ? base + 1 : in;
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)base; *p && o + 1 < n && o < 120; p++)
+		out[o++] = (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\') ? '_' : (char)*p;
+	out[o] = '\0';
+	if (!o)
+		snprintf(out, n, "attachment");
+}
+
+static void hex_random(char *out, size_t bytes)
+{
+	unsigned char b[16] = { 0 };
+	if (bytes > sizeof(b))
+		bytes = sizeof(b);
+	if (getrandom(b, bytes, 0) != (ssize_t)bytes) {
+		uint64_t t = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)out;
+		memcpy(b, &t, bytes < 8 ? bytes : 8);
+	}
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < bytes; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * bytes] = '\0';
+}
+
+int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struct mr_mailing *m,
+		    struct mr_renderer **r_r, struct mr_error *err)
+{
+	*r_r = NULL;
+	struct mr_renderer *r = calloc(1, sizeof(*r));
+	if (!r)
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	r->conf = *conf;
+	r->own_conf = own_conf;
+	int rc = 0;
+	const char *from = m->from_email && *m->from_email ? m->from_email : conf->from_email;
+	if (!from || !mr_addr_valid(from)) {
+		rc = mail_error_set(err, MR_ECONFIG, "mailing %lld has no valid From address (set "
+				  "--from or [mailroom] from)", (long long)m->id);
+		goto fail;
+	}
+	r->from_email = strdup(from);
+	r->from_name = dup_or_null(m->from_name && *m->from_name ? m->from_name : conf->from_name);
+	r->reply_to = dup_or_null(m->reply_to && *m->reply_to ? m->reply_to : conf->reply_to);
+	r->name = dup_or_null(m->name);
+	r->subject_src = dup_or_null(m->subject);
+	if (!r->from_email) {
+		rc = mail_error_set(err, MR_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = mr_tpl_compile(m->subject, "the subject", &r->subject, err)) != 0)
+		goto fail;
+	if (m->body_text && (rc = mr_tpl_compile(m->body_text, "the text body", &r->text, err)))
+		goto fail;
+	if (m->body_html && (rc = mr_tpl_compile(m->body_html, "the HTML body", &r->html, err)))
+		goto fail;
+	if (!r->text && !r->html && (rc = mr_tpl_compile("", "the text body", &r->text, err)))
+		goto fail;
+	char rnd[40];
+	hex_random(rnd, 8);
+	snprintf(r->alt_boundary, sizeof(r->alt_boundary), "=_mr_alt_%s", rnd);
+	snprintf(r->mix_boundary, sizeof(r->mix_boundary), "=_mr_mix_%s", rnd);
+	hex_random(r->idtag, 6);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		const struct mr_attachment *a = &m->attachments[i];
+		char fn[128];
+		safe_name(a->filename ? a->filename : "", fn, sizeof(fn));
+		char ct[128];
+		const char *t = a->content_type && *a->content_type ? a->content_type :
+				"application/octet-stream";
+		size_t k = 0;
+		for (; t[k] && k + 1 < sizeof(ct); k++)
+			ct[k] = (t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z') ||
+				(t[k] >= '0' && t[k] <= '9') || strchr("/.+-", t[k]) ? t[k] : '_';
+		ct[k] = '\0';
+		mr_buf_printf(&r->attachments, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+			      "Content-Disposition: attachment; filename=\"%s\"\r\n"
+			      "Content-Transfer-Encoding: base64\r\n\r\n", r->mix_boundary, ct, fn, fn);
+		mr_buf_add_b64_lines(&r->attachments, a->data, a->len);
+	}
+	if (r->attachments.oom) {
+		rc = mail_error_set(err, MR_ENOMEM, "out of memory");
+		goto fail;
+	}
+	*r_r = r;
+	return 0;
+fail:
+	if (!own_conf)
+		r->own_conf = 0;
+	mr_renderer_free(r);
+	return rc;
+}
+
+static int is_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Replaces control characters (CR, LF, ...) with spaces: no data breaks a header. */
+static void header_safe(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = ' ';
+}
+
+/* RFC 2047 B encoded-words of UTF-8 text, folded with CRLF SP between words. */
+static void add_encoded_words(struct mr_buf *out, const char *s, size_t n)
+{
+	size_t i = 0;
+	int first = 1;
+	while (i < n) {
+		size_t take = n - i < 45 ? n - i : 45;
+		/* do not split a UTF-8 sequence */
+		while (take > 0 && i + take < n && ((unsigned char)s[i + take] & 0xc0) == 0x80)
+			take--;
+		if (take == 0)
+			take = n - i < 45 ? n - i : 45;
+		if (!first)
+			mr_buf_add(out, "\r\n ", 3);
+		mr_buf_adds(out, "=?UTF-8?B?");
+		mr_buf_add_b64(out, (const unsigned char *)s + i, take);
+		mr_buf_adds(out, "?=");
+		first = 0;
+		i += take;
+	}
+}
+
+/* An unstructured header value: as is when ASCII and short, else encoded. */
+static void add_text_value(struct mr_buf *out, char *s, size_t n)
+{
+	header_safe(s, n);
+	if (is_ascii(s, n) && n < 900)
+		mr_buf_add(out, s, n);
+	else
+		add_encoded_words(out, s, n);
+}
+
+/* "Name" <addr>, the name quoted or encoded. */
+static void add_mailbox(struct mr_buf *out, const char *name, size_t nl, const char *addr)
+{
+	char tmp[256];
+	if (nl > 200)
+		nl = 200;
+	memcpy(tmp, name, nl);
+	header_safe(tmp, nl);
+	while (nl > 0 && tmp[nl - 1] == ' ')
+		nl--;
+	if (nl > 0) {
+		if (is_ascii(tmp, nl)) {
+			mr_buf_addc(out, '"');
+			for (size_t i = 0; i < nl; i++) {
+				if (tmp[i] == '"' || tmp[i] == '\\')
+					mr_buf_addc(out, '\\');
+				mr_buf_addc(out, tmp[i]);
+			}
+			mr_buf_addc(out, '"');
+		} else {
+			add_encoded_words(out, tmp, nl);
+		}
+		mr_buf_addc(out, ' ');
+	}
+	mr_buf_addc(out, '<');
+	mr_buf_adds(out, addr);
+	mr_buf_addc(out, '>');
+}
+
+static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+static const char *date_of(struct mr_renderer *r, int64_t now)
+{
+	if (r->date_for != now || !r->date[0]) {
+		time_t t = (time_t)now;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		snprintf(r->date, sizeof(r->date), "%s, %d %s %04d %02d:%02d:%02d +0000",
+			 wday[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		r->date_for = now;
+	}
+	return r->date;
+}
+
+/* The URL of an action: the configured https URL with the VERP tag, or a mailto. */
+static void action_url(struct mr_renderer *r, char action, const char *addr, char *out,
+		       size_t n)
+{
+	const char *base = r->conf.unsubscribe_url;
+	if (base && *base && strncmp(base, "mailto:", 7) != 0) {
+		size_t ll = r->conf.verp.localpart ? strlen(r->conf.verp.localpart) : 0;
+		const char *at = strrchr(addr, '@');
+		int tl = at ? (int)(at - addr - (ptrdiff_t)ll) : 0;
+		snprintf(out, n, "%s%cmr=%.*s", base, strchr(base, '?') ? '&' : '?', tl > 0 ? tl : 0,
+			 addr + ll);
+	} else {
+		snprintf(out, n, "mailto:%s", addr);
+	}
+	(void)action;
+}
+
+static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr_tpl *tpl,
+		     const struct mr_token_values *v, int html, const char *boundary)
+{
+	r->part.len = 0;
+	mr_tpl_render(tpl, v, html, &r->part);
+	if (boundary)
+		mr_buf_printf(body, "--%s\r\n", boundary);
+	if (boundary)
+		mr_buf_printf(body, "Content-Type: text/%s; charset=UTF-8\r\n"
+			      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+			      html ? "html" : "plain");
+	mr_buf_add_qp(body, r->part.p ? r->part.p : "", r->part.len);
+	mr_buf_add(body, "\r\n", 2);
+}
+
+int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
+	      struct mr_rendered_msg *out, struct mr_error *err)
+{
+	if (!rc->email || !mr_addr_valid(rc->email))
+		return mail_error_set(err, MR_EINPUT, "recipient %lld: \"%s\" is not a valid address",
+				    (long long)rc->queue_id, rc->email ? rc->email : "");
+	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700];
+	int st;
+	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id, bounce,
+				sizeof(bounce), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id, unsub,
+				sizeof(unsub), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, optout,
+				sizeof(optout), err)))
+		return st;
+	action_url(r, MR_VERP_UNSUBSCRIBE, unsub, unsub_url, sizeof(unsub_url));
+	action_url(r, MR_VERP_OPTOUT, optout, optout_url, sizeof(optout_url));
+	struct mr_token_values v = {
+		.first_name = rc->first_name, .last_name = rc->last_name,
+		.display_name = rc->display_name, .email = rc->email,
+		.unsubscribe_url = unsub_url, .optout_url = optout_url,
+		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = r->subject_src,
+	};
+	/* the body */
+	struct mr_buf *body = &r->body, *hdr = &r->hdr;
+	body->len = 0;
+	hdr->len = 0;
+	const char *ctype_boundary = NULL;
+	int alt = r->text && r->html, mixed = r->attachments.len > 0;
+	if (mixed) {
+		mr_buf_printf(body, "--%s\r\n", r->mix_boundary);
+		if (alt)
+			mr_buf_printf(body, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
+				      r->alt_boundary);
+	}
+	if (alt) {
+		add_part(r, body, r->text, &v, 0, r->alt_boundary);
+		add_part(r, body, r->html, &v, 1, r->alt_boundary);
+		mr_buf_printf(body, "--%s--\r\n", r->alt_boundary);
+		ctype_boundary = r->alt_boundary;
+	} else {
+		const struct mr_tpl *one = r->text ? r->text : r->html;
+		if (mixed)
+			mr_buf_printf(body, "Content-Type: text/%s; charset=UTF-8\r\n"
+				      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+				      r->text ? "plain" : "html");
+		add_part(r, body, one, &v, !r->text, NULL);
+	}
+	if (mixed) {
+		mr_buf_add(body, r->attachments.p, r->attachments.len);
+		mr_buf_printf(body, "--%s--\r\n", r->mix_boundary);
+	}
+	/* the header */
+	mr_buf_adds(hdr, "From: ");
+	add_mailbox(hdr, r->from_name ? r->from_name : "", r->from_name ? strlen(r->from_name) : 0,
+		    r->from_email);
+	mr_buf_adds(hdr, "\r\nTo: ");
+	char name[256];
+	const char *dn = rc->display_name && *rc->display_name ? rc->display_name : NULL;
+	int nl = dn ? snprintf(name, sizeof(name), "%s", dn) :
+		      snprintf(name, sizeof(name), "%s%s%s", rc->first_name ? rc->first_name : "",
+			       rc->first_name && *rc->first_name && rc->last_name && *rc->last_name ?
+			       " " : "", rc->last_name ? rc->last_name : "");
+	if (nl < 0)
+		nl = 0;
+	if ((size_t)nl >= sizeof(name))
+		nl = sizeof(name) - 1;
+	add_mailbox(hdr, name, (size_t)nl, rc->email);
+	if (r->reply_to) {
+		mr_buf_adds(hdr, "\r\nReply-To: ");
+		add_mailbox(hdr, "", 0, r->reply_to);
+	}
+	mr_buf_adds(hdr, "\r\nSubject: ");
+	r->part.len = 0;
+	mr_tpl_render(r->subject, &v, 0, &r->part);
+	add_text_value(hdr, r->part.p ? r->part.p : (char *)"", r->part.len);
+	snprintf(out->message_id, sizeof(out->message_id), "mr.%lld.%lld.%s%llx@%s",
+		 (long long)rc->job_id, (long long)rc->queue_id, r->idtag,
+		 (unsigned long long)++r->counter, r->conf.domain);
+	mr_buf_printf(hdr, "\r\nDate: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n",
+		      date_of(r, now), out->message_id);
+	if (mixed)
+		mr_buf_printf(hdr, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n",
+			      r->mix_boundary);
+	else if (ctype_boundary)
+		mr_buf_printf(hdr, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n",
+			      ctype_boundary);
+	else
+		mr_buf_printf(hdr, "Content-Type: text/%s; charset=UTF-8\r\n"
+			      "Content-Transfer-Encoding: quoted-printable\r\n",
+			      r->text ? "plain" : "html");
+	mr_buf_printf(hdr, "X-Mailroom-Id: <%s>\r\n", bounce);
+	if (strncmp(unsub_url, "mailto:", 7) == 0) {
+		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>\r\n", unsub);
+	} else {
+		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>,\r\n <%s>\r\n", unsub, unsub_url);
+		/* RFC 8058: one-click needs an https URI to POST to */
+		mr_buf_adds(hdr, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+	}
+	if (hdr->oom || body->oom || r->part.oom)
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a message");
+	/* the message: DKIM-Signature, header, empty line, body */
+	struct mr_buf o = { .p = out->data, .len = 0, .cap = out->cap };
+	if (r->conf.dkim && (st = mr_dkim_sign(r->conf.dkim, hdr->p, hdr->len, body->p, body->len,
+					       now, &o, err)) != 0) {
+		out->data = o.p;
+		out->cap = o.cap;
+		out->len = 0;
+		return st;
+	}
+	mr_buf_add(&o, hdr->p, hdr->len);
+	mr_buf_add(&o, "\r\n", 2);
+	mr_buf_add(&o, body->p, body->len);
+	out->data = o.p;
+	out->cap = o.cap;
+	out->len = o.len;
+	if (o.oom)
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a message");
+	snprintf(out->envelope_from, sizeof(out->envelope_from), "%s", bounce);
+	return 0;
+}
+
+void mr_render_conf_free(struct mr_render_conf *conf)
+{
+	if (conf->verp.secret) {
+		memset((void *)conf->verp.secret, 0, conf->verp.secret_len);
+		free((void *)conf->verp.secret);
+	}
+	mr_dkim_signer_free(conf->dkim);
+	free((void *)conf->verp.localpart);
+	free((void *)conf->verp.domain);
+	free((void *)conf->domain);
+	memset(conf, 0, sizeof(*conf));
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* A received message as bytes: CRLF line endings, its header fields (raw, with folding) and its body, for DKIM and inspect. */
+#include "config.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "mail-internal.h"
+
+/* Copies data with every LF, CR or CRLF made CRLF. */
+static char *to_crlf(const char *data, size_t len, size_t *out_len)
+{
+	char *out = malloc(len * 2 + 3);
+	size_t o = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\r') {
+			if (i + 1 < len && data[i + 1] == '\n')
+				i++;
+			out[o++] = '\r';
+			out[o++] = '\n';
+		} else if (data[i] == '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+		} else {
+			out[o++] = data[i];
+		}
+	}
+	out[o] = 0;
+	*out_len = o;
+	return out;
+}
+
+int mr_rawmsg_parse(const char *data, size_t len, struct mr_rawmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	/* an mbox "From " line before the header is not part of the message */
+	if (len > 5 && memcmp(data, "From ", 5) == 0) {
+		const char *nl = memchr(data, '\n', len);
+		if (nl) {
+			len -= (size_t)(nl + 1 - data);
+			data = nl + 1;
+		}
+	}
+	if (!(m->data = to_crlf(data, len, &m->len)))
+		return MR_ENOMEM;
+	const char *p = m->data, *end = m->data + m->len;
+	size_t cap = 0;
+	while (p < end) {
+		if (p + 1 < end && p[0] == '\r' && p[1] == '\n') {
+			p += 2;
+			break; /* the empty line */
+		}
+		const char *colon = p;
+		while (colon < end && *colon != ':' && *colon != '\r')
+			colon++;
+		/* a field runs to the CRLF not followed by whitespace */
+		const char *q = p;
+		for (;;) {
+			const char *cr = memchr(q, '\r', (size_t)(end - q));
+			if (!cr) {
+				q = end;
+				break;
+			}
+			q = cr + 2;
+			if (q >= end || (*q != ' ' && *q != '\t'))
+				break;
+		}
+		if (colon < end && *colon == ':' && colon > p) {
+			if (m->nh == cap) {
+				cap = cap ? cap * 2 : 32;
+				struct mr_hfield *h = realloc(m->h, cap * sizeof(*h));
+				if (!h) {
+					mr_rawmsg_free(m);
+					return MR_ENOMEM;
+				}
+				m->h = h;
+			}
+			size_t nl = (size_t)(colon - p);
+			while (nl > 0 && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
+				nl--;
+			m->h[m->nh++] = (struct mr_hfield){ p, nl, p, (size_t)(q - p) };
+		}
+		p = q > end ? end : q;
+	}
+	if (m->nh == 0) {
+		mr_rawmsg_free(m);
+		return MR_EINPUT;
+	}
+	m->body = p;
+	m->body_len = (size_t)(end - p);
+	return 0;
+}
+
+void mr_rawmsg_free(struct mr_rawmsg *m)
+{
+	free(m->data);
+	free(m->h);
+	memset(m, 0, sizeof(*m));
+}
+
+int mr_hfield_is(const struct mr_hfield *f, const char *name)
+{
+	return strlen(name) == f->name_len && strncasecmp(f->name, name, f->name_len) == 0;
+}
+
+char *mr_hfield_value(const struct mr_hfield *f)
+{
+	const char *p = f->name + f->name_len;
+	const char *end = f->raw + f->raw_len;
+	while (p < end && *p != ':')
+		p++;
+	if (p < end)
+		p++;
+	char *out = malloc((size_t)(end - p) + 1);
+	size_t o = 0;
+	if (!out)
+		return NULL;
+	int space = 0;
+	for (; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\r' || c == '\n' || c == ' ' || c == '\t') {
+			space = 1;
+			continue;
+		}
+		if (space && o > 0)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
+	}
+	out[o] = 0;
+	return out;
+}
+
+static int b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+int mr_base64_decode(const char *s, size_t len, unsigned char **out_r, size_t *out_len_r)
+{
+	unsigned char *out = malloc(len / 4 * 3 + 4);
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	if (!out)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+		if (isspace(c))
+			continue;
+		if (c == '=')
+			break;
+		int v = b64_val(c);
+		if (v < 0) {
+			free(out);
+			return -1;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	*out_r = out;
+	*out_len_r = o;
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/* A site's mail settings (bounce rules, VERP, rendering, DKIM) read from its INI through the core services table. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mail-internal.h"
+
+int mr_mail_rules_load(const struct mr_core *core, struct mr_bounce_rules **rules_r,
+		       struct mr_error *err)
+{
+	const struct mr_section *b = core->cfg_section(core, "bounce");
+	const char *path = b ? core->cfg_str(b, "rules_file") : NULL;
+	return mr_bounce_rules_load(path && *path ? path : mr_bounce_rules_default(), rules_r, err);
+}
+
+/* The last [account-NAME] with used_for = bounce, or NULL. */
+static const struct mr_section *bounce_account(const struct mr_core *core)
+{
+	const struct mr_section *found = NULL, *sec;
+	for (size_t i = 0; (sec = core->cfg_section_at(core, i)) != NULL; i++) {
+		const char *uf = core->cfg_str(sec, "used_for");
+		if (strncmp(core->cfg_name(sec), "account-", 8) == 0 && uf &&
+		    strcmp(uf, "bounce") == 0)
+			found = sec;
+	}
+	return found;
+}
+
+static char verp_separator(const struct mr_core *core)
+{
+	const struct mr_section *b = core->cfg_section(core, "bounce");
+	const char *sep = b ? core->cfg_str(b, "verp_separator") : NULL;
+	return sep && *sep ? sep[0] : '.';
+}
+
+static char *str_or(const struct mr_core *core, const struct mr_section *sec, const char *key)
+{
+	const char *v = sec ? core->cfg_str(sec, key) : NULL;
+	return v && *v ? strdup(v) : NULL;
+}
+
+void mr_verp_conf_free(struct mr_verp_conf *c)
+{
+	if (!c)
+		return;
+	if (c->secret) {
+		memset((void *)c->secret, 0, c->secret_len);
+		free((void *)c->secret);
+	}
+	free((void *)c->localpart);
+	free((void *)c->domain);
+	free(c);
+}
+
+int mr_mail_verp_conf(const struct mr_core *core, struct mr_verp_conf **conf_r,
+		      struct mr_error *err)
+{
+	struct mr_verp_conf *c = calloc(1, sizeof(*c));
+	if (!c)
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	const struct mr_section *acct = bounce_account(core);
+	if (acct) {
+		c->localpart = str_or(core, acct, "localpart");
+		if (!c->localpart)
+			c->localpart = strdup("");
+		c->domain = str_or(core, acct, "domain");
+	}
+	c->sep = verp_separator(core);
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	char *secret = NULL;
+	struct mr_error e2 = { 0 };
+	if (main && core->cfg_secret(main, "secret", &secret, &e2) == 0 && secret) {
+		c->secret = (const unsigned char *)secret;
+		c->secret_len = strlen(secret);
+	}
+	if (!c->localpart || !c->domain) {
+		mr_verp_conf_free(c);
+		return mail_error_set(err, MR_ECONFIG,
+				      "no account with used_for = bounce and a domain: no VERP addresses");
+	}
+	*conf_r = c;
+	return 0;
+}
+
+int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
+			struct mr_error *err)
+{
+	memset(conf, 0, sizeof(*conf));
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	if (!main)
+		return mail_error_set(err, MR_ECONFIG, "no [mailroom] section");
+	conf->from_email = core->cfg_str(main, "from");
+	conf->from_name = core->cfg_str(main, "from_name");
+	conf->reply_to = core->cfg_str(main, "reply_to");
+	conf->unsubscribe_url = core->cfg_str(main, "unsubscribe_url");
+	const char *dom = core->cfg_str(main, "domain");
+	const char *from_at = conf->from_email ? strrchr(conf->from_email, '@') : NULL;
+	if (!dom || !*dom)
+		dom = from_at ? from_at + 1 : "localhost";
+	conf->domain = strdup(dom);
+	/* VERP: the bounce account's local part and domain, else from's */
+	const struct mr_section *acct = bounce_account(core);
+	const char *lp = acct ? core->cfg_str(acct, "localpart") : NULL;
+	const char *vd = acct ? core->cfg_str(acct, "domain") : NULL;
+	char fl[128] = "bounce+";
+	if (!lp || !*lp) {
+		if (from_at && (size_t)(from_at - conf->from_email) < sizeof(fl) - 2)
+			snprintf(fl, sizeof(fl), "%.*s+", (int)(from_at - conf->from_email),
+				 conf->from_email);
+		lp = fl;
+	}
+	if (!vd || !*vd)
+		vd = dom;
+	conf->verp.localpart = strdup(lp);
+	conf->verp.domain = strdup(vd);
+	conf->verp.sep = verp_separator(core);
+	if (!conf->domain || !conf->verp.localpart || !conf->verp.domain) {
+		mr_render_conf_free(conf);
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	}
+	char *secret = NULL;
+	int rc = core->cfg_secret(main, "secret", &secret, err);
+	if (rc == MR_ENOTFOUND)
+		rc = mail_error_set(err, MR_ECONFIG, "mass mailing signs its VERP addresses: set "
+				    "[mailroom] secret_file (a file only its owner can read)");
+	if (rc) {
+		mr_render_conf_free(conf);
+		return rc;
+	}
+	conf->verp.secret = (const unsigned char *)secret;
+	conf->verp.secret_len = strlen(secret);
+	const struct mr_section *dk = core->cfg_section(core, "dkim");
+	const char *key_file = dk ? core->cfg_str(dk, "key_file") : NULL;
+	if (key_file && *key_file) {
+		const char *dd = core->cfg_str(dk, "domain");
+		rc = mr_dkim_signer_new(core->cfg_str(dk, "selector"), dd && *dd ? dd : dom,
+					key_file, core->cfg_str(dk, "algorithm"), &conf->dkim, err);
+		if (rc) {
+			mr_render_conf_free(conf);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
+			 struct mr_renderer **r_r, struct mr_error *err)
+{
+	struct mr_render_conf conf;
+	int rc = mr_mail_render_conf(core, &conf, err);
+	if (rc)
+		return rc;
+	return mr_renderer_new(&conf, 1, m, r_r, err);
+}
