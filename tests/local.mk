@@ -14,3 +14,4 @@ EXTRA_DIST += tests/tap.h tests/lib.sh
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/store/local.mk
+include tests/servers/local.mk
