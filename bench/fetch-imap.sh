@@ -19,7 +19,7 @@ if [ -z "${MAILROOM_PLUGIN_PATH:-}" ] && [ -d "$here/../plugins" ]; then
 fi
 # tests/lib.sh gives the private directory, free ports and the cleanup
 . "$MR_SRCDIR/tests/lib.sh" > /dev/null
-. "$MR_SRCDIR/tests/integration/dovecot.sh"
+. "$MR_SRCDIR/tests/servers/dovecot.sh"
 dovecot_start
 U=$DC_USER
 printf '%s' "$DC_PASS" > "$T_DIR/pass"; chmod 600 "$T_DIR/pass"

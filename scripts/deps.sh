@@ -25,7 +25,7 @@ if [ -e /run/dovecot/master.pid ]; then
 	kill "$(cat /run/dovecot/master.pid)" 2>/dev/null || true
 fi
 # The fetch tests' private Dovecot keeps its Maildirs as this system user
-# (Dovecot will not access mail as root); tests/integration/dovecot.sh also
+# (Dovecot will not access mail as root); tests/servers/dovecot.sh also
 # creates it when missing.
 if ! id vmail >/dev/null 2>&1; then
 	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail

@@ -52,6 +52,9 @@ wait_port() {
 }
 # started PID: remember a process this test started, to stop it at the end
 started() { T_PIDS="$T_PIDS $1"; }
+# stopped PID: forget a process the test has already stopped and waited for,
+# so the cleanup never signals its PID (which may have been reused)
+stopped() { T_PIDS=$(for p in $T_PIDS; do [ "$p" = "$1" ] || printf ' %s' "$p"; done); }
 t_cleanup() {
 	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $T_PIDS; do

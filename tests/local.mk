@@ -9,8 +9,9 @@ AM_TESTS_ENVIRONMENT = \
 	MR_CORPUS=$(MR_CORPUS); \
 	MR_SRCDIR=$(abs_top_srcdir); MR_BUILDDIR=$(abs_top_builddir); \
 	export MAILROOM_PLUGIN_PATH MAILROOM MR_CORPUS MR_SRCDIR MR_BUILDDIR;
-EXTRA_DIST += tests/tap.h tests/lib.sh
+EXTRA_DIST += tests/tap.h tests/lib.sh tests/README.md
 
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/store/local.mk
+include tests/servers/local.mk

@@ -9,7 +9,7 @@
 # Message-ID is not filed twice; a kill between commit and move files
 # nothing twice; attachments come back byte-exact.
 . "$MR_SRCDIR/tests/lib.sh"
-. "$MR_SRCDIR/tests/integration/dovecot.sh"
+. "$MR_SRCDIR/tests/servers/dovecot.sh"
 needs openssl /usr/sbin/dovecot /usr/bin/python3 sqlite3 cmp
 dovecot_start
 

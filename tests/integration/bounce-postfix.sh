@@ -10,7 +10,8 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 /usr/sbin/postfix /usr/sbin/dovecot
 [ "$(id -u)" -eq 0 ] || skip_all "a private Postfix needs root to start"
-. "$MR_SRCDIR/tests/integration/dovecot.sh"
+. "$MR_SRCDIR/tests/servers/dovecot.sh"
+. "$MR_SRCDIR/tests/servers/postfix-local.sh"
 dovecot_start
 BOX=$(dovecot_maildir "$DC_USER")
 VMAIL_UID=$(id -u vmail)
@@ -78,35 +79,16 @@ chown vmail:vmail "$PF/mail/full.mbox"
 # busy@'s Maildir cannot be written (a temporary error): Postfix defers it, and with
 # maximal_queue_lifetime = 0 the first deferral becomes a bounce (Action: failed, 4.x.x)
 mkdir -p "$PF/mail/busy" && chmod 0555 "$PF/mail/busy"
-cat > "$PF_CONF/master.cf" <<EOF
-127.0.0.1:$PF_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-virtual   unix  -       n       n       -       -       virtual
-fullbox   unix  -       n       n       -       -       virtual -o virtual_mailbox_limit=20000 -o message_size_limit=20000
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-/usr/sbin/postfix -c "$PF_CONF" check > "$T_DIR/pf-check.out" 2>&1
-/usr/sbin/postfix -c "$PF_CONF" start > "$T_DIR/pf-start.out" 2>&1
-for _ in $(seq 1 100); do [ -s "$PF/queue/pid/master.pid" ] && break; sleep 0.1; done
-if [ ! -s "$PF/queue/pid/master.pid" ]; then
-	echo "Bail out! the private Postfix did not start"; sed 's/^/# /' "$T_DIR"/pf-*.out; exit 1
+{
+	echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
+	postfix_services
+	echo "fullbox   unix  -       n       n       -       -       virtual -o virtual_mailbox_limit=20000 -o message_size_limit=20000"
+	echo "anvil     unix  -       -       n       -       1       anvil"
+	echo "scache    unix  -       -       n       -       1       scache"
+} > "$PF_CONF/master.cf"
+if ! postfix_launch "$PF_CONF"; then
+	echo "Bail out! the private Postfix did not start"; sed 's/^/# /' "$T_DIR/postfix-start.out"; exit 1
 fi
-started "$(tr -d ' ' < "$PF/queue/pid/master.pid")"
 wait_port "$PF_PORT" 15
 check "Postfix listens on 127.0.0.1:$PF_PORT" wait_port "$PF_PORT" 1
 

@@ -3,7 +3,8 @@
 # mailroom doctor against a real DNS server (a private unbound on 127.0.0.1):
 # table-driven, one site config per case, each check's verdict as documented.
 . "$MR_SRCDIR/tests/lib.sh"
-. "$MR_SRCDIR/tests/integration/doctor-dns.sh"
+. "$MR_SRCDIR/tests/servers/unbound.sh"
+unbound_start
 W=$T_DIR/site
 mkdir -p "$W/maildir/new" "$W/maildir/cur" "$W/maildir/tmp"
 printf 's3cret-for-verp\n' > "$W/secret"

@@ -6,7 +6,7 @@
 # demand, MOVE and the COPY/EXPUNGE fallback, keep, a crash between commit and
 # disposal, a server dropping the connection mid-fetch, 1,000 messages.
 . "$MR_SRCDIR/tests/lib.sh"
-. "$MR_SRCDIR/tests/integration/dovecot.sh"
+. "$MR_SRCDIR/tests/servers/dovecot.sh"
 needs openssl /usr/sbin/dovecot /usr/bin/python3
 dovecot_start
 

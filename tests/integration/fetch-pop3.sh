@@ -5,7 +5,7 @@
 # local Maildirs before the server deletes, a crash between commit and
 # disposal, a connection dropped mid-fetch, keep, 1,000 messages.
 . "$MR_SRCDIR/tests/lib.sh"
-. "$MR_SRCDIR/tests/integration/dovecot.sh"
+. "$MR_SRCDIR/tests/servers/dovecot.sh"
 needs openssl /usr/sbin/dovecot /usr/bin/python3
 dovecot_start
 

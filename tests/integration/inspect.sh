@@ -4,7 +4,8 @@
 # DKIM signatures (signed here with python3-dkim, keys in a private unbound)
 # verified now, tampered copies failing, VERP Return-Path hash, List-Unsubscribe.
 . "$MR_SRCDIR/tests/lib.sh"
-. "$MR_SRCDIR/tests/integration/doctor-dns.sh"
+. "$MR_SRCDIR/tests/servers/unbound.sh"
+unbound_start
 W=$T_DIR/site
 mkdir -p "$W"
 printf 's3cret-for-verp\n' > "$W/secret"

@@ -11,12 +11,11 @@ EXTRA_DIST += tests/integration/cron-systemd.sh
 TESTS += tests/integration/activity-corpus.sh
 EXTRA_DIST += tests/integration/activity-corpus.sh tests/integration/activity-score.py
 TESTS += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
-EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh \
-	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
+EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
 TESTS += tests/integration/transport-smtp.sh
-EXTRA_DIST += tests/integration/transport-smtp.sh tests/servers/smtp-server.py
+EXTRA_DIST += tests/integration/transport-smtp.sh
 TESTS += tests/integration/transport-sendmail.sh
-EXTRA_DIST += tests/integration/transport-sendmail.sh tests/servers/postfix-local.sh
+EXTRA_DIST += tests/integration/transport-sendmail.sh
 TESTS += tests/integration/bounce-corpus.sh tests/integration/bounce-cli.sh
 EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py \
 	tests/integration/bounce-cli.sh
@@ -25,11 +24,7 @@ EXTRA_DIST += tests/integration/bounce-job.sh tests/integration/bounce-make.py
 TESTS += tests/integration/bounce-postfix.sh
 EXTRA_DIST += tests/integration/bounce-postfix.sh
 TESTS += tests/integration/doctor.sh tests/integration/inspect.sh
-EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh \
-	tests/integration/doctor-dns.sh
-TESTS += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh
-EXTRA_DIST += tests/integration/fetch-local.sh tests/integration/fetch-imap.sh tests/integration/fetch-pop3.sh \
-	tests/integration/dovecot.sh tests/integration/tcp-proxy.py
+EXTRA_DIST += tests/integration/doctor.sh tests/integration/inspect.sh
 TESTS += tests/integration/mailing-smtp.sh
 EXTRA_DIST += tests/integration/mailing-smtp.sh tests/integration/mailing-received.py
 TESTS += tests/integration/activity-preview.sh tests/integration/activity-imap.sh

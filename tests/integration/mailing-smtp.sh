@@ -5,16 +5,13 @@
 # SIGKILL and restarted (nothing lost, nothing sent twice outside the in-doubt rows), two
 # workers at once, pause/resume, cancel and the global rate limit.
 . "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/servers/smtp.sh"
 needs /usr/bin/python3 sqlite3
 N=${MAILING_TEST_N:-20000}
 
 SD=$T_DIR/smtp
-mkdir -p "$SD"
 P=$(free_port)
-/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$SD" --port "$P" \
-	>"$T_DIR/server.log" 2>&1 &
-started $!
-wait_port "$P" 15
+smtp_server_start "$SD" "$P"
 check "the aiosmtpd server listens on $P" test -f "$SD/ready"
 
 printf 'test-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"

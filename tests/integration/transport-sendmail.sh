@@ -8,6 +8,7 @@
 # temporary, other exits as permanent, the timeout, and send-test through both.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/postfix-local.sh"
+. "$MR_SRCDIR/tests/servers/smtp.sh"
 needs /usr/sbin/postfix /usr/sbin/sendmail /usr/bin/msmtp /usr/bin/python3 /usr/sbin/smtp-sink
 BLAST=$MR_BUILDDIR/bench/mr-blast
 [ -x "$BLAST" ] || { echo "Bail out! $BLAST is not built"; exit 1; }
@@ -64,11 +65,9 @@ check_eq "sendmail: a broken queue: exit 75" "$?" 75
 check_grep "sendmail: exit 75 is tempfail, with Postfix's own words" 'tempfail 75 - /usr/sbin/sendmail exited with 75 (EX_TEMPFAIL): sendmail: fatal: chdir' "$T_DIR/out"
 
 # ---- msmtp as the sendmail program, relaying to the aiosmtpd server
-SD=$T_DIR/srv; mkdir -p "$SD"
+SD=$T_DIR/srv
 P=$(free_port)
-/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$SD" --port "$P" >"$T_DIR/server.log" 2>&1 &
-started $!
-wait_port "$P" 15
+smtp_server_start "$SD" "$P"
 MSMTP_ARGS="--host=127.0.0.1 --port=$P --tls=off --auth=off"
 site sendmail "path = /usr/bin/msmtp" "args = $MSMTP_ARGS"
 blast -f sender@example.org -t ok@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
@@ -87,9 +86,7 @@ check_grep "msmtp: nobody listening: msmtp exits 75, tempfail" 'tempfail 75 - /u
 
 # a server that stalls: the program is killed after the timeout, temporary
 SP=$(free_port)
-/usr/sbin/smtp-sink -u nobody -w 60 127.0.0.1:"$SP" 16 >/dev/null 2>&1 &
-started $!
-wait_port "$SP" 10
+smtp_sink_start "$SP" -w 60
 site sendmail "path = /usr/bin/msmtp" "args = --host=127.0.0.1 --port=$SP --tls=off --auth=off --timeout=600" "timeout = 2s"
 t0=$(date +%s)
 blast -f sender@example.org -t x@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1

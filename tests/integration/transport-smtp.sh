@@ -5,6 +5,7 @@
 # Postfix's smtp-sink with its fault options.  Checks per-recipient results,
 # certificate refusal and ca_file, connection reuse, and the bytes that arrive.
 . "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/servers/smtp.sh"
 needs openssl /usr/bin/python3 /usr/sbin/smtp-sink
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || needs aiosmtpd-python-module
 BLAST=$MR_BUILDDIR/bench/mr-blast
@@ -16,14 +17,11 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 	-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" >/dev/null 2>&1
 check "openssl made a self-signed certificate" test -s "$T_DIR/cert.pem"
 SD=$T_DIR/srv
-mkdir -p "$SD"
 P=$(free_port)
 PT=$(free_port)
-/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$SD" --port "$P" \
-	--tls-port "$PT" --cert "$T_DIR/cert.pem" --key "$T_DIR/key.pem" \
-	--user alice:'s3cret pass' >"$T_DIR/server.log" 2>&1 &
-started $!
-wait_port "$P" 15 && wait_port "$PT" 15
+smtp_server_start "$SD" "$P" --tls-port "$PT" --cert "$T_DIR/cert.pem" --key "$T_DIR/key.pem" \
+	--user alice:'s3cret pass'
+wait_port "$PT" 1
 check "the aiosmtpd server listens on $P (STARTTLS) and $PT (implicit TLS)" test -f "$SD/ready"
 
 printf 's3cret pass\n' > "$T_DIR/password"
@@ -196,12 +194,9 @@ else not_ok "max_connections = 4: spread over 2 to 4 connections (got $conns)"; 
 
 # ---- the same failures when the server offers PIPELINING (MAIL, RCPTs and
 # DATA go as one group; each reply must still reach its own recipient)
-PD=$T_DIR/pipe; mkdir -p "$PD"
+PD=$T_DIR/pipe
 PP=$(free_port)
-/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$PD" --port "$PP" \
-	--pipelining >"$T_DIR/pipe.log" 2>&1 &
-started $!
-wait_port "$PP" 15
+smtp_server_start "$PD" "$PP" --pipelining
 site "host = 127.0.0.1" "port = $PP" "tls = none" "max_connections = 2"
 pcount() { ls "$PD"/*.eml 2>/dev/null | wc -l; }
 blast -f sender@example.org -t ok1@example.net -t temp-rcpt@example.net \
@@ -230,12 +225,9 @@ blast -f sender@example.org $rl -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
 check_eq "150 recipients: 150 ok results" "$(grep -c ': ok 250 2.0.0' "$T_DIR/out")" 150
 
 # ---- a kept connection the server closed while idle (421, as Postfix does)
-ID=$T_DIR/idle; mkdir -p "$ID"
+ID=$T_DIR/idle
 PI=$(free_port)
-/usr/bin/python3 "$MR_SRCDIR/tests/servers/smtp-server.py" --dir "$ID" --port "$PI" \
-	--idle-timeout 1 >"$T_DIR/idle.log" 2>&1 &
-started $!
-wait_port "$PI" 15
+smtp_server_start "$ID" "$PI" --idle-timeout 1
 site "host = 127.0.0.1" "port = $PI" "tls = none" "max_connections = 1"
 blast -n 4 -b 2 -w 3 > "$T_DIR/out" 2>&1
 check_eq "two batches 3 s apart, server idle timeout 1 s: exit 0" "$?" 0
@@ -253,16 +245,10 @@ check_eq "all three messages tempfail" "$(grep -c 'tempfail 0 4.4.1' "$T_DIR/out
 
 # ---- Postfix's smtp-sink and its fault options
 # sink OPTIONS...: (re)starts smtp-sink on port $SP with these options
-SP=$(free_port)
-SINK_PID=
 sink() {
-	if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; fi
+	smtp_sink_stop
 	SP=$(free_port)
-	mkdir -p "$T_DIR/sink"
-	/usr/sbin/smtp-sink -u nobody "$@" 127.0.0.1:"$SP" 64 >>"$T_DIR/sink.log" 2>&1 &
-	SINK_PID=$!
-	started "$SINK_PID"
-	wait_port "$SP" 10
+	smtp_sink_start "$SP" "$@"
 }
 sinksite() { site "host = 127.0.0.1" "port = $SP" "tls = none" "max_connections = ${1:-2}"; }
 

@@ -6,6 +6,9 @@
 #   rcpt1@ -> $PF_MAIL/rcpt1/, rcpt2@ -> $PF_MAIL/rcpt2/, others -> $PF_MAIL/other/
 # Postfix's sendmail finds it through MAIL_CONFIG=$PF_CONF.
 # postfix_start: starts it and registers its master's PID with `started`.
+# Tests that need another Postfix (bounce-postfix.sh: an smtpd on a port,
+# DSNs into Dovecot) write their own main.cf and use postfix_services and
+# postfix_launch from here.
 PF_BASE=$T_DIR/postfix
 PF_CONF=$PF_BASE/etc
 PF_MAIL=$PF_BASE/mail
@@ -47,7 +50,14 @@ EOF
 	printf 'rcpt1@mailroom.test rcpt1/\nrcpt2@mailroom.test rcpt2/\n@mailroom.test other/\n' \
 		> "$PF_CONF/vmailbox"
 	# only the internal services: no smtpd, nothing listens on the network
-	cat > "$PF_CONF/master.cf" <<'EOF'
+	postfix_services > "$PF_CONF/master.cf"
+	postfix_launch "$PF_CONF"
+}
+
+# postfix_services: the master.cf lines of Postfix's internal services (no
+# smtpd: add an "inet" line for one), for a private instance's master.cf
+postfix_services() {
+	cat <<'EOF'
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -65,12 +75,20 @@ discard   unix  -       -       n       -       -       discard
 virtual   unix  -       n       n       -       -       virtual
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-	/usr/sbin/postfix -c "$PF_CONF" check >/dev/null 2>&1
-	/usr/sbin/postfix -c "$PF_CONF" start >/dev/null 2>&1 || return 1
-	local i=0
-	while [ $i -lt 100 ] && [ ! -s "$PF_BASE/queue/pid/master.pid" ]; do sleep 0.1; i=$((i + 1)); done
-	[ -s "$PF_BASE/queue/pid/master.pid" ] || return 1
-	started "$(tr -d ' ' < "$PF_BASE/queue/pid/master.pid")"
+}
+
+# postfix_launch CONFDIR: checks and starts the Postfix of CONFDIR (its
+# main.cf names queue_directory), waits up to 10 s for its master's PID file
+# and registers that PID with `started`.  postfix's own output goes to
+# $T_DIR/postfix-start.out.  Returns 1 when it did not start.
+postfix_launch() {
+	local queue i=0
+	queue=$(/usr/sbin/postconf -c "$1" -h queue_directory) || return 1
+	/usr/sbin/postfix -c "$1" check > "$T_DIR/postfix-start.out" 2>&1
+	/usr/sbin/postfix -c "$1" start >> "$T_DIR/postfix-start.out" 2>&1 || return 1
+	while [ $i -lt 100 ] && [ ! -s "$queue/pid/master.pid" ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$queue/pid/master.pid" ] || return 1
+	started "$(tr -d ' ' < "$queue/pid/master.pid")"
 }
 
 # pf_wait_mail DIR COUNT [SECONDS]: until DIR/new has COUNT messages

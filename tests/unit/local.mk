@@ -108,3 +108,21 @@ tests_unit_test_csv_SOURCES = tests/unit/test-csv.c
 tests_unit_test_csv_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_csv_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-csv
+
+# Plugin unit tests: a plugin's own sources linked with the fake core
+# (tests/unit/fake-core.c), never with libmailroom (both define struct mr_section).
+FAKE_CORE_SOURCES = tests/unit/fake-core.c tests/unit/fake-core.h
+if BUILD_PLUGIN_TRANSPORT_DISABLED
+check_PROGRAMS += tests/unit/test-transport-disabled
+tests_unit_test_transport_disabled_SOURCES = tests/unit/test-transport-disabled.c \
+	plugins/transport-disabled/transport-disabled.c $(FAKE_CORE_SOURCES)
+tests_unit_test_transport_disabled_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests
+TESTS += tests/unit/test-transport-disabled
+endif
+if BUILD_PLUGIN_JOB_CLEANUP
+check_PROGRAMS += tests/unit/test-job-cleanup
+tests_unit_test_job_cleanup_SOURCES = tests/unit/test-job-cleanup.c \
+	plugins/job-cleanup/job-cleanup.c $(FAKE_CORE_SOURCES)
+tests_unit_test_job_cleanup_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests
+TESTS += tests/unit/test-job-cleanup
+endif

@@ -94,10 +94,10 @@ dovecot_account() {
 	return 0
 }
 
-# dovecot_proxy PORT DOVECOT_PORT [OPTION...]: tests/integration/tcp-proxy.py
+# dovecot_proxy PORT DOVECOT_PORT [OPTION...]: tests/servers/tcp-proxy.py
 # from 127.0.0.1:PORT to Dovecot (OPTION: --strip-cap CAP, --drop-after BYTES)
 dovecot_proxy() {
-	/usr/bin/python3 "$MR_SRCDIR/tests/integration/tcp-proxy.py" "$@" \
+	/usr/bin/python3 "$MR_SRCDIR/tests/servers/tcp-proxy.py" "$@" \
 		> "$T_DIR/proxy-$1.out" 2>&1 &
 	started $!
 	wait_port "$1" 5
@@ -107,6 +107,7 @@ dovecot_proxy() {
 dovecot_stop() {
 	kill "$DC_PID" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$DC_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$DC_PID" 2>/dev/null || stopped "$DC_PID"
 }
 
 dovecot_start() {
