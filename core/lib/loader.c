@@ -304,11 +304,12 @@ int mr_plugin_find(const struct mr_plugin_path *p, enum mr_plugin_kind kind, con
 			snprintf(dirs + strlen(dirs), sizeof(dirs) - strlen(dirs), "%s%s",
 				 i ? ", " : "", p->dirs[i]);
 		const char *guess = nearest_plugin(p, kind, name, near, sizeof(near));
-		return mr_error_set(err, MR_ENOTFOUND, "%s plugin '%s' not found (no %s-%s.so in %s)"
-				    "%s%s%s", mr_kind_name(kind), name, mr_kind_name(kind), name,
-				    dirs[0] ? dirs : "an empty plugin path",
+		/* the suggestion before the directories, which may fill the message */
+		return mr_error_set(err, MR_ENOTFOUND, "%s plugin '%s' not found%s%s%s (no %s-%s.so "
+				    "in %s)", mr_kind_name(kind), name,
 				    guess ? "; did you mean '" : "", guess ? guess : "",
-				    guess ? "'?" : "");
+				    guess ? "'?" : "", mr_kind_name(kind), name,
+				    dirs[0] ? dirs : "an empty plugin path");
 	}
 	struct mr_plugin *pl;
 	int rc = mr_plugin_open(first, &pl, err);
