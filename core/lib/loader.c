@@ -331,7 +331,7 @@ static int has_so_suffix(const char *name)
 	return l > 3 && strcmp(name + l - 3, ".so") == 0;
 }
 
-/* The path of the file called base in a directory before dir i, or NULL. */
+/* The winner (a path) whose file is called base, among the first n, or NULL. */
 static const char *winner_of(char *const *winners, size_t n, const char *base)
 {
 	for (size_t w = 0; w < n; w++) {
