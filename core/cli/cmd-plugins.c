@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom plugins: every plugin file along the plugin path, loadable or why not. */
+/* mailroom plugins: every plugin file along the plugin path, loadable or why not, and which copies are shadowed by an earlier directory's. */
 #include "config.h"
 #include <string.h>
 #include <unistd.h>
@@ -21,10 +21,10 @@ struct listing {
 };
 
 static void print_plugin(void *cookie, const char *path, const struct mr_plugin *pl,
-			 const struct mr_error *why)
+			 const struct mr_error *why, const char *shadowed_by)
 {
 	struct listing *l = cookie;
-	if (!pl)
+	if (!pl && !shadowed_by) /* a refused copy that is never used is no problem */
 		l->bad++;
 	if (l->cli->json) {
 		printf("{\"path\":");
@@ -51,19 +51,26 @@ static void print_plugin(void *cookie, const char *path, const struct mr_plugin 
 				cli_json_str(stdout, k->help);
 				printf("}");
 			}
-			printf("],\"loadable\":true}\n");
+			printf("],\"loadable\":true");
 		} else {
 			printf(",\"loadable\":false,\"error\":");
 			cli_json_str(stdout, why->msg);
-			printf("}\n");
 		}
+		printf(",\"shadowed_by\":");
+		if (shadowed_by)
+			cli_json_str(stdout, shadowed_by);
+		else
+			printf("null");
+		printf("}\n");
 		return;
 	}
 	if (pl)
 		printf("%-10s %-18s %-8s %-10s %s\n", mr_kind_name(pl->desc->kind), pl->desc->name,
-		       pl->desc->version, "loadable", path);
+		       pl->desc->version, shadowed_by ? "shadowed" : "loadable", path);
 	else
 		printf("%-10s %-18s %-8s %-10s %s\n    %s\n", "?", "?", "?", "refused", path, why->msg);
+	if (shadowed_by)
+		printf("    shadowed by %s\n", shadowed_by);
 }
 
 int cmd_plugins(struct mr_cli *cli, int argc, char **argv)

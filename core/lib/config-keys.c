@@ -5,9 +5,13 @@
 
 const struct mr_key mr_keys_mailroom[] = {
 	{ "site", MR_KEY_STRING, "default", "name of this site, used in logs and lock names" },
-	{ "plugin_dir", MR_KEY_PATH, PLUGINDIR, "directory of the installed plugins" },
+	{ "plugin_dir", MR_KEY_PATH, PLUGINDIR,
+	  "directory of the installed plugins, searched last (not at all when "
+	  "MAILROOM_PLUGIN_PATH_ONLY=1)" },
 	{ "plugin_path", MR_KEY_LIST, NULL,
-	  "colon- or comma-separated directories searched for site plugins before plugin_dir" },
+	  "colon- or comma-separated directories searched for plugins first, then those of "
+	  "MAILROOM_PLUGIN_PATH, then plugin_dir; the first directory that has KIND-NAME.so wins, "
+	  "so a site may override a packaged plugin" },
 	{ "store", MR_KEY_STRING, "sqlite", "the store: the NAME of a [store-NAME] section or plugin" },
 	{ "transport", MR_KEY_STRING, "mail",
 	  "the outbound transport: the NAME of a [transport-NAME] section or plugin" },

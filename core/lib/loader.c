@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <ltdl.h>
 #include "mr.h"
 
@@ -43,6 +44,11 @@ static void path_add_list(struct mr_plugin_path *p, const char *list)
 			tok++;
 		if (!*tok)
 			continue;
+		size_t seen = 0;
+		while (seen < p->n && strcmp(p->dirs[seen], tok) != 0)
+			seen++;
+		if (seen < p->n)
+			continue; /* a directory listed twice keeps its first place */
 		char **dirs = realloc(p->dirs, (p->n + 1) * sizeof(*dirs));
 		if (!dirs)
 			break;
@@ -60,7 +66,9 @@ void mr_plugin_path_init(struct mr_plugin_path *p, const char *plugin_path_list,
 	p->n = 0;
 	path_add_list(p, plugin_path_list);
 	path_add_list(p, getenv("MAILROOM_PLUGIN_PATH"));
-	path_add_list(p, plugin_dir);
+	const char *only = getenv("MAILROOM_PLUGIN_PATH_ONLY");
+	if (!only || !*only || strcmp(only, "0") == 0)
+		path_add_list(p, plugin_dir);
 }
 
 void mr_plugin_path_free(struct mr_plugin_path *p)
@@ -236,37 +244,71 @@ void mr_plugin_close(struct mr_plugin *p)
 	free(p);
 }
 
+/* The name of the KIND-NAME.so file along the path nearest to name, for a
+ * "did you mean": NULL when none is close (at most 2 edits, and at most half
+ * of name's length: "smtpp" and "smpt" find smtp, "absent" finds nothing).
+ * Only file names are compared: no plugin is opened. */
+static const char *nearest_plugin(const struct mr_plugin_path *p, enum mr_plugin_kind kind,
+				  const char *name, char *buf, size_t size)
+{
+	const char *kind_s = mr_kind_name(kind);
+	size_t kl = strlen(kind_s), best_d = strlen(name) / 2 + 1;
+	if (best_d > 3)
+		best_d = 3;
+	const char *best = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		DIR *dir = opendir(p->dirs[i]);
+		if (!dir)
+			continue;
+		for (struct dirent *e; (e = readdir(dir));) {
+			size_t l = strlen(e->d_name);
+			if (l <= kl + 4 || strncmp(e->d_name, kind_s, kl) != 0 ||
+			    e->d_name[kl] != '-' || strcmp(e->d_name + l - 3, ".so") != 0)
+				continue;
+			char cand[80];
+			size_t cl = l - kl - 4;
+			if (cl >= sizeof(cand))
+				continue;
+			memcpy(cand, e->d_name + kl + 1, cl);
+			cand[cl] = '\0';
+			size_t d = mr_edit_distance(name, cand);
+			if (d < best_d) {
+				best_d = d;
+				snprintf(buf, size, "%s", cand);
+				best = buf;
+			}
+		}
+		closedir(dir);
+	}
+	return best;
+}
+
 int mr_plugin_find(const struct mr_plugin_path *p, enum mr_plugin_kind kind, const char *name,
 		   struct mr_plugin **plugin_r, struct mr_error *err)
 {
 	*plugin_r = NULL;
 	char *first = NULL;
-	for (size_t i = 0; i < p->n; i++) {
+	/* the first directory that has the file wins, as with PATH */
+	for (size_t i = 0; i < p->n && !first; i++) {
 		char *path;
 		if (asprintf(&path, "%s/%s-%s.so", p->dirs[i], mr_kind_name(kind), name) < 0)
 			return mr_error_set(err, MR_ENOMEM, "out of memory");
-		FILE *f = fopen(path, "r");
-		if (!f) {
+		if (access(path, F_OK) == 0)
+			first = path;
+		else
 			free(path);
-			continue;
-		}
-		fclose(f);
-		if (first) {
-			mr_error_set(err, MR_ECONFIG, "%s plugin '%s' is found twice: %s and %s; "
-				     "remove one", mr_kind_name(kind), name, first, path);
-			free(first);
-			free(path);
-			return MR_ECONFIG;
-		}
-		first = path;
 	}
 	if (!first) {
-		char dirs[1024] = "";
+		char dirs[1024] = "", near[80];
 		for (size_t i = 0; i < p->n; i++)
 			snprintf(dirs + strlen(dirs), sizeof(dirs) - strlen(dirs), "%s%s",
 				 i ? ", " : "", p->dirs[i]);
-		return mr_error_set(err, MR_ENOTFOUND, "%s plugin '%s' not found (no %s-%s.so in %s)",
-				    mr_kind_name(kind), name, mr_kind_name(kind), name,
+		const char *guess = nearest_plugin(p, kind, name, near, sizeof(near));
+		/* the suggestion before the directories, which may fill the message */
+		return mr_error_set(err, MR_ENOTFOUND, "%s plugin '%s' not found%s%s%s (no %s-%s.so "
+				    "in %s)", mr_kind_name(kind), name,
+				    guess ? "; did you mean '" : "", guess ? guess : "",
+				    guess ? "'?" : "", mr_kind_name(kind), name,
 				    dirs[0] ? dirs : "an empty plugin path");
 	}
 	struct mr_plugin *pl;
@@ -289,20 +331,42 @@ static int has_so_suffix(const char *name)
 	return l > 3 && strcmp(name + l - 3, ".so") == 0;
 }
 
+/* The winner (a path) whose file is called base, among the first n, or NULL. */
+static const char *winner_of(char *const *winners, size_t n, const char *base)
+{
+	for (size_t w = 0; w < n; w++) {
+		const char *slash = strrchr(winners[w], '/');
+		if (strcmp(slash ? slash + 1 : winners[w], base) == 0)
+			return winners[w];
+	}
+	return NULL;
+}
+
 void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void *cookie)
 {
 	struct seen { enum mr_plugin_kind kind; char *name; char *path; } *seen = NULL;
-	size_t n_seen = 0;
+	size_t n_seen = 0, n_win = 0;
+	char **winners = NULL; /* the file used for each KIND-NAME.so so far */
 	for (size_t i = 0; i < p->n; i++) {
 		struct dirent **ents;
 		int n = scandir(p->dirs[i], &ents, NULL, alphasort);
+		size_t n_win_before = n_win; /* files of this directory shadow no other */
 		for (int e = 0; e < n; e++) {
 			char *path = NULL;
 			if (has_so_suffix(ents[e]->d_name) &&
 			    asprintf(&path, "%s/%s", p->dirs[i], ents[e]->d_name) >= 0) {
+				const char *shadowed_by = winner_of(winners, n_win_before,
+								    ents[e]->d_name);
+				if (!shadowed_by) {
+					char **nw = realloc(winners, (n_win + 1) * sizeof(*nw));
+					if (nw && (nw[n_win] = strdup(path)))
+						n_win++;
+					if (nw)
+						winners = nw;
+				}
 				struct mr_plugin *pl = NULL;
 				struct mr_error why = { 0 };
-				if (mr_plugin_open(path, &pl, &why) == 0) {
+				if (mr_plugin_open(path, &pl, &why) == 0 && !shadowed_by) {
 					for (size_t s = 0; s < n_seen; s++)
 						if (seen[s].kind == pl->desc->kind &&
 						    strcmp(seen[s].name, pl->desc->name) == 0) {
@@ -313,7 +377,7 @@ void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void 
 							break;
 						}
 				}
-				if (pl && why.status == 0) {
+				if (pl && why.status == 0 && !shadowed_by) {
 					struct seen *ns = realloc(seen, (n_seen + 1) * sizeof(*ns));
 					if (ns) {
 						seen = ns;
@@ -322,7 +386,8 @@ void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void 
 						seen[n_seen++].path = strdup(path);
 					}
 				}
-				cb(cookie, path, why.status ? NULL : pl, why.status ? &why : NULL);
+				cb(cookie, path, why.status ? NULL : pl, why.status ? &why : NULL,
+				   shadowed_by);
 				mr_plugin_close(pl);
 				free(path);
 			}
@@ -336,4 +401,7 @@ void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void 
 		free(seen[s].path);
 	}
 	free(seen);
+	for (size_t w = 0; w < n_win; w++)
+		free(winners[w]);
+	free(winners);
 }

@@ -120,7 +120,10 @@ struct mr_plugin {
 
 const char *mr_kind_name(enum mr_plugin_kind kind);
 int mr_kind_parse(const char *word, enum mr_plugin_kind *kind_r);
-/* The plugin search path: dirs of plugin_path, $MAILROOM_PLUGIN_PATH, plugin_dir. */
+/* The plugin search path, in this order: the dirs of plugin_path, those of
+ * $MAILROOM_PLUGIN_PATH, then plugin_dir (left out when
+ * $MAILROOM_PLUGIN_PATH_ONLY is set and not "0", as make check does).  A
+ * directory listed twice keeps its first place. */
 struct mr_plugin_path {
 	char **dirs;
 	size_t n;
@@ -134,13 +137,16 @@ int mr_plugin_open(const char *path, struct mr_plugin **plugin_r, struct mr_erro
 /* Validates a descriptor (magic, ABI, sizes, MUST slots, keys). */
 int mr_plugin_validate(const struct mr_plugin_desc *desc, struct mr_error *err);
 void mr_plugin_close(struct mr_plugin *p);
-/* Finds KIND-NAME.so along the path; refuses duplicates.  Returns 0,
- * MR_ENOTFOUND or MR_ECONFIG. */
+/* Finds KIND-NAME.so along the path: the first directory that has it wins,
+ * as with PATH.  Returns 0, MR_ENOTFOUND (err suggests the nearest name
+ * found, if any) or MR_ECONFIG. */
 int mr_plugin_find(const struct mr_plugin_path *p, enum mr_plugin_kind kind, const char *name,
 		   struct mr_plugin **plugin_r, struct mr_error *err);
-/* Calls cb for every *.so along the path, loadable or not. */
+/* Calls cb for every *.so along the path, loadable or not.  shadowed_by is
+ * NULL for the copy mr_plugin_find uses, else the path of the file of the
+ * same name in an earlier directory that wins over this one. */
 typedef void mr_plugin_scan_cb(void *cookie, const char *path, const struct mr_plugin *plugin,
-			       const struct mr_error *why);
+			       const struct mr_error *why, const char *shadowed_by);
 void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void *cookie);
 
 /* ---- the site: config + plugins + instances (site.c) */

@@ -97,8 +97,16 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 	if (mr_plugin_find(&site->path, kind, name, &pl, &err) != 0) {
 		int line = mr_config_line(site->cfg, sec->name,
 					  kind == MR_KIND_FETCH ? "fetch" : "plugin");
-		mr_diag_add(d, "%s:%d: [%s] %s", sec->cfg->path, line ? line : sec->line, sec->name,
-			    err.msg);
+		/* a store or transport section the file does not have was named
+		 * by [mailroom] store = NAME or transport = NAME: point there */
+		int main_line = !line && !sec->line ?
+				mr_config_line(site->cfg, "mailroom", sec->kind) : 0;
+		if (main_line)
+			mr_diag_add(d, "%s:%d: [mailroom] %s = %s: %s", sec->cfg->path, main_line,
+				    sec->kind, sec->inst, err.msg);
+		else
+			mr_diag_add(d, "%s:%d: [%s] %s", sec->cfg->path, line ? line : sec->line,
+				    sec->name, err.msg);
 		mr_config_check_section(sec, d);
 		return;
 	}

@@ -33,3 +33,5 @@ EXTRA_DIST += tests/integration/activity-file-corpus.sh
 EXTRA_DIST += tests/integration/activity-preview.sh tests/integration/activity-imap.sh
 TESTS += tests/integration/activity-fuzz.sh
 EXTRA_DIST += tests/integration/activity-fuzz.sh
+TESTS += tests/integration/plugin-path.sh
+EXTRA_DIST += tests/integration/plugin-path.sh

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the loader: deliberately broken plugins are refused, before any of their code runs, with the exact reason. */
+/* Unit tests of the loader: deliberately broken plugins are refused, before any of their code runs, with the exact reason; along the search path the first directory wins and the other copies are listed as shadowed. */
 #include "config.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,9 +25,10 @@ struct scan {
 };
 
 static void count(void *cookie, const char *path, const struct mr_plugin *pl,
-		  const struct mr_error *why)
+		  const struct mr_error *why, const char *shadowed_by)
 {
 	struct scan *s = cookie;
+	(void)shadowed_by;
 	if (pl)
 		s->loadable++;
 	else
@@ -39,8 +40,13 @@ static void count(void *cookie, const char *path, const struct mr_plugin *pl,
 static int copy_file(const char *from, const char *to)
 {
 	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	if (!in || !out)
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
 		return -1;
+	}
 	char buf[8192];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
@@ -49,12 +55,44 @@ static int copy_file(const char *from, const char *to)
 	return fclose(out);
 }
 
+/* What a scan said about each file: its path, loadable or not, shadowed by what. */
+struct listed {
+	size_t n;
+	struct { char path[1100]; int loadable; char shadowed_by[1100]; } f[16];
+};
+
+static void record(void *cookie, const char *path, const struct mr_plugin *pl,
+		   const struct mr_error *why, const char *shadowed_by)
+{
+	struct listed *l = cookie;
+	(void)why;
+	if (l->n >= sizeof(l->f) / sizeof(l->f[0]))
+		return;
+	snprintf(l->f[l->n].path, sizeof(l->f[l->n].path), "%s", path);
+	l->f[l->n].loadable = pl != NULL;
+	snprintf(l->f[l->n].shadowed_by, sizeof(l->f[l->n].shadowed_by), "%s",
+		 shadowed_by ? shadowed_by : "");
+	l->n++;
+}
+
+/* The entry of a scan for path, or NULL. */
+static const char *shadow_of(const struct listed *l, const char *path, int *loadable_r)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->f[i].path, path) == 0) {
+			*loadable_r = l->f[i].loadable;
+			return l->f[i].shadowed_by;
+		}
+	return NULL;
+}
+
 int main(void)
 {
-	char path[1024];
+	char path[1024], pl_path_buf[2300];
 	struct mr_plugin *p = NULL;
 	struct mr_error err = { 0 };
 	unsetenv("MAILROOM_PLUGIN_PATH"); /* only the test plugins along the path */
+	unsetenv("MAILROOM_PLUGIN_PATH_ONLY");
 
 	snprintf(path, sizeof(path), "%s/transport-good.so", TEST_PLUGIN_DIR);
 	TAP_INT(mr_plugin_open(path, &p, &err), 0, "a good plugin loads (%s)", err.msg);
@@ -90,24 +128,156 @@ int main(void)
 	TAP_INT(s.loadable, 4, "good, dup-a, liar and job-probe scan as loadable");
 	mr_plugin_path_free(&pp);
 
-	/* the same KIND-NAME.so in two directories of the path is refused */
-	char d1[] = "/tmp/mr-loader-a.XXXXXX", d2[] = "/tmp/mr-loader-b.XXXXXX";
-	char c1[1100], c2[1100], list[2300];
-	if (!mkdtemp(d1) || !mkdtemp(d2))
-		return 99;
-	snprintf(path, sizeof(path), "%s/transport-good.so", TEST_PLUGIN_DIR);
-	snprintf(c1, sizeof(c1), "%s/transport-good.so", d1);
-	snprintf(c2, sizeof(c2), "%s/transport-good.so", d2);
-	TAP_OK(copy_file(path, c1) == 0 && copy_file(path, c2) == 0, "copied a plugin twice");
-	snprintf(list, sizeof(list), "%s:%s", d1, d2);
-	mr_plugin_path_init(&pp, list, NULL);
-	TAP_INT(mr_plugin_find(&pp, MR_KIND_TRANSPORT, "good", &p, &err), MR_ECONFIG,
-		"the same plugin in two directories is refused");
-	TAP_OK(strstr(err.msg, "is found twice") != NULL, "%s", err.msg);
+	/* the same KIND-NAME.so in several directories: the first one wins, as
+	 * with PATH.  dir[0] and dir[1] hold good copies of transport-good.so,
+	 * dir[2] a broken one (transport-badmagic.so under that name), dir[1]
+	 * also transport-nosend.so, found nowhere else */
+	char dir[3][32], file[3][1100], other[1100];
+	for (int i = 0; i < 3; i++) {
+		snprintf(dir[i], sizeof(dir[i]), "/tmp/mr-loader-%c.XXXXXX", 'a' + i);
+		if (!mkdtemp(dir[i]))
+			return 99;
+		snprintf(file[i], sizeof(file[i]), "%s/transport-good.so", dir[i]);
+		snprintf(path, sizeof(path), "%s/transport-%s.so", TEST_PLUGIN_DIR,
+			 i < 2 ? "good" : "badmagic");
+		TAP_OK(copy_file(path, file[i]) == 0, "copied %s to %s", path, file[i]);
+	}
+	snprintf(path, sizeof(path), "%s/transport-nosend.so", TEST_PLUGIN_DIR);
+	snprintf(other, sizeof(other), "%s/transport-nosend.so", dir[1]);
+	TAP_OK(copy_file(path, other) == 0, "copied transport-nosend.so to %s", dir[1]);
+
+	static const struct {
+		const char *what;
+		int path_list[4], env_list[4], plugin_dir; /* indexes into dir, -1 ends */
+		int only;                                  /* MAILROOM_PLUGIN_PATH_ONLY=1 */
+		int want_dirs[4];                          /* the search path built */
+		int want_rc, winner;                       /* winner: index into dir */
+	} cases[] = {
+		{ "plugin_path a:b: a wins", { 0, 1, -1 }, { -1 }, -1, 0, { 0, 1, -1 }, 0, 0 },
+		{ "plugin_path b:a: b wins", { 1, 0, -1 }, { -1 }, -1, 0, { 1, 0, -1 }, 0, 1 },
+		{ "plugin_path before MAILROOM_PLUGIN_PATH", { 1, -1 }, { 0, -1 }, -1, 0,
+		  { 1, 0, -1 }, 0, 1 },
+		{ "MAILROOM_PLUGIN_PATH before plugin_dir", { -1 }, { 1, -1 }, 0, 0, { 1, 0, -1 }, 0, 1 },
+		{ "plugin_path before plugin_dir", { 0, -1 }, { -1 }, 1, 0, { 0, 1, -1 }, 0, 0 },
+		{ "all three: plugin_path, MAILROOM_PLUGIN_PATH, plugin_dir", { 2, -1 }, { 1, -1 }, 0, 0,
+		  { 2, 1, 0, -1 }, MR_ECONFIG, 2 },
+		{ "plugin_dir alone", { -1 }, { -1 }, 1, 0, { 1, -1 }, 0, 1 },
+		{ "MAILROOM_PLUGIN_PATH_ONLY leaves plugin_dir out", { -1 }, { 1, -1 }, 0, 1,
+		  { 1, -1 }, 0, 1 },
+		{ "a directory listed twice keeps its first place", { 1, 0, 1, -1 }, { 0, -1 }, 1, 0,
+		  { 1, 0, -1 }, 0, 1 },
+		{ "a broken first copy is an error, not a fall back to the next",
+		  { 2, 0, -1 }, { -1 }, -1, 0, { 2, 0, -1 }, MR_ECONFIG, 2 },
+		{ "the broken copy behind a good one is never opened", { 0, 2, -1 }, { -1 }, -1, 0,
+		  { 0, 2, -1 }, 0, 0 },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char pl_list[4000] = "", env_list[4000] = "";
+		for (int i = 0; i < 4 && cases[c].path_list[i] >= 0; i++)
+			snprintf(pl_list + strlen(pl_list), sizeof(pl_list) - strlen(pl_list), "%s%s",
+				 i ? ":" : "", dir[cases[c].path_list[i]]);
+		for (int i = 0; i < 4 && cases[c].env_list[i] >= 0; i++)
+			snprintf(env_list + strlen(env_list), sizeof(env_list) - strlen(env_list), "%s%s",
+				 i ? ":" : "", dir[cases[c].env_list[i]]);
+		if (env_list[0])
+			setenv("MAILROOM_PLUGIN_PATH", env_list, 1);
+		else
+			unsetenv("MAILROOM_PLUGIN_PATH");
+		if (cases[c].only)
+			setenv("MAILROOM_PLUGIN_PATH_ONLY", "1", 1);
+		else
+			unsetenv("MAILROOM_PLUGIN_PATH_ONLY");
+		mr_plugin_path_init(&pp, pl_list[0] ? pl_list : NULL,
+				    cases[c].plugin_dir >= 0 ? dir[cases[c].plugin_dir] : NULL);
+		err = (struct mr_error){ 0 };
+		p = NULL;
+		int rc = mr_plugin_find(&pp, MR_KIND_TRANSPORT, "good", &p, &err);
+		TAP_INT(rc, cases[c].want_rc, "%s: find returns %d (%s)", cases[c].what,
+			cases[c].want_rc, err.msg);
+		if (rc == 0)
+			TAP_STR(p ? p->path : NULL, file[cases[c].winner], "%s: the copy used",
+				cases[c].what);
+		else
+			TAP_OK(strstr(err.msg, file[cases[c].winner]) && strstr(err.msg, "bad magic"),
+			       "%s: the error names the first copy: %s", cases[c].what, err.msg);
+		mr_plugin_close(p);
+
+		/* the listing agrees: the winner is used, every other copy is shadowed by it */
+		struct listed l = { 0 };
+		mr_plugin_scan(&pp, record, &l);
+		for (size_t i = 0; i < pp.n; i++) {
+			int d = -1, loadable = 0;
+			for (int k = 0; k < 3; k++)
+				if (strcmp(pp.dirs[i], dir[k]) == 0)
+					d = k;
+			const char *sh = d >= 0 ? shadow_of(&l, file[d], &loadable) : NULL;
+			if (d == cases[c].winner)
+				TAP_STR(sh, "", "%s: %s is listed, not shadowed", cases[c].what, file[d]);
+			else
+				TAP_STR(sh, file[cases[c].winner], "%s: %s is listed as shadowed by "
+					"the winner", cases[c].what, file[d]);
+			TAP_INT(loadable, d != 2, "%s: %s is listed as %s", cases[c].what, file[d],
+				d != 2 ? "loadable" : "refused");
+		}
+		int in_path = 0, loadable = 0;
+		for (size_t i = 0; i < pp.n; i++)
+			in_path |= strcmp(pp.dirs[i], dir[1]) == 0;
+		const char *sh = shadow_of(&l, other, &loadable);
+		TAP_STR(sh, in_path ? "" : NULL, "%s: transport-nosend.so (in one directory) is %s",
+			cases[c].what, in_path ? "listed, not shadowed" : "not listed");
+		char got_dirs[200] = "", want_dirs[200] = "";
+		for (size_t i = 0; i < pp.n; i++)
+			for (int k = 0; k < 3; k++)
+				if (strcmp(pp.dirs[i], dir[k]) == 0)
+					snprintf(got_dirs + strlen(got_dirs),
+						 sizeof(got_dirs) - strlen(got_dirs), "%c", 'a' + k);
+		for (int i = 0; i < 4 && cases[c].want_dirs[i] >= 0; i++)
+			snprintf(want_dirs + strlen(want_dirs), sizeof(want_dirs) - strlen(want_dirs),
+				 "%c", 'a' + cases[c].want_dirs[i]);
+		TAP_INT(pp.n, strlen(want_dirs), "%s: %zu directories along the path", cases[c].what,
+			strlen(want_dirs));
+		TAP_STR(got_dirs, want_dirs, "%s: the search path is in this order", cases[c].what);
+		mr_plugin_path_free(&pp);
+	}
+	unsetenv("MAILROOM_PLUGIN_PATH");
+	unsetenv("MAILROOM_PLUGIN_PATH_ONLY");
+
+	/* a name that is not found: the nearest file name along the path is suggested */
+	static const struct {
+		const char *name, *hint; /* hint NULL: no "did you mean" */
+	} typos[] = {
+		{ "goodd", "did you mean 'good'?" },
+		{ "god", "did you mean 'good'?" },
+		{ "nosnd", "did you mean 'nosend'?" },
+		{ "smtp", NULL },
+		{ "absent", NULL },
+		{ "g", NULL },
+	};
+	snprintf(pl_path_buf, sizeof(pl_path_buf), "%s:%s", dir[0], dir[1]);
+	mr_plugin_path_init(&pp, pl_path_buf, NULL);
+	for (size_t t = 0; t < sizeof(typos) / sizeof(typos[0]); t++) {
+		err = (struct mr_error){ 0 };
+		TAP_INT(mr_plugin_find(&pp, MR_KIND_TRANSPORT, typos[t].name, &p, &err), MR_ENOTFOUND,
+			"transport '%s' is not found", typos[t].name);
+		if (typos[t].hint)
+			TAP_OK(strstr(err.msg, typos[t].hint) != NULL, "'%s': %s", typos[t].name,
+			       err.msg);
+		else
+			TAP_OK(strstr(err.msg, "did you mean") == NULL, "'%s': no suggestion (%s)",
+			       typos[t].name, err.msg);
+	}
+	err = (struct mr_error){ 0 };
+	TAP_INT(mr_plugin_find(&pp, MR_KIND_JOB, "goodd", &p, &err), MR_ENOTFOUND,
+		"job 'goodd' is not found");
+	TAP_OK(strstr(err.msg, "did you mean") == NULL,
+	       "only plugins of the kind asked for are suggested (%s)", err.msg);
 	mr_plugin_path_free(&pp);
-	unlink(c1);
-	unlink(c2);
-	rmdir(d1);
-	rmdir(d2);
+
+	for (int i = 0; i < 3; i++) {
+		unlink(file[i]);
+		if (i == 1)
+			unlink(other);
+		rmdir(dir[i]);
+	}
 	return tap_done();
 }
