@@ -7,7 +7,7 @@
 
 const struct mr_command mr_commands[] = {
 	{ "plugins", cmd_plugins, "plugins [--json]",
-	  "list every plugin found: kind, name, version, path, loadable or why not" },
+	  "list every plugin found: kind, name, version, path, loadable or why not, shadowed by an earlier copy" },
 	{ "config", cmd_config, "config check|dump [--json]",
 	  "check the config file (all problems), or print effective values" },
 	{ "send-test", cmd_send_test, "send-test ADDRESS",
