@@ -6,58 +6,19 @@
 #include <strings.h>
 #include "mail-internal.h"
 
-static int b64_val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Appends the decoded bytes of an encoded word's text to b. */
 static void decode_payload(struct mr_buf *b, char enc, const char *s, size_t n)
 {
 	if (enc == 'b' || enc == 'B') {
-		unsigned acc = 0;
-		int bits = 0;
-		for (size_t i = 0; i < n; i++) {
-			int v = b64_val(s[i]);
-			if (v < 0)
-				continue; /* padding or junk */
-			acc = (acc << 6) | (unsigned)v;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				char c = (char)((acc >> bits) & 0xff);
-				mr_buf_add(b, &c, 1);
-			}
-		}
+		mr_buf_add_b64_decoded(b, s, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '_') {
 			c = ' ';
-		} else if (c == '=' && i + 2 < n && hex_val(s[i + 1]) >= 0 && hex_val(s[i + 2]) >= 0) {
-			c = (char)(hex_val(s[i + 1]) * 16 + hex_val(s[i + 2]));
+		} else if (c == '=' && i + 2 < n && mr_hex_value(s[i + 1]) >= 0 && mr_hex_value(s[i + 2]) >= 0) {
+			c = (char)(mr_hex_value(s[i + 1]) * 16 + mr_hex_value(s[i + 2]));
 			i += 2;
 		}
 		mr_buf_add(b, &c, 1);

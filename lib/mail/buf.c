@@ -192,3 +192,62 @@ void mr_buf_add_b64_lines(struct mr_buf *b, const unsigned char *data, size_t n)
 	b->len = (size_t)(o - b->p);
 	b->p[b->len] = '\0';
 }
+
+int mr_b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int mr_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t mr_buf_add_b64_decoded(struct mr_buf *b, const char *s, size_t n)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	size_t junk = 0;
+	char tmp[512];
+	size_t t = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		int v = mr_b64_value(c);
+		if (v < 0) {
+			if (c == '=') /* padding ends a block: a next one starts afresh */
+				acc = 0, bits = 0;
+			else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+				junk++;
+			continue;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			tmp[t++] = (char)((acc >> bits) & 0xff);
+			acc &= (1u << bits) - 1;
+			if (t == sizeof(tmp)) {
+				mr_buf_add(b, tmp, t);
+				t = 0;
+			}
+		}
+	}
+	mr_buf_add(b, tmp, t);
+	return junk;
+}

@@ -133,44 +133,16 @@ char *mr_hfield_value(const struct mr_hfield *f)
 	return out;
 }
 
-static int b64_val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
 int mr_base64_decode(const char *s, size_t len, unsigned char **out_r, size_t *out_len_r)
 {
-	unsigned char *out = malloc(len / 4 * 3 + 4);
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	if (!out)
+	struct mr_buf b = { 0 };
+	if (mr_buf_add_b64_decoded(&b, s, len) != 0 || b.oom) {
+		mr_buf_free(&b);
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-		if (isspace(c))
-			continue;
-		if (c == '=')
-			break;
-		int v = b64_val(c);
-		if (v < 0) {
-			free(out);
-			return -1;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
 	}
-	*out_r = out;
-	*out_len_r = o;
+	if (!b.p && !(b.p = calloc(1, 1)))
+		return -1;
+	*out_r = (unsigned char *)b.p;
+	*out_len_r = b.len;
 	return 0;
 }

@@ -145,49 +145,17 @@ static void ct_param(const char *ct, const char *name, char *buf, size_t size)
 	}
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
+/* Decoded base64 text: CR made LF and NUL a space, for the text scanners. */
 static void decode_b64(struct mr_buf *out, const char *p, size_t n)
 {
-	unsigned v = 0;
-	int bits = 0;
-	char tmp[512];
-	size_t t = 0;
-	for (size_t i = 0; i < n; i++) {
-		int d = b64val((unsigned char)p[i]);
-		if (d < 0)
-			continue;
-		v = (v << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			char c = (char)((v >> bits) & 0xff);
-			if (c == '\r')
-				c = '\n';
-			tmp[t++] = c ? c : ' ';
-			if (t == sizeof(tmp)) {
-				mr_buf_add(out, tmp, t);
-				t = 0;
-			}
-		}
+	size_t start = out->len;
+	mr_buf_add_b64_decoded(out, p, n);
+	for (size_t i = start; i < out->len; i++) {
+		if (out->p[i] == '\r')
+			out->p[i] = '\n';
+		else if (out->p[i] == '\0')
+			out->p[i] = ' ';
 	}
-	mr_buf_add(out, tmp, t);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	return -1;
 }
 
 static void decode_qp(struct mr_buf *out, const char *p, size_t n)
@@ -200,9 +168,9 @@ static void decode_qp(struct mr_buf *out, const char *p, size_t n)
 			i++;
 			continue;
 		}
-		if (c == '=' && i + 2 < n && hexval((unsigned char)p[i + 1]) >= 0 &&
-		    hexval((unsigned char)p[i + 2]) >= 0) {
-			c = (char)(hexval((unsigned char)p[i + 1]) * 16 + hexval((unsigned char)p[i + 2]));
+		if (c == '=' && i + 2 < n && mr_hex_value((unsigned char)p[i + 1]) >= 0 &&
+		    mr_hex_value((unsigned char)p[i + 2]) >= 0) {
+			c = (char)(mr_hex_value((unsigned char)p[i + 1]) * 16 + mr_hex_value((unsigned char)p[i + 2]));
 			i += 2;
 			if (c == '\r')
 				continue;

@@ -21,5 +21,14 @@ void mr_buf_add_qp(struct mr_buf *b, const char *data, size_t n);
 void mr_buf_add_b64_lines(struct mr_buf *b, const unsigned char *data, size_t n);
 /* Plain base64 (no line breaks). */
 void mr_buf_add_b64(struct mr_buf *b, const unsigned char *data, size_t n);
+/* The one base64 decoder: appends the bytes of s[0..n) to b, skipping
+ * whitespace; '=' padding ends a block (a next block starts afresh, as
+ * broken encoders concatenate them).  Returns how many other characters
+ * (not base64, not whitespace) were skipped: 0 for clean input. */
+size_t mr_buf_add_b64_decoded(struct mr_buf *b, const char *s, size_t n);
+/* The value of a base64 digit, or -1. */
+int mr_b64_value(int c);
+/* The value of a hex digit (either case), or -1. */
+int mr_hex_value(int c);
 
 #endif
