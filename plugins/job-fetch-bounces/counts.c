@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The counters of a fetch-bounces run, exact under the fetch loop's retries: each message's contribution is kept by key (a group processed again replaces it) and added to the run's totals only once the store has recorded the message. */
+/* The counters of a fetch-bounces run (and the ignored verdict that counts one), exact under the fetch loop's retries: each message's contribution is kept by key (a group processed again replaces it) and added to the run's totals only once the store has recorded the message. */
 #include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fetch-bounces.h"
@@ -107,4 +109,18 @@ void fb_contrib_free(struct fb_proc *p)
 	free(p->contribs);
 	p->contribs = NULL;
 	p->contrib_cap = p->n_contribs = 0;
+}
+
+int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, size_t size,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, size, fmt, ap);
+	va_end(ap);
+	p->n.ignored++;
+	/* the fetch loop logs the reason too, at notice */
+	p->core->log(p->log, MR_LOG_DEBUG, "account %s, message %s: ignored: %s", p->account,
+		     msg->label ? msg->label : msg->key, reason);
+	return MR_VERDICT_IGNORED;
 }

@@ -74,7 +74,8 @@ int fb_action(struct fb_proc *p, const struct mr_fetched *msg,
 	      const struct mr_bounce_report *rep, const struct mr_bounce_target *t, char action,
 	      char *reason, size_t reason_size, struct mr_error *err);
 
-/* Sets reason (printf-style) and returns MR_VERDICT_IGNORED. */
+/* Sets reason (printf-style), counts the message ignored and returns
+ * MR_VERDICT_IGNORED (counts.c). */
 int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, size_t size,
 	      const char *fmt, ...) MR_PRINTF(5, 6);
 

@@ -9,20 +9,6 @@
 #include <strings.h>
 #include "fetch-bounces.h"
 
-int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, size_t size,
-	      const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(reason, size, fmt, ap);
-	va_end(ap);
-	p->n.ignored++;
-	/* the fetch loop logs the reason too, at notice */
-	p->core->log(p->log, MR_LOG_DEBUG, "account %s, message %s: ignored: %s", p->account,
-		     msg->label ? msg->label : msg->key, reason);
-	return MR_VERDICT_IGNORED;
-}
-
 /* Job and queue id of one of our Message-IDs ("<mr.JOB.QUEUE.TAG@DOMAIN>"). */
 static int msgid_ids(const char *mid, int64_t *job_r, int64_t *queue_r)
 {
