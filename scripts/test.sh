@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Sets up (packages as root), builds from ./autogen.sh with warnings as errors,
-# runs the whole test suite, and ends with "N passed, N failed, N skipped".
+# installs it into a prefix of the build dir (so the tests run with an
+# installed copy beside the build tree), runs the whole test suite, and ends with "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -14,10 +15,13 @@ build=${MR_BUILD_DIR:-$top/_build}
 ./autogen.sh >autogen.out 2>&1 || { tail -20 autogen.out; echo "autogen.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$build"
 cd "$build"
-"$top/configure" --enable-werror ${MR_CONFIGURE_FLAGS:-} >configure.out 2>&1 ||
+# installed into a prefix of the build dir before the tests run: the tests must
+# use the build tree's plugins only, with installed copies on the search path
+"$top/configure" --enable-werror --prefix="$build/_prefix" ${MR_CONFIGURE_FLAGS:-} >configure.out 2>&1 ||
 	{ cat configure.out; echo "configure failed"; echo "0 passed, 1 failed"; exit 1; }
 sed -n '/^mailroom /,$p' configure.out
 make -j"$(nproc)" >make.out 2>&1 || { tail -50 make.out; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+make install >install.out 2>&1 || { tail -30 install.out; echo "make install failed"; echo "0 passed, 1 failed"; exit 1; }
 make -j"$(nproc)" check >check.out 2>&1
 check_rc=$?
 grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' check.out | grep -v '^PASS' | head -200
