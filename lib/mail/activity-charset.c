@@ -135,6 +135,7 @@ static int is_utf8ish(const char *cs)
  * charset is unknown (nothing written), 0 done, -1 out of memory. */
 static int convert(struct obuf *b, const char *charset, const char *in, size_t len)
 {
+	mr_mail_init(); /* GMime's iconv cache */
 	iconv_t cd = g_mime_iconv_open("UTF-8", charset);
 	if (cd == (iconv_t)-1)
 		return 1;

@@ -5,26 +5,33 @@
 #include <string.h>
 #include <strings.h>
 #include <gmime/gmime.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include "mail-internal.h"
 
 /* How deep multiparts are walked; deeper parts are left out. */
 #define MAX_DEPTH 64
 
+static GMimeParserOptions *parser_opts;
+static pthread_once_t parser_opts_once = PTHREAD_ONCE_INIT;
+
+static void parser_opts_setup(void)
+{
+	static const char *fallback[] = { "UTF-8", "windows-1252", NULL };
+	mr_mail_init();
+	parser_opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_address_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_allow_addresses_without_domain(parser_opts, TRUE);
+	g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
+}
+
+/* The parser options of every activity parse, made once (threads may parse at once). */
 static GMimeParserOptions *parser_options(void)
 {
-	static GMimeParserOptions *opts;
-	if (!opts) {
-		static const char *fallback[] = { "UTF-8", "windows-1252", NULL };
-		mr_mail_init();
-		opts = g_mime_parser_options_new();
-		g_mime_parser_options_set_address_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
-		g_mime_parser_options_set_parameter_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
-		g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
-		g_mime_parser_options_set_allow_addresses_without_domain(opts, TRUE);
-		g_mime_parser_options_set_fallback_charsets(opts, fallback);
-	}
-	return opts;
+	pthread_once(&parser_opts_once, parser_opts_setup);
+	return parser_opts;
 }
 
 const char *mr_activity_skip_reason(enum mr_activity_skip s)
