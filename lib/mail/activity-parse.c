@@ -54,45 +54,13 @@ static char *utf8_dup(const char *s, int *oom)
 	return r;
 }
 
-/* The unfolded copy of a raw header value, without CR/LF and outer whitespace. */
-static char *unfold(const char *raw, int *oom)
+/* The unfolded copy of a raw header value (flags: mr_header_unfold's); *oom
+ * set when out of memory. */
+static char *unfold(const char *raw, unsigned flags, int *oom)
 {
-	size_t n = strlen(raw);
-	char *out = malloc(n + 1);
-	if (!out) {
+	char *out = mr_header_unfold(raw, strlen(raw), flags);
+	if (!out)
 		*oom = 1;
-		return NULL;
-	}
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++)
-		if (raw[i] != '\r' && raw[i] != '\n')
-			out[o++] = raw[i];
-	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
-		o--;
-	out[o] = '\0';
-	size_t a = 0;
-	while (out[a] == ' ' || out[a] == '\t')
-		a++;
-	memmove(out, out + a, o - a + 1);
-	return out;
-}
-
-/* The raw value without CR/LF and leading whitespace. */
-static char *unfold_keep_tail(const char *raw, int *oom)
-{
-	while (*raw == ' ' || *raw == '\t' || *raw == '\r' || *raw == '\n')
-		raw++;
-	size_t n = strlen(raw);
-	char *out = malloc(n + 1);
-	if (!out) {
-		*oom = 1;
-		return NULL;
-	}
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++)
-		if (raw[i] != '\r' && raw[i] != '\n')
-			out[o++] = raw[i];
-	out[o] = '\0';
 	return out;
 }
 
@@ -322,25 +290,25 @@ static int read_headers(struct mr_activity *act, GMimeMessage *msg)
 		else if (strcasecmp(name, "Bcc") == 0)
 			l = &act->bcc;
 		if (l) {
-			char *v = unfold(raw, &oom);
+			char *v = unfold(raw, MR_UNFOLD_TRIM, &oom);
 			if (!v)
 				break;
 			addrs_from_value(l, v, &oom);
 			free(v);
 		} else if (!act->message_id && strcasecmp(name, "Message-ID") == 0) {
-			char *v = unfold(raw, &oom);
+			char *v = unfold(raw, MR_UNFOLD_TRIM, &oom);
 			if (v && *v)
 				act->message_id = utf8_dup(v, &oom);
 			free(v);
 		} else if (!seen_date && strcasecmp(name, "Date") == 0) {
 			seen_date = 1;
-			char *v = unfold(raw, &oom);
+			char *v = unfold(raw, MR_UNFOLD_TRIM, &oom);
 			if (v)
 				read_date(act, v, &oom);
 			free(v);
 		} else if (!act->subject && strcasecmp(name, "Subject") == 0) {
 			/* unfolded, leading whitespace dropped, trailing kept (as given) */
-			char *v = unfold_keep_tail(raw, &oom);
+			char *v = unfold(raw, 0, &oom);
 			if (v) {
 				act->subject = mr_header_decode(v);
 				if (!act->subject)

@@ -121,6 +121,41 @@ char *mr_mime_subject(const char *data, size_t len)
 	return NULL;
 }
 
+char *mr_header_unfold(const char *raw, size_t n, unsigned flags)
+{
+	char *out = malloc(n + 1);
+	size_t o = 0;
+	if (!out)
+		return NULL;
+	int space = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c == '\r' || c == '\n') {
+			space |= (flags & MR_UNFOLD_COLLAPSE) != 0;
+			continue;
+		}
+		if (c == ' ' || c == '\t') {
+			if (flags & MR_UNFOLD_COLLAPSE) {
+				space = 1;
+				continue;
+			}
+			if (o == 0) /* leading whitespace goes */
+				continue;
+		}
+		if (space && o > 0)
+			out[o++] = ' ';
+		space = 0;
+		if ((flags & MR_UNFOLD_COLLAPSE) && (c < 0x20 || c == 0x7f))
+			c = '?';
+		out[o++] = (char)c;
+	}
+	if (flags & MR_UNFOLD_TRIM)
+		while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+			o--;
+	out[o] = '\0';
+	return out;
+}
+
 char *mr_msg_header(const char *data, size_t len, const char *name)
 {
 	size_t body_off, hl = mr_mime_header_len(data, len, &body_off);
@@ -129,26 +164,16 @@ char *mr_msg_header(const char *data, size_t len, const char *name)
 		if (!(i == 0 || data[i - 1] == '\n') || hl - i <= nl || data[i + nl] != ':' ||
 		    strncasecmp(data + i, name, nl) != 0)
 			continue;
-		size_t j = i + nl + 1, n = 0;
-		char *raw = malloc(hl - j + 1);
+		/* the field ends at a line break not followed by whitespace */
+		size_t j = i + nl + 1, end = j;
+		while (end < hl && !(data[end] == '\n' &&
+				     !(end + 1 < hl && (data[end + 1] == ' ' || data[end + 1] == '\t'))))
+			end++;
+		char *raw = mr_header_unfold(data + j, end - j, 0);
 		if (!raw)
 			return NULL;
-		for (; j < hl; j++) {
-			if (data[j] == '\r')
-				continue;
-			if (data[j] == '\n') {
-				if (j + 1 < hl && (data[j + 1] == ' ' || data[j + 1] == '\t'))
-					continue;
-				break;
-			}
-			raw[n++] = data[j] == '\t' ? ' ' : data[j];
-		}
-		raw[n] = '\0';
-		char *start = raw;
-		while (*start == ' ')
-			start++;
 		gmime_ready();
-		char *dec = g_mime_utils_header_decode_text(NULL, start);
+		char *dec = g_mime_utils_header_decode_text(NULL, raw);
 		free(raw);
 		if (!dec)
 			return NULL;

@@ -113,24 +113,7 @@ char *mr_hfield_value(const struct mr_hfield *f)
 		p++;
 	if (p < end)
 		p++;
-	char *out = malloc((size_t)(end - p) + 1);
-	size_t o = 0;
-	if (!out)
-		return NULL;
-	int space = 0;
-	for (; p < end; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '\r' || c == '\n' || c == ' ' || c == '\t') {
-			space = 1;
-			continue;
-		}
-		if (space && o > 0)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
-	}
-	out[o] = 0;
-	return out;
+	return mr_header_unfold(p, (size_t)(end - p), MR_UNFOLD_COLLAPSE);
 }
 
 int mr_base64_decode(const char *s, size_t len, unsigned char **out_r, size_t *out_len_r)

@@ -25,6 +25,14 @@ int mr_mime_build_test(const struct mr_test_message *m, char **data_r, size_t *l
 size_t mr_mime_header_len(const char *data, size_t len, size_t *body_off_r);
 /* The decoded Subject of a raw message, malloc'ed, or NULL. */
 char *mr_mime_subject(const char *data, size_t len);
+/* How mr_header_unfold treats whitespace. */
+#define MR_UNFOLD_TRIM     0x1u /* trailing whitespace goes too */
+#define MR_UNFOLD_COLLAPSE 0x2u /* every run of whitespace and line breaks becomes one
+				   space, controls become '?', both ends trimmed */
+/* The one header unfolder: a raw field value (folding CR/LF included)
+ * without its line breaks and leading whitespace; malloc'ed, NULL when out
+ * of memory. */
+char *mr_header_unfold(const char *raw, size_t n, unsigned flags);
 /* The unfolded, RFC 2047-decoded value of the first header called name in a
  * raw message, malloc'ed, or NULL when there is none. */
 char *mr_msg_header(const char *data, size_t len, const char *name);
