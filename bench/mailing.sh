@@ -20,7 +20,9 @@ B=$(cd "$B" && pwd)
 make -C "$B" -s mailroom plugins/transport-smtp/transport-smtp.la \
 	plugins/store-sqlite/store-sqlite.la plugins/job-process-mailing/job-process-mailing.la \
 	plugins/transport-spool/transport-spool.la >/dev/null || exit 1
-export MAILROOM_PLUGIN_PATH=$(ls -d "$B"/plugins/*/.libs | tr '\n' ':')
+export MAILROOM_PLUGIN_PATH=$(ls -d "$B"/plugins/*/.libs | tr '\n' ':') MAILROOM_PLUGIN_PATH_ONLY=1
+# process-mailing classifies refusals with the rules file (not installed from a build dir)
+export MAILROOM_BOUNCE_RULES=$(cd "$(dirname "$0")/.." && pwd)/etc/bounce-rules.conf
 W=$(mktemp -d "${TMPDIR:-/tmp}/mr-bench-mailing.XXXXXX")
 SINK=
 cleanup() {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Shell helpers for the integration tests: TAP output, a private temp dir,
 # free loopback ports, stopping (by PID) only the processes a test started,
-# and a site that spools into $T_DIR/mailroom.db.
+# a site that spools into $T_DIR/mailroom.db, and the tree's bounce rules.
 # Source it: . "$MR_SRCDIR/tests/lib.sh"
 
 set -u
@@ -11,6 +11,9 @@ T_PIDS=""
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-test.XXXXXX")
 chmod 0755 "$T_DIR"
 : "${MAILROOM:=mailroom}"
+# the bounce rules of the tree under test (process-mailing classifies refusals with them)
+: "${MAILROOM_BOUNCE_RULES:=$MR_SRCDIR/etc/bounce-rules.conf}"
+export MAILROOM_BOUNCE_RULES
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }

@@ -4,7 +4,9 @@
  * recipient queue once, then leases batches of it, renders each message
  * through the core's renderer (tokens, VERP, List-Unsubscribe, DKIM), hands
  * the batch to the site's transport and records each recipient's outcome as
- * the transport reports it.
+ * the transport reports it.  A refusal (5xx) or temporary failure (4xx) is
+ * classified by the site's bounce rules, the same classifier as DSNs, so that
+ * the store counts a send-time bounce towards the email's hold like a DSN.
  *
  * Three kinds of thread overlap (see process-mailing.h): the job's thread
  * claims the next batch and commits outcomes (it alone uses the store),
@@ -27,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <mailroom/bounce.h>
 #include "process-mailing.h"
 
 /* outcomes committed at once at most (fewer after 20 ms without news) */
@@ -65,7 +68,9 @@ struct pm_run {
 	struct pm_sender sender;
 	struct mr_outmsg **taken;         /* final messages taken from the sender */
 	struct mr_queue_outcome *pending; /* outcomes not yet committed */
+	char (*pending_status)[16];       /* their classified statuses */
 	size_t n_pending;
+	struct mr_bounce_rules *rules;    /* the site's bounce rules, loaded once per run */
 	int store_failed;
 	struct mr_error store_err;
 	long long sent, retried, bounced;
@@ -85,9 +90,33 @@ static void flush(struct pm_run *run)
 	run->n_pending = 0;
 }
 
+/* Classifies a refusal or temporary failure with the bounce rules (as a
+ * DSN with that status and diagnostic would be): reason, status, type and
+ * the type's threshold go with the outcome, to be counted by the store. */
+static void classify(struct pm_run *run, struct mr_queue_outcome *o, char status[16],
+		     const struct mr_send_result *res)
+{
+	const struct mr_core *core = run->core;
+	struct mr_bounce_record rec;
+	memset(&rec, 0, sizeof(rec));
+	mr_bounce_classify(run->rules, res->code, res->enhanced, res->text, &rec);
+	snprintf(status, 16, "%s", rec.status);
+	o->status = status;
+	o->reason = rec.reason;
+	o->bounce_type = rec.type;
+	o->threshold = rec.type ? mr_bounce_type_threshold(run->rules, rec.type) : 0;
+	if (res->status == MR_SEND_PERMFAIL)
+		core->log(run->ctx->log, MR_LOG_INFO, "recipient %lld refused: %d %s %s (%s, %s, "
+			  "%s, type %s)", (long long)o->queue_id, res->code, res->enhanced,
+			  res->text, rec.reason ? rec.reason : "-",
+			  rec.hardsoft == MR_BOUNCE_HARD ? "hard" : "soft",
+			  status[0] ? status : "no status", rec.type ? rec.type : "Syntax");
+}
+
 static void add_outcome(struct pm_run *run, struct pm_slot *sl, size_t i,
 			const struct mr_send_result *res)
 {
+	char *status = run->pending_status[run->n_pending];
 	struct mr_queue_outcome *o = &run->pending[run->n_pending++];
 	memset(o, 0, sizeof(*o));
 	o->queue_id = sl->rcpts[i].r.queue_id;
@@ -105,12 +134,13 @@ static void add_outcome(struct pm_run *run, struct pm_slot *sl, size_t i,
 		break;
 	case MR_SEND_PERMFAIL:
 		o->result = MR_QUEUE_BOUNCED;
-		o->bounce_type = pm_bounce_type(res->code, res->enhanced, res->text);
+		classify(run, o, status, res);
 		run->bounced++;
 		break;
 	default:
+		/* classified too: it becomes a bounce once retry_for has passed */
 		o->result = MR_QUEUE_TEMPFAIL;
-		o->bounce_type = pm_bounce_type(res->code, res->enhanced, res->text);
+		classify(run, o, status, res);
 		run->retried++;
 		break;
 	}
@@ -403,6 +433,9 @@ static void free_run(struct pm_run *run)
 	}
 	free(run->taken);
 	free(run->pending);
+	free(run->pending_status);
+	if (run->rules)
+		mr_bounce_rules_free(run->rules);
 	pthread_cond_destroy(&run->sync.cv);
 	pthread_mutex_destroy(&run->sync.mu);
 }
@@ -458,8 +491,9 @@ static int alloc_run(struct pm_run *run)
 			   sizeof(run->slots[k].journal));
 	}
 	run->pending = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending));
+	run->pending_status = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending_status));
 	run->taken = calloc(run->cap, sizeof(*run->taken));
-	if (!run->pending || !run->taken)
+	if (!run->pending || !run->pending_status || !run->taken)
 		return -1;
 	return pm_sender_start(&run->sender, &run->sync, run->ctx->transport, run->cap,
 			       run->core, run->ctx->log);
@@ -483,6 +517,11 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	run.retry_for = core->cfg_duration(ctx->cfg, "retry_for");
 	run.retry_delay = core->cfg_duration(ctx->cfg, "retry_delay");
 	run.cap = (size_t)core->cfg_int(ctx->cfg, "batch_size");
+	/* refusals are classified by the rules that classify DSNs (loaded before
+	 * anything that free_run would undo, such as an earlier run's journals) */
+	int rc = mr_mail_rules_load(core, &run.rules, err);
+	if (rc)
+		return rc;
 	if (alloc_run(&run) != 0) {
 		free_run(&run);
 		return core->error_set(err, MR_ENOMEM, "out of memory");
@@ -499,7 +538,6 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	}
 	int resend = core->cfg_bool(ctx->cfg, "resend_in_doubt");
 	int64_t requeued = 0, doubt = 0;
-	int rc = 0;
 	for (int k = 0; k < PM_SLOTS && rc == 0; k++) {
 		int64_t rq = 0, dq = 0, back = 0;
 		if ((rc = recover_unstarted(&run, &run.slots[k], &back, err)) != 0)

@@ -5,8 +5,8 @@ plugin_LTLIBRARIES += plugins/job-process-mailing/job-process-mailing.la
 plugins_job_process_mailing_job_process_mailing_la_SOURCES = \
 	plugins/job-process-mailing/process-mailing.h \
 	plugins/job-process-mailing/job-process-mailing.c plugins/job-process-mailing/rate.c \
-	plugins/job-process-mailing/bounce-type.c plugins/job-process-mailing/slots.c \
-	plugins/job-process-mailing/sender.c plugins/job-process-mailing/journal.c
+	plugins/job-process-mailing/slots.c plugins/job-process-mailing/sender.c \
+	plugins/job-process-mailing/journal.c
 plugins_job_process_mailing_job_process_mailing_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_job_process_mailing_job_process_mailing_la_LIBADD = $(MAIL_LIBS) -lpthread
 

@@ -17,8 +17,6 @@ int pm_rate_parse(const char *s, double *per_sec_r);
  * per_sec <= 0 means no limit: returns want. */
 size_t pm_rate_take(const char *path, double per_sec, size_t want, const volatile int *stop,
 		    int64_t deadline);
-/* The bounce type of an SMTP refusal (Invalid, Quota, Spam, ...). */
-const char *pm_bounce_type(int code, const char *enhanced, const char *text);
 
 /*
  * The pipeline: the job's thread claims batches and records outcomes (it

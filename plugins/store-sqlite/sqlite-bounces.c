@@ -35,7 +35,8 @@ void sq_ad_hoc_done(struct sq_state *s, sqlite3_stmt *st)
 			sqlite3_clear_bindings(st);
 			return;
 		}
-	sq_ad_hoc_done(s, st);
+	/* prepared afresh (its cached copy was busy, or the cache is full) */
+	sqlite3_finalize(st);
 }
 
 int sq_text_or_null(sqlite3_stmt *st, int i, const char *v)
@@ -230,8 +231,8 @@ static int type_of(struct sq_state *s, const char *name, int threshold, int64_t 
 	return 0;
 }
 
-static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
-		      struct mr_bounce_added *out, struct mr_error *err)
+int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const char *confidence,
+		     struct mr_bounce_added *out, struct mr_error *err)
 {
 	sqlite3_stmt *st;
 	int found = 0;
@@ -261,7 +262,7 @@ static int add_bounce(struct sq_state *s, const struct mr_bounce_event *ev,
 	sq_text_or_null(st, 4, ev->text);
 	sq_text_or_null(st, 5, ev->recipient);
 	sq_text_or_null(st, 6, ev->found_in);
-	sq_text_or_null(st, 7, ev->low_confidence ? "low" : "verp");
+	sq_text_or_null(st, 7, confidence);
 	sqlite3_bind_int64(st, 8, type_id);
 	sq_text_or_null(st, 9, ev->reason);
 	int src = sqlite3_step(st);
@@ -313,6 +314,6 @@ int sq_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounc
 	int rc = sq_unit_begin(s, err);
 	if (rc)
 		return rc;
-	rc = add_bounce(s, ev, out, err);
+	rc = sq_bounce_record(s, ev, ev->low_confidence ? "low" : "verp", out, err);
 	return sq_unit_end(s, rc, err);
 }

@@ -336,14 +336,26 @@ static int one_outcome(struct sq_state *s, const struct mr_queue_outcome *o, str
 	sq_release(&u);
 	if (rc)
 		return rc;
-	char reason[320];
-	snprintf(reason, sizeof(reason), "%d %s %s", o->code, o->enhanced ? o->enhanced : "",
-		 o->text ? o->text : "");
 	if (o->result == MR_QUEUE_SENT)
-		rc = add_event(s, o->queue_id, "delivered", o->when, NULL, NULL, NULL, err);
-	else if (bounced)
-		rc = add_event(s, o->queue_id, "bounce", o->when, "at send time",
-			       o->bounce_type ? o->bounce_type : "Syntax", reason, err);
+		return add_event(s, o->queue_id, "delivered", o->when, NULL, NULL, NULL, err);
+	if (!bounced)
+		return 0;
+	/* a refusal at send time (or a temporary failure past retry_for)
+	 * counts towards the email's hold exactly like a DSN */
+	const char *status = o->status && *o->status ? o->status : o->enhanced;
+	struct mr_bounce_event ev = {
+		.queue_id = o->queue_id,
+		.when = o->when,
+		.type = o->bounce_type ? o->bounce_type : "Syntax",
+		.reason = o->reason,
+		.status = status && *status ? status : NULL,
+		.text = o->text && *o->text ? o->text : NULL,
+		.found_in = "send time",
+		.threshold = o->threshold,
+	};
+	struct mr_bounce_added added;
+	memset(&added, 0, sizeof(added));
+	rc = sq_bounce_record(s, &ev, "smtp", &added, err);
 	return rc;
 }
 

@@ -261,6 +261,13 @@ int sq_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *
 		     struct mr_bounce_target *t_r, struct mr_error *err);
 int sq_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
 		  struct mr_error *err);
+/* bounce_add's work inside the caller's unit: records ev as a bounce event
+ * (details with the given confidence: "verp", "low" or "smtp"), marks a
+ * sent row bounced, counts the email's bounces since its reset date and puts
+ * it on hold at the type's threshold.  queue_outcome records send-time
+ * bounces through it, so that both count alike. */
+int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const char *confidence,
+		     struct mr_bounce_added *out, struct mr_error *err);
 int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
 		   const char *details, int64_t *changed_r, struct mr_error *err);
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,

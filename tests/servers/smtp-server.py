@@ -5,6 +5,7 @@
 # accepted message stored byte for byte with its envelope, and failures chosen
 # by the recipient's (or sender's) local part:
 #   temp-rcpt*  451 4.2.1 at RCPT        perm-rcpt*  550 5.1.1 at RCPT
+#   unknown-rcpt*  550 5.1.1 <addr>: user unknown at RCPT (as Postfix words it)
 #   temp-data*  452 4.3.1 after DATA     perm-data*  554 5.6.0 after DATA
 #   drop-data*  the connection is dropped after the data, before any reply
 #   slow-data*  accepted, but 300 ms after the data (a slow server)
@@ -82,6 +83,8 @@ class Handler:
         local = address.split("@")[0]
         if local.startswith("temp-rcpt"):
             return "451 4.2.1 <%s>: mailbox busy (scripted)" % address
+        if local.startswith("unknown-rcpt"):
+            return "550 5.1.1 <%s>: user unknown" % address
         if local.startswith("perm-rcpt"):
             return "550 5.1.1 <%s>: no such user (scripted)" % address
         envelope.rcpt_tos.append(address)

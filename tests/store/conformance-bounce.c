@@ -8,7 +8,11 @@
  * - an address matches whatever its case; a queue row must belong to the job;
  * - threshold 0 takes the store's bounce_types (CiviCRM's: Quota 3, Invalid 1);
  * - a hold by hand (on_hold = 2) is never changed by bounces;
- * - bounces before the reset date do not count.
+ * - bounces before the reset date do not count;
+ * - a queue outcome "bounced" (a refusal at send time, or a temporary
+ *   failure past retry_for) counts towards the email's hold exactly like
+ *   bounce_add: a 550 5.1.1 (Invalid, threshold 1) holds at once, a Quota
+ *   refusal (threshold 3) at the third.
  */
 
 struct bstat_rows {
@@ -53,6 +57,112 @@ static int flag_of(struct mr_store *st, const char *email, int which)
 	if (st->ops->contact_find(st->state, email, contact_collect, &cr, &err) != 0 || cr.n != 1)
 		return -1;
 	return which == 0 ? cr.on_hold[0] : cr.opt_out[0];
+}
+
+/* One send-time outcome per address of a run of a new mailing to group. */
+static int64_t last_round; /* the mailing send_round made last */
+struct send_case {
+	const char *email;
+	struct mr_queue_outcome o; /* queue_id and when are filled in */
+};
+
+/* Creates a mailing to group, builds its queue, claims and marks all of it
+ * and records the outcome of each row whose address has a case (others are
+ * sent); returns the number of rows queued. */
+static int64_t send_round(struct mr_store *st, const char *group, int64_t now,
+			  const struct send_case *cases, size_t n)
+{
+	const struct mr_store_ops *ops = st->ops;
+	struct mr_error err = { 0 };
+	const char *inc[] = { group };
+	struct mr_mailing m = {
+		.name = "Send-time bounces", .subject = "Hi", .from_email = "news@example.org",
+		.body_text = "Hi", .status = MR_MAILING_DRAFT, .include_groups = inc,
+		.n_include = 1,
+	};
+	int64_t mid = 0, due_m = 0, due_j = 0, count = 0, after = 0;
+	if (ops->mailing_create(st->state, &m, &mid, &err) != 0 ||
+	    ops->mailing_set_status(st->state, mid, MR_MAILING_SCHEDULED, now - 5, &err) != 0)
+		return -1;
+	while (ops->mailing_due(st->state, now, after, &due_m, &due_j, &err) == 0 && due_m != mid)
+		after = due_m;
+	if (due_m != mid || ops->queue_build(st->state, due_j, 0, &count, &err) != 0)
+		return -1;
+	last_round = mid;
+	struct rcpt_rows rr = { 0 };
+	ops->queue_claim(st->state, mid, "sb", now, now + 600, MAX_ROWS, rcpt_collect, &rr, &err);
+	ops->queue_mark(st->state, "sb", 1, &err);
+	for (int i = 0; i < rr.n && i < MAX_ROWS; i++) {
+		struct mr_queue_outcome o = { .result = MR_QUEUE_SENT, .code = 250 };
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(rr.email[i], cases[k].email) == 0)
+				o = cases[k].o;
+		o.queue_id = rr.qid[i];
+		o.when = o.when ? o.when : now;
+		if (ops->queue_outcome(st->state, &o, 1, &err) != 0)
+			printf("# queue_outcome %s: %s\n", rr.email[i], err.msg);
+	}
+	return count;
+}
+
+static void test_send_bounces(struct mr_store *st)
+{
+	const struct mr_store_ops *ops = st->ops;
+	struct mr_error err = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	ops->group_add(st->state, "send-bounce-list", NULL, NULL, &err);
+	static const char *const emails[] = { "s1@example.org", "s2@example.org",
+					      "s3@example.org" };
+	for (int i = 0; i < 3; i++) {
+		struct mr_contact c = { .email = emails[i], .first_name = "S" };
+		int64_t id = 0;
+		ops->contact_upsert(st->state, &c, &id, NULL, &err);
+		ops->group_member(st->state, "send-bounce-list", id, 1, &err);
+	}
+	const struct mr_queue_outcome invalid = {
+		.result = MR_QUEUE_BOUNCED, .code = 550, .enhanced = "5.1.1",
+		.text = "<s1@example.org>: user unknown", .bounce_type = "Invalid",
+		.reason = "userunknown", .status = "5.1.1",
+	};
+	const struct mr_queue_outcome quota = {
+		.result = MR_QUEUE_BOUNCED, .code = 552, .enhanced = "5.2.2",
+		.text = "mailbox full", .bounce_type = "Quota", .reason = "mailboxfull",
+	};
+	struct send_case r1[] = { { "s1@example.org", invalid }, { "s2@example.org", quota } };
+	TAP_INT(send_round(st, "send-bounce-list", now, r1, 2), 3, "send-time bounces: the first "
+		"mailing queues s1, s2 and s3");
+	TAP_INT(flag_of(st, "s1@example.org", 0), 1, "a 550 5.1.1 refusal (Invalid, threshold 1) "
+		"puts the email on hold, as bounce_add does");
+	TAP_INT(flag_of(st, "s2@example.org", 0), 0, "a first Quota refusal (threshold 3) does not");
+	TAP_INT(flag_of(st, "s3@example.org", 0), 0, "a delivered email is not on hold");
+	struct bstat_rows bs = { .mailing_id = last_round };
+	struct mr_bounce_totals tot;
+	ops->bounce_stats(st->state, bstat_collect, &bs, &tot, &err);
+	TAP_OK(bstat_of(&bs, "Invalid") == 1 && bstat_of(&bs, "Quota") == 1,
+	       "the refusals are bounce events of their types (Invalid %lld, Quota %lld)",
+	       (long long)bstat_of(&bs, "Invalid"), (long long)bstat_of(&bs, "Quota"));
+
+	struct send_case r2[] = { { "s2@example.org", quota } };
+	TAP_INT(send_round(st, "send-bounce-list", now + 10, r2, 1), 2, "the second mailing "
+		"leaves out s1, on hold");
+	TAP_INT(flag_of(st, "s2@example.org", 0), 0, "a second Quota refusal: not on hold");
+	/* the third: a temporary failure that ends as a bounce past retry_for */
+	struct send_case r3[] = { { "s2@example.org", quota } };
+	r3[0].o.result = MR_QUEUE_TEMPFAIL;
+	r3[0].o.code = 452;
+	r3[0].o.enhanced = "4.2.2";
+	r3[0].o.retry_for = 0;
+	r3[0].o.retry_base = 60;
+	TAP_INT(send_round(st, "send-bounce-list", now + 20, r3, 1), 2, "the third mailing");
+	TAP_INT(flag_of(st, "s2@example.org", 0), 1, "a third Quota bounce (a 4xx past "
+		"retry_for) puts it on hold");
+	/* the outcome's threshold (the rules') overrides the store's, as bounce_add's does */
+	struct send_case r4[] = { { "s3@example.org", quota } };
+	r4[0].o.threshold = 1;
+	TAP_INT(send_round(st, "send-bounce-list", now + 30, r4, 1), 1, "the fourth mailing "
+		"queues s3 only");
+	TAP_INT(flag_of(st, "s3@example.org", 0), 1, "an outcome's threshold 1 holds at the "
+		"first Quota bounce");
 }
 
 static void test_bounces(struct mr_store *st)
@@ -221,4 +331,5 @@ static void test_bounces(struct mr_store *st)
 	ops->bounce_add(st->state, &ev2, &a, &err);
 	TAP_OK(a.count == 1 && a.count_type == 1 && !a.held,
 	       "bounces before the reset date no longer count (%lld)", (long long)a.count);
+	test_send_bounces(st);
 }

@@ -405,7 +405,8 @@ static void test_mailings(struct mr_store *st)
 	memset(&r4, 0, sizeof(r4));
 	OPS(st)->queue_claim(st->state, m2, "x3", now, now + 600, 10, rcpt_collect, &r4, &err);
 	TAP_INT(r4.n, 0, "nothing is claimed from a canceled mailing");
-	/* a third: queued rows become canceled */
+	/* a third: queued rows become canceled (3: the address refused with
+	 * 5.1.1 in the second is on hold, Invalid's threshold being 1) */
 	int64_t m3 = 0;
 	m.name = "Third";
 	OPS(st)->mailing_create(st->state, &m, &m3, &err);
@@ -413,7 +414,8 @@ static void test_mailings(struct mr_store *st)
 	OPS(st)->queue_build(st->state, due_j, 0, &count, &err);
 	OPS(st)->mailing_set_status(st->state, m3, MR_MAILING_CANCELED, 0, &err);
 	stats_of(st, m3, &s);
-	TAP_OK(s.canceled == 4 && s.queued == 0, "cancel makes the 4 queued rows canceled");
+	TAP_OK(s.canceled == 3 && s.queued == 0, "cancel makes the 3 queued rows canceled "
+	       "(got %lld)", (long long)s.canceled);
 	memset(&mr, 0, sizeof(mr));
 	OPS(st)->mailing_list(st->state, mailing_collect, &mr, &err);
 	TAP_INT(mr.n, 3, "mailing_list lists 3 mailings");
@@ -430,13 +432,13 @@ static void test_mailings(struct mr_store *st)
 	OPS(st)->queue_build(st->state, due_j, 0, &count, &err);
 	struct rcpt_rows r6 = { 0 };
 	OPS(st)->queue_claim(st->state, m4, "y1", now, now + 600, 3, rcpt_collect, &r6, &err);
-	TAP_INT(r6.n, 3, "3 of the fourth's 4 rows leased to y1");
+	TAP_INT(r6.n, 3, "the fourth's 3 rows leased to y1");
 	OPS(st)->queue_mark(st->state, "y1", 1, &err);
 	TAP_INT(OPS(st)->queue_unstarted(st->state, "y1", r6.qid, 1, &back, &err), 0,
 		"queue_unstarted: 1 of y1's 3 sending rows was started");
 	TAP_INT(back, 2, "the 2 never started go back to the queue");
 	stats_of(st, m4, &s);
-	TAP_OK(s.queued == 3 && s.sending == 1, "stats: 3 queued, 1 sending");
+	TAP_OK(s.queued == 2 && s.sending == 1, "stats: 2 queued, 1 sending");
 	TAP_INT(OPS(st)->queue_unstarted(st->state, "y1", r6.qid, 1, &back, &err), 0,
 		"queue_unstarted again");
 	TAP_INT(back, 0, "changes nothing more");
@@ -444,7 +446,7 @@ static void test_mailings(struct mr_store *st)
 	TAP_INT(dq, 1, "only the started row is in doubt");
 	memset(&r6, 0, sizeof(r6));
 	OPS(st)->queue_claim(st->state, m4, "y2", now, now + 600, 10, rcpt_collect, &r6, &err);
-	TAP_INT(r6.n, 3, "the 3 queued rows are claimed again");
+	TAP_INT(r6.n, 2, "the 2 queued rows are claimed again");
 	TAP_INT(r6.attempts[0], 1, "a row never started was not an attempt");
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the bounce classifier: DSNs, non-standard bounces, ARF, auto-replies, line endings, mbox, VERP lookup, the rules file, and a small fuzz run. */
+/* Unit tests of the bounce classifier: DSNs, non-standard bounces, ARF, auto-replies, line endings, mbox, VERP lookup, the rules file, send-time answers classified as their DSNs are, and a small fuzz run. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +181,84 @@ static char *sign(const char *data)
 				memcpy(p + 6, hash, MR_VERP_HASH_LEN);
 	}
 	return out;
+}
+
+/* Answers given at send time (code, enhanced status, text): process-mailing
+ * classifies them with mr_bounce_classify, and a DSN reporting the same
+ * answer (Status, Diagnostic-Code "smtp; CODE STATUS TEXT") must get the same
+ * reason, hard/soft, status and type, so that both count alike. */
+static const struct {
+	int code;
+	const char *status; /* "" when the server gave none */
+	const char *text;
+	const char *type;   /* want */
+} same_cases[] = {
+	{ 550, "5.1.1", "<u@example.net>: user unknown", "Invalid" },
+	{ 550, "5.1.1", "<u@example.net>: Recipient address rejected: User unknown in local "
+	  "recipient table", "Invalid" },
+	{ 550, "", "No such user here", "Invalid" },
+	{ 550, "5.1.10", "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address "
+	  "lookup", "Invalid" },
+	{ 552, "5.2.2", "The email account that you tried to reach is over quota.", "Quota" },
+	{ 452, "4.2.2", "Mailbox full", "Quota" },
+	{ 552, "5.3.4", "Message size exceeds fixed limit", "Quota" },
+	{ 550, "5.2.1", "The email account that you tried to reach is disabled.", "Inactive" },
+	{ 550, "5.1.2", "Host or domain name not found. Name service error", "Dns" },
+	{ 550, "5.7.1", "Service unavailable, Client host [192.0.2.1] blocked using Spamhaus",
+	  "Spam" },
+	{ 554, "5.7.1", "<u@example.net>: Relay access denied", "Relay" },
+	{ 554, "5.4.6", "Too many hops", "Loop" },
+	{ 554, "5.6.0", "message content refused", "Syntax" },
+	{ 451, "4.3.0", "Temporary lookup failure", "Host" },
+	{ 550, "", "Requested action not taken", "Host" },
+};
+
+static void check_same_type(size_t i)
+{
+	struct mr_bounce_record rec = { 0 };
+	char diag[512], status[16];
+	snprintf(diag, sizeof(diag), "%d%s%s %s", same_cases[i].code,
+		 same_cases[i].status[0] ? " " : "", same_cases[i].status, same_cases[i].text);
+	mr_bounce_classify(rules, same_cases[i].code, same_cases[i].status, same_cases[i].text,
+			   &rec);
+	TAP_STR(rec.type, same_cases[i].type, "send time: %s: type", diag);
+	/* the DSN's Status is the server's, else the one the send-time path derived */
+	snprintf(status, sizeof(status), "%s", same_cases[i].status[0] ? same_cases[i].status :
+		 rec.status);
+	char msg[2048];
+	snprintf(msg, sizeof(msg),
+		 "From: MAILER-DAEMON@mx.example.net\n"
+		 "To: news@example.org\n"
+		 "Subject: Undelivered Mail Returned to Sender\n"
+		 "MIME-Version: 1.0\n"
+		 "Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n"
+		 "\n"
+		 "--BB\n"
+		 "Content-Type: text/plain\n"
+		 "\n"
+		 "Your message could not be delivered.\n"
+		 "\n"
+		 "--BB\n"
+		 "Content-Type: message/delivery-status\n"
+		 "\n"
+		 "Reporting-MTA: dns; mx.example.net\n"
+		 "\n"
+		 "Final-Recipient: rfc822; u@example.net\n"
+		 "Action: failed\n"
+		 "Status: %s\n"
+		 "Diagnostic-Code: smtp; %s\n"
+		 "\n"
+		 "--BB--\n", status, diag);
+	struct mr_bounce_report r;
+	mr_bounce_parse(msg, strlen(msg), rules, NULL, &r);
+	if (TAP_INT(r.n_recs, 1, "DSN: %s: one record", diag)) {
+		TAP_STR(r.recs[0].type, rec.type, "DSN: %s: the send-time type", diag);
+		TAP_STR(r.recs[0].reason, rec.reason, "DSN: %s: the send-time reason", diag);
+		TAP_INT(r.recs[0].hardsoft, rec.hardsoft, "DSN: %s: the send-time hard/soft", diag);
+		TAP_STR(r.recs[0].status, rec.status, "DSN: %s: the send-time status", diag);
+		TAP_OK(mr_bounce_record_counts(&r, &r.recs[0]), "DSN: %s: counts", diag);
+	}
+	mr_bounce_report_free(&r);
 }
 
 static void check_dsn(const char *data, const char *what)
@@ -410,6 +488,20 @@ int main(void)
 	mr_bounce_classify(rules, 554, NULL, "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", &rec);
 	TAP_STR(rec.reason, "blocked", "SMTP 554 spamhaus: blocked");
 	TAP_STR(rec.status, "5.7.1", "SMTP 554: status from the text");
+
+	/* transport-smtp's own words when no server answered are a network error
+	 * (Host), not a block by a server (Spam, held at once) */
+	memset(&rec, 0, sizeof(rec));
+	mr_bounce_classify(rules, 0, "4.4.1", "no mail transaction: Failed to connect to 127.0.0.1 "
+			   "port 25: Connection refused", &rec);
+	TAP_STR(rec.reason, "networkerror", "transport could not connect: networkerror");
+	TAP_STR(rec.type, "Host", "transport could not connect: Host");
+	memset(&rec, 0, sizeof(rec));
+	mr_bounce_classify(rules, 0, "4.4.2", "connection lost before the final reply (Connection "
+			   "reset by peer)", &rec);
+	TAP_STR(rec.type, "Host", "connection lost before the final reply: Host");
+	for (size_t i = 0; i < sizeof(same_cases) / sizeof(same_cases[0]); i++)
+		check_same_type(i);
 
 	/* mbox splitting */
 	const char mbox[] = "From a@b Thu Jan  1 00:00:00 2026\nSubject: one\n\nx\n"

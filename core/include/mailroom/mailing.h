@@ -111,6 +111,12 @@ struct mr_queue_outcome {
 	int64_t retry_base;         /* TEMPFAIL: first delay, doubled per attempt */
 	int64_t retry_max;          /* TEMPFAIL: largest delay */
 	int64_t retry_for;          /* TEMPFAIL: a bounce after this long since the first try */
+	/* TEMPFAIL and BOUNCED: the answer as the bounce rules classify it
+	 * (core->bounce_classify), recorded with the bounce event and counted
+	 * towards the email's hold like a DSN's (bounce_add); all MAY be 0 */
+	const char *reason;         /* e.g. "userunknown", or NULL */
+	const char *status;         /* the classified status ("5.1.1"); NULL: enhanced */
+	int threshold;              /* the type's hold threshold per the rules; 0: the store's */
 };
 
 /* One rendered message (core->mailing_render); data is malloc'ed and
