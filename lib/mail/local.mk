@@ -11,10 +11,10 @@ lib_mail_libmailroom_mail_la_SOURCES = lib/mail/mail-internal.h lib/mail/mail-ut
 	lib/mail/tokens.c lib/mail/mailing-render.c lib/mail/dkim.c lib/mail/dkim-key.c \
 	lib/mail/dkim-verify.c lib/mail/site-conf.c
 # every mr_ function is exported (the -export-symbols-regex below), mail_ helpers stay hidden
-lib_mail_libmailroom_mail_la_CFLAGS = $(AM_CFLAGS) -fvisibility=default $(GMIME_CFLAGS) $(CRYPTO_CFLAGS)
+lib_mail_libmailroom_mail_la_CFLAGS = $(AM_CFLAGS) -fvisibility=default -fno-semantic-interposition $(GMIME_CFLAGS) $(CRYPTO_CFLAGS)
 lib_mail_libmailroom_mail_la_LIBADD = $(GMIME_LIBS) $(CRYPTO_LIBS) -lpthread
 # 0:0:0 until the first release; see doc/plugin-abi.md for the rules.
-lib_mail_libmailroom_mail_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^mr_'
+lib_mail_libmailroom_mail_la_LDFLAGS = -version-info 0:0:0 -Wl,-Bsymbolic-functions -export-symbols-regex '^mr_'
 mailmailroomincludedir = $(includedir)/mailroom
 mailmailroominclude_HEADERS = lib/mail/include/mailroom/mail.h lib/mail/include/mailroom/buf.h \
 	lib/mail/include/mailroom/message.h lib/mail/include/mailroom/dns.h \
