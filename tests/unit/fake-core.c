@@ -260,9 +260,9 @@ static const void *fake_conf_fill(struct fake_core *fc, const struct mr_section 
 		return NULL;
 	char *conf = (char *)fc->confs[sec - fc->sections];
 	memset(conf, 0, FAKE_CORE_CONF_SIZE);
-	for (size_t i = 0;; i++) {
+	for (size_t i = 0; desc->keys; i++) {
 		const struct mr_key *k = (const void *)((const char *)desc->keys + i * desc->key_size);
-		if (!desc->keys || !k->name)
+		if (!k->name)
 			break;
 		if (k->type == MR_KEY_SECRET)
 			continue;
