@@ -38,8 +38,8 @@ static void print_plugin(void *cookie, const char *path, const struct mr_plugin 
 			       pl->desc->abi_minor);
 			cli_json_str(stdout, pl->desc->description);
 			printf(",\"keys\":[");
-			for (const struct mr_key *k = pl->desc->keys; k && k->name; k++) {
-				printf("%s{\"name\":", k == pl->desc->keys ? "" : ",");
+			for (const struct mr_key *k = pl->keys; k && k->name; k++) {
+				printf("%s{\"name\":", k == pl->keys ? "" : ",");
 				cli_json_str(stdout, k->name);
 				printf(",\"type\":\"%s\",\"default\":", key_type_name(k->type));
 				if (k->def)

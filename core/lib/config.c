@@ -302,8 +302,7 @@ static int enum_has(const char *choices, const char *word)
 	return 0;
 }
 
-/* Checks one value against its declared type; returns a reason or NULL. */
-static const char *type_problem(const struct mr_key *k, const char *v, char *buf, size_t bufsz)
+const char *mr_key_value_problem(const struct mr_key *k, const char *v, char *buf, size_t bufsz)
 {
 	long long n;
 	int b;
@@ -385,7 +384,7 @@ void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d)
 			continue;
 		}
 		if (k) {
-			const char *why = v ? type_problem(k, v, buf, sizeof(buf)) : NULL;
+			const char *why = v ? mr_key_value_problem(k, v, buf, sizeof(buf)) : NULL;
 			if (why)
 				mr_diag_add(d, "%s:%d: [%s] %s = %s: %s", cfg->path, line, sec->name, key,
 					    v, why);
@@ -457,6 +456,59 @@ void mr_config_resolve_paths(const struct mr_section *sec)
 				resolve_one(sec, fk);
 			}
 		}
+}
+
+int mr_config_fill(const struct mr_section *sec, const struct mr_key *keys, void *conf,
+		   size_t conf_size, struct mr_error *err)
+{
+	if (conf)
+		memset(conf, 0, conf_size);
+	for (const struct mr_key *k = keys; k && k->name; k++) {
+		if (k->type == MR_KEY_SECRET)
+			continue;
+		if (!conf || k->size > conf_size || k->offset > conf_size - k->size)
+			return mr_error_set(err, MR_ECONFIG, "[%s] %s: its field lies outside the "
+					    "%zu-byte config struct", sec->name, k->name, conf_size);
+		const char *v = mr_config_raw(sec, k->name);
+		if (!v)
+			v = k->def;
+		char *at = (char *)conf + k->offset;
+		long long n = 0;
+		int b = 0, bad = 0;
+		switch (k->type) {
+		case MR_KEY_INT:
+			bad = v && mr_parse_int(v, &n) != 0;
+			if (k->size != sizeof(n))
+				bad = 1;
+			else
+				memcpy(at, &n, sizeof(n));
+			break;
+		case MR_KEY_DURATION:
+			bad = v && mr_parse_duration(v, &n) != 0;
+			if (k->size != sizeof(n))
+				bad = 1;
+			else
+				memcpy(at, &n, sizeof(n));
+			break;
+		case MR_KEY_BOOL:
+			bad = v && mr_parse_bool(v, &b) != 0;
+			if (k->size != sizeof(b))
+				bad = 1;
+			else
+				memcpy(at, &b, sizeof(b));
+			break;
+		default: /* STRING, PATH, EMAIL, ENUM, LIST */
+			if (k->size != sizeof(v))
+				bad = 1;
+			else
+				memcpy(at, &v, sizeof(v));
+			break;
+		}
+		if (bad)
+			return mr_error_set(err, MR_ECONFIG, "[%s] %s = %s: cannot be stored as its "
+					    "type", sec->name, k->name, v ? v : "(unset)");
+	}
+	return 0;
 }
 
 const char *mr_cfg_str(const struct mr_section *sec, const char *key)

@@ -255,9 +255,11 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 	snprintf(state_prefix, sizeof(state_prefix), "%s/mailroom-%s-", lock_dir(site),
 		 site_name(site));
 	struct mr_job_ctx ctx = {
-		.size = sizeof(ctx), .core = &site->core, .cfg = in->sec, .log = log, .job = job,
+		.size = sizeof(ctx), .core = &site->core, .cfg = in->sec, .conf = in->conf,
+		.log = log, .job = job,
 		.store = &site->store, .transport = site->transport.ops ? &site->transport : NULL,
 		.accounts = site->account_ptrs, .n_accounts = site->n_accounts,
+		.account_size = sizeof(struct mr_account),
 		.run_id = rep->run_id, .worker = worker, .deadline = started + max_runtime,
 		.stop = &stop_flag, .state_prefix = state_prefix,
 	};

@@ -175,14 +175,115 @@ int mr_plugin_validate(const struct mr_plugin_desc *d, struct mr_error *err)
 		return mr_error_set(err, MR_ECONFIG, "%s-%s: required slot '%s' of its %s ops "
 				    "table is NULL", mr_kind_name(d->kind), d->name, slot,
 				    mr_kind_name(d->kind));
-	for (const struct mr_key *k = d->keys; k && k->name; k++) {
-		if (k->type < MR_KEY_STRING || k->type > MR_KEY_SECRET)
-			return mr_error_set(err, MR_ECONFIG, "%s-%s: key '%s' has unknown type %d",
-					    mr_kind_name(d->kind), d->name, k->name, (int)k->type);
-		if (k->type == MR_KEY_ENUM && !k->choices)
-			return mr_error_set(err, MR_ECONFIG, "%s-%s: enum key '%s' has no choices",
-					    mr_kind_name(d->kind), d->name, k->name);
+	return mr_plugin_keys_check(d, NULL, err);
+}
+
+/* The size of struct mr_key at ABI 1.0: a table of smaller entries is refused. */
+#define MR_KEY_SIZE_1_0 (offsetof(struct mr_key, ctype) + sizeof(enum mr_key_ctype))
+
+/* The C type each key type is stored as. */
+static enum mr_key_ctype ctype_of(enum mr_key_type type)
+{
+	switch (type) {
+	case MR_KEY_INT:
+	case MR_KEY_DURATION: return MR_CTYPE_LLONG;
+	case MR_KEY_BOOL: return MR_CTYPE_INT;
+	case MR_KEY_SECRET: return MR_CTYPE_NONE;
+	default: return MR_CTYPE_STR;
 	}
+}
+
+static size_t ctype_size(enum mr_key_ctype c)
+{
+	switch (c) {
+	case MR_CTYPE_STR: return sizeof(const char *);
+	case MR_CTYPE_LLONG: return sizeof(long long);
+	case MR_CTYPE_INT: return sizeof(int);
+	default: return 0;
+	}
+}
+
+static const char *ctype_name(enum mr_key_ctype c)
+{
+	switch (c) {
+	case MR_CTYPE_STR: return "const char *";
+	case MR_CTYPE_LLONG: return "long long";
+	case MR_CTYPE_INT: return "int";
+	case MR_CTYPE_NONE: return "no field";
+	default: return "another type";
+	}
+}
+
+int mr_plugin_keys_check(const struct mr_plugin_desc *d, struct mr_key **keys_r,
+			 struct mr_error *err)
+{
+	const char *kind = mr_kind_name(d->kind);
+	if (keys_r)
+		*keys_r = NULL;
+	if (d->keys && d->key_size < MR_KEY_SIZE_1_0)
+		return mr_error_set(err, MR_ECONFIG, "%s-%s: key table entry size %zu is smaller "
+				    "than ABI %u.0's %zu: rebuild the plugin", kind, d->name,
+				    d->key_size, MR_ABI_MAJOR, (size_t)MR_KEY_SIZE_1_0);
+	size_t n = 0;
+	struct mr_key *keys = NULL;
+	for (;; n++) {
+		/* copy each entry into this core's layout: fields the plugin's
+		 * struct mr_key lacks stay zero, fields it has beyond ours are
+		 * ignored */
+		struct mr_key k = { 0 };
+		if (d->keys)
+			memcpy(&k, (const char *)d->keys + n * d->key_size,
+			       d->key_size < sizeof(k) ? d->key_size : sizeof(k));
+		if (keys_r) {
+			struct mr_key *nk = realloc(keys, (n + 1) * sizeof(*nk));
+			if (!nk) {
+				free(keys);
+				return mr_error_set(err, MR_ENOMEM, "out of memory");
+			}
+			keys = nk;
+			keys[n] = k;
+		}
+		if (!k.name)
+			break;
+		const char *why = NULL;
+		char buf[256];
+		enum mr_key_ctype want = ctype_of(k.type);
+		if (k.type < MR_KEY_STRING || k.type > MR_KEY_SECRET) {
+			snprintf(buf, sizeof(buf), "has unknown type %d", (int)k.type);
+			why = buf;
+		} else if (k.type == MR_KEY_ENUM && !k.choices) {
+			why = "is an enum without choices";
+		} else if (want == MR_CTYPE_NONE && (k.size || k.ctype)) {
+			why = "is a secret but has a config struct field (secrets are read "
+			      "with cfg_secret, never kept)";
+		} else if (want != MR_CTYPE_NONE && k.size == 0) {
+			why = "has no field in the config struct (use MR_KEY_FIELD)";
+		} else if (want != MR_CTYPE_NONE && (k.ctype != want || k.size != ctype_size(want))) {
+			snprintf(buf, sizeof(buf), "is stored in a field of %s (%zu bytes), but its "
+				 "type needs %s", ctype_name(k.ctype), k.size, ctype_name(want));
+			why = buf;
+		} else if (want != MR_CTYPE_NONE &&
+			   (k.size > d->conf_size || k.offset > d->conf_size - k.size)) {
+			snprintf(buf, sizeof(buf), "has its field at offset %zu (%zu bytes), outside "
+				 "the %zu-byte config struct", k.offset, k.size, d->conf_size);
+			why = buf;
+		} else if (k.def) {
+			why = mr_key_value_problem(&k, k.def, buf, sizeof(buf));
+			if (why) {
+				char dbuf[256];
+				snprintf(dbuf, sizeof(dbuf), "has a default '%s' that %s", k.def, why);
+				snprintf(buf, sizeof(buf), "%s", dbuf);
+				why = buf;
+			}
+		}
+		if (why) {
+			free(keys);
+			return mr_error_set(err, MR_ECONFIG, "%s-%s: key '%s' %s", kind, d->name, k.name,
+					    why);
+		}
+	}
+	if (keys_r)
+		*keys_r = keys;
 	return 0;
 }
 
@@ -228,6 +329,13 @@ int mr_plugin_open(const char *path, struct mr_plugin **plugin_r, struct mr_erro
 		lt_dlclose(h);
 		return mr_error_set(err, MR_ENOMEM, "out of memory");
 	}
+	if (mr_plugin_keys_check(d, &p->keys, &why)) {
+		mr_error_set(err, why.status, "%s: %s", path, why.msg);
+		free(p->path);
+		free(p);
+		lt_dlclose(h);
+		return err->status;
+	}
 	p->handle = h;
 	p->desc = d;
 	*plugin_r = p;
@@ -240,6 +348,7 @@ void mr_plugin_close(struct mr_plugin *p)
 		return;
 	if (p->handle)
 		lt_dlclose(p->handle);
+	free(p->keys);
 	free(p->path);
 	free(p);
 }

@@ -79,6 +79,16 @@ int mr_config_line(const struct mr_config *cfg, const char *section, const char 
 const char *mr_config_raw(const struct mr_section *sec, const char *key);
 /* The declared key named key of a section, or NULL. */
 const struct mr_key *mr_section_key(const struct mr_section *sec, const char *key);
+/* Why v is not a valid value of key k (a phrase such as "is not an
+ * integer"), or NULL when it is; buf holds longer reasons. */
+const char *mr_key_value_problem(const struct mr_key *k, const char *v, char *buf, size_t bufsz);
+/* Fills conf (conf_size bytes, zeroed first) from sec's values and keys'
+ * defaults, each key at its offset by type (see struct mr_key); secrets are
+ * not stored.  Strings point into the configuration or the key table.
+ * Returns 0, or MR_ECONFIG with err when a value does not parse or a field
+ * lies outside conf. */
+int mr_config_fill(const struct mr_section *sec, const struct mr_key *keys, void *conf,
+		   size_t conf_size, struct mr_error *err);
 /* Checks every key of sec against its key tables; appends problems to d. */
 void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d);
 /* Makes relative PATH values and secret *_file values of sec absolute,
@@ -116,6 +126,9 @@ struct mr_plugin {
 	char *path;
 	void *handle; /* lt_dlhandle */
 	const struct mr_plugin_desc *desc;
+	/* desc->keys copied into this core's struct mr_key layout (whatever
+	 * desc->key_size was), ending with a zeroed entry. */
+	struct mr_key *keys;
 };
 
 const char *mr_kind_name(enum mr_plugin_kind kind);
@@ -136,6 +149,13 @@ void mr_plugin_path_free(struct mr_plugin_path *p);
 int mr_plugin_open(const char *path, struct mr_plugin **plugin_r, struct mr_error *err);
 /* Validates a descriptor (magic, ABI, sizes, MUST slots, keys). */
 int mr_plugin_validate(const struct mr_plugin_desc *desc, struct mr_error *err);
+/* Checks desc's key table (walked in steps of desc->key_size): types,
+ * choices, defaults, and that each field lies inside desc->conf_size with
+ * the C type of its key type.  With keys_r, also copies the table into this
+ * core's layout (malloc'ed, ending with a zeroed entry; caller frees).
+ * Returns 0, MR_ECONFIG naming the plugin and the key, or MR_ENOMEM. */
+int mr_plugin_keys_check(const struct mr_plugin_desc *desc, struct mr_key **keys_r,
+			 struct mr_error *err);
 void mr_plugin_close(struct mr_plugin *p);
 /* Finds KIND-NAME.so along the path: the first directory that has it wins,
  * as with PATH.  Returns 0, MR_ENOTFOUND (err suggests the nearest name
@@ -161,6 +181,7 @@ struct mr_instance {
 	struct mr_plugin *plugin;
 	struct mr_log *log;
 	struct mr_plugin_ctx ctx;
+	void *conf; /* the plugin's config struct, filled before init */
 	void *state;
 	int inited;
 };

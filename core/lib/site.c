@@ -110,7 +110,7 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 		mr_config_check_section(sec, d);
 		return;
 	}
-	sec->keys[1] = pl->desc->keys;
+	sec->keys[1] = pl->keys;
 	mr_config_resolve_paths(sec);
 	mr_config_check_section(sec, d);
 	if (!instantiate || add_instance(site, sec, pl) != 0)
@@ -170,6 +170,16 @@ static int init_instance(struct mr_site *site, struct mr_instance *in, struct mr
 	in->ctx.cfg = in->sec;
 	in->ctx.log = in->log;
 	in->ctx.instance = in->sec->inst;
+	size_t conf_size = in->plugin->desc->conf_size;
+	if (conf_size) {
+		if (!(in->conf = calloc(1, conf_size)))
+			return mr_error_set(err, MR_ENOMEM, "out of memory");
+		struct mr_error e = { 0 };
+		int rc = mr_config_fill(in->sec, in->plugin->keys, in->conf, conf_size, &e);
+		if (rc)
+			return mr_error_set(err, rc, "%s: %s", prefix, e.msg);
+	}
+	in->ctx.conf = in->conf;
 	const void *ops = in->plugin->desc->ops;
 	int (*init)(const struct mr_plugin_ctx *, void **, struct mr_error *) = NULL;
 	switch (in->plugin->desc->kind) {
@@ -292,6 +302,7 @@ void mr_site_close(struct mr_site *site)
 	for (size_t i = 0; i < site->n_insts; i++) {
 		mr_plugin_close(site->insts[i].plugin);
 		free(site->insts[i].log);
+		free(site->insts[i].conf);
 	}
 	free(site->insts);
 	free(site->init_order);

@@ -8,12 +8,28 @@
 #include <stdio.h>
 #include <mailroom/plugin.h>
 
+/* The job's typed configuration.  The core fills it once, before the job
+ * is first run, from [job-NAME] and the defaults below: a STRING (also
+ * PATH, EMAIL, ENUM, LIST) is a const char * owned by the core, an INT or
+ * a DURATION (in seconds) a long long, a BOOL an int.  Secrets are never
+ * stored here: read them with core->cfg_secret. */
+struct hello_conf {
+	const char *greeting;
+	long long repeat;
+};
+
 /* The keys of [job-NAME] this plugin accepts, besides the core's own
- * (plugin, enabled, frequency, ...).  The core checks them when it loads
- * the INI file, so run() can rely on their types. */
+ * (plugin, enabled, frequency, ...), each with the field it is stored in.
+ * The core checks the values when it loads the INI file and the loader
+ * checks that every field lies inside struct hello_conf with the right C
+ * type, so run() can rely on both. */
 static const struct mr_key hello_keys[] = {
 	{ .name = "greeting", .type = MR_KEY_STRING, .def = "Hello from mailroom",
-	  .help = "what the job says in the log on every run" },
+	  .help = "what the job says in the log on every run",
+	  MR_KEY_FIELD(struct hello_conf, greeting) },
+	{ .name = "repeat", .type = MR_KEY_INT, .def = "1", .min = 1, .max = 10,
+	  .help = "how many times the greeting is logged per run",
+	  MR_KEY_FIELD(struct hello_conf, repeat) },
 	{ .name = NULL }
 };
 
@@ -34,11 +50,13 @@ static int count_one(void *cookie, const struct mr_spool_msg *msg)
 static int hello_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 {
 	const struct mr_core *core = ctx->core;
-	const char *greeting = core->cfg_str(ctx->cfg, "greeting");
+	const struct hello_conf *conf = ctx->conf; /* filled by the core */
+	const char *greeting = conf->greeting;
 	(void)state;
 
-	core->log(ctx->log, MR_LOG_NOTICE, "%s (job %s, run %lld)", greeting, ctx->job,
-		  (long long)ctx->run_id);
+	for (long long i = 0; i < conf->repeat; i++)
+		core->log(ctx->log, MR_LOG_NOTICE, "%s (job %s, run %lld)", greeting, ctx->job,
+			  (long long)ctx->run_id);
 
 	struct tally t = { 0, ctx->stop };
 	if (ctx->store) {
@@ -61,4 +79,4 @@ static const struct mr_job_ops hello_ops = {
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "hello", "1.0", "Example custom job: greets and counts the spool.",
-		 hello_keys, &hello_ops);
+		 hello_keys, sizeof(struct hello_conf), &hello_ops);

@@ -39,22 +39,45 @@ struct net {
 	struct net_eof eof;
 };
 
-/* The keys every libetpan fetch plugin declares (ports differ). */
-#define NET_KEYS(proto_, tlsport_, plainport_) \
-	{ "server", MR_KEY_STRING, NULL, "host name or address of the " proto_ " server", \
-	  MR_KEYF_REQUIRED }, \
-	{ "port", MR_KEY_INT, NULL, "TCP port (default " tlsport_ " for tls = implicit, else " \
-	  plainport_ ")", 0, NULL, 1, 65535 }, \
-	{ "tls", MR_KEY_ENUM, NULL, "implicit TLS, STARTTLS/STLS upgrade, or none (default: " \
-	  "starttls on port " plainport_ ", else implicit)", 0, "implicit|starttls|none" }, \
-	{ "verify_peer", MR_KEY_BOOL, "yes", \
-	  "verify the server's certificate and name before sending the password" }, \
-	{ "ca_file", MR_KEY_PATH, NULL, \
-	  "PEM file of the CAs (or self-signed certificate) to trust instead of the system store" }, \
-	{ "username", MR_KEY_STRING, NULL, "login name", MR_KEYF_REQUIRED }, \
-	{ "password", MR_KEY_SECRET, NULL, \
-	  "password: password_file = a file only its owner can read (or the environment)" }, \
-	{ "timeout", MR_KEY_DURATION, "60s", "network timeout of each step" }
+/* The keys every libetpan fetch plugin declares, as the core fills them. */
+struct net_conf {
+	const char *server;
+	long long port;      /* 0: unset */
+	const char *tls;     /* NULL: unset */
+	int verify_peer;
+	const char *ca_file;
+	const char *username;
+	long long timeout;   /* seconds */
+};
+
+/* Those keys' table entries (ports differ); conf_ is the plugin's config
+ * struct and member_ its struct net_conf member. */
+#define NET_KEY_(conf_, member_, field_) MR_KEY_FIELD(conf_, member_.field_)
+#define NET_KEYS(conf_, member_, proto_, tlsport_, plainport_) \
+	{ .name = "server", .type = MR_KEY_STRING, .flags = MR_KEYF_REQUIRED, \
+	  .help = "host name or address of the " proto_ " server", \
+	  NET_KEY_(conf_, member_, server) }, \
+	{ .name = "port", .type = MR_KEY_INT, .min = 1, .max = 65535, \
+	  .help = "TCP port (default " tlsport_ " for tls = implicit, else " plainport_ ")", \
+	  NET_KEY_(conf_, member_, port) }, \
+	{ .name = "tls", .type = MR_KEY_ENUM, .choices = "implicit|starttls|none", \
+	  .help = "implicit TLS, STARTTLS/STLS upgrade, or none (default: starttls on port " \
+		  plainport_ ", else implicit)", \
+	  NET_KEY_(conf_, member_, tls) }, \
+	{ .name = "verify_peer", .type = MR_KEY_BOOL, .def = "yes", \
+	  .help = "verify the server's certificate and name before sending the password", \
+	  NET_KEY_(conf_, member_, verify_peer) }, \
+	{ .name = "ca_file", .type = MR_KEY_PATH, \
+	  .help = "PEM file of the CAs (or self-signed certificate) to trust instead of the " \
+		  "system store", \
+	  NET_KEY_(conf_, member_, ca_file) }, \
+	{ .name = "username", .type = MR_KEY_STRING, .flags = MR_KEYF_REQUIRED, \
+	  .help = "login name", NET_KEY_(conf_, member_, username) }, \
+	{ .name = "password", .type = MR_KEY_SECRET, \
+	  .help = "password: password_file = a file only its owner can read (or the " \
+		  "environment)" }, \
+	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "60s", \
+	  .help = "network timeout of each step", NET_KEY_(conf_, member_, timeout) }
 
 static void net_free(struct net *n)
 {
@@ -63,18 +86,17 @@ static void net_free(struct net *n)
 	n->server = n->ca_file = NULL;
 }
 
-static int net_load(struct net *n, const struct mr_plugin_ctx *ctx, const char *proto,
-		    int tls_port, int plain_port, struct mr_error *err)
+static int net_load(struct net *n, const struct mr_plugin_ctx *ctx, const struct net_conf *nc,
+		    const char *proto, int tls_port, int plain_port, struct mr_error *err)
 {
 	const struct mr_core *c = ctx->core;
 	n->core = c;
 	n->log = ctx->log;
 	n->proto = proto;
-	const char *server = c->cfg_str(ctx->cfg, "server");
-	const char *ca = c->cfg_str(ctx->cfg, "ca_file");
-	const char *tls = c->cfg_str(ctx->cfg, "tls");
-	const char *port = c->cfg_str(ctx->cfg, "port");
-	n->port = port ? (int)c->cfg_int(ctx->cfg, "port") : 0;
+	const char *server = nc->server;
+	const char *ca = nc->ca_file;
+	const char *tls = nc->tls;
+	n->port = (int)nc->port;
 	if (tls)
 		n->tls = strcmp(tls, "none") == 0 ? NET_TLS_NONE
 		       : strcmp(tls, "starttls") == 0 ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
@@ -82,8 +104,8 @@ static int net_load(struct net *n, const struct mr_plugin_ctx *ctx, const char *
 		n->tls = n->port == plain_port ? NET_TLS_STARTTLS : NET_TLS_IMPLICIT;
 	if (!n->port)
 		n->port = n->tls == NET_TLS_IMPLICIT ? tls_port : plain_port;
-	n->verify = c->cfg_bool(ctx->cfg, "verify_peer");
-	n->timeout = (time_t)c->cfg_duration(ctx->cfg, "timeout");
+	n->verify = nc->verify_peer;
+	n->timeout = (time_t)nc->timeout;
 	if (n->timeout <= 0)
 		n->timeout = 60;
 	n->server = strdup(server ? server : "");

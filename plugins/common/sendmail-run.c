@@ -457,14 +457,13 @@ int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_start_
 }
 
 int sm_transport_new(const struct mr_plugin_ctx *ctx, const char *path, const char *args,
-		     int from_headers, void **state_r, struct mr_error *err)
+		     int from_headers, long long timeout, void **state_r, struct mr_error *err)
 {
 	const struct mr_core *core = ctx->core;
 	struct sm_conf *c = calloc(1, sizeof(*c));
 	if (!c)
 		return core->error_set(err, MR_ENOMEM, "out of memory");
-	int rc = sm_conf_init(c, ctx, path, args, from_headers,
-			      (long)core->cfg_duration(ctx->cfg, "timeout"), err);
+	int rc = sm_conf_init(c, ctx, path, args, from_headers, (long)timeout, err);
 	if (rc) {
 		sm_transport_free(c);
 		return rc;

@@ -48,9 +48,9 @@ int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_start_
 		  mr_send_cb *done, void *cookie, struct mr_error *err);
 
 /* The transport ops both plugins use as they are; the state is a malloc'ed
- * struct sm_conf whose timeout comes from the section's "timeout" key. */
+ * struct sm_conf; timeout (seconds) is the plugin's "timeout" key. */
 int sm_transport_new(const struct mr_plugin_ctx *ctx, const char *path, const char *args,
-		     int from_headers, void **state_r, struct mr_error *err);
+		     int from_headers, long long timeout, void **state_r, struct mr_error *err);
 void sm_transport_free(void *state);
 int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
 		      void *cookie, struct mr_error *err);

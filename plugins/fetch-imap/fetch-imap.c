@@ -27,6 +27,15 @@ struct cur_msg {
 	size_t len;
 };
 
+/* The plugin's keys, filled by the core from [account-NAME] (im_keys). */
+struct im_conf {
+	struct net_conf net;
+	const char *source;
+	const char *dispose;
+	const char *processed_folder;
+	const char *ignored_folder;
+};
+
 struct im {
 	const struct mr_core *core;
 	const struct mr_log *log;
@@ -66,16 +75,19 @@ struct im {
 };
 
 static const struct mr_key im_keys[] = {
-	NET_KEYS("IMAP", "993", "143"),
-	{ "source", MR_KEY_STRING, "INBOX",
-	  "the folder to read, e.g. INBOX.CiviMail ('/' is turned into the server's separator)" },
-	{ "dispose", MR_KEY_ENUM, "move",
-	  "move handled messages to the processed / ignored folders, or keep them in source", 0,
-	  "move|keep" },
-	{ "processed_folder", MR_KEY_STRING, NULL,
-	  "where processed messages go (default: source, the separator, processed)" },
-	{ "ignored_folder", MR_KEY_STRING, NULL,
-	  "where ignored messages go (default: source, the separator, ignored)" },
+	NET_KEYS(struct im_conf, net, "IMAP", "993", "143"),
+	{ .name = "source", .type = MR_KEY_STRING, .def = "INBOX",
+	  .help = "the folder to read, e.g. INBOX.CiviMail ('/' is turned into the server's separator)",
+	  MR_KEY_FIELD(struct im_conf, source) },
+	{ .name = "dispose", .type = MR_KEY_ENUM, .def = "move", .choices = "move|keep",
+	  .help = "move handled messages to the processed / ignored folders, or keep them in source",
+	  MR_KEY_FIELD(struct im_conf, dispose) },
+	{ .name = "processed_folder", .type = MR_KEY_STRING,
+	  .help = "where processed messages go (default: source, the separator, processed)",
+	  MR_KEY_FIELD(struct im_conf, processed_folder) },
+	{ .name = "ignored_folder", .type = MR_KEY_STRING,
+	  .help = "where ignored messages go (default: source, the separator, ignored)",
+	  MR_KEY_FIELD(struct im_conf, ignored_folder) },
 	{ 0 }
 };
 
@@ -93,16 +105,17 @@ static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	m->core = c;
 	m->log = ctx->log;
 	m->instance = ctx->instance;
-	int rc = net_load(&m->net, ctx, "IMAP", 993, 143, err);
+	const struct im_conf *conf = ctx->conf;
+	int rc = net_load(&m->net, ctx, &conf->net, "IMAP", 993, 143, err);
 	if (rc) {
 		free(m);
 		return rc;
 	}
-	m->username = dup_or_null(c->cfg_str(ctx->cfg, "username"));
-	m->source_cfg = dup_or_null(c->cfg_str(ctx->cfg, "source"));
-	m->processed_cfg = dup_or_null(c->cfg_str(ctx->cfg, "processed_folder"));
-	m->ignored_cfg = dup_or_null(c->cfg_str(ctx->cfg, "ignored_folder"));
-	m->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
+	m->username = dup_or_null(conf->net.username);
+	m->source_cfg = dup_or_null(conf->source);
+	m->processed_cfg = dup_or_null(conf->processed_folder);
+	m->ignored_cfg = dup_or_null(conf->ignored_folder);
+	m->keep = strcmp(conf->dispose, "keep") == 0;
 	rc = etpan_password_load(ctx, &m->password, err);
 	if (!rc && (!m->username || !m->source_cfg))
 		rc = c->error_set(err, MR_ENOMEM, "out of memory");
@@ -822,4 +835,4 @@ static const struct mr_fetch_ops im_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_FETCH, "imap", PACKAGE_VERSION,
 		 "Reads an IMAP folder (TLS verified); moves handled messages to "
 		 "<source>.processed / <source>.ignored.",
-		 im_keys, &im_ops);
+		 im_keys, sizeof(struct im_conf), &im_ops);

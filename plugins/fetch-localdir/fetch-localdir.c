@@ -15,6 +15,14 @@
 #include <mailroom/plugin.h>
 #include "../common/local-files.h"
 
+/* The plugin's keys, filled by the core from its section (ld_keys). */
+struct ld_conf {
+	const char *source;
+	const char *dispose;
+	long long min_age;
+	long long max_size;
+};
+
 struct ld {
 	const struct mr_core *core;
 	const struct mr_log *log;
@@ -28,22 +36,26 @@ struct ld {
 };
 
 static const struct mr_key ld_keys[] = {
-	{ "source", MR_KEY_PATH, NULL, "the directory of message files, one message per file",
-	  MR_KEYF_REQUIRED },
-	{ "dispose", MR_KEY_ENUM, "move",
-	  "move handled files into processed/DATE/ or ignored/DATE/ under source, or keep them", 0,
-	  "move|keep" },
-	{ "min_age", MR_KEY_DURATION, "0",
-	  "files modified more recently than this are left for the next run (still being written)" },
-	{ "max_size", MR_KEY_INT, "52428800",
-	  "larger message files are skipped with a warning (bytes)", 0, NULL, 1024, 1LL << 34 },
+	{ .name = "source", .type = MR_KEY_PATH, .flags = MR_KEYF_REQUIRED,
+	  .help = "the directory of message files, one message per file",
+	  MR_KEY_FIELD(struct ld_conf, source) },
+	{ .name = "dispose", .type = MR_KEY_ENUM, .def = "move", .choices = "move|keep",
+	  .help = "move handled files into processed/DATE/ or ignored/DATE/ under source, or keep them",
+	  MR_KEY_FIELD(struct ld_conf, dispose) },
+	{ .name = "min_age", .type = MR_KEY_DURATION, .def = "0",
+	  .help = "files modified more recently than this are left for the next run (still being "
+	  "written)", MR_KEY_FIELD(struct ld_conf, min_age) },
+	{ .name = "max_size", .type = MR_KEY_INT, .def = "52428800", .min = 1024, .max = 1LL << 34,
+	  .help = "larger message files are skipped with a warning (bytes)",
+	  MR_KEY_FIELD(struct ld_conf, max_size) },
 	{ 0 }
 };
 
 static int ld_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
 {
+	const struct ld_conf *conf = ctx->conf;
 	struct ld *l = calloc(1, sizeof(*l));
-	const char *src = ctx->core->cfg_str(ctx->cfg, "source");
+	const char *src = conf->source;
 	if (!l || !(l->source = strdup(src ? src : ""))) {
 		free(l);
 		return ctx->core->error_set(err, MR_ENOMEM, "out of memory");
@@ -51,9 +63,9 @@ static int ld_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	l->core = ctx->core;
 	l->log = ctx->log;
 	local_trim_slashes(l->source);
-	l->keep = strcmp(ctx->core->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
-	l->max_size = ctx->core->cfg_int(ctx->cfg, "max_size");
-	l->min_age = ctx->core->cfg_duration(ctx->cfg, "min_age");
+	l->keep = strcmp(conf->dispose, "keep") == 0;
+	l->max_size = conf->max_size;
+	l->min_age = conf->min_age;
 	*state_r = l;
 	return 0;
 }
@@ -265,4 +277,4 @@ static const struct mr_fetch_ops ld_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_FETCH, "localdir", PACKAGE_VERSION,
 		 "Reads a directory of message files; moves handled ones into processed/DATE "
 		 "or ignored/DATE.",
-		 ld_keys, &ld_ops);
+		 ld_keys, sizeof(struct ld_conf), &ld_ops);

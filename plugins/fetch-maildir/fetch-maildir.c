@@ -13,6 +13,13 @@
 #include <mailroom/plugin.h>
 #include "../common/local-files.h"
 
+/* The plugin's keys, filled by the core from its section (md_keys). */
+struct md_conf {
+	const char *source;
+	const char *dispose;
+	long long max_size;
+};
+
 struct entry {
 	char sub[4];  /* "new" or "cur" */
 	char *name;   /* file name */
@@ -32,13 +39,15 @@ struct md {
 };
 
 static const struct mr_key md_keys[] = {
-	{ "source", MR_KEY_PATH, NULL,
-	  "the Maildir to read (the directory holding new/, cur/ and tmp/)", MR_KEYF_REQUIRED },
-	{ "dispose", MR_KEY_ENUM, "move",
-	  "move handled messages into the .processed / .ignored subfolders, or keep them", 0,
-	  "move|keep" },
-	{ "max_size", MR_KEY_INT, "52428800",
-	  "larger message files are skipped with a warning (bytes)", 0, NULL, 1024, 1LL << 34 },
+	{ .name = "source", .type = MR_KEY_PATH, .flags = MR_KEYF_REQUIRED,
+	  .help = "the Maildir to read (the directory holding new/, cur/ and tmp/)",
+	  MR_KEY_FIELD(struct md_conf, source) },
+	{ .name = "dispose", .type = MR_KEY_ENUM, .def = "move", .choices = "move|keep",
+	  .help = "move handled messages into the .processed / .ignored subfolders, or keep them",
+	  MR_KEY_FIELD(struct md_conf, dispose) },
+	{ .name = "max_size", .type = MR_KEY_INT, .def = "52428800", .min = 1024, .max = 1LL << 34,
+	  .help = "larger message files are skipped with a warning (bytes)",
+	  MR_KEY_FIELD(struct md_conf, max_size) },
 	{ 0 }
 };
 
@@ -79,14 +88,15 @@ static int md_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 		return ctx->core->error_set(err, MR_ENOMEM, "out of memory");
 	m->core = ctx->core;
 	m->log = ctx->log;
-	const char *src = ctx->core->cfg_str(ctx->cfg, "source");
+	const struct md_conf *conf = ctx->conf;
+	const char *src = conf->source;
 	if ((m->source = strdup(src ? src : "")) != NULL) {
 		local_trim_slashes(m->source);
 		m->folder[MR_DISPOSE_PROCESSED] = subfolder_path(m->source, "processed");
 		m->folder[MR_DISPOSE_IGNORED] = subfolder_path(m->source, "ignored");
 	}
-	m->keep = strcmp(ctx->core->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
-	m->max_size = ctx->core->cfg_int(ctx->cfg, "max_size");
+	m->keep = strcmp(conf->dispose, "keep") == 0;
+	m->max_size = conf->max_size;
 	if (!m->source || !m->folder[1] || !m->folder[2]) {
 		free(m->folder[1]);
 		free(m->folder[2]);
@@ -310,4 +320,4 @@ static const struct mr_fetch_ops md_ops = {
 
 MR_PLUGIN_DEFINE(MR_KIND_FETCH, "maildir", PACKAGE_VERSION,
 		 "Reads a local Maildir; moves handled messages into .processed / .ignored.",
-		 md_keys, &md_ops);
+		 md_keys, sizeof(struct md_conf), &md_ops);

@@ -9,6 +9,13 @@
 #include "../common/etpan-net.h"
 #include "../common/etpan-login.h"
 
+/* The plugin's keys, filled by the core from [account-NAME] (pop_keys). */
+struct pop_conf {
+	struct net_conf net;
+	const char *dispose;
+	const char *processed_dir;
+};
+
 struct pop {
 	const struct mr_core *core;
 	const struct mr_log *log;
@@ -30,13 +37,13 @@ struct pop {
 };
 
 static const struct mr_key pop_keys[] = {
-	NET_KEYS("POP3", "995", "110"),
-	{ "dispose", MR_KEY_ENUM, "move",
-	  "move: keep a copy under processed_dir, then delete from the server; keep: leave it", 0,
-	  "move|keep" },
-	{ "processed_dir", MR_KEY_PATH, NULL,
-	  "directory of the local copies: processed/DATE/ and ignored/DATE/ Maildirs "
-	  "(needed for dispose = move)" },
+	NET_KEYS(struct pop_conf, net, "POP3", "995", "110"),
+	{ .name = "dispose", .type = MR_KEY_ENUM, .def = "move", .choices = "move|keep",
+	  .help = "move: keep a copy under processed_dir, then delete from the server; keep: leave it",
+	  MR_KEY_FIELD(struct pop_conf, dispose) },
+	{ .name = "processed_dir", .type = MR_KEY_PATH,
+	  .help = "directory of the local copies: processed/DATE/ and ignored/DATE/ Maildirs (needed "
+	  "for dispose = move)", MR_KEY_FIELD(struct pop_conf, processed_dir) },
 	{ 0 }
 };
 
@@ -58,17 +65,18 @@ static int pop_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_e
 		return c->error_set(err, MR_ENOMEM, "out of memory");
 	p->core = c;
 	p->log = ctx->log;
-	int rc = net_load(&p->net, ctx, "POP3", 995, 110, err);
+	const struct pop_conf *conf = ctx->conf;
+	int rc = net_load(&p->net, ctx, &conf->net, "POP3", 995, 110, err);
 	if (rc) {
 		free(p);
 		return rc;
 	}
-	const char *u = c->cfg_str(ctx->cfg, "username");
-	const char *pd = c->cfg_str(ctx->cfg, "processed_dir");
+	const char *u = conf->net.username;
+	const char *pd = conf->processed_dir;
 	p->username = strdup(u ? u : "");
 	p->instance = strdup(ctx->instance ? ctx->instance : "pop3");
 	p->processed_dir = pd && *pd ? strdup(pd) : NULL;
-	p->keep = strcmp(c->cfg_str(ctx->cfg, "dispose"), "keep") == 0;
+	p->keep = strcmp(conf->dispose, "keep") == 0;
 	rc = etpan_password_load(ctx, &p->password, err);
 	if (!rc && (!p->username || !p->instance))
 		rc = c->error_set(err, MR_ENOMEM, "out of memory");
@@ -369,4 +377,4 @@ static const struct mr_fetch_ops pop_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_FETCH, "pop3", PACKAGE_VERSION,
 		 "Reads a POP3 mailbox (TLS verified); keeps copies of handled messages in "
 		 "dated local Maildirs, then deletes them from the server.",
-		 pop_keys, &pop_ops);
+		 pop_keys, sizeof(struct pop_conf), &pop_ops);

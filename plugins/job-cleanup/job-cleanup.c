@@ -4,15 +4,23 @@
 #include <stdio.h>
 #include <mailroom/plugin.h>
 
+/* The plugin's keys, filled by the core from its section (cleanup_keys). */
+struct cleanup_conf {
+	long long job_log_max_age;
+	long long spool_max_age;
+	long long fetched_max_age;
+};
+
 static int cleanup_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 {
 	const struct mr_core *core = ctx->core;
 	struct mr_store *st = ctx->store;
 	int64_t now = core->now(core);
 	int64_t runs = 0, spooled = 0, fetched = 0;
-	long long log_age = core->cfg_duration(ctx->cfg, "job_log_max_age");
-	long long spool_age = core->cfg_duration(ctx->cfg, "spool_max_age");
-	long long fetched_age = core->cfg_duration(ctx->cfg, "fetched_max_age");
+	const struct cleanup_conf *conf = ctx->conf;
+	long long log_age = conf->job_log_max_age;
+	long long spool_age = conf->spool_max_age;
+	long long fetched_age = conf->fetched_max_age;
 	int rc = 0;
 	if (log_age > 0)
 		rc = st->ops->job_run_purge(st->state, now - log_age, &runs, err);
@@ -33,10 +41,15 @@ static int cleanup_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err
 }
 
 static const struct mr_key cleanup_keys[] = {
-	{ "job_log_max_age", MR_KEY_DURATION, "90d", "job-log rows older than this are purged (0: keep)" },
-	{ "spool_max_age", MR_KEY_DURATION, "30d", "spooled messages older than this are purged (0: keep)" },
-	{ "fetched_max_age", MR_KEY_DURATION, "90d",
-	  "records of processed incoming messages older than this are purged (0: keep)" },
+	{ .name = "job_log_max_age", .type = MR_KEY_DURATION, .def = "90d",
+	  .help = "job-log rows older than this are purged (0: keep)",
+	  MR_KEY_FIELD(struct cleanup_conf, job_log_max_age) },
+	{ .name = "spool_max_age", .type = MR_KEY_DURATION, .def = "30d",
+	  .help = "spooled messages older than this are purged (0: keep)",
+	  MR_KEY_FIELD(struct cleanup_conf, spool_max_age) },
+	{ .name = "fetched_max_age", .type = MR_KEY_DURATION, .def = "90d",
+	  .help = "records of processed incoming messages older than this are purged (0: keep)",
+	  MR_KEY_FIELD(struct cleanup_conf, fetched_max_age) },
 	{ 0 }
 };
 
@@ -47,4 +60,4 @@ static const struct mr_job_ops cleanup_ops = {
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "cleanup", PACKAGE_VERSION,
 		 "Purges old job-log rows, spooled messages and processed-message records.",
-		 cleanup_keys, &cleanup_ops);
+		 cleanup_keys, sizeof(struct cleanup_conf), &cleanup_ops);

@@ -249,4 +249,4 @@ static const struct mr_job_ops fa_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "fetch-activities", PACKAGE_VERSION,
 		 "Files the mail of every account with used_for = activity as Email activities "
 		 "against the contacts of its senders and recipients.",
-		 NULL, &fa_ops);
+		 NULL, 0, &fa_ops);

@@ -5,11 +5,19 @@
 #include <string.h>
 #include "fetch-bounces.h"
 
+/* The plugin's keys, filled by the core from its section (fb_keys). */
+struct fb_conf {
+	const char *account;
+	int forward_replies;
+};
+
 static const struct mr_key fb_keys[] = {
-	{ "account", MR_KEY_STRING, NULL,
-	  "the NAME of the [account-NAME] to read; unset: every account with used_for = bounce" },
-	{ "forward_replies", MR_KEY_BOOL, "yes",
-	  "forward mail to a VERP reply address to the mailing's Reply-To (else From) through the transport" },
+	{ .name = "account", .type = MR_KEY_STRING,
+	  .help = "the NAME of the [account-NAME] to read; unset: every account with used_for = bounce",
+	  MR_KEY_FIELD(struct fb_conf, account) },
+	{ .name = "forward_replies", .type = MR_KEY_BOOL, .def = "yes",
+	  .help = "forward mail to a VERP reply address to the mailing's Reply-To (else From) through "
+	  "the transport", MR_KEY_FIELD(struct fb_conf, forward_replies) },
 	{ 0 }
 };
 
@@ -64,7 +72,8 @@ static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	p.log = ctx->log;
 	p.store = ctx->store;
 	p.transport = ctx->transport;
-	p.forward_replies = core->cfg_bool(ctx->cfg, "forward_replies");
+	const struct fb_conf *conf = ctx->conf;
+	p.forward_replies = conf->forward_replies;
 	if ((rc = mr_mail_rules_load(core, &p.rules, err)) != 0)
 		return rc;
 	if ((rc = mr_mail_verp_conf(core, &p.verp, err)) != 0) {
@@ -77,7 +86,7 @@ static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 				       "secret_file): VERP hashes cannot be checked, so no bounce "
 				       "could be told from a forged one");
 	}
-	const char *only = core->cfg_str(ctx->cfg, "account");
+	const char *only = conf->account;
 	if (only && !*only)
 		only = NULL;
 	struct mr_fetch_stats total;
@@ -136,4 +145,4 @@ static const struct mr_job_ops fb_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "fetch-bounces", PACKAGE_VERSION,
 		 "Fetch Bounces: reads the bounce mailbox, counts bounces by VERP address, puts "
 		 "emails on hold at their type's threshold, and records VERP actions.",
-		 fb_keys, &fb_ops);
+		 fb_keys, sizeof(struct fb_conf), &fb_ops);

@@ -35,24 +35,46 @@
 /* outcomes committed at once at most (fewer after 20 ms without news) */
 #define FLUSH_EVERY 32
 
+/* The job's keys, filled by the core from [job-NAME] (pm_keys). */
+struct pm_conf {
+	long long batch_limit;
+	long long batch_size;
+	const char *rate;
+	long long throttle;
+	long long retry_for;
+	long long retry_delay;
+	int resend_in_doubt;
+	long long job_size;
+	long long lease;
+};
+
 static const struct mr_key pm_keys[] = {
-	{ "batch_limit", MR_KEY_INT, "100000", "messages sent per run at most", 0, NULL, 1,
-	  1000000000 },
-	{ "batch_size", MR_KEY_INT, "256", "messages handed to the transport at once", 0, NULL, 1,
-	  100000 },
-	{ "rate", MR_KEY_STRING, "0",
-	  "global limit across all workers: N/s, N/min or N/h (0: none)" },
-	{ "throttle", MR_KEY_INT, "0", "milliseconds to wait between messages (per worker)", 0,
-	  NULL, 0, 3600000 },
-	{ "retry_for", MR_KEY_DURATION, "2d",
-	  "a temporary failure is retried with backoff until this long after the first try" },
-	{ "retry_delay", MR_KEY_DURATION, "5m", "the first retry's delay, doubled each time" },
-	{ "resend_in_doubt", MR_KEY_BOOL, "no",
-	  "resend messages that were in flight when a worker died (may duplicate)" },
-	{ "job_size", MR_KEY_INT, "0", "split a mailing into child jobs of this many recipients "
-	  "(0: one job)", 0, NULL, 0, 1000000000 },
-	{ "lease", MR_KEY_DURATION, "10m",
-	  "how long a worker holds its claimed recipients before others may take them" },
+	{ .name = "batch_limit", .type = MR_KEY_INT, .def = "100000", .min = 1, .max = 1000000000,
+	  .help = "messages sent per run at most", MR_KEY_FIELD(struct pm_conf, batch_limit) },
+	{ .name = "batch_size", .type = MR_KEY_INT, .def = "256", .min = 1, .max = 100000,
+	  .help = "messages handed to the transport at once",
+	  MR_KEY_FIELD(struct pm_conf, batch_size) },
+	{ .name = "rate", .type = MR_KEY_STRING, .def = "0",
+	  .help = "global limit across all workers: N/s, N/min or N/h (0: none)",
+	  MR_KEY_FIELD(struct pm_conf, rate) },
+	{ .name = "throttle", .type = MR_KEY_INT, .def = "0", .max = 3600000,
+	  .help = "milliseconds to wait between messages (per worker)",
+	  MR_KEY_FIELD(struct pm_conf, throttle) },
+	{ .name = "retry_for", .type = MR_KEY_DURATION, .def = "2d",
+	  .help = "a temporary failure is retried with backoff until this long after the first try",
+	  MR_KEY_FIELD(struct pm_conf, retry_for) },
+	{ .name = "retry_delay", .type = MR_KEY_DURATION, .def = "5m",
+	  .help = "the first retry's delay, doubled each time",
+	  MR_KEY_FIELD(struct pm_conf, retry_delay) },
+	{ .name = "resend_in_doubt", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "resend messages that were in flight when a worker died (may duplicate)",
+	  MR_KEY_FIELD(struct pm_conf, resend_in_doubt) },
+	{ .name = "job_size", .type = MR_KEY_INT, .def = "0", .max = 1000000000,
+	  .help = "split a mailing into child jobs of this many recipients (0: one job)",
+	  MR_KEY_FIELD(struct pm_conf, job_size) },
+	{ .name = "lease", .type = MR_KEY_DURATION, .def = "10m",
+	  .help = "how long a worker holds its claimed recipients before others may take them",
+	  MR_KEY_FIELD(struct pm_conf, lease) },
 	{ 0 }
 };
 
@@ -60,6 +82,7 @@ static const struct mr_key pm_keys[] = {
 struct pm_run {
 	const struct mr_core *core;
 	struct mr_job_ctx *ctx;
+	const struct pm_conf *conf;
 	struct mr_store *st;
 	int64_t retry_for, retry_delay;
 	size_t cap;
@@ -297,7 +320,7 @@ static int claim_next(struct pm_run *run, struct pm_slot *sl, int64_t mid, size_
 	if (want == 0)
 		return 0;
 	int64_t now = core->now(core);
-	long long lease = core->cfg_duration(run->ctx->cfg, "lease");
+	long long lease = run->conf->lease;
 	int rc = run->st->ops->queue_claim(run->st->state, mid, sl->owner, now, now + lease, want,
 					   pm_slot_add, sl, err);
 	if (rc)
@@ -332,7 +355,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		free_renderers(&mc);
 		return mc.rc;
 	}
-	long long throttle = core->cfg_int(ctx->cfg, "throttle");
+	long long throttle = ((const struct pm_conf *)ctx->conf)->throttle;
 	size_t batch = throttle > 0 ? 1 : run->cap;
 	/* progress on a terminal: "mailing ID: done of waiting"; the count of
 	 * waiting rows (a pass over the mailing) only when a line is shown */
@@ -509,14 +532,15 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 				       st && st->name ? st->name : "?");
 	if (!ctx->transport || !ctx->transport->ops)
 		return core->error_set(err, MR_ECONFIG, "no outbound transport is configured");
+	const struct pm_conf *conf = ctx->conf;
 	double per_sec = 0;
-	if (pm_rate_parse(core->cfg_str(ctx->cfg, "rate"), &per_sec) != 0)
+	if (pm_rate_parse(conf->rate, &per_sec) != 0)
 		return core->error_set(err, MR_ECONFIG, "[%s] rate \"%s\": use N/s, N/min or N/h",
-				       core->cfg_name(ctx->cfg), core->cfg_str(ctx->cfg, "rate"));
-	struct pm_run run = { .core = core, .ctx = ctx, .st = st };
-	run.retry_for = core->cfg_duration(ctx->cfg, "retry_for");
-	run.retry_delay = core->cfg_duration(ctx->cfg, "retry_delay");
-	run.cap = (size_t)core->cfg_int(ctx->cfg, "batch_size");
+				       core->cfg_name(ctx->cfg), conf->rate);
+	struct pm_run run = { .core = core, .ctx = ctx, .conf = conf, .st = st };
+	run.retry_for = conf->retry_for;
+	run.retry_delay = conf->retry_delay;
+	run.cap = (size_t)conf->batch_size;
 	/* refusals are classified by the rules that classify DSNs (loaded before
 	 * anything that free_run would undo, such as an earlier run's journals) */
 	int rc = mr_mail_rules_load(core, &run.rules, err);
@@ -536,7 +560,7 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		snprintf(rate_path, sizeof(rate_path), "%s/mailroom-%s-%s.rate",
 			 lock_dir ? lock_dir : "/tmp", site ? site : "default", ctx->job);
 	}
-	int resend = core->cfg_bool(ctx->cfg, "resend_in_doubt");
+	int resend = conf->resend_in_doubt;
 	int64_t requeued = 0, doubt = 0;
 	for (int k = 0; k < PM_SLOTS && rc == 0; k++) {
 		int64_t rq = 0, dq = 0, back = 0;
@@ -552,10 +576,10 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		core->log(ctx->log, MR_LOG_NOTICE, "recovered %lld recipients of an earlier run "
 			  "(%lld back in the queue, %lld in doubt)", (long long)(requeued + doubt),
 			  (long long)requeued, (long long)doubt);
-	long long budget = core->cfg_int(ctx->cfg, "batch_limit");
+	long long budget = conf->batch_limit;
 	int64_t after = 0, built_total = 0;
 	int mailings = 0, completed = 0;
-	long long job_size = core->cfg_int(ctx->cfg, "job_size");
+	long long job_size = conf->job_size;
 	while (rc == 0 && budget > 0 && !stopping(&run)) {
 		int64_t mid = 0, jid = 0, built = 0;
 		struct mr_error e = { 0 };
@@ -622,4 +646,4 @@ static const struct mr_job_ops pm_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "process-mailing", PACKAGE_VERSION,
 		 "Send Scheduled Mailings: builds each due mailing's queue once, renders and "
 		 "sends it in leased batches, records every recipient's outcome.",
-		 pm_keys, &pm_ops);
+		 pm_keys, sizeof(struct pm_conf), &pm_ops);

@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <mailroom/plugin.h>
 
+/* The plugin's keys, filled by the core from its section (rh_keys). */
+struct rh_conf {
+	long long clean_days;
+};
+
 static int rh_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 {
 	(void)state;
@@ -12,7 +17,7 @@ static int rh_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	if (!st || !st->ops || !MR_OPS_HAS(st->ops, holds_reset))
 		return core->error_set(err, MR_EUNSUPPORTED, "store %s cannot release holds "
 				       "(holds_reset)", st && st->name ? st->name : "(none)");
-	long long days = core->cfg_int(ctx->cfg, "clean_days");
+	long long days = ((const struct rh_conf *)ctx->conf)->clean_days;
 	int64_t now = core->now(core), released = 0;
 	int rc = st->ops->holds_reset(st->state, now, (int64_t)days * 86400, &released, err);
 	if (rc)
@@ -27,9 +32,9 @@ static int rh_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 }
 
 static const struct mr_key rh_keys[] = {
-	{ "clean_days", MR_KEY_INT, "30",
-	  "days without a bounce, after a successful delivery, before a bounce hold is released",
-	  0, NULL, 1, 3650 },
+	{ .name = "clean_days", .type = MR_KEY_INT, .def = "30", .min = 1, .max = 3650,
+	  .help = "days without a bounce, after a successful delivery, before a bounce hold is "
+	  "released", MR_KEY_FIELD(struct rh_conf, clean_days) },
 	{ 0 }
 };
 
@@ -40,4 +45,4 @@ static const struct mr_job_ops rh_ops = {
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "reset-holds", PACKAGE_VERSION,
 		 "Releases bounce holds of emails delivered to since and clean for clean_days days.",
-		 rh_keys, &rh_ops);
+		 rh_keys, sizeof(struct rh_conf), &rh_ops);

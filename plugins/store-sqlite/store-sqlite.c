@@ -10,14 +10,23 @@
 #include <unistd.h>
 #include "store-sqlite.h"
 
+/* The plugin's keys, filled by the core from its section (sqlite_keys). */
+struct sqlite_conf {
+	const char *path;
+	long long busy_timeout;
+	const char *synchronous;
+};
+
 static const struct mr_key sqlite_keys[] = {
-	{ "path", MR_KEY_PATH, "/var/lib/mailroom/mailroom.db",
-	  "the SQLite database file; its directory is created if missing" },
-	{ "busy_timeout", MR_KEY_DURATION, "10s",
-	  "how long to wait for another process's write lock before failing" },
-	{ "synchronous", MR_KEY_ENUM, "normal",
-	  "fsync policy: normal (safe with WAL, may lose the last commits on power loss) "
-	  "or full (fsync every commit)", 0, "normal|full" },
+	{ .name = "path", .type = MR_KEY_PATH, .def = "/var/lib/mailroom/mailroom.db",
+	  .help = "the SQLite database file; its directory is created if missing",
+	  MR_KEY_FIELD(struct sqlite_conf, path) },
+	{ .name = "busy_timeout", .type = MR_KEY_DURATION, .def = "10s",
+	  .help = "how long to wait for another process's write lock before failing",
+	  MR_KEY_FIELD(struct sqlite_conf, busy_timeout) },
+	{ .name = "synchronous", .type = MR_KEY_ENUM, .def = "normal", .choices = "normal|full",
+	  .help = "fsync policy: normal (safe with WAL, may lose the last commits on power loss) or "
+	  "full (fsync every commit)", MR_KEY_FIELD(struct sqlite_conf, synchronous) },
 	{ 0 }
 };
 
@@ -106,7 +115,8 @@ static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	s->core = core;
 	s->log = ctx->log;
 	s->open_fd = -1;
-	const char *path = core->cfg_str(ctx->cfg, "path");
+	const struct sqlite_conf *conf = ctx->conf;
+	const char *path = conf->path;
 	if (!path || !*path) {
 		free(s);
 		return core->error_set(err, MR_ECONFIG, "[%s] path is empty", core->cfg_name(ctx->cfg));
@@ -140,14 +150,14 @@ static int sq_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	if (!existed)
 		chmod(s->path, 0600); /* it holds password hashes and mail */
 	sqlite3_extended_result_codes(s->db, 1);
-	long long busy = core->cfg_duration(ctx->cfg, "busy_timeout");
+	long long busy = conf->busy_timeout;
 	sqlite3_busy_timeout(s->db, busy * 1000 > INT_MAX ? INT_MAX : (int)(busy * 1000));
 	char mode[32];
 	if ((rc = pragma(s, "PRAGMA journal_mode = WAL", mode, sizeof(mode), err)) != 0)
 		goto fail;
 	if (strcmp(mode, "wal") != 0)
 		core->log(s->log, MR_LOG_WARNING, "%s: journal mode is '%s', not WAL", s->path, mode);
-	const char *sync = core->cfg_str(ctx->cfg, "synchronous");
+	const char *sync = conf->synchronous;
 	if ((rc = pragma(s, sync && strcmp(sync, "full") == 0 ? "PRAGMA synchronous = FULL"
 							       : "PRAGMA synchronous = NORMAL",
 			 NULL, 0, err)) != 0)
@@ -287,4 +297,4 @@ static const struct mr_store_ops sqlite_ops = {
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,
 		 "The embedded store: one SQLite file in WAL mode, with versioned migrations.",
-		 sqlite_keys, &sqlite_ops);
+		 sqlite_keys, sizeof(struct sqlite_conf), &sqlite_ops);

@@ -51,4 +51,4 @@ static const struct mr_transport_ops disabled_ops = {
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "disabled", PACKAGE_VERSION,
 		 "Sends nothing: every message fails permanently with \"outbound email is disabled\".",
-		 disabled_keys, &disabled_ops);
+		 disabled_keys, 0, &disabled_ops);

@@ -7,10 +7,17 @@
 #include <mailroom/plugin.h>
 #include "sendmail-run.h"
 
+/* The plugin's keys, filled by the core from its section (mail_keys). */
+struct mail_conf {
+	const char *path;
+	long long timeout;
+};
+
 static int mail_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err)
 {
 	const struct mr_core *core = ctx->core;
-	const char *path = core->cfg_str(ctx->cfg, "path");
+	const struct mail_conf *conf = ctx->conf;
+	const char *path = conf->path;
 	if (path && path[0] == '/' && access(path, X_OK) != 0) {
 		int e = errno;
 		return core->error_set(err, MR_ECONFIG, "no mail transfer agent is installed: %s "
@@ -18,14 +25,16 @@ static int mail_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 				       "another transport, e.g. 'transport = smtp' in [mailroom])",
 				       path, e == ENOENT ? "does not exist" : strerror(e));
 	}
-	return sm_transport_new(ctx, path, NULL, 1, state_r, err);
+	return sm_transport_new(ctx, path, NULL, 1, conf->timeout, state_r, err);
 }
 
 static const struct mr_key mail_keys[] = {
-	{ "path", MR_KEY_PATH, "/usr/sbin/sendmail", "the MTA's sendmail interface (the "
-	  "program learns its own configuration, e.g. Postfix's from MAIL_CONFIG)" },
-	{ "timeout", MR_KEY_DURATION, "2m", "the longest one run may take; then the program "
-	  "is killed and the message is retried later" },
+	{ .name = "path", .type = MR_KEY_PATH, .def = "/usr/sbin/sendmail",
+	  .help = "the MTA's sendmail interface (the program learns its own configuration, e.g. "
+	  "Postfix's from MAIL_CONFIG)", MR_KEY_FIELD(struct mail_conf, path) },
+	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "2m",
+	  .help = "the longest one run may take; then the program is killed and the message is "
+	  "retried later", MR_KEY_FIELD(struct mail_conf, timeout) },
 	{ 0 }
 };
 
@@ -42,4 +51,4 @@ static const struct mr_transport_ops mail_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "mail", PACKAGE_VERSION,
 		 "Hands each message to the machine's own MTA (sendmail -t -i), like PHP's "
 		 "mail(): recipients come from the To, Cc and Bcc headers.",
-		 mail_keys, &mail_ops);
+		 mail_keys, sizeof(struct mail_conf), &mail_ops);

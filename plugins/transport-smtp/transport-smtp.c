@@ -40,6 +40,20 @@
 #include "smtp-body.h"
 #include "smtp-reply.h"
 
+/* The plugin's keys, filled by the core from [transport-NAME] (smtp_keys). */
+struct smtp_conf {
+	const char *host;
+	long long port;
+	const char *tls;
+	int verify_peer;
+	const char *ca_file;
+	const char *username;
+	const char *helo_name;
+	long long connect_timeout;
+	long long timeout;
+	long long max_connections;
+};
+
 /* One SMTP transaction: a message to the recipients not refused locally. */
 struct smtp_job {
 	size_t msg;          /* index in the batch */
@@ -795,19 +809,19 @@ static int smtp_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 	}
 	s->core = core;
 	s->log = ctx->log;
-	const char *host = core->cfg_str(sec, "host");
-	const char *tls = core->cfg_str(sec, "tls");
-	const char *helo = core->cfg_str(sec, "helo_name");
+	const struct smtp_conf *conf = ctx->conf;
+	const char *host = conf->host;
+	const char *tls = conf->tls;
+	const char *helo = conf->helo_name;
 	s->tls_implicit = strcmp(tls, "implicit") == 0;
 	s->tls_none = strcmp(tls, "none") == 0;
-	s->verify = core->cfg_bool(sec, "verify_peer");
-	s->ca_file = core->cfg_str(sec, "ca_file");
-	s->username = core->cfg_str(sec, "username");
-	s->connect_timeout = (long)core->cfg_duration(sec, "connect_timeout");
-	s->timeout = (long)core->cfg_duration(sec, "timeout");
-	s->max_conns = (size_t)core->cfg_int(sec, "max_connections");
-	long port = core->cfg_str(sec, "port") ? (long)core->cfg_int(sec, "port") :
-		    s->tls_implicit ? 465 : 587;
+	s->verify = conf->verify_peer;
+	s->ca_file = conf->ca_file;
+	s->username = conf->username;
+	s->connect_timeout = (long)conf->connect_timeout;
+	s->timeout = (long)conf->timeout;
+	s->max_conns = (size_t)conf->max_connections;
+	long port = conf->port ? (long)conf->port : s->tls_implicit ? 465 : 587;
 	int rc = 0;
 	char hostname[256] = "localhost";
 	if (!helo) {
@@ -865,27 +879,39 @@ static const char *smtp_describe(void *state)
 }
 
 static const struct mr_key smtp_keys[] = {
-	{ "host", MR_KEY_STRING, "localhost", "the SMTP server's host name or IP address" },
-	{ "port", MR_KEY_INT, NULL, "the server's port (default: 465 with tls = implicit, "
-	  "else 587)", 0, NULL, 1, 65535 },
-	{ "tls", MR_KEY_ENUM, "starttls", "how TLS is used: starttls (required, never "
-	  "falls back to clear text), implicit (TLS from the first byte, usually port 465) "
-	  "or none (clear text, only when set explicitly)", 0, "starttls|implicit|none" },
-	{ "verify_peer", MR_KEY_BOOL, "yes", "check the server's certificate and host name" },
-	{ "ca_file", MR_KEY_PATH, NULL, "PEM file of the CAs to trust instead of the "
-	  "system's (for a private CA or a self-signed server certificate)" },
-	{ "username", MR_KEY_STRING, NULL, "log in with AUTH (PLAIN or LOGIN, as the "
-	  "server offers) as this user" },
-	{ "password", MR_KEY_SECRET, NULL, "the AUTH password: password_file = a file only "
-	  "its owner can read, or MAILROOM_TRANSPORT_SMTP_PASSWORD" },
-	{ "helo_name", MR_KEY_STRING, NULL, "the name given in EHLO (default: this "
-	  "machine's host name)" },
-	{ "connect_timeout", MR_KEY_DURATION, "30s", "the longest a connection (with TLS "
-	  "and AUTH) may take to set up" },
-	{ "timeout", MR_KEY_DURATION, "5m", "the longest one message may take, from MAIL "
-	  "FROM to the server's final reply" },
-	{ "max_connections", MR_KEY_INT, "4", "how many connections a batch is spread over "
-	  "at most; each is kept open and reused for the next messages", 0, NULL, 1, 64 },
+	{ .name = "host", .type = MR_KEY_STRING, .def = "localhost",
+	  .help = "the SMTP server's host name or IP address", MR_KEY_FIELD(struct smtp_conf, host) },
+	{ .name = "port", .type = MR_KEY_INT, .min = 1, .max = 65535,
+	  .help = "the server's port (default: 465 with tls = implicit, else 587)",
+	  MR_KEY_FIELD(struct smtp_conf, port) },
+	{ .name = "tls", .type = MR_KEY_ENUM, .def = "starttls", .choices = "starttls|implicit|none",
+	  .help = "how TLS is used: starttls (required, never falls back to clear text), implicit "
+	  "(TLS from the first byte, usually port 465) or none (clear text, only when set "
+	  "explicitly)", MR_KEY_FIELD(struct smtp_conf, tls) },
+	{ .name = "verify_peer", .type = MR_KEY_BOOL, .def = "yes",
+	  .help = "check the server's certificate and host name",
+	  MR_KEY_FIELD(struct smtp_conf, verify_peer) },
+	{ .name = "ca_file", .type = MR_KEY_PATH,
+	  .help = "PEM file of the CAs to trust instead of the system's (for a private CA or a "
+	  "self-signed server certificate)", MR_KEY_FIELD(struct smtp_conf, ca_file) },
+	{ .name = "username", .type = MR_KEY_STRING,
+	  .help = "log in with AUTH (PLAIN or LOGIN, as the server offers) as this user",
+	  MR_KEY_FIELD(struct smtp_conf, username) },
+	{ .name = "password", .type = MR_KEY_SECRET,
+	  .help = "the AUTH password: password_file = a file only its owner can read, or "
+	  "MAILROOM_TRANSPORT_SMTP_PASSWORD" },
+	{ .name = "helo_name", .type = MR_KEY_STRING,
+	  .help = "the name given in EHLO (default: this machine's host name)",
+	  MR_KEY_FIELD(struct smtp_conf, helo_name) },
+	{ .name = "connect_timeout", .type = MR_KEY_DURATION, .def = "30s",
+	  .help = "the longest a connection (with TLS and AUTH) may take to set up",
+	  MR_KEY_FIELD(struct smtp_conf, connect_timeout) },
+	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "5m",
+	  .help = "the longest one message may take, from MAIL FROM to the server's final reply",
+	  MR_KEY_FIELD(struct smtp_conf, timeout) },
+	{ .name = "max_connections", .type = MR_KEY_INT, .def = "4", .min = 1, .max = 64,
+	  .help = "how many connections a batch is spread over at most; each is kept open and reused "
+	  "for the next messages", MR_KEY_FIELD(struct smtp_conf, max_connections) },
 	{ 0 }
 };
 
@@ -902,4 +928,4 @@ static const struct mr_transport_ops smtp_ops = {
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "smtp", PACKAGE_VERSION,
 		 "Sends mail to an SMTP server (STARTTLS or implicit TLS, AUTH) over a pool of "
 		 "reused connections, with one result per recipient.",
-		 smtp_keys, &smtp_ops);
+		 smtp_keys, sizeof(struct smtp_conf), &smtp_ops);

@@ -130,4 +130,4 @@ static const struct mr_transport_ops spool_ops = {
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "spool", PACKAGE_VERSION,
 		 "Redirects to the database: stores every message in the spool instead of sending it.",
-		 spool_keys, &spool_ops);
+		 spool_keys, 0, &spool_ops);

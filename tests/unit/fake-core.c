@@ -252,6 +252,38 @@ const struct mr_log *fake_core_logger(struct fake_core *fc, const char *prefix)
 	return log;
 }
 
+/* Fills the config struct of sec (one buffer per section) by key type. */
+static const void *fake_conf_fill(struct fake_core *fc, const struct mr_section *sec,
+				  const struct mr_plugin_desc *desc)
+{
+	if (!desc->conf_size || desc->conf_size > FAKE_CORE_CONF_SIZE)
+		return NULL;
+	char *conf = (char *)fc->confs[sec - fc->sections];
+	memset(conf, 0, FAKE_CORE_CONF_SIZE);
+	for (size_t i = 0; desc->keys; i++) {
+		const struct mr_key *k = (const void *)((const char *)desc->keys + i * desc->key_size);
+		if (!k->name)
+			break;
+		if (k->type == MR_KEY_SECRET)
+			continue;
+		if (k->size > desc->conf_size || k->offset > desc->conf_size - k->size)
+			return NULL;
+		char *at = conf + k->offset;
+		if (k->type == MR_KEY_INT || k->type == MR_KEY_DURATION) {
+			long long v = k->type == MR_KEY_INT ? fake_cfg_int(sec, k->name)
+							    : fake_cfg_duration(sec, k->name);
+			memcpy(at, &v, sizeof(v));
+		} else if (k->type == MR_KEY_BOOL) {
+			int v = fake_cfg_bool(sec, k->name);
+			memcpy(at, &v, sizeof(v));
+		} else {
+			const char *v = fake_cfg_str(sec, k->name);
+			memcpy(at, &v, sizeof(v));
+		}
+	}
+	return conf;
+}
+
 struct mr_plugin_ctx fake_core_ctx(struct fake_core *fc, const struct mr_plugin_desc *desc,
 				   const char *instance)
 {
@@ -265,11 +297,13 @@ struct mr_plugin_ctx fake_core_ctx(struct fake_core *fc, const struct mr_plugin_
 	char name[64], prefix[96];
 	snprintf(name, sizeof(name), "%s-%s", section_kind, instance);
 	snprintf(prefix, sizeof(prefix), "%s-%s[%s]", kind, desc->name, instance);
+	const struct mr_section *sec = fake_core_section(fc, name, desc->keys);
 	return (struct mr_plugin_ctx){
 		.core = &fc->core,
-		.cfg = fake_core_section(fc, name, desc->keys),
+		.cfg = sec,
 		.log = fake_core_logger(fc, prefix),
 		.instance = instance,
+		.conf = sec ? fake_conf_fill(fc, sec, desc) : NULL,
 	};
 }
 

@@ -32,6 +32,7 @@
 #define FAKE_CORE_SECTIONS 16
 #define FAKE_CORE_LOGS 16
 #define FAKE_CORE_LOG_SIZE 16384
+#define FAKE_CORE_CONF_SIZE 1024 /* bytes of a plugin's config struct at most */
 
 /* One configuration value; a table of them ends with a zeroed entry. */
 struct fake_cfg {
@@ -71,6 +72,8 @@ struct fake_core {
 	size_t n_sections;
 	struct mr_log logs[FAKE_CORE_LOGS];
 	size_t n_logs;
+	/* The config structs fake_core_ctx filled, one per section. */
+	long long confs[FAKE_CORE_SECTIONS][FAKE_CORE_CONF_SIZE / sizeof(long long)];
 };
 
 /* Fills fc: every generic slot of fc->core points to a test implementation,
@@ -88,8 +91,11 @@ const struct mr_log *fake_core_logger(struct fake_core *fc, const char *prefix);
 
 /* The context the core would give instance INSTANCE of the plugin desc: its
  * section ("transport-NAME", "job-NAME", "store-NAME", or "account-NAME"
- * for a fetch plugin) with desc->keys for defaults, and a logger prefixed
- * "KIND-PLUGIN[INSTANCE]" like the real core's. */
+ * for a fetch plugin) with desc->keys for defaults, a logger prefixed
+ * "KIND-PLUGIN[INSTANCE]" like the real core's, and its config struct
+ * (ctx.conf, desc->conf_size bytes) filled from the table and the defaults
+ * the way the core fills it.  ctx.conf is NULL when desc->conf_size is 0 or
+ * larger than FAKE_CORE_CONF_SIZE, or a field lies outside it. */
 struct mr_plugin_ctx fake_core_ctx(struct fake_core *fc, const struct mr_plugin_desc *desc,
 				   const char *instance);
 

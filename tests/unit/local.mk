@@ -31,6 +31,14 @@ check_LTLIBRARIES += tests/unit/plugins/transport-smallops.la
 tests_unit_plugins_transport_smallops_la_SOURCES = tests/unit/plugins/broken.c
 tests_unit_plugins_transport_smallops_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"smallops"' -DBROKEN_OPS_SIZE
 tests_unit_plugins_transport_smallops_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-badkey.la
+tests_unit_plugins_transport_badkey_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_badkey_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"badkey"' -DBROKEN_KEY_OFFSET
+tests_unit_plugins_transport_badkey_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/transport-smallkeys.la
+tests_unit_plugins_transport_smallkeys_la_SOURCES = tests/unit/plugins/broken.c
+tests_unit_plugins_transport_smallkeys_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"smallkeys"' -DBROKEN_KEY_SIZE
+tests_unit_plugins_transport_smallkeys_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 check_LTLIBRARIES += tests/unit/plugins/transport-nosymbol.la
 tests_unit_plugins_transport_nosymbol_la_SOURCES = tests/unit/plugins/broken.c
 tests_unit_plugins_transport_nosymbol_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"nosymbol"' -DBROKEN_NO_SYMBOL

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of config.c: value parsers, line numbers, unknown keys with suggestions, types, required keys, secrets. */
+/* Unit tests of config.c: value parsers, line numbers, unknown keys with suggestions, types, required keys, secrets, typed config structs. */
 #include "config.h"
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -8,13 +8,26 @@
 #include "mr.h"
 #include <mailroom/mail.h>
 
+struct test_conf {
+	const char *host;
+	long long port;
+	const char *tls;
+	int verify_peer;
+	long long timeout;
+};
+
 static const struct mr_key test_keys[] = {
-	{ "host", MR_KEY_STRING, "localhost", "server", MR_KEYF_REQUIRED },
-	{ "port", MR_KEY_INT, "25", "port", 0, NULL, 1, 65535 },
-	{ "tls", MR_KEY_ENUM, "starttls", "tls", 0, "starttls|implicit|none" },
-	{ "verify_peer", MR_KEY_BOOL, "yes", "verify" },
-	{ "timeout", MR_KEY_DURATION, "30s", "timeout" },
-	{ "password", MR_KEY_SECRET, NULL, "password" },
+	{ .name = "host", .type = MR_KEY_STRING, .def = "localhost", .flags = MR_KEYF_REQUIRED,
+	  .help = "server", MR_KEY_FIELD(struct test_conf, host) },
+	{ .name = "port", .type = MR_KEY_INT, .def = "25", .min = 1, .max = 65535, .help = "port",
+	  MR_KEY_FIELD(struct test_conf, port) },
+	{ .name = "tls", .type = MR_KEY_ENUM, .def = "starttls", .choices = "starttls|implicit|none",
+	  .help = "tls", MR_KEY_FIELD(struct test_conf, tls) },
+	{ .name = "verify_peer", .type = MR_KEY_BOOL, .def = "yes", .help = "verify",
+	  MR_KEY_FIELD(struct test_conf, verify_peer) },
+	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "30s", .help = "timeout",
+	  MR_KEY_FIELD(struct test_conf, timeout) },
+	{ .name = "password", .type = MR_KEY_SECRET, .help = "password" },
 	{ 0 }
 };
 
@@ -141,6 +154,115 @@ static void test_file(const char *dir)
 	free(broken);
 }
 
+/* A config struct with a field of every stored type, set and unset. */
+struct fill_conf {
+	const char *host;     /* STRING from the file */
+	long long port;       /* INT from the file */
+	const char *tls;      /* ENUM default */
+	int verify;           /* BOOL from the file (no) */
+	int pipelining;       /* BOOL default (yes) */
+	long long timeout;    /* DURATION from the file (5m) */
+	long long idle;       /* DURATION default (1h) */
+	const char *dir;      /* PATH from the file */
+	const char *from;     /* EMAIL from the file */
+	const char *fields;   /* LIST default */
+	const char *helo;     /* STRING unset, no default: NULL */
+	long long limit;      /* INT unset, no default: 0 */
+	int flag;             /* BOOL unset, no default: 0 */
+	long long canary;     /* no key: stays 0 */
+};
+
+#define FILL_KEY(n, t, d, f) { .name = n, .type = t, .def = d, .help = n, \
+			       .choices = (t) == MR_KEY_ENUM ? "starttls|implicit|none" : NULL, \
+			       MR_KEY_FIELD(struct fill_conf, f) }
+static const struct mr_key fill_keys[] = {
+	FILL_KEY("host", MR_KEY_STRING, "localhost", host),
+	FILL_KEY("port", MR_KEY_INT, "25", port),
+	FILL_KEY("tls", MR_KEY_ENUM, "starttls", tls),
+	FILL_KEY("verify_peer", MR_KEY_BOOL, "yes", verify),
+	FILL_KEY("pipelining", MR_KEY_BOOL, "yes", pipelining),
+	FILL_KEY("timeout", MR_KEY_DURATION, "30s", timeout),
+	FILL_KEY("idle", MR_KEY_DURATION, "1h", idle),
+	FILL_KEY("dir", MR_KEY_PATH, "/var/tmp", dir),
+	FILL_KEY("from", MR_KEY_EMAIL, NULL, from),
+	FILL_KEY("fields", MR_KEY_LIST, "To,Cc", fields),
+	FILL_KEY("helo", MR_KEY_STRING, NULL, helo),
+	FILL_KEY("limit", MR_KEY_INT, NULL, limit),
+	FILL_KEY("flag", MR_KEY_BOOL, NULL, flag),
+	{ .name = "password", .type = MR_KEY_SECRET, .help = "never stored" },
+	{ 0 }
+};
+
+/* The value of one stored field as text ("NULL" for a NULL string). */
+static void field_text(const struct fill_conf *c, const struct mr_key *k, char *buf, size_t size)
+{
+	const char *at = (const char *)c + k->offset;
+	if (k->ctype == MR_CTYPE_STR) {
+		const char *v;
+		memcpy(&v, at, sizeof(v));
+		snprintf(buf, size, "%s", v ? v : "NULL");
+	} else if (k->ctype == MR_CTYPE_LLONG) {
+		long long v;
+		memcpy(&v, at, sizeof(v));
+		snprintf(buf, size, "%lld", v);
+	} else {
+		int v;
+		memcpy(&v, at, sizeof(v));
+		snprintf(buf, size, "%d", v);
+	}
+}
+
+static void test_fill(const char *dir)
+{
+	char *path = write_file(dir, "fill.ini",
+				"[transport-fill]\n"
+				"host = mx.example.org\n"
+				"port = 587\n"
+				"verify_peer = no\n"
+				"timeout = 5m\n"
+				"dir = /srv/mail\n"
+				"from = news@example.org\n"
+				"password = inline\n", 0644);
+	struct mr_config *cfg;
+	struct mr_error err = { 0 };
+	TAP_INT(mr_config_load(path, &cfg, &err), 0, "fill: config loads");
+	struct mr_section *sec = mr_config_section(cfg, "transport-fill");
+	sec->keys[1] = fill_keys;
+	struct fill_conf c;
+	memset(&c, 0xa5, sizeof(c)); /* the fill must clear what it does not set */
+	TAP_INT(mr_config_fill(sec, fill_keys, &c, sizeof(c), &err), 0, "fill succeeds (%s)",
+		err.msg);
+	static const struct { const char *key; const char *want; } cases[] = {
+		{ "host", "mx.example.org" },   /* a value */
+		{ "port", "587" },              /* an integer */
+		{ "tls", "starttls" },          /* an enum's default */
+		{ "verify_peer", "0" },         /* a boolean value */
+		{ "pipelining", "1" },          /* a boolean default */
+		{ "timeout", "300" },           /* a duration value, in seconds */
+		{ "idle", "3600" },             /* a duration default */
+		{ "dir", "/srv/mail" },         /* a path */
+		{ "from", "news@example.org" }, /* an email */
+		{ "fields", "To,Cc" },          /* a list, as written */
+		{ "helo", "NULL" },             /* unset without default */
+		{ "limit", "0" },
+		{ "flag", "0" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct mr_key *k = mr_section_key(sec, cases[i].key);
+		char got[256] = "(no key)";
+		if (k)
+			field_text(&c, k, got, sizeof(got));
+		TAP_STR(got, cases[i].want, "fill: %s", cases[i].key);
+	}
+	TAP_INT(c.canary, 0, "fill: a field of no key is zeroed");
+	/* a table whose field lies outside the struct it is given */
+	TAP_INT(mr_config_fill(sec, fill_keys, &c, offsetof(struct fill_conf, flag), &err),
+		MR_ECONFIG, "fill refuses a field outside the struct");
+	TAP_OK(strstr(err.msg, "[transport-fill] flag") != NULL, "naming the key: %s", err.msg);
+	mr_config_free(cfg);
+	free(path);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/mr-test-config.XXXXXX";
@@ -148,6 +270,7 @@ int main(void)
 		return 99;
 	test_parsers();
 	test_file(dir);
+	test_fill(dir);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

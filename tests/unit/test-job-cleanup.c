@@ -94,6 +94,7 @@ int main(void)
 		.size = sizeof(struct mr_job_ctx),
 		.core = &fc.core,
 		.cfg = pctx.cfg,
+		.conf = pctx.conf,
 		.log = pctx.log,
 		.job = "tidy",
 		.store = &store,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the loader: deliberately broken plugins are refused, before any of their code runs, with the exact reason; along the search path the first directory wins and the other copies are listed as shadowed. */
+/* Unit tests of the loader: deliberately broken plugins (and key tables) are refused, before any of their code runs, with the exact reason; along the search path the first directory wins and the other copies are listed as shadowed. */
 #include "config.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -86,6 +86,108 @@ static const char *shadow_of(const struct listed *l, const char *path, int *load
 	return NULL;
 }
 
+/* A key table as a newer ABI minor might build it: each entry longer. */
+struct key_v2 {
+	struct mr_key k;
+	long long appended; /* a field this core does not know */
+};
+
+struct kconf {
+	const char *host;
+	long long port;
+	int verify;
+};
+
+/* A transport descriptor with these keys (its ops are never looked at). */
+static struct mr_plugin_desc key_desc(const void *keys, size_t key_size, size_t conf_size)
+{
+	return (struct mr_plugin_desc){
+		.magic = MR_PLUGIN_MAGIC, .abi_major = MR_ABI_MAJOR, .abi_minor = MR_ABI_MINOR,
+		.size = sizeof(struct mr_plugin_desc), .kind = MR_KIND_TRANSPORT, .name = "keys",
+		.version = "1", .description = "key tests", .keys = keys, .key_size = key_size,
+		.conf_size = conf_size,
+	};
+}
+
+static void test_key_tables(void)
+{
+	struct mr_error err = { 0 };
+	struct mr_key *keys = NULL;
+
+	/* entries of a different struct mr_key size are walked by key_size */
+	static const struct key_v2 v2[] = {
+		{ .k = { .name = "host", .type = MR_KEY_STRING, .def = "localhost",
+			 MR_KEY_FIELD(struct kconf, host) }, .appended = 7 },
+		{ .k = { .name = "port", .type = MR_KEY_INT, .def = "25",
+			 MR_KEY_FIELD(struct kconf, port) }, .appended = 8 },
+		{ .k = { .name = NULL } },
+	};
+	struct mr_plugin_desc d = key_desc(v2, sizeof(v2[0]), sizeof(struct kconf));
+	TAP_INT(mr_plugin_keys_check(&d, &keys, &err), 0,
+		"a table of larger entries (key_size %zu) is accepted (%s)", sizeof(v2[0]), err.msg);
+	TAP_OK(keys && keys[0].name && strcmp(keys[0].name, "host") == 0 && keys[1].name &&
+	       strcmp(keys[1].name, "port") == 0 && !keys[2].name,
+	       "it is walked entry by entry and copied into this core's layout");
+	TAP_OK(keys && keys[1].offset == offsetof(struct kconf, port) &&
+	       keys[1].size == sizeof(long long), "with each key's offset and size");
+	free(keys);
+	keys = NULL;
+
+	static const struct mr_key small[] = {
+		{ .name = "host", .type = MR_KEY_STRING, MR_KEY_FIELD(struct kconf, host) },
+		{ 0 },
+	};
+	d = key_desc(small, offsetof(struct mr_key, offset), sizeof(struct kconf));
+	TAP_INT(mr_plugin_keys_check(&d, &keys, &err), MR_ECONFIG,
+		"a table of entries smaller than ABI 1.0's is refused");
+	TAP_OK(strstr(err.msg, "transport-keys: key table entry size") != NULL, "%s", err.msg);
+	TAP_OK(keys == NULL, "and nothing is copied");
+
+	/* each field must lie inside the struct with the key type's C type */
+	static const struct {
+		struct mr_key k;
+		const char *want;
+	} bad[] = {
+		{ { .name = "host", .type = MR_KEY_STRING, .offset = 64, .size = sizeof(char *),
+		    .ctype = MR_CTYPE_STR },
+		  "key 'host' has its field at offset 64" },
+		{ { .name = "port", .type = MR_KEY_INT, .offset = 20, .size = 8,
+		    .ctype = MR_CTYPE_LLONG },
+		  "key 'port' has its field at offset 20" },
+		{ { .name = "port", .type = MR_KEY_INT, MR_KEY_FIELD(struct kconf, host) },
+		  "key 'port' is stored in a field of const char *" },
+		{ { .name = "verify", .type = MR_KEY_BOOL, MR_KEY_FIELD(struct kconf, port) },
+		  "key 'verify' is stored in a field of long long" },
+		{ { .name = "host", .type = MR_KEY_STRING }, "key 'host' has no field" },
+		{ { .name = "password", .type = MR_KEY_SECRET, MR_KEY_FIELD(struct kconf, host) },
+		  "key 'password' is a secret but has a config struct field" },
+		{ { .name = "port", .type = MR_KEY_INT, .def = "many",
+		    MR_KEY_FIELD(struct kconf, port) },
+		  "key 'port' has a default 'many' that is not an integer" },
+		{ { .name = "tls", .type = MR_KEY_ENUM, MR_KEY_FIELD(struct kconf, host) },
+		  "key 'tls' is an enum without choices" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mr_key table[2] = { bad[i].k, { 0 } };
+		d = key_desc(table, sizeof(struct mr_key), sizeof(struct kconf));
+		memset(&err, 0, sizeof(err));
+		TAP_INT(mr_plugin_keys_check(&d, NULL, &err), MR_ECONFIG, "bad key %zu is refused", i);
+		TAP_OK(strstr(err.msg, "transport-keys: ") && strstr(err.msg, bad[i].want),
+		       "naming plugin and key: %s", err.msg);
+	}
+	/* a secret needs no field, and a plugin without keys no struct */
+	static const struct mr_key fine[] = {
+		{ .name = "password", .type = MR_KEY_SECRET },
+		{ 0 },
+	};
+	d = key_desc(fine, sizeof(struct mr_key), 0);
+	TAP_INT(mr_plugin_keys_check(&d, NULL, &err), 0, "a secret without a field, conf_size 0");
+	d = key_desc(NULL, 0, 0);
+	TAP_INT(mr_plugin_keys_check(&d, &keys, &err), 0, "no key table at all");
+	TAP_OK(keys && !keys[0].name, "gives an empty table");
+	free(keys);
+}
+
 int main(void)
 {
 	char path[1024], pl_path_buf[2300];
@@ -105,6 +207,9 @@ int main(void)
 	refused("transport-nosend.so", "required slot 'send_batch' of its transport ops table is NULL");
 	refused("transport-smallops.so", "transport ops table size 8 is smaller than ABI 1.0's");
 	refused("transport-nosymbol.so", "no symbol mr_plugin_descriptor");
+	refused("transport-badkey.so", "transport-badkey: key 'host' has its field at offset 64");
+	refused("transport-smallkeys.so", "transport-smallkeys: key table entry size");
+	test_key_tables();
 	snprintf(path, sizeof(path), "%s/no-such-plugin.so", TEST_PLUGIN_DIR);
 	TAP_INT(mr_plugin_open(path, &p, &err), MR_ECONFIG, "a missing file is refused");
 	TAP_OK(strstr(err.msg, "cannot load") != NULL, "with lt_dlerror's text: %s", err.msg);

@@ -56,7 +56,40 @@ enum mr_key_type {
 /* Flags of a declared key. */
 #define MR_KEYF_REQUIRED 0x1u
 
-/* One INI key a plugin accepts.  A table of them ends with a zeroed entry. */
+/* The C type of the config struct field a key is stored in (MR_KEY_FIELD
+ * works it out; the loader checks it against the key's type). */
+enum mr_key_ctype {
+	MR_CTYPE_NONE = 0,  /* no field: MR_KEY_SECRET, never kept in the struct */
+	MR_CTYPE_STR = 1,   /* const char *: STRING, PATH, EMAIL, ENUM, LIST */
+	MR_CTYPE_LLONG = 2, /* long long: INT, DURATION (seconds) */
+	MR_CTYPE_INT = 3,   /* int: BOOL (0 or 1) */
+	MR_CTYPE_OTHER = 4  /* anything else: always refused */
+};
+
+/*
+ * One INI key a plugin accepts.  A table of them ends with a zeroed entry
+ * and is written with designated initializers.  Before the plugin's init,
+ * the core fills the plugin's config struct (desc->conf_size bytes, handed
+ * over as ctx->conf) once from the section's values and the declared
+ * defaults, each key at its offset, by type:
+ *   STRING, PATH, EMAIL, ENUM, LIST  const char *  (NULL when unset without
+ *                                    default; LIST is the comma-separated
+ *                                    text as written; owned by the core,
+ *                                    valid for the instance's life)
+ *   INT                              long long     (0 when unset)
+ *   DURATION                         long long     seconds (0 when unset)
+ *   BOOL                             int           0 or 1
+ *   SECRET                           not stored: read it with cfg_secret
+ * The loader refuses a key whose field does not lie inside the struct or
+ * whose field type does not match, before any plugin code runs.
+ *
+ *   struct smtp_conf { const char *host; long long port; };
+ *   static const struct mr_key keys[] = {
+ *       { .name = "host", .type = MR_KEY_STRING, .def = "localhost",
+ *         .help = "the server", MR_KEY_FIELD(struct smtp_conf, host) },
+ *       { 0 }
+ *   };
+ */
 struct mr_key {
 	const char *name;
 	enum mr_key_type type;
@@ -65,7 +98,20 @@ struct mr_key {
 	unsigned flags;      /* MR_KEYF_* */
 	const char *choices; /* MR_KEY_ENUM: "a|b|c" */
 	long long min, max;  /* MR_KEY_INT: bounds when min < max */
+	size_t offset;       /* of the field in the plugin's config struct */
+	size_t size;         /* sizeof the field; 0 only for MR_KEY_SECRET */
+	enum mr_key_ctype ctype; /* the field's C type */
 };
+
+/* The field a key is stored in: MR_KEY_FIELD(struct smtp_conf, host). */
+#define MR_KEY_FIELD(type_, field_) \
+	.offset = offsetof(type_, field_), \
+	.size = sizeof(((type_ *)0)->field_), \
+	.ctype = _Generic(((type_ *)0)->field_, \
+		const char *: MR_CTYPE_STR, \
+		long long: MR_CTYPE_LLONG, \
+		int: MR_CTYPE_INT, \
+		default: MR_CTYPE_OTHER)
 
 /* The descriptor: the only symbol a plugin exports. */
 struct mr_plugin_desc {
@@ -77,7 +123,12 @@ struct mr_plugin_desc {
 	const char *name;     /* e.g. "smtp"; unique per kind */
 	const char *version;  /* the plugin's own version */
 	const char *description;
-	const struct mr_key *keys; /* accepted keys of its INI section */
+	/* Accepted keys of its INI section (MAY be NULL: none), walked in
+	 * steps of key_size, the sizeof(struct mr_key) it was built with. */
+	const struct mr_key *keys;
+	size_t key_size;
+	/* sizeof its config struct (ctx->conf); 0 when it has no keys to fill. */
+	size_t conf_size;
 	const void *ops;      /* const struct mr_<kind>_ops * */
 };
 
@@ -87,8 +138,9 @@ struct mr_plugin_desc {
 #define MR_EXPORT
 #endif
 
-/* Defines the plugin's descriptor.  Use exactly once per plugin. */
-#define MR_PLUGIN_DEFINE(kind_, name_, version_, description_, keys_, ops_) \
+/* Defines the plugin's descriptor.  Use exactly once per plugin; conf_size_
+ * is sizeof the plugin's config struct, or 0 when it has none. */
+#define MR_PLUGIN_DEFINE(kind_, name_, version_, description_, keys_, conf_size_, ops_) \
 	MR_EXPORT extern const struct mr_plugin_desc mr_plugin_descriptor; \
 	const struct mr_plugin_desc mr_plugin_descriptor = { \
 		.magic = MR_PLUGIN_MAGIC, \
@@ -100,6 +152,8 @@ struct mr_plugin_desc {
 		.version = (version_), \
 		.description = (description_), \
 		.keys = (keys_), \
+		.key_size = sizeof(struct mr_key), \
+		.conf_size = (conf_size_), \
 		.ops = (ops_), \
 	}
 
@@ -114,6 +168,10 @@ struct mr_plugin_ctx {
 	const struct mr_section *cfg; /* its own INI section */
 	const struct mr_log *log;     /* lines prefixed "kind-name[instance]" */
 	const char *instance;         /* the section's NAME */
+	/* Its config struct (desc->conf_size bytes; NULL when 0), filled from
+	 * its section before init; owned by the core, valid until deinit
+	 * returns.  The plugin may keep the pointer and the strings in it. */
+	const void *conf;
 };
 
 /* ---------------------------------------------------------------- transport */
@@ -553,12 +611,17 @@ struct mr_job_ctx {
 	size_t size;
 	const struct mr_core *core;
 	const struct mr_section *cfg;  /* the job's [job-NAME] section */
+	const void *conf;              /* the job's config struct, as ctx->conf at init */
 	const struct mr_log *log;      /* prefixed with the job and its run id */
 	const char *job;               /* NAME of [job-NAME] */
 	struct mr_store *store;
 	struct mr_transport *transport; /* the configured outbound transport */
+	/* n_accounts pointers to accounts, each account_size bytes (the
+	 * sizeof(struct mr_account) of the running core): fields beyond it do
+	 * not exist. */
 	struct mr_account *const *accounts;
 	size_t n_accounts;
+	size_t account_size;
 	int64_t run_id;
 	int worker;                    /* worker number, 0 for single jobs */
 	int64_t deadline;              /* unix time the run should end by */

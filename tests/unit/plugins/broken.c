@@ -34,7 +34,21 @@ static const struct mr_transport_ops t_ops = {
 #endif
 };
 
-static const struct mr_key t_keys[] = { { 0 } };
+/* One key: BROKEN_KEY_OFFSET stores it past the end of struct t_conf. */
+struct t_conf {
+	const char *host;
+};
+
+static const struct mr_key t_keys[] = {
+#if defined(BROKEN_KEY_OFFSET)
+	{ .name = "host", .type = MR_KEY_STRING, .help = "a server", .offset = 64,
+	  .size = sizeof(const char *), .ctype = MR_CTYPE_STR },
+#else
+	{ .name = "host", .type = MR_KEY_STRING, .help = "a server",
+	  MR_KEY_FIELD(struct t_conf, host) },
+#endif
+	{ 0 }
+};
 
 #if !defined(BROKEN_NO_SYMBOL)
 MR_EXPORT extern const struct mr_plugin_desc mr_plugin_descriptor;
@@ -56,6 +70,12 @@ const struct mr_plugin_desc mr_plugin_descriptor = {
 	.version = "1.0",
 	.description = "a loader test plugin",
 	.keys = t_keys,
+#if defined(BROKEN_KEY_SIZE)
+	.key_size = sizeof(struct mr_key) / 2,
+#else
+	.key_size = sizeof(struct mr_key),
+#endif
+	.conf_size = sizeof(struct t_conf),
 	.ops = &t_ops,
 };
 #else

@@ -8,6 +8,13 @@
 #include <unistd.h>
 #include <mailroom/plugin.h>
 
+/* The probe's keys, filled by the core from [job-NAME] (probe_keys). */
+struct probe_conf {
+	const char *file;
+	long long sleep_ms;
+	int fail;
+};
+
 static void note(const char *path, const char *what)
 {
 	char line[64];
@@ -23,8 +30,9 @@ static void note(const char *path, const char *what)
 static int probe_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 {
 	const struct mr_core *core = ctx->core;
-	const char *file = core->cfg_str(ctx->cfg, "file");
-	long long ms = core->cfg_int(ctx->cfg, "sleep_ms");
+	const struct probe_conf *conf = ctx->conf;
+	const char *file = conf->file;
+	long long ms = conf->sleep_ms;
 	note(file, "start");
 	for (long long slept = 0; slept < ms && !*ctx->stop; slept += 10) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -35,7 +43,7 @@ static int probe_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		return core->error_set(err, MR_ETEMP, "stopped before the end");
 	}
 	note(file, "end");
-	if (core->cfg_bool(ctx->cfg, "fail"))
+	if (conf->fail)
 		return core->error_set(err, MR_EPERMANENT, "probe failed as configured");
 	snprintf(ctx->message, sizeof(ctx->message), "slept %lld ms as worker %d", ms, ctx->worker);
 	return 0;
@@ -47,9 +55,12 @@ static unsigned probe_permissions(void *state)
 }
 
 static const struct mr_key probe_keys[] = {
-	{ "file", MR_KEY_PATH, NULL, "file the probe appends to", MR_KEYF_REQUIRED },
-	{ "sleep_ms", MR_KEY_INT, "0", "how long a run takes" },
-	{ "fail", MR_KEY_BOOL, "no", "whether the run fails" },
+	{ .name = "file", .type = MR_KEY_PATH, .flags = MR_KEYF_REQUIRED,
+	  .help = "file the probe appends to", MR_KEY_FIELD(struct probe_conf, file) },
+	{ .name = "sleep_ms", .type = MR_KEY_INT, .def = "0", .help = "how long a run takes",
+	  MR_KEY_FIELD(struct probe_conf, sleep_ms) },
+	{ .name = "fail", .type = MR_KEY_BOOL, .def = "no", .help = "whether the run fails",
+	  MR_KEY_FIELD(struct probe_conf, fail) },
 	{ 0 }
 };
 
@@ -60,4 +71,4 @@ static const struct mr_job_ops probe_ops = {
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "probe", "1.0", "A test job for the scheduler's tests.", probe_keys,
-		 &probe_ops);
+		 sizeof(struct probe_conf), &probe_ops);
