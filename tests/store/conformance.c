@@ -165,7 +165,6 @@ static struct mr_site *open_site(void)
 	return site;
 }
 
-#define OPS(st) ((st)->ops)
 
 /* ------------------------------------------------------------ spool */
 
@@ -249,7 +248,7 @@ static void test_spool(struct mr_store *st)
 					  .recipient = c->recipient, .subject = c->subject,
 					  .headers = c->headers, .headers_len = c->headers_len,
 					  .body = c->body, .body_len = c->body_len };
-		int rc = OPS(st)->spool_add(st->state, &m, &c->id, &err);
+		int rc = mr_store_spool_add(st, &m, &c->id, &err);
 		TAP_INT(rc, 0, "spool_add %s (%s)", c->what, rc ? err.msg : "ok");
 		TAP_OK(c->id > 0, "spool_add %s: id %lld is positive", c->what, (long long)c->id);
 		for (size_t j = 0; j < i; j++)
@@ -258,7 +257,7 @@ static void test_spool(struct mr_store *st)
 	}
 	for (size_t i = 0; i < N_SPOOL; i++) {
 		struct spool_rows rs = { 0 };
-		int rc = OPS(st)->spool_get(st->state, spool_cases[i].id, spool_collect, &rs, &err);
+		int rc = mr_store_spool_get(st, spool_cases[i].id, spool_collect, &rs, &err);
 		TAP_INT(rc, 0, "spool_get %s", spool_cases[i].what);
 		if (TAP_INT(rs.n, 1, "spool_get %s: one callback", spool_cases[i].what))
 			check_spool_row(&rs.r[0], &spool_cases[i]);
@@ -269,7 +268,7 @@ static void test_spool(struct mr_store *st)
 	static const int64_t missing[] = { 999999, -1, 0 };
 	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
 		struct spool_rows rs = { 0 };
-		int rc = OPS(st)->spool_get(st->state, missing[i], spool_collect, &rs, &err);
+		int rc = mr_store_spool_get(st, missing[i], spool_collect, &rs, &err);
 		TAP_INT(rc, MR_ENOTFOUND, "spool_get of unknown id %lld is MR_ENOTFOUND",
 			(long long)missing[i]);
 		TAP_INT(rs.n, 0, "spool_get of unknown id %lld: no callback", (long long)missing[i]);
@@ -280,7 +279,7 @@ static void test_spool(struct mr_store *st)
 							  { 1, 1 }, { 100, (int)N_SPOOL } };
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
 		struct spool_rows rs = { 0 };
-		int rc = OPS(st)->spool_list(st->state, lists[l].limit, spool_collect, &rs, &err);
+		int rc = mr_store_spool_list(st, lists[l].limit, spool_collect, &rs, &err);
 		TAP_INT(rc, 0, "spool_list limit %lld", (long long)lists[l].limit);
 		TAP_INT(rs.n, lists[l].want_n, "spool_list limit %lld: rows", (long long)lists[l].limit);
 		for (int i = 0; i < rs.n && i < lists[l].want_n; i++)
@@ -296,7 +295,7 @@ static void test_spool(struct mr_store *st)
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		struct spool_rows rs = { .stop_after = stops[i].stop_after,
 					 .stop_value = stops[i].value };
-		int rc = OPS(st)->spool_list(st->state, 0, spool_collect, &rs, &err);
+		int rc = mr_store_spool_list(st, 0, spool_collect, &rs, &err);
 		TAP_INT(rc, stops[i].value, "spool_list returns the callback's %d", stops[i].value);
 		TAP_INT(rs.n, stops[i].stop_after, "spool_list stops after %d rows",
 			stops[i].stop_after);
@@ -304,26 +303,26 @@ static void test_spool(struct mr_store *st)
 	}
 	{
 		struct spool_rows rs = { .stop_after = 1, .stop_value = 5 };
-		int rc = OPS(st)->spool_get(st->state, spool_cases[0].id, spool_collect, &rs, &err);
+		int rc = mr_store_spool_get(st, spool_cases[0].id, spool_collect, &rs, &err);
 		TAP_INT(rc, 5, "spool_get returns the callback's non-zero value");
 		spool_rows_reset(&rs);
 	}
 
 	/* purge by date: before 1002 removes the two oldest */
 	int64_t count = -1;
-	int rc = OPS(st)->spool_purge(st->state, 1002, &count, &err);
+	int rc = mr_store_spool_purge(st, 1002, &count, &err);
 	TAP_INT(rc, 0, "spool_purge before 1002");
 	TAP_INT(count, 2, "spool_purge before 1002 removed 2");
 	struct spool_rows rs = { 0 };
-	rc = OPS(st)->spool_get(st->state, spool_cases[0].id, spool_collect, &rs, &err);
+	rc = mr_store_spool_get(st, spool_cases[0].id, spool_collect, &rs, &err);
 	TAP_INT(rc, MR_ENOTFOUND, "a purged message is gone");
 	spool_rows_reset(&rs);
-	rc = OPS(st)->spool_get(st->state, spool_cases[2].id, spool_collect, &rs, &err);
+	rc = mr_store_spool_get(st, spool_cases[2].id, spool_collect, &rs, &err);
 	TAP_INT(rc, 0, "a message added at the cut-off stays");
 	spool_rows_reset(&rs);
-	rc = OPS(st)->spool_purge(st->state, 1002, &count, &err);
+	rc = mr_store_spool_purge(st, 1002, &count, &err);
 	TAP_INT(count, 0, "purging again removes nothing");
-	rc = OPS(st)->spool_list(st->state, 0, spool_collect, &rs, &err);
+	rc = mr_store_spool_list(st, 0, spool_collect, &rs, &err);
 	TAP_INT(rs.n, (int)N_SPOOL - 2, "spool_list after the purge");
 	spool_rows_reset(&rs);
 }
@@ -334,7 +333,7 @@ static int spool_exists(struct mr_store *st, int64_t id)
 {
 	struct spool_rows rs = { 0 };
 	struct mr_error err = { 0 };
-	int rc = st->ops->spool_get(st->state, id, spool_collect, &rs, &err);
+	int rc = mr_store_spool_get(st, id, spool_collect, &rs, &err);
 	spool_rows_reset(&rs);
 	return rc == 0 ? 1 : rc == MR_ENOTFOUND ? 0 : rc;
 }
@@ -343,7 +342,7 @@ static int user_exists(struct mr_store *st, const char *name)
 {
 	struct user_rows rs = { 0 };
 	struct mr_error err = { 0 };
-	int rc = st->ops->user_get(st->state, name, user_collect, &rs, &err);
+	int rc = mr_store_user_get(st, name, user_collect, &rs, &err);
 	return rc == 0 ? 1 : rc == MR_ENOTFOUND ? 0 : rc;
 }
 
@@ -351,7 +350,7 @@ static int msg_is_seen(struct mr_store *st, const char *account, const char *key
 {
 	struct mr_error err = { 0 };
 	int seen = -1;
-	int rc = st->ops->msg_seen(st->state, account, key, &seen, &err);
+	int rc = mr_store_msg_seen(st, account, key, &seen, &err);
 	return rc ? rc : seen;
 }
 
@@ -363,7 +362,7 @@ static int64_t add_one(struct mr_store *st, const char *subject)
 				  .headers = "Subject: tx\n\n", .headers_len = 13,
 				  .body = "body\n", .body_len = 5 };
 	int64_t id = 0;
-	if (st->ops->spool_add(st->state, &m, &id, &err) != 0)
+	if (mr_store_spool_add(st, &m, &id, &err) != 0)
 		printf("# spool_add: %s\n", err.msg);
 	return id;
 }
@@ -374,37 +373,37 @@ static void test_transactions(struct mr_store *st)
 	int rc;
 
 	/* rollback discards every kind of write */
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_INT(rc, 0, "begin (%s)", rc ? err.msg : "ok");
 	int64_t id = add_one(st, "rolled back");
 	struct mr_user u = { "tx-user", "pbkdf2-sha256$1$AA$BB", MR_PERM_SEND_MAIL, 10 };
-	rc = OPS(st)->user_put(st->state, &u, &err);
+	rc = mr_store_user_put(st, &u, &err);
 	TAP_INT(rc, 0, "user_put inside a transaction");
-	rc = OPS(st)->msg_mark(st->state, "tx-acct", "tx-key", "processed", 10, &err);
+	rc = mr_store_msg_mark(st, "tx-acct", "tx-key", "processed", 10, &err);
 	TAP_INT(rc, 0, "msg_mark inside a transaction");
 	int64_t run = 0;
-	rc = OPS(st)->job_run_start(st->state, "tx-job", 0, 1, 10, &run, &err);
+	rc = mr_store_job_run_start(st, "tx-job", 0, 1, 10, &run, &err);
 	TAP_INT(rc, 0, "job_run_start inside a transaction");
 	TAP_INT(spool_exists(st, id), 1, "the transaction sees its own spool row");
 	TAP_INT(user_exists(st, "tx-user"), 1, "the transaction sees its own user");
-	OPS(st)->rollback(st->state);
+	mr_store_rollback(st);
 	TAP_INT(spool_exists(st, id), 0, "rollback discards the spool row");
 	TAP_INT(user_exists(st, "tx-user"), 0, "rollback discards the user");
 	TAP_INT(msg_is_seen(st, "tx-acct", "tx-key"), 0, "rollback discards the message record");
 	struct run_rows rr = { 0 };
-	rc = OPS(st)->job_run_list(st->state, "tx-job", 0, run_collect, &rr, &err);
+	rc = mr_store_job_run_list(st, "tx-job", 0, run_collect, &rr, &err);
 	TAP_INT(rr.n, 0, "rollback discards the job run");
 
 	/* commit persists, and another connection sees it only after commit */
 	struct mr_site *other = open_site();
 	TAP_OK(other != NULL, "a second connection opens the same store");
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_INT(rc, 0, "begin");
 	id = add_one(st, "committed");
 	if (other)
 		TAP_INT(spool_exists(&other->store, id), 0,
 			"another connection does not see uncommitted rows");
-	rc = OPS(st)->commit(st->state, &err);
+	rc = mr_store_commit(st, &err);
 	TAP_INT(rc, 0, "commit (%s)", rc ? err.msg : "ok");
 	TAP_INT(spool_exists(st, id), 1, "commit persists the row");
 	if (other) {
@@ -416,36 +415,36 @@ static void test_transactions(struct mr_store *st)
 	}
 
 	/* nested begin is refused and leaves the outer transaction usable */
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_INT(rc, 0, "begin of the outer transaction");
 	err = (struct mr_error){ 0 };
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_OK(rc < 0, "nested begin is refused (rc %d: %s)", rc, err.msg);
 	TAP_OK(err.msg[0] != '\0', "nested begin says why");
 	id = add_one(st, "after a refused nested begin");
-	rc = OPS(st)->commit(st->state, &err);
+	rc = mr_store_commit(st, &err);
 	TAP_INT(rc, 0, "the outer transaction still commits");
 	TAP_INT(spool_exists(st, id), 1, "the outer transaction's row persists");
 
 	/* and after a refused nested begin, rollback still discards */
-	rc = OPS(st)->begin(st->state, &err);
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_OK(rc < 0, "nested begin is refused again");
 	id = add_one(st, "rolled back after nested begin");
-	OPS(st)->rollback(st->state);
+	mr_store_rollback(st);
 	TAP_INT(spool_exists(st, id), 0, "rollback of the outer transaction discards");
 
 	/* misuse */
 	err = (struct mr_error){ 0 };
-	rc = OPS(st)->commit(st->state, &err);
+	rc = mr_store_commit(st, &err);
 	TAP_OK(rc < 0, "commit without begin is refused (rc %d: %s)", rc, err.msg);
-	OPS(st)->rollback(st->state);
+	mr_store_rollback(st);
 	TAP_OK(1, "rollback without begin does nothing");
 	id = add_one(st, "autocommit after misuse");
 	TAP_INT(spool_exists(st, id), 1, "operations outside a transaction still work");
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_INT(rc, 0, "begin after misuse");
-	OPS(st)->rollback(st->state);
+	mr_store_rollback(st);
 }
 
 /* ------------------------------------------------------------ job log */
@@ -504,7 +503,7 @@ static void test_job_log(struct mr_store *st)
 	int rc;
 	for (size_t i = 0; i < N_RUNS; i++) {
 		struct run_case *c = &run_cases[i];
-		rc = OPS(st)->job_run_start(st->state, c->job, c->worker, c->pid, c->started, &c->id,
+		rc = mr_store_job_run_start(st, c->job, c->worker, c->pid, c->started, &c->id,
 					    &err);
 		TAP_INT(rc, 0, "job_run_start %s pid %d (%s)", c->job, c->pid, rc ? err.msg : "ok");
 		TAP_OK(c->id > 0, "job_run_start %s pid %d: id %lld", c->job, c->pid,
@@ -512,7 +511,7 @@ static void test_job_log(struct mr_store *st)
 	}
 	/* a run being listed while it runs */
 	struct run_rows rr = { 0 };
-	rc = OPS(st)->job_run_list(st->state, "beta", 0, run_collect, &rr, &err);
+	rc = mr_store_job_run_list(st, "beta", 0, run_collect, &rr, &err);
 	TAP_INT(rr.n, 1, "a started run is listed");
 	if (rr.n == 1) {
 		TAP_INT(rr.r[0].outcome, MR_JOB_RUNNING, "a started run is MR_JOB_RUNNING");
@@ -522,11 +521,11 @@ static void test_job_log(struct mr_store *st)
 		struct run_case *c = &run_cases[i];
 		if (!c->end)
 			continue;
-		rc = OPS(st)->job_run_end(st->state, c->id, c->ended, c->outcome, c->message,
+		rc = mr_store_job_run_end(st, c->id, c->ended, c->outcome, c->message,
 					  c->data, &err);
 		TAP_INT(rc, 0, "job_run_end %s pid %d (%s)", c->job, c->pid, rc ? err.msg : "ok");
 	}
-	rc = OPS(st)->job_run_end(st->state, 987654, 1, MR_JOB_OK, "", "", &err);
+	rc = mr_store_job_run_end(st, 987654, 1, MR_JOB_OK, "", "", &err);
 	TAP_INT(rc, MR_ENOTFOUND, "job_run_end of an unknown run is MR_ENOTFOUND");
 
 	struct { const char *job; int64_t limit; } lists[] = {
@@ -540,7 +539,7 @@ static void test_job_log(struct mr_store *st)
 		int want[N_RUNS];
 		int n = want_runs(lists[l].job, lists[l].limit, want);
 		memset(&rr, 0, sizeof(rr));
-		rc = OPS(st)->job_run_list(st->state, lists[l].job, lists[l].limit, run_collect, &rr,
+		rc = mr_store_job_run_list(st, lists[l].job, lists[l].limit, run_collect, &rr,
 					   &err);
 		TAP_INT(rc, 0, "%s", ctx);
 		if (TAP_INT(rr.n, n, "%s: rows", ctx))
@@ -550,25 +549,25 @@ static void test_job_log(struct mr_store *st)
 	memset(&rr, 0, sizeof(rr));
 	rr.stop_after = 2;
 	rr.stop_value = 99;
-	rc = OPS(st)->job_run_list(st->state, NULL, 0, run_collect, &rr, &err);
+	rc = mr_store_job_run_list(st, NULL, 0, run_collect, &rr, &err);
 	TAP_INT(rc, 99, "job_run_list returns the callback's non-zero value");
 	TAP_INT(rr.n, 2, "job_run_list stops when the callback says so");
 
 	/* purge: finished runs started before the cut-off */
 	int64_t count = -1;
-	rc = OPS(st)->job_run_purge(st->state, 2004, &count, &err);
+	rc = mr_store_job_run_purge(st, 2004, &count, &err);
 	TAP_INT(rc, 0, "job_run_purge before 2004");
 	TAP_INT(count, 3, "job_run_purge removes the 3 finished runs, not the running one");
 	memset(&rr, 0, sizeof(rr));
-	OPS(st)->job_run_list(st->state, NULL, 0, run_collect, &rr, &err);
+	mr_store_job_run_list(st, NULL, 0, run_collect, &rr, &err);
 	TAP_INT(rr.n, 2, "two runs remain");
 	if (rr.n == 2) {
 		TAP_INT(rr.r[0].id, run_cases[4].id, "the newer finished run remains");
 		TAP_INT(rr.r[1].id, run_cases[3].id, "the running run remains");
 	}
-	rc = OPS(st)->job_run_end(st->state, run_cases[3].id, 2100, MR_JOB_OK, "late", "", &err);
+	rc = mr_store_job_run_end(st, run_cases[3].id, 2100, MR_JOB_OK, "late", "", &err);
 	TAP_INT(rc, 0, "the running run can still end after a purge");
-	rc = OPS(st)->job_run_purge(st->state, 3000, &count, &err);
+	rc = mr_store_job_run_purge(st, 3000, &count, &err);
 	TAP_INT(count, 2, "job_run_purge removes the rest once finished");
 }
 
@@ -591,7 +590,7 @@ static void test_msgs(struct mr_store *st)
 		TAP_INT(msg_is_seen(st, keys[i].account, keys[i].key), 0, "%s %s is not seen yet",
 			keys[i].account, keys[i].key);
 	for (size_t i = 0; i < n; i++) {
-		int rc = OPS(st)->msg_mark(st->state, keys[i].account, keys[i].key,
+		int rc = mr_store_msg_mark(st, keys[i].account, keys[i].key,
 					   i % 2 ? "ignored" : "processed", 4000 + (int64_t)i, &err);
 		TAP_INT(rc, 0, "msg_mark %s %s (%s)", keys[i].account, keys[i].key,
 			rc ? err.msg : "ok");
@@ -601,11 +600,11 @@ static void test_msgs(struct mr_store *st)
 				"marking %s %s does not mark %s %s", keys[i].account, keys[i].key,
 				keys[j].account, keys[j].key);
 	}
-	/* MAY slot msg_outcome: the outcome of the last msg_mark */
-	if (MR_OPS_HAS(OPS(st), msg_outcome)) {
+	/* msg_outcome: the outcome of the last msg_mark */
+	{
 		for (size_t i = 0; i < n; i++) {
 			char *outcome = NULL;
-			int rc = OPS(st)->msg_outcome(st->state, keys[i].account, keys[i].key,
+			int rc = mr_store_msg_outcome(st, keys[i].account, keys[i].key,
 						      &outcome, &err);
 			TAP_INT(rc, 0, "msg_outcome %s %s", keys[i].account, keys[i].key);
 			TAP_STR(outcome, i % 2 ? "ignored" : "processed", "msg_outcome %s %s: outcome",
@@ -613,38 +612,36 @@ static void test_msgs(struct mr_store *st)
 			free(outcome);
 		}
 		char *outcome = NULL;
-		int rc = OPS(st)->msg_outcome(st->state, "nosuch", keys[0].key, &outcome, &err);
+		int rc = mr_store_msg_outcome(st, "nosuch", keys[0].key, &outcome, &err);
 		TAP_INT(rc, MR_ENOTFOUND, "msg_outcome of an unrecorded message is MR_ENOTFOUND");
 		free(outcome);
-		rc = OPS(st)->msg_mark(st->state, keys[1].account, keys[1].key, "processed", 4001,
+		rc = mr_store_msg_mark(st, keys[1].account, keys[1].key, "processed", 4001,
 				       &err);
-		rc = OPS(st)->msg_outcome(st->state, keys[1].account, keys[1].key, &outcome, &err);
+		rc = mr_store_msg_outcome(st, keys[1].account, keys[1].key, &outcome, &err);
 		TAP_STR(outcome, "processed", "marking again records the new outcome");
 		free(outcome);
-	} else {
-		printf("# the store has no msg_outcome (a MAY slot)\n");
 	}
-	int rc = OPS(st)->msg_mark(st->state, keys[0].account, keys[0].key, "processed", 4100, &err);
+	int rc = mr_store_msg_mark(st, keys[0].account, keys[0].key, "processed", 4100, &err);
 	TAP_INT(rc, 0, "marking twice is fine (%s)", rc ? err.msg : "ok");
 	TAP_INT(msg_is_seen(st, keys[0].account, keys[0].key), 1, "still seen after a second mark");
 	TAP_INT(msg_is_seen(st, "nosuch", keys[0].key), 0, "another account has not seen it");
 
 	/* inside a transaction: mark then roll back */
-	OPS(st)->begin(st->state, &err);
-	OPS(st)->msg_mark(st->state, "bounce", "imap:1700000000:3", "processed", 4200, &err);
+	mr_store_begin(st, &err);
+	mr_store_msg_mark(st, "bounce", "imap:1700000000:3", "processed", 4200, &err);
 	TAP_INT(msg_is_seen(st, "bounce", "imap:1700000000:3"), 1, "seen inside its transaction");
-	OPS(st)->rollback(st->state);
+	mr_store_rollback(st);
 	TAP_INT(msg_is_seen(st, "bounce", "imap:1700000000:3"), 0, "not seen after rollback");
 
 	/* purge: keys[0] was re-marked at 4100, the others at 4000..4004 */
 	int64_t count = -1;
-	rc = OPS(st)->msg_purge(st->state, 4002, &count, &err);
+	rc = mr_store_msg_purge(st, 4002, &count, &err);
 	TAP_INT(rc, 0, "msg_purge before 4002");
 	TAP_INT(count, 1, "msg_purge removes the records marked before the cut-off");
 	TAP_INT(msg_is_seen(st, keys[1].account, keys[1].key), 0, "a purged record is not seen");
 	TAP_INT(msg_is_seen(st, keys[0].account, keys[0].key), 1,
 		"a record re-marked later is kept");
-	rc = OPS(st)->msg_purge(st->state, 5000, &count, &err);
+	rc = mr_store_msg_purge(st, 5000, &count, &err);
 	TAP_INT(count, (int)n - 1, "msg_purge removes the rest");
 }
 
@@ -661,12 +658,12 @@ static void test_users(struct mr_store *st)
 	};
 	size_t n = sizeof(users) / sizeof(users[0]);
 	for (size_t i = 0; i < n; i++) {
-		int rc = OPS(st)->user_put(st->state, &users[i], &err);
+		int rc = mr_store_user_put(st, &users[i], &err);
 		TAP_INT(rc, 0, "user_put %s (%s)", users[i].name, rc ? err.msg : "ok");
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct user_rows rs = { 0 };
-		int rc = OPS(st)->user_get(st->state, users[i].name, user_collect, &rs, &err);
+		int rc = mr_store_user_get(st, users[i].name, user_collect, &rs, &err);
 		TAP_INT(rc, 0, "user_get %s", users[i].name);
 		if (TAP_INT(rs.n, 1, "user_get %s: one callback", users[i].name)) {
 			TAP_STR(rs.r[0].name, users[i].name, "user_get %s: name", users[i].name);
@@ -678,7 +675,7 @@ static void test_users(struct mr_store *st)
 	}
 	static const char *const order[] = { "alice", "bob@example.org", "cron" };
 	struct user_rows rs = { 0 };
-	int rc = OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	int rc = mr_store_user_list(st, user_collect, &rs, &err);
 	TAP_INT(rc, 0, "user_list");
 	if (TAP_INT(rs.n, 3, "user_list: rows"))
 		for (int i = 0; i < 3; i++)
@@ -687,46 +684,46 @@ static void test_users(struct mr_store *st)
 	/* replace */
 	struct mr_user changed = { "alice", "pbkdf2-sha256$2000$eg$eQ", MR_PERM_SEND_MAIL,
 				   1600000009 };
-	rc = OPS(st)->user_put(st->state, &changed, &err);
+	rc = mr_store_user_put(st, &changed, &err);
 	TAP_INT(rc, 0, "user_put replaces an existing user");
 	memset(&rs, 0, sizeof(rs));
-	OPS(st)->user_get(st->state, "alice", user_collect, &rs, &err);
+	mr_store_user_get(st, "alice", user_collect, &rs, &err);
 	TAP_STR(rs.r[0].pwhash, changed.pwhash, "the replaced user has the new hash");
 	TAP_INT(rs.r[0].perms, changed.perms, "the replaced user has the new permissions");
 	memset(&rs, 0, sizeof(rs));
-	OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	mr_store_user_list(st, user_collect, &rs, &err);
 	TAP_INT(rs.n, 3, "replacing does not add a user");
 
 	/* stopping */
 	memset(&rs, 0, sizeof(rs));
 	rs.stop_after = 1;
 	rs.stop_value = 3;
-	rc = OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	rc = mr_store_user_list(st, user_collect, &rs, &err);
 	TAP_INT(rc, 3, "user_list returns the callback's non-zero value");
 	TAP_INT(rs.n, 1, "user_list stops when the callback says so");
 	memset(&rs, 0, sizeof(rs));
 	rs.stop_after = 1;
 	rs.stop_value = -42;
-	rc = OPS(st)->user_get(st->state, "cron", user_collect, &rs, &err);
+	rc = mr_store_user_get(st, "cron", user_collect, &rs, &err);
 	TAP_INT(rc, -42, "user_get returns the callback's non-zero value");
 
 	/* unknown names and deletion */
 	static const char *const unknown[] = { "nosuch", "ALICE", "", "alice " };
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		memset(&rs, 0, sizeof(rs));
-		rc = OPS(st)->user_get(st->state, unknown[i], user_collect, &rs, &err);
+		rc = mr_store_user_get(st, unknown[i], user_collect, &rs, &err);
 		TAP_INT(rc, MR_ENOTFOUND, "user_get '%s' is MR_ENOTFOUND", unknown[i]);
 		TAP_INT(rs.n, 0, "user_get '%s': no callback", unknown[i]);
 	}
-	rc = OPS(st)->user_delete(st->state, "bob@example.org", &err);
+	rc = mr_store_user_delete(st, "bob@example.org", &err);
 	TAP_INT(rc, 0, "user_delete bob@example.org");
 	TAP_INT(user_exists(st, "bob@example.org"), 0, "a deleted user is gone");
-	rc = OPS(st)->user_delete(st->state, "bob@example.org", &err);
+	rc = mr_store_user_delete(st, "bob@example.org", &err);
 	TAP_INT(rc, MR_ENOTFOUND, "deleting it again is MR_ENOTFOUND");
-	rc = OPS(st)->user_delete(st->state, "nosuch", &err);
+	rc = mr_store_user_delete(st, "nosuch", &err);
 	TAP_INT(rc, MR_ENOTFOUND, "user_delete of an unknown name is MR_ENOTFOUND");
 	memset(&rs, 0, sizeof(rs));
-	OPS(st)->user_list(st->state, user_collect, &rs, &err);
+	mr_store_user_list(st, user_collect, &rs, &err);
 	TAP_INT(rs.n, 2, "two users remain");
 }
 
@@ -756,7 +753,7 @@ int main(int argc, char **argv)
 	       st->name ? st->name : "?");
 	struct mr_error err = { 0 };
 	int version = -1;
-	int rc = st->ops->schema_version(st->state, &version, &err);
+	int rc = mr_store_schema_version(st, &version, &err);
 	TAP_INT(rc, 0, "schema_version (%s)", rc ? err.msg : "ok");
 	if (want_version)
 		TAP_INT(version, want_version, "schema_version is the newest");
@@ -779,10 +776,10 @@ int main(int argc, char **argv)
 	if (TAP_OK(site != NULL, "the store opens again")) {
 		st = &site->store;
 		int v2 = -1;
-		st->ops->schema_version(st->state, &v2, &err);
+		mr_store_schema_version(st, &v2, &err);
 		TAP_INT(v2, version, "reopening keeps the schema version");
 		struct spool_rows rs = { 0 };
-		rc = st->ops->spool_get(st->state, kept, spool_collect, &rs, &err);
+		rc = mr_store_spool_get(st, kept, spool_collect, &rs, &err);
 		TAP_INT(rc, 0, "a spooled message survives reopening");
 		if (rs.n == 1)
 			check_spool_row(&rs.r[0], &spool_cases[N_SPOOL - 1]);
