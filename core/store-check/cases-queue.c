@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The store conformance suite's mass-mailing part (included by
- * conformance.c, so that it shares its TAP counters): contacts, groups,
+ * cases.c, so that it shares its TAP counters): contacts, groups,
  * mailings, the recipient queue with leases, outcomes and statistics.
  * Semantics checked here that plugin.h leaves implicit:
  * - contact lookups by email ignore case; group listings are by name;
@@ -444,16 +444,4 @@ static void test_mailings(struct mr_store *st)
 	mr_store_queue_claim(st, m4, "y2", now, now + 600, 10, rcpt_collect, &r6, &err);
 	TAP_INT(r6.n, 3, "the 3 queued rows are claimed again");
 	TAP_INT(r6.attempts[0], 1, "a row never started was not an attempt");
-}
-
-static void test_mailing(struct mr_store *st)
-{
-	if (mr_store_has(st, MR_STORE_CAP_CONTACTS))
-		test_contacts_groups(st);
-	else
-		TAP_OK(1, "# SKIP the store has no contacts and groups");
-	if (mr_store_has(st, MR_STORE_CAP_CONTACTS | MR_STORE_CAP_QUEUE))
-		test_mailings(st);
-	else
-		TAP_OK(1, "# SKIP the store has no mailing queue");
 }
