@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The out-of-tree custom job example: shipped, not built here (tests/integration/sdk-example.sh
 # builds it against a DESTDIR install of the SDK).
+EXTRA_DIST += examples/store-check/README.md
 EXTRA_DIST += examples/job-hello/README.md examples/job-hello/Makefile \
 	examples/job-hello/job-hello.c examples/job-hello/hello.ini
 # Sample messages the demo files as Email activities (scripts/demo.sh).

@@ -224,16 +224,16 @@ int cli_activity_filed(struct mr_cli *cli, int argc, char **argv)
 	struct mr_store *st = &site->store;
 	struct mr_error err = { 0 };
 	int rc = 0;
-	if (!MR_OPS_HAS(st->ops, activity_attachment)) {
-		code = cli_fail(EX_UNAVAILABLE, "activity", "the store '%s' keeps no activities",
-				st->name ? st->name : "?");
+	if (!mr_store_has(st, MR_STORE_CAP_ACTIVITY)) {
+		code = cli_fail(EX_UNAVAILABLE, "activity", "the store '%s' has no %s",
+				st->name ? st->name : "?", mr_store_cap_name(MR_STORE_CAP_ACTIVITY));
 	} else if (strcmp(sub, "list") == 0) {
-		rc = st->ops->activity_list(st->state, &f, list_one, cli, &err);
+		rc = mr_store_activity_list(st, &f, list_one, cli, &err);
 	} else if (strcmp(sub, "show") == 0) {
-		rc = st->ops->activity_get(st->state, id, show_one, cli, &err);
+		rc = mr_store_activity_get(st, id, show_one, cli, &err);
 	} else {
 		struct att_out o = { 0 };
-		rc = st->ops->activity_attachment(st->state, id, (size_t)n, write_att, &o, &err);
+		rc = mr_store_activity_attachment(st, id, (size_t)n, write_att, &o, &err);
 		if (rc == -1)
 			code = cli_fail(EX_IOERR, "activity attachment", "cannot write to standard "
 					"output");

@@ -175,7 +175,7 @@ static int spool_processor(void *cookie, const struct mr_fetched *msg, char *rea
 		.body = msg->data + boff, .body_len = msg->len - boff,
 	};
 	int64_t id = 0;
-	int rc = st->ops->spool_add(st->state, &sm, &id, err);
+	int rc = mr_store_spool_add(st, &sm, &id, err);
 	free(from);
 	free(to);
 	free(subject);

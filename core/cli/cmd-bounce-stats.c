@@ -67,9 +67,9 @@ int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv)
 	if (code)
 		return code;
 	struct mr_store *st = &site->store;
-	if (!MR_OPS_HAS(st->ops, bounce_stats)) {
-		code = cli_fail(EX_UNAVAILABLE, "bounce stats", "the store '%s' keeps no bounces",
-				st->name ? st->name : "?");
+	if (!mr_store_has(st, MR_STORE_CAP_BOUNCE)) {
+		code = cli_fail(EX_UNAVAILABLE, "bounce stats", "the store '%s' has no %s",
+				st->name ? st->name : "?", mr_store_cap_name(MR_STORE_CAP_BOUNCE));
 		mr_site_close(site);
 		return code;
 	}
@@ -84,7 +84,7 @@ int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv)
 	struct mr_error err = { 0 };
 	if (cli->json)
 		printf("{\"by_mailing\":[");
-	int rc = st->ops->bounce_stats(st->state, stat_row, a, &t, &err);
+	int rc = mr_store_bounce_stats(st, stat_row, a, &t, &err);
 	if (rc == 0 && cli->json) {
 		printf("],\"by_type\":{");
 		for (size_t i = 0; i < a->n_types; i++) {

@@ -17,9 +17,9 @@ static const char *const col_names[N_COLS] = { "email", "first_name", "last_name
 
 static int need_slots(struct mr_store *st, const char *cmd)
 {
-	if (!MR_OPS_HAS(st->ops, mailing_stats))
-		return cli_fail(EX_UNAVAILABLE, cmd, "the store '%s' has no contacts and mailings",
-				st->name ? st->name : "?");
+	if (!mr_store_has(st, MR_STORE_CAP_CONTACTS))
+		return cli_fail(EX_UNAVAILABLE, cmd, "the store '%s' has no %s",
+				st->name ? st->name : "?", mr_store_cap_name(MR_STORE_CAP_CONTACTS));
 	return 0;
 }
 
@@ -80,7 +80,7 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 		.display_name = v[COL_DISPLAY] && *v[COL_DISPLAY] ? v[COL_DISPLAY] : NULL,
 	};
 	int64_t id = 0;
-	int rc = st->ops->contact_upsert(st->state, &c, &id, created_r, &err);
+	int rc = mr_store_contact_upsert(st, &c, &id, created_r, &err);
 	if (rc) {
 		fprintf(stderr, "mailroom: %s:%lu: %s\n", path, csv->rec_line, err.msg);
 		return rc == MR_EINPUT ? 1 : rc;
@@ -99,7 +99,7 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 		if (!gl)
 			continue;
 		if (!group_known(gc, g)) {
-			if ((rc = st->ops->group_add(st->state, g, NULL, NULL, &err)) != 0)
+			if ((rc = mr_store_group_add(st, g, NULL, NULL, &err)) != 0)
 				break;
 			char **n = realloc(gc->names, (gc->n + 1) * sizeof(*n));
 			if (!n || !(n[gc->n] = strdup(g))) {
@@ -110,7 +110,7 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 			gc->names = n;
 			gc->n++;
 		}
-		if ((rc = st->ops->group_member(st->state, g, id, 1, &err)) != 0)
+		if ((rc = mr_store_group_member(st, g, id, 1, &err)) != 0)
 			break;
 	}
 	free(groups);
@@ -160,7 +160,7 @@ static int import(struct mr_store *st, const char *path)
 	int open = 0;
 	struct group_cache gc = { 0 };
 	for (;;) {
-		if (!open && (rc = st->ops->begin(st->state, &err)) != 0)
+		if (!open && (rc = mr_store_begin(st, &err)) != 0)
 			break;
 		open = 1;
 		rc = mr_csv_next(&csv, &err);
@@ -187,18 +187,18 @@ static int import(struct mr_store *st, const char *path)
 		created += (unsigned long)made;
 		mr_progress(NULL, "contact import", (long long)rows, 0);
 		if (++in_tx >= IMPORT_TX_ROWS) {
-			if ((rc = st->ops->commit(st->state, &err)) != 0)
+			if ((rc = mr_store_commit(st, &err)) != 0)
 				break;
 			in_tx = 0;
 			open = 0;
 		}
 	}
 	if (rc == 0 && open) {
-		rc = st->ops->commit(st->state, &err);
+		rc = mr_store_commit(st, &err);
 		if (rc)
-			st->ops->rollback(st->state);
+			mr_store_rollback(st);
 	} else if (rc && open) {
-		st->ops->rollback(st->state);
+		mr_store_rollback(st);
 	}
 	mr_progress(NULL, "contact import", -1, 0);
 	for (size_t i = 0; i < gc.n; i++)
@@ -314,16 +314,16 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 			int64_t page = limit > 0 && limit - ls.n < 1000 ? limit - ls.n : 1000;
 			if (page <= 0)
 				break;
-			rc = st->ops->contact_list(st->state, ls.last, page, list_one, &ls, &err);
+			rc = mr_store_contact_list(st, ls.last, page, list_one, &ls, &err);
 			if (ls.n == before)
 				break;
 		}
 	} else if (strcmp(sub, "show") == 0 && argc == 3) {
-		rc = st->ops->contact_find(st->state, argv[2], print_contact, cli, &err);
+		rc = mr_store_contact_find(st, argv[2], print_contact, cli, &err);
 	} else if ((strcmp(sub, "hold") == 0 || strcmp(sub, "unhold") == 0 ||
 		    strcmp(sub, "optout") == 0) && argc == 3) {
 		int hold = strcmp(sub, "hold") == 0, unhold = strcmp(sub, "unhold") == 0;
-		rc = st->ops->contact_set_flag(st->state, argv[2],
+		rc = mr_store_contact_set_flag(st, argv[2],
 					       hold || unhold ? MR_CONTACT_ON_HOLD : MR_CONTACT_OPT_OUT,
 					       hold ? 2 : unhold ? 0 : 1, &err);
 		if (rc == 0)
@@ -352,13 +352,13 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 	} else if (strcmp(sub, "add") == 0 && (argc == 3 || (argc == 5 &&
 					      strcmp(argv[3], "--title") == 0))) {
 		int64_t id = 0;
-		rc = st->ops->group_add(st->state, argv[2], argc == 5 ? argv[4] : NULL, &id, &err);
+		rc = mr_store_group_add(st, argv[2], argc == 5 ? argv[4] : NULL, &id, &err);
 		if (rc == 0)
 			printf("group %s: id %lld\n", argv[2], (long long)id);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
-		rc = st->ops->group_list(st->state, print_group, cli, &err);
+		rc = mr_store_group_list(st, print_group, cli, &err);
 	} else if (strcmp(sub, "members") == 0 && argc == 3) {
-		rc = st->ops->group_members(st->state, argv[2], print_contact, cli, &err);
+		rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
 	} else {
 		code = cli_usage("group");
 	}

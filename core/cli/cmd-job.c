@@ -108,7 +108,7 @@ static int job_log(struct mr_cli *cli, struct mr_site *site, const char *name, l
 	if (!cli->json)
 		printf("%-6s %-18s %-19s  %-19s  %-14s %s\n", "RUN", "JOB", "START", "END", "OUTCOME",
 		       "MESSAGE");
-	int rc = site->store.ops->job_run_list(site->store.state, name, limit, print_run, &l, &err);
+	int rc = mr_store_job_run_list(&site->store, name, limit, print_run, &l, &err);
 	return rc < 0 ? cli_fail(mr_status_exit_code(rc), "job", "%s", err.msg) : EX_OK;
 }
 

@@ -165,7 +165,7 @@ static int create(struct mr_store *st, int argc, char **argv)
 		goto out;
 	}
 	int64_t id = 0;
-	if ((rc = st->ops->mailing_create(st->state, &m, &id, &err)) != 0) {
+	if ((rc = mr_store_mailing_create(st, &m, &id, &err)) != 0) {
 		code = cli_fail(mr_status_exit_code(rc), "mailing create", "%s", err.msg);
 		goto out;
 	}
@@ -278,24 +278,26 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 	int rc = 0;
 	int64_t id = 0;
 	struct show_ctx sc = { cli, 0 };
-	if (!MR_OPS_HAS(st->ops, mailing_stats)) {
-		code = cli_fail(EX_UNAVAILABLE, "mailing", "the store '%s' has no mailings",
-				st->name ? st->name : "?");
+	if (!mr_store_has(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS)) {
+		code = cli_fail(EX_UNAVAILABLE, "mailing", "the store '%s' has no %s",
+				st->name ? st->name : "?",
+				mr_store_cap_name(mr_store_has(st, MR_STORE_CAP_QUEUE) ?
+						  MR_STORE_CAP_CONTACTS : MR_STORE_CAP_QUEUE));
 	} else if (strcmp(sub, "create") == 0) {
 		code = create(st, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
-		rc = st->ops->mailing_list(st->state, print_mailing, &sc, &err);
+		rc = mr_store_mailing_list(st, print_mailing, &sc, &err);
 	} else if (argc < 3 || cli_parse_id(argv[2], &id) != 0) {
 		code = cli_usage("mailing");
 	} else if (strcmp(sub, "show") == 0 && argc == 3) {
 		sc.full = 1;
-		rc = st->ops->mailing_get(st->state, id, print_mailing, &sc, &err);
+		rc = mr_store_mailing_get(st, id, print_mailing, &sc, &err);
 	} else if (strcmp(sub, "schedule") == 0 && argc == 4) {
 		int64_t when = 0;
 		if (parse_when(argv[3], &when) != 0) {
 			code = cli_fail(EX_USAGE, "mailing schedule", "\"%s\": now or YYYY-MM-DD HH:MM",
 					argv[3]);
-		} else if ((rc = st->ops->mailing_set_status(st->state, id, MR_MAILING_SCHEDULED, when,
+		} else if ((rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, when,
 							      &err)) == 0) {
 			char buf[32];
 			mr_format_local_time(when, buf, sizeof(buf));
@@ -305,12 +307,12 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		    strcmp(sub, "cancel") == 0) && argc == 3) {
 		enum mr_mailing_status to = sub[0] == 'p' ? MR_MAILING_PAUSED :
 					    sub[0] == 'r' ? MR_MAILING_RUNNING : MR_MAILING_CANCELED;
-		if ((rc = st->ops->mailing_set_status(st->state, id, to, 0, &err)) == 0)
+		if ((rc = mr_store_mailing_set_status(st, id, to, 0, &err)) == 0)
 			printf("mailing %lld %s\n", (long long)id, sub[0] == 'p' ? "paused" :
 			       sub[0] == 'r' ? "resumed" : "canceled");
 	} else if (strcmp(sub, "stats") == 0 && argc == 3) {
 		struct mr_mailing_stats s;
-		if ((rc = st->ops->mailing_stats(st->state, id, &s, &err)) == 0)
+		if ((rc = mr_store_mailing_stats(st, id, &s, &err)) == 0)
 			print_stats(cli, id, &s);
 	} else {
 		code = cli_usage("mailing");

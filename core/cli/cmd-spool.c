@@ -98,15 +98,15 @@ int cmd_spool(struct mr_cli *cli, int argc, char **argv)
 		if (!cli->json)
 			printf("%-6s %-19s  %-28s %-28s %s\n", "ID", "ADDED", "SENDER", "RECIPIENT",
 			       "SUBJECT");
-		rc = st->ops->spool_list(st->state, 0, list_one, cli, &err);
+		rc = mr_store_spool_list(st, 0, list_one, cli, &err);
 	} else if (strcmp(sub, "show") == 0) {
-		rc = st->ops->spool_get(st->state, id, show_one, cli, &err);
+		rc = mr_store_spool_get(st, id, show_one, cli, &err);
 		if (rc == MR_ENOTFOUND)
 			code = cli_fail(EX_NOINPUT, "spool", "no spooled message with id %lld",
 					(long long)id);
 	} else {
 		int64_t count = 0;
-		rc = st->ops->spool_purge(st->state, before, &count, &err);
+		rc = mr_store_spool_purge(st, before, &count, &err);
 		if (rc == 0)
 			printf("purged %lld spooled message%s\n", (long long)count, count == 1 ? "" : "s");
 	}

@@ -169,7 +169,7 @@ static int parse_opts(int argc, char **argv, struct user_opts *o)
 static int get_user(struct mr_store *st, const char *name, struct user_copy *u)
 {
 	struct mr_error err = { 0 };
-	int rc = st->ops->user_get(st->state, name, copy_user, u, &err);
+	int rc = mr_store_user_get(st, name, copy_user, u, &err);
 	if (rc == MR_ENOTFOUND || (rc == 0 && !u->found))
 		return cli_fail(EX_NOINPUT, "user", "no user '%s' (see mailroom user list)", name);
 	if (rc)
@@ -182,7 +182,7 @@ static int put_user(struct mr_store *st, const char *name, const char *pwhash, u
 {
 	struct mr_user u = { .name = name, .pwhash = pwhash, .perms = perms, .created = created };
 	struct mr_error err = { 0 };
-	int rc = st->ops->user_put(st->state, &u, &err);
+	int rc = mr_store_user_put(st, &u, &err);
 	if (rc)
 		return cli_fail(mr_status_exit_code(rc), "user", "cannot save user '%s': %s", name,
 				err.msg);
@@ -216,14 +216,14 @@ static int run(struct mr_cli *cli, struct mr_site *site, const char *sub, struct
 	if (strcmp(sub, "list") == 0) {
 		if (!cli->json)
 			printf("%-24s %-19s  %s\n", "NAME", "CREATED", "PERMISSIONS");
-		int rc = st->ops->user_list(st->state, list_one, cli, &err);
+		int rc = mr_store_user_list(st, list_one, cli, &err);
 		return rc ? cli_fail(mr_status_exit_code(rc), "user", "%s", err.msg) : EX_OK;
 	}
 	if (strcmp(sub, "add") == 0) {
 		unsigned p = 0;
 		if (o->grant && mr_perms_parse(o->grant, &p, &err))
 			return cli_fail(EX_USAGE, "user", "%s", err.msg);
-		int rc = st->ops->user_get(st->state, name, copy_user, &u, &err);
+		int rc = mr_store_user_get(st, name, copy_user, &u, &err);
 		if (rc == 0 && u.found) {
 			user_copy_free(&u);
 			return cli_fail(EX_CANTCREAT, "user", "user '%s' exists (change its password "
@@ -265,7 +265,7 @@ static int run(struct mr_cli *cli, struct mr_site *site, const char *sub, struct
 			printf("%s now has permissions: %s\n", name, *perms ? perms : "none");
 		}
 	} else if (strcmp(sub, "delete") == 0) {
-		int rc = st->ops->user_delete(st->state, name, &err);
+		int rc = mr_store_user_delete(st, name, &err);
 		if (rc == MR_ENOTFOUND)
 			return cli_fail(EX_NOINPUT, "user", "no user '%s' (see mailroom user list)", name);
 		if (rc)

@@ -289,7 +289,7 @@ int mr_user_authenticate(struct mr_store *st, const char *name, const char *pass
 		return mr_error_set(err, MR_EPERMANENT, "no user name given");
 	struct found_user f = { 0 };
 	struct mr_error e = { 0 };
-	int rc = st->ops->user_get(st->state, name, take_user, &f, &e);
+	int rc = mr_store_user_get(st, name, take_user, &f, &e);
 	if (rc && rc != MR_ENOTFOUND) {
 		free(f.pwhash);
 		return mr_error_set(err, rc, "cannot look up user '%s' in store %s: %s", name,

@@ -33,12 +33,10 @@ static const struct mr_log *account_log(struct mr_site *site, const struct mr_ac
 static enum mr_disposition recorded_disposition(struct mr_store *st, const char *account,
 						const char *key)
 {
-	if (!MR_OPS_HAS(st->ops, msg_outcome))
-		return MR_DISPOSE_PROCESSED;
 	char *outcome = NULL;
 	struct mr_error e = { 0 };
 	enum mr_disposition d = MR_DISPOSE_PROCESSED;
-	if (st->ops->msg_outcome(st->state, account, key, &outcome, &e) == 0 && outcome &&
+	if (mr_store_msg_outcome(st, account, key, &outcome, &e) == 0 && outcome &&
 	    strcmp(outcome, "ignored") == 0)
 		d = MR_DISPOSE_IGNORED;
 	free(outcome);
@@ -136,7 +134,7 @@ static int process_one(struct run *r, const struct mr_fetched *m, enum mr_dispos
 		return verdict;
 	}
 	*d_r = verdict == MR_VERDICT_IGNORED ? MR_DISPOSE_IGNORED : MR_DISPOSE_PROCESSED;
-	return r->store->ops->msg_mark(r->store->state, r->a->name, m->key,
+	return mr_store_msg_mark(r->store, r->a->name, m->key,
 				       disposition_name(*d_r), r->core->now(r->core), err);
 }
 
@@ -155,9 +153,9 @@ static int commit_group(struct run *r, struct mr_error *err)
 {
 	struct mr_error e = { 0 };
 	r->in_tx = 0;
-	int rc = r->store->ops->commit(r->store->state, &e);
+	int rc = mr_store_commit(r->store, &e);
 	if (rc) {
-		r->store->ops->rollback(r->store->state);
+		mr_store_rollback(r->store);
 		rc = mr_error_set(err, rc, "account %s: store: cannot record message%s %s%s: %s",
 				  r->a->name, r->g.n == 1 ? "" : "s",
 				  r->g.n ? r->g.h[0].label : "", r->g.n > 1 ? " and after" : "", e.msg);
@@ -195,7 +193,7 @@ static int redo_group(struct run *r, struct mr_error *err)
 	if (r->g.n == 0)
 		return 0;
 	struct mr_error e = { 0 };
-	int rc = r->store->ops->begin(r->store->state, &e);
+	int rc = mr_store_begin(r->store, &e);
 	if (rc) {
 		group_clear(&r->g);
 		return mr_error_set(err, rc, "account %s: store: %s", r->a->name, e.msg);
@@ -207,7 +205,7 @@ static int redo_group(struct run *r, struct mr_error *err)
 				 sizeof(r->g.h[i].reason), &pf, &e);
 		if (rc) {
 			/* no longer what it was: leave them all for the next run */
-			r->store->ops->rollback(r->store->state);
+			mr_store_rollback(r->store);
 			r->in_tx = 0;
 			r->s->failed += r->g.n;
 			mr_log(r->log, MR_LOG_WARNING, "message %s failed when processed again, "
@@ -279,7 +277,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 		handled++;
 		mr_progress(core, what, handled, (long long)s->waiting);
 		int seen = 0;
-		if ((n = store->ops->msg_seen(store->state, a->name, m.key, &seen, &e)) != 0) {
+		if ((n = mr_store_msg_seen(store, a->name, m.key, &seen, &e)) != 0) {
 			rc = mr_error_set(err, n, "account %s: store: %s", a->name, e.msg);
 			break;
 		}
@@ -293,7 +291,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 			continue;
 		}
 		if (!r.in_tx) {
-			if ((n = store->ops->begin(store->state, &e)) != 0) {
+			if ((n = mr_store_begin(store, &e)) != 0) {
 				rc = mr_error_set(err, n, "account %s: store: %s", a->name, e.msg);
 				break;
 			}
@@ -304,7 +302,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 		int proc_failed = 0;
 		n = process_one(&r, &m, &d, reason, sizeof(reason), &proc_failed, &e);
 		if (n && proc_failed) {
-			store->ops->rollback(store->state);
+			mr_store_rollback(store);
 			r.in_tx = 0;
 			s->failed++;
 			mr_log(r.log, MR_LOG_WARNING, "message %s left for the next run: %s", m.label,
@@ -314,7 +312,7 @@ int mr_fetch_run(const struct mr_core *core, struct mr_account *a,
 			continue;
 		}
 		if (n || (n = group_hold(&r.g, &m, d, reason)) != 0) {
-			store->ops->rollback(store->state);
+			mr_store_rollback(store);
 			r.in_tx = 0;
 			group_clear(&r.g);
 			rc = mr_error_set(err, n, "account %s: store: cannot record message %s: %s",

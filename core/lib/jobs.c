@@ -87,7 +87,7 @@ int mr_job_info(struct mr_site *site, struct mr_instance *in, struct mr_job_info
 		return mr_error_set(err, MR_ECONFIG, "[%s] run_at = %s: not a time (YYYY-MM-DD HH:MM)",
 				    in->sec->name, run_at);
 	struct newest n = { 0 };
-	int rc = site->store.ops->job_run_list(site->store.state, info->name, 0, newest_real_run, &n,
+	int rc = mr_store_job_run_list(&site->store, info->name, 0, newest_real_run, &n,
 					       err);
 	if (rc < 0)
 		return rc;
@@ -148,7 +148,7 @@ static void mark_crashed(struct mr_site *site, const char *job, int own_worker)
 {
 	struct stale s = { .n = 0 };
 	struct mr_error err;
-	if (site->store.ops->job_run_list(site->store.state, job, 0, collect_running, &s, &err) < 0)
+	if (mr_store_job_run_list(&site->store, job, 0, collect_running, &s, &err) < 0)
 		return;
 	for (size_t i = 0; i < s.n; i++) {
 		if (s.workers[i] != own_worker && mr_job_run_is_live(site, job, s.workers[i]))
@@ -156,7 +156,7 @@ static void mark_crashed(struct mr_site *site, const char *job, int own_worker)
 		char msg[160];
 		snprintf(msg, sizeof(msg), "the process (pid %d) ended without finishing this run",
 			 s.pids[i]);
-		site->store.ops->job_run_end(site->store.state, s.ids[i], site->core.now(&site->core),
+		mr_store_job_run_end(&site->store, s.ids[i], site->core.now(&site->core),
 					     MR_JOB_CRASHED, msg, "", &err);
 		mr_log(site->log, MR_LOG_WARNING, "job %s: run %lld crashed earlier (pid %d)", job,
 		       (long long)s.ids[i], s.pids[i]);
@@ -168,10 +168,10 @@ static int record_instant(struct mr_site *site, const char *job, int worker,
 {
 	struct mr_error err;
 	int64_t now = site->core.now(&site->core), id = 0;
-	int rc = site->store.ops->job_run_start(site->store.state, job, worker, (int)getpid(), now,
+	int rc = mr_store_job_run_start(&site->store, job, worker, (int)getpid(), now,
 						&id, &err);
 	if (rc == 0)
-		rc = site->store.ops->job_run_end(site->store.state, id, now, outcome, msg, "", &err);
+		rc = mr_store_job_run_end(&site->store, id, now, outcome, msg, "", &err);
 	if (run_id_r)
 		*run_id_r = id;
 	return rc;
@@ -240,7 +240,7 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 		return rc;
 	mark_crashed(site, job, worker);
 	int64_t started = site->core.now(&site->core);
-	rc = site->store.ops->job_run_start(site->store.state, job, worker, (int)getpid(), started,
+	rc = mr_store_job_run_start(&site->store, job, worker, (int)getpid(), started,
 					    &rep->run_id, err);
 	if (rc) {
 		mr_lock_release(&group);
@@ -285,7 +285,7 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 		snprintf(rep->message, sizeof(rep->message), "%s", ctx.message);
 	if (jrc)
 		mr_log(log, MR_LOG_ERR, "%s", rep->message);
-	rc = site->store.ops->job_run_end(site->store.state, rep->run_id,
+	rc = mr_store_job_run_end(&site->store, rep->run_id,
 					  site->core.now(&site->core), rep->outcome, rep->message,
 					  ctx.data, err);
 	free(log);

@@ -89,7 +89,7 @@ static size_t min_ops_size(enum mr_plugin_kind kind)
 	case MR_KIND_FETCH:
 		return offsetof(struct mr_fetch_ops, close) + sizeof(void *);
 	case MR_KIND_STORE:
-		return offsetof(struct mr_store_ops, user_delete) + sizeof(void *);
+		return sizeof(struct mr_store_ops);
 	case MR_KIND_JOB:
 		return offsetof(struct mr_job_ops, lock_group) + sizeof(void *);
 	}
@@ -116,11 +116,10 @@ static const char *missing_must_slot(enum mr_plugin_kind kind, const void *ops)
 	case MR_KIND_STORE: {
 		const struct mr_store_ops *o = ops;
 		MUST(o, init); MUST(o, deinit); MUST(o, begin); MUST(o, commit); MUST(o, rollback);
-		MUST(o, schema_version); MUST(o, spool_add); MUST(o, spool_list); MUST(o, spool_get);
-		MUST(o, spool_purge); MUST(o, job_run_start); MUST(o, job_run_end);
+		MUST(o, schema_version); MUST(o, job_run_start); MUST(o, job_run_end);
 		MUST(o, job_run_list); MUST(o, job_run_purge); MUST(o, msg_seen); MUST(o, msg_mark);
-		MUST(o, msg_purge); MUST(o, user_put); MUST(o, user_get); MUST(o, user_list);
-		MUST(o, user_delete);
+		MUST(o, msg_purge); MUST(o, msg_outcome); MUST(o, user_put); MUST(o, user_get);
+		MUST(o, user_list); MUST(o, user_delete);
 		break;
 	}
 	case MR_KIND_JOB: {
@@ -130,6 +129,78 @@ static const char *missing_must_slot(enum mr_plugin_kind kind, const void *ops)
 	}
 	}
 	return NULL;
+}
+
+/* The first slot left NULL in one of a store's capability sub-tables (its
+ * table's name into *table_r), or NULL when every present sub-table is whole. */
+static const char *missing_store_slot(const struct mr_store_ops *o, const char **table_r)
+{
+	if (o->spool) {
+		const struct mr_store_spool_ops *t = o->spool;
+		*table_r = "spool";
+		MUST(t, spool_add); MUST(t, spool_list); MUST(t, spool_get); MUST(t, spool_purge);
+	}
+	if (o->contacts) {
+		const struct mr_store_contacts_ops *t = o->contacts;
+		*table_r = "contacts";
+		MUST(t, contact_upsert); MUST(t, contact_find); MUST(t, contact_list);
+		MUST(t, contact_set_flag); MUST(t, group_add); MUST(t, group_list);
+		MUST(t, group_member); MUST(t, group_members);
+	}
+	if (o->queue) {
+		const struct mr_store_queue_ops *t = o->queue;
+		*table_r = "queue";
+		MUST(t, mailing_create); MUST(t, mailing_get); MUST(t, mailing_list);
+		MUST(t, mailing_set_status); MUST(t, mailing_due); MUST(t, queue_build);
+		MUST(t, queue_recover); MUST(t, queue_claim); MUST(t, queue_mark);
+		MUST(t, queue_unstarted); MUST(t, queue_outcome); MUST(t, mailing_finish);
+		MUST(t, mailing_stats);
+	}
+	if (o->bounce) {
+		const struct mr_store_bounce_ops *t = o->bounce;
+		*table_r = "bounce";
+		MUST(t, bounce_target); MUST(t, bounce_add); MUST(t, verp_action);
+		MUST(t, holds_reset); MUST(t, bounce_stats);
+	}
+	if (o->activity) {
+		const struct mr_store_activity_ops *t = o->activity;
+		*table_r = "activity";
+		MUST(t, activity_contact); MUST(t, activity_add); MUST(t, activity_list);
+		MUST(t, activity_get); MUST(t, activity_attachment);
+	}
+	return NULL;
+}
+
+/* Checks the size of each capability sub-table a store has; 0 or MR_ECONFIG. */
+static int check_store_subtables(const struct mr_plugin_desc *d, struct mr_error *err)
+{
+	const struct mr_store_ops *o = d->ops;
+	const struct { unsigned cap; const char *table; const void *ops; size_t want; } subs[] = {
+		{ MR_STORE_CAP_SPOOL, "spool", o->spool, sizeof(struct mr_store_spool_ops) },
+		{ MR_STORE_CAP_CONTACTS, "contacts", o->contacts,
+		  sizeof(struct mr_store_contacts_ops) },
+		{ MR_STORE_CAP_QUEUE, "queue", o->queue, sizeof(struct mr_store_queue_ops) },
+		{ MR_STORE_CAP_BOUNCE, "bounce", o->bounce, sizeof(struct mr_store_bounce_ops) },
+		{ MR_STORE_CAP_ACTIVITY, "activity", o->activity,
+		  sizeof(struct mr_store_activity_ops) },
+	};
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (!subs[i].ops)
+			continue;
+		size_t size = *(const size_t *)subs[i].ops;
+		if (size < subs[i].want)
+			return mr_error_set(err, MR_ECONFIG, "store-%s: its %s sub-table (struct "
+					    "mr_store_%s_ops, the %s) has size %zu, smaller than "
+					    "ABI %u.0's %zu", d->name, subs[i].table,
+					    subs[i].table, mr_store_cap_name(subs[i].cap), size,
+					    MR_ABI_MAJOR, subs[i].want);
+	}
+	const char *table = NULL, *slot = missing_store_slot(o, &table);
+	if (slot)
+		return mr_error_set(err, MR_ECONFIG, "store-%s: required slot '%s' of its %s "
+				    "sub-table (struct mr_store_%s_ops) is NULL; a store has a "
+				    "whole sub-table or none", d->name, slot, table, table);
+	return 0;
 }
 
 static int name_ok(const char *name)
@@ -175,6 +246,8 @@ int mr_plugin_validate(const struct mr_plugin_desc *d, struct mr_error *err)
 		return mr_error_set(err, MR_ECONFIG, "%s-%s: required slot '%s' of its %s ops "
 				    "table is NULL", mr_kind_name(d->kind), d->name, slot,
 				    mr_kind_name(d->kind));
+	if (d->kind == MR_KIND_STORE && check_store_subtables(d, err) != 0)
+		return err->status;
 	return mr_plugin_keys_check(d, NULL, err);
 }
 

@@ -117,6 +117,49 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 		mr_plugin_close(pl);
 }
 
+/* The store capabilities (MR_STORE_CAP_*) a job or transport plugin
+ * declares it needs; 0 for other kinds. */
+static unsigned store_caps_needed(const struct mr_plugin_desc *desc)
+{
+	if (desc->kind == MR_KIND_JOB) {
+		const struct mr_job_ops *o = desc->ops;
+		if (o->size >= offsetof(struct mr_job_ops, store_caps) + sizeof(o->store_caps))
+			return o->store_caps;
+	} else if (desc->kind == MR_KIND_TRANSPORT) {
+		const struct mr_transport_ops *o = desc->ops;
+		if (o->size >= offsetof(struct mr_transport_ops, store_caps) + sizeof(o->store_caps))
+			return o->store_caps;
+	}
+	return 0;
+}
+
+/* Every job and the transport against the capabilities of the store: one
+ * problem per capability a plugin needs and the store lacks. */
+static void check_store_caps(struct mr_site *site, struct mr_diags *d)
+{
+	const struct mr_instance *store = NULL;
+	for (size_t i = 0; i < site->n_insts && !store; i++)
+		if (site->insts[i].plugin->desc->kind == MR_KIND_STORE)
+			store = &site->insts[i];
+	if (!store)
+		return; /* the store did not load: that is reported already */
+	unsigned have = mr_store_ops_caps(store->plugin->desc->ops);
+	for (size_t i = 0; i < site->n_insts; i++) {
+		const struct mr_instance *in = &site->insts[i];
+		unsigned lacks = store_caps_needed(in->plugin->desc) & ~have;
+		for (unsigned cap = 1; cap & MR_STORE_CAP_ALL; cap <<= 1) {
+			if (!(lacks & cap))
+				continue;
+			int line = mr_config_line(site->cfg, in->sec->name, "plugin");
+			mr_diag_add(d, "%s:%d: [%s] plugin %s needs the store's %s; store '%s' "
+				    "(plugin store-%s, [%s]) has none", in->sec->cfg->path,
+				    line ? line : in->sec->line, in->sec->name, in->plugin->desc->name,
+				    mr_store_cap_name(cap), store->sec->inst, store->plugin->desc->name,
+				    store->sec->name);
+		}
+	}
+}
+
 static int site_load(struct mr_site *site, struct mr_diags *d)
 {
 	struct mr_config *cfg = site->cfg;
@@ -156,6 +199,7 @@ static int site_load(struct mr_site *site, struct mr_diags *d)
 			}
 		}
 	}
+	check_store_caps(site, d);
 	return 0;
 }
 

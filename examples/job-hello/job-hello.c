@@ -60,7 +60,7 @@ static int hello_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 
 	struct tally t = { 0, ctx->stop };
 	if (ctx->store) {
-		int rc = ctx->store->ops->spool_list(ctx->store->state, 0, count_one, &t, err);
+		int rc = mr_store_spool_list(ctx->store, 0, count_one, &t, err);
 		if (rc < 0)
 			return rc; /* the store filled err */
 		if (*ctx->stop)
@@ -76,6 +76,7 @@ static int hello_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 static const struct mr_job_ops hello_ops = {
 	.size = sizeof(struct mr_job_ops),
 	.run = hello_run, /* the one MUST slot of a job */
+	.store_caps = MR_STORE_CAP_SPOOL,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "hello", "1.0", "Example custom job: greets and counts the spool.",

@@ -23,11 +23,12 @@ static int cleanup_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err
 	long long fetched_age = conf->fetched_max_age;
 	int rc = 0;
 	if (log_age > 0)
-		rc = st->ops->job_run_purge(st->state, now - log_age, &runs, err);
-	if (!rc && spool_age > 0)
-		rc = st->ops->spool_purge(st->state, now - spool_age, &spooled, err);
+		rc = mr_store_job_run_purge(st, now - log_age, &runs, err);
+	/* a store without a spool has none to purge */
+	if (!rc && spool_age > 0 && mr_store_has(st, MR_STORE_CAP_SPOOL))
+		rc = mr_store_spool_purge(st, now - spool_age, &spooled, err);
 	if (!rc && fetched_age > 0)
-		rc = st->ops->msg_purge(st->state, now - fetched_age, &fetched, err);
+		rc = mr_store_msg_purge(st, now - fetched_age, &fetched, err);
 	if (rc)
 		return rc;
 	snprintf(ctx->message, sizeof(ctx->message),
@@ -56,6 +57,9 @@ static const struct mr_key cleanup_keys[] = {
 static const struct mr_job_ops cleanup_ops = {
 	.size = sizeof(struct mr_job_ops),
 	.run = cleanup_run,
+	/* the job log and fetched-message records are in every store; the
+	 * spool is purged only when the store has one */
+	.store_caps = 0,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "cleanup", PACKAGE_VERSION,

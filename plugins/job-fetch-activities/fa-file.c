@@ -120,7 +120,7 @@ static int add_role(struct fa_account *a, const struct mr_activity *act, unsigne
 			}
 			int64_t id = 0;
 			int created = 0;
-			int rc = st->ops->activity_contact(st->state, ad->addr, ad->name,
+			int rc = mr_store_activity_contact(st, ad->addr, ad->name,
 							   a->create_contacts, &id, &created, err);
 			if (rc)
 				return rc;
@@ -221,7 +221,7 @@ static int file_parsed(struct fa_account *a, const struct mr_fetched *msg,
 	};
 	int64_t id = 0;
 	int existing = 0;
-	rc = a->store->ops->activity_add(a->store->state, &rec, &id, &existing, err);
+	rc = mr_store_activity_add(a->store, &rec, &id, &existing, err);
 	free(h.p);
 	free(files);
 	free(p.v);

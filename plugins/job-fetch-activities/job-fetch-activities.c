@@ -151,9 +151,8 @@ static int fa_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	(void)state;
 	const struct mr_core *core = ctx->core;
 	struct mr_store *st = ctx->store;
-	if (!st || !MR_OPS_HAS(st->ops, activity_contact) || !MR_OPS_HAS(st->ops, activity_add))
-		return core->error_set(err, MR_EUNSUPPORTED, "the store %s cannot file activities",
-				       st && st->name ? st->name : "(none)");
+	if (!mr_store_has(st, MR_STORE_CAP_ACTIVITY))
+		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
 	struct fa_site_addr *site = NULL;
 	size_t n_site = 0;
 	if (site_addresses(ctx, &site, &n_site))
@@ -244,6 +243,7 @@ static const struct mr_job_ops fa_ops = {
 	.run = fa_run,
 	.lock_group = fa_lock_group,
 	.permissions = fa_permissions,
+	.store_caps = MR_STORE_CAP_ACTIVITY,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "fetch-activities", PACKAGE_VERSION,

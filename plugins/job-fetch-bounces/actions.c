@@ -111,7 +111,7 @@ void fb_forward_replies(struct fb_proc *p, const char *account)
 		struct fb_reply *r = &p->replies[i];
 		int seen = 0;
 		struct mr_error e = { 0 };
-		if (p->store->ops->msg_seen(p->store->state, account, r->key, &seen, &e) != 0)
+		if (mr_store_msg_seen(p->store, account, r->key, &seen, &e) != 0)
 			p->core->log(p->log, MR_LOG_ERR, "message %s: %s", r->label, e.msg);
 		else if (seen)
 			forward_one(p, r);
@@ -154,7 +154,7 @@ int fb_action(struct fb_proc *p, const struct mr_fetched *msg,
 	snprintf(details, sizeof(details), "message %s of account %s",
 		 msg->label ? msg->label : msg->key, p->account);
 	int64_t changed = 0;
-	int rc = p->store->ops->verp_action(p->store->state, t->queue_id, a, p->core->now(p->core),
+	int rc = mr_store_verp_action(p->store, t->queue_id, a, p->core->now(p->core),
 					    details, &changed, err);
 	if (rc)
 		return rc;

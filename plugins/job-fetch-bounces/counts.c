@@ -92,7 +92,7 @@ void fb_contrib_settle(struct fb_proc *p, const char *account)
 			continue;
 		int seen = 0;
 		struct mr_error e = { 0 };
-		if (p->store->ops->msg_seen(p->store->state, account, c->key, &seen, &e) != 0)
+		if (mr_store_msg_seen(p->store, account, c->key, &seen, &e) != 0)
 			p->core->log(p->log, MR_LOG_ERR, "counting message %s: %s", c->key, e.msg);
 		else if (seen)
 			add(&p->n, &c->c);

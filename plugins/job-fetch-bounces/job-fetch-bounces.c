@@ -27,10 +27,8 @@ static int store_ready(const struct mr_core *core, const struct mr_store *st,
 {
 	if (!st || !st->ops)
 		return core->error_set(err, MR_ECONFIG, "fetch-bounces needs a store");
-	if (!MR_OPS_HAS(st->ops, bounce_target) || !MR_OPS_HAS(st->ops, bounce_add) ||
-	    !MR_OPS_HAS(st->ops, verp_action))
-		return core->error_set(err, MR_EUNSUPPORTED, "store %s does not record bounces "
-				       "(bounce_target, bounce_add, verp_action)", st->name);
+	if (!mr_store_has(st, MR_STORE_CAP_BOUNCE))
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
 	return 0;
 }
 
@@ -140,6 +138,7 @@ static const struct mr_job_ops fb_ops = {
 	.run = fb_run,
 	.lock_group = fb_lock_group,
 	.permissions = fb_permissions,
+	.store_caps = MR_STORE_CAP_BOUNCE,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "fetch-bounces", PACKAGE_VERSION,

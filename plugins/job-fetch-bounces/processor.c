@@ -48,7 +48,6 @@ static int add_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 		      const struct mr_bounce_report *rep, const struct mr_bounce_record *rec,
 		      const struct mr_bounce_target *t, int low, struct mr_error *err)
 {
-	const struct mr_store_ops *ops = p->store->ops;
 	int threshold = rec->type ? mr_bounce_type_threshold(p->rules, rec->type) : 0;
 	struct mr_bounce_event ev = {
 		.queue_id = t->queue_id,
@@ -63,7 +62,7 @@ static int add_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 		.threshold = threshold,
 	};
 	struct mr_bounce_added added;
-	int rc = ops->bounce_add(p->store->state, &ev, &added, err);
+	int rc = mr_store_bounce_add(p->store, &ev, &added, err);
 	if (rc)
 		return rc;
 	p->n.bounces++;
@@ -114,7 +113,6 @@ static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 			  const struct mr_bounce_report *rep, char *reason, size_t rsize,
 			  struct mr_error *err)
 {
-	const struct mr_store_ops *ops = p->store->ops;
 	int64_t mj = 0, mq = 0;
 	int have_ids = msgid_ids(rep->orig_message_id, &mj, &mq);
 	size_t done = 0;
@@ -129,9 +127,9 @@ static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 		struct mr_error e = { 0 };
 		int rc = MR_ENOTFOUND;
 		if (have_ids)
-			rc = ops->bounce_target(p->store->state, mj, mq, rec->recipient, &t, &e);
+			rc = mr_store_bounce_target(p->store, mj, mq, rec->recipient, &t, &e);
 		if (rc == MR_ENOTFOUND)
-			rc = ops->bounce_target(p->store->state, 0, 0, rec->recipient, &t, &e);
+			rc = mr_store_bounce_target(p->store, 0, 0, rec->recipient, &t, &e);
 		if (rc == MR_ENOTFOUND || (rc == 0 && t.queue_id == 0)) {
 			p->core->log(p->log, MR_LOG_INFO, "account %s, message %s: %s is %s", p->account,
 				     msg->label ? msg->label : msg->key, rec->recipient,
@@ -199,7 +197,7 @@ static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason
 	} else if (rep.verp && rep.verp_ok > 0) {
 		struct mr_bounce_target t;
 		const struct mr_verp *v = &rep.verp_parsed;
-		rc = p->store->ops->bounce_target(p->store->state, v->job_id, v->queue_id, NULL, &t,
+		rc = mr_store_bounce_target(p->store, v->job_id, v->queue_id, NULL, &t,
 						  err);
 		if (rc == MR_ENOTFOUND) {
 			rc = fb_ignore(p, msg, reason, rsize, "the VERP address %s names no queue row "

@@ -104,7 +104,7 @@ static void flush(struct pm_run *run)
 	if (!run->n_pending)
 		return;
 	struct mr_error err = { 0 };
-	int rc = run->st->ops->queue_outcome(run->st->state, run->pending, run->n_pending, &err);
+	int rc = mr_store_queue_outcome(run->st, run->pending, run->n_pending, &err);
 	if (rc && !run->store_failed) {
 		run->store_failed = rc;
 		run->store_err = err;
@@ -194,7 +194,7 @@ static int send_slot(struct pm_run *run, struct pm_slot *sl, struct mr_error *er
 				  (long long)sl->rcpts[i].r.queue_id, sl->fail[i].text);
 			add_outcome(run, sl, i, &sl->fail[i]);
 		}
-	int rc = run->st->ops->queue_mark(run->st->state, sl->owner, 1, err);
+	int rc = mr_store_queue_mark(run->st, sl->owner, 1, err);
 	if (rc == 0)
 		pm_sender_give(&run->sender, sl);
 	return rc;
@@ -300,7 +300,7 @@ static int still_running(struct pm_run *run, int64_t mid)
 {
 	int64_t due = 0, job = 0;
 	struct mr_error e = { 0 };
-	int rc = run->st->ops->mailing_due(run->st->state, run->core->now(run->core), mid - 1,
+	int rc = mr_store_mailing_due(run->st, run->core->now(run->core), mid - 1,
 					   &due, &job, &e);
 	return rc == 0 && due == mid;
 }
@@ -321,7 +321,7 @@ static int claim_next(struct pm_run *run, struct pm_slot *sl, int64_t mid, size_
 		return 0;
 	int64_t now = core->now(core);
 	long long lease = run->conf->lease;
-	int rc = run->st->ops->queue_claim(run->st->state, mid, sl->owner, now, now + lease, want,
+	int rc = mr_store_queue_claim(run->st, mid, sl->owner, now, now + lease, want,
 					   pm_slot_add, sl, err);
 	if (rc)
 		return rc;
@@ -347,7 +347,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	const struct mr_core *core = run->core;
 	struct mr_job_ctx *ctx = run->ctx;
 	struct mailing_copy mc = { .core = core };
-	int rc = run->st->ops->mailing_get(run->st->state, mid, make_renderer, &mc, err);
+	int rc = mr_store_mailing_get(run->st, mid, make_renderer, &mc, err);
 	if (rc)
 		return rc;
 	if (mc.rc) {
@@ -366,7 +366,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	long long done0 = run->sent + run->bounced + run->retried, waiting = 0;
 	struct mr_mailing_stats ms;
 	struct mr_error serr = { 0 };
-	if (show && run->st->ops->mailing_stats(run->st->state, mid, &ms, &serr) == 0)
+	if (show && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0)
 		waiting = ms.queued + ms.retrying;
 	struct pm_slot *sending = NULL;
 	unsigned long seq = 0;
@@ -434,7 +434,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	/* rows still leased (claimed, not handed to the transport) go back to the queue */
 	struct mr_error e2 = { 0 };
 	for (int k = 0; k < PM_SLOTS; k++) {
-		run->st->ops->queue_mark(run->st->state, run->slots[k].owner, 0, &e2);
+		mr_store_queue_mark(run->st, run->slots[k].owner, 0, &e2);
 		run->slots[k].state = PM_FREE;
 	}
 	free_renderers(&mc);
@@ -494,8 +494,8 @@ static int recover_unstarted(struct pm_run *run, struct pm_slot *sl, int64_t *ba
 	if (got < 0)
 		return run->core->error_set(err, MR_ENOMEM, "out of memory reading %s", sl->journal);
 	int rc = 0;
-	if (got > 0 && MR_OPS_HAS(st->ops, queue_unstarted) && st->ops->queue_unstarted)
-		rc = st->ops->queue_unstarted(st->state, sl->owner, ids, n, back_r, err);
+	if (got > 0)
+		rc = mr_store_queue_unstarted(st, sl->owner, ids, n, back_r, err);
 	free(ids);
 	return rc;
 }
@@ -527,9 +527,10 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	(void)state;
 	const struct mr_core *core = ctx->core;
 	struct mr_store *st = ctx->store;
-	if (!st || !MR_OPS_HAS(st->ops, mailing_stats))
-		return core->error_set(err, MR_EUNSUPPORTED, "the store '%s' has no mailings",
-				       st && st->name ? st->name : "?");
+	if (!mr_store_has(st, MR_STORE_CAP_QUEUE))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	if (!mr_store_has(st, MR_STORE_CAP_CONTACTS))
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	if (!ctx->transport || !ctx->transport->ops)
 		return core->error_set(err, MR_ECONFIG, "no outbound transport is configured");
 	const struct pm_conf *conf = ctx->conf;
@@ -567,7 +568,7 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		if ((rc = recover_unstarted(&run, &run.slots[k], &back, err)) != 0)
 			break;
 		requeued += back;
-		rc = st->ops->queue_recover(st->state, run.slots[k].owner, core->now(core), resend,
+		rc = mr_store_queue_recover(st, run.slots[k].owner, core->now(core), resend,
 					    &rq, &dq, err);
 		requeued += rq;
 		doubt += dq;
@@ -583,7 +584,7 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	while (rc == 0 && budget > 0 && !stopping(&run)) {
 		int64_t mid = 0, jid = 0, built = 0;
 		struct mr_error e = { 0 };
-		int drc = st->ops->mailing_due(st->state, core->now(core), after, &mid, &jid, &e);
+		int drc = mr_store_mailing_due(st, core->now(core), after, &mid, &jid, &e);
 		if (drc == MR_ENOTFOUND)
 			break;
 		if (drc) {
@@ -593,7 +594,7 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		}
 		after = mid;
 		mailings++;
-		if ((rc = st->ops->queue_build(st->state, jid, job_size, &built, err)) != 0)
+		if ((rc = mr_store_queue_build(st, jid, job_size, &built, err)) != 0)
 			break;
 		if (built) {
 			built_total += built;
@@ -603,7 +604,7 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		if ((rc = send_mailing(&run, mid, rate_path, per_sec, &budget, err)) != 0)
 			break;
 		int complete = 0;
-		if ((rc = st->ops->mailing_finish(st->state, mid, core->now(core), &complete,
+		if ((rc = mr_store_mailing_finish(st, mid, core->now(core), &complete,
 						  err)) != 0)
 			break;
 		if (complete) {
@@ -641,6 +642,7 @@ static const struct mr_job_ops pm_ops = {
 	.run = pm_run,
 	.lock_group = pm_lock_group,
 	.permissions = pm_permissions,
+	.store_caps = MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "process-mailing", PACKAGE_VERSION,

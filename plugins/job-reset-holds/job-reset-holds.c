@@ -14,12 +14,11 @@ static int rh_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	(void)state;
 	const struct mr_core *core = ctx->core;
 	struct mr_store *st = ctx->store;
-	if (!st || !st->ops || !MR_OPS_HAS(st->ops, holds_reset))
-		return core->error_set(err, MR_EUNSUPPORTED, "store %s cannot release holds "
-				       "(holds_reset)", st && st->name ? st->name : "(none)");
+	if (!mr_store_has(st, MR_STORE_CAP_BOUNCE))
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
 	long long days = ((const struct rh_conf *)ctx->conf)->clean_days;
 	int64_t now = core->now(core), released = 0;
-	int rc = st->ops->holds_reset(st->state, now, (int64_t)days * 86400, &released, err);
+	int rc = mr_store_holds_reset(st, now, (int64_t)days * 86400, &released, err);
 	if (rc)
 		return rc;
 	snprintf(ctx->message, sizeof(ctx->message),
@@ -41,6 +40,7 @@ static const struct mr_key rh_keys[] = {
 static const struct mr_job_ops rh_ops = {
 	.size = sizeof(struct mr_job_ops),
 	.run = rh_run,
+	.store_caps = MR_STORE_CAP_BOUNCE,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "reset-holds", PACKAGE_VERSION,

@@ -238,30 +238,16 @@ static int sq_schema_version(void *state, int *version_r, struct mr_error *err)
 	return rc;
 }
 
-static const struct mr_store_ops sqlite_ops = {
-	.size = sizeof(struct mr_store_ops),
-	.init = sq_init,
-	.deinit = sq_deinit,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.schema_version = sq_schema_version,
+static const struct mr_store_spool_ops sqlite_spool_ops = {
+	.size = sizeof(struct mr_store_spool_ops),
 	.spool_add = sq_spool_add,
 	.spool_list = sq_spool_list,
 	.spool_get = sq_spool_get,
 	.spool_purge = sq_spool_purge,
-	.job_run_start = sq_job_run_start,
-	.job_run_end = sq_job_run_end,
-	.job_run_list = sq_job_run_list,
-	.job_run_purge = sq_job_run_purge,
-	.msg_seen = sq_msg_seen,
-	.msg_mark = sq_msg_mark,
-	.msg_purge = sq_msg_purge,
-	.user_put = sq_user_put,
-	.user_get = sq_user_get,
-	.user_list = sq_user_list,
-	.user_delete = sq_user_delete,
-	.msg_outcome = sq_msg_outcome,
+};
+
+static const struct mr_store_contacts_ops sqlite_contacts_ops = {
+	.size = sizeof(struct mr_store_contacts_ops),
 	.contact_upsert = sq_contact_upsert,
 	.contact_find = sq_contact_find,
 	.contact_list = sq_contact_list,
@@ -270,6 +256,10 @@ static const struct mr_store_ops sqlite_ops = {
 	.group_list = sq_group_list,
 	.group_member = sq_group_member,
 	.group_members = sq_group_members,
+};
+
+static const struct mr_store_queue_ops sqlite_queue_ops = {
+	.size = sizeof(struct mr_store_queue_ops),
 	.mailing_create = sq_mailing_create,
 	.mailing_get = sq_mailing_get,
 	.mailing_list = sq_mailing_list,
@@ -279,20 +269,55 @@ static const struct mr_store_ops sqlite_ops = {
 	.queue_recover = sq_queue_recover,
 	.queue_claim = sq_queue_claim,
 	.queue_mark = sq_queue_mark,
+	.queue_unstarted = sq_queue_unstarted,
 	.queue_outcome = sq_queue_outcome,
 	.mailing_finish = sq_mailing_finish,
 	.mailing_stats = sq_mailing_stats,
-	.activity_contact = sq_activity_contact,
-	.activity_add = sq_activity_add,
-	.activity_list = sq_activity_list,
-	.activity_get = sq_activity_get,
-	.activity_attachment = sq_activity_attachment,
+};
+
+static const struct mr_store_bounce_ops sqlite_bounce_ops = {
+	.size = sizeof(struct mr_store_bounce_ops),
 	.bounce_target = sq_bounce_target,
 	.bounce_add = sq_bounce_add,
 	.verp_action = sq_verp_action,
 	.holds_reset = sq_holds_reset,
 	.bounce_stats = sq_bounce_stats,
-	.queue_unstarted = sq_queue_unstarted,
+};
+
+static const struct mr_store_activity_ops sqlite_activity_ops = {
+	.size = sizeof(struct mr_store_activity_ops),
+	.activity_contact = sq_activity_contact,
+	.activity_add = sq_activity_add,
+	.activity_list = sq_activity_list,
+	.activity_get = sq_activity_get,
+	.activity_attachment = sq_activity_attachment,
+};
+
+static const struct mr_store_ops sqlite_ops = {
+	.size = sizeof(struct mr_store_ops),
+	.init = sq_init,
+	.deinit = sq_deinit,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.schema_version = sq_schema_version,
+	.job_run_start = sq_job_run_start,
+	.job_run_end = sq_job_run_end,
+	.job_run_list = sq_job_run_list,
+	.job_run_purge = sq_job_run_purge,
+	.msg_seen = sq_msg_seen,
+	.msg_mark = sq_msg_mark,
+	.msg_purge = sq_msg_purge,
+	.msg_outcome = sq_msg_outcome,
+	.user_put = sq_user_put,
+	.user_get = sq_user_get,
+	.user_list = sq_user_list,
+	.user_delete = sq_user_delete,
+	.spool = &sqlite_spool_ops,
+	.contacts = &sqlite_contacts_ops,
+	.queue = &sqlite_queue_ops,
+	.bounce = &sqlite_bounce_ops,
+	.activity = &sqlite_activity_ops,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,

@@ -70,7 +70,7 @@ static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_se
 	struct mr_store *st = s->core->store(s->core);
 	if (!st)
 		return s->core->error_set(err, MR_EINTERNAL, "the spool transport has no store");
-	int rc = st->ops->begin(st->state, err);
+	int rc = mr_store_begin(st, err);
 	if (rc)
 		return rc;
 	size_t stored = 0;
@@ -87,7 +87,7 @@ static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_se
 		};
 		int64_t id = 0;
 		struct mr_error e = { 0 };
-		if (!rcpts || st->ops->spool_add(st->state, &sm, &id, &e) != 0) {
+		if (!rcpts || mr_store_spool_add(st, &sm, &id, &e) != 0) {
 			set_all(m, MR_SEND_TEMPFAIL, 451, "4.3.0",
 				rcpts ? e.msg : "out of memory");
 		} else {
@@ -99,10 +99,10 @@ static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_se
 		free(rcpts);
 		free(subject);
 	}
-	rc = st->ops->commit(st->state, err);
+	rc = mr_store_commit(st, err);
 	if (rc) {
 		/* nothing was stored: no message may be reported as sent */
-		st->ops->rollback(st->state);
+		mr_store_rollback(st);
 		for (size_t i = 0; i < n; i++)
 			set_all(&msgs[i], MR_SEND_TEMPFAIL, 451, "4.3.0", err->msg);
 	}
@@ -126,6 +126,7 @@ static const struct mr_transport_ops spool_ops = {
 	.send_batch = spool_send_batch,
 	.describe = spool_describe,
 	.uses_store = mr_transport_uses_store,
+	.store_caps = MR_STORE_CAP_SPOOL,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "spool", PACKAGE_VERSION,

@@ -2,8 +2,8 @@
 # Integration tests: shell scripts that run the built mailroom against real files and servers.
 TESTS += tests/integration/cli-spool.sh tests/integration/cron.sh tests/integration/ini-documented.sh
 EXTRA_DIST += tests/integration/cli-spool.sh tests/integration/cron.sh tests/integration/ini-documented.sh
-TESTS += tests/integration/cli-user.sh
-EXTRA_DIST += tests/integration/cli-user.sh
+TESTS += tests/integration/cli-user.sh tests/integration/store-caps.sh
+EXTRA_DIST += tests/integration/cli-user.sh tests/integration/store-caps.sh
 TESTS += tests/integration/sdk-example.sh
 EXTRA_DIST += tests/integration/sdk-example.sh
 TESTS += tests/integration/cron-systemd.sh

@@ -51,7 +51,7 @@ static int add(struct mr_store *st, const char *subject, int64_t added, struct m
 				  .headers = "Subject: x\r\n\r\n", .headers_len = 14,
 				  .body = body, .body_len = sizeof(body) };
 	int64_t id;
-	return st->ops->spool_add(st->state, &m, &id, err);
+	return mr_store_spool_add(st, &m, &id, err);
 }
 
 #define ROUNDS 150
@@ -70,20 +70,20 @@ static int writer(int n)
 	snprintf(job, sizeof(job), "writer%d", n);
 	for (int r = 0; r < ROUNDS; r++) {
 		struct mr_error err = { 0 };
-		int rc = st->ops->begin(st->state, &err);
+		int rc = mr_store_begin(st, &err);
 		for (int i = 0; rc == 0 && i < PER_TX; i++) {
 			snprintf(subject, sizeof(subject), "w%d r%d i%d", n, r, i);
 			rc = add(st, subject, 1000 + r, &err);
 		}
 		int64_t run = 0;
 		if (rc == 0)
-			rc = st->ops->job_run_start(st->state, job, n, getpid(), r, &run, &err);
+			rc = mr_store_job_run_start(st, job, n, getpid(), r, &run, &err);
 		if (rc == 0)
-			rc = st->ops->job_run_end(st->state, run, r + 1, MR_JOB_OK, "ok", "", &err);
+			rc = mr_store_job_run_end(st, run, r + 1, MR_JOB_OK, "ok", "", &err);
 		if (rc == 0)
-			rc = st->ops->commit(st->state, &err);
+			rc = mr_store_commit(st, &err);
 		if (rc) {
-			st->ops->rollback(st->state);
+			mr_store_rollback(st);
 			fprintf(stderr, "writer %d round %d: %s\n", n, r, err.msg);
 			failed++;
 		}
@@ -120,9 +120,9 @@ static int reenter(void *cookie, const struct mr_spool_msg *m)
 	struct mr_error err = { 0 };
 	int64_t inner = 0;
 	re->rows++;
-	if (re->st->ops->spool_get(re->st->state, m->id, count_spool, &inner, &err) == 0 &&
+	if (mr_store_spool_get(re->st, m->id, count_spool, &inner, &err) == 0 &&
 	    inner == 1 &&
-	    re->st->ops->spool_list(re->st->state, 2, count_spool, &inner, &err) == 0 && inner == 3)
+	    mr_store_spool_list(re->st, 2, count_spool, &inner, &err) == 0 && inner == 3)
 		re->inner_ok++;
 	return re->rows >= 5 ? 7 : 0;
 }
@@ -196,34 +196,34 @@ int main(int argc, char **argv)
 	struct mr_store *st = &site->store;
 	struct mr_error err = { 0 };
 	int64_t n = 0;
-	st->ops->spool_list(st->state, 0, count_spool, &n, &err);
+	mr_store_spool_list(st, 0, count_spool, &n, &err);
 	TAP_INT(n, 2 * ROUNDS * PER_TX, "every row of both writers is in the spool");
 	for (int w = 1; w <= 2; w++) {
 		char job[32];
 		snprintf(job, sizeof(job), "writer%d", w);
 		n = 0;
-		st->ops->job_run_list(st->state, job, 0, count_runs, &n, &err);
+		mr_store_job_run_list(st, job, 0, count_runs, &n, &err);
 		TAP_INT(n, ROUNDS, "every job run of writer %d is logged", w);
 	}
 
 	/* a listing's callback calls the store again */
 	struct reentry re = { st, 0, 0 };
-	int rc = st->ops->spool_list(st->state, 0, reenter, &re, &err);
+	int rc = mr_store_spool_list(st, 0, reenter, &re, &err);
 	TAP_INT(rc, 7, "a re-entered listing still returns its callback's value");
 	TAP_INT(re.rows, 5, "a re-entered listing stops where its callback said");
 	TAP_INT(re.inner_ok, 5, "spool_get and spool_list work inside a spool_list callback");
 	n = 0;
-	rc = st->ops->spool_list(st->state, 3, count_spool, &n, &err);
+	rc = mr_store_spool_list(st, 3, count_spool, &n, &err);
 	TAP_INT(n, 3, "the cached statement works again after re-entry");
 
 	/* throughput figures on one connection */
 	int64_t purged = 0;
-	st->ops->spool_purge(st->state, INT64_MAX, &purged, &err);
+	mr_store_spool_purge(st, INT64_MAX, &purged, &err);
 	t0 = now_ms();
-	int ok = st->ops->begin(st->state, &err) == 0;
+	int ok = mr_store_begin(st, &err) == 0;
 	for (int i = 0; ok && i < 5000; i++)
 		ok = add(st, "bulk", 2000, &err) == 0;
-	ok = ok && st->ops->commit(st->state, &err) == 0;
+	ok = ok && mr_store_commit(st, &err) == 0;
 	took = now_ms() - t0;
 	TAP_OK(ok, "5000 spool rows in one transaction (%s)", ok ? "ok" : err.msg);
 	printf("# spool_add, 2 KB rows, one transaction: %.0f rows/s\n", 5000 / (took / 1000.0));

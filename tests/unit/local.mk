@@ -55,6 +55,22 @@ check_LTLIBRARIES += tests/unit/plugins/transport-liar.la
 tests_unit_plugins_transport_liar_la_SOURCES = tests/unit/plugins/broken.c
 tests_unit_plugins_transport_liar_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"other"' 
 tests_unit_plugins_transport_liar_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+# Stores for the capability tests: noqueue (base and spool only) loads; a queue
+# sub-table with a NULL slot or too small a size is refused.
+check_LTLIBRARIES += tests/unit/plugins/store-noqueue.la
+tests_unit_plugins_store_noqueue_la_SOURCES = tests/unit/plugins/store-partial.c
+tests_unit_plugins_store_noqueue_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"noqueue"'
+tests_unit_plugins_store_noqueue_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/store-queuehole.la
+tests_unit_plugins_store_queuehole_la_SOURCES = tests/unit/plugins/store-partial.c
+tests_unit_plugins_store_queuehole_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"queuehole"' \
+	-DBROKEN_QUEUE_SLOT
+tests_unit_plugins_store_queuehole_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+check_LTLIBRARIES += tests/unit/plugins/store-smallqueue.la
+tests_unit_plugins_store_smallqueue_la_SOURCES = tests/unit/plugins/store-partial.c
+tests_unit_plugins_store_smallqueue_la_CFLAGS = $(AM_CFLAGS) -DPLUGIN_NAME='"smallqueue"' \
+	-DBROKEN_QUEUE_SIZE
+tests_unit_plugins_store_smallqueue_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 check_PROGRAMS += tests/unit/test-loader
 tests_unit_test_loader_SOURCES = tests/unit/test-loader.c

@@ -96,8 +96,6 @@ static const struct mr_store_ops fs_ops = {
 	.begin = fs_begin, .commit = fs_commit, .rollback = fs_rollback,
 	.msg_seen = fs_seen, .msg_mark = fs_mark, .msg_outcome = fs_outcome,
 };
-/* the same store as an ABI 1.0 plugin sees it: no msg_outcome */
-static struct mr_store_ops fs_ops_old;
 
 /* ---- fake fetch plugin: messages A, B (no From), C, D */
 struct ffetch {
@@ -229,17 +227,6 @@ int main(void)
 	TAP_INT(s.already, 4, "all 4 found recorded");
 	TAP_STR(trace, "open dispose:A:processed dispose:B:ignored dispose:C:processed "
 		"dispose:D:processed close ", "and disposed as recorded (B as ignored)");
-
-	/* 3. without msg_outcome (an ABI 1.0 store) a recorded message goes to processed */
-	fs_ops_old = fs_ops;
-	fs_ops_old.msg_outcome = NULL;
-	fs_ops_old.size = offsetof(struct mr_store_ops, msg_outcome);
-	site.store.ops = &fs_ops_old;
-	trace[0] = 0;
-	run(&o, &s, &err);
-	TAP_OK(strstr(trace, "dispose:B:processed") != NULL,
-	       "an old store without msg_outcome: recorded messages disposed as processed");
-	site.store.ops = &fs_ops;
 
 	/* 3b. groups: several records per transaction, disposal after the commit */
 	reset();

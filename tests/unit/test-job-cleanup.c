@@ -41,11 +41,16 @@ static int purge_msgs(void *state, int64_t before, int64_t *count_r, struct mr_e
 	return 0;
 }
 
+/* only the slots the job uses are set (the loader never sees this table) */
+static const struct mr_store_spool_ops store_spool_ops = {
+	.size = sizeof(struct mr_store_spool_ops),
+	.spool_purge = purge_spool,
+};
 static const struct mr_store_ops store_ops = {
 	.size = sizeof(struct mr_store_ops),
 	.job_run_purge = purge_runs,
-	.spool_purge = purge_spool,
 	.msg_purge = purge_msgs,
+	.spool = &store_spool_ops,
 };
 
 #define NOW 1800000000LL

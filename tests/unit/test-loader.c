@@ -210,6 +210,27 @@ int main(void)
 	refused("transport-badkey.so", "transport-badkey: key 'host' has its field at offset 64");
 	refused("transport-smallkeys.so", "transport-smallkeys: key table entry size");
 	test_key_tables();
+	/* a store's capability sub-table is whole or absent */
+	refused("store-queuehole.so", "store-queuehole: required slot 'queue_claim' of its queue "
+		"sub-table (struct mr_store_queue_ops) is NULL");
+	refused("store-smallqueue.so", "store-smallqueue: its queue sub-table (struct "
+		"mr_store_queue_ops, the mailing queue) has size");
+	snprintf(path, sizeof(path), "%s/store-noqueue.so", TEST_PLUGIN_DIR);
+	TAP_INT(mr_plugin_open(path, &p, &err), 0, "a store without a queue sub-table loads (%s)",
+		err.msg);
+	if (p) {
+		unsigned caps = mr_store_ops_caps(p->desc->ops);
+		TAP_INT(caps, MR_STORE_CAP_SPOOL, "its capabilities: the spool only");
+		struct mr_store st = { p->desc->ops, NULL, "noqueue" };
+		TAP_OK(!mr_store_has(&st, MR_STORE_CAP_QUEUE), "mr_store_has: no queue");
+		err = (struct mr_error){ 0 };
+		TAP_INT(mr_store_queue_claim(&st, 1, "w", 0, 0, 1, NULL, NULL, &err),
+			MR_EUNSUPPORTED, "a queue wrapper says MR_EUNSUPPORTED");
+		TAP_STR(err.msg, "the store 'noqueue' has no mailing queue", "and why");
+		TAP_INT(err.status, MR_EUNSUPPORTED, "err->status is set");
+	}
+	mr_plugin_close(p);
+	p = NULL;
 	snprintf(path, sizeof(path), "%s/no-such-plugin.so", TEST_PLUGIN_DIR);
 	TAP_INT(mr_plugin_open(path, &p, &err), MR_ECONFIG, "a missing file is refused");
 	TAP_OK(strstr(err.msg, "cannot load") != NULL, "with lt_dlerror's text: %s", err.msg);
@@ -230,7 +251,7 @@ int main(void)
 	struct scan s = { 0 };
 	mr_plugin_scan(&pp, count, &s);
 	TAP_INT(s.dup, 1, "a duplicate (kind, name) is reported once");
-	TAP_INT(s.loadable, 4, "good, dup-a, liar and job-probe scan as loadable");
+	TAP_INT(s.loadable, 5, "good, dup-a, liar, job-probe and store-noqueue scan as loadable");
 	mr_plugin_path_free(&pp);
 
 	/* the same KIND-NAME.so in several directories: the first one wins, as

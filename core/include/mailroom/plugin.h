@@ -21,9 +21,7 @@
 #include <stdint.h>
 #include <mailroom/error.h>
 #include <mailroom/core.h>
-#include <mailroom/mailing.h>
-#include <mailroom/activity-store.h>
-#include <mailroom/bounce-store.h>
+#include <mailroom/store.h>
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
@@ -237,6 +235,9 @@ struct mr_transport_ops {
 	 * send from one thread while it uses the store in another.  A
 	 * transport without this slot is taken to use the store. */
 	int (*uses_store)(void *state);
+	/* The store capabilities (MR_STORE_CAP_*) the transport needs; a site
+	 * whose store lacks one is refused at load time (`config check`). */
+	unsigned store_caps;
 };
 
 /* Ready-made uses_store slots (ABI 1.3). */
@@ -291,308 +292,13 @@ struct mr_fetch_ops {
 
 /* ---------------------------------------------------------------- store */
 
-struct mr_spool_msg {
-	int64_t id;
-	int64_t added;         /* unix time */
-	int64_t job_id;        /* mailing job, or 0 */
-	const char *sender;    /* envelope sender */
-	const char *recipient; /* envelope recipient(s), comma-separated */
-	const char *subject;   /* decoded Subject for listings */
-	const char *headers;   /* the header block exactly as it would be sent */
-	size_t headers_len;
-	const char *body;      /* the body exactly as it would be sent */
-	size_t body_len;
-};
-typedef int mr_spool_cb(void *cookie, const struct mr_spool_msg *msg);
-
-enum mr_job_outcome {
-	MR_JOB_RUNNING = 0,
-	MR_JOB_OK = 1,
-	MR_JOB_FAILED = 2,
-	MR_JOB_SKIPPED_LOCKED = 3,
-	MR_JOB_CRASHED = 4
-};
-
-struct mr_job_run {
-	int64_t id;
-	const char *job;
-	int worker;
-	int pid;
-	int64_t started;
-	int64_t ended;        /* 0 while running */
-	enum mr_job_outcome outcome;
-	const char *message;
-	const char *data;     /* a small JSON object, or "" */
-};
-typedef int mr_job_run_cb(void *cookie, const struct mr_job_run *run);
-
-/* Permissions of a mailroom user (cron identity). */
-#define MR_PERM_SEND_MAIL     0x1u
-#define MR_PERM_PROCESS_MAIL  0x2u
-#define MR_PERM_VIEW_CONTACTS 0x4u
-
-struct mr_user {
-	const char *name;
-	const char *pwhash;   /* "pbkdf2-sha256$ITER$SALT$HASH" */
-	unsigned perms;       /* MR_PERM_* */
-	int64_t created;
-};
-typedef int mr_user_cb(void *cookie, const struct mr_user *user);
-
-/*
- * Callbacks of list operations return 0 to go on or non-zero to stop; a
- * non-zero return is passed back as the operation's result.  Strings given
- * to a callback are valid only during the call.
- */
-struct mr_store_ops {
-	size_t size;
-	/* MUST: open (and create or upgrade) the store. */
-	int (*init)(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err);
-	/* MUST */
-	void (*deinit)(void *state);
-
-	/* MUST: group several operations into one atomic unit.  Operations
-	 * outside begin/commit are each atomic on their own. */
-	int (*begin)(void *state, struct mr_error *err);
-	int (*commit)(void *state, struct mr_error *err);
-	void (*rollback)(void *state);
-
-	/* MUST: the schema version the store is at. */
-	int (*schema_version)(void *state, int *version_r, struct mr_error *err);
-
-	/* MUST: mail spool (the "redirect to database" transport). */
-	int (*spool_add)(void *state, const struct mr_spool_msg *msg, int64_t *id_r,
-			 struct mr_error *err);
-	/* newest first; limit 0 means all */
-	int (*spool_list)(void *state, int64_t limit, mr_spool_cb *cb, void *cookie,
-			  struct mr_error *err);
-	/* MR_ENOTFOUND when there is no such id */
-	int (*spool_get)(void *state, int64_t id, mr_spool_cb *cb, void *cookie,
-			 struct mr_error *err);
-	int (*spool_purge)(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
-
-	/* MUST: job log. */
-	int (*job_run_start)(void *state, const char *job, int worker, int pid, int64_t started,
-			     int64_t *run_id_r, struct mr_error *err);
-	int (*job_run_end)(void *state, int64_t run_id, int64_t ended,
-			   enum mr_job_outcome outcome, const char *message, const char *data,
-			   struct mr_error *err);
-	/* newest first; job NULL for every job; limit 0 means all */
-	int (*job_run_list)(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
-			    void *cookie, struct mr_error *err);
-	int (*job_run_purge)(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
-
-	/* MUST: records of fetched messages, for idempotent processing.  Call
-	 * msg_mark inside the transaction that commits the message's result. */
-	int (*msg_seen)(void *state, const char *account, const char *key, int *seen_r,
-			struct mr_error *err);
-	int (*msg_mark)(void *state, const char *account, const char *key, const char *outcome,
-			int64_t when, struct mr_error *err);
-	int (*msg_purge)(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
-
-	/* MUST: users for the cron identity.  user_put inserts or replaces;
-	 * user_get calls cb once or returns MR_ENOTFOUND. */
-	int (*user_put)(void *state, const struct mr_user *user, struct mr_error *err);
-	int (*user_get)(void *state, const char *name, mr_user_cb *cb, void *cookie,
-			struct mr_error *err);
-	int (*user_list)(void *state, mr_user_cb *cb, void *cookie, struct mr_error *err);
-	int (*user_delete)(void *state, const char *name, struct mr_error *err);
-
-	/* ---- appended in ABI 1.1 */
-	/* MAY: the outcome msg_mark recorded for (account, key), malloc'ed
-	 * into *outcome_r (caller frees); MR_ENOTFOUND when there is none.
-	 * The fetch loop uses it to dispose of a message found recorded by an
-	 * earlier run the way that run decided; without it, as processed. */
-	int (*msg_outcome)(void *state, const char *account, const char *key, char **outcome_r,
-			   struct mr_error *err);
-
-	/* ---- appended in ABI 1.2: contacts, groups, mailings and the recipient
-	 * queue (mailroom/mailing.h).  All MAY; mass mailing needs all of them. */
-	/* MAY: insert a contact with c->email as its primary email, or update
-	 * the contact that has that email (case-insensitive): non-NULL names
-	 * and type replace the stored ones.  *id_r gets the contact id,
-	 * *created_r (MAY be NULL) 1 when it was new.  MR_EINPUT for an empty
-	 * email or a bad contact_type. */
-	int (*contact_upsert)(void *state, const struct mr_contact *c, int64_t *id_r,
-			      int *created_r, struct mr_error *err);
-	/* MAY: the contact whose email is email (case-insensitive): cb once, or
-	 * MR_ENOTFOUND. */
-	int (*contact_find)(void *state, const char *email, mr_contact_cb *cb, void *cookie,
-			    struct mr_error *err);
-	/* MAY: contacts by id, those with id > after_id; limit 0 means all. */
-	int (*contact_list)(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
-			    void *cookie, struct mr_error *err);
-	/* MAY: sets a flag of the contact (or its email) found by email;
-	 * MR_ENOTFOUND when there is none. */
-	int (*contact_set_flag)(void *state, const char *email, enum mr_contact_flag flag,
-				int value, struct mr_error *err);
-	/* MAY: adds group name (title NULL: the name); an existing name is not
-	 * an error and gives its id.  *id_r MAY be NULL. */
-	int (*group_add)(void *state, const char *name, const char *title, int64_t *id_r,
-			 struct mr_error *err);
-	/* MAY: every group by name, with its member count. */
-	int (*group_list)(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
-	/* MAY: adds (add = 1) or removes (add = 0) a contact to or from a group;
-	 * adding twice is not an error.  MR_ENOTFOUND for an unknown group. */
-	int (*group_member)(void *state, const char *group, int64_t contact_id, int add,
-			    struct mr_error *err);
-	/* MAY: the contacts in a group (status Added) by id; MR_ENOTFOUND for an
-	 * unknown group. */
-	int (*group_members)(void *state, const char *group, mr_contact_cb *cb, void *cookie,
-			     struct mr_error *err);
-	/* MAY: stores a new mailing (status draft, or scheduled when
-	 * m->status says so with m->scheduled_at) with its groups (names; an
-	 * unknown one is MR_ENOTFOUND) and attachments. */
-	int (*mailing_create)(void *state, const struct mr_mailing *m, int64_t *id_r,
-			      struct mr_error *err);
-	/* MAY: one mailing with groups and attachments (cb once) or MR_ENOTFOUND. */
-	int (*mailing_get)(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
-			   struct mr_error *err);
-	/* MAY: every mailing by id, without bodies' attachments data. */
-	int (*mailing_list)(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
-	/* MAY: moves a mailing to status: SCHEDULED (from draft or paused-before-
-	 * start; when is the send time; makes its parent mailing job), PAUSED
-	 * (from scheduled or running), RUNNING (resume, from paused), CANCELED
-	 * (from any but complete: its waiting recipients become canceled).
-	 * MR_EINPUT for a move that is not allowed, MR_ENOTFOUND. */
-	int (*mailing_set_status)(void *state, int64_t id, enum mr_mailing_status status,
-				  int64_t when, struct mr_error *err);
-	/* MAY: the first mailing with id > after_id that has work at time now:
-	 * scheduled with scheduled_at <= now, or running.  *mailing_id_r and
-	 * *job_id_r (its parent job), or MR_ENOTFOUND. */
-	int (*mailing_due)(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
-			   int64_t *job_id_r, struct mr_error *err);
-	/* MAY: builds the queue of a scheduled mailing's parent job once, in one
-	 * transaction: contacts in its included groups minus the excluded,
-	 * minus emails on hold, opted-out, do-not-email and deleted contacts, one
-	 * row per distinct address (domain case-insensitive); job_size > 0
-	 * splits the rows into child jobs of that many.  Moves the mailing and
-	 * job to running.  *count_r gets the rows made (0 when the queue was
-	 * built before). */
-	int (*queue_build)(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
-			   struct mr_error *err);
-	/* MAY: returns rows whose lease is owner's or expired before now to the
-	 * queue: leased ones to queued, sending ones to in_doubt (to queued, as
-	 * every in_doubt row, when resend_in_doubt).  Counts MAY be NULL. */
-	int (*queue_recover)(void *state, const char *owner, int64_t now, int resend_in_doubt,
-			     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
-	/* MAY: leases up to max rows of a running mailing that are queued, or
-	 * retry with next_attempt <= now, to owner until lease_until (state
-	 * leased, attempts + 1), in queue order, and calls cb for each. */
-	int (*queue_claim)(void *state, int64_t mailing_id, const char *owner, int64_t now,
-			   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
-			   struct mr_error *err);
-	/* MAY: owner's leased rows become sending (call it right before handing
-	 * them to the transport; a row's first sending time starts its
-	 * retry_for); sending = 0 makes them queued instead (given back, e.g.
-	 * on pause). */
-	int (*queue_mark)(void *state, const char *owner, int sending, struct mr_error *err);
-	/* MAY: records n outcomes in one transaction: sent (with a delivered
-	 * event), retry (next_attempt by exponential backoff, bounced once
-	 * retry_for has passed since the first try), bounced (a bounce event
-	 * of the bounce type), in doubt.  Clears the leases. */
-	int (*queue_outcome)(void *state, const struct mr_queue_outcome *o, size_t n,
-			     struct mr_error *err);
-	/* MAY: a running mailing with no row waiting, leased, sending or
-	 * retrying becomes complete (with its jobs); *complete_r 1 when it is. */
-	int (*mailing_finish)(void *state, int64_t mailing_id, int64_t now, int *complete_r,
-			      struct mr_error *err);
-	/* MAY: the counts of a mailing's queue (mailroom/mailing.h). */
-	int (*mailing_stats)(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
-			     struct mr_error *err);
-
-	/* ---- appended in ABI 1.2 for bounce processing (mailroom/bounce-store.h).
-	 * All MAY; job-fetch-bounces needs bounce_target, bounce_add and
-	 * verp_action, job-reset-holds holds_reset, `bounce stats` bounce_stats. */
-	/* MAY: the recipient a bounce or VERP action is about.  queue_id > 0:
-	 * the queue row with that id and job_id (MR_ENOTFOUND when there is
-	 * none, or when email is not NULL and is not the row's address).
-	 * queue_id == 0: the email (case-insensitive) of a contact not
-	 * deleted, with its newest queue row when it has one (t_r->queue_id 0
-	 * when not); MR_ENOTFOUND when the address is not in the store. */
-	int (*bounce_target)(void *state, int64_t job_id, int64_t queue_id, const char *email,
-			     struct mr_bounce_target *t_r, struct mr_error *err);
-	/* MAY: records a bounce event of ev->queue_id (type, reason, status,
-	 * text, confidence), marks a sent row bounced, counts the email's
-	 * bounces (all, and of ev->type) since its reset date, and puts it on
-	 * hold (on_hold = 1, hold_date = ev->when) when the type's count
-	 * reaches the threshold and it is not on hold.  An unknown type name is
-	 * added to the bounce types.  MR_ENOTFOUND for an unknown queue row. */
-	int (*bounce_add)(void *state, const struct mr_bounce_event *ev,
-			  struct mr_bounce_added *added_r, struct mr_error *err);
-	/* MAY: records a VERP action (or a complaint) of queue row queue_id
-	 * as an event (details MAY be NULL) and applies it: reply (the event
-	 * only), unsubscribe (the contact's Added memberships of the mailing's
-	 * included groups become Removed), opt-out and complaint (is_opt_out
-	 * = 1), resubscribe (the included groups Added again, is_opt_out = 0).
-	 * *changed_r (MAY be NULL) gets the groups or flags changed.
-	 * MR_ENOTFOUND for an unknown queue row. */
-	int (*verp_action)(void *state, int64_t queue_id, enum mr_verp_action action,
-			   int64_t when, const char *details, int64_t *changed_r,
-			   struct mr_error *err);
-	/* MAY: releases the bounce holds (on_hold = 1) of emails that had a
-	 * delivered event after their newest bounce and no bounce since
-	 * now - clean_for: on_hold = 0, reset_date = now.  *released_r (MAY
-	 * be NULL) gets how many. */
-	int (*holds_reset)(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
-			   struct mr_error *err);
-	/* MAY: bounces by mailing and type (cb per row, by mailing id then
-	 * type) and the totals (totals_r MAY be NULL). */
-	int (*bounce_stats)(void *state, mr_bounce_stat_cb *cb, void *cookie,
-			    struct mr_bounce_totals *totals_r, struct mr_error *err);
-
-	/* ---- appended in ABI 1.2 for email-to-activity (mailroom/activity-store.h).
-	 * All MAY; job-fetch-activities needs activity_contact and
-	 * activity_add, `mailroom activity` the other three. */
-	/* MAY: the Individual contact of email (case-insensitive, not deleted)
-	 * into *id_r.  When there is none and create is non-zero, a new
-	 * Individual with that primary email is made, named from name (an
-	 * RFC 2047-decoded display name, MAY be NULL: the email is its display
-	 * name), also when the email belongs only to an Organization.  When
-	 * there is none and create is 0, *id_r is 0 (not an error).
-	 * *created_r (MAY be NULL) gets 1 when one was made.  MR_EINPUT for an
-	 * empty email. */
-	int (*activity_contact)(void *state, const char *email, const char *name, int create,
-				int64_t *id_r, int *created_r, struct mr_error *err);
-	/* MAY: files activity a (a->id and a->created are ignored) with its
-	 * parties and attachments (content blobs) as one unit.  When
-	 * a->message_id is not NULL and an activity of a->account with that
-	 * Message-ID exists, nothing is added: *id_r gets its id and
-	 * *existing_r (MAY be NULL) 1. */
-	int (*activity_add)(void *state, const struct mr_activity_rec *a, int64_t *id_r,
-			    int *existing_r, struct mr_error *err);
-	/* MAY: activities matching f (MAY be NULL), newest first (by date,
-	 * then id); each with parties and attachments (without data), but
-	 * without the text and HTML bodies and headers. */
-	int (*activity_list)(void *state, const struct mr_activity_filter *f,
-			     mr_activity_rec_cb *cb, void *cookie, struct mr_error *err);
-	/* MAY: one activity with bodies, headers, parties and attachments
-	 * (without data): cb once, or MR_ENOTFOUND. */
-	int (*activity_get)(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
-			    struct mr_error *err);
-	/* MAY: attachment n (1 = the first, in message order) of activity id
-	 * with its data (NULL for a skipped one): cb once, or MR_ENOTFOUND
-	 * when there is no such activity or attachment. */
-	int (*activity_attachment)(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
-				   void *cookie, struct mr_error *err);
-
-	/* ---- appended in ABI 1.3 */
-	/* MAY: owner's sending rows whose id is not among started[0..n) never
-	 * reached a server: they go back to the queue (queued, attempts - 1)
-	 * so that queue_recover does not put them in doubt.  *requeued_r (MAY
-	 * be NULL) gets how many. */
-	int (*queue_unstarted)(void *state, const char *owner, const int64_t *started, size_t n,
-			       int64_t *requeued_r, struct mr_error *err);
-};
+/* struct mr_store_ops, its capability sub-tables, struct mr_store and the
+ * mr_store_*() wrappers are in mailroom/store.h, included above. */
 
 /* ---------------------------------------------------------------- job */
 
-/* A loaded plugin instance: its ops and the state its init returned. */
-struct mr_store {
-	const struct mr_store_ops *ops;
-	void *state;
-	const char *name;
-};
+/* A loaded plugin instance: its ops and the state its init returned (struct
+ * mr_store is in mailroom/store.h). */
 struct mr_transport {
 	const struct mr_transport_ops *ops;
 	void *state;
@@ -652,6 +358,9 @@ struct mr_job_ops {
 	/* MAY: the MR_PERM_* permissions the cron user needs to run this job
 	 * when [mailroom] require_user = yes; NULL means none. */
 	unsigned (*permissions)(void *state);
+	/* The store capabilities (MR_STORE_CAP_*) the job needs; a site whose
+	 * store lacks one is refused at load time (`config check`). */
+	unsigned store_caps;
 };
 
 #endif

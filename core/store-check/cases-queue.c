@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The store conformance suite's mass-mailing part (included by
- * conformance.c, so that it shares its TAP counters): contacts, groups,
+ * cases.c, so that it shares its TAP counters): contacts, groups,
  * mailings, the recipient queue with leases, outcomes and statistics.
  * Semantics checked here that plugin.h leaves implicit:
  * - contact lookups by email ignore case; group listings are by name;
@@ -120,7 +120,7 @@ static int64_t upsert(struct mr_store *st, const char *email, const char *first,
 	struct mr_error err = { 0 };
 	struct mr_contact c = { .email = email, .first_name = first, .last_name = "Tester" };
 	int64_t id = 0;
-	int rc = OPS(st)->contact_upsert(st->state, &c, &id, created_r, &err);
+	int rc = mr_store_contact_upsert(st, &c, &id, created_r, &err);
 	if (rc)
 		printf("# contact_upsert %s: %s\n", email, err.msg);
 	return id;
@@ -146,73 +146,73 @@ static void test_contacts_groups(struct mr_store *st)
 	TAP_INT(again, ids[0], "re-upserting an email in other case updates the same contact");
 	TAP_INT(created, 0, "... and says it was not created");
 	struct contact_rows rs = { 0 };
-	int rc = OPS(st)->contact_find(st->state, "Alice@example.org", contact_collect, &rs, &err);
+	int rc = mr_store_contact_find(st, "Alice@example.org", contact_collect, &rs, &err);
 	TAP_INT(rc, 0, "contact_find ignores case");
 	TAP_STR(rs.first[0], "Alicia", "contact_find sees the updated first name");
 	TAP_STR(rs.email[0], "alice@example.org", "the stored email keeps its first spelling");
-	rc = OPS(st)->contact_find(st->state, "nobody@example.org", contact_collect, &rs, &err);
+	rc = mr_store_contact_find(st, "nobody@example.org", contact_collect, &rs, &err);
 	TAP_INT(rc, MR_ENOTFOUND, "contact_find of an unknown email is MR_ENOTFOUND");
 	struct mr_contact bad = { .email = "" };
-	TAP_INT(OPS(st)->contact_upsert(st->state, &bad, NULL, NULL, &err), MR_EINPUT,
+	TAP_INT(mr_store_contact_upsert(st, &bad, NULL, NULL, &err), MR_EINPUT,
 		"contact_upsert refuses an empty email");
 	struct mr_contact badt = { .email = "x@example.org", .contact_type = "Household" };
-	TAP_INT(OPS(st)->contact_upsert(st->state, &badt, NULL, NULL, &err), MR_EINPUT,
+	TAP_INT(mr_store_contact_upsert(st, &badt, NULL, NULL, &err), MR_EINPUT,
 		"contact_upsert refuses an unknown contact type");
 	memset(&rs, 0, sizeof(rs));
-	rc = OPS(st)->contact_list(st->state, ids[1], 3, contact_collect, &rs, &err);
+	rc = mr_store_contact_list(st, ids[1], 3, contact_collect, &rs, &err);
 	TAP_OK(rc == 0 && rs.n == 3 && rs.id[0] == ids[2] && rs.id[2] == ids[4],
 	       "contact_list after an id with a limit");
 
 	int64_t g1 = 0, g2 = 0, g1b = 0;
-	TAP_INT(OPS(st)->group_add(st->state, "newsletter", "The Newsletter", &g1, &err), 0,
+	TAP_INT(mr_store_group_add(st, "newsletter", "The Newsletter", &g1, &err), 0,
 		"group_add newsletter");
-	TAP_INT(OPS(st)->group_add(st->state, "newsletter", NULL, &g1b, &err), 0,
+	TAP_INT(mr_store_group_add(st, "newsletter", NULL, &g1b, &err), 0,
 		"group_add of an existing name succeeds");
 	TAP_INT(g1b, g1, "... and gives the same id");
-	TAP_INT(OPS(st)->group_add(st->state, "board", NULL, &g2, &err), 0, "group_add board");
-	TAP_INT(OPS(st)->group_add(st->state, "", NULL, NULL, &err), MR_EINPUT,
+	TAP_INT(mr_store_group_add(st, "board", NULL, &g2, &err), 0, "group_add board");
+	TAP_INT(mr_store_group_add(st, "", NULL, NULL, &err), MR_EINPUT,
 		"group_add refuses an empty name");
 	for (int i = 0; i < 7; i++)
-		OPS(st)->group_member(st->state, "newsletter", ids[i], 1, &err);
-	TAP_INT(OPS(st)->group_member(st->state, "newsletter", ids[0], 1, &err), 0,
+		mr_store_group_member(st, "newsletter", ids[i], 1, &err);
+	TAP_INT(mr_store_group_member(st, "newsletter", ids[0], 1, &err), 0,
 		"adding a member twice is no error");
-	TAP_INT(OPS(st)->group_member(st->state, "board", ids[5], 1, &err), 0, "board member");
-	TAP_INT(OPS(st)->group_member(st->state, "board", ids[6], 1, &err), 0, "board member 2");
-	TAP_INT(OPS(st)->group_member(st->state, "board", ids[6], 0, &err), 0, "member removed");
-	TAP_INT(OPS(st)->group_member(st->state, "nosuch", ids[0], 1, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_group_member(st, "board", ids[5], 1, &err), 0, "board member");
+	TAP_INT(mr_store_group_member(st, "board", ids[6], 1, &err), 0, "board member 2");
+	TAP_INT(mr_store_group_member(st, "board", ids[6], 0, &err), 0, "member removed");
+	TAP_INT(mr_store_group_member(st, "nosuch", ids[0], 1, &err), MR_ENOTFOUND,
 		"group_member of an unknown group is MR_ENOTFOUND");
 	struct group_rows gs = { 0 };
-	rc = OPS(st)->group_list(st->state, group_collect, &gs, &err);
+	rc = mr_store_group_list(st, group_collect, &gs, &err);
 	TAP_OK(rc == 0 && gs.n == 2, "group_list lists 2 groups");
 	TAP_STR(gs.name[0], "board", "groups by name");
 	TAP_INT(gs.members[0], 1, "board has 1 member (one removed)");
 	TAP_INT(gs.members[1], 7, "newsletter has 7 members (one added twice)");
 	memset(&rs, 0, sizeof(rs));
-	rc = OPS(st)->group_members(st->state, "board", contact_collect, &rs, &err);
+	rc = mr_store_group_members(st, "board", contact_collect, &rs, &err);
 	TAP_OK(rc == 0 && rs.n == 1 && rs.id[0] == ids[5], "group_members of board: frank");
 
-	TAP_INT(OPS(st)->contact_set_flag(st->state, "BOB@example.org", MR_CONTACT_ON_HOLD, 1, &err),
+	TAP_INT(mr_store_contact_set_flag(st, "BOB@example.org", MR_CONTACT_ON_HOLD, 1, &err),
 		0, "hold bob");
-	TAP_INT(OPS(st)->contact_set_flag(st->state, "carol@example.org", MR_CONTACT_OPT_OUT, 1,
+	TAP_INT(mr_store_contact_set_flag(st, "carol@example.org", MR_CONTACT_OPT_OUT, 1,
 					  &err), 0, "carol opts out");
-	TAP_INT(OPS(st)->contact_set_flag(st->state, "dave@example.org", MR_CONTACT_DO_NOT_EMAIL, 1,
+	TAP_INT(mr_store_contact_set_flag(st, "dave@example.org", MR_CONTACT_DO_NOT_EMAIL, 1,
 					  &err), 0, "dave: do not email");
-	TAP_INT(OPS(st)->contact_set_flag(st->state, "nobody@example.org", MR_CONTACT_OPT_OUT, 1,
+	TAP_INT(mr_store_contact_set_flag(st, "nobody@example.org", MR_CONTACT_OPT_OUT, 1,
 					  &err), MR_ENOTFOUND, "flag of an unknown email");
-	TAP_INT(OPS(st)->contact_set_flag(st->state, "bob@example.org", MR_CONTACT_ON_HOLD, 7, &err),
+	TAP_INT(mr_store_contact_set_flag(st, "bob@example.org", MR_CONTACT_ON_HOLD, 7, &err),
 		MR_EINPUT, "on_hold 7 is refused");
 	memset(&rs, 0, sizeof(rs));
-	OPS(st)->contact_find(st->state, "bob@example.org", contact_collect, &rs, &err);
+	mr_store_contact_find(st, "bob@example.org", contact_collect, &rs, &err);
 	TAP_INT(rs.on_hold[0], 1, "bob's email is on hold");
 	memset(&rs, 0, sizeof(rs));
-	OPS(st)->contact_find(st->state, "carol@example.org", contact_collect, &rs, &err);
+	mr_store_contact_find(st, "carol@example.org", contact_collect, &rs, &err);
 	TAP_INT(rs.opt_out[0], 1, "carol is opted out");
 }
 
 static int64_t stats_of(struct mr_store *st, int64_t mid, struct mr_mailing_stats *s)
 {
 	struct mr_error err = { 0 };
-	int rc = OPS(st)->mailing_stats(st->state, mid, s, &err);
+	int rc = mr_store_mailing_stats(st, mid, s, &err);
 	if (rc)
 		printf("# mailing_stats: %s\n", err.msg);
 	return rc;
@@ -232,20 +232,20 @@ static void test_mailings(struct mr_store *st)
 		.include_groups = unknown, .n_include = 1,
 	};
 	int64_t mid = 0;
-	TAP_INT(OPS(st)->mailing_create(st->state, &m, &mid, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_mailing_create(st, &m, &mid, &err), MR_ENOTFOUND,
 		"mailing_create with an unknown group is MR_ENOTFOUND");
 	struct mailing_row mr = { 0 };
-	OPS(st)->mailing_list(st->state, mailing_collect, &mr, &err);
+	mr_store_mailing_list(st, mailing_collect, &mr, &err);
 	TAP_INT(mr.n, 0, "... and stores nothing");
 	m.include_groups = inc;
 	m.exclude_groups = exc;
 	m.n_exclude = 1;
 	m.attachments = &att;
 	m.n_attachments = 1;
-	TAP_INT(OPS(st)->mailing_create(st->state, &m, &mid, &err), 0, "mailing_create (%s)",
+	TAP_INT(mr_store_mailing_create(st, &m, &mid, &err), 0, "mailing_create (%s)",
 		err.msg);
 	memset(&mr, 0, sizeof(mr));
-	TAP_INT(OPS(st)->mailing_get(st->state, mid, mailing_collect, &mr, &err), 0, "mailing_get");
+	TAP_INT(mr_store_mailing_get(st, mid, mailing_collect, &mr, &err), 0, "mailing_get");
 	TAP_STR(mr.subject, "Hello {contact.first_name}", "the subject round-trips");
 	TAP_STR(mr.html, "<p>Hi</p>", "the HTML body round-trips");
 	TAP_INT(mr.status, MR_MAILING_DRAFT, "a new mailing is a draft");
@@ -253,94 +253,94 @@ static void test_mailings(struct mr_store *st)
 	       !strcmp(mr.exc0, "board"), "included and excluded groups round-trip");
 	TAP_OK(mr.n_att == 1 && mr.att_len == sizeof(pdf) && mr.att0 == 0x25 &&
 	       !strcmp(mr.att_name, "report.pdf"), "the attachment round-trips byte for byte");
-	TAP_INT(OPS(st)->mailing_get(st->state, mid + 1000, mailing_collect, &mr, &err),
+	TAP_INT(mr_store_mailing_get(st, mid + 1000, mailing_collect, &mr, &err),
 		MR_ENOTFOUND, "mailing_get of an unknown id");
 	int64_t due_m = 0, due_j = 0;
-	TAP_INT(OPS(st)->mailing_due(st->state, now, 0, &due_m, &due_j, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_mailing_due(st, now, 0, &due_m, &due_j, &err), MR_ENOTFOUND,
 		"a draft is not due");
-	TAP_INT(OPS(st)->mailing_set_status(st->state, mid, MR_MAILING_RUNNING, 0, &err), MR_EINPUT,
+	TAP_INT(mr_store_mailing_set_status(st, mid, MR_MAILING_RUNNING, 0, &err), MR_EINPUT,
 		"a draft cannot be resumed");
-	TAP_INT(OPS(st)->mailing_set_status(st->state, mid, MR_MAILING_SCHEDULED, now + 3600, &err),
+	TAP_INT(mr_store_mailing_set_status(st, mid, MR_MAILING_SCHEDULED, now + 3600, &err),
 		0, "schedule in an hour");
-	TAP_INT(OPS(st)->mailing_due(st->state, now, 0, &due_m, &due_j, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_mailing_due(st, now, 0, &due_m, &due_j, &err), MR_ENOTFOUND,
 		"not due before its time");
-	TAP_INT(OPS(st)->mailing_set_status(st->state, mid, MR_MAILING_SCHEDULED, now - 10, &err),
+	TAP_INT(mr_store_mailing_set_status(st, mid, MR_MAILING_SCHEDULED, now - 10, &err),
 		0, "re-schedule to now");
-	TAP_INT(OPS(st)->mailing_due(st->state, now, 0, &due_m, &due_j, &err), 0, "now it is due");
+	TAP_INT(mr_store_mailing_due(st, now, 0, &due_m, &due_j, &err), 0, "now it is due");
 	TAP_INT(due_m, mid, "the due mailing is ours");
-	TAP_INT(OPS(st)->mailing_due(st->state, now, mid, &due_m, &due_j, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_mailing_due(st, now, mid, &due_m, &due_j, &err), MR_ENOTFOUND,
 		"none after it");
 
 	int64_t count = -1;
-	TAP_INT(OPS(st)->queue_build(st->state, due_j, 0, &count, &err), 0, "queue_build (%s)",
+	TAP_INT(mr_store_queue_build(st, due_j, 0, &count, &err), 0, "queue_build (%s)",
 		err.msg);
 	/* newsletter: alice bob carol dave erin frank grace; minus board (frank),
 	 * bob (hold), carol (opt-out), dave (do not email) */
 	TAP_INT(count, 3, "the queue holds alice, erin and grace");
-	TAP_INT(OPS(st)->queue_build(st->state, due_j, 0, &count, &err), 0, "queue_build again");
+	TAP_INT(mr_store_queue_build(st, due_j, 0, &count, &err), 0, "queue_build again");
 	TAP_INT(count, 0, "... builds nothing the second time");
 	memset(&mr, 0, sizeof(mr));
-	OPS(st)->mailing_get(st->state, mid, mailing_collect, &mr, &err);
+	mr_store_mailing_get(st, mid, mailing_collect, &mr, &err);
 	TAP_INT(mr.status, MR_MAILING_RUNNING, "the mailing is running");
 
 	struct rcpt_rows r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
-	TAP_INT(OPS(st)->queue_claim(st->state, mid, "w1", now, now + 600, 2, rcpt_collect, &r1,
+	TAP_INT(mr_store_queue_claim(st, mid, "w1", now, now + 600, 2, rcpt_collect, &r1,
 				     &err), 0, "queue_claim 2 for w1");
 	TAP_INT(r1.n, 2, "w1 leased 2 rows");
 	TAP_INT(r1.attempts[0], 1, "a first claim is attempt 1");
 	TAP_OK(!strcmp(r1.email[0], "alice@example.org") && !strcmp(r1.first[0], "Alicia"),
 	       "claimed rows carry the email and the contact's names");
-	OPS(st)->queue_claim(st->state, mid, "w2", now, now + 600, 10, rcpt_collect, &r2, &err);
+	mr_store_queue_claim(st, mid, "w2", now, now + 600, 10, rcpt_collect, &r2, &err);
 	TAP_INT(r2.n, 1, "w2 gets the one row left");
-	OPS(st)->queue_claim(st->state, mid, "w3", now, now + 600, 10, rcpt_collect, &r3, &err);
+	mr_store_queue_claim(st, mid, "w3", now, now + 600, 10, rcpt_collect, &r3, &err);
 	TAP_INT(r3.n, 0, "nothing is left for w3");
 	struct mr_mailing_stats s;
 	stats_of(st, mid, &s);
 	TAP_INT(s.queued, 3, "leased rows count as queued");
 
 	/* w1 crashes while sending; w2 finishes */
-	TAP_INT(OPS(st)->queue_mark(st->state, "w1", 1, &err), 0, "w1 marks its rows sending");
-	TAP_INT(OPS(st)->queue_mark(st->state, "w2", 1, &err), 0, "w2 marks its row sending");
+	TAP_INT(mr_store_queue_mark(st, "w1", 1, &err), 0, "w1 marks its rows sending");
+	TAP_INT(mr_store_queue_mark(st, "w2", 1, &err), 0, "w2 marks its row sending");
 	struct mr_queue_outcome o2 = { .queue_id = r2.qid[0], .result = MR_QUEUE_TEMPFAIL,
 				       .when = now, .code = 451, .enhanced = "4.3.0",
 				       .text = "try later", .retry_base = 60, .retry_for = 3600 };
-	TAP_INT(OPS(st)->queue_outcome(st->state, &o2, 1, &err), 0, "a temporary failure");
+	TAP_INT(mr_store_queue_outcome(st, &o2, 1, &err), 0, "a temporary failure");
 	int64_t rq = -1, dq = -1;
-	TAP_INT(OPS(st)->queue_recover(st->state, "w1", now, 0, &rq, &dq, &err), 0,
+	TAP_INT(mr_store_queue_recover(st, "w1", now, 0, &rq, &dq, &err), 0,
 		"queue_recover of w1's rows");
 	TAP_INT(dq, 2, "w1's sending rows are in doubt");
 	stats_of(st, mid, &s);
 	TAP_INT(s.in_doubt, 2, "stats count 2 in doubt");
 	TAP_INT(s.retrying, 1, "stats count 1 retrying");
-	TAP_INT(OPS(st)->queue_recover(st->state, "nobody", now, 1, &rq, &dq, &err), 0,
+	TAP_INT(mr_store_queue_recover(st, "nobody", now, 1, &rq, &dq, &err), 0,
 		"recover with resend_in_doubt");
 	TAP_INT(rq, 2, "in-doubt rows of a running mailing are queued again when resending");
 	struct rcpt_rows r5 = { 0 };
-	OPS(st)->queue_claim(st->state, mid, "w4", now, now + 600, 10, rcpt_collect, &r5, &err);
+	mr_store_queue_claim(st, mid, "w4", now, now + 600, 10, rcpt_collect, &r5, &err);
 	TAP_OK(r5.n == 2 && r5.attempts[0] == 2, "resent rows are claimed as attempt 2");
-	OPS(st)->queue_mark(st->state, "w4", 1, &err);
+	mr_store_queue_mark(st, "w4", 1, &err);
 	struct mr_queue_outcome o5[2] = {
 		{ .queue_id = r5.qid[0], .result = MR_QUEUE_SENT, .when = now, .code = 250 },
 		{ .queue_id = r5.qid[1], .result = MR_QUEUE_SENT, .when = now, .code = 250 },
 	};
-	OPS(st)->queue_outcome(st->state, o5, 2, &err);
+	mr_store_queue_outcome(st, o5, 2, &err);
 	memset(&r3, 0, sizeof(r3));
-	OPS(st)->queue_claim(st->state, mid, "w3", now + 30, now + 600, 10, rcpt_collect, &r3, &err);
+	mr_store_queue_claim(st, mid, "w3", now + 30, now + 600, 10, rcpt_collect, &r3, &err);
 	TAP_INT(r3.n, 0, "a retry row is not claimed before its next attempt");
 	memset(&r3, 0, sizeof(r3));
-	OPS(st)->queue_claim(st->state, mid, "w3", now + 61, now + 600, 10, rcpt_collect, &r3, &err);
+	mr_store_queue_claim(st, mid, "w3", now + 61, now + 600, 10, rcpt_collect, &r3, &err);
 	TAP_OK(r3.n == 1 && r3.qid[0] == r2.qid[0] && r3.attempts[0] == 2,
 	       "after the backoff it is claimed again as attempt 2");
-	OPS(st)->queue_mark(st->state, "w3", 1, &err);
+	mr_store_queue_mark(st, "w3", 1, &err);
 	o2.when = now + 4000; /* past retry_for */
-	OPS(st)->queue_outcome(st->state, &o2, 1, &err);
+	mr_store_queue_outcome(st, &o2, 1, &err);
 	stats_of(st, mid, &s);
 	TAP_INT(s.bounced, 1, "a temporary failure past retry_for is a bounce");
 	int64_t syn = 0;
 	type_count(&s, "Syntax", &syn);
 	TAP_INT(syn, 1, "counted under its bounce type");
 	int complete = -1;
-	TAP_INT(OPS(st)->mailing_finish(st->state, mid, now, &complete, &err), 0, "mailing_finish");
+	TAP_INT(mr_store_mailing_finish(st, mid, now, &complete, &err), 0, "mailing_finish");
 	TAP_INT(complete, 1, "nothing waits: the mailing is complete (2 sent, 1 bounced)");
 	stats_of(st, mid, &s);
 	TAP_OK(s.sent == 2 && s.bounced == 1 && s.in_doubt == 0 && s.total == 3,
@@ -353,23 +353,23 @@ static void test_mailings(struct mr_store *st)
 	m.scheduled_at = now - 5;
 	m.n_exclude = 0;
 	m.n_attachments = 0;
-	TAP_INT(OPS(st)->mailing_create(st->state, &m, &m2, &err), 0, "a scheduled mailing");
-	TAP_INT(OPS(st)->mailing_due(st->state, now, mid, &due_m, &due_j, &err), 0, "it is due");
+	TAP_INT(mr_store_mailing_create(st, &m, &m2, &err), 0, "a scheduled mailing");
+	TAP_INT(mr_store_mailing_due(st, now, mid, &due_m, &due_j, &err), 0, "it is due");
 	TAP_INT(due_m, m2, "the due one is the second");
-	OPS(st)->queue_build(st->state, due_j, 2, &count, &err);
+	mr_store_queue_build(st, due_j, 2, &count, &err);
 	TAP_INT(count, 4, "4 recipients (frank is not excluded this time)");
 	struct rcpt_rows r4 = { 0 };
-	OPS(st)->queue_claim(st->state, m2, "x1", now, now - 1, 10, rcpt_collect, &r4, &err);
+	mr_store_queue_claim(st, m2, "x1", now, now - 1, 10, rcpt_collect, &r4, &err);
 	TAP_INT(r4.n, 4, "all 4 claimed (from 2 child jobs)");
 	TAP_OK(r4.job[0] != r4.job[3] && r4.job[0] != due_j, "job_size 2 made child jobs");
-	TAP_INT(OPS(st)->queue_recover(st->state, "x2", now, 0, &rq, &dq, &err), 0,
+	TAP_INT(mr_store_queue_recover(st, "x2", now, 0, &rq, &dq, &err), 0,
 		"another worker recovers expired leases");
 	TAP_INT(rq, 4, "expired leased rows go back to the queue");
 	memset(&r4, 0, sizeof(r4));
-	OPS(st)->queue_claim(st->state, m2, "x2", now, now + 600, 10, rcpt_collect, &r4, &err);
+	mr_store_queue_claim(st, m2, "x2", now, now + 600, 10, rcpt_collect, &r4, &err);
 	TAP_INT(r4.n, 4, "and are claimed again");
 	TAP_INT(r4.attempts[0], 1, "returned leases do not count as attempts");
-	OPS(st)->queue_mark(st->state, "x2", 1, &err);
+	mr_store_queue_mark(st, "x2", 1, &err);
 	struct mr_queue_outcome o4[3] = {
 		{ .queue_id = r4.qid[0], .result = MR_QUEUE_SENT, .when = now, .code = 250,
 		  .text = "ok" },
@@ -377,8 +377,8 @@ static void test_mailings(struct mr_store *st)
 		  .enhanced = "5.1.1", .text = "no such user", .bounce_type = "Invalid" },
 		{ .queue_id = r4.qid[2], .result = MR_QUEUE_SENT, .when = now, .code = 250 },
 	};
-	TAP_INT(OPS(st)->queue_outcome(st->state, o4, 3, &err), 0, "three outcomes at once");
-	TAP_INT(OPS(st)->mailing_finish(st->state, m2, now, &complete, &err), 0, "finish?");
+	TAP_INT(mr_store_queue_outcome(st, o4, 3, &err), 0, "three outcomes at once");
+	TAP_INT(mr_store_mailing_finish(st, m2, now, &complete, &err), 0, "finish?");
 	TAP_INT(complete, 0, "not complete while one row is sending");
 	stats_of(st, m2, &s);
 	TAP_OK(s.sent == 2 && s.delivered == 2 && s.sending == 1 && s.bounced == 1 && s.total == 4,
@@ -386,75 +386,64 @@ static void test_mailings(struct mr_store *st)
 	int64_t inv = 0;
 	type_count(&s, "Invalid", &inv);
 	TAP_INT(inv, 1, "the bounce counts as Invalid");
-	TAP_INT(OPS(st)->mailing_set_status(st->state, m2, MR_MAILING_PAUSED, 0, &err), 0, "pause");
+	TAP_INT(mr_store_mailing_set_status(st, m2, MR_MAILING_PAUSED, 0, &err), 0, "pause");
 	memset(&r4, 0, sizeof(r4));
-	TAP_INT(OPS(st)->mailing_due(st->state, now, mid, &due_m, &due_j, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_mailing_due(st, now, mid, &due_m, &due_j, &err), MR_ENOTFOUND,
 		"a paused mailing is not due");
-	TAP_INT(OPS(st)->mailing_set_status(st->state, m2, MR_MAILING_RUNNING, 0, &err), 0,
+	TAP_INT(mr_store_mailing_set_status(st, m2, MR_MAILING_RUNNING, 0, &err), 0,
 		"resume");
 	memset(&mr, 0, sizeof(mr));
-	OPS(st)->mailing_get(st->state, m2, mailing_collect, &mr, &err);
+	mr_store_mailing_get(st, m2, mailing_collect, &mr, &err);
 	TAP_INT(mr.status, MR_MAILING_RUNNING, "resumed to running");
-	OPS(st)->queue_recover(st->state, "x2", now, 0, &rq, &dq, &err);
-	TAP_INT(OPS(st)->mailing_set_status(st->state, m2, MR_MAILING_CANCELED, 0, &err), 0,
+	mr_store_queue_recover(st, "x2", now, 0, &rq, &dq, &err);
+	TAP_INT(mr_store_mailing_set_status(st, m2, MR_MAILING_CANCELED, 0, &err), 0,
 		"cancel");
 	stats_of(st, m2, &s);
 	TAP_INT(s.in_doubt, 1, "the in-flight row stays in doubt after cancel");
-	TAP_INT(OPS(st)->mailing_set_status(st->state, m2, MR_MAILING_RUNNING, 0, &err), MR_EINPUT,
+	TAP_INT(mr_store_mailing_set_status(st, m2, MR_MAILING_RUNNING, 0, &err), MR_EINPUT,
 		"a canceled mailing cannot be resumed");
 	memset(&r4, 0, sizeof(r4));
-	OPS(st)->queue_claim(st->state, m2, "x3", now, now + 600, 10, rcpt_collect, &r4, &err);
+	mr_store_queue_claim(st, m2, "x3", now, now + 600, 10, rcpt_collect, &r4, &err);
 	TAP_INT(r4.n, 0, "nothing is claimed from a canceled mailing");
 	/* a third: queued rows become canceled (3: the address refused with
 	 * 5.1.1 in the second is on hold, Invalid's threshold being 1) */
 	int64_t m3 = 0;
 	m.name = "Third";
-	OPS(st)->mailing_create(st->state, &m, &m3, &err);
-	OPS(st)->mailing_due(st->state, now, m2, &due_m, &due_j, &err);
-	OPS(st)->queue_build(st->state, due_j, 0, &count, &err);
-	OPS(st)->mailing_set_status(st->state, m3, MR_MAILING_CANCELED, 0, &err);
+	mr_store_mailing_create(st, &m, &m3, &err);
+	mr_store_mailing_due(st, now, m2, &due_m, &due_j, &err);
+	mr_store_queue_build(st, due_j, 0, &count, &err);
+	mr_store_mailing_set_status(st, m3, MR_MAILING_CANCELED, 0, &err);
 	stats_of(st, m3, &s);
 	TAP_OK(s.canceled == 3 && s.queued == 0, "cancel makes the 3 queued rows canceled "
 	       "(got %lld)", (long long)s.canceled);
 	memset(&mr, 0, sizeof(mr));
-	OPS(st)->mailing_list(st->state, mailing_collect, &mr, &err);
+	mr_store_mailing_list(st, mailing_collect, &mr, &err);
 	TAP_INT(mr.n, 3, "mailing_list lists 3 mailings");
 	TAP_INT(mr.status, MR_MAILING_CANCELED, "the last is canceled");
 
 	/* a fourth: the rows a killed worker never offered to a server go
 	 * back to the queue, the offered one stays in doubt */
-	if (!MR_OPS_HAS(OPS(st), queue_unstarted) || !OPS(st)->queue_unstarted)
-		return;
 	int64_t m4 = 0, back = -1;
 	m.name = "Fourth";
-	OPS(st)->mailing_create(st->state, &m, &m4, &err);
-	OPS(st)->mailing_due(st->state, now, m3, &due_m, &due_j, &err);
-	OPS(st)->queue_build(st->state, due_j, 0, &count, &err);
+	mr_store_mailing_create(st, &m, &m4, &err);
+	mr_store_mailing_due(st, now, m3, &due_m, &due_j, &err);
+	mr_store_queue_build(st, due_j, 0, &count, &err);
 	struct rcpt_rows r6 = { 0 };
-	OPS(st)->queue_claim(st->state, m4, "y1", now, now + 600, 3, rcpt_collect, &r6, &err);
+	mr_store_queue_claim(st, m4, "y1", now, now + 600, 3, rcpt_collect, &r6, &err);
 	TAP_INT(r6.n, 3, "the fourth's 3 rows leased to y1");
-	OPS(st)->queue_mark(st->state, "y1", 1, &err);
-	TAP_INT(OPS(st)->queue_unstarted(st->state, "y1", r6.qid, 1, &back, &err), 0,
+	mr_store_queue_mark(st, "y1", 1, &err);
+	TAP_INT(mr_store_queue_unstarted(st, "y1", r6.qid, 1, &back, &err), 0,
 		"queue_unstarted: 1 of y1's 3 sending rows was started");
 	TAP_INT(back, 2, "the 2 never started go back to the queue");
 	stats_of(st, m4, &s);
 	TAP_OK(s.queued == 2 && s.sending == 1, "stats: 2 queued, 1 sending");
-	TAP_INT(OPS(st)->queue_unstarted(st->state, "y1", r6.qid, 1, &back, &err), 0,
+	TAP_INT(mr_store_queue_unstarted(st, "y1", r6.qid, 1, &back, &err), 0,
 		"queue_unstarted again");
 	TAP_INT(back, 0, "changes nothing more");
-	OPS(st)->queue_recover(st->state, "y1", now, 0, &rq, &dq, &err);
+	mr_store_queue_recover(st, "y1", now, 0, &rq, &dq, &err);
 	TAP_INT(dq, 1, "only the started row is in doubt");
 	memset(&r6, 0, sizeof(r6));
-	OPS(st)->queue_claim(st->state, m4, "y2", now, now + 600, 10, rcpt_collect, &r6, &err);
+	mr_store_queue_claim(st, m4, "y2", now, now + 600, 10, rcpt_collect, &r6, &err);
 	TAP_INT(r6.n, 2, "the 2 queued rows are claimed again");
 	TAP_INT(r6.attempts[0], 1, "a row never started was not an attempt");
-}
-
-static void test_mailing(struct mr_store *st)
-{
-	if (!TAP_OK(MR_OPS_HAS(OPS(st), mailing_stats), "the store has the mailing slots")) {
-		return;
-	}
-	test_contacts_groups(st);
-	test_mailings(st);
 }

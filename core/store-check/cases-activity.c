@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The store conformance suite's email-to-activity part (included by
- * conformance.c, so that it shares its TAP counters): matching or creating
+ * cases.c, so that it shares its TAP counters): matching or creating
  * Individuals by email, filing activities once per Message-ID and account,
  * listing, reading and attachments' exact bytes.  Semantics checked here
  * that plugin.h leaves implicit:
@@ -47,7 +47,7 @@ static struct act_contact act_contact_by_id(struct mr_store *st, int64_t id)
 {
 	struct act_by_id b = { .want = id };
 	struct mr_error err = { 0 };
-	OPS(st)->contact_list(st->state, 0, 0, act_by_id_collect, &b, &err);
+	mr_store_contact_list(st, 0, 0, act_by_id_collect, &b, &err);
 	return b.got;
 }
 
@@ -141,7 +141,7 @@ static int act_nested_collect(void *cookie, const struct mr_activity_rec *a)
 	struct act_bytes b = { 0 };
 	struct mr_error err = { 0 };
 	n->rows++;
-	if (a->n_files && n->st->ops->activity_attachment(n->st->state, a->id, 1, act_bytes_collect,
+	if (a->n_files && mr_store_activity_attachment(n->st, a->id, 1, act_bytes_collect,
 							  &b, &err) == 0)
 		n->bytes += b.size;
 	free(b.data);
@@ -152,7 +152,7 @@ static int64_t act_count(struct mr_store *st, const struct mr_activity_filter *f
 {
 	struct act_rows r = { 0 };
 	struct mr_error err = { 0 };
-	int rc = OPS(st)->activity_list(st->state, f, act_collect, &r, &err);
+	int rc = mr_store_activity_list(st, f, act_collect, &r, &err);
 	return rc ? -1 : r.n;
 }
 
@@ -161,15 +161,15 @@ static void test_activity_contacts(struct mr_store *st, int64_t *ada_r, int64_t 
 	struct mr_error err = { 0 };
 	int64_t id = -1;
 	int created = -1;
-	int rc = OPS(st)->activity_contact(st->state, "", "Nobody", 1, &id, &created, &err);
+	int rc = mr_store_activity_contact(st, "", "Nobody", 1, &id, &created, &err);
 	TAP_INT(rc, MR_EINPUT, "activity_contact of an empty email is MR_EINPUT");
-	rc = OPS(st)->activity_contact(st->state, "ada@act.example", "Ada Lovelace", 0, &id,
+	rc = mr_store_activity_contact(st, "ada@act.example", "Ada Lovelace", 0, &id,
 				       &created, &err);
 	TAP_INT(rc, 0, "activity_contact lookup only of an unknown email");
 	TAP_INT(id, 0, "lookup only: no contact (id 0)");
 	TAP_INT(created, 0, "lookup only: nothing created");
 	struct act_contact none = { 0 };
-	rc = OPS(st)->contact_find(st->state, "ada@act.example", act_contact_collect, &none, &err);
+	rc = mr_store_contact_find(st, "ada@act.example", act_contact_collect, &none, &err);
 	TAP_INT(rc, MR_ENOTFOUND, "lookup only made no contact");
 
 	static const struct {
@@ -185,7 +185,7 @@ static void test_activity_contacts(struct mr_store *st, int64_t *ada_r, int64_t 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		id = 0;
 		created = 0;
-		rc = OPS(st)->activity_contact(st->state, cases[i].email, cases[i].name, 1, &id,
+		rc = mr_store_activity_contact(st, cases[i].email, cases[i].name, 1, &id,
 					       &created, &err);
 		TAP_INT(rc, 0, "activity_contact creates %s (%s)", cases[i].email, rc ? err.msg : "ok");
 		TAP_INT(created, 1, "%s: created", cases[i].email);
@@ -198,7 +198,7 @@ static void test_activity_contacts(struct mr_store *st, int64_t *ada_r, int64_t 
 		if (i == 0)
 			*ada_r = id;
 	}
-	rc = OPS(st)->activity_contact(st->state, "ADA@Act.Example", "Someone Else", 1, &id,
+	rc = mr_store_activity_contact(st, "ADA@Act.Example", "Someone Else", 1, &id,
 				       &created, &err);
 	TAP_INT(rc, 0, "activity_contact of a known email in other case");
 	TAP_INT(id, *ada_r, "it matches the existing Individual");
@@ -209,12 +209,12 @@ static void test_activity_contacts(struct mr_store *st, int64_t *ada_r, int64_t 
 	struct mr_contact org = { .contact_type = "Organization", .display_name = "Bob's Bikes",
 				  .email = "bob@act.example" };
 	int64_t org_id = 0;
-	rc = OPS(st)->contact_upsert(st->state, &org, &org_id, NULL, &err);
+	rc = mr_store_contact_upsert(st, &org, &org_id, NULL, &err);
 	TAP_INT(rc, 0, "an Organization with bob@act.example");
-	rc = OPS(st)->activity_contact(st->state, "bob@act.example", "Bob Builder", 0, &id, &created,
+	rc = mr_store_activity_contact(st, "bob@act.example", "Bob Builder", 0, &id, &created,
 				       &err);
 	TAP_INT(rc == 0 && id == 0, 1, "lookup only does not take the Organization for an Individual");
-	rc = OPS(st)->activity_contact(st->state, "bob@act.example", "Bob Builder", 1, &id, &created,
+	rc = mr_store_activity_contact(st, "bob@act.example", "Bob Builder", 1, &id, &created,
 				       &err);
 	TAP_INT(rc, 0, "activity_contact of the Organization's email");
 	TAP_OK(id > 0 && id != org_id, "a new contact, not the Organization (%lld vs %lld)",
@@ -224,17 +224,13 @@ static void test_activity_contacts(struct mr_store *st, int64_t *ada_r, int64_t 
 	TAP_STR(act_contact_by_id(st, org_id).type, "Organization", "the Organization is unchanged");
 	*bob_r = id;
 	int64_t again = 0;
-	rc = OPS(st)->activity_contact(st->state, "bob@act.example", NULL, 1, &again, &created, &err);
+	rc = mr_store_activity_contact(st, "bob@act.example", NULL, 1, &again, &created, &err);
 	TAP_INT(again, id, "the next time the Individual is matched");
 	TAP_INT(created, 0, "and not created again");
 }
 
 static void test_activity(struct mr_store *st)
 {
-	if (!MR_OPS_HAS(OPS(st), activity_attachment)) {
-		TAP_OK(1, "# SKIP the store has no activity slots");
-		return;
-	}
 	struct mr_error err = { 0 };
 	int64_t ada = 0, bob = 0;
 	test_activity_contacts(st, &ada, &bob);
@@ -264,16 +260,16 @@ static void test_activity(struct mr_store *st)
 	};
 	int64_t id1 = 0, id = 0;
 	int existing = -1;
-	int rc = OPS(st)->activity_add(st->state, &rec, &id1, &existing, &err);
+	int rc = mr_store_activity_add(st, &rec, &id1, &existing, &err);
 	TAP_INT(rc, 0, "activity_add (%s)", rc ? err.msg : "ok");
 	TAP_OK(id1 > 0, "it gets an id");
 	TAP_INT(existing, 0, "it is new");
-	rc = OPS(st)->activity_add(st->state, &rec, &id, &existing, &err);
+	rc = mr_store_activity_add(st, &rec, &id, &existing, &err);
 	TAP_INT(rc, 0, "activity_add of the same Message-ID and account again");
 	TAP_INT(id, id1, "gives the first activity's id");
 	TAP_INT(existing, 1, "and says it existed");
 	rec.account = "bcc";
-	rc = OPS(st)->activity_add(st->state, &rec, &id, &existing, &err);
+	rc = mr_store_activity_add(st, &rec, &id, &existing, &err);
 	TAP_OK(rc == 0 && id != id1 && existing == 0, "the same Message-ID of another account is "
 	       "another activity");
 	int64_t id_bcc = id;
@@ -284,8 +280,8 @@ static void test_activity(struct mr_store *st)
 	rec.n_files = 0;
 	rec.n_parties = 1;
 	int64_t n1 = 0, n2 = 0;
-	OPS(st)->activity_add(st->state, &rec, &n1, NULL, &err);
-	OPS(st)->activity_add(st->state, &rec, &n2, NULL, &err);
+	mr_store_activity_add(st, &rec, &n1, NULL, &err);
+	mr_store_activity_add(st, &rec, &n2, NULL, &err);
 	TAP_OK(n1 > 0 && n2 > 0 && n1 != n2, "without a Message-ID each filing is an activity");
 
 	/* a bad role stores nothing */
@@ -294,25 +290,25 @@ static void test_activity(struct mr_store *st)
 	struct mr_activity_rec badrec = { .subject = "bad", .date = 1, .message_id = "<bad@x>",
 					  .account = "inbox", .parties = bad, .n_parties = 2 };
 	int64_t before = act_count(st, NULL);
-	rc = OPS(st)->activity_add(st->state, &badrec, &id, NULL, &err);
+	rc = mr_store_activity_add(st, &badrec, &id, NULL, &err);
 	TAP_INT(rc, MR_EINPUT, "a contact with a bad role is MR_EINPUT");
 	TAP_INT(act_count(st, NULL), before, "and nothing of that activity is stored");
 
 	/* inside the caller's transaction: rolled back with it */
 	badrec.parties = bad;
 	badrec.n_parties = 1;
-	rc = OPS(st)->begin(st->state, &err);
+	rc = mr_store_begin(st, &err);
 	TAP_INT(rc, 0, "begin");
-	rc = OPS(st)->activity_add(st->state, &badrec, &id, NULL, &err);
+	rc = mr_store_activity_add(st, &badrec, &id, NULL, &err);
 	TAP_INT(rc, 0, "activity_add inside a transaction");
-	OPS(st)->rollback(st->state);
+	mr_store_rollback(st);
 	TAP_INT(act_count(st, NULL), before, "rollback removes it");
-	rc = OPS(st)->activity_add(st->state, &badrec, &id, &existing, &err);
+	rc = mr_store_activity_add(st, &badrec, &id, &existing, &err);
 	TAP_INT(existing, 0, "its Message-ID is free again");
 
 	/* reading back */
 	struct act_rows r = { 0 };
-	rc = OPS(st)->activity_get(st->state, id1, act_collect, &r, &err);
+	rc = mr_store_activity_get(st, id1, act_collect, &r, &err);
 	TAP_INT(rc, 0, "activity_get");
 	TAP_INT(r.n, 1, "one callback");
 	TAP_STR(r.subject, "Grüße, Ada", "subject");
@@ -340,31 +336,31 @@ static void test_activity(struct mr_store *st)
 	TAP_STR(r.file_skip[1], "over max_attachment_size", "2 is skipped, with the reason");
 	TAP_INT(r.file_size[1], 99999999, "2 keeps its size");
 	struct act_rows r0 = { 0 };
-	rc = OPS(st)->activity_get(st->state, 999999, act_collect, &r0, &err);
+	rc = mr_store_activity_get(st, 999999, act_collect, &r0, &err);
 	TAP_INT(rc, MR_ENOTFOUND, "activity_get of an unknown id is MR_ENOTFOUND");
 	TAP_INT(r0.n, 0, "no callback");
 
 	struct act_bytes b = { 0 };
-	rc = OPS(st)->activity_attachment(st->state, id1, 1, act_bytes_collect, &b, &err);
+	rc = mr_store_activity_attachment(st, id1, 1, act_bytes_collect, &b, &err);
 	TAP_INT(rc, 0, "activity_attachment 1");
 	TAP_OK(b.n == 1 && b.has_data && b.size == sizeof(bin) && b.data &&
 	       memcmp(b.data, bin, sizeof(bin)) == 0, "gives the exact bytes (NUL included)");
-	rc = OPS(st)->activity_attachment(st->state, id1, 2, act_bytes_collect, &b, &err);
+	rc = mr_store_activity_attachment(st, id1, 2, act_bytes_collect, &b, &err);
 	TAP_OK(rc == 0 && !b.has_data, "a skipped attachment has no data");
 	TAP_STR(b.skip, "over max_attachment_size", "and says why");
-	rc = OPS(st)->activity_attachment(st->state, id1, 3, act_bytes_collect, &b, &err);
+	rc = mr_store_activity_attachment(st, id1, 3, act_bytes_collect, &b, &err);
 	TAP_OK(rc == 0 && b.has_data && b.size == 0, "an empty attachment is kept, 0 bytes");
-	TAP_INT(OPS(st)->activity_attachment(st->state, id1, 4, act_bytes_collect, &b, &err),
+	TAP_INT(mr_store_activity_attachment(st, id1, 4, act_bytes_collect, &b, &err),
 		MR_ENOTFOUND, "attachment 4 is MR_ENOTFOUND");
-	TAP_INT(OPS(st)->activity_attachment(st->state, id1, 0, act_bytes_collect, &b, &err),
+	TAP_INT(mr_store_activity_attachment(st, id1, 0, act_bytes_collect, &b, &err),
 		MR_ENOTFOUND, "attachment 0 is MR_ENOTFOUND");
-	TAP_INT(OPS(st)->activity_attachment(st->state, 999999, 1, act_bytes_collect, &b, &err),
+	TAP_INT(mr_store_activity_attachment(st, 999999, 1, act_bytes_collect, &b, &err),
 		MR_ENOTFOUND, "an unknown activity's attachment is MR_ENOTFOUND");
 	free(b.data);
 
 	/* listings */
 	struct act_rows all = { 0 };
-	rc = OPS(st)->activity_list(st->state, NULL, act_collect, &all, &err);
+	rc = mr_store_activity_list(st, NULL, act_collect, &all, &err);
 	TAP_INT(rc, 0, "activity_list");
 	TAP_INT(all.n, 5, "five activities");
 	TAP_OK(all.n == 5 && all.ids[0] == id_bcc && all.ids[1] == id1 && all.ids[2] == n2 &&
@@ -379,12 +375,12 @@ static void test_activity(struct mr_store *st)
 	f.limit = 2;
 	TAP_INT(act_count(st, &f), 2, "limit 2");
 	struct act_nested nest = { .st = st };
-	rc = OPS(st)->activity_list(st->state, NULL, act_nested_collect, &nest, &err);
+	rc = mr_store_activity_list(st, NULL, act_nested_collect, &nest, &err);
 	TAP_INT(rc, 0, "a listing whose callback reads attachments");
 	TAP_INT(nest.rows, 5, "every row is listed");
 	TAP_INT(nest.bytes, sizeof(bin) * 2, "and the nested reads give the data");
 	nest = (struct act_nested){ .st = st, .stop_at = 2 };
-	rc = OPS(st)->activity_list(st->state, NULL, act_nested_collect, &nest, &err);
+	rc = mr_store_activity_list(st, NULL, act_nested_collect, &nest, &err);
 	TAP_INT(rc, 7, "activity_list returns the callback's non-zero value");
 	TAP_INT(nest.rows, 2, "and stops there");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The store conformance suite's bounce part (included by conformance.c, so
+ * The store conformance suite's bounce part (included by cases.c, so
  * that it shares its TAP counters): finding a bounce's recipient, bounce
  * events counted per email and type since the reset date, holds at the
  * threshold, VERP actions on groups and opt-out, hold releases, statistics.
@@ -46,7 +46,7 @@ static int member_count(struct mr_store *st, const char *group)
 {
 	struct contact_rows cr = { 0 };
 	struct mr_error err = { 0 };
-	st->ops->group_members(st->state, group, contact_collect, &cr, &err);
+	mr_store_group_members(st, group, contact_collect, &cr, &err);
 	return cr.n;
 }
 
@@ -54,7 +54,7 @@ static int flag_of(struct mr_store *st, const char *email, int which)
 {
 	struct contact_rows cr = { 0 };
 	struct mr_error err = { 0 };
-	if (st->ops->contact_find(st->state, email, contact_collect, &cr, &err) != 0 || cr.n != 1)
+	if (mr_store_contact_find(st, email, contact_collect, &cr, &err) != 0 || cr.n != 1)
 		return -1;
 	return which == 0 ? cr.on_hold[0] : cr.opt_out[0];
 }
@@ -72,7 +72,6 @@ struct send_case {
 static int64_t send_round(struct mr_store *st, const char *group, int64_t now,
 			  const struct send_case *cases, size_t n)
 {
-	const struct mr_store_ops *ops = st->ops;
 	struct mr_error err = { 0 };
 	const char *inc[] = { group };
 	struct mr_mailing m = {
@@ -81,17 +80,17 @@ static int64_t send_round(struct mr_store *st, const char *group, int64_t now,
 		.n_include = 1,
 	};
 	int64_t mid = 0, due_m = 0, due_j = 0, count = 0, after = 0;
-	if (ops->mailing_create(st->state, &m, &mid, &err) != 0 ||
-	    ops->mailing_set_status(st->state, mid, MR_MAILING_SCHEDULED, now - 5, &err) != 0)
+	if (mr_store_mailing_create(st, &m, &mid, &err) != 0 ||
+	    mr_store_mailing_set_status(st, mid, MR_MAILING_SCHEDULED, now - 5, &err) != 0)
 		return -1;
-	while (ops->mailing_due(st->state, now, after, &due_m, &due_j, &err) == 0 && due_m != mid)
+	while (mr_store_mailing_due(st, now, after, &due_m, &due_j, &err) == 0 && due_m != mid)
 		after = due_m;
-	if (due_m != mid || ops->queue_build(st->state, due_j, 0, &count, &err) != 0)
+	if (due_m != mid || mr_store_queue_build(st, due_j, 0, &count, &err) != 0)
 		return -1;
 	last_round = mid;
 	struct rcpt_rows rr = { 0 };
-	ops->queue_claim(st->state, mid, "sb", now, now + 600, MAX_ROWS, rcpt_collect, &rr, &err);
-	ops->queue_mark(st->state, "sb", 1, &err);
+	mr_store_queue_claim(st, mid, "sb", now, now + 600, MAX_ROWS, rcpt_collect, &rr, &err);
+	mr_store_queue_mark(st, "sb", 1, &err);
 	for (int i = 0; i < rr.n && i < MAX_ROWS; i++) {
 		struct mr_queue_outcome o = { .result = MR_QUEUE_SENT, .code = 250 };
 		for (size_t k = 0; k < n; k++)
@@ -99,7 +98,7 @@ static int64_t send_round(struct mr_store *st, const char *group, int64_t now,
 				o = cases[k].o;
 		o.queue_id = rr.qid[i];
 		o.when = o.when ? o.when : now;
-		if (ops->queue_outcome(st->state, &o, 1, &err) != 0)
+		if (mr_store_queue_outcome(st, &o, 1, &err) != 0)
 			printf("# queue_outcome %s: %s\n", rr.email[i], err.msg);
 	}
 	return count;
@@ -107,17 +106,16 @@ static int64_t send_round(struct mr_store *st, const char *group, int64_t now,
 
 static void test_send_bounces(struct mr_store *st)
 {
-	const struct mr_store_ops *ops = st->ops;
 	struct mr_error err = { 0 };
 	int64_t now = (int64_t)time(NULL);
-	ops->group_add(st->state, "send-bounce-list", NULL, NULL, &err);
+	mr_store_group_add(st, "send-bounce-list", NULL, NULL, &err);
 	static const char *const emails[] = { "s1@example.org", "s2@example.org",
 					      "s3@example.org" };
 	for (int i = 0; i < 3; i++) {
 		struct mr_contact c = { .email = emails[i], .first_name = "S" };
 		int64_t id = 0;
-		ops->contact_upsert(st->state, &c, &id, NULL, &err);
-		ops->group_member(st->state, "send-bounce-list", id, 1, &err);
+		mr_store_contact_upsert(st, &c, &id, NULL, &err);
+		mr_store_group_member(st, "send-bounce-list", id, 1, &err);
 	}
 	const struct mr_queue_outcome invalid = {
 		.result = MR_QUEUE_BOUNCED, .code = 550, .enhanced = "5.1.1",
@@ -137,7 +135,7 @@ static void test_send_bounces(struct mr_store *st)
 	TAP_INT(flag_of(st, "s3@example.org", 0), 0, "a delivered email is not on hold");
 	struct bstat_rows bs = { .mailing_id = last_round };
 	struct mr_bounce_totals tot;
-	ops->bounce_stats(st->state, bstat_collect, &bs, &tot, &err);
+	mr_store_bounce_stats(st, bstat_collect, &bs, &tot, &err);
 	TAP_OK(bstat_of(&bs, "Invalid") == 1 && bstat_of(&bs, "Quota") == 1,
 	       "the refusals are bounce events of their types (Invalid %lld, Quota %lld)",
 	       (long long)bstat_of(&bs, "Invalid"), (long long)bstat_of(&bs, "Quota"));
@@ -167,23 +165,16 @@ static void test_send_bounces(struct mr_store *st)
 
 static void test_bounces(struct mr_store *st)
 {
-	const struct mr_store_ops *ops = st->ops;
-	if (!MR_OPS_HAS(ops, bounce_target) || !MR_OPS_HAS(ops, bounce_add) ||
-	    !MR_OPS_HAS(ops, verp_action) || !MR_OPS_HAS(ops, holds_reset) ||
-	    !MR_OPS_HAS(ops, bounce_stats)) {
-		TAP_OK(1, "# SKIP the store has no bounce slots");
-		return;
-	}
 	struct mr_error err = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	static const char *const emails[] = { "b1@example.org", "b2@example.org", "b3@example.org",
 					      "b4@example.org", "b5@example.org" };
 	int64_t cid[5] = { 0 };
-	TAP_INT(ops->group_add(st->state, "bounce-list", NULL, NULL, &err), 0, "group_add");
+	TAP_INT(mr_store_group_add(st, "bounce-list", NULL, NULL, &err), 0, "group_add");
 	for (int i = 0; i < 5; i++) {
 		struct mr_contact c = { .email = emails[i], .first_name = "B" };
-		ops->contact_upsert(st->state, &c, &cid[i], NULL, &err);
-		ops->group_member(st->state, "bounce-list", cid[i], 1, &err);
+		mr_store_contact_upsert(st, &c, &cid[i], NULL, &err);
+		mr_store_group_member(st, "bounce-list", cid[i], 1, &err);
 	}
 	const char *inc[] = { "bounce-list" };
 	struct mr_mailing m = {
@@ -192,22 +183,22 @@ static void test_bounces(struct mr_store *st)
 		.include_groups = inc, .n_include = 1,
 	};
 	int64_t mid = 0, due_m = 0, due_j = 0, count = 0;
-	ops->mailing_create(st->state, &m, &mid, &err);
-	ops->mailing_set_status(st->state, mid, MR_MAILING_SCHEDULED, now - 5, &err);
+	mr_store_mailing_create(st, &m, &mid, &err);
+	mr_store_mailing_set_status(st, mid, MR_MAILING_SCHEDULED, now - 5, &err);
 	int64_t after = 0;
-	while (ops->mailing_due(st->state, now, after, &due_m, &due_j, &err) == 0 && due_m != mid)
+	while (mr_store_mailing_due(st, now, after, &due_m, &due_j, &err) == 0 && due_m != mid)
 		after = due_m;
 	TAP_INT(due_m, mid, "the bounce test mailing is due");
-	ops->queue_build(st->state, due_j, 0, &count, &err);
+	mr_store_queue_build(st, due_j, 0, &count, &err);
 	TAP_INT(count, 5, "its queue holds 5 rows");
 	struct rcpt_rows rr = { 0 };
-	ops->queue_claim(st->state, mid, "bw", now, now + 600, 10, rcpt_collect, &rr, &err);
-	ops->queue_mark(st->state, "bw", 1, &err);
+	mr_store_queue_claim(st, mid, "bw", now, now + 600, 10, rcpt_collect, &rr, &err);
+	mr_store_queue_mark(st, "bw", 1, &err);
 	int64_t q[5] = { 0 }, job = 0;
 	for (int i = 0; i < rr.n && i < MAX_ROWS; i++) {
 		struct mr_queue_outcome o = { .queue_id = rr.qid[i], .result = MR_QUEUE_SENT,
 					      .when = now, .code = 250 };
-		ops->queue_outcome(st->state, &o, 1, &err);
+		mr_store_queue_outcome(st, &o, 1, &err);
 		for (int k = 0; k < 5; k++)
 			if (strcmp(rr.email[i], emails[k]) == 0)
 				q[k] = rr.qid[i];
@@ -217,23 +208,23 @@ static void test_bounces(struct mr_store *st)
 
 	/* bounce_target */
 	struct mr_bounce_target t;
-	TAP_INT(ops->bounce_target(st->state, job, q[0], NULL, &t, &err), 0, "bounce_target by "
+	TAP_INT(mr_store_bounce_target(st, job, q[0], NULL, &t, &err), 0, "bounce_target by "
 		"queue row (%s)", err.msg);
 	TAP_STR(t.email, "b1@example.org", "... gives the row's email");
 	TAP_INT(t.mailing_id, mid, "... its mailing");
 	TAP_INT(t.contact_id, cid[0], "... its contact");
 	TAP_OK(t.email_id > 0, "... its email id");
 	TAP_STR(t.reply_to, "replies@example.org", "... the mailing's reply-to");
-	TAP_INT(ops->bounce_target(st->state, job + 1000, q[0], NULL, &t, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_bounce_target(st, job + 1000, q[0], NULL, &t, &err), MR_ENOTFOUND,
 		"a queue row of another job is MR_ENOTFOUND");
-	TAP_INT(ops->bounce_target(st->state, job, q[0], "b2@example.org", &t, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_bounce_target(st, job, q[0], "b2@example.org", &t, &err), MR_ENOTFOUND,
 		"a queue row sent to another address is MR_ENOTFOUND");
-	TAP_INT(ops->bounce_target(st->state, job, q[0], "B1@EXAMPLE.ORG", &t, &err), 0,
+	TAP_INT(mr_store_bounce_target(st, job, q[0], "B1@EXAMPLE.ORG", &t, &err), 0,
 		"the row's address in capitals matches");
-	TAP_INT(ops->bounce_target(st->state, 0, 0, "B2@Example.Org", &t, &err), 0,
+	TAP_INT(mr_store_bounce_target(st, 0, 0, "B2@Example.Org", &t, &err), 0,
 		"bounce_target by address");
 	TAP_INT(t.queue_id, q[1], "... finds the address's newest queue row");
-	TAP_INT(ops->bounce_target(st->state, 0, 0, "nobody@example.org", &t, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_bounce_target(st, 0, 0, "nobody@example.org", &t, &err), MR_ENOTFOUND,
 		"an unknown address is MR_ENOTFOUND");
 
 	/* bounce_add: Quota (store threshold 3) three times on b1 */
@@ -241,72 +232,72 @@ static void test_bounces(struct mr_store *st)
 	struct mr_bounce_event ev = { .queue_id = q[0], .when = now + 10, .type = "Quota",
 				      .reason = "mailboxfull", .status = "5.2.2",
 				      .text = "mailbox full", .recipient = "b1@example.org" };
-	TAP_INT(ops->bounce_add(st->state, &ev, &a, &err), 0, "bounce_add (%s)", err.msg);
+	TAP_INT(mr_store_bounce_add(st, &ev, &a, &err), 0, "bounce_add (%s)", err.msg);
 	TAP_OK(a.count == 1 && a.count_type == 1 && a.threshold == 3 && !a.held,
 	       "first Quota bounce: 1 of 3, not held (got %lld/%lld of %d, held %d)",
 	       (long long)a.count, (long long)a.count_type, a.threshold, a.held);
 	ev.when = now + 20;
-	ops->bounce_add(st->state, &ev, &a, &err);
+	mr_store_bounce_add(st, &ev, &a, &err);
 	TAP_OK(a.count_type == 2 && !a.held, "second: 2 of 3, not held");
 	TAP_INT(flag_of(st, "b1@example.org", 0), 0, "b1 is not on hold after two");
 	ev.when = now + 30;
-	ops->bounce_add(st->state, &ev, &a, &err);
+	mr_store_bounce_add(st, &ev, &a, &err);
 	TAP_OK(a.count_type == 3 && a.held == 1, "third: 3 of 3, held");
 	TAP_INT(flag_of(st, "b1@example.org", 0), 1, "b1 is on hold (on_hold = 1)");
 	ev.when = now + 40;
-	ops->bounce_add(st->state, &ev, &a, &err);
+	mr_store_bounce_add(st, &ev, &a, &err);
 	TAP_OK(a.count_type == 4 && !a.held && a.was_on_hold, "a fourth does not hold it again");
 	/* Invalid (threshold 1) on b2 with a caller's threshold of 2 */
 	struct mr_bounce_event ev2 = { .queue_id = q[1], .when = now + 10, .type = "Invalid",
 				       .reason = "userunknown", .status = "5.1.1",
 				       .threshold = 2 };
-	ops->bounce_add(st->state, &ev2, &a, &err);
+	mr_store_bounce_add(st, &ev2, &a, &err);
 	TAP_OK(a.threshold == 2 && !a.held, "a caller's threshold overrides the store's");
 	ev2.threshold = 0;
 	ev2.when = now + 20;
-	ops->bounce_add(st->state, &ev2, &a, &err);
+	mr_store_bounce_add(st, &ev2, &a, &err);
 	TAP_OK(a.count_type == 2 && a.count == 2 && a.threshold == 1 && a.held,
 	       "Invalid with the store's threshold 1 holds");
 	/* a type the store does not know is added */
 	struct mr_bounce_event ev3 = { .queue_id = q[2], .when = now + 10, .type = "Weird",
 				       .threshold = 2, .low_confidence = 1 };
-	TAP_INT(ops->bounce_add(st->state, &ev3, &a, &err), 0, "an unknown type is added");
+	TAP_INT(mr_store_bounce_add(st, &ev3, &a, &err), 0, "an unknown type is added");
 	TAP_OK(a.threshold == 2 && !a.held, "... with the caller's threshold");
 	/* a hold by hand stays */
-	ops->contact_set_flag(st->state, "b4@example.org", MR_CONTACT_ON_HOLD, 2, &err);
+	mr_store_contact_set_flag(st, "b4@example.org", MR_CONTACT_ON_HOLD, 2, &err);
 	struct mr_bounce_event ev4 = { .queue_id = q[3], .when = now + 10, .type = "Invalid" };
-	ops->bounce_add(st->state, &ev4, &a, &err);
+	mr_store_bounce_add(st, &ev4, &a, &err);
 	TAP_INT(flag_of(st, "b4@example.org", 0), 2, "a hold by hand is left as it is");
 	ev4.queue_id = q[4] + 100000;
-	TAP_INT(ops->bounce_add(st->state, &ev4, &a, &err), MR_ENOTFOUND,
+	TAP_INT(mr_store_bounce_add(st, &ev4, &a, &err), MR_ENOTFOUND,
 		"bounce_add of an unknown row is MR_ENOTFOUND");
 
 	/* VERP actions */
 	int64_t changed = 0;
 	int before = member_count(st, "bounce-list");
-	TAP_INT(ops->verp_action(st->state, q[4], MR_ACTION_UNSUBSCRIBE, now + 50, "test",
+	TAP_INT(mr_store_verp_action(st, q[4], MR_ACTION_UNSUBSCRIBE, now + 50, "test",
 				 &changed, &err), 0, "verp_action unsubscribe");
 	TAP_INT(changed, 1, "... changes one membership");
 	TAP_INT(member_count(st, "bounce-list"), before - 1, "... the contact left the group");
-	ops->verp_action(st->state, q[4], MR_ACTION_UNSUBSCRIBE, now + 51, NULL, &changed, &err);
+	mr_store_verp_action(st, q[4], MR_ACTION_UNSUBSCRIBE, now + 51, NULL, &changed, &err);
 	TAP_INT(changed, 0, "unsubscribing twice changes nothing");
-	ops->verp_action(st->state, q[4], MR_ACTION_OPTOUT, now + 52, NULL, &changed, &err);
+	mr_store_verp_action(st, q[4], MR_ACTION_OPTOUT, now + 52, NULL, &changed, &err);
 	TAP_INT(flag_of(st, "b5@example.org", 1), 1, "opt-out sets is_opt_out");
-	ops->verp_action(st->state, q[4], MR_ACTION_RESUBSCRIBE, now + 53, NULL, &changed, &err);
+	mr_store_verp_action(st, q[4], MR_ACTION_RESUBSCRIBE, now + 53, NULL, &changed, &err);
 	TAP_INT(changed, 2, "resubscribe: back in the group and opt-out cleared");
 	TAP_INT(member_count(st, "bounce-list"), before, "... the contact is a member again");
 	TAP_INT(flag_of(st, "b5@example.org", 1), 0, "... and no longer opted out");
-	ops->verp_action(st->state, q[2], MR_ACTION_COMPLAINT, now + 54, "abuse", &changed, &err);
+	mr_store_verp_action(st, q[2], MR_ACTION_COMPLAINT, now + 54, "abuse", &changed, &err);
 	TAP_INT(flag_of(st, "b3@example.org", 1), 1, "a complaint opts out");
-	TAP_INT(ops->verp_action(st->state, q[2], MR_ACTION_REPLY, now + 55, NULL, NULL, &err), 0,
+	TAP_INT(mr_store_verp_action(st, q[2], MR_ACTION_REPLY, now + 55, NULL, NULL, &err), 0,
 		"a reply is recorded");
-	TAP_INT(ops->verp_action(st->state, q[4] + 100000, MR_ACTION_REPLY, now, NULL, NULL, &err),
+	TAP_INT(mr_store_verp_action(st, q[4] + 100000, MR_ACTION_REPLY, now, NULL, NULL, &err),
 		MR_ENOTFOUND, "verp_action of an unknown row is MR_ENOTFOUND");
 
 	/* bounce_stats */
 	struct bstat_rows bs = { .mailing_id = mid };
 	struct mr_bounce_totals tot;
-	TAP_INT(ops->bounce_stats(st->state, bstat_collect, &bs, &tot, &err), 0, "bounce_stats");
+	TAP_INT(mr_store_bounce_stats(st, bstat_collect, &bs, &tot, &err), 0, "bounce_stats");
 	TAP_OK(bstat_of(&bs, "Quota") == 4 && bstat_of(&bs, "Invalid") == 3 &&
 	       bstat_of(&bs, "Weird") == 1, "bounces by type of the mailing: Quota 4, Invalid 3, "
 	       "Weird 1");
@@ -317,18 +308,18 @@ static void test_bounces(struct mr_store *st)
 	int64_t released = -1;
 	struct mr_queue_outcome o = { .queue_id = q[1], .result = MR_QUEUE_SENT, .when = now + 100,
 				      .code = 250 };
-	ops->queue_outcome(st->state, &o, 1, &err);
-	TAP_INT(ops->holds_reset(st->state, now + 100 + 5 * 86400, 30 * 86400, &released, &err), 0,
+	mr_store_queue_outcome(st, &o, 1, &err);
+	TAP_INT(mr_store_holds_reset(st, now + 100 + 5 * 86400, 30 * 86400, &released, &err), 0,
 		"holds_reset");
 	TAP_INT(released, 0, "nothing is released within clean_for of the last bounce");
-	TAP_INT(ops->holds_reset(st->state, now + 31 * 86400, 30 * 86400, &released, &err), 0,
+	TAP_INT(mr_store_holds_reset(st, now + 31 * 86400, 30 * 86400, &released, &err), 0,
 		"holds_reset 31 days later");
 	TAP_INT(released, 1, "... releases the one delivered to since");
 	TAP_INT(flag_of(st, "b2@example.org", 0), 0, "b2 is no longer on hold");
 	TAP_INT(flag_of(st, "b1@example.org", 0), 1, "b1 (no delivery since) stays on hold");
 	ev2.when = now + 31 * 86400 + 10;
 	ev2.threshold = 3;
-	ops->bounce_add(st->state, &ev2, &a, &err);
+	mr_store_bounce_add(st, &ev2, &a, &err);
 	TAP_OK(a.count == 1 && a.count_type == 1 && !a.held,
 	       "bounces before the reset date no longer count (%lld)", (long long)a.count);
 	test_send_bounces(st);

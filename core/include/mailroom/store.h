@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The store ABI: the base ops table every store plugin has, the capability
+ * sub-tables a store may have (spool, contacts and groups, mailing queue,
+ * bounces, activities), and the inline wrappers callers go through.
+ *
+ * Rules:
+ * - Every slot of struct mr_store_ops is MUST.
+ * - A capability is a whole sub-table or nothing: the base table points to
+ *   it, or holds NULL when the store does not have that capability.  Each
+ *   sub-table starts with its own size; every slot in it is MUST.  The
+ *   loader refuses a store whose sub-table is smaller than this ABI's or
+ *   leaves a slot NULL, and names the slot.
+ * - Callers never use st->ops directly: the mr_store_*() wrappers below
+ *   return MR_EUNSUPPORTED with err filled ("the store 'NAME' has no
+ *   mailing queue") when the store lacks the sub-table, and
+ *   mr_store_has() tells beforehand.
+ * - Jobs and transports declare the capabilities they need (store_caps in
+ *   their ops tables, MR_STORE_CAP_*); a site whose store lacks one fails
+ *   `mailroom config check`.
+ * - Every store passes the same conformance suite: mailroom-store-check.
+ */
+#ifndef MAILROOM_STORE_H
+#define MAILROOM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <mailroom/error.h>
+#include <mailroom/mailing.h>
+#include <mailroom/activity-store.h>
+#include <mailroom/bounce-store.h>
+
+struct mr_plugin_ctx;
+
+/* Store capabilities: one flag per sub-table. */
+#define MR_STORE_CAP_SPOOL    0x01u /* struct mr_store_spool_ops */
+#define MR_STORE_CAP_CONTACTS 0x02u /* struct mr_store_contacts_ops */
+#define MR_STORE_CAP_QUEUE    0x04u /* struct mr_store_queue_ops */
+#define MR_STORE_CAP_BOUNCE   0x08u /* struct mr_store_bounce_ops */
+#define MR_STORE_CAP_ACTIVITY 0x10u /* struct mr_store_activity_ops */
+#define MR_STORE_CAP_ALL      0x1fu
+
+struct mr_spool_msg {
+	int64_t id;
+	int64_t added;         /* unix time */
+	int64_t job_id;        /* mailing job, or 0 */
+	const char *sender;    /* envelope sender */
+	const char *recipient; /* envelope recipient(s), comma-separated */
+	const char *subject;   /* decoded Subject for listings */
+	const char *headers;   /* the header block exactly as it would be sent */
+	size_t headers_len;
+	const char *body;      /* the body exactly as it would be sent */
+	size_t body_len;
+};
+typedef int mr_spool_cb(void *cookie, const struct mr_spool_msg *msg);
+
+enum mr_job_outcome {
+	MR_JOB_RUNNING = 0,
+	MR_JOB_OK = 1,
+	MR_JOB_FAILED = 2,
+	MR_JOB_SKIPPED_LOCKED = 3,
+	MR_JOB_CRASHED = 4
+};
+
+struct mr_job_run {
+	int64_t id;
+	const char *job;
+	int worker;
+	int pid;
+	int64_t started;
+	int64_t ended;        /* 0 while running */
+	enum mr_job_outcome outcome;
+	const char *message;
+	const char *data;     /* a small JSON object, or "" */
+};
+typedef int mr_job_run_cb(void *cookie, const struct mr_job_run *run);
+
+/* Permissions of a mailroom user (cron identity). */
+#define MR_PERM_SEND_MAIL     0x1u
+#define MR_PERM_PROCESS_MAIL  0x2u
+#define MR_PERM_VIEW_CONTACTS 0x4u
+
+struct mr_user {
+	const char *name;
+	const char *pwhash;   /* "pbkdf2-sha256$ITER$SALT$HASH" */
+	unsigned perms;       /* MR_PERM_* */
+	int64_t created;
+};
+typedef int mr_user_cb(void *cookie, const struct mr_user *user);
+
+/*
+ * Callbacks of list operations return 0 to go on or non-zero to stop; a
+ * non-zero return is passed back as the operation's result.  Strings given
+ * to a callback are valid only during the call.
+ */
+/* ---- spool */
+struct mr_store_spool_ops {
+	size_t size;
+	/* add a message; its id into *id_r. */
+	int (*spool_add)(void *state, const struct mr_spool_msg *msg, int64_t *id_r,
+			 struct mr_error *err);
+	/* newest first; limit 0 means all */
+	int (*spool_list)(void *state, int64_t limit, mr_spool_cb *cb, void *cookie,
+			  struct mr_error *err);
+	/* MR_ENOTFOUND when there is no such id */
+	int (*spool_get)(void *state, int64_t id, mr_spool_cb *cb, void *cookie,
+			 struct mr_error *err);
+	int (*spool_purge)(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+};
+
+/* ---- contacts and groups */
+struct mr_store_contacts_ops {
+	size_t size;
+	/* insert a contact with c->email as its primary email, or update
+	 * the contact that has that email (case-insensitive): non-NULL names
+	 * and type replace the stored ones.  *id_r gets the contact id,
+	 * *created_r (MAY be NULL) 1 when it was new.  MR_EINPUT for an empty
+	 * email or a bad contact_type. */
+	int (*contact_upsert)(void *state, const struct mr_contact *c, int64_t *id_r,
+			      int *created_r, struct mr_error *err);
+	/* the contact whose email is email (case-insensitive): cb once, or
+	 * MR_ENOTFOUND. */
+	int (*contact_find)(void *state, const char *email, mr_contact_cb *cb, void *cookie,
+			    struct mr_error *err);
+	/* contacts by id, those with id > after_id; limit 0 means all. */
+	int (*contact_list)(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
+			    void *cookie, struct mr_error *err);
+	/* sets a flag of the contact (or its email) found by email;
+	 * MR_ENOTFOUND when there is none. */
+	int (*contact_set_flag)(void *state, const char *email, enum mr_contact_flag flag,
+				int value, struct mr_error *err);
+	/* adds group name (title NULL: the name); an existing name is not
+	 * an error and gives its id.  *id_r MAY be NULL. */
+	int (*group_add)(void *state, const char *name, const char *title, int64_t *id_r,
+			 struct mr_error *err);
+	/* every group by name, with its member count. */
+	int (*group_list)(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
+	/* adds (add = 1) or removes (add = 0) a contact to or from a group;
+	 * adding twice is not an error.  MR_ENOTFOUND for an unknown group. */
+	int (*group_member)(void *state, const char *group, int64_t contact_id, int add,
+			    struct mr_error *err);
+	/* the contacts in a group (status Added) by id; MR_ENOTFOUND for an
+	 * unknown group. */
+	int (*group_members)(void *state, const char *group, mr_contact_cb *cb, void *cookie,
+			     struct mr_error *err);
+};
+
+/* ---- mailing queue */
+struct mr_store_queue_ops {
+	size_t size;
+	/* stores a new mailing (status draft, or scheduled when
+	 * m->status says so with m->scheduled_at) with its groups (names; an
+	 * unknown one is MR_ENOTFOUND) and attachments. */
+	int (*mailing_create)(void *state, const struct mr_mailing *m, int64_t *id_r,
+			      struct mr_error *err);
+	/* one mailing with groups and attachments (cb once) or MR_ENOTFOUND. */
+	int (*mailing_get)(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
+			   struct mr_error *err);
+	/* every mailing by id, without bodies' attachments data. */
+	int (*mailing_list)(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
+	/* moves a mailing to status: SCHEDULED (from draft or paused-before-
+	 * start; when is the send time; makes its parent mailing job), PAUSED
+	 * (from scheduled or running), RUNNING (resume, from paused), CANCELED
+	 * (from any but complete: its waiting recipients become canceled).
+	 * MR_EINPUT for a move that is not allowed, MR_ENOTFOUND. */
+	int (*mailing_set_status)(void *state, int64_t id, enum mr_mailing_status status,
+				  int64_t when, struct mr_error *err);
+	/* the first mailing with id > after_id that has work at time now:
+	 * scheduled with scheduled_at <= now, or running.  *mailing_id_r and
+	 * *job_id_r (its parent job), or MR_ENOTFOUND. */
+	int (*mailing_due)(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
+			   int64_t *job_id_r, struct mr_error *err);
+	/* builds the queue of a scheduled mailing's parent job once, in one
+	 * transaction: contacts in its included groups minus the excluded,
+	 * minus emails on hold, opted-out, do-not-email and deleted contacts, one
+	 * row per distinct address (domain case-insensitive); job_size > 0
+	 * splits the rows into child jobs of that many.  Moves the mailing and
+	 * job to running.  *count_r gets the rows made (0 when the queue was
+	 * built before). */
+	int (*queue_build)(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+			   struct mr_error *err);
+	/* returns rows whose lease is owner's or expired before now to the
+	 * queue: leased ones to queued, sending ones to in_doubt (to queued, as
+	 * every in_doubt row, when resend_in_doubt).  Counts MAY be NULL. */
+	int (*queue_recover)(void *state, const char *owner, int64_t now, int resend_in_doubt,
+			     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
+	/* leases up to max rows of a running mailing that are queued, or
+	 * retry with next_attempt <= now, to owner until lease_until (state
+	 * leased, attempts + 1), in queue order, and calls cb for each. */
+	int (*queue_claim)(void *state, int64_t mailing_id, const char *owner, int64_t now,
+			   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
+			   struct mr_error *err);
+	/* owner's leased rows become sending (call it right before handing
+	 * them to the transport; a row's first sending time starts its
+	 * retry_for); sending = 0 makes them queued instead (given back, e.g.
+	 * on pause). */
+	int (*queue_mark)(void *state, const char *owner, int sending, struct mr_error *err);
+
+	/* owner's sending rows whose id is not among started[0..n) never
+	 * reached a server: they go back to the queue (queued, attempts - 1)
+	 * so that queue_recover does not put them in doubt.  *requeued_r (MAY
+	 * be NULL) gets how many. */
+	int (*queue_unstarted)(void *state, const char *owner, const int64_t *started, size_t n,
+			       int64_t *requeued_r, struct mr_error *err);
+	/* records n outcomes in one transaction: sent (with a delivered
+	 * event), retry (next_attempt by exponential backoff, bounced once
+	 * retry_for has passed since the first try), bounced (a bounce event
+	 * of the bounce type), in doubt.  Clears the leases. */
+	int (*queue_outcome)(void *state, const struct mr_queue_outcome *o, size_t n,
+			     struct mr_error *err);
+	/* a running mailing with no row waiting, leased, sending or
+	 * retrying becomes complete (with its jobs); *complete_r 1 when it is. */
+	int (*mailing_finish)(void *state, int64_t mailing_id, int64_t now, int *complete_r,
+			      struct mr_error *err);
+	/* the counts of a mailing's queue (mailroom/mailing.h). */
+	int (*mailing_stats)(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
+			     struct mr_error *err);
+};
+
+/* ---- bounces */
+struct mr_store_bounce_ops {
+	size_t size;
+	/* the recipient a bounce or VERP action is about.  queue_id > 0:
+	 * the queue row with that id and job_id (MR_ENOTFOUND when there is
+	 * none, or when email is not NULL and is not the row's address).
+	 * queue_id == 0: the email (case-insensitive) of a contact not
+	 * deleted, with its newest queue row when it has one (t_r->queue_id 0
+	 * when not); MR_ENOTFOUND when the address is not in the store. */
+	int (*bounce_target)(void *state, int64_t job_id, int64_t queue_id, const char *email,
+			     struct mr_bounce_target *t_r, struct mr_error *err);
+	/* records a bounce event of ev->queue_id (type, reason, status,
+	 * text, confidence), marks a sent row bounced, counts the email's
+	 * bounces (all, and of ev->type) since its reset date, and puts it on
+	 * hold (on_hold = 1, hold_date = ev->when) when the type's count
+	 * reaches the threshold and it is not on hold.  An unknown type name is
+	 * added to the bounce types.  MR_ENOTFOUND for an unknown queue row. */
+	int (*bounce_add)(void *state, const struct mr_bounce_event *ev,
+			  struct mr_bounce_added *added_r, struct mr_error *err);
+	/* records a VERP action (or a complaint) of queue row queue_id
+	 * as an event (details MAY be NULL) and applies it: reply (the event
+	 * only), unsubscribe (the contact's Added memberships of the mailing's
+	 * included groups become Removed), opt-out and complaint (is_opt_out
+	 * = 1), resubscribe (the included groups Added again, is_opt_out = 0).
+	 * *changed_r (MAY be NULL) gets the groups or flags changed.
+	 * MR_ENOTFOUND for an unknown queue row. */
+	int (*verp_action)(void *state, int64_t queue_id, enum mr_verp_action action,
+			   int64_t when, const char *details, int64_t *changed_r,
+			   struct mr_error *err);
+	/* releases the bounce holds (on_hold = 1) of emails that had a
+	 * delivered event after their newest bounce and no bounce since
+	 * now - clean_for: on_hold = 0, reset_date = now.  *released_r (MAY
+	 * be NULL) gets how many. */
+	int (*holds_reset)(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+			   struct mr_error *err);
+	/* bounces by mailing and type (cb per row, by mailing id then
+	 * type) and the totals (totals_r MAY be NULL). */
+	int (*bounce_stats)(void *state, mr_bounce_stat_cb *cb, void *cookie,
+			    struct mr_bounce_totals *totals_r, struct mr_error *err);
+};
+
+/* ---- activities */
+struct mr_store_activity_ops {
+	size_t size;
+	/* the Individual contact of email (case-insensitive, not deleted)
+	 * into *id_r.  When there is none and create is non-zero, a new
+	 * Individual with that primary email is made, named from name (an
+	 * RFC 2047-decoded display name, MAY be NULL: the email is its display
+	 * name), also when the email belongs only to an Organization.  When
+	 * there is none and create is 0, *id_r is 0 (not an error).
+	 * *created_r (MAY be NULL) gets 1 when one was made.  MR_EINPUT for an
+	 * empty email. */
+	int (*activity_contact)(void *state, const char *email, const char *name, int create,
+				int64_t *id_r, int *created_r, struct mr_error *err);
+	/* files activity a (a->id and a->created are ignored) with its
+	 * parties and attachments (content blobs) as one unit.  When
+	 * a->message_id is not NULL and an activity of a->account with that
+	 * Message-ID exists, nothing is added: *id_r gets its id and
+	 * *existing_r (MAY be NULL) 1. */
+	int (*activity_add)(void *state, const struct mr_activity_rec *a, int64_t *id_r,
+			    int *existing_r, struct mr_error *err);
+	/* activities matching f (MAY be NULL), newest first (by date,
+	 * then id); each with parties and attachments (without data), but
+	 * without the text and HTML bodies and headers. */
+	int (*activity_list)(void *state, const struct mr_activity_filter *f,
+			     mr_activity_rec_cb *cb, void *cookie, struct mr_error *err);
+	/* one activity with bodies, headers, parties and attachments
+	 * (without data): cb once, or MR_ENOTFOUND. */
+	int (*activity_get)(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
+			    struct mr_error *err);
+	/* attachment n (1 = the first, in message order) of activity id
+	 * with its data (NULL for a skipped one): cb once, or MR_ENOTFOUND
+	 * when there is no such activity or attachment. */
+	int (*activity_attachment)(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
+				   void *cookie, struct mr_error *err);
+};
+
+struct mr_store_ops {
+	size_t size;
+	/* open (and create or upgrade) the store. */
+	int (*init)(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err);
+	/* release everything init made. */
+	void (*deinit)(void *state);
+
+	/* group several operations into one atomic unit.  Operations
+	 * outside begin/commit are each atomic on their own. */
+	int (*begin)(void *state, struct mr_error *err);
+	int (*commit)(void *state, struct mr_error *err);
+	void (*rollback)(void *state);
+
+	/* the schema version the store is at. */
+	int (*schema_version)(void *state, int *version_r, struct mr_error *err);
+
+	/* job log. */
+	int (*job_run_start)(void *state, const char *job, int worker, int pid, int64_t started,
+			     int64_t *run_id_r, struct mr_error *err);
+	int (*job_run_end)(void *state, int64_t run_id, int64_t ended,
+			   enum mr_job_outcome outcome, const char *message, const char *data,
+			   struct mr_error *err);
+	/* newest first; job NULL for every job; limit 0 means all */
+	int (*job_run_list)(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
+			    void *cookie, struct mr_error *err);
+	int (*job_run_purge)(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+
+	/* records of fetched messages, for idempotent processing.  Call
+	 * msg_mark inside the transaction that commits the message's result. */
+	int (*msg_seen)(void *state, const char *account, const char *key, int *seen_r,
+			struct mr_error *err);
+	int (*msg_mark)(void *state, const char *account, const char *key, const char *outcome,
+			int64_t when, struct mr_error *err);
+	int (*msg_purge)(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+
+	/* the outcome msg_mark recorded for (account, key), malloc'ed into
+	 * *outcome_r (caller frees); MR_ENOTFOUND when there is none.  The
+	 * fetch loop uses it to dispose of a message found recorded by an
+	 * earlier run the way that run decided. */
+	int (*msg_outcome)(void *state, const char *account, const char *key, char **outcome_r,
+			   struct mr_error *err);
+
+	/* users for the cron identity.  user_put inserts or replaces;
+	 * user_get calls cb once or returns MR_ENOTFOUND. */
+	int (*user_put)(void *state, const struct mr_user *user, struct mr_error *err);
+	int (*user_get)(void *state, const char *name, mr_user_cb *cb, void *cookie,
+			struct mr_error *err);
+	int (*user_list)(void *state, mr_user_cb *cb, void *cookie, struct mr_error *err);
+	int (*user_delete)(void *state, const char *name, struct mr_error *err);
+
+	/* The capability sub-tables; NULL: the store has none of it. */
+	const struct mr_store_spool_ops *spool;
+	const struct mr_store_contacts_ops *contacts;
+	const struct mr_store_queue_ops *queue;
+	const struct mr_store_bounce_ops *bounce;
+	const struct mr_store_activity_ops *activity;
+};
+
+/* A loaded store instance: its ops and the state its init returned. */
+struct mr_store {
+	const struct mr_store_ops *ops;
+	void *state;
+	const char *name; /* the NAME of [store-NAME] */
+};
+
+/* What a capability is called in messages: "mailing queue"; NULL for a
+ * value that is not exactly one MR_STORE_CAP_* flag. */
+static inline const char *mr_store_cap_name(unsigned cap)
+{
+	switch (cap) {
+	case MR_STORE_CAP_SPOOL: return "spool";
+	case MR_STORE_CAP_CONTACTS: return "contacts and groups";
+	case MR_STORE_CAP_QUEUE: return "mailing queue";
+	case MR_STORE_CAP_BOUNCE: return "bounces";
+	case MR_STORE_CAP_ACTIVITY: return "activities";
+	}
+	return NULL;
+}
+
+/* The MR_STORE_CAP_* flags of the sub-tables an ops table has. */
+static inline unsigned mr_store_ops_caps(const struct mr_store_ops *ops)
+{
+	return (ops->spool ? MR_STORE_CAP_SPOOL : 0) |
+	       (ops->contacts ? MR_STORE_CAP_CONTACTS : 0) |
+	       (ops->queue ? MR_STORE_CAP_QUEUE : 0) |
+	       (ops->bounce ? MR_STORE_CAP_BOUNCE : 0) |
+	       (ops->activity ? MR_STORE_CAP_ACTIVITY : 0);
+}
+
+/* Non-zero when the store has every capability in caps (MR_STORE_CAP_*). */
+static inline int mr_store_has(const struct mr_store *st, unsigned caps)
+{
+	return st && st->ops && (mr_store_ops_caps(st->ops) & caps) == caps;
+}
+
+/* Fills err (MAY be NULL) with "the store 'NAME' has no CAPABILITY" and
+ * returns MR_EUNSUPPORTED. */
+static inline int mr_store_unsupported(const struct mr_store *st, unsigned cap,
+				       struct mr_error *err)
+{
+	if (err) {
+		const char *what = mr_store_cap_name(cap);
+		err->status = MR_EUNSUPPORTED;
+		snprintf(err->msg, sizeof(err->msg), "the store '%s' has no %s",
+			 st && st->name ? st->name : "?", what ? what : "such capability");
+	}
+	return MR_EUNSUPPORTED;
+}
+
+/* ---------------------------------------------------------------- wrappers
+ * One per slot, named mr_store_SLOT(st, ...) with the slot's arguments
+ * after the state.  Base slots are called directly; a sub-table's slot
+ * says MR_EUNSUPPORTED when the store lacks that sub-table. */
+
+static inline int mr_store_begin(const struct mr_store *st, struct mr_error *err)
+{
+	return st->ops->begin(st->state, err);
+}
+
+static inline int mr_store_commit(const struct mr_store *st, struct mr_error *err)
+{
+	return st->ops->commit(st->state, err);
+}
+
+static inline void mr_store_rollback(const struct mr_store *st)
+{
+	st->ops->rollback(st->state);
+}
+
+static inline int mr_store_schema_version(const struct mr_store *st, int *version_r,
+					  struct mr_error *err)
+{
+	return st->ops->schema_version(st->state, version_r, err);
+}
+
+static inline int mr_store_job_run_start(const struct mr_store *st, const char *job, int worker,
+					 int pid, int64_t started, int64_t *run_id_r,
+					 struct mr_error *err)
+{
+	return st->ops->job_run_start(st->state, job, worker, pid, started, run_id_r, err);
+}
+
+static inline int mr_store_job_run_end(const struct mr_store *st, int64_t run_id, int64_t ended,
+				       enum mr_job_outcome outcome, const char *message,
+				       const char *data, struct mr_error *err)
+{
+	return st->ops->job_run_end(st->state, run_id, ended, outcome, message, data, err);
+}
+
+static inline int mr_store_job_run_list(const struct mr_store *st, const char *job,
+					int64_t limit, mr_job_run_cb *cb, void *cookie,
+					struct mr_error *err)
+{
+	return st->ops->job_run_list(st->state, job, limit, cb, cookie, err);
+}
+
+static inline int mr_store_job_run_purge(const struct mr_store *st, int64_t before,
+					 int64_t *count_r, struct mr_error *err)
+{
+	return st->ops->job_run_purge(st->state, before, count_r, err);
+}
+
+static inline int mr_store_msg_seen(const struct mr_store *st, const char *account,
+				    const char *key, int *seen_r, struct mr_error *err)
+{
+	return st->ops->msg_seen(st->state, account, key, seen_r, err);
+}
+
+static inline int mr_store_msg_mark(const struct mr_store *st, const char *account,
+				    const char *key, const char *outcome, int64_t when,
+				    struct mr_error *err)
+{
+	return st->ops->msg_mark(st->state, account, key, outcome, when, err);
+}
+
+static inline int mr_store_msg_purge(const struct mr_store *st, int64_t before,
+				     int64_t *count_r, struct mr_error *err)
+{
+	return st->ops->msg_purge(st->state, before, count_r, err);
+}
+
+static inline int mr_store_msg_outcome(const struct mr_store *st, const char *account,
+				       const char *key, char **outcome_r, struct mr_error *err)
+{
+	return st->ops->msg_outcome(st->state, account, key, outcome_r, err);
+}
+
+static inline int mr_store_user_put(const struct mr_store *st, const struct mr_user *user,
+				    struct mr_error *err)
+{
+	return st->ops->user_put(st->state, user, err);
+}
+
+static inline int mr_store_user_get(const struct mr_store *st, const char *name, mr_user_cb *cb,
+				    void *cookie, struct mr_error *err)
+{
+	return st->ops->user_get(st->state, name, cb, cookie, err);
+}
+
+static inline int mr_store_user_list(const struct mr_store *st, mr_user_cb *cb, void *cookie,
+				     struct mr_error *err)
+{
+	return st->ops->user_list(st->state, cb, cookie, err);
+}
+
+static inline int mr_store_user_delete(const struct mr_store *st, const char *name,
+				       struct mr_error *err)
+{
+	return st->ops->user_delete(st->state, name, err);
+}
+
+
+/* ---- spool */
+
+static inline int mr_store_spool_add(const struct mr_store *st, const struct mr_spool_msg *msg,
+				     int64_t *id_r, struct mr_error *err)
+{
+	if (!st->ops->spool)
+		return mr_store_unsupported(st, MR_STORE_CAP_SPOOL, err);
+	return st->ops->spool->spool_add(st->state, msg, id_r, err);
+}
+
+static inline int mr_store_spool_list(const struct mr_store *st, int64_t limit, mr_spool_cb *cb,
+				      void *cookie, struct mr_error *err)
+{
+	if (!st->ops->spool)
+		return mr_store_unsupported(st, MR_STORE_CAP_SPOOL, err);
+	return st->ops->spool->spool_list(st->state, limit, cb, cookie, err);
+}
+
+static inline int mr_store_spool_get(const struct mr_store *st, int64_t id, mr_spool_cb *cb,
+				     void *cookie, struct mr_error *err)
+{
+	if (!st->ops->spool)
+		return mr_store_unsupported(st, MR_STORE_CAP_SPOOL, err);
+	return st->ops->spool->spool_get(st->state, id, cb, cookie, err);
+}
+
+static inline int mr_store_spool_purge(const struct mr_store *st, int64_t before,
+				       int64_t *count_r, struct mr_error *err)
+{
+	if (!st->ops->spool)
+		return mr_store_unsupported(st, MR_STORE_CAP_SPOOL, err);
+	return st->ops->spool->spool_purge(st->state, before, count_r, err);
+}
+
+
+/* ---- contacts and groups */
+
+static inline int mr_store_contact_upsert(const struct mr_store *st, const struct mr_contact *c,
+					  int64_t *id_r, int *created_r, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_upsert(st->state, c, id_r, created_r, err);
+}
+
+static inline int mr_store_contact_find(const struct mr_store *st, const char *email,
+					mr_contact_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_find(st->state, email, cb, cookie, err);
+}
+
+static inline int mr_store_contact_list(const struct mr_store *st, int64_t after_id,
+					int64_t limit, mr_contact_cb *cb, void *cookie,
+					struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_list(st->state, after_id, limit, cb, cookie, err);
+}
+
+static inline int mr_store_contact_set_flag(const struct mr_store *st, const char *email,
+					    enum mr_contact_flag flag, int value,
+					    struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_set_flag(st->state, email, flag, value, err);
+}
+
+static inline int mr_store_group_add(const struct mr_store *st, const char *name,
+				     const char *title, int64_t *id_r, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_add(st->state, name, title, id_r, err);
+}
+
+static inline int mr_store_group_list(const struct mr_store *st, mr_group_cb *cb, void *cookie,
+				      struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_list(st->state, cb, cookie, err);
+}
+
+static inline int mr_store_group_member(const struct mr_store *st, const char *group,
+					int64_t contact_id, int add, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_member(st->state, group, contact_id, add, err);
+}
+
+static inline int mr_store_group_members(const struct mr_store *st, const char *group,
+					 mr_contact_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_members(st->state, group, cb, cookie, err);
+}
+
+
+/* ---- mailing queue */
+
+static inline int mr_store_mailing_create(const struct mr_store *st, const struct mr_mailing *m,
+					  int64_t *id_r, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_create(st->state, m, id_r, err);
+}
+
+static inline int mr_store_mailing_get(const struct mr_store *st, int64_t id, mr_mailing_cb *cb,
+				       void *cookie, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_get(st->state, id, cb, cookie, err);
+}
+
+static inline int mr_store_mailing_list(const struct mr_store *st, mr_mailing_cb *cb,
+					void *cookie, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_list(st->state, cb, cookie, err);
+}
+
+static inline int mr_store_mailing_set_status(const struct mr_store *st, int64_t id,
+					      enum mr_mailing_status status, int64_t when,
+					      struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_set_status(st->state, id, status, when, err);
+}
+
+static inline int mr_store_mailing_due(const struct mr_store *st, int64_t now, int64_t after_id,
+				       int64_t *mailing_id_r, int64_t *job_id_r,
+				       struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_due(st->state, now, after_id, mailing_id_r, job_id_r, err);
+}
+
+static inline int mr_store_queue_build(const struct mr_store *st, int64_t job_id,
+				       int64_t job_size, int64_t *count_r, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->queue_build(st->state, job_id, job_size, count_r, err);
+}
+
+static inline int mr_store_queue_recover(const struct mr_store *st, const char *owner,
+					 int64_t now, int resend_in_doubt, int64_t *requeued_r,
+					 int64_t *in_doubt_r, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->queue_recover(st->state, owner, now, resend_in_doubt, requeued_r,
+					     in_doubt_r, err);
+}
+
+static inline int mr_store_queue_claim(const struct mr_store *st, int64_t mailing_id,
+				       const char *owner, int64_t now, int64_t lease_until,
+				       size_t max, mr_recipient_cb *cb, void *cookie,
+				       struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->queue_claim(st->state, mailing_id, owner, now, lease_until, max,
+					   cb, cookie, err);
+}
+
+static inline int mr_store_queue_mark(const struct mr_store *st, const char *owner, int sending,
+				      struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->queue_mark(st->state, owner, sending, err);
+}
+
+static inline int mr_store_queue_unstarted(const struct mr_store *st, const char *owner,
+					   const int64_t *started, size_t n,
+					   int64_t *requeued_r, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->queue_unstarted(st->state, owner, started, n, requeued_r, err);
+}
+
+static inline int mr_store_queue_outcome(const struct mr_store *st,
+					 const struct mr_queue_outcome *o, size_t n,
+					 struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->queue_outcome(st->state, o, n, err);
+}
+
+static inline int mr_store_mailing_finish(const struct mr_store *st, int64_t mailing_id,
+					  int64_t now, int *complete_r, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_finish(st->state, mailing_id, now, complete_r, err);
+}
+
+static inline int mr_store_mailing_stats(const struct mr_store *st, int64_t mailing_id,
+					 struct mr_mailing_stats *stats_r, struct mr_error *err)
+{
+	if (!st->ops->queue)
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_stats(st->state, mailing_id, stats_r, err);
+}
+
+
+/* ---- bounces */
+
+static inline int mr_store_bounce_target(const struct mr_store *st, int64_t job_id,
+					 int64_t queue_id, const char *email,
+					 struct mr_bounce_target *t_r, struct mr_error *err)
+{
+	if (!st->ops->bounce)
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
+	return st->ops->bounce->bounce_target(st->state, job_id, queue_id, email, t_r, err);
+}
+
+static inline int mr_store_bounce_add(const struct mr_store *st,
+				      const struct mr_bounce_event *ev,
+				      struct mr_bounce_added *added_r, struct mr_error *err)
+{
+	if (!st->ops->bounce)
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
+	return st->ops->bounce->bounce_add(st->state, ev, added_r, err);
+}
+
+static inline int mr_store_verp_action(const struct mr_store *st, int64_t queue_id,
+				       enum mr_verp_action action, int64_t when,
+				       const char *details, int64_t *changed_r,
+				       struct mr_error *err)
+{
+	if (!st->ops->bounce)
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
+	return st->ops->bounce->verp_action(st->state, queue_id, action, when, details, changed_r, err);
+}
+
+static inline int mr_store_holds_reset(const struct mr_store *st, int64_t now,
+				       int64_t clean_for, int64_t *released_r,
+				       struct mr_error *err)
+{
+	if (!st->ops->bounce)
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
+	return st->ops->bounce->holds_reset(st->state, now, clean_for, released_r, err);
+}
+
+static inline int mr_store_bounce_stats(const struct mr_store *st, mr_bounce_stat_cb *cb,
+					void *cookie, struct mr_bounce_totals *totals_r,
+					struct mr_error *err)
+{
+	if (!st->ops->bounce)
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
+	return st->ops->bounce->bounce_stats(st->state, cb, cookie, totals_r, err);
+}
+
+
+/* ---- activities */
+
+static inline int mr_store_activity_contact(const struct mr_store *st, const char *email,
+					    const char *name, int create, int64_t *id_r,
+					    int *created_r, struct mr_error *err)
+{
+	if (!st->ops->activity)
+		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
+	return st->ops->activity->activity_contact(st->state, email, name, create, id_r, created_r, err);
+}
+
+static inline int mr_store_activity_add(const struct mr_store *st,
+					const struct mr_activity_rec *a, int64_t *id_r,
+					int *existing_r, struct mr_error *err)
+{
+	if (!st->ops->activity)
+		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
+	return st->ops->activity->activity_add(st->state, a, id_r, existing_r, err);
+}
+
+static inline int mr_store_activity_list(const struct mr_store *st,
+					 const struct mr_activity_filter *f,
+					 mr_activity_rec_cb *cb, void *cookie,
+					 struct mr_error *err)
+{
+	if (!st->ops->activity)
+		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
+	return st->ops->activity->activity_list(st->state, f, cb, cookie, err);
+}
+
+static inline int mr_store_activity_get(const struct mr_store *st, int64_t id,
+					mr_activity_rec_cb *cb, void *cookie,
+					struct mr_error *err)
+{
+	if (!st->ops->activity)
+		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
+	return st->ops->activity->activity_get(st->state, id, cb, cookie, err);
+}
+
+static inline int mr_store_activity_attachment(const struct mr_store *st, int64_t id, size_t n,
+					       mr_activity_file_cb *cb, void *cookie,
+					       struct mr_error *err)
+{
+	if (!st->ops->activity)
+		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
+	return st->ops->activity->activity_attachment(st->state, id, n, cb, cookie, err);
+}
+
+#endif

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT
+# mailroom-store-check: the store conformance suite, installed with the SDK so a store author can run it against an out-of-tree store.
+bin_PROGRAMS += mailroom-store-check
+mailroom_store_check_SOURCES = core/store-check/store-check.c core/store-check/store-check.h \
+	core/store-check/cases.c
+# the cases (cases.c and the parts it includes) use only the installed headers
+mailroom_store_check_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/core/lib
+EXTRA_DIST += core/store-check/cases-queue.c core/store-check/cases-bounce.c \
+	core/store-check/cases-activity.c
+EXTRA_mailroom_store_check_DEPENDENCIES = $(top_srcdir)/core/store-check/cases-queue.c \
+	$(top_srcdir)/core/store-check/cases-bounce.c $(top_srcdir)/core/store-check/cases-activity.c
+mailroom_store_check_LDADD = core/lib/libmailroom.la
