@@ -56,13 +56,14 @@ printf 'Hello {contact.first_name}\n' > "$T_DIR/t.txt"
 mr mailing create --name KD --subject "KD for {contact.first_name}" --text "$T_DIR/t.txt" \
 	--include-group all --schedule now > /dev/null
 for k in $(seq "$KILLS"); do
-	mr job run mailing > "$T_DIR/run-$k.out" 2>&1 &
+	"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/run-$k.out" 2>&1 &
 	pid=$!
 	sleep "$DELAY"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 done
 mr job run mailing > "$T_DIR/last.out" 2>&1
+sed "s/^/# last run: /" "$T_DIR/last.out"
 grep -h 'recovered' "$T_DIR"/run-*.out "$T_DIR/last.out" | sed 's/^/# /'
 /usr/bin/python3 "$MR_SRCDIR/tests/integration/mailing-received.py" "$SD" | awk '{print $2}' |
 	sort > "$T_DIR/got"
