@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,15 @@ static const char *status_word(enum mr_send_status s)
 	}
 }
 
-static void on_done(void *cookie, size_t i, struct mr_outmsg *m)
+/* The final hook: pool threads call it concurrently, hence the lock. */
+static pthread_mutex_t counts_mu = PTHREAD_MUTEX_INITIALIZER;
+static void on_final(void *cookie, size_t i, struct mr_outmsg *m)
 {
 	struct blast_counts *c = cookie;
+	pthread_mutex_lock(&counts_mu);
 	c->done_calls++;
 	for (size_t r = 0; r < m->n_rcpts; r++) {
-		const struct mr_send_result *res = &m->results[r];
+		const struct mr_send_result *res = mr_outmsg_result(m, r);
 		switch (res->status) {
 		case MR_SEND_OK: c->ok++; break;
 		case MR_SEND_TEMPFAIL: c->temp++; break;
@@ -55,6 +59,7 @@ static void on_done(void *cookie, size_t i, struct mr_outmsg *m)
 			       m->rcpts[r], status_word(res->status), res->code,
 			       res->enhanced[0] ? res->enhanced : "-", res->text);
 	}
+	pthread_mutex_unlock(&counts_mu);
 }
 
 static char *read_file(const char *path, size_t *len_r)
@@ -139,6 +144,8 @@ static int blast_list(struct mr_transport *tr, const char *list, struct blast_co
 			msgs = realloc(msgs, (cap *= 2) * sizeof(*msgs));
 		struct mr_outmsg *m = &msgs[n];
 		memset(m, 0, sizeof(*m));
+		m->size = sizeof(*m);
+		m->result_size = sizeof(struct mr_send_result);
 		m->envelope_from = strcmp(from, "<>") == 0 ? "" : from;
 		size_t nr = 1;
 		for (char *p = to; *p; p++)
@@ -161,8 +168,9 @@ static int blast_list(struct mr_transport *tr, const char *list, struct blast_co
 		n++;
 	}
 	struct mr_error err = { 0 };
-	if (!rc && tr->ops->send_batch(tr->state, msgs, n, on_done, counts, &err) != 0) {
-		fprintf(stderr, "mr-blast: send_batch: %s\n", err.msg);
+	struct mr_send_hooks hooks = { .size = sizeof(hooks), .cookie = counts, .final = on_final };
+	if (!rc && tr->ops->send(tr->state, msgs, n, &hooks, &err) != 0) {
+		fprintf(stderr, "mr-blast: send: %s\n", err.msg);
 		rc = 75;
 	}
 	if (!rc && counts->done_calls != n)
@@ -229,6 +237,7 @@ int main(int argc, char **argv)
 	mr_diags_free(&d);
 	struct mr_transport *tr = &site->transport;
 	struct blast_counts counts = { .print = msgfile != NULL || list != NULL };
+	struct mr_send_hooks hooks = { .size = sizeof(hooks), .cookie = &counts, .final = on_final };
 	int rc = 0;
 	if (list) {
 		rc = blast_list(tr, list, &counts);
@@ -245,11 +254,14 @@ int main(int argc, char **argv)
 		struct mr_outmsg *msgs = calloc(copies, sizeof(*msgs));
 		struct mr_send_result *res = calloc(copies * n_to, sizeof(*res));
 		for (size_t i = 0; i < copies; i++)
-			msgs[i] = (struct mr_outmsg){ from, tos, n_to, data, len, res + i * n_to,
-						      (void *)(uintptr_t)i };
-		rc = tr->ops->send_batch(tr->state, msgs, copies, on_done, &counts, &err);
+			msgs[i] = (struct mr_outmsg){ .size = sizeof(*msgs), .envelope_from = from,
+						      .rcpts = tos, .n_rcpts = n_to, .data = data,
+						      .len = len, .result_size = sizeof(*res),
+						      .results = res + i * n_to,
+						      .user = (void *)(uintptr_t)i };
+		rc = tr->ops->send(tr->state, msgs, copies, &hooks, &err);
 		if (rc)
-			fprintf(stderr, "mr-blast: send_batch: %s\n", err.msg);
+			fprintf(stderr, "mr-blast: send: %s\n", err.msg);
 		if (counts.done_calls != copies)
 			fprintf(stderr, "mr-blast: done was called %zu times for %zu messages\n",
 				counts.done_calls, copies);
@@ -272,12 +284,16 @@ int main(int argc, char **argv)
 				char *b = bufs + i * (size + 1024);
 				size_t len = gen_message(b, size, sent + i, from, tos[0]);
 				memset(res + i * n_to, 0, n_to * sizeof(*res));
-				msgs[i] = (struct mr_outmsg){ from, tos, n_to, b, len, res + i * n_to,
-							      (void *)(uintptr_t)(sent + i) };
+				msgs[i] = (struct mr_outmsg){ .size = sizeof(*msgs),
+							      .envelope_from = from, .rcpts = tos,
+							      .n_rcpts = n_to, .data = b, .len = len,
+							      .result_size = sizeof(*res),
+							      .results = res + i * n_to,
+							      .user = (void *)(uintptr_t)(sent + i) };
 			}
-			rc = tr->ops->send_batch(tr->state, msgs, k, on_done, &counts, &err);
+			rc = tr->ops->send(tr->state, msgs, k, &hooks, &err);
 			if (rc)
-				fprintf(stderr, "mr-blast: send_batch: %s\n", err.msg);
+				fprintf(stderr, "mr-blast: send: %s\n", err.msg);
 			sent += k;
 		}
 		double el = now_s() - t0;

@@ -58,8 +58,11 @@ int cmd_send_test(struct mr_cli *cli, int argc, char **argv)
 	}
 	struct mr_send_result res = { 0 };
 	const char *rcpts[] = { to };
-	struct mr_outmsg m = { from, rcpts, 1, data, len, &res, NULL };
-	rc = site->transport.ops->send_batch(site->transport.state, &m, 1, NULL, NULL, &err);
+	struct mr_outmsg m = {
+		.size = sizeof(m), .envelope_from = from, .rcpts = rcpts, .n_rcpts = 1,
+		.data = data, .len = len, .result_size = sizeof(res), .results = &res,
+	};
+	rc = site->transport.ops->send(site->transport.state, &m, 1, NULL, &err);
 	int code = EX_OK;
 	if (rc) {
 		code = cli_fail(mr_status_exit_code(rc), "send-test", "transport %s: %s",

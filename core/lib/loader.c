@@ -104,7 +104,10 @@ static const char *missing_must_slot(enum mr_plugin_kind kind, const void *ops)
 	switch (kind) {
 	case MR_KIND_TRANSPORT: {
 		const struct mr_transport_ops *o = ops;
-		MUST(o, init); MUST(o, deinit); MUST(o, send_batch);
+		MUST(o, init); MUST(o, deinit); MUST(o, send);
+		if (o->caps & MR_TRANSPORT_STREAMING) {
+			MUST(o, stream_open); MUST(o, stream_push); MUST(o, stream_close);
+		}
 		break;
 	}
 	case MR_KIND_FETCH: {

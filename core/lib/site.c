@@ -113,8 +113,12 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 	sec->keys[1] = pl->keys;
 	mr_config_resolve_paths(sec);
 	mr_config_check_section(sec, d);
-	if (!instantiate || add_instance(site, sec, pl) != 0)
+	if (!instantiate || add_instance(site, sec, pl) != 0) {
+		/* its key table goes with the unloaded code: a later look at the
+		 * section (the mail library walks every section) must not follow it */
+		sec->keys[1] = NULL;
 		mr_plugin_close(pl);
+	}
 }
 
 /* The store capabilities (MR_STORE_CAP_*) a job or transport plugin

@@ -309,14 +309,14 @@ static int arg_addr_ok(const char *a, int may_be_empty)
 static void set_all(struct mr_outmsg *m, enum mr_send_status st, int code, const char *text)
 {
 	for (size_t r = 0; r < m->n_rcpts; r++) {
-		if (m->results[r].status == MR_SEND_PERMFAIL && m->results[r].code == 0 &&
-		    strncmp(m->results[r].text, "refused before", 14) == 0)
+		struct mr_send_result *res = mr_outmsg_result(m, r);
+		if (res->status == MR_SEND_PERMFAIL && res->code == 0 &&
+		    strncmp(res->text, "refused before", 14) == 0)
 			continue;
-		m->results[r].status = st;
-		m->results[r].code = code;
-		snprintf(m->results[r].enhanced, sizeof(m->results[r].enhanced), "%s",
-			 st == MR_SEND_OK ? "2.0.0" : "");
-		snprintf(m->results[r].text, sizeof(m->results[r].text), "%s", text);
+		res->status = st;
+		res->code = code;
+		snprintf(res->enhanced, sizeof(res->enhanced), "%s", st == MR_SEND_OK ? "2.0.0" : "");
+		snprintf(res->text, sizeof(res->text), "%s", text);
 	}
 }
 
@@ -358,7 +358,7 @@ static int send_one(struct sm_conf *c, struct mr_outmsg *m, struct mr_error *err
 			n_ok++;
 			continue;
 		}
-		struct mr_send_result *res = &m->results[r];
+		struct mr_send_result *res = mr_outmsg_result(m, r);
 		res->status = MR_SEND_PERMFAIL;
 		res->code = 0;
 		res->enhanced[0] = '\0';
@@ -428,30 +428,46 @@ static int send_one(struct sm_conf *c, struct mr_outmsg *m, struct mr_error *err
 	return 0;
 }
 
-int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_start_cb *start,
-		  mr_send_cb *done, void *cookie, struct mr_error *err)
+/* True when the program would get m (a recipient left after the checks). */
+static int will_run(const struct sm_conf *c, const struct mr_outmsg *m)
 {
+	if (!arg_addr_ok(m->envelope_from, 1))
+		return 0;
+	for (size_t r = 0; r < m->n_rcpts; r++)
+		if (c->from_headers || arg_addr_ok(m->rcpts[r], 0))
+			return 1;
+	return 0;
+}
+
+int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n,
+		  const struct mr_send_hooks *hooks, struct mr_error *err)
+{
+	void (*final)(void *, size_t, struct mr_outmsg *) = hooks ? hooks->final : NULL;
+	void *cookie = hooks ? hooks->cookie : NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (start && start(cookie, i, &msgs[i]) != 0) {
-			set_all(&msgs[i], MR_SEND_TEMPFAIL, 0,
+		struct mr_outmsg *m = mr_outmsg_at(msgs, i);
+		if (hooks && hooks->offered && will_run(c, m) &&
+		    hooks->offered(cookie, i, m) != 0) {
+			set_all(m, MR_SEND_TEMPFAIL, 0,
 				"not tried: the sender could not record that it starts");
-			if (done)
-				done(cookie, i, &msgs[i]);
+			if (final)
+				final(cookie, i, m);
 			continue;
 		}
-		if (send_one(c, &msgs[i], err) != 0) {
+		if (send_one(c, m, err) != 0) {
 			if (i == 0)
 				return err->status; /* nothing attempted: results stay PENDING */
 			for (size_t j = i; j < n; j++) {
-				set_all(&msgs[j], MR_SEND_TEMPFAIL, 0, err->msg);
-				if (done)
-					done(cookie, j, &msgs[j]);
+				struct mr_outmsg *mj = mr_outmsg_at(msgs, j);
+				set_all(mj, MR_SEND_TEMPFAIL, 0, err->msg);
+				if (final)
+					final(cookie, j, mj);
 			}
 			c->core->log(c->log, MR_LOG_ERR, "%s", err->msg);
 			return 0;
 		}
-		if (done)
-			done(cookie, i, &msgs[i]);
+		if (final)
+			final(cookie, i, m);
 	}
 	return 0;
 }
@@ -478,16 +494,10 @@ void sm_transport_free(void *state)
 	free(state);
 }
 
-int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-		      void *cookie, struct mr_error *err)
+int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n,
+		      const struct mr_send_hooks *hooks, struct mr_error *err)
 {
-	return sm_send_batch(state, msgs, n, NULL, done, cookie, err);
-}
-
-int sm_transport_send_started(void *state, struct mr_outmsg *msgs, size_t n, mr_start_cb *start,
-			      mr_send_cb *done, void *cookie, struct mr_error *err)
-{
-	return sm_send_batch(state, msgs, n, start, done, cookie, err);
+	return sm_send_batch(state, msgs, n, hooks, err);
 }
 
 const char *sm_transport_describe(void *state)

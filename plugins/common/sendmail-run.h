@@ -41,21 +41,20 @@ void sm_conf_free(struct sm_conf *c);
 int sm_run(const char *const *argv, const char *data, size_t len, long timeout,
 	   struct sm_outcome *o, struct mr_error *err);
 
-/* Sends a batch, one run per message (start, MAY be NULL, is asked before
- * each), and fills every result.  Returns 0, or MR_ECONFIG when the program
- * cannot be run at all (results of the messages not run stay PENDING). */
-int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n, mr_start_cb *start,
-		  mr_send_cb *done, void *cookie, struct mr_error *err);
+/* Sends a batch, one run per message (hooks->offered, when set, is asked
+ * before each run; hooks->final follows it), and fills every result.
+ * Returns 0, or MR_ECONFIG when the program cannot be run at all (results
+ * of the messages not run stay PENDING). */
+int sm_send_batch(struct sm_conf *c, struct mr_outmsg *msgs, size_t n,
+		  const struct mr_send_hooks *hooks, struct mr_error *err);
 
 /* The transport ops both plugins use as they are; the state is a malloc'ed
  * struct sm_conf; timeout (seconds) is the plugin's "timeout" key. */
 int sm_transport_new(const struct mr_plugin_ctx *ctx, const char *path, const char *args,
 		     int from_headers, long long timeout, void **state_r, struct mr_error *err);
 void sm_transport_free(void *state);
-int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-		      void *cookie, struct mr_error *err);
-int sm_transport_send_started(void *state, struct mr_outmsg *msgs, size_t n, mr_start_cb *start,
-			      mr_send_cb *done, void *cookie, struct mr_error *err);
+int sm_transport_send(void *state, struct mr_outmsg *msgs, size_t n,
+		      const struct mr_send_hooks *hooks, struct mr_error *err);
 const char *sm_transport_describe(void *state);
 
 #endif

@@ -82,15 +82,17 @@ static void forward_one(struct fb_proc *p, const struct fb_reply *r)
 	struct mr_send_result res;
 	memset(&res, 0, sizeof(res));
 	struct mr_outmsg om = {
+		.size = sizeof(om),
 		.envelope_from = "",
 		.rcpts = &rcpt,
 		.n_rcpts = 1,
 		.data = data,
 		.len = (size_t)hl + r->len,
+		.result_size = sizeof(res),
 		.results = &res,
 	};
 	struct mr_error e = { 0 };
-	int rc = p->transport->ops->send_batch(p->transport->state, &om, 1, NULL, NULL, &e);
+	int rc = p->transport->ops->send(p->transport->state, &om, 1, NULL, &e);
 	free(data);
 	if (rc) {
 		p->core->log(p->log, MR_LOG_ERR, "message %s: forwarding the reply to %s: %s",

@@ -11,18 +11,23 @@
  * Three kinds of thread overlap (see process-mailing.h): the job's thread
  * claims the next batch and commits outcomes (it alone uses the store),
  * render threads render the claimed batch (slots.c), and the sender thread
- * hands the previous one to the transport (sender.c).
+ * pushes rendered batches into the transport's stream, or hands it one
+ * batch at a time when it does not stream (sender.c).
  *
  * Crash safety: rows are leased (state leased) before rendering and marked
  * sending right before the batch goes to the transport; an outcome is
- * committed only from the transport's done callback, i.e. after the server
- * answered.  A worker killed mid-batch leaves rows in sending: the next run
- * of the same worker (same lease owner) puts back in the queue those its
- * sending journal (journal.c) shows were never offered to a server, and
- * marks the others in doubt, as any worker does after the lease expired; with
+ * committed only from the transport's final hook, i.e. after the server
+ * answered.  Each batch's sending journal (journal.c) gets one line when a
+ * message is offered to a server, one with its final answer and one when
+ * its outcome is about to be committed.  A worker killed mid-batch leaves
+ * rows in sending: the next run of the same worker (same lease owner)
+ * records the answers its journal holds, puts back in the queue the rows
+ * never offered, and marks in doubt only those offered without an answer,
+ * as any worker does with all of them after the lease expired; with
  * resend_in_doubt = yes they are queued again.
  */
 #include "config.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +97,10 @@ struct pm_run {
 	struct mr_outmsg **taken;         /* final messages taken from the sender */
 	struct mr_queue_outcome *pending; /* outcomes not yet committed */
 	char (*pending_status)[16];       /* their classified statuses */
+	struct pm_slot **pending_slot;    /* the slot (and journal) of each */
+	int64_t *committing;              /* ids of one slot's pending outcomes */
+	struct pm_slot *pushing;          /* handed to the sender, not reported back */
+	int journal_warned;
 	size_t n_pending;
 	struct mr_bounce_rules *rules;    /* the site's bounce rules, loaded once per run */
 	int store_failed;
@@ -99,10 +108,26 @@ struct pm_run {
 	long long sent, retried, bounced;
 };
 
+/* Each slot's journal learns which of its rows are about to be committed
+ * (one write per slot), so recovery never records them a second time. */
+static void journal_committing(struct pm_run *run)
+{
+	for (int k = 0; k < PM_SLOTS; k++) {
+		struct pm_slot *sl = &run->slots[k];
+		size_t n = 0;
+		for (size_t i = 0; i < run->n_pending; i++)
+			if (run->pending_slot[i] == sl)
+				run->committing[n++] = run->pending[i].queue_id;
+		if (n)
+			pm_journal_committing(&sl->jr, run->committing, n);
+	}
+}
+
 static void flush(struct pm_run *run)
 {
 	if (!run->n_pending)
 		return;
+	journal_committing(run);
 	struct mr_error err = { 0 };
 	int rc = mr_store_queue_outcome(run->st, run->pending, run->n_pending, &err);
 	if (rc && !run->store_failed) {
@@ -136,13 +161,16 @@ static void classify(struct pm_run *run, struct mr_queue_outcome *o, char status
 			  status[0] ? status : "no status", rec.type ? rec.type : "Syntax");
 }
 
-static void add_outcome(struct pm_run *run, struct pm_slot *sl, size_t i,
+/* Adds queue_id's outcome (of slot sl, whose journal learns when it is
+ * committed) to those to commit. */
+static void add_outcome(struct pm_run *run, struct pm_slot *sl, int64_t queue_id,
 			const struct mr_send_result *res)
 {
+	run->pending_slot[run->n_pending] = sl;
 	char *status = run->pending_status[run->n_pending];
 	struct mr_queue_outcome *o = &run->pending[run->n_pending++];
 	memset(o, 0, sizeof(*o));
-	o->queue_id = sl->rcpts[i].r.queue_id;
+	o->queue_id = queue_id;
 	o->when = run->core->now(run->core);
 	o->code = res->code;
 	o->enhanced = res->enhanced;
@@ -184,7 +212,8 @@ static int stopping(struct pm_run *run)
 }
 
 /* Hands a rendered slot to the sender: render failures recorded, rows marked
- * sending (from here on a crash leaves them in doubt). */
+ * sending (from here on a crash leaves them in doubt unless the journal
+ * tells otherwise), its journal started afresh. */
 static int send_slot(struct pm_run *run, struct pm_slot *sl, struct mr_error *err)
 {
 	const struct mr_core *core = run->core;
@@ -192,24 +221,33 @@ static int send_slot(struct pm_run *run, struct pm_slot *sl, struct mr_error *er
 		if (sl->fail[i].status == MR_SEND_PERMFAIL) {
 			core->log(run->ctx->log, MR_LOG_WARNING, "recipient %lld: %s",
 				  (long long)sl->rcpts[i].r.queue_id, sl->fail[i].text);
-			add_outcome(run, sl, i, &sl->fail[i]);
+			add_outcome(run, NULL, sl->rcpts[i].r.queue_id, &sl->fail[i]);
 		}
 	int rc = mr_store_queue_mark(run->st, sl->owner, 1, err);
-	if (rc == 0)
-		pm_sender_give(&run->sender, sl);
-	return rc;
+	if (rc)
+		return rc;
+	pm_journal_close(&sl->jr);
+	if (pm_journal_open(&sl->jr, sl->journal) != 0 && !run->journal_warned++)
+		core->log(run->ctx->log, MR_LOG_WARNING, "cannot keep the sending journal %s (%s): a "
+			  "worker killed while sending will leave its whole batch in doubt",
+			  sl->journal[0] ? sl->journal : "(no place)",
+			  sl->journal[0] ? strerror(errno) : "no lock_dir");
+	pm_sender_give(&run->sender, sl);
+	return 0;
 }
 
-/* The sender finished a slot; trc < 0: the transport could not try it. */
+/* The sender is done with a slot: the messages the transport did not take
+ * (trc < 0: it could not) are to be retried. */
 static void slot_sent(struct pm_run *run, struct pm_slot *sl, int trc, const struct mr_error *terr)
 {
+	sl->pushed = 1;
 	if (trc < 0) {
 		run->core->log(run->ctx->log, MR_LOG_ERR, "transport %s: %s",
 			       run->ctx->transport->name, terr->msg);
-		for (size_t k = 0; k < sl->nm; k++) {
+		for (size_t k = sl->n_pushed; k < sl->nm; k++) {
 			struct mr_send_result res = { .status = MR_SEND_TEMPFAIL };
 			snprintf(res.text, sizeof(res.text), "transport: %s", terr->msg);
-			add_outcome(run, sl, (size_t)(uintptr_t)sl->msgs[k].user, &res);
+			add_outcome(run, sl, sl->rcpts[(uintptr_t)sl->msgs[k].user].r.queue_id, &res);
 		}
 	}
 }
@@ -368,15 +406,15 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	struct mr_error serr = { 0 };
 	if (show && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0)
 		waiting = ms.queued + ms.retrying;
-	struct pm_slot *sending = NULL;
 	unsigned long seq = 0;
 	int more = 1, tfail = 0, handed = 0, paused = 0;
 	for (;;) {
 		int halt = rc || tfail || run->store_failed || paused;
-		int k = 0, busy = 0, ready = 0;
+		int k = 0, busy = 0, ready = 0, flying = 0;
 		for (int j = 0; j < PM_SLOTS; j++) {
 			busy += run->slots[j].state == PM_RENDERING;
 			ready += run->slots[j].state == PM_READY;
+			flying += run->slots[j].state == PM_SENDING;
 			if (run->slots[j].state == PM_FREE)
 				k = j + 1;
 		}
@@ -390,27 +428,36 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 			more = sl->n > 0;
 			halt = rc != 0;
 		}
-		if (!busy && !sending && (!ready || halt))
+		if (!busy && !flying && (!ready || halt))
 			break;
 		struct pm_news nw;
 		wait_news(run, &nw);
-		for (size_t i = 0; i < nw.n_done; i++)
-			add_outcome(run, sending, (size_t)(uintptr_t)run->taken[i]->user,
-				    &run->taken[i]->results[0]);
+		for (size_t i = 0; i < nw.n_done; i++) {
+			struct mr_outmsg *m = run->taken[i];
+			struct pm_slot *sl = pm_slot_of(&run->sender, m);
+			if (!sl)
+				continue;
+			add_outcome(run, sl, sl->rcpts[(uintptr_t)m->user].r.queue_id,
+				    mr_outmsg_result(m, 0));
+			sl->n_final++;
+		}
 		if (show && nw.n_done)
 			core->progress(core, what, run->sent + run->bounced + run->retried - done0,
 				       waiting);
 		if (nw.finished) {
 			slot_sent(run, nw.finished, nw.trc, &nw.terr);
 			tfail |= nw.trc < 0;
-			nw.finished->state = PM_FREE;
-			sending = NULL;
+			run->pushing = NULL;
 		} else if (nw.timed_out) {
 			flush(run);
 		}
 		struct pm_slot *next = NULL;
 		for (int j = 0; j < PM_SLOTS; j++) {
 			struct pm_slot *sl = &run->slots[j];
+			/* every message the transport took has its answer: free again
+			 * (its journal stays open for the C lines until reuse) */
+			if (sl->state == PM_SENDING && sl->pushed && sl->n_final >= sl->n_pushed)
+				sl->state = PM_FREE;
 			if (nw.rendered & (1u << j)) {
 				pm_slot_collect(sl);
 				sl->state = PM_READY;
@@ -418,13 +465,15 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 			if (sl->state == PM_READY && (!next || sl->seq < next->seq))
 				next = sl;
 		}
-		if (next && !sending && !(rc || tfail || run->store_failed) &&
+		if (next && !run->pushing && !(rc || tfail || run->store_failed) &&
 		    !(paused = !still_running(run, mid))) {
 			if (throttle > 0 && handed++)
 				ms_sleep((long)throttle);
-			if ((rc = send_slot(run, next, err)) == 0) {
-				next->state = PM_SENDING;
-				sending = next;
+			next->state = PM_SENDING;
+			run->pushing = next;
+			if ((rc = send_slot(run, next, err)) != 0) {
+				next->state = PM_READY;
+				run->pushing = NULL;
 			}
 		}
 	}
@@ -459,6 +508,8 @@ static void free_run(struct pm_run *run)
 	free(run->pending_status);
 	if (run->rules)
 		mr_bounce_rules_free(run->rules);
+	free(run->pending_slot);
+	free(run->committing);
 	pthread_cond_destroy(&run->sync.cv);
 	pthread_mutex_destroy(&run->sync.mu);
 }
@@ -482,21 +533,43 @@ static void state_path(const struct mr_job_ctx *ctx, const char *name, const cha
 			*p = '-';
 }
 
-/* An earlier run of this worker was killed while sending: the rows its
- * journal shows were never offered to a server go back to the queue. */
-static int recover_unstarted(struct pm_run *run, struct pm_slot *sl, int64_t *back_r,
-			     struct mr_error *err)
+/* An earlier run of this worker was killed while sending: the answers its
+ * journal holds are recorded (those not committed already), and the rows
+ * it shows were never offered to a server go back to the queue.  What
+ * stays in sending (offered, no answer) queue_recover puts in doubt. */
+static int recover_journal(struct pm_run *run, struct pm_slot *sl, int64_t *back_r,
+			   int64_t *answered_r, struct mr_error *err)
 {
 	struct mr_store *st = run->st;
-	int64_t *ids = NULL;
+	struct pm_journal_row *rows = NULL;
 	size_t n = 0;
-	int got = pm_journal_read(sl->journal, &ids, &n);
+	int got = pm_journal_read(sl->journal, &rows, &n);
 	if (got < 0)
 		return run->core->error_set(err, MR_ENOMEM, "out of memory reading %s", sl->journal);
-	int rc = 0;
+	int64_t *ids = got > 0 ? malloc((n ? n : 1) * sizeof(*ids)) : NULL;
+	if (got > 0 && !ids) {
+		free(rows);
+		return run->core->error_set(err, MR_ENOMEM, "out of memory reading %s", sl->journal);
+	}
+	/* the answers go through flush(), which writes their C lines first */
 	if (got > 0)
+		pm_journal_append(&sl->jr, sl->journal);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = rows[i].queue_id;
+		if (rows[i].answered && !rows[i].committed) {
+			add_outcome(run, sl, rows[i].queue_id, &rows[i].res);
+			++*answered_r;
+		}
+	}
+	flush(run);
+	pm_journal_close(&sl->jr);
+	int rc = run->store_failed;
+	if (rc)
+		*err = run->store_err;
+	if (!rc && got > 0)
 		rc = mr_store_queue_unstarted(st, sl->owner, ids, n, back_r, err);
 	free(ids);
+	free(rows);
 	return rc;
 }
 
@@ -515,11 +588,14 @@ static int alloc_run(struct pm_run *run)
 	}
 	run->pending = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending));
 	run->pending_status = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending_status));
-	run->taken = calloc(run->cap, sizeof(*run->taken));
-	if (!run->pending || !run->pending_status || !run->taken)
+	run->pending_slot = calloc(FLUSH_EVERY + run->cap, sizeof(*run->pending_slot));
+	run->committing = calloc(FLUSH_EVERY + run->cap, sizeof(*run->committing));
+	run->taken = calloc(run->cap * PM_SLOTS, sizeof(*run->taken));
+	if (!run->pending || !run->pending_status || !run->pending_slot || !run->committing ||
+	    !run->taken)
 		return -1;
-	return pm_sender_start(&run->sender, &run->sync, run->ctx->transport, run->cap,
-			       run->core, run->ctx->log);
+	return pm_sender_start(&run->sender, &run->sync, run->ctx->transport, run->slots,
+			       run->cap, run->core, run->ctx->log);
 }
 
 static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
@@ -562,10 +638,10 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 			 lock_dir ? lock_dir : "/tmp", site ? site : "default", ctx->job);
 	}
 	int resend = conf->resend_in_doubt;
-	int64_t requeued = 0, doubt = 0;
+	int64_t requeued = 0, doubt = 0, answered = 0;
 	for (int k = 0; k < PM_SLOTS && rc == 0; k++) {
 		int64_t rq = 0, dq = 0, back = 0;
-		if ((rc = recover_unstarted(&run, &run.slots[k], &back, err)) != 0)
+		if ((rc = recover_journal(&run, &run.slots[k], &back, &answered, err)) != 0)
 			break;
 		requeued += back;
 		rc = mr_store_queue_recover(st, run.slots[k].owner, core->now(core), resend,
@@ -573,10 +649,13 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		requeued += rq;
 		doubt += dq;
 	}
-	if (rc == 0 && (requeued || doubt))
+	if (rc == 0 && (requeued || doubt || answered))
 		core->log(ctx->log, MR_LOG_NOTICE, "recovered %lld recipients of an earlier run "
-			  "(%lld back in the queue, %lld in doubt)", (long long)(requeued + doubt),
-			  (long long)requeued, (long long)doubt);
+			  "(%lld back in the queue, %lld in doubt, %lld with the answer its journal "
+			  "held)", (long long)(requeued + doubt + answered), (long long)requeued,
+			  (long long)doubt, (long long)answered);
+	/* this run's counts: the answers recovered were the earlier run's */
+	run.sent = run.retried = run.bounced = 0;
 	long long budget = conf->batch_limit;
 	int64_t after = 0, built_total = 0;
 	int mailings = 0, completed = 0;

@@ -21,8 +21,10 @@ size_t pm_rate_take(const char *path, double per_sec, size_t want, const volatil
 /*
  * The pipeline: the job's thread claims batches and records outcomes (it
  * alone uses the store), render threads render a claimed batch, and the
- * sender thread hands one rendered batch at a time to the transport.  The
- * other threads report to the job's thread through one lock and condition.
+ * sender thread hands rendered batches to the transport: message by message
+ * into one stream per run when the transport streams (so its connections
+ * never wait for the next batch), else one batch at a time.  The other
+ * threads report to the job's thread through one lock and condition.
  */
 struct pm_sync {
 	pthread_mutex_t mu;
@@ -44,8 +46,14 @@ struct pm_rcpt {
 /* Where a slot is in the pipeline. */
 enum pm_slot_state { PM_FREE, PM_RENDERING, PM_READY, PM_SENDING };
 
-/* Slots in turn: one is sent while the next ones are claimed and rendered. */
-#define PM_SLOTS 3
+/* Slots in turn: one is pushed to the transport while the one before it gets
+ * its last answers and the next ones are claimed and rendered. */
+#define PM_SLOTS 4
+
+/* journal.c: what happened to each row of the batches being sent */
+struct pm_journal {
+	int fd;
+};
 
 /* One render thread of a slot, with its own renderer. */
 struct pm_slot;
@@ -70,6 +78,10 @@ struct pm_slot {
 	struct mr_send_result *results;
 	const char **rcpt_ptrs;
 	struct mr_send_result *fail;   /* per recipient: PENDING or its render failure */
+	struct pm_journal jr;          /* its journal, open from hand-over until reuse */
+	size_t n_pushed;               /* messages the transport took (each gets a final) */
+	size_t n_final;                /* their final answers the job's thread took */
+	int pushed;                    /* the sender is done with it (n_pushed is set) */
 	int64_t now;
 	const struct mr_core *core;
 	struct pm_sync *sync;
@@ -90,47 +102,63 @@ void pm_slot_render(struct pm_slot *sl, struct mr_renderer *const *renderers, in
  * rendered messages in msgs (render failures stay in fail[]). */
 void pm_slot_collect(struct pm_slot *sl);
 
-/* journal.c: which rows of the batch being sent were offered to a server */
-struct pm_journal {
-	int fd;
-};
 /* Starts the journal at path afresh (0, or -1 when it cannot be kept). */
 int pm_journal_open(struct pm_journal *j, const char *path);
+/* Opens an existing journal to add lines to it (0, or -1). */
+int pm_journal_append(struct pm_journal *j, const char *path);
 /* Records that queue_id is about to be offered (0, or -1: do not offer it). */
-int pm_journal_add(struct pm_journal *j, int64_t queue_id);
+int pm_journal_offered(struct pm_journal *j, int64_t queue_id);
+/* Records queue_id's final answer (0, or -1 when it could not be written). */
+int pm_journal_final(struct pm_journal *j, int64_t queue_id, const struct mr_send_result *res);
+/* Records that the outcomes of ids[0..n) are about to be committed (one write). */
+int pm_journal_committing(struct pm_journal *j, const int64_t *ids, size_t n);
 void pm_journal_close(struct pm_journal *j);
-/* Reads a journal: 1 with the ids (free them) when it exists and was
- * written since the machine booted, 0 when it cannot be trusted, -1 when
- * out of memory. */
-int pm_journal_read(const char *path, int64_t **ids_r, size_t *n_r);
+/* One row of a journal read back. */
+struct pm_journal_row {
+	int64_t queue_id;
+	int offered;                   /* its transaction was about to start */
+	int answered;                  /* res holds the transport's final answer */
+	int committed;                 /* its outcome went (or was going) to the store */
+	struct mr_send_result res;
+};
+/* Reads a journal: 1 with its rows (one per id, in id order; free them)
+ * when it exists and was written since the machine booted, 0 when it cannot
+ * be trusted, -1 when out of memory. */
+int pm_journal_read(const char *path, struct pm_journal_row **rows_r, size_t *n_r);
 
-/* sender.c: the sender thread and the outcomes it queues */
+/* sender.c: the sender thread and the final messages it queues */
 struct pm_sender {
 	struct pm_sync *sync;
 	struct mr_transport *transport;
 	const struct mr_core *core;
 	const struct mr_log *log;
-	int journal_warned;
-	pthread_cond_t work;           /* the sender waits here for a batch */
+	struct pm_slot *slots;         /* the run's PM_SLOTS slots (a message's slot) */
+	struct mr_send_hooks hooks;    /* offered: journal; final: journal, then done_q */
+	pthread_cond_t work;           /* the sender waits here for a slot */
 	pthread_t tid;
 	int started, quit;
 	int in_caller;                 /* the transport uses the store: send in the
 					* job's thread, never beside its store work */
-	struct pm_slot *todo;          /* handed to the sender, not finished */
-	struct pm_slot *finished;      /* finished, not yet taken by the job's thread */
-	struct pm_slot *current;       /* being sent (the sender's own) */
-	struct pm_journal journal;     /* current's sending journal (the sender's own) */
-	int rc;                        /* the finished batch's send_batch result */
+	int streaming;                 /* push into one stream instead of batches */
+	struct mr_send_stream *stream; /* the sender's own, open until pm_sender_stop */
+	struct pm_slot *todo;          /* handed to the sender, not pushed yet */
+	struct pm_slot *finished;      /* pushed, not yet taken by the job's thread */
+	int rc;                        /* the finished slot's send or push result */
 	struct mr_error err;
 	struct mr_outmsg **done_q;     /* final messages not yet taken */
 	size_t done_n, done_cap;
 };
 int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
-		    size_t cap, const struct mr_core *core, const struct mr_log *log);
-/* Hands a rendered slot to the sender (which must be idle); with in_caller
- * it is sent before this returns. */
+		    struct pm_slot *slots, size_t cap, const struct mr_core *core,
+		    const struct mr_log *log);
+/* The slot a message handed to the transport belongs to. */
+struct pm_slot *pm_slot_of(struct pm_sender *sd, const struct mr_outmsg *m);
+/* Hands a rendered slot (its journal open) to the sender, which must be
+ * idle; with in_caller it is sent before this returns.  sd->finished
+ * reports when the transport has taken what it could (sl->n_pushed). */
 void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl);
-/* Waits for the thread to end (after its batch, if any). */
+/* Waits for the thread to end (after its slot, if any) and closes the
+ * stream (after every final answer). */
 void pm_sender_stop(struct pm_sender *sd);
 
 #endif

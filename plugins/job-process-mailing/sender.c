@@ -1,56 +1,92 @@
 /* SPDX-License-Identifier: MIT */
-/* The process-mailing job's sender thread: hands one rendered batch at a time to the transport and queues each final message for the job's thread to record. */
+/* The process-mailing job's sender thread: hands rendered slots to the transport (pushed into one stream per run, or one batch at a time), journals each message's start and final answer, and queues final messages for the job's thread to record. */
 #include "config.h"
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "process-mailing.h"
 
-/* The transport's callback (in the sender thread): message is final. */
-static void on_done(void *cookie, size_t i, struct mr_outmsg *msg)
+struct pm_slot *pm_slot_of(struct pm_sender *sd, const struct mr_outmsg *m)
+{
+	for (int k = 0; k < PM_SLOTS; k++) {
+		struct pm_slot *sl = &sd->slots[k];
+		if (m >= sl->msgs && m < sl->msgs + sl->cap)
+			return sl;
+	}
+	return NULL;
+}
+
+static int64_t queue_id_of(const struct pm_slot *sl, const struct mr_outmsg *m)
+{
+	return sl->rcpts[(uintptr_t)m->user].r.queue_id;
+}
+
+/* The offered hook (in any of the transport's threads): journal first; a
+ * journal that cannot be written stops the message. */
+static int on_offered(void *cookie, size_t i, struct mr_outmsg *m)
 {
 	struct pm_sender *sd = cookie;
+	struct pm_slot *sl = pm_slot_of(sd, m);
 	(void)i;
+	if (!sl || sl->jr.fd < 0)
+		return 0; /* no journal kept: a kill leaves the slot's rows in doubt */
+	return pm_journal_offered(&sl->jr, queue_id_of(sl, m));
+}
+
+/* The final hook (in any of the transport's threads): the answer goes to
+ * the journal, then to the job's thread. */
+static void on_final(void *cookie, size_t i, struct mr_outmsg *m)
+{
+	struct pm_sender *sd = cookie;
+	struct pm_slot *sl = pm_slot_of(sd, m);
+	(void)i;
+	if (sl && sl->jr.fd >= 0)
+		pm_journal_final(&sl->jr, queue_id_of(sl, m), mr_outmsg_result(m, 0));
 	pthread_mutex_lock(&sd->sync->mu);
 	if (sd->done_n < sd->done_cap)
-		sd->done_q[sd->done_n++] = msg;
+		sd->done_q[sd->done_n++] = m;
 	/* the job's thread wakes for the first and then for every PM_NEWS */
 	if (sd->done_n == 1 || sd->done_n % PM_NEWS == 0)
 		pthread_cond_signal(&sd->sync->cv);
 	pthread_mutex_unlock(&sd->sync->mu);
 }
 
-/* The transport's start callback (in any of its threads): journal first. */
-static int on_start(void *cookie, size_t i, struct mr_outmsg *msg)
-{
-	struct pm_sender *sd = cookie;
-	(void)i;
-	return pm_journal_add(&sd->journal, sd->current->rcpts[(uintptr_t)msg->user].r.queue_id);
-}
-
-/* Sends one slot, journalled when the transport says when it starts a
- * message and the journal can be written. */
-static int send_slot_batch(struct pm_sender *sd, struct pm_slot *sl, struct mr_error *err)
+/* Hands one slot to the transport; *pushed_r gets how many of its messages
+ * the transport took (each of them gets a final answer). */
+static int send_slot_msgs(struct pm_sender *sd, struct pm_slot *sl, size_t *pushed_r,
+			  struct mr_error *err)
 {
 	const struct mr_transport *t = sd->transport;
+	*pushed_r = 0;
 	if (!sl->nm)
 		return 0;
-	sd->current = sl;
-	if (MR_OPS_HAS(t->ops, send_batch_started) && t->ops->send_batch_started) {
-		if (pm_journal_open(&sd->journal, sl->journal) == 0) {
-			int rc = t->ops->send_batch_started(t->state, sl->msgs, sl->nm, on_start,
-							    on_done, sd, err);
-			pm_journal_close(&sd->journal);
-			return rc;
-		}
-		if (!sd->journal_warned++)
-			sd->core->log(sd->log, MR_LOG_WARNING, "cannot keep the sending journal "
-				      "%s (%s): a worker killed while sending will leave its whole "
-				      "batch in doubt", sl->journal[0] ? sl->journal : "(no place)",
-				      sl->journal[0] ? strerror(errno) : "no lock_dir");
+	if (!sd->streaming) {
+		int rc = t->ops->send(t->state, sl->msgs, sl->nm, &sd->hooks, err);
+		*pushed_r = rc < 0 ? 0 : sl->nm;
+		return rc < 0 ? rc : 0;
 	}
-	return t->ops->send_batch(t->state, sl->msgs, sl->nm, on_done, sd, err);
+	if (!sd->stream) {
+		int rc = t->ops->stream_open(t->state, &sd->hooks, &sd->stream, err);
+		if (rc)
+			return rc;
+	}
+	for (size_t k = 0; k < sl->nm; k++) {
+		int rc = t->ops->stream_push(sd->stream, &sl->msgs[k], err);
+		if (rc)
+			return rc;
+		*pushed_r = k + 1;
+	}
+	return 0;
+}
+
+/* Reports a slot the transport took what it could of (with sync->mu held). */
+static void report(struct pm_sender *sd, struct pm_slot *sl, size_t pushed, int rc,
+		   const struct mr_error *err)
+{
+	sl->n_pushed = pushed;
+	sd->finished = sl;
+	sd->rc = rc;
+	sd->err = *err;
 }
 
 static void *sender_main(void *arg)
@@ -66,31 +102,38 @@ static void *sender_main(void *arg)
 		struct pm_slot *sl = sd->todo;
 		pthread_mutex_unlock(&sy->mu);
 		struct mr_error err = { 0 };
-		int rc = send_slot_batch(sd, sl, &err);
+		size_t pushed = 0;
+		int rc = send_slot_msgs(sd, sl, &pushed, &err);
 		pthread_mutex_lock(&sy->mu);
 		sd->todo = NULL;
-		sd->finished = sl;
-		sd->rc = rc;
-		sd->err = err;
+		report(sd, sl, pushed, rc, &err);
 		pthread_cond_signal(&sy->cv);
 	}
 	pthread_mutex_unlock(&sy->mu);
+	if (sd->stream)
+		sd->transport->ops->stream_close(sd->stream);
+	sd->stream = NULL;
 	return NULL;
 }
 
 int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transport *t,
-		    size_t cap, const struct mr_core *core, const struct mr_log *log)
+		    struct pm_slot *slots, size_t cap, const struct mr_core *core,
+		    const struct mr_log *log)
 {
 	memset(sd, 0, sizeof(*sd));
 	sd->sync = sync;
 	sd->transport = t;
+	sd->slots = slots;
 	sd->core = core;
 	sd->log = log;
-	sd->done_cap = cap;
-	sd->journal.fd = -1;
-	sd->in_caller = !MR_OPS_HAS(t->ops, uses_store) || !t->ops->uses_store ||
-			t->ops->uses_store(t->state);
-	if (!(sd->done_q = calloc(cap ? cap : 1, sizeof(*sd->done_q))))
+	sd->hooks = (struct mr_send_hooks){ .size = sizeof(sd->hooks), .cookie = sd,
+					    .offered = on_offered, .final = on_final };
+	/* every slot may be in flight at once */
+	sd->done_cap = cap * PM_SLOTS;
+	sd->in_caller = !(t->ops->caps & MR_TRANSPORT_NO_STORE);
+	sd->streaming = !sd->in_caller && (t->ops->caps & MR_TRANSPORT_STREAMING) &&
+			t->ops->stream_open && t->ops->stream_push && t->ops->stream_close;
+	if (!(sd->done_q = calloc(sd->done_cap ? sd->done_cap : 1, sizeof(*sd->done_q))))
 		return -1;
 	if (sd->in_caller)
 		return 0;
@@ -112,13 +155,14 @@ int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transp
 
 void pm_sender_give(struct pm_sender *sd, struct pm_slot *sl)
 {
+	sl->n_pushed = sl->n_final = 0;
+	sl->pushed = 0;
 	if (sd->in_caller) {
 		struct mr_error err = { 0 };
-		int rc = send_slot_batch(sd, sl, &err);
+		size_t pushed = 0;
+		int rc = send_slot_msgs(sd, sl, &pushed, &err);
 		pthread_mutex_lock(&sd->sync->mu);
-		sd->finished = sl;
-		sd->rc = rc;
-		sd->err = err;
+		report(sd, sl, pushed, rc, &err);
 		pthread_mutex_unlock(&sd->sync->mu);
 		return;
 	}

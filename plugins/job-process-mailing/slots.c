@@ -10,6 +10,7 @@
 int pm_slot_alloc(struct pm_slot *sl, size_t cap, const char *owner, struct pm_sync *sync)
 {
 	memset(sl, 0, sizeof(*sl));
+	sl->jr.fd = -1;
 	snprintf(sl->owner, sizeof(sl->owner), "%s", owner);
 	sl->cap = cap;
 	sl->sync = sync;
@@ -38,7 +39,9 @@ void pm_slot_free(struct pm_slot *sl)
 	free(sl->results);
 	free(sl->rcpt_ptrs);
 	free(sl->fail);
+	pm_journal_close(&sl->jr);
 	memset(sl, 0, sizeof(*sl));
+	sl->jr.fd = -1;
 }
 
 int pm_slot_add(void *slot, const struct mr_recipient *r)
@@ -125,8 +128,9 @@ void pm_slot_collect(struct pm_slot *sl)
 		sl->rcpt_ptrs[k] = sl->rcpts[i].r.email;
 		memset(&sl->results[k], 0, sizeof(sl->results[k]));
 		sl->msgs[k] = (struct mr_outmsg){
-			.envelope_from = out->envelope_from, .rcpts = &sl->rcpt_ptrs[k], .n_rcpts = 1,
-			.data = out->data, .len = out->len, .results = &sl->results[k],
+			.size = sizeof(sl->msgs[k]), .envelope_from = out->envelope_from,
+			.rcpts = &sl->rcpt_ptrs[k], .n_rcpts = 1, .data = out->data, .len = out->len,
+			.result_size = sizeof(sl->results[k]), .results = &sl->results[k],
 			.user = (void *)(uintptr_t)i,
 		};
 	}

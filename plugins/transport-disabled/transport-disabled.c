@@ -15,20 +15,22 @@ static void disabled_deinit(void *state)
 {
 }
 
-static int disabled_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-			       void *cookie, struct mr_error *err)
+/* Nothing is offered to any server: every message goes straight to final. */
+static int disabled_send(void *state, struct mr_outmsg *msgs, size_t n,
+			 const struct mr_send_hooks *hooks, struct mr_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		for (size_t r = 0; r < msgs[i].n_rcpts; r++) {
-			struct mr_send_result *res = &msgs[i].results[r];
+		struct mr_outmsg *m = mr_outmsg_at(msgs, i);
+		for (size_t r = 0; r < m->n_rcpts; r++) {
+			struct mr_send_result *res = mr_outmsg_result(m, r);
 			res->status = MR_SEND_PERMFAIL;
 			res->code = 0;
 			snprintf(res->enhanced, sizeof(res->enhanced), "5.3.0");
 			snprintf(res->text, sizeof(res->text),
 				 "outbound email is disabled ([mailroom] transport = disabled)");
 		}
-		if (done)
-			done(cookie, i, &msgs[i]);
+		if (hooks && hooks->final)
+			hooks->final(hooks->cookie, i, m);
 	}
 	return 0;
 }
@@ -42,11 +44,11 @@ static const struct mr_key disabled_keys[] = { { 0 } };
 
 static const struct mr_transport_ops disabled_ops = {
 	.size = sizeof(struct mr_transport_ops),
+	.caps = MR_TRANSPORT_NO_STORE,
 	.init = disabled_init,
 	.deinit = disabled_deinit,
-	.send_batch = disabled_send_batch,
+	.send = disabled_send,
 	.describe = disabled_describe,
-	.uses_store = mr_transport_no_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "disabled", PACKAGE_VERSION,

@@ -40,12 +40,11 @@ static const struct mr_key mail_keys[] = {
 
 static const struct mr_transport_ops mail_ops = {
 	.size = sizeof(struct mr_transport_ops),
+	.caps = MR_TRANSPORT_NO_STORE,
 	.init = mail_init,
 	.deinit = sm_transport_free,
-	.send_batch = sm_transport_send,
+	.send = sm_transport_send,
 	.describe = sm_transport_describe,
-	.send_batch_started = sm_transport_send_started,
-	.uses_store = mr_transport_no_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "mail", PACKAGE_VERSION,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * transport-smtp: sends batches to an SMTP server over a pool of up to
- * max_connections kept-alive connections.
+ * transport-smtp: sends a stream (or a batch) of messages to an SMTP server
+ * over a pool of up to max_connections kept-alive connections.
  *
  * libcurl makes each connection (TCP, implicit TLS or STARTTLS, certificate
  * checks, EHLO, AUTH as the server offers) with CURLOPT_CONNECT_ONLY, and
@@ -13,11 +13,14 @@
  * reports one result per transfer), the end of data costs no extra packet,
  * and each message costs two round trips instead of four.
  *
- * Each pool slot keeps its connection between messages and batches.  During
- * a batch one pool thread runs each slot; each slot takes the next message as
- * soon as its previous one got its final reply.  The calling thread only
- * waits and calls done as each message becomes final, so a slow transaction
- * never delays the report of another.  (One
+ * Each pool slot keeps its connection between messages and streams.  While a
+ * stream is open one pool thread runs each slot (started as the queue needs
+ * them, up to max_connections); each takes the next queued message as soon
+ * as its previous one got its final reply, and calls the final hook itself,
+ * so a slow transaction never delays the report of another.  stream_push
+ * waits while max_connections messages are queued and not yet taken, so the
+ * caller renders ahead of the pool by that much and no more; send is a
+ * stream opened, fed with the batch and closed.  (One
  * curl multi handle was tried first: libcurl 7.88's SMTP code waits for the
  * end-of-data reply with a blocking read inside the multi handle, which
  * serialised the connections; see bench/RESULTS.md.)
@@ -56,14 +59,13 @@ struct smtp_conf {
 
 /* One SMTP transaction: a message to the recipients not refused locally. */
 struct smtp_job {
-	size_t msg;          /* index in the batch */
-	const size_t *rcpt;  /* indexes of its recipients in the message */
+	struct mr_outmsg *m;
+	size_t msg;          /* its index for the hooks (order of pushes) */
+	size_t *rcpt;        /* indexes of its recipients in the message (malloc'ed) */
 	size_t n_rcpts;
 };
 
-struct smtp_batch;
-
-/* One pool slot: a connection kept between messages and batches. */
+/* One pool slot: a connection kept between messages and streams. */
 struct smtp_conn {
 	struct smtp *s;
 	CURL *easy;                /* NULL when not connected */
@@ -78,7 +80,8 @@ struct smtp_conn {
 	struct smtp_reply *rcpt;   /* one reply per recipient of the job */
 	size_t rcpt_cap;
 	long long used_ms;         /* when it last carried a transaction */
-	struct smtp_batch *batch;  /* the batch being sent */
+	struct mr_send_stream *st; /* the stream its thread works for */
+	pthread_t tid;
 };
 
 struct smtp {
@@ -94,33 +97,28 @@ struct smtp {
 	struct smtp_conn *conns;
 };
 
-/* The state of one send_batch call, shared by the pool threads under mu. */
-struct smtp_batch {
+/* An open stream: a queue of jobs the pool threads take, under mu. */
+struct mr_send_stream {
+	struct smtp *s;
+	struct mr_send_hooks hooks;  /* zeroed where the caller's struct is shorter */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;   /* signalled when a message is final or a thread ends */
-	struct mr_outmsg *msgs;
-	size_t n;
-	size_t *idx;         /* recipient indexes the jobs point into */
-	size_t *jobs_left;   /* per message: transactions not finished yet */
-	struct smtp_job *jobs;
-	size_t n_jobs, next_job;
-	size_t *final_q;     /* messages whose results are final, in order */
-	size_t final_n;
-	size_t taken;        /* final_q entries done was called for */
-	mr_start_cb *start;  /* MAY be NULL */
-	mr_send_cb *done;
-	void *cookie;
-	size_t threads_left;
-	/* set when a connection could not be made: the remaining jobs get
-	 * this result without another attempt */
-	int host_down;
+	pthread_cond_t work;  /* pool threads wait here for a job or the close */
+	pthread_cond_t room;  /* stream_push waits here for room in the queue */
+	struct smtp_job *q;   /* ring of q_cap queued jobs */
+	size_t q_cap, q_head, q_len;
+	size_t pushed;        /* messages pushed so far (the next hook index) */
+	size_t threads, idle; /* pool threads started, waiting for a job */
+	size_t n_tx;          /* transactions run */
+	int closing;
+	/* set when a connection could not be made: jobs taken within
+	 * HOST_DOWN_MS get this result without another attempt */
+	long long host_down_ms;
 	char host_down_text[256];
+	int host_down_logged;
 };
 
-/* The calling thread reports final messages (calls done) at least every
- * DRAIN_MS, and at once when DRAIN_EARLY are waiting. */
-#define DRAIN_MS 2
-#define DRAIN_EARLY 8
+/* how long a failed connection attempt answers for the next jobs */
+#define HOST_DOWN_MS 2000
 
 static long long now_ms(void)
 {
@@ -482,7 +480,7 @@ static void tx_results(struct mr_outmsg *m, const struct smtp_job *job, const st
 	char lost[320];
 	snprintf(lost, sizeof(lost), "connection lost before the final reply (%s)", tx->why);
 	for (size_t k = 0; k < job->n_rcpts; k++) {
-		struct mr_send_result *res = &m->results[job->rcpt[k]];
+		struct mr_send_result *res = mr_outmsg_result(m, job->rcpt[k]);
 		const struct smtp_reply *rr = &tx->rcpt[k];
 		if (tx->mail.code >= 300)
 			status_of(&tx->mail, res);
@@ -500,24 +498,24 @@ static void tx_results(struct mr_outmsg *m, const struct smtp_job *job, const st
 }
 
 /* Fills the results of a job that is not attempted. */
-static void job_skip(struct smtp_batch *b, struct smtp_job *job, const char *text)
+static void job_skip(struct smtp_job *job, const char *text)
 {
-	struct mr_outmsg *m = &b->msgs[job->msg];
 	for (size_t k = 0; k < job->n_rcpts; k++)
-		set_result(&m->results[job->rcpt[k]], MR_SEND_TEMPFAIL, 0, "4.4.1", text);
+		set_result(mr_outmsg_result(job->m, job->rcpt[k]), MR_SEND_TEMPFAIL, 0, "4.4.1",
+			   text);
 }
 
 /* Sends one job on a slot: connects when needed, and retries once on a new
  * connection when a kept-alive one turned out dead before any reply (the
- * server then accepted nothing). */
-static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_job *job)
+ * server then accepted nothing).  The offered hook comes before each try. */
+static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct smtp_job *job)
 {
 	struct smtp *s = c->s;
-	struct mr_outmsg *m = &b->msgs[job->msg];
+	struct mr_outmsg *m = job->m;
 	if (c->rcpt_cap < job->n_rcpts) {
 		struct smtp_reply *r = realloc(c->rcpt, job->n_rcpts * sizeof(*r));
 		if (!r) {
-			job_skip(b, job, "out of memory setting up the transaction");
+			job_skip(job, "out of memory setting up the transaction");
 			return;
 		}
 		c->rcpt = r;
@@ -539,19 +537,18 @@ static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_
 		if (!c->easy) {
 			char why[256];
 			if (conn_open(c, why, sizeof(why)) != 0) {
-				pthread_mutex_lock(&b->mu);
-				if (!b->host_down) {
-					snprintf(b->host_down_text, sizeof(b->host_down_text),
+				pthread_mutex_lock(&st->mu);
+				if (!st->host_down_ms)
+					snprintf(st->host_down_text, sizeof(st->host_down_text),
 						 "no mail transaction: %s", why);
-					b->host_down = 1;
-				}
-				pthread_mutex_unlock(&b->mu);
-				job_skip(b, job, b->host_down_text);
+				st->host_down_ms = now_ms();
+				pthread_mutex_unlock(&st->mu);
+				job_skip(job, st->host_down_text);
 				return;
 			}
 		}
-		if (b->start && b->start(b->cookie, job->msg, m) != 0) {
-			job_skip(b, job, "not tried: the sender could not record that it starts");
+		if (st->hooks.offered && st->hooks.offered(st->hooks.cookie, job->msg, m) != 0) {
+			job_skip(job, "not tried: the sender could not record that it starts");
 			return;
 		}
 		memset(&tx, 0, sizeof(tx));
@@ -567,183 +564,194 @@ static void conn_run_job(struct smtp_batch *b, struct smtp_conn *c, struct smtp_
 	}
 	tx_results(m, job, &tx);
 }
-/* Calls done for the messages queued as final since the last call; with
- * b->mu held, which it releases around the calls. */
-static void batch_drain(struct smtp_batch *b)
-{
-	while (b->taken < b->final_n) {
-		size_t upto = b->final_n, from = b->taken;
-		b->taken = upto;
-		pthread_mutex_unlock(&b->mu);
-		for (size_t k = from; k < upto; k++)
-			if (b->done)
-				b->done(b->cookie, b->final_q[k], &b->msgs[b->final_q[k]]);
-		pthread_mutex_lock(&b->mu);
-	}
-}
 
-/* One pool thread's work on its connection: takes the batch's next job
- * until none is left and queues each message whose results are final for
- * the calling thread, which only waits and calls done (so that a slow
- * transaction never holds back the report of another). */
-static void conn_work(struct smtp_conn *c)
-{
-	struct smtp_batch *b = c->batch;
-	pthread_mutex_lock(&b->mu);
-	while (b->next_job < b->n_jobs) {
-		struct smtp_job *job = &b->jobs[b->next_job++];
-		int down = b->host_down;
-		pthread_mutex_unlock(&b->mu);
-		if (down)
-			job_skip(b, job, b->host_down_text);
-		else
-			conn_run_job(b, c, job);
-		pthread_mutex_lock(&b->mu);
-		/* the caller looks every DRAIN_MS anyway: wake it early only
-		 * for a handful of reports */
-		if (--b->jobs_left[job->msg] == 0 &&
-		    (b->final_q[b->final_n++] = job->msg, b->final_n - b->taken >= DRAIN_EARLY))
-			pthread_cond_signal(&b->cv);
-	}
-	b->threads_left--;
-	pthread_cond_signal(&b->cv);
-	pthread_mutex_unlock(&b->mu);
-}
-
+/* A pool thread: takes the stream's next job until the stream closes with
+ * its queue empty; the message's final hook is called here. */
 static void *conn_thread(void *arg)
 {
-	conn_work(arg);
+	struct smtp_conn *c = arg;
+	struct mr_send_stream *st = c->st;
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->q_len && !st->closing) {
+			st->idle++;
+			pthread_cond_wait(&st->work, &st->mu);
+			st->idle--;
+		}
+		if (!st->q_len)
+			break;
+		struct smtp_job job = st->q[st->q_head];
+		st->q_head = (st->q_head + 1) % st->q_cap;
+		st->q_len--;
+		st->n_tx++;
+		int down = st->host_down_ms && now_ms() - st->host_down_ms < HOST_DOWN_MS;
+		pthread_cond_signal(&st->room);
+		pthread_mutex_unlock(&st->mu);
+		if (down)
+			job_skip(&job, st->host_down_text);
+		else
+			conn_run_job(st, c, &job);
+		free(job.rcpt);
+		if (st->hooks.final)
+			st->hooks.final(st->hooks.cookie, job.msg, job.m);
+		pthread_mutex_lock(&st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
 	return NULL;
 }
 
-/* Builds the transactions of a batch, refusing bad envelopes on the spot. */
-static int batch_plan(struct smtp_batch *b)
+/* Starts one more pool thread (with st->mu held); 0 or -1. */
+static int pool_grow(struct mr_send_stream *st)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < b->n; i++)
-		total += b->msgs[i].n_rcpts;
-	b->idx = malloc((total ? total : 1) * sizeof(*b->idx));
-	b->jobs = malloc((total ? total : 1) * sizeof(*b->jobs));
-	b->jobs_left = calloc(b->n ? b->n : 1, sizeof(*b->jobs_left));
-	b->final_q = malloc((b->n ? b->n : 1) * sizeof(*b->final_q));
-	if (!b->idx || !b->jobs || !b->jobs_left || !b->final_q)
-		return MR_ENOMEM;
-	size_t used = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		struct mr_outmsg *m = &b->msgs[i];
-		int from_ok = envelope_addr_ok(m->envelope_from, 1);
-		size_t first = used;
-		for (size_t r = 0; r < m->n_rcpts; r++) {
-			if (!from_ok)
-				set_result(&m->results[r], MR_SEND_PERMFAIL, 0, "5.1.7",
-					   "refused before sending: the envelope sender has a "
-					   "control character, a space, '<' or '>', or no '@'");
-			else if (!envelope_addr_ok(m->rcpts[r], 0))
-				set_result(&m->results[r], MR_SEND_PERMFAIL, 0, "5.1.3",
-					   "refused before sending: the recipient address has a "
-					   "control character, a space, '<' or '>', or no '@'");
-			else
-				b->idx[used++] = r;
-		}
-		size_t n_ok = used - first;
-		if (!n_ok)
-			continue;
-		b->jobs[b->n_jobs++] = (struct smtp_job){ i, b->idx + first, n_ok };
-		b->jobs_left[i] = 1;
-	}
-	return 0;
-}
-
-static void batch_free(struct smtp_batch *b)
-{
-	free(b->idx);
-	free(b->jobs);
-	free(b->jobs_left);
-	free(b->final_q);
-}
-
-static int smtp_send_batch_started(void *state, struct mr_outmsg *msgs, size_t n,
-				   mr_start_cb *start, mr_send_cb *done, void *cookie,
-				   struct mr_error *err)
-{
-	struct smtp *s = state;
-	struct smtp_batch b = { .msgs = msgs, .n = n, .start = start, .done = done,
-				.cookie = cookie };
-	pthread_mutex_init(&b.mu, NULL);
-	pthread_cond_init(&b.cv, NULL);
-	int rc = 0;
-	if (batch_plan(&b) != 0) {
-		rc = s->core->error_set(err, MR_ENOMEM, "out of memory planning a batch of %zu", n);
-		goto out;
-	}
-	/* messages with no recipient left to try are final already */
-	for (size_t i = 0; i < n; i++)
-		if (b.jobs_left[i] == 0 && done)
-			done(cookie, i, &msgs[i]);
-	size_t want = b.n_jobs < s->max_conns ? b.n_jobs : s->max_conns;
-	pthread_t tids[64];
-	size_t started = 0;
-	/* pool threads take no signals: they stay with the calling thread */
+	struct smtp_conn *c = &st->s->conns[st->threads];
+	c->st = st;
+	/* pool threads take no signals: they stay with the caller's thread */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (size_t k = 0; k < want; k++) {
-		s->conns[k].batch = &b;
-		pthread_mutex_lock(&b.mu);
-		b.threads_left++;
-		pthread_mutex_unlock(&b.mu);
-		if (pthread_create(&tids[started], NULL, conn_thread, &s->conns[k]) != 0) {
-			pthread_mutex_lock(&b.mu);
-			b.threads_left--;
-			pthread_mutex_unlock(&b.mu);
-			break;
-		}
-		started++;
-	}
+	int rc = pthread_create(&c->tid, NULL, conn_thread, c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	size_t used = started;
-	if (!started && want) {
-		/* no thread could be made: this one does the work itself */
-		s->conns[0].batch = &b;
-		pthread_mutex_lock(&b.mu);
-		b.threads_left++;
-		pthread_mutex_unlock(&b.mu);
-		conn_work(&s->conns[0]);
-		used = 1;
-	}
-	/* wait for the pool, calling done as messages become final */
-	pthread_mutex_lock(&b.mu);
-	for (;;) {
-		batch_drain(&b);
-		if (b.threads_left == 0 && b.taken == b.final_n)
-			break;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += DRAIN_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&b.cv, &b.mu, &until);
-	}
-	pthread_mutex_unlock(&b.mu);
-	for (size_t k = 0; k < started; k++)
-		pthread_join(tids[k], NULL);
-	if (b.host_down)
-		s->core->log(s->log, MR_LOG_WARNING, "%s", b.host_down_text);
-	s->core->log(s->log, MR_LOG_DEBUG, "batch of %zu messages in %zu transactions over %zu "
-		     "connection%s", n, b.n_jobs, used, used == 1 ? "" : "s");
-out:
-	batch_free(&b);
-	pthread_cond_destroy(&b.cv);
-	pthread_mutex_destroy(&b.mu);
-	return rc;
+	if (rc != 0)
+		return -1;
+	st->threads++;
+	return 0;
 }
 
-static int smtp_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-			   void *cookie, struct mr_error *err)
+static int smtp_stream_open(void *state, const struct mr_send_hooks *hooks,
+			    struct mr_send_stream **stream_r, struct mr_error *err)
 {
-	return smtp_send_batch_started(state, msgs, n, NULL, done, cookie, err);
+	struct smtp *s = state;
+	struct mr_send_stream *st = calloc(1, sizeof(*st));
+	if (st)
+		st->q = calloc(s->max_conns, sizeof(*st->q));
+	if (!st || !st->q) {
+		free(st);
+		return s->core->error_set(err, MR_ENOMEM, "out of memory opening a stream");
+	}
+	st->s = s;
+	st->q_cap = s->max_conns;
+	if (hooks)
+		memcpy(&st->hooks, hooks, hooks->size < sizeof(st->hooks) ? hooks->size :
+		       sizeof(st->hooks));
+	st->hooks.size = sizeof(st->hooks);
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->work, NULL);
+	pthread_cond_init(&st->room, NULL);
+	*stream_r = st;
+	return 0;
+}
+
+/* Plans m's transaction, refusing bad envelopes on the spot: 1 with job
+ * filled, 0 when no recipient is left to try, <0 out of memory. */
+static int job_plan(struct mr_outmsg *m, struct smtp_job *job)
+{
+	job->m = m;
+	job->n_rcpts = 0;
+	if (!(job->rcpt = malloc((m->n_rcpts ? m->n_rcpts : 1) * sizeof(*job->rcpt))))
+		return -1;
+	int from_ok = envelope_addr_ok(m->envelope_from, 1);
+	for (size_t r = 0; r < m->n_rcpts; r++) {
+		if (!from_ok)
+			set_result(mr_outmsg_result(m, r), MR_SEND_PERMFAIL, 0, "5.1.7",
+				   "refused before sending: the envelope sender has a control "
+				   "character, a space, '<' or '>', or no '@'");
+		else if (!envelope_addr_ok(m->rcpts[r], 0))
+			set_result(mr_outmsg_result(m, r), MR_SEND_PERMFAIL, 0, "5.1.3",
+				   "refused before sending: the recipient address has a control "
+				   "character, a space, '<' or '>', or no '@'");
+		else
+			job->rcpt[job->n_rcpts++] = r;
+	}
+	if (job->n_rcpts)
+		return 1;
+	free(job->rcpt);
+	job->rcpt = NULL;
+	return 0;
+}
+
+static int smtp_stream_push(struct mr_send_stream *st, struct mr_outmsg *m, struct mr_error *err)
+{
+	struct smtp *s = st->s;
+	struct smtp_job job;
+	int planned = job_plan(m, &job);
+	if (planned < 0)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory queueing a message");
+	pthread_mutex_lock(&st->mu);
+	job.msg = st->pushed++;
+	if (!planned) {
+		/* nothing to try: final already */
+		pthread_mutex_unlock(&st->mu);
+		if (st->hooks.final)
+			st->hooks.final(st->hooks.cookie, job.msg, m);
+		return 0;
+	}
+	while (st->q_len == st->q_cap)
+		pthread_cond_wait(&st->room, &st->mu);
+	st->q[(st->q_head + st->q_len++) % st->q_cap] = job;
+	if (st->idle < st->q_len && st->threads < s->max_conns)
+		pool_grow(st);
+	if (!st->threads) {
+		/* no thread could be made: this one runs the job itself */
+		st->q_len--;
+		st->n_tx++;
+		pthread_mutex_unlock(&st->mu);
+		conn_run_job(st, &s->conns[0], &job);
+		free(job.rcpt);
+		if (st->hooks.final)
+			st->hooks.final(st->hooks.cookie, job.msg, m);
+		return 0;
+	}
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->mu);
+	return 0;
+}
+
+static void smtp_stream_close(struct mr_send_stream *st)
+{
+	struct smtp *s = st->s;
+	pthread_mutex_lock(&st->mu);
+	st->closing = 1;
+	pthread_cond_broadcast(&st->work);
+	pthread_mutex_unlock(&st->mu);
+	for (size_t k = 0; k < st->threads; k++) {
+		pthread_join(s->conns[k].tid, NULL);
+		s->conns[k].st = NULL;
+	}
+	if (st->host_down_ms)
+		s->core->log(s->log, MR_LOG_WARNING, "%s", st->host_down_text);
+	s->core->log(s->log, MR_LOG_DEBUG, "stream of %zu messages in %zu transactions over %zu "
+		     "connection%s", st->pushed, st->n_tx, st->threads, st->threads == 1 ? "" : "s");
+	pthread_cond_destroy(&st->room);
+	pthread_cond_destroy(&st->work);
+	pthread_mutex_destroy(&st->mu);
+	free(st->q);
+	free(st);
+}
+
+/* A batch is a stream opened, fed and closed: message i is the i-th push. */
+static int smtp_send(void *state, struct mr_outmsg *msgs, size_t n,
+		     const struct mr_send_hooks *hooks, struct mr_error *err)
+{
+	struct mr_send_stream *st;
+	int rc = smtp_stream_open(state, hooks, &st, err);
+	if (rc)
+		return rc;
+	size_t i = 0;
+	for (; i < n; i++)
+		if ((rc = smtp_stream_push(st, mr_outmsg_at(msgs, i), err)) != 0)
+			break;
+	smtp_stream_close(st);
+	if (rc && i == 0)
+		return rc;
+	/* out of memory midway: the rest fail, each with its final hook */
+	for (; i < n; i++) {
+		struct mr_outmsg *m = mr_outmsg_at(msgs, i);
+		for (size_t r = 0; r < m->n_rcpts; r++)
+			set_result(mr_outmsg_result(m, r), MR_SEND_TEMPFAIL, 0, "4.3.0", err->msg);
+		if (hooks && hooks->final)
+			hooks->final(hooks->cookie, i, m);
+	}
+	return 0;
 }
 
 static int helo_ok(const char *h)
@@ -917,12 +925,14 @@ static const struct mr_key smtp_keys[] = {
 
 static const struct mr_transport_ops smtp_ops = {
 	.size = sizeof(struct mr_transport_ops),
+	.caps = MR_TRANSPORT_NO_STORE | MR_TRANSPORT_STREAMING,
 	.init = smtp_init,
 	.deinit = smtp_deinit,
-	.send_batch = smtp_send_batch,
+	.send = smtp_send,
+	.stream_open = smtp_stream_open,
+	.stream_push = smtp_stream_push,
+	.stream_close = smtp_stream_close,
 	.describe = smtp_describe,
-	.send_batch_started = smtp_send_batch_started,
-	.uses_store = mr_transport_no_store,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "smtp", PACKAGE_VERSION,

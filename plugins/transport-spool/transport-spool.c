@@ -56,15 +56,18 @@ static void set_all(struct mr_outmsg *m, enum mr_send_status st, int code, const
 		    const char *text)
 {
 	for (size_t r = 0; r < m->n_rcpts; r++) {
-		m->results[r].status = st;
-		m->results[r].code = code;
-		snprintf(m->results[r].enhanced, sizeof(m->results[r].enhanced), "%s", enh);
-		snprintf(m->results[r].text, sizeof(m->results[r].text), "%s", text);
+		struct mr_send_result *res = mr_outmsg_result(m, r);
+		res->status = st;
+		res->code = code;
+		snprintf(res->enhanced, sizeof(res->enhanced), "%s", enh);
+		snprintf(res->text, sizeof(res->text), "%s", text);
 	}
 }
 
-static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done,
-			    void *cookie, struct mr_error *err)
+/* One store transaction per batch: each message is offered right before its
+ * spool write, and every message becomes final after the commit. */
+static int spool_send(void *state, struct mr_outmsg *msgs, size_t n,
+		      const struct mr_send_hooks *hooks, struct mr_error *err)
 {
 	struct spool *s = state;
 	struct mr_store *st = s->core->store(s->core);
@@ -76,7 +79,12 @@ static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_se
 	size_t stored = 0;
 	int64_t now = s->core->now(s->core);
 	for (size_t i = 0; i < n; i++) {
-		struct mr_outmsg *m = &msgs[i];
+		struct mr_outmsg *m = mr_outmsg_at(msgs, i);
+		if (hooks && hooks->offered && hooks->offered(hooks->cookie, i, m) != 0) {
+			set_all(m, MR_SEND_TEMPFAIL, 0, "4.3.0",
+				"not tried: the sender could not record that it starts");
+			continue;
+		}
 		char *rcpts = join_rcpts(m);
 		char *subject = mr_mime_subject(m->data, m->len);
 		size_t boff = body_offset(m->data, m->len);
@@ -104,10 +112,10 @@ static int spool_send_batch(void *state, struct mr_outmsg *msgs, size_t n, mr_se
 		/* nothing was stored: no message may be reported as sent */
 		mr_store_rollback(st);
 		for (size_t i = 0; i < n; i++)
-			set_all(&msgs[i], MR_SEND_TEMPFAIL, 451, "4.3.0", err->msg);
+			set_all(mr_outmsg_at(msgs, i), MR_SEND_TEMPFAIL, 451, "4.3.0", err->msg);
 	}
-	for (size_t i = 0; done && i < n; i++)
-		done(cookie, i, &msgs[i]);
+	for (size_t i = 0; hooks && hooks->final && i < n; i++)
+		hooks->final(hooks->cookie, i, mr_outmsg_at(msgs, i));
 	s->core->log(s->log, MR_LOG_DEBUG, "spooled %zu of %zu messages", rc ? 0 : stored, n);
 	return 0;
 }
@@ -121,11 +129,11 @@ static const struct mr_key spool_keys[] = { { 0 } };
 
 static const struct mr_transport_ops spool_ops = {
 	.size = sizeof(struct mr_transport_ops),
+	.caps = 0, /* it writes to the site's store */
 	.init = spool_init,
 	.deinit = spool_deinit,
-	.send_batch = spool_send_batch,
+	.send = spool_send,
 	.describe = spool_describe,
-	.uses_store = mr_transport_uses_store,
 	.store_caps = MR_STORE_CAP_SPOOL,
 };
 

@@ -204,7 +204,7 @@ int main(void)
 
 	refused("transport-badmagic.so", "bad magic number 0xdeadbeef");
 	refused("transport-newabi.so", "built for plugin ABI 2.");
-	refused("transport-nosend.so", "required slot 'send_batch' of its transport ops table is NULL");
+	refused("transport-nosend.so", "required slot 'send' of its transport ops table is NULL");
 	refused("transport-smallops.so", "transport ops table size 8 is smaller than ABI 1.0's");
 	refused("transport-nosymbol.so", "no symbol mr_plugin_descriptor");
 	refused("transport-badkey.so", "transport-badkey: key 'host' has its field at offset 64");

@@ -93,16 +93,19 @@ static const char msg_crlf[] = "From: a@example.org\r\nTo: x@example.org\r\n\r\n
 static void send1(struct sm_conf *c, const char *from, const char *const *rcpts, size_t n,
 		  const char *data, size_t len, struct mr_send_result *res, int *rc_r)
 {
-	struct mr_outmsg m = { from, rcpts, n, data, len, res, NULL };
+	struct mr_outmsg m = { .size = sizeof(m), .envelope_from = from, .rcpts = rcpts,
+			       .n_rcpts = n, .data = data, .len = len,
+			       .result_size = sizeof(*res), .results = res };
+	struct mr_send_hooks hooks = { .size = sizeof(hooks), .final = on_done };
 	struct mr_error err = { 0 };
 	memset(res, 0, n * sizeof(*res));
 	n_done = 0;
-	*rc_r = sm_send_batch(c, &m, 1, NULL, on_done, NULL, &err);
+	*rc_r = sm_send_batch(c, &m, 1, &hooks, &err);
 	if (*rc_r)
 		printf("# send: %s\n", err.msg);
 }
 
-/* A start callback that lets only message 1 of a batch go. */
+/* An offered hook that lets only message 1 of a batch go. */
 static int starts;
 static int only_second(void *cookie, size_t i, struct mr_outmsg *m)
 {
@@ -152,21 +155,36 @@ int main(void)
 	args = slurp("args.txt");
 	TAP_OK(strstr(args, "[-f]\n[<>]\n") != NULL, "a null sender is passed as -f <>");
 	free(args);
-	/* a message its start callback refuses is not run: TEMPFAIL, done called */
+	/* a message its offered hook refuses is not run: TEMPFAIL, final called */
 	struct mr_outmsg two[2] = {
-		{ "b@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), &res[0], NULL },
-		{ "b@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), &res[1], NULL },
+		{ .size = sizeof(two[0]), .envelope_from = "b@example.org", .rcpts = rcpts,
+		  .n_rcpts = 1, .data = msg_crlf, .len = strlen(msg_crlf),
+		  .result_size = sizeof(res[0]), .results = &res[0] },
+		{ .size = sizeof(two[0]), .envelope_from = "b@example.org", .rcpts = rcpts,
+		  .n_rcpts = 1, .data = msg_crlf, .len = strlen(msg_crlf),
+		  .result_size = sizeof(res[0]), .results = &res[1] },
 	};
+	struct mr_send_hooks hooks = { .size = sizeof(hooks), .offered = only_second,
+				       .final = on_done };
 	struct mr_error serr = { 0 };
 	memset(res, 0, sizeof(res));
 	n_done = 0;
-	TAP_INT(sm_send_batch(&c, two, 2, only_second, on_done, NULL, &serr), 0,
-		"a batch with a start callback returns 0");
-	TAP_INT(starts, 2, "start is asked once per message");
-	TAP_INT(res[0].status, MR_SEND_TEMPFAIL, "a message start refuses is a temporary failure");
+	TAP_INT(sm_send_batch(&c, two, 2, &hooks, &serr), 0,
+		"a batch with an offered hook returns 0");
+	TAP_INT(starts, 2, "offered is asked once per message");
+	TAP_INT(res[0].status, MR_SEND_TEMPFAIL, "a message offered refuses is a temporary failure");
 	TAP_OK(strstr(res[0].text, "not tried") != NULL, "that says it was not tried");
-	TAP_INT(res[1].status, MR_SEND_OK, "the message start lets go is sent");
-	TAP_INT(n_done, 2, "done is called for both");
+	TAP_INT(res[1].status, MR_SEND_OK, "the message offered lets go is sent");
+	TAP_INT(n_done, 2, "final is called for both");
+	/* a message refused before any run is never offered, only final */
+	const char *refused[] = { "-oQ/tmp/x@example.org" };
+	two[0].rcpts = refused;
+	starts = n_done = 0;
+	memset(res, 0, sizeof(res));
+	TAP_INT(sm_send_batch(&c, two, 1, &hooks, &serr), 0, "a batch of a refused message");
+	TAP_INT(starts, 0, "a message refused before the program runs is not offered");
+	TAP_INT(res[0].status, MR_SEND_PERMFAIL, "it is refused for good");
+	TAP_INT(n_done, 1, "and final is called for it");
 	sm_conf_free(&c);
 
 	conf(&c, "ok.sh", NULL, 1, 10);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* transport-disabled driven through the fake core: its descriptor, init, send_batch (every recipient refused for good, done called in order), describe and deinit. */
+/* transport-disabled driven through the fake core: its descriptor, init, send (every recipient refused for good, final called in order, nothing offered), describe and deinit. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +10,15 @@
 extern const struct mr_plugin_desc mr_plugin_descriptor;
 
 struct calls {
-	size_t n;
+	size_t n, offered;
 	size_t order[8];
 };
+
+static int on_offered(void *cookie, size_t i, struct mr_outmsg *msg)
+{
+	((struct calls *)cookie)->offered++;
+	return 0;
+}
 
 static void on_done(void *cookie, size_t i, struct mr_outmsg *msg)
 {
@@ -34,9 +40,10 @@ int main(void)
 
 	const struct mr_transport_ops *ops = d->ops;
 	TAP_INT(ops->size, sizeof(struct mr_transport_ops), "ops: size");
-	TAP_OK(ops->init && ops->deinit && ops->send_batch, "ops: the MUST slots are set");
-	TAP_OK(MR_OPS_HAS(ops, uses_store) && ops->uses_store(NULL) == 0,
-	       "ops: sending never touches the store");
+	TAP_OK(ops->init && ops->deinit && ops->send, "ops: the MUST slots are set");
+	TAP_OK(ops->caps & MR_TRANSPORT_NO_STORE, "ops: sending never touches the store");
+	TAP_OK(!(ops->caps & MR_TRANSPORT_STREAMING) && !ops->stream_open,
+	       "ops: no stream (a batch at a time)");
 
 	struct fake_core fc;
 	fake_core_init(&fc, NULL);
@@ -56,14 +63,18 @@ int main(void)
 	memset(res2, 0, sizeof(res2));
 	static const char data[] = "From: x@example.org\nSubject: hi\n\nbody\n";
 	struct mr_outmsg msgs[2] = {
-		{ .envelope_from = "x@example.org", .rcpts = r1, .n_rcpts = 2, .data = data,
-		  .len = sizeof(data) - 1, .results = res1 },
-		{ .envelope_from = "", .rcpts = r2, .n_rcpts = 1, .data = data,
-		  .len = sizeof(data) - 1, .results = res2 },
+		{ .size = sizeof(msgs[0]), .envelope_from = "x@example.org", .rcpts = r1,
+		  .n_rcpts = 2, .data = data, .len = sizeof(data) - 1,
+		  .result_size = sizeof(res1[0]), .results = res1 },
+		{ .size = sizeof(msgs[0]), .envelope_from = "", .rcpts = r2, .n_rcpts = 1,
+		  .data = data, .len = sizeof(data) - 1, .result_size = sizeof(res2[0]),
+		  .results = res2 },
 	};
 	struct calls calls = { 0 };
-	TAP_INT(ops->send_batch(state, msgs, 2, on_done, &calls, &err), 0,
-		"send_batch: 0 (every message has a result)");
+	struct mr_send_hooks hooks = { .size = sizeof(hooks), .cookie = &calls,
+				       .offered = on_offered, .final = on_done };
+	TAP_INT(ops->send(state, msgs, 2, &hooks, &err), 0,
+		"send: 0 (every message has a result)");
 	const struct mr_send_result *all[] = { &res1[0], &res1[1], &res2[0] };
 	for (size_t i = 0; i < 3; i++) {
 		TAP_INT(all[i]->status, MR_SEND_PERMFAIL, "recipient %zu: permanent failure", i);
@@ -71,16 +82,17 @@ int main(void)
 		TAP_STR(all[i]->text, "outbound email is disabled ([mailroom] transport = disabled)",
 			"recipient %zu: says why", i);
 	}
-	TAP_INT(calls.n, 2, "done called once per message");
-	TAP_OK(calls.order[0] == 0 && calls.order[1] == 1, "done called in message order");
+	TAP_INT(calls.n, 2, "final called once per message");
+	TAP_OK(calls.order[0] == 0 && calls.order[1] == 1, "final called in message order");
+	TAP_INT(calls.offered, 0, "nothing is offered to any server");
 
-	/* done MAY be NULL; an empty batch is fine */
+	/* hooks MAY be NULL; an empty batch is fine */
 	res2[0].status = MR_SEND_PENDING;
-	TAP_INT(ops->send_batch(state, &msgs[1], 1, NULL, NULL, &err), 0, "send_batch without done");
-	TAP_INT(res2[0].status, MR_SEND_PERMFAIL, "without done: refused all the same");
+	TAP_INT(ops->send(state, &msgs[1], 1, NULL, &err), 0, "send without hooks");
+	TAP_INT(res2[0].status, MR_SEND_PERMFAIL, "without hooks: refused all the same");
 	calls.n = 0;
-	TAP_INT(ops->send_batch(state, msgs, 0, on_done, &calls, &err), 0, "an empty batch");
-	TAP_INT(calls.n, 0, "an empty batch: done never called");
+	TAP_INT(ops->send(state, msgs, 0, &hooks, &err), 0, "an empty batch");
+	TAP_INT(calls.n, 0, "an empty batch: final never called");
 
 	ops->deinit(state);
 	TAP_INT(fc.log_lines, 0, "it logs nothing (the caller logs the results)");

@@ -173,10 +173,26 @@ struct mr_plugin_ctx {
 };
 
 /* ---------------------------------------------------------------- transport */
+/*
+ * A transport takes messages and reports one delivery status per recipient.
+ * Every message goes through two moments the caller may hook: offered
+ * (right before its transaction starts: MAIL FROM, a pipe, a spool write,
+ * and again before each new try) and final (its results will not change).
+ * The caller gives either a batch (send) or, when the transport has
+ * MR_TRANSPORT_STREAMING, a stream: one message after another into a
+ * running pool, so that rendering and sending overlap without a batch's
+ * ramp-down tail.
+ *
+ * Arrays that cross the ABI carry their element size: a struct mr_outmsg
+ * starts with its own size (the stride of a msgs array: every element of
+ * one array has the same size), and names the size of its results[]
+ * elements.  Callers MUST set both to the sizeof they were built with;
+ * mr_outmsg_at() and mr_outmsg_result() index with them.
+ */
 
 /* Outcome of one recipient of one message. */
 enum mr_send_status {
-	MR_SEND_PENDING = 0,  /* not attempted (set by the caller before a batch) */
+	MR_SEND_PENDING = 0,  /* not attempted (set by the caller before sending) */
 	MR_SEND_OK = 1,       /* the server accepted it (2xx after DATA) */
 	MR_SEND_TEMPFAIL = 2, /* 4xx, or the connection was lost: retry later */
 	MR_SEND_PERMFAIL = 3  /* 5xx or a permanent local refusal */
@@ -191,66 +207,91 @@ struct mr_send_result {
 
 /* One outbound message with its envelope.  The transport fills results[]. */
 struct mr_outmsg {
+	size_t size;                  /* MUST: sizeof(struct mr_outmsg) */
 	const char *envelope_from;    /* may be "" for a null sender */
 	const char *const *rcpts;     /* envelope recipients */
 	size_t n_rcpts;
 	const char *data;             /* the whole RFC 5322 message, CRLF or LF */
 	size_t len;
+	size_t result_size;           /* MUST: sizeof(struct mr_send_result) */
 	struct mr_send_result *results; /* n_rcpts entries, owned by the caller */
 	void *user;                   /* the caller's cookie, untouched */
 };
 
-/* Called (MAY be NULL) as soon as message i's results are final. */
-typedef void mr_send_cb(void *cookie, size_t i, struct mr_outmsg *msg);
-/* Called right before message i is first offered to a server (and before
- * each new try of it); non-zero: do not try it. */
-typedef int mr_start_cb(void *cookie, size_t i, struct mr_outmsg *msg);
+/* Message i of an array of messages (its stride is msgs[0].size). */
+static inline struct mr_outmsg *mr_outmsg_at(struct mr_outmsg *msgs, size_t i)
+{
+	return (struct mr_outmsg *)(void *)((char *)msgs + i * msgs->size);
+}
+
+/* The result of recipient r of m (its stride is m->result_size). */
+static inline struct mr_send_result *mr_outmsg_result(const struct mr_outmsg *m, size_t r)
+{
+	return (struct mr_send_result *)(void *)((char *)m->results + r * m->result_size);
+}
+
+/*
+ * What the caller wants to know while messages are sent.  Both hooks MAY be
+ * NULL (as may the whole struct).  They MAY be called from any thread of
+ * the transport, for different messages at the same time, and before send
+ * or stream_push returns: they must be thread-safe and quick.  For one
+ * message, offered always comes before final.  i is the message's index in
+ * the batch (send) or in the order of pushes since stream_open.
+ */
+struct mr_send_hooks {
+	size_t size;  /* MUST: sizeof(struct mr_send_hooks) */
+	void *cookie; /* passed to both hooks */
+	/* right before message i's transaction starts (MAIL FROM, a pipe, a
+	 * spool write) and before each new try of it; non-zero: do not try it
+	 * (its results become TEMPFAIL).  Not called for a message refused
+	 * before any transaction (a bad address): it goes straight to final. */
+	int (*offered)(void *cookie, size_t i, struct mr_outmsg *m);
+	/* exactly once per message sent or pushed successfully, when its
+	 * results are final; the transport touches m no more after it. */
+	void (*final)(void *cookie, size_t i, struct mr_outmsg *m);
+};
+
+/* Capabilities of a transport (mr_transport_ops.caps). */
+#define MR_TRANSPORT_NO_STORE 0x1u  /* sending never touches the site's store: a caller
+				       may send from one thread while it uses the store
+				       in another */
+#define MR_TRANSPORT_STREAMING 0x2u /* stream_open, stream_push and stream_close are set */
+
+/* An open stream of a transport (its own type, opaque to callers). */
+struct mr_send_stream;
 
 struct mr_transport_ops {
 	size_t size;
+	unsigned caps;       /* MR_TRANSPORT_* */
+	/* The store capabilities (MR_STORE_CAP_*) the transport needs; a site
+	 * whose store lacks one is refused at load time (`config check`). */
+	unsigned store_caps;
 	/* MUST: set up from ctx->cfg; *state_r is passed to every other slot. */
 	int (*init)(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_error *err);
 	/* MUST: release everything init made. */
 	void (*deinit)(void *state);
-	/* MUST: deliver n messages; fill every results[] entry; call done(cookie,
-	 * i, msg) when message i is final.  Returns 0 when every message has a
-	 * result (which may be a failure), <0 only if the batch could not be
-	 * attempted at all (results then stay PENDING). */
-	int (*send_batch)(void *state, struct mr_outmsg *msgs, size_t n,
-			  mr_send_cb *done, void *cookie, struct mr_error *err);
+	/* MUST: deliver n messages (hooks MAY be NULL); fill every result and
+	 * call hooks->final for each message.  Returns 0 when every message has
+	 * a result (which may be a failure), <0 only if the batch could not be
+	 * attempted at all (no hook was called, results stay PENDING).  One
+	 * send or stream at a time per state. */
+	int (*send)(void *state, struct mr_outmsg *msgs, size_t n, const struct mr_send_hooks *hooks,
+		    struct mr_error *err);
+	/* MUST with MR_TRANSPORT_STREAMING: opens a stream that reports through
+	 * hooks (copied; MAY be NULL) until stream_close. */
+	int (*stream_open)(void *state, const struct mr_send_hooks *hooks,
+			   struct mr_send_stream **stream_r, struct mr_error *err);
+	/* MUST with MR_TRANSPORT_STREAMING: queues one message and returns,
+	 * waiting while the transport's queue is full.  0: final will be
+	 * called for m (perhaps before this returns); m must stay valid until
+	 * then.  <0: m was not taken (no hook is called for it). */
+	int (*stream_push)(struct mr_send_stream *stream, struct mr_outmsg *m, struct mr_error *err);
+	/* MUST with MR_TRANSPORT_STREAMING: waits for the final answer of every
+	 * message pushed, then frees the stream. */
+	void (*stream_close)(struct mr_send_stream *stream);
 	/* MAY: a one-line description of where mail goes ("smtp://host:587"). */
 	const char *(*describe)(void *state);
-
-	/* ---- appended in ABI 1.3 */
-	/* MAY: send_batch that also calls start(cookie, i, msg) before the
-	 * first byte of message i's transaction leaves (MAIL FROM, a spool
-	 * write, a pipe) and again before any new try of it.  When start
-	 * returns non-zero the message is not tried: its results become
-	 * TEMPFAIL.  Callers use it to know which messages a crash may have
-	 * left half-sent. */
-	int (*send_batch_started)(void *state, struct mr_outmsg *msgs, size_t n,
-				  mr_start_cb *start, mr_send_cb *done, void *cookie,
-				  struct mr_error *err);
-	/* MAY: 0 when sending never touches the site's store, so a caller may
-	 * send from one thread while it uses the store in another.  A
-	 * transport without this slot is taken to use the store. */
-	int (*uses_store)(void *state);
-	/* The store capabilities (MR_STORE_CAP_*) the transport needs; a site
-	 * whose store lacks one is refused at load time (`config check`). */
-	unsigned store_caps;
 };
-
-/* Ready-made uses_store slots (ABI 1.3). */
-static inline int mr_transport_no_store(void *state)
-{
-	(void)state;
-	return 0;
-}
-static inline int mr_transport_uses_store(void *state)
-{
-	(void)state;
-	return 1;
-}
 
 /* ---------------------------------------------------------------- fetch */
 

@@ -14,8 +14,8 @@ static void t_deinit(void *state)
 }
 
 #if !defined(BROKEN_MUST_SLOT)
-static int t_send(void *state, struct mr_outmsg *msgs, size_t n, mr_send_cb *done, void *cookie,
-		  struct mr_error *err)
+static int t_send(void *state, struct mr_outmsg *msgs, size_t n,
+		  const struct mr_send_hooks *hooks, struct mr_error *err)
 {
 	return 0;
 }
@@ -30,7 +30,7 @@ static const struct mr_transport_ops t_ops = {
 	.init = t_init,
 	.deinit = t_deinit,
 #if !defined(BROKEN_MUST_SLOT)
-	.send_batch = t_send,
+	.send = t_send,
 #endif
 };
 
