@@ -61,7 +61,7 @@ static void json_activity(const struct mr_activity_rec *a, int full)
 	json_kv("account", a->account);
 	fputs(",\"contacts\":[", stdout);
 	for (size_t i = 0; i < a->n_parties; i++) {
-		const struct mr_activity_party *p = &a->parties[i];
+		const struct mr_activity_party *p = mr_activity_party_at(a, i);
 		printf("%s{\"contact_id\":%lld,\"role\":\"%s\"", i ? "," : "", (long long)p->contact_id,
 		       role_word(p->role));
 		json_kv("email", p->email);
@@ -70,7 +70,7 @@ static void json_activity(const struct mr_activity_rec *a, int full)
 	}
 	fputs("],\"attachments\":[", stdout);
 	for (size_t i = 0; i < a->n_files; i++) {
-		const struct mr_activity_file *f = &a->files[i];
+		const struct mr_activity_file *f = mr_activity_file_at(a, i);
 		printf("%s{\"n\":%zu", i ? "," : "", i + 1);
 		json_kv("filename", f->filename);
 		json_kv("content_type", f->content_type);
@@ -101,9 +101,9 @@ static int list_one(void *cookie, const struct mr_activity_rec *a)
 	char who[80] = "-";
 	for (int pass = 0; pass < 2 && who[0] == '-'; pass++)
 		for (size_t i = 0; i < a->n_parties; i++)
-			if (a->parties[i].role == (pass ? MR_ROLE_TARGET : MR_ROLE_SOURCE)) {
+			if (mr_activity_party_at(a, i)->role == (pass ? MR_ROLE_TARGET : MR_ROLE_SOURCE)) {
 				snprintf(who, sizeof(who), "%s%s", pass ? "to " : "",
-					 a->parties[i].email);
+					 mr_activity_party_at(a, i)->email);
 				break;
 			}
 	printf("%-6lld %s  %-30s %2zu  ", (long long)a->id, when, who, a->n_files);
@@ -126,7 +126,7 @@ static int show_one(void *cookie, const struct mr_activity_rec *a)
 	if (a->account)
 		printf("Account:    %s\n", a->account);
 	for (size_t i = 0; i < a->n_parties; i++) {
-		const struct mr_activity_party *p = &a->parties[i];
+		const struct mr_activity_party *p = mr_activity_party_at(a, i);
 		printf("Contact:    %-8s %lld ", role_word(p->role), (long long)p->contact_id);
 		put_clean(p->display_name);
 		fputs(" <", stdout);
@@ -142,7 +142,7 @@ static int show_one(void *cookie, const struct mr_activity_rec *a)
 		putchar('\n');
 	}
 	for (size_t i = 0; i < a->n_files; i++) {
-		const struct mr_activity_file *f = &a->files[i];
+		const struct mr_activity_file *f = mr_activity_file_at(a, i);
 		printf("Attachment %zu: ", i + 1);
 		put_clean(f->filename);
 		fputs(" (", stdout);

@@ -158,6 +158,7 @@ static int create(struct mr_store *st, int argc, char **argv)
 	m.n_exclude = n_exc;
 	m.attachments = att;
 	m.n_attachments = n_att;
+	m.attachment_size = sizeof(*att);
 	struct mr_error err = { 0 };
 	int rc = mr_mailing_check_templates(&m, &err);
 	if (rc) {
@@ -230,8 +231,8 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 		printf(" %s", m->exclude_groups[i]);
 	printf("\n");
 	for (size_t i = 0; i < m->n_attachments; i++)
-		printf("attached:  %s (%s, %zu bytes)\n", m->attachments[i].filename,
-		       m->attachments[i].content_type, m->attachments[i].len);
+		printf("attached:  %s (%s, %zu bytes)\n", mr_mailing_attachment(m, i)->filename,
+		       mr_mailing_attachment(m, i)->content_type, mr_mailing_attachment(m, i)->len);
 	if (m->body_text)
 		printf("--- text ---\n%s\n", m->body_text);
 	if (m->body_html)

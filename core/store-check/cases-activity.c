@@ -85,14 +85,14 @@ static int act_collect(void *cookie, const struct mr_activity_rec *a)
 	snprintf(r->headers, sizeof(r->headers), "%s", a->headers ? a->headers : "(null)");
 	r->n_parties = (int)a->n_parties;
 	for (size_t i = 0; i < a->n_parties && i < 8; i++) {
-		r->party_id[i] = a->parties[i].contact_id;
-		r->party_role[i] = (int)a->parties[i].role;
+		r->party_id[i] = mr_activity_party_at(a, i)->contact_id;
+		r->party_role[i] = (int)mr_activity_party_at(a, i)->role;
 		snprintf(r->party_email[i], sizeof(r->party_email[0]), "%s",
-			 a->parties[i].email ? a->parties[i].email : "(null)");
+			 mr_activity_party_at(a, i)->email ? mr_activity_party_at(a, i)->email : "(null)");
 	}
 	r->n_files = (int)a->n_files;
 	for (size_t i = 0; i < a->n_files && i < 8; i++) {
-		const struct mr_activity_file *f = &a->files[i];
+		const struct mr_activity_file *f = mr_activity_file_at(a, i);
 		snprintf(r->file_name[i], sizeof(r->file_name[0]), "%s", f->filename ? f->filename : "(null)");
 		snprintf(r->file_type[i], sizeof(r->file_type[0]), "%s",
 			 f->content_type ? f->content_type : "(null)");

@@ -78,9 +78,9 @@ static int mailing_collect(void *cookie, const struct mr_mailing *m)
 	snprintf(r->inc0, sizeof(r->inc0), "%s", m->n_include ? m->include_groups[0] : "");
 	snprintf(r->exc0, sizeof(r->exc0), "%s", m->n_exclude ? m->exclude_groups[0] : "");
 	if (m->n_attachments) {
-		snprintf(r->att_name, sizeof(r->att_name), "%s", m->attachments[0].filename);
-		r->att_len = m->attachments[0].len;
-		r->att0 = m->attachments[0].len ? m->attachments[0].data[0] : 0;
+		snprintf(r->att_name, sizeof(r->att_name), "%s", mr_mailing_attachment(m, 0)->filename);
+		r->att_len = mr_mailing_attachment(m, 0)->len;
+		r->att0 = mr_mailing_attachment(m, 0)->len ? mr_mailing_attachment(m, 0)->data[0] : 0;
 	}
 	return 0;
 }
@@ -242,6 +242,7 @@ static void test_mailings(struct mr_store *st)
 	m.n_exclude = 1;
 	m.attachments = &att;
 	m.n_attachments = 1;
+	m.attachment_size = sizeof(att);
 	TAP_INT(mr_store_mailing_create(st, &m, &mid, &err), 0, "mailing_create (%s)",
 		err.msg);
 	memset(&mr, 0, sizeof(mr));

@@ -133,7 +133,7 @@ int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struc
 	snprintf(r->mix_boundary, sizeof(r->mix_boundary), "=_mr_mix_%s", rnd);
 	hex_random(r->idtag, 6);
 	for (size_t i = 0; i < m->n_attachments; i++) {
-		const struct mr_attachment *a = &m->attachments[i];
+		const struct mr_attachment *a = mr_mailing_attachment(m, i);
 		char fn[128];
 		safe_name(a->filename ? a->filename : "", fn, sizeof(fn));
 		char ct[128];

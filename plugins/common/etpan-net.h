@@ -188,10 +188,6 @@ static int net_verify(const struct net *n, mailstream *s, struct mr_error *err)
 			     "not checked", n->server);
 		return 0;
 	}
-	if (n->core->size < offsetof(struct mr_core, tls_verify_chain) + sizeof(void *) ||
-	    !n->core->tls_verify_chain)
-		return n->core->error_set(err, MR_EUNSUPPORTED, "TLS: this mailroom core cannot "
-					  "verify certificates (plugin ABI 1.1 needed)");
 	carray *chain = mailstream_get_certificate_chain(s);
 	if (!chain || carray_count(chain) == 0) {
 		if (chain)

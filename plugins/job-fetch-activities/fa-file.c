@@ -218,6 +218,8 @@ static int file_parsed(struct fa_account *a, const struct mr_fetched *msg,
 		.n_parties = p.n,
 		.files = files,
 		.n_files = act->n_att,
+		.party_size = sizeof(*p.v),
+		.file_size = sizeof(*files),
 	};
 	int64_t id = 0;
 	int existing = 0;

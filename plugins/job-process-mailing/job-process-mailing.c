@@ -170,6 +170,7 @@ static void add_outcome(struct pm_run *run, struct pm_slot *sl, int64_t queue_id
 	char *status = run->pending_status[run->n_pending];
 	struct mr_queue_outcome *o = &run->pending[run->n_pending++];
 	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
 	o->queue_id = queue_id;
 	o->when = run->core->now(run->core);
 	o->code = res->code;

@@ -182,7 +182,7 @@ static int insert_activity(struct sq_state *s, const struct mr_activity_rec *a, 
 		return rc;
 	int64_t id = sqlite3_last_insert_rowid(s->db);
 	for (size_t i = 0; rc == 0 && i < a->n_parties; i++) {
-		const struct mr_activity_party *p = &a->parties[i];
+		const struct mr_activity_party *p = mr_activity_party_at(a, i);
 		const char *role = role_name(p->role);
 		if (!role || p->contact_id <= 0)
 			return s->core->error_set(err, MR_EINPUT, "activity contact %zu: bad role %d or "
@@ -197,7 +197,7 @@ static int insert_activity(struct sq_state *s, const struct mr_activity_rec *a, 
 		sq_release(&u);
 	}
 	for (size_t i = 0; rc == 0 && i < a->n_files; i++) {
-		const struct mr_activity_file *f = &a->files[i];
+		const struct mr_activity_file *f = mr_activity_file_at(a, i);
 		if ((rc = sq_acquire(s, SQ_ACT_FILE, &u, err)) != 0)
 			return rc;
 		sqlite3_bind_int64(u.st, 1, id);
@@ -363,6 +363,8 @@ static int activity_rows(struct sq_state *s, struct sq_use *u, mr_activity_rec_c
 			a.n_parties = d.np;
 			a.files = d.f;
 			a.n_files = d.nf;
+			a.party_size = sizeof(*d.p);
+			a.file_size = sizeof(*d.f);
 			rc = cb(cookie, &a);
 		}
 		details_free(&d);

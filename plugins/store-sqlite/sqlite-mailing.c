@@ -104,7 +104,7 @@ static int create(struct sq_state *s, const struct mr_mailing *m, int64_t *id_r,
 	    (rc = add_groups(s, mid, m->exclude_groups, m->n_exclude, "exclude", err)))
 		return rc;
 	for (size_t i = 0; i < m->n_attachments; i++) {
-		const struct mr_attachment *a = &m->attachments[i];
+		const struct mr_attachment *a = mr_mailing_attachment(m, i);
 		if ((rc = sq_acquire(s, SQ_MAILING_ATTACH, &u, err)) != 0)
 			return rc;
 		sqlite3_bind_int64(u.st, 1, mid);
@@ -264,6 +264,7 @@ static int mailing_rows(struct sq_state *s, struct sq_use *u, int with_data, mr_
 			m.n_exclude = x.n_exc;
 			m.attachments = x.att;
 			m.n_attachments = x.n_att;
+			m.attachment_size = sizeof(*x.att);
 			rc = cb(cookie, &m);
 		}
 		extra_free(&x);

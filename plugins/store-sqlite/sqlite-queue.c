@@ -367,7 +367,7 @@ int sq_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = one_outcome(s, &o[i], err);
+		rc = one_outcome(s, mr_queue_outcome_at(o, i), err);
 	return sq_unit_end(s, rc, err);
 }
 

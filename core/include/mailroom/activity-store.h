@@ -46,12 +46,28 @@ struct mr_activity_rec {
 	const char *message_id;     /* with <>, or NULL when the message had none */
 	const char *account;        /* the [account-NAME] it came from, or NULL */
 	int64_t created;            /* set by the store */
-	const struct mr_activity_party *parties;
+	const struct mr_activity_party *parties; /* index with mr_activity_party_at() */
 	size_t n_parties;
-	const struct mr_activity_file *files; /* listings: data NULL */
+	size_t party_size;          /* sizeof(struct mr_activity_party) of the array; 0: this one's */
+	const struct mr_activity_file *files; /* listings: data NULL; mr_activity_file_at() */
 	size_t n_files;
+	size_t file_size;           /* sizeof(struct mr_activity_file) of the array; 0: this one's */
 };
 typedef int mr_activity_rec_cb(void *cookie, const struct mr_activity_rec *a);
+
+/* Party i and file i of a, by the strides the arrays were built with. */
+static inline const struct mr_activity_party *mr_activity_party_at(const struct mr_activity_rec *a,
+								   size_t i)
+{
+	size_t z = a->party_size ? a->party_size : sizeof(struct mr_activity_party);
+	return (const struct mr_activity_party *)(const void *)((const char *)a->parties + i * z);
+}
+static inline const struct mr_activity_file *mr_activity_file_at(const struct mr_activity_rec *a,
+								 size_t i)
+{
+	size_t z = a->file_size ? a->file_size : sizeof(struct mr_activity_file);
+	return (const struct mr_activity_file *)(const void *)((const char *)a->files + i * z);
+}
 
 /* Filters of activity_list: zero fields do not filter. */
 struct mr_activity_filter {

@@ -73,8 +73,9 @@ struct mr_mailing {
 	size_t n_include;
 	const char *const *exclude_groups;
 	size_t n_exclude;
-	const struct mr_attachment *attachments;
+	const struct mr_attachment *attachments; /* index with mr_mailing_attachment() */
 	size_t n_attachments;
+	size_t attachment_size;     /* sizeof(struct mr_attachment) of the array; 0: this one's */
 };
 typedef int mr_mailing_cb(void *cookie, const struct mr_mailing *m);
 
@@ -101,6 +102,8 @@ enum mr_queue_result {
 };
 
 struct mr_queue_outcome {
+	size_t size;                /* sizeof(struct mr_queue_outcome): the stride of an
+				       array of them (0: this header's) */
 	int64_t queue_id;
 	enum mr_queue_result result;
 	int64_t when;
@@ -118,6 +121,22 @@ struct mr_queue_outcome {
 	const char *status;         /* the classified status ("5.1.1"); NULL: enhanced */
 	int threshold;              /* the type's hold threshold per the rules; 0: the store's */
 };
+
+/* Attachment i of m, by the stride the array was built with. */
+static inline const struct mr_attachment *mr_mailing_attachment(const struct mr_mailing *m,
+								size_t i)
+{
+	size_t z = m->attachment_size ? m->attachment_size : sizeof(struct mr_attachment);
+	return (const struct mr_attachment *)(const void *)((const char *)m->attachments + i * z);
+}
+
+/* Outcome i of an array of outcomes, by the stride of its first element. */
+static inline const struct mr_queue_outcome *mr_queue_outcome_at(const struct mr_queue_outcome *o,
+								 size_t i)
+{
+	size_t z = o->size ? o->size : sizeof(struct mr_queue_outcome);
+	return (const struct mr_queue_outcome *)(const void *)((const char *)o + i * z);
+}
 
 /* One rendered message (core->mailing_render); data is malloc'ed and
  * reused by the next render into the same struct: free(data) at the end. */

@@ -3,16 +3,20 @@
  * The mailroom plugin ABI: the one descriptor each plugin exports and the
  * versioned, append-only ops table of each plugin kind.
  *
- * Rules (see doc/plugin-abi.md for the history):
+ * Rules (doc/plugin-abi.md has them in full, with what each version holds):
  * - A plugin exports exactly one symbol, made by MR_PLUGIN_DEFINE().
  * - Every ops table starts with its own size; new slots are only ever
  *   appended, and appending bumps MR_ABI_MINOR.  A slot that lies beyond a
  *   plugin's ops->size does not exist for that plugin (MR_OPS_HAS()).
+ * - Every array that crosses the ABI carries its element size (key_size,
+ *   struct mr_outmsg's size and result_size, mr_job_ctx's account_size,
+ *   the store records' size, attachment_size, party_size and file_size).
  * - Slots are marked MUST (the loader refuses a plugin that leaves it NULL)
  *   or MAY (callers check for NULL and report MR_EUNSUPPORTED).
- * - The loader checks magic, ABI major, sizes, MUST slots and duplicate
- *   (kind, name) before any plugin code runs.
+ * - The loader checks magic, ABI major, sizes, MUST slots, the store's
+ *   sub-tables and every key's field before any plugin code runs.
  * - Plugins reach the core only through the struct mr_core they are given.
+ * - Threads: see doc/plugin-abi.md ("Threads").
  */
 #ifndef MAILROOM_PLUGIN_H
 #define MAILROOM_PLUGIN_H
@@ -25,7 +29,7 @@
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 3
+#define MR_ABI_MINOR 0
 
 /* The name of the one symbol a plugin exports. */
 #define MR_PLUGIN_SYMBOL "mr_plugin_descriptor"
@@ -377,7 +381,6 @@ struct mr_job_ctx {
 	/* A short human summary and a small JSON object for the job log. */
 	char message[256];
 	char data[512];
-	/* ---- appended in ABI 1.3 */
 	/* The start of the path of small state files the job may keep:
 	 * "LOCK_DIR/mailroom-SITE-DIGEST-" (the site's lock namespace, unique
 	 * per config file). */
