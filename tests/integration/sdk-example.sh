@@ -113,4 +113,44 @@ check_grep "the job logged its greeting through ctx->core->log" \
 mr job log hello --json > "$T_DIR/log" 2>&1
 check_grep "the job log has the run as ok with its message and data" \
 	'"job":"hello".*"outcome":"ok","message":"Hello from the example job: said hello to 2 spooled messages","data":{"spooled":2}' "$T_DIR/log"
+
+# A store built out of tree runs the installed conformance suite: store-sqlite's
+# own sources compiled with nothing but the installed headers (pkg-config) and
+# a config.h of the author's, loaded through plugin_path (first wins over the
+# installed copy) by the installed mailroom-store-check.
+oot=$T_DIR/oot-store
+mkdir -p "$oot"
+printf '#define PACKAGE_VERSION "0.0-oot"\n' > "$oot/config.h"
+cc -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-fPIC -shared -fvisibility=hidden -I"$oot" $cflags \
+	"$MR_SRCDIR"/plugins/store-sqlite/*.c -o "$oot/store-sqlite.so" \
+	$(env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR -u PKG_CONFIG_SYSROOT_DIR pkg-config --libs sqlite3) \
+	> "$T_DIR/oot.log" 2>&1
+check_eq "store-sqlite's sources build out of tree against the installed SDK" "$?" 0
+sed 's/^/#   /' "$T_DIR/oot.log" | head -20
+check_bin=$(find "$root" -path '*/bin/mailroom-store-check' -type f | head -1)
+check "mailroom-store-check is installed with the SDK" test -x "$check_bin"
+cat > "$T_DIR/check.ini" <<INI
+[mailroom]
+site = oot
+transport = disabled
+lock_dir = $T_DIR
+plugin_path = $oot
+[store-sqlite]
+path = $T_DIR/oot.db
+INI
+LD_LIBRARY_PATH=$libdir MAILROOM_PLUGIN_PATH=$plugdir "$check_bin" --config "$T_DIR/check.ini" \
+	> "$T_DIR/check.tap" 2> "$T_DIR/check.err"
+rc=$?
+check_eq "the installed suite passes against the out-of-tree store" "$rc" 0
+[ "$rc" = 0 ] || sed "s/^/#   /" "$T_DIR/check.err" | head -10
+check_grep "it ran the mailing-queue cases" '^ok .*queue_unstarted' "$T_DIR/check.tap"
+n_ok=$(grep -c '^ok ' "$T_DIR/check.tap")
+n_bad=$(grep -c '^not ok ' "$T_DIR/check.tap")
+check "every capability's cases ran: $n_ok ok, $n_bad not ok" test "$n_ok" -gt 300 -a "$n_bad" -eq 0
+check "and none was skipped" sh -c "! grep -q '^# skipping' '$T_DIR/check.tap'"
+LD_LIBRARY_PATH=$libdir MAILROOM_PLUGIN_PATH=$plugdir "$bin" --config "$T_DIR/check.ini" plugins --json \
+	> "$T_DIR/oot-plugins" 2>&1
+check_grep "the out-of-tree copy is the one used, the installed one shadowed" \
+	"\"shadowed_by\":\"$oot/store-sqlite.so\"" "$T_DIR/oot-plugins"
 done_testing
