@@ -96,6 +96,8 @@ static void mark_all(struct mr_bounce_report *out, const struct mr_bounce_rules 
 		out->recs[i].hardsoft = MR_BOUNCE_NA;
 		out->recs[i].status[0] = 0;
 		out->recs[i].type = rules_type_of(rules, reason);
+		snprintf(out->recs[i].rule, sizeof(out->recs[i].rule), "message kind: %s",
+			 strcmp(reason, "feedback") == 0 ? "an ARF complaint report" : "an auto-reply");
 	}
 }
 

@@ -67,6 +67,8 @@ struct mr_bounce_record {
 	char *action;           /* DSN Action ("failed", "delayed", ...), or NULL */
 	char *diagnostic;       /* the error text (one line, trimmed), or NULL */
 	char *remote_mta;       /* the remote MTA, or NULL */
+	char rule[160];         /* which rule of the rules file decided the reason
+				 * ("[userunknown] pattern \"no such user\"", ...) */
 };
 
 /* Everything found in one message.  Free with mr_bounce_report_free(). */
