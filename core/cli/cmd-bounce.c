@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom bounce classify FILE|DIR...: each bounced recipient of message files, mboxes and Maildirs, with reason, hard/soft, status, type and where the VERP address was. */
+/* mailroom bounce classify FILE|DIR...: each bounced recipient of message files, mboxes and Maildirs, with reason, hard/soft, status, type, where the VERP address was and (--explain) which rule decided. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -109,7 +109,7 @@ static const char *hs_name(enum mr_bounce_hardsoft hs)
 	return hs == MR_BOUNCE_HARD ? "hard" : hs == MR_BOUNCE_SOFT ? "soft" : NULL;
 }
 
-static int verbose;
+static int verbose, explain;
 
 static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 		      const struct mr_bounce_report *r, const struct mr_bounce_record *rec)
@@ -139,6 +139,18 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 			cli_json_str(stdout, r->verp_found_in);
 		else
 			printf("null");
+		if (explain) {
+			printf(",\"rule\":");
+			cli_json_str(stdout, rec->rule);
+			printf(",\"verp\":");
+			cli_json_str(stdout, r->verp_ok < 0 ? "forged" : r->verp_ok > 0 ? "signed" :
+				     r->verp ? "unchecked" : "none");
+			printf(",\"verp_damage\":");
+			if (r->verp_ok < 0 && r->verp_damage)
+				cli_json_str(stdout, r->verp_damage);
+			else
+				printf("null");
+		}
 		printf("}\n");
 	} else {
 		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%s\t%s%s\n", file, idx, rec->recipient, rec->reason,
@@ -147,6 +159,15 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 		       r->verp_ok < 0 ? " (forged hash)" : r->verp_ok > 0 ? " (hash ok)" : "");
 		if (verbose && rec->diagnostic)
 			printf("\t%s\n", rec->diagnostic);
+		if (explain) {
+			printf("\trule: %s\n", rec->rule[0] ? rec->rule : "(none)");
+			if (r->verp_ok < 0)
+				printf("\tVERP: forged VERP (%s): the job would ignore this message\n",
+				       r->verp_damage ? r->verp_damage : "damaged");
+			else if (!r->verp)
+				printf("\tVERP: none: the job ignores it unless match_by_address "
+				       "(recorded, never holding)\n");
+		}
 	}
 }
 
@@ -252,6 +273,8 @@ static int classify(struct mr_cli *cli, int argc, char **argv)
 			rules_path = argv[++i];
 		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
 			verbose = 1;
+		} else if (strcmp(argv[i], "--explain") == 0) {
+			explain = 1;
 		} else if (strncmp(argv[i], "--", 2) == 0) {
 			return cli_usage("bounce");
 		} else {
@@ -279,7 +302,8 @@ static int classify(struct mr_cli *cli, int argc, char **argv)
 			i++;
 			continue;
 		}
-		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0)
+		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0 ||
+		    strcmp(argv[i], "--explain") == 0)
 			continue;
 		struct stat dst;
 		if (stat(argv[i], &dst) == 0 && S_ISDIR(dst.st_mode))

@@ -16,7 +16,7 @@ const struct mr_command mr_commands[] = {
 	  "run every enabled job that is due, each under its lock" },
 	{ "job", cmd_job, "job list|run NAME|log [NAME] [--limit N] [--json]",
 	  "the scheduled jobs, Execute Now, and the job log" },
-	{ "bounce", cmd_bounce, "bounce classify FILE|MAILDIR... [--json] [--verbose] [--rules FILE] | bounce stats [--json]",
+	{ "bounce", cmd_bounce, "bounce classify FILE|MAILDIR... [--json] [--verbose] [--explain] [--rules FILE] | bounce stats [--json]",
 	  "each bounced recipient of message files, mboxes or Maildirs: reason, hard/soft, status, type, VERP; stats: bounces by type and mailing, holds" },
 	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
 	  "the messages the spool transport kept" },

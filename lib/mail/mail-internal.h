@@ -16,5 +16,9 @@ int mail_error_set(struct mr_error *err, int status, const char *fmt, ...) MR_PR
 	MAIL_HIDDEN;
 /* A whole decimal integer: 0, or -1 when s is not one. */
 int mail_parse_int(const char *s, long long *v_r) MAIL_HIDDEN;
+/* mr_verp_parse, and when the address is ours but damaged (MR_EPERMANENT)
+ * *why_r says how ("hash truncated", ...; static). */
+int mail_verp_check(const struct mr_verp_conf *conf, const char *addr, size_t len,
+		    struct mr_verp *v_r, const char **why_r) MAIL_HIDDEN;
 
 #endif

@@ -122,9 +122,13 @@ static const char *read_id(const char *p, const char *end, int64_t *v_r)
 	return p;
 }
 
-int mr_verp_parse(const struct mr_verp_conf *conf, const char *addr, size_t len,
-		  struct mr_verp *v_r)
+int mail_verp_check(const struct mr_verp_conf *conf, const char *addr, size_t len,
+		    struct mr_verp *v_r, const char **why_r)
 {
+	const char *why_dummy;
+	if (!why_r)
+		why_r = &why_dummy;
+	*why_r = NULL;
 	if (!conf || !conf->localpart || !addr)
 		return MR_ENOTFOUND;
 	const char *p = addr, *end = addr + len;
@@ -150,30 +154,56 @@ int mr_verp_parse(const struct mr_verp_conf *conf, const char *addr, size_t len,
 		return MR_ENOTFOUND;
 	p += ll;
 	char sep = conf_sep(conf);
-	struct mr_verp v = { 0 };
-	if (p + 2 > at || !action_valid(*p) || p[1] != sep)
+	/* With an empty local part every address of the domain would be ours:
+	 * then only ACTION SEP marks one. */
+	if (ll == 0 && (p + 2 > at || !action_valid(*p) || p[1] != sep))
 		return MR_ENOTFOUND;
+	/* From here on the address is ours (our local part at our domain), so
+	 * whatever is wrong with it is damage: forged, never "not ours". */
+	struct mr_verp v = { 0 };
+	if (p + 2 > at || !action_valid(*p) || p[1] != sep) {
+		*why_r = "unknown action or no separator";
+		return MR_EPERMANENT;
+	}
 	v.action = *p;
 	p += 2;
-	if (!(p = read_id(p, at, &v.job_id)) || p >= at || *p++ != sep)
-		return MR_ENOTFOUND;
-	if (!(p = read_id(p, at, &v.queue_id)) || p >= at || *p++ != sep)
-		return MR_ENOTFOUND;
-	if (at - p != MR_VERP_HASH_LEN)
-		return MR_ENOTFOUND;
-	memcpy(v.hash, p, MR_VERP_HASH_LEN);
-	v.hash[MR_VERP_HASH_LEN] = 0;
+	if (!(p = read_id(p, at, &v.job_id)) || p >= at || *p++ != sep) {
+		*why_r = "malformed job id";
+		return MR_EPERMANENT;
+	}
+	if (!(p = read_id(p, at, &v.queue_id)) || p >= at || *p++ != sep) {
+		*why_r = "malformed queue id";
+		return MR_EPERMANENT;
+	}
+	for (const char *h = p; h < at; h++)
+		if (!isxdigit((unsigned char)*h)) {
+			*why_r = "hash is not hexadecimal";
+			return MR_EPERMANENT;
+		}
+	if (at - p != MR_VERP_HASH_LEN) {
+		*why_r = at - p < MR_VERP_HASH_LEN ? "hash truncated" : "hash too long";
+		return MR_EPERMANENT;
+	}
+	/* hex compares case-insensitively: a genuine hash in upper case is good */
 	for (int i = 0; i < MR_VERP_HASH_LEN; i++)
-		if (!isxdigit((unsigned char)v.hash[i]))
-			return MR_ENOTFOUND;
+		v.hash[i] = (char)tolower((unsigned char)p[i]);
+	v.hash[MR_VERP_HASH_LEN] = 0;
 	if (conf->secret && conf->secret_len) {
 		char want[MR_VERP_HASH_LEN + 1];
 		if (verp_hash(conf, v.action, v.job_id, v.queue_id, want) != 0)
 			return MR_EINTERNAL;
-		if (CRYPTO_memcmp(want, v.hash, MR_VERP_HASH_LEN) != 0)
+		if (CRYPTO_memcmp(want, v.hash, MR_VERP_HASH_LEN) != 0) {
+			*why_r = "hash does not match";
 			return MR_EPERMANENT;
+		}
 	}
 	if (v_r)
 		*v_r = v;
 	return 0;
+}
+
+int mr_verp_parse(const struct mr_verp_conf *conf, const char *addr, size_t len,
+		  struct mr_verp *v_r)
+{
+	return mail_verp_check(conf, addr, len, v_r, NULL);
 }

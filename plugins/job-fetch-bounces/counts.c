@@ -47,6 +47,7 @@ static void sub(struct fb_counts *a, const struct fb_counts *b)
 	a->holds -= b->holds;
 	a->ignored -= b->ignored;
 	a->forged -= b->forged;
+	a->unsigned_ -= b->unsigned_;
 	a->actions -= b->actions;
 	a->forwarded -= b->forwarded;
 }
@@ -59,6 +60,7 @@ static void add(struct fb_counts *a, const struct fb_counts *b)
 	a->holds += b->holds;
 	a->ignored += b->ignored;
 	a->forged += b->forged;
+	a->unsigned_ += b->unsigned_;
 	a->actions += b->actions;
 	a->forwarded += b->forwarded;
 }

@@ -15,7 +15,8 @@ struct fb_counts {
 	size_t low;        /* of them, matched by address only */
 	size_t holds;      /* emails this run put on hold */
 	size_t ignored;    /* messages ignored (with a logged reason) */
-	size_t forged;     /* of them, with a forged or altered VERP hash */
+	size_t forged;     /* of them, with a damaged VERP address of ours */
+	size_t unsigned_;  /* of them, bounces or complaints with no signed id of ours */
 	size_t actions;    /* VERP actions and complaints recorded */
 	size_t forwarded;  /* replies forwarded to the mailing's reply-to */
 };
@@ -30,6 +31,7 @@ struct fb_proc {
 	struct mr_verp_conf *verp;
 	const char *account;   /* the account's name, for the log */
 	int forward_replies;
+	int match_by_address; /* record unsigned bounces by address (never holding) */
 	struct fb_counts n;
 	/* replies to forward once their message is committed (after the
 	 * account's fetch loop), one per message key */

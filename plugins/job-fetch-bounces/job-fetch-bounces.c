@@ -9,6 +9,7 @@
 struct fb_conf {
 	const char *account;
 	int forward_replies;
+	int match_by_address;
 };
 
 static const struct mr_key fb_keys[] = {
@@ -18,6 +19,12 @@ static const struct mr_key fb_keys[] = {
 	{ .name = "forward_replies", .type = MR_KEY_BOOL, .def = "yes",
 	  .help = "forward mail to a VERP reply address to the mailing's Reply-To (else From) through "
 	  "the transport", MR_KEY_FIELD(struct fb_conf, forward_replies) },
+	{ .name = "match_by_address", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "record a bounce that carries no signed id of ours (VERP address, original "
+	  "Return-Path or X-Mailroom-Id) against the known addresses it names: forgeable by anyone "
+	  "who can mail the bounce account, so such events are flagged low confidence and never put "
+	  "an email on hold; complaints are never matched by address",
+	  MR_KEY_FIELD(struct fb_conf, match_by_address) },
 	{ 0 }
 };
 
@@ -72,6 +79,7 @@ static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	p.transport = ctx->transport;
 	const struct fb_conf *conf = ctx->conf;
 	p.forward_replies = conf->forward_replies;
+	p.match_by_address = conf->match_by_address;
 	if ((rc = mr_mail_rules_load(core, &p.rules, err)) != 0)
 		return rc;
 	if ((rc = mr_mail_verp_conf(core, &p.verp, err)) != 0) {
@@ -106,15 +114,15 @@ static int fb_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 				     only ? only : "");
 	snprintf(ctx->message, sizeof(ctx->message),
 		 "%zu messages: %zu bounces counted (%zu by address only), %zu holds, %zu actions, "
-		 "%zu ignored (%zu forged), %zu replies forwarded, %zu left for the next run",
+		 "%zu ignored (%zu forged, %zu unsigned), %zu replies forwarded, %zu left for the next run",
 		 p.n.messages, p.n.bounces, p.n.low, p.n.holds, p.n.actions, p.n.ignored, p.n.forged,
-		 p.n.forwarded, total.failed + total.dispose_failed);
+		 p.n.unsigned_, p.n.forwarded, total.failed + total.dispose_failed);
 	snprintf(ctx->data, sizeof(ctx->data),
 		 "{\"messages\":%zu,\"bounces\":%zu,\"low_confidence\":%zu,\"holds\":%zu,"
-		 "\"actions\":%zu,\"ignored\":%zu,\"forged\":%zu,\"forwarded\":%zu,"
+		 "\"actions\":%zu,\"ignored\":%zu,\"forged\":%zu,\"unsigned\":%zu,\"forwarded\":%zu,"
 		 "\"processed\":%zu,\"already\":%zu,\"failed\":%zu,\"not_moved\":%zu}",
 		 p.n.messages, p.n.bounces, p.n.low, p.n.holds, p.n.actions, p.n.ignored,
-		 p.n.forged, p.n.forwarded, total.processed, total.already, total.failed,
+		 p.n.forged, p.n.unsigned_, p.n.forwarded, total.processed, total.already, total.failed,
 		 total.dispose_failed);
 	core->log(ctx->log, MR_LOG_INFO, "%s", ctx->message);
 	fb_proc_free(&p);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The bounce processor: parses one fetched message, finds the recipient by its signed VERP address (or, with lower confidence, by a known address), and records bounces, holds, complaints and VERP actions inside the fetch loop's store transaction. */
+/* The bounce processor: parses one fetched message, finds the recipient by its signed VERP address (or, only when the site opts in, by a known address, recorded without holding), and records bounces, holds, complaints and VERP actions inside the fetch loop's store transaction. */
 #include "config.h"
 #include <inttypes.h>
 #include <stdarg.h>
@@ -106,9 +106,12 @@ static int verp_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 	return rc ? rc : MR_VERDICT_PROCESSED;
 }
 
-/* A bounce without a usable VERP address: each counting recipient known in
- * the store, with the mailing from the returned Message-ID when it names a
- * row sent to that address, else the address's newest queue row. */
+/* A delivery failure without a signed id, when the site opted in to
+ * match_by_address: each counting recipient known in the store, with the
+ * mailing from the returned Message-ID when it names a row sent to that
+ * address, else the address's newest queue row.  Anyone can write such a
+ * message, so the events are recorded with low confidence and never hold
+ * (the store counts only signed bounces towards a hold). */
 static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 			  const struct mr_bounce_report *rep, char *reason, size_t rsize,
 			  struct mr_error *err)
@@ -147,15 +150,10 @@ static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 			continue;
 		if (done < 32)
 			done_q[done] = t.queue_id;
-		if (rep->kind == MR_BOUNCE_FEEDBACK)
-			rc = fb_action(p, msg, rep, &t, 0, reason, rsize, err);
-		else
-			rc = add_bounce(p, msg, rep, rec, &t, 1, err);
+		rc = add_bounce(p, msg, rep, rec, &t, 1, err);
 		if (rc < 0)
 			return rc;
 		done++;
-		if (rep->kind == MR_BOUNCE_FEEDBACK)
-			break;
 	}
 	if (!done)
 		return fb_ignore(p, msg, reason, rsize, "no VERP address and no bounced recipient "
@@ -189,11 +187,13 @@ static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason
 				       p->account, msg->label ? msg->label : msg->key);
 	if (rep.verp && rep.verp_ok < 0) {
 		p->n.forged++;
-		core->log(p->log, MR_LOG_WARNING, "account %s, message %s: the VERP address %s "
-			  "(found in %s) has a forged or altered hash: not counted", p->account,
+		core->log(p->log, MR_LOG_WARNING, "account %s, message %s: forged VERP: %s (%s, "
+			  "found in %s): nothing counted, no other address tried", p->account,
 			  msg->label ? msg->label : msg->key, rep.verp,
+			  rep.verp_damage ? rep.verp_damage : "damaged",
 			  rep.verp_found_in ? rep.verp_found_in : "?");
-		rc = fb_ignore(p, msg, reason, rsize, "forged or altered VERP hash in %s", rep.verp);
+		rc = fb_ignore(p, msg, reason, rsize, "forged VERP (%s) in %s",
+			       rep.verp_damage ? rep.verp_damage : "damaged", rep.verp);
 	} else if (rep.verp && rep.verp_ok > 0) {
 		struct mr_bounce_target t;
 		const struct mr_verp *v = &rep.verp_parsed;
@@ -216,8 +216,16 @@ static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason
 					       "quoted (in %s), not written to", v->action, t.email,
 					       rep.verp_found_in ? rep.verp_found_in : "?");
 		}
-	} else if (rep.kind == MR_BOUNCE_FAILURE || rep.kind == MR_BOUNCE_FEEDBACK) {
+	} else if (rep.kind == MR_BOUNCE_FAILURE && p->match_by_address) {
 		rc = address_bounce(p, msg, &rep, reason, rsize, err);
+	} else if (rep.kind == MR_BOUNCE_FAILURE || rep.kind == MR_BOUNCE_FEEDBACK) {
+		/* no signed id of ours: anyone could have written it */
+		p->n.unsigned_++;
+		rc = fb_ignore(p, msg, reason, rsize, "%s with no signed id of ours (no valid VERP "
+			       "address, original Return-Path or X-Mailroom-Id)%s",
+			       rep.kind == MR_BOUNCE_FEEDBACK ? "a complaint" : "a bounce",
+			       rep.kind == MR_BOUNCE_FEEDBACK ? ": never matched by address" :
+			       ": match_by_address is off");
 	} else if (rep.kind == MR_BOUNCE_AUTOREPLY) {
 		rc = fb_ignore(p, msg, reason, rsize, "an auto-reply, not a bounce");
 	} else {

@@ -130,4 +130,15 @@ printf '[reason x]\nbogus = 1\n' > bad.rules
 "$MAILROOM" --config site.ini bounce classify --rules bad.rules good.eml > /dev/null 2> rules.err
 check_eq "bad rules: exit 78" "$?" 78
 check_grep "bad rules: file and line named" "bad.rules:2:" rules.err
+
+# --explain: the rule that decided, in text and in JSON (extra keys only with --explain),
+# and what the job would do about the VERP address.
+"$MAILROOM" --config site.ini bounce classify --explain good.eml forged.eml > explain.txt
+check_eq "--explain exits 0" "$?" 0
+check_grep "--explain names the deciding rule of the good one" $'^\trule: \\[userunknown\\] ' explain.txt
+check_grep "--explain says the forged one would be ignored" $'^\tVERP: forged VERP (hash does not match)' explain.txt
+"$MAILROOM" --config site.ini bounce classify --explain --json good.eml > explain.json
+check_eq "--explain --json: rule, verp and verp_damage keys" \
+	"$(/usr/bin/python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); print(o["rule"].split("]")[0] + "]", o["verp"], o["verp_damage"])' explain.json)" \
+	"[userunknown] signed None"
 done_testing

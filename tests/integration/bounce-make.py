@@ -14,17 +14,19 @@ status = a.get("status", "5.1.1")
 diag = a.get("diag", "550 5.1.1 <%s>: Recipient address rejected: User unknown" % rcpt)
 msgid = a.get("msgid", "<orig.%d@example.org>" % int(time.time()))
 rp = a.get("return_path", to)
+mrid = a.get("mailroom_id", rp)        # the original's X-Mailroom-Id (default: its Return-Path)
+delivered_to = a.get("delivered_to", to)
 date = "Sun, 29 Nov 2026 12:00:00 +0000"
 orig = ("Return-Path: <%s>\nFrom: Example News <news@example.org>\nTo: <%s>\n"
         "Subject: November news\nMessage-ID: %s\nDate: %s\n%s\nHello\n") % (
-            rp, rcpt, msgid, date, ("X-Mailroom-Id: <%s>\n" % rp) if rp else "")
+            rp, rcpt, msgid, date, ("X-Mailroom-Id: <%s>\n" % mrid) if mrid else "")
 if not rp:
     orig = orig.replace("Return-Path: <>\n", "")
 
 if kind == "dsn":
     action = a.get("action", "failed")
     msg = f"""Return-Path: <>
-Delivered-To: {to}
+Delivered-To: {delivered_to}
 From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
 To: {to}
 Subject: Undelivered Mail Returned to Sender

@@ -21,6 +21,8 @@ EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.
 	tests/integration/bounce-cli.sh
 TESTS += tests/integration/bounce-job.sh
 EXTRA_DIST += tests/integration/bounce-job.sh tests/integration/bounce-make.py
+TESTS += tests/integration/bounce-forged.sh
+EXTRA_DIST += tests/integration/bounce-forged.sh
 TESTS += tests/integration/bounce-postfix.sh
 EXTRA_DIST += tests/integration/bounce-postfix.sh
 TESTS += tests/integration/doctor.sh tests/integration/inspect.sh

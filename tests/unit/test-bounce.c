@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the bounce classifier: DSNs, non-standard bounces, ARF, auto-replies, line endings, mbox, VERP lookup, the rules file, send-time answers classified as their DSNs are, and a small fuzz run. */
 #include "config.h"
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -428,6 +429,34 @@ int main(void)
 	mr_bounce_parse(o, strlen(o), rules, &vconf, &r);
 	TAP_STR(r.verp_found_in, "original Return-Path", "VERP found in the original's Return-Path");
 	TAP_INT(r.verp_ok, 1, "original Return-Path hash good");
+	mr_bounce_report_free(&r);
+	free(o);
+
+	/* Forged VERP, strictly: the envelope's address truncated by one hex digit
+	 * while the original's Return-Path holds the genuine one.  Damage decides;
+	 * there is no falling back to the good address. */
+	o = strdup(d);
+	char *th = strstr(o, "To: return+b.1.2.");
+	TAP_OK(th != NULL, "the DSN is addressed to the VERP address");
+	if (th) {
+		th += strlen("To: return+b.1.2.");
+		memmove(th + 15, th + 16, strlen(th + 16) + 1);
+		mr_bounce_parse(o, strlen(o), rules, &vconf, &r);
+		TAP_INT(r.verp_ok, -1, "truncated envelope hash, genuine original: forged");
+		TAP_STR(r.verp_found_in, "To", "... the damaged address is reported where it was");
+		TAP_STR(r.verp_damage ? r.verp_damage : "", "hash truncated", "... and how it is damaged");
+		mr_bounce_report_free(&r);
+	}
+	free(o);
+	/* hex compares case-insensitively: the genuine hash in upper case is good */
+	o = strdup(d);
+	th = strstr(o, "To: return+b.1.2.");
+	if (th)
+		for (char *h = th + strlen("To: return+b.1.2."); *h && *h != '@'; h++)
+			*h = (char)toupper((unsigned char)*h);
+	mr_bounce_parse(o, strlen(o), rules, &vconf, &r);
+	TAP_INT(r.verp_ok, 1, "a genuine hash in upper case is good");
+	TAP_INT(r.verp_parsed.queue_id, 2, "... naming its queue row");
 	mr_bounce_report_free(&r);
 	free(o);
 	free(d);

@@ -96,6 +96,8 @@ static void mark_all(struct mr_bounce_report *out, const struct mr_bounce_rules 
 		out->recs[i].hardsoft = MR_BOUNCE_NA;
 		out->recs[i].status[0] = 0;
 		out->recs[i].type = rules_type_of(rules, reason);
+		snprintf(out->recs[i].rule, sizeof(out->recs[i].rule), "message kind: %s",
+			 strcmp(reason, "feedback") == 0 ? "an ARF complaint report" : "an auto-reply");
 	}
 }
 
@@ -115,7 +117,50 @@ static const char *text_diag_for(struct rec_build *tv, size_t tn, const char *rc
 	return NULL;
 }
 
-/* Looks for the VERP address: envelope headers, the original, the body. */
+/* The VERP addresses of ours in text [p, e): remembers the first good one;
+ * stops at the first damaged one (which then decides).  Returns 1 when a
+ * damaged one was found. */
+struct verp_hunt {
+	const struct mr_verp_conf *conf;
+	char *good;             /* the first good address, or NULL */
+	const char *good_where;
+	struct mr_verp good_v;
+	char *bad;              /* the first damaged address, or NULL */
+	const char *bad_where;
+	const char *bad_why;
+};
+
+static int verp_scan(struct verp_hunt *h, const char *p, const char *e, int limit,
+		     const char *where)
+{
+	const char *a;
+	size_t an;
+	struct mr_verp vp;
+	const char *why = NULL;
+	for (int guard = 0; guard < limit && addr_find(p, e, &a, &an); guard++, p = a + an) {
+		int rc = mail_verp_check(h->conf, a, an, &vp, &why);
+		if (rc == MR_ENOTFOUND)
+			continue;
+		if (rc == 0) {
+			if (!h->good && (h->good = strndup(a, an)) != NULL) {
+				h->good_where = where;
+				h->good_v = vp;
+			}
+			continue;
+		}
+		/* damaged (or the HMAC could not be computed: not trusted either) */
+		h->bad = strndup(a, an);
+		h->bad_where = where;
+		h->bad_why = why ? why : "hash could not be checked";
+		return 1;
+	}
+	return 0;
+}
+
+/* Looks for the VERP addresses of ours: the envelope headers, the returned
+ * original's headers, and only when those have none, the body.  One damaged
+ * address anywhere makes the message forged: there is no falling back to
+ * another address of the message. */
 static void find_verp(const struct bscan *s, const char *orig, size_t orig_len,
 		      const struct mr_verp_conf *conf, struct mr_bounce_report *out)
 {
@@ -123,70 +168,43 @@ static void find_verp(const struct bscan *s, const char *orig, size_t orig_len,
 		return;
 	static const char *const top[] = { "To", "Delivered-To", "X-Original-To", "Envelope-To",
 					   "X-Envelope-To", "Original-Recipient" };
+	static const char *const oh[] = { "Return-Path", "X-Mailroom-Id", "X-Mailroom-Return-Path",
+					  "Sender", "List-Unsubscribe" };
+	static const char *const oh_where[] = { "original Return-Path", "X-Mailroom-Id",
+						"X-Mailroom-Return-Path", "Sender", "List-Unsubscribe" };
 	char v[HV];
-	struct mr_verp vp;
-	const char *where = NULL;
-	const char *a = NULL;
-	size_t an = 0;
-	int rc = MR_ENOTFOUND;
-	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]) && rc == MR_ENOTFOUND; i++) {
-		if (!hdr_get(s->buf, s->hdr_len, top[i], v, sizeof(v)))
-			continue;
-		const char *p = v, *e = v + strlen(v);
-		int guard = 0;
-		while (rc == MR_ENOTFOUND && guard++ < 32 && addr_find(p, e, &a, &an)) {
-			rc = mr_verp_parse(conf, a, an, &vp);
-			if (rc != MR_ENOTFOUND) {
-				where = top[i];
-				out->verp = addr_dup(a, an);
-				if (out->verp) /* keep the case of the hash */
-					memcpy(out->verp, a, an);
-			}
-			p = a + an;
-		}
+	struct verp_hunt h = { .conf = conf };
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]) && !bad; i++) {
+		/* every occurrence of the header (bounded), not only the first */
+		for (unsigned n = 0; n < 16 && !bad &&
+		     hdr_get_nth(s->buf, s->hdr_len, top[i], n, v, sizeof(v)); n++)
+			bad = verp_scan(&h, v, v + strlen(v), 32, top[i]);
 	}
-	if (rc == MR_ENOTFOUND && orig_len) {
+	if (!bad && orig_len) {
 		size_t body;
 		size_t ohl = hdr_block(orig, orig_len, &body);
-		static const char *const oh[] = { "Return-Path", "X-Mailroom-Id", "X-Mailroom-Return-Path",
-						  "Sender", "List-Unsubscribe" };
-		for (size_t i = 0; i < sizeof(oh) / sizeof(oh[0]) && rc == MR_ENOTFOUND; i++) {
-			if (!hdr_get(orig, ohl, oh[i], v, sizeof(v)))
-				continue;
-			const char *p = v, *e = v + strlen(v);
-			int guard = 0;
-			while (rc == MR_ENOTFOUND && guard++ < 32 && addr_find(p, e, &a, &an)) {
-				rc = mr_verp_parse(conf, a, an, &vp);
-				if (rc != MR_ENOTFOUND) {
-					where = i == 0 ? "original Return-Path" : i == 1 ? "X-Mailroom-Id" : oh[i];
-					out->verp = strndup(a, an);
-				}
-				p = a + an;
-			}
-		}
+		for (size_t i = 0; i < sizeof(oh) / sizeof(oh[0]) && !bad; i++)
+			if (hdr_get(orig, ohl, oh[i], v, sizeof(v)))
+				bad = verp_scan(&h, v, v + strlen(v), 32, oh_where[i]);
 	}
-	/* the body: the whole message text, bounded */
-	if (rc == MR_ENOTFOUND) {
-		const char *p = s->buf, *e = s->buf + s->len;
-		int guard = 0;
-		while (rc == MR_ENOTFOUND && guard++ < 2000 && addr_find(p, e, &a, &an)) {
-			rc = mr_verp_parse(conf, a, an, &vp);
-			if (rc != MR_ENOTFOUND) {
-				where = "body";
-				out->verp = strndup(a, an);
-			}
-			p = a + an;
-		}
-	}
-	if (rc == MR_ENOTFOUND || !out->verp)
-		return;
-	out->verp_found_in = where;
-	if (rc == 0) {
-		out->verp_ok = conf->secret && conf->secret_len ? 1 : 0;
-		out->verp_parsed = vp;
-	} else {
+	if (!bad && !h.good)
+		bad = verp_scan(&h, s->buf, s->buf + s->len, 2000, "body");
+	if (bad && h.bad) {
+		out->verp = h.bad;
+		out->verp_found_in = h.bad_where;
 		out->verp_ok = -1;
+		out->verp_damage = h.bad_why;
 		memset(&out->verp_parsed, 0, sizeof(out->verp_parsed));
+		free(h.good);
+	} else if (h.good) {
+		out->verp = h.good;
+		out->verp_found_in = h.good_where;
+		out->verp_ok = conf->secret && conf->secret_len ? 1 : 0;
+		out->verp_parsed = h.good_v;
+		free(h.bad);
+	} else {
+		free(h.bad);
 	}
 }
 

@@ -36,6 +36,9 @@ void bscan_free(struct bscan *s);
 /* The unfolded value of header name in the block [h, h+len), copied to
  * buf (truncated); returns 1 when present. */
 int hdr_get(const char *h, size_t len, const char *name, char *buf, size_t size);
+/* The same for the nth (from 0) occurrence of header name. */
+int hdr_get_nth(const char *h, size_t len, const char *name, unsigned nth, char *buf,
+		size_t size);
 /* The length of the header block at p (up to the empty line), and where
  * the body starts. */
 size_t hdr_block(const char *p, size_t len, size_t *body_r);

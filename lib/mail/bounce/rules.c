@@ -706,9 +706,27 @@ void rules_domain_reason(const struct mr_bounce_rules *rules, const char *recipi
 		if (al >= dl && strcasecmp(at + al - dl, rules->doms[i].domain) == 0 &&
 		    (al == dl || at[al - dl - 1] == '.')) {
 			set_reason(rules, NULL, rules->doms[i].reason, rec);
+			snprintf(rec->rule, sizeof(rec->rule), "[domain-reason] %s = %s",
+				 rules->doms[i].domain, rules->doms[i].reason);
 			return;
 		}
 	}
+}
+
+/* A pattern as written (its pieces joined by '*'), into buf. */
+static const char *pat_desc(const struct pat *p, char *buf, size_t size)
+{
+	size_t o = 0;
+	const char *t = p->text;
+	for (size_t i = 0; i < p->n_pieces && o + 1 < size; i++) {
+		if (i && o + 1 < size)
+			buf[o++] = '*';
+		for (; *t && o + 1 < size; t++)
+			buf[o++] = *t;
+		t++;
+	}
+	buf[o < size ? o : size - 1] = 0;
+	return buf;
 }
 
 void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build *b,
@@ -732,10 +750,12 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 	if (g)
 		tgram_fill(g, t, fl);
 	const struct reason *hit = NULL;
+	rec->rule[0] = 0;
 	if (rec->status[0] == '2') {
 		hit = reason_named(rules, "delivered");
 		if (hit) {
 			set_reason(rules, hit, "delivered", rec);
+			snprintf(rec->rule, sizeof(rec->rule), "[delivered] status %s", rec->status);
 			goto types;
 		}
 	}
@@ -749,6 +769,7 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 		    !(cmd && x->status_skip_commands && word_in(x->status_skip_commands, cmd)) &&
 		    !(t && fl && x->status_unless && names_match(rules, x->status_unless, t, fl, g))) {
 			hit = x;
+			snprintf(rec->rule, sizeof(rec->rule), "[%s] status %s", x->name, rec->status);
 			break;
 		}
 		if (!t || !fl)
@@ -762,25 +783,42 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 		if (list_match(&x->match, t, fl, g) ||
 		    (x->match_from && names_match(rules, x->match_from, t, fl, g))) {
 			hit = x;
-			if (getenv("MAILROOM_BOUNCE_DEBUG"))
-				for (size_t k = 0; k < x->match.n; k++)
-					if (pat_match(&x->match.v[k], t, fl, g))
-						fprintf(stderr, "bounce: %s by \"%s\" (command %s)\n", x->name,
-							x->match.v[k].text, cmd ? cmd : "-");
+			/* which pattern: for --explain (only once a reason is decided) */
+			snprintf(rec->rule, sizeof(rec->rule), "[%s] patterns of match_from = %s",
+				 x->name, x->match_from ? x->match_from : "");
+			for (size_t k = 0; k < x->match.n; k++)
+				if (pat_match(&x->match.v[k], t, fl, g)) {
+					char pd[96];
+					snprintf(rec->rule, sizeof(rec->rule), "[%s] pattern \"%s\"%s%s",
+						 x->name, pat_desc(&x->match.v[k], pd, sizeof(pd)),
+						 cmd ? " after " : "",
+						 cmd ? cmd : "");
+					break;
+				}
 		}
 	}
-	if (hit)
+	if (hit) {
 		set_reason(rules, hit, hit->name, rec);
-	else if (b->action && (strncmp(b->action, "delayed", 7) == 0 || strncmp(b->action, "expired", 7) == 0))
+	} else if (b->action && (strncmp(b->action, "delayed", 7) == 0 || strncmp(b->action, "expired", 7) == 0)) {
 		set_reason(rules, NULL, "expired", rec);
-	else if (fl)
+		snprintf(rec->rule, sizeof(rec->rule), "no rule matched; Action: %s", b->action);
+	} else if (fl) {
 		set_reason(rules, NULL, "onhold", rec);
-	else
+		snprintf(rec->rule, sizeof(rec->rule), "no rule matched the text or status %s",
+			 rec->status[0] ? rec->status : "(none)");
+	} else {
 		set_reason(rules, NULL, "undefined", rec);
+		snprintf(rec->rule, sizeof(rec->rule), "no diagnostic text%s%s",
+			 rec->status[0] ? ", status " : " and no status", rec->status);
+	}
 types:
 	for (size_t i = 0; t && i < rules->n_tmatch; i++)
 		if (pat_match(&rules->tmatch[i].p, t, fl, g)) {
 			rec->type = rules->tmatch[i].type;
+			size_t rl = strlen(rec->rule);
+			char pd[64];
+			snprintf(rec->rule + rl, sizeof(rec->rule) - rl, "; [type-match] \"%s\" = %s",
+				 pat_desc(&rules->tmatch[i].p, pd, sizeof(pd)), rec->type);
 			break;
 		}
 	free(g);

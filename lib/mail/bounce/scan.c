@@ -75,12 +75,19 @@ size_t hdr_block(const char *p, size_t len, size_t *body_r)
 
 int hdr_get(const char *h, size_t len, const char *name, char *buf, size_t size)
 {
+	return hdr_get_nth(h, len, name, 0, buf, size);
+}
+
+int hdr_get_nth(const char *h, size_t len, const char *name, unsigned nth, char *buf,
+		size_t size)
+{
 	size_t nl = strlen(name);
 	size_t i = 0;
 	while (i < len) {
 		const char *eol = memchr(h + i, '\n', len - i);
 		size_t le = eol ? (size_t)(eol - h) : len;
-		if (le - i > nl && h[i + nl] == ':' && strncasecmp(h + i, name, nl) == 0) {
+		if (le - i > nl && h[i + nl] == ':' && strncasecmp(h + i, name, nl) == 0 &&
+		    nth-- == 0) {
 			size_t o = 0;
 			size_t j = i + nl + 1;
 			for (;;) {

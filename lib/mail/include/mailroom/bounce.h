@@ -67,6 +67,8 @@ struct mr_bounce_record {
 	char *action;           /* DSN Action ("failed", "delayed", ...), or NULL */
 	char *diagnostic;       /* the error text (one line, trimmed), or NULL */
 	char *remote_mta;       /* the remote MTA, or NULL */
+	char rule[160];         /* which rule of the rules file decided the reason
+				 * ("[userunknown] pattern \"no such user\"", ...) */
 };
 
 /* Everything found in one message.  Free with mr_bounce_report_free(). */
@@ -78,9 +80,12 @@ struct mr_bounce_report {
 	char *orig_message_id;  /* Message-ID of the returned original, or NULL */
 	char *verp;             /* the VERP address found, or NULL */
 	const char *verp_found_in; /* "To", "Delivered-To", ..., "body", or NULL */
-	int verp_ok;            /* 1: hash checked and good; 0: not checked; -1: forged */
+	int verp_ok;            /* 1: hash checked and good; 0: not checked; -1: forged:
+				 * some VERP address of ours in the message is damaged
+				 * (then verp is that one, whatever else is there) */
 	struct mr_verp verp_parsed; /* valid when verp is not NULL */
 	char *mailroom_id;      /* mailroom's X-Mailroom-Id of the original, or NULL */
+	const char *verp_damage;/* verp_ok < 0: what is wrong ("hash truncated", ...) */
 };
 
 /* The loaded rules file (patterns, status codes, bounce types), opaque. */
@@ -108,8 +113,11 @@ int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
 		  int64_t queue_id, char *buf, size_t size, struct mr_error *err);
 /* Parses addr (with or without <>) as one of our VERP addresses.  Returns 0
  * with *v_r filled when it is one and its hash is good (or conf has no
- * secret), MR_ENOTFOUND when it is not a VERP address of conf, MR_EPERMANENT
- * when the hash does not match (forged or altered). */
+ * secret), MR_ENOTFOUND when it is not an address of conf (another local
+ * part or domain), MR_EPERMANENT when it has our local part and domain but
+ * is damaged: an unknown action, a malformed id, a hash that is truncated,
+ * too long, not hexadecimal or does not match (forged or altered).  Hex
+ * digits compare case-insensitively; v_r->hash is lower case. */
 int mr_verp_parse(const struct mr_verp_conf *conf, const char *addr, size_t len,
 		  struct mr_verp *v_r);
 
