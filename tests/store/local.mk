@@ -10,3 +10,7 @@ tests_store_sqlite_stress_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_sr
 tests_store_sqlite_stress_LDADD = core/lib/libmailroom.la lib/mail/libmailroom-mail.la
 TESTS += tests/store/sqlite-stress
 endif
+EXTRA_DIST += tests/store/run-mariadb.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/store/run-mariadb.sh
+endif
