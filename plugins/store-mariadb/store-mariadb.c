@@ -302,6 +302,12 @@ static int w_queue_claim(void *state, int64_t mailing_id, const char *owner, int
 		if (rc == 0 || !s->retryable || s->in_tx || t.calls > 0 || try >= (int)c->retries)
 			break;
 		backoff(s, try, err);
+		/* the lost commit may have gone through: rows leased to owner and
+		 * not yet sending never reached a transport, so they go back
+		 * before the claim runs again and never come out twice */
+		struct mr_error e2 = { 0 };
+		if (md_queue_mark(s, owner, 0, &e2) != 0)
+			s->core->log(s->log, MR_LOG_WARNING, "%s", e2.msg);
 	}
 	return rc;
 }
