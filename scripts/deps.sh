@@ -13,6 +13,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool libltdl-dev pkg-config \
 	libiniparser-dev libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libsqlite3-dev \
 	libssl-dev openssl sqlite3 ca-certificates python3 \
+	libmariadb-dev mariadb-server mariadb-client \
 	dovecot-imapd dovecot-pop3d postfix python3-aiosmtpd msmtp swaks isync \
 	systemd procps util-linux \
 	libsisimai-perl python3-dkim valgrind \

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: MIT
+# store-mariadb: the store on a MariaDB server (MariaDB Connector/C).
+if BUILD_PLUGIN_STORE_MARIADB
+plugin_LTLIBRARIES += plugins/store-mariadb/store-mariadb.la
+plugins_store_mariadb_store_mariadb_la_SOURCES = plugins/store-mariadb/store-mariadb.h \
+	plugins/store-mariadb/md-conf.h plugins/store-mariadb/store-mariadb.c \
+	plugins/store-mariadb/md-conn.c plugins/store-mariadb/sql.c \
+	plugins/store-mariadb/schema.c plugins/store-mariadb/ops-spool.c \
+	plugins/store-mariadb/ops-joblog.c plugins/store-mariadb/ops-fetched.c \
+	plugins/store-mariadb/ops-users.c plugins/store-mariadb/md-contacts.c \
+	plugins/store-mariadb/md-mailing.c plugins/store-mariadb/md-queue.c \
+	plugins/store-mariadb/md-activities.c plugins/store-mariadb/md-bounces.c \
+	plugins/store-mariadb/md-verp-actions.c plugins/store-mariadb/md-bounce-stats.c
+plugins_store_mariadb_store_mariadb_la_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS)
+plugins_store_mariadb_store_mariadb_la_LIBADD = $(MARIADB_LIBS)
+plugins_store_mariadb_store_mariadb_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+endif

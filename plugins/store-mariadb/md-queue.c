@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/* The MariaDB store's recipient queue: built once per mailing, leased in batches (owner and expiry), outcomes with backoff, completion and statistics. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store-mariadb.h"
+
+/* Runs a statement bound to one int64 (?1), *changes_r (MAY be NULL) gets its changes. */
+static int run_id(struct md_state *s, enum md_stmt_id id, int64_t v, int64_t *changes_r,
+		  const char *what, struct mr_error *err)
+{
+	struct md_use u;
+	int rc = md_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, v);
+	rc = md_run(s, &u, what, err);
+	if (rc == 0 && changes_r)
+		*changes_r = md_changes(s);
+	md_release(&u);
+	return rc;
+}
+
+/* Splits the parent's rows into children of job_size rows each. */
+static int make_children(struct md_state *s, int64_t mid, int64_t parent, int64_t job_size,
+			 int64_t now, struct mr_error *err)
+{
+	for (int guard = 0; guard < 10000000; guard++) {
+		struct md_use u;
+		int rc = md_acquire(s, MD_QUEUE_BOUNDARY, &u, err);
+		if (rc)
+			return rc;
+		md_bind_int64(u.st, 1, parent);
+		md_bind_int64(u.st, 2, job_size);
+		int src = md_step(u.st);
+		int64_t boundary = INT64_MAX;
+		if (src == MD_ROW)
+			boundary = md_col_int64(u.st, 0);
+		else if (src != MD_DONE)
+			rc = md_fail(s, src, "splitting a mailing into jobs", err);
+		md_release(&u);
+		if (rc)
+			return rc;
+		int64_t child = 0;
+		if ((rc = md_insert_child_job(s, mid, parent, now, &child, err)) != 0)
+			return rc;
+		if ((rc = md_acquire(s, MD_QUEUE_MOVE, &u, err)) != 0)
+			return rc;
+		md_bind_int64(u.st, 1, parent);
+		md_bind_int64(u.st, 2, child);
+		md_bind_int64(u.st, 3, boundary);
+		rc = md_run(s, &u, "moving recipients to a child job", err);
+		md_release(&u);
+		if (rc || boundary == INT64_MAX)
+			return rc;
+	}
+	return 0;
+}
+
+static int build(struct md_state *s, int64_t job_id, int64_t job_size, int64_t *count_r,
+		 struct mr_error *err)
+{
+	struct md_use u;
+	int rc = md_acquire(s, MD_MJOB_GET, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, job_id);
+	int src = md_step(u.st);
+	int64_t mid = 0;
+	char status[32] = "", type[16] = "";
+	if (src == MD_ROW) {
+		mid = md_col_int64(u.st, 0);
+		snprintf(status, sizeof(status), "%s", md_col_text(u.st, 1));
+		snprintf(type, sizeof(type), "%s", md_col_text(u.st, 2));
+	} else if (src == MD_DONE) {
+		rc = s->core->error_set(err, MR_ENOTFOUND, "no mailing job %lld in %s",
+					(long long)job_id, s->where);
+	} else {
+		rc = md_fail(s, src, "reading a mailing job", err);
+	}
+	md_release(&u);
+	if (rc)
+		return rc;
+	*count_r = 0;
+	if (strcmp(type, "parent") != 0)
+		return s->core->error_set(err, MR_EINPUT, "mailing job %lld is a child job; the "
+					  "queue is built for the parent", (long long)job_id);
+	if (strcmp(status, "scheduled") != 0)
+		return 0; /* built before (or paused/canceled before it started) */
+	if ((rc = md_acquire(s, MD_QUEUE_BUILD, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, job_id);
+	md_bind_int64(u.st, 2, mid);
+	rc = md_run(s, &u, "building a mailing's recipient queue", err);
+	if (rc == 0)
+		*count_r = md_changes(s);
+	md_release(&u);
+	int64_t now = s->core->now(s->core);
+	if (rc == 0)
+		rc = md_mailing_put_status(s, mid, "running", "running", now, err);
+	if (rc == 0 && job_size > 0 && *count_r > 0)
+		rc = make_children(s, mid, job_id, job_size, now, err);
+	return rc;
+}
+
+int md_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+		   struct mr_error *err)
+{
+	struct md_state *s = state;
+	int64_t count = 0;
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	rc = build(s, job_id, job_size, &count, err);
+	rc = md_unit_end(s, rc, err);
+	if (count_r)
+		*count_r = rc ? 0 : count;
+	return rc;
+}
+
+static int recover(struct md_state *s, const char *owner, int64_t now, int resend,
+		   int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err)
+{
+	struct md_use u;
+	int rc = md_acquire(s, MD_QUEUE_RECOVER_LEASED, &u, err);
+	if (rc)
+		return rc;
+	md_bind_text(&u, 1, owner ? owner : "");
+	md_bind_int64(u.st, 2, now);
+	rc = md_run(s, &u, "returning expired leases", err);
+	*requeued_r = rc ? 0 : md_changes(s);
+	md_release(&u);
+	if (rc || (rc = md_acquire(s, MD_QUEUE_RECOVER_SENDING, &u, err)) != 0)
+		return rc;
+	md_bind_text(&u, 1, owner ? owner : "");
+	md_bind_int64(u.st, 2, now);
+	md_bind_int64(u.st, 3, !!resend);
+	rc = md_run(s, &u, "marking interrupted sends in doubt", err);
+	int64_t n = rc ? 0 : md_changes(s);
+	md_release(&u);
+	if (resend) {
+		*requeued_r += n;
+		int64_t again = 0;
+		if (rc == 0 && (rc = run_id(s, MD_QUEUE_RESEND_DOUBT, 0, &again, "requeueing "
+					    "recipients in doubt", err)) == 0)
+			*requeued_r += again;
+	} else {
+		*in_doubt_r = n;
+	}
+	return rc;
+}
+
+int md_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
+		     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err)
+{
+	struct md_state *s = state;
+	int64_t rq = 0, dq = 0;
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	rc = recover(s, owner, now, resend_in_doubt, &rq, &dq, err);
+	rc = md_unit_end(s, rc, err);
+	if (requeued_r)
+		*requeued_r = rc ? 0 : rq;
+	if (in_doubt_r)
+		*in_doubt_r = rc ? 0 : dq;
+	return rc;
+}
+
+/* Leases up to max rows of one kind (pick: their ids, locked with FOR UPDATE
+ * SKIP LOCKED so that workers never wait on each other's rows; claim: the
+ * UPDATE of those ids).  *got_r gets how many. */
+static int claim_some(struct md_state *s, enum md_stmt_id pick, enum md_stmt_id id, int64_t mid,
+		      const char *owner, int64_t now, int64_t until, int64_t max, int64_t *got_r,
+		      struct mr_error *err)
+{
+	struct md_use u;
+	*got_r = 0;
+	int rc = md_acquire(s, pick, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, mid);
+	md_bind_int64(u.st, 2, max);
+	md_bind_int64(u.st, 3, now);
+	size_t cap = 64, len = 0;
+	char *json = malloc(cap);
+	int n = 0, src;
+	if (!json) {
+		md_release(&u);
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	json[len++] = '[';
+	while ((src = md_step(u.st)) == MD_ROW) {
+		if (len + 24 > cap) {
+			char *j = realloc(json, cap * 2);
+			if (!j) {
+				rc = s->core->error_set(err, MR_ENOMEM, "out of memory");
+				break;
+			}
+			json = j;
+			cap *= 2;
+		}
+		len += (size_t)snprintf(json + len, cap - len, "%s%lld", n ? "," : "",
+					(long long)md_col_int64(u.st, 0));
+		n++;
+	}
+	if (rc == 0 && src != MD_DONE)
+		rc = md_fail(s, src, "picking recipients to lease", err);
+	md_release(&u);
+	json[len++] = ']';
+	json[len] = '\0';
+	if (rc == 0 && n > 0 && (rc = md_acquire(s, id, &u, err)) == 0) {
+		md_bind_text(&u, 1, json);
+		md_bind_text(&u, 2, owner);
+		md_bind_int64(u.st, 4, until);
+		rc = md_run(s, &u, "leasing recipients", err);
+		*got_r = rc ? 0 : md_changes(s);
+		md_release(&u);
+	}
+	free(json);
+	return rc;
+}
+
+int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
+		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
+		   struct mr_error *err)
+{
+	struct md_state *s = state;
+	if (!owner || !*owner)
+		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
+	int64_t got = 0, more = 0;
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	rc = claim_some(s, MD_QUEUE_PICK_RETRY, MD_QUEUE_CLAIM_RETRY, mailing_id, owner, now,
+			lease_until, (int64_t)max, &got, err);
+	if (rc == 0 && got < (int64_t)max)
+		rc = claim_some(s, MD_QUEUE_PICK_QUEUED, MD_QUEUE_CLAIM_QUEUED, mailing_id, owner,
+				now, lease_until, (int64_t)max - got, &more, err);
+	if ((rc = md_unit_end(s, rc, err)) != 0)
+		return rc;
+	struct md_use u;
+	if ((rc = md_acquire(s, MD_QUEUE_LEASED, &u, err)) != 0)
+		return rc;
+	md_bind_text(&u, 1, owner);
+	int src;
+	while ((src = md_step(u.st)) == MD_ROW) {
+		struct mr_recipient r = {
+			.queue_id = md_col_int64(u.st, 0),
+			.job_id = md_col_int64(u.st, 1),
+			.mailing_id = mailing_id,
+			.contact_id = md_col_int64(u.st, 2),
+			.email = md_col_text(u.st, 3),
+			.first_name = md_col_text(u.st, 4),
+			.last_name = md_col_text(u.st, 5),
+			.display_name = md_col_text(u.st, 6),
+			.attempts = md_col_int(u.st, 7),
+		};
+		if ((rc = cb(cookie, &r)) != 0)
+			break;
+	}
+	if (rc == 0 && src != MD_DONE)
+		rc = md_fail(s, src, "reading leased recipients", err);
+	md_release(&u);
+	return rc;
+}
+
+int md_queue_mark(void *state, const char *owner, int sending, struct mr_error *err)
+{
+	struct md_state *s = state;
+	struct md_use u;
+	int rc = md_acquire(s, sending ? MD_QUEUE_MARK_SENDING : MD_QUEUE_MARK_BACK, &u, err);
+	if (rc)
+		return rc;
+	md_bind_text(&u, 1, owner);
+	if (sending) /* the first try of a recipient is when it first goes to the transport */
+		md_bind_int64(u.st, 2, s->core->now(s->core));
+	rc = md_run(s, &u, sending ? "marking recipients as sending" : "giving leases back", err);
+	md_release(&u);
+	return rc;
+}
+
+int md_queue_unstarted(void *state, const char *owner, const int64_t *started, size_t n,
+		       int64_t *requeued_r, struct mr_error *err)
+{
+	struct md_state *s = state;
+	if (!owner || !*owner)
+		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
+	/* the started ids as a JSON array: at most 20 characters each */
+	char *json = malloc(n * 21 + 3);
+	if (!json)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	size_t len = 0;
+	json[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "", (long long)started[i]);
+	json[len++] = ']';
+	json[len] = '\0';
+	struct md_use u;
+	int64_t changed = 0;
+	int rc = md_unit_begin(s, err);
+	if (rc == 0) {
+		if ((rc = md_acquire(s, MD_QUEUE_UNSTARTED, &u, err)) == 0) {
+			md_bind_text(&u, 1, owner);
+			md_bind_text(&u, 2, json);
+			rc = md_run(s, &u, "requeueing rows that were never started", err);
+			changed = rc ? 0 : md_changes(s);
+			md_release(&u);
+		}
+		rc = md_unit_end(s, rc, err);
+	}
+	free(json);
+	if (requeued_r)
+		*requeued_r = rc ? 0 : changed;
+	return rc;
+}
+
+static int add_event(struct md_state *s, int64_t qid, const char *type, int64_t when,
+		     const char *details, const char *btype, const char *reason,
+		     struct mr_error *err)
+{
+	struct md_use u;
+	int rc = md_acquire(s, MD_EVENT_ADD, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, qid);
+	md_bind_text(&u, 2, type);
+	md_bind_int64(u.st, 3, when);
+	md_bind_text(&u, 4, details);
+	md_bind_text(&u, 5, btype);
+	md_bind_text(&u, 6, reason);
+	rc = md_run(s, &u, "adding a mailing event", err);
+	md_release(&u);
+	return rc;
+}
+
+static int one_outcome(struct md_state *s, const struct mr_queue_outcome *o, struct mr_error *err)
+{
+	enum md_stmt_id id;
+	switch (o->result) {
+	case MR_QUEUE_SENT: id = MD_OUT_SENT; break;
+	case MR_QUEUE_TEMPFAIL: id = MD_OUT_RETRY; break;
+	case MR_QUEUE_BOUNCED: id = MD_OUT_BOUNCED; break;
+	case MR_QUEUE_IN_DOUBT: id = MD_OUT_DOUBT; break;
+	default:
+		return s->core->error_set(err, MR_EINPUT, "unknown queue outcome %d", (int)o->result);
+	}
+	struct md_use u;
+	int rc = md_acquire(s, id, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, o->queue_id);
+	md_bind_int64(u.st, 2, o->when);
+	if (o->code)
+		md_bind_int64(u.st, 3, o->code);
+	md_bind_text(&u, 4, o->enhanced && *o->enhanced ? o->enhanced : NULL);
+	md_bind_text(&u, 5, o->text);
+	int bounced = o->result == MR_QUEUE_BOUNCED;
+	if (id == MD_OUT_RETRY) {
+		md_bind_int64(u.st, 6, o->retry_for);
+		md_bind_int64(u.st, 7, o->retry_base > 0 ? o->retry_base : 60);
+		md_bind_int64(u.st, 8, o->retry_max > 0 ? o->retry_max : 6 * 3600);
+		rc = md_run(s, &u, "recording a temporary failure", err);
+		md_release(&u);
+		if (rc == 0 && (rc = md_acquire(s, MD_OUT_STATE, &u, err)) == 0) {
+			md_bind_int64(u.st, 1, o->queue_id);
+			int src = md_step(u.st);
+			if (src == MD_ROW)
+				bounced = strcmp(md_col_text(u.st, 0), "bounced") == 0;
+			else if (src != MD_DONE)
+				rc = md_fail(s, src, "reading a recipient's state", err);
+		}
+	} else {
+		rc = md_run(s, &u, "recording a recipient's outcome", err);
+	}
+	md_release(&u);
+	if (rc)
+		return rc;
+	if (o->result == MR_QUEUE_SENT)
+		return add_event(s, o->queue_id, "delivered", o->when, NULL, NULL, NULL, err);
+	if (!bounced)
+		return 0;
+	/* a refusal at send time (or a temporary failure past retry_for)
+	 * counts towards the email's hold exactly like a DSN */
+	const char *status = o->status && *o->status ? o->status : o->enhanced;
+	struct mr_bounce_event ev = {
+		.queue_id = o->queue_id,
+		.when = o->when,
+		.type = o->bounce_type ? o->bounce_type : "Syntax",
+		.reason = o->reason,
+		.status = status && *status ? status : NULL,
+		.text = o->text && *o->text ? o->text : NULL,
+		.found_in = "send time",
+		.threshold = o->threshold,
+	};
+	struct mr_bounce_added added;
+	memset(&added, 0, sizeof(added));
+	rc = md_bounce_record(s, &ev, "smtp", &added, err);
+	return rc;
+}
+
+int md_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
+		     struct mr_error *err)
+{
+	struct md_state *s = state;
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = one_outcome(s, mr_queue_outcome_at(o, i), err);
+	return md_unit_end(s, rc, err);
+}
+
+int md_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
+		      struct mr_error *err)
+{
+	struct md_state *s = state;
+	*complete_r = 0;
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	struct md_use u;
+	int pending = 1;
+	char status[32] = "";
+	if ((rc = md_acquire(s, MD_MAILING_STATUS_GET, &u, err)) == 0) {
+		md_bind_int64(u.st, 1, mailing_id);
+		int src = md_step(u.st);
+		if (src == MD_ROW)
+			snprintf(status, sizeof(status), "%s", md_col_text(u.st, 0));
+		else if (src == MD_DONE)
+			rc = s->core->error_set(err, MR_ENOTFOUND, "no mailing %lld in %s",
+						(long long)mailing_id, s->where);
+		else
+			rc = md_fail(s, src, "reading a mailing's status", err);
+		md_release(&u);
+	}
+	if (rc == 0 && strcmp(status, "running") == 0 &&
+	    (rc = md_acquire(s, MD_MAILING_PENDING, &u, err)) == 0) {
+		md_bind_int64(u.st, 1, mailing_id);
+		int src = md_step(u.st);
+		if (src == MD_DONE)
+			pending = 0;
+		else if (src != MD_ROW)
+			rc = md_fail(s, src, "counting waiting recipients", err);
+		md_release(&u);
+		if (rc == 0 && !pending &&
+		    (rc = md_mailing_put_status(s, mailing_id, "complete", "complete", now, err)) == 0)
+			*complete_r = 1;
+	}
+	if (rc == 0 && strcmp(status, "complete") == 0)
+		*complete_r = 1;
+	return md_unit_end(s, rc, err);
+}
+
+int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *st,
+		     struct mr_error *err)
+{
+	struct md_state *s = state;
+	memset(st, 0, sizeof(*st));
+	struct md_use u;
+	int rc = md_acquire(s, MD_MAILING_STATUS_GET, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, mailing_id);
+	int src = md_step(u.st);
+	md_release(&u);
+	if (src == MD_DONE)
+		return s->core->error_set(err, MR_ENOTFOUND, "no mailing %lld in %s",
+					  (long long)mailing_id, s->where);
+	if ((rc = md_acquire(s, MD_MAILING_STATS, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, mailing_id);
+	while ((src = md_step(u.st)) == MD_ROW) {
+		const char *state_name = md_col_text(u.st, 0);
+		int64_t n = md_col_int64(u.st, 1);
+		st->total += n;
+		if (!strcmp(state_name, "queued") || !strcmp(state_name, "leased"))
+			st->queued += n;
+		else if (!strcmp(state_name, "sending"))
+			st->sending += n;
+		else if (!strcmp(state_name, "sent"))
+			st->sent += n;
+		else if (!strcmp(state_name, "retry"))
+			st->retrying += n;
+		else if (!strcmp(state_name, "bounced"))
+			st->bounced += n;
+		else if (!strcmp(state_name, "in_doubt"))
+			st->in_doubt += n;
+		else if (!strcmp(state_name, "canceled"))
+			st->canceled += n;
+	}
+	if (src != MD_DONE)
+		rc = md_fail(s, src, "counting a mailing's recipients", err);
+	md_release(&u);
+	if (rc || (rc = md_acquire(s, MD_MAILING_LATE_BOUNCES, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, mailing_id);
+	int64_t late = 0;
+	if ((src = md_step(u.st)) == MD_ROW)
+		late = md_col_int64(u.st, 0);
+	else
+		rc = md_fail(s, src, "counting late bounces", err);
+	md_release(&u);
+	st->delivered = st->sent - late;
+	st->bounced += late;
+	if (rc || (rc = md_acquire(s, MD_MAILING_BOUNCES, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, mailing_id);
+	while ((src = md_step(u.st)) == MD_ROW && st->n_types < MR_STATS_MAX_TYPES) {
+		snprintf(st->by_type[st->n_types].name, sizeof(st->by_type[0].name), "%s",
+			 md_col_text(u.st, 0));
+		st->by_type[st->n_types++].count = md_col_int64(u.st, 1);
+	}
+	if (src != MD_DONE && src != MD_ROW)
+		rc = md_fail(s, src, "counting bounces by type", err);
+	md_release(&u);
+	return rc;
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/* The MariaDB store's schema as versioned migrations (InnoDB, utf8mb4), numbered as store-sqlite's: an empty database gets the newest, an older one is upgraded step by step under a server-side lock, a newer one is refused. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "store-mariadb.h"
+
+/*
+ * Version N here holds what version N of store-sqlite holds, table for
+ * table and column for column, so that `mailroom store copy` and the
+ * conformance suite see one schema.  Differences of dialect only:
+ * - ids are BIGINT AUTO_INCREMENT; times are BIGINT unix seconds;
+ * - tables default to utf8mb4_nopad_bin (names compare exactly, trailing
+ *   spaces too, as in SQLite)
+ *   but email columns are utf8mb4_unicode_nopad_ci (case-insensitive, as
+ *   CiviCRM's civicrm_email):
+ *   store-sqlite compares lower(email), here the collation does it and
+ *   the index serves it;
+ * - SQLite's partial indexes become ordinary ones.
+ * MariaDB commits DDL implicitly, so a step cannot be one transaction:
+ * every statement says IF [NOT] EXISTS and the version row is written
+ * last, so a step cut short is run again whole at the next start.  Steps
+ * run under GET_LOCK so that processes starting at once do each step once.
+ * Never edit a released step: add a new one.
+ */
+#define TBL " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;\n"
+#define ID "  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,\n"
+#define EMAIL "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_nopad_ci"
+
+static const char v1_sql[] =
+	"CREATE TABLE IF NOT EXISTS schema_version (\n"
+	"  version INT NOT NULL PRIMARY KEY,\n"
+	"  applied BIGINT NOT NULL,\n"
+	"  description VARCHAR(255) NOT NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS mail_spool (\n" ID
+	"  job_id BIGINT NOT NULL DEFAULT 0,\n"
+	"  sender TEXT NOT NULL,\n"
+	"  recipient TEXT NOT NULL,\n"
+	"  subject TEXT NOT NULL DEFAULT '',\n"
+	"  headers LONGBLOB NOT NULL,\n"
+	"  body LONGBLOB NOT NULL,\n"
+	"  added BIGINT NOT NULL,\n"
+	"  removed BIGINT,\n"
+	"  INDEX mail_spool_added (added))" TBL
+	"CREATE TABLE IF NOT EXISTS job_state (\n"
+	"  job VARCHAR(191) NOT NULL PRIMARY KEY,\n"
+	"  last_start BIGINT,\n"
+	"  last_end BIGINT,\n"
+	"  last_outcome INT)" TBL
+	"CREATE TABLE IF NOT EXISTS job_log (\n" ID
+	"  job VARCHAR(191) NOT NULL,\n"
+	"  worker INT NOT NULL DEFAULT 0,\n"
+	"  pid INT NOT NULL DEFAULT 0,\n"
+	"  started BIGINT NOT NULL,\n"
+	"  ended BIGINT NOT NULL DEFAULT 0,\n"
+	"  outcome INT NOT NULL DEFAULT 0,\n"
+	"  message TEXT NOT NULL DEFAULT '',\n"
+	"  data TEXT NOT NULL DEFAULT '',\n"
+	"  INDEX job_log_started (started),\n"
+	"  INDEX job_log_job_started (job, started))" TBL
+	"CREATE TABLE IF NOT EXISTS fetched_messages (\n" ID
+	"  account VARCHAR(191) NOT NULL,\n"
+	"  msg_key VARCHAR(512) NOT NULL,\n"
+	"  outcome VARCHAR(255) NOT NULL,\n"
+	"  processed_at BIGINT NOT NULL,\n"
+	"  UNIQUE KEY fetched_messages_key (account, msg_key),\n"
+	"  INDEX fetched_messages_processed (processed_at))" TBL
+	"CREATE TABLE IF NOT EXISTS users (\n" ID
+	"  name VARCHAR(191) NOT NULL UNIQUE,\n"
+	"  pwhash VARCHAR(512) NOT NULL,\n"
+	"  perms BIGINT NOT NULL DEFAULT 0,\n"
+	"  created BIGINT NOT NULL)" TBL;
+
+static const char v2_sql[] =
+	"CREATE TABLE IF NOT EXISTS contacts (\n" ID
+	"  contact_type VARCHAR(16) NOT NULL DEFAULT 'Individual'\n"
+	"    CHECK (contact_type IN ('Individual', 'Organization')),\n"
+	"  first_name VARCHAR(255),\n"
+	"  last_name VARCHAR(255),\n"
+	"  display_name VARCHAR(255),\n"
+	"  organization_name VARCHAR(255),\n"
+	"  do_not_email TINYINT NOT NULL DEFAULT 0,\n"
+	"  is_opt_out TINYINT NOT NULL DEFAULT 0,\n"
+	"  is_deleted TINYINT NOT NULL DEFAULT 0,\n"
+	"  created BIGINT NOT NULL,\n"
+	"  modified BIGINT NOT NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS emails (\n" ID
+	"  contact_id BIGINT NOT NULL,\n"
+	"  email " EMAIL " NOT NULL,\n"
+	"  is_primary TINYINT NOT NULL DEFAULT 0,\n"
+	"  on_hold TINYINT NOT NULL DEFAULT 0 CHECK (on_hold IN (0, 1, 2)),\n"
+	"  hold_date BIGINT,\n"
+	"  reset_date BIGINT,\n"
+	"  UNIQUE KEY emails_contact_email (contact_id, email),\n"
+	"  INDEX emails_email (email),\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS contact_groups (\n" ID
+	"  name VARCHAR(191) NOT NULL UNIQUE,\n"
+	"  title VARCHAR(255) NOT NULL,\n"
+	"  description TEXT,\n"
+	"  created BIGINT NOT NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS group_contact (\n" ID
+	"  group_id BIGINT NOT NULL,\n"
+	"  contact_id BIGINT NOT NULL,\n"
+	"  status VARCHAR(16) NOT NULL DEFAULT 'Added' CHECK (status IN ('Added', 'Removed')),\n"
+	"  UNIQUE KEY group_contact_pair (group_id, contact_id),\n"
+	"  INDEX group_contact_contact (contact_id),\n"
+	"  FOREIGN KEY (group_id) REFERENCES contact_groups(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS mailings (\n" ID
+	"  name VARCHAR(255) NOT NULL,\n"
+	"  subject TEXT NOT NULL,\n"
+	"  from_name VARCHAR(255),\n"
+	"  from_email VARCHAR(255) NOT NULL,\n"
+	"  reply_to VARCHAR(255),\n"
+	"  body_text LONGTEXT,\n"
+	"  body_html LONGTEXT,\n"
+	"  status VARCHAR(16) NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'scheduled',\n"
+	"    'running', 'paused', 'complete', 'canceled')),\n"
+	"  scheduled_at BIGINT,\n"
+	"  created BIGINT NOT NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS mailing_groups (\n" ID
+	"  mailing_id BIGINT NOT NULL,\n"
+	"  group_id BIGINT NOT NULL,\n"
+	"  group_type VARCHAR(16) NOT NULL DEFAULT 'include'\n"
+	"    CHECK (group_type IN ('include', 'exclude')),\n"
+	"  UNIQUE KEY mailing_groups_pair (mailing_id, group_id),\n"
+	"  FOREIGN KEY (mailing_id) REFERENCES mailings(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (group_id) REFERENCES contact_groups(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS mailing_jobs (\n" ID
+	"  mailing_id BIGINT NOT NULL,\n"
+	"  parent_id BIGINT,\n"
+	"  job_type VARCHAR(16) NOT NULL DEFAULT 'parent' CHECK (job_type IN ('parent', 'child')),\n"
+	"  status VARCHAR(16) NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'running',\n"
+	"    'paused', 'complete', 'canceled')),\n"
+	"  scheduled_at BIGINT,\n"
+	"  start_date BIGINT,\n"
+	"  end_date BIGINT,\n"
+	"  job_offset BIGINT NOT NULL DEFAULT 0,\n"
+	"  job_limit BIGINT NOT NULL DEFAULT 0,\n"
+	"  INDEX mailing_jobs_mailing (mailing_id),\n"
+	"  INDEX mailing_jobs_status (status, scheduled_at),\n"
+	"  FOREIGN KEY (mailing_id) REFERENCES mailings(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (parent_id) REFERENCES mailing_jobs(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS mailing_recipients (\n" ID
+	"  job_id BIGINT NOT NULL,\n"
+	"  contact_id BIGINT NOT NULL,\n"
+	"  email_id BIGINT,\n"
+	"  email " EMAIL " NOT NULL,\n"
+	"  state VARCHAR(16) NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'leased',\n"
+	"    'sending', 'sent', 'retry', 'bounced', 'in_doubt', 'canceled')),\n"
+	"  lease_owner VARCHAR(191),\n"
+	"  lease_expires BIGINT,\n"
+	"  attempts INT NOT NULL DEFAULT 0,\n"
+	"  next_attempt BIGINT NOT NULL DEFAULT 0,\n"
+	"  last_code INT,\n"
+	"  last_text TEXT,\n"
+	"  sent_at BIGINT,\n"
+	"  INDEX mailing_recipients_claim (job_id, state, next_attempt),\n"
+	"  INDEX mailing_recipients_lease (state, lease_expires),\n"
+	"  INDEX mailing_recipients_contact (contact_id),\n"
+	"  INDEX mailing_recipients_email (email_id),\n"
+	"  FOREIGN KEY (job_id) REFERENCES mailing_jobs(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (email_id) REFERENCES emails(id) ON DELETE SET NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS bounce_types (\n" ID
+	"  name VARCHAR(64) NOT NULL UNIQUE,\n"
+	"  description VARCHAR(255) NOT NULL,\n"
+	"  hold_threshold INT NOT NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS bounce_patterns (\n" ID
+	"  bounce_type_id BIGINT NOT NULL,\n"
+	"  pattern TEXT NOT NULL,\n"
+	"  INDEX bounce_patterns_type (bounce_type_id),\n"
+	"  FOREIGN KEY (bounce_type_id) REFERENCES bounce_types(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS events (\n" ID
+	"  queue_id BIGINT NOT NULL,\n"
+	"  event_type VARCHAR(16) NOT NULL CHECK (event_type IN ('delivered', 'bounce', 'reply',\n"
+	"    'unsubscribe', 'opt-out', 'resubscribe')),\n"
+	"  time BIGINT NOT NULL,\n"
+	"  details TEXT,\n"
+	"  bounce_type_id BIGINT,\n"
+	"  bounce_reason TEXT,\n"
+	"  INDEX events_queue (queue_id, event_type),\n"
+	"  INDEX events_type_time (event_type, time),\n"
+	"  FOREIGN KEY (queue_id) REFERENCES mailing_recipients(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (bounce_type_id) REFERENCES bounce_types(id))" TBL
+	"CREATE TABLE IF NOT EXISTS activities (\n" ID
+	"  activity_type VARCHAR(64) NOT NULL DEFAULT 'Inbound Email',\n"
+	"  subject TEXT,\n"
+	"  activity_date BIGINT NOT NULL,\n"
+	"  status VARCHAR(32) NOT NULL DEFAULT 'Completed',\n"
+	"  details_text LONGTEXT,\n"
+	"  details_html LONGTEXT,\n"
+	"  message_id VARCHAR(512),\n"
+	"  account VARCHAR(191),\n"
+	"  created BIGINT NOT NULL,\n"
+	"  INDEX activities_message_id (message_id))" TBL
+	"CREATE TABLE IF NOT EXISTS activity_contacts (\n" ID
+	"  activity_id BIGINT NOT NULL,\n"
+	"  contact_id BIGINT NOT NULL,\n"
+	"  role VARCHAR(16) NOT NULL CHECK (role IN ('source', 'target', 'assignee')),\n"
+	"  UNIQUE KEY activity_contacts_triple (activity_id, contact_id, role),\n"
+	"  INDEX activity_contacts_contact (contact_id),\n"
+	"  FOREIGN KEY (activity_id) REFERENCES activities(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS activity_attachments (\n" ID
+	"  activity_id BIGINT NOT NULL,\n"
+	"  filename VARCHAR(255) NOT NULL,\n"
+	"  content_type VARCHAR(255) NOT NULL,\n"
+	"  size BIGINT NOT NULL,\n"
+	"  sha256 VARCHAR(64),\n"
+	"  content LONGBLOB,\n"
+	"  skipped_reason VARCHAR(255),\n"
+	"  INDEX activity_attachments_activity (activity_id),\n"
+	"  FOREIGN KEY (activity_id) REFERENCES activities(id) ON DELETE CASCADE)" TBL
+	/* CiviCRM's bounce types and hold thresholds */
+	"INSERT IGNORE INTO bounce_types(name, description, hold_threshold) VALUES\n"
+	"  ('AOL', 'AOL terms of service complaint', 1),\n"
+	"  ('Away', 'Recipient is away or on vacation', 30),\n"
+	"  ('Dns', 'The recipient domain could not be resolved', 3),\n"
+	"  ('Host', 'The destination mail server could not deliver', 3),\n"
+	"  ('Inactive', 'The account is no longer active', 1),\n"
+	"  ('Invalid', 'The address does not exist', 1),\n"
+	"  ('Loop', 'Mail routing loop', 3),\n"
+	"  ('Quota', 'The mailbox is full', 3),\n"
+	"  ('Relay', 'The destination mail server could not be reached', 3),\n"
+	"  ('Spam', 'Refused by a content or spam filter', 1),\n"
+	"  ('Syntax', 'Error in the SMTP transaction', 3);\n";
+
+static const char v3_sql[] =
+	"CREATE TABLE IF NOT EXISTS mailing_attachments (\n" ID
+	"  mailing_id BIGINT NOT NULL,\n"
+	"  filename VARCHAR(255) NOT NULL,\n"
+	"  content_type VARCHAR(255) NOT NULL,\n"
+	"  size BIGINT NOT NULL,\n"
+	"  content LONGBLOB NOT NULL,\n"
+	"  INDEX mailing_attachments_mailing (mailing_id),\n"
+	"  FOREIGN KEY (mailing_id) REFERENCES mailings(id) ON DELETE CASCADE)" TBL
+	"ALTER TABLE mailing_recipients ADD COLUMN IF NOT EXISTS first_attempt BIGINT;\n"
+	"ALTER TABLE mailing_recipients ADD COLUMN IF NOT EXISTS last_enhanced VARCHAR(32);\n"
+	"CREATE INDEX IF NOT EXISTS mailing_recipients_owner ON mailing_recipients(lease_owner);\n"
+	"CREATE INDEX IF NOT EXISTS group_contact_group ON group_contact(group_id, status);\n";
+
+static const char v4_sql[] =
+	"ALTER TABLE activities ADD COLUMN IF NOT EXISTS headers MEDIUMTEXT;\n"
+	"CREATE UNIQUE INDEX IF NOT EXISTS activities_account_message ON activities(account, message_id);\n"
+	"CREATE INDEX IF NOT EXISTS activities_date ON activities(activity_date);\n";
+
+/* SQLite's partial indexes of version 5 become: one by job (the foreign
+ * key needs it, so it comes before the old ones go), one by state for
+ * claims (queued and retry rows of a job, in id order), one by lease owner. */
+static const char v5_sql[] =
+	"CREATE INDEX IF NOT EXISTS mailing_recipients_job ON mailing_recipients(job_id);\n"
+	"CREATE INDEX IF NOT EXISTS mailing_recipients_state ON mailing_recipients(state, job_id, next_attempt);\n"
+	"DROP INDEX IF EXISTS mailing_recipients_claim ON mailing_recipients;\n"
+	"DROP INDEX IF EXISTS mailing_recipients_lease ON mailing_recipients;\n"
+	"DROP INDEX IF EXISTS mailing_recipients_owner ON mailing_recipients;\n"
+	"CREATE INDEX IF NOT EXISTS mailing_recipients_lease_owner ON mailing_recipients(lease_owner, lease_expires);\n";
+
+struct migration {
+	int version;
+	const char *description;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ 1, "spool, job log, fetched messages, users", v1_sql },
+	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
+	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
+	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
+	{ 5, "queue indexes for claims and leases", v5_sql },
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,
+	       "one migration per schema version");
+
+/* Runs a constant script statement by statement (each ends with ";\n"). */
+static int run_script(struct md_state *s, const char *sql, const char *what, struct mr_error *err)
+{
+	const char *p = sql;
+	while (*p) {
+		const char *end = strstr(p, ";\n");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *one = strndup(p, len);
+		if (!one)
+			return s->core->error_set(err, MR_ENOMEM, "out of memory");
+		int rc = md_exec_const(s, one, what, err);
+		free(one);
+		if (rc)
+			return rc;
+		p += len;
+		if (end)
+			p += 2;
+	}
+	return 0;
+}
+
+/* One row, one integer column, of constant SQL with ?1 bound to text. */
+static int query_int(struct md_state *s, const char *sql, const char *arg, int64_t *v_r,
+		     const char *what, struct mr_error *err)
+{
+	struct md_stmt *st = md_stmt_new(s, sql);
+	if (!st)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	if (arg)
+		md_bind_str(st, 1, arg, strlen(arg), 0);
+	int rc = 0, src = md_step(st);
+	*v_r = 0;
+	if (src == MD_ROW)
+		*v_r = md_col_int64(st, 0);
+	else if (src != MD_DONE)
+		rc = md_fail(s, src, what, err);
+	md_stmt_free(st);
+	return rc;
+}
+
+static int read_version(struct md_state *s, int *version_r, int *tables_r, struct mr_error *err)
+{
+	int64_t has = 0, n = 0, v = 0;
+	*version_r = 0;
+	int rc = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			   "table_schema = DATABASE() AND table_name = ?1", "schema_version", &has,
+			   "reading the schema version", err);
+	if (rc == 0)
+		rc = query_int(s, "SELECT count(*) FROM information_schema.tables WHERE "
+			       "table_schema = DATABASE()", NULL, &n, "reading the schema", err);
+	if (tables_r)
+		*tables_r = (int)n;
+	if (rc || !has)
+		return rc;
+	rc = query_int(s, "SELECT coalesce(max(version), 0) FROM schema_version", NULL, &v,
+		       "reading the schema version", err);
+	*version_r = (int)v;
+	return rc;
+}
+
+static int check_version(struct md_state *s, int version, int tables, struct mr_error *err)
+{
+	if (version > MD_SCHEMA_NEWEST)
+		return s->core->error_set(err, MR_ECONFIG,
+			"%s is at schema version %d but this store-mariadb knows versions up to %d "
+			"only: it was written by a newer mailroom; refusing to use it (upgrade "
+			"mailroom or point [store-mariadb] database elsewhere)", s->where, version,
+			MD_SCHEMA_NEWEST);
+	if (version == 0 && tables > 0)
+		return s->core->error_set(err, MR_ECONFIG,
+			"%s holds tables but no schema_version table: it is not a mailroom "
+			"database; refusing to touch it", s->where);
+	return 0;
+}
+
+int md_migrate(struct md_state *s, struct mr_error *err)
+{
+	int version = 0, tables = 0;
+	int rc = read_version(s, &version, &tables, err);
+	if (rc || (rc = check_version(s, version, tables, err)) != 0)
+		return rc;
+	if (version == MD_SCHEMA_NEWEST)
+		return 0;
+	/* one process at a time sets up or upgrades this database */
+	int64_t got = 0;
+	if ((rc = query_int(s, "SELECT GET_LOCK(concat('mailroom-schema-', DATABASE()), 60)",
+			    NULL, &got, "waiting for the schema lock", err)) != 0)
+		return rc;
+	if (got != 1)
+		return s->core->error_set(err, MR_ETEMP, "%s: another process held the schema lock "
+					  "for 60 s", s->where);
+	if ((rc = read_version(s, &version, &tables, err)) == 0)
+		rc = check_version(s, version, version ? 0 : tables, err);
+	for (size_t i = 0; rc == 0 && i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		const struct migration *m = &migrations[i];
+		if (m->version <= version)
+			continue;
+		char what[96];
+		snprintf(what, sizeof(what), "upgrading the schema to version %d", m->version);
+		if ((rc = run_script(s, m->sql, what, err)) != 0)
+			break;
+		struct md_stmt *st = md_stmt_new(s, "INSERT INTO schema_version(version, applied, "
+						 "description) VALUES(?1, UNIX_TIMESTAMP(), ?2)");
+		if (!st) {
+			rc = s->core->error_set(err, MR_ENOMEM, "out of memory");
+			break;
+		}
+		md_bind_int64(st, 1, m->version);
+		md_bind_str(st, 2, m->description, strlen(m->description), 0);
+		if (md_step(st) != MD_DONE)
+			rc = md_fail(s, MD_ERROR, what, err);
+		md_stmt_free(st);
+		if (rc == 0)
+			s->core->log(s->log, MR_LOG_INFO, "%s: schema upgraded to version %d (%s)",
+				     s->where, m->version, m->description);
+	}
+	struct mr_error e2 = { 0 };
+	md_exec_const(s, "DO RELEASE_LOCK(concat('mailroom-schema-', DATABASE()))",
+		      "releasing the schema lock", &e2);
+	return rc;
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/* Private interface of the MariaDB store plugin, shared by its source files (nothing here is exported). */
+#ifndef STORE_MARIADB_H
+#define STORE_MARIADB_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <mysql.h>
+#include <mailroom/plugin.h>
+
+/* The newest schema version this code knows (see schema.c): the same
+ * numbers as store-sqlite's. */
+#define MD_SCHEMA_NEWEST 5
+
+/* Every SQL statement the store runs, prepared once and cached. */
+enum md_stmt_id {
+	MD_SPOOL_ADD,
+	MD_SPOOL_LIST,
+	MD_SPOOL_GET,
+	MD_SPOOL_PURGE,
+	MD_JOB_LOG_ADD,
+	MD_JOB_STATE_START,
+	MD_JOB_LOG_END,
+	MD_JOB_LOG_JOB,
+	MD_JOB_STATE_END,
+	MD_JOB_LOG_LIST_ALL,
+	MD_JOB_LOG_LIST_JOB,
+	MD_JOB_LOG_PURGE,
+	MD_MSG_SEEN,
+	MD_MSG_MARK,
+	MD_MSG_PURGE,
+	MD_MSG_OUTCOME,
+	MD_USER_PUT,
+	MD_USER_GET,
+	MD_USER_LIST,
+	MD_USER_DELETE,
+	/* contacts and groups (md-contacts.c) */
+	MD_CONTACT_FIND,
+	MD_CONTACT_INSERT,
+	MD_EMAIL_INSERT,
+	MD_CONTACT_UPDATE,
+	MD_CONTACT_LIST,
+	MD_SET_HOLD,
+	MD_SET_OPTOUT,
+	MD_SET_DNE,
+	MD_GROUP_ADD,
+	MD_GROUP_ID,
+	MD_GROUP_LIST,
+	MD_GROUP_JOIN,
+	MD_GROUP_LEAVE,
+	MD_GROUP_MEMBERS,
+	/* mailings (md-mailing.c) */
+	MD_MAILING_INSERT,
+	MD_MAILING_GROUP,
+	MD_MAILING_ATTACH,
+	MD_MAILING_GET,
+	MD_MAILING_LIST,
+	MD_MAILING_GROUPS,
+	MD_MAILING_ATTACHMENTS,
+	MD_MAILING_STATUS_GET,
+	MD_MAILING_STATUS_SET,
+	MD_MJOB_PARENT,
+	MD_MJOB_INSERT,
+	MD_MJOBS_STATUS,
+	MD_MAILING_DUE,
+	/* the recipient queue (md-queue.c) */
+	MD_QUEUE_CANCEL,
+	MD_MJOB_GET,
+	MD_QUEUE_BUILD,
+	MD_QUEUE_BOUNDARY,
+	MD_QUEUE_MOVE,
+	MD_QUEUE_RECOVER_LEASED,
+	MD_QUEUE_RECOVER_SENDING,
+	MD_QUEUE_RESEND_DOUBT,
+	MD_QUEUE_CLAIM_RETRY,
+	MD_QUEUE_CLAIM_QUEUED,
+	MD_QUEUE_PICK_RETRY,
+	MD_QUEUE_PICK_QUEUED,
+	MD_QUEUE_LEASED,
+	MD_QUEUE_MARK_SENDING,
+	MD_QUEUE_MARK_BACK,
+	MD_QUEUE_UNSTARTED,
+	MD_OUT_SENT,
+	MD_OUT_RETRY,
+	MD_OUT_BOUNCED,
+	MD_OUT_DOUBT,
+	MD_OUT_STATE,
+	MD_EVENT_ADD,
+	MD_MAILING_PENDING,
+	MD_MAILING_STATS,
+	MD_MAILING_BOUNCES,
+	MD_MAILING_LATE_BOUNCES,
+	/* email-to-activity (md-activities.c) */
+	MD_ACT_INDIVIDUAL,
+	MD_ACT_FIND,
+	MD_ACT_INSERT,
+	MD_ACT_PARTY,
+	MD_ACT_FILE,
+	MD_ACT_LIST,
+	MD_ACT_GET,
+	MD_ACT_PARTIES,
+	MD_ACT_FILES,
+	MD_ACT_FILE_GET,
+	MD_SCHEMA_VERSION,
+	MD_BEGIN,
+	MD_COMMIT,
+	MD_ROLLBACK,
+	MD_SAVEPOINT,
+	MD_RELEASE,
+	MD_ROLLBACK_TO,
+	MD_N_STMTS
+};
+
+/* At most this many ?N parameters in one statement. */
+#define MD_MAX_PARAMS 16
+/* md_step's answers besides an error (MD_ERROR). */
+#define MD_ROW 100
+#define MD_DONE 101
+#define MD_ERROR 1
+
+struct md_state;
+
+/* One statement: its text with ?N rewritten to ?, the parameters bound by
+ * number until it runs, and the stored result it steps through. */
+struct md_stmt {
+	struct md_state *s;
+	const char *src;      /* the text as written, with ?N */
+	char *sql;            /* the text MariaDB gets */
+	int n_pos;            /* placeholders in sql */
+	unsigned char pos[64];/* placeholder -> parameter number (1-based) */
+	MYSQL_STMT *h;
+	unsigned gen;         /* the connection h was prepared on */
+	int busy;             /* executed, not yet released */
+	int has_result;
+	/* parameters by number */
+	struct md_param {
+		int set;
+		enum enum_field_types type;
+		long long i;
+		char *buf;
+		unsigned long len;
+	} p[MD_MAX_PARAMS + 1];
+	/* the result row */
+	unsigned n_cols;
+	MYSQL_BIND *rb;
+	unsigned long *rlen;
+	my_bool *rnull;
+	my_bool *rerr;
+	char **rbuf;
+	unsigned long *rcap;
+};
+
+struct md_state {
+	const struct mr_core *core;
+	const struct mr_log *log;
+	const void *conf;      /* struct mariadb_conf (store-mariadb.c) */
+	MYSQL *db;
+	unsigned gen;          /* bumped at each (re)connection */
+	char where[300];       /* "database D on HOST:PORT", for messages */
+	char *password;
+	int in_tx;             /* between begin() and commit()/rollback() */
+	int unit_depth;        /* units of several statements (outermost owns the transaction) */
+	int unit_sp;           /* the running unit is a savepoint inside begin()/commit() */
+	int tx_open;           /* a transaction is open on the server */
+	int retryable;         /* the last failure was a deadlock, lock wait or lost connection */
+	unsigned last_errno;
+	char last_error[512];
+	int64_t changes;       /* rows changed by the last statement */
+	int64_t last_id;       /* AUTO_INCREMENT id of the last insert */
+	int64_t reconnects;
+	int64_t retries;
+	struct md_stmt *stmts[MD_N_STMTS];
+	struct md_ad_hoc {
+		const char *sql;
+		struct md_stmt *st;
+	} ad_hoc[48];
+	size_t n_ad_hoc;
+};
+
+/* A statement in use: the cached one, or a transient copy when the cached
+ * one is busy (a callback of a listing calling the store again). */
+struct md_use {
+	struct md_stmt *st;
+	int transient;
+};
+
+/* Connecting (md-conn.c). */
+int md_connect(struct md_state *s, struct mr_error *err);
+void md_disconnect(struct md_state *s);
+/* A new statement object for sql (not yet prepared on the server). */
+struct md_stmt *md_stmt_new(struct md_state *s, const char *sql);
+void md_stmt_free(struct md_stmt *st);
+/* Runs (first call) and steps a statement: MD_ROW, MD_DONE or MD_ERROR
+ * (then s->last_errno and s->last_error say why). */
+int md_step(struct md_stmt *st);
+/* Frees the result and the bound values; the statement can be bound again. */
+void md_stmt_reset(struct md_stmt *st);
+void md_bind_int64(struct md_stmt *st, int i, long long v);
+void md_bind_null(struct md_stmt *st, int i);
+void md_bind_str(struct md_stmt *st, int i, const void *v, size_t len, int blob);
+int64_t md_col_int64(struct md_stmt *st, int i);
+int md_col_int(struct md_stmt *st, int i);
+int md_col_null(struct md_stmt *st, int i);
+const void *md_col_blob(struct md_stmt *st, int i);
+int md_col_bytes(struct md_stmt *st, int i);
+const char *md_col_text(struct md_stmt *st, int i);
+int64_t md_changes(struct md_state *s);
+int64_t md_last_id(struct md_state *s);
+/* Runs constant SQL that takes no parameters and returns no rows
+ * (transaction control, session settings). */
+int md_exec_const(struct md_state *s, const char *sql, const char *what, struct mr_error *err);
+
+/* Prepares (once) and hands out statement id; returns 0 or a status with err. */
+int md_acquire(struct md_state *s, enum md_stmt_id id, struct md_use *u, struct mr_error *err);
+/* Resets (or frees a transient) statement and clears its bindings. */
+void md_release(struct md_use *u);
+/* Fills err from the connection's last error; what says which operation. */
+int md_fail(struct md_state *s, int rc, const char *what, struct mr_error *err);
+/* Runs a statement that returns no rows; 0 or a status with err. */
+int md_run(struct md_state *s, struct md_use *u, const char *what, struct mr_error *err);
+int md_id_by_text(struct md_state *s, enum md_stmt_id id, const char *text, const char *what,
+		  int64_t *id_r, struct mr_error *err);
+int md_purge(struct md_state *s, enum md_stmt_id id, int64_t before, int64_t *count_r,
+	     const char *what, struct mr_error *err);
+/* Binds text; NULL binds an SQL NULL. */
+int md_bind_text(struct md_use *u, int i, const char *v);
+/* Binds a blob; a zero length binds an empty blob, never NULL. */
+int md_bind_blob(struct md_use *u, int i, const void *v, size_t len);
+
+/* Several statements as one unit, inside or outside begin()/commit(). */
+int md_unit_begin(struct md_state *s, struct mr_error *err);
+int md_unit_end(struct md_state *s, int rc, struct mr_error *err);
+
+/* Brings the schema to MD_SCHEMA_NEWEST (schema.c); refuses newer ones. */
+int md_migrate(struct md_state *s, struct mr_error *err);
+
+/* The ops, by topic. */
+int md_spool_add(void *state, const struct mr_spool_msg *msg, int64_t *id_r, struct mr_error *err);
+int md_spool_list(void *state, int64_t limit, mr_spool_cb *cb, void *cookie, struct mr_error *err);
+int md_spool_get(void *state, int64_t id, mr_spool_cb *cb, void *cookie, struct mr_error *err);
+int md_spool_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+int md_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
+		     int64_t *run_id_r, struct mr_error *err);
+int md_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
+		   const char *message, const char *data, struct mr_error *err);
+int md_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
+		    void *cookie, struct mr_error *err);
+int md_job_run_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+int md_msg_seen(void *state, const char *account, const char *key, int *seen_r,
+		struct mr_error *err);
+int md_msg_mark(void *state, const char *account, const char *key, const char *outcome,
+		int64_t when, struct mr_error *err);
+int md_msg_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+int md_msg_outcome(void *state, const char *account, const char *key, char **outcome_r,
+		   struct mr_error *err);
+int md_user_put(void *state, const struct mr_user *user, struct mr_error *err);
+int md_user_get(void *state, const char *name, mr_user_cb *cb, void *cookie,
+		struct mr_error *err);
+int md_user_list(void *state, mr_user_cb *cb, void *cookie, struct mr_error *err);
+int md_user_delete(void *state, const char *name, struct mr_error *err);
+int md_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
+		      struct mr_error *err);
+int md_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
+		    struct mr_error *err);
+int md_contact_list(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
+		    void *cookie, struct mr_error *err);
+int md_contact_set_flag(void *state, const char *email, enum mr_contact_flag flag, int value,
+			struct mr_error *err);
+int md_group_add(void *state, const char *name, const char *title, int64_t *id_r,
+		 struct mr_error *err);
+int md_group_list(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
+int md_group_member(void *state, const char *group, int64_t contact_id, int add,
+		    struct mr_error *err);
+int md_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
+		     struct mr_error *err);
+int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
+int md_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
+		      struct mr_error *err);
+int md_mailing_get(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
+		   struct mr_error *err);
+int md_mailing_list(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
+int md_mailing_set_status(void *state, int64_t id, enum mr_mailing_status status, int64_t when,
+			  struct mr_error *err);
+int md_mailing_due(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
+		   int64_t *job_id_r, struct mr_error *err);
+int md_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+		   struct mr_error *err);
+int md_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
+		     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
+int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
+		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
+		   struct mr_error *err);
+int md_queue_mark(void *state, const char *owner, int sending, struct mr_error *err);
+int md_queue_unstarted(void *state, const char *owner, const int64_t *started, size_t n,
+		       int64_t *requeued_r, struct mr_error *err);
+int md_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
+		     struct mr_error *err);
+int md_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
+		      struct mr_error *err);
+int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
+		     struct mr_error *err);
+int md_activity_contact(void *state, const char *email, const char *name, int create,
+			int64_t *id_r, int *created_r, struct mr_error *err);
+int md_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
+		    struct mr_error *err);
+int md_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
+		     void *cookie, struct mr_error *err);
+int md_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
+		    struct mr_error *err);
+int md_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
+			   void *cookie, struct mr_error *err);
+/* Makes a running child job of parent (md-mailing.c). */
+int md_insert_child_job(struct md_state *s, int64_t mid, int64_t parent, int64_t now,
+			int64_t *id_r, struct mr_error *err);
+/* Sets a mailing's status (when: its schedule) and, unless jstatus is NULL,
+ * its open jobs' (md-mailing.c). */
+int md_mailing_put_status(struct md_state *s, int64_t id, const char *mstatus,
+			  const char *jstatus, int64_t when, struct mr_error *err);
+/* Mailing status names as the schema writes them, and back (md-mailing.c). */
+const char *md_mailing_status_name(enum mr_mailing_status st);
+enum mr_mailing_status md_mailing_status_parse(const char *name);
+
+/* Bounce processing (md-bounces.c, md-verp-actions.c, md-bounce-stats.c). */
+/* A statement for sql (a string constant: its address is the cache key),
+ * prepared once per connection and reused; give it back with
+ * md_ad_hoc_done().  A statement still in use is prepared afresh. */
+int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r,
+		      struct mr_error *err);
+void md_ad_hoc_done(struct md_state *s, struct md_stmt *st);
+/* Binds text; NULL binds an SQL NULL. */
+int md_text_or_null(struct md_stmt *st, int i, const char *v);
+int md_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *email,
+		     struct mr_bounce_target *t_r, struct mr_error *err);
+int md_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
+		  struct mr_error *err);
+/* bounce_add's work inside the caller's unit: records ev as a bounce event
+ * (details with the given confidence: "verp", "low" or "smtp"), marks a
+ * sent row bounced, counts the email's bounces since its reset date and puts
+ * it on hold at the type's threshold.  queue_outcome records send-time
+ * bounces through it, so that both count alike. */
+int md_bounce_record(struct md_state *s, const struct mr_bounce_event *ev, const char *confidence,
+		     struct mr_bounce_added *out, struct mr_error *err);
+int md_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
+		   const char *details, int64_t *changed_r, struct mr_error *err);
+int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+		   struct mr_error *err);
+int md_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
+		    struct mr_bounce_totals *totals_r, struct mr_error *err);
+
+#endif
