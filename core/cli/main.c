@@ -10,7 +10,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mailroom [--config FILE | -s SITE] [--quiet] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: mailroom [--config FILE | -s SITE] [--quiet] COMMAND [ARGS]\n"
+		   "       mailroom --help | --version | --help-commands\n\n"
 		   "The config file is --config FILE, else %s/mailroom/sites/SITE.ini for -s SITE,\n"
 		   "else $MAILROOM_CONFIG, else %s/mailroom/mailroom.ini.\n\nCommands:\n",
 		SYSCONFDIR, SYSCONFDIR);
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "help-commands", no_argument, NULL, 'H' },
 		{ 0 }
 	};
 	struct mr_cli cli = { 0 };
@@ -43,6 +45,10 @@ int main(int argc, char **argv)
 		case 's': cli.site_opt = optarg; break;
 		case 'q': cli.quiet = 1; break;
 		case 'h': usage(stdout); return EX_OK;
+		case 'H': /* the command table for scripts and the man page build */
+			for (const struct mr_command *t = mr_commands; t->name; t++)
+				printf("%s\t%s\t%s\n", t->name, t->usage, t->help);
+			return EX_OK;
 		case 'V': printf("mailroom %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, MR_ABI_MAJOR,
 				 MR_ABI_MINOR); return EX_OK;
 		default: usage(stderr); return EX_USAGE;

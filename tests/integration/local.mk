@@ -37,3 +37,5 @@ TESTS += tests/integration/activity-fuzz.sh
 EXTRA_DIST += tests/integration/activity-fuzz.sh
 TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
+TESTS += tests/integration/man-pages.sh tests/integration/debian-packages.sh
+EXTRA_DIST += tests/integration/man-pages.sh tests/integration/debian-packages.sh
