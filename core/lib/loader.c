@@ -468,6 +468,29 @@ static const char *nearest_plugin(const struct mr_plugin_path *p, enum mr_plugin
 	return best;
 }
 
+/* The package that ships KIND-NAME, per the distribution's list (lines
+ * "KIND-NAME PACKAGE", '#' comments) at $MAILROOM_PLUGIN_PACKAGES or
+ * PKGDATADIR/plugin-packages; NULL when there is no list or no line. */
+static const char *plugin_package(enum mr_plugin_kind kind, const char *name, char *buf,
+				  size_t size)
+{
+	const char *list = getenv("MAILROOM_PLUGIN_PACKAGES");
+	FILE *f = fopen(list && *list ? list : PKGDATADIR "/plugin-packages", "r");
+	if (!f)
+		return NULL;
+	char want[96], line[256], plugin[96], package[96];
+	snprintf(want, sizeof(want), "%s-%s", mr_kind_name(kind), name);
+	const char *found = NULL;
+	while (!found && fgets(line, sizeof(line), f))
+		if (line[0] != '#' && sscanf(line, "%95s %95s", plugin, package) == 2 &&
+		    strcmp(plugin, want) == 0) {
+			snprintf(buf, size, "%s", package);
+			found = buf;
+		}
+	fclose(f);
+	return found;
+}
+
 int mr_plugin_find(const struct mr_plugin_path *p, enum mr_plugin_kind kind, const char *name,
 		   struct mr_plugin **plugin_r, struct mr_error *err)
 {
@@ -489,12 +512,15 @@ int mr_plugin_find(const struct mr_plugin_path *p, enum mr_plugin_kind kind, con
 			snprintf(dirs + strlen(dirs), sizeof(dirs) - strlen(dirs), "%s%s",
 				 i ? ", " : "", p->dirs[i]);
 		const char *guess = nearest_plugin(p, kind, name, near, sizeof(near));
+		char pkg[96];
+		const char *package = guess ? NULL : plugin_package(kind, name, pkg, sizeof(pkg));
 		/* the suggestion before the directories, which may fill the message */
-		return mr_error_set(err, MR_ENOTFOUND, "%s plugin '%s' not found%s%s%s (no %s-%s.so "
-				    "in %s)", mr_kind_name(kind), name,
+		return mr_error_set(err, MR_ENOTFOUND, "%s plugin '%s' not found%s%s%s%s%s%s (no "
+				    "%s-%s.so in %s)", mr_kind_name(kind), name,
 				    guess ? "; did you mean '" : "", guess ? guess : "",
-				    guess ? "'?" : "", mr_kind_name(kind), name,
-				    dirs[0] ? dirs : "an empty plugin path");
+				    guess ? "'?" : "", package ? "; install the package " : "",
+				    package ? package : "", package ? ", which has it" : "",
+				    mr_kind_name(kind), name, dirs[0] ? dirs : "an empty plugin path");
 	}
 	struct mr_plugin *pl;
 	int rc = mr_plugin_open(first, &pl, err);

@@ -27,7 +27,7 @@ diag "packages built in $(( $(date +%s) - start )) s"
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 deb() { echo "$T_DIR/build/${1}_${version}_$arch.deb"; }
-for p in mailroom mailroom-smtp mailroom-imap libmailroom-mail0 libmailroom-dev \
+for p in mailroom mailroom-smtp mailroom-imap mailroom-mariadb libmailroom-mail0 libmailroom-dev \
 	mailroom-dbgsym mailroom-smtp-dbgsym libmailroom-mail0-dbgsym; do
 	check "package $p is built" test -s "$(deb $p)"
 done
@@ -64,6 +64,8 @@ mailroom usr/share/doc/mailroom/copyright
 mailroom-smtp $plugins/transport-smtp.so
 mailroom-imap $plugins/fetch-imap.so
 mailroom-imap $plugins/fetch-pop3.so
+mailroom-mariadb $plugins/store-mariadb.so
+mailroom usr/share/mailroom/plugin-packages
 libmailroom-mail0 usr/lib/$ma/libmailroom-mail.so.0.0.0
 libmailroom-mail0 usr/lib/$ma/libmailroom-mail.so.0
 libmailroom-dev usr/lib/$ma/libmailroom-mail.so
@@ -95,6 +97,8 @@ mailroom-smtp (^|, )mailroom \(= $version\)
 mailroom-smtp libcurl3-gnutls
 mailroom-imap (^|, )mailroom \(= $version\)
 mailroom-imap libetpan
+mailroom-mariadb (^|, )mailroom \(= $version\)
+mailroom-mariadb libmariadb3
 libmailroom-dev libmailroom-mail0 \(= $version\)
 TABLE
 got=$(dpkg-deb -f "$(deb mailroom)" Depends)
@@ -145,6 +149,10 @@ rc=$?
 check_eq "config check fails without mailroom-smtp (EX_CONFIG or EX_UNAVAILABLE)" \
 	"$([ $rc = 78 ] || [ $rc = 69 ] && echo failed || echo "exit $rc")" failed
 check_grep "the message names the missing plugin" "transport plugin 'smtp' not found" "$T_DIR/check.out"
+MAILROOM_PLUGIN_PACKAGES=$root/usr/share/mailroom/plugin-packages \
+	"$mr" --config "$site/smtp.ini" config check > "$T_DIR/check.out" 2>&1
+check_grep "and the package to install, from the packaged list" \
+	"transport plugin 'smtp' not found; install the package mailroom-smtp, which has it" "$T_DIR/check.out"
 dpkg-deb -x "$(deb mailroom-smtp)" "$root"
 check "with mailroom-smtp extracted, config check passes" "$mr" --config "$site/smtp.ini" config check
 done_testing

@@ -126,4 +126,13 @@ check_eq "a name close to no plugin: config check exits 78" "$?" 78
 check_grep "it says which file is missing" "job plugin 'frobnicate' not found (no job-frobnicate.so in" "$T_DIR/err"
 check "and suggests nothing" sh -c "! grep -q 'did you mean' '$T_DIR/err'"
 
+# a plugin a distribution ships in another package: the packaged list names it
+printf '# test list\njob-frobnicate mailroom-frob\ntransport-smtp mailroom-smtp\n' > "$T_DIR/packages"
+MAILROOM_PLUGIN_PACKAGES=$T_DIR/packages "$MAILROOM" --config "$cfg" config check > /dev/null 2> "$T_DIR/err"
+check_eq "a plugin of another package: config check exits 78" "$?" 78
+check_grep "it names the package to install" \
+	"job plugin 'frobnicate' not found; install the package mailroom-frob, which has it (no" "$T_DIR/err"
+MAILROOM_PLUGIN_PACKAGES=$T_DIR/absent "$MAILROOM" --config "$cfg" config check > /dev/null 2> "$T_DIR/err"
+check "without the list it names none" sh -c "! grep -q 'install the package' '$T_DIR/err'"
+
 done_testing
