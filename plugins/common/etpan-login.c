@@ -94,6 +94,10 @@ static int send_line(mailstream *s, const char *a, const char *b)
 	       || mailstream_write(s, "\r\n", 2) < 0 || mailstream_flush(s) < 0 ? -1 : 0;
 }
 
+static int sasl_once(const struct mr_core *core, mailstream *s, int imap, int sasl_ir,
+		     int bearer, const char *account, const char *user, const char *server,
+		     int port, const char *token, struct mr_error *err);
+
 int etpan_oauth_login(const struct mr_core *core, struct mr_oauth *o, mailstream *s, int imap,
 		      int sasl_ir, unsigned offered, const char *account, const char *user,
 		      const char *server, int port, struct mr_error *err)
@@ -105,13 +109,31 @@ int etpan_oauth_login(const struct mr_core *core, struct mr_oauth *o, mailstream
 	if (strpbrk(user, "\001\r\n"))
 		return core->error_set(err, MR_ECONFIG, "auth: %s: username has a control character",
 				       account);
-	char *token = NULL;
-	int rc = mr_oauth_token(o, &token, err);
-	if (rc)
-		return rc;
+	int rc = 0;
+	/* a refused token that was not expired may have been revoked: forget it
+	 * and try once more with a new one on the same connection */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char *token = NULL;
+		rc = mr_oauth_token(o, &token, err);
+		if (rc)
+			return rc;
+		rc = sasl_once(core, s, imap, sasl_ir, bearer, account, user, server, port, token,
+			       err);
+		if (rc == MR_ECONFIG)
+			mr_oauth_invalidate(o, token);
+		mr_oauth_free_token(token);
+		if (rc != MR_ECONFIG)
+			break;
+	}
+	return rc;
+}
+
+static int sasl_once(const struct mr_core *core, mailstream *s, int imap, int sasl_ir,
+		     int bearer, const char *account, const char *user, const char *server,
+		     int port, const char *token, struct mr_error *err)
+{
 	char *ir = bearer ? mr_oauth_sasl_oauthbearer(user, server, port, token)
 			  : mr_oauth_sasl_xoauth2(user, token);
-	mr_oauth_free_token(token);
 	char *b64 = ir ? mr_oauth_b64((const unsigned char *)ir, strlen(ir)) : NULL;
 	mr_oauth_free_token(ir);
 	if (!b64)

@@ -751,6 +751,8 @@ int mr_oauth_token(struct mr_oauth *o, char **token_r, struct mr_error *err)
 		memset(t, 0, sizeof(*t));
 		rc = 0;
 	}
+	if (rc == MR_ENOTFOUND) /* never authorized: a configuration step is missing */
+		rc = err->status = MR_ECONFIG;
 	if (rc)
 		goto out;
 	if (!usable(o, t->access, t->expires_at)) {
@@ -787,6 +789,29 @@ out:
 	}
 	pthread_mutex_unlock(&o->mu);
 	return rc;
+}
+
+void mr_oauth_invalidate(struct mr_oauth *o, const char *token)
+{
+	pthread_mutex_lock(&o->mu);
+	if (o->access && strcmp(o->access, token) == 0)
+		o->expires_at = 0;
+	struct tokens *t = malloc(sizeof(*t));
+	struct mr_error e = { 0 };
+	int fd = -1;
+	if (t && lock_take(o, &fd, &e) == 0) {
+		if (tokens_read(o, t, &e) == 0 && strcmp(t->access, token) == 0) {
+			t->expires_at = 0;
+			if (tokens_write(o, t, &e) != 0 && o->log)
+				o->core->log(o->log, MR_LOG_WARNING, "%s", e.msg);
+		}
+		lock_drop(fd);
+	}
+	if (t) {
+		wipe(t, sizeof(*t));
+		free(t);
+	}
+	pthread_mutex_unlock(&o->mu);
 }
 
 int mr_oauth_state(struct mr_oauth *o, struct mr_oauth_state *st, struct mr_error *err)

@@ -26,6 +26,10 @@ void mr_oauth_close(struct mr_oauth *o);
  * 5xx), MR_ECONFIG (never authorized, refresh token revoked: the error says
  * to run mailroom account authorize). */
 int mr_oauth_token(struct mr_oauth *o, char **token_r, struct mr_error *err);
+/* A mail server refused this access token before its expiry (revoked, or
+ * its scopes changed): forgets it, in memory and in the token file when the
+ * file still holds it, so that the next mr_oauth_token gets a new one. */
+void mr_oauth_invalidate(struct mr_oauth *o, const char *token);
 /* Overwrites and frees a token (NULL is fine). */
 void mr_oauth_free_token(char *token);
 

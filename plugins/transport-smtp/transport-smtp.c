@@ -237,7 +237,10 @@ static int conn_open(struct smtp_conn *c, char *why, size_t why_size)
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(e);
 	if (token) {
-		/* curl keeps its own copy for the connection's life */
+		/* refused before its expiry: maybe revoked, the next connection
+		 * asks for a new one; curl keeps its own copy for the connection */
+		if (rc == CURLE_LOGIN_DENIED)
+			mr_oauth_invalidate(s->oauth, token);
 		mr_oauth_free_token(token);
 	}
 	curl_socket_t fd = CURL_SOCKET_BAD;

@@ -147,7 +147,8 @@ class OAuthHandler(Handler):
             return AuthResult(success=True, auth_data="oauth:" + user)
         # the error challenge of RFC 7628 3.2.2, then the failure
         await server.challenge_auth(json.dumps({"status": "invalid_token", "schemes": "bearer"}))
-        return AuthResult(success=False, message="535 5.7.8 Username and Password not accepted "
+        return AuthResult(success=False, handled=False,
+                          message="535 5.7.8 Username and Password not accepted "
                           "(invalid token for %s)" % (user or "?"))
 
     async def auth_XOAUTH2(self, server, args):
