@@ -55,6 +55,9 @@ int cmd_account(struct mr_cli *cli, int argc, char **argv);
  * returns 0 or the status of the token file's problem) */
 int cli_account_authorize(struct mr_cli *cli, const char *name);
 int cli_account_oauth_state(struct mr_site *site, const char *name, int json);
+/* one doctor check per [oauth-NAME]: the token's state, never the token */
+struct mr_checks;
+void cli_oauth_checks(struct mr_site *site, struct mr_checks *cs);
 int cmd_bounce(struct mr_cli *cli, int argc, char **argv);
 /* bounce stats (cmd-bounce-stats.c); argv[1] is "stats". */
 int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv);

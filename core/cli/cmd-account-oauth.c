@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "doctor/doctor.h"
 #include "../../plugins/common/oauth.h"
 
 /* The [oauth-NAME] a name means: the oauth key of [account-NAME] or
@@ -122,4 +123,42 @@ int cli_account_authorize(struct mr_cli *cli, const char *name)
 	mr_oauth_close(o);
 	mr_site_close(site);
 	return code;
+}
+
+void cli_oauth_checks(struct mr_site *site, struct mr_checks *cs)
+{
+	for (size_t i = 0; i < site->cfg->n_secs; i++) {
+		const struct mr_section *sec = &site->cfg->secs[i];
+		if (strcmp(sec->kind, "oauth") != 0 || !sec->inst[0])
+			continue;
+		char name[32], fix[200];
+		snprintf(name, sizeof(name), "oauth-%s", sec->inst);
+		snprintf(fix, sizeof(fix), "mailroom account authorize %s", sec->inst);
+		struct mr_oauth *o = NULL;
+		struct mr_error err = { 0 };
+		struct mr_oauth_state st;
+		int rc = mr_oauth_open(&site->core, NULL, sec->inst, sec->name, &o, &err);
+		if (!rc)
+			rc = mr_oauth_state(o, &st, &err);
+		mr_oauth_close(o);
+		if (rc) {
+			mr_check_add(cs, name, MR_CHECK_FAIL, rc == MR_ENOTFOUND ? fix : NULL, "%s",
+				     err.msg);
+			continue;
+		}
+		char until[64];
+		when(st.expires_at, until, sizeof(until));
+		int64_t now = site->core.now(&site->core);
+		int renewable = st.has_refresh || strcmp(st.grant, "client_credentials") == 0;
+		if (st.expires_at > now)
+			mr_check_add(cs, name, MR_CHECK_OK, NULL, "access token valid until %s; "
+				     "scopes: %s; %s", until, st.scope[0] ? st.scope : "-",
+				     st.has_refresh ? "refresh token kept" : "no refresh token");
+		else if (renewable)
+			mr_check_add(cs, name, MR_CHECK_OK, NULL, "access token expired %s, renewed "
+				     "at the next use; scopes: %s", until, st.scope[0] ? st.scope : "-");
+		else
+			mr_check_add(cs, name, MR_CHECK_FAIL, fix, "access token expired %s and no "
+				     "refresh token is kept", until);
+	}
 }

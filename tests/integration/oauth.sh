@@ -19,7 +19,7 @@ stat_of() { curl -s "$OURL/stats" | /usr/bin/python3 -c "import json,sys; print(
 
 DC_OAUTH_INTROSPECT=$OURL/introspect
 dovecot_start
-SP=$(free_port); SPT=$(free_port); XP=$(free_port)
+SP=$(free_port); SPT=$(free_port); XP=$(free_port); NODNS=$(free_port)
 smtp_server_start "$T_DIR/smtp" "$SP" --tls-port "$SPT" --cert "$DC_DIR/cert.pem" \
 	--key "$DC_DIR/key.pem" --oauth-introspect "$OURL/introspect" ||
 	{ echo "Bail out! the SMTP server did not start"; exit 1; }
@@ -33,6 +33,7 @@ oauth_keys() { # NAME: an [oauth-NAME] of the test server with its own token fil
 }
 {
 	printf '[mailroom]\nfrom = sender@example.org\ntransport = smtp\nlock_dir = %s\n' "$T_DIR"
+	printf 'resolver = 127.0.0.1:%s\n' "$NODNS"
 	printf '[store-sqlite]\npath = %s/mailroom.db\n' "$T_DIR"
 	printf '[transport-smtp]\nhost = 127.0.0.1\nport = %s\ntls = implicit\nca_file = %s\n' "$SPT" "$DC_CA"
 	printf 'username = %s\nauth = oauth2\noauth = m365\n' "$DC_USER"
@@ -76,6 +77,9 @@ check_grep "and says where the tokens are" "oauth-m365: authorized; tokens kept 
 check_eq "the token file is mode 0600" "$(stat -c %a "$T_DIR/m365.token")" 600
 check_grep "it holds a refresh token" '^refresh_token rt-' "$T_DIR/m365.token"
 check_eq "the device grant was used once" "$(stat_of device_ok)" 1
+timeout 60 $M doctor --json > "$T_DIR/doctor.out" 2>&1
+check_grep "doctor shows the token's state" '{"check":"oauth-m365","verdict":"ok","detail":"access token valid until 20[0-9: -]*UTC; scopes: mail offline_access; refresh token kept"}' "$T_DIR/doctor.out"
+check_grep "and that [oauth-app] was never authorized" '"check":"oauth-app","verdict":"fail".*not authorized yet.*"fix":"mailroom account authorize app"' "$T_DIR/doctor.out"
 
 # ---- logging in with the token: IMAPS (OAUTHBEARER), STARTTLS, XOAUTH2, POP3S
 dovecot_put "$DC_USER" 3
