@@ -169,4 +169,25 @@ MAILROOM_FAKE_NOW=$((NOW + 7200)) $M account test app > "$T_DIR/app-renew.out" 2
 check_eq "an expired app-only token is renewed with the client credentials" "$?" 0
 check_eq "client_credentials grants: 2 (+1 failed)" "$(stat_of client_credentials)" 2
 
+# ---- a scheduled job fetching over OAuth2, and nothing secret in its log
+dovecot_put "$DC_USER" 2
+{
+	sed -n '1,/^\[account-/p' "$T_DIR/site.ini" | sed '$d'
+	dovecot_account app imap password_file= auth=oauth2 oauth=app
+	printf '[job-fetch-activities]\n'
+} > "$T_DIR/site2.ini"
+$MAILROOM --config "$T_DIR/site2.ini" job run fetch-activities > "$T_DIR/job.out" 2>&1
+check_eq "job fetch-activities over OAuth2: exit 0" "$?" 0
+$MAILROOM --config "$T_DIR/site2.ini" job log --json > "$T_DIR/joblog.out" 2>&1
+check_grep "the job log has the run" 'fetch-activities' "$T_DIR/joblog.out"
+at=$(sed -n 's/^access_token //p' "$T_DIR/app.token")
+check "the job's output and log do not show the token" sh -c "! grep -q -e '$at' -e client-s3cret '$T_DIR/job.out' '$T_DIR/joblog.out'"
+
+# ---- a token endpoint slower than timeout is a temporary failure
+curl -s -d s=3 "$OURL/slow" > /dev/null
+sed -i '/^\[oauth-app\]$/a timeout = 1s' "$T_DIR/site2.ini"
+MAILROOM_FAKE_NOW=$((NOW + 20000)) $MAILROOM --config "$T_DIR/site2.ini" account test app > "$T_DIR/slow.out" 2>&1
+check_eq "a slow token endpoint: EX_TEMPFAIL" "$?" 75
+check_grep "saying it timed out" '\[oauth-app\] http://127.0.0.1:[0-9]*/token: .*[Tt]imeout\|timed out' "$T_DIR/slow.out"
+
 done_testing

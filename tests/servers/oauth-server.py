@@ -16,6 +16,7 @@
 #   /approve     user_code: the person approves      /deny  user_code
 #   /revoke      revokes every refresh token and access token issued so far
 #   /fail        n: the next n token requests get 503
+#   /slow        s: token requests answer after s seconds from now on
 #   /stats       (GET) the counts of each grant, as JSON
 # Writes DIR/ready when listening; each request is logged to DIR/requests.log
 # (grant types only, never a token).
@@ -108,6 +109,9 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["refresh"].clear()
                 STATE["access"].clear()
+            return self.answer(200, {"ok": True})
+        if path == "/slow":
+            o.slow = float(f.get("s", "0"))
             return self.answer(200, {"ok": True})
         if path == "/fail":
             with LOCK:
