@@ -17,7 +17,7 @@ apt-get install -y -qq --no-install-recommends \
 	dovecot-imapd dovecot-pop3d postfix python3-aiosmtpd msmtp swaks isync \
 	systemd procps util-linux \
 	libsisimai-perl python3-dkim valgrind \
-	libspf2-dev unbound \
+	libspf2-dev unbound curl \
 	debhelper lintian dpkg-dev fakeroot groff man-db >/dev/null
 # The packages may have started system daemons: tests need the ports free.
 if [ -x /usr/sbin/postfix ] && [ -e /var/spool/postfix/pid/master.pid ]; then

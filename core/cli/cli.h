@@ -50,6 +50,14 @@ int cmd_config(struct mr_cli *cli, int argc, char **argv);
 int cmd_send_test(struct mr_cli *cli, int argc, char **argv);
 int cmd_spool(struct mr_cli *cli, int argc, char **argv);
 int cmd_account(struct mr_cli *cli, int argc, char **argv);
+/* cmd-account-oauth.c: mailroom account authorize NAME, and the OAuth2 token
+ * state account test shows (nothing when the account does not use OAuth2;
+ * returns 0 or the status of the token file's problem) */
+int cli_account_authorize(struct mr_cli *cli, const char *name);
+int cli_account_oauth_state(struct mr_site *site, const char *name, int json);
+/* one doctor check per [oauth-NAME]: the token's state, never the token */
+struct mr_checks;
+void cli_oauth_checks(struct mr_site *site, struct mr_checks *cs);
 int cmd_bounce(struct mr_cli *cli, int argc, char **argv);
 /* bounce stats (cmd-bounce-stats.c); argv[1] is "stats". */
 int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv);

@@ -89,6 +89,7 @@ static int account_test(struct mr_cli *cli, const char *name)
 		return rc;
 	struct mr_error err = { 0 };
 	size_t waiting = 0;
+	cli_account_oauth_state(site, name, 0);
 	rc = a->ops->open(a->state, &waiting, &err);
 	int code = EX_OK;
 	if (rc) {
@@ -268,5 +269,7 @@ int cmd_account(struct mr_cli *cli, int argc, char **argv)
 		return account_test(cli, argv[2]);
 	if (strcmp(argv[1], "fetch") == 0)
 		return account_fetch(cli, argc, argv);
+	if (strcmp(argv[1], "authorize") == 0 && argc == 3)
+		return cli_account_authorize(cli, argv[2]);
 	return cli_usage("account");
 }

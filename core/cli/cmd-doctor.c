@@ -18,6 +18,8 @@ int cmd_doctor(struct mr_cli *cli, int argc, char **argv)
 	struct mr_checks cs = { 0 };
 	struct mr_error err = { 0 };
 	rc = mr_doctor_run(site, &cs, &err);
+	if (!rc)
+		cli_oauth_checks(site, &cs);
 	mr_site_close(site);
 	if (rc)
 		return cli_fail(mr_status_exit_code(rc), "doctor", "%s", err.msg);

@@ -26,7 +26,7 @@ const struct mr_command mr_commands[] = {
 	  "the filed activities, one in full, an attachment's exact bytes" },
 	{ "user", cmd_user, "user add NAME [--grant PERM,...]|passwd NAME|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",
 	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)" },
-	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME --dry-run|--spool [--batch N] [--json]",
+	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME --dry-run|--spool [--batch N] [--json]|authorize NAME",
 	  "the mail accounts: list, connection test (names the failing step), what waits" },
 	{ "doctor", cmd_doctor, "doctor [--json]",
 	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe): exit 0 ok, 1 warnings, 2 failures" },

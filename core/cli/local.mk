@@ -16,3 +16,7 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la
+# OAuth2: mailroom account authorize (and the token state in account test)
+mailroom_SOURCES += core/cli/cmd-account-oauth.c plugins/common/oauth.c plugins/common/oauth.h
+mailroom_CFLAGS += $(OAUTH_CURL_CFLAGS) -pthread
+mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread

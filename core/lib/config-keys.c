@@ -138,3 +138,40 @@ const struct mr_key mr_keys_job[] = {
 	  .help = "parallel runs allowed (numbered worker locks)" },
 	{ 0 }
 };
+
+/* [oauth-NAME]: an OAuth 2.0 client whose tokens accounts and transports use
+ * with auth = oauth2 and oauth = NAME (plugins/common/oauth.c reads them). */
+const struct mr_key mr_keys_oauth[] = {
+	{ .name = "provider", .type = MR_KEY_ENUM, .def = "custom",
+	  .choices = "microsoft|google|custom",
+	  .help = "microsoft or google fill token_url, device_url and scope; custom: give them" },
+	{ .name = "tenant", .type = MR_KEY_STRING, .def = "organizations",
+	  .help = "provider = microsoft: the Entra ID tenant (its id or domain) put in the URLs" },
+	{ .name = "grant", .type = MR_KEY_ENUM, .def = "device", .choices = "device|client_credentials",
+	  .help = "device: a person authorizes once with mailroom account authorize (RFC 8628); "
+	  "client_credentials: app-only access with client_secret_file" },
+	{ .name = "token_url", .type = MR_KEY_STRING,
+	  .help = "the token endpoint (https://, or http:// to this machine; {tenant} is replaced)" },
+	{ .name = "device_url", .type = MR_KEY_STRING,
+	  .help = "the device authorization endpoint (RFC 8628)" },
+	{ .name = "authorize_url", .type = MR_KEY_STRING,
+	  .help = "the authorization endpoint of the browser flow, for reference (mailroom uses the "
+	  "device flow)" },
+	{ .name = "client_id", .type = MR_KEY_STRING, .flags = MR_KEYF_REQUIRED,
+	  .help = "the application (client) id registered with the provider" },
+	{ .name = "client_secret", .type = MR_KEY_SECRET,
+	  .help = "the client secret, if the application has one: client_secret_file = a file only "
+	  "its owner can read" },
+	{ .name = "scope", .type = MR_KEY_STRING,
+	  .help = "space-separated scopes asked for (default: the provider's mail scopes)" },
+	{ .name = "token_file", .type = MR_KEY_PATH, .flags = MR_KEYF_REQUIRED,
+	  .help = "where the refresh and access tokens are kept (written mode 0600; never in this "
+	  "file)" },
+	{ .name = "ca_file", .type = MR_KEY_PATH,
+	  .help = "PEM file of the CAs to trust for the endpoints instead of the system's" },
+	{ .name = "refresh_margin", .type = MR_KEY_DURATION, .def = "5m",
+	  .help = "get a new access token when the one kept expires within this time" },
+	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "30s",
+	  .help = "the longest one request to the endpoints may take" },
+	{ 0 }
+};

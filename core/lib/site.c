@@ -6,7 +6,7 @@
 #include "mr.h"
 
 static const char *const section_kinds[] = { "mailroom", "store", "transport", "account", "job",
-						"dkim", "bounce" };
+						"dkim", "bounce", "oauth" };
 
 static const struct mr_key *core_keys_of(const char *kind)
 {
@@ -17,6 +17,7 @@ static const struct mr_key *core_keys_of(const char *kind)
 	if (strcmp(kind, "job") == 0) return mr_keys_job;
 	if (strcmp(kind, "dkim") == 0) return mr_keys_dkim;
 	if (strcmp(kind, "bounce") == 0) return mr_keys_bounce;
+	if (strcmp(kind, "oauth") == 0) return mr_keys_oauth;
 	return NULL;
 }
 
@@ -81,7 +82,8 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 	}
 	if (strcmp(sec->kind, "mailroom") == 0)
 		return;
-	if (strcmp(sec->kind, "dkim") == 0 || strcmp(sec->kind, "bounce") == 0) {
+	if (strcmp(sec->kind, "dkim") == 0 || strcmp(sec->kind, "bounce") == 0 ||
+	    strcmp(sec->kind, "oauth") == 0) {
 		mr_config_resolve_paths(sec);
 		mr_config_check_section(sec, d);
 		return;

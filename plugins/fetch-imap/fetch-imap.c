@@ -34,6 +34,7 @@ struct im_conf {
 	const char *dispose;
 	const char *processed_folder;
 	const char *ignored_folder;
+	const char *auth, *oauth;
 };
 
 struct im {
@@ -42,6 +43,8 @@ struct im {
 	const char *instance;
 	struct net net;
 	char *username, *password;
+	struct mr_oauth *oauth;    /* auth = oauth2: the token source */
+	char *section;             /* "account-NAME", for errors */
 	char *source_cfg, *processed_cfg, *ignored_cfg;
 	int keep;
 
@@ -88,6 +91,7 @@ static const struct mr_key im_keys[] = {
 	{ .name = "ignored_folder", .type = MR_KEY_STRING,
 	  .help = "where ignored messages go (default: source, the separator, ignored)",
 	  MR_KEY_FIELD(struct im_conf, ignored_folder) },
+	MR_OAUTH_AUTH_KEYS(struct im_conf, auth, oauth),
 	{ 0 }
 };
 
@@ -116,13 +120,18 @@ static int im_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 	m->processed_cfg = dup_or_null(conf->processed_folder);
 	m->ignored_cfg = dup_or_null(conf->ignored_folder);
 	m->keep = strcmp(conf->dispose, "keep") == 0;
-	rc = etpan_password_load(ctx, &m->password, err);
-	if (!rc && (!m->username || !m->source_cfg))
+	m->section = strdup(c->cfg_name(ctx->cfg));
+	rc = etpan_oauth_load(ctx, conf->auth, conf->oauth, &m->oauth, err);
+	if (!rc && !m->oauth)
+		rc = etpan_password_load(ctx, &m->password, err);
+	if (!rc && (!m->username || !m->source_cfg || !m->section))
 		rc = c->error_set(err, MR_ENOMEM, "out of memory");
 	if (rc) {
 		net_free(&m->net);
 		free(m->username);
 		etpan_password_free(m->password);
+		mr_oauth_close(m->oauth);
+		free(m->section);
 		free(m->source_cfg);
 		free(m->processed_cfg);
 		free(m->ignored_cfg);
@@ -198,6 +207,20 @@ static int has_cap(struct mailimap_capability_data *cd, const char *name)
 	return 0;
 }
 
+/* Whether the server offers SASL mechanism name (AUTH=name). */
+static int has_auth(struct mailimap_capability_data *cd, const char *name)
+{
+	if (!cd)
+		return 0;
+	for (clistiter *it = clist_begin(cd->cap_list); it; it = clist_next(it)) {
+		struct mailimap_capability *c = clist_content(it);
+		if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE && c->cap_data.cap_auth_type &&
+		    strcasecmp(c->cap_data.cap_auth_type, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* A folder name with '/' turned into the server's separator. */
 static char *server_name(const struct im *m, const char *name)
 {
@@ -251,7 +274,24 @@ static int im_login(struct im *m, struct mr_error *err)
 	} else if (m->net.tls == NET_TLS_NONE) {
 		net_warn_cleartext(&m->net);
 	}
-	r = mailimap_login(m->imap, m->username, m->password);
+	if (m->oauth) {
+		struct mailimap_capability_data *ac = NULL;
+		r = mailimap_capability(m->imap, &ac);
+		if (r != MAILIMAP_NO_ERROR)
+			return im_fail(m, r, MR_ETEMP, "IMAP", "CAPABILITY", err);
+		unsigned offered = (has_auth(ac, "OAUTHBEARER") ? ETPAN_SASL_OAUTHBEARER : 0) |
+				   (has_auth(ac, "XOAUTH2") ? ETPAN_SASL_XOAUTH2 : 0);
+		int ir = has_cap(ac, "SASL-IR");
+		mailimap_capability_data_free(ac);
+		rc = etpan_oauth_login(m->core, m->oauth, m->imap->imap_stream, 1, ir, offered,
+				       m->section, m->username, m->net.server, m->net.port, err);
+		if (rc)
+			return rc;
+		m->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		r = MAILIMAP_NO_ERROR;
+	} else {
+		r = mailimap_login(m->imap, m->username, m->password);
+	}
 	if (r != MAILIMAP_NO_ERROR) {
 		const char *said = m->imap->imap_response ? m->imap->imap_response : "";
 		int temp = strstr(said, "[UNAVAILABLE]") || strstr(said, "[INUSE]") ||
@@ -816,6 +856,8 @@ static void im_deinit(void *state)
 	net_free(&m->net);
 	free(m->username);
 	etpan_password_free(m->password);
+	mr_oauth_close(m->oauth);
+	free(m->section);
 	free(m->source_cfg);
 	free(m->processed_cfg);
 	free(m->ignored_cfg);

@@ -3,8 +3,9 @@
 if BUILD_PLUGIN_FETCH_IMAP
 plugin_LTLIBRARIES += plugins/fetch-imap/fetch-imap.la
 plugins_fetch_imap_fetch_imap_la_SOURCES = plugins/fetch-imap/fetch-imap.c \
-	plugins/common/etpan-net.h plugins/common/etpan-login.c plugins/common/etpan-login.h
-plugins_fetch_imap_fetch_imap_la_CFLAGS = $(AM_CFLAGS) $(ETPAN_CFLAGS) -pthread
-plugins_fetch_imap_fetch_imap_la_LIBADD = $(ETPAN_LIBS) -lpthread
+	plugins/common/etpan-net.h plugins/common/etpan-login.c plugins/common/etpan-login.h \
+	plugins/common/oauth.c plugins/common/oauth.h
+plugins_fetch_imap_fetch_imap_la_CFLAGS = $(AM_CFLAGS) $(ETPAN_CFLAGS) $(OAUTH_CURL_CFLAGS) -pthread
+plugins_fetch_imap_fetch_imap_la_LIBADD = $(ETPAN_LIBS) $(OAUTH_CURL_LIBS) -lpthread
 plugins_fetch_imap_fetch_imap_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 endif

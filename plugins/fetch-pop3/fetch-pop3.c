@@ -14,6 +14,7 @@ struct pop_conf {
 	struct net_conf net;
 	const char *dispose;
 	const char *processed_dir;
+	const char *auth, *oauth;
 };
 
 struct pop {
@@ -22,6 +23,8 @@ struct pop {
 	char *instance;
 	struct net net;
 	char *username, *password;
+	struct mr_oauth *oauth;    /* auth = oauth2: the token source */
+	char *section;             /* "account-NAME", for errors */
 	char *processed_dir;
 	int keep;
 
@@ -44,6 +47,7 @@ static const struct mr_key pop_keys[] = {
 	{ .name = "processed_dir", .type = MR_KEY_PATH,
 	  .help = "directory of the local copies: processed/DATE/ and ignored/DATE/ Maildirs (needed "
 	  "for dispose = move)", MR_KEY_FIELD(struct pop_conf, processed_dir) },
+	MR_OAUTH_AUTH_KEYS(struct pop_conf, auth, oauth),
 	{ 0 }
 };
 
@@ -53,6 +57,8 @@ static void pop_free_cfg(struct pop *p)
 	free(p->instance);
 	free(p->username);
 	etpan_password_free(p->password);
+	mr_oauth_close(p->oauth);
+	free(p->section);
 	free(p->processed_dir);
 	free(p);
 }
@@ -77,8 +83,11 @@ static int pop_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_e
 	p->instance = strdup(ctx->instance ? ctx->instance : "pop3");
 	p->processed_dir = pd && *pd ? strdup(pd) : NULL;
 	p->keep = strcmp(conf->dispose, "keep") == 0;
-	rc = etpan_password_load(ctx, &p->password, err);
-	if (!rc && (!p->username || !p->instance))
+	p->section = strdup(c->cfg_name(ctx->cfg));
+	rc = etpan_oauth_load(ctx, conf->auth, conf->oauth, &p->oauth, err);
+	if (!rc && !p->oauth)
+		rc = etpan_password_load(ctx, &p->password, err);
+	if (!rc && (!p->username || !p->instance || !p->section))
 		rc = c->error_set(err, MR_ENOMEM, "out of memory");
 	else if (!rc && !p->keep && !p->processed_dir)
 		rc = c->error_set(err, MR_ECONFIG, "[%s] needs processed_dir (where copies of "
@@ -128,6 +137,37 @@ static int pop_fail(struct pop *p, int r, const char *stage, const char *what,
 				  said(p));
 }
 
+/* libetpan's POP3 state after a login (its enum is private: disconnected,
+ * authorization, transaction). */
+#define POP_STATE_TRANSACTION 2
+
+/* AUTH OAUTHBEARER or XOAUTH2 (RFC 5034), as CAPA's SASL line offers. */
+static int pop_oauth_login(struct pop *p, struct mr_error *err)
+{
+	clist *caps = NULL;
+	unsigned offered = 0;
+	if (mailpop3_capa(p->pop, &caps) == MAILPOP3_NO_ERROR && caps) {
+		for (clistiter *it = clist_begin(caps); it; it = clist_next(it)) {
+			struct mailpop3_capa *cap = clist_content(it);
+			if (!cap->cap_name || strcasecmp(cap->cap_name, "SASL") != 0 || !cap->cap_param)
+				continue;
+			for (clistiter *j = clist_begin(cap->cap_param); j; j = clist_next(j)) {
+				const char *m = clist_content(j);
+				if (m && strcasecmp(m, "OAUTHBEARER") == 0)
+					offered |= ETPAN_SASL_OAUTHBEARER;
+				else if (m && strcasecmp(m, "XOAUTH2") == 0)
+					offered |= ETPAN_SASL_XOAUTH2;
+			}
+		}
+		mailpop3_capa_resp_free(caps);
+	}
+	int rc = etpan_oauth_login(p->core, p->oauth, p->pop->pop3_stream, 0, 1, offered,
+				   p->section, p->username, p->net.server, p->net.port, err);
+	if (!rc)
+		p->pop->pop3_state = POP_STATE_TRANSACTION;
+	return rc;
+}
+
 static int pop_open(void *state, size_t *waiting_r, struct mr_error *err)
 {
 	struct pop *p = state;
@@ -158,9 +198,16 @@ static int pop_open(void *state, size_t *waiting_r, struct mr_error *err)
 	} else if (p->net.tls == NET_TLS_NONE) {
 		net_warn_cleartext(&p->net);
 	}
-	r = mailpop3_user(p->pop, p->username);
-	if (r == MAILPOP3_NO_ERROR)
-		r = mailpop3_pass(p->pop, p->password);
+	if (p->oauth) {
+		rc = pop_oauth_login(p, err);
+		if (rc)
+			goto fail;
+		r = MAILPOP3_NO_ERROR;
+	} else {
+		r = mailpop3_user(p->pop, p->username);
+		if (r == MAILPOP3_NO_ERROR)
+			r = mailpop3_pass(p->pop, p->password);
+	}
 	if (r != MAILPOP3_NO_ERROR) {
 		const char *w = said(p);
 		int temp = r == MAILPOP3_ERROR_STREAM || strstr(w, "[IN-USE]") ||

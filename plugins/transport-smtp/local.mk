@@ -4,7 +4,8 @@ if BUILD_PLUGIN_TRANSPORT_SMTP
 plugin_LTLIBRARIES += plugins/transport-smtp/transport-smtp.la
 plugins_transport_smtp_transport_smtp_la_SOURCES = plugins/transport-smtp/transport-smtp.c \
 	plugins/transport-smtp/smtp-reply.c plugins/transport-smtp/smtp-reply.h \
-	plugins/transport-smtp/smtp-body.c plugins/transport-smtp/smtp-body.h
+	plugins/transport-smtp/smtp-body.c plugins/transport-smtp/smtp-body.h \
+	plugins/common/oauth.c plugins/common/oauth.h
 plugins_transport_smtp_transport_smtp_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -pthread
 plugins_transport_smtp_transport_smtp_la_LIBADD = $(CURL_LIBS) -lpthread
 plugins_transport_smtp_transport_smtp_la_LDFLAGS = $(PLUGIN_LDFLAGS)

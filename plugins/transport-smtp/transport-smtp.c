@@ -42,6 +42,7 @@
 #include <mailroom/plugin.h>
 #include "smtp-body.h"
 #include "smtp-reply.h"
+#include "../common/oauth.h"
 
 /* The plugin's keys, filled by the core from [transport-NAME] (smtp_keys). */
 struct smtp_conf {
@@ -55,6 +56,7 @@ struct smtp_conf {
 	long long connect_timeout;
 	long long timeout;
 	long long max_connections;
+	const char *auth, *oauth;
 };
 
 /* One SMTP transaction: a message to the recipients not refused locally. */
@@ -90,6 +92,8 @@ struct smtp {
 	char url[512];
 	char describe[600];
 	char *password;
+	struct mr_oauth *oauth;    /* auth = oauth2: the token source */
+	char oauth_what[200];      /* "[transport-NAME] oauth = X", for errors */
 	const char *username, *ca_file;
 	int tls_implicit, tls_none, verify;
 	long connect_timeout, timeout;
@@ -212,19 +216,43 @@ static int conn_open(struct smtp_conn *c, char *why, size_t why_size)
 	SET(CURLOPT_SSL_VERIFYHOST, s->verify ? 2L : 0L);
 	if (s->ca_file)
 		SET(CURLOPT_CAINFO, s->ca_file);
-	if (s->username) {
+	char *token = NULL;
+	if (s->oauth) {
+		/* a valid access token for each connection: refreshed when near expiry */
+		struct mr_error te = { 0 };
+		if (mr_oauth_token(s->oauth, &token, &te) != 0) {
+			snprintf(why, why_size, "%s", te.msg);
+			curl_easy_cleanup(e);
+			return -1;
+		}
+		SET(CURLOPT_USERNAME, s->username);
+		SET(CURLOPT_XOAUTH2_BEARER, token);
+		/* only the OAuth2 mechanisms, OAUTHBEARER first (curl's order) */
+		SET(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER;AUTH=XOAUTH2");
+	} else if (s->username) {
 		SET(CURLOPT_USERNAME, s->username);
 		SET(CURLOPT_PASSWORD, s->password ? s->password : "");
 	}
 #undef SET
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(e);
+	if (token) {
+		/* refused before its expiry: maybe revoked, the next connection
+		 * asks for a new one; curl keeps its own copy for the connection */
+		if (rc == CURLE_LOGIN_DENIED)
+			mr_oauth_invalidate(s->oauth, token);
+		mr_oauth_free_token(token);
+	}
 	curl_socket_t fd = CURL_SOCKET_BAD;
 	if (rc == CURLE_OK)
 		rc = curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
 	if (rc != CURLE_OK || fd == CURL_SOCKET_BAD) {
 		const char *err = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-		if (c->last.code >= 400)
+		if (s->oauth && rc == CURLE_LOGIN_DENIED)
+			snprintf(why, why_size, "%s: %s refused the OAuth2 token for %s (server: %d "
+				 "%s%s%s)", s->oauth_what, s->url, s->username, c->last.code,
+				 c->last.enhanced, c->last.enhanced[0] ? " " : "", c->last.text);
+		else if (c->last.code >= 400)
 			snprintf(why, why_size, "the server said %d %s%s%s (%s)", c->last.code,
 				 c->last.enhanced, c->last.enhanced[0] ? " " : "", c->last.text, err);
 		else
@@ -795,6 +823,7 @@ static void smtp_deinit(void *state)
 		free(c->rcpt);
 	}
 	free(s->conns);
+	mr_oauth_close(s->oauth);
 	if (s->password) {
 		memset(s->password, 0, strlen(s->password));
 		free(s->password);
@@ -843,7 +872,15 @@ static int smtp_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 	else if (!helo_ok(helo))
 		rc = core->error_set(err, MR_ECONFIG, "[%s] helo_name '%s' is not a domain name",
 				     name, helo);
-	if (!rc && s->username) {
+	if (!rc && conf->auth && strcmp(conf->auth, "oauth2") == 0) {
+		snprintf(s->oauth_what, sizeof(s->oauth_what), "[%s] oauth = %s", name,
+			 conf->oauth ? conf->oauth : "");
+		if (!s->username)
+			rc = core->error_set(err, MR_ECONFIG, "[%s] auth = oauth2 needs username (the "
+					     "mailbox the token is for)", name);
+		else
+			rc = mr_oauth_open(core, s->log, conf->oauth, name, &s->oauth, err);
+	} else if (!rc && s->username) {
 		struct mr_error e = { 0 };
 		int r = core->cfg_secret(sec, "password", &s->password, &e);
 		if (r == MR_ENOTFOUND)
@@ -920,6 +957,7 @@ static const struct mr_key smtp_keys[] = {
 	{ .name = "max_connections", .type = MR_KEY_INT, .def = "4", .min = 1, .max = 64,
 	  .help = "how many connections a batch is spread over at most; each is kept open and reused "
 	  "for the next messages", MR_KEY_FIELD(struct smtp_conf, max_connections) },
+	MR_OAUTH_AUTH_KEYS(struct smtp_conf, auth, oauth),
 	{ 0 }
 };
 

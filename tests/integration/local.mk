@@ -39,3 +39,5 @@ TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
 TESTS += tests/integration/man-pages.sh tests/integration/debian-packages.sh
 EXTRA_DIST += tests/integration/man-pages.sh tests/integration/debian-packages.sh
+TESTS += tests/integration/oauth.sh
+EXTRA_DIST += tests/integration/oauth.sh

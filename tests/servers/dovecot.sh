@@ -110,6 +110,22 @@ dovecot_stop() {
 	kill -0 "$DC_PID" 2>/dev/null || stopped "$DC_PID"
 }
 
+# DC_OAUTH_INTROSPECT=URL before dovecot_start: Dovecot also offers XOAUTH2
+# and OAUTHBEARER, checking tokens with its oauth2 passdb at that RFC 7662
+# introspection URL (tests/servers/oauth-server.py)
+dovecot_oauth_conf() {
+	[ -n "${DC_OAUTH_INTROSPECT:-}" ] || return 0
+	cat > "$DC_DIR/oauth2.conf.ext" <<OAUTH
+introspection_mode = post
+introspection_url = $DC_OAUTH_INTROSPECT
+username_attribute = username
+active_attribute = active
+active_value = true
+OAUTH
+	printf 'auth_mechanisms = plain login xoauth2 oauthbearer\npassdb {\n  driver = oauth2\n'
+	printf '  mechanisms = xoauth2 oauthbearer\n  args = %s\n}\n' "$DC_DIR/oauth2.conf.ext"
+}
+
 dovecot_start() {
 	command -v dovecot >/dev/null 2>&1 || needs /usr/sbin/dovecot
 	dovecot_user || { echo "Bail out! cannot create the vmail user"; exit 1; }
@@ -136,6 +152,7 @@ ssl_cert = <$DC_DIR/cert.pem
 ssl_key = <$DC_DIR/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+$(dovecot_oauth_conf)
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $DC_DIR/passwd

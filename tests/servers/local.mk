@@ -4,3 +4,4 @@ EXTRA_DIST += tests/servers/dovecot.sh tests/servers/tcp-proxy.py \
 	tests/servers/postfix-local.sh tests/servers/smtp.sh tests/servers/smtp-server.py \
 	tests/servers/unbound.sh
 EXTRA_DIST += tests/servers/mariadb.sh
+EXTRA_DIST += tests/servers/oauth-server.py

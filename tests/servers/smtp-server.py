@@ -13,7 +13,10 @@
 #
 # usage: smtp-server.py --dir DIR --port P [--tls-port P] [--cert F --key F]
 #                       [--user NAME:PASSWORD] [--require-auth] [--idle-timeout S]
-#                       [--pipelining]
+#                       [--pipelining] [--oauth-introspect URL]
+# --oauth-introspect offers AUTH XOAUTH2 and OAUTHBEARER (RFC 7628) and checks
+# each bearer token at that RFC 7662 introspection URL (tests/servers/
+# oauth-server.py); a refused token gets the JSON error challenge, then 535.
 # --pipelining offers PIPELINING (RFC 2920) in the EHLO reply; aiosmtpd reads
 # commands in order from the stream, so pipelined groups work.
 # After S idle seconds a connection gets "421 4.4.2 ... timeout" and is closed,
@@ -29,6 +32,9 @@ import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+import base64
+import urllib.parse
+import urllib.request
 
 
 class Store:
@@ -105,6 +111,53 @@ class Handler:
         return "250 2.0.0 OK queued as %05d" % self.store.n
 
 
+class OAuthHandler(Handler):
+    """Handler with the OAuth2 SASL mechanisms, tokens checked by introspection."""
+    introspect = None
+
+    def check(self, user, token):
+        data = urllib.parse.urlencode({"token": token}).encode()
+        with urllib.request.urlopen(self.introspect, data=data, timeout=10) as r:
+            ans = json.loads(r.read().decode())
+        return ans.get("active") is True and ans.get("username") == user
+
+    async def oauth(self, server, args, bearer):
+        if len(args) < 2:
+            blob = await server.challenge_auth("")
+            if not isinstance(blob, bytes):
+                return AuthResult(success=False)
+        else:
+            try:
+                blob = base64.b64decode(args[1].encode(), validate=True)
+            except Exception:
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        fields = blob.split(b"\x01")
+        user = token = None
+        if bearer:
+            gs2 = fields[0].split(b",")
+            if len(gs2) >= 2 and gs2[1].startswith(b"a="):
+                user = gs2[1][2:].replace(b"=2C", b",").replace(b"=3D", b"=").decode()
+        for f in fields:
+            if f.startswith(b"user="):
+                user = f[5:].decode()
+            elif f.lower().startswith(b"auth=bearer "):
+                token = f[12:].decode()
+        if user and token and self.check(user, token):
+            return AuthResult(success=True, auth_data="oauth:" + user)
+        # the error challenge of RFC 7628 3.2.2, then the failure
+        await server.challenge_auth(json.dumps({"status": "invalid_token", "schemes": "bearer"}))
+        return AuthResult(success=False, handled=False,
+                          message="535 5.7.8 Username and Password not accepted "
+                          "(invalid token for %s)" % (user or "?"))
+
+    async def auth_XOAUTH2(self, server, args):
+        return await self.oauth(server, args, False)
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self.oauth(server, args, True)
+
+
 class TestSMTP(SMTP):
     # long lines are the client's business here: accept them to check bytes
     line_length_limit = 100000
@@ -132,6 +185,7 @@ def main():
     ap.add_argument("--require-auth", action="store_true")
     ap.add_argument("--idle-timeout", type=float, default=300)
     ap.add_argument("--pipelining", action="store_true")
+    ap.add_argument("--oauth-introspect")
     a = ap.parse_args()
 
     ctx = None
@@ -148,7 +202,13 @@ def main():
         return AuthResult(success=False, handled=False)
 
     store = Store(a.dir)
-    handler = Handler(store, a.pipelining)
+    if a.oauth_introspect:
+        OAuthHandler.introspect = a.oauth_introspect
+        handler = OAuthHandler(store, a.pipelining)
+        if user is None:
+            user, password = "", None
+    else:
+        handler = Handler(store, a.pipelining)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 

@@ -150,3 +150,11 @@ tests_unit_test_job_cleanup_SOURCES = tests/unit/test-job-cleanup.c \
 tests_unit_test_job_cleanup_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests
 TESTS += tests/unit/test-job-cleanup
 endif
+
+# the OAuth2 module's JSON reader and SASL strings (plugins/common/oauth.c)
+check_PROGRAMS += tests/unit/test-oauth
+tests_unit_test_oauth_SOURCES = tests/unit/test-oauth.c plugins/common/oauth.c \
+	plugins/common/oauth.h
+tests_unit_test_oauth_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(OAUTH_CURL_CFLAGS) -pthread
+tests_unit_test_oauth_LDADD = $(OAUTH_CURL_LIBS) -lpthread
+TESTS += tests/unit/test-oauth
