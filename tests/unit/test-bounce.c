@@ -262,6 +262,118 @@ static void check_same_type(size_t i)
 	mr_bounce_report_free(&r);
 }
 
+/* Issue 16: rules that come from what codes and words mean, not from samples.
+ * Each case is a synthetic DSN (written here, not taken from any corpus) whose
+ * fields come in the order given: 0 the usual one (Final-Recipient, Action,
+ * Status, Diagnostic-Code), 1 Status and Diagnostic-Code before
+ * Final-Recipient, 2 the recipient's fields spread over two blocks.  want_rule
+ * is the start of what --explain prints. */
+static const struct {
+	const char *why;
+	int order;
+	const char *action;
+	const char *status;   /* "" for none: the status then comes from the text */
+	const char *diag;
+	const char *reason;   /* want */
+	enum mr_bounce_hardsoft hardsoft;
+	const char *want_rule;
+} rule_cases[] = {
+	{ "our IP on a DNS blocklist, with a recipient status, is the sender's", 0, "failed", "5.1.1",
+	  "smtp; 550 5.1.1 Service unavailable; client [192.0.2.9] is listed on a DNS blocklist",
+	  "blocked", MR_BOUNCE_SOFT, "[blocked] pattern \"blocklist\"" },
+	{ "our reverse DNS missing is not the recipient's domain unknown", 0, "failed", "5.7.25",
+	  "smtp; 550 5.7.25 Reverse DNS lookup failed for host 192.0.2.9",
+	  "blocked", MR_BOUNCE_SOFT, "[blocked] pattern \"reverse dns\"" },
+	{ "our HELO name refused", 0, "failed", "5.5.2",
+	  "smtp; 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname",
+	  "blocked", MR_BOUNCE_SOFT, "[blocked] pattern \"helo command rejected\"" },
+	{ "TLS required by the receiver (RFC 3207)", 0, "failed", "5.7.0",
+	  "smtp; 530 5.7.0 Must issue a STARTTLS command first",
+	  "securityerror", MR_BOUNCE_SOFT, "[securityerror] pattern \"must issue a starttls\"" },
+	{ "the sender's domain unknown", 0, "failed", "5.1.8",
+	  "smtp; 553 5.1.8 <news@example.org>: Sender address rejected: Domain not found",
+	  "rejected", MR_BOUNCE_SOFT, "[rejected] pattern \"sender address rejected\"" },
+	{ "unknown user beats a generic 5.7.1", 0, "failed", "5.7.1",
+	  "smtp; 550 5.7.1 <u@example.net>: unknown user",
+	  "userunknown", MR_BOUNCE_HARD, "[userunknown] pattern \"unknown user\"" },
+	{ "no such user beats a generic 5.5.0, Status before Final-Recipient", 1, "failed", "5.5.0",
+	  "smtp; 550 5.5.0 No such user here",
+	  "userunknown", MR_BOUNCE_HARD, "[userunknown] pattern \"no such user\"" },
+	{ "mailbox does not exist beats a generic 5.2.1, fields over two blocks", 2, "failed", "5.2.1",
+	  "smtp; 550 5.2.1 The mailbox does not exist",
+	  "userunknown", MR_BOUNCE_HARD, "[userunknown] pattern \"mailbox does not exist\"" },
+	{ "invalid recipient beats a rule keyed to the command", 0, "failed", "5.1.1",
+	  "smtp; 550 5.1.1 <u@example.net>: invalid recipient (in reply to RCPT TO command)",
+	  "userunknown", MR_BOUNCE_HARD, "[userunknown] status 5.1.1" },
+	{ "the recipient's preferences refuse the sender: the mailbox exists", 1, "failed", "5.1.1",
+	  "smtp; 550 5.1.1 Refused due to recipient preferences",
+	  "filtered", MR_BOUNCE_SOFT, "[filtered] pattern \"recipient preferences\"" },
+	{ "a bare Recipient address rejected in answer to RCPT", 0, "failed", "",
+	  "smtp; 550 <u@example.net>: Recipient address rejected. (in reply to RCPT TO command)",
+	  "userunknown", MR_BOUNCE_HARD, "[userunknown] pattern \"recipient address rejected\" after RCPT" },
+	{ "a delay report is never hard, whatever the reason", 0, "delayed", "4.1.2",
+	  "smtp; 450 4.1.2 <u@example.net>: Recipient address rejected: Domain not found",
+	  "hostunknown", MR_BOUNCE_SOFT, "[hostunknown] pattern" },
+	{ "a temporary-failure report is never hard", 0, "failed", "",
+	  "X-Postfix; Host or domain name not found. This is only a temporary failure report",
+	  "hostunknown", MR_BOUNCE_SOFT, "[hostunknown] pattern" },
+	{ "a temporary-failure report with no known words is expired", 0, "failed", "",
+	  "X-Local; the remote end hung up. This is only a temporary failure report",
+	  "expired", MR_BOUNCE_SOFT, "no rule matched; [temporary]" },
+	{ "a transcript: the last 5xx decides, not the 250 before it", 0, "failed", "",
+	  "smtp; >>> MAIL FROM:<news@example.org> <<< 250 2.1.0 Sender ok >>> RCPT TO:<u@example.net> "
+	  "<<< 550 5.1.1 Recipient unknown",
+	  "userunknown", MR_BOUNCE_HARD, "[userunknown] status 5.1.1" },
+};
+
+static void check_rule_case(size_t i)
+{
+	char fields[1024], status[64], msg[3072];
+	const char *st = rule_cases[i].status;
+	snprintf(status, sizeof(status), st[0] ? "Status: %s\n" : "%s", st);
+	const char *rcpt = "Final-Recipient: rfc822; u@example.net\n";
+	if (rule_cases[i].order == 1)
+		snprintf(fields, sizeof(fields), "%sDiagnostic-Code: %s\n%sAction: %s\n", status,
+			 rule_cases[i].diag, rcpt, rule_cases[i].action);
+	else if (rule_cases[i].order == 2)
+		snprintf(fields, sizeof(fields), "%sAction: %s\n\n%sDiagnostic-Code: %s\n", rcpt,
+			 rule_cases[i].action, status, rule_cases[i].diag);
+	else
+		snprintf(fields, sizeof(fields), "%sAction: %s\n%sDiagnostic-Code: %s\n", rcpt,
+			 rule_cases[i].action, status, rule_cases[i].diag);
+	snprintf(msg, sizeof(msg),
+		 "From: MAILER-DAEMON@mx.example.net\n"
+		 "To: news@example.org\n"
+		 "Subject: Delivery Status Notification\n"
+		 "MIME-Version: 1.0\n"
+		 "Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n"
+		 "\n"
+		 "--BB\n"
+		 "Content-Type: text/plain\n"
+		 "\n"
+		 "Your message could not be delivered.\n"
+		 "\n"
+		 "--BB\n"
+		 "Content-Type: message/delivery-status\n"
+		 "\n"
+		 "Reporting-MTA: dns; mx.example.net\n"
+		 "\n"
+		 "%s"
+		 "\n"
+		 "--BB--\n", fields);
+	struct mr_bounce_report r;
+	mr_bounce_parse(msg, strlen(msg), rules, NULL, &r);
+	const char *why = rule_cases[i].why;
+	if (TAP_INT(r.n_recs, 1, "%s: one record", why)) {
+		TAP_STR(r.recs[0].recipient, "u@example.net", "%s: the recipient", why);
+		TAP_STR(r.recs[0].reason, rule_cases[i].reason, "%s: reason", why);
+		TAP_INT(r.recs[0].hardsoft, rule_cases[i].hardsoft, "%s: hard/soft", why);
+		TAP_OK(strncmp(r.recs[0].rule, rule_cases[i].want_rule, strlen(rule_cases[i].want_rule)) == 0,
+		       "%s: rule %s", why, r.recs[0].rule);
+	}
+	mr_bounce_report_free(&r);
+}
+
 static void check_dsn(const char *data, const char *what)
 {
 	struct mr_bounce_report r;
@@ -531,6 +643,8 @@ int main(void)
 	TAP_STR(rec.type, "Host", "connection lost before the final reply: Host");
 	for (size_t i = 0; i < sizeof(same_cases) / sizeof(same_cases[0]); i++)
 		check_same_type(i);
+	for (size_t i = 0; i < sizeof(rule_cases) / sizeof(rule_cases[0]); i++)
+		check_rule_case(i);
 
 	/* mbox splitting */
 	const char mbox[] = "From a@b Thu Jan  1 00:00:00 2026\nSubject: one\n\nx\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* RFC 3464 delivery-status fields: one record per Final-Recipient (or Original-Recipient) with Action, Status, Diagnostic-Code, Remote-MTA. */
+/* RFC 3464 delivery-status fields: one record per Final-Recipient (or Original-Recipient) with Action, Status, Diagnostic-Code, Remote-MTA, in whatever order the fields come. */
 #include "config.h"
 #include <ctype.h>
 #include <stdlib.h>
@@ -44,10 +44,42 @@ static int field_is(const char *line, size_t n, const char *name, const char **v
 	return 1;
 }
 
+/* Moves each field of from that into lacks (or, with over, every field
+ * from has) into into; from is left empty. */
+static void fields_merge(struct rec_build *into, struct rec_build *from, int over)
+{
+	if (from->action && (over || !into->action)) {
+		free(into->action);
+		into->action = from->action;
+		from->action = NULL;
+	}
+	if (from->status[0] && (over || !into->status[0]))
+		memcpy(into->status, from->status, sizeof(into->status));
+	if (from->diag && (over || !into->diag)) {
+		free(into->diag);
+		into->diag = from->diag;
+		from->diag = NULL;
+	}
+	if (from->remote_mta && (over || !into->remote_mta)) {
+		free(into->remote_mta);
+		into->remote_mta = from->remote_mta;
+		from->remote_mta = NULL;
+	}
+	rec_build_free(from);
+}
+
+/* Per-recipient fields normally follow their Final-Recipient in one block
+ * (RFC 3464, 2.3), but some MTAs write Status or Diagnostic-Code first, or
+ * spread one recipient's fields over two blocks.  Fields met in a block
+ * before its recipient field are held: a recipient field later in the same
+ * block takes them; a block that names no recipient gives them to the
+ * record before it, for the fields that record lacks. */
 int dsn_parse(const char *p, size_t n, struct rec_build **recs, size_t *n_recs, int *has_any)
 {
 	struct rec_build *cur = NULL;
-	int cur_final = 0, cur_orig = 0, block_ended = 0;
+	struct rec_build held;
+	int cur_final = 0, cur_orig = 0, block_ended = 0, block_has_rcpt = 0;
+	memset(&held, 0, sizeof(held));
 	char *msg_mta = NULL;
 	char val[BN_MAX_DIAG];
 	size_t i = 0;
@@ -79,8 +111,12 @@ int dsn_parse(const char *p, size_t n, struct rec_build **recs, size_t *n_recs, 
 		val[o] = 0;
 		i = next;
 		if (o == 0) {
-			if (cur)
+			if (cur) {
+				if (!block_has_rcpt)
+					fields_merge(cur, &held, 0);
 				block_ended = 1;
+				block_has_rcpt = 0;
+			}
 			continue;
 		}
 		const char *v;
@@ -106,8 +142,10 @@ int dsn_parse(const char *p, size_t n, struct rec_build **recs, size_t *n_recs, 
 				cur = &nr[(*n_recs)++];
 				memset(cur, 0, sizeof(*cur));
 				cur_final = cur_orig = 0;
+				fields_merge(cur, &held, 1);
 			}
 			block_ended = 0;
+			block_has_rcpt = 1;
 			const char *a;
 			size_t an;
 			char *t = after_type(v);
@@ -124,31 +162,34 @@ int dsn_parse(const char *p, size_t n, struct rec_build **recs, size_t *n_recs, 
 				cur_orig = 1;
 			continue;
 		}
-		if (!cur)
-			continue;
+		/* before this block's recipient field: hold the fields */
+		struct rec_build *to = (!cur || (block_ended && !block_has_rcpt)) ? &held : cur;
 		if (field_is(val, o, "Action", &v)) {
-			free(cur->action);
-			cur->action = strdup(v);
-			for (char *q = cur->action; q && *q; q++)
+			free(to->action);
+			to->action = strdup(v);
+			for (char *q = to->action; q && *q; q++)
 				*q = (char)tolower((unsigned char)*q);
 		} else if (field_is(val, o, "Status", &v)) {
 			size_t k = 0;
 			while (v[k] && (isdigit((unsigned char)v[k]) || v[k] == '.') && k < 15)
 				k++;
 			if (k >= 5) {
-				memcpy(cur->status, v, k);
-				cur->status[k] = 0;
+				memcpy(to->status, v, k);
+				to->status[k] = 0;
 			}
 		} else if (field_is(val, o, "Diagnostic-Code", &v)) {
-			free(cur->diag);
-			cur->diag = strdup(v);
+			free(to->diag);
+			to->diag = strdup(v);
 		} else if (field_is(val, o, "Remote-MTA", &v)) {
-			free(cur->remote_mta);
-			cur->remote_mta = after_type(v);
+			free(to->remote_mta);
+			to->remote_mta = after_type(v);
 		} else if (field_is(val, o, "X-Postfix-Sender", &v) || field_is(val, o, "Last-Attempt-Date", &v)) {
 			/* nothing to keep */
 		}
 	}
+	if (cur)
+		fields_merge(cur, &held, 0);
+	rec_build_free(&held);
 	free(msg_mta);
 	return rc;
 }

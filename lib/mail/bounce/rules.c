@@ -89,6 +89,7 @@ struct mr_bounce_rules {
 	struct reason *reasons;
 	size_t n_reasons;
 	struct pat_list original; /* markers of the returned original */
+	struct pat_list temporary; /* words of a delay or temporary-failure report */
 	struct pat_list autoreply; /* auto-reply subjects */
 	struct pat_list bounce_subject;
 	struct pat_list bounce_from;
@@ -248,6 +249,7 @@ void mr_bounce_rules_free(struct mr_bounce_rules *r)
 	}
 	free(r->reasons);
 	list_free(&r->original);
+	list_free(&r->temporary);
 	list_free(&r->autoreply);
 	list_free(&r->bounce_subject);
 	list_free(&r->bounce_from);
@@ -291,7 +293,7 @@ static char *trim(char *s)
 	return s;
 }
 
-enum section { SEC_NONE, SEC_REASON, SEC_COMMAND, SEC_DOMAIN, SEC_ORIGINAL, SEC_AUTOREPLY, SEC_BSUBJECT, SEC_BFROM,
+enum section { SEC_NONE, SEC_REASON, SEC_COMMAND, SEC_DOMAIN, SEC_ORIGINAL, SEC_TEMPORARY, SEC_AUTOREPLY, SEC_BSUBJECT, SEC_BFROM,
 	       SEC_TYPEMATCH, SEC_THRESHOLD };
 
 static int reason_line(struct reason *x, char *key, char *val, const char *path, int line,
@@ -394,6 +396,7 @@ int mr_bounce_rules_load(const char *path, struct mr_bounce_rules **rules_r, str
 					rc = mail_error_set(err, MR_ENOMEM, "out of memory");
 				sec = SEC_REASON;
 			} else if (strcmp(name, "original") == 0) sec = SEC_ORIGINAL;
+			else if (strcmp(name, "temporary") == 0) sec = SEC_TEMPORARY;
 			else if (strcmp(name, "autoreply") == 0) sec = SEC_AUTOREPLY;
 			else if (strcmp(name, "bounce-subject") == 0) sec = SEC_BSUBJECT;
 			else if (strcmp(name, "bounce-from") == 0) sec = SEC_BFROM;
@@ -403,11 +406,12 @@ int mr_bounce_rules_load(const char *path, struct mr_bounce_rules **rules_r, str
 			else if (strcmp(name, "domain-reason") == 0) sec = SEC_DOMAIN;
 			else
 				rc = mail_error_set(err, MR_ECONFIG,
-						  "%s:%d: unknown section [%s] (reason NAME, command, domain-reason, original, autoreply, bounce-subject, bounce-from, type-match, threshold)",
+						  "%s:%d: unknown section [%s] (reason NAME, command, domain-reason, original, temporary, autoreply, bounce-subject, bounce-from, type-match, threshold)",
 						  path, line, name);
 			continue;
 		}
-		struct pat_list *pl = sec == SEC_ORIGINAL ? &r->original : sec == SEC_AUTOREPLY ? &r->autoreply :
+		struct pat_list *pl = sec == SEC_ORIGINAL ? &r->original : sec == SEC_TEMPORARY ? &r->temporary :
+				      sec == SEC_AUTOREPLY ? &r->autoreply :
 				      sec == SEC_BSUBJECT ? &r->bounce_subject : sec == SEC_BFROM ? &r->bounce_from : NULL;
 		if (pl) {
 			if (list_add(pl, s) != 0)
@@ -655,14 +659,12 @@ static void set_reason(const struct mr_bounce_rules *rules, const struct reason 
 	}
 }
 
-void status_from_text(const char *t, char out[16])
+/* The first enhanced code [CLASSES].d{1,3}.d{1,3} of t (not inside a longer
+ * number) into out; 1 when found. */
+static int enhanced_code(const char *t, const char *classes, char out[16])
 {
-	out[0] = 0;
-	if (!t)
-		return;
-	/* an enhanced code: [245].d{1,3}.d{1,3} not inside a longer number */
 	for (const char *p = t; *p; p++) {
-		if ((*p == '2' || *p == '4' || *p == '5') && p[1] == '.' &&
+		if (*p && strchr(classes, *p) && p[1] == '.' &&
 		    (p == t || !(isalnum((unsigned char)p[-1]) || p[-1] == '.'))) {
 			const char *q = p + 2;
 			int a = 0, b = 0;
@@ -676,9 +678,22 @@ void status_from_text(const char *t, char out[16])
 			size_t n = (size_t)(q - p);
 			memcpy(out, p, n);
 			out[n] = 0;
-			return;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+/* In an SMTP transcript the replies that went well (250 2.1.0 ok to MAIL FROM)
+ * come before the one that decided the delivery: a 4.x.x or 5.x.x code
+ * anywhere in the text wins over a 2.x.x code before it. */
+void status_from_text(const char *t, char out[16])
+{
+	out[0] = 0;
+	if (!t)
+		return;
+	if (enhanced_code(t, "45", out) || enhanced_code(t, "2", out))
+		return;
 	/* else an SMTP reply code standing alone */
 	for (const char *p = t; *p; p++) {
 		if ((*p == '4' || *p == '5') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
@@ -797,11 +812,24 @@ void rules_classify(const struct mr_bounce_rules *rules, const struct rec_build 
 				}
 		}
 	}
+	int delayed = b->action && strncmp(b->action, "delayed", 7) == 0;
+	int temporary = t && fl && list_match(&rules->temporary, t, fl, g);
 	if (hit) {
 		set_reason(rules, hit, hit->name, rec);
-	} else if (b->action && (strncmp(b->action, "delayed", 7) == 0 || strncmp(b->action, "expired", 7) == 0)) {
+		/* a delay report: the sending MTA is still trying, so nothing is
+		 * permanent yet, whatever the reason (RFC 3464 2.3.3) */
+		if (rec->hardsoft == MR_BOUNCE_HARD && (delayed || temporary)) {
+			rec->hardsoft = MR_BOUNCE_SOFT;
+			size_t rl = strlen(rec->rule);
+			snprintf(rec->rule + rl, sizeof(rec->rule) - rl, "; soft: %s",
+				 delayed ? "Action: delayed" : "[temporary]");
+		}
+	} else if (delayed || (b->action && strncmp(b->action, "expired", 7) == 0)) {
 		set_reason(rules, NULL, "expired", rec);
 		snprintf(rec->rule, sizeof(rec->rule), "no rule matched; Action: %s", b->action);
+	} else if (temporary) {
+		set_reason(rules, NULL, "expired", rec);
+		snprintf(rec->rule, sizeof(rec->rule), "no rule matched; [temporary]");
 	} else if (fl) {
 		set_reason(rules, NULL, "onhold", rec);
 		snprintf(rec->rule, sizeof(rec->rule), "no rule matched the text or status %s",
