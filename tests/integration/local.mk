@@ -35,3 +35,6 @@ TESTS += tests/integration/activity-fuzz.sh
 EXTRA_DIST += tests/integration/activity-fuzz.sh
 TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
+# hostile activity mail: max_new_contacts
+TESTS += tests/integration/activity-limits.sh
+EXTRA_DIST += tests/integration/activity-limits.sh
