@@ -150,3 +150,10 @@ tests_unit_test_job_cleanup_SOURCES = tests/unit/test-job-cleanup.c \
 tests_unit_test_job_cleanup_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests
 TESTS += tests/unit/test-job-cleanup
 endif
+
+# the sanitiser of message text for terminals and logs (lib/mail/printable.c)
+check_PROGRAMS += tests/unit/test-printable
+tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
+tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_printable_LDADD = lib/mail/libmailroom-mail.la
+TESTS += tests/unit/test-printable
