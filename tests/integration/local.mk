@@ -38,3 +38,9 @@ EXTRA_DIST += tests/integration/plugin-path.sh
 # hostile activity mail: max_new_contacts
 TESTS += tests/integration/activity-limits.sh
 EXTRA_DIST += tests/integration/activity-limits.sh
+# a full disk: exit 75 and one message everywhere
+TESTS += tests/integration/disk-full.sh
+EXTRA_DIST += tests/integration/disk-full.sh
+# hostile CSV: groups, NUL bytes, field caps
+TESTS += tests/integration/csv-hostile.sh
+EXTRA_DIST += tests/integration/csv-hostile.sh
