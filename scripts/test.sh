@@ -3,6 +3,11 @@
 # Sets up (packages as root), builds from ./autogen.sh with warnings as errors,
 # installs it into a prefix of the build dir (so the tests run with an
 # installed copy beside the build tree), runs the whole test suite, and ends with "N passed, N failed, N skipped".
+# MR_TEST_MODE selects the run: normal (default: check, fuzz replay, distcheck),
+# sanitize (an ASan+UBSan build, -fno-sanitize-recover=undefined: the whole suite
+# and the fuzz replay; no distcheck), valgrind (the CLI integration tests with
+# every mailroom run under valgrind), ci (normal, then sanitize in its own
+# build directory, with the time of each).
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -11,32 +16,90 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "not root: assuming the packages of scripts/deps.sh are installed" >&2
 fi
+mode=${MR_TEST_MODE:-normal}
+if [ "$mode" = ci ]; then
+	# both runs, each in its own build directory; one summary line at the end
+	tmp=${TMPDIR:-/tmp}/mr-ci.$$
+	t0=$(date +%s)
+	MR_TEST_MODE=normal bash "$top/scripts/test.sh" > "$tmp.normal" 2>&1
+	rc1=$?
+	t1=$(date +%s)
+	MR_TEST_MODE=sanitize MR_BUILD_DIR=${MR_SAN_BUILD_DIR:-$top/_build-san} \
+		bash "$top/scripts/test.sh" > "$tmp.san" 2>&1
+	rc2=$?
+	t2=$(date +%s)
+	sed '$d' "$tmp.normal"
+	echo "normal run: $(tail -1 "$tmp.normal") in $((t1 - t0)) s"
+	sed '$d' "$tmp.san"
+	echo "sanitizer run: $(tail -1 "$tmp.san") in $((t2 - t1)) s"
+	sum=$(cat "$tmp.normal" "$tmp.san" |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' |
+		awk '{p += $1; f += $2; s += $3} END {printf "%d %d %d", p, f, s}')
+	rm -f "$tmp.normal" "$tmp.san"
+	read -r p f s <<<"$sum"
+	if { [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" -eq 0 ]
+	exit
+fi
+case $mode in
+normal|sanitize|valgrind) ;;
+*) echo "MR_TEST_MODE=$mode: want normal, sanitize, valgrind or ci"; echo "0 passed, 1 failed, 0 skipped"; exit 64 ;;
+esac
 build=${MR_BUILD_DIR:-$top/_build}
+extra_flags=
+if [ "$mode" = sanitize ]; then
+	extra_flags=--enable-sanitizers
+	# every finding fails its test (UBSan: -fno-sanitize-recover=undefined)
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	MR_DISTCHECK=no
+fi
 ./autogen.sh >autogen.out 2>&1 || { tail -20 autogen.out; echo "autogen.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$build"
 cd "$build"
 # installed into a prefix of the build dir before the tests run: the tests must
 # use the build tree's plugins only, with installed copies on the search path
-"$top/configure" --enable-werror --prefix="$build/_prefix" ${MR_CONFIGURE_FLAGS:-} >configure.out 2>&1 ||
+"$top/configure" --enable-werror $extra_flags --prefix="$build/_prefix" ${MR_CONFIGURE_FLAGS:-} >configure.out 2>&1 ||
 	{ cat configure.out; echo "configure failed"; echo "0 passed, 1 failed"; exit 1; }
 sed -n '/^mailroom /,$p' configure.out
 make -j"$(nproc)" >make.out 2>&1 || { tail -50 make.out; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 make install >install.out 2>&1 || { tail -30 install.out; echo "make install failed"; echo "0 passed, 1 failed"; exit 1; }
-make -j"$(nproc)" check >check.out 2>&1
-check_rc=$?
-grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' check.out | grep -v '^PASS' | head -200
 extra_pass=0
 extra_fail=0
-if [ "${MR_DISTCHECK:-yes}" = yes ]; then
+if [ "$mode" = valgrind ]; then
+	# the CLI integration tests, each mailroom run under valgrind (an error
+	# exits 99, so the test's exit-code checks fail)
+	printf '#!/bin/sh\nexec "%s/libtool" --mode=execute valgrind -q --error-exitcode=99 --suppressions="%s/scripts/valgrind.supp" "%s/mailroom" "$@"\n' \
+		"$build" "$top" "$build" > "$build/valgrind-mailroom"
+	chmod 755 "$build/valgrind-mailroom"
+	vg_tests=${MR_VALGRIND_TESTS:-"tests/integration/inspect.sh tests/integration/bounce-cli.sh tests/integration/csv-hostile.sh tests/integration/cli-user.sh tests/integration/cli-spool.sh tests/integration/activity-preview.sh"}
+	MR_MAILROOM_WRAPPER=$build/valgrind-mailroom make check TESTS="$vg_tests" >check.out 2>&1
+	check_rc=$?
+else
+	make -j"$(nproc)" check >check.out 2>&1
+	check_rc=$?
+	# the fuzz targets, built as replay programs, over every seed corpus
+	if make -j"$(nproc)" fuzz >fuzz-build.out 2>&1 && bash "$top/fuzz/run.sh" "$build" >fuzz.out 2>&1; then
+		extra_pass=$((extra_pass + 1))
+		echo "PASS: fuzz replay ($(grep -c '^PASS' fuzz.out) targets)"
+	else
+		tail -30 fuzz-build.out fuzz.out 2>/dev/null
+		echo "FAIL: fuzz replay"
+		extra_fail=$((extra_fail + 1))
+	fi
+fi
+grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' check.out | grep -v '^PASS' | head -200
+if [ "${MR_DISTCHECK:-yes}" = yes ] && [ "$mode" = normal ]; then
 	# the tarball's own test run: the 20,000-recipient mailing ran above
 	# already, 2,000 show the tarball works
 	if MAILING_TEST_N=2000 make distcheck >distcheck.out 2>&1; then
 		echo "PASS: make distcheck"
-		extra_pass=1
+		extra_pass=$((extra_pass + 1))
 	else
 		tail -40 distcheck.out
 		echo "FAIL: make distcheck"
-		extra_fail=1
+		extra_fail=$((extra_fail + 1))
 	fi
 fi
 # one line per TAP result, from every test's .trs file

@@ -12,7 +12,7 @@ SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
 	MAILROOM_PLUGIN_PATH=$$(ls -d $(abs_top_builddir)/plugins/*/.libs 2>/dev/null | tr '\n' ':'); \
 	MAILROOM_PLUGIN_PATH_ONLY=1; \
-	MAILROOM=$(abs_top_builddir)/mailroom; \
+	MAILROOM=$${MR_MAILROOM_WRAPPER:-$(abs_top_builddir)/mailroom}; \
 	MR_CORPUS=$(MR_CORPUS); \
 	MR_SRCDIR=$(abs_top_srcdir); MR_BUILDDIR=$(abs_top_builddir); \
 	export MAILROOM_PLUGIN_PATH MAILROOM_PLUGIN_PATH_ONLY MAILROOM MR_CORPUS MR_SRCDIR MR_BUILDDIR;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <mailroom/printable.h>
 #include "cli.h"
 
 #define MAX_FILE (256L * 1024 * 1024)
@@ -153,12 +154,19 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 		}
 		printf("}\n");
 	} else {
-		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%s\t%s%s\n", file, idx, rec->recipient, rec->reason,
-		       hs ? hs : "null", rec->status[0] ? rec->status : "null", rec->type ? rec->type : "null",
+		/* everything from the message is made safe for the terminal */
+		char s_file[512], s_rcpt[320], s_reason[200], s_status[64], s_type[64], s_diag[1024];
+		mr_printable_str(s_file, sizeof(s_file), file);
+		mr_printable_str(s_rcpt, sizeof(s_rcpt), rec->recipient);
+		mr_printable_str(s_reason, sizeof(s_reason), rec->reason);
+		mr_printable_str(s_status, sizeof(s_status), rec->status[0] ? rec->status : "null");
+		mr_printable_str(s_type, sizeof(s_type), rec->type ? rec->type : "null");
+		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%s\t%s%s\n", s_file, idx, s_rcpt, s_reason,
+		       hs ? hs : "null", s_status, s_type,
 		       r->verp_found_in ? r->verp_found_in : "null",
 		       r->verp_ok < 0 ? " (forged hash)" : r->verp_ok > 0 ? " (hash ok)" : "");
 		if (verbose && rec->diagnostic)
-			printf("\t%s\n", rec->diagnostic);
+			printf("\t%s\n", mr_printable_str(s_diag, sizeof(s_diag), rec->diagnostic));
 		if (explain) {
 			printf("\trule: %s\n", rec->rule[0] ? rec->rule : "(none)");
 			if (r->verp_ok < 0)

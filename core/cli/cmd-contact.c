@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <mailroom/printable.h>
 #include "cli.h"
 #include "csv.h"
 
@@ -23,18 +24,70 @@ static int need_slots(struct mr_store *st, const char *cmd)
 	return 0;
 }
 
-/* Known groups of an import, so each is added once. */
+/* Known groups of an import, so each is added once: a hash set (open
+ * addressing), so that a row or a file with very many groups stays linear. */
 struct group_cache {
-	char **names;
-	size_t n;
+	char **slots;
+	size_t n, cap;
 };
+
+static size_t group_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL & SIZE_MAX;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
 
 static int group_known(struct group_cache *gc, const char *name)
 {
-	for (size_t i = 0; i < gc->n; i++)
-		if (strcmp(gc->names[i], name) == 0)
+	if (!gc->cap)
+		return 0;
+	for (size_t i = group_hash(name) & (gc->cap - 1);; i = (i + 1) & (gc->cap - 1)) {
+		if (!gc->slots[i])
+			return 0;
+		if (strcmp(gc->slots[i], name) == 0)
 			return 1;
+	}
+}
+
+/* Adds name (not known yet); 0 or MR_ENOMEM. */
+static int group_remember(struct group_cache *gc, const char *name)
+{
+	if ((gc->n + 1) * 2 > gc->cap) {
+		size_t nc = gc->cap ? gc->cap * 2 : 64;
+		char **ns = calloc(nc, sizeof(*ns));
+		if (!ns)
+			return MR_ENOMEM;
+		for (size_t i = 0; i < gc->cap; i++) {
+			if (!gc->slots[i])
+				continue;
+			size_t j = group_hash(gc->slots[i]) & (nc - 1);
+			while (ns[j])
+				j = (j + 1) & (nc - 1);
+			ns[j] = gc->slots[i];
+		}
+		free(gc->slots);
+		gc->slots = ns;
+		gc->cap = nc;
+	}
+	char *copy = strdup(name);
+	if (!copy)
+		return MR_ENOMEM;
+	size_t j = group_hash(name) & (gc->cap - 1);
+	while (gc->slots[j])
+		j = (j + 1) & (gc->cap - 1);
+	gc->slots[j] = copy;
+	gc->n++;
 	return 0;
+}
+
+static void group_cache_free(struct group_cache *gc)
+{
+	for (size_t i = 0; i < gc->cap; i++)
+		free(gc->slots[i]);
+	free(gc->slots);
+	memset(gc, 0, sizeof(*gc));
 }
 
 static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, size_t ncols,
@@ -59,8 +112,9 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	while (email && (*email == ' ' || *email == '\t'))
 		email++;
 	if (!email || !mr_addr_valid(email) || !strchr(email, '@')) {
+		char shown[120];
 		fprintf(stderr, "mailroom: %s:%lu: invalid email address \"%s\": skipped\n", path,
-			csv->rec_line, v[COL_EMAIL] ? v[COL_EMAIL] : "");
+			csv->rec_line, mr_printable_str(shown, sizeof(shown), v[COL_EMAIL]));
 		return 1;
 	}
 	const char *type = v[COL_TYPE] && *v[COL_TYPE] ? v[COL_TYPE] : NULL;
@@ -69,8 +123,10 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	else if (type && strcasecmp(type, "organization") == 0)
 		type = "Organization";
 	else if (type) {
+		char shown[120];
 		fprintf(stderr, "mailroom: %s:%lu: contact_type \"%s\" is neither Individual nor "
-			"Organization: skipped\n", path, csv->rec_line, type);
+			"Organization: skipped\n", path, csv->rec_line,
+			mr_printable_str(shown, sizeof(shown), type));
 		return 1;
 	}
 	struct mr_contact c = {
@@ -101,14 +157,10 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 		if (!group_known(gc, g)) {
 			if ((rc = mr_store_group_add(st, g, NULL, NULL, &err)) != 0)
 				break;
-			char **n = realloc(gc->names, (gc->n + 1) * sizeof(*n));
-			if (!n || !(n[gc->n] = strdup(g))) {
-				rc = MR_ENOMEM;
-				gc->names = n ? n : gc->names;
+			if ((rc = group_remember(gc, g)) != 0) {
+				mr_error_set(&err, rc, "out of memory");
 				break;
 			}
-			gc->names = n;
-			gc->n++;
 		}
 		if ((rc = mr_store_group_member(st, g, id, 1, &err)) != 0)
 			break;
@@ -201,9 +253,7 @@ static int import(struct mr_store *st, const char *path)
 		mr_store_rollback(st);
 	}
 	mr_progress(NULL, "contact import", -1, 0);
-	for (size_t i = 0; i < gc.n; i++)
-		free(gc.names[i]);
-	free(gc.names);
+	group_cache_free(&gc);
 	if (rc) {
 		code = cli_fail(mr_status_exit_code(rc), "contact import", "%s: %s (rows after the "
 				"last %d-row commit were not imported)", path,

@@ -115,6 +115,11 @@ static long long parse_date(const char *s)
 			tm.tm_mon = i;
 	if (tm.tm_mon < 0)
 		return -1;
+	/* bounded fields: timegm and the year arithmetic never see a value
+	 * that could overflow an int */
+	if (day < 1 || day > 31 || year < 0 || year > 9999 || hh < 0 || hh > 23 || mm < 0 ||
+	    mm > 59 || ss < 0 || ss > 60)
+		return -1;
 	tm.tm_mday = day;
 	tm.tm_year = (year < 100 ? year + 2000 : year) - 1900;
 	tm.tm_hour = hh;
@@ -123,9 +128,14 @@ static long long parse_date(const char *s)
 	long long t = (long long)timegm(&tm);
 	while (*s == ' ')
 		s++;
-	if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1])) {
-		int z = atoi(s + 1);
-		long long off = (z / 100) * 3600 + (z % 100) * 60;
+	/* RFC 5322 zone: exactly four digits, hhmm; anything longer (a hostile
+	 * "+99999999") is no zone at all rather than an overflowing offset */
+	if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) &&
+	    isdigit((unsigned char)s[4]) && !isdigit((unsigned char)s[5])) {
+		int zh = (s[1] - '0') * 10 + (s[2] - '0');
+		int zm = (s[3] - '0') * 10 + (s[4] - '0');
+		long long off = (long long)zh * 3600 + (long long)zm * 60;
 		t += *s == '+' ? -off : off;
 	}
 	return t;

@@ -126,7 +126,9 @@ int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in
 	if (rep.outcome == MR_JOB_FAILED) {
 		fprintf(stderr, "mailroom: job %s failed (run %lld): %s\n", in->sec->inst,
 			(long long)rep.run_id, rep.message);
-		return EX_SOFTWARE;
+		/* a temporary failure (a full disk, a busy store) is 75, as for
+		 * every other command: cron and systemd try again later */
+		return rep.status == MR_ETEMP ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
 	if (verbose)
 		printf("job %s: ok (run %lld)%s%s\n", in->sec->inst, (long long)rep.run_id,

@@ -22,8 +22,21 @@ void mr_csv_free(struct mr_csv *c)
 	memset(c, 0, sizeof(*c));
 }
 
+#define BAD_NUL  0x1
+#define BAD_LONG 0x2
+
 static int put(struct mr_csv *c, char ch)
 {
+	/* a NUL would silently cut the field; an over-long field is dropped:
+	 * either makes the whole record an error at its end */
+	if (ch == '\0') {
+		c->bad |= BAD_NUL;
+		return 0;
+	}
+	if (c->len - c->start >= MR_CSV_MAX_FIELD) {
+		c->bad |= BAD_LONG;
+		return 0;
+	}
 	if (c->len + 2 > c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 1024;
 		char *b = realloc(c->buf, nc);
@@ -38,8 +51,15 @@ static int put(struct mr_csv *c, char ch)
 
 static int end_field(struct mr_csv *c)
 {
-	if (put(c, '\0') != 0)
-		return -1;
+	if (c->len + 1 > c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 1024;
+		char *b = realloc(c->buf, nc);
+		if (!b)
+			return -1;
+		c->buf = b;
+		c->cap = nc;
+	}
+	c->buf[c->len++] = '\0';
 	if (c->n == c->fcap) {
 		size_t nc = c->fcap ? c->fcap * 2 : 16;
 		size_t *f = realloc(c->offs, nc * sizeof(*f));
@@ -57,6 +77,7 @@ int mr_csv_next(struct mr_csv *c, struct mr_error *err)
 {
 	FILE *f = c->f;
 	c->len = c->start = c->n = 0;
+	c->bad = 0;
 	c->rec_line = c->line;
 	int ch = getc_unlocked(f);
 	if (ch == EOF)
@@ -130,6 +151,12 @@ int mr_csv_next(struct mr_csv *c, struct mr_error *err)
 		if (put(c, (char)ch))
 			goto oom;
 	}
+	if (c->bad & BAD_NUL)
+		return mr_error_set(err, MR_EINPUT, "line %lu: a NUL byte (this is not a text file, "
+				    "or not UTF-8)", c->rec_line);
+	if (c->bad & BAD_LONG)
+		return mr_error_set(err, MR_EINPUT, "line %lu: a field longer than %d bytes",
+				    c->rec_line, MR_CSV_MAX_FIELD);
 	if (c->n > c->fpcap) {
 		const char **p = realloc(c->fields, c->n * sizeof(*p));
 		if (!p)

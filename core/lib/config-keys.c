@@ -118,6 +118,9 @@ const struct mr_key mr_keys_account[] = {
 	{ .name = "max_attachment_size", .type = MR_KEY_INT, .def = "10485760", .max = 2147483647LL,
 	  .help = "activity accounts: bytes of one decoded attachment at most (0: no limit); a larger "
 	  "one is recorded as skipped" },
+	{ .name = "max_new_contacts", .type = MR_KEY_INT, .def = "25", .max = 1000000,
+	  .help = "activity accounts: contacts one message may create (0: no limit); its other new "
+	  "addresses are left out and logged" },
 	{ 0 }
 };
 

@@ -304,6 +304,13 @@ void mr_dkim_verify_one(struct mr_resolver *r, const struct mr_rawmsg *m, size_t
 		set(res, "permerror", "the key is k=%s but the signature a=%s", key.alg, a);
 		goto out;
 	}
+	/* RFC 8301 3.2: verifiers must not consider signatures with RSA keys
+	 * under 1024 bits valid (a 512-bit key is factored in hours) */
+	if (!ed && EVP_PKEY_bits(key.pkey) < 1024) {
+		set(res, "permerror", "the key of %s._domainkey.%s is a %d-bit RSA key: keys under "
+		    "1024 bits do not verify (RFC 8301)", s, d, EVP_PKEY_bits(key.pkey));
+		goto out;
+	}
 	if (mr_base64_decode(bv, strlen(bv), &sigbin, &sig_len) != 0) {
 		set(res, "permerror", "b= is not base64");
 		goto out;

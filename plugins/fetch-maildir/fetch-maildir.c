@@ -190,7 +190,8 @@ static int md_open(void *state, size_t *waiting_r, struct mr_error *err)
 		md_close(m);
 		return rc;
 	}
-	qsort(m->ents, m->n_ents, sizeof(*m->ents), cmp_entry);
+	if (m->n_ents > 1) /* an empty Maildir has no array: qsort(NULL, 0) is UB */
+		qsort(m->ents, m->n_ents, sizeof(*m->ents), cmp_entry);
 	if (waiting_r)
 		*waiting_r = m->n_ents;
 	return 0;

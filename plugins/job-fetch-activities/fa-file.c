@@ -120,15 +120,23 @@ static int add_role(struct fa_account *a, const struct mr_activity *act, unsigne
 			}
 			int64_t id = 0;
 			int created = 0;
-			int rc = mr_store_activity_contact(st, ad->addr, ad->name,
-							   a->create_contacts, &id, &created, err);
+			/* a hostile message may carry thousands of addresses: past
+			 * max_new_contacts new ones, only existing contacts match */
+			int may_create = a->create_contacts &&
+					 (!a->max_new_contacts || a->msg_created < a->max_new_contacts);
+			int rc = mr_store_activity_contact(st, ad->addr, ad->name, may_create, &id,
+							   &created, err);
 			if (rc)
 				return rc;
 			if (!id) {
-				(*unknown_r)++;
+				if (a->create_contacts && !may_create)
+					a->msg_left++;
+				else
+					(*unknown_r)++;
 				continue;
 			}
 			if (created) {
+				a->msg_created++;
 				a->contacts_created++;
 				a->core->log(a->log, MR_LOG_INFO, "new contact %lld for %s",
 					     (long long)id, ad->addr);
@@ -160,6 +168,7 @@ static int file_parsed(struct fa_account *a, const struct mr_fetched *msg,
 	const struct mr_core *core = a->core;
 	struct parties p = { 0 };
 	size_t unknown = 0, site = 0;
+	a->msg_created = a->msg_left = 0;
 	int rc = add_role(a, act, a->source, MR_ROLE_SOURCE, &p, &unknown, &site, err);
 	if (!rc)
 		rc = add_role(a, act, a->targets, MR_ROLE_TARGET, &p, &unknown, &site, err);
@@ -170,6 +179,12 @@ static int file_parsed(struct fa_account *a, const struct mr_fetched *msg,
 	if (rc) {
 		free(p.v);
 		return rc;
+	}
+	if (a->msg_left) {
+		a->contacts_left_out += a->msg_left;
+		core->log(a->log, MR_LOG_NOTICE, "message %s: %zu new address%s left out: "
+			  "max_new_contacts = %zu contacts created for one message", msg->label,
+			  a->msg_left, a->msg_left == 1 ? "" : "es", a->max_new_contacts);
 	}
 	if (p.n == 0) {
 		snprintf(reason, rsize, "no contact to file it against (%zu site address%s skipped, "

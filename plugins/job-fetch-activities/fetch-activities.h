@@ -30,10 +30,13 @@ struct fa_account {
 	int create_contacts;
 	const char *activity_type, *activity_status;
 	struct mr_activity_limits lim;
+	size_t max_new_contacts;      /* per message; 0: no limit */
+	size_t msg_created, msg_left; /* of the message being filed */
 	const struct fa_site_addr *site;
 	size_t n_site;
 	/* counts of this run */
 	size_t filed, duplicates, contacts_created, site_skipped, unknown_skipped;
+	size_t contacts_left_out; /* over max_new_contacts */
 };
 
 /* Parses a list of field names (From, To, Cc, Bcc; case-insensitive) into

@@ -141,6 +141,8 @@ static int account_conf(struct mr_job_ctx *ctx, struct mr_account *acc, struct f
 	a->activity_status = core->cfg_str(sec, "activity_status");
 	long long ma = core->cfg_int(sec, "max_attachments");
 	long long ms = core->cfg_int(sec, "max_attachment_size");
+	long long mc = core->cfg_int(sec, "max_new_contacts");
+	a->max_new_contacts = mc > 0 ? (size_t)mc : 0;
 	a->lim.max_attachments = ma > 0 ? (size_t)ma : 0;
 	a->lim.max_attachment_size = ms > 0 ? (size_t)ms : 0;
 	return 0;
@@ -159,7 +161,7 @@ static int fa_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		return core->error_set(err, MR_ENOMEM, "out of memory");
 	size_t accounts = 0, failed_accounts = 0;
 	struct mr_fetch_stats tot = { 0 };
-	size_t filed = 0, dups = 0, created = 0, site_sk = 0, unknown = 0;
+	size_t filed = 0, dups = 0, created = 0, site_sk = 0, unknown = 0, left_out = 0;
 	char failed_names[160] = "";
 	int rc = 0;
 	struct mr_error first = { 0 };
@@ -189,6 +191,7 @@ static int fa_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		filed += a.filed;
 		dups += a.duplicates;
 		created += a.contacts_created;
+		left_out += a.contacts_left_out;
 		site_sk += a.site_skipped;
 		unknown += a.unknown_skipped;
 		if (arc) {
@@ -214,12 +217,18 @@ static int fa_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 		 "%zu account%s: %zu filed, %zu already filed (same Message-ID), %zu ignored, "
 		 "%zu left for the next run; %zu contacts created",
 		 accounts, accounts == 1 ? "" : "s", filed, dups, tot.ignored, tot.failed, created);
+	if (left_out) {
+		size_t l = strlen(ctx->message);
+		snprintf(ctx->message + l, sizeof(ctx->message) - l,
+			 ", %zu new addresses left out (max_new_contacts)", left_out);
+	}
 	snprintf(ctx->data, sizeof(ctx->data),
 		 "{\"accounts\":%zu,\"filed\":%zu,\"duplicates\":%zu,\"ignored\":%zu,"
 		 "\"already_recorded\":%zu,\"failed\":%zu,\"not_moved\":%zu,"
-		 "\"contacts_created\":%zu,\"site_addresses_skipped\":%zu,\"unknown_skipped\":%zu}",
+		 "\"contacts_created\":%zu,\"site_addresses_skipped\":%zu,\"unknown_skipped\":%zu,"
+		 "\"contacts_left_out\":%zu}",
 		 accounts, filed, dups, tot.ignored, tot.already, tot.failed, tot.dispose_failed,
-		 created, site_sk, unknown);
+		 created, site_sk, unknown, left_out);
 	if (rc)
 		return core->error_set(err, rc, "%zu of %zu activity accounts failed (%s); first: %s",
 				       failed_accounts, accounts, failed_names, first.msg);

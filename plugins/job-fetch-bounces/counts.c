@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The counters of a fetch-bounces run (and the ignored verdict that counts one), exact under the fetch loop's retries: each message's contribution is kept by key (a group processed again replaces it) and added to the run's totals only once the store has recorded the message. */
 #include "config.h"
+#include <mailroom/printable.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,14 @@ int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, siz
 	va_start(ap, fmt);
 	vsnprintf(reason, size, fmt, ap);
 	va_end(ap);
+	/* the reason quotes the message (a VERP address): it is logged here and
+	 * by the fetch loop, so it is made safe in place */
+	char *safe = size ? malloc(size) : NULL;
+	if (safe) {
+		mr_printable_str(safe, size, reason);
+		memcpy(reason, safe, strlen(safe) + 1);
+		free(safe);
+	}
 	p->n.ignored++;
 	/* the fetch loop logs the reason too, at notice */
 	p->core->log(p->log, MR_LOG_DEBUG, "account %s, message %s: ignored: %s", p->account,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <mailroom/printable.h>
 #include "fetch-bounces.h"
 
 /* Job and queue id of one of our Message-IDs ("<mr.JOB.QUEUE.TAG@DOMAIN>"). */
@@ -70,12 +71,17 @@ static int add_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 		p->n.low++;
 	if (added.held)
 		p->n.holds++;
+	/* what came from the message is made safe for a terminal and a log */
+	char s_email[320], s_reason[200], s_status[64];
+	mr_printable_str(s_email, sizeof(s_email), t->email);
+	mr_printable_str(s_reason, sizeof(s_reason), rec->reason ? rec->reason : "-");
+	mr_printable_str(s_status, sizeof(s_status), rec->status[0] ? rec->status : "no status");
 	p->core->log(p->log, MR_LOG_INFO,
 		     "account %s, message %s: %s bounced (%s, %s, %s, type %s%s): %lld of %lld "
 		     "bounces of this type since the reset date%s", p->account,
-		     msg->label ? msg->label : msg->key, t->email, rec->reason ? rec->reason : "-",
+		     msg->label ? msg->label : msg->key, s_email, s_reason,
 		     rec->hardsoft == MR_BOUNCE_HARD ? "hard" : "soft",
-		     rec->status[0] ? rec->status : "no status", rec->type ? rec->type : "Host",
+		     s_status, rec->type ? rec->type : "Host",
 		     low ? ", matched by address" : "", (long long)added.count_type,
 		     (long long)added.threshold, added.held ? ": now on hold" : "");
 	return 0;
@@ -134,8 +140,10 @@ static int address_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 		if (rc == MR_ENOTFOUND)
 			rc = mr_store_bounce_target(p->store, 0, 0, rec->recipient, &t, &e);
 		if (rc == MR_ENOTFOUND || (rc == 0 && t.queue_id == 0)) {
+			char s_rcpt[320];
+			mr_printable_str(s_rcpt, sizeof(s_rcpt), rec->recipient);
 			p->core->log(p->log, MR_LOG_INFO, "account %s, message %s: %s is %s", p->account,
-				     msg->label ? msg->label : msg->key, rec->recipient,
+				     msg->label ? msg->label : msg->key, s_rcpt,
 				     rc ? "not in the store" : "in the store but was never mailed");
 			continue;
 		}
@@ -187,9 +195,11 @@ static int process(struct fb_proc *p, const struct mr_fetched *msg, char *reason
 				       p->account, msg->label ? msg->label : msg->key);
 	if (rep.verp && rep.verp_ok < 0) {
 		p->n.forged++;
+		char s_verp[320];
+		mr_printable_str(s_verp, sizeof(s_verp), rep.verp);
 		core->log(p->log, MR_LOG_WARNING, "account %s, message %s: forged VERP: %s (%s, "
 			  "found in %s): nothing counted, no other address tried", p->account,
-			  msg->label ? msg->label : msg->key, rep.verp,
+			  msg->label ? msg->label : msg->key, s_verp,
 			  rep.verp_damage ? rep.verp_damage : "damaged",
 			  rep.verp_found_in ? rep.verp_found_in : "?");
 		rc = fb_ignore(p, msg, reason, rsize, "forged VERP (%s) in %s",

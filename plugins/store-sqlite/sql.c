@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The SQLite store's statements: their text, the prepare-once cache, binding helpers, error mapping and units of several statements. */
 #include "config.h"
+#include <errno.h>
 #include <string.h>
 #include "store-sqlite.h"
 
@@ -278,6 +279,11 @@ static int status_of(int rc)
 int sq_fail(struct sq_state *s, int rc, const char *what, struct mr_error *err)
 {
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	/* a full disk reads the same from every command and job (exit 75) */
+	if ((rc & 0xff) == SQLITE_FULL ||
+	    (s->db && (rc & 0xff) == SQLITE_IOERR && sqlite3_system_errno(s->db) == ENOSPC))
+		return s->core->error_set(err, MR_ETEMP, "%s in %s: the disk is full (free some "
+					  "space and run it again)", what, s->path);
 	return s->core->error_set(err, status_of(rc), "%s in %s: %s", what, s->path,
 				  msg ? msg : sqlite3_errstr(rc));
 }

@@ -313,7 +313,8 @@ static int conn_reply(struct smtp_conn *c, struct smtp_reply *r, long long deadl
 	memset(r, 0, sizeof(*r));
 	for (;;) {
 		char *nl;
-		while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+		/* c->in is NULL until the first read: memchr(NULL, .., 0) is UB */
+		while (c->in_len && (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
 			size_t n = (size_t)(nl - c->in) + 1;
 			int done = smtp_reply_feed(r, c->in, n);
 			memmove(c->in, c->in + n, c->in_len - n);

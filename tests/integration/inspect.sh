@@ -71,6 +71,8 @@ put('ed', sign(msg, sel=b'ed', key=ed, canonicalize=(b'relaxed', b'relaxed'),
                signature_algorithm=b'ed25519-sha256'))
 put('simple', sign(msg, sel=b'good', key=rsa, canonicalize=(b'simple', b'simple')))
 put('otherkey', sign(msg, sel=b'other', key=rsa))
+# a 512-bit RSA key: RFC 8301 says it must not verify
+put('weak', sign(msg, sel=b'weak', key=open(keys + '/rsa-weak.pem', 'rb').read()))
 put('tampered-body', rs.replace(b'Saturday', b'Sunday'))
 put('tampered-subject', rs.replace(b'spring newsletter', b'summer newsletter'))
 # relaxed canonicalisation tolerates whitespace changes in headers
@@ -101,6 +103,11 @@ check_grep "VERP fields shown" "job 12, queue 345" "$T_DIR/rsa.json"
 check_eq "List-Unsubscribe one-click" "$(field rsa "(d['one_click'], d['list_unsubscribe'].startswith('<https://pass.test/u/1/abc>'))")" "(True, True)"
 check_eq "DMARC alignment computed now" "$(field rsa "d['alignment']")" \
 	"{'from_domain': 'pass.test', 'dkim_aligned': True, 'return_path_aligned': True}"
+# a hostile Received date: a zone of eight digits and a huge year are no date
+# (this overflowed an int before)
+sed 's/09:00:02 +0000/09:00:02 +99999999/; s/Mon, 6 Jan 2025 10:00:07 +0100/Mon, 6 Jan 2147483647 10:00:07 +0100/' "$W/rsa.eml" > "$W/baddate.eml"
+insp baddate
+check_eq "a hostile Received zone and year: no overflow, hops still listed" "$(field baddate "len(d['received'])")" 3
 insp ed
 check_eq "ed25519-sha256 relaxed/relaxed verifies" "$(field ed "(d['dkim'][0]['result'], d['dkim'][0]['algorithm'])")" "('pass', 'ed25519-sha256')"
 insp simple
@@ -118,6 +125,10 @@ check_eq "tampered Subject fails" "$(field tampered-subject "d['dkim'][0]['resul
 check_grep "tampered Subject: signature does not verify" "signature does not verify" "$T_DIR/tampered-subject.json"
 insp otherkey
 check_eq "signed with a key that is not the published one fails" "$(field otherkey "d['dkim'][0]['result']")" fail
+insp weak
+check_eq "a 512-bit RSA key does not verify (RFC 8301)" "$(field weak "(d['dkim'][0]['result'], d['dkim'][0]['why'])")" \
+	"('permerror', 'the key of weak._domainkey.pass.test is a 512-bit RSA key: keys under 1024 bits do not verify (RFC 8301)')"
+check_eq "a 512-bit RSA key: DKIM does not align" "$(field weak "d['alignment']['dkim_aligned']")" False
 insp forged-verp
 check_eq "a forged VERP hash is recognised" "$(field forged-verp "d['return_path']['verp']")" bad-hash
 insp no-from

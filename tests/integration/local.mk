@@ -41,3 +41,12 @@ TESTS += tests/integration/man-pages.sh tests/integration/debian-packages.sh
 EXTRA_DIST += tests/integration/man-pages.sh tests/integration/debian-packages.sh
 TESTS += tests/integration/oauth.sh
 EXTRA_DIST += tests/integration/oauth.sh
+# hostile activity mail: max_new_contacts
+TESTS += tests/integration/activity-limits.sh
+EXTRA_DIST += tests/integration/activity-limits.sh
+# a full disk: exit 75 and one message everywhere
+TESTS += tests/integration/disk-full.sh
+EXTRA_DIST += tests/integration/disk-full.sh
+# hostile CSV: groups, NUL bytes, field caps
+TESTS += tests/integration/csv-hostile.sh
+EXTRA_DIST += tests/integration/csv-hostile.sh

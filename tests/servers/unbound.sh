@@ -2,7 +2,7 @@
 # Starts a private unbound (DNS) on 127.0.0.1 serving the test zones of the
 # doctor and inspect tests (SPF, DKIM, DMARC, PTR, a DNSBL) and makes the keys
 # those zones publish.  Source it after tests/lib.sh, then call unbound_start.
-# Sets DNS_PORT, KEYS (rsa.pem, rsa-other.pem, rsa-short.pem, ed.pem, ed.seed)
+# Sets DNS_PORT, KEYS (rsa.pem, rsa-other.pem, rsa-short.pem, rsa-weak.pem (512 bits), ed.pem, ed.seed)
 # and Z (the zone file); the server's PID is registered with `started`.
 # Everything lives under $T_DIR/dns.
 
@@ -15,6 +15,7 @@ unbound_start() {
 	openssl genrsa -traditional -out "$KEYS/rsa.pem" 2048 2>/dev/null
 	openssl genrsa -traditional -out "$KEYS/rsa-other.pem" 2048 2>/dev/null
 	openssl genrsa -traditional -out "$KEYS/rsa-short.pem" 1024 2>/dev/null
+	openssl genrsa -traditional -out "$KEYS/rsa-weak.pem" 512 2>/dev/null
 	openssl genpkey -algorithm ed25519 -out "$KEYS/ed.pem" 2>/dev/null
 	openssl pkey -in "$KEYS/ed.pem" -outform DER 2>/dev/null | tail -c 32 | base64 -w0 > "$KEYS/ed.seed"
 	chmod 0600 "$KEYS"/*.pem
@@ -67,6 +68,7 @@ unbound_start() {
 		rr "ed._domainkey.pass.test. TXT \"v=DKIM1; k=ed25519; p=$ED_P\""
 		rr "short._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; p=$(rsa_pub "$KEYS/rsa-short.pem")")"
 		rr "revoked._domainkey.pass.test. TXT \"v=DKIM1; k=rsa; p=\""
+		rr "weak._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; p=$(rsa_pub "$KEYS/rsa-weak.pem")")"
 		rr "testing._domainkey.pass.test. TXT $(txt "v=DKIM1; k=rsa; t=y; p=$RSA_P")"
 		# the keys of RFC 8463's example (its Appendix A.2), to verify that message
 		echo 'local-zone: "football.example.com." static'

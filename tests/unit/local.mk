@@ -158,3 +158,10 @@ tests_unit_test_oauth_SOURCES = tests/unit/test-oauth.c plugins/common/oauth.c \
 tests_unit_test_oauth_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(OAUTH_CURL_CFLAGS) -pthread
 tests_unit_test_oauth_LDADD = $(OAUTH_CURL_LIBS) -lpthread
 TESTS += tests/unit/test-oauth
+
+# the sanitiser of message text for terminals and logs (lib/mail/printable.c)
+check_PROGRAMS += tests/unit/test-printable
+tests_unit_test_printable_SOURCES = tests/unit/test-printable.c
+tests_unit_test_printable_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_printable_LDADD = lib/mail/libmailroom-mail.la
+TESTS += tests/unit/test-printable

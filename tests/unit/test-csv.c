@@ -75,6 +75,53 @@ int main(void)
 	TAP_STR(c.fields[0], "ok", "... correctly");
 	mr_csv_free(&c);
 	fclose(f);
+	/* a NUL byte no longer cuts a field silently: the record is an error,
+	 * the records around it are read */
+	static const char nul[] = "a,b\nx\0y,z\n\"q\0\",w\nok,1\n";
+	f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+	mr_csv_init(&c, f);
+	TAP_INT(mr_csv_next(&c, &err), 1, "NUL: header");
+	TAP_INT(mr_csv_next(&c, &err), MR_EINPUT, "a NUL byte in a field is an error");
+	TAP_STR(err.msg, "line 2: a NUL byte (this is not a text file, or not UTF-8)", "... naming the line");
+	TAP_INT(mr_csv_next(&c, &err), MR_EINPUT, "a NUL byte in a quoted field is an error");
+	TAP_INT(mr_csv_next(&c, &err), 1, "the record after it is read");
+	TAP_STR(c.fields[0], "ok", "... correctly");
+	mr_csv_free(&c);
+	fclose(f);
+	/* a field over MR_CSV_MAX_FIELD bytes: an error, bounded memory */
+	size_t big = 10u * 1024 * 1024;
+	char *text = malloc(big + 64);
+	TAP_OK(text != NULL, "10 MB buffer");
+	if (text) {
+		size_t o = 0;
+		memcpy(text + o, "email\n\"", 7), o += 7;
+		memset(text + o, 'x', big), o += big;
+		memcpy(text + o, "\"\nnext@example.org\n", 19), o += 19;
+		f = fmemopen(text, o, "r");
+		mr_csv_init(&c, f);
+		TAP_INT(mr_csv_next(&c, &err), 1, "long: header");
+		TAP_INT(mr_csv_next(&c, &err), MR_EINPUT, "a 10 MB field is an error");
+		TAP_STR(err.msg, "line 2: a field longer than 65536 bytes", "... naming the line and the cap");
+		TAP_OK(c.cap <= 2 * MR_CSV_MAX_FIELD + 1024, "... without holding it (buffer %zu bytes)", c.cap);
+		TAP_INT(mr_csv_next(&c, &err), 1, "the record after it is read");
+		TAP_STR(c.fields[0], "next@example.org", "... correctly");
+		mr_csv_free(&c);
+		fclose(f);
+		free(text);
+	}
+	/* exactly MR_CSV_MAX_FIELD bytes is accepted */
+	text = malloc(MR_CSV_MAX_FIELD + 16);
+	if (text) {
+		memset(text, 'y', MR_CSV_MAX_FIELD);
+		text[MR_CSV_MAX_FIELD] = '\n';
+		f = fmemopen(text, MR_CSV_MAX_FIELD + 1, "r");
+		mr_csv_init(&c, f);
+		TAP_INT(mr_csv_next(&c, &err), 1, "a field of exactly %d bytes is read", MR_CSV_MAX_FIELD);
+		TAP_INT(strlen(c.fields[0]), MR_CSV_MAX_FIELD, "... whole");
+		mr_csv_free(&c);
+		fclose(f);
+		free(text);
+	}
 	TAP_OK(mr_utf8_valid("Gr\xc3\xbc\xc3\x9f" "e \xf0\x9f\x98\x80"), "valid UTF-8");
 	TAP_OK(!mr_utf8_valid("Gr\xfc\xdf" "e"), "Latin-1 is not UTF-8");
 	TAP_OK(!mr_utf8_valid("\xc0\xaf"), "an overlong form is refused");
