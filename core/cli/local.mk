@@ -16,3 +16,11 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la
+
+# `mailroom serve`, the web endpoint, when libmicrohttpd and Jansson were found (--enable-serve).
+if BUILD_SERVE
+mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
+	core/cli/serve/serve-unsub.c
+mailroom_CFLAGS += $(MHD_CFLAGS) $(JANSSON_CFLAGS)
+mailroom_LDADD += $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
+endif
