@@ -154,6 +154,16 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 		else
 			return cli_usage("serve");
 	}
+	/* SIGTERM, SIGINT and SIGHUP are taken by sigwait below: block them
+	 * before any thread starts (the site's and MHD's) so that every thread
+	 * inherits the mask and none dies of them. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	struct mr_site *site = NULL;
 	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
 	if (code)
@@ -216,15 +226,6 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 		}
 		s.https = 1;
 	}
-	/* SIGTERM, SIGINT and SIGHUP are taken by sigwait below: block them
-	 * before MHD's threads start so that they inherit the mask. */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 (s.https ? MHD_USE_TLS : 0);
 	/* systemd socket activation: LISTEN_FDS sockets from fd 3 */
