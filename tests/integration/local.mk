@@ -37,3 +37,5 @@ TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
 TESTS += tests/integration/serve-unsubscribe.sh
 EXTRA_DIST += tests/integration/serve-unsubscribe.sh
+TESTS += tests/integration/serve-browser.sh
+EXTRA_DIST += tests/integration/serve-browser.sh tests/integration/serve-browser.py
