@@ -145,8 +145,8 @@ const struct mr_key mr_keys_http[] = {
 	  .help = "addresses to listen on as ADDRESS:PORT ([IPv6]:PORT), several allowed; ignored "
 	  "under systemd socket activation" },
 	{ .name = "base_url", .type = MR_KEY_STRING,
-	  .help = "public URL of mailroom serve as mailings link to it (https://HOST[/PREFIX]); "
-	  "the one-click unsubscribe link is BASE_URL/u unless [mailroom] unsubscribe_url is set" },
+	  .help = "public URL of mailroom serve (https://HOST[/PREFIX]), for the tracking and "
+	  "view-in-browser links to come; today set [mailroom] unsubscribe_url = BASE_URL/u" },
 	{ .name = "tls_cert_file", .type = MR_KEY_PATH,
 	  .help = "PEM certificate chain for HTTPS (default: plain HTTP behind a reverse proxy)" },
 	{ .name = "tls_key_file", .type = MR_KEY_PATH,
