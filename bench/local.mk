@@ -9,3 +9,4 @@ EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py bench/activity-fil
 EXTRA_DIST += bench/bounce-classify.sh
 EXTRA_DIST += bench/fetch-imap.sh
 EXTRA_DIST += bench/fetch-bounces.sh bench/lib.sh
+EXTRA_DIST += bench/serve.sh

@@ -4,7 +4,7 @@
 cronddir = $(sysconfdir)/cron.d
 MR_ETC_SED = sed -e 's|/usr/local/bin/mailroom|$(bindir)/mailroom|g' \
 	-e 's|/usr/local/etc/mailroom|$(sysconfdir)/mailroom|g'
-MR_UNITS = mailroom-cron.service mailroom-cron.timer
+MR_UNITS = mailroom-cron.service mailroom-cron.timer mailroom-serve.service mailroom-serve.socket
 
 install-data-local: install-mr-etc
 uninstall-local: uninstall-mr-etc

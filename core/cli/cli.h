@@ -72,6 +72,9 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
+#ifdef MR_WITH_SERVE
+int cmd_serve(struct mr_cli *cli, int argc, char **argv); /* serve/serve.c */
+#endif
 /* Checks the cron identity (helper in identity.c): nothing when
  * require_user = no; else user and password must match and hold need. */
 int cli_identity_check(struct mr_cli *cli, struct mr_site *site, const char *user_opt,

@@ -38,6 +38,10 @@ const struct mr_command mr_commands[] = {
 	  "the groups mailings include and exclude" },
 	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics" },
+#ifdef MR_WITH_SERVE
+	{ "serve", cmd_serve, "serve [--no-request-log]",
+	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys); stops on SIGTERM" },
+#endif
 	{ 0 }
 };
 

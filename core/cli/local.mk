@@ -20,3 +20,11 @@ mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/li
 mailroom_SOURCES += core/cli/cmd-account-oauth.c plugins/common/oauth.c plugins/common/oauth.h
 mailroom_CFLAGS += $(OAUTH_CURL_CFLAGS) -pthread
 mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread
+
+# `mailroom serve`, the web endpoint, when libmicrohttpd and Jansson were found (--enable-serve).
+if BUILD_SERVE
+mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
+	core/cli/serve/serve-unsub.c
+mailroom_CFLAGS += $(MHD_CFLAGS) $(JANSSON_CFLAGS)
+mailroom_LDADD += $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
+endif

@@ -176,5 +176,33 @@ const struct mr_key mr_keys_oauth[] = {
 	  .help = "get a new access token when the one kept expires within this time" },
 	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "30s",
 	  .help = "the longest one request to the endpoints may take" },
+	{ 0 },
+};
+
+/* [http]: the web endpoint `mailroom serve` (one-click unsubscribe, pages). */
+const struct mr_key mr_keys_http[] = {
+	{ .name = "listen", .type = MR_KEY_LIST, .def = "127.0.0.1:8025",
+	  .help = "addresses to listen on as ADDRESS:PORT ([IPv6]:PORT), several allowed; ignored "
+	  "under systemd socket activation" },
+	{ .name = "base_url", .type = MR_KEY_STRING,
+	  .help = "public URL of mailroom serve (https://HOST[/PREFIX]), for the tracking and "
+	  "view-in-browser links to come; today set [mailroom] unsubscribe_url = BASE_URL/u" },
+	{ .name = "tls_cert_file", .type = MR_KEY_PATH,
+	  .help = "PEM certificate chain for HTTPS (default: plain HTTP behind a reverse proxy)" },
+	{ .name = "tls_key_file", .type = MR_KEY_PATH,
+	  .help = "PEM private key of tls_cert_file, readable by its owner only" },
+	{ .name = "threads", .type = MR_KEY_INT, .def = "4", .min = 1, .max = 256,
+	  .help = "worker threads per listening address" },
+	{ .name = "max_connections", .type = MR_KEY_INT, .def = "512", .min = 1, .max = 65536,
+	  .help = "connections open at once per listening address" },
+	{ .name = "timeout", .type = MR_KEY_DURATION, .def = "30s",
+	  .help = "an idle connection is closed after this long" },
+	{ .name = "max_body", .type = MR_KEY_INT, .def = "65536", .min = 64, .max = 67108864,
+	  .help = "largest request body accepted, in bytes (larger: 413)" },
+	{ .name = "rate_limit", .type = MR_KEY_INT, .def = "50", .max = 1000000,
+	  .help = "requests per second one client address may make (bursts of twice that); "
+	  "0: no limit" },
+	{ .name = "trusted_proxies", .type = MR_KEY_LIST,
+	  .help = "addresses of reverse proxies whose X-Forwarded-For names the client" },
 	{ 0 }
 };

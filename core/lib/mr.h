@@ -121,6 +121,7 @@ extern const struct mr_key mr_keys_job[];
 extern const struct mr_key mr_keys_dkim[];
 extern const struct mr_key mr_keys_bounce[];
 extern const struct mr_key mr_keys_oauth[];
+extern const struct mr_key mr_keys_http[];
 
 /* ---- the plugin loader (loader.c) */
 struct mr_plugin {

@@ -50,3 +50,7 @@ EXTRA_DIST += tests/integration/disk-full.sh
 # hostile CSV: groups, NUL bytes, field caps
 TESTS += tests/integration/csv-hostile.sh
 EXTRA_DIST += tests/integration/csv-hostile.sh
+TESTS += tests/integration/serve-unsubscribe.sh
+EXTRA_DIST += tests/integration/serve-unsubscribe.sh
+TESTS += tests/integration/serve-browser.sh
+EXTRA_DIST += tests/integration/serve-browser.sh tests/integration/serve-browser.py

@@ -243,6 +243,8 @@ struct mr_store_bounce_ops {
 	 * included groups become Removed), opt-out and complaint (is_opt_out
 	 * = 1), resubscribe (the included groups Added again, is_opt_out = 0).
 	 * *changed_r (MAY be NULL) gets the groups or flags changed.
+	 * details starting with "web:" (mailroom serve) record the channel
+	 * as web rather than verp (mail).
 	 * MR_ENOTFOUND for an unknown queue row. */
 	int (*verp_action)(void *state, int64_t queue_id, enum mr_verp_action action,
 			   int64_t when, const char *details, int64_t *changed_r,

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interface of `mailroom serve`: the server state shared by its request handlers. */
+#ifndef MR_SERVE_H
+#define MR_SERVE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <microhttpd.h>
+#include "../cli.h"
+
+/* One request being read or answered. */
+struct sv_req {
+	double t0;             /* when it started (monotonic seconds) */
+	char ip[64];           /* the client (after trusted X-Forwarded-For) */
+	char method[8];
+	char path[128];        /* the path only, never the query (tokens live there) */
+	char *body;
+	size_t len;
+	int too_big;           /* the body passed max_body */
+	int answered;          /* a response has been queued */
+	unsigned status;
+	size_t out_len;
+};
+
+/* The server: configuration, the store (behind a lock), the rate limiter. */
+struct sv_server {
+	struct mr_site *site;
+	struct mr_store *store;
+	pthread_mutex_t store_lock;
+	struct mr_verp_conf *verp;
+	const char *unsub_path;   /* the path of [mailroom] unsubscribe_url, or NULL */
+	size_t max_body;
+	long rate;                /* requests per second per address, 0: unlimited */
+	char **proxies;           /* trusted_proxies */
+	size_t n_proxies;
+	int https;
+	pthread_mutex_t log_lock;
+	int quiet;                /* no per-request lines */
+	/* the rate limiter: a fixed table of token buckets hashed by address */
+	pthread_mutex_t rl_lock;
+	struct sv_bucket {
+		char ip[64];
+		double tokens, at;
+	} *buckets;
+};
+
+double sv_now(void);
+/* The request handler and the completion callback of every daemon. */
+enum MHD_Result sv_on_request(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *data,
+			      size_t *size, void **req_cls);
+void sv_on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+		     enum MHD_RequestTerminationCode why);
+
+/* Queues a response with the security headers; body is copied.  ctype NULL:
+ * text/plain.  Returns MHD's answer. */
+enum MHD_Result sv_respond(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+			   unsigned status, const char *ctype, const char *body, size_t len);
+/* Queues a small HTML page: title, then body_html (already escaped). */
+enum MHD_Result sv_page(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+			unsigned status, const char *title, const char *body_html);
+/* Appends s to buf (size n) HTML-escaped; returns the new length. */
+size_t sv_html_esc(char *buf, size_t n, size_t at, const char *s);
+/* Logs one line (not a request line) to stderr. */
+void sv_log(struct sv_server *s, const char *fmt, ...) MR_PRINTF(2, 3);
+
+/* The unsubscribe endpoint (serve-unsub.c): GET shows, POST acts. */
+enum MHD_Result sv_unsubscribe(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+
+#endif
