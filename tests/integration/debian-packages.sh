@@ -58,6 +58,8 @@ mailroom etc/mailroom/bounce-rules.conf
 mailroom etc/cron.d/mailroom
 mailroom lib/systemd/system/mailroom-cron.service
 mailroom lib/systemd/system/mailroom-cron.timer
+mailroom lib/systemd/system/mailroom-serve.service
+mailroom lib/systemd/system/mailroom-serve.socket
 mailroom usr/share/man/man1/mailroom.1.gz
 mailroom usr/share/man/man5/mailroom.ini.5.gz
 mailroom usr/share/doc/mailroom/copyright
@@ -118,7 +120,9 @@ check_grep "postrm purges /var/lib/mailroom" "rm -rf /var/lib/mailroom" "$T_DIR/
 # admin had enabled it (upgrades), never started by the package
 check_eq "the package starts no unit" "$(grep -c 'deb-systemd-invoke' "$T_DIR/control/postinst")" 0
 got=$(grep -B2 "deb-systemd-helper enable" "$T_DIR/control/postinst" | grep -c "was-enabled")
-check_eq "the timer is enabled only where the admin had enabled it" "$got" 1
+want=$(grep -c "deb-systemd-helper enable" "$T_DIR/control/postinst")
+check "each unit (timer, serve service and socket) is enabled only where the admin had enabled it ($got of $want)" \
+	test "$want" -ge 1 -a "$got" = "$want"
 # lintian: no error, no warning left (each remaining one is overridden with a reason)
 lintian --no-tag-display-limit "$T_DIR/build/mailroom_${version}_$arch.changes" \
 	> "$T_DIR/lintian.out" 2>&1
