@@ -206,7 +206,7 @@ static const struct {
 	{ 550, "5.2.1", "The email account that you tried to reach is disabled.", "Inactive" },
 	{ 550, "5.1.2", "Host or domain name not found. Name service error", "Dns" },
 	{ 550, "5.7.1", "Service unavailable, Client host [192.0.2.1] blocked using Spamhaus",
-	  "Spam" },
+	  "Sender" },
 	{ 554, "5.7.1", "<u@example.net>: Relay access denied", "Relay" },
 	{ 554, "5.4.6", "Too many hops", "Loop" },
 	{ 554, "5.6.0", "message content refused", "Syntax" },
@@ -491,6 +491,8 @@ int main(void)
 	TAP_INT(mr_bounce_type_threshold(rules, "Invalid"), 1, "threshold Invalid");
 	TAP_INT(mr_bounce_type_threshold(rules, "Away"), 30, "threshold Away");
 	TAP_INT(mr_bounce_type_threshold(rules, "Nope"), 0, "threshold of an unknown type");
+	TAP_INT(mr_bounce_type_threshold(rules, "Sender"), MR_BOUNCE_HOLD_NEVER,
+		"threshold Sender (0 in the rules): never held");
 
 	char *d = sign(dsn);
 	check_dsn(d, "DSN with LF");
@@ -628,10 +630,11 @@ int main(void)
 	memset(&rec, 0, sizeof(rec));
 	mr_bounce_classify(rules, 554, NULL, "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", &rec);
 	TAP_STR(rec.reason, "blocked", "SMTP 554 spamhaus: blocked");
+	TAP_STR(rec.type, "Sender", "SMTP 554 spamhaus: type Sender, the sender's problem");
 	TAP_STR(rec.status, "5.7.1", "SMTP 554: status from the text");
 
 	/* transport-smtp's own words when no server answered are a network error
-	 * (Host), not a block by a server (Spam, held at once) */
+	 * (Host), not a block by a server (Sender) */
 	memset(&rec, 0, sizeof(rec));
 	mr_bounce_classify(rules, 0, "4.4.1", "no mail transaction: Failed to connect to 127.0.0.1 "
 			   "port 25: Connection refused", &rec);
