@@ -639,6 +639,18 @@ static void check_layouts(void)
 	}
 	mr_bounce_report_free(&r);
 
+	/* the list's ordinary post carries X-MLServer too, but from its author */
+	static const char list_post[] =
+		"From: member@example.net\n"
+		"To: club@lists.example.org\n"
+		"Subject: meeting on Friday\n"
+		"X-MLServer: somelistserver 1.0\n"
+		"\n"
+		"See you there, write to friend@example.com if late.\n";
+	mr_bounce_parse(list_post, strlen(list_post), rules, NULL, &r);
+	TAP_INT(r.n_recs, 0, "a list's ordinary post (X-MLServer, from its author): no record");
+	mr_bounce_report_free(&r);
+
 	mr_bounce_parse(sendmail_multi, strlen(sendmail_multi), rules, NULL, &r);
 	if (TAP_INT(r.n_recs, 2, "Sendmail CODE <addr>... lines: two recipients")) {
 		TAP_STR(r.recs[0].recipient, "one@nohost.example.net", "Sendmail: first");

@@ -294,9 +294,13 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 
 	struct rec_build *tv = NULL;
 	size_t tn = 0;
-	/* X-MLServer: a mailing-list server's notice to a poster (not a member,
-	 * a loop): about the list address it names first */
-	int ml_notice = hdr_get(h, hl, "X-MLServer", v, sizeof(v));
+	/* X-MLServer from the list's own -admin/-ctl/-request/-owner address: a
+	 * mailing-list server's notice to a poster (not a member, a loop), about
+	 * the list address it names first; the list's ordinary posts carry
+	 * X-MLServer too, but come from their authors */
+	int ml_notice = hdr_get(h, hl, "X-MLServer", v, sizeof(v)) && excl[0] &&
+			(strstr(excl[0], "-admin@") || strstr(excl[0], "-ctl@") ||
+			 strstr(excl[0], "-request@") || strstr(excl[0], "-owner@"));
 	text_parse(text, err_end, excl, n_excl, ml_notice ? TEXT_FIRST : TEXT_ALL, &tv, &tn);
 	if (!tn) /* the bounce may well be about its own To or From */
 		text_parse(text, err_end, excl + 3, n_excl - 3, TEXT_ALL, &tv, &tn);
