@@ -111,6 +111,13 @@ static const char *hs_name(enum mr_bounce_hardsoft hs)
 }
 
 static int verbose, explain;
+static const struct mr_bounce_rules *explain_rules; /* for the type's threshold */
+
+/* The hold threshold of rec's type per the rules: N, -1 never, 0 the store's. */
+static int hold_of(const struct mr_bounce_record *rec)
+{
+	return rec->type ? mr_bounce_type_threshold(explain_rules, rec->type) : 0;
+}
 
 static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 		      const struct mr_bounce_report *r, const struct mr_bounce_record *rec)
@@ -151,6 +158,12 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 				cli_json_str(stdout, r->verp_damage);
 			else
 				printf("null");
+			int h = hold_of(rec);
+			printf(",\"hold_after\":");
+			if (h > 0)
+				printf("%d", h);
+			else
+				printf(h < 0 ? "\"never\"" : "null");
 		}
 		printf("}\n");
 	} else {
@@ -169,6 +182,15 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 			printf("\t%s\n", mr_printable_str(s_diag, sizeof(s_diag), rec->diagnostic));
 		if (explain) {
 			printf("\trule: %s\n", rec->rule[0] ? rec->rule : "(none)");
+			int h = hold_of(rec);
+			if (h > 0)
+				printf("\thold: after %d bounce%s of type %s\n", h, h == 1 ? "" : "s",
+				       s_type);
+			else if (h < 0)
+				printf("\thold: never (type %s: the sender's problem, recorded only)\n",
+				       s_type);
+			else if (rec->type)
+				printf("\thold: at the store's threshold of type %s\n", s_type);
 			if (r->verp_ok < 0)
 				printf("\tVERP: forged VERP (%s): the job would ignore this message\n",
 				       r->verp_damage ? r->verp_damage : "damaged");
@@ -193,6 +215,7 @@ static int classify_file(const struct mr_cli *cli, const char *file,
 	int bad = 0;
 	size_t off = 0, idx = 0;
 	const char *msg = data;
+	explain_rules = rules;
 	size_t mlen = len;
 	int mbox = mr_mbox_is(data, len);
 	while (mbox ? mr_mbox_next(data, len, &off, &msg, &mlen) : idx == 0) {

@@ -12,7 +12,11 @@
  * - a queue outcome "bounced" (a refusal at send time, or a temporary
  *   failure past retry_for) counts towards the email's hold exactly like
  *   bounce_add: a 550 5.1.1 (Invalid, threshold 1) holds at once, a Quota
- *   refusal (threshold 3) at the third.
+ *   refusal (threshold 3) at the third;
+ * - a negative threshold (the rules' 0, for problems of the sender: our IP
+ *   listed, HELO, TLS, policy) means never: the bounce is recorded and
+ *   counted, at send time and by bounce_add, and never holds the email; a
+ *   type first seen so is added with hold_threshold 0 (never).
  */
 
 struct bstat_rows {
@@ -161,6 +165,60 @@ static void test_send_bounces(struct mr_store *st)
 		"queues s3 only");
 	TAP_INT(flag_of(st, "s3@example.org", 0), 1, "an outcome's threshold 1 holds at the "
 		"first Quota bounce");
+}
+
+/* A problem of the sender (type "Sender", threshold -1: never) is recorded
+ * but never holds, at send time or by bounce_add, however many. */
+static void test_sender_never(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	int64_t now = (int64_t)time(NULL) + 1000;
+	mr_store_group_add(st, "sender-never-list", NULL, NULL, &err);
+	struct mr_contact c = { .email = "n1@example.org", .first_name = "N" };
+	int64_t id = 0;
+	mr_store_contact_upsert(st, &c, &id, NULL, &err);
+	mr_store_group_member(st, "sender-never-list", id, 1, &err);
+	const struct mr_queue_outcome blocked = {
+		.result = MR_QUEUE_BOUNCED, .code = 554, .enhanced = "5.7.1",
+		.text = "Service unavailable; Client host [192.0.2.1] blocked using "
+			"zen.spamhaus.org", .bounce_type = "Sender", .reason = "blocked",
+		.status = "5.7.1", .threshold = -1,
+	};
+	struct send_case r[] = { { "n1@example.org", blocked } };
+	int64_t q = 0;
+	for (int i = 0; i < 3; i++) {
+		TAP_INT(send_round(st, "sender-never-list", now + 10 * i, r, 1), 1,
+			"sender-side refusal %d at send time: the mailing queues n1", i + 1);
+		TAP_INT(flag_of(st, "n1@example.org", 0), 0, "... a Sender refusal (threshold "
+			"never) leaves n1 off hold");
+	}
+	struct bstat_rows bs = { .mailing_id = last_round };
+	struct mr_bounce_totals tot;
+	mr_store_bounce_stats(st, bstat_collect, &bs, &tot, &err);
+	TAP_INT(bstat_of(&bs, "Sender"), 1, "the refusal is recorded as a Sender bounce");
+	struct mr_bounce_target t;
+	TAP_INT(mr_store_bounce_target(st, 0, 0, "n1@example.org", &t, &err), 0,
+		"bounce_target of n1 (%s)", err.msg);
+	q = t.queue_id;
+	struct mr_bounce_event ev = { .queue_id = q, .when = now + 100, .type = "Sender",
+				      .reason = "blocked", .status = "5.7.1",
+				      .text = "Client host [192.0.2.1] blocked using zen.spamhaus.org",
+				      .threshold = -1 };
+	struct mr_bounce_added a;
+	memset(&a, 0, sizeof(a));
+	TAP_INT(mr_store_bounce_add(st, &ev, &a, &err), 0, "bounce_add of a Sender bounce (%s)",
+		err.msg);
+	TAP_OK(a.count_type == 4 && a.threshold == 0 && !a.held,
+	       "a fourth Sender bounce is counted (%lld), threshold 0 (never), not held",
+	       (long long)a.count_type);
+	/* the store keeps the type as never: a later event without the rules'
+	 * threshold (0: the store's) does not hold either */
+	ev.threshold = 0;
+	ev.when = now + 110;
+	mr_store_bounce_add(st, &ev, &a, &err);
+	TAP_OK(a.threshold == 0 && !a.held, "the Sender type was added to the store with "
+	       "threshold 0 (never): the store's threshold does not hold either (%d)", a.threshold);
+	TAP_INT(flag_of(st, "n1@example.org", 0), 0, "n1 is still not on hold");
 }
 
 static void test_bounces(struct mr_store *st)
@@ -323,4 +381,5 @@ static void test_bounces(struct mr_store *st)
 	TAP_OK(a.count == 1 && a.count_type == 1 && !a.held,
 	       "bounces before the reset date no longer count (%lld)", (long long)a.count);
 	test_send_bounces(st);
+	test_sender_never(st);
 }

@@ -76,14 +76,18 @@ static int add_bounce(struct fb_proc *p, const struct mr_fetched *msg,
 	mr_printable_str(s_email, sizeof(s_email), t->email);
 	mr_printable_str(s_reason, sizeof(s_reason), rec->reason ? rec->reason : "-");
 	mr_printable_str(s_status, sizeof(s_status), rec->status[0] ? rec->status : "no status");
+	char s_of[48] = "";
+	if (added.threshold > 0)
+		snprintf(s_of, sizeof(s_of), " of %lld", (long long)added.threshold);
 	p->core->log(p->log, MR_LOG_INFO,
-		     "account %s, message %s: %s bounced (%s, %s, %s, type %s%s): %lld of %lld "
+		     "account %s, message %s: %s bounced (%s, %s, %s, type %s%s): %lld%s "
 		     "bounces of this type since the reset date%s", p->account,
 		     msg->label ? msg->label : msg->key, s_email, s_reason,
 		     rec->hardsoft == MR_BOUNCE_HARD ? "hard" : "soft",
 		     s_status, rec->type ? rec->type : "Host",
-		     low ? ", matched by address" : "", (long long)added.count_type,
-		     (long long)added.threshold, added.held ? ": now on hold" : "");
+		     low ? ", matched by address" : "", (long long)added.count_type, s_of,
+		     added.held ? ": now on hold"
+		     : added.threshold <= 0 ? " (this type never holds: the sender's problem)" : "");
 	return 0;
 }
 

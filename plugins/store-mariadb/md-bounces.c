@@ -204,7 +204,8 @@ static int one_row(struct md_state *s, struct md_stmt *st, int64_t *a, int64_t *
 	return md_fail(s, src, what, err);
 }
 
-/* The id and threshold of a bounce type by name, added when unknown. */
+/* The id and threshold of a bounce type by name, added when unknown (with
+ * threshold 0, never holding, when the rules say so by a negative one). */
 static int type_of(struct md_state *s, const char *name, int threshold, int64_t *id_r,
 		   int64_t *threshold_r, struct mr_error *err)
 {
@@ -221,13 +222,13 @@ static int type_of(struct md_state *s, const char *name, int threshold, int64_t 
 	if ((rc = md_prepare_ad_hoc(s, type_add_sql, &st, err)) != 0)
 		return rc;
 	md_text_or_null(st, 1, name);
-	md_bind_int64(st, 2, threshold > 0 ? threshold : 3);
+	md_bind_int64(st, 2, threshold < 0 ? 0 : threshold > 0 ? threshold : 3);
 	int src = md_step(st);
 	md_ad_hoc_done(s, st);
 	if (src != MD_DONE)
 		return md_fail(s, src, "adding a bounce type", err);
 	*id_r = md_last_id(s);
-	*threshold_r = threshold > 0 ? threshold : 3;
+	*threshold_r = threshold < 0 ? 0 : threshold > 0 ? threshold : 3;
 	return 0;
 }
 
@@ -252,8 +253,8 @@ int md_bounce_record(struct md_state *s, const struct mr_bounce_event *ev, const
 	if ((rc = type_of(s, ev->type ? ev->type : "Host", ev->threshold, &type_id, &threshold,
 			  err)) != 0)
 		return rc;
-	if (ev->threshold > 0)
-		threshold = ev->threshold;
+	if (ev->threshold != 0) /* the rules' threshold; negative: never held */
+		threshold = ev->threshold > 0 ? ev->threshold : 0;
 	if ((rc = md_prepare_ad_hoc(s, event_sql, &st, err)) != 0)
 		return rc;
 	md_bind_int64(st, 1, ev->queue_id);

@@ -207,7 +207,8 @@ static int one_row(struct sq_state *s, sqlite3_stmt *st, int64_t *a, int64_t *b,
 	return sq_fail(s, src, what, err);
 }
 
-/* The id and threshold of a bounce type by name, added when unknown. */
+/* The id and threshold of a bounce type by name, added when unknown (with
+ * threshold 0, never holding, when the rules say so by a negative one). */
 static int type_of(struct sq_state *s, const char *name, int threshold, int64_t *id_r,
 		   int64_t *threshold_r, struct mr_error *err)
 {
@@ -224,13 +225,13 @@ static int type_of(struct sq_state *s, const char *name, int threshold, int64_t 
 	if ((rc = sq_prepare_ad_hoc(s, type_add_sql, &st, err)) != 0)
 		return rc;
 	sq_text_or_null(st, 1, name);
-	sqlite3_bind_int(st, 2, threshold > 0 ? threshold : 3);
+	sqlite3_bind_int(st, 2, threshold < 0 ? 0 : threshold > 0 ? threshold : 3);
 	int src = sqlite3_step(st);
 	sq_ad_hoc_done(s, st);
 	if (src != SQLITE_DONE)
 		return sq_fail(s, src, "adding a bounce type", err);
 	*id_r = sqlite3_last_insert_rowid(s->db);
-	*threshold_r = threshold > 0 ? threshold : 3;
+	*threshold_r = threshold < 0 ? 0 : threshold > 0 ? threshold : 3;
 	return 0;
 }
 
@@ -255,8 +256,8 @@ int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const
 	if ((rc = type_of(s, ev->type ? ev->type : "Host", ev->threshold, &type_id, &threshold,
 			  err)) != 0)
 		return rc;
-	if (ev->threshold > 0)
-		threshold = ev->threshold;
+	if (ev->threshold != 0) /* the rules' threshold; negative: never held */
+		threshold = ev->threshold > 0 ? ev->threshold : 0;
 	if ((rc = sq_prepare_ad_hoc(s, event_sql, &st, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, ev->queue_id);

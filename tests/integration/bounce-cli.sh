@@ -141,4 +141,13 @@ check_grep "--explain says the forged one would be ignored" $'^\tVERP: forged VE
 check_eq "--explain --json: rule, verp and verp_damage keys" \
 	"$(/usr/bin/python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); print(o["rule"].split("]")[0] + "]", o["verp"], o["verp_damage"])' explain.json)" \
 	"[userunknown] signed None"
+# --explain says when the type holds: Invalid at once, a problem of the sender (type Sender) never
+check_grep "--explain: Invalid holds after 1" $'^\thold: after 1 bounce of type Invalid' explain.txt
+mkbounce blocked.eml "$GOOD" carol@example.com 5.7.1 "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"
+"$MAILROOM" --config site.ini bounce classify --explain blocked.eml > blocked.txt
+check_grep "a blocklist refusal is blocked, soft, type Sender" $'carol@example.com\tblocked\tsoft\t5.7.1\tSender' blocked.txt
+check_grep "--explain: type Sender never holds" $'^\thold: never (type Sender' blocked.txt
+"$MAILROOM" --config site.ini bounce classify --explain --json blocked.eml > blocked.json
+check_eq "--explain --json: hold_after never" \
+	"$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["hold_after"])' blocked.json)" never
 done_testing

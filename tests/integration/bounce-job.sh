@@ -150,7 +150,7 @@ check_eq "u2: still three bounces (counted once)" "$(events 2 bounce)" 3
 # ---- the rules file overrides a threshold: Invalid needs 2 here
 sed 's/^Invalid = 1$/Invalid = 2/' "$MR_SRCDIR/etc/bounce-rules.conf" > "$T_DIR/rules.conf"
 printf '[bounce]\nrules_file = %s\n' "$T_DIR/rules.conf" >> "$T_DIR/site.ini"
-mr contact import /dev/stdin <<< $'email,first_name,last_name,groups\nu10@example.net,F,L,news2' > /dev/null
+mr contact import /dev/stdin <<< $'email,first_name,last_name,groups\nu10@example.net,F,L,news2\nu11@example.net,F,L,news2' > /dev/null
 mid2=$(mr mailing create --name Dec --subject "December" --text "$T_DIR/t.txt" \
 	--include-group news2 --schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
 mr job run mailing > /dev/null 2>&1
@@ -158,6 +158,15 @@ put dsn to="$(verp 10)" rcpt=u10@example.net status=5.1.1
 mr job run bounces > "$T_DIR/run3.out" 2>&1
 check_eq "u10: one Invalid bounce with the threshold at 2: not on hold" "$(hold 10)" 0
 check_grep "the log names the count and the threshold" "u10@example.net bounced .*1 of 2 bounces" "$T_DIR/run3.out"
+
+# ---- a problem of the sender (our IP on a blocklist) is recorded, never a hold (Sender = 0)
+for _ in 1 2; do put dsn to="$(verp 11)" rcpt=u11@example.net status=5.7.1 \
+	diag="554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"; done
+mr job run bounces > "$T_DIR/run-sender.out" 2>&1
+check_eq "u11: two blocklist DSNs recorded as blocked, type Sender" \
+	"$(q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id JOIN bounce_types t ON t.id = ev.bounce_type_id WHERE r.email = 'u11@example.net' AND ev.event_type = 'bounce' AND ev.bounce_reason = 'blocked' AND t.name = 'Sender'")" 2
+check_eq "u11: the sender's problem never puts the recipient on hold" "$(hold 11)" 0
+check_grep "the log says this type never holds" "u11@example.net bounced (blocked, soft, 5.7.1, type Sender): 2 bounces of this type since the reset date (this type never holds" "$T_DIR/run-sender.out"
 
 # ---- bounce stats
 mr bounce stats > "$T_DIR/stats.txt" 2>&1

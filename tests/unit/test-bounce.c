@@ -206,7 +206,7 @@ static const struct {
 	{ 550, "5.2.1", "The email account that you tried to reach is disabled.", "Inactive" },
 	{ 550, "5.1.2", "Host or domain name not found. Name service error", "Dns" },
 	{ 550, "5.7.1", "Service unavailable, Client host [192.0.2.1] blocked using Spamhaus",
-	  "Spam" },
+	  "Sender" },
 	{ 554, "5.7.1", "<u@example.net>: Relay access denied", "Relay" },
 	{ 554, "5.4.6", "Too many hops", "Loop" },
 	{ 554, "5.6.0", "message content refused", "Syntax" },
@@ -481,6 +481,207 @@ static void fuzz(const char *const *samples, size_t n)
 	TAP_OK(time(NULL) - start < 60, "fuzz: finished in %lds", (long)(time(NULL) - start));
 }
 
+/* ---- layouts the parser reads beyond RFC 3464 and line-opening addresses
+ * (issue 16): each message is written here, none copied from a corpus */
+
+/* An Amazon SES bounce notification inside an SNS envelope (the JSON of the
+ * notification is a string in "Message", its quotes escaped). */
+static const char ses_bounce[] =
+	"From: AWS Notifications <no-reply@sns.example.com>\n"
+	"To: ops@sender.example.org\n"
+	"Subject: AWS Notification Message\n"
+	"Content-Type: text/plain; charset=UTF-8\n"
+	"\n"
+	"{\n"
+	"  \"Type\" : \"Notification\",\n"
+	"  \"Message\" : \"{\\\"notificationType\\\":\\\"Bounce\\\",\\\"bounce\\\":{\\\"bounceType\\\":"
+	"\\\"Permanent\\\",\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":\\\"gone@rcpt.example.net\\\","
+	"\\\"action\\\":\\\"failed\\\",\\\"status\\\":\\\"5.1.1\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 "
+	"user unknown {see docs}\\\"},{\\\"emailAddress\\\":\\\"Full@Rcpt.Example.net\\\",\\\"status\\\":"
+	"\\\"4.2.2\\\",\\\"diagnosticCode\\\":\\\"smtp; 452 4.2.2 mailbox full\\\"}]},\\\"mail\\\":"
+	"{\\\"source\\\":\\\"news@sender.example.org\\\",\\\"destination\\\":[\\\"other@rcpt.example.net\\\"]}}\"\n"
+	"}\n"
+	"\n"
+	"--\n"
+	"To unsubscribe visit https://sns.example.com/unsubscribe?Endpoint=ops@sender.example.org\n";
+
+/* A bare SES complaint notification, pretty-printed. */
+static const char ses_complaint[] =
+	"From: no-reply@sns.example.com\n"
+	"To: ops@sender.example.org\n"
+	"Subject: AWS Notification Message\n"
+	"\n"
+	"{\n"
+	"  \"notificationType\": \"Complaint\",\n"
+	"  \"complaint\": {\n"
+	"    \"complainedRecipients\": [ { \"emailAddress\": \"annoyed@rcpt.example.net\" } ],\n"
+	"    \"complaintFeedbackType\": \"abuse\"\n"
+	"  },\n"
+	"  \"mail\": { \"source\": \"news@sender.example.org\" }\n"
+	"}\n";
+
+/* A mailing-list server's notice to a poster (X-MLServer): about the list
+ * address it names first, not the -ctl address it suggests later. */
+static const char list_notice[] =
+	"From: club-admin@lists.example.org\n"
+	"To: news@sender.example.org\n"
+	"Subject: Your post to the club list\n"
+	"X-MLServer: somelistserver 1.0\n"
+	"\n"
+	"You are not a member of this mailing list <club@lists.example.org>.\n"
+	"\n"
+	"To subscribe, send mail to\n"
+	"\n"
+	"\tclub-ctl@lists.example.org\n";
+
+/* Sendmail's transcript naming several recipients as "CODE <addr>... text". */
+static const char sendmail_multi[] =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>\n"
+	"To: news@sender.example.org\n"
+	"Subject: Returned mail: see transcript for details\n"
+	"\n"
+	"   ----- Transcript of session follows -----\n"
+	"550 <one@nohost.example.net>... 550 Host unknown (Authoritative answer from name server)\n"
+	"550 <two@example.com>... User unknown\n"
+	"\n"
+	"   ----- Unsent message follows -----\n"
+	"From: news@sender.example.org\n"
+	"To: one@nohost.example.net\n"
+	"Subject: hi\n"
+	"\n"
+	"hi\n";
+
+/* A failed-recipient line that names the original's own sender (a sender
+ * mailing itself): still the recipient, rather than the original's To. */
+static const char self_failed[] =
+	"From: Mail Delivery System <mailer-daemon@mx.example.org>\n"
+	"To: self@sender.example.org\n"
+	"Subject: Mail delivery failed: returning message to sender\n"
+	"\n"
+	"A message that you sent could not be delivered to one or more of\n"
+	"its recipients. The following address(es) failed:\n"
+	"\n"
+	"self@sender.example.org:\n"
+	"SMTP error from remote server for RCPT command: 550 5.1.1 no such user\n"
+	"\n"
+	"--- The header of the original message is following. ---\n"
+	"\n"
+	"From: self@sender.example.org\n"
+	"To: forward@other.example.com\n"
+	"Subject: hi\n";
+
+/* A DSN whose Final-Recipient names a host without a dot, and one whose
+ * Final-Recipient is source-routed: the latter names no usable domain, so
+ * its Original-Recipient is taken. */
+static char *dsn_with(const char *fields)
+{
+	char *m = NULL;
+	if (asprintf(&m,
+		     "From: MAILER-DAEMON@mailhub\n"
+		     "To: news@sender.example.org\n"
+		     "Subject: Undelivered Mail Returned to Sender\n"
+		     "MIME-Version: 1.0\n"
+		     "Content-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\n"
+		     "\n"
+		     "--BB\n"
+		     "Content-Type: text/plain\n"
+		     "\n"
+		     "Delivery failed.\n"
+		     "\n"
+		     "--BB\n"
+		     "Content-Type: message/delivery-status\n"
+		     "\n"
+		     "Reporting-MTA: dns; mailhub\n"
+		     "\n"
+		     "%s"
+		     "Action: failed\n"
+		     "Status: 5.2.0\n"
+		     "\n"
+		     "--BB--\n", fields) < 0)
+		return NULL;
+	return m;
+}
+
+static void check_layouts(void)
+{
+	struct mr_bounce_report r;
+	mr_bounce_parse(ses_bounce, strlen(ses_bounce), rules, NULL, &r);
+	TAP_INT(r.kind, MR_BOUNCE_FAILURE, "SES JSON bounce: a failure report");
+	if (TAP_INT(r.n_recs, 2, "SES JSON bounce: its two bounced recipients, not mail.destination")) {
+		TAP_STR(r.recs[0].recipient, "gone@rcpt.example.net", "SES: first recipient");
+		TAP_STR(r.recs[0].reason, "userunknown", "SES: 5.1.1 is userunknown");
+		TAP_INT(r.recs[0].hardsoft, MR_BOUNCE_HARD, "SES: 5.1.1 is hard");
+		TAP_OK(r.recs[0].diagnostic && strstr(r.recs[0].diagnostic, "{see docs}"),
+		       "SES: the diagnosticCode, braces and all");
+		TAP_STR(r.recs[1].recipient, "full@rcpt.example.net", "SES: second recipient, lowercased");
+		TAP_STR(r.recs[1].reason, "mailboxfull", "SES: 4.2.2 is mailboxfull");
+	}
+	mr_bounce_report_free(&r);
+	mr_bounce_parse(ses_complaint, strlen(ses_complaint), rules, NULL, &r);
+	TAP_INT(r.kind, MR_BOUNCE_FEEDBACK, "SES JSON complaint: a complaint");
+	if (TAP_INT(r.n_recs, 1, "SES complaint: one recipient")) {
+		TAP_STR(r.recs[0].recipient, "annoyed@rcpt.example.net", "SES complaint: the recipient");
+		TAP_STR(r.recs[0].reason, "feedback", "SES complaint: feedback");
+	}
+	mr_bounce_report_free(&r);
+	/* a text that merely mentions the key is no notification */
+	static const char not_json[] = "From: a@example.org\nSubject: hi\n\n"
+				       "the notificationType field is documented at docs@example.org\n";
+	mr_bounce_parse(not_json, strlen(not_json), rules, NULL, &r);
+	TAP_INT(r.n_recs, 0, "a text mentioning notificationType without JSON: nothing");
+	mr_bounce_report_free(&r);
+
+	mr_bounce_parse(list_notice, strlen(list_notice), rules, NULL, &r);
+	if (TAP_INT(r.n_recs, 1, "list server notice: one record")) {
+		TAP_STR(r.recs[0].recipient, "club@lists.example.org", "list notice: the list address");
+		TAP_STR(r.recs[0].reason, "rejected", "list notice: not a member is rejected");
+		TAP_STR(r.recs[0].type, "Sender", "list notice: the sender's problem (never a hold)");
+	}
+	mr_bounce_report_free(&r);
+
+	/* the list's ordinary post carries X-MLServer too, but from its author */
+	static const char list_post[] =
+		"From: member@example.net\n"
+		"To: club@lists.example.org\n"
+		"Subject: meeting on Friday\n"
+		"X-MLServer: somelistserver 1.0\n"
+		"\n"
+		"See you there, write to friend@example.com if late.\n";
+	mr_bounce_parse(list_post, strlen(list_post), rules, NULL, &r);
+	TAP_INT(r.n_recs, 0, "a list's ordinary post (X-MLServer, from its author): no record");
+	mr_bounce_report_free(&r);
+
+	mr_bounce_parse(sendmail_multi, strlen(sendmail_multi), rules, NULL, &r);
+	if (TAP_INT(r.n_recs, 2, "Sendmail CODE <addr>... lines: two recipients")) {
+		TAP_STR(r.recs[0].recipient, "one@nohost.example.net", "Sendmail: first");
+		TAP_STR(r.recs[0].reason, "hostunknown", "Sendmail: first is hostunknown");
+		TAP_STR(r.recs[1].recipient, "two@example.com", "Sendmail: second");
+		TAP_STR(r.recs[1].reason, "userunknown", "Sendmail: second is userunknown");
+	}
+	mr_bounce_report_free(&r);
+
+	mr_bounce_parse(self_failed, strlen(self_failed), rules, NULL, &r);
+	if (TAP_INT(r.n_recs, 1, "failed line naming the sender itself: one record"))
+		TAP_STR(r.recs[0].recipient, "self@sender.example.org",
+			"... the failed address, not the original's To");
+	mr_bounce_report_free(&r);
+
+	char *m = dsn_with("Final-Recipient: rfc822; user@mailhub\n"
+			   "Original-Recipient: rfc822; alias@example.net\n");
+	mr_bounce_parse(m, strlen(m), rules, NULL, &r);
+	if (TAP_INT(r.n_recs, 1, "DSN with a dotless Final-Recipient: one record"))
+		TAP_STR(r.recs[0].recipient, "user@mailhub", "... the Final-Recipient");
+	mr_bounce_report_free(&r);
+	free(m);
+	m = dsn_with("Final-Recipient: rfc822; @relay.example.net:user@host\n"
+		     "Original-Recipient: rfc822; user@example.net\n");
+	mr_bounce_parse(m, strlen(m), rules, NULL, &r);
+	if (TAP_INT(r.n_recs, 1, "DSN with a source-routed Final-Recipient: one record"))
+		TAP_STR(r.recs[0].recipient, "user@example.net", "... the Original-Recipient");
+	mr_bounce_report_free(&r);
+	free(m);
+}
+
 int main(void)
 {
 	struct mr_error err = { 0 };
@@ -491,6 +692,8 @@ int main(void)
 	TAP_INT(mr_bounce_type_threshold(rules, "Invalid"), 1, "threshold Invalid");
 	TAP_INT(mr_bounce_type_threshold(rules, "Away"), 30, "threshold Away");
 	TAP_INT(mr_bounce_type_threshold(rules, "Nope"), 0, "threshold of an unknown type");
+	TAP_INT(mr_bounce_type_threshold(rules, "Sender"), MR_BOUNCE_HOLD_NEVER,
+		"threshold Sender (0 in the rules): never held");
 
 	char *d = sign(dsn);
 	check_dsn(d, "DSN with LF");
@@ -628,10 +831,11 @@ int main(void)
 	memset(&rec, 0, sizeof(rec));
 	mr_bounce_classify(rules, 554, NULL, "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", &rec);
 	TAP_STR(rec.reason, "blocked", "SMTP 554 spamhaus: blocked");
+	TAP_STR(rec.type, "Sender", "SMTP 554 spamhaus: type Sender, the sender's problem");
 	TAP_STR(rec.status, "5.7.1", "SMTP 554: status from the text");
 
 	/* transport-smtp's own words when no server answered are a network error
-	 * (Host), not a block by a server (Spam, held at once) */
+	 * (Host), not a block by a server (Sender) */
 	memset(&rec, 0, sizeof(rec));
 	mr_bounce_classify(rules, 0, "4.4.1", "no mail transaction: Failed to connect to 127.0.0.1 "
 			   "port 25: Connection refused", &rec);
@@ -675,7 +879,10 @@ int main(void)
 	unlink(tmp);
 	TAP_INT(mr_bounce_rules_load("/nonexistent/rules", &br, &err), MR_ECONFIG, "missing file refused");
 
-	const char *samples[] = { dsn, qmail, exim, arf, vacation, vacation_encoded, plain };
+	check_layouts();
+	const char *samples[] = { dsn, qmail, exim, arf, vacation, vacation_encoded, plain,
+				  ses_bounce, ses_complaint, list_notice, sendmail_multi,
+				  self_failed };
 	fuzz(samples, sizeof(samples) / sizeof(samples[0]));
 	mr_bounce_rules_free(rules);
 	return tap_done();

@@ -34,7 +34,9 @@ struct mr_bounce_event {
 	const char *recipient; /* the address the bounce named, or NULL */
 	const char *found_in;  /* where the VERP address was found, or NULL */
 	int low_confidence;    /* matched by address, not by a signed VERP address */
-	int threshold;         /* the type's hold threshold; 0: the store's bounce_types */
+	int threshold;         /* the type's hold threshold; 0: the store's bounce_types;
+				* negative: never (a problem of the sender: recorded
+				* and counted, never putting the email on hold) */
 };
 
 /* What bounce_add did. */
@@ -42,7 +44,7 @@ struct mr_bounce_added {
 	int64_t email_id;      /* 0 when the row's email is gone (nothing counted) */
 	int64_t count;         /* bounces of the email since its reset date */
 	int64_t count_type;    /* of them, of this event's type */
-	int threshold;         /* the threshold that applied */
+	int threshold;         /* the threshold that applied; 0: never */
 	int held;              /* 1: this bounce put the email on hold */
 	int was_on_hold;       /* the email was on hold before */
 };

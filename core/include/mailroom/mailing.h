@@ -119,7 +119,8 @@ struct mr_queue_outcome {
 	 * towards the email's hold like a DSN's (bounce_add); all MAY be 0 */
 	const char *reason;         /* e.g. "userunknown", or NULL */
 	const char *status;         /* the classified status ("5.1.1"); NULL: enhanced */
-	int threshold;              /* the type's hold threshold per the rules; 0: the store's */
+	int threshold;              /* the type's hold threshold per the rules; 0: the store's;
+				     * negative: never held (as in mr_bounce_event) */
 };
 
 /* Attachment i of m, by the stride the array was built with. */

@@ -18,7 +18,9 @@ static int domain_char(int c)
 	return (c < 0x80 && isalnum(c)) || c == '-' || c == '.';
 }
 
-int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
+/* need_dot: the domain must have a dot (free text); a DSN recipient field
+ * may name a host of the reporting site ("user@mailhub"). */
+static int addr_scan(const char *p, const char *end, const char **a_r, size_t *n_r, int need_dot)
 {
 	for (const char *at = p; at < end; at++) {
 		if (*at != '@')
@@ -45,13 +47,27 @@ int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
 		if (s == at || e == at + 1)
 			continue;
 		/* the domain needs a dot, unless it is a bracketed literal */
-		if (!memchr(at + 1, '.', (size_t)(e - at - 1)))
+		if (need_dot && !memchr(at + 1, '.', (size_t)(e - at - 1)))
 			continue;
 		*a_r = s;
 		*n_r = (size_t)(e - s);
 		return 1;
 	}
 	return 0;
+}
+
+int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r)
+{
+	return addr_scan(p, end, a_r, n_r, 1);
+}
+
+int addr_find_field(const char *p, const char *end, const char **a_r, size_t *n_r)
+{
+	if (addr_scan(p, end, a_r, n_r, 1))
+		return 1;
+	/* a host without a dot, but not the last hop of a source route
+	 * ("@relay.example:user@host", RFC 5321 4.1.2): that names no domain */
+	return addr_scan(p, end, a_r, n_r, 0) && !memchr(p, '@', (size_t)(*a_r - p));
 }
 
 char *addr_dup(const char *a, size_t n)

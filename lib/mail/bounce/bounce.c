@@ -294,9 +294,20 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 
 	struct rec_build *tv = NULL;
 	size_t tn = 0;
-	text_parse(text, err_end, excl, n_excl, &tv, &tn);
+	/* X-MLServer from the list's own -admin/-ctl/-request/-owner address: a
+	 * mailing-list server's notice to a poster (not a member, a loop), about
+	 * the list address it names first; the list's ordinary posts carry
+	 * X-MLServer too, but come from their authors */
+	int ml_notice = hdr_get(h, hl, "X-MLServer", v, sizeof(v)) && excl[0] &&
+			(strstr(excl[0], "-admin@") || strstr(excl[0], "-ctl@") ||
+			 strstr(excl[0], "-request@") || strstr(excl[0], "-owner@"));
+	text_parse(text, err_end, excl, n_excl, ml_notice ? TEXT_FIRST : TEXT_ALL, &tv, &tn);
 	if (!tn) /* the bounce may well be about its own To or From */
-		text_parse(text, err_end, excl + 3, n_excl - 3, &tv, &tn);
+		text_parse(text, err_end, excl + 3, n_excl - 3, TEXT_ALL, &tv, &tn);
+	if (!tn && !hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v)))
+		/* or about the original's sender, mailing itself: only a line
+		 * that names it as the failed recipient counts */
+		text_parse(text, err_end, NULL, 0, TEXT_LABELLED, &tv, &tn);
 	const char *errtext = NULL;
 	char *errcopy = NULL;
 	if (err_end) {
@@ -335,6 +346,16 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 		goto verp;
 	}
 
+	/* an ESP's JSON notification (Amazon SES through SNS) */
+	int jk = json_notification_parse(text, text_len, &dv, &dn);
+	if (jk) {
+		out->kind = jk == 2 ? MR_BOUNCE_FEEDBACK : MR_BOUNCE_FAILURE;
+		for (size_t i = 0; i < dn; i++)
+			report_add(out, rules, &dv[i], NULL, &oom);
+		if (jk == 2)
+			mark_all(out, rules, "feedback");
+		goto verp;
+	}
 	if (s.dsn.len)
 		rc = dsn_parse(s.dsn.p, s.dsn.len, &dv, &dn, &has_dsn);
 	if (!dn && text_len && ci_find(text, err_end, "Final-Recipient:"))
@@ -366,7 +387,8 @@ int mr_bounce_parse(const char *data, size_t len, const struct mr_bounce_rules *
 		goto verp;
 	}
 
-	int bounce_signal = s.multipart_report || hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v));
+	int bounce_signal = s.multipart_report || ml_notice ||
+			    hdr_get(h, hl, "X-Failed-Recipients", v, sizeof(v));
 	if (!bounce_signal && hdr_get(h, hl, "From", v, sizeof(v)))
 		bounce_signal = rules_is_bounce_from(rules, v, strlen(v));
 	if (!bounce_signal && subject_of(&s, v, sizeof(v)))

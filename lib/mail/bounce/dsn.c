@@ -149,7 +149,7 @@ int dsn_parse(const char *p, size_t n, struct rec_build **recs, size_t *n_recs, 
 			const char *a;
 			size_t an;
 			char *t = after_type(v);
-			if (t && addr_find(t, t + strlen(t), &a, &an)) {
+			if (t && addr_find_field(t, t + strlen(t), &a, &an)) {
 				if (is_final || !cur->recipient) {
 					free(cur->recipient);
 					cur->recipient = addr_dup(a, an);

@@ -45,6 +45,9 @@ size_t hdr_block(const char *p, size_t len, size_t *body_r);
 
 /* Finds the first address-like token in [p, end): start and length. */
 int addr_find(const char *p, const char *end, const char **a_r, size_t *n_r);
+/* The same for a field that names exactly one address (a DSN's
+ * Final-Recipient): a domain without a dot is taken when nothing else is. */
+int addr_find_field(const char *p, const char *end, const char **a_r, size_t *n_r);
 /* Copies an address, lowercased domain, into a new string. */
 char *addr_dup(const char *a, size_t n);
 
@@ -78,7 +81,18 @@ int rules_is_bounce_from(const struct mr_bounce_rules *rules, const char *text, 
 
 /* Parsers. */
 int dsn_parse(const char *p, size_t n, struct rec_build **recs, size_t *n_recs, int *has_any);
-int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl,
+/* Amazon SES's JSON notifications (notificationType Bounce or Complaint, as
+ * SES documents them, also inside an SNS envelope): the bounced or
+ * complained recipients with their status and diagnostic.  Returns 0 when
+ * text is none, 1 for bounces, 2 for a complaint. */
+int json_notification_parse(const char *text, size_t n, struct rec_build **recs, size_t *n_recs);
+/* The recipients a human-readable text names.  TEXT_ALL: addresses that open a
+ * line (or a "label:" line), else the first address of the text;
+ * TEXT_LABELLED: only such lines where the address stands alone or is
+ * followed by ':' or "..." (a failed-recipient line), no fallback;
+ * TEXT_FIRST: the first address of the text only (a list server's notice). */
+enum { TEXT_ALL, TEXT_LABELLED, TEXT_FIRST };
+int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl, int mode,
 	       struct rec_build **recs, size_t *n_recs);
 void rec_build_free(struct rec_build *b);
 

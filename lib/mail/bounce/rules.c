@@ -508,7 +508,7 @@ int mr_bounce_type_threshold(const struct mr_bounce_rules *rules, const char *ty
 		return 0;
 	for (size_t i = 0; i < rules->n_thr; i++)
 		if (strcasecmp(rules->thr[i].type, type) == 0)
-			return rules->thr[i].n;
+			return rules->thr[i].n > 0 ? rules->thr[i].n : MR_BOUNCE_HOLD_NEVER;
 	return 0;
 }
 

@@ -30,8 +30,21 @@ static int daemon_addr(const char *a, size_t n)
 	return 0;
 }
 
-/* Whether the address at a inside line [l, e) introduces a recipient. */
-static int is_heading(const char *l, const char *a)
+/* Whether line [l, le) is Sendmail's "CODE <addr>... text" (an SMTP reply
+ * code, the address, then "..."): a recipient with its error. */
+static int code_dots(const char *s, const char *e, const char *a, size_t an, const char *le)
+{
+	if (e - s != 3 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]) || (s[0] != '4' && s[0] != '5'))
+		return 0;
+	const char *t = a + an;
+	if (t < le && *t == '>')
+		t++;
+	return le - t >= 3 && memcmp(t, "...", 3) == 0;
+}
+
+/* Whether the address at a (an bytes) inside line [l, le) introduces a recipient. */
+static int is_heading(const char *l, const char *a, size_t an, const char *le)
 {
 	const char *s = l, *e = a;
 	while (s < e && (*s == ' ' || *s == '\t' || *s == '-' || *s == '*' || *s == '>' || *s == '#'))
@@ -41,6 +54,8 @@ static int is_heading(const char *l, const char *a)
 		e--;
 	if (s == e)
 		return 1;
+	if (code_dots(s, e, a, an, le))
+		return 1;
 	size_t n = (size_t)(e - s);
 	if (n > 48 || (e[-1] != ':' && e[-1] != ';'))
 		return 0;
@@ -49,6 +64,18 @@ static int is_heading(const char *l, const char *a)
 	    ci_find(s, n, "date:") || ci_find(s, n, "subject"))
 		return 0;
 	return 1;
+}
+
+/* Whether the address at a is all its line says, or is followed by ':' or
+ * "..." (a failed-recipient line, not a greeting or a sentence). */
+static int labelled(const char *a, size_t an, const char *le)
+{
+	const char *t = a + an;
+	if (t < le && *t == '>')
+		t++;
+	while (t < le && (*t == ' ' || *t == '\t'))
+		t++;
+	return t == le || *t == ':' || (le - t >= 3 && memcmp(t, "...", 3) == 0);
 }
 
 static struct rec_build *rec_for(struct rec_build **recs, size_t *n_recs, const char *a, size_t n)
@@ -87,7 +114,7 @@ static void diag_add(struct rec_build *r, const char *p, size_t n)
 	r->diag = d;
 }
 
-int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl,
+int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl, int mode,
 	       struct rec_build **recs, size_t *n_recs)
 {
 	struct rec_build *cur = NULL;
@@ -106,7 +133,14 @@ int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl,
 		int headed = 0;
 		while (scan < e && addr_find(scan, e, &a, &an)) {
 			if (!excluded(a, an, excl, n_excl) && !daemon_addr(a, an)) {
-				if (scan == l && is_heading(l, a)) {
+				if (mode == TEXT_FIRST) {
+					struct rec_build *r = rec_for(recs, n_recs, a, an);
+					if (r)
+						diag_add(r, text, n > BN_MAX_DIAG ? BN_MAX_DIAG : n);
+					return 0;
+				}
+				if (scan == l && is_heading(l, a, an, e) &&
+				    (mode != TEXT_LABELLED || labelled(a, an, e))) {
 					struct rec_build *r = rec_for(recs, n_recs, a, an);
 					if (r) {
 						cur = r;
@@ -126,7 +160,7 @@ int text_parse(const char *text, size_t n, char *const *excl, size_t n_excl,
 			continue;
 		diag_add(cur, l, (size_t)(e - l));
 	}
-	if (*n_recs == 0 && first_other) {
+	if (*n_recs == 0 && first_other && mode == TEXT_ALL) {
 		struct rec_build *r = rec_for(recs, n_recs, first_other, first_other_n);
 		if (r)
 			diag_add(r, text, n > BN_MAX_DIAG ? BN_MAX_DIAG : n);

@@ -138,7 +138,11 @@ void mr_bounce_report_free(struct mr_bounce_report *r);
 /* Classifies an SMTP-time answer (status may be "" or NULL, code 0). */
 void mr_bounce_classify(const struct mr_bounce_rules *rules, int code, const char *status,
 			const char *text, struct mr_bounce_record *rec_r);
-/* The hold threshold of a bounce type in the rules, or 0 when unknown. */
+/* A type's threshold of 0 in the rules: its bounces are recorded, never held. */
+#define MR_BOUNCE_HOLD_NEVER (-1)
+/* The hold threshold of a bounce type in the rules, MR_BOUNCE_HOLD_NEVER for a
+ * type whose threshold is 0 there (a problem of the sender), or 0 when the
+ * rules do not know the type (the store's bounce_types decide). */
 int mr_bounce_type_threshold(const struct mr_bounce_rules *rules, const char *type);
 void mr_verp_conf_free(struct mr_verp_conf *conf);
 #endif
