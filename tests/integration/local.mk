@@ -37,3 +37,7 @@ TESTS += tests/integration/activity-fuzz.sh
 EXTRA_DIST += tests/integration/activity-fuzz.sh
 TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
+EXTRA_DIST += tests/integration/cron-mariadb.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/integration/cron-mariadb.sh
+endif
