@@ -263,6 +263,10 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_LOCK_LIST] = "SELECT name, owner, acquired, expires, expires >= UNIX_TIMESTAMP() "
 			 "FROM mr_locks WHERE LEFT(name, CHAR_LENGTH(?1)) = ?1 ORDER BY name",
 	[MD_JOB_HOST_ADD] = "INSERT INTO mr_job_host(run_id, host) VALUES(?1, ?2)",
+	/* queue_build's read of the parent job: locked, so that two workers
+	 * (hosts) building at once wait for each other and one builds */
+	[MD_MJOB_GET_LOCK] = "SELECT mailing_id, status, job_type FROM mailing_jobs WHERE id = ?1 "
+			     "FOR UPDATE",
 };
 
 /* The mailroom status of the last MariaDB error. */

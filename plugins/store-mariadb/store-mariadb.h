@@ -116,6 +116,7 @@ enum md_stmt_id {
 	MD_LOCK_RELEASE,
 	MD_LOCK_LIST,
 	MD_JOB_HOST_ADD,
+	MD_MJOB_GET_LOCK,
 	MD_N_STMTS
 };
 

@@ -41,3 +41,7 @@ EXTRA_DIST += tests/integration/cron-mariadb.sh
 if BUILD_PLUGIN_STORE_MARIADB
 TESTS += tests/integration/cron-mariadb.sh
 endif
+EXTRA_DIST += tests/integration/mailing-mariadb.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/integration/mailing-mariadb.sh
+endif
