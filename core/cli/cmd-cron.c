@@ -12,6 +12,7 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	int64_t now = site->core.now(&site->core);
+	site->due_check = now;
 	int worst = EX_OK, ran = 0;
 	for (size_t i = 0; i < site->n_insts; i++) {
 		struct mr_instance *in = &site->insts[i];

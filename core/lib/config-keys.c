@@ -31,6 +31,13 @@ const struct mr_key mr_keys_mailroom[] = {
 	  .choices = "error|warning|notice|info|debug", .help = "least important level logged" },
 	{ .name = "lock_dir", .type = MR_KEY_PATH, .def = "/tmp",
 	  .help = "directory of the job lock files" },
+	{ .name = "locks", .type = MR_KEY_ENUM, .def = "auto", .choices = "auto|store|local",
+	  .help = "where job locks, worker slots and lock groups live: store (shared by every "
+	  "host of the store; needs a store with shared locks, such as mariadb), local (flock "
+	  "in lock_dir, one host), auto (store when the store has them)" },
+	{ .name = "lock_lease", .type = MR_KEY_DURATION, .def = "60s", .min = 3,
+	  .help = "with locks in the store: how long a lock outlives a holder that stopped "
+	  "renewing it (a dead process or host); renewed every third of it" },
 	{ .name = "require_user", .type = MR_KEY_BOOL, .def = "no",
 	  .help = "jobs run only for a mailroom user given with --user and a password (mailroom user "
 	  "add)" },

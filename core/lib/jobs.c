@@ -47,6 +47,104 @@ static const char *site_name(struct mr_site *site)
 	return name;
 }
 
+const char *mr_host_name(void)
+{
+	static char host[256];
+	if (!host[0]) {
+		const char *env = getenv("MAILROOM_HOSTNAME");
+		if (env && *env)
+			snprintf(host, sizeof(host), "%s", env);
+		else if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+			snprintf(host, sizeof(host), "localhost");
+	}
+	return host;
+}
+
+/* Where the locks live: [mailroom] locks = auto|store|local. */
+int mr_job_locks_in_store(struct mr_site *site)
+{
+	const char *mode = mr_cfg_str(site->main, "locks");
+	if (mode && strcmp(mode, "local") == 0)
+		return 0;
+	return mr_store_has(&site->store, MR_STORE_CAP_LOCK);
+}
+
+/* Takes lock name in the store (shared by every host) or with flock in
+ * lock_dir (this host), as the site says. */
+static int job_lock_try(struct mr_site *site, const char *name, struct mr_lock *lock,
+			struct mr_error *err)
+{
+	memset(lock, 0, sizeof(*lock));
+	lock->fd = -1;
+	const char *mode = mr_cfg_str(site->main, "locks");
+	if (!mr_job_locks_in_store(site)) {
+		if (mode && strcmp(mode, "store") == 0)
+			return mr_error_set(err, MR_ECONFIG, "[mailroom] locks = store, but the "
+					    "store '%s' has no shared locks (use locks = local, or "
+					    "a store such as mariadb)", site->store.name ? site->store.name : "?");
+		return mr_lock_try(lock_dir(site), site_name(site), name, lock, err);
+	}
+	long long lease = mr_cfg_duration(site->main, "lock_lease");
+	if (lease < 3)
+		lease = 3;
+	char owner[300];
+	snprintf(owner, sizeof(owner), "%s:%d", mr_host_name(), (int)getpid());
+	int rc = mr_store_lock_try(&site->store, name, owner, lease, err);
+	if (rc)
+		return rc;
+	lock->store = &site->store;
+	lock->name = strdup(name);
+	lock->owner = strdup(owner);
+	if (!lock->name || !lock->owner) {
+		mr_store_lock_release(&site->store, name, owner, err);
+		free(lock->name);
+		free(lock->owner);
+		lock->store = NULL;
+		return mr_error_set(err, MR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void job_lock_release(struct mr_lock *lock)
+{
+	if (lock->store) {
+		struct mr_error err;
+		if (mr_store_lock_release(lock->store, lock->name, lock->owner, &err) != 0)
+			fprintf(stderr, "mailroom: releasing lock %s: %s (it expires by itself)\n",
+				lock->name, err.msg);
+		free(lock->name);
+		free(lock->owner);
+		memset(lock, 0, sizeof(*lock));
+		lock->fd = -1;
+		return;
+	}
+	mr_lock_release(lock);
+}
+
+struct held {
+	const char *name;
+	int held;
+};
+
+static int find_held(void *cookie, const struct mr_store_lock_info *l)
+{
+	struct held *h = cookie;
+	if (strcmp(l->name, h->name) == 0 && l->held)
+		h->held = 1;
+	return 0;
+}
+
+static int job_lock_is_held(struct mr_site *site, const char *name)
+{
+	if (!mr_job_locks_in_store(site))
+		return mr_lock_is_held(lock_dir(site), site_name(site), name);
+	struct held h = { .name = name };
+	struct mr_error err;
+	if (mr_store_lock_list(&site->store, name, find_held, &h, &err) != 0)
+		return 1; /* when in doubt, live: never mark a run crashed wrongly */
+	return h.held;
+}
+
 static const char *job_lock_group(struct mr_instance *in)
 {
 	const char *g = mr_cfg_str(in->sec, "lock_group");
@@ -139,7 +237,7 @@ int mr_job_run_is_live(struct mr_site *site, const char *job, int worker)
 {
 	char name[256];
 	worker_lock_name(job, worker, name, sizeof(name));
-	return mr_lock_is_held(lock_dir(site), site_name(site), name);
+	return job_lock_is_held(site, name);
 }
 
 /* Marks runs of this job that started and never ended, whose lock nobody
@@ -191,15 +289,15 @@ static int take_locks(struct mr_site *site, struct mr_instance *in, struct mr_lo
 	int rc = MR_ETEMP;
 	char name[256];
 	*worker_r = 0;
+	memset(group, 0, sizeof(*group));
 	group->fd = -1;
-	group->path = NULL;
 	if (workers <= 1) {
 		worker_lock_name(job, 0, name, sizeof(name));
-		rc = mr_lock_try(lock_dir(site), site_name(site), name, own, err);
+		rc = job_lock_try(site, name, own, err);
 	} else {
 		for (int w = 1; w <= workers && rc == MR_ETEMP; w++) {
 			worker_lock_name(job, w, name, sizeof(name));
-			rc = mr_lock_try(lock_dir(site), site_name(site), name, own, err);
+			rc = job_lock_try(site, name, own, err);
 			if (rc == 0)
 				*worker_r = w;
 		}
@@ -211,12 +309,12 @@ static int take_locks(struct mr_site *site, struct mr_instance *in, struct mr_lo
 	const char *g = job_lock_group(in);
 	if (g) {
 		snprintf(name, sizeof(name), "group-%s", g);
-		rc = mr_lock_try(lock_dir(site), site_name(site), name, group, err);
+		rc = job_lock_try(site, name, group, err);
 		if (rc) {
 			if (rc == MR_ETEMP)
 				mr_error_set(err, MR_ETEMP, "lock group '%s' is busy: another job of the "
 					     "group is running", g);
-			mr_lock_release(own);
+			job_lock_release(own);
 		}
 	}
 	return rc;
@@ -238,13 +336,30 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 	}
 	if (rc)
 		return rc;
+	if (site->due_check) {
+		/* cron decided before it held the lock: another cron (on this host
+		 * or, with locks in the store, another) may have run the job since */
+		struct mr_job_info info;
+		struct mr_error ierr;
+		if (mr_job_info(site, in, &info, &ierr) == 0 &&
+		    !mr_job_info_due(&info, site->due_check)) {
+			char when[40];
+			mr_format_local_time(info.last_start, when, sizeof(when));
+			rep->outcome = MR_JOB_SKIPPED_LOCKED;
+			snprintf(rep->message, sizeof(rep->message), "skipped: not due any more "
+				 "(another mailroom ran it at %s)", when);
+			job_lock_release(&group);
+			job_lock_release(&own);
+			return 0;
+		}
+	}
 	mark_crashed(site, job, worker);
 	int64_t started = site->core.now(&site->core);
 	rc = mr_store_job_run_start(&site->store, job, worker, (int)getpid(), started,
 					    &rep->run_id, err);
 	if (rc) {
-		mr_lock_release(&group);
-		mr_lock_release(&own);
+		job_lock_release(&group);
+		job_lock_release(&own);
 		return rc;
 	}
 	char prefix[160];
@@ -290,8 +405,8 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 					  site->core.now(&site->core), rep->outcome, rep->message,
 					  ctx.data, err);
 	free(log);
-	mr_lock_release(&group);
-	mr_lock_release(&own);
+	job_lock_release(&group);
+	job_lock_release(&own);
 	if (stop_flag && !rc)
 		rep->interrupted = 1;
 	return rc;

@@ -88,8 +88,8 @@ static size_t min_ops_size(enum mr_plugin_kind kind)
 		return offsetof(struct mr_transport_ops, describe) + sizeof(void *);
 	case MR_KIND_FETCH:
 		return offsetof(struct mr_fetch_ops, close) + sizeof(void *);
-	case MR_KIND_STORE:
-		return sizeof(struct mr_store_ops);
+	case MR_KIND_STORE: /* slots appended after 1.0 (lock) are MAY */
+		return offsetof(struct mr_store_ops, activity) + sizeof(void *);
 	case MR_KIND_JOB:
 		return offsetof(struct mr_job_ops, lock_group) + sizeof(void *);
 	}
@@ -170,6 +170,13 @@ static const char *missing_store_slot(const struct mr_store_ops *o, const char *
 		*table_r = "activity";
 		MUST(t, activity_contact); MUST(t, activity_add); MUST(t, activity_list);
 		MUST(t, activity_get); MUST(t, activity_attachment);
+	}
+	if (mr_store_ops_caps(o) & MR_STORE_CAP_LOCK) {
+		const struct mr_store_lock_ops *t = o->lock;
+		*table_r = "lock";
+		if (t->size < sizeof(struct mr_store_lock_ops))
+			return "size";
+		MUST(t, lock_try); MUST(t, lock_release); MUST(t, lock_list);
 	}
 	return NULL;
 }

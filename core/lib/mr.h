@@ -204,6 +204,9 @@ struct mr_site {
 	size_t n_accounts;
 	int64_t (*clock)(void);
 	struct mr_log *log;
+	/* set by cron: a job runs only if it is still due once its locks are
+	 * taken (another host may have run it meanwhile) */
+	int64_t due_check;
 };
 
 /* Loads the config and the plugins it names, checks everything (problems go
@@ -233,6 +236,10 @@ void mr_format_local_time(int64_t t, char *buf, size_t n);
 struct mr_lock {
 	int fd;
 	char *path;
+	/* a lock in the store (jobs.c): set, and fd is -1 */
+	const struct mr_store *store;
+	char *name;
+	char *owner;
 };
 /* Takes lock NAME of SITE without waiting: 0, MR_ETEMP when another process
  * holds it (err names the holder's pid), or another status. */
@@ -273,6 +280,10 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 int mr_job_record_refusal(struct mr_site *site, const char *job, const char *msg);
 /* 1 when the lock of a job's worker is held by a live process. */
 int mr_job_run_is_live(struct mr_site *site, const char *job, int worker);
+/* 1 when the site's job locks live in its store (shared by hosts). */
+int mr_job_locks_in_store(struct mr_site *site);
+/* This host's name: MAILROOM_HOSTNAME, else gethostname(). */
+const char *mr_host_name(void);
 
 /* ---- the services table (coreapi.c) */
 void mr_core_fill(struct mr_core *core);

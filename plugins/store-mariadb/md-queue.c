@@ -62,7 +62,7 @@ static int build(struct md_state *s, int64_t job_id, int64_t job_size, int64_t *
 		 struct mr_error *err)
 {
 	struct md_use u;
-	int rc = md_acquire(s, MD_MJOB_GET, &u, err);
+	int rc = md_acquire(s, MD_MJOB_GET_LOCK, &u, err);
 	if (rc)
 		return rc;
 	md_bind_int64(u.st, 1, job_id);

@@ -21,6 +21,12 @@ int md_job_run_start(void *state, const char *job, int worker, int pid, int64_t 
 		id = md_last_id(s);
 		md_release(&u);
 	}
+	if (rc == 0 && (rc = md_acquire(s, MD_JOB_HOST_ADD, &u, err)) == 0) {
+		md_bind_int64(u.st, 1, id);
+		md_bind_text(&u, 2, md_host_name());
+		rc = md_run(s, &u, "recording a job run's host", err);
+		md_release(&u);
+	}
 	if (rc == 0 && (rc = md_acquire(s, MD_JOB_STATE_START, &u, err)) == 0) {
 		md_bind_text(&u, 1, job);
 		md_bind_int64(u.st, 2, started);

@@ -253,6 +253,20 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_SAVEPOINT] = "SAVEPOINT md_unit",
 	[MD_RELEASE] = "RELEASE SAVEPOINT md_unit",
 	[MD_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT md_unit",
+	[MD_LOCK_EXPIRE] = "DELETE FROM mr_locks WHERE name = ?1 AND expires < UNIX_TIMESTAMP()",
+	[MD_LOCK_INSERT] = "INSERT IGNORE INTO mr_locks(name, owner, acquired, expires, lease) "
+			   "VALUES(?1, ?2, UNIX_TIMESTAMP(), UNIX_TIMESTAMP() + ?3, ?3)",
+	[MD_LOCK_HOLDER] = "SELECT owner, expires - UNIX_TIMESTAMP() FROM mr_locks WHERE name = ?1",
+	[MD_LOCK_RENEW] = "UPDATE mr_locks SET expires = UNIX_TIMESTAMP() + ?3 "
+			  "WHERE name = ?1 AND owner = ?2",
+	[MD_LOCK_RELEASE] = "DELETE FROM mr_locks WHERE name = ?1 AND owner = ?2",
+	[MD_LOCK_LIST] = "SELECT name, owner, acquired, expires, expires >= UNIX_TIMESTAMP() "
+			 "FROM mr_locks WHERE LEFT(name, CHAR_LENGTH(?1)) = ?1 ORDER BY name",
+	[MD_JOB_HOST_ADD] = "INSERT INTO mr_job_host(run_id, host) VALUES(?1, ?2)",
+	/* queue_build's read of the parent job: locked, so that two workers
+	 * (hosts) building at once wait for each other and one builds */
+	[MD_MJOB_GET_LOCK] = "SELECT mailing_id, status, job_type FROM mailing_jobs WHERE id = ?1 "
+			     "FOR UPDATE",
 };
 
 /* The mailroom status of the last MariaDB error. */

@@ -58,6 +58,7 @@ static void md_deinit(void *state)
 	struct md_state *s = state;
 	if (!s)
 		return;
+	md_locks_free(s);
 	for (int i = 0; i < MD_N_STMTS; i++)
 		md_stmt_free(s->stmts[i]);
 	for (size_t i = 0; i < s->n_ad_hoc; i++)
@@ -99,7 +100,8 @@ static int md_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_er
 		rc = 0; /* socket or passwordless authentication */
 	if (rc)
 		goto fail;
-	if ((rc = md_connect(s, err)) != 0 || (rc = md_migrate(s, err)) != 0)
+	if ((rc = md_connect(s, err)) != 0 || (rc = md_migrate(s, err)) != 0 ||
+	    (rc = md_locks_setup(s, err)) != 0)
 		goto fail;
 	*state_r = s;
 	return 0;
@@ -420,6 +422,24 @@ static const struct mr_store_activity_ops mariadb_activity_ops = {
 	.activity_attachment = md_activity_attachment,
 };
 
+static int w_lock_try(void *st, const char *name, const char *owner, int64_t lease,
+		      struct mr_error *err)
+{
+	MD_RETRYING(st, err, md_lock_try(st, name, owner, lease, err));
+}
+
+static int w_lock_release(void *st, const char *name, const char *owner, struct mr_error *err)
+{
+	MD_RETRYING(st, err, md_lock_release(st, name, owner, err));
+}
+
+static const struct mr_store_lock_ops mariadb_lock_ops = {
+	.size = sizeof(struct mr_store_lock_ops),
+	.lock_try = w_lock_try,
+	.lock_release = w_lock_release,
+	.lock_list = md_lock_list,
+};
+
 static const struct mr_store_ops mariadb_ops = {
 	.size = sizeof(struct mr_store_ops),
 	.init = md_init,
@@ -445,6 +465,7 @@ static const struct mr_store_ops mariadb_ops = {
 	.queue = &mariadb_queue_ops,
 	.bounce = &mariadb_bounce_ops,
 	.activity = &mariadb_activity_ops,
+	.lock = &mariadb_lock_ops,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "mariadb", PACKAGE_VERSION,

@@ -108,6 +108,15 @@ enum md_stmt_id {
 	MD_SAVEPOINT,
 	MD_RELEASE,
 	MD_ROLLBACK_TO,
+	/* shared locks and the job log's hosts (md-locks.c) */
+	MD_LOCK_EXPIRE,
+	MD_LOCK_INSERT,
+	MD_LOCK_HOLDER,
+	MD_LOCK_RENEW,
+	MD_LOCK_RELEASE,
+	MD_LOCK_LIST,
+	MD_JOB_HOST_ADD,
+	MD_MJOB_GET_LOCK,
 	MD_N_STMTS
 };
 
@@ -175,6 +184,7 @@ struct md_state {
 		struct md_stmt *st;
 	} ad_hoc[48];
 	size_t n_ad_hoc;
+	struct md_locks *locks; /* the held shared locks and their heartbeat, or NULL */
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -346,5 +356,18 @@ int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *release
 		   struct mr_error *err);
 int md_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
 		    struct mr_bounce_totals *totals_r, struct mr_error *err);
+
+/* Shared locks (md-locks.c). */
+/* Makes the run-time tables (locks, job hosts) when missing. */
+int md_locks_setup(struct md_state *s, struct mr_error *err);
+/* Stops the heartbeat; the rows of locks still held expire by themselves. */
+void md_locks_free(struct md_state *s);
+/* MAILROOM_HOSTNAME, else gethostname(). */
+const char *md_host_name(void);
+int md_lock_try(void *state, const char *name, const char *owner, int64_t lease,
+		struct mr_error *err);
+int md_lock_release(void *state, const char *name, const char *owner, struct mr_error *err);
+int md_lock_list(void *state, const char *prefix, mr_store_lock_cb *cb, void *cookie,
+		 struct mr_error *err);
 
 #endif

@@ -56,3 +56,11 @@ TESTS += tests/integration/serve-browser.sh
 EXTRA_DIST += tests/integration/serve-browser.sh tests/integration/serve-browser.py
 # the disputed records bounce-corpus.sh leaves out (bounce-score.py --disputed)
 EXTRA_DIST += tests/integration/bounce-disputed.txt
+EXTRA_DIST += tests/integration/cron-mariadb.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/integration/cron-mariadb.sh
+endif
+EXTRA_DIST += tests/integration/mailing-mariadb.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/integration/mailing-mariadb.sh
+endif

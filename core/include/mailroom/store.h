@@ -39,7 +39,8 @@ struct mr_plugin_ctx;
 #define MR_STORE_CAP_QUEUE    0x04u /* struct mr_store_queue_ops */
 #define MR_STORE_CAP_BOUNCE   0x08u /* struct mr_store_bounce_ops */
 #define MR_STORE_CAP_ACTIVITY 0x10u /* struct mr_store_activity_ops */
-#define MR_STORE_CAP_ALL      0x1fu
+#define MR_STORE_CAP_ALL      0x1fu /* the capabilities of ABI 1.0 */
+#define MR_STORE_CAP_LOCK     0x20u /* struct mr_store_lock_ops (appended, MAY) */
 
 struct mr_spool_msg {
 	int64_t id;
@@ -353,6 +354,10 @@ struct mr_store_ops {
 	const struct mr_store_queue_ops *queue;
 	const struct mr_store_bounce_ops *bounce;
 	const struct mr_store_activity_ops *activity;
+
+	/* ---- appended after 1.0: MAY (ask mr_store_has(st, MR_STORE_CAP_LOCK)) */
+	/* locks shared by every host that uses this store; NULL: none. */
+	const struct mr_store_lock_ops *lock;
 };
 
 /* A loaded store instance: its ops and the state its init returned. */
@@ -372,6 +377,7 @@ static inline const char *mr_store_cap_name(unsigned cap)
 	case MR_STORE_CAP_QUEUE: return "mailing queue";
 	case MR_STORE_CAP_BOUNCE: return "bounces";
 	case MR_STORE_CAP_ACTIVITY: return "activities";
+	case MR_STORE_CAP_LOCK: return "shared locks";
 	}
 	return NULL;
 }
@@ -379,7 +385,9 @@ static inline const char *mr_store_cap_name(unsigned cap)
 /* The MR_STORE_CAP_* flags of the sub-tables an ops table has. */
 static inline unsigned mr_store_ops_caps(const struct mr_store_ops *ops)
 {
-	return (ops->spool ? MR_STORE_CAP_SPOOL : 0) |
+	unsigned lock = ops->size >= offsetof(struct mr_store_ops, lock) + sizeof(ops->lock) &&
+			ops->lock ? MR_STORE_CAP_LOCK : 0;
+	return lock | (ops->spool ? MR_STORE_CAP_SPOOL : 0) |
 	       (ops->contacts ? MR_STORE_CAP_CONTACTS : 0) |
 	       (ops->queue ? MR_STORE_CAP_QUEUE : 0) |
 	       (ops->bounce ? MR_STORE_CAP_BOUNCE : 0) |
@@ -824,6 +832,69 @@ static inline int mr_store_activity_attachment(const struct mr_store *st, int64_
 	if (!st->ops->activity)
 		return mr_store_unsupported(st, MR_STORE_CAP_ACTIVITY, err);
 	return st->ops->activity->activity_attachment(st->state, id, n, cb, cookie, err);
+}
+
+
+/* ---- shared locks (appended after 1.0)
+ *
+ * Job locks, worker slots and lock groups that hold across hosts: a store
+ * that several hosts share has them so that `mailroom cron` on each host
+ * runs a due job once.  A lock is a name with an owner ("HOST:PID") and an
+ * expiry measured by the store's own clock (not the hosts'); the store
+ * renews the expiry of the locks an instance holds while that instance
+ * lives (a heartbeat), so a process or host that dies loses its locks when
+ * the lease it was given runs out.  Taking a lock whose expiry has passed
+ * takes it over.  A store without the sub-table leaves locks to the core
+ * (flock in lock_dir, one host).
+ */
+struct mr_store_lock_info {
+	const char *name;
+	const char *owner;   /* "HOST:PID" */
+	int64_t acquired;    /* unix time, store's clock */
+	int64_t expires;     /* unix time, store's clock */
+	int held;            /* 1: expires is not past by the store's clock */
+};
+typedef int mr_store_lock_cb(void *cookie, const struct mr_store_lock_info *l);
+
+struct mr_store_lock_ops {
+	size_t size;
+	/* takes lock name for owner for lease seconds (renewed by the store
+	 * while this instance lives, until lock_release): 0, or MR_ETEMP
+	 * when another owner holds it and its expiry has not passed (err
+	 * names the holder and the expiry), or another status. */
+	int (*lock_try)(void *state, const char *name, const char *owner, int64_t lease,
+			struct mr_error *err);
+	/* gives lock name back if owner holds it (not an error otherwise). */
+	int (*lock_release)(void *state, const char *name, const char *owner,
+			    struct mr_error *err);
+	/* every lock row, held or expired, by name (prefix NULL: all; else
+	 * the names starting with prefix). */
+	int (*lock_list)(void *state, const char *prefix, mr_store_lock_cb *cb, void *cookie,
+			 struct mr_error *err);
+};
+
+static inline int mr_store_lock_try(const struct mr_store *st, const char *name,
+				    const char *owner, int64_t lease, struct mr_error *err)
+{
+	if (!mr_store_has(st, MR_STORE_CAP_LOCK))
+		return mr_store_unsupported(st, MR_STORE_CAP_LOCK, err);
+	return st->ops->lock->lock_try(st->state, name, owner, lease, err);
+}
+
+static inline int mr_store_lock_release(const struct mr_store *st, const char *name,
+					const char *owner, struct mr_error *err)
+{
+	if (!mr_store_has(st, MR_STORE_CAP_LOCK))
+		return mr_store_unsupported(st, MR_STORE_CAP_LOCK, err);
+	return st->ops->lock->lock_release(st->state, name, owner, err);
+}
+
+static inline int mr_store_lock_list(const struct mr_store *st, const char *prefix,
+				     mr_store_lock_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!mr_store_has(st, MR_STORE_CAP_LOCK))
+		return mr_store_unsupported(st, MR_STORE_CAP_LOCK, err);
+	return st->ops->lock->lock_list(st->state, prefix, cb, cookie, err);
 }
 
 #endif
