@@ -14,6 +14,7 @@ struct mr_cli {
 	char *config_path;      /* the file chosen */
 	int json;               /* --json */
 	int quiet;              /* --quiet, or not a terminal */
+	int quiet_opt;          /* --quiet given */
 };
 
 /* One subcommand: argv[0] is its own name.  Returns a sysexits code. */
@@ -22,8 +23,21 @@ struct mr_command {
 	int (*run)(struct mr_cli *cli, int argc, char **argv);
 	const char *usage;
 	const char *help;
+	const char *options; /* every option the command accepts, one per line */
 };
 extern const struct mr_command mr_commands[];
+
+/* The command named name, or NULL. */
+const struct mr_command *cli_command(const char *name);
+/* Prints the full help of a command (usage, what it does, every option) to f. */
+void cli_help(FILE *f, const struct mr_command *c);
+/* 1 when argv (a subcommand's arguments, argv[0] its name) asks for help:
+ * --help or -h before any "--". */
+int cli_wants_help(int argc, char **argv);
+/* The overall usage: global options and every command (main.c). */
+void cli_usage_all(FILE *f);
+/* mailroom help [COMMAND] */
+int cmd_help(struct mr_cli *cli, int argc, char **argv);
 
 /* Opens the site for a command; prints every problem to stderr and returns
  * 0 or the exit code to return. */

@@ -8,7 +8,7 @@
 int cmd_cron(struct mr_cli *cli, int argc, char **argv)
 {
 	struct mr_site *site;
-	int rc = cli_open_site(cli, MR_OPEN_ALL, &site);
+	int rc = cli_open_site(cli, MR_OPEN_ALL | (cli->quiet ? MR_OPEN_QUIET : 0), &site);
 	if (rc)
 		return rc;
 	int64_t now = site->core.now(&site->core);

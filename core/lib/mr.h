@@ -175,6 +175,8 @@ void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void 
 #define MR_OPEN_ACCOUNTS  0x4u
 #define MR_OPEN_JOBS      0x8u
 #define MR_OPEN_ALL       0xfu
+/* quiet (cron, --quiet): log lines below warning are not written to stderr */
+#define MR_OPEN_QUIET     0x100u
 
 struct mr_instance {
 	struct mr_section *sec;

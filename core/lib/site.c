@@ -325,7 +325,12 @@ int mr_site_open(const char *path, unsigned flags, struct mr_diags *d, struct mr
 	mr_log_level_parse(mr_cfg_str(site->main, "log_level"), &level);
 	if (level < MR_LOG_DEBUG && getenv("MAILROOM_DEBUG"))
 		level = MR_LOG_DEBUG;
-	mr_log_setup(level, strcmp(mr_cfg_str(site->main, "log"), "syslog") == 0);
+	int use_syslog = strcmp(mr_cfg_str(site->main, "log"), "syslog") == 0;
+	/* under cron or --quiet, stderr carries warnings and errors only: a
+	 * success mails the admin nothing */
+	if ((flags & MR_OPEN_QUIET) && !use_syslog && level > MR_LOG_WARNING)
+		level = MR_LOG_WARNING;
+	mr_log_setup(level, use_syslog);
 	site->log = mr_log_new("mailroom", 0);
 	if (d->n) {
 		mr_site_close(site);

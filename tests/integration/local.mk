@@ -35,3 +35,5 @@ TESTS += tests/integration/activity-fuzz.sh
 EXTRA_DIST += tests/integration/activity-fuzz.sh
 TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
+TESTS += tests/integration/cli-help.sh
+EXTRA_DIST += tests/integration/cli-help.sh
