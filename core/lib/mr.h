@@ -103,6 +103,12 @@ const char *mr_cfg_str(const struct mr_section *sec, const char *key);
 long long mr_cfg_int(const struct mr_section *sec, const char *key);
 int mr_cfg_bool(const struct mr_section *sec, const char *key);
 long long mr_cfg_duration(const struct mr_section *sec, const char *key);
+/* The environment variable a secret may come from: MAILROOM_SECTION_KEY. */
+void mr_cfg_secret_env(const struct mr_section *sec, const char *key, char *buf, size_t bufsz);
+/* Where secret key of sec comes from ("from KEY_file PATH", "from the
+ * environment, NAME"), written into buf; NULL when it is not set. */
+const char *mr_cfg_secret_source(const struct mr_section *sec, const char *key, char *buf,
+				 size_t bufsz);
 int mr_cfg_secret(const struct mr_section *sec, const char *key, char **secret_r,
 		  struct mr_error *err);
 /* Value parsers: 0 on success, MR_EINPUT otherwise. */
