@@ -36,6 +36,9 @@ void cli_help(FILE *f, const struct mr_command *c);
 int cli_wants_help(int argc, char **argv);
 /* The overall usage: global options and every command (main.c). */
 void cli_usage_all(FILE *f);
+/* What a job will need at run time (the site secret, a From address):
+ * EX_OK, or EX_CONFIG with the problem (naming file, line, section) in buf. */
+int cli_job_needs(struct mr_site *site, struct mr_instance *in, char *buf, size_t n);
 /* mailroom help [COMMAND] */
 int cmd_help(struct mr_cli *cli, int argc, char **argv);
 

@@ -1,8 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /* mailroom config check|dump: every problem of the config file, or the effective values with defaults and secrets masked. */
 #include "config.h"
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+
+int cli_job_needs(struct mr_site *site, struct mr_instance *in, char *buf, size_t n)
+{
+	const char *plugin = in->plugin->desc->name;
+	/* the jobs that sign or check VERP addresses with the site secret */
+	int needs_secret = strcmp(plugin, "process-mailing") == 0 ||
+			   strcmp(plugin, "fetch-bounces") == 0;
+	int line = mr_config_line(site->cfg, in->sec->name, "plugin");
+	if (needs_secret) {
+		char *secret = NULL;
+		struct mr_error err = { 0 };
+		int rc = mr_cfg_secret(site->main, "secret", &secret, &err);
+		free(secret);
+		if (rc) {
+			char env[256];
+			mr_cfg_secret_env(site->main, "secret", env, sizeof(env));
+			snprintf(buf, n, "%s:%d: [%s] (plugin %s) needs the site secret, which %s: "
+				 "set [mailroom] secret_file to a file only you can read (or %s in "
+				 "the environment of every run)", site->cfg->path,
+				 line ? line : in->sec->line, in->sec->name, plugin,
+				 rc == MR_ENOTFOUND ? "is not set" : err.msg, env);
+			return EX_CONFIG;
+		}
+	}
+	if (strcmp(plugin, "process-mailing") == 0) {
+		const char *from = mr_cfg_str(site->main, "from");
+		if (!from || !*from) {
+			snprintf(buf, n, "%s:%d: [%s] (plugin %s) needs a From address: set from = "
+				 "news@your-domain in [mailroom]", site->cfg->path,
+				 line ? line : in->sec->line, in->sec->name, plugin);
+			return EX_CONFIG;
+		}
+	}
+	return EX_OK;
+}
 
 static int config_check(struct mr_cli *cli)
 {
@@ -10,6 +46,24 @@ static int config_check(struct mr_cli *cli)
 	int rc = cli_open_site(cli, 0, &site);
 	if (rc)
 		return rc;
+	/* what each enabled job will need when cron runs it */
+	int problems = 0;
+	for (size_t i = 0; i < site->n_insts; i++) {
+		struct mr_instance *in = &site->insts[i];
+		char why[1024];
+		if (in->plugin->desc->kind != MR_KIND_JOB || !mr_cfg_bool(in->sec, "enabled"))
+			continue;
+		if (cli_job_needs(site, in, why, sizeof(why)) != EX_OK) {
+			fprintf(stderr, "mailroom: %s\n", why);
+			problems++;
+		}
+	}
+	if (problems) {
+		fprintf(stderr, "mailroom: %s: %d configuration problem%s\n", cli->config_path,
+			problems, problems == 1 ? "" : "s");
+		mr_site_close(site);
+		return EX_CONFIG;
+	}
 	printf("%s: ok\n", cli->config_path);
 	mr_site_close(site);
 	return EX_OK;

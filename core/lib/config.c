@@ -457,6 +457,49 @@ void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d)
 		}
 }
 
+void mr_config_split_name_addr(const struct mr_section *sec, const char *key,
+			       const char *name_key, struct mr_diags *d)
+{
+	const char *v = mr_config_raw(sec, key);
+	const char *lt = v ? strrchr(v, '<') : NULL;
+	size_t vl = v ? strlen(v) : 0;
+	if (!lt || vl < 2 || v[vl - 1] != '>')
+		return; /* a bare address, checked as one */
+	char addr[320], name[256];
+	snprintf(addr, sizeof(addr), "%.*s", (int)(v + vl - 1 - lt - 1), lt + 1);
+	/* the display name: trimmed, quotes taken off, \x unescaped */
+	const char *b = v, *e = lt;
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - b >= 2 && *b == '"' && e[-1] == '"') {
+		b++;
+		e--;
+	}
+	size_t n = 0;
+	for (const char *p = b; p < e && n + 1 < sizeof(name); p++) {
+		if (*p == '\\' && p + 1 < e)
+			p++;
+		name[n++] = *p;
+	}
+	name[n] = '\0';
+	char full[512];
+	if (n) {
+		const char *given = mr_config_raw(sec, name_key);
+		if (given && *given) {
+			mr_diag_add(d, "%s:%d: [%s] %s = %s has a display name and %s = %s is set too: "
+				    "keep one", sec->cfg->path, mr_config_line(sec->cfg, sec->name, key),
+				    sec->name, key, v, name_key, given);
+			return;
+		}
+		snprintf(full, sizeof(full), "%s:%s", sec->name, name_key);
+		iniparser_set(sec->cfg->ini, full, name);
+	}
+	snprintf(full, sizeof(full), "%s:%s", sec->name, key);
+	iniparser_set(sec->cfg->ini, full, addr);
+}
+
 /* Makes a relative path absolute against the config file's directory. */
 static void resolve_one(const struct mr_section *sec, const char *key)
 {

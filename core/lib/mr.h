@@ -94,6 +94,11 @@ void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d);
 /* Makes relative PATH values and secret *_file values of sec absolute,
  * relative to the config file's directory. */
 void mr_config_resolve_paths(const struct mr_section *sec);
+/* An RFC 5322 name-addr in key ("News <news@example.org>"): key becomes the
+ * address and name_key the display name; a clash with a name_key set too is
+ * reported in d.  A bare address is left alone. */
+void mr_config_split_name_addr(const struct mr_section *sec, const char *key,
+			       const char *name_key, struct mr_diags *d);
 /* Which config file to use: --config, then -s SITE, then $MAILROOM_CONFIG,
  * then $sysconfdir/mailroom/mailroom.ini.  Returns a malloc'ed path. */
 char *mr_config_choose(const char *config_opt, const char *site_opt);
