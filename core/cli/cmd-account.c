@@ -261,12 +261,15 @@ static int account_fetch(struct mr_cli *cli, int argc, char **argv)
 	int rc = open_account(cli, name, &site, &a);
 	if (rc)
 		return rc;
-	if (spool && a->used_for && *a->used_for && !consume) {
+	const char *uf = mr_config_raw(a->cfg, "used_for");
+	if (spool && uf && *uf && !consume) {
+		char used_for[64];
+		snprintf(used_for, sizeof(used_for), "%s", uf);
 		mr_site_close(site);
 		return cli_fail(EX_USAGE, "account fetch", "[account-%s] is used_for = %s: --spool "
 				"would move its messages to the processed folder, where the %s job "
 				"never sees them; add --consume to do it anyway, or use --dry-run",
-				name, a->used_for, a->used_for);
+				name, used_for, used_for);
 	}
 	rc = dry ? dry_run(cli, a, batch) : spool_run(cli, site, a, batch);
 	mr_site_close(site);

@@ -37,3 +37,5 @@ TESTS += tests/integration/plugin-path.sh
 EXTRA_DIST += tests/integration/plugin-path.sh
 TESTS += tests/integration/cli-help.sh
 EXTRA_DIST += tests/integration/cli-help.sh
+TESTS += tests/integration/admin.sh
+EXTRA_DIST += tests/integration/admin.sh
