@@ -141,9 +141,11 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 			printf("null");
 		printf("}\n");
 	} else {
+		/* "-" where a column has no value (a complaint has no status, no
+		 * hard/soft): text for people, JSON has null */
 		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%s\t%s%s\n", file, idx, rec->recipient, rec->reason,
-		       hs ? hs : "null", rec->status[0] ? rec->status : "null", rec->type ? rec->type : "null",
-		       r->verp_found_in ? r->verp_found_in : "null",
+		       hs ? hs : "-", rec->status[0] ? rec->status : "-", rec->type ? rec->type : "-",
+		       r->verp_found_in ? r->verp_found_in : "-",
 		       r->verp_ok < 0 ? " (forged hash)" : r->verp_ok > 0 ? " (hash ok)" : "");
 		if (verbose && rec->diagnostic)
 			printf("\t%s\n", rec->diagnostic);

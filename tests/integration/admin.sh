@@ -178,6 +178,40 @@ check_eq "and the message stays" "$(ls "$T_DIR/bounce/new" | wc -l)" 1
 mr account fetch bounce --spool --consume > /dev/null 2>&1
 check_eq "--spool --consume moves it" "$(ls "$T_DIR/bounce/new" | wc -l)" 0
 
+# ---- bounce classify: a complaint report has no status or hard/soft: "-", never "null"
+cat > "$T_DIR/arf.eml" <<'ARF'
+From: abuse@isp.example
+To: return+x@example.org
+Subject: complaint
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="b"
+
+--b
+Content-Type: text/plain
+
+This is an abuse report.
+--b
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: test/1.0
+Version: 1
+Original-Rcpt-To: <c@example.net>
+
+--b
+Content-Type: message/rfc822
+
+From: news@example.org
+To: c@example.net
+Subject: News
+
+hello
+--b--
+ARF
+"$MAILROOM" --config /nonexistent bounce classify "$T_DIR/arf.eml" > "$T_DIR/arf.out" 2>/dev/null
+check_grep "bounce classify reads the complaint" 'c@example.net' "$T_DIR/arf.out"
+check "and its text output has no null (was: null null)" sh -c "! grep -q null '$T_DIR/arf.out'"
+
 # ---- every key of the core tables (jobs included) is documented in etc/mailroom.ini
 "$MAILROOM" --config "$MR_SRCDIR/etc/mailroom.ini" config dump --json > "$T_DIR/shipped.json" 2> "$T_DIR/err"
 check_eq "the shipped etc/mailroom.ini dumps" "$?" 0
