@@ -16,7 +16,8 @@ apt-get install -y -qq --no-install-recommends \
 	dovecot-imapd dovecot-pop3d postfix python3-aiosmtpd msmtp swaks isync \
 	systemd procps util-linux \
 	libsisimai-perl python3-dkim valgrind \
-	libspf2-dev unbound >/dev/null
+	libspf2-dev unbound \
+	libjansson-dev >/dev/null
 # The packages may have started system daemons: tests need the ports free.
 if [ -x /usr/sbin/postfix ] && [ -e /var/spool/postfix/pid/master.pid ]; then
 	/usr/sbin/postfix stop >/dev/null 2>&1 || true

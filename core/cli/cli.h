@@ -49,8 +49,12 @@ int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r);
 int cli_fail(int code, const char *cmd, const char *fmt, ...) MR_PRINTF(3, 4);
 /* Prints a usage line for the command and returns EX_USAGE. */
 int cli_usage(const char *cmd);
-/* Writes s as a JSON string (with quotes) to f. */
+/* Writes s as a JSON string (with quotes) to f, through Jansson: invalid
+ * UTF-8 bytes are replaced by U+FFFD, never passed through (json.c). */
 void cli_json_str(FILE *f, const char *s);
+/* A copy of the n bytes at s as valid UTF-8, each invalid byte (and NUL)
+ * replaced by U+FFFD; the caller frees it; NULL when out of memory. */
+char *cli_utf8_repair(const char *s, size_t n);
 /* Removes --json from argv (setting cli->json); returns the new argc. */
 int cli_take_json(struct mr_cli *cli, int argc, char **argv);
 /* Starts "mailroom NAME SUB ...": takes --json out of argv, checks that a SUB

@@ -219,26 +219,6 @@ int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r)
 	return 0;
 }
 
-void cli_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
-
 int cli_open_subcommand(struct mr_cli *cli, const char *name, int *argc, char **argv,
 			struct mr_site **site_r)
 {

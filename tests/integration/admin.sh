@@ -212,6 +212,22 @@ ARF
 check_grep "bounce classify reads the complaint" 'c@example.net' "$T_DIR/arf.out"
 check "and its text output has no null (was: null null)" sh -c "! grep -q null '$T_DIR/arf.out'"
 
+# ---- --json output is valid UTF-8 whatever the message holds: invalid bytes become U+FFFD
+# (table: the bytes in a Received hop's from, and the string JSON must carry)
+while IFS='|' read -r what bytes want; do
+	printf "Received: from $bytes (h [192.0.2.1]) by mx.example.org with ESMTP; Mon, 7 Dec 2026 00:00:00 +0000\nFrom: x@example.net\nSubject: s\n\nbody\n" > "$T_DIR/u.eml"
+	"$MAILROOM" --config /nonexistent inspect "$T_DIR/u.eml" --json > "$T_DIR/u.json" 2>/dev/null
+	got=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1],"rb").read().decode("utf-8"))["received"][0]["from"].encode("unicode_escape").decode())' "$T_DIR/u.json" 2>&1 | tail -1)
+	check_eq "inspect --json, $what: valid UTF-8 JSON" "$got" "$want"
+done <<'TABLE'
+a lone 0xff byte|b\xffd.example|b\ufffdd.example
+Latin-1 é|h\xe9llo.example|h\ufffdllo.example
+an overlong /|a\xc0\xafb|a\ufffd\ufffdb
+a UTF-16 surrogate|a\xed\xa0\x80b|a\ufffd\ufffd\ufffdb
+a cut sequence|a\xe2\x9cb|a\ufffd\ufffdb
+valid UTF-8 kept|gr\xc3\xbc\xc3\x9fe\xe2\x9c\x93|gr\xfc\xdfe\u2713
+TABLE
+
 # ---- every key of the core tables (jobs included) is documented in etc/mailroom.ini
 "$MAILROOM" --config "$MR_SRCDIR/etc/mailroom.ini" config dump --json > "$T_DIR/shipped.json" 2> "$T_DIR/err"
 check_eq "the shipped etc/mailroom.ini dumps" "$?" 0
