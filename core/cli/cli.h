@@ -55,6 +55,10 @@ void cli_json_str(FILE *f, const char *s);
 /* A copy of the n bytes at s as valid UTF-8, each invalid byte (and NUL)
  * replaced by U+FFFD; the caller frees it; NULL when out of memory. */
 char *cli_utf8_repair(const char *s, size_t n);
+/* Columns the UTF-8 string s takes on a terminal (table.c). */
+int cli_width(const char *s);
+/* Prints s to stdout padded with spaces to width columns, then one space. */
+void cli_cell(const char *s, int width);
 /* Removes --json from argv (setting cli->json); returns the new argc. */
 int cli_take_json(struct mr_cli *cli, int argc, char **argv);
 /* Starts "mailroom NAME SUB ...": takes --json out of argv, checks that a SUB

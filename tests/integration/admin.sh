@@ -228,6 +228,41 @@ a cut sequence|a\xe2\x9cb|a\ufffd\ufffdb
 valid UTF-8 kept|gr\xc3\xbc\xc3\x9fe\xe2\x9c\x93|gr\xfc\xdfe\u2713
 TABLE
 
+# ---- lists have a header row, and columns line up by display width, not bytes
+cp "$T_DIR/good.ini" "$ini"
+rm -f "$T_DIR/mailroom.db"
+printf 'email,first_name,last_name,groups\nascii@example.net,Anna,Smith,w\numlaut@example.net,Jürgen,Größe,w\ncjk@example.net,山田,太郎,w\ncyr@example.net,Ольга,Петрова,w\n' > "$T_DIR/w.csv"
+mr contact import "$T_DIR/w.csv" > /dev/null
+mr group add "Grüße-群" --title "wide" > /dev/null
+mr mailing create --name "Frühling 春" --subject S --text "$T_DIR/t.txt" --include-group w > /dev/null
+mr contact list > "$T_DIR/cl.txt"; mr group list > "$T_DIR/gl.txt"; mr mailing list > "$T_DIR/ml.txt"
+mr activity list > "$T_DIR/al.txt"; mr group members w > "$T_DIR/gm.txt"
+for f in cl gl ml al gm; do
+	check_grep "$f: a header row first" '^ID ' <(head -1 "$T_DIR/$f.txt")
+done
+# the display column where each of the first columns starts is the same on every row
+/usr/bin/python3 - "$T_DIR/cl.txt" "$T_DIR/gm.txt" "$T_DIR/gl.txt" "$T_DIR/ml.txt" > "$T_DIR/cols" <<'PY'
+import sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+for f in sys.argv[1:]:
+    lines = open(f, encoding='utf-8').read().splitlines()
+    # start columns of the fields, by display width
+    starts = []
+    for l in lines:
+        cols, w, prev = [], 0, ' '
+        for c in l:
+            if c != ' ' and prev == ' ':
+                cols.append(w)
+            w += width(c); prev = c
+        # group list: MEMBERS is right-aligned, so its start is not compared
+        pick = [0, 1, 3] if f.endswith('gl.txt') else [0, 1, 2, 3]
+        starts.append(tuple(cols[i] if i < len(cols) else None for i in pick))
+    print(f.rsplit('/', 1)[1], 'aligned' if len(set(starts)) == 1 else 'NOT aligned: %s' % starts)
+PY
+check_eq "contact list, group members, group list, mailing list: columns line up with non-ASCII names" \
+	"$(cut -d' ' -f2- "$T_DIR/cols" | sort -u)" "aligned"
+
 # ---- every key of the core tables (jobs included) is documented in etc/mailroom.ini
 "$MAILROOM" --config "$MR_SRCDIR/etc/mailroom.ini" config dump --json > "$T_DIR/shipped.json" 2> "$T_DIR/err"
 check_eq "the shipped etc/mailroom.ini dumps" "$?" 0
