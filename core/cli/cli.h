@@ -14,7 +14,6 @@ struct mr_cli {
 	char *config_path;      /* the file chosen */
 	int json;               /* --json */
 	int quiet;              /* --quiet, or not a terminal */
-	int quiet_opt;          /* --quiet given */
 };
 
 /* One subcommand: argv[0] is its own name.  Returns a sysexits code. */

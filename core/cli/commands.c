@@ -206,8 +206,6 @@ int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r)
 	struct mr_error err = { 0 };
 	if (!cli->config_path)
 		return cli_fail(EX_OSERR, "config", "out of memory");
-	if (cli->quiet_opt)
-		flags |= MR_OPEN_QUIET;
 	int rc = mr_site_open(cli->config_path, flags, &d, site_r, &err);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "mailroom: %s\n", d.items[i]);

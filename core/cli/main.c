@@ -14,7 +14,7 @@ void cli_usage_all(FILE *f)
 		   "       mailroom help [COMMAND] | --help | --version\n\n"
 		   "  --config FILE, -c FILE   the site's config file\n"
 		   "  --site SITE, -s SITE     the site SITE (%s/mailroom/sites/SITE.ini)\n"
-		   "  --quiet, -q              warnings and errors only (for cron, the default with no terminal)\n"
+		   "  --quiet, -q              no progress lines; cron: warnings and errors only (the default with no terminal)\n"
 		   "  --help, -h               this help; --version, -V: the version and plugin ABI\n\n"
 		   "The config file is --config FILE, else %s/mailroom/sites/SITE.ini for -s SITE,\n"
 		   "else $MAILROOM_CONFIG, else %s/mailroom/mailroom.ini.\n\nCommands:\n",
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': cli.config_opt = optarg; break;
 		case 's': cli.site_opt = optarg; break;
-		case 'q': cli.quiet = cli.quiet_opt = 1; break;
+		case 'q': cli.quiet = 1; break;
 		case 'h': cli_usage_all(stdout); return EX_OK;
 		case 'V': printf("mailroom %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, MR_ABI_MAJOR,
 				 MR_ABI_MINOR); return EX_OK;

@@ -182,28 +182,51 @@ static void mailbox_of(const struct mr_section *sec, char *buf, size_t n)
 	(void)imap;
 }
 
-/* Two accounts that read one mailbox each move the other's messages out
- * of it (a bounce never reaches the bounce job): refused. */
+/* 1 when an enabled [job-*] runs plugin name (its plugin key, else its NAME). */
+static int job_enabled(const struct mr_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_secs; i++) {
+		const struct mr_section *s = &cfg->secs[i];
+		if (strcmp(s->kind, "job") != 0)
+			continue;
+		const char *pl = mr_config_raw(s, "plugin"), *en = mr_config_raw(s, "enabled");
+		int on = 1;
+		if (en && mr_parse_bool(en, &on) != 0)
+			on = 1;
+		if (on && strcmp(pl && *pl ? pl : s->inst, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A bounce account and an activity account that read one mailbox, while
+ * both jobs run: each job moves the other's messages out of it (a bounce
+ * never reaches the bounce job).  Refused. */
 static void check_shared_mailboxes(const struct mr_config *cfg, struct mr_diags *d)
 {
+	if (!job_enabled(cfg, "fetch-bounces") || !job_enabled(cfg, "fetch-activities"))
+		return;
 	char a[1024], b[1024];
 	for (size_t i = 0; i < cfg->n_secs; i++) {
 		const struct mr_section *s = &cfg->secs[i];
-		if (strcmp(s->kind, "account") != 0 || !mr_config_raw(s, "fetch"))
+		const char *su = mr_config_raw(s, "used_for");
+		if (strcmp(s->kind, "account") != 0 || !mr_config_raw(s, "fetch") || !su)
 			continue;
 		mailbox_of(s, a, sizeof(a));
 		for (size_t j = i + 1; j < cfg->n_secs; j++) {
 			const struct mr_section *t = &cfg->secs[j];
-			if (strcmp(t->kind, "account") != 0 || !mr_config_raw(t, "fetch"))
+			const char *tu = mr_config_raw(t, "used_for");
+			if (strcmp(t->kind, "account") != 0 || !mr_config_raw(t, "fetch") || !tu ||
+			    strcmp(su, tu) == 0)
 				continue;
 			mailbox_of(t, b, sizeof(b));
 			if (strcmp(a, b) != 0)
 				continue;
-			const char *su = mr_config_raw(s, "used_for"), *tu = mr_config_raw(t, "used_for");
 			mr_diag_add(d, "%s:%d: [%s] (used_for = %s) reads the same mailbox as [%s] "
-				    "(line %d, used_for = %s): each would move the other's messages "
-				    "away; give each its own mailbox or folder", cfg->path, t->line,
-				    t->name, tu ? tu : "?", s->name, s->line, su ? su : "?");
+				    "(line %d, used_for = %s): the fetch-bounces and fetch-activities "
+				    "jobs would each move the other's messages away; give each its "
+				    "own mailbox or folder", cfg->path, t->line, t->name, tu, s->name,
+				    s->line, su);
 		}
 	}
 }
@@ -372,6 +395,7 @@ int mr_site_open(const char *path, unsigned flags, struct mr_diags *d, struct mr
 	if (level < MR_LOG_DEBUG && getenv("MAILROOM_DEBUG"))
 		level = MR_LOG_DEBUG;
 	int use_syslog = strcmp(mr_cfg_str(site->main, "log"), "syslog") == 0;
+	/* quiet: set by mailroom cron under cron or with --quiet */
 	/* under cron or --quiet, stderr carries warnings and errors only: a
 	 * success mails the admin nothing */
 	if ((flags & MR_OPEN_QUIET) && !use_syslog && level > MR_LOG_WARNING)

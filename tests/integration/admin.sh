@@ -108,7 +108,10 @@ check "config dump --json is valid JSON with [transport-smtp]" /usr/bin/python3 
 cp "$T_DIR/good.ini" "$ini"
 printf '[account-act]\nfetch = maildir\nused_for = activity\nsource = %s\n' "$T_DIR/bounce" >> "$ini"
 mr config check > /dev/null 2> "$T_DIR/err"
-check_eq "bounce and activity account on one mailbox: exit 78" "$?" 78
+check_eq "one mailbox for a bounce and an activity account, but no jobs reading both: ok" "$?" 0
+printf '[job-fetch-bounces]\n[job-fetch-activities]\n' >> "$ini"
+mr config check > /dev/null 2> "$T_DIR/err"
+check_eq "bounce and activity account on one mailbox, both jobs on: exit 78" "$?" 78
 check_grep "it names both accounts" "\[account-act\] (used_for = activity) reads the same mailbox as \[account-bounce\]" "$T_DIR/err"
 
 # ---- a mistyped job plugin gets a did-you-mean
