@@ -278,6 +278,7 @@ int mr_job_run(struct mr_site *site, struct mr_instance *in, struct mr_job_repor
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGALRM, &old_alrm, NULL);
 	rep->outcome = jrc ? MR_JOB_FAILED : MR_JOB_OK;
+	rep->status = jrc;
 	if (jrc)
 		snprintf(rep->message, sizeof(rep->message), "%s",
 			 jerr.msg[0] ? jerr.msg : mr_status_name(jrc));

@@ -270,6 +270,7 @@ struct mr_job_report {
 	int64_t run_id;
 	char message[256];
 	int interrupted;    /* stopped by a signal or the deadline */
+	int status;         /* a failed run: the job's status (MR_ECONFIG, ...) */
 };
 const char *mr_job_outcome_name(enum mr_job_outcome o);
 int mr_job_info(struct mr_site *site, struct mr_instance *in, struct mr_job_info *info,

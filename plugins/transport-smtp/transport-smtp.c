@@ -666,6 +666,27 @@ static int smtp_stream_open(void *state, const struct mr_send_hooks *hooks,
 		memcpy(&st->hooks, hooks, hooks->size < sizeof(st->hooks) ? hooks->size :
 		       sizeof(st->hooks));
 	st->hooks.size = sizeof(st->hooks);
+	/* with credentials, the first connection logs in now: a refused login
+	 * is a configuration error of the whole send, not of each recipient
+	 * (its connection is then the first pool thread's) */
+	if (s->username && !s->conns[0].easy) {
+		char why[512];
+		int orc = conn_open(&s->conns[0], why, sizeof(why));
+		if (orc == -2) {
+			free(st->q);
+			free(st);
+			s->auth_failed = 1;
+			snprintf(s->auth_text, sizeof(s->auth_text), "%s", why);
+			s->core->log(s->log, MR_LOG_ERR, "%s", why);
+			return s->core->error_set(err, MR_ECONFIG, "%s", why);
+		}
+		if (orc != 0) {
+			/* the server is down: every job of this stream says so */
+			snprintf(st->host_down_text, sizeof(st->host_down_text),
+				 "no mail transaction: %s", why);
+			st->host_down_ms = now_ms();
+		}
+	}
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->work, NULL);
 	pthread_cond_init(&st->room, NULL);
