@@ -106,7 +106,9 @@ static int list_one(void *cookie, const struct mr_activity_rec *a)
 					 mr_activity_party_at(a, i)->email);
 				break;
 			}
-	printf("%-6lld %s  %-30s %2zu  ", (long long)a->id, when, who, a->n_files);
+	printf("%-6lld %s  ", (long long)a->id, when);
+	cli_cell(who, 30);
+	printf("%5zu  ", a->n_files);
 	put_line(a->subject ? a->subject : "(no subject)");
 	putchar('\n');
 	return 0;
@@ -228,6 +230,9 @@ int cli_activity_filed(struct mr_cli *cli, int argc, char **argv)
 		code = cli_fail(EX_UNAVAILABLE, "activity", "the store '%s' has no %s",
 				st->name ? st->name : "?", mr_store_cap_name(MR_STORE_CAP_ACTIVITY));
 	} else if (strcmp(sub, "list") == 0) {
+		if (!cli->json)
+			printf("%-6s %-19s  %-30s %5s  %s\n", "ID", "DATE", "FROM / TO", "FILES",
+			       "SUBJECT");
 		rc = mr_store_activity_list(st, &f, list_one, cli, &err);
 	} else if (strcmp(sub, "show") == 0) {
 		rc = mr_store_activity_get(st, id, show_one, cli, &err);

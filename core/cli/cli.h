@@ -22,8 +22,24 @@ struct mr_command {
 	int (*run)(struct mr_cli *cli, int argc, char **argv);
 	const char *usage;
 	const char *help;
+	const char *options; /* every option the command accepts, one per line */
 };
 extern const struct mr_command mr_commands[];
+
+/* The command named name, or NULL. */
+const struct mr_command *cli_command(const char *name);
+/* Prints the full help of a command (usage, what it does, every option) to f. */
+void cli_help(FILE *f, const struct mr_command *c);
+/* 1 when argv (a subcommand's arguments, argv[0] its name) asks for help:
+ * --help or -h before any "--". */
+int cli_wants_help(int argc, char **argv);
+/* The overall usage: global options and every command (main.c). */
+void cli_usage_all(FILE *f);
+/* What a job will need at run time (the site secret, a From address):
+ * EX_OK, or EX_CONFIG with the problem (naming file, line, section) in buf. */
+int cli_job_needs(struct mr_site *site, struct mr_instance *in, char *buf, size_t n);
+/* mailroom help [COMMAND] */
+int cmd_help(struct mr_cli *cli, int argc, char **argv);
 
 /* Opens the site for a command; prints every problem to stderr and returns
  * 0 or the exit code to return. */
@@ -32,8 +48,16 @@ int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r);
 int cli_fail(int code, const char *cmd, const char *fmt, ...) MR_PRINTF(3, 4);
 /* Prints a usage line for the command and returns EX_USAGE. */
 int cli_usage(const char *cmd);
-/* Writes s as a JSON string (with quotes) to f. */
+/* Writes s as a JSON string (with quotes) to f, through Jansson: invalid
+ * UTF-8 bytes are replaced by U+FFFD, never passed through (json.c). */
 void cli_json_str(FILE *f, const char *s);
+/* A copy of the n bytes at s as valid UTF-8, each invalid byte (and NUL)
+ * replaced by U+FFFD; the caller frees it; NULL when out of memory. */
+char *cli_utf8_repair(const char *s, size_t n);
+/* Columns the UTF-8 string s takes on a terminal (table.c). */
+int cli_width(const char *s);
+/* Prints s to stdout padded with spaces to width columns, then one space. */
+void cli_cell(const char *s, int width);
 /* Removes --json from argv (setting cli->json); returns the new argc. */
 int cli_take_json(struct mr_cli *cli, int argc, char **argv);
 /* Starts "mailroom NAME SUB ...": takes --json out of argv, checks that a SUB

@@ -228,7 +228,7 @@ static int spool_run(struct mr_cli *cli, struct mr_site *site, struct mr_account
 
 static int account_fetch(struct mr_cli *cli, int argc, char **argv)
 {
-	int dry = 0, spool = 0;
+	int dry = 0, spool = 0, consume = 0;
 	int64_t batch = 0;
 	const char *name = NULL;
 	for (int i = 2; i < argc; i++) {
@@ -236,6 +236,8 @@ static int account_fetch(struct mr_cli *cli, int argc, char **argv)
 			dry = 1;
 		else if (strcmp(argv[i], "--spool") == 0)
 			spool = 1;
+		else if (strcmp(argv[i], "--consume") == 0)
+			consume = 1;
 		else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
 			if (cli_parse_id(argv[++i], &batch) != 0)
 				return cli_fail(EX_USAGE, "account fetch", "bad --batch '%s'", argv[i]);
@@ -244,15 +246,32 @@ static int account_fetch(struct mr_cli *cli, int argc, char **argv)
 		else
 			name = argv[i];
 	}
-	if (!name || dry == spool)
-		return cli_fail(EX_USAGE, "account fetch", "give an account and --dry-run (list "
-				"what waits) or --spool (process into the spool, for tests); the "
-				"bounce and activity jobs run the real processors");
+	if (!name)
+		return cli_fail(EX_USAGE, "account fetch", "give an account: mailroom account fetch "
+				"NAME [--dry-run|--spool [--consume]]");
+	if (dry && spool)
+		return cli_fail(EX_USAGE, "account fetch", "--dry-run and --spool exclude each other");
+	if (consume && !spool)
+		return cli_fail(EX_USAGE, "account fetch", "--consume goes with --spool (the bounce "
+				"and activity jobs run the real processors)");
+	/* a look at an account changes nothing unless asked */
+	if (!spool)
+		dry = 1;
 	struct mr_site *site;
 	struct mr_account *a;
 	int rc = open_account(cli, name, &site, &a);
 	if (rc)
 		return rc;
+	const char *uf = mr_config_raw(a->cfg, "used_for");
+	if (spool && uf && *uf && !consume) {
+		char used_for[64];
+		snprintf(used_for, sizeof(used_for), "%s", uf);
+		mr_site_close(site);
+		return cli_fail(EX_USAGE, "account fetch", "[account-%s] is used_for = %s: --spool "
+				"would move its messages to the processed folder, where the %s job "
+				"never sees them; add --consume to do it anyway, or use --dry-run",
+				name, used_for, used_for);
+	}
 	rc = dry ? dry_run(cli, a, batch) : spool_run(cli, site, a, batch);
 	mr_site_close(site);
 	return rc;

@@ -167,16 +167,18 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 		}
 		printf("}\n");
 	} else {
-		/* everything from the message is made safe for the terminal */
+		/* everything from the message is made safe for the terminal; "-"
+		 * where a column has no value (a complaint has no status, no
+		 * hard/soft): text for people, JSON has null */
 		char s_file[512], s_rcpt[320], s_reason[200], s_status[64], s_type[64], s_diag[1024];
 		mr_printable_str(s_file, sizeof(s_file), file);
 		mr_printable_str(s_rcpt, sizeof(s_rcpt), rec->recipient);
 		mr_printable_str(s_reason, sizeof(s_reason), rec->reason);
-		mr_printable_str(s_status, sizeof(s_status), rec->status[0] ? rec->status : "null");
-		mr_printable_str(s_type, sizeof(s_type), rec->type ? rec->type : "null");
+		mr_printable_str(s_status, sizeof(s_status), rec->status[0] ? rec->status : "-");
+		mr_printable_str(s_type, sizeof(s_type), rec->type ? rec->type : "-");
 		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%s\t%s%s\n", s_file, idx, s_rcpt, s_reason,
-		       hs ? hs : "null", s_status, s_type,
-		       r->verp_found_in ? r->verp_found_in : "null",
+		       hs ? hs : "-", s_status, s_type,
+		       r->verp_found_in ? r->verp_found_in : "-",
 		       r->verp_ok < 0 ? " (forged hash)" : r->verp_ok > 0 ? " (hash ok)" : "");
 		if (verbose && rec->diagnostic)
 			printf("\t%s\n", mr_printable_str(s_diag, sizeof(s_diag), rec->diagnostic));

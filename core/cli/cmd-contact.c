@@ -299,12 +299,22 @@ static int print_contact(void *cookie, const struct mr_contact *c)
 		       c->is_opt_out, c->do_not_email);
 	} else {
 		char e[320], f[128], l[128];
-		printf("%-8lld %-36s %-16s %-16s%s%s%s\n", (long long)c->id,
-		       term_safe(c->email, e, sizeof(e)), term_safe(c->first_name, f, sizeof(f)),
-		       term_safe(c->last_name, l, sizeof(l)), c->on_hold ? " on-hold" : "",
-		       c->is_opt_out ? " opted-out" : "", c->do_not_email ? " do-not-email" : "");
+		printf("%-8lld ", (long long)c->id);
+		cli_cell(term_safe(c->email, e, sizeof(e)), 36);
+		cli_cell(term_safe(c->first_name, f, sizeof(f)), 16);
+		cli_cell(term_safe(c->last_name, l, sizeof(l)), 16);
+		printf("%s%s%s\n", c->on_hold ? "on-hold " : "", c->is_opt_out ? "opted-out " : "",
+		       c->do_not_email ? "do-not-email" : "");
 	}
 	return 0;
+}
+
+/* The header row of contact lists (text output only). */
+static void contact_header(const struct mr_cli *cli)
+{
+	if (!cli->json)
+		printf("%-8s %-36s %-16s %-16s %s\n", "ID", "EMAIL", "FIRST_NAME", "LAST_NAME",
+		       "FLAGS");
 }
 
 static int print_group(void *cookie, const struct mr_group *g)
@@ -317,8 +327,9 @@ static int print_group(void *cookie, const struct mr_group *g)
 		cli_json_str(stdout, g->title);
 		printf(",\"members\":%lld}\n", (long long)g->members);
 	} else {
-		printf("%-6lld %-24s %8lld  %s\n", (long long)g->id, g->name, (long long)g->members,
-		       g->title);
+		printf("%-6lld ", (long long)g->id);
+		cli_cell(g->name, 24);
+		printf("%8lld  %s\n", (long long)g->members, g->title ? g->title : "");
 	}
 	return 0;
 }
@@ -359,6 +370,7 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 	} else if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 4 &&
 						strcmp(argv[2], "--limit") == 0))) {
 		struct list_state ls = { cli, 0, 0 };
+		contact_header(cli);
 		for (int guard = 0; guard < 100000000 && rc == 0; guard++) {
 			int64_t before = ls.n;
 			int64_t page = limit > 0 && limit - ls.n < 1000 ? limit - ls.n : 1000;
@@ -369,6 +381,7 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 				break;
 		}
 	} else if (strcmp(sub, "show") == 0 && argc == 3) {
+		contact_header(cli);
 		rc = mr_store_contact_find(st, argv[2], print_contact, cli, &err);
 	} else if ((strcmp(sub, "hold") == 0 || strcmp(sub, "unhold") == 0 ||
 		    strcmp(sub, "optout") == 0) && argc == 3) {
@@ -406,8 +419,11 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 		if (rc == 0)
 			printf("group %s: id %lld\n", argv[2], (long long)id);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
+		if (!cli->json)
+			printf("%-6s %-24s %8s  %s\n", "ID", "NAME", "MEMBERS", "TITLE");
 		rc = mr_store_group_list(st, print_group, cli, &err);
 	} else if (strcmp(sub, "members") == 0 && argc == 3) {
+		contact_header(cli);
 		rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
 	} else {
 		code = cli_usage("group");

@@ -8,7 +8,7 @@
 int cmd_cron(struct mr_cli *cli, int argc, char **argv)
 {
 	struct mr_site *site;
-	int rc = cli_open_site(cli, MR_OPEN_ALL, &site);
+	int rc = cli_open_site(cli, MR_OPEN_ALL | (cli->quiet ? MR_OPEN_QUIET : 0), &site);
 	if (rc)
 		return rc;
 	int64_t now = site->core.now(&site->core);
@@ -27,7 +27,15 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv)
 		}
 		if (!mr_job_info_due(&info, now))
 			continue;
-		int code = cli_cron_identity(cli, site, in, argc - 1, argv + 1);
+		char why[1024];
+		int code = cli_job_needs(site, in, why, sizeof(why));
+		if (code != EX_OK) {
+			/* refused before it starts: no mailing is left half-built */
+			fprintf(stderr, "mailroom: cron: %s\n", why);
+			worst = code;
+			continue;
+		}
+		code = cli_cron_identity(cli, site, in, argc - 1, argv + 1);
 		if (code == EX_OK)
 			code = cli_run_job(cli, site, in, !cli->quiet);
 		ran++;

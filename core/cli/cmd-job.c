@@ -114,7 +114,7 @@ static int job_log(struct mr_cli *cli, struct mr_site *site, const char *name, l
 
 int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in, int verbose)
 {
-	struct mr_job_report rep;
+	struct mr_job_report rep = { 0 };
 	struct mr_error err = { 0 };
 	int rc = mr_job_run(site, in, &rep, &err);
 	if (rc)
@@ -126,9 +126,11 @@ int cli_run_job(struct mr_cli *cli, struct mr_site *site, struct mr_instance *in
 	if (rep.outcome == MR_JOB_FAILED) {
 		fprintf(stderr, "mailroom: job %s failed (run %lld): %s\n", in->sec->inst,
 			(long long)rep.run_id, rep.message);
-		/* a temporary failure (a full disk, a busy store) is 75, as for
-		 * every other command: cron and systemd try again later */
-		return rep.status == MR_ETEMP ? EX_TEMPFAIL : EX_SOFTWARE;
+		/* a configuration error (a refused SMTP login, a missing secret)
+		 * is the admin's to mend: say so in the exit code */
+		if (rep.status == MR_ECONFIG || rep.status == MR_ETEMP)
+			return mr_status_exit_code(rep.status);
+		return EX_SOFTWARE;
 	}
 	if (verbose)
 		printf("job %s: ok (run %lld)%s%s\n", in->sec->inst, (long long)rep.run_id,

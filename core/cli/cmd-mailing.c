@@ -214,8 +214,9 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 		return 0;
 	}
 	if (!sc->full) {
-		printf("%-6lld %-10s %-19s %-24s %s\n", (long long)m->id, status_name(m->status),
-		       when, m->name, m->subject);
+		printf("%-6lld %-10s %-19s ", (long long)m->id, status_name(m->status), when);
+		cli_cell(m->name, 24);
+		printf("%s\n", m->subject ? m->subject : "");
 		return 0;
 	}
 	printf("id:        %lld\nname:      %s\nsubject:   %s\nstatus:    %s\nscheduled: %s\n"
@@ -287,6 +288,9 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 	} else if (strcmp(sub, "create") == 0) {
 		code = create(st, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
+		if (!cli->json)
+			printf("%-6s %-10s %-19s %-24s %s\n", "ID", "STATUS", "SCHEDULED", "NAME",
+			       "SUBJECT");
 		rc = mr_store_mailing_list(st, print_mailing, &sc, &err);
 	} else if (argc < 3 || cli_parse_id(argv[2], &id) != 0) {
 		code = cli_usage("mailing");

@@ -6,44 +6,189 @@
 #include "cli.h"
 
 const struct mr_command mr_commands[] = {
+	{ "help", cmd_help, "help [COMMAND]",
+	  "the commands, or everything about one command",
+	  "  COMMAND                  print that command's usage and every option (same as COMMAND --help)\n" },
 	{ "plugins", cmd_plugins, "plugins [--json]",
-	  "list every plugin found: kind, name, version, path, loadable or why not, shadowed by an earlier copy" },
+	  "list every plugin found: kind, name, version, path, loadable or why not, shadowed by an earlier copy",
+	  "  --json                   one JSON object per plugin\n" },
 	{ "config", cmd_config, "config check|dump [--json]",
-	  "check the config file (all problems), or print effective values" },
-	{ "send-test", cmd_send_test, "send-test ADDRESS",
-	  "send a test message through the configured transport" },
+	  "check the config file (all problems), or print effective values",
+	  "  check                    every problem of the file, and what a configured job will need\n"
+	  "  dump                     every section and key with its effective value (defaults marked,\n"
+	  "                           secrets masked, with where they come from)\n"
+	  "  --json                   dump as one JSON object\n" },
+	{ "send-test", cmd_send_test, "send-test [--subject S] ADDRESS",
+	  "send a test message through the configured transport",
+	  "  ADDRESS                  the recipient\n"
+	  "  --subject S, -S S        the Subject (default \"mailroom test message\")\n" },
 	{ "cron", cmd_cron, "cron [--user NAME --password-file FILE]",
-	  "run every enabled job that is due, each under its lock" },
-	{ "job", cmd_job, "job list|run NAME|log [NAME] [--limit N] [--json]",
-	  "the scheduled jobs, Execute Now, and the job log" },
+	  "run every enabled job that is due, each under its lock; under cron (no terminal) "
+	  "or with mailroom --quiet it prints nothing on success, only warnings and errors",
+	  "  --user NAME              the mailroom user the jobs run as (when require_user = yes)\n"
+	  "  --password-file FILE     that user's password (or MAILROOM_PASSWORD)\n" },
+	{ "job", cmd_job, "job list [--json]|run NAME [--user NAME --password-file FILE]|log [NAME] [--limit N] [--json]",
+	  "the scheduled jobs, Execute Now, and the job log",
+	  "  list                     every job: plugin, schedule, last run, next run\n"
+	  "  run NAME                 run the job now (Execute Now), whether due or not\n"
+	  "  --user NAME              run as this mailroom user (when require_user = yes)\n"
+	  "  --password-file FILE     that user's password (or MAILROOM_PASSWORD)\n"
+	  "  log [NAME]               the job log, newest first\n"
+	  "  --limit N                at most N log entries (default 20)\n"
+	  "  --json                   JSON output for list and log\n" },
 	{ "bounce", cmd_bounce, "bounce classify FILE|MAILDIR... [--json] [--verbose] [--explain] [--rules FILE] | bounce stats [--json]",
-	  "each bounced recipient of message files, mboxes or Maildirs: reason, hard/soft, status, type, VERP; stats: bounces by type and mailing, holds" },
+	  "each bounced recipient of message files, mboxes or Maildirs: reason, hard/soft, status, type, VERP; stats: bounces by type and mailing, holds",
+	  "  classify FILE|MAILDIR... each bounced recipient of each message (no store needed)\n"
+	  "  --verbose, -v            also the rule that matched and the diagnostic text\n"
+	  "  --explain                the deciding rule of each record, what the job would do with\n"
+	  "                           its VERP address, and whether its type holds\n"
+	  "  --rules FILE             extra classification rules, tried before the built-in ones\n"
+	  "  stats                    bounces by type and mailing, and the holds\n"
+	  "  --json                   JSON output\n" },
 	{ "spool", cmd_spool, "spool list [--json]|show ID|purge --before DATE",
-	  "the messages the spool transport kept" },
+	  "the messages the spool transport kept",
+	  "  list                     the kept messages\n"
+	  "  show ID                  one message in full\n"
+	  "  purge --before DATE      delete the messages kept before DATE\n"
+	  "                           ('YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS]' or @UNIXTIME)\n"
+	  "  --json                   JSON output for list\n" },
 	{ "activity", cmd_activity, "activity preview FILE... [--json] [--max-attachments N] [--max-attachment-size BYTES] | "
 	  "list [--contact EMAIL] [--since DATE] [--limit N] [--json] | show ID [--json] | attachment ID N > FILE",
 	  "what would be filed as an Email activity from each message file (no store needed); "
-	  "the filed activities, one in full, an attachment's exact bytes" },
-	{ "user", cmd_user, "user add NAME [--grant PERM,...]|passwd NAME|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",
-	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)" },
-	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME --dry-run|--spool [--batch N] [--json]|authorize NAME",
-	  "the mail accounts: list, connection test (names the failing step), what waits" },
+	  "the filed activities, one in full, an attachment's exact bytes",
+	  "  preview FILE...          what would be filed from each message file (no store needed)\n"
+	  "  --max-attachments N      preview: keep at most N attachments\n"
+	  "  --max-attachment-size BYTES  preview: leave out attachments larger than BYTES\n"
+	  "  list                     the filed activities, newest first\n"
+	  "  --contact EMAIL          list: only those of this contact\n"
+	  "  --since DATE             list: only those filed since DATE\n"
+	  "  --limit N                list: at most N\n"
+	  "  show ID                  one activity in full\n"
+	  "  attachment ID N          the exact bytes of attachment N of activity ID, on stdout\n"
+	  "  --json                   JSON output for preview, list and show\n" },
+	{ "user", cmd_user, "user add NAME [--grant PERM,...] [--password-file FILE]|passwd NAME [--password-file FILE]|grant NAME PERM...|revoke NAME PERM...|list [--json]|delete NAME",
+	  "the mailroom users cron jobs run as (passwords from --password-file, MAILROOM_PASSWORD or a prompt)",
+	  "  add NAME                 a new user\n"
+	  "  --grant PERM,...         add: the permissions to give\n"
+	  "  --password-file FILE     add, passwd: read the password from FILE (never --password:\n"
+	  "                           ps would show it); else MAILROOM_PASSWORD, else a prompt\n"
+	  "  passwd NAME              a new password\n"
+	  "  grant NAME PERM...       give permissions\n"
+	  "  revoke NAME PERM...      take permissions away\n"
+	  "  list                     the users and their permissions\n"
+	  "  delete NAME              remove a user\n"
+	  "  --json                   JSON output for list\n" },
+	{ "account", cmd_account, "account list [--json]|test NAME|fetch NAME [--dry-run|--spool [--consume]] [--batch N] [--json]|authorize NAME",
+	  "the mail accounts: list, connection test (names the failing step), what waits",
+	  "  list                     the accounts: plugin, server, folder, used for\n"
+	  "  test NAME                connect and log in; names the step that fails\n"
+	  "  fetch NAME               list what waits in the account, changing nothing (the default)\n"
+	  "  --dry-run                fetch: list what waits, change nothing (the default)\n"
+	  "  --spool                  fetch: copy each message into the spool and move it to the\n"
+	  "                           processed folder (for tests)\n"
+	  "  --consume                fetch --spool: allowed on an account with used_for (its bounce\n"
+	  "                           or activity job then never sees those messages)\n"
+	  "  --batch N                fetch: at most N messages\n"
+	  "  --json                   JSON output for list and fetch\n"
+	  "  authorize NAME           OAuth2: authorize the account, transport or [oauth-NAME] once\n"
+	  "                           (device grant: prints a URL and a code; or client credentials)\n" },
 	{ "doctor", cmd_doctor, "doctor [--json]",
-	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe): exit 0 ok, 1 warnings, 2 failures" },
+	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe): exit 0 ok, 1 warnings, 2 failures",
+	  "  --json                   JSON output\n" },
 	{ "inspect", cmd_inspect, "inspect FILE [--json]",
-	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe" },
+	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe",
+	  "  FILE                     the message (- for stdin is not supported)\n"
+	  "  --json                   JSON output\n" },
 	{ "contact", cmd_contact, "contact import FILE.csv|list [--limit N] [--json]|show EMAIL|hold EMAIL|unhold EMAIL|optout EMAIL",
-	  "the contacts: CSV import (email, first_name, last_name, display_name, contact_type, groups), holds and opt-outs" },
+	  "the contacts: CSV import (email, first_name, last_name, display_name, contact_type, groups), holds and opt-outs",
+	  "  import FILE.csv          add or update contacts (columns email, first_name, last_name,\n"
+	  "                           display_name, contact_type, groups); bad rows are reported\n"
+	  "  list                     the contacts\n"
+	  "  --limit N                list: at most N\n"
+	  "  show EMAIL               one contact, its emails, groups, holds\n"
+	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
+	  "  optout EMAIL             the contact opts out of mass mail\n"
+	  "  --json                   JSON output for list\n" },
 	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]",
-	  "the groups mailings include and exclude" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
-	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics" },
+	  "the groups mailings include and exclude",
+	  "  add NAME                 a new group\n"
+	  "  --title T                add: its title\n"
+	  "  list                     the groups\n"
+	  "  members NAME             the contacts in a group\n"
+	  "  --json                   JSON output for list and members\n" },
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics",
+	  "  create                   a new mailing (a draft unless --schedule is given)\n"
+	  "  --name N                 create: its name\n"
+	  "  --subject S              create: the Subject (tokens allowed: {contact.first_name|you})\n"
+	  "  --from F                 create: the From address (default [mailroom] from)\n"
+	  "  --from-name NAME         create: the From display name\n"
+	  "  --reply-to R             create: the Reply-To address\n"
+	  "  --text FILE              create: the text part\n"
+	  "  --html FILE              create: the HTML part (a text part is made from it if none)\n"
+	  "  --attach FILE            create: an attachment (repeatable)\n"
+	  "  --include-group G        create: send to this group (repeatable, at least one)\n"
+	  "  --exclude-group G        create: never to members of this group (repeatable)\n"
+	  "  --schedule now|TIME      create: schedule it ('YYYY-MM-DD HH:MM' or @UNIXTIME)\n"
+	  "  list                     the mailings\n"
+	  "  show ID                  one mailing\n"
+	  "  schedule ID now|TIME     schedule a draft\n"
+	  "  pause ID, resume ID      stop sending for now, and go on\n"
+	  "  cancel ID                stop for good\n"
+	  "  stats ID                 delivered, bounced, opted out, in doubt\n"
+	  "  --json                   JSON output for list and stats\n" },
 #ifdef MR_WITH_SERVE
 	{ "serve", cmd_serve, "serve [--no-request-log]",
-	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys); stops on SIGTERM" },
+	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys); stops on SIGTERM",
+	  "  --no-request-log         no log line per request (errors are still logged)\n" },
 #endif
 	{ 0 }
 };
+
+const struct mr_command *cli_command(const char *name)
+{
+	for (const struct mr_command *c = mr_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void cli_help(FILE *f, const struct mr_command *c)
+{
+	fprintf(f, "usage: mailroom [--config FILE | -s SITE] [--quiet] %s\n\n%s.\n", c->usage,
+		c->help);
+	if (c->options && *c->options)
+		fprintf(f, "\n%s", c->options);
+	fprintf(f, "  --help, -h               this help\n");
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cmd_help(struct mr_cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	if (argc > 2)
+		return cli_usage("help");
+	if (argc == 1) {
+		cli_usage_all(stdout);
+		return EX_OK;
+	}
+	const struct mr_command *c = cli_command(argv[1]);
+	if (!c)
+		return cli_fail(EX_USAGE, "help", "unknown command '%s' (see mailroom help)",
+				argv[1]);
+	cli_help(stdout, c);
+	return EX_OK;
+}
 
 int cli_fail(int code, const char *cmd, const char *fmt, ...)
 {
@@ -79,26 +224,6 @@ int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r)
 		return mr_status_exit_code(rc);
 	}
 	return 0;
-}
-
-void cli_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
 }
 
 int cli_open_subcommand(struct mr_cli *cli, const char *name, int *argc, char **argv,

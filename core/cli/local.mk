@@ -14,8 +14,10 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/identity.c \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
-mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la
+mailroom_SOURCES += core/cli/json.c core/cli/table.c
+mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
+mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la \
+	$(JANSSON_LIBS)
 # OAuth2: mailroom account authorize (and the token state in account test)
 mailroom_SOURCES += core/cli/cmd-account-oauth.c plugins/common/oauth.c plugins/common/oauth.h
 mailroom_CFLAGS += $(OAUTH_CURL_CFLAGS) -pthread
@@ -25,6 +27,6 @@ mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread
 if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
 	core/cli/serve/serve-unsub.c
-mailroom_CFLAGS += $(MHD_CFLAGS) $(JANSSON_CFLAGS)
-mailroom_LDADD += $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
+mailroom_CFLAGS += $(MHD_CFLAGS)
+mailroom_LDADD += $(MHD_LIBS) -lpthread
 endif

@@ -8,17 +8,23 @@
 #include <unistd.h>
 #include "cli.h"
 
-static void usage(FILE *f)
+void cli_usage_all(FILE *f)
 {
-	fprintf(f, "usage: mailroom [--config FILE | -s SITE] [--quiet] COMMAND [ARGS]\n"
-		   "       mailroom --help | --version | --help-commands\n\n"
+	fprintf(f, "usage: mailroom [--config FILE | --site SITE] [--quiet] COMMAND [ARGS]\n"
+		   "       mailroom help [COMMAND] | --help | --version | --help-commands\n\n"
+		   "  --config FILE, -c FILE   the site's config file\n"
+		   "  --site SITE, -s SITE     the site SITE (%s/mailroom/sites/SITE.ini)\n"
+		   "  --quiet, -q              no progress lines; cron: warnings and errors only (the default with no terminal)\n"
+		   "  --help, -h               this help; --version, -V: the version and plugin ABI\n"
+		   "  --help-commands          one tab-separated line per command: name, usage, help\n\n"
 		   "The config file is --config FILE, else %s/mailroom/sites/SITE.ini for -s SITE,\n"
 		   "else $MAILROOM_CONFIG, else %s/mailroom/mailroom.ini.\n\nCommands:\n",
-		SYSCONFDIR, SYSCONFDIR);
+		SYSCONFDIR, SYSCONFDIR, SYSCONFDIR);
 	for (const struct mr_command *c = mr_commands; c->name; c++)
-		fprintf(f, "  %-34s %s\n", c->usage, c->help);
+		fprintf(f, "  %-10s %s\n", c->name, c->help);
 	fprintf(f, "\nExit codes are those of sysexits.h (64 usage, 65 bad data, 69 unavailable,\n"
-		   "75 temporary failure, 78 configuration error).\n");
+		   "75 temporary failure, 78 configuration error).\n"
+		   "mailroom help COMMAND (or mailroom COMMAND --help) shows a command's every option.\n");
 }
 
 int main(int argc, char **argv)
@@ -44,19 +50,19 @@ int main(int argc, char **argv)
 		case 'c': cli.config_opt = optarg; break;
 		case 's': cli.site_opt = optarg; break;
 		case 'q': cli.quiet = 1; break;
-		case 'h': usage(stdout); return EX_OK;
+		case 'h': cli_usage_all(stdout); return EX_OK;
 		case 'H': /* the command table for scripts and the man page build */
 			for (const struct mr_command *t = mr_commands; t->name; t++)
 				printf("%s\t%s\t%s\n", t->name, t->usage, t->help);
 			return EX_OK;
 		case 'V': printf("mailroom %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, MR_ABI_MAJOR,
 				 MR_ABI_MINOR); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		default: cli_usage_all(stderr); return EX_USAGE;
 		}
 	}
 	mr_progress_setup(!cli.quiet);
 	if (optind >= argc) {
-		usage(stderr);
+		cli_usage_all(stderr);
 		return EX_USAGE;
 	}
 	if (cli.config_opt && cli.site_opt) {
@@ -69,6 +75,11 @@ int main(int argc, char **argv)
 	char **sub_argv = argv + optind;
 	for (const struct mr_command *cmd = mr_commands; cmd->name; cmd++)
 		if (strcmp(cmd->name, name) == 0) {
+			if (cli_wants_help(sub_argc, sub_argv)) {
+				cli_help(stdout, cmd);
+				free(cli.config_path);
+				return EX_OK;
+			}
 			optind = 0; /* a full getopt reset for the subcommand */
 			int rc = cmd->run(&cli, sub_argc, sub_argv);
 			free(cli.config_path);

@@ -18,7 +18,8 @@ const struct mr_key mr_keys_mailroom[] = {
 	{ .name = "transport", .type = MR_KEY_STRING, .def = "mail",
 	  .help = "the outbound transport: the NAME of a [transport-NAME] section or plugin" },
 	{ .name = "from", .type = MR_KEY_EMAIL,
-	  .help = "the From address of mail the site sends (required to send)" },
+	  .help = "the From address of mail the site sends (required to send): an address, or "
+	  "\"Name <address>\", which also sets from_name" },
 	{ .name = "from_name", .type = MR_KEY_STRING, .help = "the display name of the From address" },
 	{ .name = "reply_to", .type = MR_KEY_EMAIL, .help = "the Reply-To address, if any" },
 	{ .name = "domain", .type = MR_KEY_STRING,

@@ -38,11 +38,15 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-static int add_section(struct mr_config *cfg, const char *name, int line)
+/* Adds a section; a section given twice is refused: *dup_line_r gets the
+ * line of the first one and MR_ECONFIG is returned. */
+static int add_section(struct mr_config *cfg, const char *name, int line, int *dup_line_r)
 {
 	for (size_t i = 0; i < cfg->n_secs; i++)
-		if (strcmp(cfg->secs[i].name, name) == 0)
-			return 0;
+		if (strcmp(cfg->secs[i].name, name) == 0) {
+			*dup_line_r = cfg->secs[i].line;
+			return MR_ECONFIG;
+		}
 	struct mr_section *secs = realloc(cfg->secs, (cfg->n_secs + 1) * sizeof(*secs));
 	if (!secs)
 		return MR_ENOMEM;
@@ -97,7 +101,12 @@ static int index_lines(struct mr_config *cfg, FILE *f, struct mr_error *err)
 				return mr_error_set(err, MR_ECONFIG,
 						    "%s:%d: section name '%s' contains ':'",
 						    cfg->path, lineno, section);
-			if (add_section(cfg, section, lineno))
+			int first = 0, rc = add_section(cfg, section, lineno, &first);
+			if (rc == MR_ECONFIG)
+				return mr_error_set(err, MR_ECONFIG, "%s:%d: section [%s] is given "
+						    "twice (first at line %d): merge the two",
+						    cfg->path, lineno, section, first);
+			if (rc)
 				return mr_error_set(err, MR_ENOMEM, "out of memory");
 			continue;
 		}
@@ -110,6 +119,11 @@ static int index_lines(struct mr_config *cfg, FILE *f, struct mr_error *err)
 		if (!section[0])
 			return mr_error_set(err, MR_ECONFIG, "%s:%d: key '%s' is outside any section",
 					    cfg->path, lineno, key);
+		int first = mr_config_line(cfg, section, key);
+		if (first > 0)
+			return mr_error_set(err, MR_ECONFIG, "%s:%d: [%s] %s is given twice (first "
+					    "at line %d): keep one", cfg->path, lineno, section,
+					    key, first);
 		if (add_keyline(cfg, section, key, lineno))
 			return mr_error_set(err, MR_ENOMEM, "out of memory");
 	}
@@ -135,7 +149,8 @@ int mr_config_load(const char *path, struct mr_config **cfg_r, struct mr_error *
 		mr_config_free(cfg);
 		return rc;
 	}
-	if (add_section(cfg, "mailroom", 0)) {
+	int dup;
+	if (!mr_config_section(cfg, "mailroom") && add_section(cfg, "mailroom", 0, &dup)) {
 		mr_config_free(cfg);
 		return mr_error_set(err, MR_ENOMEM, "out of memory");
 	}
@@ -176,7 +191,10 @@ void mr_config_free(struct mr_config *cfg)
 
 int mr_config_ensure_section(struct mr_config *cfg, const char *name)
 {
-	return add_section(cfg, name, 0);
+	int dup;
+	if (mr_config_section(cfg, name))
+		return 0;
+	return add_section(cfg, name, 0, &dup);
 }
 
 struct mr_section *mr_config_section(const struct mr_config *cfg, const char *name)
@@ -361,6 +379,19 @@ static const char *secret_file_problem(const char *path, char *buf, size_t bufsz
 			 "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
 		return buf;
 	}
+	/* the secret is the first line: an empty one fails every run later */
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(buf, bufsz, "cannot read %s: %s", path, strerror(errno));
+		return buf;
+	}
+	int c = fgetc(f);
+	fclose(f);
+	if (c == EOF || c == '\n' || c == '\r') {
+		snprintf(buf, bufsz, "secret file %s is empty (the secret is its first line)",
+			 path);
+		return buf;
+	}
 	return NULL;
 }
 
@@ -424,6 +455,49 @@ void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d)
 				    sec->line, sec->name, k->name,
 				    k->type == MR_KEY_SECRET ? "_file" : "", k->help ? k->help : "");
 		}
+}
+
+void mr_config_split_name_addr(const struct mr_section *sec, const char *key,
+			       const char *name_key, struct mr_diags *d)
+{
+	const char *v = mr_config_raw(sec, key);
+	const char *lt = v ? strrchr(v, '<') : NULL;
+	size_t vl = v ? strlen(v) : 0;
+	if (!lt || vl < 2 || v[vl - 1] != '>')
+		return; /* a bare address, checked as one */
+	char addr[320], name[256];
+	snprintf(addr, sizeof(addr), "%.*s", (int)(v + vl - 1 - lt - 1), lt + 1);
+	/* the display name: trimmed, quotes taken off, \x unescaped */
+	const char *b = v, *e = lt;
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - b >= 2 && *b == '"' && e[-1] == '"') {
+		b++;
+		e--;
+	}
+	size_t n = 0;
+	for (const char *p = b; p < e && n + 1 < sizeof(name); p++) {
+		if (*p == '\\' && p + 1 < e)
+			p++;
+		name[n++] = *p;
+	}
+	name[n] = '\0';
+	char full[512];
+	if (n) {
+		const char *given = mr_config_raw(sec, name_key);
+		if (given && *given) {
+			mr_diag_add(d, "%s:%d: [%s] %s = %s has a display name and %s = %s is set too: "
+				    "keep one", sec->cfg->path, mr_config_line(sec->cfg, sec->name, key),
+				    sec->name, key, v, name_key, given);
+			return;
+		}
+		snprintf(full, sizeof(full), "%s:%s", sec->name, name_key);
+		iniparser_set(sec->cfg->ini, full, name);
+	}
+	snprintf(full, sizeof(full), "%s:%s", sec->name, key);
+	iniparser_set(sec->cfg->ini, full, addr);
 }
 
 /* Makes a relative path absolute against the config file's directory. */
@@ -550,6 +624,33 @@ long long mr_cfg_duration(const struct mr_section *sec, const char *key)
 	return n;
 }
 
+void mr_cfg_secret_env(const struct mr_section *sec, const char *key, char *buf, size_t bufsz)
+{
+	int n = snprintf(buf, bufsz, "MAILROOM_%s_%s", sec->name, key);
+	for (int i = 0; i < n && i < (int)bufsz; i++)
+		buf[i] = buf[i] == '-' ? '_' : (char)toupper((unsigned char)buf[i]);
+}
+
+const char *mr_cfg_secret_source(const struct mr_section *sec, const char *key, char *buf,
+				 size_t bufsz)
+{
+	char fk[256];
+	snprintf(fk, sizeof(fk), "%s_file", key);
+	const char *path = mr_config_raw(sec, fk);
+	if (path) {
+		snprintf(buf, bufsz, "from %s %s", fk, path);
+		return buf;
+	}
+	char env[256];
+	mr_cfg_secret_env(sec, key, env, sizeof(env));
+	const char *v = getenv(env);
+	if (v && *v) {
+		snprintf(buf, bufsz, "from the environment, %s", env);
+		return buf;
+	}
+	return NULL;
+}
+
 int mr_cfg_secret(const struct mr_section *sec, const char *key, char **secret_r,
 		  struct mr_error *err)
 {
@@ -580,10 +681,11 @@ int mr_cfg_secret(const struct mr_section *sec, const char *key, char **secret_r
 		return 0;
 	}
 	char env[256];
-	int n = snprintf(env, sizeof(env), "MAILROOM_%s_%s", sec->name, key);
-	for (int i = 0; i < n && i < (int)sizeof(env); i++)
-		env[i] = env[i] == '-' ? '_' : (char)toupper((unsigned char)env[i]);
+	mr_cfg_secret_env(sec, key, env, sizeof(env));
 	const char *v = getenv(env);
+	if (v && !*v)
+		return mr_error_set(err, MR_ECONFIG, "[%s] %s: %s is set but empty", sec->name, key,
+				    env);
 	if (v) {
 		*secret_r = strdup(v);
 		return *secret_r ? 0 : mr_error_set(err, MR_ENOMEM, "out of memory");

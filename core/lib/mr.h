@@ -94,6 +94,11 @@ void mr_config_check_section(const struct mr_section *sec, struct mr_diags *d);
 /* Makes relative PATH values and secret *_file values of sec absolute,
  * relative to the config file's directory. */
 void mr_config_resolve_paths(const struct mr_section *sec);
+/* An RFC 5322 name-addr in key ("News <news@example.org>"): key becomes the
+ * address and name_key the display name; a clash with a name_key set too is
+ * reported in d.  A bare address is left alone. */
+void mr_config_split_name_addr(const struct mr_section *sec, const char *key,
+			       const char *name_key, struct mr_diags *d);
 /* Which config file to use: --config, then -s SITE, then $MAILROOM_CONFIG,
  * then $sysconfdir/mailroom/mailroom.ini.  Returns a malloc'ed path. */
 char *mr_config_choose(const char *config_opt, const char *site_opt);
@@ -103,6 +108,12 @@ const char *mr_cfg_str(const struct mr_section *sec, const char *key);
 long long mr_cfg_int(const struct mr_section *sec, const char *key);
 int mr_cfg_bool(const struct mr_section *sec, const char *key);
 long long mr_cfg_duration(const struct mr_section *sec, const char *key);
+/* The environment variable a secret may come from: MAILROOM_SECTION_KEY. */
+void mr_cfg_secret_env(const struct mr_section *sec, const char *key, char *buf, size_t bufsz);
+/* Where secret key of sec comes from ("from KEY_file PATH", "from the
+ * environment, NAME"), written into buf; NULL when it is not set. */
+const char *mr_cfg_secret_source(const struct mr_section *sec, const char *key, char *buf,
+				 size_t bufsz);
 int mr_cfg_secret(const struct mr_section *sec, const char *key, char **secret_r,
 		  struct mr_error *err);
 /* Value parsers: 0 on success, MR_EINPUT otherwise. */
@@ -177,6 +188,8 @@ void mr_plugin_scan(const struct mr_plugin_path *p, mr_plugin_scan_cb *cb, void 
 #define MR_OPEN_ACCOUNTS  0x4u
 #define MR_OPEN_JOBS      0x8u
 #define MR_OPEN_ALL       0xfu
+/* quiet (cron, --quiet): log lines below warning are not written to stderr */
+#define MR_OPEN_QUIET     0x100u
 
 struct mr_instance {
 	struct mr_section *sec;
@@ -266,7 +279,7 @@ struct mr_job_report {
 	int64_t run_id;
 	char message[256];
 	int interrupted;    /* stopped by a signal or the deadline */
-	int status;         /* the job's status when it failed (MR_ETEMP: retry later) */
+	int status;         /* a failed run: the job's status (MR_ECONFIG, MR_ETEMP: retry later, ...) */
 };
 const char *mr_job_outcome_name(enum mr_job_outcome o);
 int mr_job_info(struct mr_site *site, struct mr_instance *in, struct mr_job_info *info,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Opening a site: load the INI file, load and check every plugin it names, then init instances (store first, then configuration order) and deinit in reverse. */
 #include "config.h"
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mr.h"
@@ -168,6 +169,72 @@ static void check_store_caps(struct mr_site *site, struct mr_diags *d)
 	}
 }
 
+/* Which mailbox an account reads: fetch plugin, server, user and folder
+ * (or path), as one comparable string. */
+static void mailbox_of(const struct mr_section *sec, char *buf, size_t n)
+{
+	const char *fetch = mr_config_raw(sec, "fetch"), *server = mr_config_raw(sec, "server");
+	const char *user = mr_config_raw(sec, "username"), *source = mr_config_raw(sec, "source");
+	int imap = fetch && strcmp(fetch, "imap") == 0;
+	if (!source || !*source)
+		source = imap ? "INBOX" : "";
+	snprintf(buf, n, "%s|%s|%s|%s", fetch ? fetch : "", server ? server : "", user ? user : "",
+		 source);
+	/* host names and IMAP's INBOX are case-insensitive */
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	(void)imap;
+}
+
+/* 1 when an enabled [job-*] runs plugin name (its plugin key, else its NAME). */
+static int job_enabled(const struct mr_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_secs; i++) {
+		const struct mr_section *s = &cfg->secs[i];
+		if (strcmp(s->kind, "job") != 0)
+			continue;
+		const char *pl = mr_config_raw(s, "plugin"), *en = mr_config_raw(s, "enabled");
+		int on = 1;
+		if (en && mr_parse_bool(en, &on) != 0)
+			on = 1;
+		if (on && strcmp(pl && *pl ? pl : s->inst, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A bounce account and an activity account that read one mailbox, while
+ * both jobs run: each job moves the other's messages out of it (a bounce
+ * never reaches the bounce job).  Refused. */
+static void check_shared_mailboxes(const struct mr_config *cfg, struct mr_diags *d)
+{
+	if (!job_enabled(cfg, "fetch-bounces") || !job_enabled(cfg, "fetch-activities"))
+		return;
+	char a[1024], b[1024];
+	for (size_t i = 0; i < cfg->n_secs; i++) {
+		const struct mr_section *s = &cfg->secs[i];
+		const char *su = mr_config_raw(s, "used_for");
+		if (strcmp(s->kind, "account") != 0 || !mr_config_raw(s, "fetch") || !su)
+			continue;
+		mailbox_of(s, a, sizeof(a));
+		for (size_t j = i + 1; j < cfg->n_secs; j++) {
+			const struct mr_section *t = &cfg->secs[j];
+			const char *tu = mr_config_raw(t, "used_for");
+			if (strcmp(t->kind, "account") != 0 || !mr_config_raw(t, "fetch") || !tu ||
+			    strcmp(su, tu) == 0)
+				continue;
+			mailbox_of(t, b, sizeof(b));
+			if (strcmp(a, b) != 0)
+				continue;
+			mr_diag_add(d, "%s:%d: [%s] (used_for = %s) reads the same mailbox as [%s] "
+				    "(line %d, used_for = %s): the fetch-bounces and fetch-activities "
+				    "jobs would each move the other's messages away; give each its "
+				    "own mailbox or folder", cfg->path, t->line, t->name, tu, s->name,
+				    s->line, su);
+		}
+	}
+}
+
 static int site_load(struct mr_site *site, struct mr_diags *d)
 {
 	struct mr_config *cfg = site->cfg;
@@ -182,6 +249,7 @@ static int site_load(struct mr_site *site, struct mr_diags *d)
 	site->main = mr_config_section(cfg, "mailroom");
 	site->main->keys[0] = mr_keys_mailroom;
 	mr_config_resolve_paths(site->main);
+	mr_config_split_name_addr(site->main, "from", "from_name", d);
 	mr_config_check_section(site->main, d);
 	mr_plugin_path_init(&site->path, mr_cfg_str(site->main, "plugin_path"),
 			    mr_cfg_str(site->main, "plugin_dir"));
@@ -208,6 +276,7 @@ static int site_load(struct mr_site *site, struct mr_diags *d)
 		}
 	}
 	check_store_caps(site, d);
+	check_shared_mailboxes(cfg, d);
 	return 0;
 }
 
@@ -329,7 +398,13 @@ int mr_site_open(const char *path, unsigned flags, struct mr_diags *d, struct mr
 	mr_log_level_parse(mr_cfg_str(site->main, "log_level"), &level);
 	if (level < MR_LOG_DEBUG && getenv("MAILROOM_DEBUG"))
 		level = MR_LOG_DEBUG;
-	mr_log_setup(level, strcmp(mr_cfg_str(site->main, "log"), "syslog") == 0);
+	int use_syslog = strcmp(mr_cfg_str(site->main, "log"), "syslog") == 0;
+	/* quiet: set by mailroom cron under cron or with --quiet */
+	/* under cron or --quiet, stderr carries warnings and errors only: a
+	 * success mails the admin nothing */
+	if ((flags & MR_OPEN_QUIET) && !use_syslog && level > MR_LOG_WARNING)
+		level = MR_LOG_WARNING;
+	mr_log_setup(level, use_syslog);
 	site->log = mr_log_new("mailroom", 0);
 	if (d->n) {
 		mr_site_close(site);

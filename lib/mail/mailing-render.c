@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/random.h>
 #include "mail-internal.h"
@@ -385,8 +386,10 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>\r\n", unsub);
 	} else {
 		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>,\r\n <%s>\r\n", unsub, unsub_url);
-		/* RFC 8058: one-click needs an https URI to POST to */
-		mr_buf_adds(hdr, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+		/* RFC 8058: one-click needs an https URI to POST to; an http one
+		 * is only a link */
+		if (strncasecmp(unsub_url, "https://", 8) == 0)
+			mr_buf_adds(hdr, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	}
 	if (hdr->oom || body->oom || r->part.oom)
 		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a message");

@@ -40,6 +40,28 @@ static char *str_or(const struct mr_core *core, const struct mr_section *sec, co
 	return v && *v ? strdup(v) : NULL;
 }
 
+/* The VERP local part and domain of the bounce account: its return_path
+ * (local part plus "+", and domain) when set, else localpart and domain.
+ * Either may come back NULL; the caller frees both. */
+static void verp_parts(const struct mr_core *core, const struct mr_section *acct, char **lp_r,
+		       char **dom_r)
+{
+	*lp_r = *dom_r = NULL;
+	const char *rp = acct ? core->cfg_str(acct, "return_path") : NULL;
+	const char *at = rp ? strrchr(rp, '@') : NULL;
+	if (at && at > rp && at[1]) {
+		size_t ll = (size_t)(at - rp);
+		/* return+ already ends in a sub-address separator */
+		int plus = rp[ll - 1] != '+' && rp[ll - 1] != '-';
+		if ((*lp_r = malloc(ll + 2)) != NULL)
+			snprintf(*lp_r, ll + 2, "%.*s%s", (int)ll, rp, plus ? "+" : "");
+		*dom_r = strdup(at + 1);
+		return;
+	}
+	*lp_r = str_or(core, acct, "localpart");
+	*dom_r = str_or(core, acct, "domain");
+}
+
 void mr_verp_conf_free(struct mr_verp_conf *c)
 {
 	if (!c)
@@ -61,10 +83,10 @@ int mr_mail_verp_conf(const struct mr_core *core, struct mr_verp_conf **conf_r,
 		return mail_error_set(err, MR_ENOMEM, "out of memory");
 	const struct mr_section *acct = bounce_account(core);
 	if (acct) {
-		c->localpart = str_or(core, acct, "localpart");
-		if (!c->localpart)
-			c->localpart = strdup("");
-		c->domain = str_or(core, acct, "domain");
+		char *lp, *dom;
+		verp_parts(core, acct, &lp, &dom);
+		c->localpart = lp ? lp : strdup("");
+		c->domain = dom;
 	}
 	c->sep = verp_separator(core);
 	const struct mr_section *main = core->cfg_section(core, "mailroom");
@@ -101,8 +123,9 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 	conf->domain = strdup(dom);
 	/* VERP: the bounce account's local part and domain, else from's */
 	const struct mr_section *acct = bounce_account(core);
-	const char *lp = acct ? core->cfg_str(acct, "localpart") : NULL;
-	const char *vd = acct ? core->cfg_str(acct, "domain") : NULL;
+	char *alp, *avd;
+	verp_parts(core, acct, &alp, &avd);
+	const char *lp = alp, *vd = avd;
 	char fl[128] = "bounce+";
 	if (!lp || !*lp) {
 		if (from_at && (size_t)(from_at - conf->from_email) < sizeof(fl) - 2)
@@ -114,6 +137,8 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 		vd = dom;
 	conf->verp.localpart = strdup(lp);
 	conf->verp.domain = strdup(vd);
+	free(alp);
+	free(avd);
 	conf->verp.sep = verp_separator(core);
 	if (!conf->domain || !conf->verp.localpart || !conf->verp.domain) {
 		mr_render_conf_free(conf);

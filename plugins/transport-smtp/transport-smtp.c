@@ -91,6 +91,10 @@ struct smtp {
 	const struct mr_log *log;
 	char url[512];
 	char describe[600];
+	char server[300];       /* "[transport-NAME] HOST:PORT", for messages */
+	/* the last stream closed had its login refused, and the text */
+	int auth_failed;
+	char auth_text[512];
 	char *password;
 	struct mr_oauth *oauth;    /* auth = oauth2: the token source */
 	char oauth_what[200];      /* "[transport-NAME] oauth = X", for errors */
@@ -118,6 +122,10 @@ struct mr_send_stream {
 	 * HOST_DOWN_MS get this result without another attempt */
 	long long host_down_ms;
 	char host_down_text[256];
+	/* the server refused our credentials: a configuration error that no
+	 * retry mends; the stream refuses further messages and send says so */
+	int auth_failed;
+	char auth_text[512];
 	int host_down_logged;
 };
 
@@ -186,7 +194,9 @@ static void conn_close(struct smtp_conn *c)
 	c->in_len = 0;
 }
 
-/* Connects (TCP, TLS, EHLO, AUTH).  Returns 0, or -1 with why filled. */
+/* Connects (TCP, TLS, EHLO, AUTH).  Returns 0, -1 with why filled, or -2
+ * when the server refused the credentials (why names the account and the
+ * server's reply). */
 static int conn_open(struct smtp_conn *c, char *why, size_t why_size)
 {
 	struct smtp *s = c->s;
@@ -248,17 +258,28 @@ static int conn_open(struct smtp_conn *c, char *why, size_t why_size)
 		rc = curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd);
 	if (rc != CURLE_OK || fd == CURL_SOCKET_BAD) {
 		const char *err = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-		if (s->oauth && rc == CURLE_LOGIN_DENIED)
+		/* 535 (credentials invalid), 534 and 530 (mechanism or TLS
+		 * required), or libcurl's own verdict on the login */
+		int auth = s->username && (rc == CURLE_LOGIN_DENIED || c->last.code == 535 ||
+					   c->last.code == 534 || c->last.code == 530);
+		const char *host = strstr(s->server, "] ") ? strstr(s->server, "] ") + 2 : s->server;
+		if (auth && s->oauth)
 			snprintf(why, why_size, "%s: %s refused the OAuth2 token for %s (server: %d "
-				 "%s%s%s)", s->oauth_what, s->url, s->username, c->last.code,
+				 "%s%s%s)", s->oauth_what, host, s->username, c->last.code,
 				 c->last.enhanced, c->last.enhanced[0] ? " " : "", c->last.text);
+		else if (auth)
+			snprintf(why, why_size, "%s: the server refused the login of user '%s': "
+				 "%d %s%s%s (check username and password_file)", s->server,
+				 s->username, c->last.code, c->last.enhanced,
+				 c->last.enhanced[0] ? " " : "", c->last.text);
 		else if (c->last.code >= 400)
-			snprintf(why, why_size, "the server said %d %s%s%s (%s)", c->last.code,
-				 c->last.enhanced, c->last.enhanced[0] ? " " : "", c->last.text, err);
+			snprintf(why, why_size, "%s: the server said %d %s%s%s (%s)", s->server,
+				 c->last.code, c->last.enhanced, c->last.enhanced[0] ? " " : "",
+				 c->last.text, err);
 		else
-			snprintf(why, why_size, "%s: %s", s->url, err);
+			snprintf(why, why_size, "%s: %s", s->server, err);
 		curl_easy_cleanup(e);
-		return -1;
+		return auth ? -2 : -1;
 	}
 	c->easy = e;
 	c->fd = fd;
@@ -564,8 +585,20 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = c->easy != NULL;
 		if (!c->easy) {
-			char why[256];
-			if (conn_open(c, why, sizeof(why)) != 0) {
+			char why[512];
+			int orc = conn_open(c, why, sizeof(why));
+			if (orc == -2) {
+				pthread_mutex_lock(&st->mu);
+				if (!st->auth_failed)
+					snprintf(st->auth_text, sizeof(st->auth_text), "%s", why);
+				st->auth_failed = 1;
+				pthread_mutex_unlock(&st->mu);
+				/* not the recipients' fault: they stay to be retried once
+				 * the credentials are mended */
+				job_skip(job, why);
+				return;
+			}
+			if (orc != 0) {
 				pthread_mutex_lock(&st->mu);
 				if (!st->host_down_ms)
 					snprintf(st->host_down_text, sizeof(st->host_down_text),
@@ -663,6 +696,27 @@ static int smtp_stream_open(void *state, const struct mr_send_hooks *hooks,
 		memcpy(&st->hooks, hooks, hooks->size < sizeof(st->hooks) ? hooks->size :
 		       sizeof(st->hooks));
 	st->hooks.size = sizeof(st->hooks);
+	/* with credentials, the first connection logs in now: a refused login
+	 * is a configuration error of the whole send, not of each recipient
+	 * (its connection is then the first pool thread's) */
+	if (s->username && !s->conns[0].easy) {
+		char why[512];
+		int orc = conn_open(&s->conns[0], why, sizeof(why));
+		if (orc == -2) {
+			free(st->q);
+			free(st);
+			s->auth_failed = 1;
+			snprintf(s->auth_text, sizeof(s->auth_text), "%s", why);
+			s->core->log(s->log, MR_LOG_ERR, "%s", why);
+			return s->core->error_set(err, MR_ECONFIG, "%s", why);
+		}
+		if (orc != 0) {
+			/* the server is down: every job of this stream says so */
+			snprintf(st->host_down_text, sizeof(st->host_down_text),
+				 "no mail transaction: %s", why);
+			st->host_down_ms = now_ms();
+		}
+	}
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->work, NULL);
 	pthread_cond_init(&st->room, NULL);
@@ -702,6 +756,11 @@ static int smtp_stream_push(struct mr_send_stream *st, struct mr_outmsg *m, stru
 {
 	struct smtp *s = st->s;
 	struct smtp_job job;
+	pthread_mutex_lock(&st->mu);
+	int auth_failed = st->auth_failed;
+	pthread_mutex_unlock(&st->mu);
+	if (auth_failed)
+		return s->core->error_set(err, MR_ECONFIG, "%s", st->auth_text);
 	int planned = job_plan(m, &job);
 	if (planned < 0)
 		return s->core->error_set(err, MR_ENOMEM, "out of memory queueing a message");
@@ -748,6 +807,11 @@ static void smtp_stream_close(struct mr_send_stream *st)
 	}
 	if (st->host_down_ms)
 		s->core->log(s->log, MR_LOG_WARNING, "%s", st->host_down_text);
+	/* after the joins: what the pool found stays for smtp_send */
+	s->auth_failed = st->auth_failed;
+	snprintf(s->auth_text, sizeof(s->auth_text), "%s", st->auth_text);
+	if (st->auth_failed)
+		s->core->log(s->log, MR_LOG_ERR, "%s", st->auth_text);
 	s->core->log(s->log, MR_LOG_DEBUG, "stream of %zu messages in %zu transactions over %zu "
 		     "connection%s", st->pushed, st->n_tx, st->threads, st->threads == 1 ? "" : "s");
 	pthread_cond_destroy(&st->room);
@@ -770,6 +834,7 @@ static int smtp_send(void *state, struct mr_outmsg *msgs, size_t n,
 		if ((rc = smtp_stream_push(st, mr_outmsg_at(msgs, i), err)) != 0)
 			break;
 	smtp_stream_close(st);
+	struct smtp *s = state;
 	if (rc && i == 0)
 		return rc;
 	/* out of memory midway: the rest fail, each with its final hook */
@@ -780,6 +845,10 @@ static int smtp_send(void *state, struct mr_outmsg *msgs, size_t n,
 		if (hooks && hooks->final)
 			hooks->final(hooks->cookie, i, m);
 	}
+	/* every message has its (temporary) result; the run still fails as a
+	 * configuration error, so that nobody retries it for days */
+	if (s->auth_failed)
+		return s->core->error_set(err, MR_ECONFIG, "%s", s->auth_text);
 	return 0;
 }
 
@@ -898,6 +967,8 @@ static int smtp_init(const struct mr_plugin_ctx *ctx, void **state_r, struct mr_
 		return rc;
 	}
 	int v6 = strchr(host, ':') != NULL;
+	snprintf(s->server, sizeof(s->server), "[%s] %s%s%s:%ld", name, v6 ? "[" : "", host,
+		 v6 ? "]" : "", port);
 	snprintf(s->url, sizeof(s->url), "%s://%s%s%s:%ld/%s", s->tls_implicit ? "smtps" : "smtp",
 		 v6 ? "[" : "", host, v6 ? "]" : "", port, helo);
 	snprintf(s->describe, sizeof(s->describe), "%s://%s%s%s:%ld (%s, %s, %zu connection%s)",

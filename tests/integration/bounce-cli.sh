@@ -88,8 +88,8 @@ check_grep "forged: mailboxfull, soft, Quota" '"file":"forged.eml","msgidx":0,"r
 check_grep "text output: hash ok for the good one" "^good.eml	0	alice@example.com	userunknown	hard	5.1.1	Invalid	To (hash ok)$" site.txt
 check_grep "text output: forged hash flagged" "^forged.eml	0	bob@example.com	mailboxfull	soft	5.2.2	Quota	To (forged hash)$" site.txt
 "$MAILROOM" --config /nonexistent.ini bounce classify good.eml > noconf.txt
-check_eq "text output without a site: null where nothing was found" "$(cat noconf.txt)" \
-	"good.eml	0	alice@example.com	userunknown	hard	5.1.1	Invalid	null"
+check_eq "text output without a site: - where nothing was found" "$(cat noconf.txt)" \
+	"good.eml	0	alice@example.com	userunknown	hard	5.1.1	Invalid	-"
 
 # Only the returned original carries the address: found there.
 sed "s/^To: $GOOD/To: someone@example.org/" good.eml > orig.eml

@@ -42,7 +42,7 @@ check_grep "and no password was sent" 'disconnected before auth\|no auth attempt
 $M account test imaps > "$T_DIR/imaps.out" 2>&1
 check_eq "accepted with ca_file" "$?" 0
 check_grep "an empty mailbox: 0 waiting" 'logged in, opened INBOX: 0 messages waiting' "$T_DIR/imaps.out"
-$M account fetch imaps --spool > "$T_DIR/empty.out" 2>&1
+$M account fetch imaps --spool --consume > "$T_DIR/empty.out" 2>&1
 check_grep "fetching an empty mailbox does nothing" '0 waiting, 0 processed' "$T_DIR/empty.out"
 $M account test starttls > "$T_DIR/starttls.out" 2>&1
 check_eq "STARTTLS with the name localhost verified" "$?" 0
@@ -70,7 +70,7 @@ check_grep "with From, Subject and size" '^UID [0-9]* *[0-9][0-9][0-9] *Sender 3
 $M account fetch imaps --dry-run --json > "$T_DIR/dry.json"
 check_grep "keys carry UIDVALIDITY and UID" '"key":"imap:[0-9]*:[0-9]*"' "$T_DIR/dry.json"
 check_eq "the dry run disposed of nothing" "$(dovecot_count "$U" "")" 6
-$M account fetch imaps --spool > "$T_DIR/run1.out" 2> "$T_DIR/run1.err"
+$M account fetch imaps --spool --consume > "$T_DIR/run1.out" 2> "$T_DIR/run1.err"
 check_eq "a run exits 0" "$?" 0
 check_grep "5 processed, 1 ignored" '6 waiting, 5 processed, 1 ignored' "$T_DIR/run1.out"
 check_grep "the reason is logged" 'ignored: no From header' "$T_DIR/run1.err"
@@ -83,24 +83,24 @@ check "the stored message is the server's bytes" cmp -s "$T_DIR/show.out" \
 
 # ---- a crash between commit and disposal
 dovecot_put "$U" 6
-MAILROOM_TEST_CRASH_AFTER_COMMIT=3 $M account fetch imaps --spool > /dev/null 2>&1
+MAILROOM_TEST_CRASH_AFTER_COMMIT=3 $M account fetch imaps --spool --consume > /dev/null 2>&1
 check_eq "the crash hook exits 75" "$?" 75
 check_eq "3 results committed" "$(spooled)" 8
 check_eq "nothing moved yet" "$(dovecot_count "$U" "")" 6
-$M account fetch imaps --spool > "$T_DIR/after.out" 2>&1
+$M account fetch imaps --spool --consume > "$T_DIR/after.out" 2>&1
 check_grep "the next run finds 3 recorded and processes 3" '6 waiting, 3 processed, 0 ignored, 3 already recorded' "$T_DIR/after.out"
 check_eq "each counted once" "$(spooled)" 11
 check_eq "all 11 in INBOX.processed" "$(dovecot_count "$U" processed)" 11
 
 # ---- STARTTLS fetch
 dovecot_put "$U" 2
-$M account fetch starttls --spool > "$T_DIR/st.out" 2>&1
+$M account fetch starttls --spool --consume > "$T_DIR/st.out" 2>&1
 check_grep "fetch over STARTTLS" '2 waiting, 2 processed' "$T_DIR/st.out"
 
 # ---- a server without MOVE: UID COPY, \Deleted, UID EXPUNGE
 dovecot_proxy "$PROXY_NOMOVE" "$DC_IMAP" --strip-cap MOVE
 dovecot_put "$U" 3
-$M account fetch nomove --spool > "$T_DIR/nomove.out" 2>&1
+$M account fetch nomove --spool --consume > "$T_DIR/nomove.out" 2>&1
 check_grep "without MOVE: 3 processed" '3 waiting, 3 processed' "$T_DIR/nomove.out"
 check_eq "moved by COPY + EXPUNGE" "$(dovecot_count "$U" processed)" 16
 check_grep "Dovecot saw the expunge" 'expunged=3' "$DC_DIR/dovecot.log"
@@ -110,13 +110,13 @@ check_eq "INBOX empty again" "$(dovecot_count "$U" "")" 0
 dovecot_proxy "$PROXY_DROP" "$DC_IMAP" --drop-after 350000
 dovecot_put "$U" 500 "" 1000
 before=$(spooled)
-$M account fetch drop --spool > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
+$M account fetch drop --spool --consume > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
 check_eq "a dropped connection is a temporary failure" "$?" 75
 check_grep "that says so" 'connection to 127.0.0.1 lost during' "$T_DIR/drop.err"
 got=$(( $(spooled) - before ))
 check "some messages were done before the drop ($got)" test "$got" -gt 0 -a "$got" -lt 500
 write_config "$DC_IMAP"
-$M account fetch drop --spool > "$T_DIR/drop2.out" 2>&1
+$M account fetch drop --spool --consume > "$T_DIR/drop2.out" 2>&1
 check_eq "the next run resumes" "$?" 0
 check_eq "nothing lost, nothing twice: 500 results" "$(( $(spooled) - before ))" 500
 check_eq "all 500 moved" "$(dovecot_count "$U" processed)" 516
@@ -124,8 +124,8 @@ check_eq "INBOX empty" "$(dovecot_count "$U" "")" 0
 
 # ---- keep
 dovecot_put "$U" 2 Keep
-$M account fetch keep --spool > "$T_DIR/keep1.out" 2>&1
-$M account fetch keep --spool > "$T_DIR/keep2.out" 2>&1
+$M account fetch keep --spool --consume > "$T_DIR/keep1.out" 2>&1
+$M account fetch keep --spool --consume > "$T_DIR/keep2.out" 2>&1
 check_grep "keep: processed once" '2 waiting, 2 processed' "$T_DIR/keep1.out"
 check_grep "keep: then recognised" '2 waiting, 0 processed, 0 ignored, 2 already recorded' "$T_DIR/keep2.out"
 check_eq "keep: still in INBOX.Keep" "$(dovecot_count "$U" Keep)" 2
@@ -135,7 +135,7 @@ check "keep: no folder created" test ! -d "$md/.Keep.processed"
 dovecot_put "$U" 1000 CiviMail 1500
 before=$(spooled)
 t0=$(date +%s.%N)
-$M account fetch civi --spool > "$T_DIR/big.out" 2>&1
+$M account fetch civi --spool --consume > "$T_DIR/big.out" 2>&1
 t1=$(date +%s.%N)
 check_grep "1,000 in one run" '1000 waiting, 1000 processed, 0 ignored' "$T_DIR/big.out"
 check_eq "1,000 results" "$(( $(spooled) - before ))" 1000

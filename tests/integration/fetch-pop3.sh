@@ -55,7 +55,7 @@ dovecot_put_raw "$U" 1700000000.M0P0.nofrom < "$T_DIR/nofrom.orig"
 $M account fetch pop3s --dry-run > "$T_DIR/dry.out"
 check_eq "dry run lists 6 by UIDL" "$(grep -c 'test message\|no sender' "$T_DIR/dry.out")" 6
 check_eq "the dry run deleted nothing" "$(dovecot_count "$U" "")" 6
-$M account fetch pop3s --spool > "$T_DIR/run1.out" 2> "$T_DIR/run1.err"
+$M account fetch pop3s --spool --consume > "$T_DIR/run1.out" 2> "$T_DIR/run1.err"
 check_eq "a run exits 0" "$?" 0
 check_grep "5 processed, 1 ignored" '6 waiting, 5 processed, 1 ignored' "$T_DIR/run1.out"
 check_eq "5 copies in processed/$DAY" "$(copies processed)" 5
@@ -69,11 +69,11 @@ check "the copy holds the same bytes as the stored result" cmp -s "$T_DIR/show.o
 
 # ---- a crash between commit and disposal
 dovecot_put "$U" 6
-MAILROOM_TEST_CRASH_AFTER_COMMIT=3 $M account fetch pop3s --spool > /dev/null 2>&1
+MAILROOM_TEST_CRASH_AFTER_COMMIT=3 $M account fetch pop3s --spool --consume > /dev/null 2>&1
 check_eq "the crash hook exits 75" "$?" 75
 check_eq "without QUIT the server deleted nothing" "$(dovecot_count "$U" "")" 6
 check_eq "3 results committed" "$(spooled)" 8
-$M account fetch pop3s --spool > "$T_DIR/after.out" 2>&1
+$M account fetch pop3s --spool --consume > "$T_DIR/after.out" 2>&1
 check_grep "3 recognised by UIDL, 3 new" '6 waiting, 3 processed, 0 ignored, 3 already recorded' "$T_DIR/after.out"
 check_eq "each counted once" "$(spooled)" 11
 check_eq "one copy each (no duplicate copies)" "$(copies processed)" 11
@@ -83,14 +83,14 @@ check_eq "all deleted" "$(dovecot_count "$U" "")" 0
 dovecot_proxy "$PROXY" "$DC_POP3" --drop-after 150000
 dovecot_put "$U" 300 "" 1000
 before=$(spooled)
-$M account fetch drop --spool > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
+$M account fetch drop --spool --consume > "$T_DIR/drop.out" 2> "$T_DIR/drop.err"
 check_eq "a dropped connection is EX_TEMPFAIL" "$?" 75
 check_grep "that says so" 'connection to 127.0.0.1 lost during' "$T_DIR/drop.err"
 got=$(( $(spooled) - before ))
 check "some were done before the drop ($got)" test "$got" -gt 0 -a "$got" -lt 300
 check_eq "the server still has all 300 (no QUIT)" "$(dovecot_count "$U" "")" 300
 write_config "$DC_POP3"
-$M account fetch drop --spool > "$T_DIR/drop2.out" 2>&1
+$M account fetch drop --spool --consume > "$T_DIR/drop2.out" 2>&1
 check_eq "the next run resumes" "$?" 0
 check_grep "recognising those done" "300 waiting, $((300 - got)) processed, 0 ignored, $got already" "$T_DIR/drop2.out"
 check_eq "nothing lost, nothing twice" "$(( $(spooled) - before ))" 300
@@ -98,8 +98,8 @@ check_eq "all deleted" "$(dovecot_count "$U" "")" 0
 
 # ---- keep
 dovecot_put other 2
-$M account fetch keep --spool > "$T_DIR/keep1.out" 2>&1
-$M account fetch keep --spool > "$T_DIR/keep2.out" 2>&1
+$M account fetch keep --spool --consume > "$T_DIR/keep1.out" 2>&1
+$M account fetch keep --spool --consume > "$T_DIR/keep2.out" 2>&1
 check_grep "keep: processed once" '2 waiting, 2 processed' "$T_DIR/keep1.out"
 check_grep "keep: then recognised by UIDL" '2 waiting, 0 processed, 0 ignored, 2 already' "$T_DIR/keep2.out"
 check_eq "keep: left on the server" "$(dovecot_count other "")" 2
@@ -108,7 +108,7 @@ check_eq "keep: left on the server" "$(dovecot_count other "")" 2
 dovecot_put "$U" 1000 "" 1500
 before=$(spooled)
 t0=$(date +%s.%N)
-$M account fetch pop3s --spool > "$T_DIR/big.out" 2>&1
+$M account fetch pop3s --spool --consume > "$T_DIR/big.out" 2>&1
 t1=$(date +%s.%N)
 check_grep "1,000 in one run" '1000 waiting, 1000 processed' "$T_DIR/big.out"
 check_eq "1,000 results" "$(( $(spooled) - before ))" 1000

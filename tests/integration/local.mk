@@ -64,3 +64,7 @@ EXTRA_DIST += tests/integration/mailing-mariadb.sh
 if BUILD_PLUGIN_STORE_MARIADB
 TESTS += tests/integration/mailing-mariadb.sh
 endif
+TESTS += tests/integration/cli-help.sh
+EXTRA_DIST += tests/integration/cli-help.sh
+TESTS += tests/integration/admin.sh
+EXTRA_DIST += tests/integration/admin.sh

@@ -43,10 +43,11 @@ localpart = return+
 domain = bounce.example.org
 [job-mailing]
 plugin = process-mailing
-batch_size = 50
 retry_for = 1h
 retry_delay = 1h
 INI
+		# a key given twice is an error: batch_size 50 unless the caller sets it
+		case "$*" in *"batch_size = "*) ;; *) echo "batch_size = 50" ;; esac
 		for kv in "$@"; do echo "$kv"; done
 	} > "$T_DIR/site.ini"
 }

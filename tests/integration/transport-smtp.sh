@@ -65,13 +65,33 @@ check_eq "EHLO used helo_name" "$(json "$J" helo)" "client.example.org"
 printf 'From: sender@example.org\r\nTo: x@example.net\r\nSubject: t\r\n\r\nhello\r\n' > "$T_DIR/m1.crlf"
 check "the message arrived byte for byte (LF turned into CRLF)" cmp -s "$(last eml)" "$T_DIR/m1.crlf"
 
-# ---- a wrong password: temporary, nothing sent
+# ---- a wrong password: a configuration error (not retried for days), nothing sent;
+# each recipient stays temporary (not the recipient's fault)
 printf 'wrong\n' > "$T_DIR/badpw"; chmod 600 "$T_DIR/badpw"
 site "host = 127.0.0.1" "port = $P" "username = alice" "password_file = $T_DIR/badpw" \
 	"ca_file = $T_DIR/cert.pem"
 blast -f sender@example.org -t a@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
-check_eq "a refused login: exit 75" "$?" 75
-check_grep "the text has the server's 535" 'tempfail 0 4.4.1 .*535\|tempfail 0 4.4.2 .*535' "$T_DIR/out"
+check "a refused login: no recipient gets a result (none is tried)" sh -c "! grep -q '^msg 0 rcpt' '$T_DIR/out'"
+check_grep "the send fails as a configuration error naming the user" "mr-blast: send: \[transport-smtp\] 127.0.0.1:$P: the server refused the login of user 'alice': 535" "$T_DIR/out"
+"$MAILROOM" --config "$T_DIR/site.ini" send-test a@example.net > "$T_DIR/out" 2>&1
+check_eq "send-test with a wrong password: exit 78 (was 75)" "$?" 78
+check_grep "it names the account, the server and its reply" \
+	"transport smtp: \[transport-smtp\] 127.0.0.1:$P: the server refused the login of user 'alice': 535 5.7.8" "$T_DIR/out"
+check "and shows no internal smtp:// URL" sh -c "! grep -q 'smtps\?://' '$T_DIR/out'"
+# the mailing job with that password: an error in its log, and its recipient is not bounced
+printf 'mailing-secret-0123456789\n' > "$T_DIR/secret"; chmod 600 "$T_DIR/secret"
+sed -i "s|^from = sender@example.org$|from = sender@example.org\nsecret_file = $T_DIR/secret\nlock_dir = $T_DIR|" "$T_DIR/site.ini"
+printf '[job-mailing]\nplugin = process-mailing\n' >> "$T_DIR/site.ini"
+printf 'email,groups\nm1@example.net,g\n' > "$T_DIR/m.csv"
+"$MAILROOM" --config "$T_DIR/site.ini" contact import "$T_DIR/m.csv" > /dev/null
+echo hello > "$T_DIR/m.txt"
+mid=$("$MAILROOM" --config "$T_DIR/site.ini" mailing create --name m --subject m --text "$T_DIR/m.txt" \
+	--include-group g --schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/out" 2>&1
+check_grep "the mailing job logs the refused login as an error, naming the user and the reply" \
+	"error: transport smtp: \[transport-smtp\] 127.0.0.1:$P: the server refused the login of user 'alice': 535" "$T_DIR/out"
+check_grep "the recipient is not counted as bounced" '"bounced":0' \
+	<("$MAILROOM" --config "$T_DIR/site.ini" mailing stats "$mid" --json)
 check_eq "nothing more stored" "$(count)" 1
 
 # ---- implicit TLS
