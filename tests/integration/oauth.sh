@@ -69,6 +69,7 @@ check "authorize prints a user code" test -n "$code"
 check_grep "and the verification URL" "open\$" "$T_DIR/authorize.out"
 check_grep "the URL itself" "^    $OURL/verify" "$T_DIR/authorize.out"
 sleep 1.5   # at least one poll answered authorization_pending
+ps -eo args >> "$T_DIR/argv.out"  # argv, checked for secrets below
 curl -s -d "user_code=$code" "$OURL/approve" > /dev/null
 for _ in $(seq 100); do kill -0 $AUTH_PID 2>/dev/null || break; sleep 0.1; done
 wait $AUTH_PID; rc=$?; stopped $AUTH_PID
@@ -125,6 +126,8 @@ for a in imaps starttls pop3s xoauth2; do
 	MAILROOM_FAKE_NOW=$later $M account test $a > "$T_DIR/conc-$a.out" 2>&1 &
 	started $!; pids="$pids $!"
 done
+# every process's argv while they log in: checked for tokens below
+for _ in 1 2 3 4 5 6 7 8; do ps -eo args >> "$T_DIR/argv.out"; sleep 0.05; done
 fails=0
 for p in $pids; do wait "$p" || fails=$((fails + 1)); stopped "$p"; done
 check_eq "four concurrent jobs all log in" "$fails" 0
@@ -140,7 +143,8 @@ check_eq "after one retry with a new token (one more refresh)" "$(stat_of refres
 $M config dump > "$T_DIR/dump.out" 2>&1
 at=$(sed -n 's/^access_token //p' "$T_DIR/m365.token"); rt=$(sed -n 's/^refresh_token //p' "$T_DIR/m365.token")
 leaks=$(grep -l -e "$at" -e "$rt" -e client-s3cret "$T_DIR"/*.out "$T_DIR/smtp.log" "$DC_DIR/dovecot.log" 2>/dev/null | wc -l)
-check_eq "no output, log or config dump shows a token or the client secret" "$leaks" 0
+check_grep "argv was sampled while mailroom ran" "account authorize imaps" "$T_DIR/argv.out"
+check_eq "no argv, output, log or config dump shows a token or the client secret" "$leaks" 0
 
 # ---- revoked: the mail servers refuse the kept token, then refresh fails
 $M account test imaps > "$T_DIR/before-revoke.out" 2>&1
