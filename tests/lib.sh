@@ -17,6 +17,8 @@ export MAILROOM_BOUNCE_RULES
 
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
+# skip REASON: one skipped test (TAP SKIP directive)
+skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $*"; }
 # check DESCRIPTION COMMAND...: ok when the command succeeds
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 # check_eq DESCRIPTION GOT WANT

@@ -142,6 +142,9 @@ check_eq "mailroom plugins lists the core package's 12 plugins" "$got" 12
 site=$T_DIR/site
 mkdir -p "$site/demo-mail/Maildir/new" "$site/demo-mail/Maildir/cur" "$site/demo-mail/Maildir/tmp"
 cp "$MR_SRCDIR/etc/mailroom.ini" "$site/mailroom.ini"
+# the site secret the mailing job needs, as scripts/demo.sh makes it
+(umask 077; printf 'test-site-secret-0123456789\n' > "$site/secret")
+sed -i "s|^;secret_file = .*|secret_file = $site/secret|" "$site/mailroom.ini"
 export MAILROOM_CONFIG=$site/mailroom.ini MAILROOM_BOUNCE_RULES=$root/etc/mailroom/bounce-rules.conf
 check "demo: config check" "$mr" config check
 check "demo: send-test" "$mr" send-test someone@example.org
@@ -161,4 +164,48 @@ check_grep "and the package to install, from the packaged list" \
 	"transport plugin 'smtp' not found; install the package mailroom-smtp, which has it" "$T_DIR/check.out"
 dpkg-deb -x "$(deb mailroom-smtp)" "$root"
 check "with mailroom-smtp extracted, config check passes" "$mr" --config "$site/smtp.ini" config check
+
+# Installing into the machine itself, removing one plugin package and purging:
+# only where the machine is the test's (CI, or MR_TEST_DPKG_INSTALL=1), never
+# on a shared development machine; skipped when mailroom is already installed.
+if [ "${CI:-}" = true ] || [ "${MR_TEST_DPKG_INSTALL:-}" = 1 ]; then
+	if dpkg -s mailroom > /dev/null 2>&1; then
+		skip "dpkg install: a mailroom package is already installed here"
+	else
+		unset LD_LIBRARY_PATH MAILROOM_PLUGIN_PATH MAILROOM_PLUGIN_PATH_ONLY MAILROOM_CONFIG \
+			MAILROOM_BOUNCE_RULES
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			"$(deb libmailroom-mail0)" "$(deb mailroom)" "$(deb mailroom-smtp)" \
+			> "$T_DIR/apt.out" 2>&1
+		check_eq "apt installs the core and mailroom-smtp" "$?" 0
+		tail -5 "$T_DIR/apt.out" | sed 's/^/#   /'
+		check "the installed command runs" /usr/bin/mailroom --version
+		check "the system user exists" id mailroom
+		check "/var/lib/mailroom exists" test -d /var/lib/mailroom
+		check_eq "the site secret is made, mode 600, owned by mailroom" \
+			"$(stat -c '%a %U' /etc/mailroom/secret 2>&1)" "600 mailroom"
+		check "the packaged site passes config check out of the box" \
+			/usr/bin/mailroom --config /etc/mailroom/mailroom.ini config check
+		/usr/bin/mailroom --config /etc/mailroom/mailroom.ini plugins --json > "$T_DIR/inst-plugins" 2>&1
+		check_grep "mailroom plugins lists the installed smtp transport" '"name":"smtp"' "$T_DIR/inst-plugins"
+		isite=$T_DIR/isite
+		mkdir -p "$isite/demo-mail/Maildir/new" "$isite/demo-mail/Maildir/cur" "$isite/demo-mail/Maildir/tmp"
+		sed -e 's/^transport = spool$/transport = smtp/' "$site/mailroom.ini" > "$isite/smtp.ini"
+		printf '\n[transport-smtp]\nhost = 127.0.0.1\n' >> "$isite/smtp.ini"
+		check "with mailroom-smtp installed, config check passes" \
+			/usr/bin/mailroom --config "$isite/smtp.ini" config check
+		dpkg -r mailroom-smtp > "$T_DIR/remove.out" 2>&1
+		check_eq "mailroom-smtp is removed" "$?" 0
+		/usr/bin/mailroom --config "$isite/smtp.ini" config check > "$T_DIR/check2.out" 2>&1
+		check_eq "then config check fails (EX_CONFIG)" "$?" 78
+		check_grep "and names the package to install" \
+			"install the package mailroom-smtp, which has it" "$T_DIR/check2.out"
+		dpkg --purge mailroom libmailroom-mail0 > "$T_DIR/purge.out" 2>&1
+		check_eq "purge succeeds" "$?" 0
+		check "purge leaves no /var/lib/mailroom" test ! -e /var/lib/mailroom
+		check "purge leaves no /etc/mailroom (nor its secret)" test ! -e /etc/mailroom
+		check "nor /usr/bin/mailroom" test ! -e /usr/bin/mailroom
+		check "nor the plugin directory" sh -c "! ls -d /usr/lib/*/mailroom 2>/dev/null | grep -q ."
+	fi
+fi
 done_testing
