@@ -179,14 +179,26 @@ const struct mr_key mr_keys_oauth[] = {
 	{ 0 },
 };
 
+/* [mailing]: the site's defaults for new mailings. */
+const struct mr_key mr_keys_mailing[] = {
+	{ .name = "track_opens", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "new mailings carry an open pixel ([http] base_url/o; mailing create "
+	  "--track-opens / --no-track-opens overrides)" },
+	{ .name = "track_clicks", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "new mailings' HTML links go through signed click URLs ([http] base_url/c) "
+	  "that redirect only to the mailing's own links" },
+	{ 0 }
+};
+
 /* [http]: the web endpoint `mailroom serve` (one-click unsubscribe, pages). */
 const struct mr_key mr_keys_http[] = {
 	{ .name = "listen", .type = MR_KEY_LIST, .def = "127.0.0.1:8025",
 	  .help = "addresses to listen on as ADDRESS:PORT ([IPv6]:PORT), several allowed; ignored "
 	  "under systemd socket activation" },
 	{ .name = "base_url", .type = MR_KEY_STRING,
-	  .help = "public URL of mailroom serve (https://HOST[/PREFIX]), for the tracking and "
-	  "view-in-browser links to come; today set [mailroom] unsubscribe_url = BASE_URL/u" },
+	  .help = "public URL of mailroom serve (https://HOST[/PREFIX]): mailings link to "
+	  "BASE_URL/u to unsubscribe (unless [mailroom] unsubscribe_url is set), BASE_URL/o "
+	  "(open pixel) and BASE_URL/c (clicks)" },
 	{ .name = "tls_cert_file", .type = MR_KEY_PATH,
 	  .help = "PEM certificate chain for HTTPS (default: plain HTTP behind a reverse proxy)" },
 	{ .name = "tls_key_file", .type = MR_KEY_PATH,

@@ -29,7 +29,7 @@
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 0
+#define MR_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports. */
 #define MR_PLUGIN_SYMBOL "mr_plugin_descriptor"
