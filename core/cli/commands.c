@@ -36,7 +36,7 @@ const struct mr_command mr_commands[] = {
 	  "the contacts: CSV import (email, first_name, last_name, display_name, contact_type, groups), holds and opt-outs" },
 	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]",
 	  "the groups mailings include and exclude" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics" },
 #ifdef MR_WITH_SERVE
 	{ "serve", cmd_serve, "serve [--no-request-log]",

@@ -206,6 +206,10 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 		code = cli_fail(EX_OSERR, "serve", "out of memory");
 		goto out;
 	}
+	if (sv_track_start(&s) != 0) {
+		code = cli_fail(EX_OSERR, "serve", "cannot start the tracking writer");
+		goto out;
+	}
 	unsigned threads = (unsigned)http_int(http, "threads");
 	unsigned maxconn = (unsigned)http_int(http, "max_connections");
 	long long timeout = 30;
@@ -310,6 +314,8 @@ stop:
 	}
 	for (size_t i = 0; i < nd; i++)
 		MHD_stop_daemon(d[i]);
+	/* every hit answered is in the queue: write them all before exiting */
+	sv_track_stop(&s);
 	if (code == EX_OK)
 		sv_log(&s, "stopped");
 out:
@@ -319,6 +325,7 @@ out:
 	for (size_t i = 0; i < s.n_proxies; i++)
 		free(s.proxies[i]);
 	free(s.proxies);
+	sv_track_stop(&s);
 	free(s.buckets);
 	free(cert);
 	if (key) {
