@@ -54,3 +54,5 @@ TESTS += tests/integration/serve-unsubscribe.sh
 EXTRA_DIST += tests/integration/serve-unsubscribe.sh
 TESTS += tests/integration/serve-browser.sh
 EXTRA_DIST += tests/integration/serve-browser.sh tests/integration/serve-browser.py
+TESTS += tests/integration/serve-tracking.sh
+EXTRA_DIST += tests/integration/serve-tracking.sh
