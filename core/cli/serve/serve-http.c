@@ -210,11 +210,16 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 	if (r->too_big)
 		return sv_respond(s, r, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
 				  "request body too large\n", 23);
-	if (path_is(url, "/u") || path_is(url, s->unsub_path))
+	/* under the /PREFIX of base_url, or at the top */
+	const char *rel = url;
+	size_t bl = strlen(s->base_path);
+	if (bl && strncmp(url, s->base_path, bl) == 0 && url[bl] == '/')
+		rel = url + bl;
+	if (path_is(rel, "/u") || path_is(url, s->unsub_path))
 		return sv_unsubscribe(s, r, c);
-	if (get && path_is(url, "/o"))
+	if (get && path_is(rel, "/o"))
 		return sv_track_open(s, r, c);
-	if (get && path_is(url, "/c"))
+	if (get && path_is(rel, "/c"))
 		return sv_track_click(s, r, c);
 	if (get && path_is(url, "/healthz"))
 		return sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);

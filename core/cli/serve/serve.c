@@ -199,6 +199,16 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	const struct mr_section *http = mr_config_section(site->cfg, "http");
 	unsub_path = url_path(mr_config_raw(site->main, "unsubscribe_url"));
 	s.unsub_path = unsub_path;
+	/* [http] base_url with a /PREFIX: PREFIX/u, PREFIX/o and PREFIX/c too */
+	char *bp = url_path(http_str(http, "base_url"));
+	if (bp) {
+		size_t l = strlen(bp);
+		while (l > 0 && bp[l - 1] == '/')
+			bp[--l] = 0;
+		if (l > 0 && l < sizeof(s.base_path))
+			snprintf(s.base_path, sizeof(s.base_path), "%s", bp);
+		free(bp);
+	}
 	s.max_body = (size_t)http_int(http, "max_body");
 	s.rate = (long)http_int(http, "rate_limit");
 	s.n_proxies = split_list(http_str(http, "trusted_proxies"), &s.proxies);

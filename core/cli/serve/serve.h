@@ -44,6 +44,7 @@ struct sv_server {
 		double tokens, at;
 	} *buckets;
 	struct sv_tracker *tracker; /* serve-track.c; NULL: the store has no tracking */
+	char base_path[128];        /* the /PREFIX of [http] base_url, or "" */
 };
 
 double sv_now(void);
