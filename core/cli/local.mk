@@ -24,7 +24,8 @@ mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread
 # `mailroom serve`, the web endpoint, when libmicrohttpd and Jansson were found (--enable-serve).
 if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
-	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c
+	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c \
+	core/cli/serve/serve-webhook.c
 mailroom_CFLAGS += $(MHD_CFLAGS) $(JANSSON_CFLAGS)
 mailroom_LDADD += $(MHD_LIBS) $(JANSSON_LIBS) -lpthread
 endif

@@ -216,5 +216,14 @@ const struct mr_key mr_keys_http[] = {
 	  "0: no limit" },
 	{ .name = "trusted_proxies", .type = MR_KEY_LIST,
 	  .help = "addresses of reverse proxies whose X-Forwarded-For names the client" },
+	{ .name = "sns_topics", .type = MR_KEY_LIST,
+	  .help = "Amazon SES through SNS: the TopicArns whose signed messages POST /webhook/ses "
+	  "takes (none: the endpoint is off)" },
+	{ .name = "sns_cert_file", .type = MR_KEY_PATH,
+	  .help = "a pinned PEM certificate SNS signatures are checked with (default: the "
+	  "SigningCertURL's, fetched over verified HTTPS from an sns.REGION.amazonaws.com host)" },
+	{ .name = "mailgun_signing_key", .type = MR_KEY_SECRET,
+	  .help = "Mailgun's HTTP webhook signing key for POST /webhook/mailgun: "
+	  "mailgun_signing_key_file = a file only its owner can read (none: the endpoint is off)" },
 	{ 0 }
 };

@@ -217,6 +217,10 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		rel = url + bl;
 	if (path_is(rel, "/u") || path_is(url, s->unsub_path))
 		return sv_unsubscribe(s, r, c);
+	if (path_is(rel, "/webhook/ses"))
+		return sv_webhook_sns(s, r, c);
+	if (path_is(rel, "/webhook/mailgun"))
+		return sv_webhook_mailgun(s, r, c);
 	if (get && path_is(rel, "/o"))
 		return sv_track_open(s, r, c);
 	if (get && path_is(rel, "/c"))

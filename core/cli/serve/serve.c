@@ -216,6 +216,11 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 		code = cli_fail(EX_OSERR, "serve", "out of memory");
 		goto out;
 	}
+	char whwhy[300] = "out of memory";
+	if (sv_webhooks_init(&s, http, whwhy, sizeof(whwhy)) != 0) {
+		code = cli_fail(EX_CONFIG, "serve", "%s", whwhy);
+		goto out;
+	}
 	if (sv_track_start(&s) != 0) {
 		code = cli_fail(EX_OSERR, "serve", "cannot start the tracking writer");
 		goto out;
@@ -336,6 +341,7 @@ out:
 		free(s.proxies[i]);
 	free(s.proxies);
 	sv_track_stop(&s);
+	sv_webhooks_free(&s);
 	free(s.buckets);
 	free(cert);
 	if (key) {

@@ -45,6 +45,7 @@ struct sv_server {
 	} *buckets;
 	struct sv_tracker *tracker; /* serve-track.c; NULL: the store has no tracking */
 	char base_path[128];        /* the /PREFIX of [http] base_url, or "" */
+	struct sv_webhooks *webhooks; /* serve-webhook.c */
 };
 
 double sv_now(void);
@@ -80,5 +81,13 @@ int sv_track_start(struct sv_server *s);
 void sv_track_stop(struct sv_server *s);
 enum MHD_Result sv_track_open(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 enum MHD_Result sv_track_click(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+
+/* ESP webhooks (serve-webhook.c): POST /webhook/ses (SNS) and /webhook/mailgun. */
+struct mr_section;
+int sv_webhooks_init(struct sv_server *s, const struct mr_section *http, char *why, size_t wn);
+void sv_webhooks_free(struct sv_server *s);
+enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
+				   struct MHD_Connection *c);
 
 #endif
