@@ -56,3 +56,5 @@ TESTS += tests/integration/serve-browser.sh
 EXTRA_DIST += tests/integration/serve-browser.sh tests/integration/serve-browser.py
 TESTS += tests/integration/serve-tracking.sh
 EXTRA_DIST += tests/integration/serve-tracking.sh
+TESTS += tests/integration/serve-webhooks.sh
+EXTRA_DIST += tests/integration/serve-webhooks.sh tests/integration/serve-webhooks.py
