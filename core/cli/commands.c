@@ -39,6 +39,8 @@ const struct mr_command mr_commands[] = {
 	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics" },
 #ifdef MR_WITH_SERVE
+	{ "token", cmd_token, "token create --user NAME",
+	  "a bearer token of the read-only JSON API for a user (printed once, kept hashed)" },
 	{ "serve", cmd_serve, "serve [--no-request-log]",
 	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys); stops on SIGTERM" },
 #endif

@@ -222,6 +222,9 @@ const struct mr_key mr_keys_http[] = {
 	{ .name = "sns_cert_file", .type = MR_KEY_PATH,
 	  .help = "a pinned PEM certificate SNS signatures are checked with (default: the "
 	  "SigningCertURL's, fetched over verified HTTPS from an sns.REGION.amazonaws.com host)" },
+	{ .name = "api_tokens_file", .type = MR_KEY_PATH,
+	  .help = "where mailroom token create keeps the SHA-256 hashes of the JSON API's bearer "
+	  "tokens (mode 0600; none: /api/v1/ is off)" },
 	{ .name = "mailgun_signing_key", .type = MR_KEY_SECRET,
 	  .help = "Mailgun's HTTP webhook signing key for POST /webhook/mailgun: "
 	  "mailgun_signing_key_file = a file only its owner can read (none: the endpoint is off)" },

@@ -217,6 +217,8 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		rel = url + bl;
 	if (path_is(rel, "/u") || path_is(url, s->unsub_path))
 		return sv_unsubscribe(s, r, c);
+	if (strncmp(rel, "/api/v1/", 8) == 0)
+		return sv_api(s, r, c, rel + 7);
 	if (path_is(rel, "/webhook/ses"))
 		return sv_webhook_sns(s, r, c);
 	if (path_is(rel, "/webhook/mailgun"))

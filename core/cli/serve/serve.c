@@ -216,6 +216,8 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 		code = cli_fail(EX_OSERR, "serve", "out of memory");
 		goto out;
 	}
+	const char *atf = http ? mr_cfg_str(http, "api_tokens_file") : NULL;
+	s.api_tokens_file = atf && *atf ? atf : NULL;
 	char whwhy[300] = "out of memory";
 	if (sv_webhooks_init(&s, http, whwhy, sizeof(whwhy)) != 0) {
 		code = cli_fail(EX_CONFIG, "serve", "%s", whwhy);

@@ -46,6 +46,7 @@ struct sv_server {
 	struct sv_tracker *tracker; /* serve-track.c; NULL: the store has no tracking */
 	char base_path[128];        /* the /PREFIX of [http] base_url, or "" */
 	struct sv_webhooks *webhooks; /* serve-webhook.c */
+	const char *api_tokens_file;  /* [http] api_tokens_file, or NULL: no API */
 };
 
 double sv_now(void);
@@ -82,6 +83,9 @@ void sv_track_stop(struct sv_server *s);
 enum MHD_Result sv_track_open(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 enum MHD_Result sv_track_click(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 
+/* The read-only JSON API (serve-api.c): rel is the path after /api/v1. */
+enum MHD_Result sv_api(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+		       const char *rel);
 /* ESP webhooks (serve-webhook.c): POST /webhook/ses (SNS) and /webhook/mailgun. */
 struct mr_section;
 int sv_webhooks_init(struct sv_server *s, const struct mr_section *http, char *why, size_t wn);
