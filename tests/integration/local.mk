@@ -58,3 +58,5 @@ TESTS += tests/integration/serve-tracking.sh
 EXTRA_DIST += tests/integration/serve-tracking.sh
 TESTS += tests/integration/serve-webhooks.sh
 EXTRA_DIST += tests/integration/serve-webhooks.sh tests/integration/serve-webhooks.py
+TESTS += tests/integration/serve-api.sh
+EXTRA_DIST += tests/integration/serve-api.sh
