@@ -60,3 +60,5 @@ TESTS += tests/integration/serve-webhooks.sh
 EXTRA_DIST += tests/integration/serve-webhooks.sh tests/integration/serve-webhooks.py
 TESTS += tests/integration/serve-api.sh
 EXTRA_DIST += tests/integration/serve-api.sh
+TESTS += tests/integration/serve-load.sh
+EXTRA_DIST += tests/integration/serve-load.sh
