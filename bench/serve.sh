@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Requests per second of `mailroom serve` (RFC 8058 one-click POSTs on SQLite, and its lightest GET) against nginx serving a static 1x1 GIF, with ab from apache2-utils, in the same run on 127.0.0.1.
+# Requests per second of `mailroom serve` (RFC 8058 one-click POSTs and open-pixel hits on SQLite, and its lightest GET) against nginx serving a static 1x1 GIF, with ab from apache2-utils, in the same run on 127.0.0.1.
 # Usage: bench/serve.sh BUILD_DIR [REQUESTS] [CONCURRENCY]
 set -eu
 B=$(cd "$1" && pwd); N=${2:-20000}; C=${3:-16}
@@ -36,17 +36,21 @@ domain = bounce.example.org
 plugin = process-mailing
 [http]
 listen = 127.0.0.1:$P
+base_url = http://127.0.0.1:$P
 threads = 2
 rate_limit = 0
 EOF
 mr() { "$B/mailroom" --config "$D/site.ini" "$@"; }
 printf 'email,groups\n' > "$D/c.csv"; for i in $(seq 1 100); do echo "u$i@example.net,news"; done >> "$D/c.csv"
 mr contact import "$D/c.csv" > /dev/null 2>&1
-printf 'Hi\n' > "$D/t.txt"
-mr mailing create --name B --subject B --text "$D/t.txt" --include-group news --schedule now > /dev/null
+printf '<html><body>Hi</body></html>\n' > "$D/t.html"
+mr mailing create --name B --subject B --html "$D/t.html" --include-group news --track-opens \
+	--schedule now > /dev/null
 mr job run mailing > /dev/null 2>&1
 URL=$(sqlite3 "$D/db/m.db" "SELECT headers FROM mail_spool LIMIT 1" | tr -d '\r' |
 	sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g' | sed -n 's/^List-Unsubscribe: .*<\(http[^>]*\)>.*/\1/p')
+PIX=$(sqlite3 "$D/db/m.db" "SELECT body FROM mail_spool LIMIT 1" | tr -d '\r' |
+	sed -e ':a' -e 'N' -e '$!ba' -e 's/=\n//g' -e 's/=3D/=/g' | grep -o 'http://[^"]*/o?mr=[^"]*')
 printf 'List-Unsubscribe=One-Click' > "$D/post"
 printf 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7' | base64 -d > "$D/www/p.gif"
 cat > "$D/nginx/nginx.conf" <<EOF
@@ -63,7 +67,7 @@ http {
 }
 EOF
 nginx -c "$D/nginx/nginx.conf" -p "$D/nginx" -g 'daemon off;' & PIDS="$PIDS $!"
-mr serve --no-request-log 2> "$D/serve.log" & SPID=$!; PIDS="$PIDS $SPID"
+"$B/mailroom" --config "$D/site.ini" serve --no-request-log 2> "$D/serve.log" & SPID=$!; PIDS="$PIDS $SPID"
 waitp "$NP"; waitp "$P"
 rate() { ab -q -k -n "$N" -c "$C" "$@" 2>&1 | awk '/Requests per second/ {print $4} /Failed requests/ {f=$3} /Non-2xx/ {x=$3} END {if (f+x) print "FAILED " f+0 " non2xx " x+0 > "/dev/stderr"}'; }
 echo "ab -k -n $N -c $C, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
@@ -73,6 +77,8 @@ for round in 1 2; do
 	before=$(sqlite3 "$D/db/m.db" "SELECT count(*) FROM events WHERE event_type = 'unsubscribe'")
 	u=$(rate -p "$D/post" -T application/x-www-form-urlencoded "$URL")
 	after=$(sqlite3 "$D/db/m.db" "SELECT count(*) FROM events WHERE event_type = 'unsubscribe'")
-	echo "round $round: nginx static GIF $g req/s | mailroom serve GET /healthz $h req/s ($(/usr/bin/python3 -c "print('%.0f%%' % (100*$h/$g))") of nginx) | one-click POST $u req/s, events recorded $((after - before)) of $N"
+	px=$(rate "$PIX")
+	echo "round $round: nginx static GIF $g req/s | mailroom serve GET /healthz $h req/s ($(/usr/bin/python3 -c "print('%.0f%%' % (100*$h/$g))") of nginx) | pixel $px req/s ($(/usr/bin/python3 -c "print('%.0f%%' % (100*$px/$g))") of nginx) | one-click POST $u req/s, events recorded $((after - before)) of $N"
 done
 kill -TERM $SPID; wait $SPID || true
+echo "pixel hits recorded: $(sqlite3 "$D/db/m.db" "SELECT count(*) FROM track_hits WHERE kind = 1") of $((2 * N))"

@@ -98,6 +98,7 @@ int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 #ifdef MR_WITH_SERVE
 int cmd_serve(struct mr_cli *cli, int argc, char **argv); /* serve/serve.c */
+int cmd_token(struct mr_cli *cli, int argc, char **argv);
 #endif
 /* Checks the cron identity (helper in identity.c): nothing when
  * require_user = no; else user and password must match and hold need. */

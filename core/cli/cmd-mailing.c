@@ -9,6 +9,7 @@
 #include <time.h>
 #include "cli.h"
 #include "csv.h"
+#include <mailroom/printable.h>
 
 #define MAX_GROUPS 64
 #define MAX_ATTACH 16
@@ -80,8 +81,9 @@ static int parse_when(const char *s, int64_t *t_r)
 	return mr_parse_local_time(s, t_r) == 0 ? 0 : -1;
 }
 
-static int create(struct mr_store *st, int argc, char **argv)
+static int create(struct mr_site *site, struct mr_store *st, int argc, char **argv)
 {
+	int track = mr_mail_track_defaults(&site->core), track_asked = 0;
 	struct mr_mailing m = { .status = MR_MAILING_DRAFT };
 	const char *inc[MAX_GROUPS], *exc[MAX_GROUPS], *text_file = NULL, *html_file = NULL;
 	struct mr_attachment att[MAX_ATTACH];
@@ -90,6 +92,21 @@ static int create(struct mr_store *st, int argc, char **argv)
 	int code = EX_OK;
 	for (int i = 2; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		static const struct { const char *opt; unsigned flag; int on; } tflags[] = {
+			{ "--track-opens", MR_TRACK_OPENS, 1 }, { "--no-track-opens", MR_TRACK_OPENS, 0 },
+			{ "--track-clicks", MR_TRACK_CLICKS, 1 },
+			{ "--no-track-clicks", MR_TRACK_CLICKS, 0 },
+		};
+		int flag_opt = 0;
+		for (size_t k = 0; k < sizeof(tflags) / sizeof(tflags[0]); k++)
+			if (!strcmp(o, tflags[k].opt)) {
+				track = tflags[k].on ? (track | (int)tflags[k].flag) :
+						       (track & ~(int)tflags[k].flag);
+				track_asked |= tflags[k].on;
+				flag_opt = 1;
+			}
+		if (flag_opt)
+			continue;
 		if (!v)
 			return cli_fail(EX_USAGE, "mailing create", "%s needs a value", o);
 		i++;
@@ -165,9 +182,24 @@ static int create(struct mr_store *st, int argc, char **argv)
 		code = cli_fail(EX_DATAERR, "mailing create", "%s", err.msg);
 		goto out;
 	}
+	if (track && !mr_store_has(st, MR_STORE_CAP_TRACKING)) {
+		if (track_asked) {
+			code = cli_fail(EX_UNAVAILABLE, "mailing create", "the store '%s' has no %s",
+					st->name ? st->name : "?",
+					mr_store_cap_name(MR_STORE_CAP_TRACKING));
+			goto out;
+		}
+		track = 0; /* the site's default, which this store cannot keep */
+	}
 	int64_t id = 0;
 	if ((rc = mr_store_mailing_create(st, &m, &id, &err)) != 0) {
 		code = cli_fail(mr_status_exit_code(rc), "mailing create", "%s", err.msg);
+		goto out;
+	}
+	if (mr_store_has(st, MR_STORE_CAP_TRACKING) &&
+	    (rc = mr_store_track_set(st, id, (unsigned)track, &err)) != 0) {
+		code = cli_fail(mr_status_exit_code(rc), "mailing create", "mailing %lld: %s",
+				(long long)id, err.msg);
 		goto out;
 	}
 	char when[32];
@@ -241,7 +273,32 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 	return 0;
 }
 
-static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_stats *s)
+/* A mailing's opens and clicks (mr_store_track_stats), collected. */
+struct track_rows {
+	int have;
+	int64_t opens, opens_unique;
+	size_t n;
+	struct { char *url; int64_t total, unique; } clicks[256];
+};
+
+static int track_row(void *cookie, const struct mr_track_stat *row)
+{
+	struct track_rows *t = cookie;
+	if (row->kind == MR_TRACK_OPEN) {
+		t->opens = row->total;
+		t->opens_unique = row->unique;
+	} else if (t->n < sizeof(t->clicks) / sizeof(t->clicks[0])) {
+		t->clicks[t->n].url = strdup(row->url ? row->url : "");
+		t->clicks[t->n].total = row->total;
+		t->clicks[t->n].unique = row->unique;
+		if (t->clicks[t->n].url)
+			t->n++;
+	}
+	return 0;
+}
+
+static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_stats *s,
+			const struct track_rows *t)
 {
 	if (cli->json) {
 		printf("{\"id\":%lld,\"total\":%lld,\"queued\":%lld,\"sending\":%lld,\"sent\":%lld,"
@@ -255,7 +312,19 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 			cli_json_str(stdout, s->by_type[i].name);
 			printf(":%lld", (long long)s->by_type[i].count);
 		}
-		printf("}}\n");
+		printf("}");
+		if (t->have) {
+			printf(",\"opens\":{\"total\":%lld,\"unique\":%lld},\"clicks\":[",
+			       (long long)t->opens, (long long)t->opens_unique);
+			for (size_t i = 0; i < t->n; i++) {
+				printf("%s{\"url\":", i ? "," : "");
+				cli_json_str(stdout, t->clicks[i].url);
+				printf(",\"total\":%lld,\"unique\":%lld}", (long long)t->clicks[i].total,
+				       (long long)t->clicks[i].unique);
+			}
+			printf("]");
+		}
+		printf("}\n");
 		return;
 	}
 	printf("mailing %lld: %lld recipients\n  queued     %lld\n  sending    %lld\n"
@@ -266,6 +335,19 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 	       (long long)s->in_doubt, (long long)s->canceled);
 	for (size_t i = 0; i < s->n_types; i++)
 		printf("    %-10s %lld\n", s->by_type[i].name, (long long)s->by_type[i].count);
+	if (!t->have)
+		return;
+	printf("  opened     %lld (%lld opens)\n", (long long)t->opens_unique, (long long)t->opens);
+	int64_t clicks = 0;
+	for (size_t i = 0; i < t->n; i++)
+		clicks += t->clicks[i].total;
+	printf("  clicks     %lld\n", (long long)clicks);
+	for (size_t i = 0; i < t->n; i++) {
+		char safe[512];
+		printf("    %lld (%lld unique) %s\n", (long long)t->clicks[i].total,
+		       (long long)t->clicks[i].unique,
+		       mr_printable_str(safe, sizeof(safe), t->clicks[i].url));
+	}
 }
 
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
@@ -286,7 +368,7 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 				mr_store_cap_name(mr_store_has(st, MR_STORE_CAP_QUEUE) ?
 						  MR_STORE_CAP_CONTACTS : MR_STORE_CAP_QUEUE));
 	} else if (strcmp(sub, "create") == 0) {
-		code = create(st, argc, argv);
+		code = create(site, st, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
 		if (!cli->json)
 			printf("%-6s %-10s %-19s %-24s %s\n", "ID", "STATUS", "SCHEDULED", "NAME",
@@ -317,8 +399,19 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 			       sub[0] == 'r' ? "resumed" : "canceled");
 	} else if (strcmp(sub, "stats") == 0 && argc == 3) {
 		struct mr_mailing_stats s;
-		if ((rc = mr_store_mailing_stats(st, id, &s, &err)) == 0)
-			print_stats(cli, id, &s);
+		struct track_rows *t = calloc(1, sizeof(*t));
+		if (!t) {
+			code = cli_fail(EX_OSERR, "mailing", "out of memory");
+		} else if ((rc = mr_store_mailing_stats(st, id, &s, &err)) == 0) {
+			if (mr_store_has(st, MR_STORE_CAP_TRACKING) &&
+			    (rc = mr_store_track_stats(st, id, track_row, t, &err)) == 0)
+				t->have = 1;
+			if (rc == 0)
+				print_stats(cli, id, &s, t);
+		}
+		for (size_t i = 0; t && i < t->n; i++)
+			free(t->clicks[i].url);
+		free(t);
 	} else {
 		code = cli_usage("mailing");
 	}

@@ -116,7 +116,7 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
@@ -130,14 +130,23 @@ const struct mr_command mr_commands[] = {
 	  "  --include-group G        create: send to this group (repeatable, at least one)\n"
 	  "  --exclude-group G        create: never to members of this group (repeatable)\n"
 	  "  --schedule now|TIME      create: schedule it ('YYYY-MM-DD HH:MM' or @UNIXTIME)\n"
+	  "  --track-opens, --no-track-opens    create: an open pixel (default [mailing] track_opens)\n"
+	  "  --track-clicks, --no-track-clicks  create: links through mailroom serve (default\n"
+	  "                           [mailing] track_clicks)\n"
 	  "  list                     the mailings\n"
 	  "  show ID                  one mailing\n"
 	  "  schedule ID now|TIME     schedule a draft\n"
 	  "  pause ID, resume ID      stop sending for now, and go on\n"
 	  "  cancel ID                stop for good\n"
-	  "  stats ID                 delivered, bounced, opted out, in doubt\n"
+	  "  stats ID                 delivered, bounced, opted out, in doubt, opens and clicks\n"
 	  "  --json                   JSON output for list and stats\n" },
 #ifdef MR_WITH_SERVE
+	{ "token", cmd_token, "token create --user NAME [--json]",
+	  "a bearer token of the read-only JSON API for a user (printed once, kept hashed)",
+	  "  create                   a new token, printed once; only its SHA-256 is kept\n"
+	  "  --user NAME              the mailroom user whose permissions the token carries\n"
+	  "                           (the API needs view-contacts; it answers JSON only)\n"
+	  "  --json                   the user and the token as one JSON object\n" },
 	{ "serve", cmd_serve, "serve [--no-request-log]",
 	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys); stops on SIGTERM",
 	  "  --no-request-log         no log line per request (errors are still logged)\n" },

@@ -11,7 +11,7 @@ bin_PROGRAMS += mailroom
 mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-plugins.c core/cli/cmd-config.c core/cli/cmd-send-test.c core/cli/cmd-spool.c \
 	core/cli/cmd-bounce.c core/cli/cmd-job.c core/cli/cmd-cron.c core/cli/cron-identity.c \
-	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/identity.c \
+	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/cmd-token.c core/cli/api-tokens.h core/cli/identity.c \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c
@@ -26,7 +26,8 @@ mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread
 # `mailroom serve`, the web endpoint, when libmicrohttpd and Jansson were found (--enable-serve).
 if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
-	core/cli/serve/serve-unsub.c
+	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c \
+	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c
 mailroom_CFLAGS += $(MHD_CFLAGS)
 mailroom_LDADD += $(MHD_LIBS) -lpthread
 endif

@@ -187,14 +187,26 @@ const struct mr_key mr_keys_oauth[] = {
 	{ 0 },
 };
 
+/* [mailing]: the site's defaults for new mailings. */
+const struct mr_key mr_keys_mailing[] = {
+	{ .name = "track_opens", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "new mailings carry an open pixel ([http] base_url/o; mailing create "
+	  "--track-opens / --no-track-opens overrides)" },
+	{ .name = "track_clicks", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "new mailings' HTML links go through signed click URLs ([http] base_url/c) "
+	  "that redirect only to the mailing's own links" },
+	{ 0 }
+};
+
 /* [http]: the web endpoint `mailroom serve` (one-click unsubscribe, pages). */
 const struct mr_key mr_keys_http[] = {
 	{ .name = "listen", .type = MR_KEY_LIST, .def = "127.0.0.1:8025",
 	  .help = "addresses to listen on as ADDRESS:PORT ([IPv6]:PORT), several allowed; ignored "
 	  "under systemd socket activation" },
 	{ .name = "base_url", .type = MR_KEY_STRING,
-	  .help = "public URL of mailroom serve (https://HOST[/PREFIX]), for the tracking and "
-	  "view-in-browser links to come; today set [mailroom] unsubscribe_url = BASE_URL/u" },
+	  .help = "public URL of mailroom serve (https://HOST[/PREFIX]): mailings link to "
+	  "BASE_URL/u to unsubscribe (unless [mailroom] unsubscribe_url is set), BASE_URL/o "
+	  "(open pixel) and BASE_URL/c (clicks)" },
 	{ .name = "tls_cert_file", .type = MR_KEY_PATH,
 	  .help = "PEM certificate chain for HTTPS (default: plain HTTP behind a reverse proxy)" },
 	{ .name = "tls_key_file", .type = MR_KEY_PATH,
@@ -212,5 +224,17 @@ const struct mr_key mr_keys_http[] = {
 	  "0: no limit" },
 	{ .name = "trusted_proxies", .type = MR_KEY_LIST,
 	  .help = "addresses of reverse proxies whose X-Forwarded-For names the client" },
+	{ .name = "sns_topics", .type = MR_KEY_LIST,
+	  .help = "Amazon SES through SNS: the TopicArns whose signed messages POST /webhook/ses "
+	  "takes (none: the endpoint is off)" },
+	{ .name = "sns_cert_file", .type = MR_KEY_PATH,
+	  .help = "a pinned PEM certificate SNS signatures are checked with (default: the "
+	  "SigningCertURL's, fetched over verified HTTPS from an sns.REGION.amazonaws.com host)" },
+	{ .name = "api_tokens_file", .type = MR_KEY_PATH,
+	  .help = "where mailroom token create keeps the SHA-256 hashes of the JSON API's bearer "
+	  "tokens (mode 0600; none: /api/v1/ is off)" },
+	{ .name = "mailgun_signing_key", .type = MR_KEY_SECRET,
+	  .help = "Mailgun's HTTP webhook signing key for POST /webhook/mailgun: "
+	  "mailgun_signing_key_file = a file only its owner can read (none: the endpoint is off)" },
 	{ 0 }
 };

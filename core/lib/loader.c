@@ -178,6 +178,12 @@ static const char *missing_store_slot(const struct mr_store_ops *o, const char *
 			return "size";
 		MUST(t, lock_try); MUST(t, lock_release); MUST(t, lock_list);
 	}
+	const struct mr_store_tracking_ops *tr = mr_store_tracking_of(o);
+	if (tr) {
+		const struct mr_store_tracking_ops *t = tr;
+		*table_r = "tracking";
+		MUST(t, track_set); MUST(t, track_get); MUST(t, track_record); MUST(t, track_stats);
+	}
 	return NULL;
 }
 
@@ -193,6 +199,8 @@ static int check_store_subtables(const struct mr_plugin_desc *d, struct mr_error
 		{ MR_STORE_CAP_BOUNCE, "bounce", o->bounce, sizeof(struct mr_store_bounce_ops) },
 		{ MR_STORE_CAP_ACTIVITY, "activity", o->activity,
 		  sizeof(struct mr_store_activity_ops) },
+		{ MR_STORE_CAP_TRACKING, "tracking", mr_store_tracking_of(o),
+		  sizeof(struct mr_store_tracking_ops) },
 	};
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (!subs[i].ops)

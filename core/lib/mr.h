@@ -133,6 +133,7 @@ extern const struct mr_key mr_keys_dkim[];
 extern const struct mr_key mr_keys_bounce[];
 extern const struct mr_key mr_keys_oauth[];
 extern const struct mr_key mr_keys_http[];
+extern const struct mr_key mr_keys_mailing[];
 
 /* ---- the plugin loader (loader.c) */
 struct mr_plugin {

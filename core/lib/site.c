@@ -7,7 +7,7 @@
 #include "mr.h"
 
 static const char *const section_kinds[] = { "mailroom", "store", "transport", "account", "job",
-						"dkim", "bounce", "oauth", "http" };
+						"dkim", "bounce", "oauth", "http", "mailing" };
 
 static const struct mr_key *core_keys_of(const char *kind)
 {
@@ -20,6 +20,7 @@ static const struct mr_key *core_keys_of(const char *kind)
 	if (strcmp(kind, "bounce") == 0) return mr_keys_bounce;
 	if (strcmp(kind, "oauth") == 0) return mr_keys_oauth;
 	if (strcmp(kind, "http") == 0) return mr_keys_http;
+	if (strcmp(kind, "mailing") == 0) return mr_keys_mailing;
 	return NULL;
 }
 
@@ -79,14 +80,15 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 	sec->keys[0] = core_keys_of(sec->kind);
 	if (!sec->keys[0] || (strcmp(sec->kind, "mailroom") != 0 && strcmp(sec->kind, "dkim") != 0 &&
 			      strcmp(sec->kind, "bounce") != 0 && strcmp(sec->kind, "http") != 0 &&
-			      !sec->inst[0])) {
+			      strcmp(sec->kind, "mailing") != 0 && !sec->inst[0])) {
 		unknown_section(sec, d);
 		return;
 	}
 	if (strcmp(sec->kind, "mailroom") == 0)
 		return;
 	if (strcmp(sec->kind, "dkim") == 0 || strcmp(sec->kind, "bounce") == 0 ||
-	    strcmp(sec->kind, "oauth") == 0 || strcmp(sec->kind, "http") == 0) {
+	    strcmp(sec->kind, "oauth") == 0 || strcmp(sec->kind, "http") == 0 ||
+	    strcmp(sec->kind, "mailing") == 0) {
 		mr_config_resolve_paths(sec);
 		mr_config_check_section(sec, d);
 		return;

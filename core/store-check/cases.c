@@ -706,6 +706,7 @@ static void test_users(struct mr_store *st)
 #include "cases-queue.c"
 #include "cases-bounce.c"
 #include "cases-activity.c"
+#include "cases-tracking.c"
 
 /* Says which capabilities a group of cases needs and the store lacks. */
 static int can_run(const struct mr_store *st, unsigned need, const char *what)
@@ -764,6 +765,9 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		test_bounces(st);
 	if (can_run(st, MR_STORE_CAP_ACTIVITY | MR_STORE_CAP_CONTACTS, "activity"))
 		test_activity(st);
+	if (can_run(st, MR_STORE_CAP_TRACKING | MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS,
+		    "tracking"))
+		test_tracking(st);
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

@@ -18,6 +18,9 @@ int mail_error_set(struct mr_error *err, int status, const char *fmt, ...) MR_PR
 int mail_parse_int(const char *s, long long *v_r) MAIL_HIDDEN;
 /* mr_verp_parse, and when the address is ours but damaged (MR_EPERMANENT)
  * *why_r says how ("hash truncated", ...; static). */
+/* HMAC-SHA256 of a message of at most 64 bytes (verp.c); 0 or -1. */
+int mail_hmac_sha256(const unsigned char *key, size_t key_len, const char *msg, size_t len,
+		     unsigned char out[32]);
 int mail_verp_check(const struct mr_verp_conf *conf, const char *addr, size_t len,
 		    struct mr_verp *v_r, const char **why_r) MAIL_HIDDEN;
 

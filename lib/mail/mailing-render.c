@@ -19,9 +19,16 @@ struct mr_renderer {
 	char idtag[20];
 	uint64_t counter;
 	struct mr_buf hdr, body, part; /* scratch, reused per message */
+	struct mr_buf trk;             /* scratch: the HTML part with tracking */
+	char tltag[24];                /* marks tracked links in the compiled HTML */
+	int n_links;                   /* tracked links (track_clicks) */
 	int64_t date_for;
 	char date[64];
 };
+
+static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
+		      struct mr_error *err);
+static void hex_random(char *out, size_t bytes);
 
 static char *dup_or_null(const char *s)
 {
@@ -46,6 +53,7 @@ void mr_renderer_free(struct mr_renderer *r)
 	mr_buf_free(&r->hdr);
 	mr_buf_free(&r->body);
 	mr_buf_free(&r->part);
+	mr_buf_free(&r->trk);
 	free(r);
 }
 
@@ -124,8 +132,16 @@ int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struc
 		goto fail;
 	if (m->body_text && (rc = mr_tpl_compile(m->body_text, "the text body", &r->text, err)))
 		goto fail;
-	if (m->body_html && (rc = mr_tpl_compile(m->body_html, "the HTML body", &r->html, err)))
-		goto fail;
+	if (m->body_html) {
+		char *marked = NULL;
+		if (conf->track_clicks && conf->base_url && *conf->base_url &&
+		    (rc = mark_links(r, m->body_html, &marked, err)) != 0)
+			goto fail;
+		rc = mr_tpl_compile(marked ? marked : m->body_html, "the HTML body", &r->html, err);
+		free(marked);
+		if (rc)
+			goto fail;
+	}
 	if (!r->text && !r->html && (rc = mr_tpl_compile("", "the text body", &r->text, err)))
 		goto fail;
 	char rnd[40];
@@ -275,18 +291,114 @@ static void action_url(struct mr_renderer *r, char action, const char *addr, cha
 	(void)action;
 }
 
+/* ---- tracking: links marked at compile time, replaced per recipient */
+
+struct mark_ctx {
+	struct mr_renderer *r;
+	const char *src;
+	size_t done;
+	struct mr_buf out;
+};
+
+static int mark_one(void *cookie, int index, size_t start, size_t len, const char *url)
+{
+	struct mark_ctx *mc = cookie;
+	(void)url;
+	mr_buf_add(&mc->out, mc->src + mc->done, start - mc->done);
+	mr_buf_printf(&mc->out, "%s%d-", mc->r->tltag, index);
+	mc->done = start + len;
+	mc->r->n_links = index + 1;
+	return 0;
+}
+
+/* A copy of html whose tracked links are replaced by TLTAG N "-". */
+static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
+		      struct mr_error *err)
+{
+	char rnd[20];
+	hex_random(rnd, 6);
+	snprintf(r->tltag, sizeof(r->tltag), "mrtl%s-", rnd);
+	struct mark_ctx mc = { .r = r, .src = html };
+	mr_track_links(html, mark_one, &mc);
+	mr_buf_adds(&mc.out, html + mc.done);
+	mr_buf_add(&mc.out, "", 1);
+	if (mc.out.oom) {
+		mr_buf_free(&mc.out);
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	}
+	*out_r = mc.out.p;
+	return 0;
+}
+
+/* The rendered HTML in r->part with its marked links turned into signed
+ * click URLs and the open pixel added, into r->trk. */
+static void add_tracking(struct mr_renderer *r, const struct mr_recipient *rc)
+{
+	struct mr_buf *o = &r->trk;
+	o->len = 0;
+	const char *p = r->part.p ? r->part.p : "", *end = p + r->part.len;
+	size_t tl = strlen(r->tltag);
+	struct mr_error e = { 0 };
+	char tok[128];
+	while (r->n_links && p < end) {
+		const char *m = tl ? memmem(p, (size_t)(end - p), r->tltag, tl) : NULL;
+		if (!m)
+			break;
+		mr_buf_add(o, p, (size_t)(m - p));
+		const char *q = m + tl;
+		int n = 0, d = 0;
+		while (q < end && *q >= '0' && *q <= '9' && d < 5) {
+			n = n * 10 + (*q++ - '0');
+			d++;
+		}
+		if (d && q < end && *q == '-' && n < r->n_links &&
+		    mr_track_token(&r->conf.verp, MR_TRACK_TOKEN_CLICK, rc->job_id, rc->queue_id, n,
+				   tok, sizeof(tok), &e) == 0) {
+			mr_buf_printf(o, "%s/c?mr=%s", r->conf.base_url, tok);
+			p = q + 1;
+		} else {
+			mr_buf_add(o, m, tl);
+			p = m + tl;
+		}
+	}
+	const char *rest = p;
+	const char *body_end = NULL;
+	if (r->conf.track_opens &&
+	    mr_track_token(&r->conf.verp, MR_TRACK_TOKEN_OPEN, rc->job_id, rc->queue_id, -1, tok,
+			   sizeof(tok), &e) == 0) {
+		for (const char *s = rest; s + 7 <= end; s++)
+			if (*s == '<' && strncasecmp(s, "</body>", 7) == 0)
+				body_end = s;
+		if (!body_end)
+			body_end = end;
+		mr_buf_add(o, rest, (size_t)(body_end - rest));
+		mr_buf_printf(o, "<img src=\"%s/o?mr=%s\" width=\"1\" height=\"1\" alt=\"\" "
+			      "style=\"display:block;border:0;width:1px;height:1px\">",
+			      r->conf.base_url, tok);
+		rest = body_end;
+	}
+	mr_buf_add(o, rest, (size_t)(end - rest));
+}
+
 static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr_tpl *tpl,
-		     const struct mr_token_values *v, int html, const char *boundary)
+		     const struct mr_token_values *v, int html, const char *boundary,
+		     const struct mr_recipient *rc)
 {
 	r->part.len = 0;
 	mr_tpl_render(tpl, v, html, &r->part);
+	const struct mr_buf *src = &r->part;
+	if (html && r->conf.base_url && *r->conf.base_url &&
+	    (r->n_links || r->conf.track_opens)) {
+		add_tracking(r, rc);
+		src = &r->trk;
+	}
 	if (boundary)
 		mr_buf_printf(body, "--%s\r\n", boundary);
 	if (boundary)
 		mr_buf_printf(body, "Content-Type: text/%s; charset=UTF-8\r\n"
 			      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 			      html ? "html" : "plain");
-	mr_buf_add_qp(body, r->part.p ? r->part.p : "", r->part.len);
+	mr_buf_add_qp(body, src->p ? src->p : "", src->len);
 	mr_buf_add(body, "\r\n", 2);
 }
 
@@ -326,8 +438,8 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 				      r->alt_boundary);
 	}
 	if (alt) {
-		add_part(r, body, r->text, &v, 0, r->alt_boundary);
-		add_part(r, body, r->html, &v, 1, r->alt_boundary);
+		add_part(r, body, r->text, &v, 0, r->alt_boundary, rc);
+		add_part(r, body, r->html, &v, 1, r->alt_boundary, rc);
 		mr_buf_printf(body, "--%s--\r\n", r->alt_boundary);
 		ctype_boundary = r->alt_boundary;
 	} else {
@@ -336,7 +448,7 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 			mr_buf_printf(body, "Content-Type: text/%s; charset=UTF-8\r\n"
 				      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 				      r->text ? "plain" : "html");
-		add_part(r, body, one, &v, !r->text, NULL);
+		add_part(r, body, one, &v, !r->text, NULL, rc);
 	}
 	if (mixed) {
 		mr_buf_add(body, r->attachments.p, r->attachments.len);
@@ -391,7 +503,7 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 		if (strncasecmp(unsub_url, "https://", 8) == 0)
 			mr_buf_adds(hdr, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	}
-	if (hdr->oom || body->oom || r->part.oom)
+	if (hdr->oom || body->oom || r->part.oom || r->trk.oom)
 		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a message");
 	/* the message: DKIM-Signature, header, empty line, body */
 	struct mr_buf o = { .p = out->data, .len = 0, .cap = out->cap };
@@ -424,5 +536,7 @@ void mr_render_conf_free(struct mr_render_conf *conf)
 	free((void *)conf->verp.localpart);
 	free((void *)conf->verp.domain);
 	free((void *)conf->domain);
+	free(conf->owned[0]);
+	free(conf->owned[1]);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mailroom/store.h>
 #include "mail-internal.h"
 
 int mr_mail_rules_load(const struct mr_core *core, struct mr_bounce_rules **rules_r,
@@ -116,6 +117,28 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 	conf->from_name = core->cfg_str(main, "from_name");
 	conf->reply_to = core->cfg_str(main, "reply_to");
 	conf->unsubscribe_url = core->cfg_str(main, "unsubscribe_url");
+	/* [http] base_url: the tracking links, and BASE_URL/u when no
+	 * unsubscribe_url is set */
+	const struct mr_section *http = core->cfg_section(core, "http");
+	const char *base = http ? core->cfg_str(http, "base_url") : NULL;
+	if (base && *base) {
+		size_t bl = strlen(base);
+		while (bl > 0 && base[bl - 1] == '/')
+			bl--;
+		conf->owned[0] = strndup(base, bl);
+		conf->base_url = conf->owned[0];
+		if (conf->owned[0] && (!conf->unsubscribe_url || !*conf->unsubscribe_url)) {
+			size_t n = bl + 3;
+			conf->owned[1] = malloc(n);
+			if (conf->owned[1])
+				snprintf(conf->owned[1], n, "%s/u", conf->owned[0]);
+			conf->unsubscribe_url = conf->owned[1];
+		}
+		if (!conf->owned[0] || !conf->unsubscribe_url) {
+			mr_render_conf_free(conf);
+			return mail_error_set(err, MR_ENOMEM, "out of memory");
+		}
+	}
 	const char *dom = core->cfg_str(main, "domain");
 	const char *from_at = conf->from_email ? strrchr(conf->from_email, '@') : NULL;
 	if (!dom || !*dom)
@@ -169,6 +192,30 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 	return 0;
 }
 
+int mr_mail_track_defaults(const struct mr_core *core)
+{
+	const struct mr_section *ms = core->cfg_section(core, "mailing");
+	unsigned flags = 0;
+	if (ms && core->cfg_bool(ms, "track_opens") > 0)
+		flags |= MR_TRACK_OPENS;
+	if (ms && core->cfg_bool(ms, "track_clicks") > 0)
+		flags |= MR_TRACK_CLICKS;
+	return (int)flags;
+}
+
+int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned *flags_r)
+{
+	struct mr_store *st = core->store ? core->store(core) : NULL;
+	struct mr_error e = { 0 };
+	unsigned f = 0;
+	if (st && mr_store_track_get(st, mailing_id, &f, &e) == 0) {
+		*flags_r = f;
+		return 0;
+	}
+	*flags_r = (unsigned)mr_mail_track_defaults(core);
+	return 0;
+}
+
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 			 struct mr_renderer **r_r, struct mr_error *err)
 {
@@ -176,5 +223,10 @@ int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 	int rc = mr_mail_render_conf(core, &conf, err);
 	if (rc)
 		return rc;
+	unsigned flags = 0;
+	if (mr_mail_track_flags(core, m->id, &flags) == 0 && conf.base_url) {
+		conf.track_opens = (flags & MR_TRACK_OPENS) != 0;
+		conf.track_clicks = (flags & MR_TRACK_CLICKS) != 0;
+	}
 	return mr_renderer_new(&conf, 1, m, r_r, err);
 }

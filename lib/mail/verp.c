@@ -75,6 +75,12 @@ static int verp_hash(const struct mr_verp_conf *conf, char action, int64_t job, 
 	return 0;
 }
 
+int mail_hmac_sha256(const unsigned char *key, size_t key_len, const char *msg, size_t len,
+		     unsigned char out[32])
+{
+	return hmac_sha256(key, key_len, msg, len, out);
+}
+
 static char conf_sep(const struct mr_verp_conf *conf)
 {
 	return conf->sep ? conf->sep : '.';

@@ -185,6 +185,7 @@ struct md_state {
 	} ad_hoc[48];
 	size_t n_ad_hoc;
 	struct md_locks *locks; /* the held shared locks and their heartbeat, or NULL */
+	int track_ready;       /* the tracking tables exist (mariadb-tracking.c) */
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -334,6 +335,8 @@ enum mr_mailing_status md_mailing_status_parse(const char *name);
 /* A statement for sql (a string constant: its address is the cache key),
  * prepared once per connection and reused; give it back with
  * md_ad_hoc_done().  A statement still in use is prepared afresh. */
+/* the tracking sub-table (mariadb-tracking.c) */
+extern const struct mr_store_tracking_ops md_tracking_ops;
 int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r,
 		      struct mr_error *err);
 void md_ad_hoc_done(struct md_state *s, struct md_stmt *st);

@@ -293,6 +293,14 @@ static const struct mr_store_activity_ops sqlite_activity_ops = {
 	.activity_attachment = sq_activity_attachment,
 };
 
+static const struct mr_store_tracking_ops sqlite_tracking_ops = {
+	.size = sizeof(struct mr_store_tracking_ops),
+	.track_set = sq_track_set,
+	.track_get = sq_track_get,
+	.track_record = sq_track_record,
+	.track_stats = sq_track_stats,
+};
+
 static const struct mr_store_ops sqlite_ops = {
 	.size = sizeof(struct mr_store_ops),
 	.init = sq_init,
@@ -318,6 +326,7 @@ static const struct mr_store_ops sqlite_ops = {
 	.queue = &sqlite_queue_ops,
 	.bounce = &sqlite_bounce_ops,
 	.activity = &sqlite_activity_ops,
+	.tracking = &sqlite_tracking_ops,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,

@@ -121,6 +121,7 @@ struct sq_state {
 		sqlite3_stmt *st;
 	} ad_hoc[32];
 	size_t n_ad_hoc;
+	int track_ready; /* the tracking tables exist (sqlite-tracking.c) */
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -271,6 +272,13 @@ int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const
 int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
 		   const char *details, int64_t *changed_r, struct mr_error *err);
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+		   struct mr_error *err);
+/* the tracking sub-table (sqlite-tracking.c) */
+int sq_track_set(void *state, int64_t mailing_id, unsigned flags, struct mr_error *err);
+int sq_track_get(void *state, int64_t mailing_id, unsigned *flags_r, struct mr_error *err);
+int sq_track_record(void *state, const struct mr_track_hit *hits, size_t n, size_t hit_size,
+		    int64_t *recorded_r, struct mr_error *err);
+int sq_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *cookie,
 		   struct mr_error *err);
 int sq_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
 		    struct mr_bounce_totals *totals_r, struct mr_error *err);

@@ -119,6 +119,12 @@ tests_unit_test_mailing_render_SOURCES = tests/unit/test-mailing-render.c
 tests_unit_test_mailing_render_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_mailing_render_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS)
 TESTS += tests/unit/test-mailing-render
+
+check_PROGRAMS += tests/unit/test-track
+tests_unit_test_track_SOURCES = tests/unit/test-track.c
+tests_unit_test_track_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_track_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-track
 EXTRA_DIST += tests/unit/dkim-verify.py
 
 check_PROGRAMS += tests/unit/test-fetch-run

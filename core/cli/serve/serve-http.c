@@ -57,6 +57,13 @@ size_t sv_html_esc(char *buf, size_t n, size_t at, const char *s)
 enum MHD_Result sv_respond(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
 			   unsigned status, const char *ctype, const char *body, size_t len)
 {
+	return sv_respond_x(s, r, c, status, ctype, body, len, NULL, NULL);
+}
+
+enum MHD_Result sv_respond_x(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+			     unsigned status, const char *ctype, const char *body, size_t len,
+			     const char *name, const char *value)
+{
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
@@ -71,6 +78,8 @@ enum MHD_Result sv_respond(struct sv_server *s, struct sv_req *r, struct MHD_Con
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (s->https)
 		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+	if (name && value)
+		MHD_add_response_header(resp, name, value);
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(resp, "Retry-After", "1");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
@@ -201,8 +210,23 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 	if (r->too_big)
 		return sv_respond(s, r, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
 				  "request body too large\n", 23);
-	if (path_is(url, "/u") || path_is(url, s->unsub_path))
+	/* under the /PREFIX of base_url, or at the top */
+	const char *rel = url;
+	size_t bl = strlen(s->base_path);
+	if (bl && strncmp(url, s->base_path, bl) == 0 && url[bl] == '/')
+		rel = url + bl;
+	if (path_is(rel, "/u") || path_is(url, s->unsub_path))
 		return sv_unsubscribe(s, r, c);
+	if (strncmp(rel, "/api/v1/", 8) == 0)
+		return sv_api(s, r, c, rel + 7);
+	if (path_is(rel, "/webhook/ses"))
+		return sv_webhook_sns(s, r, c);
+	if (path_is(rel, "/webhook/mailgun"))
+		return sv_webhook_mailgun(s, r, c);
+	if (get && path_is(rel, "/o"))
+		return sv_track_open(s, r, c);
+	if (get && path_is(rel, "/c"))
+		return sv_track_click(s, r, c);
 	if (get && path_is(url, "/healthz"))
 		return sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	if (get && path_is(url, "/"))

@@ -199,11 +199,32 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	const struct mr_section *http = mr_config_section(site->cfg, "http");
 	unsub_path = url_path(mr_config_raw(site->main, "unsubscribe_url"));
 	s.unsub_path = unsub_path;
+	/* [http] base_url with a /PREFIX: PREFIX/u, PREFIX/o and PREFIX/c too */
+	char *bp = url_path(http_str(http, "base_url"));
+	if (bp) {
+		size_t l = strlen(bp);
+		while (l > 0 && bp[l - 1] == '/')
+			bp[--l] = 0;
+		if (l > 0 && l < sizeof(s.base_path))
+			snprintf(s.base_path, sizeof(s.base_path), "%s", bp);
+		free(bp);
+	}
 	s.max_body = (size_t)http_int(http, "max_body");
 	s.rate = (long)http_int(http, "rate_limit");
 	s.n_proxies = split_list(http_str(http, "trusted_proxies"), &s.proxies);
 	if (sv_rate_init(&s) != 0) {
 		code = cli_fail(EX_OSERR, "serve", "out of memory");
+		goto out;
+	}
+	const char *atf = http ? mr_cfg_str(http, "api_tokens_file") : NULL;
+	s.api_tokens_file = atf && *atf ? atf : NULL;
+	char whwhy[300] = "out of memory";
+	if (sv_webhooks_init(&s, http, whwhy, sizeof(whwhy)) != 0) {
+		code = cli_fail(EX_CONFIG, "serve", "%s", whwhy);
+		goto out;
+	}
+	if (sv_track_start(&s) != 0) {
+		code = cli_fail(EX_OSERR, "serve", "cannot start the tracking writer");
 		goto out;
 	}
 	unsigned threads = (unsigned)http_int(http, "threads");
@@ -310,6 +331,8 @@ stop:
 	}
 	for (size_t i = 0; i < nd; i++)
 		MHD_stop_daemon(d[i]);
+	/* every hit answered is in the queue: write them all before exiting */
+	sv_track_stop(&s);
 	if (code == EX_OK)
 		sv_log(&s, "stopped");
 out:
@@ -319,6 +342,8 @@ out:
 	for (size_t i = 0; i < s.n_proxies; i++)
 		free(s.proxies[i]);
 	free(s.proxies);
+	sv_track_stop(&s);
+	sv_webhooks_free(&s);
 	free(s.buckets);
 	free(cert);
 	if (key) {

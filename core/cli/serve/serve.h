@@ -43,6 +43,10 @@ struct sv_server {
 		char ip[64];
 		double tokens, at;
 	} *buckets;
+	struct sv_tracker *tracker; /* serve-track.c; NULL: the store has no tracking */
+	char base_path[128];        /* the /PREFIX of [http] base_url, or "" */
+	struct sv_webhooks *webhooks; /* serve-webhook.c */
+	const char *api_tokens_file;  /* [http] api_tokens_file, or NULL: no API */
 };
 
 double sv_now(void);
@@ -57,6 +61,10 @@ void sv_on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
  * text/plain.  Returns MHD's answer. */
 enum MHD_Result sv_respond(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
 			   unsigned status, const char *ctype, const char *body, size_t len);
+/* sv_respond with one more header (name NULL: none). */
+enum MHD_Result sv_respond_x(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+			     unsigned status, const char *ctype, const char *body, size_t len,
+			     const char *name, const char *value);
 /* Queues a small HTML page: title, then body_html (already escaped). */
 enum MHD_Result sv_page(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
 			unsigned status, const char *title, const char *body_html);
@@ -67,5 +75,23 @@ void sv_log(struct sv_server *s, const char *fmt, ...) MR_PRINTF(2, 3);
 
 /* The unsubscribe endpoint (serve-unsub.c): GET shows, POST acts. */
 enum MHD_Result sv_unsubscribe(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+
+/* Tracking (serve-track.c): the writer thread, the pixel and click endpoints.
+ * sv_track_stop writes every queued hit before it returns. */
+int sv_track_start(struct sv_server *s);
+void sv_track_stop(struct sv_server *s);
+enum MHD_Result sv_track_open(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+enum MHD_Result sv_track_click(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+
+/* The read-only JSON API (serve-api.c): rel is the path after /api/v1. */
+enum MHD_Result sv_api(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+		       const char *rel);
+/* ESP webhooks (serve-webhook.c): POST /webhook/ses (SNS) and /webhook/mailgun. */
+struct mr_section;
+int sv_webhooks_init(struct sv_server *s, const struct mr_section *http, char *why, size_t wn);
+void sv_webhooks_free(struct sv_server *s);
+enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
+				   struct MHD_Connection *c);
 
 #endif

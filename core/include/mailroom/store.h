@@ -39,8 +39,9 @@ struct mr_plugin_ctx;
 #define MR_STORE_CAP_QUEUE    0x04u /* struct mr_store_queue_ops */
 #define MR_STORE_CAP_BOUNCE   0x08u /* struct mr_store_bounce_ops */
 #define MR_STORE_CAP_ACTIVITY 0x10u /* struct mr_store_activity_ops */
-#define MR_STORE_CAP_ALL      0x1fu /* the capabilities of ABI 1.0 */
-#define MR_STORE_CAP_LOCK     0x20u /* struct mr_store_lock_ops (appended, MAY) */
+#define MR_STORE_CAP_LOCK     0x20u /* struct mr_store_lock_ops */
+#define MR_STORE_CAP_TRACKING 0x40u /* struct mr_store_tracking_ops */
+#define MR_STORE_CAP_ALL      0x7fu
 
 struct mr_spool_msg {
 	int64_t id;
@@ -298,6 +299,57 @@ struct mr_store_activity_ops {
 				   void *cookie, struct mr_error *err);
 };
 
+/* ---- open and click tracking */
+
+/* What a mailing tracks (mr_store_track_set/_get). */
+#define MR_TRACK_OPENS  0x01u
+#define MR_TRACK_CLICKS 0x02u
+
+enum mr_track_kind { MR_TRACK_OPEN = 1, MR_TRACK_CLICK = 2 };
+
+/* One hit of mailroom serve: an open (pixel) or a click of link `link`
+ * (its URL in url) of queue row queue_id.  Arrays of hits are walked by
+ * their size field. */
+struct mr_track_hit {
+	size_t size;
+	enum mr_track_kind kind;
+	int64_t job_id;
+	int64_t queue_id;
+	int link;           /* clicks: the link's index in the mailing's HTML (0-based) */
+	const char *url;    /* clicks: the URL redirected to; opens: NULL */
+	int64_t when;
+};
+
+/* One row of a mailing's tracking figures: opens (url NULL) or the clicks
+ * of one URL. */
+struct mr_track_stat {
+	enum mr_track_kind kind;
+	const char *url;
+	int64_t total;      /* hits */
+	int64_t unique;     /* distinct recipients (queue rows) */
+};
+typedef int mr_track_stat_cb(void *cookie, const struct mr_track_stat *row);
+
+struct mr_store_tracking_ops {
+	size_t size;
+	/* sets what mailing_id tracks (MR_TRACK_* flags), replacing what was
+	 * set.  MR_ENOTFOUND for an unknown mailing. */
+	int (*track_set)(void *state, int64_t mailing_id, unsigned flags, struct mr_error *err);
+	/* what mailing_id tracks; MR_ENOTFOUND when nothing was ever set. */
+	int (*track_get)(void *state, int64_t mailing_id, unsigned *flags_r,
+			 struct mr_error *err);
+	/* records n hits (hit_size: the stride of the array) in one
+	 * transaction: all or none.  A hit whose queue row is unknown is
+	 * skipped, not an error; *recorded_r (MAY be NULL) gets how many were
+	 * recorded.  Every hit is one row: two equal hits count twice. */
+	int (*track_record)(void *state, const struct mr_track_hit *hits, size_t n,
+			    size_t hit_size, int64_t *recorded_r, struct mr_error *err);
+	/* the figures of mailing_id: opens first (one row, even when zero),
+	 * then clicks by URL in the order of their first link index. */
+	int (*track_stats)(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *cookie,
+			   struct mr_error *err);
+};
+
 struct mr_store_ops {
 	size_t size;
 	/* open (and create or upgrade) the store. */
@@ -355,10 +407,20 @@ struct mr_store_ops {
 	const struct mr_store_bounce_ops *bounce;
 	const struct mr_store_activity_ops *activity;
 
-	/* ---- appended after 1.0: MAY (ask mr_store_has(st, MR_STORE_CAP_LOCK)) */
+	/* MAY (ask mr_store_has(st, MR_STORE_CAP_LOCK)) */
 	/* locks shared by every host that uses this store; NULL: none. */
 	const struct mr_store_lock_ops *lock;
+	/* MAY: read it with mr_store_tracking_of(ops) */
+	const struct mr_store_tracking_ops *tracking;
 };
+
+/* The tracking sub-table of ops, NULL when it has none. */
+static inline const struct mr_store_tracking_ops *
+mr_store_tracking_of(const struct mr_store_ops *ops)
+{
+	return ops && ops->size >= offsetof(struct mr_store_ops, tracking) + sizeof(ops->tracking) ?
+	       ops->tracking : NULL;
+}
 
 /* A loaded store instance: its ops and the state its init returned. */
 struct mr_store {
@@ -378,6 +440,7 @@ static inline const char *mr_store_cap_name(unsigned cap)
 	case MR_STORE_CAP_BOUNCE: return "bounces";
 	case MR_STORE_CAP_ACTIVITY: return "activities";
 	case MR_STORE_CAP_LOCK: return "shared locks";
+	case MR_STORE_CAP_TRACKING: return "open and click tracking";
 	}
 	return NULL;
 }
@@ -391,7 +454,8 @@ static inline unsigned mr_store_ops_caps(const struct mr_store_ops *ops)
 	       (ops->contacts ? MR_STORE_CAP_CONTACTS : 0) |
 	       (ops->queue ? MR_STORE_CAP_QUEUE : 0) |
 	       (ops->bounce ? MR_STORE_CAP_BOUNCE : 0) |
-	       (ops->activity ? MR_STORE_CAP_ACTIVITY : 0);
+	       (ops->activity ? MR_STORE_CAP_ACTIVITY : 0) |
+	       (mr_store_tracking_of(ops) ? MR_STORE_CAP_TRACKING : 0);
 }
 
 /* Non-zero when the store has every capability in caps (MR_STORE_CAP_*). */
@@ -835,7 +899,7 @@ static inline int mr_store_activity_attachment(const struct mr_store *st, int64_
 }
 
 
-/* ---- shared locks (appended after 1.0)
+/* ---- shared locks
  *
  * Job locks, worker slots and lock groups that hold across hosts: a store
  * that several hosts share has them so that `mailroom cron` on each host
@@ -895,6 +959,45 @@ static inline int mr_store_lock_list(const struct mr_store *st, const char *pref
 	if (!mr_store_has(st, MR_STORE_CAP_LOCK))
 		return mr_store_unsupported(st, MR_STORE_CAP_LOCK, err);
 	return st->ops->lock->lock_list(st->state, prefix, cb, cookie, err);
+}
+
+/* ---- tracking wrappers */
+static inline int mr_store_track_set(const struct mr_store *st, int64_t mailing_id,
+				     unsigned flags, struct mr_error *err)
+{
+	const struct mr_store_tracking_ops *t = mr_store_tracking_of(st->ops);
+	if (!t)
+		return mr_store_unsupported(st, MR_STORE_CAP_TRACKING, err);
+	return t->track_set(st->state, mailing_id, flags, err);
+}
+
+static inline int mr_store_track_get(const struct mr_store *st, int64_t mailing_id,
+				     unsigned *flags_r, struct mr_error *err)
+{
+	const struct mr_store_tracking_ops *t = mr_store_tracking_of(st->ops);
+	if (!t)
+		return mr_store_unsupported(st, MR_STORE_CAP_TRACKING, err);
+	return t->track_get(st->state, mailing_id, flags_r, err);
+}
+
+static inline int mr_store_track_record(const struct mr_store *st,
+					const struct mr_track_hit *hits, size_t n,
+					size_t hit_size, int64_t *recorded_r,
+					struct mr_error *err)
+{
+	const struct mr_store_tracking_ops *t = mr_store_tracking_of(st->ops);
+	if (!t)
+		return mr_store_unsupported(st, MR_STORE_CAP_TRACKING, err);
+	return t->track_record(st->state, hits, n, hit_size, recorded_r, err);
+}
+
+static inline int mr_store_track_stats(const struct mr_store *st, int64_t mailing_id,
+				       mr_track_stat_cb *cb, void *cookie, struct mr_error *err)
+{
+	const struct mr_store_tracking_ops *t = mr_store_tracking_of(st->ops);
+	if (!t)
+		return mr_store_unsupported(st, MR_STORE_CAP_TRACKING, err);
+	return t->track_stats(st->state, mailing_id, cb, cookie, err);
 }
 
 #endif

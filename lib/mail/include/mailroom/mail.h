@@ -19,6 +19,7 @@
 #include <mailroom/bounce.h>
 #include <mailroom/activity.h>
 #include <mailroom/render.h>
+#include <mailroom/track.h>
 
 struct mr_core;
 
@@ -48,7 +49,15 @@ void mr_verp_conf_free(struct mr_verp_conf *conf);
  * status with err. */
 int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 			struct mr_error *err);
-/* A renderer of mailing m with the site's settings. */
+/* The MR_TRACK_* flags [mailing] track_opens and track_clicks give a new
+ * mailing (the site's defaults). */
+int mr_mail_track_defaults(const struct mr_core *core);
+/* What mailing_id tracks: the flags stored with it (mailing create), else
+ * the site's defaults.  Returns 0. */
+int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned *flags_r);
+/* A renderer of mailing m with the site's settings: [http] base_url gives
+ * the tracking links (and BASE_URL/u when unsubscribe_url is unset); the
+ * mailing's tracking flags say whether there are any. */
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 			 struct mr_renderer **r_r, struct mr_error *err);
 

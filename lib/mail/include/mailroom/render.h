@@ -45,6 +45,10 @@ struct mr_render_conf {
 	struct mr_verp_conf verp;     /* VERP local part, domain, separator, secret */
 	const char *unsubscribe_url;  /* https base URL, or NULL */
 	struct mr_dkim_signer *dkim;  /* NULL: no signature (not owned) */
+	const char *base_url;         /* [http] base_url without a trailing '/', or NULL */
+	int track_opens;              /* add the open pixel (needs base_url) */
+	int track_clicks;             /* rewrite the HTML part's links (needs base_url) */
+	char *owned[2];               /* strings mr_mail_render_conf allocated */
 };
 struct mr_renderer;
 /* Compiles a mailing's templates once (unknown tokens are MR_EINPUT) and
