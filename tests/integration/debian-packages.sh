@@ -58,6 +58,8 @@ mailroom etc/mailroom/bounce-rules.conf
 mailroom etc/cron.d/mailroom
 mailroom lib/systemd/system/mailroom-cron.service
 mailroom lib/systemd/system/mailroom-cron.timer
+mailroom lib/systemd/system/mailroom-serve.service
+mailroom lib/systemd/system/mailroom-serve.socket
 mailroom usr/share/man/man1/mailroom.1.gz
 mailroom usr/share/man/man5/mailroom.ini.5.gz
 mailroom usr/share/doc/mailroom/copyright
@@ -117,8 +119,11 @@ check_grep "postrm purges /var/lib/mailroom" "rm -rf /var/lib/mailroom" "$T_DIR/
 # dh_installsystemd --no-enable: the timer is enabled again only where the
 # admin had enabled it (upgrades), never started by the package
 check_eq "the package starts no unit" "$(grep -c 'deb-systemd-invoke' "$T_DIR/control/postinst")" 0
+# (the timer, and mailroom serve's service and socket: each enable guarded)
+enables=$(grep -c "deb-systemd-helper enable" "$T_DIR/control/postinst")
 got=$(grep -B2 "deb-systemd-helper enable" "$T_DIR/control/postinst" | grep -c "was-enabled")
-check_eq "the timer is enabled only where the admin had enabled it" "$got" 1
+check "a unit is enabled again on upgrade ($enables enables)" test "$enables" -ge 1
+check_eq "each unit is enabled only where the admin had enabled it" "$got" "$enables"
 # lintian: no error, no warning left (each remaining one is overridden with a reason)
 lintian --no-tag-display-limit "$T_DIR/build/mailroom_${version}_$arch.changes" \
 	> "$T_DIR/lintian.out" 2>&1
