@@ -193,7 +193,7 @@ s.quit()
 PY
 check "Postfix wrote a DSN to the forged VERP address" wait_box $((before + 1))
 mr cron > "$T_DIR/cron-forged.out" 2>&1
-check_grep "the forged hash is logged" "forged or altered hash" "$T_DIR/cron-forged.out"
+check_grep "the forged hash is logged" "forged VERP: $forged (hash does not match" "$T_DIR/cron-forged.out"
 check_eq "victim@: untouched by the forged DSN" "$(types victim@example.test),$(hold victim@example.test)" ",0"
 check "the forged DSN went to the ignored folder" test "$(find "$BOX/.ignored" -type f 2>/dev/null | wc -l)" -ge 1
 
