@@ -32,6 +32,8 @@ check_grep() {
 		not_ok "$1"; echo "#   no '$2' in $3:"; sed 's/^/#   /' "$3" | head -20; fi
 }
 diag() { echo "# $*"; }
+# skip WHY: one check skipped, with its reason (TAP "ok N # SKIP WHY")
+skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $*"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 # needs CMD...: skip the whole file (outside CI) when a tool is missing
 needs() {

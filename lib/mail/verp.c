@@ -95,8 +95,9 @@ int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
 		return mail_error_set(err, MR_EINPUT, "VERP: no site secret configured");
 	if (!action_valid(action))
 		return mail_error_set(err, MR_EINPUT, "VERP: unknown action letter '%c'", action);
-	if (job_id < 0 || queue_id < 0)
-		return mail_error_set(err, MR_EINPUT, "VERP: negative job or queue id");
+	/* ids are store row ids: positive, so that what is built parses back */
+	if (job_id <= 0 || queue_id <= 0)
+		return mail_error_set(err, MR_EINPUT, "VERP: job and queue ids must be positive");
 	char sep = conf_sep(conf);
 	if (isalnum((unsigned char)sep) || sep == '@' || isspace((unsigned char)sep))
 		return mail_error_set(err, MR_EINPUT, "VERP: separator '%c' is not usable", sep);
@@ -112,18 +113,21 @@ int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
 	return 0;
 }
 
-/* Reads a decimal id of at most 18 digits; returns the end or NULL. */
+/* Reads a positive decimal id as mr_verp_build writes it (PRId64 of a value
+ * from 1 to INT64_MAX: no sign, no leading zero, at most 19 digits); returns
+ * the end, or NULL when the id is empty, starts with 0, or exceeds INT64_MAX. */
 static const char *read_id(const char *p, const char *end, int64_t *v_r)
 {
-	int64_t v = 0;
-	int n = 0;
-	while (p < end && *p >= '0' && *p <= '9' && n < 18) {
-		v = v * 10 + (*p - '0');
-		p++;
-		n++;
-	}
-	if (n == 0 || (p < end && *p >= '0' && *p <= '9'))
+	if (p >= end || *p < '1' || *p > '9')
 		return NULL;
+	int64_t v = 0;
+	while (p < end && *p >= '0' && *p <= '9') {
+		int d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return NULL;
+		v = v * 10 + d;
+		p++;
+	}
 	*v_r = v;
 	return p;
 }

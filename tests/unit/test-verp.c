@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of verp.c: build, parse-back, every action letter, separators, and that any changed character fails the hash check. */
 #include "config.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -146,7 +147,13 @@ int main(void)
 		{ "return+b.12.0123456789abcdef@bounce.example.org", "queue id missing" },
 		{ "return+b.1a.345.0123456789abcdef@bounce.example.org", "non-digit in the job id" },
 		{ "return+b..345.0123456789abcdef@bounce.example.org", "empty job id" },
-		{ "return+b.1234567890123456789.345.0123456789abcdef@bounce.example.org", "id too long" },
+		{ "return+b.12345678901234567890.345.0123456789abcdef@bounce.example.org", "id of 20 digits" },
+		{ "return+b.9223372036854775808.345.0123456789abcdef@bounce.example.org", "id over INT64_MAX" },
+		{ "return+b.12.99999999999999999999999.0123456789abcdef@bounce.example.org", "queue id far over INT64_MAX" },
+		{ "return+b.0.345.0123456789abcdef@bounce.example.org", "job id 0" },
+		{ "return+b.012.345.0123456789abcdef@bounce.example.org", "leading zero in the job id" },
+		{ "return+b.12.-345.0123456789abcdef@bounce.example.org", "negative queue id" },
+		{ "return+b.12.+345.0123456789abcdef@bounce.example.org", "signed queue id" },
 		{ "return+b.12.345.0123456789abcde@bounce.example.org", "hash truncated by one" },
 		{ "return+b.12.345.01234567@bounce.example.org", "hash truncated by half" },
 		{ "return+b.12.345.@bounce.example.org", "hash missing" },
@@ -182,6 +189,49 @@ int main(void)
 	TAP_INT(mr_verp_build(&cbad, 'b', 1, 2, buf, sizeof(buf), &err), MR_EINPUT, "alphanumeric separator refused");
 	TAP_INT(mr_verp_build(&c, 'z', 1, 2, buf, sizeof(buf), &err), MR_EINPUT, "unknown action refused");
 	TAP_INT(mr_verp_build(&c, 'b', -1, 2, buf, sizeof(buf), &err), MR_EINPUT, "negative id refused");
+	TAP_INT(mr_verp_build(&c, 'b', 0, 2, buf, sizeof(buf), &err), MR_EINPUT, "job id 0 refused");
+	TAP_INT(mr_verp_build(&c, 'b', 1, 0, buf, sizeof(buf), &err), MR_EINPUT, "queue id 0 refused");
+	TAP_INT(mr_verp_build(&c, 'b', INT64_MIN, 2, buf, sizeof(buf), &err), MR_EINPUT, "INT64_MIN refused");
+
+	/* Build and parse agree for every positive int64 id: each number of
+	 * digits from 1 to 19 (the fuzz finding was a 19-digit queue id, which
+	 * parse refused as too long), its edges, and INT64_MAX. */
+	static const int64_t edge[] = { 1, 9, 10, 99, 100, 999999999999999999LL,
+					1000000000000000000LL, 3329624893933355008LL, INT64_MAX - 1,
+					INT64_MAX };
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		for (int which = 0; which < 2; which++) {
+			int64_t job = which ? 25970 : edge[i], queue = which ? edge[i] : 25970;
+			int ok = mr_verp_build(&c, 'b', job, queue, buf, sizeof(buf), &err) == 0 &&
+				 mr_verp_parse(&c, buf, strlen(buf), &v) == 0 && v.job_id == job &&
+				 v.queue_id == queue;
+			TAP_OK(ok, "%s id %lld: built and parsed back (%s)", which ? "queue" : "job",
+			       (long long)edge[i], buf);
+		}
+	int64_t p10 = 1;
+	for (int digits = 1; digits <= 19; digits++) {
+		int64_t lo = p10, hi = digits == 19 ? INT64_MAX : p10 * 10 - 1;
+		int ok = 1;
+		for (int k = 0; k < 4; k++) { /* lo and hi, as the job id and as the queue id */
+			int64_t id = k % 2 ? hi : lo;
+			int64_t job = k < 2 ? id : 345, queue = k < 2 ? 345 : id;
+			ok = ok && mr_verp_build(&c, 'u', job, queue, buf, sizeof(buf), &err) == 0 &&
+			     mr_verp_parse(&c, buf, strlen(buf), &v) == 0 && v.job_id == job &&
+			     v.queue_id == queue;
+		}
+		TAP_OK(ok, "ids of %d digits (%lld and %lld) round-trip", digits, (long long)lo, (long long)hi);
+		if (digits < 19)
+			p10 *= 10;
+	}
+	/* two 19-digit ids make a local part over 64 bytes: build refuses it
+	 * rather than write an address that is not one */
+	TAP_INT(mr_verp_build(&c, 'b', INT64_MAX, INT64_MAX, buf, sizeof(buf), &err), MR_EINPUT,
+		"two 19-digit ids: local part too long, refused");
+	/* the fuzz reproducer (fuzz/corpus/verp/roundtrip-19-digits): job 25970, queue 3329624893933355008 */
+	TAP_INT(mr_verp_build(&c, 'b', 25970, 3329624893933355008LL, buf, sizeof(buf), &err), 0,
+		"build the reproducer's ids");
+	TAP_INT(mr_verp_parse(&c, buf, strlen(buf), &v), 0, "the reproducer's address parses back");
+	TAP_OK(v.job_id == 25970 && v.queue_id == 3329624893933355008LL, "the reproducer's ids back");
 	TAP_INT(mr_verp_build(&c, 'b', 1, 2, buf, 20, &err), MR_ENOMEM, "too small buffer refused");
 	return tap_done();
 }

@@ -107,7 +107,7 @@ static inline int mr_bounce_record_counts(const struct mr_bounce_report *r,
 /* ------------------------------------------------------------------ functions */
 
 /* Writes LOCALPART action SEP job SEP queue SEP hash @ DOMAIN into buf.
- * Returns 0, or MR_EINPUT (bad argument, no secret) / MR_ENOMEM (buf too
+ * Returns 0, or MR_EINPUT (bad argument, an id not positive, no secret) / MR_ENOMEM (buf too
  * small) with err. */
 int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
 		  int64_t queue_id, char *buf, size_t size, struct mr_error *err);
