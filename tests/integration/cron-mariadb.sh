@@ -5,7 +5,7 @@
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
 needs mariadbd mariadb-install-db mariadb
 
-seconds=${MR_CRON_SECONDS:-60}
+seconds=${MR_CRON_SECONDS:-20}
 probe_dir=$MR_BUILDDIR/tests/unit/plugins/.libs
 mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
 mariadb_create site mr 'pw'
