@@ -3,11 +3,11 @@
 # Sets up (packages as root), builds from ./autogen.sh with warnings as errors,
 # installs it into a prefix of the build dir (so the tests run with an
 # installed copy beside the build tree), runs the whole test suite, and ends with "N passed, N failed, N skipped".
-# MR_TEST_MODE selects the run: normal (default: check, fuzz replay, distcheck),
+# MR_TEST_MODE selects the run: normal (check, fuzz replay, distcheck),
 # sanitize (an ASan+UBSan build, -fno-sanitize-recover=undefined: the whole suite
 # and the fuzz replay; no distcheck), valgrind (the CLI integration tests with
-# every mailroom run under valgrind), ci (normal, then sanitize in its own
-# build directory, with the time of each).
+# every mailroom run under valgrind), ci (the default, what CI runs: normal,
+# then sanitize in its own build directory, with the time of each).
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -19,7 +19,7 @@ elif [ "$(id -u)" = 0 ]; then
 else
 	echo "not root: assuming the packages of scripts/deps.sh are installed" >&2
 fi
-mode=${MR_TEST_MODE:-normal}
+mode=${MR_TEST_MODE:-ci}
 if [ "$mode" = ci ]; then
 	# both runs, each in its own build directory; one summary line at the end
 	tmp=${TMPDIR:-/tmp}/mr-ci.$$
