@@ -10,3 +10,4 @@ EXTRA_DIST += bench/bounce-classify.sh
 EXTRA_DIST += bench/fetch-imap.sh
 EXTRA_DIST += bench/fetch-bounces.sh bench/lib.sh
 EXTRA_DIST += bench/serve.sh
+EXTRA_DIST += bench/mailing.sh bench/kill-doubt.sh

@@ -7,3 +7,4 @@ EXTRA_DIST += examples/job-hello/README.md examples/job-hello/Makefile \
 # Sample messages the demo files as Email activities (scripts/demo.sh).
 EXTRA_DIST += examples/activity/01-bcc-reply-to-ada.eml examples/activity/02-new-supporter.eml \
 	examples/activity/03-minutes-with-attachment.eml
+EXTRA_DIST += examples/mailing/contacts.csv examples/mailing/newsletter.html examples/mailing/newsletter.txt

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The mailroom command; its helpers that tests also use (CSV, passwords, the doctor) are a small library.
 noinst_LTLIBRARIES += core/cli/libmailroom-cli.la
-core_cli_libmailroom_cli_la_SOURCES = core/cli/csv.h core/cli/csv.c core/cli/password.c \
+core_cli_libmailroom_cli_la_SOURCES = core/cli/csv.h core/cli/csv.c core/cli/users.h core/cli/password.c \
 	core/cli/doctor/doctor.h core/cli/doctor/doctor.c core/cli/doctor/doctor-checks.c \
 	core/cli/doctor/doctor-spf.c
 core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/core/lib

@@ -9,12 +9,15 @@ upstream=${version%-*}
 src=$T_DIR/build/mailroom-$upstream
 mkdir -p "$src"
 # the tree as it is (committed or not), without build outputs
-if git -C "$MR_SRCDIR" rev-parse --git-dir >/dev/null 2>&1; then
+# (a git checkout's own top, not a tree nested in one such as make distcheck's)
+if [ "$(git -C "$MR_SRCDIR" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$MR_SRCDIR" && pwd -P)" ]; then
 	git -C "$MR_SRCDIR" ls-files -z --cached --others --exclude-standard |
 		(cd "$MR_SRCDIR" && tar --null -T - -cf - 2>/dev/null) | tar -C "$src" -xf -
 else
-	tar -C "$MR_SRCDIR" --exclude=./_build --exclude=./.git -cf - . | tar -C "$src" -xf -
+	tar -C "$MR_SRCDIR" --exclude=./_build --exclude=./_inst --exclude=./.git -cf - . |
+		tar -C "$src" -xf -
 fi
+chmod -R u+w "$src" # make distcheck's source tree is read-only
 check_eq "configure.ac's version is debian/changelog's upstream version" \
 	"$(sed -n 's/^AC_INIT(\[mailroom\], \[\([^]]*\)\].*/\1/p' "$MR_SRCDIR/configure.ac")" "$upstream"
 check_grep "NEWS has the release $upstream" "^$upstream " "$MR_SRCDIR/NEWS"
