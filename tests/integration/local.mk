@@ -76,3 +76,8 @@ TESTS += tests/integration/serve-api.sh
 EXTRA_DIST += tests/integration/serve-api.sh
 TESTS += tests/integration/serve-load.sh
 EXTRA_DIST += tests/integration/serve-load.sh
+# the screenshots serve-browser.sh keeps for a person to look at
+clean-local-serve-browser:
+	rm -rf tests/integration/serve-browser-artifacts
+clean-local: clean-local-serve-browser
+.PHONY: clean-local-serve-browser
