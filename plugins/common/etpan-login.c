@@ -44,9 +44,11 @@ void etpan_password_free(char *password)
 int etpan_login_refused(const struct mr_core *core, int temp, const char *username,
 			const char *server, const char *said, struct mr_error *err)
 {
+	char safe[256];
+	etpan_said(said, safe, sizeof(safe));
 	return core->error_set(err, temp ? MR_ETEMP : MR_ECONFIG,
 			       "auth: login as %s on %s refused%s%s%s", username, server,
-			       *said ? " (server: " : "", said, *said ? ")" : "");
+			       *safe ? " (server: " : "", safe, *safe ? ")" : "");
 }
 
 int etpan_oauth_load(const struct mr_plugin_ctx *ctx, const char *auth, const char *oauth,
@@ -81,11 +83,13 @@ static void b64_printable(const char *in, char *out, size_t size)
 	out[n] = '\0';
 }
 
-static void printable(char *s)
+const char *etpan_said(const char *raw, char *buf, size_t size)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			*s = '?';
+	size_t n = 0;
+	for (; raw && *raw && n + 1 < size; raw++)
+		buf[n++] = (unsigned char)*raw < 0x20 || (unsigned char)*raw >= 0x7f ? '?' : *raw;
+	buf[n] = '\0';
+	return buf;
 }
 
 static int send_line(mailstream *s, const char *a, const char *b)
@@ -186,7 +190,7 @@ static int sasl_once(const struct mr_core *core, mailstream *s, int imap, int sa
 	free(b64);
 	if (done == 1)
 		return 0;
-	printable(said);
+	etpan_said(said, said, sizeof(said));
 	if (!done)
 		return core->error_set(err, MR_ETEMP, "auth: %s: %s closed the connection or did not "
 				       "answer %s%s%s%s", account, server, mech,

@@ -14,6 +14,10 @@ int etpan_password_load(const struct mr_plugin_ctx *ctx, char **password_r,
 
 /* Overwrites the password, then frees it (NULL is fine). */
 void etpan_password_free(char *password);
+/* What a server said, made safe for a terminal, a log line or the store:
+ * control and non-ASCII bytes become '?', cut to size; returns buf (raw
+ * MAY be buf itself). */
+const char *etpan_said(const char *raw, char *buf, size_t size);
 
 /* The error of a login the server refused: MR_ETEMP when temp, else
  * MR_ECONFIG; what the server said, when anything, in parentheses. */

@@ -149,7 +149,8 @@ static int fail_on(struct im *m, mailimap *imap, int r, int status, const char *
 	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
 		return m->core->error_set(err, MR_ETEMP, "%s: connection to %s lost during %s",
 					  stage, m->net.server, what);
-	const char *said = imap && imap->imap_response ? imap->imap_response : "";
+	char safe[256];
+	const char *said = etpan_said(imap ? imap->imap_response : NULL, safe, sizeof(safe));
 	return m->core->error_set(err, status, "%s: %s failed%s%s%s", stage, what,
 				  *said ? " (server: " : "", said, *said ? ")" : "");
 }
@@ -455,7 +456,8 @@ static int im_open(void *state, size_t *waiting_r, struct mr_error *err)
 		if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
 			rc = im_fail(m, r, MR_ETEMP, "folder", "SELECT", err);
 		else if (r != MAILIMAP_NO_ERROR) {
-			const char *said = m->imap->imap_response ? m->imap->imap_response : "";
+			char safe[256];
+			const char *said = etpan_said(m->imap->imap_response, safe, sizeof(safe));
 			rc = m->core->error_set(err, MR_ECONFIG, "folder: cannot open %s on %s "
 						"(server: %s)", m->source, m->net.server, said);
 		}

@@ -18,6 +18,7 @@ struct pop_conf {
 };
 
 struct pop {
+	char said[256];       /* the server's last words, made safe (said()) */
 	const struct mr_core *core;
 	const struct mr_log *log;
 	char *instance;
@@ -122,9 +123,10 @@ static void session_free(struct pop *p)
 	p->pos = p->dpos = 0;
 }
 
-static const char *said(const struct pop *p)
+/* What the server last said, made safe for messages and logs. */
+static const char *said(struct pop *p)
 {
-	return p->pop && p->pop->pop3_response ? p->pop->pop3_response : "";
+	return etpan_said(p->pop ? p->pop->pop3_response : NULL, p->said, sizeof(p->said));
 }
 
 static int pop_fail(struct pop *p, int r, const char *stage, const char *what,

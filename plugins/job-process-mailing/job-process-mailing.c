@@ -400,8 +400,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	 * waiting rows (a pass over the mailing) only when a line is shown */
 	char what[64];
 	snprintf(what, sizeof(what), "mailing %lld", (long long)mid);
-	int show = core->size >= offsetof(struct mr_core, progress) + sizeof(core->progress) &&
-		   core->progress && core->progress(core, what, 0, 0);
+	int show = core->progress(core, what, 0, 0);
 	long long done0 = run->sent + run->bounced + run->retried, waiting = 0;
 	struct mr_mailing_stats ms;
 	struct mr_error serr = { 0 };
