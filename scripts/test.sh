@@ -103,6 +103,13 @@ else
 	fi
 fi
 grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' check.out | grep -v '^PASS' | head -200
+# the end of each failed test's log (at most five)
+find . -path './mailroom-*' -prune -o -name '*.trs' -print 2>/dev/null |
+	xargs grep -lE '^:test-result: (FAIL|ERROR|XPASS)' 2>/dev/null | head -5 |
+	while read -r trs; do
+		echo "--- ${trs%.trs}.log (last 40 lines)"
+		tail -40 "${trs%.trs}.log"
+	done
 if [ "${MR_DISTCHECK:-yes}" = yes ] && [ "$mode" = normal ]; then
 	# the tarball's own test run: the 20,000-recipient mailing ran above
 	# already, 2,000 show the tarball works
@@ -110,6 +117,17 @@ if [ "${MR_DISTCHECK:-yes}" = yes ] && [ "$mode" = normal ]; then
 		echo "PASS: make distcheck"
 		extra_pass=$((extra_pass + 1))
 	else
+		# what failed, and the end of each failed test's log, so that a
+		# failure on a machine nobody can log into can still be read
+		grep -E '^(FAIL|ERROR|XPASS):' distcheck.out | head -50
+		find mailroom-*/ -name '*.log' ! -name test-suite.log 2>/dev/null |
+			while read -r log; do
+				trs=${log%.log}.trs
+				if [ -f "$trs" ] && grep -qE '^:test-result: (FAIL|ERROR|XPASS)' "$trs"; then
+					echo "--- $log (last 60 lines)"
+					tail -60 "$log"
+				fi
+			done
 		tail -40 distcheck.out
 		echo "FAIL: make distcheck"
 		extra_fail=$((extra_fail + 1))
