@@ -105,6 +105,8 @@ struct pm_run {
 	struct mr_bounce_rules *rules;    /* the site's bounce rules, loaded once per run */
 	int store_failed;
 	struct mr_error store_err;
+	int transport_refused;            /* the transport's configuration error (MR_ECONFIG) */
+	struct mr_error transport_err;
 	long long sent, retried, bounced;
 };
 
@@ -238,13 +240,21 @@ static int send_slot(struct pm_run *run, struct pm_slot *sl, struct mr_error *er
 }
 
 /* The sender is done with a slot: the messages the transport did not take
- * (trc < 0: it could not) are to be retried. */
+ * (trc < 0: it could not) are to be retried.  A configuration error of the
+ * transport (a refused login) is nobody's delivery attempt: those rows stay
+ * in sending until send_mailing gives them back to the queue unmarked. */
 static void slot_sent(struct pm_run *run, struct pm_slot *sl, int trc, const struct mr_error *terr)
 {
 	sl->pushed = 1;
 	if (trc < 0) {
 		run->core->log(run->ctx->log, MR_LOG_ERR, "transport %s: %s",
 			       run->ctx->transport->name, terr->msg);
+		if (trc == MR_ECONFIG) {
+			if (!run->transport_refused)
+				run->transport_err = *terr;
+			run->transport_refused = 1;
+			return;
+		}
 		for (size_t k = sl->n_pushed; k < sl->nm; k++) {
 			struct mr_send_result res = { .status = MR_SEND_TEMPFAIL };
 			snprintf(res.text, sizeof(res.text), "transport: %s", terr->msg);
@@ -480,10 +490,15 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	flush(run);
 	if (show)
 		core->progress(core, what, -1, 0);
-	/* rows still leased (claimed, not handed to the transport) go back to the queue */
+	/* rows still leased (claimed, not handed to the transport) go back to the
+	 * queue, and so do those a refused transport never offered */
 	struct mr_error e2 = { 0 };
 	for (int k = 0; k < PM_SLOTS; k++) {
 		mr_store_queue_mark(run->st, run->slots[k].owner, 0, &e2);
+		if (run->transport_refused && !run->store_failed &&
+		    mr_store_queue_unstarted(run->st, run->slots[k].owner, NULL, 0, NULL, &e2) != 0)
+			core->log(ctx->log, MR_LOG_ERR, "giving back the recipients of a refused "
+				  "transport: %s", e2.msg);
 		run->slots[k].state = PM_FREE;
 	}
 	free_renderers(&mc);
@@ -491,6 +506,11 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		*err = run->store_err;
 		rc = run->store_failed;
 	}
+	/* the admin's to mend: the run fails with the transport's words, the
+	 * recipients wait in the queue, the mailing stays as it was */
+	if (!rc && run->transport_refused)
+		rc = core->error_set(err, MR_ECONFIG, "transport %s: %s", ctx->transport->name,
+				     run->transport_err.msg);
 	return rc;
 }
 

@@ -93,6 +93,26 @@ check_grep "the mailing job logs the refused login as an error, naming the user 
 check_grep "the recipient is not counted as bounced" '"bounced":0' \
 	<("$MAILROOM" --config "$T_DIR/site.ini" mailing stats "$mid" --json)
 check_eq "nothing more stored" "$(count)" 1
+# the refused login fails the run (exit 78, was 0) and leaves the queue as it was
+stat_of() { "$MAILROOM" --config "$T_DIR/site.ini" mailing stats "$mid" --json |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/out" 2>&1
+check_eq "job run mailing with a refused login: exit 78 (was 0)" "$?" 78
+check_grep "its error names the transport and the server's reply" \
+	"job mailing failed (run [0-9]*): transport smtp: \[transport-smtp\] 127.0.0.1:$P: the server refused the login of user 'alice': 535 5.7.8" "$T_DIR/out"
+check_eq "the recipient is still queued (not marked for retry)" "$(stat_of queued)/$(stat_of retrying)/$(stat_of sending)" "1/0/0"
+"$MAILROOM" --config "$T_DIR/site.ini" --quiet cron > "$T_DIR/out" 2>&1
+check_eq "cron with a refused login: exit 78 (was 0)" "$?" 78
+check_grep "cron says why" "refused the login of user 'alice': 535" "$T_DIR/out"
+check_eq "still queued after cron" "$(stat_of queued)/$(stat_of retrying)" "1/0"
+check_grep "the mailing is still running (not failed, not complete)" '"status":"running"' \
+	<("$MAILROOM" --config "$T_DIR/site.ini" mailing show "$mid" --json)
+# the password mended: the next run sends it
+sed -i "s|^password_file = .*|password_file = $T_DIR/password|" "$T_DIR/site.ini"
+"$MAILROOM" --config "$T_DIR/site.ini" job run mailing > "$T_DIR/out" 2>&1
+check_eq "with the right password the job runs: exit 0" "$?" 0
+check_eq "the recipient got the message" "$(count)" 2
+check_eq "and counts as sent once" "$(stat_of sent)/$(stat_of queued)/$(stat_of retrying)" "1/0/0"
 
 # ---- implicit TLS
 site "host = 127.0.0.1" "port = $PT" "tls = implicit" "ca_file = $T_DIR/cert.pem" \
