@@ -38,54 +38,45 @@ static void fmt_time(int64_t t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static void json_kv(const char *key, const char *v)
-{
-	printf(",\"%s\":", key);
-	if (v)
-		cli_json_str(stdout, v);
-	else
-		fputs("null", stdout);
-}
-
 static void json_activity(const struct mr_activity_rec *a, int full)
 {
 	char when[32];
 	fmt_time(a->date, when, sizeof(when));
-	printf("{\"id\":%lld,\"date\":", (long long)a->id);
-	cli_json_str(stdout, when);
-	printf(",\"date_unix\":%lld", (long long)a->date);
-	json_kv("type", a->activity_type);
-	json_kv("status", a->status);
-	json_kv("subject", a->subject);
-	json_kv("message_id", a->message_id);
-	json_kv("account", a->account);
-	fputs(",\"contacts\":[", stdout);
+	json_t *contacts = json_array(), *files = json_array();
 	for (size_t i = 0; i < a->n_parties; i++) {
 		const struct mr_activity_party *p = mr_activity_party_at(a, i);
-		printf("%s{\"contact_id\":%lld,\"role\":\"%s\"", i ? "," : "", (long long)p->contact_id,
-		       role_word(p->role));
-		json_kv("email", p->email);
-		json_kv("display_name", p->display_name);
-		putchar('}');
+		json_array_append_new(contacts, json_pack("{s:I,s:s,s:o,s:o}", "contact_id",
+							  (json_int_t)p->contact_id, "role",
+							  role_word(p->role), "email",
+							  cli_json_text_or_null(p->email),
+							  "display_name",
+							  cli_json_text_or_null(p->display_name)));
 	}
-	fputs("],\"attachments\":[", stdout);
 	for (size_t i = 0; i < a->n_files; i++) {
 		const struct mr_activity_file *f = mr_activity_file_at(a, i);
-		printf("%s{\"n\":%zu", i ? "," : "", i + 1);
-		json_kv("filename", f->filename);
-		json_kv("content_type", f->content_type);
-		printf(",\"size\":%zu", f->size);
-		json_kv("sha256", f->sha256);
-		json_kv("skipped", f->skipped_reason);
-		putchar('}');
+		json_array_append_new(files, json_pack("{s:I,s:o,s:o,s:I,s:o,s:o}", "n",
+						       (json_int_t)(i + 1), "filename",
+						       cli_json_text_or_null(f->filename),
+						       "content_type",
+						       cli_json_text_or_null(f->content_type), "size",
+						       (json_int_t)f->size, "sha256",
+						       cli_json_text_or_null(f->sha256), "skipped",
+						       cli_json_text_or_null(f->skipped_reason)));
 	}
-	putchar(']');
-	if (full) {
-		json_kv("headers", a->headers);
-		json_kv("text", a->text);
-		json_kv("html", a->html);
+	json_t *o = json_pack("{s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)a->id,
+			      "date", cli_json_text(when), "date_unix", (json_int_t)a->date, "type",
+			      cli_json_text_or_null(a->activity_type), "status",
+			      cli_json_text_or_null(a->status), "subject",
+			      cli_json_text_or_null(a->subject), "message_id",
+			      cli_json_text_or_null(a->message_id), "account",
+			      cli_json_text_or_null(a->account), "contacts", contacts,
+			      "attachments", files);
+	if (full && o) {
+		json_object_set_new(o, "headers", cli_json_text_or_null(a->headers));
+		json_object_set_new(o, "text", cli_json_text_or_null(a->text));
+		json_object_set_new(o, "html", cli_json_text_or_null(a->html));
 	}
-	fputs("}\n", stdout);
+	cli_json_print(o);
 }
 
 static int list_one(void *cookie, const struct mr_activity_rec *a)

@@ -4,6 +4,7 @@
 #define MR_CLI_H
 
 #include <sysexits.h>
+#include <jansson.h>
 #include "../lib/mr.h"
 #include <mailroom/mail.h>
 #include "users.h"
@@ -48,9 +49,16 @@ int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r);
 int cli_fail(int code, const char *cmd, const char *fmt, ...) MR_PRINTF(3, 4);
 /* Prints a usage line for the command and returns EX_USAGE. */
 int cli_usage(const char *cmd);
-/* Writes s as a JSON string (with quotes) to f, through Jansson: invalid
- * UTF-8 bytes are replaced by U+FFFD, never passed through (json.c). */
-void cli_json_str(FILE *f, const char *s);
+/* --json output (json.c): a JSON string of s ("" for NULL), invalid UTF-8
+ * bytes replaced by U+FFFD, never passed through; the same with null for
+ * NULL; an integer; a member set; and the one writer of every --json value: v compact,
+ * keys in the order they were set, a newline, the reference released. */
+json_t *cli_json_text(const char *s);
+json_t *cli_json_text_or_null(const char *s);
+json_t *cli_json_int(long long n);
+/* obj[key] = v (the reference taken), key made valid UTF-8 like a string. */
+void cli_json_set(json_t *obj, const char *key, json_t *v);
+void cli_json_print(json_t *v);
 /* A copy of the n bytes at s as valid UTF-8, each invalid byte (and NUL)
  * replaced by U+FFFD; the caller frees it; NULL when out of memory. */
 char *cli_utf8_repair(const char *s, size_t n);

@@ -51,13 +51,9 @@ int cli_account_oauth_state(struct mr_site *site, const char *name, int json)
 	mr_oauth_close(o);
 	if (rc) {
 		if (json) {
-			printf("{\"account\":");
-			cli_json_str(stdout, name);
-			printf(",\"oauth\":");
-			cli_json_str(stdout, on);
-			printf(",\"token\":\"none\",\"error\":");
-			cli_json_str(stdout, err.msg);
-			printf("}\n");
+			cli_json_print(json_pack("{s:o,s:o,s:s,s:o}", "account", cli_json_text(name),
+						 "oauth", cli_json_text(on), "token", "none",
+						 "error", cli_json_text(err.msg)));
 		} else {
 			printf("account %s: oauth-%s: %s\n", name, on, err.msg);
 		}
@@ -70,18 +66,11 @@ int cli_account_oauth_state(struct mr_site *site, const char *name, int json)
 			    strcmp(st.grant, "client_credentials") == 0 ? "expired, renewable" :
 			    "expired";
 	if (json) {
-		printf("{\"account\":");
-		cli_json_str(stdout, name);
-		printf(",\"oauth\":");
-		cli_json_str(stdout, on);
-		printf(",\"token\":");
-		cli_json_str(stdout, state);
-		printf(",\"expires_at\":%lld,\"refresh_token\":%s,\"grant\":", (long long)st.expires_at,
-		       st.has_refresh ? "true" : "false");
-		cli_json_str(stdout, st.grant);
-		printf(",\"scope\":");
-		cli_json_str(stdout, st.scope);
-		printf("}\n");
+		cli_json_print(json_pack("{s:o,s:o,s:o,s:I,s:b,s:o,s:o}", "account",
+					 cli_json_text(name), "oauth", cli_json_text(on), "token",
+					 cli_json_text(state), "expires_at", (json_int_t)st.expires_at,
+					 "refresh_token", st.has_refresh != 0, "grant",
+					 cli_json_text(st.grant), "scope", cli_json_text(st.scope)));
 	} else {
 		printf("account %s: oauth-%s: access token %s (until %s), %s, scopes: %s\n", name,
 		       on, state, until, st.has_refresh ? "refresh token kept" : "no refresh token",

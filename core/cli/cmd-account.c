@@ -37,8 +37,7 @@ static int account_list(struct mr_cli *cli)
 		const char *server = val(sec, "server"), *source = val(sec, "source");
 		const char *port = val(sec, "port");
 		if (cli->json) {
-			printf("{\"account\":");
-			cli_json_str(stdout, sec->inst);
+			json_t *o = json_pack("{s:o}", "account", cli_json_text(sec->inst));
 			static const char *const keys[] = { "fetch", "used_for", "server", "port",
 							    "tls", "username", "source", "batch",
 							    "localpart", "domain", "return_path" };
@@ -48,10 +47,9 @@ static int account_list(struct mr_cli *cli)
 					v = in->plugin->desc->name;
 				if (!v)
 					continue;
-				printf(",\"%s\":", keys[k]);
-				cli_json_str(stdout, v);
+				json_object_set_new(o, keys[k], cli_json_text(v));
 			}
-			printf("}\n");
+			cli_json_print(o);
 		} else {
 			char where[160];
 			snprintf(where, sizeof(where), "%s%s%s", server ? server : "-",
@@ -124,15 +122,10 @@ static int dry_run(struct mr_cli *cli, struct mr_account *a, long long limit)
 		char *from = mr_msg_header(m.data, m.len, "From");
 		char *subject = mr_mime_subject(m.data, m.len);
 		if (cli->json) {
-			printf("{\"message\":");
-			cli_json_str(stdout, m.label);
-			printf(",\"key\":");
-			cli_json_str(stdout, m.key);
-			printf(",\"size\":%zu,\"from\":", m.len);
-			cli_json_str(stdout, from);
-			printf(",\"subject\":");
-			cli_json_str(stdout, subject);
-			printf("}\n");
+			cli_json_print(json_pack("{s:o,s:o,s:I,s:o,s:o}", "message",
+						 cli_json_text(m.label), "key", cli_json_text(m.key),
+						 "size", (json_int_t)m.len, "from", cli_json_text(from),
+						 "subject", cli_json_text(subject)));
 		} else {
 			printf("%-24s %8zu  %-32s %s\n", m.label, m.len, from ? from : "",
 			       subject ? subject : "");
@@ -209,13 +202,13 @@ static int spool_run(struct mr_cli *cli, struct mr_site *site, struct mr_account
 	struct mr_error err = { 0 };
 	int rc = mr_fetch_run(&site->core, a, &o, &s, &err);
 	if (cli->json) {
-		printf("{\"account\":");
-		cli_json_str(stdout, a->name);
-		printf(",\"waiting\":%zu,\"processed\":%zu,\"ignored\":%zu,\"already\":%zu,"
-		       "\"failed\":%zu,\"not_moved\":%zu,\"end\":", s.waiting, s.processed,
-		       s.ignored, s.already, s.failed, s.dispose_failed);
-		cli_json_str(stdout, end_name(s.end));
-		printf("}\n");
+		cli_json_print(json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "account",
+					 cli_json_text(a->name), "waiting", (json_int_t)s.waiting,
+					 "processed", (json_int_t)s.processed, "ignored",
+					 (json_int_t)s.ignored, "already", (json_int_t)s.already,
+					 "failed", (json_int_t)s.failed, "not_moved",
+					 (json_int_t)s.dispose_failed, "end",
+					 cli_json_text(end_name(s.end))));
 	} else {
 		printf("account %s: %zu waiting, %zu processed, %zu ignored, %zu already recorded, "
 		       "%zu failed, %zu not moved (%s)\n", a->name, s.waiting, s.processed,

@@ -45,58 +45,36 @@ static int read_file(const char *path, char **data_r, size_t *len_r)
 	return 0;
 }
 
-static void json_addrs(const char *key, const struct mr_activity_addrs *l)
+static json_t *json_addrs(const struct mr_activity_addrs *l)
 {
-	printf(",\"%s\":[", key);
-	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			putchar(',');
-		cli_json_str(stdout, l->v[i].addr);
-	}
-	putchar(']');
-}
-
-static void json_str_or_null(const char *key, const char *s)
-{
-	printf(",\"%s\":", key);
-	if (s)
-		cli_json_str(stdout, s);
-	else
-		fputs("null", stdout);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(arr, cli_json_text(l->v[i].addr));
+	return arr;
 }
 
 static void print_json(const char *file, const struct mr_activity *a)
 {
-	fputs("{\"file\":", stdout);
-	cli_json_str(stdout, file);
-	json_addrs("from", &a->from);
-	json_addrs("to", &a->to);
-	json_addrs("cc", &a->cc);
-	json_addrs("bcc", &a->bcc);
-	json_str_or_null("subject", a->subject);
-	json_str_or_null("date", a->date);
-	json_str_or_null("message_id", a->message_id);
-	json_str_or_null("text", a->text);
-	json_str_or_null("text_source", a->text_source);
-	fputs(",\"attachments\":[", stdout);
+	json_t *atts = json_array();
 	for (size_t i = 0; i < a->n_att; i++) {
 		const struct mr_activity_attachment *t = &a->att[i];
-		if (i)
-			putchar(',');
-		fputs("{\"filename\":", stdout);
-		if (t->filename)
-			cli_json_str(stdout, t->filename);
-		else
-			fputs("null", stdout);
-		fputs(",\"safe_name\":", stdout);
-		cli_json_str(stdout, t->safe_name);
-		fputs(",\"content_type\":", stdout);
-		cli_json_str(stdout, t->content_type);
-		printf(",\"size\":%zu,\"sha256\":\"%s\"", t->size, t->sha256);
-		json_str_or_null("skipped", mr_activity_skip_reason(t->skipped));
-		putchar('}');
+		json_array_append_new(atts, json_pack("{s:o,s:o,s:o,s:I,s:o,s:o}", "filename",
+						      cli_json_text_or_null(t->filename), "safe_name",
+						      cli_json_text(t->safe_name), "content_type",
+						      cli_json_text(t->content_type), "size",
+						      (json_int_t)t->size, "sha256",
+						      cli_json_text(t->sha256), "skipped",
+						      cli_json_text_or_null(
+							      mr_activity_skip_reason(t->skipped))));
 	}
-	fputs("]}\n", stdout);
+	cli_json_print(json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "file",
+				 cli_json_text(file), "from", json_addrs(&a->from), "to",
+				 json_addrs(&a->to), "cc", json_addrs(&a->cc), "bcc",
+				 json_addrs(&a->bcc), "subject", cli_json_text_or_null(a->subject),
+				 "date", cli_json_text_or_null(a->date), "message_id",
+				 cli_json_text_or_null(a->message_id), "text",
+				 cli_json_text_or_null(a->text), "text_source",
+				 cli_json_text_or_null(a->text_source), "attachments", atts));
 }
 
 /* Writes message text for a terminal: control characters (but \n and \t)
@@ -228,11 +206,8 @@ static int preview(struct mr_cli *cli, int argc, char **argv)
 		if (rc) {
 			cli_fail(EX_DATAERR, "activity", "%s: %s", argv[i], err.msg);
 			if (cli->json) {
-				fputs("{\"file\":", stdout);
-				cli_json_str(stdout, argv[i]);
-				fputs(",\"error\":", stdout);
-				cli_json_str(stdout, err.msg);
-				fputs("}\n", stdout);
+				cli_json_print(json_pack("{s:o,s:o}", "file", cli_json_text(argv[i]),
+							 "error", cli_json_text(err.msg)));
 			}
 			if (code == EX_OK)
 				code = rc == MR_ENOMEM ? EX_OSERR : EX_DATAERR;

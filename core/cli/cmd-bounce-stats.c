@@ -17,6 +17,7 @@ struct stats_acc {
 	} types[MAX_TYPES];
 	size_t n_types;
 	int64_t last_mailing;
+	json_t *by_mailing; /* with --json */
 };
 
 static void add_type(struct stats_acc *a, const char *type, int64_t n)
@@ -37,13 +38,13 @@ static int stat_row(void *cookie, const struct mr_bounce_stat *r)
 	struct stats_acc *a = cookie;
 	add_type(a, r->type, r->bounces);
 	if (a->cli->json) {
-		printf("%s{\"mailing_id\":%lld,\"mailing\":", a->n_rows ? "," : "",
-		       (long long)r->mailing_id);
-		cli_json_str(stdout, r->mailing);
-		printf(",\"type\":");
-		cli_json_str(stdout, r->type);
-		printf(",\"bounces\":%lld,\"emails\":%lld}", (long long)r->bounces,
-		       (long long)r->emails);
+		json_array_append_new(a->by_mailing,
+				      json_pack("{s:I,s:o,s:o,s:I,s:I}", "mailing_id",
+						(json_int_t)r->mailing_id, "mailing",
+						cli_json_text(r->mailing), "type",
+						cli_json_text(r->type), "bounces",
+						(json_int_t)r->bounces, "emails",
+						(json_int_t)r->emails));
 	} else {
 		if (a->n_rows == 0)
 			printf("bounces by mailing:\n");
@@ -83,19 +84,19 @@ int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv)
 	struct mr_bounce_totals t;
 	struct mr_error err = { 0 };
 	if (cli->json)
-		printf("{\"by_mailing\":[");
+		a->by_mailing = json_array();
 	int rc = mr_store_bounce_stats(st, stat_row, a, &t, &err);
 	if (rc == 0 && cli->json) {
-		printf("],\"by_type\":{");
-		for (size_t i = 0; i < a->n_types; i++) {
-			printf(i ? "," : "");
-			cli_json_str(stdout, a->types[i].name);
-			printf(":%lld", (long long)a->types[i].bounces);
-		}
-		printf("},\"bounces\":%lld,\"low_confidence\":%lld,\"on_hold\":%lld,"
-		       "\"on_hold_manual\":%lld,\"opted_out\":%lld}\n", (long long)t.bounces,
-		       (long long)t.low_confidence, (long long)t.on_hold,
-		       (long long)t.on_hold_manual, (long long)t.opted_out);
+		json_t *by_type = json_object();
+		for (size_t i = 0; i < a->n_types; i++)
+			cli_json_set(by_type, a->types[i].name, cli_json_int(a->types[i].bounces));
+		cli_json_print(json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I}", "by_mailing",
+					 a->by_mailing, "by_type", by_type, "bounces",
+					 (json_int_t)t.bounces, "low_confidence",
+					 (json_int_t)t.low_confidence, "on_hold",
+					 (json_int_t)t.on_hold, "on_hold_manual",
+					 (json_int_t)t.on_hold_manual, "opted_out",
+					 (json_int_t)t.opted_out));
 	} else if (rc == 0) {
 		printf("bounces by type:\n");
 		for (size_t i = 0; i < a->n_types; i++)
@@ -105,7 +106,7 @@ int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv)
 		       (long long)t.bounces, (long long)t.low_confidence, (long long)t.on_hold,
 		       (long long)t.on_hold_manual, (long long)t.opted_out);
 	} else if (cli->json) {
-		printf("]}\n");
+		cli_json_print(json_pack("{s:o}", "by_mailing", a->by_mailing));
 	}
 	fflush(stdout);
 	free(a);

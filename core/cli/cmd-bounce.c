@@ -124,48 +124,27 @@ static void print_rec(const struct mr_cli *cli, const char *file, size_t idx,
 {
 	const char *hs = hs_name(rec->hardsoft);
 	if (cli->json) {
-		printf("{\"file\":");
-		cli_json_str(stdout, file);
-		printf(",\"msgidx\":%zu,\"recipient\":", idx);
-		cli_json_str(stdout, rec->recipient);
-		printf(",\"reason\":");
-		cli_json_str(stdout, rec->reason);
-		printf(",\"hardsoft\":");
-		if (hs)
-			cli_json_str(stdout, hs);
-		else
-			printf("null");
-		printf(",\"status\":");
-		cli_json_str(stdout, rec->status);
-		printf(",\"type\":");
-		if (rec->type)
-			cli_json_str(stdout, rec->type);
-		else
-			printf("null");
-		printf(",\"verp_found_in\":");
-		if (r->verp_found_in)
-			cli_json_str(stdout, r->verp_found_in);
-		else
-			printf("null");
-		if (explain) {
-			printf(",\"rule\":");
-			cli_json_str(stdout, rec->rule);
-			printf(",\"verp\":");
-			cli_json_str(stdout, r->verp_ok < 0 ? "forged" : r->verp_ok > 0 ? "signed" :
-				     r->verp ? "unchecked" : "none");
-			printf(",\"verp_damage\":");
-			if (r->verp_ok < 0 && r->verp_damage)
-				cli_json_str(stdout, r->verp_damage);
-			else
-				printf("null");
+		json_t *o = json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "file",
+				      cli_json_text(file), "msgidx", (json_int_t)idx, "recipient",
+				      cli_json_text(rec->recipient), "reason",
+				      cli_json_text(rec->reason), "hardsoft",
+				      cli_json_text_or_null(hs), "status",
+				      cli_json_text(rec->status), "type",
+				      cli_json_text_or_null(rec->type), "verp_found_in",
+				      cli_json_text_or_null(r->verp_found_in));
+		if (explain && o) {
 			int h = hold_of(rec);
-			printf(",\"hold_after\":");
-			if (h > 0)
-				printf("%d", h);
-			else
-				printf(h < 0 ? "\"never\"" : "null");
+			json_object_set_new(o, "rule", cli_json_text(rec->rule));
+			json_object_set_new(o, "verp", json_string(r->verp_ok < 0 ? "forged" :
+								   r->verp_ok > 0 ? "signed" :
+								   r->verp ? "unchecked" : "none"));
+			json_object_set_new(o, "verp_damage",
+					    cli_json_text_or_null(r->verp_ok < 0 ?
+								  r->verp_damage : NULL));
+			json_object_set_new(o, "hold_after", h > 0 ? json_integer(h) :
+					    h < 0 ? json_string("never") : json_null());
 		}
-		printf("}\n");
+		cli_json_print(o);
 	} else {
 		/* everything from the message is made safe for the terminal; "-"
 		 * where a column has no value (a complaint has no status, no

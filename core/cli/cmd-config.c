@@ -69,8 +69,8 @@ static int config_check(struct mr_cli *cli)
 	return EX_OK;
 }
 
-static void dump_key(struct mr_cli *cli, const struct mr_section *sec, const struct mr_key *k,
-		     int *first)
+/* Prints one key, or with --json adds it to the section's object obj. */
+static void dump_key(const struct mr_section *sec, const struct mr_key *k, json_t *obj)
 {
 	const char *v = mr_cfg_str(sec, k->name);
 	const char *shown = v, *from = NULL;
@@ -82,22 +82,11 @@ static void dump_key(struct mr_cli *cli, const struct mr_section *sec, const str
 		shown = from ? "********" : NULL;
 		is_default = 0;
 	}
-	if (cli->json) {
-		printf("%s", *first ? "" : ",");
-		cli_json_str(stdout, k->name);
-		printf(":");
-		if (from) {
-			printf("{\"value\":");
-			cli_json_str(stdout, shown);
-			printf(",\"source\":");
-			cli_json_str(stdout, from + 5);
-			printf("}");
-		} else if (shown) {
-			cli_json_str(stdout, shown);
-		} else {
-			printf("null");
-		}
-		*first = 0;
+	if (obj) {
+		cli_json_set(obj, k->name,
+				    from ? json_pack("{s:o,s:o}", "value", cli_json_text(shown),
+						     "source", cli_json_text(from + 5)) :
+				    cli_json_text_or_null(shown));
 		return;
 	}
 	if (from)
@@ -125,7 +114,7 @@ static int looks_secret(const char *key)
 
 /* The keys of a section that no loaded key table describes (a transport
  * section while another transport is in use): shown as written. */
-static void dump_raw_keys(struct mr_cli *cli, const struct mr_section *sec, int *first)
+static void dump_raw_keys(const struct mr_section *sec, json_t *obj)
 {
 	const struct mr_config *cfg = sec->cfg;
 	size_t sl = strlen(sec->name);
@@ -146,12 +135,8 @@ static void dump_raw_keys(struct mr_cli *cli, const struct mr_section *sec, int 
 		}
 		const char *v = mr_config_raw(sec, key);
 		const char *shown = looks_secret(key) ? "********" : v ? v : "";
-		if (cli->json) {
-			printf("%s", *first ? "" : ",");
-			cli_json_str(stdout, key);
-			printf(":");
-			cli_json_str(stdout, shown);
-			*first = 0;
+		if (obj) {
+			cli_json_set(obj, key, cli_json_text(shown));
 		} else {
 			printf("%s = %s    ; as written (line %d): [%s] is not in use, not checked\n",
 			       key, shown, cfg->lines[i].line, sec->name);
@@ -165,27 +150,21 @@ static int config_dump(struct mr_cli *cli)
 	int rc = cli_open_site(cli, 0, &site);
 	if (rc)
 		return rc;
-	if (cli->json)
-		printf("{");
+	json_t *all = cli->json ? json_object() : NULL;
 	for (size_t i = 0; i < site->cfg->n_secs; i++) {
 		const struct mr_section *sec = &site->cfg->secs[i];
-		int first = 1;
-		if (cli->json) {
-			printf("%s", i ? "," : "");
-			cli_json_str(stdout, sec->name);
-			printf(":{");
-		} else {
+		json_t *obj = all ? json_object() : NULL;
+		if (!all)
 			printf("%s[%s]\n", i ? "\n" : "", sec->name);
-		}
 		for (size_t t = 0; t < 2; t++)
 			for (const struct mr_key *k = sec->keys[t]; k && k->name; k++)
-				dump_key(cli, sec, k, &first);
-		dump_raw_keys(cli, sec, &first);
-		if (cli->json)
-			printf("}");
+				dump_key(sec, k, obj);
+		dump_raw_keys(sec, obj);
+		if (all)
+			cli_json_set(all, sec->name, obj);
 	}
-	if (cli->json)
-		printf("}\n");
+	if (all)
+		cli_json_print(all);
 	mr_site_close(site);
 	return EX_OK;
 }

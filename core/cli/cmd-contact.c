@@ -285,18 +285,14 @@ static int print_contact(void *cookie, const struct mr_contact *c)
 {
 	struct mr_cli *cli = cookie;
 	if (cli->json) {
-		printf("{\"id\":%lld,\"email\":", (long long)c->id);
-		cli_json_str(stdout, c->email);
-		printf(",\"first_name\":");
-		cli_json_str(stdout, c->first_name);
-		printf(",\"last_name\":");
-		cli_json_str(stdout, c->last_name);
-		printf(",\"display_name\":");
-		cli_json_str(stdout, c->display_name);
-		printf(",\"contact_type\":");
-		cli_json_str(stdout, c->contact_type);
-		printf(",\"on_hold\":%d,\"is_opt_out\":%d,\"do_not_email\":%d}\n", c->on_hold,
-		       c->is_opt_out, c->do_not_email);
+		cli_json_print(json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:i}", "id",
+					 (json_int_t)c->id, "email", cli_json_text(c->email),
+					 "first_name", cli_json_text(c->first_name), "last_name",
+					 cli_json_text(c->last_name), "display_name",
+					 cli_json_text(c->display_name), "contact_type",
+					 cli_json_text(c->contact_type), "on_hold", c->on_hold,
+					 "is_opt_out", c->is_opt_out, "do_not_email",
+					 c->do_not_email));
 	} else {
 		char e[320], f[128], l[128];
 		printf("%-8lld ", (long long)c->id);
@@ -321,11 +317,9 @@ static int print_group(void *cookie, const struct mr_group *g)
 {
 	struct mr_cli *cli = cookie;
 	if (cli->json) {
-		printf("{\"id\":%lld,\"name\":", (long long)g->id);
-		cli_json_str(stdout, g->name);
-		printf(",\"title\":");
-		cli_json_str(stdout, g->title);
-		printf(",\"members\":%lld}\n", (long long)g->members);
+		cli_json_print(json_pack("{s:I,s:o,s:o,s:I}", "id", (json_int_t)g->id, "name",
+					 cli_json_text(g->name), "title", cli_json_text(g->title),
+					 "members", (json_int_t)g->members));
 	} else {
 		printf("%-6lld ", (long long)g->id);
 		cli_cell(g->name, 24);

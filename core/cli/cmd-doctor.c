@@ -28,21 +28,20 @@ int cmd_doctor(struct mr_cli *cli, int argc, char **argv)
 		count[cs.c[i].verdict]++;
 	int code = count[MR_CHECK_FAIL] ? 2 : count[MR_CHECK_WARN] ? 1 : 0;
 	if (cli->json) {
-		printf("{\"checks\":[");
+		json_t *checks = json_array();
 		for (size_t i = 0; i < cs.n; i++) {
 			const struct mr_check *c = &cs.c[i];
-			printf("%s{\"check\":", i ? "," : "");
-			cli_json_str(stdout, c->name);
-			printf(",\"verdict\":\"%s\",\"detail\":", mr_check_verdict_name(c->verdict));
-			cli_json_str(stdout, c->detail);
-			if (c->fix) {
-				printf(",\"fix\":");
-				cli_json_str(stdout, c->fix);
-			}
-			printf("}");
+			json_t *o = json_pack("{s:o,s:s,s:o}", "check", cli_json_text(c->name),
+					      "verdict", mr_check_verdict_name(c->verdict), "detail",
+					      cli_json_text(c->detail));
+			if (c->fix && o)
+				json_object_set_new(o, "fix", cli_json_text(c->fix));
+			json_array_append_new(checks, o);
 		}
-		printf("],\"ok\":%zu,\"warn\":%zu,\"fail\":%zu,\"exit\":%d}\n", count[MR_CHECK_OK],
-		       count[MR_CHECK_WARN], count[MR_CHECK_FAIL], code);
+		cli_json_print(json_pack("{s:o,s:I,s:I,s:I,s:i}", "checks", checks, "ok",
+					 (json_int_t)count[MR_CHECK_OK], "warn",
+					 (json_int_t)count[MR_CHECK_WARN], "fail",
+					 (json_int_t)count[MR_CHECK_FAIL], "exit", code));
 	} else {
 		for (size_t i = 0; i < cs.n; i++) {
 			const struct mr_check *c = &cs.c[i];

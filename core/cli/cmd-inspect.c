@@ -180,21 +180,15 @@ static char *strip_comments(const char *v)
 	return out;
 }
 
-static void json_kv(const char *k, const char *v, int comma)
-{
-	printf("%s\"%s\":", comma ? "," : "", k);
-	cli_json_str(stdout, v);
-}
-
-static void show_received(struct mr_cli *cli, const struct mr_rawmsg *m)
+/* Each function below prints its part, or with --json adds it to out. */
+static void show_received(json_t *out, const struct mr_rawmsg *m)
 {
 	size_t idx[200], n = 0;
 	for (size_t i = 0; i < m->nh && n < 200; i++)
 		if (mr_hfield_is(&m->h[i], "Received"))
 			idx[n++] = i;
-	if (cli->json)
-		printf("\"received\":[");
-	else
+	json_t *hops = out ? json_array() : NULL;
+	if (!out)
 		printf("Received chain (%zu hop%s, first hop first):\n", n, n == 1 ? "" : "s");
 	long long prev = -1;
 	for (size_t k = n; k-- > 0;) {
@@ -222,16 +216,14 @@ static void show_received(struct mr_cli *cli, const struct mr_rawmsg *m)
 			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", &tm);
 		}
 		size_t hop = n - k;
-		if (cli->json) {
-			printf("%s{\"hop\":%zu", hop > 1 ? "," : "", hop);
-			json_kv("from", from, 1);
-			json_kv("by", by, 1);
-			json_kv("with", with, 1);
-			printf(",\"tls\":%s", tls ? "true" : "false");
-			json_kv("date", date, 1);
-			if (delay >= 0)
-				printf(",\"delay\":%lld", delay);
-			printf("}");
+		if (out) {
+			json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:b,s:o}", "hop", (json_int_t)hop,
+					      "from", cli_json_text(from), "by", cli_json_text(by),
+					      "with", cli_json_text(with), "tls", tls != 0, "date",
+					      cli_json_text(date));
+			if (delay >= 0 && o)
+				json_object_set_new(o, "delay", cli_json_int(delay));
+			json_array_append_new(hops, o);
 		} else {
 			printf("  %2zu. from %s by %s with %s, %s, %s", hop, from[0] ? from : "?",
 			       by[0] ? by : "?", with[0] ? with : "?", tls ? "TLS" : "no TLS",
@@ -244,8 +236,8 @@ static void show_received(struct mr_cli *cli, const struct mr_rawmsg *m)
 			prev = t;
 		free(v);
 	}
-	if (cli->json)
-		fputs("]", stdout);
+	if (out)
+		json_object_set_new(out, "received", hops);
 }
 
 /* The "method=result" words of Authentication-Results values. */
@@ -262,7 +254,7 @@ static void auth_result(const char *v, const char *method, char *buf, size_t siz
 	}
 }
 
-static void show_auth(struct mr_cli *cli, const struct mr_rawmsg *m)
+static void show_auth(json_t *out, const struct mr_rawmsg *m)
 {
 	char *spf = NULL, spf_res[32] = "", ar[3][128] = { "", "", "" };
 	static const char *const methods[] = { "spf", "dkim", "dmarc" };
@@ -278,20 +270,14 @@ static void show_auth(struct mr_cli *cli, const struct mr_rawmsg *m)
 			free(v);
 		}
 	}
-	if (cli->json) {
-		printf(",\"received_spf\":");
-		if (spf) {
-			printf("{");
-			json_kv("result", spf_res, 0);
-			json_kv("header", spf, 1);
-			printf("}");
-		} else {
-			printf("null");
-		}
-		printf(",\"authentication_results\":{");
+	if (out) {
+		json_object_set_new(out, "received_spf",
+				    spf ? json_pack("{s:o,s:o}", "result", cli_json_text(spf_res),
+						    "header", cli_json_text(spf)) : json_null());
+		json_t *results = json_object();
 		for (int k = 0; k < 3; k++)
-			json_kv(methods[k], ar[k], k > 0);
-		printf("}");
+			json_object_set_new(results, methods[k], cli_json_text(ar[k]));
+		json_object_set_new(out, "authentication_results", results);
 	} else {
 		printf("Received-SPF: %s%s%s%s\n", spf ? spf_res : "(none)", spf ? " (" : "",
 		       spf ? spf : "", spf ? ")" : "");
@@ -301,13 +287,12 @@ static void show_auth(struct mr_cli *cli, const struct mr_rawmsg *m)
 	free(spf);
 }
 
-static int show_dkim(struct mr_cli *cli, const struct mr_rawmsg *m, struct mr_resolver *r,
+static int show_dkim(json_t *out, const struct mr_rawmsg *m, struct mr_resolver *r,
 		     char *pass_domains, size_t pd_size)
 {
 	int n = 0, pass = 0;
 	pass_domains[0] = 0;
-	if (cli->json)
-		printf(",\"dkim\":[");
+	json_t *sigs = out ? json_array() : NULL;
 	for (size_t i = 0; i < m->nh; i++) {
 		if (!mr_hfield_is(&m->h[i], "DKIM-Signature"))
 			continue;
@@ -318,29 +303,28 @@ static int show_dkim(struct mr_cli *cli, const struct mr_rawmsg *m, struct mr_re
 			size_t l = strlen(pass_domains);
 			snprintf(pass_domains + l, pd_size - l, "%s%s", l ? " " : "", res.domain);
 		}
-		if (cli->json) {
-			printf("%s{", n ? "," : "");
-			json_kv("result", res.result, 0);
-			json_kv("domain", res.domain, 1);
-			json_kv("selector", res.selector, 1);
-			json_kv("algorithm", res.alg, 1);
-			json_kv("canonicalization", res.canon, 1);
-			json_kv("why", res.why, 1);
-			printf("}");
+		if (out) {
+			json_array_append_new(sigs, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "result",
+							      cli_json_text(res.result), "domain",
+							      cli_json_text(res.domain), "selector",
+							      cli_json_text(res.selector), "algorithm",
+							      cli_json_text(res.alg), "canonicalization",
+							      cli_json_text(res.canon), "why",
+							      cli_json_text(res.why)));
 		} else {
 			printf("DKIM-Signature d=%s s=%s a=%s c=%s: %s (%s)\n", res.domain, res.selector,
 			       res.alg, res.canon, res.result, res.why);
 		}
 		n++;
 	}
-	if (cli->json)
-		printf("]");
+	if (out)
+		json_object_set_new(out, "dkim", sigs);
 	else if (!n)
 		printf("DKIM-Signature: none (the message is not signed)\n");
 	return n && pass == n;
 }
 
-static void show_return_path(struct mr_cli *cli, const struct mr_rawmsg *m,
+static void show_return_path(json_t *out, const struct mr_rawmsg *m,
 			     const struct site_view *sv)
 {
 	char *rp = NULL;
@@ -387,12 +371,10 @@ static void show_return_path(struct mr_cli *cli, const struct mr_rawmsg *m,
 	if (!detail[0])
 		snprintf(detail, sizeof(detail), "%s", !rp ? "no Return-Path header" :
 			 "no bounce account in the config: VERP not checked");
-	if (cli->json) {
-		printf(",\"return_path\":{");
-		json_kv("address", addr, 0);
-		json_kv("verp", verp, 1);
-		json_kv("detail", detail, 1);
-		printf("}");
+	if (out) {
+		json_object_set_new(out, "return_path",
+				    json_pack("{s:o,s:o,s:o}", "address", cli_json_text(addr), "verp",
+					      cli_json_text(verp), "detail", cli_json_text(detail)));
 	} else {
 		printf("Return-Path: %s: %s\n", rp ? addr : "(none)", detail);
 	}
@@ -414,7 +396,7 @@ static void addr_domain(const char *v, char *buf, size_t size)
 
 /* DMARC alignment as computed now: From's domain against the domains of the
  * DKIM signatures that verified and against the Return-Path domain. */
-static void show_alignment(struct mr_cli *cli, const struct mr_rawmsg *m,
+static void show_alignment(json_t *out, const struct mr_rawmsg *m,
 			   const char *pass_domains)
 {
 	char from[256] = "", rp[256] = "", of[256] = "", od[256], orp[256] = "";
@@ -443,11 +425,11 @@ static void show_alignment(struct mr_cli *cli, const struct mr_rawmsg *m,
 			snprintf(aligned_by, sizeof(aligned_by), "%s", d);
 	}
 	int spf_aligned = of[0] && orp[0] && strcasecmp(of, orp) == 0;
-	if (cli->json) {
-		printf(",\"alignment\":{");
-		json_kv("from_domain", from, 0);
-		printf(",\"dkim_aligned\":%s,\"return_path_aligned\":%s}", aligned_by[0] ? "true" : "false",
-		       spf_aligned ? "true" : "false");
+	if (out) {
+		json_object_set_new(out, "alignment",
+				    json_pack("{s:o,s:b,s:b}", "from_domain", cli_json_text(from),
+					      "dkim_aligned", aligned_by[0] != 0,
+					      "return_path_aligned", spf_aligned));
 	} else {
 		printf("DMARC alignment (relaxed): From %s; DKIM %s%s; Return-Path %s %s\n",
 		       from[0] ? from : "(none)", aligned_by[0] ? "aligned by d=" : "not aligned",
@@ -455,7 +437,7 @@ static void show_alignment(struct mr_cli *cli, const struct mr_rawmsg *m,
 	}
 }
 
-static void show_unsubscribe(struct mr_cli *cli, const struct mr_rawmsg *m)
+static void show_unsubscribe(json_t *out, const struct mr_rawmsg *m)
 {
 	char *lu = NULL, *post = NULL;
 	for (size_t i = 0; i < m->nh; i++) {
@@ -466,12 +448,10 @@ static void show_unsubscribe(struct mr_cli *cli, const struct mr_rawmsg *m)
 	}
 	int one_click = lu && post && strcasestr(lu, "<https://") &&
 			strcasecmp(post, "List-Unsubscribe=One-Click") == 0;
-	if (cli->json) {
-		printf(",\"list_unsubscribe\":");
-		cli_json_str(stdout, lu ? lu : "");
-		printf(",\"list_unsubscribe_post\":");
-		cli_json_str(stdout, post ? post : "");
-		printf(",\"one_click\":%s", one_click ? "true" : "false");
+	if (out) {
+		json_object_set_new(out, "list_unsubscribe", cli_json_text(lu));
+		json_object_set_new(out, "list_unsubscribe_post", cli_json_text(post));
+		json_object_set_new(out, "one_click", json_boolean(one_click));
 	} else {
 		printf("List-Unsubscribe: %s\n", lu ? lu : "(none)");
 		printf("List-Unsubscribe-Post: %s%s\n", post ? post : "(none)",
@@ -504,22 +484,18 @@ int cmd_inspect(struct mr_cli *cli, int argc, char **argv)
 		mr_rawmsg_free(&m);
 		return cli_fail(EX_CONFIG, "inspect", "%s", err.msg);
 	}
-	if (cli->json) {
-		printf("{\"file\":");
-		cli_json_str(stdout, argv[1]);
-		printf(",");
-	} else {
+	json_t *out = cli->json ? json_pack("{s:o}", "file", cli_json_text(argv[1])) : NULL;
+	if (!out)
 		printf("%s\n", argv[1]);
-	}
-	show_received(cli, &m);
-	show_auth(cli, &m);
+	show_received(out, &m);
+	show_auth(out, &m);
 	char pass_domains[1024];
-	show_dkim(cli, &m, r, pass_domains, sizeof(pass_domains));
-	show_alignment(cli, &m, pass_domains);
-	show_return_path(cli, &m, &sv);
-	show_unsubscribe(cli, &m);
-	if (cli->json)
-		printf("}\n");
+	show_dkim(out, &m, r, pass_domains, sizeof(pass_domains));
+	show_alignment(out, &m, pass_domains);
+	show_return_path(out, &m, &sv);
+	show_unsubscribe(out, &m);
+	if (out)
+		cli_json_print(out);
 	mr_resolver_free(r);
 	site_view_free(&sv);
 	mr_rawmsg_free(&m);

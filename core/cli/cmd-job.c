@@ -39,24 +39,15 @@ static int job_list(struct mr_cli *cli, struct mr_site *site)
 		else
 			mr_format_local_time(info.next_due, next, sizeof(next));
 		if (cli->json) {
-			printf("{\"name\":");
-			cli_json_str(stdout, info.name);
-			printf(",\"plugin\":");
-			cli_json_str(stdout, info.plugin);
-			printf(",\"frequency\":\"%s\",\"enabled\":%s,\"last_start\":",
-			       mr_frequency_name(info.freq), info.enabled ? "true" : "false");
-			if (info.last_start)
-				cli_json_str(stdout, last);
-			else
-				printf("null");
-			printf(",\"last_outcome\":");
-			if (info.last_start)
-				cli_json_str(stdout, outcome);
-			else
-				printf("null");
-			printf(",\"next_due\":");
-			cli_json_str(stdout, next);
-			printf("}\n");
+			cli_json_print(json_pack("{s:o,s:o,s:s,s:b,s:o,s:o,s:o}", "name",
+						 cli_json_text(info.name), "plugin",
+						 cli_json_text(info.plugin), "frequency",
+						 mr_frequency_name(info.freq), "enabled",
+						 info.enabled != 0, "last_start",
+						 cli_json_text_or_null(info.last_start ? last : NULL),
+						 "last_outcome",
+						 cli_json_text_or_null(info.last_start ? outcome : NULL),
+						 "next_due", cli_json_text(next)));
 		} else {
 			printf("%-18s %-18s %-10s %-7s %-19s  %-14s %s\n", info.name, info.plugin,
 			       mr_frequency_name(info.freq), info.enabled ? "yes" : "no", last, outcome,
@@ -82,18 +73,20 @@ static int print_run(void *cookie, const struct mr_job_run *run)
 	mr_format_local_time(run->started, start, sizeof(start));
 	mr_format_local_time(run->ended, end, sizeof(end));
 	if (l->cli->json) {
-		printf("{\"id\":%lld,\"job\":", (long long)run->id);
-		cli_json_str(stdout, run->job);
-		printf(",\"worker\":%d,\"pid\":%d,\"start\":", run->worker, run->pid);
-		cli_json_str(stdout, start);
-		printf(",\"end\":");
-		if (run->ended)
-			cli_json_str(stdout, end);
-		else
-			printf("null");
-		printf(",\"outcome\":\"%s\",\"message\":", mr_job_outcome_name(outcome));
-		cli_json_str(stdout, run->message);
-		printf(",\"data\":%s}\n", run->data && run->data[0] == '{' ? run->data : "null");
+		/* the job's data is the JSON object it recorded; anything else is null */
+		json_t *data = run->data ? json_loads(run->data, JSON_REJECT_DUPLICATES, NULL) : NULL;
+		if (data && !json_is_object(data)) {
+			json_decref(data);
+			data = NULL;
+		}
+		cli_json_print(json_pack("{s:I,s:o,s:i,s:i,s:o,s:o,s:s,s:o,s:o}", "id",
+					 (json_int_t)run->id, "job", cli_json_text(run->job), "worker",
+					 run->worker, "pid", (int)run->pid, "start",
+					 cli_json_text(start), "end",
+					 cli_json_text_or_null(run->ended ? end : NULL), "outcome",
+					 mr_job_outcome_name(outcome), "message",
+					 cli_json_text(run->message), "data",
+					 data ? data : json_null()));
 	} else {
 		printf("%-6lld %-18s %-19s  %-19s  %-14s %s\n", (long long)run->id, run->job, start,
 		       end, mr_job_outcome_name(outcome), run->message ? run->message : "");

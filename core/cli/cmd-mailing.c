@@ -226,23 +226,16 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 	char when[32];
 	mr_format_local_time(m->scheduled_at, when, sizeof(when));
 	if (sc->cli->json) {
-		printf("{\"id\":%lld,\"name\":", (long long)m->id);
-		cli_json_str(stdout, m->name);
-		printf(",\"subject\":");
-		cli_json_str(stdout, m->subject);
-		printf(",\"status\":\"%s\",\"scheduled\":", status_name(m->status));
-		cli_json_str(stdout, m->scheduled_at ? when : "");
-		printf(",\"include\":[");
-		for (size_t i = 0; i < m->n_include; i++) {
-			printf(i ? "," : "");
-			cli_json_str(stdout, m->include_groups[i]);
-		}
-		printf("],\"exclude\":[");
-		for (size_t i = 0; i < m->n_exclude; i++) {
-			printf(i ? "," : "");
-			cli_json_str(stdout, m->exclude_groups[i]);
-		}
-		printf("]}\n");
+		json_t *inc = json_array(), *exc = json_array();
+		for (size_t i = 0; i < m->n_include; i++)
+			json_array_append_new(inc, cli_json_text(m->include_groups[i]));
+		for (size_t i = 0; i < m->n_exclude; i++)
+			json_array_append_new(exc, cli_json_text(m->exclude_groups[i]));
+		cli_json_print(json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:o}", "id", (json_int_t)m->id,
+					 "name", cli_json_text(m->name), "subject",
+					 cli_json_text(m->subject), "status", status_name(m->status),
+					 "scheduled", cli_json_text(m->scheduled_at ? when : ""),
+					 "include", inc, "exclude", exc));
 		return 0;
 	}
 	if (!sc->full) {
@@ -301,30 +294,32 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 			const struct track_rows *t)
 {
 	if (cli->json) {
-		printf("{\"id\":%lld,\"total\":%lld,\"queued\":%lld,\"sending\":%lld,\"sent\":%lld,"
-		       "\"delivered\":%lld,\"retrying\":%lld,\"bounced\":%lld,\"in_doubt\":%lld,"
-		       "\"canceled\":%lld,\"bounced_by_type\":{", (long long)id, (long long)s->total,
-		       (long long)s->queued, (long long)s->sending, (long long)s->sent,
-		       (long long)s->delivered, (long long)s->retrying, (long long)s->bounced,
-		       (long long)s->in_doubt, (long long)s->canceled);
-		for (size_t i = 0; i < s->n_types; i++) {
-			printf(i ? "," : "");
-			cli_json_str(stdout, s->by_type[i].name);
-			printf(":%lld", (long long)s->by_type[i].count);
+		json_t *by_type = json_object();
+		for (size_t i = 0; i < s->n_types; i++)
+			cli_json_set(by_type, s->by_type[i].name, cli_json_int(s->by_type[i].count));
+		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "id",
+				      (json_int_t)id, "total", (json_int_t)s->total, "queued",
+				      (json_int_t)s->queued, "sending", (json_int_t)s->sending,
+				      "sent", (json_int_t)s->sent, "delivered",
+				      (json_int_t)s->delivered, "retrying", (json_int_t)s->retrying,
+				      "bounced", (json_int_t)s->bounced, "in_doubt",
+				      (json_int_t)s->in_doubt, "canceled", (json_int_t)s->canceled,
+				      "bounced_by_type", by_type);
+		if (t->have && o) {
+			json_t *clicks = json_array();
+			for (size_t i = 0; i < t->n; i++)
+				json_array_append_new(clicks, json_pack("{s:o,s:I,s:I}", "url",
+									cli_json_text(t->clicks[i].url),
+									"total",
+									(json_int_t)t->clicks[i].total,
+									"unique",
+									(json_int_t)t->clicks[i].unique));
+			json_object_set_new(o, "opens", json_pack("{s:I,s:I}", "total",
+								  (json_int_t)t->opens, "unique",
+								  (json_int_t)t->opens_unique));
+			json_object_set_new(o, "clicks", clicks);
 		}
-		printf("}");
-		if (t->have) {
-			printf(",\"opens\":{\"total\":%lld,\"unique\":%lld},\"clicks\":[",
-			       (long long)t->opens, (long long)t->opens_unique);
-			for (size_t i = 0; i < t->n; i++) {
-				printf("%s{\"url\":", i ? "," : "");
-				cli_json_str(stdout, t->clicks[i].url);
-				printf(",\"total\":%lld,\"unique\":%lld}", (long long)t->clicks[i].total,
-				       (long long)t->clicks[i].unique);
-			}
-			printf("]");
-		}
-		printf("}\n");
+		cli_json_print(o);
 		return;
 	}
 	printf("mailing %lld: %lld recipients\n  queued     %lld\n  sending    %lld\n"

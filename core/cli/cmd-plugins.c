@@ -27,41 +27,32 @@ static void print_plugin(void *cookie, const char *path, const struct mr_plugin 
 	if (!pl && !shadowed_by) /* a refused copy that is never used is no problem */
 		l->bad++;
 	if (l->cli->json) {
-		printf("{\"path\":");
-		cli_json_str(stdout, path);
+		json_t *o = json_pack("{s:o}", "path", cli_json_text(path));
 		if (pl) {
-			printf(",\"kind\":\"%s\",\"name\":", mr_kind_name(pl->desc->kind));
-			cli_json_str(stdout, pl->desc->name);
-			printf(",\"version\":");
-			cli_json_str(stdout, pl->desc->version);
-			printf(",\"abi\":\"%u.%u\",\"description\":", pl->desc->abi_major,
-			       pl->desc->abi_minor);
-			cli_json_str(stdout, pl->desc->description);
-			printf(",\"keys\":[");
-			for (const struct mr_key *k = pl->keys; k && k->name; k++) {
-				printf("%s{\"name\":", k == pl->keys ? "" : ",");
-				cli_json_str(stdout, k->name);
-				printf(",\"type\":\"%s\",\"default\":", key_type_name(k->type));
-				if (k->def)
-					cli_json_str(stdout, k->def);
-				else
-					printf("null");
-				printf(",\"required\":%s,\"help\":",
-				       k->flags & MR_KEYF_REQUIRED ? "true" : "false");
-				cli_json_str(stdout, k->help);
-				printf("}");
-			}
-			printf("],\"loadable\":true");
+			char abi[32];
+			snprintf(abi, sizeof(abi), "%u.%u", pl->desc->abi_major, pl->desc->abi_minor);
+			json_t *keys = json_array();
+			for (const struct mr_key *k = pl->keys; k && k->name; k++)
+				json_array_append_new(keys, json_pack("{s:o,s:s,s:o,s:b,s:o}", "name",
+								      cli_json_text(k->name), "type",
+								      key_type_name(k->type), "default",
+								      cli_json_text_or_null(k->def),
+								      "required",
+								      (k->flags & MR_KEYF_REQUIRED) != 0,
+								      "help", cli_json_text(k->help)));
+			json_object_update_new(o, json_pack("{s:s,s:o,s:o,s:s,s:o,s:o,s:b}", "kind",
+							    mr_kind_name(pl->desc->kind), "name",
+							    cli_json_text(pl->desc->name), "version",
+							    cli_json_text(pl->desc->version), "abi", abi,
+							    "description",
+							    cli_json_text(pl->desc->description), "keys",
+							    keys, "loadable", 1));
 		} else {
-			printf(",\"loadable\":false,\"error\":");
-			cli_json_str(stdout, why->msg);
+			json_object_update_new(o, json_pack("{s:b,s:o}", "loadable", 0, "error",
+							    cli_json_text(why->msg)));
 		}
-		printf(",\"shadowed_by\":");
-		if (shadowed_by)
-			cli_json_str(stdout, shadowed_by);
-		else
-			printf("null");
-		printf("}\n");
+		json_object_set_new(o, "shadowed_by", cli_json_text_or_null(shadowed_by));
+		cli_json_print(o);
 		return;
 	}
 	if (pl)

@@ -20,15 +20,11 @@ static int list_one(void *cookie, const struct mr_spool_msg *m)
 	char when[32];
 	fmt_time(m->added, when, sizeof(when));
 	if (cli->json) {
-		printf("{\"id\":%lld,\"added\":", (long long)m->id);
-		cli_json_str(stdout, when);
-		printf(",\"job_id\":%lld,\"sender\":", (long long)m->job_id);
-		cli_json_str(stdout, m->sender);
-		printf(",\"recipient\":");
-		cli_json_str(stdout, m->recipient);
-		printf(",\"subject\":");
-		cli_json_str(stdout, m->subject);
-		printf("}\n");
+		cli_json_print(json_pack("{s:I,s:o,s:I,s:o,s:o,s:o}", "id", (json_int_t)m->id,
+					 "added", cli_json_text(when), "job_id",
+					 (json_int_t)m->job_id, "sender", cli_json_text(m->sender),
+					 "recipient", cli_json_text(m->recipient), "subject",
+					 cli_json_text(m->subject)));
 	} else {
 		printf("%-6lld %s  %-28s %-28s %s\n", (long long)m->id, when, m->sender,
 		       m->recipient, m->subject ? m->subject : "");

@@ -120,11 +120,8 @@ int cmd_token(struct mr_cli *cli, int argc, char **argv)
 	close(fd);
 	/* the only time the token is shown */
 	if (cli->json) {
-		printf("{\"user\":");
-		cli_json_str(stdout, user);
-		printf(",\"token\":");
-		cli_json_str(stdout, token);
-		printf("}\n");
+		cli_json_print(json_pack("{s:o,s:o}", "user", cli_json_text(user), "token",
+					 cli_json_text(token)));
 	} else {
 		printf("%s\n", token);
 	}

@@ -101,17 +101,13 @@ static void print_user(struct mr_cli *cli, const struct mr_user *u)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	if (cli->json) {
-		printf("{\"name\":");
-		cli_json_str(stdout, u->name);
-		printf(",\"permissions\":[");
-		for (unsigned bit = 1, n = 0; bit <= MR_PERM_ALL; bit <<= 1)
-			if (u->perms & bit) {
-				printf("%s", n++ ? "," : "");
-				cli_json_str(stdout, mr_perm_name(bit));
-			}
-		printf("],\"created\":");
-		cli_json_str(stdout, when);
-		printf(",\"created_unix\":%lld}\n", (long long)u->created);
+		json_t *perms_j = json_array();
+		for (unsigned bit = 1; bit <= MR_PERM_ALL; bit <<= 1)
+			if (u->perms & bit)
+				json_array_append_new(perms_j, cli_json_text(mr_perm_name(bit)));
+		cli_json_print(json_pack("{s:o,s:o,s:o,s:I}", "name", cli_json_text(u->name),
+					 "permissions", perms_j, "created", cli_json_text(when),
+					 "created_unix", (json_int_t)u->created));
 	} else {
 		printf("%-24s %-19s  %s\n", u->name, when, *perms ? perms : "-");
 	}

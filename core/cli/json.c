@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* JSON strings of every --json output, written by Jansson after invalid UTF-8 is replaced, so the output is always valid UTF-8 JSON. */
+/* Every --json output: values built as Jansson objects (strings after invalid UTF-8 is replaced) and written by one function, so the output is always valid UTF-8 JSON. */
 #include "config.h"
 #include <jansson.h>
 #include <stdlib.h>
@@ -64,15 +64,41 @@ char *cli_utf8_repair(const char *s, size_t n)
 	return out;
 }
 
-void cli_json_str(FILE *f, const char *s)
+json_t *cli_json_text(const char *s)
 {
 	if (!s)
 		s = "";
-	size_t n = strlen(s);
-	char *clean = cli_utf8_repair(s, n);
+	char *clean = cli_utf8_repair(s, strlen(s));
+	/* out of memory: an empty string keeps the JSON valid */
 	json_t *j = clean ? json_string(clean) : NULL;
-	if (!j || json_dumpf(j, f, JSON_ENCODE_ANY) != 0)
-		fputs("\"\"", f); /* out of memory: an empty string keeps the JSON valid */
-	json_decref(j);
 	free(clean);
+	return j ? j : json_string("");
+}
+
+json_t *cli_json_text_or_null(const char *s)
+{
+	return s ? cli_json_text(s) : json_null();
+}
+
+json_t *cli_json_int(long long n)
+{
+	return json_integer((json_int_t)n);
+}
+
+void cli_json_set(json_t *obj, const char *key, json_t *v)
+{
+	char *clean = key ? cli_utf8_repair(key, strlen(key)) : NULL;
+	if (clean && obj)
+		json_object_set_new(obj, clean, v);
+	else
+		json_decref(v);
+	free(clean);
+}
+
+void cli_json_print(json_t *v)
+{
+	if (!v || json_dumpf(v, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) != 0)
+		fputs("null", stdout);
+	putchar('\n');
+	json_decref(v);
 }
