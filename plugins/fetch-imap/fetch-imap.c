@@ -8,6 +8,7 @@
 #include <strings.h>
 #include "../common/etpan-net.h"
 #include "../common/etpan-login.h"
+#include "imap-utf7.h"
 
 /* Bodies are fetched this many at a time (and at most CHUNK_BYTES); moves
  * are sent when FLUSH_MSGS messages wait (and at close), as a few large
@@ -50,7 +51,8 @@ struct im {
 
 	mailimap *imap;
 	char sep;
-	char *source, *folder[3];  /* server names: source, processed, ignored */
+	char *source, *folder[3];  /* server names in UTF-8 (for messages): source, processed, ignored */
+	char *wire[3];             /* the same in modified UTF-7, for commands: source, processed, ignored */
 	int ensured[3];
 	int has_move, has_uidplus;
 	uint32_t uidvalidity;
@@ -191,6 +193,10 @@ static void session_free(struct im *m)
 	free(m->folder[1]);
 	free(m->folder[2]);
 	m->source = m->folder[1] = m->folder[2] = NULL;
+	for (int d = 0; d < 3; d++) {
+		free(m->wire[d]);
+		m->wire[d] = NULL;
+	}
 	memset(m->ensured, 0, sizeof(m->ensured));
 	pending_clear(m);
 }
@@ -451,8 +457,14 @@ static int im_open(void *state, size_t *waiting_r, struct mr_error *err)
 		if (!m->source || !m->folder[1] || !m->folder[2])
 			rc = m->core->error_set(err, MR_ENOMEM, "out of memory");
 	}
+	for (int d = 0; d < 3 && !rc; d++) {
+		const char *name = d ? m->folder[d] : m->source;
+		if (!(m->wire[d] = imap_utf7_encode(name)))
+			rc = m->core->error_set(err, MR_ECONFIG, "[%s] folder '%s' is not valid UTF-8 "
+						"or has a control character", m->section, name);
+	}
 	if (!rc) {
-		int r = mailimap_select(m->imap, m->source);
+		int r = mailimap_select(m->imap, m->wire[0]);
 		if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
 			rc = im_fail(m, r, MR_ETEMP, "folder", "SELECT", err);
 		else if (r != MAILIMAP_NO_ERROR) {
@@ -497,23 +509,45 @@ static struct mailimap_set *uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
+/* 1 when LIST's answer res names the folder d (its names decoded from
+ * modified UTF-7; one that does not decode is named, made safe, in the log). */
+static int list_has(struct im *m, clist *res, int d)
+{
+	int found = 0;
+	for (clistiter *it = res ? clist_begin(res) : NULL; it && !found; it = clist_next(it)) {
+		struct mailimap_mailbox_list *mb = clist_content(it);
+		const char *wire = mb && mb->mb_name ? mb->mb_name : "";
+		char *name = imap_utf7_decode(wire);
+		if (name)
+			found = strcmp(name, m->folder[d]) == 0;
+		else {
+			char safe[256];
+			m->core->log(m->log, MR_LOG_WARNING, "LIST: the server named a folder '%s', "
+				     "which is not modified UTF-7 (RFC 3501 5.1.3)",
+				     etpan_said(wire, safe, sizeof(safe)));
+		}
+		free(name);
+	}
+	return found;
+}
+
 /* Creates a folder unless LIST finds it. */
 static int ensure_folder(struct im *m, int d, struct mr_error *err)
 {
 	if (m->ensured[d])
 		return 0;
 	clist *res = NULL;
-	int r = mailimap_list(m->imap, "", m->folder[d], &res);
+	int r = mailimap_list(m->imap, "", m->wire[d], &res);
 	if (r != MAILIMAP_NO_ERROR)
 		return im_fail(m, r, MR_ETEMP, "folder", "LIST", err);
-	int found = res && clist_begin(res) != NULL;
+	int found = list_has(m, res, d);
 	if (res)
 		mailimap_list_result_free(res);
 	if (!found) {
-		r = mailimap_create(m->imap, m->folder[d]);
+		r = mailimap_create(m->imap, m->wire[d]);
 		if (r != MAILIMAP_NO_ERROR)
 			return im_fail(m, r, MR_ETEMP, "folder", "creating the folder", err);
-		mailimap_subscribe(m->imap, m->folder[d]);
+		mailimap_subscribe(m->imap, m->wire[d]);
 		m->core->log(m->log, MR_LOG_INFO, "created folder %s", m->folder[d]);
 	}
 	m->ensured[d] = 1;
@@ -534,13 +568,13 @@ static int move_with(struct im *m, mailimap *imap, struct pending *pend, struct 
 			return m->core->error_set(err, MR_ENOMEM, "out of memory");
 		int r;
 		if (m->has_move) {
-			r = mailimap_uid_move(imap, set, m->folder[d]);
+			r = mailimap_uid_move(imap, set, m->wire[d]);
 			if (r != MAILIMAP_NO_ERROR) {
 				mailimap_set_free(set);
 				return fail_on(m, imap, r, MR_ETEMP, "IMAP", "UID MOVE", err);
 			}
 		} else {
-			r = mailimap_uid_copy(imap, set, m->folder[d]);
+			r = mailimap_uid_copy(imap, set, m->wire[d]);
 			if (r == MAILIMAP_NO_ERROR) {
 				struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 				mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
@@ -620,7 +654,7 @@ static int mover_start(struct im *m)
 	m->net = main_net;
 	m->has_move = has_move;
 	m->has_uidplus = has_uidplus;
-	if (!rc && mailimap_select(mv_imap, m->source) != MAILIMAP_NO_ERROR)
+	if (!rc && mailimap_select(mv_imap, m->wire[0]) != MAILIMAP_NO_ERROR)
 		rc = m->core->error_set(&e, MR_ETEMP, "SELECT %s failed", m->source);
 	if (!rc) {
 		m->mv.imap = mv_imap;
