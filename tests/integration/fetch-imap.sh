@@ -30,6 +30,9 @@ write_config() {
 		dovecot_account drop imap "port=$1" tls=none ca_file=
 		dovecot_account keep imap source=INBOX.Keep dispose=keep
 		dovecot_account civi imap source=INBOX/CiviMail
+		dovecot_account intl imap "source=INBOX/Gelöschte Elemente" \
+			"processed_folder=INBOX/Корзина"
+		dovecot_account intlmissing imap "source=INBOX.Несуществующая & Co"
 	} > "$T_DIR/site.ini"
 }
 write_config "$PROXY_DROP"
@@ -142,6 +145,34 @@ check_eq "1,000 results" "$(( $(spooled) - before ))" 1000
 check_eq "into INBOX.CiviMail.processed (the server's separator)" "$(dovecot_count "$U" CiviMail.processed)" 1000
 check_eq "INBOX.CiviMail is empty" "$(dovecot_count "$U" CiviMail)" 0
 diag "1,000 IMAP messages fetched, stored and moved in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s"
+
+# ---- folder names outside ASCII (modified UTF-7, RFC 3501 5.1.3): Dovecot
+# keeps them on disk in that form, so the paths below check our encoding
+dovecot_put "$U" 3 'Gel&APY-schte Elemente'
+printf 'Subject: no sender\r\n\r\nnot parsable for us\r\n' > \
+	"$md/.Gel&APY-schte Elemente/new/1700000001.M1P1.nofrom"
+chown vmail:vmail "$md/.Gel&APY-schte Elemente/new/1700000001.M1P1.nofrom"
+$M account fetch intl --dry-run > "$T_DIR/intl-dry.out" 2>&1
+check_eq "a source named 'INBOX/Gelöschte Elemente' opens: exit 0" "$?" 0
+check_grep "and lists its 4 messages" '4 message.* listed, 4 waiting' "$T_DIR/intl-dry.out"
+$M account fetch intl --spool --consume > "$T_DIR/intl.out" 2>&1
+check_eq "fetching it: exit 0" "$?" 0
+check_grep "3 processed, 1 ignored" '4 waiting, 3 processed, 1 ignored' "$T_DIR/intl.out"
+check_eq "processed into 'INBOX.Корзина' (&BBoEPgRABDcEOAQ9BDA- on disk)" \
+	"$(dovecot_count "$U" '&BBoEPgRABDcEOAQ9BDA-')" 3
+check_eq "ignored into 'INBOX.Gelöschte Elemente.ignored'" \
+	"$(dovecot_count "$U" 'Gel&APY-schte Elemente.ignored')" 1
+check_eq "the source is empty" "$(dovecot_count "$U" 'Gel&APY-schte Elemente')" 0
+check "no folder was made with raw UTF-8 in its name" \
+	sh -c "! ls -a '$md' | grep -q 'Корзина\|Gelöschte'"
+dovecot_put "$U" 2 'Gel&APY-schte Elemente'
+$M account fetch intl --spool --consume > "$T_DIR/intl2.out" 2>&1
+check_grep "a second run finds the existing folders (LIST decoded)" '2 waiting, 2 processed' "$T_DIR/intl2.out"
+check_eq "and adds to 'INBOX.Корзина'" "$(dovecot_count "$U" '&BBoEPgRABDcEOAQ9BDA-')" 5
+check "without creating it again" sh -c "! grep -q 'created folder INBOX.Корзина' '$T_DIR/intl2.out'"
+$M account test intlmissing > "$T_DIR/intlmissing.out" 2>&1
+check_eq "a missing folder 'INBOX.Несуществующая & Co': exit 78" "$?" 78
+check_grep "the error names it in UTF-8" 'folder: cannot open INBOX.Несуществующая & Co on' "$T_DIR/intlmissing.out"
 
 dovecot_stop
 done_testing
