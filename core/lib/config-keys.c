@@ -49,8 +49,8 @@ const struct mr_key mr_keys_mailroom[] = {
 	  .help = "name the sending server gives in HELO, checked against reverse DNS (default: the "
 	  "transport's helo_name, else this host's name)" },
 	{ .name = "resolver", .type = MR_KEY_STRING,
-	  .help = "DNS server for mailroom doctor and inspect as IPv4:PORT (default: the system "
-	  "resolver)" },
+	  .help = "DNS server for mailroom doctor and inspect as IPv4:PORT or [IPv6]:PORT "
+	  "(default: the system resolver)" },
 	{ .name = "dnsbl_zones", .type = MR_KEY_LIST,
 	  .def = "zen.spamhaus.org,bl.spamcop.net,b.barracudacentral.org",
 	  .help = "DNS blocklists mailroom doctor looks the sending IP up in" },

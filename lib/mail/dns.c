@@ -25,30 +25,81 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_server(const char *server, struct sockaddr_in *sin, struct mr_error *err)
+/* The server address of "IPV4[:PORT]", "[IPV6][:PORT]" or a bare "IPV6"
+ * (port 53 when none is given) into *ss. */
+static int parse_server(const char *server, struct sockaddr_storage *ss, struct mr_error *err)
 {
 	char host[64];
-	const char *colon = strrchr(server, ':');
-	size_t hl = colon ? (size_t)(colon - server) : strlen(server);
-	long port = 53;
-	if (hl == 0 || hl >= sizeof(host))
-		return mail_error_set(err, MR_ECONFIG, "resolver '%s': want HOST:PORT with an IPv4 "
-				    "address", server);
-	memcpy(host, server, hl);
-	host[hl] = 0;
-	if (colon) {
-		char *end;
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port > 65535)
-			return mail_error_set(err, MR_ECONFIG, "resolver '%s': bad port '%s'", server,
-					    colon + 1);
+	const char *h = server, *port_s = NULL;
+	size_t hl;
+	int v6;
+	if (*server == '[') {
+		const char *close = strchr(server, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			return mail_error_set(err, MR_ECONFIG, "resolver '%s': want [IPV6]:PORT",
+					      server);
+		h = server + 1;
+		hl = (size_t)(close - h);
+		port_s = close[1] ? close + 2 : NULL;
+		v6 = 1;
+	} else if (strchr(server, ':') != strrchr(server, ':')) {
+		hl = strlen(server); /* a bare IPv6 address */
+		v6 = 1;
+	} else {
+		const char *colon = strchr(server, ':');
+		hl = colon ? (size_t)(colon - server) : strlen(server);
+		port_s = colon ? colon + 1 : NULL;
+		v6 = 0;
 	}
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		return mail_error_set(err, MR_ECONFIG, "resolver '%s': '%s' is not an IPv4 address "
-				    "(a resolver is given by address, not by name)", server, host);
+	if (hl == 0 || hl >= sizeof(host))
+		return mail_error_set(err, MR_ECONFIG, "resolver '%s': want IPV4:PORT or "
+				      "[IPV6]:PORT", server);
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	long port = 53;
+	if (port_s) {
+		char *end;
+		port = strtol(port_s, &end, 10);
+		if (!*port_s || *end || port < 1 || port > 65535)
+			return mail_error_set(err, MR_ECONFIG, "resolver '%s': bad port '%s'", server,
+					      port_s);
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1)
+			return 0;
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &sin->sin_addr) == 1)
+			return 0;
+	}
+	return mail_error_set(err, MR_ECONFIG, "resolver '%s': '%s' is not an IP%s address "
+			      "(a resolver is given by address, not by name)", server, host,
+			      v6 ? "v6" : "v4");
+}
+
+/* Makes ss the one server of rs.  An IPv6 server goes where glibc's
+ * res_send looks for one (_u._ext.nsaddrs, with nsaddr_list's family 0);
+ * that copy is malloc'ed, and res_nclose frees it. */
+static int use_server(struct __res_state *rs, const struct sockaddr_storage *ss)
+{
+	rs->nscount = 1;
+	if (ss->ss_family == AF_INET) {
+		rs->nsaddr_list[0] = *(const struct sockaddr_in *)ss;
+		return 0;
+	}
+	struct sockaddr_in6 *sin6 = malloc(sizeof(*sin6));
+	if (!sin6)
+		return -1;
+	*sin6 = *(const struct sockaddr_in6 *)ss;
+	free(rs->_u._ext.nsaddrs[0]);
+	rs->_u._ext.nsaddrs[0] = sin6;
+	memset(&rs->nsaddr_list[0], 0, sizeof(rs->nsaddr_list[0]));
 	return 0;
 }
 
@@ -58,9 +109,9 @@ int mr_resolver_new(const char *server, struct mr_resolver **r_r, struct mr_erro
 	struct mr_resolver *r = calloc(1, sizeof(*r));
 	if (!r)
 		return mail_error_set(err, MR_ENOMEM, "out of memory");
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
 	if (server && *server) {
-		int rc = parse_server(server, &sin, err);
+		int rc = parse_server(server, &ss, err);
 		if (rc) {
 			free(r);
 			return rc;
@@ -74,8 +125,10 @@ int mr_resolver_new(const char *server, struct mr_resolver **r_r, struct mr_erro
 	r->rs.retrans = 2;
 	r->rs.retry = 2;
 	if (server && *server) {
-		r->rs.nscount = 1;
-		r->rs.nsaddr_list[0] = sin;
+		if (use_server(&r->rs, &ss) != 0) {
+			mr_resolver_free(r);
+			return mail_error_set(err, MR_ENOMEM, "out of memory");
+		}
 		snprintf(r->name, sizeof(r->name), "%s", server);
 	} else {
 		snprintf(r->name, sizeof(r->name), "the system resolver");

@@ -11,9 +11,9 @@ printf 's3cret-for-verp\n' > "$W/secret"
 chmod 0600 "$W/secret"
 cp "$KEYS"/*.pem "$W/"
 
-/usr/bin/python3 - "$MAILROOM" "$W" "$DNS_PORT" > "$T_DIR/results" 2>&1 <<'PY'
+/usr/bin/python3 - "$MAILROOM" "$W" "$DNS_PORT" "$DNS_V6" > "$T_DIR/results" 2>&1 <<'PY'
 import json, subprocess, sys
-mailroom, W, port = sys.argv[1], sys.argv[2], sys.argv[3]
+mailroom, W, port, v6 = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == 'yes'
 BASE = {
     'mailroom': {'site': 'doctor', 'store': 'sqlite', 'transport': 'spool',
                  'from': 'news@pass.test', 'secret_file': 'secret',
@@ -172,11 +172,30 @@ report(p.returncode == 78 and 'algorithm' in p.stderr, 'a [dkim] algorithm outsi
 p = doctor({'resolver': 'dns.example:53'})
 report(p.returncode == 78 and 'not an IPv4 address' in p.stderr and 'case' in p.stderr,
        'a resolver given by name is a configuration error naming the file', p.stderr)
+# the resolver over IPv6: the same unbound on [::1]
+if v6:
+    p = doctor({'resolver': '[::1]:' + port})
+    out = json.loads(p.stdout) if p.stdout.startswith('{') else {}
+    spf = [c for c in out.get('checks', []) if c['check'] == 'spf-from']
+    report(p.returncode == 0 and out.get('fail') == 0 and out.get('warn') == 0,
+           'resolver = [::1]:PORT: every check ok over IPv6 (exit %d)' % p.returncode,
+           p.stdout + p.stderr)
+    report(spf and 'pass for 192.0.2.10' in spf[0]['detail'],
+           'resolver = [::1]:PORT: the SPF record came over IPv6', p.stdout)
+else:
+    print('skip - no IPv6 loopback (::1) on this machine: the resolver over IPv6 is not tried')
+for bad, said in (('[::1', 'want [IPV6]:PORT'), ('[::1]:0', "bad port '0'"),
+                  ('[::1]x', 'want [IPV6]:PORT'), ('fe80::zz', "'fe80::zz' is not an IPv6 address"),
+                  ('[127.0.0.1]:53', 'is not an IPv6 address')):
+    p = doctor({'resolver': bad})
+    report(p.returncode == 78 and said in p.stderr,
+           'resolver = %s is a configuration error: %s' % (bad, said), p.stderr)
 PY
 while IFS= read -r line; do
 	case $line in
 	"ok - "*) ok "${line#ok - }" ;;
 	"not ok - "*) not_ok "${line#not ok - }" ;;
+	"skip - "*) skip "${line#skip - }" ;;
 	*) echo "$line" ;;
 	esac
 done < "$T_DIR/results"

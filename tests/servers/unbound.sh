@@ -2,7 +2,7 @@
 # Starts a private unbound (DNS) on 127.0.0.1 serving the test zones of the
 # doctor and inspect tests (SPF, DKIM, DMARC, PTR, a DNSBL) and makes the keys
 # those zones publish.  Source it after tests/lib.sh, then call unbound_start.
-# Sets DNS_PORT, KEYS (rsa.pem, rsa-other.pem, rsa-short.pem, rsa-weak.pem (512 bits), ed.pem, ed.seed)
+# Sets DNS_PORT, DNS_V6 (yes when it also listens on [::1]:DNS_PORT), KEYS (rsa.pem, rsa-other.pem, rsa-short.pem, rsa-weak.pem (512 bits), ed.pem, ed.seed)
 # and Z (the zone file); the server's PID is registered with `started`.
 # Everything lives under $T_DIR/dns.
 
@@ -96,11 +96,18 @@ unbound_start() {
 		rr "66.2.0.192.bl.test. A 127.0.0.2"
 		rr "66.2.0.192.bl.test. TXT \"listed for testing\""
 	} > "$Z"
+	# on ::1 as well when the machine has an IPv6 loopback (DNS_V6=yes)
+	DNS_V6=no V6_LINES=
+	if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
+		DNS_V6=yes
+		V6_LINES=$(printf '\tinterface: ::1@%s\n\taccess-control: ::1/128 allow' "$DNS_PORT")
+	fi
 	cat > "$T_DIR/dns/unbound.conf" <<-EOF
 	server:
 		interface: 127.0.0.1@$DNS_PORT
+	$V6_LINES
 		port: $DNS_PORT
-		do-ip6: no
+		do-ip6: $DNS_V6
 		do-daemonize: no
 		username: ""
 		chroot: ""
