@@ -33,3 +33,16 @@ fi
 if ! id vmail >/dev/null 2>&1; then
 	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail
 fi
+# Exim, for transport-sendmail.sh's second MTA: exim4-daemon-light conflicts
+# with postfix, so it is not installed; its packages are unpacked into a
+# cache the test runs the exim binary from, privately (tests/servers/exim.sh),
+# as Debian-exim, the user the binary looks up before reading any config.
+EXIM_CACHE=/var/cache/mailroom-tests/exim
+if [ ! -x "$EXIM_CACHE/root/usr/sbin/exim4" ]; then
+	mkdir -p "$EXIM_CACHE/debs"
+	(cd "$EXIM_CACHE/debs" && apt-get download -qq exim4-daemon-light exim4-base exim4-config)
+	for deb in "$EXIM_CACHE"/debs/*.deb; do dpkg -x "$deb" "$EXIM_CACHE/root"; done
+fi
+if ! id Debian-exim >/dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin Debian-exim
+fi

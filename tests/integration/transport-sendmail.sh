@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # transport-sendmail and transport-mail against real programs: a throwaway
 # Postfix instance (its sendmail, found through MAIL_CONFIG) delivering into
-# Maildirs the test reads, and msmtp relaying to the aiosmtpd test server for
+# Maildirs the test reads, a private Exim (Debian's binary, its own -C
+# configuration) doing the same through its sendmail interface, and msmtp relaying to the aiosmtpd test server for
 # the SMTP-side failures.  Checks the envelope (Return-Path, recipients from
 # the arguments or from the headers with -t), the bytes delivered, exit 75 as
 # temporary, other exits as permanent, the timeout, and send-test through both.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/postfix-local.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
+. "$MR_SRCDIR/tests/servers/exim.sh"
 needs /usr/sbin/postfix /usr/sbin/sendmail /usr/bin/msmtp /usr/bin/python3 /usr/sbin/smtp-sink
 BLAST=$MR_BUILDDIR/bench/mr-blast
 [ -x "$BLAST" ] || { echo "Bail out! $BLAST is not built"; exit 1; }
@@ -144,6 +146,62 @@ if [ -x "$MAILROOM" ]; then
 	check_grep "send-test without an MTA: a clear error" 'no mail transfer agent is installed' "$T_DIR/out"
 else
 	not_ok "mailroom is built ($MAILROOM)"
+fi
+
+# ---- Exim's sendmail interface (a private Exim: tests/servers/exim.sh)
+if exim_setup; then
+	EXARGS=$(exim_args)
+	site sendmail "path = $EXIM" "args = $EXARGS"
+	blast -f bounce+x@example.org -t rcpt1@mailroom.test -t rcpt2@mailroom.test -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+	check_eq "exim: Exim's sendmail accepts: exit 0" "$?" 0
+	check_grep "exim: result ok with exit status 0" "rcpt rcpt2@mailroom.test: ok 0 2.0.0 accepted by $EXIM (exit 0)" "$T_DIR/out"
+	check_eq "exim: delivered to both envelope recipients" "$(exim_count rcpt1)/$(exim_count rcpt2)" "1/1"
+	M=$(newest "$EX_MAIL/rcpt1")
+	check_grep "exim: Return-path is the envelope sender" '^Return-path: <bounce+x@example.org>$' "$M"
+	check_grep "exim: Envelope-to is the envelope recipient" '^Envelope-to: rcpt1@mailroom.test$' "$M"
+	body "$M" > "$T_DIR/got"
+	if cmp -s "$T_DIR/got" "$T_DIR/m1.lf"; then ok "exim: headers, lone dots, 8-bit and a 990-byte line delivered exactly"
+	else not_ok "exim: the message delivered exactly"; diff <(od -c "$T_DIR/m1.lf") <(od -c "$T_DIR/got") | head -10 | sed 's/^/#   /'; fi
+	# a recipient Exim refuses while routing: it accepts the message (exit 0)
+	# and reports the refusal by mail to the envelope sender, as Postfix does
+	blast -f bounce@mailroom.test -t rcpt3@mailroom.test -t refused@mailroom.test -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+	check_eq "exim: a refused recipient: exit 0 (the refusal comes as a DSN)" "$?" 0
+	check_eq "exim: the other recipient got it" "$(exim_count rcpt3)" 1
+	check_grep "exim: the DSN to the envelope sender names the refused recipient" '^X-Failed-Recipients: refused@mailroom.test' "$(newest "$EX_MAIL/bounce")"
+	check_grep "exim: and Exim's reason" 'no such user here' "$(newest "$EX_MAIL/bounce")"
+	# an address Exim cannot parse: exit 1, a permanent failure
+	blast -f bounce@mailroom.test -t 'bad@@mailroom.test' -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+	check_grep "exim: an address it cannot parse: exit 1, permfail" "rcpt bad@@mailroom.test: permfail 1 - $EXIM exited with 1" "$T_DIR/out"
+	check_eq "exim: and it mails its error to the envelope sender too (-oem, its default)" "$(exim_count bounce)" 2
+	# Exim exits 1, not 75, when its spool is unusable: the transport can only
+	# take that as permanent (what the program's exit status says)
+	chmod 000 "$EX_BASE/spool"; chown root "$EX_BASE/spool"
+	blast -f bounce@mailroom.test -t rcpt3@mailroom.test -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
+	check_grep "exim: an unusable spool: Exim exits 1 and says why" "permfail 1 - $EXIM exited with 1.*Failed to create spool file" "$T_DIR/out"
+	chmod 755 "$EX_BASE/spool"; chown Debian-exim "$EX_BASE/spool"
+	# send-test and a mailing through Exim
+	if [ -x "$MAILROOM" ]; then
+		mr send-test rcpt3@mailroom.test > "$T_DIR/out" 2>&1
+		check_eq "exim: send-test: exit 0" "$?" 0
+		msgid=$(sed -n 's/^sent \(<[^>]*>\).*/\1/p' "$T_DIR/out")
+		check_grep "exim: send-test's Message-ID is in the mailbox" "^Message-I[Dd]: $msgid" "$(newest "$EX_MAIL/rcpt3")"
+		printf 'mailing-secret-0123456789\n' > "$T_DIR/secret"; chmod 600 "$T_DIR/secret"
+		sed -i "s|^from = sender@example.org$|from = sender@example.org\nsecret_file = $T_DIR/secret\nlock_dir = $T_DIR|" "$T_DIR/site.ini"
+		printf '[job-mailing]\nplugin = process-mailing\n' >> "$T_DIR/site.ini"
+		printf 'email,groups\nrcpt1@mailroom.test,g\nrcpt2@mailroom.test,g\nrefused@mailroom.test,g\n' > "$T_DIR/m.csv"
+		mr contact import "$T_DIR/m.csv" > /dev/null
+		echo "hello {contact.email}" > "$T_DIR/m.txt"
+		mid=$(mr mailing create --name ex --subject "via exim" --text "$T_DIR/m.txt" --include-group g \
+			--schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+		mr job run mailing > "$T_DIR/out" 2>&1
+		check_eq "exim: a mailing of three through Exim: exit 0" "$?" 0
+		check_eq "exim: both deliverable recipients got it" "$(exim_count rcpt1)/$(exim_count rcpt2)" "2/2"
+		check_grep "exim: with the VERP Return-path" '^Return-path: <[^>]*@' "$(newest "$EX_MAIL/rcpt2")"
+		check_grep "exim: the mailing counts three handed over (refusals come back as DSNs)" '"sent":3' \
+			<(mr mailing stats "$mid" --json)
+	fi
+else
+	skip "Exim's binary or its user is missing (scripts/deps.sh unpacks exim4-daemon-light into $MR_EXIM_ROOT)"
 fi
 
 done_testing
