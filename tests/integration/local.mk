@@ -74,6 +74,8 @@ TESTS += tests/integration/serve-webhooks.sh
 EXTRA_DIST += tests/integration/serve-webhooks.sh tests/integration/serve-webhooks.py
 TESTS += tests/integration/serve-api.sh
 EXTRA_DIST += tests/integration/serve-api.sh
+TESTS += tests/integration/serve-report.sh
+EXTRA_DIST += tests/integration/serve-report.sh
 TESTS += tests/integration/serve-load.sh
 EXTRA_DIST += tests/integration/serve-load.sh
 # the screenshots serve-browser.sh keeps for a person to look at

@@ -69,7 +69,7 @@ enum MHD_Result sv_respond_x(struct sv_server *s, struct sv_req *r, struct MHD_C
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", ctype ? ctype : "text/plain; charset=utf-8");
-	MHD_add_response_header(resp, "Content-Security-Policy",
+	MHD_add_response_header(resp, "Content-Security-Policy", r->csp ? r->csp :
 				"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
 				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -225,6 +225,8 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		return sv_webhook_mailgun(s, r, c);
 	if (get && path_is(rel, "/o"))
 		return sv_track_open(s, r, c);
+	if (get && path_is(rel, "/v"))
+		return sv_view(s, r, c);
 	if (get && path_is(rel, "/c"))
 		return sv_track_click(s, r, c);
 	if (get && path_is(url, "/healthz"))

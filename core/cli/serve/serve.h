@@ -21,6 +21,7 @@ struct sv_req {
 	int answered;          /* a response has been queued */
 	unsigned status;
 	size_t out_len;
+	const char *csp;       /* the Content-Security-Policy when not the default */
 };
 
 /* The server: configuration, the store (behind a lock), the rate limiter. */
@@ -82,6 +83,14 @@ int sv_track_start(struct sv_server *s);
 void sv_track_stop(struct sv_server *s);
 enum MHD_Result sv_track_open(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 enum MHD_Result sv_track_click(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+/* The ?mr= tracking token of a request, of kind (MR_TRACK_TOKEN_*), into tk:
+ * 0, or the HTTP status refusing it (400 malformed, 403 forged or another
+ * kind). */
+struct mr_track_token;
+unsigned sv_track_token_of(struct sv_server *s, struct MHD_Connection *c, char kind,
+			   struct mr_track_token *tk);
+/* View in browser (serve-view.c): GET /v?mr=TOKEN. */
+enum MHD_Result sv_view(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 
 /* The read-only JSON API (serve-api.c): rel is the path after /api/v1. */
 enum MHD_Result sv_api(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,

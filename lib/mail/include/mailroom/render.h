@@ -17,12 +17,13 @@ struct mr_token_values {
 	const char *first_name, *last_name, *display_name, *email;
 	const char *unsubscribe_url, *optout_url, *domain;
 	const char *mailing_name, *mailing_subject;
+	const char *view_url;  /* [http] base_url/v?mr=TOKEN, or NULL without base_url */
 };
 struct mr_tpl;
 /* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
  * {contact.first_name}, {contact.last_name}, {contact.display_name},
  * {contact.email}, {action.unsubscribeUrl}, {action.optOutUrl},
- * {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
+ * {action.viewUrl}, {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
  * fallback after '|' used when the value is empty.  A '{' that does not
  * start NAMESPACE.NAME with a namespace of contact, action, domain or
  * mailing is literal text (CSS).  An unknown NAME in those namespaces is
@@ -60,6 +61,12 @@ void mr_renderer_free(struct mr_renderer *r);
 /* Renders one recipient's message into out (out->data is reused). */
 int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err);
+/* The part a recipient reads in a browser (mailroom serve's view): the
+ * HTML part exactly as mr_render writes it for rc (tracking included), or
+ * the text part when the mailing has no HTML; *html_r says which.  The
+ * bytes are appended to out (not quoted-printable). */
+int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct mr_buf *out,
+		   int *html_r, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
 void mr_render_conf_free(struct mr_render_conf *conf);
