@@ -3,9 +3,9 @@
 noinst_LTLIBRARIES += core/cli/libmailroom-cli.la
 core_cli_libmailroom_cli_la_SOURCES = core/cli/csv.h core/cli/csv.c core/cli/users.h core/cli/password.c \
 	core/cli/doctor/doctor.h core/cli/doctor/doctor.c core/cli/doctor/doctor-checks.c \
-	core/cli/doctor/doctor-spf.c
-core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/core/lib
-core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS)
+	core/cli/doctor/doctor-spf.c core/cli/doctor/doctor-http.c
+core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(OAUTH_CURL_CFLAGS) -I$(top_srcdir)/core/lib
+core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS) $(OAUTH_CURL_LIBS)
 
 bin_PROGRAMS += mailroom
 mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \

@@ -78,6 +78,8 @@ TESTS += tests/integration/serve-report.sh
 EXTRA_DIST += tests/integration/serve-report.sh
 TESTS += tests/integration/serve-view.sh
 EXTRA_DIST += tests/integration/serve-view.sh
+TESTS += tests/integration/serve-doctor.sh
+EXTRA_DIST += tests/integration/serve-doctor.sh
 TESTS += tests/integration/serve-load.sh
 EXTRA_DIST += tests/integration/serve-load.sh
 # the screenshots serve-browser.sh keeps for a person to look at

@@ -229,7 +229,7 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		return sv_view(s, r, c);
 	if (get && path_is(rel, "/c"))
 		return sv_track_click(s, r, c);
-	if (get && path_is(url, "/healthz"))
+	if (get && (path_is(url, "/healthz") || path_is(rel, "/healthz")))
 		return sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	if (get && path_is(url, "/"))
 		return sv_page(s, r, c, MHD_HTTP_OK, "mailroom",
