@@ -544,6 +544,13 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 			      "Content-Transfer-Encoding: quoted-printable\r\n",
 			      r->text ? "plain" : "html");
 	mr_buf_printf(hdr, "X-Mailroom-Id: <%s>\r\n", bounce);
+	/* our signed id where the ESP's webhooks give it back; a VERP address
+	 * is plain ASCII without quotes, so it is safe inside the JSON */
+	if (r->conf.esp == MR_ESP_SENDGRID && !strpbrk(bounce, "\"\\\r\n"))
+		mr_buf_printf(hdr, "X-SMTPAPI: {\"unique_args\":{\"mailroom_id\":\"%s\"}}\r\n",
+			      bounce);
+	else if (r->conf.esp == MR_ESP_POSTMARK)
+		mr_buf_printf(hdr, "X-PM-Metadata-mailroom-id: %s\r\n", bounce);
 	if (strncmp(unsub_url, "mailto:", 7) == 0) {
 		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>\r\n", unsub);
 	} else {

@@ -80,6 +80,8 @@ TESTS += tests/integration/serve-view.sh
 EXTRA_DIST += tests/integration/serve-view.sh
 TESTS += tests/integration/serve-doctor.sh
 EXTRA_DIST += tests/integration/serve-doctor.sh
+TESTS += tests/integration/serve-esp-webhooks.sh
+EXTRA_DIST += tests/integration/serve-esp-webhooks.sh
 TESTS += tests/integration/serve-load.sh
 EXTRA_DIST += tests/integration/serve-load.sh
 # the screenshots serve-browser.sh keeps for a person to look at

@@ -32,6 +32,12 @@ void mr_doctor_check_http(const struct mr_site *site, struct mr_checks *cs)
 {
 	const struct mr_section *http = mr_config_section(site->cfg, "http");
 	const char *base = http ? mr_config_raw(http, "base_url") : NULL;
+	const char *unsub = site->main ? mr_config_raw(site->main, "unsubscribe_url") : NULL;
+	if ((!base || !*base) && unsub && *unsub) {
+		mr_check_add(cs, "http-base-url", MR_CHECK_OK, NULL, "no [http] base_url: mailroom "
+			     "serve is not used (List-Unsubscribe goes to [mailroom] unsubscribe_url)");
+		return;
+	}
 	if (!base || !*base) {
 		mr_check_add(cs, "http-base-url", MR_CHECK_WARN, "run `mailroom serve` and set [http] "
 			     "base_url = https://HOST[/PREFIX] (its public address)",

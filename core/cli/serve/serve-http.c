@@ -223,6 +223,10 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		return sv_webhook_sns(s, r, c);
 	if (path_is(rel, "/webhook/mailgun"))
 		return sv_webhook_mailgun(s, r, c);
+	if (path_is(rel, "/webhook/sendgrid"))
+		return sv_webhook_sendgrid(s, r, c);
+	if (path_is(rel, "/webhook/postmark"))
+		return sv_webhook_postmark(s, r, c);
 	if (get && path_is(rel, "/o"))
 		return sv_track_open(s, r, c);
 	if (get && path_is(rel, "/v"))

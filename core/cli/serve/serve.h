@@ -48,6 +48,7 @@ struct sv_server {
 	char base_path[128];        /* the /PREFIX of [http] base_url, or "" */
 	struct sv_webhooks *webhooks; /* serve-webhook.c */
 	const char *api_tokens_file;  /* [http] api_tokens_file, or NULL: no API */
+	struct sv_esp_hooks *esp_hooks; /* serve-webhook-esp.c */
 };
 
 double sv_now(void);
@@ -102,5 +103,27 @@ void sv_webhooks_free(struct sv_server *s);
 enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
 				   struct MHD_Connection *c);
+/* Records a bounce (action 0, classified from code, status and text) or a
+ * VERP action (MR_ACTION_COMPLAINT, MR_ACTION_UNSUBSCRIBE) of the recipient
+ * the signed VERP address verp names, when recipient is that row's address.
+ * Returns 0, MR_ENOTFOUND (not ours, forged, another address) or a status. */
+int sv_webhook_apply(struct sv_server *s, const char *esp, const char *verp,
+		     const char *recipient, int action, int code, const char *status,
+		     const char *text);
+/* The SMTP code at the start of a diagnostic ("smtp; 550 5.1.1 ..."), or 0. */
+int sv_webhook_diag_code(const char *diag);
+/* Logs and answers a refused webhook request. */
+enum MHD_Result sv_webhook_refuse(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+				  unsigned status, const char *esp, const char *why);
+/* 1 when the id of kind was seen lately (a replay), else remembers it. */
+int sv_webhook_replayed(struct sv_server *s, const char *kind, const char *id);
+/* SendGrid and Postmark (serve-webhook-esp.c): their keys from [http], and
+ * POST /webhook/sendgrid, /webhook/postmark. */
+int sv_esp_hooks_init(struct sv_server *s, const struct mr_section *http, char *why, size_t wn);
+void sv_esp_hooks_free(struct sv_server *s);
+enum MHD_Result sv_webhook_sendgrid(struct sv_server *s, struct sv_req *r,
+				    struct MHD_Connection *c);
+enum MHD_Result sv_webhook_postmark(struct sv_server *s, struct sv_req *r,
+				    struct MHD_Connection *c);
 
 #endif

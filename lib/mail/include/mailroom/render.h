@@ -50,7 +50,12 @@ struct mr_render_conf {
 	int track_opens;              /* add the open pixel (needs base_url) */
 	int track_clicks;             /* rewrite the HTML part's links (needs base_url) */
 	char *owned[2];               /* strings mr_mail_render_conf allocated */
+	int esp;                      /* MR_ESP_*: whose custom-argument header carries our id */
 };
+/* [mailroom] esp: the ESP whose webhooks get our signed id back. */
+#define MR_ESP_NONE     0
+#define MR_ESP_SENDGRID 1 /* X-SMTPAPI: {"unique_args":{"mailroom_id":ID}} */
+#define MR_ESP_POSTMARK 2 /* X-PM-Metadata-mailroom-id: ID */
 struct mr_renderer;
 /* Compiles a mailing's templates once (unknown tokens are MR_EINPUT) and
  * prepares its constant parts (attachments in base64).  m is copied; conf
