@@ -96,13 +96,12 @@ EOF
 before=$(state)
 # the same batch with one byte changed (u1 -> u7 in the first address)
 sed '0,/u1@example.net/s//u7@example.net/' "$T_DIR/sg.json" > "$T_DIR/sg-changed.json"
-check_eq "SendGrid: one byte changed after signing: 403" "$(sg_post "$T_DIR/sg-changed.json" "$now" | { read -r c; echo "$c"; })" 403
-changed_sig() { # the signature of the original, sent with the changed body
+changed_sig() { # the original's signature, sent with the changed body
 	local sig
 	sig=$({ printf '%s' "$now"; cat "$T_DIR/sg.json"; } | openssl dgst -sha256 -sign "$T_DIR/sg.key" | base64 -w0)
 	curl -s -o /dev/null -w '%{http_code}' -H "X-Twilio-Email-Event-Webhook-Signature: $sig" \
 		-H "X-Twilio-Email-Event-Webhook-Timestamp: $now" --data-binary @"$T_DIR/sg-changed.json" "$BASE/webhook/sendgrid"; }
-check_eq "SendGrid: a genuine signature over another body: 403" "$(changed_sig)" 403
+check_eq "SendGrid: the batch with one byte changed after signing: 403" "$(changed_sig)" 403
 check_eq "SendGrid: unsigned: 403" "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T_DIR/sg.json" "$BASE/webhook/sendgrid")" 403
 check_eq "SendGrid: signed by another key: 403" "$(sg_post "$T_DIR/sg.json" "$now" "$T_DIR/other.key")" 403
 check_eq "SendGrid: signed, but an hour old: 403" "$(sg_post "$T_DIR/sg.json" $((now - 3600)))" 403
