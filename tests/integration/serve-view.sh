@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# View in browser end to end: {action.viewUrl} rendered into spooled mailings, GET /v of a real `mailroom serve` shows each recipient's HTML part as sent (tracking links included, under a no-script policy) or a text-only mailing escaped in <pre>; forged, truncated, other-recipient and other-purpose tokens refused.
+# View in browser end to end: {action.viewUrl} rendered into spooled mailings, GET /v of a real `mailroom serve` shows each recipient's HTML part as sent (tracking links included, under a no-script policy, checked in headless Chromium with a screenshot kept) or a text-only mailing escaped in <pre>; forged, truncated, other-recipient and other-purpose tokens refused.
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl
 
@@ -42,6 +42,7 @@ q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
 mr contact import "$T_DIR/contacts.csv" > /dev/null 2>&1
 cat > "$T_DIR/t.html" <<'EOF'
 <html><body><p>Hello {contact.first_name}</p>
+<script>document.documentElement.setAttribute("data-script", "ran")</script>
 <p><a href="{action.viewUrl}">View in your browser</a> <a href="https://example.org/a">read more</a></p>
 </body></html>
 EOF
@@ -94,6 +95,23 @@ p1=$(view 1 "Plain news" text/plain)
 check_eq "a text-only mailing's view: 200" "$(code "$p1")" 200
 check_grep "in a <pre>" "<pre>Plain for Ann:" "$T_DIR/body"
 check_grep "escaped, lines kept" '^  1 &lt; 2 &amp; &quot;quotes&quot;$' "$T_DIR/body"
+
+# ---- in a real browser: the message shows, its script does not run
+if command -v chromium > /dev/null 2>&1; then
+	ART=${MR_BUILDDIR:-.}/tests/integration/serve-browser-artifacts
+	mkdir -p "$ART"
+	chrome() { timeout 60 chromium --headless=new --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$T_DIR/chrome" --window-size=800,600 "$@" 2>> "$T_DIR/chrome.log"; }
+	chrome --dump-dom "$v1" > "$T_DIR/dom.html"
+	check_grep "Chromium shows u1's message" "Hello Ann" "$T_DIR/dom.html"
+	check "the mailing's own script did not run there" sh -c "grep -q '<html' '$T_DIR/dom.html' && ! grep -q 'data-script=\"ran\"' '$T_DIR/dom.html'"
+	chrome --screenshot="$ART/view.png" "$v1" > /dev/null
+	check "a screenshot was kept ($ART/view.png)" test -s "$ART/view.png"
+elif [ "$CI" = true ]; then
+	not_ok "chromium is missing (CI installs it)"
+else
+	skip "chromium is not installed: no browser check"
+fi
 
 # ---- refused tokens change and show nothing
 tok=${v1#*mr=}; hash=${tok##*.}; rest=${tok%.*}
