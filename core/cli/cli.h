@@ -102,6 +102,8 @@ int cmd_user(struct mr_cli *cli, int argc, char **argv);
 int cmd_contact(struct mr_cli *cli, int argc, char **argv);
 int cmd_group(struct mr_cli *cli, int argc, char **argv);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
+/* mailroom mailing report ID [--json] (cmd-mailing-report.c): an exit code. */
+int cli_mailing_report(struct mr_cli *cli, const struct mr_store *st, int64_t id);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 #ifdef MR_WITH_SERVE

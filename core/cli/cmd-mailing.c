@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation. */
+/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats (report: cmd-mailing-report.c): mass mailings, their templates checked at creation. */
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -392,6 +392,8 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		if ((rc = mr_store_mailing_set_status(st, id, to, 0, &err)) == 0)
 			printf("mailing %lld %s\n", (long long)id, sub[0] == 'p' ? "paused" :
 			       sub[0] == 'r' ? "resumed" : "canceled");
+	} else if (strcmp(sub, "report") == 0 && argc == 3) {
+		code = cli_mailing_report(cli, st, id);
 	} else if (strcmp(sub, "stats") == 0 && argc == 3) {
 		struct mr_mailing_stats s;
 		struct track_rows *t = calloc(1, sizeof(*t));

@@ -116,8 +116,8 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
-	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json] | report ID [--json]",
+	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics, reports",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
 	  "  --subject S              create: the Subject (tokens allowed: {contact.first_name|you})\n"
@@ -139,7 +139,9 @@ const struct mr_command mr_commands[] = {
 	  "  pause ID, resume ID      stop sending for now, and go on\n"
 	  "  cancel ID                stop for good\n"
 	  "  stats ID                 delivered, bounced, opted out, in doubt, opens and clicks\n"
-	  "  --json                   JSON output for list and stats\n" },
+	  "  report ID                delivered, opened, clicked by URL, unsubscribed, opted out,\n"
+	  "                           replied, bounced by type, in doubt, and by hour\n"
+	  "  --json                   JSON output for list, stats and report (the API's report)\n" },
 #ifdef MR_WITH_SERVE
 	{ "token", cmd_token, "token create --user NAME [--json]",
 	  "a bearer token of the read-only JSON API for a user (printed once, kept hashed)",

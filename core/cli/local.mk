@@ -3,9 +3,9 @@
 noinst_LTLIBRARIES += core/cli/libmailroom-cli.la
 core_cli_libmailroom_cli_la_SOURCES = core/cli/csv.h core/cli/csv.c core/cli/users.h core/cli/password.c \
 	core/cli/doctor/doctor.h core/cli/doctor/doctor.c core/cli/doctor/doctor-checks.c \
-	core/cli/doctor/doctor-spf.c
-core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/core/lib
-core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS)
+	core/cli/doctor/doctor-spf.c core/cli/doctor/doctor-http.c
+core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(OAUTH_CURL_CFLAGS) -I$(top_srcdir)/core/lib
+core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS) $(OAUTH_CURL_LIBS)
 
 bin_PROGRAMS += mailroom
 mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
@@ -14,7 +14,8 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/cmd-token.c core/cli/api-tokens.h core/cli/identity.c \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
-mailroom_SOURCES += core/cli/json.c core/cli/table.c
+mailroom_SOURCES += core/cli/json.c core/cli/table.c core/cli/mailing-report.h \
+	core/cli/mailing-report.c core/cli/cmd-mailing-report.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
 mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la \
 	$(JANSSON_LIBS)
@@ -27,7 +28,8 @@ mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread
 if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
 	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c \
-	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c
+	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c core/cli/serve/serve-view.c \
+	core/cli/serve/serve-webhook-esp.c
 mailroom_CFLAGS += $(MHD_CFLAGS)
 mailroom_LDADD += $(MHD_LIBS) -lpthread
 endif

@@ -56,6 +56,10 @@ const struct mr_key mr_keys_mailroom[] = {
 	  .help = "DNS blocklists mailroom doctor looks the sending IP up in" },
 	{ .name = "unsubscribe_url", .type = MR_KEY_STRING,
 	  .help = "List-Unsubscribe URL of mass mailings (https: for RFC 8058 one-click, or mailto:)" },
+	{ .name = "esp", .type = MR_KEY_ENUM, .def = "none", .choices = "none|sendgrid|postmark",
+	  .help = "the ESP the transport relays through: mailings then carry our signed id in its "
+	  "custom-argument header (sendgrid: X-SMTPAPI unique_args; postmark: "
+	  "X-PM-Metadata-mailroom-id), which its webhooks give back" },
 	{ 0 }
 };
 
@@ -236,5 +240,12 @@ const struct mr_key mr_keys_http[] = {
 	{ .name = "mailgun_signing_key", .type = MR_KEY_SECRET,
 	  .help = "Mailgun's HTTP webhook signing key for POST /webhook/mailgun: "
 	  "mailgun_signing_key_file = a file only its owner can read (none: the endpoint is off)" },
+	{ .name = "sendgrid_public_key_file", .type = MR_KEY_PATH,
+	  .help = "the Event Webhook's verification key for POST /webhook/sendgrid (SendGrid's "
+	  "base64 ECDSA public key, or PEM; none: the endpoint is off)" },
+	{ .name = "postmark_credentials", .type = MR_KEY_SECRET,
+	  .help = "USER:PASSWORD Postmark's webhook sends as HTTP basic auth to POST "
+	  "/webhook/postmark: postmark_credentials_file = a file only its owner can read (none: "
+	  "the endpoint is off)" },
 	{ 0 }
 };

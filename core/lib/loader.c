@@ -183,6 +183,7 @@ static const char *missing_store_slot(const struct mr_store_ops *o, const char *
 		const struct mr_store_tracking_ops *t = tr;
 		*table_r = "tracking";
 		MUST(t, track_set); MUST(t, track_get); MUST(t, track_record); MUST(t, track_stats);
+		MUST(t, track_events);
 	}
 	return NULL;
 }

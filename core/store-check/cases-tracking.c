@@ -9,7 +9,9 @@
  *   (counted out of *recorded_r), never an error that loses the batch;
  * - track_record inside begin()/rollback() leaves nothing;
  * - hits are read by the stride given, so a longer element still works;
- * - click rows come in the order of their link index.
+ * - click rows come in the order of their link index;
+ * - track_events counts a complaint as "complaint", not as "opt-out", and
+ *   puts every event in the bucket its time falls in.
  */
 
 struct trk_rows {
@@ -32,6 +34,56 @@ static int trk_collect(void *cookie, const struct mr_track_stat *s)
 		t->n++;
 	}
 	return 0;
+}
+
+/* What track_events gave: "kind@start=total/unique" joined by spaces. */
+struct trk_events {
+	char text[1024];
+};
+
+static int trk_event_collect(void *cookie, const struct mr_track_event_count *e)
+{
+	struct trk_events *t = cookie;
+	size_t l = strlen(t->text);
+	snprintf(t->text + l, sizeof(t->text) - l, "%s%s@%lld=%lld/%lld", l ? " " : "", e->kind,
+		 (long long)e->start, (long long)e->total, (long long)e->unique);
+	return 0;
+}
+
+/* track_events of mailing mid, whose rows rr got the hits of test_tracking. */
+static void test_track_events(struct mr_store *st, int64_t mid, const struct rcpt_rows *rr,
+			      int64_t now)
+{
+	struct mr_error err = { 0 };
+	int64_t hour = now - now % 3600;
+	mr_store_verp_action(st, rr->qid[0], MR_ACTION_UNSUBSCRIBE, now, "web: test", NULL, &err);
+	mr_store_verp_action(st, rr->qid[1], MR_ACTION_COMPLAINT, now, "abuse", NULL, &err);
+	mr_store_verp_action(st, rr->qid[1], MR_ACTION_REPLY, now, NULL, NULL, &err);
+	mr_store_verp_action(st, rr->qid[1], MR_ACTION_REPLY, now, NULL, NULL, &err);
+	struct mr_track_hit later = { .size = sizeof(later), .kind = MR_TRACK_OPEN,
+				      .queue_id = rr->qid[2], .job_id = rr->job[2], .link = -1,
+				      .when = hour + 3600 + 5 };
+	mr_store_track_record(st, &later, 1, sizeof(later), NULL, &err);
+	struct trk_events t = { "" };
+	int rc = mr_store_track_events(st, mid, 0, trk_event_collect, &t, &err);
+	TAP_INT(rc, 0, "track_events over all time (%s)", rc ? err.msg : "ok");
+	TAP_STR(t.text, "click@0=4/3 complaint@0=1/1 open@0=4/3 reply@0=2/1 unsubscribe@0=1/1",
+		"track_events: every kind once, a complaint apart from opt-outs");
+	char want[512];
+	snprintf(want, sizeof(want), "click@%lld=4/3 complaint@%lld=1/1 open@%lld=3/2 "
+		 "reply@%lld=2/1 unsubscribe@%lld=1/1 open@%lld=1/1", (long long)hour,
+		 (long long)hour, (long long)hour, (long long)hour, (long long)hour,
+		 (long long)hour + 3600);
+	t.text[0] = '\0';
+	rc = mr_store_track_events(st, mid, 3600, trk_event_collect, &t, &err);
+	TAP_INT(rc, 0, "track_events by hour (%s)", rc ? err.msg : "ok");
+	TAP_STR(t.text, want, "track_events: the later open in the next hour's bucket");
+	t.text[0] = '\0';
+	TAP_INT(mr_store_track_events(st, 987654321, 3600, trk_event_collect, &t, &err), 0,
+		"track_events of an unknown mailing");
+	TAP_STR(t.text, "", "gives no rows");
+	TAP_INT(mr_store_track_events(st, mid, -1, trk_event_collect, &t, &err), MR_EINPUT,
+		"track_events with a negative bucket is MR_EINPUT");
 }
 
 static void test_tracking(struct mr_store *st)
@@ -133,4 +185,5 @@ static void test_tracking(struct mr_store *st)
 	TAP_INT(mr_store_track_stats(st, 987654321, trk_collect, &t, &err), 0,
 		"track_stats of an unknown mailing");
 	TAP_OK(t.opens == 0 && t.n == 0, "is empty");
+	test_track_events(st, mid, &rr, now);
 }

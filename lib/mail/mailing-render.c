@@ -380,18 +380,27 @@ static void add_tracking(struct mr_renderer *r, const struct mr_recipient *rc)
 	mr_buf_add(o, rest, (size_t)(end - rest));
 }
 
+/* One part's text for rc: the template expanded, and in HTML the tracking
+ * added (r->part, or r->trk). */
+static const struct mr_buf *render_part(struct mr_renderer *r, const struct mr_tpl *tpl,
+					const struct mr_token_values *v, int html,
+					const struct mr_recipient *rc)
+{
+	r->part.len = 0;
+	mr_tpl_render(tpl, v, html, &r->part);
+	if (html && r->conf.base_url && *r->conf.base_url &&
+	    (r->n_links || r->conf.track_opens)) {
+		add_tracking(r, rc);
+		return &r->trk;
+	}
+	return &r->part;
+}
+
 static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr_tpl *tpl,
 		     const struct mr_token_values *v, int html, const char *boundary,
 		     const struct mr_recipient *rc)
 {
-	r->part.len = 0;
-	mr_tpl_render(tpl, v, html, &r->part);
-	const struct mr_buf *src = &r->part;
-	if (html && r->conf.base_url && *r->conf.base_url &&
-	    (r->n_links || r->conf.track_opens)) {
-		add_tracking(r, rc);
-		src = &r->trk;
-	}
+	const struct mr_buf *src = render_part(r, tpl, v, html, rc);
 	if (boundary)
 		mr_buf_printf(body, "--%s\r\n", boundary);
 	if (boundary)
@@ -402,29 +411,70 @@ static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr
 	mr_buf_add(body, "\r\n", 2);
 }
 
-int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
-	      struct mr_rendered_msg *out, struct mr_error *err)
+/* One recipient's VERP addresses and action URLs. */
+struct rcpt_urls {
+	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700], view_url[400];
+};
+
+/* Fills u and the token values v of recipient rc; 0 or a status with err. */
+static int recipient_values(struct mr_renderer *r, const struct mr_recipient *rc,
+			    struct rcpt_urls *u, struct mr_token_values *v, struct mr_error *err)
 {
 	if (!rc->email || !mr_addr_valid(rc->email))
 		return mail_error_set(err, MR_EINPUT, "recipient %lld: \"%s\" is not a valid address",
 				    (long long)rc->queue_id, rc->email ? rc->email : "");
-	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700];
 	int st;
-	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id, bounce,
-				sizeof(bounce), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id, unsub,
-				sizeof(unsub), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, optout,
-				sizeof(optout), err)))
+	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id, u->bounce,
+				sizeof(u->bounce), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id,
+				u->unsub, sizeof(u->unsub), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, u->optout,
+				sizeof(u->optout), err)))
 		return st;
-	action_url(r, MR_VERP_UNSUBSCRIBE, unsub, unsub_url, sizeof(unsub_url));
-	action_url(r, MR_VERP_OPTOUT, optout, optout_url, sizeof(optout_url));
-	struct mr_token_values v = {
+	action_url(r, MR_VERP_UNSUBSCRIBE, u->unsub, u->unsub_url, sizeof(u->unsub_url));
+	action_url(r, MR_VERP_OPTOUT, u->optout, u->optout_url, sizeof(u->optout_url));
+	char tok[128];
+	u->view_url[0] = '\0';
+	if (r->conf.base_url && *r->conf.base_url &&
+	    mr_track_token(&r->conf.verp, MR_TRACK_TOKEN_VIEW, rc->job_id, rc->queue_id, -1, tok,
+			   sizeof(tok), err) == 0)
+		snprintf(u->view_url, sizeof(u->view_url), "%s/v?mr=%s", r->conf.base_url, tok);
+	*v = (struct mr_token_values){
 		.first_name = rc->first_name, .last_name = rc->last_name,
 		.display_name = rc->display_name, .email = rc->email,
-		.unsubscribe_url = unsub_url, .optout_url = optout_url,
+		.unsubscribe_url = u->unsub_url, .optout_url = u->optout_url,
 		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = r->subject_src,
+		.view_url = u->view_url,
 	};
+	return 0;
+}
+
+int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct mr_buf *out,
+		   int *html_r, struct mr_error *err)
+{
+	struct rcpt_urls u;
+	struct mr_token_values v;
+	int st = recipient_values(r, rc, &u, &v, err);
+	if (st)
+		return st;
+	int html = r->html != NULL;
+	const struct mr_buf *src = render_part(r, html ? r->html : r->text, &v, html, rc);
+	mr_buf_add(out, src->p ? src->p : "", src->len);
+	if (out->oom || r->part.oom || r->trk.oom)
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a view");
+	*html_r = html;
+	return 0;
+}
+
+int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
+	      struct mr_rendered_msg *out, struct mr_error *err)
+{
+	struct rcpt_urls u;
+	struct mr_token_values v;
+	int st = recipient_values(r, rc, &u, &v, err);
+	if (st)
+		return st;
+	const char *bounce = u.bounce, *unsub = u.unsub, *unsub_url = u.unsub_url;
 	/* the body */
 	struct mr_buf *body = &r->body, *hdr = &r->hdr;
 	body->len = 0;
@@ -494,6 +544,13 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 			      "Content-Transfer-Encoding: quoted-printable\r\n",
 			      r->text ? "plain" : "html");
 	mr_buf_printf(hdr, "X-Mailroom-Id: <%s>\r\n", bounce);
+	/* our signed id where the ESP's webhooks give it back; a VERP address
+	 * is plain ASCII without quotes, so it is safe inside the JSON */
+	if (r->conf.esp == MR_ESP_SENDGRID && !strpbrk(bounce, "\"\\\r\n"))
+		mr_buf_printf(hdr, "X-SMTPAPI: {\"unique_args\":{\"mailroom_id\":\"%s\"}}\r\n",
+			      bounce);
+	else if (r->conf.esp == MR_ESP_POSTMARK)
+		mr_buf_printf(hdr, "X-PM-Metadata-mailroom-id: %s\r\n", bounce);
 	if (strncmp(unsub_url, "mailto:", 7) == 0) {
 		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>\r\n", unsub);
 	} else {

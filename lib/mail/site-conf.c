@@ -117,6 +117,9 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 	conf->from_name = core->cfg_str(main, "from_name");
 	conf->reply_to = core->cfg_str(main, "reply_to");
 	conf->unsubscribe_url = core->cfg_str(main, "unsubscribe_url");
+	const char *esp = core->cfg_str(main, "esp");
+	conf->esp = esp && strcmp(esp, "sendgrid") == 0 ? MR_ESP_SENDGRID :
+		    esp && strcmp(esp, "postmark") == 0 ? MR_ESP_POSTMARK : MR_ESP_NONE;
 	/* [http] base_url: the tracking links, and BASE_URL/u when no
 	 * unsubscribe_url is set */
 	const struct mr_section *http = core->cfg_section(core, "http");

@@ -15,7 +15,8 @@ enum tok {
 	TOK_OPTOUT_URL,
 	TOK_DOMAIN,
 	TOK_MAILING_NAME,
-	TOK_MAILING_SUBJECT
+	TOK_MAILING_SUBJECT,
+	TOK_VIEW_URL
 };
 
 static const struct {
@@ -28,6 +29,7 @@ static const struct {
 	{ "contact.email", TOK_EMAIL },
 	{ "action.unsubscribeUrl", TOK_UNSUBSCRIBE_URL },
 	{ "action.optOutUrl", TOK_OPTOUT_URL },
+	{ "action.viewUrl", TOK_VIEW_URL },
 	{ "domain.name", TOK_DOMAIN },
 	{ "mailing.name", TOK_MAILING_NAME },
 	{ "mailing.subject", TOK_MAILING_SUBJECT },
@@ -212,6 +214,7 @@ void mr_tpl_render(const struct mr_tpl *t, const struct mr_token_values *v, int 
 		case TOK_EMAIL: val = v->email; break;
 		case TOK_UNSUBSCRIBE_URL: val = v->unsubscribe_url; break;
 		case TOK_OPTOUT_URL: val = v->optout_url; break;
+		case TOK_VIEW_URL: val = v->view_url; break;
 		case TOK_DOMAIN: val = v->domain; break;
 		case TOK_MAILING_NAME: val = v->mailing_name; break;
 		case TOK_MAILING_SUBJECT: val = v->mailing_subject; break;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Open and click tracking: signed pixel and click tokens, and the numbering of a mailing's tracked links shared by rendering and mailroom serve. */
+/* Open and click tracking: signed pixel, click and view-in-browser tokens, and the numbering of a mailing's tracked links shared by rendering and mailroom serve. */
 #include "config.h"
 #include <ctype.h>
 #include <inttypes.h>
@@ -16,7 +16,7 @@ static int sign(const struct mr_verp_conf *conf, char kind, int64_t job, int64_t
 	char msg[80];
 	int n = kind == MR_TRACK_TOKEN_CLICK ?
 		snprintf(msg, sizeof(msg), "tc.%" PRId64 ".%" PRId64 ".%d", job, queue, link) :
-		snprintf(msg, sizeof(msg), "to.%" PRId64 ".%" PRId64, job, queue);
+		snprintf(msg, sizeof(msg), "t%c.%" PRId64 ".%" PRId64, kind, job, queue);
 	unsigned char md[32];
 	if (n < 0 || (size_t)n >= sizeof(msg) ||
 	    mail_hmac_sha256(conf->secret, conf->secret_len, msg, (size_t)n, md) != 0)
@@ -35,7 +35,8 @@ int mr_track_token(const struct mr_verp_conf *conf, char kind, int64_t job_id,
 {
 	if (!conf || !conf->secret || !conf->secret_len)
 		return mail_error_set(err, MR_EINPUT, "tracking: no site secret configured");
-	if ((kind != MR_TRACK_TOKEN_OPEN && kind != MR_TRACK_TOKEN_CLICK) || job_id < 0 ||
+	if ((kind != MR_TRACK_TOKEN_OPEN && kind != MR_TRACK_TOKEN_CLICK &&
+	     kind != MR_TRACK_TOKEN_VIEW) || job_id < 0 ||
 	    queue_id < 0 || (kind == MR_TRACK_TOKEN_CLICK && (link < 0 || link >= MR_TRACK_MAX_LINKS)))
 		return mail_error_set(err, MR_EINPUT, "tracking: bad token arguments");
 	char h[MR_VERP_HASH_LEN + 1];
@@ -43,7 +44,7 @@ int mr_track_token(const struct mr_verp_conf *conf, char kind, int64_t job_id,
 		return mail_error_set(err, MR_EINTERNAL, "tracking: HMAC-SHA256 failed");
 	int w = kind == MR_TRACK_TOKEN_CLICK ?
 		snprintf(out, n, "c.%" PRId64 ".%" PRId64 ".%d.%s", job_id, queue_id, link, h) :
-		snprintf(out, n, "o.%" PRId64 ".%" PRId64 ".%s", job_id, queue_id, h);
+		snprintf(out, n, "%c.%" PRId64 ".%" PRId64 ".%s", kind, job_id, queue_id, h);
 	if (w < 0 || (size_t)w >= n)
 		return mail_error_set(err, MR_ENOMEM, "tracking: token longer than %zu bytes", n);
 	return 0;
@@ -70,7 +71,8 @@ int mr_track_parse(const struct mr_verp_conf *conf, const char *token,
 	if (!token || !conf || !conf->secret || !conf->secret_len)
 		return MR_EINPUT;
 	struct mr_track_token t = { .kind = token[0], .link = -1 };
-	if ((t.kind != MR_TRACK_TOKEN_OPEN && t.kind != MR_TRACK_TOKEN_CLICK) || token[1] != '.')
+	if ((t.kind != MR_TRACK_TOKEN_OPEN && t.kind != MR_TRACK_TOKEN_CLICK &&
+	     t.kind != MR_TRACK_TOKEN_VIEW) || token[1] != '.')
 		return MR_EINPUT;
 	const char *p = token + 2;
 	int64_t link = -1;

@@ -42,6 +42,20 @@ static const char clicks_sql[] =
 	"JOIN mailing_recipients r ON r.id = h.queue_id JOIN mailing_jobs j ON j.id = r.job_id "
 	"WHERE j.mailing_id = ? AND h.kind = 2 GROUP BY h.url ORDER BY min(h.link), h.url";
 
+static const char events_sql[] =
+	"SELECT kind, start, count(*), count(DISTINCT queue_id) FROM ("
+	" SELECT CASE WHEN e.event_type = 'opt-out' AND JSON_VALUE(e.details, '$.via') = 'complaint' "
+	"  THEN 'complaint' ELSE e.event_type END AS kind,"
+	"  coalesce(e.time - MOD(e.time, nullif(?, 0)), 0) AS start, e.queue_id AS queue_id"
+	" FROM events e JOIN mailing_recipients r ON r.id = e.queue_id"
+	" JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = ?"
+	" UNION ALL"
+	" SELECT CASE h.kind WHEN 1 THEN 'open' ELSE 'click' END,"
+	"  coalesce(h.hit_date - MOD(h.hit_date, nullif(?, 0)), 0), h.queue_id"
+	" FROM track_hits h JOIN mailing_recipients r ON r.id = h.queue_id"
+	" JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = ?"
+	") k GROUP BY start, kind ORDER BY start, kind";
+
 /* Creates the tracking tables once per connection state (additive: a store
  * made before them gains them on first use). */
 static int ready(struct md_state *s, struct mr_error *err)
@@ -195,10 +209,41 @@ static int md_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb,
 	return rc;
 }
 
+static int md_track_events(void *state, int64_t mailing_id, int64_t bucket,
+			   mr_track_event_cb *cb, void *cookie, struct mr_error *err)
+{
+	struct md_state *s = state;
+	struct md_stmt *st;
+	if (bucket < 0)
+		return s->core->error_set(err, MR_EINPUT, "track_events: bucket %lld < 0",
+					  (long long)bucket);
+	int rc = ready(s, err);
+	if (rc || (rc = md_prepare_ad_hoc(s, events_sql, &st, err)) != 0)
+		return rc;
+	md_bind_int64(st, 1, bucket);
+	md_bind_int64(st, 2, mailing_id);
+	md_bind_int64(st, 3, bucket);
+	md_bind_int64(st, 4, mailing_id);
+	int src;
+	while ((src = md_step(st)) == MD_ROW) {
+		struct mr_track_event_count row = { .kind = md_col_text(st, 0),
+						    .start = md_col_int64(st, 1),
+						    .total = md_col_int64(st, 2),
+						    .unique = md_col_int64(st, 3) };
+		if (cb && (rc = cb(cookie, &row)) != 0)
+			break;
+	}
+	if (rc == 0 && src != MD_DONE)
+		rc = md_fail(s, src, "counting a mailing's events", err);
+	md_ad_hoc_done(s, st);
+	return rc;
+}
+
 const struct mr_store_tracking_ops md_tracking_ops = {
 	.size = sizeof(struct mr_store_tracking_ops),
 	.track_set = md_track_set,
 	.track_get = md_track_get,
 	.track_record = md_track_record,
 	.track_stats = md_track_stats,
+	.track_events = md_track_events,
 };

@@ -37,6 +37,20 @@ static const char clicks_sql[] =
 	"JOIN mailing_recipients r ON r.id = h.queue_id JOIN mailing_jobs j ON j.id = r.job_id "
 	"WHERE j.mailing_id = ?1 AND h.kind = 2 GROUP BY h.url ORDER BY min(h.link), h.url";
 
+static const char events_sql[] =
+	"SELECT kind, start, count(*), count(DISTINCT queue_id) FROM ("
+	" SELECT CASE WHEN e.event_type = 'opt-out' AND e.details LIKE '{\"via\":\"complaint\"%' "
+	"  THEN 'complaint' ELSE e.event_type END AS kind,"
+	"  coalesce(e.time - e.time % nullif(?2, 0), 0) AS start, e.queue_id AS queue_id"
+	" FROM events e JOIN mailing_recipients r ON r.id = e.queue_id"
+	" JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = ?1"
+	" UNION ALL"
+	" SELECT CASE h.kind WHEN 1 THEN 'open' ELSE 'click' END,"
+	"  coalesce(h.hit_date - h.hit_date % nullif(?2, 0), 0), h.queue_id"
+	" FROM track_hits h JOIN mailing_recipients r ON r.id = h.queue_id"
+	" JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = ?1"
+	") GROUP BY start, kind ORDER BY start, kind";
+
 /* Creates the tracking tables once per connection (they are additive, so
  * a store made before them gains them on first use). */
 static int ready(struct sq_state *s, struct mr_error *err)
@@ -183,6 +197,34 @@ int sq_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *
 	}
 	if (rc == 0 && src != SQLITE_DONE)
 		rc = sq_fail(s, src, "counting clicks", err);
+	sq_ad_hoc_done(s, st);
+	return rc;
+}
+
+int sq_track_events(void *state, int64_t mailing_id, int64_t bucket, mr_track_event_cb *cb,
+		    void *cookie, struct mr_error *err)
+{
+	struct sq_state *s = state;
+	sqlite3_stmt *st;
+	if (bucket < 0)
+		return s->core->error_set(err, MR_EINPUT, "track_events: bucket %lld < 0",
+					  (long long)bucket);
+	int rc = ready(s, err);
+	if (rc || (rc = sq_prepare_ad_hoc(s, events_sql, &st, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, mailing_id);
+	sqlite3_bind_int64(st, 2, bucket);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		struct mr_track_event_count row = { .kind = sq_col_text(st, 0),
+						    .start = sqlite3_column_int64(st, 1),
+						    .total = sqlite3_column_int64(st, 2),
+						    .unique = sqlite3_column_int64(st, 3) };
+		if (cb && (rc = cb(cookie, &row)) != 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sq_fail(s, src, "counting a mailing's events", err);
 	sq_ad_hoc_done(s, st);
 	return rc;
 }

@@ -299,6 +299,7 @@ static const struct mr_store_tracking_ops sqlite_tracking_ops = {
 	.track_get = sq_track_get,
 	.track_record = sq_track_record,
 	.track_stats = sq_track_stats,
+	.track_events = sq_track_events,
 };
 
 static const struct mr_store_ops sqlite_ops = {

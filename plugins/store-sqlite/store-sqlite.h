@@ -280,6 +280,8 @@ int sq_track_record(void *state, const struct mr_track_hit *hits, size_t n, size
 		    int64_t *recorded_r, struct mr_error *err);
 int sq_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *cookie,
 		   struct mr_error *err);
+int sq_track_events(void *state, int64_t mailing_id, int64_t bucket, mr_track_event_cb *cb,
+		    void *cookie, struct mr_error *err);
 int sq_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
 		    struct mr_bounce_totals *totals_r, struct mr_error *err);
 

@@ -74,6 +74,14 @@ TESTS += tests/integration/serve-webhooks.sh
 EXTRA_DIST += tests/integration/serve-webhooks.sh tests/integration/serve-webhooks.py
 TESTS += tests/integration/serve-api.sh
 EXTRA_DIST += tests/integration/serve-api.sh
+TESTS += tests/integration/serve-report.sh
+EXTRA_DIST += tests/integration/serve-report.sh
+TESTS += tests/integration/serve-view.sh
+EXTRA_DIST += tests/integration/serve-view.sh
+TESTS += tests/integration/serve-doctor.sh
+EXTRA_DIST += tests/integration/serve-doctor.sh
+TESTS += tests/integration/serve-esp-webhooks.sh
+EXTRA_DIST += tests/integration/serve-esp-webhooks.sh
 TESTS += tests/integration/serve-load.sh
 EXTRA_DIST += tests/integration/serve-load.sh
 # the screenshots serve-browser.sh keeps for a person to look at

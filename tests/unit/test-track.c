@@ -97,5 +97,15 @@ int main(void)
 		"a click without a link index is refused");
 	TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_OPEN, 7, 42, -1, k, 10, &e), MR_ENOMEM,
 		"a buffer too small");
+	/* view in browser: its own purpose */
+	char v[128];
+	TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_VIEW, 7, 42, -1, v, sizeof(v), &e), 0, "view token");
+	TAP_OK(strncmp(v, "v.7.42.", 7) == 0 && strlen(v) == 7 + 16, "view token shape (%s)", v);
+	TAP_INT(mr_track_parse(&c, v, &t), 0, "the view token parses");
+	TAP_OK(t.kind == 'v' && t.job_id == 7 && t.queue_id == 42 && t.link == -1, "its fields");
+	snprintf(bad, sizeof(bad), "o.%s", v + 2);
+	TAP_INT(mr_track_parse(&c, bad, &t), MR_EPERMANENT, "a view hash as an open's: forged");
+	snprintf(bad, sizeof(bad), "v.%s", o + 2);
+	TAP_INT(mr_track_parse(&c, bad, &t), MR_EPERMANENT, "an open hash as a view's: forged");
 	return tap_done();
 }

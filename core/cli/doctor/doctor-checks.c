@@ -533,6 +533,16 @@ static void check_bounce(struct doc *d)
 		mr_dns_answer_free(&mx);
 	}
 	const char *u = mr_config_raw(d->site->main, "unsubscribe_url");
+	const struct mr_section *http = mr_config_section(d->site->cfg, "http");
+	const char *base = http ? mr_config_raw(http, "base_url") : NULL;
+	char from_base[1024];
+	if ((!u || !*u) && base && *base) { /* rendering's default: BASE_URL/u */
+		size_t bl = strlen(base);
+		while (bl && base[bl - 1] == '/')
+			bl--;
+		snprintf(from_base, sizeof(from_base), "%.*s/u", (int)bl, base);
+		u = from_base;
+	}
 	if (!u || !*u)
 		mr_check_add(d->cs, "list-unsubscribe", MR_CHECK_WARN, "set unsubscribe_url = "
 			     "https://... in [mailroom] (RFC 8058 one-click, required by Gmail and "
@@ -568,6 +578,7 @@ int mr_doctor_run(struct mr_site *site, struct mr_checks *cs, struct mr_error *e
 	check_rdns(&d);
 	check_dnsbl(&d);
 	check_bounce(&d);
+	mr_doctor_check_http(site, cs);
 	mr_resolver_free(d.r);
 	return 0;
 }

@@ -39,6 +39,9 @@ const char *mr_check_verdict_name(enum mr_check_verdict v);
 /* Runs every check of an opened site (accounts inited).  Returns 0, or a
  * status with err when the checks cannot run at all (bad resolver). */
 int mr_doctor_run(struct mr_site *site, struct mr_checks *cs, struct mr_error *err);
+/* The web check (doctor-http.c): [http] base_url answers GET /healthz with
+ * mailroom serve's "ok". */
+void mr_doctor_check_http(const struct mr_site *site, struct mr_checks *cs);
 /* The resolver of a config's [mailroom] resolver key (NULL/"" = system). */
 int mr_site_resolver(const struct mr_section *main, struct mr_resolver **r_r,
 		     struct mr_error *err);

@@ -9,6 +9,7 @@
 #include "serve.h"
 #include "../users.h"
 #include "../api-tokens.h"
+#include "../mailing-report.h"
 
 static const char *status_name(enum mr_mailing_status s)
 {
@@ -140,6 +141,24 @@ static enum MHD_Result mailing_one(struct sv_server *s, struct sv_req *r, struct
 	json_object_set_new(report, "clicks", t.clicks);
 	json_object_set_new(m, "report", report);
 	return send_json(s, r, c, MHD_HTTP_OK, m);
+}
+
+/* GET /api/v1/mailings/ID/report: the report `mailroom mailing report --json` prints. */
+static enum MHD_Result mailing_report(struct sv_server *s, struct sv_req *r,
+				      struct MHD_Connection *c, int64_t id)
+{
+	json_t *report = NULL;
+	struct mr_error e = { 0 };
+	pthread_mutex_lock(&s->store_lock);
+	int rc = mr_mailing_report(s->store, id, &report, &e);
+	pthread_mutex_unlock(&s->store_lock);
+	if (rc == MR_ENOTFOUND)
+		return api_error(s, r, c, MHD_HTTP_NOT_FOUND, "no such mailing");
+	if (rc) {
+		sv_log(s, "api: report of mailing %lld: %s", (long long)id, e.msg);
+		return api_error(s, r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "the store failed");
+	}
+	return send_json(s, r, c, MHD_HTTP_OK, report);
 }
 
 /* ---- contacts */
@@ -289,6 +308,18 @@ enum MHD_Result sv_api(struct sv_server *s, struct sv_req *r, struct MHD_Connect
 	}
 	if (strncmp(rel, "/mailings/", 10) == 0) {
 		int64_t id = 0;
+		const char *tail = strchr(rel + 10, '/');
+		if (tail && strcmp(tail, "/report") == 0) {
+			char num[24];
+			size_t l = (size_t)(tail - (rel + 10));
+			if (l == 0 || l >= sizeof(num))
+				return api_error(s, r, c, MHD_HTTP_NOT_FOUND, "no such mailing");
+			memcpy(num, rel + 10, l);
+			num[l] = '\0';
+			if (cli_parse_id(num, &id) != 0)
+				return api_error(s, r, c, MHD_HTTP_NOT_FOUND, "no such mailing");
+			return mailing_report(s, r, c, id);
+		}
 		if (cli_parse_id(rel + 10, &id) != 0)
 			return api_error(s, r, c, MHD_HTTP_NOT_FOUND, "no such mailing");
 		return mailing_one(s, r, c, id);

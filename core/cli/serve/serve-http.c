@@ -69,7 +69,7 @@ enum MHD_Result sv_respond_x(struct sv_server *s, struct sv_req *r, struct MHD_C
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", ctype ? ctype : "text/plain; charset=utf-8");
-	MHD_add_response_header(resp, "Content-Security-Policy",
+	MHD_add_response_header(resp, "Content-Security-Policy", r->csp ? r->csp :
 				"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
 				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -223,11 +223,17 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		return sv_webhook_sns(s, r, c);
 	if (path_is(rel, "/webhook/mailgun"))
 		return sv_webhook_mailgun(s, r, c);
+	if (path_is(rel, "/webhook/sendgrid"))
+		return sv_webhook_sendgrid(s, r, c);
+	if (path_is(rel, "/webhook/postmark"))
+		return sv_webhook_postmark(s, r, c);
 	if (get && path_is(rel, "/o"))
 		return sv_track_open(s, r, c);
+	if (get && path_is(rel, "/v"))
+		return sv_view(s, r, c);
 	if (get && path_is(rel, "/c"))
 		return sv_track_click(s, r, c);
-	if (get && path_is(url, "/healthz"))
+	if (get && (path_is(url, "/healthz") || path_is(rel, "/healthz")))
 		return sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	if (get && path_is(url, "/"))
 		return sv_page(s, r, c, MHD_HTTP_OK, "mailroom",

@@ -196,8 +196,8 @@ static int enqueue(struct sv_server *s, const struct mr_track_token *tk, const c
 	return 0;
 }
 
-static unsigned token_of(struct sv_server *s, struct MHD_Connection *c, char kind,
-			 struct mr_track_token *tk)
+unsigned sv_track_token_of(struct sv_server *s, struct MHD_Connection *c, char kind,
+			   struct mr_track_token *tk)
 {
 	const char *mr = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mr");
 	if (!mr || !*mr || strlen(mr) > 100)
@@ -217,7 +217,7 @@ enum MHD_Result sv_track_open(struct sv_server *s, struct sv_req *r, struct MHD_
 	if (!s->tracker)
 		return sv_page(s, r, c, MHD_HTTP_NOT_FOUND, "Not found", "<p>There is nothing here.</p>");
 	struct mr_track_token tk;
-	unsigned bad = token_of(s, c, MR_TRACK_TOKEN_OPEN, &tk);
+	unsigned bad = sv_track_token_of(s, c, MR_TRACK_TOKEN_OPEN, &tk);
 	if (bad) {
 		sv_log(s, "%s %s: refused a %s token", r->ip, r->path,
 		       bad == MHD_HTTP_FORBIDDEN ? "forged or wrong-purpose" : "malformed");
@@ -304,7 +304,7 @@ enum MHD_Result sv_track_click(struct sv_server *s, struct sv_req *r, struct MHD
 	if (!s->tracker)
 		return sv_page(s, r, c, MHD_HTTP_NOT_FOUND, "Not found", "<p>There is nothing here.</p>");
 	struct mr_track_token tk;
-	unsigned bad = token_of(s, c, MR_TRACK_TOKEN_CLICK, &tk);
+	unsigned bad = sv_track_token_of(s, c, MR_TRACK_TOKEN_CLICK, &tk);
 	if (bad) {
 		sv_log(s, "%s %s: refused a %s token", r->ip, r->path,
 		       bad == MHD_HTTP_FORBIDDEN ? "forged or wrong-purpose" : "malformed");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ESP webhooks of `mailroom serve`: Amazon SES through SNS (signature checked against the signing certificate) and Mailgun (HMAC), mapped onto the one bounce model: the same classifier, thresholds and store operations as DSNs. */
+/* ESP webhooks of `mailroom serve`: Amazon SES through SNS (signature checked against the signing certificate) and Mailgun (HMAC), mapped onto the one bounce model: the same classifier, thresholds and store operations as DSNs (SendGrid and Postmark: serve-webhook-esp.c). */
 #include "config.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -32,9 +32,9 @@ struct sv_webhooks {
 	size_t seen_next;
 };
 
-/* 1 when id was seen already (and remembers it otherwise). */
-static int replayed(struct sv_webhooks *w, const char *kind, const char *id)
+int sv_webhook_replayed(struct sv_server *s, const char *kind, const char *id)
 {
+	struct sv_webhooks *w = s->webhooks;
 	char key[72];
 	snprintf(key, sizeof(key), "%s:%s", kind, id);
 	pthread_mutex_lock(&w->lock);
@@ -103,7 +103,7 @@ int sv_webhooks_init(struct sv_server *s, const struct mr_section *http, char *w
 		snprintf(why, wn, "%s", e.msg);
 		return -1;
 	}
-	return 0;
+	return sv_esp_hooks_init(s, http, why, wn);
 }
 
 void sv_webhooks_free(struct sv_server *s)
@@ -123,6 +123,7 @@ void sv_webhooks_free(struct sv_server *s)
 	}
 	if (w->rules)
 		mr_bounce_rules_free(w->rules);
+	sv_esp_hooks_free(s);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	s->webhooks = NULL;
@@ -130,11 +131,9 @@ void sv_webhooks_free(struct sv_server *s)
 
 /* ---- the bounce model */
 
-/* Records one bounce (or complaint) of the recipient the signed VERP
- * address verp names.  Returns 0, MR_ENOTFOUND (not ours, forged, or
- * another address), or another status. */
-static int apply(struct sv_server *s, const char *esp, const char *verp, const char *recipient,
-		 int complaint, int code, const char *status, const char *text)
+int sv_webhook_apply(struct sv_server *s, const char *esp, const char *verp,
+		     const char *recipient, int action, int code, const char *status,
+		     const char *text)
 {
 	struct mr_verp v;
 	if (!verp || mr_verp_parse(s->verp, verp, strlen(verp), &v) != 0 ||
@@ -146,9 +145,10 @@ static int apply(struct sv_server *s, const char *esp, const char *verp, const c
 	char details[200];
 	pthread_mutex_lock(&s->store_lock);
 	int rc = mr_store_bounce_target(s->store, v.job_id, v.queue_id, recipient, &tg, &e);
-	if (rc == 0 && complaint) {
-		snprintf(details, sizeof(details), "web: %s complaint", esp);
-		rc = mr_store_verp_action(s->store, v.queue_id, MR_ACTION_COMPLAINT,
+	if (rc == 0 && action) {
+		snprintf(details, sizeof(details), "web: %s %s", esp,
+			 action == MR_ACTION_COMPLAINT ? "complaint" : "unsubscribe");
+		rc = mr_store_verp_action(s->store, v.queue_id, (enum mr_verp_action)action,
 					  (int64_t)time(NULL), details, NULL, &e);
 	} else if (rc == 0) {
 		struct mr_bounce_record rec;
@@ -172,13 +172,13 @@ static int apply(struct sv_server *s, const char *esp, const char *verp, const c
 	if (rc && rc != MR_ENOTFOUND)
 		sv_log(s, "%s event of queue row %lld not recorded: %s", esp, (long long)v.queue_id,
 		       e.msg);
-	if (rc == 0 && complaint)
-		sv_log(s, "%s complaint of queue row %lld: opted out", esp, (long long)v.queue_id);
+	if (rc == 0 && action)
+		sv_log(s, "%s %s of queue row %lld", esp, action == MR_ACTION_COMPLAINT ?
+		       "complaint (opted out)" : "unsubscribe", (long long)v.queue_id);
 	return rc;
 }
 
-/* The SMTP code at the start of a diagnostic ("smtp; 550 5.1.1 ..."). */
-static int diag_code(const char *d)
+int sv_webhook_diag_code(const char *d)
 {
 	if (!d)
 		return 0;
@@ -198,8 +198,8 @@ static const char *jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static enum MHD_Result refuse(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
-			      unsigned status, const char *esp, const char *why)
+enum MHD_Result sv_webhook_refuse(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+				  unsigned status, const char *esp, const char *why)
 {
 	sv_log(s, "%s %s: refused a %s webhook: %s", r->ip, r->path, esp, why);
 	char body[160];
@@ -398,7 +398,7 @@ static enum MHD_Result ses_message(struct sv_server *s, struct sv_req *r,
 	json_t *m = json_loads(message, 0, &je);
 	if (!json_is_object(m)) {
 		json_decref(m);
-		return refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SES", "the Message is not JSON");
+		return sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SES", "the Message is not JSON");
 	}
 	const char *nt = jstr(m, "notificationType");
 	if (!nt)
@@ -425,10 +425,10 @@ static enum MHD_Result ses_message(struct sv_server *s, struct sv_req *r,
 			if (!diag)
 				snprintf(text, sizeof(text), "SES %s bounce (%s)", bt ? bt : "?",
 					 bst ? bst : "?");
-			int code = diag_code(diag);
+			int code = sv_webhook_diag_code(diag);
 			if (!code && bt)
 				code = strcmp(bt, "Transient") == 0 ? 450 : 550;
-			int rc = apply(s, "SES", verp, addr, 0, code, st, text);
+			int rc = sv_webhook_apply(s, "SES", verp, addr, 0, code, st, text);
 			rc == 0 ? applied++ : notours++;
 		}
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
@@ -436,14 +436,15 @@ static enum MHD_Result ses_message(struct sv_server *s, struct sv_req *r,
 		json_t *cp = json_object_get(m, "complaint"), *rcpt;
 		size_t i;
 		json_array_foreach(json_object_get(cp, "complainedRecipients"), i, rcpt) {
-			int rc = apply(s, "SES", verp, jstr(rcpt, "emailAddress"), 1, 0, NULL, NULL);
+			int rc = sv_webhook_apply(s, "SES", verp, jstr(rcpt, "emailAddress"),
+						  MR_ACTION_COMPLAINT, 0, NULL, NULL);
 			rc == 0 ? applied++ : notours++;
 		}
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	} else if (nt && (strcmp(nt, "Delivery") == 0 || strcmp(nt, "Send") == 0)) {
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	} else {
-		res = refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SES", "unknown notification type");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SES", "unknown notification type");
 	}
 	if (notours)
 		sv_log(s, "SES: %d recipient%s not ours (no valid signed VERP id, or another "
@@ -464,7 +465,7 @@ enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD
 	json_t *o = r->body ? json_loadb(r->body, r->len, 0, &je) : NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
-		return refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SNS", "not a JSON object");
+		return sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SNS", "not a JSON object");
 	}
 	enum MHD_Result res;
 	const char *type = jstr(o, "Type"), *topic = jstr(o, "TopicArn"), *why = NULL;
@@ -474,14 +475,14 @@ enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD
 		known |= strcmp(topic, w->sns_topics[i]) == 0;
 	if (!type || (strcmp(type, "Notification") && strcmp(type, "SubscriptionConfirmation") &&
 		      strcmp(type, "UnsubscribeConfirmation")))
-		res = refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SNS", "unknown Type");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SNS", "unknown Type");
 	else if (hdr && strcmp(hdr, type) != 0)
-		res = refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SNS", "x-amz-sns-message-type differs");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "SNS", "x-amz-sns-message-type differs");
 	else if (!known)
-		res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "SNS", "TopicArn not in [http] sns_topics");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "SNS", "TopicArn not in [http] sns_topics");
 	else if (sns_verify(w, o, type, &why) != 0)
-		res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "SNS", why);
-	else if (!jstr(o, "MessageId") || replayed(w, "sns", jstr(o, "MessageId")))
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "SNS", why);
+	else if (!jstr(o, "MessageId") || sv_webhook_replayed(s, "sns", jstr(o, "MessageId")))
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok (seen)\n", 10);
 	else if (strcmp(type, "Notification") == 0)
 		res = ses_message(s, r, c, jstr(o, "Message"));
@@ -490,9 +491,9 @@ enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD
 		const char *su = jstr(o, "SubscribeURL");
 		struct mem m = { 0 };
 		if (!su || strncmp(su, "https://sns.", 12) != 0 || !strstr(su, ".amazonaws.com"))
-			res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "SNS", "SubscribeURL is not on AWS");
+			res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "SNS", "SubscribeURL is not on AWS");
 		else if (https_get(su, &m) != 0)
-			res = refuse(s, r, c, MHD_HTTP_BAD_GATEWAY, "SNS",
+			res = sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_GATEWAY, "SNS",
 				     "the subscription could not be confirmed");
 		else {
 			sv_log(s, "SNS: subscribed to %s", topic);
@@ -519,7 +520,7 @@ enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
 	json_t *o = r->body ? json_loadb(r->body, r->len, 0, &je) : NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
-		return refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "Mailgun", "not a JSON object");
+		return sv_webhook_refuse(s, r, c, MHD_HTTP_BAD_REQUEST, "Mailgun", "not a JSON object");
 	}
 	json_t *sig = json_object_get(o, "signature"), *ev = json_object_get(o, "event-data");
 	const char *ts = jstr(sig, "timestamp"), *tok = jstr(sig, "token");
@@ -531,27 +532,27 @@ enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
 	char want[65];
 	long long t = ts ? strtoll(ts, NULL, 10) : 0;
 	if (!ts || !tok || !hex || strlen(ts) + strlen(tok) >= sizeof(msg)) {
-		res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "unsigned");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "unsigned");
 		goto out;
 	}
 	snprintf(msg, sizeof(msg), "%s%s", ts, tok);
 	if (!HMAC(EVP_sha256(), w->mg_key, (int)w->mg_key_len, (const unsigned char *)msg,
 		  strlen(msg), mac, &ml) || ml != 32) {
-		res = refuse(s, r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Mailgun", "HMAC failed");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Mailgun", "HMAC failed");
 		goto out;
 	}
 	for (int i = 0; i < 32; i++)
 		snprintf(want + 2 * i, 3, "%02x", mac[i]);
 	if (strlen(hex) != 64 || CRYPTO_memcmp(want, hex, 64) != 0) {
-		res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "bad signature");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "bad signature");
 		goto out;
 	}
 	if (llabs((long long)time(NULL) - t) > 900) {
-		res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "timestamp too old");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "timestamp too old");
 		goto out;
 	}
-	if (replayed(w, "mg", tok)) {
-		res = refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "replayed token");
+	if (sv_webhook_replayed(s, "mg", tok)) {
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_FORBIDDEN, "Mailgun", "replayed token");
 		goto out;
 	}
 	const char *event = jstr(ev, "event"), *sev = jstr(ev, "severity");
@@ -564,13 +565,14 @@ enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
 		const char *text = jstr(ds, "message");
 		if (!text || !*text)
 			text = jstr(ds, "description");
-		int rc = apply(s, "Mailgun", verp, rcpt, 0, code, NULL, text ? text : "");
+		int rc = sv_webhook_apply(s, "Mailgun", verp, rcpt, 0, code, NULL, text ? text : "");
 		if (rc == MR_ENOTFOUND)
 			sv_log(s, "Mailgun: a failure not ours (no valid signed VERP id, or another "
 			       "address): nothing changed");
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	} else if (event && strcmp(event, "complained") == 0) {
-		if (apply(s, "Mailgun", verp, rcpt, 1, 0, NULL, NULL) == MR_ENOTFOUND)
+		if (sv_webhook_apply(s, "Mailgun", verp, rcpt, MR_ACTION_COMPLAINT, 0, NULL, NULL) ==
+		    MR_ENOTFOUND)
 			sv_log(s, "Mailgun: a complaint not ours: nothing changed");
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok\n", 3);
 	} else if (event && (strcmp(event, "failed") == 0 || strcmp(event, "delivered") == 0 ||
@@ -580,7 +582,7 @@ enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
 		res = sv_respond(s, r, c, MHD_HTTP_OK, NULL, "ok (ignored)\n", 13);
 	} else {
 		/* 406 tells Mailgun not to retry */
-		res = refuse(s, r, c, MHD_HTTP_NOT_ACCEPTABLE, "Mailgun", "unknown event");
+		res = sv_webhook_refuse(s, r, c, MHD_HTTP_NOT_ACCEPTABLE, "Mailgun", "unknown event");
 	}
 out:
 	json_decref(o);

@@ -21,6 +21,7 @@ struct sv_req {
 	int answered;          /* a response has been queued */
 	unsigned status;
 	size_t out_len;
+	const char *csp;       /* the Content-Security-Policy when not the default */
 };
 
 /* The server: configuration, the store (behind a lock), the rate limiter. */
@@ -47,6 +48,7 @@ struct sv_server {
 	char base_path[128];        /* the /PREFIX of [http] base_url, or "" */
 	struct sv_webhooks *webhooks; /* serve-webhook.c */
 	const char *api_tokens_file;  /* [http] api_tokens_file, or NULL: no API */
+	struct sv_esp_hooks *esp_hooks; /* serve-webhook-esp.c */
 };
 
 double sv_now(void);
@@ -82,6 +84,14 @@ int sv_track_start(struct sv_server *s);
 void sv_track_stop(struct sv_server *s);
 enum MHD_Result sv_track_open(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 enum MHD_Result sv_track_click(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+/* The ?mr= tracking token of a request, of kind (MR_TRACK_TOKEN_*), into tk:
+ * 0, or the HTTP status refusing it (400 malformed, 403 forged or another
+ * kind). */
+struct mr_track_token;
+unsigned sv_track_token_of(struct sv_server *s, struct MHD_Connection *c, char kind,
+			   struct mr_track_token *tk);
+/* View in browser (serve-view.c): GET /v?mr=TOKEN. */
+enum MHD_Result sv_view(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 
 /* The read-only JSON API (serve-api.c): rel is the path after /api/v1. */
 enum MHD_Result sv_api(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
@@ -93,5 +103,27 @@ void sv_webhooks_free(struct sv_server *s);
 enum MHD_Result sv_webhook_sns(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 enum MHD_Result sv_webhook_mailgun(struct sv_server *s, struct sv_req *r,
 				   struct MHD_Connection *c);
+/* Records a bounce (action 0, classified from code, status and text) or a
+ * VERP action (MR_ACTION_COMPLAINT, MR_ACTION_UNSUBSCRIBE) of the recipient
+ * the signed VERP address verp names, when recipient is that row's address.
+ * Returns 0, MR_ENOTFOUND (not ours, forged, another address) or a status. */
+int sv_webhook_apply(struct sv_server *s, const char *esp, const char *verp,
+		     const char *recipient, int action, int code, const char *status,
+		     const char *text);
+/* The SMTP code at the start of a diagnostic ("smtp; 550 5.1.1 ..."), or 0. */
+int sv_webhook_diag_code(const char *diag);
+/* Logs and answers a refused webhook request. */
+enum MHD_Result sv_webhook_refuse(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
+				  unsigned status, const char *esp, const char *why);
+/* 1 when the id of kind was seen lately (a replay), else remembers it. */
+int sv_webhook_replayed(struct sv_server *s, const char *kind, const char *id);
+/* SendGrid and Postmark (serve-webhook-esp.c): their keys from [http], and
+ * POST /webhook/sendgrid, /webhook/postmark. */
+int sv_esp_hooks_init(struct sv_server *s, const struct mr_section *http, char *why, size_t wn);
+void sv_esp_hooks_free(struct sv_server *s);
+enum MHD_Result sv_webhook_sendgrid(struct sv_server *s, struct sv_req *r,
+				    struct MHD_Connection *c);
+enum MHD_Result sv_webhook_postmark(struct sv_server *s, struct sv_req *r,
+				    struct MHD_Connection *c);
 
 #endif

@@ -330,6 +330,18 @@ struct mr_track_stat {
 };
 typedef int mr_track_stat_cb(void *cookie, const struct mr_track_stat *row);
 
+/* One row of mr_store_track_events: the events of one kind of a mailing
+ * in one time bucket. */
+struct mr_track_event_count {
+	const char *kind;   /* "delivered", "bounce", "reply", "unsubscribe",
+			     * "opt-out", "complaint", "resubscribe", "open", "click" */
+	int64_t start;      /* the bucket's start (unix time, a multiple of the
+			     * bucket length); 0 when the bucket length is 0 */
+	int64_t total;      /* events */
+	int64_t unique;     /* distinct recipients (queue rows) */
+};
+typedef int mr_track_event_cb(void *cookie, const struct mr_track_event_count *row);
+
 struct mr_store_tracking_ops {
 	size_t size;
 	/* sets what mailing_id tracks (MR_TRACK_* flags), replacing what was
@@ -348,6 +360,15 @@ struct mr_store_tracking_ops {
 	 * then clicks by URL in the order of their first link index. */
 	int (*track_stats)(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *cookie,
 			   struct mr_error *err);
+	/* the events of mailing_id counted by kind and time bucket: the
+	 * queue's events (delivered, bounce, and the VERP or web actions,
+	 * a complaint counted as "complaint" rather than "opt-out") and the
+	 * tracking hits (open, click).  bucket > 0: rows per bucket of that
+	 * many seconds; bucket 0: one row per kind over all time.  Rows by
+	 * start, then kind; kinds without events give no row.  An unknown
+	 * mailing gives no rows, not an error. */
+	int (*track_events)(void *state, int64_t mailing_id, int64_t bucket,
+			    mr_track_event_cb *cb, void *cookie, struct mr_error *err);
 };
 
 struct mr_store_ops {
@@ -998,6 +1019,16 @@ static inline int mr_store_track_stats(const struct mr_store *st, int64_t mailin
 	if (!t)
 		return mr_store_unsupported(st, MR_STORE_CAP_TRACKING, err);
 	return t->track_stats(st->state, mailing_id, cb, cookie, err);
+}
+
+static inline int mr_store_track_events(const struct mr_store *st, int64_t mailing_id,
+					int64_t bucket, mr_track_event_cb *cb, void *cookie,
+					struct mr_error *err)
+{
+	const struct mr_store_tracking_ops *t = mr_store_tracking_of(st->ops);
+	if (!t)
+		return mr_store_unsupported(st, MR_STORE_CAP_TRACKING, err);
+	return t->track_events(st->state, mailing_id, bucket, cb, cookie, err);
 }
 
 #endif

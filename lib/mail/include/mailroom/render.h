@@ -17,12 +17,13 @@ struct mr_token_values {
 	const char *first_name, *last_name, *display_name, *email;
 	const char *unsubscribe_url, *optout_url, *domain;
 	const char *mailing_name, *mailing_subject;
+	const char *view_url;  /* [http] base_url/v?mr=TOKEN, or NULL without base_url */
 };
 struct mr_tpl;
 /* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
  * {contact.first_name}, {contact.last_name}, {contact.display_name},
  * {contact.email}, {action.unsubscribeUrl}, {action.optOutUrl},
- * {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
+ * {action.viewUrl}, {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
  * fallback after '|' used when the value is empty.  A '{' that does not
  * start NAMESPACE.NAME with a namespace of contact, action, domain or
  * mailing is literal text (CSS).  An unknown NAME in those namespaces is
@@ -49,7 +50,12 @@ struct mr_render_conf {
 	int track_opens;              /* add the open pixel (needs base_url) */
 	int track_clicks;             /* rewrite the HTML part's links (needs base_url) */
 	char *owned[2];               /* strings mr_mail_render_conf allocated */
+	int esp;                      /* MR_ESP_*: whose custom-argument header carries our id */
 };
+/* [mailroom] esp: the ESP whose webhooks get our signed id back. */
+#define MR_ESP_NONE     0
+#define MR_ESP_SENDGRID 1 /* X-SMTPAPI: {"unique_args":{"mailroom_id":ID}} */
+#define MR_ESP_POSTMARK 2 /* X-PM-Metadata-mailroom-id: ID */
 struct mr_renderer;
 /* Compiles a mailing's templates once (unknown tokens are MR_EINPUT) and
  * prepares its constant parts (attachments in base64).  m is copied; conf
@@ -60,6 +66,12 @@ void mr_renderer_free(struct mr_renderer *r);
 /* Renders one recipient's message into out (out->data is reused). */
 int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err);
+/* The part a recipient reads in a browser (mailroom serve's view): the
+ * HTML part exactly as mr_render writes it for rc (tracking included), or
+ * the text part when the mailing has no HTML; *html_r says which.  The
+ * bytes are appended to out (not quoted-printable). */
+int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct mr_buf *out,
+		   int *html_r, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
 void mr_render_conf_free(struct mr_render_conf *conf);

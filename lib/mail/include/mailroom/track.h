@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Open and click tracking of libmailroom-mail: the signed tokens of the open pixel and of click links, and the tracked links of a mailing's HTML. */
+/* Open and click tracking of libmailroom-mail: the signed tokens of the open pixel, of click links and of view-in-browser links, and the tracked links of a mailing's HTML. */
 #ifndef MAILROOM_TRACK_H
 #define MAILROOM_TRACK_H
 
@@ -10,22 +10,24 @@
 /* Token kinds: the first letter of a token. */
 #define MR_TRACK_TOKEN_OPEN  'o'
 #define MR_TRACK_TOKEN_CLICK 'c'
+#define MR_TRACK_TOKEN_VIEW  'v' /* view in browser */
 
 /* Most links of one mailing that are tracked; later ones are left as they are. */
 #define MR_TRACK_MAX_LINKS 1000
 
 /* A parsed tracking token. */
 struct mr_track_token {
-	char kind;        /* MR_TRACK_TOKEN_OPEN or _CLICK */
+	char kind;        /* MR_TRACK_TOKEN_OPEN, _CLICK or _VIEW */
 	int64_t job_id;
 	int64_t queue_id;
-	int link;         /* clicks: the link's index; opens: -1 */
+	int link;         /* clicks: the link's index; opens and views: -1 */
 };
 
-/* Writes the token of an open ("o.JOB.QUEUE.HASH") or of a click of link
- * link ("c.JOB.QUEUE.LINK.HASH") into out: HMAC-SHA256 under conf's secret
- * over a message no VERP address signs ("to..." / "tc..."), so a tracking
- * token never works as an unsubscribe token or the other way round.
+/* Writes the token of an open ("o.JOB.QUEUE.HASH"), of a view in the
+ * browser ("v.JOB.QUEUE.HASH") or of a click of link link
+ * ("c.JOB.QUEUE.LINK.HASH") into out: HMAC-SHA256 under conf's secret over a
+ * message no VERP address signs ("to..." / "tv..." / "tc..."), so a tracking
+ * token never works as an unsubscribe token, nor one kind as another.
  * Returns 0, or MR_EINPUT (no secret, bad argument) / MR_ENOMEM (out too
  * small) with err. */
 int mr_track_token(const struct mr_verp_conf *conf, char kind, int64_t job_id,
