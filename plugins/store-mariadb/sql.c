@@ -116,11 +116,16 @@ static const char *const sql_text[MD_N_STMTS] = {
 			    "lease_expires = NULL WHERE state IN ('queued', 'retry', 'leased') "
 			    "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)",
 	[MD_MJOB_GET] = "SELECT mailing_id, status, job_type FROM mailing_jobs WHERE id = ?1",
+	/* the indexes are forced: right after an import InnoDB's statistics
+	 * still say the tables are empty, and the optimizer then joined every
+	 * group member against a scan of all emails (n^2: 7 s for 3,000
+	 * contacts, 0.2 s with the index; minutes for 20,000) */
 	[MD_QUEUE_BUILD] =
 		"INSERT INTO mailing_recipients(job_id, contact_id, email_id, email) "
 		"SELECT ?1, contact_id, eid, email FROM ("
 		" SELECT min(e.id) AS eid, e.contact_id AS contact_id, e.email AS email "
-		" FROM emails e JOIN contacts c ON c.id = e.contact_id "
+		" FROM emails e FORCE INDEX (emails_contact_email) "
+		" JOIN contacts c ON c.id = e.contact_id "
 		" WHERE e.is_primary = 1 AND e.on_hold = 0 AND c.do_not_email = 0 "
 		"  AND c.is_opt_out = 0 AND c.is_deleted = 0 "
 		"  AND e.contact_id IN (SELECT gc.contact_id FROM mailing_groups mg "
@@ -129,8 +134,8 @@ static const char *const sql_text[MD_N_STMTS] = {
 		"  AND e.contact_id NOT IN (SELECT gc.contact_id FROM mailing_groups mg "
 		"   JOIN group_contact gc ON gc.group_id = mg.group_id AND gc.status = 'Added' "
 		"   WHERE mg.mailing_id = ?2 AND mg.group_type = 'exclude') "
-		"  AND NOT EXISTS (SELECT 1 FROM emails h WHERE h.email = e.email "
-		"   AND h.on_hold > 0) "
+		"  AND NOT EXISTS (SELECT 1 FROM emails h FORCE INDEX (emails_email) "
+		"   WHERE h.email = e.email AND h.on_hold > 0) "
 		" GROUP BY CAST(substr(e.email, 1, instr(e.email, '@')) AS BINARY), "
 		"  CAST(lower(substr(e.email, instr(e.email, '@') + 1)) AS BINARY)"
 		") AS q ORDER BY eid",
