@@ -4,7 +4,11 @@
  * (compiled into both): runs a sendmail-compatible program once per message
  * with execve (no shell), feeds the message on its stdin, captures what it
  * says, kills it by its PID after the timeout, and maps its exit status:
- * 0 = sent, 75 (EX_TEMPFAIL) or killed = temporary, anything else = permanent.
+ * 0 = sent; an SMTP reply the program quotes decides (4xx temporary, 5xx
+ * permanent); else the exits that refuse the message or its recipient (65,
+ * 67, 68, 77) are permanent and every other exit, a kill or a timeout is
+ * temporary, since a program's own trouble (Exim exits 1 when its spool is
+ * unusable, msmtp 69 for a 451) must not bounce a recipient.
  */
 #include "config.h"
 #include <errno.h>
@@ -342,6 +346,32 @@ static const char *exit_name(int st)
 	}
 }
 
+/* The first SMTP reply code quoted in text ("451 4.2.1", "550-5.1.1"), or 0. */
+static int quoted_smtp_code(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if ((p != text && p[-1] >= '0' && p[-1] <= '9') || (p[0] != '4' && p[0] != '5') ||
+		    p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' ||
+		    (p[3] != ' ' && p[3] != '-'))
+			continue;
+		/* an enhanced status of the same class must follow: "451 4.", "550 5." */
+		if (p[4] == p[0] && p[5] == '.')
+			return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	}
+	return 0;
+}
+
+/* Whether a non-zero exit means the message or its recipients are refused
+ * for good: a quoted 5xx reply, or EX_DATAERR, EX_NOUSER, EX_NOHOST,
+ * EX_NOPERM with no 4xx quoted. */
+static int exit_is_permanent(int st, const char *output)
+{
+	int code = quoted_smtp_code(output);
+	if (code)
+		return code >= 500;
+	return st == 65 || st == 67 || st == 68 || st == 77;
+}
+
 /* Runs the program for one message and fills its results.  Returns 0, or
  * the errno of a failed execve (nothing was run). */
 static int send_one(struct sm_conf *c, struct mr_outmsg *m, struct mr_error *err)
@@ -423,7 +453,8 @@ static int send_one(struct sm_conf *c, struct mr_outmsg *m, struct mr_error *err
 	} else {
 		snprintf(text, sizeof(text), "%s exited with %d%s%s%s", c->path, o.status,
 			 exit_name(o.status), o.output[0] ? ": " : "", o.output);
-		set_all(m, o.status == 75 ? MR_SEND_TEMPFAIL : MR_SEND_PERMFAIL, o.status, text);
+		set_all(m, exit_is_permanent(o.status, o.output) ? MR_SEND_PERMFAIL : MR_SEND_TEMPFAIL,
+			o.status, text);
 	}
 	return 0;
 }

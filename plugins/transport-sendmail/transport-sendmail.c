@@ -41,6 +41,7 @@ static const struct mr_transport_ops sendmail_ops = {
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_TRANSPORT, "sendmail", PACKAGE_VERSION,
-		 "Hands each message to a sendmail-compatible program; exit 75 is a temporary "
-		 "failure, any other non-zero exit a permanent one.",
+		 "Hands each message to a sendmail-compatible program; a quoted 4xx/5xx reply, "
+		 "else exits 65, 67, 68 and 77, are permanent failures, any other non-zero exit "
+		 "a temporary one.",
 		 sendmail_keys, sizeof(struct sendmail_conf), &sendmail_ops);

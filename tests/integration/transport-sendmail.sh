@@ -5,8 +5,9 @@
 # Maildirs the test reads, a private Exim (Debian's binary, its own -C
 # configuration) doing the same through its sendmail interface, and msmtp relaying to the aiosmtpd test server for
 # the SMTP-side failures.  Checks the envelope (Return-Path, recipients from
-# the arguments or from the headers with -t), the bytes delivered, exit 75 as
-# temporary, other exits as permanent, the timeout, and send-test through both.
+# the arguments or from the headers with -t), the bytes delivered, how exits
+# map (a quoted SMTP reply decides, else 65/67/68/77 permanent and the rest
+# temporary), the timeout, and send-test through both.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/postfix-local.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
@@ -80,7 +81,7 @@ check_grep "msmtp: a 550 at RCPT makes msmtp exit 65: permfail with its stderr" 
 # msmtp itself exits 69 for an SMTP 4xx too (only network errors give 75):
 # the transport follows the program's exit status, as documented
 blast -f sender@example.org -t temp-rcpt@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
-check_grep "msmtp: a 451 at RCPT: msmtp exits 69, so permfail, with the 451 in the text" 'permfail 69 - .*451 4.2.1' "$T_DIR/out"
+check_grep "msmtp: a 451 at RCPT: msmtp exits 69, tempfail from the 451 it quotes" 'tempfail 69 - .*451 4.2.1' "$T_DIR/out"
 site sendmail "path = /usr/bin/msmtp" "args = --host=127.0.0.1 --port=$(free_port) --tls=off --auth=off"
 blast -f sender@example.org -t ok@example.net -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
 check_eq "msmtp: nobody listening: exit 75" "$?" 75
@@ -169,15 +170,16 @@ if exim_setup; then
 	check_eq "exim: the other recipient got it" "$(exim_count rcpt3)" 1
 	check_grep "exim: the DSN to the envelope sender names the refused recipient" '^X-Failed-Recipients: refused@mailroom.test' "$(newest "$EX_MAIL/bounce")"
 	check_grep "exim: and Exim's reason" 'no such user here' "$(newest "$EX_MAIL/bounce")"
-	# an address Exim cannot parse: exit 1, a permanent failure
+	# an address Exim cannot parse: exit 1, which also means a spool it cannot
+	# write (below), so it is retried, not bounced
 	blast -f bounce@mailroom.test -t 'bad@@mailroom.test' -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
-	check_grep "exim: an address it cannot parse: exit 1, permfail" "rcpt bad@@mailroom.test: permfail 1 - $EXIM exited with 1" "$T_DIR/out"
+	check_grep "exim: an address it cannot parse: exit 1, tempfail" "rcpt bad@@mailroom.test: tempfail 1 - $EXIM exited with 1" "$T_DIR/out"
 	check_eq "exim: and it mails its error to the envelope sender too (-oem, its default)" "$(exim_count bounce)" 2
-	# Exim exits 1, not 75, when its spool is unusable: the transport can only
-	# take that as permanent (what the program's exit status says)
+	# Exim exits 1, not 75, when its spool is unusable: the recipient is kept
+	# for a later try, never bounced for the sender's own trouble
 	chmod 000 "$EX_BASE/spool"; chown root "$EX_BASE/spool"
 	blast -f bounce@mailroom.test -t rcpt3@mailroom.test -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
-	check_grep "exim: an unusable spool: Exim exits 1 and says why" "permfail 1 - $EXIM exited with 1.*Failed to create spool file" "$T_DIR/out"
+	check_grep "exim: an unusable spool: exit 1 is tempfail, with Exim's reason" "tempfail 1 - $EXIM exited with 1.*Failed to create spool file" "$T_DIR/out"
 	chmod 755 "$EX_BASE/spool"; chown Debian-exim "$EX_BASE/spool"
 	# send-test and a mailing through Exim
 	if [ -x "$MAILROOM" ]; then

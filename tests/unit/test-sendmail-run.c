@@ -125,6 +125,9 @@ int main(void)
 	script("ok.sh", body);
 	script("temp.sh", "cat >/dev/null; echo 'queue file write error' >&2; exit 75");
 	script("perm.sh", "cat >/dev/null; echo 'User unknown' >&2; exit 67");
+	script("q451.sh", "cat >/dev/null; echo 'recipient: server said 451 4.2.1 try later' >&2; exit 69");
+	script("q550.sh", "cat >/dev/null; echo 'recipient: server said 550 5.1.1 no such user' >&2; exit 69");
+	script("one.sh", "cat >/dev/null; echo 'Failed to create spool file' >&2; exit 1");
 	script("slow.sh", "exec sleep 30");
 	script("noread.sh", "exit 0");
 	script("daemon.sh", "cat >/dev/null; sleep 20 & exit 0");
@@ -208,6 +211,22 @@ int main(void)
 	TAP_OK(strstr(res[0].text, "User unknown") != NULL, "stderr in the text: %s", res[0].text);
 	sm_conf_free(&c);
 
+	/* a quoted SMTP reply decides over the exit status; a program's own
+	 * trouble is never a bounce */
+	conf(&c, "q451.sh", NULL, 0, 10);
+	send1(&c, "a@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), res, &rc);
+	TAP_INT(res[0].status, MR_SEND_TEMPFAIL, "exit 69 quoting a 451 is temporary");
+	sm_conf_free(&c);
+	conf(&c, "q550.sh", NULL, 0, 10);
+	send1(&c, "a@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), res, &rc);
+	TAP_INT(res[0].status, MR_SEND_PERMFAIL, "exit 69 quoting a 550 is permanent");
+	sm_conf_free(&c);
+	conf(&c, "one.sh", NULL, 0, 10);
+	send1(&c, "a@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), res, &rc);
+	TAP_INT(res[0].status, MR_SEND_TEMPFAIL, "exit 1 without a reply (Exim's unusable spool) is temporary");
+	TAP_INT(res[0].code, 1, "its code is the exit status");
+	sm_conf_free(&c);
+
 	conf(&c, "slow.sh", NULL, 0, 1);
 	double t0 = now_s();
 	send1(&c, "a@example.org", rcpts, 1, msg_crlf, strlen(msg_crlf), res, &rc);
@@ -269,8 +288,9 @@ int main(void)
 		"a relative path is refused");
 	sm_conf_free(&c);
 
-	static const char *const files[] = { "ok.sh", "temp.sh", "perm.sh", "slow.sh", "noread.sh",
-					     "daemon.sh", "in.txt", "args.txt" };
+	static const char *const files[] = { "ok.sh", "temp.sh", "perm.sh", "q451.sh", "q550.sh",
+					     "one.sh", "slow.sh", "noread.sh", "daemon.sh",
+					     "in.txt", "args.txt" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
