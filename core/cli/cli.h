@@ -96,6 +96,7 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
+int cmd_store(struct mr_cli *cli, int argc, char **argv);
 #ifdef MR_WITH_SERVE
 int cmd_serve(struct mr_cli *cli, int argc, char **argv); /* serve/serve.c */
 int cmd_token(struct mr_cli *cli, int argc, char **argv);

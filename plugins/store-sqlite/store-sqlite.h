@@ -274,6 +274,10 @@ int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, in
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
 		   struct mr_error *err);
 /* the tracking sub-table (sqlite-tracking.c) */
+/* Creates the tracking tables once per connection (sqlite-tracking.c). */
+int sq_track_ready(struct sq_state *s, struct mr_error *err);
+/* The bulk copy sub-table (sqlite-copy.c). */
+extern const struct mr_store_copy_ops sq_copy_ops;
 int sq_track_set(void *state, int64_t mailing_id, unsigned flags, struct mr_error *err);
 int sq_track_get(void *state, int64_t mailing_id, unsigned *flags_r, struct mr_error *err);
 int sq_track_record(void *state, const struct mr_track_hit *hits, size_t n, size_t hit_size,
