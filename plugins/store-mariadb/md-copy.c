@@ -191,6 +191,8 @@ static int md_rows_import(void *state, const struct mr_store_rows *rows, struct 
 				 "column %lld)", r + 1, rows->n, t->name,
 				 row[0].kind == MR_CELL_INT ? (long long)row[0].i : 0LL);
 			rc = md_fail(s, step, what, err);
+			if (s->last_errno == 1054) /* ER_BAD_FIELD_ERROR: a column we lack */
+				rc = err ? (err->status = MR_EINPUT) : MR_EINPUT;
 		}
 		md_stmt_reset(st);
 	}
