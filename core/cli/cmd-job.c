@@ -81,9 +81,15 @@ static int print_run(void *cookie, const struct mr_job_run *run)
 	char start[32], end[32];
 	mr_format_local_time(run->started, start, sizeof(start));
 	mr_format_local_time(run->ended, end, sizeof(end));
+	const char *host = mr_job_run_host(&l->site->store, run);
 	if (l->cli->json) {
 		printf("{\"id\":%lld,\"job\":", (long long)run->id);
 		cli_json_str(stdout, run->job);
+		printf(",\"host\":");
+		if (host)
+			cli_json_str(stdout, host);
+		else
+			printf("null");
 		printf(",\"worker\":%d,\"pid\":%d,\"start\":", run->worker, run->pid);
 		cli_json_str(stdout, start);
 		printf(",\"end\":");
@@ -95,8 +101,9 @@ static int print_run(void *cookie, const struct mr_job_run *run)
 		cli_json_str(stdout, run->message);
 		printf(",\"data\":%s}\n", run->data && run->data[0] == '{' ? run->data : "null");
 	} else {
-		printf("%-6lld %-18s %-19s  %-19s  %-14s %s\n", (long long)run->id, run->job, start,
-		       end, mr_job_outcome_name(outcome), run->message ? run->message : "");
+		printf("%-6lld %-18s %-16s %-19s  %-19s  %-14s %s\n", (long long)run->id, run->job,
+		       host ? host : "-", start, end, mr_job_outcome_name(outcome),
+		       run->message ? run->message : "");
 	}
 	return 0;
 }
@@ -106,8 +113,8 @@ static int job_log(struct mr_cli *cli, struct mr_site *site, const char *name, l
 	struct log_listing l = { cli, site };
 	struct mr_error err;
 	if (!cli->json)
-		printf("%-6s %-18s %-19s  %-19s  %-14s %s\n", "RUN", "JOB", "START", "END", "OUTCOME",
-		       "MESSAGE");
+		printf("%-6s %-18s %-16s %-19s  %-19s  %-14s %s\n", "RUN", "JOB", "HOST", "START",
+		       "END", "OUTCOME", "MESSAGE");
 	int rc = mr_store_job_run_list(&site->store, name, limit, print_run, &l, &err);
 	return rc < 0 ? cli_fail(mr_status_exit_code(rc), "job", "%s", err.msg) : EX_OK;
 }

@@ -12,4 +12,4 @@ mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/c
 	core/include/mailroom/error.h core/include/mailroom/addr.h \
 	core/include/mailroom/mailing.h core/include/mailroom/bounce-store.h \
 	core/include/mailroom/activity-store.h core/include/mailroom/store.h \
-	core/include/mailroom/store-rows.h
+	core/include/mailroom/store-rows.h core/include/mailroom/host.h

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The MariaDB store's bulk copy: its tables in copy order (store-sqlite's and the job log's hosts), their counts, batches of rows in key order for `mailroom store copy`, and batches written back with their keys in one transaction. */
+/* The MariaDB store's bulk copy: its tables in copy order, their counts, batches of rows in key order for `mailroom store copy`, and batches written back with their keys in one transaction. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
 #include <mailroom/store-rows.h>
 #include "store-mariadb.h"
 
-/* The job log's hosts (md-locks.c) follow the job log they refer to; a
- * store without them (store-sqlite) is told they are not copied. */
-static const struct mr_store_table tables[] = { MR_STORE_SCHEMA_TABLES,
-						{ "mr_job_host", "run_id", 0 } };
+static const struct mr_store_table tables[] = { MR_STORE_SCHEMA_TABLES };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 static int md_copy_tables(void *state, const struct mr_store_table **tables_r, size_t *n_r,

@@ -24,10 +24,12 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_JOB_STATE_END] = "INSERT INTO job_state(job, last_end, last_outcome) VALUES(?1, ?2, ?3) "
 			     "ON DUPLICATE KEY UPDATE last_end = VALUES(last_end), "
 			     "last_outcome = VALUES(last_outcome)",
-	[MD_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log ORDER BY id DESC LIMIT ?1",
-	[MD_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
+	[MD_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data, "
+				"h.host FROM job_log LEFT JOIN mr_job_host h ON h.run_id = job_log.id "
+				"ORDER BY id DESC LIMIT ?1",
+	[MD_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data, "
+				"h.host FROM job_log LEFT JOIN mr_job_host h ON h.run_id = job_log.id "
+				"WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
 	[MD_JOB_LOG_PURGE] = "DELETE FROM job_log WHERE started < ?1 AND outcome <> 0",
 	[MD_MSG_SEEN] = "SELECT 1 FROM fetched_messages WHERE account = ?1 AND msg_key = ?2",
 	[MD_MSG_MARK] = "INSERT INTO fetched_messages(account, msg_key, outcome, processed_at) "

@@ -26,7 +26,8 @@ static int table_of(struct sq_state *s, const char *name, const struct mr_store_
 	if (!*t_r)
 		return s->core->error_set(err, MR_ENOTFOUND, "%s: the SQLite store has no table "
 					  "'%s' to copy", s->path, name ? name : "(null)");
-	return sq_track_ready(s, err);
+	int rc = sq_track_ready(s, err);
+	return rc ? rc : sq_hosts_ready(s, err);
 }
 
 static int sq_rows_count(void *state, const char *table, int64_t *count_r, int64_t *max_key_r,

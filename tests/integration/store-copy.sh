@@ -72,8 +72,8 @@ printf 'Hello {contact.first_name}\n' > "$T_DIR/t.txt"
 m=$(mr a mailing create --name M --subject "M for {contact.first_name}" --text "$T_DIR/t.txt" \
 	--include-group all --exclude-group odd --schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
 check "the mailing was created" test -n "$m"
-mr a job run mailing > "$T_DIR/run.out" 2>&1
-mr a job run act >> "$T_DIR/run.out" 2>&1
+MAILROOM_HOSTNAME=host-one mr a job run mailing > "$T_DIR/run.out" 2>&1
+MAILROOM_HOSTNAME=host-two mr a job run act >> "$T_DIR/run.out" 2>&1
 sed 's/^transport = smtp$/transport = spool/' "$T_DIR/a.ini" > "$T_DIR/a-spool.ini"
 "$MAILROOM" --config "$T_DIR/a-spool.ini" send-test copy-test@example.net >> "$T_DIR/run.out" 2>&1
 check_eq "the source spool holds a message" "$(mr a spool list --json | wc -l)" 1
@@ -98,6 +98,8 @@ views() {
 	} > "$T_DIR/$1.views" 2> "$T_DIR/$1.views.err"
 }
 views a
+check_grep "the SQLite job log names the host of the mailing run" '"job":"mailing","host":"host-one"' "$T_DIR/a.views"
+check_grep "and of the activity run" '"job":"act","host":"host-two"' "$T_DIR/a.views"
 check_grep "the source's listings hold its contacts" '"email":"u2@example.net"' "$T_DIR/a.views"
 check_grep "and its activities" '"subject":' "$T_DIR/a.views"
 check_grep "and its bounces by type" '"type":"Invalid"' "$T_DIR/a.views"

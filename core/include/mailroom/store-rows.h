@@ -10,10 +10,11 @@
 
 /* The tables of store-sqlite's schema (and store-mariadb's, which has the
  * same names and columns) in copy order: every table after those it refers
- * to.  The schema_version table is the target's own and is not copied. */
+ * to.  mr_job_host (the host of each job run) is made outside the versioned
+ * schema, as the tracking tables.  The schema_version table is the target's own and is not copied. */
 #define MR_STORE_SCHEMA_TABLES \
 	{ "users", "id", 0 }, { "mail_spool", "id", 0 }, { "job_state", NULL, 0 }, \
-	{ "job_log", "id", 0 }, { "fetched_messages", "id", 0 }, { "contacts", "id", 0 }, \
+	{ "job_log", "id", 0 }, { "mr_job_host", "run_id", 0 }, { "fetched_messages", "id", 0 }, { "contacts", "id", 0 }, \
 	{ "emails", "id", 0 }, { "contact_groups", "id", 0 }, { "group_contact", "id", 0 }, \
 	{ "bounce_types", "id", 1 }, { "bounce_patterns", "id", 0 }, { "mailings", "id", 0 }, \
 	{ "mailing_groups", "id", 0 }, { "mailing_attachments", "id", 0 }, \

@@ -75,6 +75,10 @@ struct mr_job_run {
 	enum mr_job_outcome outcome;
 	const char *message;
 	const char *data;     /* a small JSON object, or "" */
+	/* the host the run ran on (MAILROOM_HOSTNAME or its host name), NULL
+	 * when the store does not know; read it with mr_job_run_host(), which
+	 * knows whether the store was built with this field */
+	const char *host;
 };
 typedef int mr_job_run_cb(void *cookie, const struct mr_job_run *run);
 
@@ -498,6 +502,15 @@ struct mr_store {
 	void *state;
 	const char *name; /* the NAME of [store-NAME] */
 };
+
+/* The host of a run a job_run_list of st gave, or NULL: a store whose ops
+ * table ends before the copy slot was built before struct mr_job_run had
+ * a host, and its rows are shorter. */
+static inline const char *mr_job_run_host(const struct mr_store *st, const struct mr_job_run *run)
+{
+	return st && st->ops && st->ops->size >= offsetof(struct mr_store_ops, copy) +
+	       sizeof(st->ops->copy) ? run->host : NULL;
+}
 
 /* What a capability is called in messages: "mailing queue"; NULL for a
  * value that is not exactly one MR_STORE_CAP_* flag. */
