@@ -93,7 +93,7 @@ const struct mr_command mr_commands[] = {
 	  "  authorize NAME           OAuth2: authorize the account, transport or [oauth-NAME] once\n"
 	  "                           (device grant: prints a URL and a code; or client credentials)\n" },
 	{ "doctor", cmd_doctor, "doctor [--json]",
-	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe): exit 0 ok, 1 warnings, 2 failures",
+	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe) and the store's (it opens; a MariaDB server's version, SKIP LOCKED, clock and time zone, max_connections against the workers, InnoDB, binlog format): exit 0 ok, 1 warnings, 2 failures",
 	  "  --json                   JSON output\n" },
 	{ "store", cmd_store, "store copy --to OTHER.ini [--resume] [--batch N] [--json]",
 	  "copy the site's whole store (contacts, groups, mailings with their queues and outcomes, bounces, activities, spool, tracking, job log, users) into the store of another site file, e.g. SQLite to MariaDB and back",

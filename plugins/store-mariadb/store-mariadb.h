@@ -339,6 +339,9 @@ enum mr_mailing_status md_mailing_status_parse(const char *name);
 extern const struct mr_store_tracking_ops md_tracking_ops;
 /* Creates the tracking tables once per connection (mariadb-tracking.c). */
 int md_track_ready(struct md_state *s, struct mr_error *err);
+/* The checks of mailroom doctor (md-doctor.c). */
+int md_doctor(void *state, int64_t workers, mr_store_check_cb *cb, void *cookie,
+	      struct mr_error *err);
 /* The bulk copy sub-table (md-copy.c). */
 extern const struct mr_store_copy_ops md_copy_ops;
 int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r,

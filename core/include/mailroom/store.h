@@ -415,6 +415,18 @@ struct mr_store_copy_ops {
 	int (*rows_import)(void *state, const struct mr_store_rows *rows, struct mr_error *err);
 };
 
+/* ---- the store's own checks (mailroom doctor) */
+enum mr_store_verdict { MR_STORE_CHECK_OK = 0, MR_STORE_CHECK_WARN = 1, MR_STORE_CHECK_FAIL = 2 };
+
+/* One finding about the store's server or file. */
+struct mr_store_check {
+	const char *name;     /* "store-version", "store-time", ... */
+	enum mr_store_verdict verdict;
+	const char *detail;   /* what was found */
+	const char *fix;      /* what to change; NULL when ok */
+};
+typedef int mr_store_check_cb(void *cookie, const struct mr_store_check *c);
+
 struct mr_store_ops {
 	size_t size;
 	/* open (and create or upgrade) the store. */
@@ -479,6 +491,12 @@ struct mr_store_ops {
 	const struct mr_store_tracking_ops *tracking;
 	/* MAY: read it with mr_store_copy_of(ops) */
 	const struct mr_store_copy_ops *copy;
+	/* MAY (read it with mr_store_doctor_of(ops)): checks of the store's
+	 * server for mailroom doctor, cb once per finding.  workers: how many
+	 * job processes the site runs at once on one host (the connections it
+	 * needs). */
+	int (*doctor)(void *state, int64_t workers, mr_store_check_cb *cb, void *cookie,
+		      struct mr_error *err);
 };
 
 /* The tracking sub-table of ops, NULL when it has none. */
@@ -494,6 +512,15 @@ static inline const struct mr_store_copy_ops *mr_store_copy_of(const struct mr_s
 {
 	return ops && ops->size >= offsetof(struct mr_store_ops, copy) + sizeof(ops->copy) ?
 	       ops->copy : NULL;
+}
+
+/* The doctor slot of ops, NULL when it has none. */
+typedef int mr_store_doctor_fn(void *state, int64_t workers, mr_store_check_cb *cb, void *cookie,
+			       struct mr_error *err);
+static inline mr_store_doctor_fn *mr_store_doctor_of(const struct mr_store_ops *ops)
+{
+	return ops && ops->size >= offsetof(struct mr_store_ops, doctor) + sizeof(ops->doctor) ?
+	       ops->doctor : NULL;
 }
 
 /* A loaded store instance: its ops and the state its init returned. */
