@@ -90,6 +90,8 @@ int cli_account_oauth_state(struct mr_site *site, const char *name, int json);
 /* one doctor check per [oauth-NAME]: the token's state, never the token */
 struct mr_checks;
 void cli_oauth_checks(struct mr_site *site, struct mr_checks *cs);
+/* the store's checks (doctor-store.c): it opens, and its own doctor slot */
+void cli_store_checks(struct mr_cli *cli, struct mr_checks *cs);
 int cmd_bounce(struct mr_cli *cli, int argc, char **argv);
 /* bounce stats (cmd-bounce-stats.c); argv[1] is "stats". */
 int cli_bounce_stats(struct mr_cli *cli, int argc, char **argv);
@@ -106,6 +108,7 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 int cli_mailing_report(struct mr_cli *cli, const struct mr_store *st, int64_t id);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
+int cmd_store(struct mr_cli *cli, int argc, char **argv);
 #ifdef MR_WITH_SERVE
 int cmd_serve(struct mr_cli *cli, int argc, char **argv); /* serve/serve.c */
 int cmd_token(struct mr_cli *cli, int argc, char **argv);

@@ -72,6 +72,7 @@ static int print_run(void *cookie, const struct mr_job_run *run)
 	char start[32], end[32];
 	mr_format_local_time(run->started, start, sizeof(start));
 	mr_format_local_time(run->ended, end, sizeof(end));
+	const char *host = mr_job_run_host(&l->site->store, run);
 	if (l->cli->json) {
 		/* the job's data is the JSON object it recorded; anything else is null */
 		json_t *data = run->data ? json_loads(run->data, JSON_REJECT_DUPLICATES, NULL) : NULL;
@@ -79,8 +80,9 @@ static int print_run(void *cookie, const struct mr_job_run *run)
 			json_decref(data);
 			data = NULL;
 		}
-		cli_json_print(json_pack("{s:I,s:o,s:i,s:i,s:o,s:o,s:s,s:o,s:o}", "id",
-					 (json_int_t)run->id, "job", cli_json_text(run->job), "worker",
+		cli_json_print(json_pack("{s:I,s:o,s:o,s:i,s:i,s:o,s:o,s:s,s:o,s:o}", "id",
+					 (json_int_t)run->id, "job", cli_json_text(run->job), "host",
+					 cli_json_text_or_null(host), "worker",
 					 run->worker, "pid", (int)run->pid, "start",
 					 cli_json_text(start), "end",
 					 cli_json_text_or_null(run->ended ? end : NULL), "outcome",
@@ -88,8 +90,9 @@ static int print_run(void *cookie, const struct mr_job_run *run)
 					 cli_json_text(run->message), "data",
 					 data ? data : json_null()));
 	} else {
-		printf("%-6lld %-18s %-19s  %-19s  %-14s %s\n", (long long)run->id, run->job, start,
-		       end, mr_job_outcome_name(outcome), run->message ? run->message : "");
+		printf("%-6lld %-18s %-16s %-19s  %-19s  %-14s %s\n", (long long)run->id, run->job,
+		       host ? host : "-", start, end, mr_job_outcome_name(outcome),
+		       run->message ? run->message : "");
 	}
 	return 0;
 }
@@ -99,8 +102,8 @@ static int job_log(struct mr_cli *cli, struct mr_site *site, const char *name, l
 	struct log_listing l = { cli, site };
 	struct mr_error err;
 	if (!cli->json)
-		printf("%-6s %-18s %-19s  %-19s  %-14s %s\n", "RUN", "JOB", "START", "END", "OUTCOME",
-		       "MESSAGE");
+		printf("%-6s %-18s %-16s %-19s  %-19s  %-14s %s\n", "RUN", "JOB", "HOST", "START",
+		       "END", "OUTCOME", "MESSAGE");
 	int rc = mr_store_job_run_list(&site->store, name, limit, print_run, &l, &err);
 	return rc < 0 ? cli_fail(mr_status_exit_code(rc), "job", "%s", err.msg) : EX_OK;
 }

@@ -93,8 +93,18 @@ const struct mr_command mr_commands[] = {
 	  "  authorize NAME           OAuth2: authorize the account, transport or [oauth-NAME] once\n"
 	  "                           (device grant: prints a URL and a code; or client credentials)\n" },
 	{ "doctor", cmd_doctor, "doctor [--json]",
-	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe): exit 0 ok, 1 warnings, 2 failures",
+	  "deliverability checks (From, SPF, DKIM, DMARC, reverse DNS, blocklists, bounces, unsubscribe) and the store's (it opens; a MariaDB server's version, SKIP LOCKED, clock and time zone, max_connections against the workers, InnoDB, binlog format): exit 0 ok, 1 warnings, 2 failures",
 	  "  --json                   JSON output\n" },
+	{ "store", cmd_store, "store copy --to OTHER.ini [--resume] [--batch N] [--json]",
+	  "copy the site's whole store (contacts, groups, mailings with their queues and outcomes, bounces, activities, spool, tracking, job log, users) into the store of another site file, e.g. SQLite to MariaDB and back",
+	  "  copy                     copy every table in batches (one transaction each) with progress,\n"
+	  "                           then compare the row counts of every table (exit 65 when they differ)\n"
+	  "  --to OTHER.ini           the site file whose [mailroom] store is the target; it must be\n"
+	  "                           empty but for the rows its schema makes\n"
+	  "  --resume                 go on with a copy that stopped: each table from the target's\n"
+	  "                           highest key on\n"
+	  "  --batch N                rows per batch (default 1000)\n"
+	  "  --json                   the per-table counts as one JSON object\n" },
 	{ "inspect", cmd_inspect, "inspect FILE [--json]",
 	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe",
 	  "  FILE                     the message (- for stdin is not supported)\n"

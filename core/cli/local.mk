@@ -10,9 +10,9 @@ core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS) $(OAUTH_CURL_LI
 bin_PROGRAMS += mailroom
 mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-plugins.c core/cli/cmd-config.c core/cli/cmd-send-test.c core/cli/cmd-spool.c \
-	core/cli/cmd-bounce.c core/cli/cmd-job.c core/cli/cmd-cron.c core/cli/cron-identity.c \
+	core/cli/cmd-bounce.c core/cli/cmd-job.c core/cli/cmd-store.c core/cli/cmd-cron.c core/cli/cron-identity.c \
 	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/cmd-token.c core/cli/api-tokens.h core/cli/identity.c \
-	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
+	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c core/cli/doctor-store.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c core/cli/mailing-report.h \
 	core/cli/mailing-report.c core/cli/cmd-mailing-report.c

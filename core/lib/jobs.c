@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Running scheduled jobs: due computation from the job log, locks (own, worker and group), deadlines, and a truthful job log including crashed runs. */
 #include "config.h"
+#include <mailroom/host.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +51,8 @@ static const char *site_name(struct mr_site *site)
 const char *mr_host_name(void)
 {
 	static char host[256];
-	if (!host[0]) {
-		const char *env = getenv("MAILROOM_HOSTNAME");
-		if (env && *env)
-			snprintf(host, sizeof(host), "%s", env);
-		else if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
-			snprintf(host, sizeof(host), "localhost");
-	}
+	if (!host[0])
+		mr_host_name_fill(host, sizeof(host));
 	return host;
 }
 

@@ -185,6 +185,14 @@ static const char *missing_store_slot(const struct mr_store_ops *o, const char *
 		MUST(t, track_set); MUST(t, track_get); MUST(t, track_record); MUST(t, track_stats);
 		MUST(t, track_events);
 	}
+	const struct mr_store_copy_ops *cp = mr_store_copy_of(o);
+	if (cp) {
+		*table_r = "copy";
+		if (cp->size < sizeof(struct mr_store_copy_ops))
+			return "size";
+		MUST(cp, copy_tables); MUST(cp, rows_count); MUST(cp, rows_export);
+		MUST(cp, rows_import);
+	}
 	return NULL;
 }
 

@@ -11,4 +11,5 @@ core_lib_libmailroom_la_LIBADD = $(CRYPTO_LIBS) $(INIPARSER_LIBS) $(LTDL_LIBS)
 mailroominclude_HEADERS = core/include/mailroom/plugin.h core/include/mailroom/core.h \
 	core/include/mailroom/error.h core/include/mailroom/addr.h \
 	core/include/mailroom/mailing.h core/include/mailroom/bounce-store.h \
-	core/include/mailroom/activity-store.h core/include/mailroom/store.h
+	core/include/mailroom/activity-store.h core/include/mailroom/store.h \
+	core/include/mailroom/store-rows.h core/include/mailroom/host.h

@@ -703,10 +703,13 @@ static void test_users(struct mr_store *st)
 /* ------------------------------------------------------------ running */
 
 #include <time.h>
+#include <unistd.h>
 #include "cases-queue.c"
 #include "cases-bounce.c"
 #include "cases-activity.c"
 #include "cases-tracking.c"
+#include "cases-copy.c"
+#include "cases-lock.c"
 
 /* Says which capabilities a group of cases needs and the store lacks. */
 static int can_run(const struct mr_store *st, unsigned need, const char *what)
@@ -768,6 +771,13 @@ int sc_run(const struct sc_hooks *h, int want_version)
 	if (can_run(st, MR_STORE_CAP_TRACKING | MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS,
 		    "tracking"))
 		test_tracking(st);
+	if (can_run(st, MR_STORE_CAP_LOCK, "shared lock"))
+		test_locks(st);
+	if (mr_store_copy_of(st->ops))
+		test_copy(st);
+	else
+		printf("# skipping the bulk copy cases: the store '%s' has no copy sub-table\n",
+		       st->name ? st->name : "?");
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

@@ -20,7 +20,8 @@
  * answered.  Each batch's sending journal (journal.c) gets one line when a
  * message is offered to a server, one with its final answer and one when
  * its outcome is about to be committed.  A worker killed mid-batch leaves
- * rows in sending: the next run of the same worker (same lease owner)
+ * rows in sending: the next run of the same worker on the same host (same
+ * lease owner, "JOB/worker-N/SLOT@HOST")
  * records the answers its journal holds, puts back in the queue the rows
  * never offered, and marks in doubt only those offered without an answer,
  * as any worker does with all of them after the lease expired; with
@@ -35,6 +36,7 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <mailroom/bounce.h>
+#include <mailroom/host.h>
 #include "process-mailing.h"
 
 /* outcomes committed at once at most (fewer after 20 ms without news) */
@@ -597,10 +599,14 @@ static int alloc_run(struct pm_run *run)
 {
 	pthread_mutex_init(&run->sync.mu, NULL);
 	pthread_cond_init(&run->sync.cv, NULL);
+	/* the owner names the host: the same worker number on another host
+	 * is another owner, whose journal is not this host's to read */
+	char host[64];
+	mr_host_name_fill(host, sizeof(host));
 	for (int k = 0; k < PM_SLOTS; k++) {
 		char owner[160];
-		snprintf(owner, sizeof(owner), "%s/worker-%d/%c", run->ctx->job, run->ctx->worker,
-			 'a' + k);
+		snprintf(owner, sizeof(owner), "%s/worker-%d/%c@%s", run->ctx->job, run->ctx->worker,
+			 'a' + k, host);
 		if (pm_slot_alloc(&run->slots[k], run->cap, owner, &run->sync) != 0)
 			return -1;
 		state_path(run->ctx, owner, "sending", run->slots[k].journal,

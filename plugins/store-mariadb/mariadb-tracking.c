@@ -58,7 +58,7 @@ static const char events_sql[] =
 
 /* Creates the tracking tables once per connection state (additive: a store
  * made before them gains them on first use). */
-static int ready(struct md_state *s, struct mr_error *err)
+int md_track_ready(struct md_state *s, struct mr_error *err)
 {
 	if (s->track_ready)
 		return 0;
@@ -75,7 +75,7 @@ static int md_track_set(void *state, int64_t mailing_id, unsigned flags, struct 
 {
 	struct md_state *s = state;
 	struct md_stmt *st;
-	int rc = ready(s, err);
+	int rc = md_track_ready(s, err);
 	if (rc || (rc = md_prepare_ad_hoc(s, exists_sql, &st, err)) != 0)
 		return rc;
 	md_bind_int64(st, 1, mailing_id);
@@ -101,7 +101,7 @@ static int md_track_get(void *state, int64_t mailing_id, unsigned *flags_r,
 {
 	struct md_state *s = state;
 	struct md_stmt *st;
-	int rc = ready(s, err);
+	int rc = md_track_ready(s, err);
 	if (rc || (rc = md_prepare_ad_hoc(s, get_sql, &st, err)) != 0)
 		return rc;
 	md_bind_int64(st, 1, mailing_id);
@@ -159,7 +159,7 @@ static int md_track_record(void *state, const struct mr_track_hit *hits, size_t 
 	if (hit_size < offsetof(struct mr_track_hit, when) + sizeof(int64_t))
 		return s->core->error_set(err, MR_EINPUT, "track_record: hit size %zu too small",
 					  hit_size);
-	int rc = ready(s, err);
+	int rc = md_track_ready(s, err);
 	if (rc || n == 0)
 		goto out;
 	if ((rc = md_unit_begin(s, err)) != 0)
@@ -177,7 +177,7 @@ static int md_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb,
 {
 	struct md_state *s = state;
 	struct md_stmt *st;
-	int rc = ready(s, err);
+	int rc = md_track_ready(s, err);
 	if (rc || (rc = md_prepare_ad_hoc(s, opens_sql, &st, err)) != 0)
 		return rc;
 	md_bind_int64(st, 1, mailing_id);
@@ -217,7 +217,7 @@ static int md_track_events(void *state, int64_t mailing_id, int64_t bucket,
 	if (bucket < 0)
 		return s->core->error_set(err, MR_EINPUT, "track_events: bucket %lld < 0",
 					  (long long)bucket);
-	int rc = ready(s, err);
+	int rc = md_track_ready(s, err);
 	if (rc || (rc = md_prepare_ad_hoc(s, events_sql, &st, err)) != 0)
 		return rc;
 	md_bind_int64(st, 1, bucket);

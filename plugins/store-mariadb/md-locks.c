@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The MariaDB store's shared locks: job locks, worker slots and lock groups as rows with an owner and an expiry by the server's clock, renewed by a heartbeat thread on its own connection, so that every host of a site sees them and a dead holder's locks run out. */
 #include "config.h"
+#include <mailroom/host.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -50,13 +51,8 @@ struct md_locks {
 const char *md_host_name(void)
 {
 	static char host[256];
-	if (!host[0]) {
-		const char *env = getenv("MAILROOM_HOSTNAME");
-		if (env && *env)
-			snprintf(host, sizeof(host), "%s", env);
-		else if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
-			snprintf(host, sizeof(host), "localhost");
-	}
+	if (!host[0])
+		mr_host_name_fill(host, sizeof(host));
 	return host;
 }
 

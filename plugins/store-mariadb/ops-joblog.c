@@ -102,6 +102,7 @@ int md_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *
 			.outcome = (enum mr_job_outcome)md_col_int(u.st, 6),
 			.message = md_col_text(u.st, 7),
 			.data = md_col_text(u.st, 8),
+			.host = md_col_null(u.st, 9) ? NULL : md_col_text(u.st, 9),
 		};
 		if ((rc = cb(cookie, &r)) != 0)
 			break;

@@ -24,10 +24,12 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_JOB_STATE_END] = "INSERT INTO job_state(job, last_end, last_outcome) VALUES(?1, ?2, ?3) "
 			     "ON DUPLICATE KEY UPDATE last_end = VALUES(last_end), "
 			     "last_outcome = VALUES(last_outcome)",
-	[MD_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log ORDER BY id DESC LIMIT ?1",
-	[MD_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
+	[MD_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data, "
+				"h.host FROM job_log LEFT JOIN mr_job_host h ON h.run_id = job_log.id "
+				"ORDER BY id DESC LIMIT ?1",
+	[MD_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data, "
+				"h.host FROM job_log LEFT JOIN mr_job_host h ON h.run_id = job_log.id "
+				"WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
 	[MD_JOB_LOG_PURGE] = "DELETE FROM job_log WHERE started < ?1 AND outcome <> 0",
 	[MD_MSG_SEEN] = "SELECT 1 FROM fetched_messages WHERE account = ?1 AND msg_key = ?2",
 	[MD_MSG_MARK] = "INSERT INTO fetched_messages(account, msg_key, outcome, processed_at) "
@@ -116,16 +118,15 @@ static const char *const sql_text[MD_N_STMTS] = {
 			    "lease_expires = NULL WHERE state IN ('queued', 'retry', 'leased') "
 			    "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)",
 	[MD_MJOB_GET] = "SELECT mailing_id, status, job_type FROM mailing_jobs WHERE id = ?1",
-	/* the indexes are forced: right after an import InnoDB's statistics
-	 * still say the tables are empty, and the optimizer then joined every
-	 * group member against a scan of all emails (n^2: 7 s for 3,000
-	 * contacts, 0.2 s with the index; minutes for 20,000) */
+	/* the index hints keep the plan when InnoDB's statistics are stale (a
+	 * list imported moments before: emails counted as 2 rows made the
+	 * optimizer scan emails once per member, 8 s for 3,000 and hours for
+	 * 20,000 under load; with them 0.1 s) */
 	[MD_QUEUE_BUILD] =
 		"INSERT INTO mailing_recipients(job_id, contact_id, email_id, email) "
 		"SELECT ?1, contact_id, eid, email FROM ("
 		" SELECT min(e.id) AS eid, e.contact_id AS contact_id, e.email AS email "
-		" FROM emails e FORCE INDEX (emails_contact_email) "
-		" JOIN contacts c ON c.id = e.contact_id "
+		" FROM emails e FORCE INDEX (emails_contact_email) JOIN contacts c ON c.id = e.contact_id "
 		" WHERE e.is_primary = 1 AND e.on_hold = 0 AND c.do_not_email = 0 "
 		"  AND c.is_opt_out = 0 AND c.is_deleted = 0 "
 		"  AND e.contact_id IN (SELECT gc.contact_id FROM mailing_groups mg "
@@ -134,8 +135,8 @@ static const char *const sql_text[MD_N_STMTS] = {
 		"  AND e.contact_id NOT IN (SELECT gc.contact_id FROM mailing_groups mg "
 		"   JOIN group_contact gc ON gc.group_id = mg.group_id AND gc.status = 'Added' "
 		"   WHERE mg.mailing_id = ?2 AND mg.group_type = 'exclude') "
-		"  AND NOT EXISTS (SELECT 1 FROM emails h FORCE INDEX (emails_email) "
-		"   WHERE h.email = e.email AND h.on_hold > 0) "
+		"  AND NOT EXISTS (SELECT 1 FROM emails h FORCE INDEX (emails_email) WHERE h.email = e.email "
+		"   AND h.on_hold > 0) "
 		" GROUP BY CAST(substr(e.email, 1, instr(e.email, '@')) AS BINARY), "
 		"  CAST(lower(substr(e.email, instr(e.email, '@') + 1)) AS BINARY)"
 		") AS q ORDER BY eid",

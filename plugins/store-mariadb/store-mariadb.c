@@ -467,6 +467,8 @@ static const struct mr_store_ops mariadb_ops = {
 	.activity = &mariadb_activity_ops,
 	.lock = &mariadb_lock_ops,
 	.tracking = &md_tracking_ops,
+	.copy = &md_copy_ops,
+	.doctor = md_doctor,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "mariadb", PACKAGE_VERSION,

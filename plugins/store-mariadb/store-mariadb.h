@@ -121,7 +121,7 @@ enum md_stmt_id {
 };
 
 /* At most this many ?N parameters in one statement. */
-#define MD_MAX_PARAMS 16
+#define MD_MAX_PARAMS 24
 /* md_step's answers besides an error (MD_ERROR). */
 #define MD_ROW 100
 #define MD_DONE 101
@@ -337,6 +337,13 @@ enum mr_mailing_status md_mailing_status_parse(const char *name);
  * md_ad_hoc_done().  A statement still in use is prepared afresh. */
 /* the tracking sub-table (mariadb-tracking.c) */
 extern const struct mr_store_tracking_ops md_tracking_ops;
+/* Creates the tracking tables once per connection (mariadb-tracking.c). */
+int md_track_ready(struct md_state *s, struct mr_error *err);
+/* The checks of mailroom doctor (md-doctor.c). */
+int md_doctor(void *state, int64_t workers, mr_store_check_cb *cb, void *cookie,
+	      struct mr_error *err);
+/* The bulk copy sub-table (md-copy.c). */
+extern const struct mr_store_copy_ops md_copy_ops;
 int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r,
 		      struct mr_error *err);
 void md_ad_hoc_done(struct md_state *s, struct md_stmt *st);

@@ -12,7 +12,8 @@ plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-cont
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-activities.c
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-bounces.c \
 	plugins/store-sqlite/sqlite-verp-actions.c plugins/store-sqlite/sqlite-bounce-stats.c
-plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-tracking.c
+plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-tracking.c \
+	plugins/store-sqlite/sqlite-copy.c
 plugins_store_sqlite_store_sqlite_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 plugins_store_sqlite_store_sqlite_la_LIBADD = $(SQLITE_LIBS)
 plugins_store_sqlite_store_sqlite_la_LDFLAGS = $(PLUGIN_LDFLAGS)

@@ -1,14 +1,44 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite store's job log: one row per job run, and each job's last start, end and outcome in job_state. */
+/* The SQLite store's job log: one row per job run with the host it ran on, and each job's last start, end and outcome in job_state. */
 #include "config.h"
+#include <mailroom/host.h>
 #include "store-sqlite.h"
+
+/* The host of each run, as store-mariadb keeps it: made on first use outside
+ * the versioned schema (a store made before it gains it), so that a site
+ * copied between the stores keeps its runs' hosts. */
+static const char hosts_sql[] =
+	"CREATE TABLE IF NOT EXISTS mr_job_host (\n"
+	"  run_id INTEGER PRIMARY KEY REFERENCES job_log(id) ON DELETE CASCADE,\n"
+	"  host TEXT NOT NULL);\n";
+
+int sq_hosts_ready(struct sq_state *s, struct mr_error *err)
+{
+	if (s->hosts_ready)
+		return 0;
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, hosts_sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int st = s->core->error_set(err, MR_ETEMP, "creating the job hosts table in %s: %s",
+					    s->path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return st;
+	}
+	s->hosts_ready = 1;
+	return 0;
+}
 
 int sq_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
 		     int64_t *run_id_r, struct mr_error *err)
 {
 	struct sq_state *s = state;
 	struct sq_use u = { 0 };
-	int rc = sq_unit_begin(s, err);
+	static char host[256];
+	if (!host[0])
+		mr_host_name_fill(host, sizeof(host));
+	int rc = sq_hosts_ready(s, err);
+	if (rc == 0)
+		rc = sq_unit_begin(s, err);
 	if (rc)
 		return rc;
 	int64_t id = 0;
@@ -19,6 +49,12 @@ int sq_job_run_start(void *state, const char *job, int worker, int pid, int64_t 
 		sqlite3_bind_int64(u.st, 4, started);
 		rc = sq_run(s, &u, "logging a job start", err);
 		id = sqlite3_last_insert_rowid(s->db);
+		sq_release(&u);
+	}
+	if (rc == 0 && (rc = sq_acquire(s, SQ_JOB_HOST_ADD, &u, err)) == 0) {
+		sqlite3_bind_int64(u.st, 1, id);
+		sq_bind_text(&u, 2, host);
+		rc = sq_run(s, &u, "recording a job run's host", err);
 		sq_release(&u);
 	}
 	if (rc == 0 && (rc = sq_acquire(s, SQ_JOB_STATE_START, &u, err)) == 0) {
@@ -78,7 +114,9 @@ int sq_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *
 {
 	struct sq_state *s = state;
 	struct sq_use u;
-	int rc = sq_acquire(s, job ? SQ_JOB_LOG_LIST_JOB : SQ_JOB_LOG_LIST_ALL, &u, err);
+	int rc = sq_hosts_ready(s, err);
+	if (rc == 0)
+		rc = sq_acquire(s, job ? SQ_JOB_LOG_LIST_JOB : SQ_JOB_LOG_LIST_ALL, &u, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(u.st, 1, limit > 0 ? limit : -1);
@@ -96,6 +134,8 @@ int sq_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *
 			.outcome = (enum mr_job_outcome)sqlite3_column_int(u.st, 6),
 			.message = sq_col_text(u.st, 7),
 			.data = sq_col_text(u.st, 8),
+			.host = sqlite3_column_type(u.st, 9) == SQLITE_NULL ? NULL :
+				sq_col_text(u.st, 9),
 		};
 		if ((rc = cb(cookie, &r)) != 0)
 			break;

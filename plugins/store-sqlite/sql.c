@@ -24,10 +24,13 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_JOB_STATE_END] = "INSERT INTO job_state(job, last_end, last_outcome) VALUES(?1, ?2, ?3) "
 			     "ON CONFLICT(job) DO UPDATE SET last_end = excluded.last_end, "
 			     "last_outcome = excluded.last_outcome",
-	[SQ_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log ORDER BY id DESC LIMIT ?1",
-	[SQ_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data "
-				"FROM job_log WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
+	[SQ_JOB_LOG_LIST_ALL] = "SELECT id, job, worker, pid, started, ended, outcome, message, data, "
+				"h.host FROM job_log LEFT JOIN mr_job_host h ON h.run_id = job_log.id "
+				"ORDER BY id DESC LIMIT ?1",
+	[SQ_JOB_LOG_LIST_JOB] = "SELECT id, job, worker, pid, started, ended, outcome, message, data, "
+				"h.host FROM job_log LEFT JOIN mr_job_host h ON h.run_id = job_log.id "
+				"WHERE job = ?2 ORDER BY id DESC LIMIT ?1",
+	[SQ_JOB_HOST_ADD] = "INSERT OR REPLACE INTO mr_job_host(run_id, host) VALUES(?1, ?2)",
 	[SQ_JOB_LOG_PURGE] = "DELETE FROM job_log WHERE started < ?1 AND outcome <> 0",
 	[SQ_MSG_SEEN] = "SELECT 1 FROM fetched_messages WHERE account = ?1 AND msg_key = ?2",
 	[SQ_MSG_MARK] = "INSERT INTO fetched_messages(account, msg_key, outcome, processed_at) "

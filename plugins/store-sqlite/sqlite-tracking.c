@@ -53,7 +53,7 @@ static const char events_sql[] =
 
 /* Creates the tracking tables once per connection (they are additive, so
  * a store made before them gains them on first use). */
-static int ready(struct sq_state *s, struct mr_error *err)
+int sq_track_ready(struct sq_state *s, struct mr_error *err)
 {
 	if (s->track_ready)
 		return 0;
@@ -73,7 +73,7 @@ int sq_track_set(void *state, int64_t mailing_id, unsigned flags, struct mr_erro
 {
 	struct sq_state *s = state;
 	sqlite3_stmt *st;
-	int rc = ready(s, err);
+	int rc = sq_track_ready(s, err);
 	if (rc || (rc = sq_prepare_ad_hoc(s, set_sql, &st, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, mailing_id);
@@ -91,7 +91,7 @@ int sq_track_get(void *state, int64_t mailing_id, unsigned *flags_r, struct mr_e
 {
 	struct sq_state *s = state;
 	sqlite3_stmt *st;
-	int rc = ready(s, err);
+	int rc = sq_track_ready(s, err);
 	if (rc || (rc = sq_prepare_ad_hoc(s, get_sql, &st, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, mailing_id);
@@ -150,7 +150,7 @@ int sq_track_record(void *state, const struct mr_track_hit *hits, size_t n, size
 	if (hit_size < offsetof(struct mr_track_hit, when) + sizeof(int64_t))
 		return s->core->error_set(err, MR_EINPUT, "track_record: hit size %zu too small",
 					  hit_size);
-	int rc = ready(s, err);
+	int rc = sq_track_ready(s, err);
 	if (rc || n == 0)
 		goto out;
 	if ((rc = sq_unit_begin(s, err)) != 0)
@@ -168,7 +168,7 @@ int sq_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *
 {
 	struct sq_state *s = state;
 	sqlite3_stmt *st;
-	int rc = ready(s, err);
+	int rc = sq_track_ready(s, err);
 	if (rc || (rc = sq_prepare_ad_hoc(s, opens_sql, &st, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, mailing_id);
@@ -209,7 +209,7 @@ int sq_track_events(void *state, int64_t mailing_id, int64_t bucket, mr_track_ev
 	if (bucket < 0)
 		return s->core->error_set(err, MR_EINPUT, "track_events: bucket %lld < 0",
 					  (long long)bucket);
-	int rc = ready(s, err);
+	int rc = sq_track_ready(s, err);
 	if (rc || (rc = sq_prepare_ad_hoc(s, events_sql, &st, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, mailing_id);

@@ -328,6 +328,7 @@ static const struct mr_store_ops sqlite_ops = {
 	.bounce = &sqlite_bounce_ops,
 	.activity = &sqlite_activity_ops,
 	.tracking = &sqlite_tracking_ops,
+	.copy = &sq_copy_ops,
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_STORE, "sqlite", PACKAGE_VERSION,

@@ -24,6 +24,7 @@ enum sq_stmt_id {
 	SQ_JOB_LOG_LIST_ALL,
 	SQ_JOB_LOG_LIST_JOB,
 	SQ_JOB_LOG_PURGE,
+	SQ_JOB_HOST_ADD,
 	SQ_MSG_SEEN,
 	SQ_MSG_MARK,
 	SQ_MSG_PURGE,
@@ -122,6 +123,7 @@ struct sq_state {
 	} ad_hoc[32];
 	size_t n_ad_hoc;
 	int track_ready; /* the tracking tables exist (sqlite-tracking.c) */
+	int hosts_ready; /* the job log's hosts table exists (ops-joblog.c) */
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -274,6 +276,12 @@ int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, in
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
 		   struct mr_error *err);
 /* the tracking sub-table (sqlite-tracking.c) */
+/* Creates the job log's hosts table once per connection (ops-joblog.c). */
+int sq_hosts_ready(struct sq_state *s, struct mr_error *err);
+/* Creates the tracking tables once per connection (sqlite-tracking.c). */
+int sq_track_ready(struct sq_state *s, struct mr_error *err);
+/* The bulk copy sub-table (sqlite-copy.c). */
+extern const struct mr_store_copy_ops sq_copy_ops;
 int sq_track_set(void *state, int64_t mailing_id, unsigned flags, struct mr_error *err);
 int sq_track_get(void *state, int64_t mailing_id, unsigned *flags_r, struct mr_error *err);
 int sq_track_record(void *state, const struct mr_track_hit *hits, size_t n, size_t hit_size,

@@ -121,6 +121,11 @@ check_eq "after the lease the other host takes the job over" "$?" 0
 check_eq "the victim's job ran to its end once" "$(grep -c '^end' "$T_DIR/victim.txt")" 1
 on beta job log victim --json > "$T_DIR/log"
 check_grep "the killed run is recorded as crashed" '"outcome":"crashed"' "$T_DIR/log"
+check_grep "job log names the host of the killed run" "\"host\":\"alpha\",\"worker\":0,\"pid\":$victim," "$T_DIR/log"
+check_grep "and of the run that took over" '"host":"beta"' "$T_DIR/log"
+on beta job log victim > "$T_DIR/log.txt"
+check_grep "the table has a HOST column" '^RUN  *JOB  *HOST ' "$T_DIR/log.txt"
+check_grep "with the host of each run" "^[0-9]*  *victim  *alpha " "$T_DIR/log.txt"
 
 # locks = local keeps flock in lock_dir: two hosts then do not see each other
 sed -i 's/^lock_lease = 3s$/lock_lease = 3s\nlocks = local/' "$T_DIR/alpha/site.ini" "$T_DIR/beta/site.ini"

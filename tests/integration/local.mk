@@ -64,6 +64,10 @@ EXTRA_DIST += tests/integration/mailing-mariadb.sh
 if BUILD_PLUGIN_STORE_MARIADB
 TESTS += tests/integration/mailing-mariadb.sh
 endif
+EXTRA_DIST += tests/integration/store-copy.sh tests/integration/doctor-mariadb.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/integration/store-copy.sh tests/integration/doctor-mariadb.sh
+endif
 TESTS += tests/integration/cli-help.sh
 EXTRA_DIST += tests/integration/cli-help.sh
 TESTS += tests/integration/admin.sh

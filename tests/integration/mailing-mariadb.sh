@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# One mailing of MARIADB_MAILING_N (3,000; the issue's 20,000 with MARIADB_MAILING_N=20000) recipients on store-mariadb through transport-smtp to the aiosmtpd test server, sent by three "hosts" (host names, lock_dirs) sharing worker slots in the store: one host SIGKILLed twice and restarted, the MariaDB server restarted mid-mailing; the received set is the recipient set, no address twice outside the in-doubt ones, and the server saw only READ COMMITTED transactions.
+# One mailing of MARIADB_MAILING_N (3,000; the issue's 20,000 with MARIADB_MAILING_N=20000) recipients on store-mariadb through transport-smtp to the aiosmtpd test server, sent by three "hosts" (host names, lock_dirs) sharing worker slots in the store: one host SIGKILLed twice and restarted, the MariaDB server restarted mid-mailing; the received set is the recipient set, no address twice outside the in-doubt ones, lease owners and the job log name the host, and the server saw only READ COMMITTED transactions.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
@@ -68,12 +68,15 @@ host_loop() {
 	done
 	return 1
 }
-# the isolation level of every open InnoDB transaction, sampled
+# the isolation level of every open InnoDB transaction of mailroom's connections
+# (user mr: the test's own root queries are not mailroom's), and the lease owners, sampled
 sample_isolation() {
 	local i
 	for i in $(seq 200); do
-		mariadb_root "SELECT trx_isolation_level FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()" \
+		mariadb_root "SELECT trx_isolation_level FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (SELECT id FROM information_schema.PROCESSLIST WHERE user = 'mr')" \
 			>> "$T_DIR/isolation" 2>/dev/null
+		q "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SELECT DISTINCT lease_owner FROM mailing_recipients WHERE lease_owner IS NOT NULL" \
+			>> "$T_DIR/owners" 2>/dev/null
 		sleep 0.1
 	done
 }
@@ -126,6 +129,15 @@ check_eq "the received set is the recipient set (less in-doubt ones never receiv
 	"$(sort -u "$T_DIR/got" | wc -l)" "$(( sent + $(comm -12 "$T_DIR/doubt" <(sort -u "$T_DIR/got") | wc -l) ))"
 hosts=$(q "SELECT COUNT(DISTINCT h.host) FROM job_log l JOIN mr_job_host h ON h.run_id = l.id WHERE l.job = 'mailing' AND l.outcome = 1")
 check_eq "runs of all three hosts completed" "$hosts" 3
+owners=$(sort -u "$T_DIR/owners" | tr '\n' ' ')
+diag "lease owners seen: $owners"
+check "lease owners were seen while the hosts sent" test -s "$T_DIR/owners"
+check_eq "every lease owner names its worker slot and host" \
+	"$(grep -cvE '^mailing/worker-[0-9]+/[a-z]@(alpha|beta|gamma)$' "$T_DIR/owners")" 0
+mr job log mailing --json --limit 0 > "$T_DIR/joblog"
+check_eq "job log names the three hosts" \
+	"$(grep -o '"host":"[a-z]*"' "$T_DIR/joblog" | sort -u | tr '\n' ' ')" \
+	'"host":"alpha" "host":"beta" "host":"gamma" '
 seen=$(sort -u "$T_DIR/isolation" | tr '\n' ' ')
 diag "isolation levels seen: $seen"
 check_eq "every transaction seen ran at READ COMMITTED" "$seen" "READ COMMITTED "

@@ -75,6 +75,10 @@ struct mr_job_run {
 	enum mr_job_outcome outcome;
 	const char *message;
 	const char *data;     /* a small JSON object, or "" */
+	/* the host the run ran on (MAILROOM_HOSTNAME or its host name), NULL
+	 * when the store does not know; read it with mr_job_run_host(), which
+	 * knows whether the store was built with this field */
+	const char *host;
 };
 typedef int mr_job_run_cb(void *cookie, const struct mr_job_run *run);
 
@@ -371,6 +375,79 @@ struct mr_store_tracking_ops {
 			    mr_track_event_cb *cb, void *cookie, struct mr_error *err);
 };
 
+/* ---- bulk copy (mailroom store copy)
+ *
+ * A store's rows, table by table, in a form any other store can take:
+ * `mailroom store copy` reads each table of the source in key order in
+ * batches and hands each batch to the target, which writes it in one
+ * transaction with the same keys, so references between tables stay
+ * right and a copy stopped midway resumes after the target's highest key.
+ * Both stores name their tables and columns alike (store-sqlite's schema);
+ * a table or column the target does not have is an error that names it.
+ */
+enum mr_cell_kind { MR_CELL_NULL = 0, MR_CELL_INT = 1, MR_CELL_TEXT = 2, MR_CELL_BLOB = 3 };
+
+/* One value of a row. */
+struct mr_store_cell {
+	enum mr_cell_kind kind;
+	int64_t i;          /* MR_CELL_INT */
+	const void *data;   /* MR_CELL_TEXT (UTF-8, not NUL-terminated), MR_CELL_BLOB */
+	size_t len;
+};
+
+/* A batch of n rows of one table, each of ncols cells (row-major). */
+struct mr_store_rows {
+	const char *table;
+	size_t ncols;
+	const char *const *cols;           /* the column names */
+	size_t n;
+	const struct mr_store_cell *cells; /* n * ncols */
+};
+typedef int mr_store_rows_cb(void *cookie, const struct mr_store_rows *rows);
+
+/* A table of the copy. */
+struct mr_store_table {
+	const char *name;
+	const char *key;  /* the integer column rows are ordered and resumed by;
+			   * NULL: a small table copied whole in one batch */
+	int seeded;       /* a fresh store already holds rows in it (made by its
+			   * schema): the emptiness check ignores it and rows_import
+			   * replaces rows of the same key instead of failing */
+};
+
+struct mr_store_copy_ops {
+	size_t size;
+	/* the tables of the store in copy order (a table after those it
+	 * refers to): *tables_r points to n_r static entries. */
+	int (*copy_tables)(void *state, const struct mr_store_table **tables_r, size_t *n_r,
+			   struct mr_error *err);
+	/* the rows of table and the largest key (0 when empty or keyless). */
+	int (*rows_count)(void *state, const char *table, int64_t *count_r, int64_t *max_key_r,
+			  struct mr_error *err);
+	/* calls cb once with up to max rows of table whose key is above
+	 * after_key, in key order (n 0 when none is left); a keyless table
+	 * gives all its rows when after_key is 0.  MR_ENOTFOUND for a table
+	 * that is not in copy_tables. */
+	int (*rows_export)(void *state, const char *table, int64_t after_key, size_t max,
+			   mr_store_rows_cb *cb, void *cookie, struct mr_error *err);
+	/* writes rows (keys included) in one transaction: all or none.  A row
+	 * whose key exists is an error (MR_EINPUT) unless the table is seeded.
+	 * MR_ENOTFOUND for an unknown table, MR_EINPUT for an unknown column. */
+	int (*rows_import)(void *state, const struct mr_store_rows *rows, struct mr_error *err);
+};
+
+/* ---- the store's own checks (mailroom doctor) */
+enum mr_store_verdict { MR_STORE_CHECK_OK = 0, MR_STORE_CHECK_WARN = 1, MR_STORE_CHECK_FAIL = 2 };
+
+/* One finding about the store's server or file. */
+struct mr_store_check {
+	const char *name;     /* "store-version", "store-time", ... */
+	enum mr_store_verdict verdict;
+	const char *detail;   /* what was found */
+	const char *fix;      /* what to change; NULL when ok */
+};
+typedef int mr_store_check_cb(void *cookie, const struct mr_store_check *c);
+
 struct mr_store_ops {
 	size_t size;
 	/* open (and create or upgrade) the store. */
@@ -433,6 +510,14 @@ struct mr_store_ops {
 	const struct mr_store_lock_ops *lock;
 	/* MAY: read it with mr_store_tracking_of(ops) */
 	const struct mr_store_tracking_ops *tracking;
+	/* MAY: read it with mr_store_copy_of(ops) */
+	const struct mr_store_copy_ops *copy;
+	/* MAY (read it with mr_store_doctor_of(ops)): checks of the store's
+	 * server for mailroom doctor, cb once per finding.  workers: how many
+	 * job processes the site runs at once on one host (the connections it
+	 * needs). */
+	int (*doctor)(void *state, int64_t workers, mr_store_check_cb *cb, void *cookie,
+		      struct mr_error *err);
 };
 
 /* The tracking sub-table of ops, NULL when it has none. */
@@ -443,12 +528,37 @@ mr_store_tracking_of(const struct mr_store_ops *ops)
 	       ops->tracking : NULL;
 }
 
+/* The bulk copy sub-table of ops, NULL when it has none. */
+static inline const struct mr_store_copy_ops *mr_store_copy_of(const struct mr_store_ops *ops)
+{
+	return ops && ops->size >= offsetof(struct mr_store_ops, copy) + sizeof(ops->copy) ?
+	       ops->copy : NULL;
+}
+
+/* The doctor slot of ops, NULL when it has none. */
+typedef int mr_store_doctor_fn(void *state, int64_t workers, mr_store_check_cb *cb, void *cookie,
+			       struct mr_error *err);
+static inline mr_store_doctor_fn *mr_store_doctor_of(const struct mr_store_ops *ops)
+{
+	return ops && ops->size >= offsetof(struct mr_store_ops, doctor) + sizeof(ops->doctor) ?
+	       ops->doctor : NULL;
+}
+
 /* A loaded store instance: its ops and the state its init returned. */
 struct mr_store {
 	const struct mr_store_ops *ops;
 	void *state;
 	const char *name; /* the NAME of [store-NAME] */
 };
+
+/* The host of a run a job_run_list of st gave, or NULL: a store whose ops
+ * table ends before the copy slot was built before struct mr_job_run had
+ * a host, and its rows are shorter. */
+static inline const char *mr_job_run_host(const struct mr_store *st, const struct mr_job_run *run)
+{
+	return st && st->ops && st->ops->size >= offsetof(struct mr_store_ops, copy) +
+	       sizeof(st->ops->copy) ? run->host : NULL;
+}
 
 /* What a capability is called in messages: "mailing queue"; NULL for a
  * value that is not exactly one MR_STORE_CAP_* flag. */
