@@ -93,6 +93,14 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);
 int cmd_contact(struct mr_cli *cli, int argc, char **argv);
 int cmd_group(struct mr_cli *cli, int argc, char **argv);
+/* contact add|edit|delete|optin|optout|hold|unhold|set|show and group
+ * remove|delete|rename (contact-manage.c); argv[0] is the subcommand.
+ * Returns 0 or a store status with err; *code_r gets an exit code the
+ * function already reported (usage, bad input). */
+int cli_contact_manage(struct mr_cli *cli, struct mr_store *st, int argc, char **argv,
+		       int *code_r, struct mr_error *err);
+int cli_group_manage(struct mr_store *st, int argc, char **argv, int *code_r,
+		     struct mr_error *err);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom contact import|list|show|hold|unhold|optout and mailroom group add|list|members: the contacts and groups mailings go to. */
+/* mailroom contact import|list and mailroom group add|list|members: the contacts and groups mailings go to (the rest is contact-manage.c). */
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -380,18 +380,8 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 			if (ls.n == before)
 				break;
 		}
-	} else if (strcmp(sub, "show") == 0 && argc == 3) {
-		contact_header(cli);
-		rc = mr_store_contact_find(st, argv[2], print_contact, cli, &err);
-	} else if ((strcmp(sub, "hold") == 0 || strcmp(sub, "unhold") == 0 ||
-		    strcmp(sub, "optout") == 0) && argc == 3) {
-		int hold = strcmp(sub, "hold") == 0, unhold = strcmp(sub, "unhold") == 0;
-		rc = mr_store_contact_set_flag(st, argv[2],
-					       hold || unhold ? MR_CONTACT_ON_HOLD : MR_CONTACT_OPT_OUT,
-					       hold ? 2 : unhold ? 0 : 1, &err);
-		if (rc == 0)
-			printf("%s: %s\n", argv[2], hold ? "on hold" : unhold ? "no longer on hold" :
-			       "opted out");
+	} else if (strcmp(sub, "import") != 0 && strcmp(sub, "list") != 0) {
+		rc = cli_contact_manage(cli, st, argc - 1, argv + 1, &code, &err);
 	} else {
 		code = cli_usage("contact");
 	}
@@ -425,6 +415,9 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 	} else if (strcmp(sub, "members") == 0 && argc == 3) {
 		contact_header(cli);
 		rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
+	} else if (strcmp(sub, "remove") == 0 || strcmp(sub, "delete") == 0 ||
+		   strcmp(sub, "rename") == 0) {
+		rc = cli_group_manage(st, argc - 1, argv + 1, &code, &err);
 	} else {
 		code = cli_usage("group");
 	}

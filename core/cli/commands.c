@@ -99,22 +99,40 @@ const struct mr_command mr_commands[] = {
 	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe",
 	  "  FILE                     the message (- for stdin is not supported)\n"
 	  "  --json                   JSON output\n" },
-	{ "contact", cmd_contact, "contact import FILE.csv|list [--limit N] [--json]|show EMAIL|hold EMAIL|unhold EMAIL|optout EMAIL",
-	  "the contacts: CSV import (email, first_name, last_name, display_name, contact_type, groups), holds and opt-outs",
+	{ "contact", cmd_contact, "contact import FILE.csv|list [--limit N] [--json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL",
+	  "the contacts: CSV import, one by one changes (each recorded with who and when), holds, opt-outs, soft delete",
 	  "  import FILE.csv          add or update contacts (columns email, first_name, last_name,\n"
 	  "                           display_name, contact_type, groups); bad rows are reported\n"
 	  "  list                     the contacts\n"
 	  "  --limit N                list: at most N\n"
-	  "  show EMAIL               one contact, its emails, groups, holds\n"
-	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
+	  "  show EMAIL               one contact: every field, its emails and holds, its groups\n"
+	  "                           with status and dates, its last events\n"
+	  "  add EMAIL                a new contact\n"
+	  "  edit EMAIL               change a contact's names or type, add it to groups\n"
+	  "  --first-name N, --last-name N, --display-name N\n"
+	  "                           add, edit: the names\n"
+	  "  --type Individual|Organization\n"
+	  "                           add, edit: the contact type\n"
+	  "  --group G                add, edit: also a member of group G (repeatable)\n"
+	  "  delete EMAIL             soft delete: kept for history, never listed or mailed again\n"
+	  "  optin EMAIL              undo an opt-out\n"
 	  "  optout EMAIL             the contact opts out of mass mail\n"
-	  "  --json                   JSON output for list\n" },
-	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]",
+	  "  set EMAIL do-not-email yes|no, set EMAIL on-hold yes|no\n"
+	  "                           set or clear a flag\n"
+	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
+	  "  --user NAME              who made a change (default $USER), recorded in its event\n"
+	  "  --json                   JSON output for list and show\n" },
+	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]|remove NAME EMAIL|delete NAME|rename OLD NEW",
 	  "the groups mailings include and exclude",
 	  "  add NAME                 a new group\n"
 	  "  --title T                add: its title\n"
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
+	  "  remove NAME EMAIL        take a contact out of a group (its membership stays, Removed)\n"
+	  "  delete NAME              delete a group and its memberships (refused while a mailing\n"
+	  "                           not complete or canceled uses it)\n"
+	  "  rename OLD NEW           rename a group\n"
+	  "  --user NAME              remove: who made the change\n"
 	  "  --json                   JSON output for list and members\n" },
 	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics",

@@ -257,6 +257,19 @@ static const char v5_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_owner ON mailing_recipients;\n"
 	"CREATE INDEX IF NOT EXISTS mailing_recipients_lease_owner ON mailing_recipients(lease_owner, lease_expires);\n";
 
+/* Version 6 (as store-sqlite's): membership dates and contact change events. */
+static const char v6_sql[] =
+	"ALTER TABLE group_contact ADD COLUMN IF NOT EXISTS added_date BIGINT;\n"
+	"ALTER TABLE group_contact ADD COLUMN IF NOT EXISTS removed_date BIGINT;\n"
+	"CREATE TABLE IF NOT EXISTS contact_events (\n" ID
+	"  contact_id BIGINT NOT NULL,\n"
+	"  time BIGINT NOT NULL,\n"
+	"  who VARCHAR(255) NOT NULL,\n"
+	"  action VARCHAR(64) NOT NULL,\n"
+	"  details TEXT,\n"
+	"  INDEX contact_events_contact (contact_id, time),\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL;
+
 struct migration {
 	int version;
 	const char *description;
@@ -269,6 +282,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes for claims and leases", v5_sql },
+	{ 6, "membership dates, contact change events", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

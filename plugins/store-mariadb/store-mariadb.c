@@ -385,6 +385,13 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.group_list = md_group_list,
 	.group_member = w_group_member,
 	.group_members = md_group_members,
+	.contact_delete = md_contact_delete,
+	.contact_groups = md_contact_groups,
+	.contact_emails = md_contact_emails,
+	.contact_event_add = md_contact_event_add,
+	.contact_events = md_contact_events,
+	.group_delete = md_group_delete,
+	.group_rename = md_group_rename,
 };
 
 static const struct mr_store_queue_ops mariadb_queue_ops = {

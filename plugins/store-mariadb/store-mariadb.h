@@ -10,7 +10,7 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 5
+#define MD_SCHEMA_NEWEST 6
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum md_stmt_id {
@@ -49,6 +49,14 @@ enum md_stmt_id {
 	MD_GROUP_JOIN,
 	MD_GROUP_LEAVE,
 	MD_GROUP_MEMBERS,
+	MD_CONTACT_DELETE,
+	MD_CONTACT_GROUPS,
+	MD_CONTACT_EMAILS,
+	MD_CONTACT_EVENT_ADD,
+	MD_CONTACT_EVENTS,
+	MD_GROUP_IN_USE,
+	MD_GROUP_DELETE,
+	MD_GROUP_RENAME,
 	/* mailings (md-mailing.c) */
 	MD_MAILING_INSERT,
 	MD_MAILING_GROUP,
@@ -284,6 +292,17 @@ int md_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
 int md_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
 		     struct mr_error *err);
+int md_contact_delete(void *state, const char *email, int64_t *id_r, struct mr_error *err);
+int md_contact_groups(void *state, int64_t contact_id, mr_membership_cb *cb, void *cookie,
+		      struct mr_error *err);
+int md_contact_emails(void *state, int64_t contact_id, mr_contact_email_cb *cb, void *cookie,
+		      struct mr_error *err);
+int md_contact_event_add(void *state, const struct mr_contact_event *ev, struct mr_error *err);
+int md_contact_events(void *state, int64_t contact_id, int64_t limit, mr_contact_event_cb *cb,
+		      void *cookie, struct mr_error *err);
+int md_group_delete(void *state, const char *name, struct mr_error *err);
+int md_group_rename(void *state, const char *old_name, const char *new_name,
+		    struct mr_error *err);
 int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int md_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

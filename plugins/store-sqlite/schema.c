@@ -266,12 +266,27 @@ static const char v5_sql[] =
 	"CREATE INDEX mailing_recipients_owner ON mailing_recipients(lease_owner, lease_expires)\n"
 	"  WHERE lease_owner IS NOT NULL;\n";
 
+/* Version 6: contact management: when a membership was last added and
+ * removed, and who changed a contact when. */
+static const char v6_sql[] =
+	"ALTER TABLE group_contact ADD COLUMN added_date INTEGER;\n"
+	"ALTER TABLE group_contact ADD COLUMN removed_date INTEGER;\n"
+	"CREATE TABLE contact_events (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,\n"
+	"  time INTEGER NOT NULL,\n"
+	"  who TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  details TEXT);\n"
+	"CREATE INDEX contact_events_contact ON contact_events(contact_id, time);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
+	{ 6, "membership dates, contact change events", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

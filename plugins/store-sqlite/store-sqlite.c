@@ -256,6 +256,13 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.group_list = sq_group_list,
 	.group_member = sq_group_member,
 	.group_members = sq_group_members,
+	.contact_delete = sq_contact_delete,
+	.contact_groups = sq_contact_groups,
+	.contact_emails = sq_contact_emails,
+	.contact_event_add = sq_contact_event_add,
+	.contact_events = sq_contact_events,
+	.group_delete = sq_group_delete,
+	.group_rename = sq_group_rename,
 };
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {
