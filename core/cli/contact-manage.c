@@ -53,7 +53,7 @@ static int parse_change(int argc, char **argv, const char *cmd, struct change_op
 	int c;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->first = optarg; break;
 		case 'l': o->last = optarg; break;

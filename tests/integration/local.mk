@@ -67,6 +67,8 @@ endif
 TESTS += tests/integration/cli-help.sh
 EXTRA_DIST += tests/integration/cli-help.sh
 TESTS += tests/integration/admin.sh
+TESTS += tests/integration/contact-manage.sh
+EXTRA_DIST += tests/integration/contact-manage.sh
 EXTRA_DIST += tests/integration/admin.sh
 TESTS += tests/integration/serve-tracking.sh
 EXTRA_DIST += tests/integration/serve-tracking.sh
