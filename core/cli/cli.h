@@ -93,6 +93,7 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);
 int cmd_contact(struct mr_cli *cli, int argc, char **argv);
 int cmd_group(struct mr_cli *cli, int argc, char **argv);
+int cmd_field(struct mr_cli *cli, int argc, char **argv);
 /* contact add|edit|delete|optin|optout|hold|unhold|set|show and group
  * remove|delete|rename (contact-manage.c); argv[0] is the subcommand.
  * Returns 0 or a store status with err; *code_r gets an exit code the

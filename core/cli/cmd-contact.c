@@ -9,6 +9,7 @@
 #include <mailroom/printable.h>
 #include "cli.h"
 #include "csv.h"
+#include "fields.h"
 
 #define IMPORT_TX_ROWS 5000
 
@@ -90,8 +91,48 @@ static void group_cache_free(struct group_cache *gc)
 	memset(gc, 0, sizeof(*gc));
 }
 
+/* The custom fields of an import and the stored form of a row's values. */
+struct import_fields {
+	struct cli_fields defs;
+	char (*values)[4097];       /* one per column of the header */
+};
+
+/* Checks the custom field values of a row (map[i] >= N_COLS); 0, or 1
+ * after reporting the first bad one with its line and column. */
+static int check_row_fields(struct mr_csv *csv, const int *map, size_t ncols,
+			    struct import_fields *fx, const char *path)
+{
+	for (size_t i = 0; i < ncols; i++) {
+		if (map[i] < N_COLS || !*csv->fields[i])
+			continue;
+		const struct mr_field *f = &fx->defs.v[map[i] - N_COLS];
+		char why[256], shown[120];
+		if (cli_field_value(f, csv->fields[i], fx->values[i], sizeof(fx->values[i]), why,
+				    sizeof(why)) != 0) {
+			fprintf(stderr, "mailroom: %s:%lu: column %zu (%s): \"%s\" is %s: skipped\n",
+				path, csv->rec_line, i + 1, f->name,
+				mr_printable_str(shown, sizeof(shown), csv->fields[i]), why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Stores the checked custom field values of a row (empty ones are left as they are). */
+static int set_row_fields(struct mr_store *st, int64_t id, struct mr_csv *csv, const int *map,
+			  size_t ncols, struct import_fields *fx, struct mr_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ncols; i++)
+		if (map[i] >= N_COLS && *csv->fields[i])
+			rc = mr_store_contact_field_set(st, id, fx->defs.v[map[i] - N_COLS].name,
+							fx->values[i], err);
+	return rc;
+}
+
 static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, size_t ncols,
-		      struct group_cache *gc, const char *path, int *created_r)
+		      struct group_cache *gc, struct import_fields *fx, const char *path,
+		      int *created_r)
 {
 	struct mr_error err = { 0 };
 	if (csv->n != ncols) {
@@ -102,12 +143,15 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	const char *v[N_COLS] = { 0 };
 	for (size_t i = 0; i < ncols; i++) {
 		if (!mr_utf8_valid(csv->fields[i])) {
-			fprintf(stderr, "mailroom: %s:%lu: column %s is not UTF-8: skipped\n", path,
-				csv->rec_line, col_names[map[i]]);
+			fprintf(stderr, "mailroom: %s:%lu: column %zu is not UTF-8: skipped\n", path,
+				csv->rec_line, i + 1);
 			return 1;
 		}
-		v[map[i]] = csv->fields[i];
+		if (map[i] < N_COLS)
+			v[map[i]] = csv->fields[i];
 	}
+	if (check_row_fields(csv, map, ncols, fx, path))
+		return 1;
 	const char *email = v[COL_EMAIL];
 	while (email && (*email == ' ' || *email == '\t'))
 		email++;
@@ -137,6 +181,8 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	};
 	int64_t id = 0;
 	int rc = mr_store_contact_upsert(st, &c, &id, created_r, &err);
+	if (rc == 0)
+		rc = set_row_fields(st, id, csv, map, ncols, fx, &err);
 	if (rc) {
 		fprintf(stderr, "mailroom: %s:%lu: %s\n", path, csv->rec_line, err.msg);
 		return rc == MR_EINPUT ? 1 : rc;
@@ -179,7 +225,8 @@ static int import(struct mr_store *st, const char *path)
 	struct mr_csv csv;
 	struct mr_error err = { 0 };
 	mr_csv_init(&csv, f);
-	int map[N_COLS], code = EX_OK;
+	int *map = NULL, code = EX_OK;
+	struct import_fields fx = { 0 };
 	size_t ncols = 0;
 	int rc = mr_csv_next(&csv, &err);
 	if (rc <= 0) {
@@ -188,16 +235,43 @@ static int import(struct mr_store *st, const char *path)
 		goto out;
 	}
 	int seen[N_COLS] = { 0 };
+	if ((rc = cli_fields_load(st, &fx.defs, &err)) != 0) {
+		code = cli_fail(mr_status_exit_code(rc), "contact import", "%s", err.msg);
+		goto out;
+	}
+	if (!(map = calloc(csv.n + 1, sizeof(*map))) ||
+	    !(fx.values = calloc(csv.n + 1, sizeof(*fx.values)))) {
+		code = cli_fail(EX_OSERR, "contact import", "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < csv.n; i++) {
 		int k = -1;
 		for (int j = 0; j < N_COLS; j++)
 			if (strcasecmp(csv.fields[i], col_names[j]) == 0)
 				k = j;
+		for (size_t j = 0; k < 0 && j < fx.defs.n; j++)
+			if (strcmp(csv.fields[i], fx.defs.v[j].name) == 0)
+				k = N_COLS + (int)j;
+		if (k >= N_COLS) {
+			for (size_t j = 0; j < ncols; j++)
+				if (map[j] == k)
+					k = -2;
+			if (k >= 0) {
+				map[ncols++] = k;
+				continue;
+			}
+		}
 		if (k < 0 || seen[k]) {
-			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column \"%s\" (the "
-					"columns are email, first_name, last_name, display_name, "
-					"contact_type, groups)", path, k < 0 ? "unknown" : "repeated",
-					csv.fields[i]);
+			const char *near = k == -1 ? cli_fields_nearest(&fx.defs, col_names, N_COLS,
+									csv.fields[i]) : NULL;
+			char shown[120];
+			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column %zu \"%s\"%s%s%s "
+					"(the columns are email, first_name, last_name, display_name, "
+					"contact_type, groups and the custom fields of field list)",
+					path, k == -1 ? "unknown" : "repeated", i + 1,
+					mr_printable_str(shown, sizeof(shown), csv.fields[i]),
+					near ? ": did you mean '" : "", near ? near : "",
+					near ? "'?" : "");
 			goto out;
 		}
 		seen[k] = 1;
@@ -227,7 +301,7 @@ static int import(struct mr_store *st, const char *path)
 			continue;
 		}
 		int made = 0;
-		rc = import_row(st, &csv, map, ncols, &gc, path, &made);
+		rc = import_row(st, &csv, map, ncols, &gc, &fx, path, &made);
 		if (rc == 1) {
 			skipped++;
 			rc = 0;
@@ -265,6 +339,9 @@ static int import(struct mr_store *st, const char *path)
 	if (skipped)
 		code = EX_DATAERR;
 out:
+	free(map);
+	free(fx.values);
+	cli_fields_free(&fx.defs);
 	mr_csv_free(&csv);
 	if (f != stdin)
 		fclose(f);

@@ -122,6 +122,14 @@ const struct mr_command mr_commands[] = {
 	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
 	  "  --user NAME              who made a change (default $USER), recorded in its event\n"
 	  "  --json                   JSON output for list and show\n" },
+	{ "field", cmd_field, "field add NAME --type text|int|date|bool|choice:A,B,C | list [--json] | delete NAME",
+	  "custom fields of contacts: CSV import columns, contact add --field, {contact.NAME} tokens",
+	  "  add NAME                 a new field (NAME: lower-case letters, digits, _)\n"
+	  "  --type T                 add: text, int, date (YYYY-MM-DD), bool (yes/no) or\n"
+	  "                           choice:A,B,C (one of the listed words)\n"
+	  "  list                     every field, the built-in preferred_language too\n"
+	  "  delete NAME              delete a field and every contact's value of it\n"
+	  "  --json                   JSON output for list\n" },
 	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]|remove NAME EMAIL|delete NAME|rename OLD NEW",
 	  "the groups mailings include and exclude",
 	  "  add NAME                 a new group\n"

@@ -10,14 +10,18 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "fields.h"
 
 #define SHOW_EVENTS 20
+#define TEXT_FIELD_MAX 4097
 
 /* What a change command was given. */
 struct change_opts {
 	const char *first, *last, *display, *type, *user;
 	const char *groups[32];
 	size_t n_groups;
+	char *fields[32];           /* NAME=VALUE */
+	size_t n_fields;
 };
 
 /* The user a change is recorded under: --user, else $USER, else the login
@@ -48,6 +52,7 @@ static int parse_change(int argc, char **argv, const char *cmd, struct change_op
 		{ "type", required_argument, NULL, 't' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "field", required_argument, NULL, 'F' },
 		{ 0 }
 	};
 	int c;
@@ -65,6 +70,14 @@ static int parse_change(int argc, char **argv, const char *cmd, struct change_op
 				return cli_fail(EX_USAGE, cmd, "at most %zu --group options",
 						o->n_groups);
 			o->groups[o->n_groups++] = optarg;
+			break;
+		case 'F':
+			if (o->n_fields == sizeof(o->fields) / sizeof(o->fields[0]))
+				return cli_fail(EX_USAGE, cmd, "at most %zu --field options",
+						o->n_fields);
+			if (!strchr(optarg, '='))
+				return cli_fail(EX_USAGE, cmd, "--field \"%s\": NAME=VALUE", optarg);
+			o->fields[o->n_fields++] = optarg;
 			break;
 		default:
 			return cli_fail(EX_USAGE, cmd, "unknown option or missing value: %s",
@@ -117,6 +130,54 @@ static void describe(const struct change_opts *o, char *buf, size_t n)
 	for (size_t i = 0; i < o->n_groups && len < n; i++)
 		len += (size_t)snprintf(buf + len, n - len, "%sgroup=%s", len ? " " : "",
 					o->groups[i]);
+	for (size_t i = 0; i < o->n_fields && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", o->fields[i]);
+}
+
+/* The --field values checked against their fields: values[i] gets the
+ * stored form of o->fields[i] (NULL for an empty value: cleared); the
+ * NAME part of each is cut at its '='.  0, or the exit code reported. */
+static int check_fields(struct mr_store *st, struct change_opts *o, const char *cmd,
+			char values[][TEXT_FIELD_MAX], struct mr_error *err, int *rc_r)
+{
+	struct cli_fields fs;
+	*rc_r = 0;
+	if (!o->n_fields)
+		return 0;
+	if ((*rc_r = cli_fields_load(st, &fs, err)) != 0)
+		return 0;
+	int code = 0;
+	for (size_t i = 0; i < o->n_fields && !code; i++) {
+		char *eq = strchr(o->fields[i], '=');
+		*eq = '\0';
+		const char *name = o->fields[i], *value = eq + 1;
+		const struct mr_field *f = cli_fields_find(&fs, name);
+		char why[256];
+		if (!f) {
+			const char *near = cli_fields_nearest(&fs, NULL, 0, name);
+			code = cli_fail(EX_DATAERR, cmd, "--field %s: no such custom field%s%s%s", name,
+					near ? " (did you mean '" : "", near ? near : "",
+					near ? "'?)" : "");
+		} else if (!*value) {
+			values[i][0] = '\0';
+		} else if (cli_field_value(f, value, values[i], TEXT_FIELD_MAX, why,
+					   sizeof(why)) != 0) {
+			code = cli_fail(EX_DATAERR, cmd, "--field %s=%s: %s", name, value, why);
+		}
+	}
+	cli_fields_free(&fs);
+	return code;
+}
+
+/* Sets the checked --field values of contact id. */
+static int set_fields(struct mr_store *st, int64_t id, const struct change_opts *o,
+		      char values[][TEXT_FIELD_MAX], struct mr_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < o->n_fields; i++)
+		rc = mr_store_contact_field_set(st, id, o->fields[i], values[i][0] ? values[i] : NULL,
+						err);
+	return rc;
 }
 
 /* Joins the groups of o, recording each join. */
@@ -162,6 +223,9 @@ static int add_or_edit(struct mr_store *st, int argc, char **argv, int edit, int
 	char who_buf[32], details[1024];
 	const char *who = who_of(&o, who_buf, sizeof(who_buf));
 	describe(&o, details, sizeof(details));
+	static char values[32][TEXT_FIELD_MAX];
+	if ((*code_r = check_fields(st, &o, cmd, values, err, &rc)) != 0 || rc)
+		return rc;
 	struct mr_contact c = { .email = email, .first_name = o.first, .last_name = o.last,
 				.display_name = o.display, .contact_type = o.type };
 	if ((rc = mr_store_begin(st, err)) != 0)
@@ -170,6 +234,8 @@ static int add_or_edit(struct mr_store *st, int argc, char **argv, int edit, int
 		rc = record(st, id, who, edit ? "edited" : "added", details, err);
 	if (rc == 0)
 		rc = join_groups(st, id, &o, who, err);
+	if (rc == 0)
+		rc = set_fields(st, id, &o, values, err);
 	if (rc == 0)
 		rc = mr_store_commit(st, err);
 	else
@@ -231,7 +297,7 @@ static const char *date_of(int64_t t, char *buf, size_t n)
 
 struct show {
 	struct mr_cli *cli;
-	json_t *contact, *emails, *groups, *events;
+	json_t *contact, *emails, *groups, *events, *fields;
 	int64_t id;
 };
 
@@ -275,6 +341,12 @@ static int show_group(void *cookie, const struct mr_membership *m)
 				     jstr(m->group), "title", jstr(m->title), "status",
 				     jstr(m->status), "added", (json_int_t)m->added,
 				     "removed", (json_int_t)m->removed)) ? MR_ENOMEM : 0;
+}
+
+static int show_field(void *cookie, const struct mr_field_value *v)
+{
+	struct show *sh = cookie;
+	return json_object_set_new(sh->fields, v->name, jstr(v->value)) ? MR_ENOMEM : 0;
 }
 
 static int show_event(void *cookie, const struct mr_contact_event *ev)
@@ -321,6 +393,10 @@ static void show_text(const struct show *sh)
 	printf("modified:     %s\n", date_of(num(c, "modified"), d1, sizeof(d1)));
 	size_t i;
 	json_t *v;
+	const char *key;
+	printf("fields:\n");
+	json_object_foreach(sh->fields, key, v)
+		printf("  %-24s %s\n", key, txt(sh->fields, key));
 	printf("emails:\n");
 	json_array_foreach(sh->emails, i, v)
 		printf("  %s%s  on_hold %lld (held %s, released %s)\n", txt(v, "email"),
@@ -341,17 +417,20 @@ static void show_text(const struct show *sh)
 static int show(struct mr_cli *cli, struct mr_store *st, const char *email, struct mr_error *err)
 {
 	struct show sh = { .cli = cli, .emails = json_array(), .groups = json_array(),
-			   .events = json_array() };
+			   .events = json_array(), .fields = json_object() };
 	int rc = mr_store_contact_find(st, email, show_contact, &sh, err);
 	if (rc == 0)
 		rc = mr_store_contact_emails(st, sh.id, show_email, &sh, err);
 	if (rc == 0)
 		rc = mr_store_contact_groups(st, sh.id, show_group, &sh, err);
 	if (rc == 0)
+		rc = mr_store_contact_fields(st, sh.id, show_field, &sh, err);
+	if (rc == 0)
 		rc = mr_store_contact_events(st, sh.id, SHOW_EVENTS, show_event, &sh, err);
 	if (rc == MR_ENOMEM)
 		mr_error_set(err, rc, "out of memory");
 	if (rc == 0 && cli->json) {
+		json_object_set(sh.contact, "fields", sh.fields);
 		json_object_set(sh.contact, "emails", sh.emails);
 		json_object_set(sh.contact, "groups", sh.groups);
 		json_object_set(sh.contact, "events", sh.events);
@@ -364,6 +443,7 @@ static int show(struct mr_cli *cli, struct mr_store *st, const char *email, stru
 	json_decref(sh.emails);
 	json_decref(sh.groups);
 	json_decref(sh.events);
+	json_decref(sh.fields);
 	return rc;
 }
 

@@ -181,3 +181,115 @@ static void test_contact_admin(struct mr_store *st)
 	mr_store_contact_groups(st, kim, membership_collect, &ms, &err);
 	TAP_OK(ms.n == 1 && !strcmp(ms.group[0], "admin-a"), "its memberships went with it");
 }
+
+struct field_rows {
+	int n;
+	char name[MAX_ROWS][32], type[MAX_ROWS][16], choices[MAX_ROWS][32];
+	int builtin[MAX_ROWS];
+};
+
+static int field_collect(void *cookie, const struct mr_field *f)
+{
+	struct field_rows *rs = cookie;
+	if (rs->n < MAX_ROWS) {
+		snprintf(rs->name[rs->n], sizeof(rs->name[0]), "%s", f->name);
+		snprintf(rs->type[rs->n], sizeof(rs->type[0]), "%s", f->type);
+		snprintf(rs->choices[rs->n], sizeof(rs->choices[0]), "%s", f->choices);
+		rs->builtin[rs->n] = f->builtin;
+	}
+	rs->n++;
+	return 0;
+}
+
+struct value_rows {
+	int n;
+	char text[256];
+};
+
+static int value_collect(void *cookie, const struct mr_field_value *v)
+{
+	struct value_rows *rs = cookie;
+	size_t len = strlen(rs->text);
+	snprintf(rs->text + len, sizeof(rs->text) - len, "%s%s=%s", len ? " " : "", v->name,
+		 v->value);
+	rs->n++;
+	return 0;
+}
+
+static int claimed_fields(void *cookie, const struct mr_recipient *r)
+{
+	snprintf(cookie, 64, "%s", r->fields ? r->fields : "(null)");
+	return 0;
+}
+
+/* A claimed recipient carries its contact's custom fields. */
+static void test_fields_claimed(struct mr_store *st, int64_t id)
+{
+	struct mr_error err = { 0 };
+	const char *inc[] = { "fields-g" };
+	struct mr_mailing m = { .name = "Fields", .subject = "s", .from_email = "news@example.org",
+				.body_text = "{contact.age}", .include_groups = inc, .n_include = 1 };
+	int64_t mid = 0, due_m = 0, due_j = 0, count = 0, now = (int64_t)time(NULL);
+	mr_store_group_add(st, "fields-g", NULL, NULL, &err);
+	mr_store_group_member(st, "fields-g", id, 1, &err);
+	mr_store_contact_field_set(st, id, "preferred_language", "fr", &err);
+	mr_store_mailing_create(st, &m, &mid, &err);
+	mr_store_mailing_set_status(st, mid, MR_MAILING_SCHEDULED, now - 5, &err);
+	while (mr_store_mailing_due(st, now, due_m, &due_m, &due_j, &err) == 0 && due_m != mid)
+		;
+	mr_store_queue_build(st, due_j, 0, &count, &err);
+	char got[64] = "";
+	int rc = mr_store_queue_claim(st, mid, "wf", now, now + 600, 10, claimed_fields, got, &err);
+	TAP_INT(rc, 0, "queue_claim of a contact with custom fields (%s)", rc ? err.msg : "ok");
+	TAP_OK(!strcmp(got, "age\x1f" "42\x1e" "preferred_language\x1f" "fr") ||
+	       !strcmp(got, "preferred_language\x1f" "fr\x1e" "age\x1f" "42"),
+	       "a claimed recipient carries its fields as NAME US VALUE RS ... (in any order)");
+	mr_store_mailing_set_status(st, mid, MR_MAILING_CANCELED, 0, &err);
+}
+
+/* Custom fields: preferred_language is built in; values are text per
+ * contact, set, replaced and cleared; deleting a field deletes its values. */
+static void test_fields(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	struct field_rows fs = { 0 };
+	TAP_INT(mr_store_field_list(st, field_collect, &fs, &err), 0, "field_list");
+	TAP_OK(fs.n == 1 && !strcmp(fs.name[0], "preferred_language") &&
+	       !strcmp(fs.type[0], "text") && fs.builtin[0] == 1,
+	       "a new store has the built-in preferred_language (text)");
+	struct mr_field f = { .name = "size", .type = "choice", .choices = "S,M,L" };
+	TAP_INT(mr_store_field_add(st, &f, &err), 0, "field_add choice");
+	struct mr_field age = { .name = "age", .type = "int" };
+	TAP_INT(mr_store_field_add(st, &age, &err), 0, "field_add int");
+	TAP_INT(mr_store_field_add(st, &age, &err), MR_EINPUT, "a taken name is refused");
+	struct mr_field bad = { .name = "colour", .type = "colour" };
+	TAP_INT(mr_store_field_add(st, &bad, &err), MR_EINPUT, "an unknown type is refused");
+	memset(&fs, 0, sizeof(fs));
+	mr_store_field_list(st, field_collect, &fs, &err);
+	TAP_OK(fs.n == 3 && !strcmp(fs.name[0], "age") && !strcmp(fs.name[2], "size") &&
+	       !strcmp(fs.choices[2], "S,M,L") && !strcmp(fs.choices[0], ""),
+	       "fields by name, with their choices (\"\" for none)");
+
+	int64_t id = upsert(st, "field@admin.example", "Fie", NULL);
+	TAP_INT(mr_store_contact_field_set(st, id, "age", "41", &err), 0, "contact_field_set");
+	TAP_INT(mr_store_contact_field_set(st, id, "size", "M", &err), 0, "a second value");
+	TAP_INT(mr_store_contact_field_set(st, id, "preferred_language", "de_DE", &err), 0,
+		"the built-in field takes values");
+	TAP_INT(mr_store_contact_field_set(st, id, "age", "42", &err), 0, "a value replaced");
+	TAP_INT(mr_store_contact_field_set(st, id, "nosuch", "1", &err), MR_ENOTFOUND,
+		"an unknown field is MR_ENOTFOUND");
+	struct value_rows vs = { 0 };
+	TAP_INT(mr_store_contact_fields(st, id, value_collect, &vs, &err), 0, "contact_fields");
+	TAP_STR(vs.text, "age=42 preferred_language=de_DE size=M", "the values by field name");
+	mr_store_contact_field_set(st, id, "preferred_language", NULL, &err);
+	TAP_INT(mr_store_field_delete(st, "size", &err), 0, "field_delete");
+	TAP_INT(mr_store_field_delete(st, "size", &err), MR_ENOTFOUND,
+		"deleting it again is MR_ENOTFOUND");
+	TAP_INT(mr_store_field_delete(st, "preferred_language", &err), MR_EINPUT,
+		"the built-in field cannot be deleted");
+	memset(&vs, 0, sizeof(vs));
+	mr_store_contact_fields(st, id, value_collect, &vs, &err);
+	TAP_STR(vs.text, "age=42", "a cleared value and a deleted field's value are gone");
+	if (mr_store_has(st, MR_STORE_CAP_QUEUE))
+		test_fields_claimed(st, id);
+}

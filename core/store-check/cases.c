@@ -771,6 +771,8 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		test_tracking(st);
 	if (can_run(st, MR_STORE_CAP_CONTACTS, "contact management"))
 		test_contact_admin(st);
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "custom fields"))
+		test_fields(st);
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

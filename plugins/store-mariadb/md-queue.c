@@ -256,6 +256,7 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 			.last_name = md_col_text(u.st, 5),
 			.display_name = md_col_text(u.st, 6),
 			.attempts = md_col_int(u.st, 7),
+			.fields = md_col_text(u.st, 8),
 		};
 		if ((rc = cb(cookie, &r)) != 0)
 			break;

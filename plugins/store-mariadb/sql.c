@@ -101,6 +101,16 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_GROUP_DELETE] = "DELETE FROM contact_groups WHERE id = ?1",
 	[MD_GROUP_RENAME] = "UPDATE contact_groups SET name = ?2, "
 			    "title = CASE WHEN title = name THEN ?2 ELSE title END WHERE id = ?1",
+	[MD_FIELD_ADD] = "INSERT INTO custom_fields(name, type, choices, created) VALUES(?1, ?2, ?3, ?4)",
+	[MD_FIELD_GET] = "SELECT id, builtin FROM custom_fields WHERE name = ?1",
+	[MD_FIELD_LIST] = "SELECT name, type, coalesce(choices, ''), builtin, created FROM custom_fields "
+			  "ORDER BY name",
+	[MD_FIELD_DELETE] = "DELETE FROM custom_fields WHERE id = ?1",
+	[MD_VALUE_SET] = "INSERT INTO contact_values(contact_id, field_id, value) VALUES(?1, ?2, ?3) "
+			 "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+	[MD_VALUE_CLEAR] = "DELETE FROM contact_values WHERE contact_id = ?1 AND field_id = ?2",
+	[MD_CONTACT_FIELDS] = "SELECT f.name, v.value FROM contact_values v JOIN custom_fields f "
+			      "ON f.id = v.field_id WHERE v.contact_id = ?1 ORDER BY f.name",
 	/* mailings */
 	[MD_MAILING_INSERT] = "INSERT INTO mailings(name, subject, from_name, from_email, reply_to, "
 			      "body_text, body_html, status, scheduled_at, created) "
@@ -187,7 +197,10 @@ static const char *const sql_text[MD_N_STMTS] = {
 				 "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1 "
 				 "AND status = 'running') ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED",
 	[MD_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
-			    "c.display_name, r.attempts FROM mailing_recipients r "
+			    "c.display_name, r.attempts, (SELECT group_concat(concat(f.name, '\x1f', "
+			    "v.value) SEPARATOR '\x1e') FROM contact_values v JOIN custom_fields f "
+			    "ON f.id = v.field_id WHERE v.contact_id = r.contact_id) "
+			    "FROM mailing_recipients r "
 			    "JOIN contacts c ON c.id = r.contact_id "
 			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
 	[MD_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending', "

@@ -392,6 +392,11 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.contact_events = md_contact_events,
 	.group_delete = md_group_delete,
 	.group_rename = md_group_rename,
+	.field_add = md_field_add,
+	.field_list = md_field_list,
+	.field_delete = md_field_delete,
+	.contact_field_set = md_contact_field_set,
+	.contact_fields = md_contact_fields,
 };
 
 static const struct mr_store_queue_ops mariadb_queue_ops = {

@@ -57,6 +57,13 @@ enum md_stmt_id {
 	MD_GROUP_IN_USE,
 	MD_GROUP_DELETE,
 	MD_GROUP_RENAME,
+	MD_FIELD_ADD,
+	MD_FIELD_GET,
+	MD_FIELD_LIST,
+	MD_FIELD_DELETE,
+	MD_VALUE_SET,
+	MD_VALUE_CLEAR,
+	MD_CONTACT_FIELDS,
 	/* mailings (md-mailing.c) */
 	MD_MAILING_INSERT,
 	MD_MAILING_GROUP,
@@ -303,6 +310,13 @@ int md_contact_events(void *state, int64_t contact_id, int64_t limit, mr_contact
 int md_group_delete(void *state, const char *name, struct mr_error *err);
 int md_group_rename(void *state, const char *old_name, const char *new_name,
 		    struct mr_error *err);
+int md_field_add(void *state, const struct mr_field *f, struct mr_error *err);
+int md_field_list(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
+int md_field_delete(void *state, const char *name, struct mr_error *err);
+int md_contact_field_set(void *state, int64_t contact_id, const char *name, const char *value,
+			 struct mr_error *err);
+int md_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
+		      struct mr_error *err);
 int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int md_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

@@ -102,6 +102,16 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_GROUP_DELETE] = "DELETE FROM contact_groups WHERE id = ?1",
 	[SQ_GROUP_RENAME] = "UPDATE contact_groups SET name = ?2, "
 			    "title = CASE WHEN title = name THEN ?2 ELSE title END WHERE id = ?1",
+	[SQ_FIELD_ADD] = "INSERT INTO custom_fields(name, type, choices, created) VALUES(?1, ?2, ?3, ?4)",
+	[SQ_FIELD_GET] = "SELECT id, builtin FROM custom_fields WHERE name = ?1",
+	[SQ_FIELD_LIST] = "SELECT name, type, coalesce(choices, ''), builtin, created FROM custom_fields "
+			  "ORDER BY name",
+	[SQ_FIELD_DELETE] = "DELETE FROM custom_fields WHERE id = ?1",
+	[SQ_VALUE_SET] = "INSERT INTO contact_values(contact_id, field_id, value) VALUES(?1, ?2, ?3) "
+			 "ON CONFLICT(contact_id, field_id) DO UPDATE SET value = excluded.value",
+	[SQ_VALUE_CLEAR] = "DELETE FROM contact_values WHERE contact_id = ?1 AND field_id = ?2",
+	[SQ_CONTACT_FIELDS] = "SELECT f.name, v.value FROM contact_values v JOIN custom_fields f "
+			      "ON f.id = v.field_id WHERE v.contact_id = ?1 ORDER BY f.name",
 	/* mailings */
 	[SQ_MAILING_INSERT] = "INSERT INTO mailings(name, subject, from_name, from_email, reply_to, "
 			      "body_text, body_html, status, scheduled_at, created) "
@@ -183,7 +193,10 @@ static const char *const sql_text[SQ_N_STMTS] = {
 				  "mailing_jobs WHERE mailing_id = ?1 AND status = 'running') "
 				  "AND state = 'queued' LIMIT ?5)",
 	[SQ_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
-			    "c.display_name, r.attempts FROM mailing_recipients r "
+			    "c.display_name, r.attempts, (SELECT group_concat(f.name || '\x1f' || "
+			    "v.value, '\x1e') FROM contact_values v JOIN custom_fields f "
+			    "ON f.id = v.field_id WHERE v.contact_id = r.contact_id) "
+			    "FROM mailing_recipients r "
 			    "JOIN contacts c ON c.id = r.contact_id "
 			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
 	[SQ_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending', "

@@ -220,6 +220,7 @@ int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 			.last_name = sq_col_text(u.st, 5),
 			.display_name = sq_col_text(u.st, 6),
 			.attempts = sqlite3_column_int(u.st, 7),
+			.fields = sq_col_text(u.st, 8),
 		};
 		if ((rc = cb(cookie, &r)) != 0)
 			break;

@@ -263,6 +263,11 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.contact_events = sq_contact_events,
 	.group_delete = sq_group_delete,
 	.group_rename = sq_group_rename,
+	.field_add = sq_field_add,
+	.field_list = sq_field_list,
+	.field_delete = sq_field_delete,
+	.contact_field_set = sq_contact_field_set,
+	.contact_fields = sq_contact_fields,
 };
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {

@@ -55,6 +55,13 @@ enum sq_stmt_id {
 	SQ_GROUP_IN_USE,
 	SQ_GROUP_DELETE,
 	SQ_GROUP_RENAME,
+	SQ_FIELD_ADD,
+	SQ_FIELD_GET,
+	SQ_FIELD_LIST,
+	SQ_FIELD_DELETE,
+	SQ_VALUE_SET,
+	SQ_VALUE_CLEAR,
+	SQ_CONTACT_FIELDS,
 	/* mailings (sqlite-mailing.c) */
 	SQ_MAILING_INSERT,
 	SQ_MAILING_GROUP,
@@ -221,6 +228,13 @@ int sq_contact_events(void *state, int64_t contact_id, int64_t limit, mr_contact
 int sq_group_delete(void *state, const char *name, struct mr_error *err);
 int sq_group_rename(void *state, const char *old_name, const char *new_name,
 		    struct mr_error *err);
+int sq_field_add(void *state, const struct mr_field *f, struct mr_error *err);
+int sq_field_list(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
+int sq_field_delete(void *state, const char *name, struct mr_error *err);
+int sq_contact_field_set(void *state, int64_t contact_id, const char *name, const char *value,
+			 struct mr_error *err);
+int sq_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
+		      struct mr_error *err);
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int sq_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

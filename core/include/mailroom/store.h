@@ -143,6 +143,25 @@ struct mr_contact_event {
 };
 typedef int mr_contact_event_cb(void *cookie, const struct mr_contact_event *ev);
 
+/* A custom field of contacts.  type is "text", "int", "date" (YYYY-MM-DD),
+ * "bool" (0 or 1) or "choice" (one of choices, comma-separated); stores keep
+ * values as text, the caller checks them against the type. */
+struct mr_field {
+	const char *name;           /* [a-z][a-z0-9_]*, at most 64 bytes */
+	const char *type;
+	const char *choices;        /* "a,b,c" for choice; NULL or "" otherwise */
+	int builtin;                /* 1: comes with the store (preferred_language) */
+	int64_t created;
+};
+typedef int mr_field_cb(void *cookie, const struct mr_field *f);
+
+/* One custom field value of a contact. */
+struct mr_field_value {
+	const char *name;
+	const char *value;
+};
+typedef int mr_field_value_cb(void *cookie, const struct mr_field_value *v);
+
 struct mr_store_contacts_ops {
 	size_t size;
 	/* insert a contact with c->email as its primary email, or update
@@ -204,6 +223,21 @@ struct mr_store_contacts_ops {
 	 * when new_name is empty or taken. */
 	int (*group_rename)(void *state, const char *old_name, const char *new_name,
 			    struct mr_error *err);
+	/* adds custom field f (f->builtin and f->created are ignored).
+	 * MR_EINPUT when the name is taken or the type unknown. */
+	int (*field_add)(void *state, const struct mr_field *f, struct mr_error *err);
+	/* every custom field by name, the built-in ones too. */
+	int (*field_list)(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
+	/* deletes a custom field and every value of it.  MR_ENOTFOUND for an
+	 * unknown one, MR_EINPUT for a built-in one. */
+	int (*field_delete)(void *state, const char *name, struct mr_error *err);
+	/* sets (value NULL: clears) the contact's value of field name.
+	 * MR_ENOTFOUND for an unknown field. */
+	int (*contact_field_set)(void *state, int64_t contact_id, const char *name,
+				 const char *value, struct mr_error *err);
+	/* the contact's custom field values, by field name. */
+	int (*contact_fields)(void *state, int64_t contact_id, mr_field_value_cb *cb,
+			      void *cookie, struct mr_error *err);
 };
 
 /* ---- mailing queue */
@@ -790,6 +824,46 @@ static inline int mr_store_group_rename(const struct mr_store *st, const char *o
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->group_rename(st->state, old_name, new_name, err);
+}
+
+static inline int mr_store_field_add(const struct mr_store *st, const struct mr_field *f,
+                                     struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->field_add(st->state, f, err);
+}
+
+static inline int mr_store_field_list(const struct mr_store *st, mr_field_cb *cb, void *cookie,
+                                      struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->field_list(st->state, cb, cookie, err);
+}
+
+static inline int mr_store_field_delete(const struct mr_store *st, const char *name,
+                                        struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->field_delete(st->state, name, err);
+}
+
+static inline int mr_store_contact_field_set(const struct mr_store *st, int64_t contact_id, const char *name, const char *value,
+                                             struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_field_set(st->state, contact_id, name, value, err);
+}
+
+static inline int mr_store_contact_fields(const struct mr_store *st, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
+                                          struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_fields(st->state, contact_id, cb, cookie, err);
 }
 
 

@@ -17,6 +17,7 @@ struct mr_token_values {
 	const char *first_name, *last_name, *display_name, *email;
 	const char *unsubscribe_url, *optout_url, *domain;
 	const char *mailing_name, *mailing_subject;
+	const char *fields;         /* custom fields: "NAME\x1fVALUE\x1e...", MAY be NULL */
 };
 struct mr_tpl;
 /* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
@@ -30,6 +31,10 @@ struct mr_tpl;
  * Returns 0 with *tpl_r (free with mr_tpl_free). */
 int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r,
 		   struct mr_error *err);
+/* mr_tpl_compile that also knows {contact.NAME} for each NAME of
+ * fields[0..n_fields), the custom fields of contacts. */
+int mr_tpl_compile_fields(const char *src, const char *what, const char *const *fields,
+			  size_t n_fields, struct mr_tpl **tpl_r, struct mr_error *err);
 void mr_tpl_free(struct mr_tpl *tpl);
 /* Appends the template expanded with v; html escapes values and fallbacks
  * (& < > " '). */
@@ -49,6 +54,10 @@ struct mr_render_conf {
 	int track_opens;              /* add the open pixel (needs base_url) */
 	int track_clicks;             /* rewrite the HTML part's links (needs base_url) */
 	char *owned[2];               /* strings mr_mail_render_conf allocated */
+	/* the custom fields {contact.NAME} may name; only read by
+	 * mr_renderer_new (not kept) */
+	const char *const *fields;
+	size_t n_fields;
 };
 struct mr_renderer;
 /* Compiles a mailing's templates once (unknown tokens are MR_EINPUT) and
@@ -62,6 +71,9 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
+/* The same, knowing the custom fields fields[0..n_fields) as {contact.NAME}. */
+int mr_mailing_check_templates_fields(const struct mr_mailing *m, const char *const *fields,
+				      size_t n_fields, struct mr_error *err);
 void mr_render_conf_free(struct mr_render_conf *conf);
 
 #endif
