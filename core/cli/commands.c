@@ -102,7 +102,8 @@ const struct mr_command mr_commands[] = {
 	{ "contact", cmd_contact, "contact import FILE.csv|list [--limit N] [--json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL",
 	  "the contacts: CSV import, one by one changes (each recorded with who and when), holds, opt-outs, soft delete",
 	  "  import FILE.csv          add or update contacts (columns email, first_name, last_name,\n"
-	  "                           display_name, contact_type, groups); bad rows are reported\n"
+	  "                           display_name, contact_type, groups and custom fields);\n"
+	  "                           bad rows are reported by line and column\n"
 	  "  list                     the contacts\n"
 	  "  --limit N                list: at most N\n"
 	  "  show EMAIL               one contact: every field, its emails and holds, its groups\n"
@@ -114,6 +115,8 @@ const struct mr_command mr_commands[] = {
 	  "  --type Individual|Organization\n"
 	  "                           add, edit: the contact type\n"
 	  "  --group G                add, edit: also a member of group G (repeatable)\n"
+	  "  --field NAME=VALUE       add, edit: a custom field's value, checked against its type;\n"
+	  "                           an empty VALUE clears it (repeatable; see field list)\n"
 	  "  delete EMAIL             soft delete: kept for history, never listed or mailed again\n"
 	  "  optin EMAIL              undo an opt-out\n"
 	  "  optout EMAIL             the contact opts out of mass mail\n"
