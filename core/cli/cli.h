@@ -100,6 +100,10 @@ int cmd_field(struct mr_cli *cli, int argc, char **argv);
  * function already reported (usage, bad input). */
 int cli_contact_manage(struct mr_cli *cli, struct mr_store *st, int argc, char **argv,
 		       int *code_r, struct mr_error *err);
+/* contact export [--group G] [--fields A,B] [--format csv|json] (contact-export.c);
+ * argv[0] is "export".  Returns an exit code (reported). */
+int cli_contact_export(struct mr_cli *cli, struct mr_store *st, int argc, char **argv,
+		       struct mr_error *err);
 int cli_group_manage(struct mr_store *st, int argc, char **argv, int *code_r,
 		     struct mr_error *err);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);

@@ -457,6 +457,8 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 			if (ls.n == before)
 				break;
 		}
+	} else if (strcmp(sub, "export") == 0) {
+		code = cli_contact_export(cli, st, argc - 1, argv + 1, &err);
 	} else if (strcmp(sub, "import") != 0 && strcmp(sub, "list") != 0) {
 		rc = cli_contact_manage(cli, st, argc - 1, argv + 1, &code, &err);
 	} else {
