@@ -2,6 +2,7 @@
 /* mailroom contact import|list and mailroom group add|list|members: the contacts and groups mailings go to (the rest is contact-manage.c). */
 #include "config.h"
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,10 +11,12 @@
 #include "cli.h"
 #include "csv.h"
 #include "fields.h"
+#include "import-map.h"
 
 #define IMPORT_TX_ROWS 5000
 
-enum col { COL_EMAIL, COL_FIRST, COL_LAST, COL_DISPLAY, COL_TYPE, COL_GROUPS, N_COLS };
+enum col { COL_IGNORED = -1, COL_EMAIL, COL_FIRST, COL_LAST, COL_DISPLAY, COL_TYPE, COL_GROUPS,
+	   N_COLS };
 static const char *const col_names[N_COLS] = { "email", "first_name", "last_name",
 					       "display_name", "contact_type", "groups" };
 
@@ -147,7 +150,7 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 				csv->rec_line, i + 1);
 			return 1;
 		}
-		if (map[i] < N_COLS)
+		if (map[i] != COL_IGNORED && map[i] < N_COLS)
 			v[map[i]] = csv->fields[i];
 	}
 	if (check_row_fields(csv, map, ncols, fx, path))
@@ -217,7 +220,8 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	return rc;
 }
 
-static int import(struct mr_store *st, const char *path)
+static int import(struct mr_store *st, const char *path, const struct import_map *im,
+		  int dry_run)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f)
@@ -245,12 +249,17 @@ static int import(struct mr_store *st, const char *path)
 		goto out;
 	}
 	for (size_t i = 0; i < csv.n; i++) {
+		const char *name = import_map_apply(im, csv.fields[i]);
+		if (strcmp(name, "-") == 0) {
+			map[ncols++] = COL_IGNORED;
+			continue;
+		}
 		int k = -1;
 		for (int j = 0; j < N_COLS; j++)
-			if (strcasecmp(csv.fields[i], col_names[j]) == 0)
+			if (strcasecmp(name, col_names[j]) == 0)
 				k = j;
 		for (size_t j = 0; k < 0 && j < fx.defs.n; j++)
-			if (strcmp(csv.fields[i], fx.defs.v[j].name) == 0)
+			if (strcmp(name, fx.defs.v[j].name) == 0)
 				k = N_COLS + (int)j;
 		if (k >= N_COLS) {
 			for (size_t j = 0; j < ncols; j++)
@@ -263,13 +272,15 @@ static int import(struct mr_store *st, const char *path)
 		}
 		if (k < 0 || seen[k]) {
 			const char *near = k == -1 ? cli_fields_nearest(&fx.defs, col_names, N_COLS,
-									csv.fields[i]) : NULL;
-			char shown[120];
-			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column %zu \"%s\"%s%s%s "
+									name) : NULL;
+			char shown[120], mapped[200] = "";
+			if (name != csv.fields[i])
+				snprintf(mapped, sizeof(mapped), " (mapped to \"%s\")", name);
+			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column %zu \"%s\"%s%s%s%s "
 					"(the columns are email, first_name, last_name, display_name, "
 					"contact_type, groups and the custom fields of field list)",
 					path, k == -1 ? "unknown" : "repeated", i + 1,
-					mr_printable_str(shown, sizeof(shown), csv.fields[i]),
+					mr_printable_str(shown, sizeof(shown), csv.fields[i]), mapped,
 					near ? ": did you mean '" : "", near ? near : "",
 					near ? "'?" : "");
 			goto out;
@@ -312,21 +323,22 @@ static int import(struct mr_store *st, const char *path)
 		rows++;
 		created += (unsigned long)made;
 		mr_progress(NULL, "contact import", (long long)rows, 0);
-		if (++in_tx >= IMPORT_TX_ROWS) {
+		if (++in_tx >= IMPORT_TX_ROWS && !dry_run) {
 			if ((rc = mr_store_commit(st, &err)) != 0)
 				break;
 			in_tx = 0;
 			open = 0;
 		}
 	}
-	if (rc == 0 && open) {
+	if (rc == 0 && open && !dry_run) {
 		rc = mr_store_commit(st, &err);
 		if (rc)
 			mr_store_rollback(st);
-	} else if (rc && open) {
+	} else if (open) {
 		mr_store_rollback(st);
 	}
 	mr_progress(NULL, "contact import", -1, 0);
+	size_t gc_used = gc.n;
 	group_cache_free(&gc);
 	if (rc) {
 		code = cli_fail(mr_status_exit_code(rc), "contact import", "%s: %s (rows after the "
@@ -334,8 +346,13 @@ static int import(struct mr_store *st, const char *path)
 				err.msg[0] ? err.msg : mr_status_name(rc), IMPORT_TX_ROWS);
 		goto out;
 	}
-	printf("imported %lu rows from %s: %lu new contacts, %lu updated, %lu skipped\n", rows,
-	       path, created, rows - created, skipped);
+	if (dry_run)
+		printf("dry run: would import %lu rows from %s: %lu new contacts, %lu updated, %lu "
+		       "skipped, %zu groups named; nothing was changed\n", rows, path, created,
+		       rows - created, skipped, gc_used);
+	else
+		printf("imported %lu rows from %s: %lu new contacts, %lu updated, %lu skipped\n",
+		       rows, path, created, rows - created, skipped);
 	if (skipped)
 		code = EX_DATAERR;
 out:
@@ -345,6 +362,39 @@ out:
 	mr_csv_free(&csv);
 	if (f != stdin)
 		fclose(f);
+	return code;
+}
+
+/* contact import [--map LIST] [--map-file FILE] [--dry-run] FILE (argv[0] is "import"). */
+static int import_cmd(struct mr_store *st, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "map", required_argument, NULL, 'm' },
+		{ "map-file", required_argument, NULL, 'f' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ 0 }
+	};
+	struct import_map im = { 0 };
+	char why[512];
+	int c, dry_run = 0, code = 0;
+	optind = 0;
+	opterr = 0;
+	while (code == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n')
+			dry_run = 1;
+		else if (c == 'm' && import_map_add_list(&im, optarg, why, sizeof(why)) != 0)
+			code = cli_fail(EX_USAGE, "contact import", "%s", why);
+		else if (c == 'f' && import_map_add_file(&im, optarg, why, sizeof(why)) != 0)
+			code = cli_fail(EX_DATAERR, "contact import", "--map-file %s", why);
+		else if (c != 'm' && c != 'f')
+			code = cli_fail(EX_USAGE, "contact import", "unknown option or missing value: %s",
+					argv[optind - 1]);
+	}
+	if (code == 0 && optind != argc - 1)
+		code = cli_usage("contact");
+	if (code == 0)
+		code = import(st, argv[optind], &im, dry_run);
+	import_map_free(&im);
 	return code;
 }
 
@@ -438,8 +488,8 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 	int rc = 0;
 	int64_t limit = 0;
 	if ((code = need_slots(st, "contact")) != 0) {
-	} else if (strcmp(sub, "import") == 0 && argc == 3) {
-		code = import(st, argv[2]);
+	} else if (strcmp(sub, "import") == 0) {
+		code = import_cmd(st, argc - 1, argv + 1);
 	} else if (strcmp(sub, "list") == 0 && argc == 4 && strcmp(argv[2], "--limit") == 0 &&
 		   cli_parse_id(argv[3], &limit) != 0) {
 		code = cli_fail(EX_USAGE, "contact list", "--limit \"%s\": a positive number",

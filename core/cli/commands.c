@@ -99,11 +99,16 @@ const struct mr_command mr_commands[] = {
 	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe",
 	  "  FILE                     the message (- for stdin is not supported)\n"
 	  "  --json                   JSON output\n" },
-	{ "contact", cmd_contact, "contact import FILE.csv|list [--limit N] [--json]|export [--group G] [--fields A,B] [--format csv|json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL",
+	{ "contact", cmd_contact, "contact import [--map H=C,...] [--map-file F] [--dry-run] FILE.csv|list [--limit N] [--json]|export [--group G] [--fields A,B] [--format csv|json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL",
 	  "the contacts: CSV import, one by one changes (each recorded with who and when), holds, opt-outs, soft delete",
 	  "  import FILE.csv          add or update contacts (columns email, first_name, last_name,\n"
 	  "                           display_name, contact_type, groups and custom fields);\n"
 	  "                           bad rows are reported by line and column\n"
+	  "  --map HEADER=COLUMN,...  import: read the CSV column HEADER as COLUMN (a contact\n"
+	  "                           column or custom field; - ignores it)\n"
+	  "  --map-file FILE          import: the same, one HEADER=COLUMN per line (# comments);\n"
+	  "                           examples/civicrm/contacts.map reads a CiviCRM export\n"
+	  "  --dry-run                import: report what would change, change nothing\n"
 	  "  list                     the contacts\n"
 	  "  --limit N                list: at most N\n"
 	  "  export                   every contact as CSV (RFC 4180, read back by import) or JSON\n"

@@ -14,7 +14,8 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/cmd-token.c core/cli/api-tokens.h core/cli/identity.c \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/contact-manage.c core/cli/contact-export.c \
-	core/cli/cmd-field.c core/cli/fields.c core/cli/fields.h \
+	core/cli/cmd-field.c core/cli/fields.c core/cli/fields.h core/cli/import-map.c \
+	core/cli/import-map.h \
 	core/cli/cmd-mailing.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
