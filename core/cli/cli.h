@@ -104,6 +104,8 @@ int cli_contact_manage(struct mr_cli *cli, struct mr_store *st, int argc, char *
  * argv[0] is "export".  Returns an exit code (reported). */
 int cli_contact_export(struct mr_cli *cli, struct mr_store *st, int argc, char **argv,
 		       struct mr_error *err);
+/* group add NAME --where EXPR (contact-manage.c): a smart group; returns an exit code. */
+int cli_group_add_smart(struct mr_store *st, const char *name, const char *where);
 int cli_group_manage(struct mr_store *st, int argc, char **argv, int *code_r,
 		     struct mr_error *err);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);

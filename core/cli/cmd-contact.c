@@ -531,6 +531,8 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 	struct mr_error err = { 0 };
 	int rc = 0;
 	if ((code = need_slots(st, "group")) != 0) {
+	} else if (strcmp(sub, "add") == 0 && argc == 5 && strcmp(argv[3], "--where") == 0) {
+		code = cli_group_add_smart(st, argv[2], argv[4]);
 	} else if (strcmp(sub, "add") == 0 && (argc == 3 || (argc == 5 &&
 					      strcmp(argv[3], "--title") == 0))) {
 		int64_t id = 0;
@@ -542,8 +544,11 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 			printf("%-6s %-24s %8s  %s\n", "ID", "NAME", "MEMBERS", "TITLE");
 		rc = mr_store_group_list(st, print_group, cli, &err);
 	} else if (strcmp(sub, "members") == 0 && argc == 3) {
-		contact_header(cli);
-		rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
+		rc = mr_store_group_refresh(st, argv[2], NULL, &err);
+		if (rc == 0)
+			contact_header(cli);
+		if (rc == 0)
+			rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
 	} else if (strcmp(sub, "remove") == 0 || strcmp(sub, "delete") == 0 ||
 		   strcmp(sub, "rename") == 0) {
 		rc = cli_group_manage(st, argc - 1, argv + 1, &code, &err);

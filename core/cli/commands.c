@@ -143,12 +143,21 @@ const struct mr_command mr_commands[] = {
 	  "  list                     every field, the built-in preferred_language too\n"
 	  "  delete NAME              delete a field and every contact's value of it\n"
 	  "  --json                   JSON output for list\n" },
-	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]|remove NAME EMAIL|delete NAME|rename OLD NEW",
+	{ "group", cmd_group, "group add NAME [--title T]|add NAME --where EXPR|list [--json]|members NAME [--json]|remove NAME EMAIL|delete NAME|rename OLD NEW",
 	  "the groups mailings include and exclude",
 	  "  add NAME                 a new group\n"
 	  "  --title T                add: its title\n"
+	  "  --where EXPR             add: a smart group: the contacts EXPR matches, evaluated\n"
+	  "                           when a mailing's queue is built and by members.  EXPR:\n"
+	  "                           NAME OP VALUE (OP = != < <= > >=, or contains 'text';\n"
+	  "                           NAME a contact column: email first_name last_name\n"
+	  "                           display_name contact_type on_hold do_not_email\n"
+	  "                           is_opt_out created modified, or a custom field; VALUE\n"
+	  "                           'text', a number, YYYY-MM-DD or now, now-30d, now+2w,\n"
+	  "                           now-6m, now-1y), in group 'G', received mailing ID,\n"
+	  "                           joined by and, or, not and parentheses\n"
 	  "  list                     the groups\n"
-	  "  members NAME             the contacts in a group\n"
+	  "  members NAME             the contacts in a group (a smart group evaluated now)\n"
 	  "  remove NAME EMAIL        take a contact out of a group (its membership stays, Removed)\n"
 	  "  delete NAME              delete a group and its memberships (refused while a mailing\n"
 	  "                           not complete or canceled uses it)\n"

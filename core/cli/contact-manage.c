@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "fields.h"
+#include "../../plugins/common/smart-group.h"
 
 #define SHOW_EVENTS 20
 #define TEXT_FIELD_MAX 4097
@@ -597,5 +598,44 @@ int cli_group_manage(struct mr_store *st, int argc, char **argv, int *code_r,
 		return rc;
 	}
 	*code_r = cli_usage("group");
+	return 0;
+}
+
+static int field_known(void *cookie, const char *name)
+{
+	return cli_fields_find(cookie, name) != NULL;
+}
+
+int cli_group_add_smart(struct mr_store *st, const char *name, const char *where)
+{
+	struct mr_error err = { 0 };
+	struct cli_fields fs;
+	int rc = cli_fields_load(st, &fs, &err);
+	if (rc)
+		return cli_fail(mr_status_exit_code(rc), "group add", "%s", err.msg);
+	struct sg_query q;
+	char why[300];
+	int bad = sg_compile(where, SG_SQLITE, time(NULL), 1, field_known, &fs, &q, why,
+			     sizeof(why));
+	cli_fields_free(&fs);
+	if (bad)
+		return cli_fail(EX_DATAERR, "group add", "--where: %s", why);
+	sg_query_free(&q);
+	int64_t id = 0, count = 0;
+	if ((rc = mr_store_begin(st, &err)) != 0)
+		return cli_fail(mr_status_exit_code(rc), "group add", "%s", err.msg);
+	rc = mr_store_group_add(st, name, NULL, &id, &err);
+	if (rc == 0)
+		rc = mr_store_group_set_where(st, name, where, &err);
+	if (rc == 0)
+		rc = mr_store_group_refresh(st, name, &count, &err);
+	if (rc == 0)
+		rc = mr_store_commit(st, &err);
+	else
+		mr_store_rollback(st);
+	if (rc)
+		return cli_fail(mr_status_exit_code(rc), "group add", "%s", err.msg);
+	printf("smart group %s: id %lld, %lld members now (evaluated again when a mailing's "
+	       "queue is built)\n", name, (long long)id, (long long)count);
 	return 0;
 }

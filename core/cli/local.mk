@@ -15,7 +15,7 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/contact-manage.c core/cli/contact-export.c \
 	core/cli/cmd-field.c core/cli/fields.c core/cli/fields.h core/cli/import-map.c \
-	core/cli/import-map.h \
+	core/cli/import-map.h plugins/common/smart-group.c plugins/common/smart-group.h \
 	core/cli/cmd-mailing.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)

@@ -293,3 +293,43 @@ static void test_fields(struct mr_store *st)
 	if (mr_store_has(st, MR_STORE_CAP_QUEUE))
 		test_fields_claimed(st, id);
 }
+
+/* Smart groups: the expression is checked when set, evaluated by
+ * group_refresh into ordinary memberships (so group_members and the
+ * queue see them); a static group is left alone. */
+static void test_smart_groups(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	int64_t a = upsert(st, "smart-a@admin.example", "Smarty", NULL);
+	int64_t b = upsert(st, "smart-b@admin.example", "Smarty", NULL);
+	upsert(st, "smart-c@admin.example", "Other", NULL);
+	mr_store_contact_field_set(st, a, "age", "30", &err);
+	mr_store_contact_field_set(st, b, "age", "70", &err);
+	TAP_INT(mr_store_group_add(st, "smart", NULL, NULL, &err), 0, "a group for a smart one");
+	int rc = mr_store_group_set_where(st, "smart", "first_name = 'Smarty' and not (age > 60)",
+					  &err);
+	TAP_INT(rc, 0, "group_set_where (%s)", rc ? err.msg : "ok");
+	TAP_INT(mr_store_group_set_where(st, "smart", "age >", &err), MR_EINPUT,
+		"a bad expression is MR_EINPUT");
+	TAP_OK(strstr(err.msg, "column 6") != NULL, "... naming its column (%s)", err.msg);
+	TAP_INT(mr_store_group_set_where(st, "nosuch", "age > 1", &err), MR_ENOTFOUND,
+		"an unknown group is MR_ENOTFOUND");
+	int64_t count = -5;
+	rc = mr_store_group_refresh(st, "smart", &count, &err);
+	TAP_INT(rc, 0, "group_refresh (%s)", rc ? err.msg : "ok");
+	TAP_INT(count, 1, "one contact matches");
+	struct contact_rows rs = { 0 };
+	mr_store_group_members(st, "smart", contact_collect, &rs, &err);
+	TAP_OK(rs.n == 1 && rs.id[0] == a, "group_members lists the match");
+	mr_store_contact_field_set(st, b, "age", "50", &err);
+	mr_store_group_refresh(st, "smart", &count, &err);
+	TAP_INT(count, 2, "a changed contact comes in at the next evaluation");
+	mr_store_contact_delete(st, "smart-a@admin.example", NULL, &err);
+	mr_store_group_refresh(st, "smart", &count, &err);
+	TAP_INT(count, 1, "a deleted contact goes out");
+	count = 0;
+	TAP_INT(mr_store_group_refresh(st, "fields-g", &count, &err), 0, "refreshing a static group");
+	TAP_INT(count, -1, "... leaves it alone and says -1");
+	TAP_INT(mr_store_group_refresh(st, "nosuch", &count, &err), MR_ENOTFOUND,
+		"refreshing an unknown group is MR_ENOTFOUND");
+}

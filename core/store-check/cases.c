@@ -773,6 +773,8 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		test_contact_admin(st);
 	if (can_run(st, MR_STORE_CAP_CONTACTS, "custom fields"))
 		test_fields(st);
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "smart groups"))
+		test_smart_groups(st);
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

@@ -285,7 +285,8 @@ static const char v6_sql[] =
 	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE,\n"
 	"  FOREIGN KEY (field_id) REFERENCES custom_fields(id) ON DELETE CASCADE)" TBL
 	"INSERT IGNORE INTO custom_fields(name, type, builtin, created)\n"
-	"  VALUES ('preferred_language', 'text', 1, 0);\n";
+	"  VALUES ('preferred_language', 'text', 1, 0);\n"
+	"ALTER TABLE contact_groups ADD COLUMN IF NOT EXISTS where_expr TEXT;\n";
 
 struct migration {
 	int version;
@@ -299,7 +300,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes for claims and leases", v5_sql },
-	{ 6, "membership dates, contact change events, custom fields", v6_sql },
+	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

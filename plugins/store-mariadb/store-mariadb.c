@@ -397,6 +397,8 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.field_delete = md_field_delete,
 	.contact_field_set = md_contact_field_set,
 	.contact_fields = md_contact_fields,
+	.group_set_where = md_group_set_where,
+	.group_refresh = md_group_refresh,
 };
 
 static const struct mr_store_queue_ops mariadb_queue_ops = {

@@ -136,7 +136,7 @@ enum md_stmt_id {
 };
 
 /* At most this many ?N parameters in one statement. */
-#define MD_MAX_PARAMS 16
+#define MD_MAX_PARAMS 72
 /* md_step's answers besides an error (MD_ERROR). */
 #define MD_ROW 100
 #define MD_DONE 101
@@ -151,7 +151,7 @@ struct md_stmt {
 	const char *src;      /* the text as written, with ?N */
 	char *sql;            /* the text MariaDB gets */
 	int n_pos;            /* placeholders in sql */
-	unsigned char pos[64];/* placeholder -> parameter number (1-based) */
+	unsigned char pos[128];/* placeholder -> parameter number (1-based) */
 	MYSQL_STMT *h;
 	unsigned gen;         /* the connection h was prepared on */
 	int busy;             /* executed, not yet released */
@@ -317,6 +317,10 @@ int md_contact_field_set(void *state, int64_t contact_id, const char *name, cons
 			 struct mr_error *err);
 int md_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
 		      struct mr_error *err);
+int md_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
+int md_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
+/* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
+int md_smart_refresh_mailing(struct md_state *s, int64_t mailing_id, struct mr_error *err);
 int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int md_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

@@ -294,7 +294,8 @@ static const char v6_sql[] =
 	"  PRIMARY KEY (contact_id, field_id));\n"
 	"CREATE INDEX contact_values_field ON contact_values(field_id, value);\n"
 	"INSERT INTO custom_fields(name, type, builtin, created)\n"
-	"  VALUES ('preferred_language', 'text', 1, 0);\n";
+	"  VALUES ('preferred_language', 'text', 1, 0);\n"
+	"ALTER TABLE contact_groups ADD COLUMN where_expr TEXT;\n";
 
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
@@ -302,7 +303,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
-	{ 6, "membership dates, contact change events, custom fields", v6_sql },
+	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

@@ -268,6 +268,8 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.field_delete = sq_field_delete,
 	.contact_field_set = sq_contact_field_set,
 	.contact_fields = sq_contact_fields,
+	.group_set_where = sq_group_set_where,
+	.group_refresh = sq_group_refresh,
 };
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {

@@ -235,6 +235,10 @@ int sq_contact_field_set(void *state, int64_t contact_id, const char *name, cons
 			 struct mr_error *err);
 int sq_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
 		      struct mr_error *err);
+int sq_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
+int sq_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
+/* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
+int sq_smart_refresh_mailing(struct sq_state *s, int64_t mailing_id, struct mr_error *err);
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int sq_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

@@ -238,6 +238,18 @@ struct mr_store_contacts_ops {
 	/* the contact's custom field values, by field name. */
 	int (*contact_fields)(void *state, int64_t contact_id, mr_field_value_cb *cb,
 			      void *cookie, struct mr_error *err);
+	/* makes group name a smart group whose members are the contacts
+	 * matching where (the --where language, see `mailroom group --help`),
+	 * evaluated when a mailing's queue is built and by group_refresh.
+	 * MR_ENOTFOUND for an unknown group, MR_EINPUT for a bad expression
+	 * (err names its column). */
+	int (*group_set_where)(void *state, const char *name, const char *where,
+			       struct mr_error *err);
+	/* evaluates smart group name now: its members become exactly the
+	 * matching contacts; *count_r (MAY be NULL) gets how many, or -1 for
+	 * a static group (left as it is).  MR_ENOTFOUND for an unknown group. */
+	int (*group_refresh)(void *state, const char *name, int64_t *count_r,
+			     struct mr_error *err);
 };
 
 /* ---- mailing queue */
@@ -864,6 +876,22 @@ static inline int mr_store_contact_fields(const struct mr_store *st, int64_t con
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_fields(st->state, contact_id, cb, cookie, err);
+}
+
+static inline int mr_store_group_set_where(const struct mr_store *st, const char *name, const char *where,
+                                           struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_set_where(st->state, name, where, err);
+}
+
+static inline int mr_store_group_refresh(const struct mr_store *st, const char *name, int64_t *count_r,
+                                         struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_refresh(st->state, name, count_r, err);
 }
 
 
