@@ -330,10 +330,10 @@ static void comparison(struct parser *ps)
 	/* the left side */
 	const char *cast = ps->d == SG_SQLITE ? "CAST(v.value AS INTEGER)" : "CAST(v.value AS SIGNED)";
 	if (!col) {
-		emit(ps, "EXISTS (SELECT 1 FROM contact_values v JOIN custom_fields f ON f.id = "
-		     "v.field_id WHERE v.contact_id = c.id AND f.name = ");
+		emit(ps, "EXISTS (SELECT 1 FROM contact_values v WHERE v.contact_id = c.id AND "
+		     "v.field_id = (SELECT id FROM custom_fields WHERE name = ");
 		param(ps, 1, name, 0);
-		emit(ps, " AND ");
+		emit(ps, ") AND ");
 		col = v.numeric ? cast : "v.value";
 	}
 	if (contains) {
