@@ -292,7 +292,7 @@ static void expr(struct parser *ps);
 /* NAME OP value | NAME contains STRING */
 static void comparison(struct parser *ps)
 {
-	char name[128];
+	char name[sizeof(ps->text)];
 	const char *name_at = ps->start;
 	snprintf(name, sizeof(name), "%s", ps->text);
 	next(ps);
@@ -309,7 +309,7 @@ static void comparison(struct parser *ps)
 		     name);
 		return;
 	}
-	snprintf(op, sizeof(op), "%s", strcmp(ps->text, "!=") == 0 ? "<>" : ps->text);
+	snprintf(op, sizeof(op), "%.3s", strcmp(ps->text, "!=") == 0 ? "<>" : ps->text);
 	const char *op_at = ps->start;
 	next(ps);
 	struct value v;
