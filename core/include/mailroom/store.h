@@ -789,49 +789,56 @@ static inline int mr_store_group_members(const struct mr_store *st, const char *
 }
 
 
-static inline int mr_store_contact_delete(const struct mr_store *st, const char *email, int64_t *id_r, struct mr_error *err)
+static inline int mr_store_contact_delete(const struct mr_store *st, const char *email,
+					  int64_t *id_r, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_delete(st->state, email, id_r, err);
 }
 
-static inline int mr_store_contact_groups(const struct mr_store *st, int64_t contact_id, mr_membership_cb *cb, void *cookie, struct mr_error *err)
+static inline int mr_store_contact_groups(const struct mr_store *st, int64_t contact_id,
+					  mr_membership_cb *cb, void *cookie, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_groups(st->state, contact_id, cb, cookie, err);
 }
 
-static inline int mr_store_contact_emails(const struct mr_store *st, int64_t contact_id, mr_contact_email_cb *cb, void *cookie, struct mr_error *err)
+static inline int mr_store_contact_emails(const struct mr_store *st, int64_t contact_id,
+					  mr_contact_email_cb *cb, void *cookie, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_emails(st->state, contact_id, cb, cookie, err);
 }
 
-static inline int mr_store_contact_event_add(const struct mr_store *st, const struct mr_contact_event *ev, struct mr_error *err)
+static inline int mr_store_contact_event_add(const struct mr_store *st,
+					     const struct mr_contact_event *ev, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_event_add(st->state, ev, err);
 }
 
-static inline int mr_store_contact_events(const struct mr_store *st, int64_t contact_id, int64_t limit, mr_contact_event_cb *cb, void *cookie, struct mr_error *err)
+static inline int mr_store_contact_events(const struct mr_store *st, int64_t contact_id,
+					  int64_t limit, mr_contact_event_cb *cb, void *cookie, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_events(st->state, contact_id, limit, cb, cookie, err);
 }
 
-static inline int mr_store_group_delete(const struct mr_store *st, const char *name, struct mr_error *err)
+static inline int mr_store_group_delete(const struct mr_store *st, const char *name,
+					struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->group_delete(st->state, name, err);
 }
 
-static inline int mr_store_group_rename(const struct mr_store *st, const char *old_name, const char *new_name, struct mr_error *err)
+static inline int mr_store_group_rename(const struct mr_store *st, const char *old_name,
+					const char *new_name, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
@@ -862,32 +869,34 @@ static inline int mr_store_field_delete(const struct mr_store *st, const char *n
 	return st->ops->contacts->field_delete(st->state, name, err);
 }
 
-static inline int mr_store_contact_field_set(const struct mr_store *st, int64_t contact_id, const char *name, const char *value,
-                                             struct mr_error *err)
+static inline int mr_store_contact_field_set(const struct mr_store *st, int64_t contact_id,
+					     const char *name, const char *value,
+					     struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_field_set(st->state, contact_id, name, value, err);
 }
 
-static inline int mr_store_contact_fields(const struct mr_store *st, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
-                                          struct mr_error *err)
+static inline int mr_store_contact_fields(const struct mr_store *st, int64_t contact_id,
+					  mr_field_value_cb *cb, void *cookie,
+					  struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->contact_fields(st->state, contact_id, cb, cookie, err);
 }
 
-static inline int mr_store_group_set_where(const struct mr_store *st, const char *name, const char *where,
-                                           struct mr_error *err)
+static inline int mr_store_group_set_where(const struct mr_store *st, const char *name,
+					   const char *where, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->group_set_where(st->state, name, where, err);
 }
 
-static inline int mr_store_group_refresh(const struct mr_store *st, const char *name, int64_t *count_r,
-                                         struct mr_error *err)
+static inline int mr_store_group_refresh(const struct mr_store *st, const char *name,
+					 int64_t *count_r, struct mr_error *err)
 {
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
