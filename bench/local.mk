@@ -7,6 +7,7 @@ bench_mr_blast_LDADD = core/lib/libmailroom.la lib/mail/libmailroom-mail.la
 EXTRA_DIST += bench/RESULTS.md bench/transport-smtp.sh
 EXTRA_DIST += bench/activity-parse.sh bench/activity-parse.py bench/activity-file.sh
 EXTRA_DIST += bench/bounce-classify.sh bench/store.sh
+EXTRA_DIST += bench/contacts.sh
 EXTRA_DIST += bench/fetch-imap.sh
 EXTRA_DIST += bench/fetch-bounces.sh bench/lib.sh
 EXTRA_DIST += bench/serve.sh

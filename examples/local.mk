@@ -8,3 +8,4 @@ EXTRA_DIST += examples/job-hello/README.md examples/job-hello/Makefile \
 EXTRA_DIST += examples/activity/01-bcc-reply-to-ada.eml examples/activity/02-new-supporter.eml \
 	examples/activity/03-minutes-with-attachment.eml
 EXTRA_DIST += examples/mailing/contacts.csv examples/mailing/newsletter.html examples/mailing/newsletter.txt
+EXTRA_DIST += examples/civicrm/contacts.map examples/civicrm/civicrm-export.csv

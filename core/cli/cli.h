@@ -103,6 +103,21 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv);
 int cmd_user(struct mr_cli *cli, int argc, char **argv);
 int cmd_contact(struct mr_cli *cli, int argc, char **argv);
 int cmd_group(struct mr_cli *cli, int argc, char **argv);
+int cmd_field(struct mr_cli *cli, int argc, char **argv);
+/* contact add|edit|delete|optin|optout|hold|unhold|set|show and group
+ * remove|delete|rename (contact-manage.c); argv[0] is the subcommand.
+ * Returns 0 or a store status with err; *code_r gets an exit code the
+ * function already reported (usage, bad input). */
+int cli_contact_manage(struct mr_cli *cli, struct mr_store *st, int argc, char **argv,
+		       int *code_r, struct mr_error *err);
+/* contact export [--group G] [--fields A,B] [--format csv|json] (contact-export.c);
+ * argv[0] is "export".  Returns an exit code (reported). */
+int cli_contact_export(struct mr_cli *cli, struct mr_store *st, int argc, char **argv,
+		       struct mr_error *err);
+/* group add NAME --where EXPR (contact-manage.c): a smart group; returns an exit code. */
+int cli_group_add_smart(struct mr_store *st, const char *name, const char *where);
+int cli_group_manage(struct mr_store *st, int argc, char **argv, int *code_r,
+		     struct mr_error *err);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 /* mailroom mailing report ID [--json] (cmd-mailing-report.c): an exit code. */
 int cli_mailing_report(struct mr_cli *cli, const struct mr_store *st, int64_t id);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom contact import|list|show|hold|unhold|optout and mailroom group add|list|members: the contacts and groups mailings go to. */
+/* mailroom contact import|list and mailroom group add|list|members: the contacts and groups mailings go to (the rest is contact-manage.c). */
 #include "config.h"
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,10 +10,13 @@
 #include <mailroom/printable.h>
 #include "cli.h"
 #include "csv.h"
+#include "fields.h"
+#include "import-map.h"
 
 #define IMPORT_TX_ROWS 5000
 
-enum col { COL_EMAIL, COL_FIRST, COL_LAST, COL_DISPLAY, COL_TYPE, COL_GROUPS, N_COLS };
+enum col { COL_IGNORED = -1, COL_EMAIL, COL_FIRST, COL_LAST, COL_DISPLAY, COL_TYPE, COL_GROUPS,
+	   N_COLS };
 static const char *const col_names[N_COLS] = { "email", "first_name", "last_name",
 					       "display_name", "contact_type", "groups" };
 
@@ -90,8 +94,48 @@ static void group_cache_free(struct group_cache *gc)
 	memset(gc, 0, sizeof(*gc));
 }
 
+/* The custom fields of an import and the stored form of a row's values. */
+struct import_fields {
+	struct cli_fields defs;
+	char (*values)[4097];       /* one per column of the header */
+};
+
+/* Checks the custom field values of a row (map[i] >= N_COLS); 0, or 1
+ * after reporting the first bad one with its line and column. */
+static int check_row_fields(struct mr_csv *csv, const int *map, size_t ncols,
+			    struct import_fields *fx, const char *path)
+{
+	for (size_t i = 0; i < ncols; i++) {
+		if (map[i] < N_COLS || !*csv->fields[i])
+			continue;
+		const struct mr_field *f = &fx->defs.v[map[i] - N_COLS];
+		char why[256], shown[120];
+		if (cli_field_value(f, csv->fields[i], fx->values[i], sizeof(fx->values[i]), why,
+				    sizeof(why)) != 0) {
+			fprintf(stderr, "mailroom: %s:%lu: column %zu (%s): \"%s\" is %s: skipped\n",
+				path, csv->rec_line, i + 1, f->name,
+				mr_printable_str(shown, sizeof(shown), csv->fields[i]), why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Stores the checked custom field values of a row (empty ones are left as they are). */
+static int set_row_fields(struct mr_store *st, int64_t id, struct mr_csv *csv, const int *map,
+			  size_t ncols, struct import_fields *fx, struct mr_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ncols; i++)
+		if (map[i] >= N_COLS && *csv->fields[i])
+			rc = mr_store_contact_field_set(st, id, fx->defs.v[map[i] - N_COLS].name,
+							fx->values[i], err);
+	return rc;
+}
+
 static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, size_t ncols,
-		      struct group_cache *gc, const char *path, int *created_r)
+		      struct group_cache *gc, struct import_fields *fx, const char *path,
+		      int *created_r)
 {
 	struct mr_error err = { 0 };
 	if (csv->n != ncols) {
@@ -102,12 +146,15 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	const char *v[N_COLS] = { 0 };
 	for (size_t i = 0; i < ncols; i++) {
 		if (!mr_utf8_valid(csv->fields[i])) {
-			fprintf(stderr, "mailroom: %s:%lu: column %s is not UTF-8: skipped\n", path,
-				csv->rec_line, col_names[map[i]]);
+			fprintf(stderr, "mailroom: %s:%lu: column %zu is not UTF-8: skipped\n", path,
+				csv->rec_line, i + 1);
 			return 1;
 		}
-		v[map[i]] = csv->fields[i];
+		if (map[i] != COL_IGNORED && map[i] < N_COLS)
+			v[map[i]] = csv->fields[i];
 	}
+	if (check_row_fields(csv, map, ncols, fx, path))
+		return 1;
 	const char *email = v[COL_EMAIL];
 	while (email && (*email == ' ' || *email == '\t'))
 		email++;
@@ -137,6 +184,8 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	};
 	int64_t id = 0;
 	int rc = mr_store_contact_upsert(st, &c, &id, created_r, &err);
+	if (rc == 0)
+		rc = set_row_fields(st, id, csv, map, ncols, fx, &err);
 	if (rc) {
 		fprintf(stderr, "mailroom: %s:%lu: %s\n", path, csv->rec_line, err.msg);
 		return rc == MR_EINPUT ? 1 : rc;
@@ -171,7 +220,8 @@ static int import_row(struct mr_store *st, struct mr_csv *csv, const int *map, s
 	return rc;
 }
 
-static int import(struct mr_store *st, const char *path)
+static int import(struct mr_store *st, const char *path, const struct import_map *im,
+		  int dry_run)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f)
@@ -179,7 +229,8 @@ static int import(struct mr_store *st, const char *path)
 	struct mr_csv csv;
 	struct mr_error err = { 0 };
 	mr_csv_init(&csv, f);
-	int map[N_COLS], code = EX_OK;
+	int *map = NULL, code = EX_OK;
+	struct import_fields fx = { 0 };
 	size_t ncols = 0;
 	int rc = mr_csv_next(&csv, &err);
 	if (rc <= 0) {
@@ -188,16 +239,50 @@ static int import(struct mr_store *st, const char *path)
 		goto out;
 	}
 	int seen[N_COLS] = { 0 };
+	if ((rc = cli_fields_load(st, &fx.defs, &err)) != 0) {
+		code = cli_fail(mr_status_exit_code(rc), "contact import", "%s", err.msg);
+		goto out;
+	}
+	if (!(map = calloc(csv.n + 1, sizeof(*map))) ||
+	    !(fx.values = calloc(csv.n + 1, sizeof(*fx.values)))) {
+		code = cli_fail(EX_OSERR, "contact import", "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < csv.n; i++) {
+		const char *name = import_map_apply(im, csv.fields[i]);
+		if (strcmp(name, "-") == 0) {
+			map[ncols++] = COL_IGNORED;
+			continue;
+		}
 		int k = -1;
 		for (int j = 0; j < N_COLS; j++)
-			if (strcasecmp(csv.fields[i], col_names[j]) == 0)
+			if (strcasecmp(name, col_names[j]) == 0)
 				k = j;
+		for (size_t j = 0; k < 0 && j < fx.defs.n; j++)
+			if (strcmp(name, fx.defs.v[j].name) == 0)
+				k = N_COLS + (int)j;
+		if (k >= N_COLS) {
+			for (size_t j = 0; j < ncols; j++)
+				if (map[j] == k)
+					k = -2;
+			if (k >= 0) {
+				map[ncols++] = k;
+				continue;
+			}
+		}
 		if (k < 0 || seen[k]) {
-			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column \"%s\" (the "
-					"columns are email, first_name, last_name, display_name, "
-					"contact_type, groups)", path, k < 0 ? "unknown" : "repeated",
-					csv.fields[i]);
+			const char *near = k == -1 ? cli_fields_nearest(&fx.defs, col_names, N_COLS,
+									name) : NULL;
+			char shown[120], mapped[200] = "";
+			if (name != csv.fields[i])
+				snprintf(mapped, sizeof(mapped), " (mapped to \"%s\")", name);
+			code = cli_fail(EX_DATAERR, "contact import", "%s:1: %s column %zu \"%s\"%s%s%s%s "
+					"(the columns are email, first_name, last_name, display_name, "
+					"contact_type, groups and the custom fields of field list)",
+					path, k == -1 ? "unknown" : "repeated", i + 1,
+					mr_printable_str(shown, sizeof(shown), csv.fields[i]), mapped,
+					near ? ": did you mean '" : "", near ? near : "",
+					near ? "'?" : "");
 			goto out;
 		}
 		seen[k] = 1;
@@ -227,7 +312,7 @@ static int import(struct mr_store *st, const char *path)
 			continue;
 		}
 		int made = 0;
-		rc = import_row(st, &csv, map, ncols, &gc, path, &made);
+		rc = import_row(st, &csv, map, ncols, &gc, &fx, path, &made);
 		if (rc == 1) {
 			skipped++;
 			rc = 0;
@@ -238,21 +323,22 @@ static int import(struct mr_store *st, const char *path)
 		rows++;
 		created += (unsigned long)made;
 		mr_progress(NULL, "contact import", (long long)rows, 0);
-		if (++in_tx >= IMPORT_TX_ROWS) {
+		if (++in_tx >= IMPORT_TX_ROWS && !dry_run) {
 			if ((rc = mr_store_commit(st, &err)) != 0)
 				break;
 			in_tx = 0;
 			open = 0;
 		}
 	}
-	if (rc == 0 && open) {
+	if (rc == 0 && open && !dry_run) {
 		rc = mr_store_commit(st, &err);
 		if (rc)
 			mr_store_rollback(st);
-	} else if (rc && open) {
+	} else if (open) {
 		mr_store_rollback(st);
 	}
 	mr_progress(NULL, "contact import", -1, 0);
+	size_t gc_used = gc.n;
 	group_cache_free(&gc);
 	if (rc) {
 		code = cli_fail(mr_status_exit_code(rc), "contact import", "%s: %s (rows after the "
@@ -260,14 +346,55 @@ static int import(struct mr_store *st, const char *path)
 				err.msg[0] ? err.msg : mr_status_name(rc), IMPORT_TX_ROWS);
 		goto out;
 	}
-	printf("imported %lu rows from %s: %lu new contacts, %lu updated, %lu skipped\n", rows,
-	       path, created, rows - created, skipped);
+	if (dry_run)
+		printf("dry run: would import %lu rows from %s: %lu new contacts, %lu updated, %lu "
+		       "skipped, %zu groups named; nothing was changed\n", rows, path, created,
+		       rows - created, skipped, gc_used);
+	else
+		printf("imported %lu rows from %s: %lu new contacts, %lu updated, %lu skipped\n",
+		       rows, path, created, rows - created, skipped);
 	if (skipped)
 		code = EX_DATAERR;
 out:
+	free(map);
+	free(fx.values);
+	cli_fields_free(&fx.defs);
 	mr_csv_free(&csv);
 	if (f != stdin)
 		fclose(f);
+	return code;
+}
+
+/* contact import [--map LIST] [--map-file FILE] [--dry-run] FILE (argv[0] is "import"). */
+static int import_cmd(struct mr_store *st, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "map", required_argument, NULL, 'm' },
+		{ "map-file", required_argument, NULL, 'f' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ 0 }
+	};
+	struct import_map im = { 0 };
+	char why[512];
+	int c, dry_run = 0, code = 0;
+	optind = 0;
+	opterr = 0;
+	while (code == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'n')
+			dry_run = 1;
+		else if (c == 'm' && import_map_add_list(&im, optarg, why, sizeof(why)) != 0)
+			code = cli_fail(EX_USAGE, "contact import", "%s", why);
+		else if (c == 'f' && import_map_add_file(&im, optarg, why, sizeof(why)) != 0)
+			code = cli_fail(EX_DATAERR, "contact import", "--map-file %s", why);
+		else if (c != 'm' && c != 'f')
+			code = cli_fail(EX_USAGE, "contact import", "unknown option or missing value: %s",
+					argv[optind - 1]);
+	}
+	if (code == 0 && optind != argc - 1)
+		code = cli_usage("contact");
+	if (code == 0)
+		code = import(st, argv[optind], &im, dry_run);
+	import_map_free(&im);
 	return code;
 }
 
@@ -355,8 +482,8 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 	int rc = 0;
 	int64_t limit = 0;
 	if ((code = need_slots(st, "contact")) != 0) {
-	} else if (strcmp(sub, "import") == 0 && argc == 3) {
-		code = import(st, argv[2]);
+	} else if (strcmp(sub, "import") == 0) {
+		code = import_cmd(st, argc - 1, argv + 1);
 	} else if (strcmp(sub, "list") == 0 && argc == 4 && strcmp(argv[2], "--limit") == 0 &&
 		   cli_parse_id(argv[3], &limit) != 0) {
 		code = cli_fail(EX_USAGE, "contact list", "--limit \"%s\": a positive number",
@@ -374,18 +501,10 @@ int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 			if (ls.n == before)
 				break;
 		}
-	} else if (strcmp(sub, "show") == 0 && argc == 3) {
-		contact_header(cli);
-		rc = mr_store_contact_find(st, argv[2], print_contact, cli, &err);
-	} else if ((strcmp(sub, "hold") == 0 || strcmp(sub, "unhold") == 0 ||
-		    strcmp(sub, "optout") == 0) && argc == 3) {
-		int hold = strcmp(sub, "hold") == 0, unhold = strcmp(sub, "unhold") == 0;
-		rc = mr_store_contact_set_flag(st, argv[2],
-					       hold || unhold ? MR_CONTACT_ON_HOLD : MR_CONTACT_OPT_OUT,
-					       hold ? 2 : unhold ? 0 : 1, &err);
-		if (rc == 0)
-			printf("%s: %s\n", argv[2], hold ? "on hold" : unhold ? "no longer on hold" :
-			       "opted out");
+	} else if (strcmp(sub, "export") == 0) {
+		code = cli_contact_export(cli, st, argc - 1, argv + 1, &err);
+	} else if (strcmp(sub, "import") != 0 && strcmp(sub, "list") != 0) {
+		rc = cli_contact_manage(cli, st, argc - 1, argv + 1, &code, &err);
 	} else {
 		code = cli_usage("contact");
 	}
@@ -406,6 +525,8 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 	struct mr_error err = { 0 };
 	int rc = 0;
 	if ((code = need_slots(st, "group")) != 0) {
+	} else if (strcmp(sub, "add") == 0 && argc == 5 && strcmp(argv[3], "--where") == 0) {
+		code = cli_group_add_smart(st, argv[2], argv[4]);
 	} else if (strcmp(sub, "add") == 0 && (argc == 3 || (argc == 5 &&
 					      strcmp(argv[3], "--title") == 0))) {
 		int64_t id = 0;
@@ -417,8 +538,14 @@ int cmd_group(struct mr_cli *cli, int argc, char **argv)
 			printf("%-6s %-24s %8s  %s\n", "ID", "NAME", "MEMBERS", "TITLE");
 		rc = mr_store_group_list(st, print_group, cli, &err);
 	} else if (strcmp(sub, "members") == 0 && argc == 3) {
-		contact_header(cli);
-		rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
+		rc = mr_store_group_refresh(st, argv[2], NULL, &err);
+		if (rc == 0)
+			contact_header(cli);
+		if (rc == 0)
+			rc = mr_store_group_members(st, argv[2], print_contact, cli, &err);
+	} else if (strcmp(sub, "remove") == 0 || strcmp(sub, "delete") == 0 ||
+		   strcmp(sub, "rename") == 0) {
+		rc = cli_group_manage(st, argc - 1, argv + 1, &code, &err);
 	} else {
 		code = cli_usage("group");
 	}

@@ -109,22 +109,70 @@ const struct mr_command mr_commands[] = {
 	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe",
 	  "  FILE                     the message (- for stdin is not supported)\n"
 	  "  --json                   JSON output\n" },
-	{ "contact", cmd_contact, "contact import FILE.csv|list [--limit N] [--json]|show EMAIL|hold EMAIL|unhold EMAIL|optout EMAIL",
-	  "the contacts: CSV import (email, first_name, last_name, display_name, contact_type, groups), holds and opt-outs",
+	{ "contact", cmd_contact, "contact import [--map H=C,...] [--map-file F] [--dry-run] FILE.csv|list [--limit N] [--json]|export [--group G] [--fields A,B] [--format csv|json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL",
+	  "the contacts: CSV import, one by one changes (each recorded with who and when), holds, opt-outs, soft delete",
 	  "  import FILE.csv          add or update contacts (columns email, first_name, last_name,\n"
-	  "                           display_name, contact_type, groups); bad rows are reported\n"
+	  "                           display_name, contact_type, groups and custom fields);\n"
+	  "                           bad rows are reported by line and column\n"
+	  "  --map HEADER=COLUMN,...  import: read the CSV column HEADER as COLUMN (a contact\n"
+	  "                           column or custom field; - ignores it)\n"
+	  "  --map-file FILE          import: the same, one HEADER=COLUMN per line (# comments);\n"
+	  "                           examples/civicrm/contacts.map reads a CiviCRM export\n"
+	  "  --dry-run                import: report what would change, change nothing\n"
 	  "  list                     the contacts\n"
 	  "  --limit N                list: at most N\n"
-	  "  show EMAIL               one contact, its emails, groups, holds\n"
-	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
+	  "  export                   every contact as CSV (RFC 4180, read back by import) or JSON\n"
+	  "                           lines, streamed\n"
+	  "  --group G                export: only the members of group G\n"
+	  "  --fields A,B,...         export: these columns (contact columns, groups, custom fields)\n"
+	  "  --format csv|json        export: the output format (default csv)\n"
+	  "  show EMAIL               one contact: every field, its emails and holds, its groups\n"
+	  "                           with status and dates, its last events\n"
+	  "  add EMAIL                a new contact\n"
+	  "  edit EMAIL               change a contact's names or type, add it to groups\n"
+	  "  --first-name N, --last-name N, --display-name N\n"
+	  "                           add, edit: the names\n"
+	  "  --type Individual|Organization\n"
+	  "                           add, edit: the contact type\n"
+	  "  --group G                add, edit: also a member of group G (repeatable)\n"
+	  "  --field NAME=VALUE       add, edit: a custom field's value, checked against its type;\n"
+	  "                           an empty VALUE clears it (repeatable; see field list)\n"
+	  "  delete EMAIL             soft delete: kept for history, never listed or mailed again\n"
+	  "  optin EMAIL              undo an opt-out\n"
 	  "  optout EMAIL             the contact opts out of mass mail\n"
+	  "  set EMAIL do-not-email yes|no, set EMAIL on-hold yes|no\n"
+	  "                           set or clear a flag\n"
+	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
+	  "  --user NAME              who made a change (default $USER), recorded in its event\n"
+	  "  --json                   JSON output for list and show\n" },
+	{ "field", cmd_field, "field add NAME --type text|int|date|bool|choice:A,B,C | list [--json] | delete NAME",
+	  "custom fields of contacts: CSV import columns, contact add --field, {contact.NAME} tokens",
+	  "  add NAME                 a new field (NAME: lower-case letters, digits, _)\n"
+	  "  --type T                 add: text, int, date (YYYY-MM-DD), bool (yes/no) or\n"
+	  "                           choice:A,B,C (one of the listed words)\n"
+	  "  list                     every field, the built-in preferred_language too\n"
+	  "  delete NAME              delete a field and every contact's value of it\n"
 	  "  --json                   JSON output for list\n" },
-	{ "group", cmd_group, "group add NAME [--title T]|list [--json]|members NAME [--json]",
+	{ "group", cmd_group, "group add NAME [--title T]|add NAME --where EXPR|list [--json]|members NAME [--json]|remove NAME EMAIL|delete NAME|rename OLD NEW",
 	  "the groups mailings include and exclude",
 	  "  add NAME                 a new group\n"
 	  "  --title T                add: its title\n"
+	  "  --where EXPR             add: a smart group: the contacts EXPR matches, evaluated\n"
+	  "                           when a mailing's queue is built and by members.  EXPR:\n"
+	  "                           NAME OP VALUE (OP = != < <= > >=, or contains 'text';\n"
+	  "                           NAME a contact column: email first_name last_name\n"
+	  "                           display_name contact_type on_hold do_not_email\n"
+	  "                           is_opt_out created modified, or a custom field; VALUE\n"
+	  "                           'text', a number, YYYY-MM-DD or now, now-30d, now+2w,\n"
+	  "                           now-6m, now-1y), in group 'G', received mailing ID,\n"
+	  "                           joined by and, or, not and parentheses\n"
 	  "  list                     the groups\n"
-	  "  members NAME             the contacts in a group\n"
+	  "  members NAME             the contacts in a group (a smart group evaluated now)\n"
+	  "  remove NAME EMAIL        take a contact out of a group (its membership stays, Removed)\n"
+	  "  delete NAME              delete a group and its memberships (refused while a mailing\n"
+	  "                           not complete or canceled uses it)\n"
+	  "  rename OLD NEW           rename a group\n"
+	  "  --user NAME              remove: who made the change\n"
 	  "  --json                   JSON output for list and members\n" },
 	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json] | report ID [--json]",
 	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics, reports",

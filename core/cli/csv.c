@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A streaming RFC 4180 CSV reader: one record at a time from a FILE, quoted fields with embedded commas, quotes and line breaks, CRLF or LF, line numbers for errors. */
+/* A streaming RFC 4180 CSV reader (one record at a time from a FILE, quoted fields with embedded commas, quotes and line breaks, CRLF or LF, line numbers for errors) and the field writer of contact export. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +189,23 @@ int mr_utf8_valid(const char *s)
 		p += n + 1;
 	}
 	return 1;
+}
+
+void mr_csv_write_field(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+	int quote = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			putc('"', f);
+		putc(s[i], f);
+	}
+	putc('"', f);
 }

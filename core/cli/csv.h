@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal interface of the streaming CSV reader (csv.c). */
+/* Internal interface of the streaming CSV reader and writer (csv.c). */
 #ifndef MR_CSV_H
 #define MR_CSV_H
 
@@ -33,6 +33,9 @@ void mr_csv_free(struct mr_csv *c);
  * MR_CSV_MAX_FIELD bytes; err names the line, and the next call reads the
  * record after it) or MR_ENOMEM. */
 int mr_csv_next(struct mr_csv *c, struct mr_error *err);
+/* Writes s as one RFC 4180 field: quoted (quotes doubled) when it holds a
+ * comma, quote, CR or LF or starts or ends with a space or tab. */
+void mr_csv_write_field(FILE *f, const char *s);
 /* True when s is valid UTF-8. */
 int mr_utf8_valid(const char *s);
 

@@ -13,7 +13,10 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-bounce.c core/cli/cmd-job.c core/cli/cmd-store.c core/cli/cmd-cron.c core/cli/cron-identity.c \
 	core/cli/cmd-activity.c core/cli/activity-filed.c core/cli/cmd-user.c core/cli/cmd-token.c core/cli/api-tokens.h core/cli/identity.c \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c core/cli/doctor-store.c \
-	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c
+	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/contact-manage.c core/cli/contact-export.c \
+	core/cli/cmd-field.c core/cli/fields.c core/cli/fields.h core/cli/import-map.c \
+	core/cli/import-map.h plugins/common/smart-group.c plugins/common/smart-group.h \
+	core/cli/cmd-mailing.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c core/cli/mailing-report.h \
 	core/cli/mailing-report.c core/cli/cmd-mailing-report.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)

@@ -710,6 +710,7 @@ static void test_users(struct mr_store *st)
 #include "cases-tracking.c"
 #include "cases-copy.c"
 #include "cases-lock.c"
+#include "cases-contact-admin.c"
 
 /* Says which capabilities a group of cases needs and the store lacks. */
 static int can_run(const struct mr_store *st, unsigned need, const char *what)
@@ -778,6 +779,12 @@ int sc_run(const struct sc_hooks *h, int want_version)
 	else
 		printf("# skipping the bulk copy cases: the store '%s' has no copy sub-table\n",
 		       st->name ? st->name : "?");
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "contact management"))
+		test_contact_admin(st);
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "custom fields"))
+		test_fields(st);
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "smart groups"))
+		test_smart_groups(st);
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

@@ -59,16 +59,22 @@ void mr_renderer_free(struct mr_renderer *r)
 
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err)
 {
+	return mr_mailing_check_templates_fields(m, NULL, 0, err);
+}
+
+int mr_mailing_check_templates_fields(const struct mr_mailing *m, const char *const *fields,
+				      size_t n_fields, struct mr_error *err)
+{
 	struct mr_tpl *t = NULL;
-	int rc = mr_tpl_compile(m->subject, "the subject", &t, err);
+	int rc = mr_tpl_compile_fields(m->subject, "the subject", fields, n_fields, &t, err);
 	mr_tpl_free(t);
 	t = NULL;
 	if (rc == 0 && m->body_text)
-		rc = mr_tpl_compile(m->body_text, "the text body", &t, err);
+		rc = mr_tpl_compile_fields(m->body_text, "the text body", fields, n_fields, &t, err);
 	mr_tpl_free(t);
 	t = NULL;
 	if (rc == 0 && m->body_html)
-		rc = mr_tpl_compile(m->body_html, "the HTML body", &t, err);
+		rc = mr_tpl_compile_fields(m->body_html, "the HTML body", fields, n_fields, &t, err);
 	mr_tpl_free(t);
 	return rc;
 }
@@ -128,16 +134,22 @@ int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struc
 		rc = mail_error_set(err, MR_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = mr_tpl_compile(m->subject, "the subject", &r->subject, err)) != 0)
+	const char *const *fl = conf->fields;
+	size_t nf = conf->n_fields;
+	r->conf.fields = NULL; /* not kept */
+	r->conf.n_fields = 0;
+	if ((rc = mr_tpl_compile_fields(m->subject, "the subject", fl, nf, &r->subject, err)) != 0)
 		goto fail;
-	if (m->body_text && (rc = mr_tpl_compile(m->body_text, "the text body", &r->text, err)))
+	if (m->body_text && (rc = mr_tpl_compile_fields(m->body_text, "the text body", fl, nf,
+							&r->text, err)))
 		goto fail;
 	if (m->body_html) {
 		char *marked = NULL;
 		if (conf->track_clicks && conf->base_url && *conf->base_url &&
 		    (rc = mark_links(r, m->body_html, &marked, err)) != 0)
 			goto fail;
-		rc = mr_tpl_compile(marked ? marked : m->body_html, "the HTML body", &r->html, err);
+		rc = mr_tpl_compile_fields(marked ? marked : m->body_html, "the HTML body", fl, nf,
+					   &r->html, err);
 		free(marked);
 		if (rc)
 			goto fail;
@@ -445,6 +457,7 @@ static int recipient_values(struct mr_renderer *r, const struct mr_recipient *rc
 		.unsubscribe_url = u->unsub_url, .optout_url = u->optout_url,
 		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = r->subject_src,
 		.view_url = u->view_url,
+		.fields = rc->fields,
 	};
 	return 0;
 }

@@ -219,6 +219,32 @@ int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned
 	return 0;
 }
 
+/* The names of the store's custom fields, for {contact.NAME} tokens. */
+struct field_names {
+	char **v;
+	size_t n;
+};
+
+static int keep_name(void *cookie, const struct mr_field *f)
+{
+	struct field_names *fn = cookie;
+	char **nv = realloc(fn->v, (fn->n + 1) * sizeof(*nv));
+	if (!nv)
+		return MR_ENOMEM;
+	fn->v = nv;
+	if (!(fn->v[fn->n] = strdup(f->name)))
+		return MR_ENOMEM;
+	fn->n++;
+	return 0;
+}
+
+static void field_names_free(struct field_names *fn)
+{
+	for (size_t i = 0; i < fn->n; i++)
+		free(fn->v[i]);
+	free(fn->v);
+}
+
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 			 struct mr_renderer **r_r, struct mr_error *err)
 {
@@ -231,5 +257,17 @@ int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 		conf.track_opens = (flags & MR_TRACK_OPENS) != 0;
 		conf.track_clicks = (flags & MR_TRACK_CLICKS) != 0;
 	}
-	return mr_renderer_new(&conf, 1, m, r_r, err);
+	struct field_names fn = { 0 };
+	struct mr_store *st = core->store ? core->store(core) : NULL;
+	if (st && mr_store_has(st, MR_STORE_CAP_CONTACTS) &&
+	    (rc = mr_store_field_list(st, keep_name, &fn, err)) != 0) {
+		field_names_free(&fn);
+		mr_render_conf_free(&conf);
+		return rc == MR_ENOMEM ? mail_error_set(err, rc, "out of memory") : rc;
+	}
+	conf.fields = (const char *const *)fn.v;
+	conf.n_fields = fn.n;
+	rc = mr_renderer_new(&conf, 1, m, r_r, err);
+	field_names_free(&fn);
+	return rc;
 }

@@ -16,7 +16,8 @@ enum tok {
 	TOK_DOMAIN,
 	TOK_MAILING_NAME,
 	TOK_MAILING_SUBJECT,
-	TOK_VIEW_URL
+	TOK_VIEW_URL,
+	TOK_CUSTOM              /* {contact.NAME} of a custom field */
 };
 
 static const struct {
@@ -41,6 +42,7 @@ struct seg {
 	enum tok tok;
 	size_t off, len;        /* literal text, or the fallback, in text */
 	int has_fallback;
+	size_t name_off, name_len; /* TOK_CUSTOM: the field's name in text */
 };
 
 struct mr_tpl {
@@ -66,7 +68,7 @@ static int add_seg(struct mr_tpl *t, size_t *cap, enum tok tok, size_t off, size
 		t->segs = s;
 		*cap = nc;
 	}
-	t->segs[t->n++] = (struct seg){ tok, off, len, fb };
+	t->segs[t->n++] = (struct seg){ tok, off, len, fb, 0, 0 };
 	if (tok != TOK_LITERAL)
 		t->n_tokens++;
 	return 0;
@@ -87,7 +89,27 @@ void mr_tpl_free(struct mr_tpl *t)
 	free(t);
 }
 
+/* Whether the name_len bytes at name are "contact." and one of fields. */
+static int custom_field(const char *name, size_t name_len, const char *const *fields, size_t n)
+{
+	static const char ns[] = "contact.";
+	if (name_len <= sizeof(ns) - 1 || memcmp(name, ns, sizeof(ns) - 1) != 0)
+		return 0;
+	name += sizeof(ns) - 1;
+	name_len -= sizeof(ns) - 1;
+	for (size_t i = 0; i < n; i++)
+		if (fields[i] && strlen(fields[i]) == name_len && memcmp(fields[i], name, name_len) == 0)
+			return 1;
+	return 0;
+}
+
 int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r, struct mr_error *err)
+{
+	return mr_tpl_compile_fields(src, what, NULL, 0, tpl_r, err);
+}
+
+int mr_tpl_compile_fields(const char *src, const char *what, const char *const *fields,
+			  size_t n_fields, struct mr_tpl **tpl_r, struct mr_error *err)
 {
 	*tpl_r = NULL;
 	struct mr_tpl *t = calloc(1, sizeof(*t));
@@ -123,6 +145,8 @@ int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r, str
 			if (strlen(known[k].name) == name_len &&
 			    memcmp(known[k].name, s + i + 1, name_len) == 0)
 				tok = known[k].tok;
+		if (tok == TOK_LITERAL && custom_field(s + i + 1, name_len, fields, n_fields))
+			tok = TOK_CUSTOM;
 		if (tok == TOK_LITERAL) {
 			int line = 1, col = 1;
 			for (size_t k = 0; k < i; k++) {
@@ -157,6 +181,10 @@ int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r, str
 		    add_seg(t, &cap, tok, fb_off, fb_len, has_fb) != 0) {
 			mr_tpl_free(t);
 			return mail_error_set(err, MR_ENOMEM, "out of memory");
+		}
+		if (tok == TOK_CUSTOM) {
+			t->segs[t->n - 1].name_off = i + 1 + strlen("contact.");
+			t->segs[t->n - 1].name_len = name_len - strlen("contact.");
 		}
 		i = end + 1;
 		lit = i;
@@ -198,6 +226,23 @@ static void add_escaped(struct mr_buf *out, const char *v, size_t n, int html)
 	mr_buf_add(out, v + start, n - start);
 }
 
+/* The value of custom field name (len bytes) in fields ("NAME\x1fVALUE\x1e..."):
+ * a pointer to it and its length in *len_r, or NULL. */
+static const char *custom_value(const char *fields, const char *name, size_t len, size_t *len_r)
+{
+	for (const char *p = fields; p && *p;) {
+		const char *end = strchr(p, '\x1e'), *us = strchr(p, '\x1f');
+		if (!end)
+			end = p + strlen(p);
+		if (us && us < end && (size_t)(us - p) == len && memcmp(p, name, len) == 0) {
+			*len_r = (size_t)(end - us - 1);
+			return us + 1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
 void mr_tpl_render(const struct mr_tpl *t, const struct mr_token_values *v, int html,
 		   struct mr_buf *out)
 {
@@ -218,6 +263,16 @@ void mr_tpl_render(const struct mr_tpl *t, const struct mr_token_values *v, int 
 		case TOK_DOMAIN: val = v->domain; break;
 		case TOK_MAILING_NAME: val = v->mailing_name; break;
 		case TOK_MAILING_SUBJECT: val = v->mailing_subject; break;
+		case TOK_CUSTOM: {
+			size_t vl = 0;
+			const char *cv = custom_value(v->fields, t->text + sg->name_off, sg->name_len,
+						      &vl);
+			if (cv && vl) {
+				add_escaped(out, cv, vl, html);
+				continue;
+			}
+			break;
+		}
 		}
 		if (val && *val)
 			add_escaped(out, val, strlen(val), html);

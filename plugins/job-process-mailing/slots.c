@@ -51,9 +51,10 @@ int pm_slot_add(void *slot, const struct mr_recipient *r)
 		return MR_EINTERNAL;
 	struct pm_rcpt *c = &sl->rcpts[sl->n];
 	size_t l1 = strlen(r->email) + 1, l2 = strlen(r->first_name) + 1,
-	       l3 = strlen(r->last_name) + 1, l4 = strlen(r->display_name) + 1;
+	       l3 = strlen(r->last_name) + 1, l4 = strlen(r->display_name) + 1,
+	       l5 = r->fields ? strlen(r->fields) + 1 : 1;
 	free(c->strs);
-	if (!(c->strs = malloc(l1 + l2 + l3 + l4)))
+	if (!(c->strs = malloc(l1 + l2 + l3 + l4 + l5)))
 		return MR_ENOMEM;
 	char *p = c->strs;
 	c->r = *r;
@@ -61,6 +62,7 @@ int pm_slot_add(void *slot, const struct mr_recipient *r)
 	c->r.first_name = memcpy(p += l1, r->first_name, l2);
 	c->r.last_name = memcpy(p += l2, r->last_name, l3);
 	c->r.display_name = memcpy(p += l3, r->display_name, l4);
+	c->r.fields = memcpy(p += l4, r->fields ? r->fields : "", l5);
 	sl->n++;
 	return 0;
 }

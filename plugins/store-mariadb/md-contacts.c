@@ -246,6 +246,7 @@ int md_group_member(void *state, const char *group, int64_t contact_id, int add,
 		return rc;
 	md_bind_int64(u.st, 1, gid);
 	md_bind_int64(u.st, 2, contact_id);
+	md_bind_int64(u.st, 3, s->core->now(s->core));
 	rc = md_run(s, &u, add ? "adding a group member" : "removing a group member", err);
 	md_release(&u);
 	return rc;

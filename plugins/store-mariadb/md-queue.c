@@ -88,6 +88,8 @@ static int build(struct md_state *s, int64_t job_id, int64_t job_size, int64_t *
 					  "queue is built for the parent", (long long)job_id);
 	if (strcmp(status, "scheduled") != 0)
 		return 0; /* built before (or paused/canceled before it started) */
+	if ((rc = md_smart_refresh_mailing(s, mid, err)) != 0)
+		return rc;
 	if ((rc = md_acquire(s, MD_QUEUE_BUILD, &u, err)) != 0)
 		return rc;
 	md_bind_int64(u.st, 1, job_id);
@@ -256,6 +258,7 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 			.last_name = md_col_text(u.st, 5),
 			.display_name = md_col_text(u.st, 6),
 			.attempts = md_col_int(u.st, 7),
+			.fields = md_col_text(u.st, 8),
 		};
 		if ((rc = cb(cookie, &r)) != 0)
 			break;

@@ -257,6 +257,37 @@ static const char v5_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_owner ON mailing_recipients;\n"
 	"CREATE INDEX IF NOT EXISTS mailing_recipients_lease_owner ON mailing_recipients(lease_owner, lease_expires);\n";
 
+/* Version 6 (as store-sqlite's): membership dates, contact change events,
+ * custom fields and their values. */
+static const char v6_sql[] =
+	"ALTER TABLE group_contact ADD COLUMN IF NOT EXISTS added_date BIGINT;\n"
+	"ALTER TABLE group_contact ADD COLUMN IF NOT EXISTS removed_date BIGINT;\n"
+	"CREATE TABLE IF NOT EXISTS contact_events (\n" ID
+	"  contact_id BIGINT NOT NULL,\n"
+	"  time BIGINT NOT NULL,\n"
+	"  who VARCHAR(255) NOT NULL,\n"
+	"  action VARCHAR(64) NOT NULL,\n"
+	"  details TEXT,\n"
+	"  INDEX contact_events_contact (contact_id, time),\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS custom_fields (\n" ID
+	"  name VARCHAR(64) NOT NULL UNIQUE,\n"
+	"  type ENUM('text', 'int', 'date', 'bool', 'choice') NOT NULL,\n"
+	"  choices TEXT,\n"
+	"  builtin TINYINT NOT NULL DEFAULT 0,\n"
+	"  created BIGINT NOT NULL)" TBL
+	"CREATE TABLE IF NOT EXISTS contact_values (\n"
+	"  contact_id BIGINT NOT NULL,\n"
+	"  field_id BIGINT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (contact_id, field_id),\n"
+	"  INDEX contact_values_field (field_id, value(64)),\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (field_id) REFERENCES custom_fields(id) ON DELETE CASCADE)" TBL
+	"INSERT IGNORE INTO custom_fields(name, type, builtin, created)\n"
+	"  VALUES ('preferred_language', 'text', 1, 0);\n"
+	"ALTER TABLE contact_groups ADD COLUMN IF NOT EXISTS where_expr TEXT;\n";
+
 struct migration {
 	int version;
 	const char *description;
@@ -269,6 +300,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes for claims and leases", v5_sql },
+	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

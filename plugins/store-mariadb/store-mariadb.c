@@ -385,6 +385,20 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.group_list = md_group_list,
 	.group_member = w_group_member,
 	.group_members = md_group_members,
+	.contact_delete = md_contact_delete,
+	.contact_groups = md_contact_groups,
+	.contact_emails = md_contact_emails,
+	.contact_event_add = md_contact_event_add,
+	.contact_events = md_contact_events,
+	.group_delete = md_group_delete,
+	.group_rename = md_group_rename,
+	.field_add = md_field_add,
+	.field_list = md_field_list,
+	.field_delete = md_field_delete,
+	.contact_field_set = md_contact_field_set,
+	.contact_fields = md_contact_fields,
+	.group_set_where = md_group_set_where,
+	.group_refresh = md_group_refresh,
 };
 
 static const struct mr_store_queue_ops mariadb_queue_ops = {

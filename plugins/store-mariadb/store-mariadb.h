@@ -10,7 +10,7 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 5
+#define MD_SCHEMA_NEWEST 6
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum md_stmt_id {
@@ -49,6 +49,21 @@ enum md_stmt_id {
 	MD_GROUP_JOIN,
 	MD_GROUP_LEAVE,
 	MD_GROUP_MEMBERS,
+	MD_CONTACT_DELETE,
+	MD_CONTACT_GROUPS,
+	MD_CONTACT_EMAILS,
+	MD_CONTACT_EVENT_ADD,
+	MD_CONTACT_EVENTS,
+	MD_GROUP_IN_USE,
+	MD_GROUP_DELETE,
+	MD_GROUP_RENAME,
+	MD_FIELD_ADD,
+	MD_FIELD_GET,
+	MD_FIELD_LIST,
+	MD_FIELD_DELETE,
+	MD_VALUE_SET,
+	MD_VALUE_CLEAR,
+	MD_CONTACT_FIELDS,
 	/* mailings (md-mailing.c) */
 	MD_MAILING_INSERT,
 	MD_MAILING_GROUP,
@@ -121,7 +136,7 @@ enum md_stmt_id {
 };
 
 /* At most this many ?N parameters in one statement. */
-#define MD_MAX_PARAMS 24
+#define MD_MAX_PARAMS 72
 /* md_step's answers besides an error (MD_ERROR). */
 #define MD_ROW 100
 #define MD_DONE 101
@@ -136,7 +151,7 @@ struct md_stmt {
 	const char *src;      /* the text as written, with ?N */
 	char *sql;            /* the text MariaDB gets */
 	int n_pos;            /* placeholders in sql */
-	unsigned char pos[64];/* placeholder -> parameter number (1-based) */
+	unsigned char pos[128];/* placeholder -> parameter number (1-based) */
 	MYSQL_STMT *h;
 	unsigned gen;         /* the connection h was prepared on */
 	int busy;             /* executed, not yet released */
@@ -284,6 +299,28 @@ int md_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
 int md_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
 		     struct mr_error *err);
+int md_contact_delete(void *state, const char *email, int64_t *id_r, struct mr_error *err);
+int md_contact_groups(void *state, int64_t contact_id, mr_membership_cb *cb, void *cookie,
+		      struct mr_error *err);
+int md_contact_emails(void *state, int64_t contact_id, mr_contact_email_cb *cb, void *cookie,
+		      struct mr_error *err);
+int md_contact_event_add(void *state, const struct mr_contact_event *ev, struct mr_error *err);
+int md_contact_events(void *state, int64_t contact_id, int64_t limit, mr_contact_event_cb *cb,
+		      void *cookie, struct mr_error *err);
+int md_group_delete(void *state, const char *name, struct mr_error *err);
+int md_group_rename(void *state, const char *old_name, const char *new_name,
+		    struct mr_error *err);
+int md_field_add(void *state, const struct mr_field *f, struct mr_error *err);
+int md_field_list(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
+int md_field_delete(void *state, const char *name, struct mr_error *err);
+int md_contact_field_set(void *state, int64_t contact_id, const char *name, const char *value,
+			 struct mr_error *err);
+int md_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
+		      struct mr_error *err);
+int md_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
+int md_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
+/* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
+int md_smart_refresh_mailing(struct md_state *s, int64_t mailing_id, struct mr_error *err);
 int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int md_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

@@ -14,6 +14,9 @@ plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-boun
 	plugins/store-sqlite/sqlite-verp-actions.c plugins/store-sqlite/sqlite-bounce-stats.c
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-tracking.c \
 	plugins/store-sqlite/sqlite-copy.c
+plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-contact-admin.c plugins/store-sqlite/sqlite-fields.c \
+	plugins/store-sqlite/sqlite-smart.c plugins/common/smart-group.c \
+	plugins/common/smart-group.h
 plugins_store_sqlite_store_sqlite_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 plugins_store_sqlite_store_sqlite_la_LIBADD = $(SQLITE_LIBS)
 plugins_store_sqlite_store_sqlite_la_LDFLAGS = $(PLUGIN_LDFLAGS)

@@ -266,12 +266,44 @@ static const char v5_sql[] =
 	"CREATE INDEX mailing_recipients_owner ON mailing_recipients(lease_owner, lease_expires)\n"
 	"  WHERE lease_owner IS NOT NULL;\n";
 
+/* Version 6: contact management: when a membership was last added and
+ * removed, who changed a contact when, custom fields and their values
+ * (preferred_language built in). */
+static const char v6_sql[] =
+	"ALTER TABLE group_contact ADD COLUMN added_date INTEGER;\n"
+	"ALTER TABLE group_contact ADD COLUMN removed_date INTEGER;\n"
+	"CREATE TABLE contact_events (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,\n"
+	"  time INTEGER NOT NULL,\n"
+	"  who TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  details TEXT);\n"
+	"CREATE INDEX contact_events_contact ON contact_events(contact_id, time);\n"
+	"CREATE TABLE custom_fields (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  type TEXT NOT NULL CHECK (type IN ('text', 'int', 'date', 'bool', 'choice')),\n"
+	"  choices TEXT,\n"
+	"  builtin INTEGER NOT NULL DEFAULT 0,\n"
+	"  created INTEGER NOT NULL);\n"
+	"CREATE TABLE contact_values (\n"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,\n"
+	"  field_id INTEGER NOT NULL REFERENCES custom_fields(id) ON DELETE CASCADE,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (contact_id, field_id));\n"
+	"CREATE INDEX contact_values_field ON contact_values(field_id, value);\n"
+	"INSERT INTO custom_fields(name, type, builtin, created)\n"
+	"  VALUES ('preferred_language', 'text', 1, 0);\n"
+	"ALTER TABLE contact_groups ADD COLUMN where_expr TEXT;\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
+	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

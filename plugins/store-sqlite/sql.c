@@ -72,15 +72,49 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_GROUP_LIST] = "SELECT g.id, g.name, g.title, g.created, (SELECT count(*) FROM group_contact gc "
 			  "WHERE gc.group_id = g.id AND gc.status = 'Added') FROM contact_groups g "
 			  "ORDER BY g.name",
-	[SQ_GROUP_JOIN] = "INSERT INTO group_contact(group_id, contact_id, status) VALUES(?1, ?2, 'Added') "
-			  "ON CONFLICT(group_id, contact_id) DO UPDATE SET status = 'Added'",
-	[SQ_GROUP_LEAVE] = "UPDATE group_contact SET status = 'Removed' WHERE group_id = ?1 "
-			   "AND contact_id = ?2",
+	[SQ_GROUP_JOIN] = "INSERT INTO group_contact(group_id, contact_id, status, added_date) "
+			  "VALUES(?1, ?2, 'Added', ?3) ON CONFLICT(group_id, contact_id) DO UPDATE SET "
+			  "added_date = CASE WHEN status = 'Added' THEN added_date ELSE ?3 END, "
+			  "status = 'Added'",
+	[SQ_GROUP_LEAVE] = "UPDATE group_contact SET status = 'Removed', removed_date = ?3 "
+			   "WHERE group_id = ?1 AND contact_id = ?2 AND status = 'Added'",
 	[SQ_GROUP_MEMBERS] = "SELECT c.id, c.contact_type, c.first_name, c.last_name, c.display_name, e.email, e.on_hold, c.do_not_email, c.is_opt_out, c.created, c.modified "
 			     "FROM group_contact gc JOIN contacts c ON c.id = gc.contact_id "
 			     "LEFT JOIN emails e ON e.contact_id = c.id AND e.is_primary = 1 "
 			     "WHERE gc.group_id = ?1 AND gc.status = 'Added' AND c.is_deleted = 0 "
 			     "ORDER BY c.id",
+	[SQ_CONTACT_DELETE] = "UPDATE contacts SET is_deleted = 1, modified = ?2 WHERE id = ?1",
+	[SQ_CONTACT_GROUPS] = "SELECT g.name, g.title, gc.status, gc.added_date, gc.removed_date "
+			      "FROM group_contact gc JOIN contact_groups g ON g.id = gc.group_id "
+			      "WHERE gc.contact_id = ?1 ORDER BY g.name",
+	[SQ_CONTACT_EMAILS] = "SELECT email, is_primary, on_hold, hold_date, reset_date FROM emails "
+			      "WHERE contact_id = ?1 ORDER BY is_primary DESC, id",
+	[SQ_CONTACT_EVENT_ADD] = "INSERT INTO contact_events(contact_id, time, who, action, details) "
+				 "VALUES(?1, ?2, ?3, ?4, ?5)",
+	[SQ_CONTACT_EVENTS] = "SELECT time, who, action, details FROM ("
+			      "SELECT id AS seq, time, who, action, coalesce(details, '') AS details "
+			      "FROM contact_events WHERE contact_id = ?1 UNION ALL "
+			      "SELECT ev.id, ev.time, 'mailing ' || j.mailing_id, ev.event_type, "
+			      "coalesce(ev.bounce_reason, ev.details, '') FROM mailing_recipients r "
+			      "JOIN events ev ON ev.queue_id = r.id "
+			      "JOIN mailing_jobs j ON j.id = r.job_id WHERE r.contact_id = ?1) AS x "
+			      "ORDER BY time DESC, seq DESC LIMIT ?2",
+	[SQ_GROUP_IN_USE] = "SELECT count(*) FROM mailing_groups mg JOIN mailings m "
+			    "ON m.id = mg.mailing_id WHERE mg.group_id = ?1 "
+			    "AND m.status NOT IN ('complete', 'canceled')",
+	[SQ_GROUP_DELETE] = "DELETE FROM contact_groups WHERE id = ?1",
+	[SQ_GROUP_RENAME] = "UPDATE contact_groups SET name = ?2, "
+			    "title = CASE WHEN title = name THEN ?2 ELSE title END WHERE id = ?1",
+	[SQ_FIELD_ADD] = "INSERT INTO custom_fields(name, type, choices, created) VALUES(?1, ?2, ?3, ?4)",
+	[SQ_FIELD_GET] = "SELECT id, builtin FROM custom_fields WHERE name = ?1",
+	[SQ_FIELD_LIST] = "SELECT name, type, coalesce(choices, ''), builtin, created FROM custom_fields "
+			  "ORDER BY name",
+	[SQ_FIELD_DELETE] = "DELETE FROM custom_fields WHERE id = ?1",
+	[SQ_VALUE_SET] = "INSERT INTO contact_values(contact_id, field_id, value) VALUES(?1, ?2, ?3) "
+			 "ON CONFLICT(contact_id, field_id) DO UPDATE SET value = excluded.value",
+	[SQ_VALUE_CLEAR] = "DELETE FROM contact_values WHERE contact_id = ?1 AND field_id = ?2",
+	[SQ_CONTACT_FIELDS] = "SELECT f.name, v.value FROM contact_values v JOIN custom_fields f "
+			      "ON f.id = v.field_id WHERE v.contact_id = ?1 ORDER BY f.name",
 	/* mailings */
 	[SQ_MAILING_INSERT] = "INSERT INTO mailings(name, subject, from_name, from_email, reply_to, "
 			      "body_text, body_html, status, scheduled_at, created) "
@@ -162,7 +196,10 @@ static const char *const sql_text[SQ_N_STMTS] = {
 				  "mailing_jobs WHERE mailing_id = ?1 AND status = 'running') "
 				  "AND state = 'queued' LIMIT ?5)",
 	[SQ_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
-			    "c.display_name, r.attempts FROM mailing_recipients r "
+			    "c.display_name, r.attempts, (SELECT group_concat(f.name || '\x1f' || "
+			    "v.value, '\x1e') FROM contact_values v JOIN custom_fields f "
+			    "ON f.id = v.field_id WHERE v.contact_id = r.contact_id) "
+			    "FROM mailing_recipients r "
 			    "JOIN contacts c ON c.id = r.contact_id "
 			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
 	[SQ_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending', "

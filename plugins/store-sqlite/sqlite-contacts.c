@@ -246,6 +246,7 @@ int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
 		return rc;
 	sqlite3_bind_int64(u.st, 1, gid);
 	sqlite3_bind_int64(u.st, 2, contact_id);
+	sqlite3_bind_int64(u.st, 3, s->core->now(s->core));
 	rc = sq_run(s, &u, add ? "adding a group member" : "removing a group member", err);
 	sq_release(&u);
 	return rc;

@@ -88,6 +88,8 @@ static int build(struct sq_state *s, int64_t job_id, int64_t job_size, int64_t *
 					  "queue is built for the parent", (long long)job_id);
 	if (strcmp(status, "scheduled") != 0)
 		return 0; /* built before (or paused/canceled before it started) */
+	if ((rc = sq_smart_refresh_mailing(s, mid, err)) != 0)
+		return rc;
 	if ((rc = sq_acquire(s, SQ_QUEUE_BUILD, &u, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(u.st, 1, job_id);
@@ -220,6 +222,7 @@ int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 			.last_name = sq_col_text(u.st, 5),
 			.display_name = sq_col_text(u.st, 6),
 			.attempts = sqlite3_column_int(u.st, 7),
+			.fields = sq_col_text(u.st, 8),
 		};
 		if ((rc = cb(cookie, &r)) != 0)
 			break;

@@ -256,6 +256,20 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.group_list = sq_group_list,
 	.group_member = sq_group_member,
 	.group_members = sq_group_members,
+	.contact_delete = sq_contact_delete,
+	.contact_groups = sq_contact_groups,
+	.contact_emails = sq_contact_emails,
+	.contact_event_add = sq_contact_event_add,
+	.contact_events = sq_contact_events,
+	.group_delete = sq_group_delete,
+	.group_rename = sq_group_rename,
+	.field_add = sq_field_add,
+	.field_list = sq_field_list,
+	.field_delete = sq_field_delete,
+	.contact_field_set = sq_contact_field_set,
+	.contact_fields = sq_contact_fields,
+	.group_set_where = sq_group_set_where,
+	.group_refresh = sq_group_refresh,
 };
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {

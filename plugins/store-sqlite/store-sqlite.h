@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 5
+#define SQ_SCHEMA_NEWEST 6
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -48,6 +48,21 @@ enum sq_stmt_id {
 	SQ_GROUP_JOIN,
 	SQ_GROUP_LEAVE,
 	SQ_GROUP_MEMBERS,
+	SQ_CONTACT_DELETE,
+	SQ_CONTACT_GROUPS,
+	SQ_CONTACT_EMAILS,
+	SQ_CONTACT_EVENT_ADD,
+	SQ_CONTACT_EVENTS,
+	SQ_GROUP_IN_USE,
+	SQ_GROUP_DELETE,
+	SQ_GROUP_RENAME,
+	SQ_FIELD_ADD,
+	SQ_FIELD_GET,
+	SQ_FIELD_LIST,
+	SQ_FIELD_DELETE,
+	SQ_VALUE_SET,
+	SQ_VALUE_CLEAR,
+	SQ_CONTACT_FIELDS,
 	/* mailings (sqlite-mailing.c) */
 	SQ_MAILING_INSERT,
 	SQ_MAILING_GROUP,
@@ -204,6 +219,28 @@ int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
 int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
 		     struct mr_error *err);
+int sq_contact_delete(void *state, const char *email, int64_t *id_r, struct mr_error *err);
+int sq_contact_groups(void *state, int64_t contact_id, mr_membership_cb *cb, void *cookie,
+		      struct mr_error *err);
+int sq_contact_emails(void *state, int64_t contact_id, mr_contact_email_cb *cb, void *cookie,
+		      struct mr_error *err);
+int sq_contact_event_add(void *state, const struct mr_contact_event *ev, struct mr_error *err);
+int sq_contact_events(void *state, int64_t contact_id, int64_t limit, mr_contact_event_cb *cb,
+		      void *cookie, struct mr_error *err);
+int sq_group_delete(void *state, const char *name, struct mr_error *err);
+int sq_group_rename(void *state, const char *old_name, const char *new_name,
+		    struct mr_error *err);
+int sq_field_add(void *state, const struct mr_field *f, struct mr_error *err);
+int sq_field_list(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
+int sq_field_delete(void *state, const char *name, struct mr_error *err);
+int sq_contact_field_set(void *state, int64_t contact_id, const char *name, const char *value,
+			 struct mr_error *err);
+int sq_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
+		      struct mr_error *err);
+int sq_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
+int sq_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
+/* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
+int sq_smart_refresh_mailing(struct sq_state *s, int64_t mailing_id, struct mr_error *err);
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int sq_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
 		      struct mr_error *err);

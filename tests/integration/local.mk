@@ -71,6 +71,16 @@ endif
 TESTS += tests/integration/cli-help.sh
 EXTRA_DIST += tests/integration/cli-help.sh
 TESTS += tests/integration/admin.sh
+TESTS += tests/integration/contact-manage.sh
+EXTRA_DIST += tests/integration/contact-manage.sh
+TESTS += tests/integration/contact-fields.sh
+EXTRA_DIST += tests/integration/contact-fields.sh
+TESTS += tests/integration/contact-export.sh
+EXTRA_DIST += tests/integration/contact-export.sh
+TESTS += tests/integration/contact-import-map.sh
+EXTRA_DIST += tests/integration/contact-import-map.sh
+TESTS += tests/integration/smart-groups.sh
+EXTRA_DIST += tests/integration/smart-groups.sh
 EXTRA_DIST += tests/integration/admin.sh
 TESTS += tests/integration/serve-tracking.sh
 EXTRA_DIST += tests/integration/serve-tracking.sh

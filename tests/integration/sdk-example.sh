@@ -115,7 +115,8 @@ check_grep "the job log has the run as ok with its message and data" \
 	'"job":"hello".*"outcome":"ok","message":"Hello from the example job: said hello to 2 spooled messages","data":{"spooled":2}' "$T_DIR/log"
 
 # A store built out of tree runs the installed conformance suite: store-sqlite's
-# own sources compiled with nothing but the installed headers (pkg-config) and
+# own sources (and the smart-group compiler it shares with store-mariadb)
+# compiled with nothing but the installed headers (pkg-config) and
 # a config.h of the author's, loaded through plugin_path (first wins over the
 # installed copy) by the installed mailroom-store-check.
 oot=$T_DIR/oot-store
@@ -123,7 +124,8 @@ mkdir -p "$oot"
 printf '#define PACKAGE_VERSION "0.0-oot"\n' > "$oot/config.h"
 cc -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-fPIC -shared -fvisibility=hidden -I"$oot" $cflags \
-	"$MR_SRCDIR"/plugins/store-sqlite/*.c -o "$oot/store-sqlite.so" \
+	"$MR_SRCDIR"/plugins/store-sqlite/*.c "$MR_SRCDIR"/plugins/common/smart-group.c \
+	-o "$oot/store-sqlite.so" \
 	$(env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR -u PKG_CONFIG_SYSROOT_DIR pkg-config --libs sqlite3) \
 	> "$T_DIR/oot.log" 2>&1
 check_eq "store-sqlite's sources build out of tree against the installed SDK" "$?" 0
@@ -148,7 +150,9 @@ check_grep "it ran the mailing-queue cases" '^ok .*queue_unstarted' "$T_DIR/chec
 n_ok=$(grep -c '^ok ' "$T_DIR/check.tap")
 n_bad=$(grep -c '^not ok ' "$T_DIR/check.tap")
 check "every capability's cases ran: $n_ok ok, $n_bad not ok" test "$n_ok" -gt 300 -a "$n_bad" -eq 0
-check "and none was skipped" sh -c "! grep -q '^# skipping' '$T_DIR/check.tap'"
+# (store-sqlite has no shared locks by design: one host, flock in lock_dir)
+check "and none was skipped but the shared-lock cases" sh -c \
+	"! grep '^# skipping' '$T_DIR/check.tap' | grep -v 'the shared lock cases'"
 LD_LIBRARY_PATH=$libdir MAILROOM_PLUGIN_PATH=$plugdir "$bin" --config "$T_DIR/check.ini" plugins --json \
 	> "$T_DIR/oot-plugins" 2>&1
 check_grep "the out-of-tree copy is the one used, the installed one shadowed" \

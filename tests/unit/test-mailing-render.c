@@ -63,6 +63,33 @@ static void test_tokens(void)
 			    &err);
 	TAP_OK(rc == 0 && mr_tpl_tokens(t) == 3, "three tokens compiled once");
 	mr_tpl_free(t);
+
+	/* custom fields: known only when listed, values from "NAME\x1fVALUE\x1e..." */
+	static const char *const fields[] = { "age", "city", "preferred_language" };
+	static const struct { const char *src, *values, *want; } custom[] = {
+		{ "{contact.age} in {contact.city}", "age\x1f" "41\x1e" "city\x1fK<oln", "41 in K&lt;oln" },
+		{ "{contact.city|nowhere}", "age\x1f" "41", "nowhere" },
+		{ "{contact.city|nowhere}", "city\x1f", "nowhere" },
+		{ "{contact.preferred_language|en}", "", "en" },
+		{ "[{contact.age}]", NULL, "[]" },
+		{ "{contact.age}", "ag\x1fno\x1e" "age\x1f" "7", "7" },
+	};
+	for (size_t i = 0; i < sizeof(custom) / sizeof(custom[0]); i++) {
+		struct mr_token_values cv = { .fields = custom[i].values };
+		t = NULL;
+		rc = mr_tpl_compile_fields(custom[i].src, "t", fields, 3, &t, &err);
+		struct mr_buf b = { 0 };
+		if (rc == 0)
+			mr_tpl_render(t, &cv, 1, &b);
+		TAP_STR(rc ? err.msg : b.p ? b.p : "", custom[i].want, "custom field: %s",
+			custom[i].src);
+		free(b.p);
+		mr_tpl_free(t);
+	}
+	rc = mr_tpl_compile_fields("{contact.agee}", "the subject", fields, 3, &t, &err);
+	TAP_INT(rc, MR_EINPUT, "a custom field not listed is still an unknown token");
+	rc = mr_tpl_compile("{contact.age}", "the subject", &t, &err);
+	TAP_INT(rc, MR_EINPUT, "mr_tpl_compile knows no custom field");
 }
 
 static const char secret[] = "unit-test-site-secret";

@@ -183,32 +183,12 @@ static int contact_cb(void *cookie, const struct mr_contact *ct)
 	return 0;
 }
 
-struct group_walk {
-	struct sv_server *s;
-	char names[256][128];
-	size_t n;
-};
-
-static int group_cb(void *cookie, const struct mr_group *g)
+/* Adds each group the contact is an Added member of to its "groups". */
+static int membership_cb(void *cookie, const struct mr_membership *m)
 {
-	struct group_walk *w = cookie;
-	if (w->n < 256)
-		snprintf(w->names[w->n++], sizeof(w->names[0]), "%s", g->name);
-	return 0;
-}
-
-struct member_q {
-	int64_t id;
-	int found;
-};
-
-static int member_cb(void *cookie, const struct mr_contact *ct)
-{
-	struct member_q *m = cookie;
-	if (ct->id == m->id) {
-		m->found = 1;
-		return 1; /* stop */
-	}
+	struct contact_q *q = cookie;
+	if (strcmp(m->status, "Added") == 0)
+		json_array_append_new(json_object_get(q->c, "groups"), json_string(m->group));
 	return 0;
 }
 
@@ -218,26 +198,12 @@ static enum MHD_Result contact(struct sv_server *s, struct sv_req *r, struct MHD
 	if (!email || !*email || strlen(email) > 320 || !strchr(email, '@'))
 		return api_error(s, r, c, MHD_HTTP_BAD_REQUEST, "give ?email=ADDRESS");
 	struct contact_q q = { 0 };
-	struct group_walk *w = calloc(1, sizeof(*w));
-	if (!w)
-		return api_error(s, r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	struct mr_error e = { 0 };
 	pthread_mutex_lock(&s->store_lock);
 	int rc = mr_store_contact_find(s->store, email, contact_cb, &q, &e);
 	if (rc == 0 && q.c)
-		rc = mr_store_group_list(s->store, group_cb, w, &e);
-	for (size_t i = 0; rc == 0 && q.c && i < w->n; i++) {
-		struct member_q m = { q.id, 0 };
-		int mrc = mr_store_group_members(s->store, w->names[i], member_cb, &m, &e);
-		if (mrc && mrc != 1) {
-			rc = mrc;
-			break;
-		}
-		if (m.found)
-			json_array_append_new(json_object_get(q.c, "groups"), json_string(w->names[i]));
-	}
+		rc = mr_store_contact_groups(s->store, q.id, membership_cb, &q, &e);
 	pthread_mutex_unlock(&s->store_lock);
-	free(w);
 	if (rc == MR_ENOTFOUND || (rc == 0 && !q.c)) {
 		json_decref(q.c);
 		return api_error(s, r, c, MHD_HTTP_NOT_FOUND, "no such contact");

@@ -90,6 +90,8 @@ struct mr_recipient {
 	const char *last_name;
 	const char *display_name;
 	int attempts;               /* including this one */
+	const char *fields;         /* the contact's custom fields, "NAME\x1fVALUE\x1e..." in any order
+				     * ("" when none; NULL from a store that has none) */
 };
 typedef int mr_recipient_cb(void *cookie, const struct mr_recipient *r);
 

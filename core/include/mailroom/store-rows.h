@@ -11,7 +11,9 @@
 /* The tables of store-sqlite's schema (and store-mariadb's, which has the
  * same names and columns) in copy order: every table after those it refers
  * to.  mr_job_host (the host of each job run) is made outside the versioned
- * schema, as the tracking tables.  The schema_version table is the target's own and is not copied. */
+ * schema, as the tracking tables.  The schema_version table is the target's own and is not copied.
+ * contact_values has no single integer key (contact, field): it is copied
+ * whole in one batch. */
 #define MR_STORE_SCHEMA_TABLES \
 	{ "users", "id", 0 }, { "mail_spool", "id", 0 }, { "job_state", NULL, 0 }, \
 	{ "job_log", "id", 0 }, { "mr_job_host", "run_id", 0 }, { "fetched_messages", "id", 0 }, { "contacts", "id", 0 }, \
@@ -21,7 +23,8 @@
 	{ "mailing_jobs", "id", 0 }, { "mailing_recipients", "id", 0 }, { "events", "id", 0 }, \
 	{ "activities", "id", 0 }, { "activity_contacts", "id", 0 }, \
 	{ "activity_attachments", "id", 0 }, { "mailing_tracking", "mailing_id", 0 }, \
-	{ "track_hits", "id", 0 }
+	{ "track_hits", "id", 0 }, { "custom_fields", "id", 1 }, { "contact_values", NULL, 0 }, \
+	{ "contact_events", "id", 0 }
 
 /* The entry of tables[0..n) named name, or NULL. */
 static inline const struct mr_store_table *mr_store_table_find(const struct mr_store_table *tables,

@@ -116,6 +116,56 @@ struct mr_store_spool_ops {
 };
 
 /* ---- contacts and groups */
+/* A contact's membership of a group, as contact_groups gives it. */
+struct mr_membership {
+	const char *group;          /* the group's name */
+	const char *title;
+	const char *status;         /* "Added" or "Removed" */
+	int64_t added;              /* when it was last added; 0: before this was recorded */
+	int64_t removed;            /* when it was last removed; 0: never */
+};
+typedef int mr_membership_cb(void *cookie, const struct mr_membership *m);
+
+/* One email of a contact, with its hold. */
+struct mr_contact_email {
+	const char *email;
+	int is_primary;
+	int on_hold;                /* 0, 1 (bounces), 2 (by hand) */
+	int64_t hold_date;          /* 0: never held */
+	int64_t reset_date;         /* 0: never released */
+};
+typedef int mr_contact_email_cb(void *cookie, const struct mr_contact_email *e);
+
+/* Something that happened to a contact: a change (who is the user who
+ * made it) or a mailing event (who is "mailing ID"). */
+struct mr_contact_event {
+	int64_t contact_id;
+	int64_t time;               /* unix time */
+	const char *who;
+	const char *action;         /* "added", "edited", "deleted", "opt-in", ... */
+	const char *details;        /* MAY be NULL on input; "" on output when none */
+};
+typedef int mr_contact_event_cb(void *cookie, const struct mr_contact_event *ev);
+
+/* A custom field of contacts.  type is "text", "int", "date" (YYYY-MM-DD),
+ * "bool" (0 or 1) or "choice" (one of choices, comma-separated); stores keep
+ * values as text, the caller checks them against the type. */
+struct mr_field {
+	const char *name;           /* [a-z][a-z0-9_]*, at most 64 bytes */
+	const char *type;
+	const char *choices;        /* "a,b,c" for choice; NULL or "" otherwise */
+	int builtin;                /* 1: comes with the store (preferred_language) */
+	int64_t created;
+};
+typedef int mr_field_cb(void *cookie, const struct mr_field *f);
+
+/* One custom field value of a contact. */
+struct mr_field_value {
+	const char *name;
+	const char *value;
+};
+typedef int mr_field_value_cb(void *cookie, const struct mr_field_value *v);
+
 struct mr_store_contacts_ops {
 	size_t size;
 	/* insert a contact with c->email as its primary email, or update
@@ -149,6 +199,60 @@ struct mr_store_contacts_ops {
 	/* the contacts in a group (status Added) by id; MR_ENOTFOUND for an
 	 * unknown group. */
 	int (*group_members)(void *state, const char *group, mr_contact_cb *cb, void *cookie,
+			     struct mr_error *err);
+	/* soft-deletes the contact found by email (case-insensitive, not
+	 * deleted): it stays for history but no lookup, list, group, queue
+	 * or bounce match sees it again.  *id_r (MAY be NULL) gets its id.
+	 * MR_ENOTFOUND when there is none. */
+	int (*contact_delete)(void *state, const char *email, int64_t *id_r, struct mr_error *err);
+	/* every group the contact has been in (Added or Removed), by group
+	 * name. */
+	int (*contact_groups)(void *state, int64_t contact_id, mr_membership_cb *cb, void *cookie,
+			      struct mr_error *err);
+	/* the contact's emails, the primary first, with their holds. */
+	int (*contact_emails)(void *state, int64_t contact_id, mr_contact_email_cb *cb,
+			      void *cookie, struct mr_error *err);
+	/* records ev (who and action MUST be non-empty). */
+	int (*contact_event_add)(void *state, const struct mr_contact_event *ev,
+				 struct mr_error *err);
+	/* the contact's events, its changes and its mailing events together,
+	 * newest first; limit 0 means all. */
+	int (*contact_events)(void *state, int64_t contact_id, int64_t limit,
+			      mr_contact_event_cb *cb, void *cookie, struct mr_error *err);
+	/* deletes a group and its memberships.  MR_ENOTFOUND for an unknown
+	 * group; MR_EINPUT when a mailing not complete or canceled uses it. */
+	int (*group_delete)(void *state, const char *name, struct mr_error *err);
+	/* renames group old_name to new_name (its title too when the title
+	 * was the old name).  MR_ENOTFOUND for an unknown group, MR_EINPUT
+	 * when new_name is empty or taken. */
+	int (*group_rename)(void *state, const char *old_name, const char *new_name,
+			    struct mr_error *err);
+	/* adds custom field f (f->builtin and f->created are ignored).
+	 * MR_EINPUT when the name is taken or the type unknown. */
+	int (*field_add)(void *state, const struct mr_field *f, struct mr_error *err);
+	/* every custom field by name, the built-in ones too. */
+	int (*field_list)(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
+	/* deletes a custom field and every value of it.  MR_ENOTFOUND for an
+	 * unknown one, MR_EINPUT for a built-in one. */
+	int (*field_delete)(void *state, const char *name, struct mr_error *err);
+	/* sets (value NULL: clears) the contact's value of field name.
+	 * MR_ENOTFOUND for an unknown field. */
+	int (*contact_field_set)(void *state, int64_t contact_id, const char *name,
+				 const char *value, struct mr_error *err);
+	/* the contact's custom field values, by field name. */
+	int (*contact_fields)(void *state, int64_t contact_id, mr_field_value_cb *cb,
+			      void *cookie, struct mr_error *err);
+	/* makes group name a smart group whose members are the contacts
+	 * matching where (the --where language, see `mailroom group --help`),
+	 * evaluated when a mailing's queue is built and by group_refresh.
+	 * MR_ENOTFOUND for an unknown group, MR_EINPUT for a bad expression
+	 * (err names its column). */
+	int (*group_set_where)(void *state, const char *name, const char *where,
+			       struct mr_error *err);
+	/* evaluates smart group name now: its members become exactly the
+	 * matching contacts; *count_r (MAY be NULL) gets how many, or -1 for
+	 * a static group (left as it is).  MR_ENOTFOUND for an unknown group. */
+	int (*group_refresh)(void *state, const char *name, int64_t *count_r,
 			     struct mr_error *err);
 };
 
@@ -813,6 +917,121 @@ static inline int mr_store_group_members(const struct mr_store *st, const char *
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->group_members(st->state, group, cb, cookie, err);
+}
+
+
+static inline int mr_store_contact_delete(const struct mr_store *st, const char *email,
+					  int64_t *id_r, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_delete(st->state, email, id_r, err);
+}
+
+static inline int mr_store_contact_groups(const struct mr_store *st, int64_t contact_id,
+					  mr_membership_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_groups(st->state, contact_id, cb, cookie, err);
+}
+
+static inline int mr_store_contact_emails(const struct mr_store *st, int64_t contact_id,
+					  mr_contact_email_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_emails(st->state, contact_id, cb, cookie, err);
+}
+
+static inline int mr_store_contact_event_add(const struct mr_store *st,
+					     const struct mr_contact_event *ev, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_event_add(st->state, ev, err);
+}
+
+static inline int mr_store_contact_events(const struct mr_store *st, int64_t contact_id,
+					  int64_t limit, mr_contact_event_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_events(st->state, contact_id, limit, cb, cookie, err);
+}
+
+static inline int mr_store_group_delete(const struct mr_store *st, const char *name,
+					struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_delete(st->state, name, err);
+}
+
+static inline int mr_store_group_rename(const struct mr_store *st, const char *old_name,
+					const char *new_name, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_rename(st->state, old_name, new_name, err);
+}
+
+static inline int mr_store_field_add(const struct mr_store *st, const struct mr_field *f,
+                                     struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->field_add(st->state, f, err);
+}
+
+static inline int mr_store_field_list(const struct mr_store *st, mr_field_cb *cb, void *cookie,
+                                      struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->field_list(st->state, cb, cookie, err);
+}
+
+static inline int mr_store_field_delete(const struct mr_store *st, const char *name,
+                                        struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->field_delete(st->state, name, err);
+}
+
+static inline int mr_store_contact_field_set(const struct mr_store *st, int64_t contact_id,
+					     const char *name, const char *value,
+					     struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_field_set(st->state, contact_id, name, value, err);
+}
+
+static inline int mr_store_contact_fields(const struct mr_store *st, int64_t contact_id,
+					  mr_field_value_cb *cb, void *cookie,
+					  struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->contact_fields(st->state, contact_id, cb, cookie, err);
+}
+
+static inline int mr_store_group_set_where(const struct mr_store *st, const char *name,
+					   const char *where, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_set_where(st->state, name, where, err);
+}
+
+static inline int mr_store_group_refresh(const struct mr_store *st, const char *name,
+					 int64_t *count_r, struct mr_error *err)
+{
+	if (!st->ops->contacts)
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->group_refresh(st->state, name, count_r, err);
 }
 
 

@@ -18,6 +18,7 @@ struct mr_token_values {
 	const char *unsubscribe_url, *optout_url, *domain;
 	const char *mailing_name, *mailing_subject;
 	const char *view_url;  /* [http] base_url/v?mr=TOKEN, or NULL without base_url */
+	const char *fields;         /* custom fields: "NAME\x1fVALUE\x1e...", MAY be NULL */
 };
 struct mr_tpl;
 /* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
@@ -31,6 +32,10 @@ struct mr_tpl;
  * Returns 0 with *tpl_r (free with mr_tpl_free). */
 int mr_tpl_compile(const char *src, const char *what, struct mr_tpl **tpl_r,
 		   struct mr_error *err);
+/* mr_tpl_compile that also knows {contact.NAME} for each NAME of
+ * fields[0..n_fields), the custom fields of contacts. */
+int mr_tpl_compile_fields(const char *src, const char *what, const char *const *fields,
+			  size_t n_fields, struct mr_tpl **tpl_r, struct mr_error *err);
 void mr_tpl_free(struct mr_tpl *tpl);
 /* Appends the template expanded with v; html escapes values and fallbacks
  * (& < > " '). */
@@ -51,6 +56,10 @@ struct mr_render_conf {
 	int track_clicks;             /* rewrite the HTML part's links (needs base_url) */
 	char *owned[2];               /* strings mr_mail_render_conf allocated */
 	int esp;                      /* MR_ESP_*: whose custom-argument header carries our id */
+	/* the custom fields {contact.NAME} may name; only read by
+	 * mr_renderer_new (not kept) */
+	const char *const *fields;
+	size_t n_fields;
 };
 /* [mailroom] esp: the ESP whose webhooks get our signed id back. */
 #define MR_ESP_NONE     0
@@ -74,6 +83,9 @@ int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct 
 		   int *html_r, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
+/* The same, knowing the custom fields fields[0..n_fields) as {contact.NAME}. */
+int mr_mailing_check_templates_fields(const struct mr_mailing *m, const char *const *fields,
+				      size_t n_fields, struct mr_error *err);
 void mr_render_conf_free(struct mr_render_conf *conf);
 
 #endif
