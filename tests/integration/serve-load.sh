@@ -6,39 +6,10 @@ needs /usr/bin/python3 sqlite3 curl
 
 N=${SERVE_LOAD_N:-20000}
 B=${SERVE_LOAD_BURST:-5000} # more recipients, for the SIGTERM burst
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-mkdir -p "$T_DIR/db"
-printf 'load-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = loadtest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-synchronous = normal
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE
+. "$MR_SRCDIR/tests/servers/serve.sh"
+serve_site loadtest store-sqlite "synchronous = normal" http "base_url = $BASE
 rate_limit = 0
-threads = 4
-EOF
-mkdir -p "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+threads = 4" > "$T_DIR/site.ini"
 { echo "email,first_name,last_name,groups"; seq 1 "$((N + B))" | sed 's/.*/u&@example.net,F,L,news/'; } > "$T_DIR/contacts.csv"
 mr contact import "$T_DIR/contacts.csv" > /dev/null 2>&1
 printf '<html><body><p>Hello {contact.first_name}</p></body></html>\n' > "$T_DIR/t.html"
@@ -72,10 +43,7 @@ for name, urls, extra in (("post", unsub[:half], 'data = "List-Unsubscribe=One-C
                 f.write('url = "%s"\noutput = /dev/null\nwrite-out = "%%{http_code}\\n"\n' % u)
 print(len(set(unsub)), len(set(pixel)))
 EOF
-"$MAILROOM" --config "$T_DIR/site.ini" serve --no-request-log > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start "$T_DIR/site.ini" "$T_DIR/serve.log" --no-request-log
 
 run() { # run NAME: 4 parallel clients; prints the seconds taken
 	local t0 t1
@@ -97,22 +65,15 @@ secs=$(run pixel)
 ok200=$(cat "$T_DIR"/pixel.codes.* | grep -c '^200$')
 diag "pixel hits: $N in $secs s ($(python3 -c "print(int($N / max($secs, 0.001)))")/s, 4 clients)"
 check_eq "all $N pixel hits answered 200" "$ok200" "$N"
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops it with exit 0" "$rc" 0
 check_eq "every pixel hit recorded exactly once (one per recipient)" "$(q "SELECT count(*), count(DISTINCT queue_id) FROM track_hits WHERE kind = 1")" "$N|$N"
 
 # ---- SIGTERM in the middle of a burst of one-click POSTs (new connections each)
-"$MAILROOM" --config "$T_DIR/site.ini" serve --no-request-log > "$T_DIR/serve2.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens again" wait_port "$PORT" 10
+check "mailroom serve listens again" serve_start "$T_DIR/site.ini" "$T_DIR/serve2.log" --no-request-log
 for k in 0 1 2 3; do curl -s -K "$T_DIR/post2.$k" > "$T_DIR/post2.codes.$k" & done
 sleep 0.4
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 wait
 ok200=$(cat "$T_DIR"/post2.codes.* | grep -c '^200$')
 diag "SIGTERM burst: $ok200 of $B one-click POSTs answered 200 before the stop"
