@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# etc/cron.d/mailroom and etc/systemd/mailroom-cron.{service,timer}: installed
-# by make install with this prefix's paths, the units pass systemd-analyze
-# verify, the crontab is well formed, and its command line really runs the
+# etc/cron.d/mailroom, etc/systemd/mailroom-cron.{service,timer} and
+# mailroom-serve.{service,socket}: installed by make install with this
+# prefix's paths, the units pass systemd-analyze verify, the crontab is well formed, and its command line really runs the
 # due jobs at nice 19 and idle I/O priority.
 . "$MR_SRCDIR/tests/lib.sh"
 needs make systemd-analyze ionice nice ps
@@ -56,6 +56,31 @@ check_grep "the timer catches up missed runs" '^Persistent=true$' "$timer"
 check_grep "the timer starts the service" '^Unit=mailroom-cron.service$' "$timer"
 check_eq "minutely means every minute" \
 	"$(systemd-analyze calendar minutely | sed -n 's/^Normalized form: //p')" '*-*-* *:*:00'
+
+# mailroom serve's units: the service runs `mailroom serve` in the
+# foreground, stopped by SIGTERM; the socket listens where [http] listen does
+sservice=$(find "$root" -name mailroom-serve.service -type f | head -1)
+ssocket=$(find "$root" -name mailroom-serve.socket -type f | head -1)
+check "the serve service and socket are installed beside them" test -n "$sservice" -a -n "$ssocket"
+[ -n "$sservice" ] || sservice=$MR_SRCDIR/etc/systemd/mailroom-serve.service
+[ -n "$ssocket" ] || ssocket=$MR_SRCDIR/etc/systemd/mailroom-serve.socket
+check_grep "the serve service runs mailroom serve in the foreground" "^ExecStart=$exec_start serve\$" "$sservice"
+check_grep "and is stopped with SIGTERM" '^KillSignal=SIGTERM$' "$sservice"
+sed "s|^ExecStart=$exec_start|ExecStart=$root$exec_start|" "$sservice" > "$units/mailroom-serve.service"
+cp "$ssocket" "$units/mailroom-serve.socket"
+(cd "$units" && systemd-analyze verify ./mailroom-serve.service ./mailroom-serve.socket) \
+	> "$T_DIR/verify-serve" 2>&1
+rc=$?
+check_eq "systemd-analyze verify accepts the serve service and socket, without a warning" \
+	"$rc $(wc -l < "$T_DIR/verify-serve")" "0 0"
+[ "$rc" = 0 ] || sed 's/^/#   /' "$T_DIR/verify-serve"
+check_eq "the socket listens where etc/mailroom.ini says [http] listen does" \
+	"$(sed -n 's/^ListenStream=//p' "$ssocket")" \
+	"$(sed -n '/^;\[http\]/,$ s/^;listen = //p' "$MR_SRCDIR/etc/mailroom.ini" | head -1)"
+systemd-analyze security --offline=yes "$units/mailroom-serve.service" > "$T_DIR/security-serve" 2>&1
+score=$(sed -n 's/.*Overall exposure level for mailroom-serve.service: \([0-9.]*\).*/\1/p' "$T_DIR/security-serve")
+diag "mailroom-serve.service exposure: ${score:-?}"
+check "its exposure level is below 2.5" awk -v s="${score:-99}" 'BEGIN { exit !(s < 2.5) }'
 
 # the crontab: variables, comments, and job lines of 5 time fields, a user, a command
 bad=$(awk '/^[ \t]*(#|$)/ { next } /^[A-Z_]+=/ { next }

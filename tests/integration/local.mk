@@ -98,6 +98,8 @@ TESTS += tests/integration/serve-esp-webhooks.sh
 EXTRA_DIST += tests/integration/serve-esp-webhooks.sh
 TESTS += tests/integration/serve-load.sh
 EXTRA_DIST += tests/integration/serve-load.sh
+TESTS += tests/integration/serve-http.sh
+EXTRA_DIST += tests/integration/serve-http.sh
 # the screenshots serve-browser.sh keeps for a person to look at
 clean-local-serve-browser:
 	rm -rf tests/integration/serve-browser-artifacts

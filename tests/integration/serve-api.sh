@@ -4,38 +4,10 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-mkdir -p "$T_DIR/db"
-printf 'api-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = apitest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE
+. "$MR_SRCDIR/tests/servers/serve.sh"
+serve_site apitest http "base_url = $BASE
 rate_limit = 0
-api_tokens_file = $T_DIR/tokens
-EOF
-mkdir -p "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+api_tokens_file = $T_DIR/tokens" > "$T_DIR/site.ini"
 {
 	echo "email,first_name,last_name,groups"
 	echo "ann@example.net,Ann,\"O'Neil \"\"the <b>\"\"\",news"
@@ -55,10 +27,7 @@ check "token create prints a token" grep -q '^mrt_[A-Za-z0-9_-]\{43\}$' <<< "$to
 check_eq "the tokens file is mode 600" "$(stat -c %a "$T_DIR/tokens")" 600
 check "the tokens file keeps only hashes" sh -c "! grep -q '${tok#mrt_}' '$T_DIR/tokens' && grep -q '^[0-9a-f]\{64\} reader ' '$T_DIR/tokens'"
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start
 api() { local t=$1; shift; curl -s -o "$T_DIR/body" -D "$T_DIR/head" -w '%{http_code}' -H "Authorization: Bearer $t" "$@"; }
 js() { python3 -c "import json,sys; d=json.load(open('$T_DIR/body')); print($1)"; }
 
@@ -82,8 +51,6 @@ check_eq "after revoking view-contacts the token is refused at once" "$(api "$to
 mr user delete reader > /dev/null 2>&1
 check_eq "after deleting the user the token is refused" "$(api "$tok" "$BASE/api/v1/mailings")" 401
 check "no token reaches the log" sh -c "! grep -q '${tok#mrt_}\|${stok#mrt_}' '$T_DIR/serve.log'"
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops it with exit 0" "$rc" 0
 done_testing

@@ -5,35 +5,11 @@
 needs /usr/bin/python3 sqlite3 chromium
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || needs python3-websocket-module
 
-PORT=$(free_port)
+. "$MR_SRCDIR/tests/servers/serve.sh"
 CDP=$(free_port)
 ART=${MR_BUILDDIR:-.}/tests/integration/serve-browser-artifacts
-mkdir -p "$ART" "$T_DIR/db" "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-printf 'browser-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-unsubscribe_url = http://127.0.0.1:$PORT/u
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-EOF
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+mkdir -p "$ART"
+serve_site browsertest mailroom "unsubscribe_url = $BASE/u" > "$T_DIR/site.ini"
 printf 'email,first_name,groups\nann@example.net,Ann,news\nbob@example.net,Bob,news\n' > "$T_DIR/c.csv"
 mr contact import "$T_DIR/c.csv" > /dev/null 2>&1
 printf 'Hello {contact.first_name}\n' > "$T_DIR/t.txt"
@@ -45,9 +21,7 @@ member() { q "SELECT m.status FROM group_contact m JOIN emails e ON e.contact_id
 optout() { q "SELECT c.is_opt_out FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = '$1'"; }
 check "the mailing has a one-click link" test -n "$(url ann@example.net)"
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!; started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start
 
 browse() { # browse URL BUTTON NAME: a fresh headless Chromium clicks button BUTTON of URL
 	chromium --headless=new --no-sandbox --disable-gpu --no-first-run --window-size=800,600 \
@@ -73,6 +47,6 @@ check "Chromium clicked Opt out on bob's page" browse "$(url bob@example.net)" 1
 check_grep "the opt-out confirmation shows" 'You are opted out' "$T_DIR/optout.out"
 check_eq "bob is opted out" "$(optout bob@example.net)" 1
 check_eq "the events were recorded via web" "$(q "SELECT group_concat(event_type || '/' || json_extract(details, '\$.via'), ',') FROM (SELECT * FROM events WHERE event_type <> 'delivered' ORDER BY id)")" "unsubscribe/web,opt-out/web"
-kill -TERM $SPID; wait $SPID; rc=$?; stopped $SPID
+serve_stop; rc=$?
 check_eq "serve stopped cleanly" "$rc" 0
 done_testing

@@ -4,34 +4,11 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 curl
 
-PORT=$(free_port)
+. "$MR_SRCDIR/tests/servers/serve.sh"
 DNS=$(free_port) # nothing listens there: the DNS checks fail fast, this test reads only the web ones
-mkdir -p "$T_DIR/db" "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-printf 'doctor-http-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
 site() { # site NAME BASE_URL: a site config whose [http] base_url is BASE_URL ("" for none)
-	cat > "$T_DIR/$1.ini" <<EOF
-[mailroom]
-site = doctorhttp
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-resolver = 127.0.0.1:$DNS
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[http]
-listen = 127.0.0.1:$PORT
-rate_limit = 0
-EOF
-	[ -z "$2" ] || echo "base_url = $2" >> "$T_DIR/$1.ini"
+	serve_site doctorhttp mailroom "resolver = 127.0.0.1:$DNS" http "rate_limit = 0${2:+
+base_url = $2}" > "$T_DIR/$1.ini"
 }
 # check_of NAME CHECK: "verdict|detail|fix" of one check of `doctor --json`
 check_of() {
@@ -50,28 +27,22 @@ site plain "http://127.0.0.1:$PORT/"
 r=$(check_of plain http-base-url)
 diag "$r"
 check "no serve running: http-base-url fails, saying the URL does not answer" verdict_has "$r" fail "does not answer: GET http://127.0.0.1:$PORT/healthz"
-check "and it names the file and line of base_url" verdict_has "$r" fail "$T_DIR/plain.ini:20"
+check "and it names the file and line of base_url" verdict_has "$r" fail "$T_DIR/plain.ini:$(grep -n '^base_url' "$T_DIR/plain.ini" | cut -d: -f1)"
 
-"$MAILROOM" --config "$T_DIR/plain.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start "$T_DIR/plain.ini"
 r=$(check_of plain http-base-url)
 diag "$r"
 check "serve running: http-base-url is ok" verdict_has "$r" ok "GET http://127.0.0.1:$PORT/healthz answered ok"
 r=$(check_of plain list-unsubscribe)
 check "the one-click check reads base_url/u when unsubscribe_url is unset" verdict_has "$r" warn "<http://127.0.0.1:$PORT/u> is not one-click"
-kill -TERM $SPID; wait $SPID; stopped $SPID
+serve_stop
 
 site prefixed "http://127.0.0.1:$PORT/mail/"
-"$MAILROOM" --config "$T_DIR/prefixed.ini" serve > "$T_DIR/serve2.log" 2>&1 &
-SPID=$!
-started $SPID
-wait_port "$PORT" 10
+serve_start "$T_DIR/prefixed.ini" "$T_DIR/serve2.log"
 check_eq "serve answers /PREFIX/healthz" "$(curl -s "http://127.0.0.1:$PORT/mail/healthz")" ok
 r=$(check_of prefixed http-base-url)
 check "a base_url with a /PREFIX: ok" verdict_has "$r" ok "GET http://127.0.0.1:$PORT/mail/healthz answered ok"
-kill -TERM $SPID; wait $SPID; stopped $SPID
+serve_stop
 
 # another web server at base_url: it answers, but not as mailroom serve
 mkdir -p "$T_DIR/www"

@@ -4,47 +4,21 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl openssl base64
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-mkdir -p "$T_DIR/db" "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-printf 'esp-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
+. "$MR_SRCDIR/tests/servers/serve.sh"
 printf 'postmark:pm-pass-%s\n' "$RANDOM" > "$T_DIR/postmark.auth"
-chmod 600 "$T_DIR/secret" "$T_DIR/postmark.auth"
+chmod 600 "$T_DIR/postmark.auth"
 openssl ecparam -name prime256v1 -genkey -noout -out "$T_DIR/sg.key" 2> /dev/null
 openssl ec -in "$T_DIR/sg.key" -pubout -outform DER 2> /dev/null | base64 -w0 > "$T_DIR/sg.pub"
 openssl ecparam -name prime256v1 -genkey -noout -out "$T_DIR/other.key" 2> /dev/null
 site() { # site FILE ESP
-	cat > "$1" <<EOF
-[mailroom]
-site = esptest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-esp = $2
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE
+	serve_site esptest mailroom "esp = $2" http "base_url = $BASE
 rate_limit = 0
 sendgrid_public_key_file = $T_DIR/sg.pub
-postmark_credentials_file = $T_DIR/postmark.auth
-EOF
+postmark_credentials_file = $T_DIR/postmark.auth" > "$1"
 }
 site "$T_DIR/sendgrid.ini" sendgrid
 site "$T_DIR/postmark.ini" postmark
 export MAILROOM_BOUNCE_RULES=$MR_SRCDIR/etc/bounce-rules.conf
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
 {
 	echo "email,first_name,last_name,groups"
 	for i in 1 2 3 4 5 6 7; do echo "u$i@example.net,F$i,L$i,news"; done
@@ -65,10 +39,7 @@ check "and not the other ESP's header" sh -c "! grep -q 'X-PM-Metadata' <<EOF
 $(headers 1 sendgrid)
 EOF"
 
-"$MAILROOM" --config "$T_DIR/sendgrid.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start "$T_DIR/sendgrid.ini"
 
 optout() { q "SELECT c.is_opt_out FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = 'u$1@example.net'"; }
 member() { q "SELECT m.status FROM group_contact m JOIN emails e ON e.contact_id = m.contact_id WHERE e.email = 'u$1@example.net'"; }
@@ -141,8 +112,6 @@ check_eq "Postmark: not JSON: 400" "$(pm -u "$AUTH" --data-raw 'nope')" 400
 check_grep "the refusals are logged" 'Postmark: refused a bounce event: no valid signed id of ours' "$T_DIR/serve.log"
 check "no credentials reach the log" sh -c "! grep -q '${AUTH#*:}' '$T_DIR/serve.log'"
 
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops serve with exit 0" "$rc" 0
 done_testing

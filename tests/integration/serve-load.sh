@@ -1,44 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Load on a real `mailroom serve`: SERVE_LOAD_N (default 20,000) distinct one-click POSTs and as many open-pixel hits from 4 parallel curl clients on 127.0.0.1, every one answered 200 and recorded exactly once; then SIGTERM in the middle of another burst of one-click POSTs: every answered one recorded once, none half-written.
+# Load on a real `mailroom serve`: SERVE_LOAD_N (default 20,000) distinct one-click POSTs and SERVE_LOAD_PIXEL_ROUNDS (default 5) open-pixel hits per recipient (100,000) from 4 parallel curl clients on 127.0.0.1, every one answered 200 and recorded exactly once; then SIGTERM in the middle of another burst of one-click POSTs: every answered one recorded once, none half-written.
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl
 
 N=${SERVE_LOAD_N:-20000}
 B=${SERVE_LOAD_BURST:-5000} # more recipients, for the SIGTERM burst
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-mkdir -p "$T_DIR/db"
-printf 'load-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = loadtest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-synchronous = normal
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE
+R=${SERVE_LOAD_PIXEL_ROUNDS:-5} # pixel hits per recipient
+P=$((N * R))
+. "$MR_SRCDIR/tests/servers/serve.sh"
+serve_site loadtest store-sqlite "synchronous = normal" http "base_url = $BASE
 rate_limit = 0
-threads = 4
-EOF
-mkdir -p "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+threads = 4" > "$T_DIR/site.ini"
 { echo "email,first_name,last_name,groups"; seq 1 "$((N + B))" | sed 's/.*/u&@example.net,F,L,news/'; } > "$T_DIR/contacts.csv"
 mr contact import "$T_DIR/contacts.csv" > /dev/null 2>&1
 printf '<html><body><p>Hello {contact.first_name}</p></body></html>\n' > "$T_DIR/t.html"
@@ -48,7 +21,7 @@ mr job run mailing > "$T_DIR/send.out" 2>&1
 check_eq "the mailing was spooled to $((N + B)) recipients" "$(q "SELECT count(*) FROM mail_spool")" "$((N + B))"
 
 # the one-click and pixel URLs of every message, in 4 curl config files each
-python3 - "$T_DIR" "$N" <<'EOF'
+python3 - "$T_DIR" "$N" "$R" <<'EOF'
 import os, re, sqlite3, sys
 d = sys.argv[1]
 db = sqlite3.connect(os.path.join(d, "db", "m.db"))
@@ -62,7 +35,7 @@ for h, b in db.execute("SELECT headers, body FROM mail_spool"):
     pixel.append(re.search(r'src="(http://[^"]*/o\?mr=[^"]*)"', b).group(1))
 half = int(sys.argv[2])
 for name, urls, extra in (("post", unsub[:half], 'data = "List-Unsubscribe=One-Click"\n'),
-                          ("pixel", pixel[:half], ""),
+                          ("pixel", pixel[:half] * int(sys.argv[3]), ""),
                           ("post2", unsub[half:], 'data = "List-Unsubscribe=One-Click"\n'
                            'header = "Connection: close"\n')):
     for k in range(4):
@@ -72,10 +45,7 @@ for name, urls, extra in (("post", unsub[:half], 'data = "List-Unsubscribe=One-C
                 f.write('url = "%s"\noutput = /dev/null\nwrite-out = "%%{http_code}\\n"\n' % u)
 print(len(set(unsub)), len(set(pixel)))
 EOF
-"$MAILROOM" --config "$T_DIR/site.ini" serve --no-request-log > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start "$T_DIR/site.ini" "$T_DIR/serve.log" --no-request-log
 
 run() { # run NAME: 4 parallel clients; prints the seconds taken
 	local t0 t1
@@ -95,24 +65,18 @@ check_eq "each member is Removed" "$(q "SELECT count(*) FROM group_contact WHERE
 
 secs=$(run pixel)
 ok200=$(cat "$T_DIR"/pixel.codes.* | grep -c '^200$')
-diag "pixel hits: $N in $secs s ($(python3 -c "print(int($N / max($secs, 0.001)))")/s, 4 clients)"
-check_eq "all $N pixel hits answered 200" "$ok200" "$N"
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+diag "pixel hits: $P in $secs s ($(python3 -c "print(int($P / max($secs, 0.001)))")/s, 4 clients)"
+check_eq "all $P pixel hits answered 200" "$ok200" "$P"
+serve_stop; rc=$?
 check_eq "SIGTERM stops it with exit 0" "$rc" 0
-check_eq "every pixel hit recorded exactly once (one per recipient)" "$(q "SELECT count(*), count(DISTINCT queue_id) FROM track_hits WHERE kind = 1")" "$N|$N"
+check_eq "every pixel hit recorded exactly once ($R per recipient)" "$(q "SELECT count(*), count(DISTINCT queue_id) FROM track_hits WHERE kind = 1")" "$P|$N"
+check_eq "no recipient has more or fewer than $R" "$(q "SELECT count(*) FROM (SELECT queue_id FROM track_hits WHERE kind = 1 GROUP BY queue_id HAVING count(*) <> $R)")" 0
 
 # ---- SIGTERM in the middle of a burst of one-click POSTs (new connections each)
-"$MAILROOM" --config "$T_DIR/site.ini" serve --no-request-log > "$T_DIR/serve2.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens again" wait_port "$PORT" 10
+check "mailroom serve listens again" serve_start "$T_DIR/site.ini" "$T_DIR/serve2.log" --no-request-log
 for k in 0 1 2 3; do curl -s -K "$T_DIR/post2.$k" > "$T_DIR/post2.codes.$k" & done
 sleep 0.4
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 wait
 ok200=$(cat "$T_DIR"/post2.codes.* | grep -c '^200$')
 diag "SIGTERM burst: $ok200 of $B one-click POSTs answered 200 before the stop"

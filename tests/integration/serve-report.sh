@@ -4,42 +4,13 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
+. "$MR_SRCDIR/tests/servers/serve.sh"
 MD=$T_DIR/Maildir
-mkdir -p "$T_DIR/db" "$MD/new" "$MD/cur" "$MD/tmp"
-printf 'report-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = reporttest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $MD
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[job-bounces]
-plugin = fetch-bounces
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE/
+serve_site reporttest http "base_url = $BASE/
 rate_limit = 0
-api_tokens_file = $T_DIR/tokens
-EOF
+api_tokens_file = $T_DIR/tokens" job-bounces "plugin = fetch-bounces" > "$T_DIR/site.ini"
 export MAILROOM_BOUNCE_RULES=$MR_SRCDIR/etc/bounce-rules.conf
 export TZ=UTC
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
 {
 	echo "email,first_name,last_name,groups"
 	for i in 1 2 3 4 5 6; do echo "u$i@example.net,F$i,L$i,news"; done
@@ -84,10 +55,7 @@ put() { # put KIND key=value...: a new message in the Maildir
 		mv "$MD/tmp/m$n_msg" "$MD/new/$((1790000000 + n_msg)).M${n_msg}P1.test"
 }
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start
 hit() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 # opens: u1 twice, u2 once; clicks: u1 the first link, u2 both links
 check_eq "the pixel and click hits answer" "$(hit "$(pixel 1)") $(hit "$(pixel 1)") $(hit "$(pixel 2)") $(hit "$(click 1 0)") $(hit "$(click 2 0)") $(hit "$(click 2 1)")" "200 200 200 302 302 302"
@@ -155,8 +123,6 @@ check_eq "no token is 401" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/
 check "report of an unknown mailing fails with EX_NOINPUT (66)" sh -c "'$MAILROOM' --config '$T_DIR/site.ini' mailing report 99999 2>/dev/null; [ \$? -eq 66 ]"
 check "report without an id is a usage error (64)" sh -c "'$MAILROOM' --config '$T_DIR/site.ini' mailing report 2>/dev/null; [ \$? -eq 64 ]"
 
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops serve with exit 0" "$rc" 0
 done_testing

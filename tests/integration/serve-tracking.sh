@@ -4,40 +4,10 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl xargs
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
+. "$MR_SRCDIR/tests/servers/serve.sh"
 PIXELS=${SERVE_TRACK_PIXELS:-10000}
-mkdir -p "$T_DIR/db"
-printf 'track-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = tracktest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[mailing]
-track_opens = no
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE/
-rate_limit = 0
-EOF
-mkdir -p "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+serve_site tracktest http "base_url = $BASE/
+rate_limit = 0" mailing "track_opens = no" > "$T_DIR/site.ini"
 {
 	echo "email,first_name,last_name,groups"
 	for i in 1 2 3 4 5; do echo "u$i@example.net,F$i,L$i,news"; done
@@ -83,10 +53,7 @@ check_grep "List-Unsubscribe uses base_url/u" "<$BASE/u?mr=u\." <(q "SELECT head
 check_grep "the open pixel is in, before </BODY>" "<img src=\"$BASE/o?mr=o\.[0-9]*\.[0-9]*\.[0-9a-f]\{16\}\" width=\"1\" height=\"1\" alt=\"\"[^>]*></BODY>" "$T_DIR/u1.html"
 check "the text part is untouched" sh -c "! q() { :; }; sqlite3 '$T_DIR/db/m.db' \"SELECT body FROM mail_spool WHERE recipient = 'u1@example.net'\" | grep -q '/c?mr='"
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start
 code() { curl -s -o "$T_DIR/body" -D "$T_DIR/head" -w '%{http_code}' "$@"; }
 pixel() { html "$1" | grep -o "$BASE/o?mr=[^\"]*"; }
 click() { hrefs "$1" | grep "/c?mr=" | sed -n "$(( $2 + 1 ))p"; }
@@ -154,9 +121,7 @@ EOF
 t0=$(date +%s.%N)
 for k in 00 01 02 03; do curl -s -K "$T_DIR/burst.$k" > "$T_DIR/codes.$k" 2>/dev/null & done
 sleep 0.5
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 wait
 t1=$(date +%s.%N)
 answered=$(cat "$T_DIR"/codes.* | grep -c '^200$')

@@ -4,37 +4,9 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl
 
-PORT=$(free_port)
-mkdir -p "$T_DIR/db"
-printf 'serve-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = servetest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-unsubscribe_url = http://127.0.0.1:$PORT/u
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-max_body = 4096
-rate_limit = ${SERVE_RATE:-0}
-EOF
-mkdir -p "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+. "$MR_SRCDIR/tests/servers/serve.sh"
+serve_site servetest mailroom "unsubscribe_url = $BASE/u" http "max_body = 4096
+rate_limit = ${SERVE_RATE:-0}" > "$T_DIR/site.ini"
 {
 	echo "email,first_name,last_name,groups"
 	for i in 1 2 3 4 5 6 7; do echo "u$i@example.net,F$i,L$i,news"; done
@@ -62,10 +34,7 @@ check "an http List-Unsubscribe gets no List-Unsubscribe-Post" \
 $(q "SELECT headers FROM mail_spool WHERE recipient = 'u1@example.net'")
 EOF"
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens on 127.0.0.1:$PORT" wait_port "$PORT" 10
+check "mailroom serve listens on 127.0.0.1:$PORT" serve_start
 
 # code URL [curl args]: the HTTP status
 code() { curl -s -o "$T_DIR/body" -D "$T_DIR/head" -w '%{http_code}' "$@"; }
@@ -158,10 +127,7 @@ check_grep "the log has request lines" "POST /u 200" "$T_DIR/serve.log"
 check "no token or query reaches the log" sh -c "! grep -q 'mr=\|$hash' '$T_DIR/serve.log'"
 
 # ---- SIGTERM: stops, exit 0
-kill -TERM $SPID
-for _ in $(seq 1 50); do kill -0 $SPID 2>/dev/null || break; sleep 0.1; done
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops it with exit 0" "$rc" 0
 check_grep "it said it stopped" "stopped" "$T_DIR/serve.log"
 done_testing

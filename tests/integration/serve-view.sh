@@ -4,36 +4,9 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
-mkdir -p "$T_DIR/db" "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-printf 'view-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = viewtest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE/
-rate_limit = 0
-EOF
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+. "$MR_SRCDIR/tests/servers/serve.sh"
+serve_site viewtest http "base_url = $BASE/
+rate_limit = 0" > "$T_DIR/site.ini"
 {
 	echo "email,first_name,last_name,groups"
 	echo "u1@example.net,Ann,One,news"
@@ -71,10 +44,7 @@ check "the HTML part links to a signed view URL ($v1)" grep -q "^$BASE/v?mr=v\.[
 check_eq "the text part has the same URL" "$(view 1 "View news" text/plain)" "$v1"
 check "the view link itself is not rewritten for click tracking" grep -q "href=\"$BASE/v?mr=" "$T_DIR/u1.html"
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start
 code() { curl -s -o "$T_DIR/body" -D "$T_DIR/head" -w '%{http_code}' "$@"; }
 hdr() { tr -d '\r' < "$T_DIR/head" | sed -n "s/^$1: //Ip"; }
 
@@ -130,8 +100,6 @@ check_eq "no token: 400" "$(code "$BASE/v")" 400
 check_eq "u1 is still subscribed" "$(q "SELECT count(*) FROM group_contact WHERE status = 'Added'")" 2
 check "no token reaches the log" sh -c "! grep -q 'mr=\|$hash' '$T_DIR/serve.log'"
 
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops serve with exit 0" "$rc" 0
 done_testing

@@ -4,47 +4,20 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 curl openssl
 
-PORT=$(free_port)
-BASE="http://127.0.0.1:$PORT"
+. "$MR_SRCDIR/tests/servers/serve.sh"
 TOPIC="arn:aws:sns:eu-west-1:123456789012:mailroom-ses"
 PY="$MR_SRCDIR/tests/integration/serve-webhooks.py"
-mkdir -p "$T_DIR/db"
-printf 'hook-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
 printf 'key-%s%s\n' "$RANDOM" "$RANDOM" > "$T_DIR/mailgun.key"
-chmod 600 "$T_DIR/secret" "$T_DIR/mailgun.key"
+chmod 600 "$T_DIR/mailgun.key"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T_DIR/sns.key" -out "$T_DIR/sns.pem" \
 	-days 2 -subj "/CN=sns.eu-west-1.amazonaws.com" > /dev/null 2>&1
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T_DIR/other.key" -out "$T_DIR/other.pem" \
 	-days 2 -subj "/CN=sns.eu-west-1.amazonaws.com" > /dev/null 2>&1
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = hooktest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $T_DIR/Maildir
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[http]
-listen = 127.0.0.1:$PORT
-base_url = $BASE
+serve_site hooktest http "base_url = $BASE
 rate_limit = 0
 sns_topics = $TOPIC
 sns_cert_file = $T_DIR/sns.pem
-mailgun_signing_key_file = $T_DIR/mailgun.key
-EOF
-mkdir -p "$T_DIR/Maildir/new" "$T_DIR/Maildir/cur" "$T_DIR/Maildir/tmp"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
+mailgun_signing_key_file = $T_DIR/mailgun.key" > "$T_DIR/site.ini"
 {
 	echo "email,first_name,last_name,groups"
 	for i in 1 2 3 4 5 6; do echo "u$i@example.net,F$i,L$i,news"; done
@@ -61,10 +34,7 @@ optout() { q "SELECT c.is_opt_out FROM contacts c JOIN emails e ON e.contact_id 
 bounces() { q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id WHERE r.email = 'u$1@example.net' AND ev.event_type = 'bounce'"; }
 check "u1's Return-Path is a signed VERP address ($(verp 1))" grep -q '^return+b\.[0-9]*\.[0-9]*\.[0-9a-f]\{16\}@bounce.example.org$' <<< "$(verp 1)"
 
-"$MAILROOM" --config "$T_DIR/site.ini" serve > "$T_DIR/serve.log" 2>&1 &
-SPID=$!
-started $SPID
-check "mailroom serve listens" wait_port "$PORT" 10
+check "mailroom serve listens" serve_start
 post() { # post PATH FILE [curl args]: the status
 	local p=$1 f=$2; shift 2
 	curl -s -o "$T_DIR/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$@" \
@@ -140,8 +110,6 @@ check_eq "u6 is opted out" "$(optout 6)" 1
 check_grep "refusals are logged with their reason" "refused a SNS webhook: bad signature" "$T_DIR/serve.log"
 check_grep "Mailgun refusals too" "refused a Mailgun webhook: replayed token" "$T_DIR/serve.log"
 check "no VERP hash or token reaches the log" sh -c "! grep -q '$(verp 1 | cut -d. -f4 | cut -d@ -f1)\|t-3' '$T_DIR/serve.log'"
-kill -TERM $SPID
-wait $SPID; rc=$?
-stopped $SPID
+serve_stop; rc=$?
 check_eq "SIGTERM stops it with exit 0" "$rc" 0
 done_testing

@@ -4,4 +4,4 @@ EXTRA_DIST += tests/servers/dovecot.sh tests/servers/tcp-proxy.py \
 	tests/servers/postfix-local.sh tests/servers/smtp.sh tests/servers/smtp-server.py \
 	tests/servers/unbound.sh tests/servers/exim.sh
 EXTRA_DIST += tests/servers/mariadb.sh
-EXTRA_DIST += tests/servers/oauth-server.py
+EXTRA_DIST += tests/servers/oauth-server.py tests/servers/serve.sh

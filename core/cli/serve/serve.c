@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "serve.h"
@@ -177,7 +178,9 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_mutex_init(&s.rl_lock, NULL);
 	struct MHD_Daemon *d[SV_MAX_LISTEN] = { 0 };
+	MHD_socket quiesced[SV_MAX_LISTEN];
 	size_t nd = 0;
+	int activated = 0; /* the sockets are systemd's */
 	char *cert = NULL, *key = NULL, **listen = NULL;
 	size_t n_listen = 0;
 	char *unsub_path = NULL;
@@ -254,6 +257,7 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	long long nfds = 0, pid = 0;
 	if (lpid && lfds && mr_parse_int(lpid, &pid) == 0 && pid == (long long)getpid() &&
 	    mr_parse_int(lfds, &nfds) == 0 && nfds > 0) {
+		activated = 1;
 		for (long long i = 0; i < nfds && nd < SV_MAX_LISTEN; i++) {
 			int fd = 3 + (int)i;
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -313,9 +317,14 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	sv_log(&s, "%s: finishing the requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	code = EX_OK;
 stop:
+	/* accept no more connections: our own listening sockets are shut down
+	 * at once, so that new clients are refused rather than left waiting in
+	 * the backlog (systemd's stay as they are: it holds them for the next
+	 * start); they are closed once the daemons have stopped */
 	for (size_t i = 0; i < nd; i++) {
-		MHD_socket fd = MHD_quiesce_daemon(d[i]);
-		(void)fd; /* closed by MHD_stop_daemon's caller below when we own it */
+		quiesced[i] = MHD_quiesce_daemon(d[i]);
+		if (!activated && quiesced[i] != MHD_INVALID_SOCKET)
+			shutdown(quiesced[i], SHUT_RDWR);
 	}
 	/* the connections in flight may finish (bounded by 5 s or timeout) */
 	for (int tries = 0; tries < 50; tries++) {
@@ -329,8 +338,11 @@ stop:
 			break;
 		usleep(100 * 1000);
 	}
-	for (size_t i = 0; i < nd; i++)
+	for (size_t i = 0; i < nd; i++) {
 		MHD_stop_daemon(d[i]);
+		if (!activated && quiesced[i] != MHD_INVALID_SOCKET)
+			close(quiesced[i]);
+	}
 	/* every hit answered is in the queue: write them all before exiting */
 	sv_track_stop(&s);
 	if (code == EX_OK)
