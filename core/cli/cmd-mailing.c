@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation. */
+/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation (test and preview in cmd-mailing-test.c). */
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -352,6 +352,10 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "test") == 0)
+		return cli_mailing_test(cli, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "preview") == 0)
+		return cli_mailing_preview(cli, argc, argv);
 	struct mr_site *site = NULL;
 	int code = cli_open_subcommand(cli, "mailing", &argc, argv, &site);
 	if (code)

@@ -116,8 +116,8 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
-	  "mass mailings: create (tokens checked), schedule, pause, resume, cancel, statistics",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	  "mass mailings: create (tokens checked), test sends and previews, schedule, pause, resume, cancel, statistics",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
 	  "  --subject S              create: the Subject (tokens allowed: {contact.first_name|you})\n"
@@ -135,6 +135,16 @@ const struct mr_command mr_commands[] = {
 	  "                           [mailing] track_clicks)\n"
 	  "  list                     the mailings\n"
 	  "  show ID                  one mailing\n"
+	  "  test ID                  send the mailing as it will go out (tokens, VERP, DKIM,\n"
+	  "                           List-Unsubscribe), marked X-Mailroom-Test: yes; the queue\n"
+	  "                           and the stats are untouched\n"
+	  "  --to ADDRESS             test: send to this address (repeatable, at most 50)\n"
+	  "  --group G                test: send to each member of group G (at most 50)\n"
+	  "  --contact EMAIL          test, preview: the tokens of this contact (default: the\n"
+	  "                           addressee's own, else a member of the first included group)\n"
+	  "  preview ID               print the message a test would send, without sending it\n"
+	  "  --part text|html|raw     preview: one part, tokens expanded, or the whole message\n"
+	  "                           (default raw)\n"
 	  "  schedule ID now|TIME     schedule a draft\n"
 	  "  pause ID, resume ID      stop sending for now, and go on\n"
 	  "  cancel ID                stop for good\n"

@@ -24,6 +24,7 @@ struct mr_renderer {
 	int n_links;                   /* tracked links (track_clicks) */
 	int64_t date_for;
 	char date[64];
+	int test;                      /* mark each message X-Mailroom-Test: yes */
 };
 
 static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
@@ -103,6 +104,35 @@ static void hex_random(char *out, size_t bytes)
 	out[2 * bytes] = '\0';
 }
 
+/* 16 hex digits for the MIME boundaries: an HMAC of the mailing's id and
+ * creation time under the site secret, so that every renderer of a mailing
+ * (a preview, a test, the job's) writes the same bytes while nobody without
+ * the secret can predict them; random when there is no secret. */
+static void boundary_tag(const struct mr_render_conf *conf, const struct mr_mailing *m,
+			 char out[17])
+{
+	unsigned char md[32];
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "boundary:%lld:%lld", (long long)m->id,
+			 (long long)m->created);
+	if (!conf->verp.secret || n < 0 ||
+	    mail_hmac_sha256(conf->verp.secret, conf->verp.secret_len, msg, (size_t)n, md) != 0) {
+		hex_random(out, 8);
+		return;
+	}
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < 8; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[16] = '\0';
+}
+
+void mr_renderer_mark_test(struct mr_renderer *r)
+{
+	r->test = 1;
+}
+
 int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struct mr_mailing *m,
 		    struct mr_renderer **r_r, struct mr_error *err)
 {
@@ -145,7 +175,7 @@ int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struc
 	if (!r->text && !r->html && (rc = mr_tpl_compile("", "the text body", &r->text, err)))
 		goto fail;
 	char rnd[40];
-	hex_random(rnd, 8);
+	boundary_tag(conf, m, rnd);
 	snprintf(r->alt_boundary, sizeof(r->alt_boundary), "=_mr_alt_%s", rnd);
 	snprintf(r->mix_boundary, sizeof(r->mix_boundary), "=_mr_mix_%s", rnd);
 	hex_random(r->idtag, 6);
@@ -380,18 +410,26 @@ static void add_tracking(struct mr_renderer *r, const struct mr_recipient *rc)
 	mr_buf_add(o, rest, (size_t)(end - rest));
 }
 
+/* The part of tpl expanded with v (and tracking in HTML), in r->part or r->trk. */
+static const struct mr_buf *expand_part(struct mr_renderer *r, const struct mr_tpl *tpl,
+					const struct mr_token_values *v, int html,
+					const struct mr_recipient *rc)
+{
+	r->part.len = 0;
+	mr_tpl_render(tpl, v, html, &r->part);
+	if (html && r->conf.base_url && *r->conf.base_url &&
+	    (r->n_links || r->conf.track_opens)) {
+		add_tracking(r, rc);
+		return &r->trk;
+	}
+	return &r->part;
+}
+
 static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr_tpl *tpl,
 		     const struct mr_token_values *v, int html, const char *boundary,
 		     const struct mr_recipient *rc)
 {
-	r->part.len = 0;
-	mr_tpl_render(tpl, v, html, &r->part);
-	const struct mr_buf *src = &r->part;
-	if (html && r->conf.base_url && *r->conf.base_url &&
-	    (r->n_links || r->conf.track_opens)) {
-		add_tracking(r, rc);
-		src = &r->trk;
-	}
+	const struct mr_buf *src = expand_part(r, tpl, v, html, rc);
 	if (boundary)
 		mr_buf_printf(body, "--%s\r\n", boundary);
 	if (boundary)
@@ -402,29 +440,65 @@ static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr
 	mr_buf_add(body, "\r\n", 2);
 }
 
-int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
-	      struct mr_rendered_msg *out, struct mr_error *err)
+/* The VERP addresses and action URLs of one recipient, and the token
+ * values that point into them. */
+struct rcpt_values {
+	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700];
+	struct mr_token_values v;
+};
+
+static int values_of(struct mr_renderer *r, const struct mr_recipient *rc, struct rcpt_values *rv,
+		     struct mr_error *err)
 {
 	if (!rc->email || !mr_addr_valid(rc->email))
 		return mail_error_set(err, MR_EINPUT, "recipient %lld: \"%s\" is not a valid address",
 				    (long long)rc->queue_id, rc->email ? rc->email : "");
-	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700];
 	int st;
-	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id, bounce,
-				sizeof(bounce), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id, unsub,
-				sizeof(unsub), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, optout,
-				sizeof(optout), err)))
+	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id,
+				rv->bounce, sizeof(rv->bounce), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id,
+				rv->unsub, sizeof(rv->unsub), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, rv->optout,
+				sizeof(rv->optout), err)))
 		return st;
-	action_url(r, MR_VERP_UNSUBSCRIBE, unsub, unsub_url, sizeof(unsub_url));
-	action_url(r, MR_VERP_OPTOUT, optout, optout_url, sizeof(optout_url));
-	struct mr_token_values v = {
+	action_url(r, MR_VERP_UNSUBSCRIBE, rv->unsub, rv->unsub_url, sizeof(rv->unsub_url));
+	action_url(r, MR_VERP_OPTOUT, rv->optout, rv->optout_url, sizeof(rv->optout_url));
+	rv->v = (struct mr_token_values){
 		.first_name = rc->first_name, .last_name = rc->last_name,
 		.display_name = rc->display_name, .email = rc->email,
-		.unsubscribe_url = unsub_url, .optout_url = optout_url,
+		.unsubscribe_url = rv->unsub_url, .optout_url = rv->optout_url,
 		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = r->subject_src,
 	};
+	return 0;
+}
+
+int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int html,
+		   struct mr_buf *out, struct mr_error *err)
+{
+	struct rcpt_values rv;
+	int st = values_of(r, rc, &rv, err);
+	if (st)
+		return st;
+	const struct mr_tpl *tpl = html ? r->html : r->text;
+	if (!tpl)
+		return mail_error_set(err, MR_ENOTFOUND, "the mailing has no %s part",
+				      html ? "HTML" : "text");
+	const struct mr_buf *src = expand_part(r, tpl, &rv.v, html, rc);
+	mr_buf_add(out, src->p ? src->p : "", src->len);
+	if (out->oom || r->part.oom || r->trk.oom)
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a part");
+	return 0;
+}
+
+int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
+	      struct mr_rendered_msg *out, struct mr_error *err)
+{
+	struct rcpt_values rv;
+	int st = values_of(r, rc, &rv, err);
+	if (st)
+		return st;
+	const struct mr_token_values v = rv.v;
+	const char *bounce = rv.bounce, *unsub = rv.unsub, *unsub_url = rv.unsub_url;
 	/* the body */
 	struct mr_buf *body = &r->body, *hdr = &r->hdr;
 	body->len = 0;
@@ -494,6 +568,8 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 			      "Content-Transfer-Encoding: quoted-printable\r\n",
 			      r->text ? "plain" : "html");
 	mr_buf_printf(hdr, "X-Mailroom-Id: <%s>\r\n", bounce);
+	if (r->test)
+		mr_buf_adds(hdr, "X-Mailroom-Test: yes\r\n");
 	if (strncmp(unsub_url, "mailto:", 7) == 0) {
 		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>\r\n", unsub);
 	} else {

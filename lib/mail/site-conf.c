@@ -178,18 +178,31 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 	}
 	conf->verp.secret = (const unsigned char *)secret;
 	conf->verp.secret_len = strlen(secret);
-	const struct mr_section *dk = core->cfg_section(core, "dkim");
-	const char *key_file = dk ? core->cfg_str(dk, "key_file") : NULL;
-	if (key_file && *key_file) {
-		const char *dd = core->cfg_str(dk, "domain");
-		rc = mr_dkim_signer_new(core->cfg_str(dk, "selector"), dd && *dd ? dd : dom,
-					key_file, core->cfg_str(dk, "algorithm"), &conf->dkim, err);
-		if (rc) {
-			mr_render_conf_free(conf);
-			return rc;
-		}
+	if ((rc = mr_mail_dkim_signer(core, &conf->dkim, err)) != 0) {
+		mr_render_conf_free(conf);
+		return rc;
 	}
 	return 0;
+}
+
+int mr_mail_dkim_signer(const struct mr_core *core, struct mr_dkim_signer **s_r,
+			struct mr_error *err)
+{
+	*s_r = NULL;
+	const struct mr_section *dk = core->cfg_section(core, "dkim");
+	const char *key_file = dk ? core->cfg_str(dk, "key_file") : NULL;
+	if (!key_file || !*key_file)
+		return 0;
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	const char *dd = core->cfg_str(dk, "domain"), *dom = main ? core->cfg_str(main, "domain") : NULL;
+	const char *from = main ? core->cfg_str(main, "from") : NULL;
+	const char *from_at = from ? strrchr(from, '@') : NULL;
+	if (dd && *dd)
+		dom = dd;
+	else if (!dom || !*dom)
+		dom = from_at ? from_at + 1 : "localhost";
+	return mr_dkim_signer_new(core->cfg_str(dk, "selector"), dom, key_file,
+				  core->cfg_str(dk, "algorithm"), s_r, err);
 }
 
 int mr_mail_track_defaults(const struct mr_core *core)

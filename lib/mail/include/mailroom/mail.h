@@ -49,6 +49,12 @@ void mr_verp_conf_free(struct mr_verp_conf *conf);
  * status with err. */
 int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 			struct mr_error *err);
+/* The site's DKIM signer: [dkim] selector, domain (default [mailroom]
+ * domain, else the From address's), key_file, algorithm.  Returns 0 with
+ * *s_r (NULL when no key_file is set; free with mr_dkim_signer_free), or
+ * MR_ECONFIG naming the key file and the problem. */
+int mr_mail_dkim_signer(const struct mr_core *core, struct mr_dkim_signer **s_r,
+			struct mr_error *err);
 /* The MR_TRACK_* flags [mailing] track_opens and track_clicks give a new
  * mailing (the site's defaults). */
 int mr_mail_track_defaults(const struct mr_core *core);

@@ -60,6 +60,14 @@ void mr_renderer_free(struct mr_renderer *r);
 /* Renders one recipient's message into out (out->data is reused). */
 int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err);
+/* Marks every message r renders as a test: an X-Mailroom-Test: yes header
+ * (signed with the rest), nothing else changed. */
+void mr_renderer_mark_test(struct mr_renderer *r);
+/* Appends one recipient's text (html = 0) or HTML part to out as it goes
+ * into the message before its transfer encoding: tokens expanded, tracking
+ * links in HTML.  MR_ENOTFOUND when the mailing has no such part. */
+int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int html,
+		   struct mr_buf *out, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
 void mr_render_conf_free(struct mr_render_conf *conf);

@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A mailing's life before and after sending: mailing test through transport-spool and
+# transport-smtp to the test SMTP server (marked, DKIM verified by dkimpy, queue and stats
+# untouched), mailing preview equal to the sent bytes but for Message-ID, Date and
+# DKIM-Signature, and send-test signed with DKIM.
+. "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/servers/smtp.sh"
+needs /usr/bin/python3 sqlite3 openssl
+
+printf 'life-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_DIR/rsa.key" 2>/dev/null
+chmod 600 "$T_DIR/secret" "$T_DIR/rsa.key"
+printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T_DIR/rsa.key" -pubout -outform DER | base64 -w0)" \
+	> "$T_DIR/rsa.txt"
+site() { # site TRANSPORT [extra lines]
+	local transport=$1
+	shift
+	{
+		cat <<INI
+[mailroom]
+site = life
+store = sqlite
+transport = $transport
+from = news@example.org
+from_name = Example News
+secret_file = $T_DIR/secret
+unsubscribe_url = https://example.org/u
+lock_dir = $T_DIR
+[store-sqlite]
+path = $T_DIR/m.db
+[account-bounce]
+fetch = localdir
+used_for = bounce
+source = $T_DIR/bounces
+localpart = return+
+domain = bounce.example.org
+[job-mailing]
+plugin = process-mailing
+[dkim]
+selector = s2026
+domain = example.org
+key_file = $T_DIR/rsa.key
+INI
+		for kv in "$@"; do echo "$kv"; done
+	} > "$T_DIR/site.ini"
+}
+site spool
+mkdir -p "$T_DIR/bounces"
+mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
+q() { sqlite3 "$T_DIR/m.db" "$@"; }
+dkim_ok() { /usr/bin/python3 "$MR_SRCDIR/tests/unit/dkim-verify.py" "$1" "$T_DIR/rsa.txt" >/dev/null; }
+# the message without the fields that must differ between two renderings
+strip_varying() {
+	/usr/bin/python3 - "$1" <<'PY'
+import re, sys
+data = open(sys.argv[1], 'rb').read()
+head, sep, body = data.partition(b'\r\n\r\n')
+fields = re.split(rb'\r\n(?![ \t])', head)
+keep = [f for f in fields if not re.match(rb'(?i)(message-id|date|dkim-signature):', f)]
+sys.stdout.buffer.write(b'\r\n'.join(keep) + sep + body)
+PY
+}
+
+cat > "$T_DIR/c.csv" <<CSV
+email,first_name,last_name,groups
+ann@example.net,Ann,Alpha,"all;testers"
+bob@example.net,Bob,Beta,"all;testers"
+cy@example.net,Cy,Gamma,all
+CSV
+mr contact import "$T_DIR/c.csv" > /dev/null
+printf 'Hello {contact.first_name|friend},\nunsubscribe: {action.unsubscribeUrl}\n' > "$T_DIR/t.txt"
+printf '<p>Hello {contact.first_name} {contact.last_name} &amp; co</p>\n' > "$T_DIR/t.html"
+id=$(mr mailing create --name Life --subject "Life for {contact.first_name}" --text "$T_DIR/t.txt" \
+	--html "$T_DIR/t.html" --include-group all | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+check "a draft mailing is created" test -n "$id"
+
+# ---- send-test signs with DKIM when [dkim] is set
+mr send-test someone@example.net > "$T_DIR/st.out" 2>&1
+check_eq "send-test exits 0" "$?" 0
+mr spool show "$(sed -n '1s/^{"id":\([0-9]*\).*/\1/p' <(mr spool list --json))" > "$T_DIR/st.eml"
+check_grep "send-test's message starts with a DKIM-Signature" "^DKIM-Signature: v=1; a=rsa-sha256;" \
+	"$T_DIR/st.eml"
+check "dkimpy verifies send-test's signature" dkim_ok "$T_DIR/st.eml"
+
+# ---- mailing test through the spool
+mr mailing test "$id" --to ann@example.net > "$T_DIR/t1.out" 2> "$T_DIR/t1.err"
+check_eq "mailing test --to exits 0" "$?" 0
+check_grep "and says where it went" "^test of mailing $id sent to ann@example.net (<mr\.0\.0\..*>) via spool" \
+	"$T_DIR/t1.out"
+sid=$(mr spool list --json | sed -n '1s/^{"id":\([0-9]*\).*/\1/p')
+mr spool show "$sid" > "$T_DIR/test.eml"
+check_grep "the test message is marked X-Mailroom-Test: yes" "^X-Mailroom-Test: yes" "$T_DIR/test.eml"
+check_grep "its subject is the mailing's, untouched, tokens for the contact" "^Subject: Life for Ann" \
+	"$T_DIR/test.eml"
+check_grep "it has the VERP Return-Path id and List-Unsubscribe" "^List-Unsubscribe: <mailto:return+u\.0\.0\." \
+	"$T_DIR/test.eml"
+check "dkimpy verifies the test message's signature" dkim_ok "$T_DIR/test.eml"
+mr mailing preview "$id" --contact ann@example.net > "$T_DIR/preview.eml"
+check_eq "mailing preview exits 0" "$?" 0
+check_eq "the preview equals the sent bytes but for Message-ID, Date and DKIM-Signature" \
+	"$(strip_varying "$T_DIR/preview.eml" | md5sum)" "$(strip_varying "$T_DIR/test.eml" | md5sum)"
+check "and those do differ from nothing: the preview is signed too" \
+	grep -q "^DKIM-Signature:" "$T_DIR/preview.eml"
+check_eq "preview --part text is the text part, tokens expanded" \
+	"$(mr mailing preview "$id" --contact bob@example.net --part text | head -1)" "Hello Bob,"
+check_eq "preview --part html is the HTML part, values escaped" \
+	"$(mr mailing preview "$id" --contact bob@example.net --part html)" \
+	"<p>Hello Bob Beta &amp; co</p>"
+check_eq "preview without --contact uses a member of the first group" \
+	"$(mr mailing preview "$id" --part text | head -1)" "Hello Ann,"
+mr mailing preview "$id" --part pdf > /dev/null 2>&1
+check_eq "preview --part pdf is a usage error" "$?" 64
+mr mailing preview 999 > /dev/null 2> "$T_DIR/err"
+check_eq "preview of an unknown mailing exits EX_NOINPUT" "$?" 66
+check_grep "and names it" "no mailing 999" "$T_DIR/err"
+mr mailing preview "$id" --contact nobody@example.net > /dev/null 2>&1
+check_eq "preview for an unknown contact exits EX_NOINPUT" "$?" 66
+mr mailing test "$id" > /dev/null 2>&1
+check_eq "mailing test without --to or --group is a usage error" "$?" 64
+mr mailing test "$id" --to not-an-address > /dev/null 2>&1
+check_eq "mailing test --to a non-address exits EX_DATAERR" "$?" 65
+
+mr mailing test "$id" --to me@example.org --contact bob@example.net > /dev/null
+check_grep "--contact names whose tokens a test carries" "^Subject: Life for Bob" \
+	<(mr spool show "$(mr spool list --json | sed -n '1s/^{"id":\([0-9]*\).*/\1/p')")
+before=$(mr spool list --json | wc -l)
+mr mailing test "$id" --group testers > "$T_DIR/g.out"
+check_eq "mailing test --group sends one message per member" "$(grep -c '^test of mailing' "$T_DIR/g.out")" 2
+check_eq "the spool holds two more" "$(mr spool list --json | wc -l)" "$((before + 2))"
+check_grep "each member gets their own tokens" '"subject":"Life for Bob"' <(mr spool list --json)
+
+# ---- nothing of the mailing moved
+check_eq "the tests built no queue" "$(q "SELECT count(*) FROM mailing_recipients")" 0
+check_eq "the mailing is still a draft" "$(mr mailing list --json | grep -c '"status":"draft"')" 1
+check_grep "its stats count no recipient" '"total":0,"queued":0,"sending":0,"sent":0' \
+	<(mr mailing stats "$id" --json)
+
+# ---- mailing test through transport-smtp to the test SMTP server
+SD=$T_DIR/smtp
+P=$(free_port)
+smtp_server_start "$SD" "$P"
+check "the test SMTP server listens on $P" test -f "$SD/ready"
+site smtp "[transport-smtp]" "host = 127.0.0.1" "port = $P" "tls = none"
+mr mailing test "$id" --to tester@example.com > "$T_DIR/s.out" 2>&1
+check_eq "mailing test through transport-smtp exits 0" "$?" 0
+check_grep "and reports the server's answer" "^test of mailing $id sent to tester@example.com .* via smtp: 250" \
+	"$T_DIR/s.out"
+f=$(grep -rl --include='*.json' '"tester@example.com"' "$SD" | head -1)
+eml=${f%.json}.eml
+check_grep "the server received it marked as a test" "^X-Mailroom-Test: yes" "$eml"
+check_grep "with the VERP envelope sender" '"mail_from": *"return+b\.0\.0\.[0-9a-f]*@bounce\.example\.org"' "$f"
+check "dkimpy verifies the bytes the server received" dkim_ok "$eml"
+check_eq "still no queue after the SMTP test" "$(q "SELECT count(*) FROM mailing_recipients")" 0
+
+done_testing
