@@ -97,6 +97,9 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 /* mailing test|preview (cmd-mailing-test.c); argv[1] is the subcommand. */
 int cli_mailing_test(struct mr_cli *cli, int argc, char **argv);
 int cli_mailing_preview(struct mr_cli *cli, int argc, char **argv);
+/* mailing edit|copy|delete (cmd-mailing-edit.c) on the open site; argv[1]
+ * is the subcommand. */
+int cli_mailing_edit(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 #ifdef MR_WITH_SERVE

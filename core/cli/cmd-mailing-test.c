@@ -263,6 +263,13 @@ static int send_tests(struct test_ctx *tc, int64_t id)
 				"%d %s %s", temp ? "temporary" : "permanent", rcpt[i],
 				site->transport.name, res[i].code, res[i].enhanced, res[i].text);
 	}
+	size_t sent = 0;
+	for (size_t i = 0; !rc && i < tc->n; i++)
+		sent += res[i].status == MR_SEND_OK;
+	int64_t count = 0;
+	if (sent && mr_store_mailing_tests(&site->store, id, (int64_t)sent, &count, &err) == 0)
+		printf("mailing %lld: %lld test messages sent so far\n", (long long)id,
+		       (long long)count);
 	for (size_t i = 0; i < tc->n; i++)
 		free(out[i].data);
 	return code;

@@ -116,8 +116,8 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
-	  "mass mailings: create (tokens checked), test sends and previews, schedule, pause, resume, cancel, statistics",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	  "mass mailings: create (tokens checked), edit, copy, delete, test sends and previews, schedule, pause, resume, cancel, statistics",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
 	  "  --subject S              create: the Subject (tokens allowed: {contact.first_name|you})\n"
@@ -135,6 +135,13 @@ const struct mr_command mr_commands[] = {
 	  "                           [mailing] track_clicks)\n"
 	  "  list                     the mailings\n"
 	  "  show ID                  one mailing\n"
+	  "  edit ID                  change a draft, or a scheduled mailing not yet started, with\n"
+	  "                           any create option (groups and attachments given replace\n"
+	  "                           the stored ones)\n"
+	  "  copy ID                  a new draft with the same content, named \"Copy of NAME\"\n"
+	  "  --name N                 copy: the new draft's name instead\n"
+	  "  delete ID                delete a draft, or a canceled mailing that sent nothing\n"
+	  "                           (a mailing that sent is kept for its history)\n"
 	  "  test ID                  send the mailing as it will go out (tokens, VERP, DKIM,\n"
 	  "                           List-Unsubscribe), marked X-Mailroom-Test: yes; the queue\n"
 	  "                           and the stats are untouched\n"
@@ -148,7 +155,8 @@ const struct mr_command mr_commands[] = {
 	  "  schedule ID now|TIME     schedule a draft\n"
 	  "  pause ID, resume ID      stop sending for now, and go on\n"
 	  "  cancel ID                stop for good\n"
-	  "  stats ID                 delivered, bounced, opted out, in doubt, opens and clicks\n"
+	  "  stats ID                 delivered, bounced, opted out, in doubt, opens and clicks,\n"
+	  "                           test messages apart\n"
 	  "  --json                   JSON output for list and stats\n" },
 #ifdef MR_WITH_SERVE
 	{ "token", cmd_token, "token create --user NAME [--json]",

@@ -707,6 +707,7 @@ static void test_users(struct mr_store *st)
 #include "cases-bounce.c"
 #include "cases-activity.c"
 #include "cases-tracking.c"
+#include "cases-mailing-edit.c"
 
 /* Says which capabilities a group of cases needs and the store lacks. */
 static int can_run(const struct mr_store *st, unsigned need, const char *what)
@@ -768,6 +769,14 @@ int sc_run(const struct sc_hooks *h, int want_version)
 	if (can_run(st, MR_STORE_CAP_TRACKING | MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS,
 		    "tracking"))
 		test_tracking(st);
+	if (can_run(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS, "mailing edit")) {
+		if (MR_STORE_QUEUE_HAS(st, mailing_update) && MR_STORE_QUEUE_HAS(st, mailing_delete) &&
+		    MR_STORE_QUEUE_HAS(st, mailing_tests))
+			test_mailing_edit(st);
+		else
+			printf("# skipping the mailing edit cases: the store '%s' predates them\n",
+			       st->name ? st->name : "?");
+	}
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

@@ -6,8 +6,9 @@ mailroom_store_check_SOURCES = core/store-check/store-check.c core/store-check/s
 # the cases (cases.c and the parts it includes) use only the installed headers
 mailroom_store_check_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/core/lib
 EXTRA_DIST += core/store-check/cases-queue.c core/store-check/cases-bounce.c \
-	core/store-check/cases-activity.c core/store-check/cases-tracking.c
+	core/store-check/cases-activity.c core/store-check/cases-tracking.c \
+	core/store-check/cases-mailing-edit.c
 EXTRA_mailroom_store_check_DEPENDENCIES = $(top_srcdir)/core/store-check/cases-queue.c \
 	$(top_srcdir)/core/store-check/cases-bounce.c $(top_srcdir)/core/store-check/cases-activity.c \
-	$(top_srcdir)/core/store-check/cases-tracking.c
+	$(top_srcdir)/core/store-check/cases-tracking.c $(top_srcdir)/core/store-check/cases-mailing-edit.c
 mailroom_store_check_LDADD = core/lib/libmailroom.la

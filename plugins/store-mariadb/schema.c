@@ -257,6 +257,10 @@ static const char v5_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_owner ON mailing_recipients;\n"
 	"CREATE INDEX IF NOT EXISTS mailing_recipients_lease_owner ON mailing_recipients(lease_owner, lease_expires);\n";
 
+/* Version 6: the count of a mailing's test messages. */
+static const char v6_sql[] =
+	"ALTER TABLE mailings ADD COLUMN IF NOT EXISTS tests_sent BIGINT NOT NULL DEFAULT 0;\n";
+
 struct migration {
 	int version;
 	const char *description;
@@ -269,6 +273,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes for claims and leases", v5_sql },
+	{ 6, "test messages of a mailing", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

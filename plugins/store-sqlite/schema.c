@@ -266,12 +266,18 @@ static const char v5_sql[] =
 	"CREATE INDEX mailing_recipients_owner ON mailing_recipients(lease_owner, lease_expires)\n"
 	"  WHERE lease_owner IS NOT NULL;\n";
 
+/* Version 6: a mailing's life before sending: the count of its test
+ * messages (mailing test), kept apart from its queue. */
+static const char v6_sql[] =
+	"ALTER TABLE mailings ADD COLUMN tests_sent INTEGER NOT NULL DEFAULT 0;\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
+	{ 6, "test messages of a mailing", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

@@ -273,6 +273,9 @@ static const struct mr_store_queue_ops sqlite_queue_ops = {
 	.queue_outcome = sq_queue_outcome,
 	.mailing_finish = sq_mailing_finish,
 	.mailing_stats = sq_mailing_stats,
+	.mailing_update = sq_mailing_update,
+	.mailing_delete = sq_mailing_delete,
+	.mailing_tests = sq_mailing_tests,
 };
 
 static const struct mr_store_bounce_ops sqlite_bounce_ops = {

@@ -76,7 +76,8 @@ files = {
     'activity-filed.c': ['activity'], 'cmd-bounce-stats.c': ['bounce'],
     'cron-identity.c': ['cron', 'job'], 'identity.c': ['cron', 'job'],
     'password.c': ['user'], 'cmd-contact.c': ['contact', 'group'],
-    'cmd-mailing-test.c': ['mailing'],
+    'cmd-mailing-test.c': ['mailing'], 'cmd-mailing-edit.c': ['mailing'],
+    'mailing-form.c': ['mailing'],
     'main.c': [None],
 }
 # accepted by a parser only to be refused with an explanation

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A mailing's life before and after sending: mailing test through transport-spool and
 # transport-smtp to the test SMTP server (marked, DKIM verified by dkimpy, queue and stats
-# untouched), mailing preview equal to the sent bytes but for Message-ID, Date and
-# DKIM-Signature, and send-test signed with DKIM.
+# untouched, counted apart), mailing preview equal to the sent bytes but for Message-ID, Date
+# and DKIM-Signature, send-test signed with DKIM, mailing edit, copy and delete.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
 needs /usr/bin/python3 sqlite3 openssl
@@ -132,9 +132,71 @@ check_grep "each member gets their own tokens" '"subject":"Life for Bob"' <(mr s
 
 # ---- nothing of the mailing moved
 check_eq "the tests built no queue" "$(q "SELECT count(*) FROM mailing_recipients")" 0
+not() { ! "$@" >/dev/null 2>&1; }
 check_eq "the mailing is still a draft" "$(mr mailing list --json | grep -c '"status":"draft"')" 1
 check_grep "its stats count no recipient" '"total":0,"queued":0,"sending":0,"sent":0' \
 	<(mr mailing stats "$id" --json)
+
+check_grep "the tests are counted apart in the stats" '"tests_sent":4' <(mr mailing stats "$id" --json)
+check_grep "and said in the stats as such" '^  tests      4 ' <(mr mailing stats "$id")
+
+# ---- edit, copy, delete
+printf '<p>New {contact.first_name}</p>\n' > "$T_DIR/new.html"
+mr mailing edit "$id" --subject "Edited for {contact.first_name}" --html "$T_DIR/new.html" \
+	--include-group testers > "$T_DIR/e.out"
+check_eq "mailing edit of a draft exits 0" "$?" 0
+check_grep "and says so" "^mailing $id edited" "$T_DIR/e.out"
+mr mailing show "$id" --json > "$T_DIR/e.json"
+check_grep "the subject is edited, the name kept" '"name":"Life","subject":"Edited for {contact.first_name}"' \
+	"$T_DIR/e.json"
+check_grep "the groups given replace the stored ones" '"include":\["testers"\]' "$T_DIR/e.json"
+check_eq "the HTML part is replaced, the text part kept" \
+	"$(mr mailing preview "$id" --contact bob@example.net --part html; mr mailing preview "$id" --contact bob@example.net --part text | head -1)" \
+	"$(printf '<p>New Bob</p>\nHello Bob,')"
+printf 'Hi {contact.nosuch}\n' > "$T_DIR/bad.txt"
+mr mailing edit "$id" --text "$T_DIR/bad.txt" > /dev/null 2> "$T_DIR/err"
+check_eq "edit with an unknown token exits EX_DATAERR" "$?" 65
+check_grep "and names the token" "unknown token {contact.nosuch}" "$T_DIR/err"
+mr mailing edit "$id" --include-group nosuch > /dev/null 2> "$T_DIR/err"
+check "edit with an unknown group fails" test "$?" -ne 0
+check_grep "and the mailing keeps its groups" '"include":\["testers"\]' <(mr mailing show "$id" --json)
+mr mailing edit "$id" > /dev/null 2>&1
+check_eq "edit with nothing to change is a usage error" "$?" 64
+mr mailing copy "$id" > "$T_DIR/c.out"
+check_eq "mailing copy exits 0" "$?" 0
+cid=$(sed -n 's/^mailing \([0-9]*\) created (a draft copy of mailing '"$id"').*/\1/p' "$T_DIR/c.out")
+check "mailing copy prints the new id" test -n "$cid"
+mr mailing show "$cid" --json > "$T_DIR/c.json"
+check_grep "the copy is a draft named Copy of Life with the same subject" \
+	'"name":"Copy of Life","subject":"Edited for {contact.first_name}","status":"draft"' "$T_DIR/c.json"
+check_eq "the copy renders the same HTML" "$(mr mailing preview "$cid" --contact bob@example.net --part html)" \
+	"<p>New Bob</p>"
+mr mailing edit "$cid" --schedule "@$(( $(date +%s) + 86400 ))" > /dev/null
+check_grep "edit --schedule schedules a draft" '"status":"scheduled"' <(mr mailing show "$cid" --json)
+mr mailing edit "$cid" --name "Scheduled copy" > /dev/null
+check_eq "a scheduled mailing not yet started can be edited" "$?" 0
+mr mailing delete "$cid" > /dev/null 2> "$T_DIR/err"
+check_eq "delete of a scheduled mailing exits EX_DATAERR" "$?" 65
+mr mailing cancel "$cid" > /dev/null
+mr mailing delete "$cid" > "$T_DIR/d.out"
+check_eq "a canceled mailing that sent nothing is deleted" "$?" 0
+check_eq "it is gone" "$(mr mailing list --json | grep -c "\"id\":$cid,")" 0
+mr mailing delete "$cid" > /dev/null 2>&1
+check_eq "deleting it again exits EX_NOINPUT" "$?" 66
+# a started mailing: edit refused, and once sent, delete refused
+sent=$(mr mailing copy "$id" --name Sent | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+mr mailing schedule "$sent" now > /dev/null
+mr job run mailing > /dev/null 2>&1
+check_grep "the copy was sent to both testers" '"sent":2' <(mr mailing stats "$sent" --json)
+mr mailing edit "$sent" --subject X > /dev/null 2> "$T_DIR/err"
+check_eq "edit of a sent mailing exits EX_DATAERR" "$?" 65
+check_grep "and says which mailings can be edited" "is complete: only a draft or a scheduled mailing not yet started" \
+	"$T_DIR/err"
+mr mailing delete "$sent" > /dev/null 2> "$T_DIR/err"
+check_eq "delete of a sent mailing exits EX_DATAERR" "$?" 65
+check_grep "a sent mailing is kept" "kept for its history" "$T_DIR/err"
+check "the real send carries no X-Mailroom-Test" \
+	not grep -q "^X-Mailroom-Test" <(mr spool show "$(mr spool list --json | sed -n '1s/^{"id":\([0-9]*\).*/\1/p')")
 
 # ---- mailing test through transport-smtp to the test SMTP server
 SD=$T_DIR/smtp
@@ -151,6 +213,7 @@ eml=${f%.json}.eml
 check_grep "the server received it marked as a test" "^X-Mailroom-Test: yes" "$eml"
 check_grep "with the VERP envelope sender" '"mail_from": *"return+b\.0\.0\.[0-9a-f]*@bounce\.example\.org"' "$f"
 check "dkimpy verifies the bytes the server received" dkim_ok "$eml"
-check_eq "still no queue after the SMTP test" "$(q "SELECT count(*) FROM mailing_recipients")" 0
+check_eq "no queue row of the tested mailing after the SMTP test" \
+	"$(q "SELECT count(*) FROM mailing_recipients r JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = $id")" 0
 
 done_testing

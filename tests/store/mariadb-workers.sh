@@ -26,7 +26,7 @@ grep -v 'retrying\|reconnected' "$T_DIR/workers.err" | head -5 | sed 's/^/# /'
 # the tables are InnoDB, utf8mb4
 check_eq "every table is InnoDB" \
 	"$(mariadb_root "SELECT count(*) FROM information_schema.tables WHERE table_schema='work' AND engine <> 'InnoDB'")" 0
-check_eq "schema version 5, as store-sqlite's" "$(mariadb_root "SELECT max(version) FROM work.schema_version")" 5
+check_eq "schema version 6, as store-sqlite's" "$(mariadb_root "SELECT max(version) FROM work.schema_version")" 6
 # a newer schema is refused with a configuration error naming the database
 mariadb_root "INSERT INTO work.schema_version VALUES (99, 0, 'from the future')"
 out=$("$MAILROOM" --config "$T_DIR/site.ini" job log --json 2>&1); rc=$?

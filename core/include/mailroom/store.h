@@ -218,6 +218,26 @@ struct mr_store_queue_ops {
 	/* the counts of a mailing's queue (mailroom/mailing.h). */
 	int (*mailing_stats)(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 			     struct mr_error *err);
+
+	/* ---- appended after 1.0: MAY (their wrappers say MR_EUNSUPPORTED) */
+	/* replaces the content of a draft, or of a scheduled mailing whose
+	 * queue is not built, with m's: name, subject, From name and address,
+	 * Reply-To, bodies, groups (an unknown one is MR_ENOTFOUND) and
+	 * attachments; its id, status, schedule and creation time stay.
+	 * MR_EINPUT naming the status for a mailing in any other status,
+	 * MR_ENOTFOUND for none. */
+	int (*mailing_update)(void *state, int64_t id, const struct mr_mailing *m,
+			      struct mr_error *err);
+	/* deletes a draft, or a canceled mailing for which no recipient was
+	 * ever tried, with its groups, attachments, jobs and queue rows.
+	 * MR_EINPUT for any other (a mailing that sent is kept for its
+	 * history), MR_ENOTFOUND for none. */
+	int (*mailing_delete)(void *state, int64_t id, struct mr_error *err);
+	/* adds add (0 or more) to the mailing's count of test messages sent
+	 * (mailing test), kept apart from its queue and stats; *count_r (MAY be
+	 * NULL) gets the new count.  MR_ENOTFOUND for no such mailing. */
+	int (*mailing_tests)(void *state, int64_t id, int64_t add, int64_t *count_r,
+			     struct mr_error *err);
 };
 
 /* ---- bounces */
@@ -718,6 +738,38 @@ static inline int mr_store_mailing_set_status(const struct mr_store *st, int64_t
 	if (!st->ops->queue)
 		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
 	return st->ops->queue->mailing_set_status(st->state, id, status, when, err);
+}
+
+/* True when the store's queue sub-table has the slot at offset off (an op
+ * appended after 1.0) and fills it. */
+#define MR_STORE_QUEUE_HAS(st, slot)                                                        \
+	((st)->ops->queue &&                                                                \
+	 (st)->ops->queue->size >= offsetof(struct mr_store_queue_ops, slot) +              \
+					   sizeof((st)->ops->queue->slot) &&                  \
+	 (st)->ops->queue->slot)
+
+static inline int mr_store_mailing_update(const struct mr_store *st, int64_t id,
+					  const struct mr_mailing *m, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_update))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_update(st->state, id, m, err);
+}
+
+static inline int mr_store_mailing_delete(const struct mr_store *st, int64_t id,
+					  struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_delete))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_delete(st->state, id, err);
+}
+
+static inline int mr_store_mailing_tests(const struct mr_store *st, int64_t id, int64_t add,
+					 int64_t *count_r, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_tests))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_tests(st->state, id, add, count_r, err);
 }
 
 static inline int mr_store_mailing_due(const struct mr_store *st, int64_t now, int64_t after_id,

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* The options of mailing create and mailing edit, parsed and loaded once for both. */
+#ifndef MR_CLI_MAILING_FORM_H
+#define MR_CLI_MAILING_FORM_H
+
+#include "cli.h"
+
+#define MAILING_MAX_GROUPS 64
+#define MAILING_MAX_ATTACH 16
+
+/* What the options said; a field not given stays NULL (or 0). */
+struct mailing_form {
+	const char *name, *subject, *from_email, *from_name, *reply_to;
+	const char *text_file, *html_file, *schedule;
+	const char *inc[MAILING_MAX_GROUPS], *exc[MAILING_MAX_GROUPS];
+	size_t n_inc, n_exc, n_att;
+	struct mr_attachment att[MAILING_MAX_ATTACH]; /* data loaded by mailing_form_load */
+	int track, track_asked;  /* MR_TRACK_* after the --[no-]track-* options */
+	int track_given;         /* any --[no-]track-* option */
+	int64_t scheduled_at;    /* from schedule */
+	char *text, *html;       /* the files' contents, by mailing_form_load */
+};
+
+/* Parses argv[first..] (the create options; cmd names the command in
+ * messages) into f, starting from the site's tracking defaults track.
+ * Returns 0 or the exit code (printed). */
+int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv, int first,
+		       const char *cmd);
+/* Reads the given text, HTML and attachment files (UTF-8 checked);
+ * 0 or the exit code (printed). */
+int mailing_form_load(struct mailing_form *f, const char *cmd);
+void mailing_form_free(struct mailing_form *f);
+/* "now" or a local time into *t_r; 0 or -1. */
+int mailing_parse_when(const char *s, int64_t *t_r);
+/* Stores the tracking flags of a new or edited mailing when the store
+ * keeps them: the asked ones, or the site's defaults (dropped when the
+ * store cannot keep them, an error when asked for).  0 or the exit code
+ * (printed). */
+int mailing_store_track(struct mr_store *st, int64_t id, const struct mailing_form *f,
+			const char *cmd);
+/* The name of a status ("draft"). */
+const char *mailing_status_name(enum mr_mailing_status s);
+
+#endif
