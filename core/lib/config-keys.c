@@ -56,6 +56,9 @@ const struct mr_key mr_keys_mailroom[] = {
 	  .help = "DNS blocklists mailroom doctor looks the sending IP up in" },
 	{ .name = "unsubscribe_url", .type = MR_KEY_STRING,
 	  .help = "List-Unsubscribe URL of mass mailings (https: for RFC 8058 one-click, or mailto:)" },
+	{ .name = "postal_address", .type = MR_KEY_STRING,
+	  .help = "the sender's postal address that mailings show with {domain.address} (one "
+	  "line; many laws ask for it in bulk mail)" },
 	{ 0 }
 };
 

@@ -25,6 +25,8 @@ struct mr_renderer {
 	int64_t date_for;
 	char date[64];
 	int test;                      /* mark each message X-Mailroom-Test: yes */
+	char *address;                 /* {domain.address} */
+	struct mr_buf subj;            /* scratch: the rendered subject, NUL-terminated */
 };
 
 static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
@@ -47,6 +49,7 @@ void mr_renderer_free(struct mr_renderer *r)
 	free(r->reply_to);
 	free(r->name);
 	free(r->subject_src);
+	free(r->address);
 	mr_tpl_free(r->subject);
 	mr_tpl_free(r->text);
 	mr_tpl_free(r->html);
@@ -55,6 +58,7 @@ void mr_renderer_free(struct mr_renderer *r)
 	mr_buf_free(&r->body);
 	mr_buf_free(&r->part);
 	mr_buf_free(&r->trk);
+	mr_buf_free(&r->subj);
 	free(r);
 }
 
@@ -126,6 +130,13 @@ static void boundary_tag(const struct mr_render_conf *conf, const struct mr_mail
 		out[2 * i + 1] = hx[md[i] & 15];
 	}
 	out[16] = '\0';
+}
+
+int mr_renderer_set_address(struct mr_renderer *r, const char *address)
+{
+	free(r->address);
+	r->address = dup_or_null(address);
+	return address && *address && !r->address ? MR_ENOMEM : 0;
 }
 
 void mr_renderer_mark_test(struct mr_renderer *r)
@@ -443,7 +454,8 @@ static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr
 /* The VERP addresses and action URLs of one recipient, and the token
  * values that point into them. */
 struct rcpt_values {
-	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700];
+	char bounce[320], unsub[320], optout[320], resub[320];
+	char unsub_url[700], optout_url[700], resub_url[700];
 	struct mr_token_values v;
 };
 
@@ -459,16 +471,29 @@ static int values_of(struct mr_renderer *r, const struct mr_recipient *rc, struc
 	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id,
 				rv->unsub, sizeof(rv->unsub), err)) ||
 	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, rv->optout,
-				sizeof(rv->optout), err)))
+				sizeof(rv->optout), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_RESUBSCRIBE, rc->job_id, rc->queue_id,
+				rv->resub, sizeof(rv->resub), err)))
 		return st;
 	action_url(r, MR_VERP_UNSUBSCRIBE, rv->unsub, rv->unsub_url, sizeof(rv->unsub_url));
 	action_url(r, MR_VERP_OPTOUT, rv->optout, rv->optout_url, sizeof(rv->optout_url));
+	action_url(r, MR_VERP_RESUBSCRIBE, rv->resub, rv->resub_url, sizeof(rv->resub_url));
 	rv->v = (struct mr_token_values){
 		.first_name = rc->first_name, .last_name = rc->last_name,
 		.display_name = rc->display_name, .email = rc->email,
 		.unsubscribe_url = rv->unsub_url, .optout_url = rv->optout_url,
-		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = r->subject_src,
+		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = NULL,
+		.resubscribe_url = rv->resub_url, .domain_address = r->address,
 	};
+	/* the subject first (where {mailing.subject} is empty), then the
+	 * bodies' {mailing.subject} is the subject as this contact gets it */
+	r->subj.len = 0;
+	mr_tpl_render(r->subject, &rv->v, 0, &r->subj);
+	mr_buf_add(&r->subj, "", 1);
+	if (r->subj.oom)
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering the subject");
+	r->subj.len--;
+	rv->v.mailing_subject = r->subj.p;
 	return 0;
 }
 
@@ -550,7 +575,7 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	}
 	mr_buf_adds(hdr, "\r\nSubject: ");
 	r->part.len = 0;
-	mr_tpl_render(r->subject, &v, 0, &r->part);
+	mr_buf_add(&r->part, r->subj.p, r->subj.len); /* made header-safe in place */
 	add_text_value(hdr, r->part.p ? r->part.p : (char *)"", r->part.len);
 	snprintf(out->message_id, sizeof(out->message_id), "mr.%lld.%lld.%s%llx@%s",
 		 (long long)rc->job_id, (long long)rc->queue_id, r->idtag,

@@ -241,5 +241,13 @@ int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 		conf.track_opens = (flags & MR_TRACK_OPENS) != 0;
 		conf.track_clicks = (flags & MR_TRACK_CLICKS) != 0;
 	}
-	return mr_renderer_new(&conf, 1, m, r_r, err);
+	if ((rc = mr_renderer_new(&conf, 1, m, r_r, err)) != 0)
+		return rc;
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	if (mr_renderer_set_address(*r_r, main ? core->cfg_str(main, "postal_address") : NULL)) {
+		mr_renderer_free(*r_r);
+		*r_r = NULL;
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	}
+	return 0;
 }

@@ -26,6 +26,7 @@ from = news@example.org
 from_name = Example News
 secret_file = $T_DIR/secret
 unsubscribe_url = https://example.org/u
+postal_address = Example Org, 1 Main Street <Springfield> & Co
 lock_dir = $T_DIR
 [store-sqlite]
 path = $T_DIR/m.db
@@ -121,6 +122,21 @@ check_eq "mailing test without --to or --group is a usage error" "$?" 64
 mr mailing test "$id" --to not-an-address > /dev/null 2>&1
 check_eq "mailing test --to a non-address exits EX_DATAERR" "$?" 65
 
+# ---- tokens: the rendered subject, the mailing's name, resubscribe, the postal address
+printf '{mailing.subject}|{mailing.name}|{action.resubscribeUrl}|{domain.address}\n' > "$T_DIR/tok.txt"
+printf '<p>{domain.address}</p>\n' > "$T_DIR/tok.html"
+tid=$(mr mailing create --name "Token test" --subject "News for {contact.first_name|you}" \
+	--text "$T_DIR/tok.txt" --html "$T_DIR/tok.html" --include-group all | \
+	sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+IFS='|' read -r t_subj t_name t_resub t_addr < <(mr mailing preview "$tid" --contact bob@example.net --part text)
+check_eq "{mailing.subject} is the subject as rendered for the contact" "$t_subj" "News for Bob"
+check_eq "{mailing.name} is the mailing's name" "$t_name" "Token test"
+check "{action.resubscribeUrl} is the signed resubscribe link" \
+	grep -qE '^https://example\.org/u\?mr=e\.0\.0\.[0-9a-f]{16}$' <<< "$t_resub"
+check_eq "{domain.address} is [mailroom] postal_address" "$t_addr" "Example Org, 1 Main Street <Springfield> & Co"
+check_eq "{domain.address} is escaped in HTML" "$(mr mailing preview "$tid" --contact bob@example.net --part html)" \
+	"<p>Example Org, 1 Main Street &lt;Springfield&gt; &amp; Co</p>"
+
 mr mailing test "$id" --to me@example.org --contact bob@example.net > /dev/null
 check_grep "--contact names whose tokens a test carries" "^Subject: Life for Bob" \
 	<(mr spool show "$(mr spool list --json | sed -n '1s/^{"id":\([0-9]*\).*/\1/p')")
@@ -133,7 +149,7 @@ check_grep "each member gets their own tokens" '"subject":"Life for Bob"' <(mr s
 # ---- nothing of the mailing moved
 check_eq "the tests built no queue" "$(q "SELECT count(*) FROM mailing_recipients")" 0
 not() { ! "$@" >/dev/null 2>&1; }
-check_eq "the mailing is still a draft" "$(mr mailing list --json | grep -c '"status":"draft"')" 1
+check_eq "the mailing is still a draft" "$(mr mailing list --json | grep -c '"status":"draft"')" 2
 check_grep "its stats count no recipient" '"total":0,"queued":0,"sending":0,"sent":0' \
 	<(mr mailing stats "$id" --json)
 

@@ -16,13 +16,16 @@
 struct mr_token_values {
 	const char *first_name, *last_name, *display_name, *email;
 	const char *unsubscribe_url, *optout_url, *domain;
-	const char *mailing_name, *mailing_subject;
+	const char *mailing_name, *mailing_subject; /* the subject as rendered for the contact */
+	const char *resubscribe_url;  /* appended: {action.resubscribeUrl} */
+	const char *domain_address;   /* appended: {domain.address}, [mailroom] postal_address */
 };
 struct mr_tpl;
 /* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
  * {contact.first_name}, {contact.last_name}, {contact.display_name},
  * {contact.email}, {action.unsubscribeUrl}, {action.optOutUrl},
- * {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
+ * {domain.name}, {domain.address}, {mailing.name}, {mailing.subject},
+ * {action.resubscribeUrl}, each with an optional
  * fallback after '|' used when the value is empty.  A '{' that does not
  * start NAMESPACE.NAME with a namespace of contact, action, domain or
  * mailing is literal text (CSS).  An unknown NAME in those namespaces is
@@ -60,6 +63,8 @@ void mr_renderer_free(struct mr_renderer *r);
 /* Renders one recipient's message into out (out->data is reused). */
 int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err);
+/* The site's postal address for {domain.address} (copied; NULL: none). */
+int mr_renderer_set_address(struct mr_renderer *r, const char *address);
 /* Marks every message r renders as a test: an X-Mailroom-Test: yes header
  * (signed with the rest), nothing else changed. */
 void mr_renderer_mark_test(struct mr_renderer *r);
