@@ -133,7 +133,8 @@ static int edit(struct mr_site *site, int64_t id, int argc, char **argv)
 		code = cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
 		goto out;
 	}
-	if (f.track_given && (code = mailing_store_track(st, id, &f, cmd)) != 0)
+	if ((f.track_given && (code = mailing_store_track(st, id, &f, cmd)) != 0) ||
+	    (code = mailing_form_store_settings(st, id, &f, cmd)) != 0)
 		goto out;
 	if (f.schedule &&
 	    (rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, f.scheduled_at, &err))) {
@@ -146,6 +147,18 @@ out:
 	mailing_form_free(&f);
 	stored_free(&sm);
 	return code;
+}
+
+struct setting_copy {
+	struct mr_store *st;
+	int64_t to;
+	struct mr_error *err;
+};
+
+static int copy_setting(void *cookie, const char *name, const char *value)
+{
+	struct setting_copy *sc = cookie;
+	return mr_store_mailing_setting_set(sc->st, sc->to, name, value, sc->err);
 }
 
 static int copy(struct mr_site *site, int64_t id, int argc, char **argv)
@@ -174,6 +187,9 @@ static int copy(struct mr_site *site, int64_t id, int argc, char **argv)
 		if (rc == 0 && mr_store_has(st, MR_STORE_CAP_TRACKING) &&
 		    mr_store_track_get(st, id, &track, &err) == 0)
 			rc = mr_store_track_set(st, new_id, track, &err);
+		struct setting_copy sc = { st, new_id, &err };
+		if (rc == 0)
+			rc = mr_store_mailing_settings(st, id, copy_setting, &sc, &err);
 		if (rc)
 			code = cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
 		else

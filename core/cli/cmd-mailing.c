@@ -43,7 +43,8 @@ static int create(struct mr_site *site, struct mr_store *st, int argc, char **ar
 		code = cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
 		goto out;
 	}
-	if ((code = mailing_store_track(st, id, &f, cmd)) != 0)
+	if ((code = mailing_store_track(st, id, &f, cmd)) != 0 ||
+	    (code = mailing_form_store_settings(st, id, &f, cmd)) != 0)
 		goto out;
 	char when[32];
 	mr_format_local_time(m.scheduled_at, when, sizeof(when));
@@ -58,7 +59,33 @@ out:
 struct show_ctx {
 	struct mr_cli *cli;
 	int full;
+	struct mr_store *st;
+	int n_settings;
 };
+
+/* One setting of a shown mailing: "name":"value" in JSON, else a line. */
+static int print_setting(void *cookie, const char *name, const char *value)
+{
+	struct show_ctx *sc = cookie;
+	if (sc->cli->json) {
+		printf(sc->n_settings++ ? "," : "");
+		cli_json_str(stdout, name);
+		printf(":");
+		cli_json_str(stdout, value);
+	} else {
+		char safe[512];
+		printf("setting:   %s = %s\n", name, mr_printable_str(safe, sizeof(safe), value));
+	}
+	return 0;
+}
+
+/* The settings of a shown mailing (none when the store has no settings). */
+static void print_settings(struct show_ctx *sc, int64_t id)
+{
+	struct mr_error err = { 0 };
+	if (sc->full && MR_STORE_QUEUE_HAS(sc->st, mailing_settings))
+		mr_store_mailing_settings(sc->st, id, print_setting, sc, &err);
+}
 
 static int print_mailing(void *cookie, const struct mr_mailing *m)
 {
@@ -82,7 +109,13 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 			printf(i ? "," : "");
 			cli_json_str(stdout, m->exclude_groups[i]);
 		}
-		printf("]}\n");
+		printf("]");
+		if (sc->full) {
+			printf(",\"settings\":{");
+			print_settings(sc, m->id);
+			printf("}");
+		}
+		printf("}\n");
 		return 0;
 	}
 	if (!sc->full) {
@@ -106,6 +139,7 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 	for (size_t i = 0; i < m->n_attachments; i++)
 		printf("attached:  %s (%s, %zu bytes)\n", mr_mailing_attachment(m, i)->filename,
 		       mr_mailing_attachment(m, i)->content_type, mr_mailing_attachment(m, i)->len);
+	print_settings(sc, m->id);
 	if (m->body_text)
 		printf("--- text ---\n%s\n", m->body_text);
 	if (m->body_html)
@@ -210,7 +244,7 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 	struct mr_error err = { 0 };
 	int rc = 0;
 	int64_t id = 0;
-	struct show_ctx sc = { cli, 0 };
+	struct show_ctx sc = { cli, 0, st, 0 };
 	if (!mr_store_has(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS)) {
 		code = cli_fail(EX_UNAVAILABLE, "mailing", "the store '%s' has no %s",
 				st->name ? st->name : "?",

@@ -116,7 +116,7 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), edit, copy, delete, test sends and previews, schedule, pause, resume, cancel, statistics",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
@@ -133,6 +133,11 @@ const struct mr_command mr_commands[] = {
 	  "  --track-opens, --no-track-opens    create: an open pixel (default [mailing] track_opens)\n"
 	  "  --track-clicks, --no-track-clicks  create: links through mailroom serve (default\n"
 	  "                           [mailing] track_clicks)\n"
+	  "  --list-id ID             create: the List-Id header (RFC 2919), \"Name <label.domain>\"\n"
+	  "                           or \"label.domain\" (default [mailing] list_id; \"\" on edit:\n"
+	  "                           the site's again)\n"
+	  "  --precedence-bulk, --no-precedence-bulk  create: a \"Precedence: bulk\" header\n"
+	  "                           (default [mailing] precedence_bulk)\n"
 	  "  list                     the mailings\n"
 	  "  show ID                  one mailing\n"
 	  "  edit ID                  change a draft, or a scheduled mailing not yet started, with\n"

@@ -82,6 +82,7 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
 {
 	memset(f, 0, sizeof(*f));
 	f->track = track;
+	f->precedence = -1;
 	for (int i = first; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		static const struct { const char *opt; unsigned flag; int on; } tflags[] = {
@@ -97,6 +98,10 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
 				f->track_asked |= tflags[k].on;
 				f->track_given = flag_opt = 1;
 			}
+		if (!strcmp(o, "--precedence-bulk") || !strcmp(o, "--no-precedence-bulk")) {
+			f->precedence = o[2] == 'p';
+			continue;
+		}
 		if (flag_opt)
 			continue;
 		if (!v)
@@ -110,6 +115,7 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
 		else if (!strcmp(o, "--text")) f->text_file = v;
 		else if (!strcmp(o, "--html")) f->html_file = v;
 		else if (!strcmp(o, "--schedule")) f->schedule = v;
+		else if (!strcmp(o, "--list-id")) f->list_id = v;
 		else if (!strcmp(o, "--include-group") && f->n_inc < MAILING_MAX_GROUPS)
 			f->inc[f->n_inc++] = v;
 		else if (!strcmp(o, "--exclude-group") && f->n_exc < MAILING_MAX_GROUPS)
@@ -126,6 +132,10 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
 		return cli_fail(EX_DATAERR, cmd, "--from \"%s\" is not an address", f->from_email);
 	if (f->reply_to && !mr_addr_valid(f->reply_to))
 		return cli_fail(EX_DATAERR, cmd, "--reply-to \"%s\" is not an address", f->reply_to);
+	struct mr_list_id lid;
+	if (f->list_id && *f->list_id && mr_list_id_split(f->list_id, &lid) != 0)
+		return cli_fail(EX_DATAERR, cmd, "--list-id \"%s\": \"Description "
+				"<label.example.org>\" or \"label.example.org\" (RFC 2919)", f->list_id);
 	if (f->schedule && mailing_parse_when(f->schedule, &f->scheduled_at) != 0)
 		return cli_fail(EX_USAGE, cmd, "--schedule \"%s\": now or YYYY-MM-DD HH:MM",
 				f->schedule);
@@ -172,6 +182,21 @@ int mailing_store_track(struct mr_store *st, int64_t id, const struct mailing_fo
 				 st->name ? st->name : "?", mr_store_cap_name(MR_STORE_CAP_TRACKING)) :
 			0;
 	int rc = mr_store_track_set(st, id, (unsigned)f->track, &err);
+	return rc ? cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s", (long long)id,
+			     err.msg) : 0;
+}
+
+int mailing_form_store_settings(struct mr_store *st, int64_t id, const struct mailing_form *f,
+				const char *cmd)
+{
+	struct mr_error err = { 0 };
+	int rc = 0;
+	if (f->list_id)
+		rc = mr_store_mailing_setting_set(st, id, "list_id", *f->list_id ? f->list_id : NULL,
+						  &err);
+	if (rc == 0 && f->precedence >= 0)
+		rc = mr_store_mailing_setting_set(st, id, "precedence",
+						  f->precedence ? "bulk" : "none", &err);
 	return rc ? cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s", (long long)id,
 			     err.msg) : 0;
 }

@@ -18,6 +18,8 @@ struct mailing_form {
 	int track, track_asked;  /* MR_TRACK_* after the --[no-]track-* options */
 	int track_given;         /* any --[no-]track-* option */
 	int64_t scheduled_at;    /* from schedule */
+	const char *list_id;     /* --list-id ("" on edit: the site's again) */
+	int precedence;          /* --[no-]precedence-bulk: 1 or 0; -1 not given */
 	char *text, *html;       /* the files' contents, by mailing_form_load */
 };
 
@@ -38,6 +40,10 @@ int mailing_parse_when(const char *s, int64_t *t_r);
  * (printed). */
 int mailing_store_track(struct mr_store *st, int64_t id, const struct mailing_form *f,
 			const char *cmd);
+/* Stores the mailing settings the form gives (List-Id, Precedence);
+ * 0 or the exit code (printed). */
+int mailing_form_store_settings(struct mr_store *st, int64_t id, const struct mailing_form *f,
+				const char *cmd);
 /* The name of a status ("draft"). */
 const char *mailing_status_name(enum mr_mailing_status s);
 

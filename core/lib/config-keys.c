@@ -198,6 +198,12 @@ const struct mr_key mr_keys_mailing[] = {
 	{ .name = "track_clicks", .type = MR_KEY_BOOL, .def = "no",
 	  .help = "new mailings' HTML links go through signed click URLs ([http] base_url/c) "
 	  "that redirect only to the mailing's own links" },
+	{ .name = "list_id", .type = MR_KEY_STRING,
+	  .help = "the List-Id (RFC 2919) of mailings without their own --list-id: "
+	  "\"Description <label.example.org>\" or \"label.example.org\"" },
+	{ .name = "precedence_bulk", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "mailings carry \"Precedence: bulk\" (mailing create --[no-]precedence-bulk "
+	  "overrides)" },
 	{ 0 }
 };
 

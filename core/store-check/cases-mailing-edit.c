@@ -1,14 +1,66 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The store conformance suite's mailing edits (included by cases.c):
- * mailing_update, mailing_delete and mailing_tests, appended after 1.0.
+ * mailing_update, mailing_delete, mailing_tests and the settings, appended
+ * after 1.0 (a deleted mailing's settings go with it).
  * Semantics checked here that store.h leaves implicit:
  * - an update replaces groups and attachments wholly, and a failed one
  *   (an unknown group) leaves the mailing as it was;
  * - a scheduled mailing may be edited until its queue is built, then not;
  * - a canceled mailing that was sent to anyone cannot be deleted;
- * - test counts start at 0 and are not in mailing_stats.
+ * - test counts start at 0 and are not in mailing_stats;
+ * - settings come back by name, setting one again replaces it, NULL
+ *   removes it, and a copy of nothing else: other mailings have none.
  */
+
+struct setting_rows {
+	int n;
+	char name[8][64], value[8][128];
+};
+
+static int setting_collect(void *cookie, const char *name, const char *value)
+{
+	struct setting_rows *r = cookie;
+	if (r->n < 8) {
+		snprintf(r->name[r->n], sizeof(r->name[0]), "%s", name);
+		snprintf(r->value[r->n], sizeof(r->value[0]), "%s", value);
+		r->n++;
+	}
+	return 0;
+}
+
+static void test_mailing_settings(struct mr_store *st, int64_t mid, int64_t other)
+{
+	struct mr_error err = { 0 };
+	struct setting_rows r = { 0 };
+	TAP_INT(mr_store_mailing_settings(st, mid, setting_collect, &r, &err), 0,
+		"mailing_settings of a mailing without any");
+	TAP_INT(r.n, 0, "... gives none");
+	TAP_INT(mr_store_mailing_setting_set(st, mid, "precedence", "bulk", &err), 0,
+		"mailing_setting_set");
+	TAP_INT(mr_store_mailing_setting_set(st, mid, "list_id", "old.example.org", &err), 0,
+		"mailing_setting_set of a second one");
+	TAP_INT(mr_store_mailing_setting_set(st, mid, "list_id", "News <news.example.org> ✓", &err),
+		0, "mailing_setting_set again replaces");
+	mr_store_mailing_settings(st, mid, setting_collect, &r, &err);
+	TAP_OK(r.n == 2 && !strcmp(r.name[0], "list_id") &&
+	       !strcmp(r.value[0], "News <news.example.org> ✓") && !strcmp(r.name[1], "precedence") &&
+	       !strcmp(r.value[1], "bulk"), "settings come back by name, UTF-8 intact");
+	memset(&r, 0, sizeof(r));
+	mr_store_mailing_settings(st, other, setting_collect, &r, &err);
+	TAP_INT(r.n, 0, "another mailing has none of them");
+	TAP_INT(mr_store_mailing_setting_set(st, mid, "precedence", NULL, &err), 0,
+		"mailing_setting_set NULL removes");
+	memset(&r, 0, sizeof(r));
+	mr_store_mailing_settings(st, mid, setting_collect, &r, &err);
+	TAP_OK(r.n == 1 && !strcmp(r.name[0], "list_id"), "... only that one");
+	TAP_INT(mr_store_mailing_setting_set(st, mid, "bad name", "x", &err), MR_EINPUT,
+		"a setting name with a space is MR_EINPUT");
+	TAP_INT(mr_store_mailing_setting_set(st, mid + 100000, "list_id", "x", &err), MR_ENOTFOUND,
+		"mailing_setting_set of an unknown mailing is MR_ENOTFOUND");
+	TAP_INT(mr_store_mailing_settings(st, mid + 100000, setting_collect, &r, &err), MR_ENOTFOUND,
+		"mailing_settings of an unknown mailing is MR_ENOTFOUND");
+}
 
 static void test_mailing_edit(struct mr_store *st)
 {
@@ -97,6 +149,7 @@ static void test_mailing_edit(struct mr_store *st)
 	int64_t d1 = 0, d2 = 0;
 	mr_store_mailing_create(st, &m, &d1, &err);
 	mr_store_mailing_create(st, &m, &d2, &err);
+	test_mailing_settings(st, d1, d2);
 	mr_store_mailing_tests(st, d1, 1, NULL, &err);
 	TAP_INT(mr_store_mailing_delete(st, d1, &err), 0, "mailing_delete of a draft");
 	TAP_INT(mr_store_mailing_get(st, d1, mailing_collect, &r, &err), MR_ENOTFOUND,

@@ -771,7 +771,8 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		test_tracking(st);
 	if (can_run(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS, "mailing edit")) {
 		if (MR_STORE_QUEUE_HAS(st, mailing_update) && MR_STORE_QUEUE_HAS(st, mailing_delete) &&
-		    MR_STORE_QUEUE_HAS(st, mailing_tests))
+		    MR_STORE_QUEUE_HAS(st, mailing_tests) && MR_STORE_QUEUE_HAS(st, mailing_settings) &&
+		    MR_STORE_QUEUE_HAS(st, mailing_setting_set))
 			test_mailing_edit(st);
 		else
 			printf("# skipping the mailing edit cases: the store '%s' predates them\n",

@@ -27,6 +27,8 @@ struct mr_renderer {
 	int test;                      /* mark each message X-Mailroom-Test: yes */
 	char *address;                 /* {domain.address} */
 	struct mr_buf subj;            /* scratch: the rendered subject, NUL-terminated */
+	struct mr_list_id list;        /* List-Id, when list.id[0] */
+	int precedence_bulk;
 };
 
 static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
@@ -137,6 +139,17 @@ int mr_renderer_set_address(struct mr_renderer *r, const char *address)
 	free(r->address);
 	r->address = dup_or_null(address);
 	return address && *address && !r->address ? MR_ENOMEM : 0;
+}
+
+int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precedence_bulk,
+			 struct mr_error *err)
+{
+	memset(&r->list, 0, sizeof(r->list));
+	r->precedence_bulk = precedence_bulk;
+	if (list_id && *list_id && mr_list_id_split(list_id, &r->list) != 0)
+		return mail_error_set(err, MR_EINPUT, "\"%s\" is not a List-Id: \"Description "
+				      "<label.example.org>\" or \"label.example.org\"", list_id);
+	return 0;
 }
 
 void mr_renderer_mark_test(struct mr_renderer *r)
@@ -604,6 +617,13 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 		if (strncasecmp(unsub_url, "https://", 8) == 0)
 			mr_buf_adds(hdr, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	}
+	if (r->list.id[0]) {
+		mr_buf_adds(hdr, "List-Id: ");
+		add_mailbox(hdr, r->list.description, strlen(r->list.description), r->list.id);
+		mr_buf_adds(hdr, "\r\n");
+	}
+	if (r->precedence_bulk)
+		mr_buf_adds(hdr, "Precedence: bulk\r\n");
 	if (hdr->oom || body->oom || r->part.oom || r->trk.oom)
 		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a message");
 	/* the message: DKIM-Signature, header, empty line, body */

@@ -229,6 +229,40 @@ int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned
 	return 0;
 }
 
+/* A mailing's list headers: its own settings over the site's [mailing]. */
+struct list_settings {
+	char *list_id;
+	int precedence;          /* -1: the site's, 0 or 1 */
+};
+
+static int list_setting(void *cookie, const char *name, const char *value)
+{
+	struct list_settings *ls = cookie;
+	if (strcmp(name, "list_id") == 0) {
+		free(ls->list_id);
+		ls->list_id = strdup(value);
+	} else if (strcmp(name, "precedence") == 0) {
+		ls->precedence = strcmp(value, "bulk") == 0;
+	}
+	return 0;
+}
+
+static int set_list_headers(const struct mr_core *core, struct mr_renderer *r, int64_t id,
+			    struct mr_error *err)
+{
+	struct list_settings ls = { NULL, -1 };
+	struct mr_store *st = core->store ? core->store(core) : NULL;
+	struct mr_error e = { 0 };
+	if (st && id > 0)
+		mr_store_mailing_settings(st, id, list_setting, &ls, &e);
+	const struct mr_section *ms = core->cfg_section(core, "mailing");
+	const char *site_list = ms ? core->cfg_str(ms, "list_id") : NULL;
+	int bulk = ls.precedence >= 0 ? ls.precedence : ms && core->cfg_bool(ms, "precedence_bulk") > 0;
+	int rc = mr_renderer_set_list(r, ls.list_id ? ls.list_id : site_list, bulk, err);
+	free(ls.list_id);
+	return rc;
+}
+
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 			 struct mr_renderer **r_r, struct mr_error *err)
 {
@@ -244,10 +278,13 @@ int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 	if ((rc = mr_renderer_new(&conf, 1, m, r_r, err)) != 0)
 		return rc;
 	const struct mr_section *main = core->cfg_section(core, "mailroom");
-	if (mr_renderer_set_address(*r_r, main ? core->cfg_str(main, "postal_address") : NULL)) {
+	if (mr_renderer_set_address(*r_r, main ? core->cfg_str(main, "postal_address") : NULL))
+		rc = mail_error_set(err, MR_ENOMEM, "out of memory");
+	else
+		rc = set_list_headers(core, *r_r, m->id, err);
+	if (rc) {
 		mr_renderer_free(*r_r);
 		*r_r = NULL;
-		return mail_error_set(err, MR_ENOMEM, "out of memory");
 	}
-	return 0;
+	return rc;
 }

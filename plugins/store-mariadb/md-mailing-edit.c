@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The MariaDB store's mailing edits (as store-sqlite's): a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, and the count of test messages. */
+/* The MariaDB store's mailing edits (as store-sqlite's): a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, the count of test messages, named settings. */
 #include "config.h"
 #include <string.h>
 #include "store-mariadb.h"
@@ -144,5 +144,56 @@ int md_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
 	rc = md_unit_end(s, rc, err);
 	if (rc == 0 && count_r)
 		*count_r = count;
+	return rc;
+}
+
+static const char exists_sql[] = "SELECT 1 FROM mailings WHERE id = ?";
+static const char setting_put_sql[] =
+	"INSERT INTO mailing_settings (mailing_id, name, value) VALUES (?, ?, ?) "
+	"ON DUPLICATE KEY UPDATE value = VALUES(value)";
+static const char setting_del_sql[] =
+	"DELETE FROM mailing_settings WHERE mailing_id = ? AND name = ?";
+static const char settings_sql[] =
+	"SELECT name, value FROM mailing_settings WHERE mailing_id = ? ORDER BY name";
+
+int md_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+			   struct mr_error *err)
+{
+	struct md_state *s = state;
+	if (!mr_store_setting_name_ok(name))
+		return s->core->error_set(err, MR_EINPUT, "\"%s\" is not a mailing setting name",
+					  name ? name : "");
+	int64_t one = 0;
+	int rc = query_one(s, exists_sql, id, &one, NULL, "finding a mailing", err);
+	struct md_stmt *st;
+	if (rc || (rc = md_prepare_ad_hoc(s, value ? setting_put_sql : setting_del_sql, &st, err)))
+		return rc;
+	md_bind_int64(st, 1, id);
+	md_text_or_null(st, 2, name);
+	if (value)
+		md_text_or_null(st, 3, value);
+	int src = md_step(st);
+	if (src != MD_DONE)
+		rc = md_fail(s, src, "setting a mailing's setting", err);
+	md_ad_hoc_done(s, st);
+	return rc;
+}
+
+int md_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+			struct mr_error *err)
+{
+	struct md_state *s = state;
+	int64_t one = 0;
+	int rc = query_one(s, exists_sql, id, &one, NULL, "finding a mailing", err);
+	struct md_stmt *st;
+	if (rc || (rc = md_prepare_ad_hoc(s, settings_sql, &st, err)))
+		return rc;
+	md_bind_int64(st, 1, id);
+	int src = MD_DONE;
+	while (rc == 0 && (src = md_step(st)) == MD_ROW)
+		rc = cb(cookie, md_col_text(st, 0), md_col_text(st, 1));
+	if (rc == 0 && src != MD_DONE)
+		rc = md_fail(s, src, "reading a mailing's settings", err);
+	md_ad_hoc_done(s, st);
 	return rc;
 }

@@ -405,6 +405,8 @@ static const struct mr_store_queue_ops mariadb_queue_ops = {
 	.mailing_update = md_mailing_update,
 	.mailing_delete = md_mailing_delete,
 	.mailing_tests = md_mailing_tests,
+	.mailing_setting_set = md_mailing_setting_set,
+	.mailing_settings = md_mailing_settings,
 };
 
 static const struct mr_store_bounce_ops mariadb_bounce_ops = {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite store's mailing edits: a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, and the count of test messages. */
+/* The SQLite store's mailing edits: a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, the count of test messages, named settings. */
 #include "config.h"
 #include <string.h>
 #include "store-sqlite.h"
@@ -141,5 +141,56 @@ int sq_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
 	rc = sq_unit_end(s, rc, err);
 	if (rc == 0 && count_r)
 		*count_r = count;
+	return rc;
+}
+
+static const char exists_sql[] = "SELECT 1 FROM mailings WHERE id = ?1";
+static const char setting_put_sql[] =
+	"INSERT INTO mailing_settings (mailing_id, name, value) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT (mailing_id, name) DO UPDATE SET value = excluded.value";
+static const char setting_del_sql[] =
+	"DELETE FROM mailing_settings WHERE mailing_id = ?1 AND name = ?2";
+static const char settings_sql[] =
+	"SELECT name, value FROM mailing_settings WHERE mailing_id = ?1 ORDER BY name";
+
+int sq_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+			   struct mr_error *err)
+{
+	struct sq_state *s = state;
+	if (!mr_store_setting_name_ok(name))
+		return s->core->error_set(err, MR_EINPUT, "\"%s\" is not a mailing setting name",
+					  name ? name : "");
+	int64_t one = 0;
+	int rc = query_one(s, exists_sql, id, &one, NULL, "finding a mailing", err);
+	sqlite3_stmt *st;
+	if (rc || (rc = sq_prepare_ad_hoc(s, value ? setting_put_sql : setting_del_sql, &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sq_text_or_null(st, 2, name);
+	if (value)
+		sq_text_or_null(st, 3, value);
+	int src = sqlite3_step(st);
+	if (src != SQLITE_DONE)
+		rc = sq_fail(s, src, "setting a mailing's setting", err);
+	sq_ad_hoc_done(s, st);
+	return rc;
+}
+
+int sq_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+			struct mr_error *err)
+{
+	struct sq_state *s = state;
+	int64_t one = 0;
+	int rc = query_one(s, exists_sql, id, &one, NULL, "finding a mailing", err);
+	sqlite3_stmt *st;
+	if (rc || (rc = sq_prepare_ad_hoc(s, settings_sql, &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	int src;
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW)
+		rc = cb(cookie, sq_col_text(st, 0), sq_col_text(st, 1));
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sq_fail(s, src, "reading a mailing's settings", err);
+	sq_ad_hoc_done(s, st);
 	return rc;
 }

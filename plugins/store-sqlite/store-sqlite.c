@@ -276,6 +276,8 @@ static const struct mr_store_queue_ops sqlite_queue_ops = {
 	.mailing_update = sq_mailing_update,
 	.mailing_delete = sq_mailing_delete,
 	.mailing_tests = sq_mailing_tests,
+	.mailing_setting_set = sq_mailing_setting_set,
+	.mailing_settings = sq_mailing_settings,
 };
 
 static const struct mr_store_bounce_ops sqlite_bounce_ops = {

@@ -231,6 +231,10 @@ int sq_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struc
 int sq_mailing_delete(void *state, int64_t id, struct mr_error *err);
 int sq_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
 		     struct mr_error *err);
+int sq_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+			   struct mr_error *err);
+int sq_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+			struct mr_error *err);
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 int sq_activity_contact(void *state, const char *email, const char *name, int create,

@@ -50,6 +50,7 @@ site spool
 mkdir -p "$T_DIR/bounces"
 mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
 q() { sqlite3 "$T_DIR/m.db" "$@"; }
+not() { ! "$@" >/dev/null 2>&1; }
 dkim_ok() { /usr/bin/python3 "$MR_SRCDIR/tests/unit/dkim-verify.py" "$1" "$T_DIR/rsa.txt" >/dev/null; }
 # the message without the fields that must differ between two renderings
 strip_varying() {
@@ -137,6 +138,33 @@ check_eq "{domain.address} is [mailroom] postal_address" "$t_addr" "Example Org,
 check_eq "{domain.address} is escaped in HTML" "$(mr mailing preview "$tid" --contact bob@example.net --part html)" \
 	"<p>Example Org, 1 Main Street &lt;Springfield&gt; &amp; Co</p>"
 
+# ---- List-Id (RFC 2919) and Precedence: bulk, per mailing or the site's
+lid=$(mr mailing create --name "Listed" --subject "Listed" --text "$T_DIR/t.txt" --include-group all \
+	--list-id "Life News <life.example.org>" --precedence-bulk | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+mr mailing preview "$lid" --contact bob@example.net > "$T_DIR/l.eml"
+check_grep "--list-id gives a List-Id header" '^List-Id: "Life News" <life\.example\.org>' "$T_DIR/l.eml"
+check_grep "--precedence-bulk gives Precedence: bulk" '^Precedence: bulk' "$T_DIR/l.eml"
+check_grep "the List-Id is signed" '^	t=[0-9]*; h=.*list-id' "$T_DIR/l.eml"
+check "dkimpy verifies a message with List-Id" dkim_ok "$T_DIR/l.eml"
+check_grep "mailing show lists the settings" '"settings":{"list_id":"Life News <life.example.org>","precedence":"bulk"}' \
+	<(mr mailing show "$lid" --json)
+mr mailing create --name Bad --subject Bad --text "$T_DIR/t.txt" --include-group all \
+	--list-id "no dots here" > /dev/null 2> "$T_DIR/err"
+check_eq "a --list-id that is no List-Id exits EX_DATAERR" "$?" 65
+check_grep "and says what a List-Id is" 'RFC 2919' "$T_DIR/err"
+check "a mailing without --list-id has no List-Id" not grep -q '^List-Id:' \
+	<(mr mailing preview "$id" --contact bob@example.net)
+cp "$T_DIR/site.ini" "$T_DIR/site.plain"
+site spool "[mailing]" "list_id = news.example.org" "precedence_bulk = yes"
+mr mailing preview "$id" --contact bob@example.net > "$T_DIR/s.eml"
+check_grep "[mailing] list_id is the default List-Id" '^List-Id: <news\.example\.org>.$' "$T_DIR/s.eml"
+check_grep "[mailing] precedence_bulk = yes adds Precedence: bulk" '^Precedence: bulk' "$T_DIR/s.eml"
+mr mailing edit "$lid" --list-id "" --no-precedence-bulk > /dev/null
+mr mailing preview "$lid" --contact bob@example.net > "$T_DIR/s2.eml"
+check_grep "edit --list-id \"\" goes back to the site's List-Id" '^List-Id: <news\.example\.org>.$' "$T_DIR/s2.eml"
+check "--no-precedence-bulk overrides the site's precedence_bulk" not grep -q '^Precedence:' "$T_DIR/s2.eml"
+cp "$T_DIR/site.plain" "$T_DIR/site.ini"
+
 mr mailing test "$id" --to me@example.org --contact bob@example.net > /dev/null
 check_grep "--contact names whose tokens a test carries" "^Subject: Life for Bob" \
 	<(mr spool show "$(mr spool list --json | sed -n '1s/^{"id":\([0-9]*\).*/\1/p')")
@@ -148,8 +176,7 @@ check_grep "each member gets their own tokens" '"subject":"Life for Bob"' <(mr s
 
 # ---- nothing of the mailing moved
 check_eq "the tests built no queue" "$(q "SELECT count(*) FROM mailing_recipients")" 0
-not() { ! "$@" >/dev/null 2>&1; }
-check_eq "the mailing is still a draft" "$(mr mailing list --json | grep -c '"status":"draft"')" 2
+check_eq "the mailing is still a draft" "$(mr mailing list --json | grep -c '"status":"draft"')" 3
 check_grep "its stats count no recipient" '"total":0,"queued":0,"sending":0,"sent":0' \
 	<(mr mailing stats "$id" --json)
 

@@ -78,6 +78,8 @@ struct mr_mailing {
 	size_t attachment_size;     /* sizeof(struct mr_attachment) of the array; 0: this one's */
 };
 typedef int mr_mailing_cb(void *cookie, const struct mr_mailing *m);
+/* One named setting of a mailing (mailing_settings): list_id, precedence, ... */
+typedef int mr_mailing_setting_cb(void *cookie, const char *name, const char *value);
 
 /* One claimed recipient, with what rendering needs. */
 struct mr_recipient {

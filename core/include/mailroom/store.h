@@ -238,6 +238,16 @@ struct mr_store_queue_ops {
 	 * NULL) gets the new count.  MR_ENOTFOUND for no such mailing. */
 	int (*mailing_tests)(void *state, int64_t id, int64_t add, int64_t *count_r,
 			     struct mr_error *err);
+	/* sets (value not NULL) or removes (NULL) the named setting of a
+	 * mailing (list_id, precedence, ...: names of letters, digits and '_'
+	 * up to 64 bytes, else MR_EINPUT; values UTF-8).  MR_ENOTFOUND for no
+	 * such mailing.  A deleted mailing's settings go with it. */
+	int (*mailing_setting_set)(void *state, int64_t id, const char *name, const char *value,
+				   struct mr_error *err);
+	/* calls cb for each setting of a mailing by name (none: not called);
+	 * MR_ENOTFOUND for no such mailing. */
+	int (*mailing_settings)(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+				struct mr_error *err);
 };
 
 /* ---- bounces */
@@ -770,6 +780,35 @@ static inline int mr_store_mailing_tests(const struct mr_store *st, int64_t id, 
 	if (!MR_STORE_QUEUE_HAS(st, mailing_tests))
 		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
 	return st->ops->queue->mailing_tests(st->state, id, add, count_r, err);
+}
+
+/* True when name is a mailing setting name: 1 to 64 letters, digits, '_'. */
+static inline int mr_store_setting_name_ok(const char *name)
+{
+	size_t n = 0;
+	for (; name && name[n]; n++)
+		if (!((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= 'A' && name[n] <= 'Z') ||
+		      (name[n] >= '0' && name[n] <= '9') || name[n] == '_'))
+			return 0;
+	return n >= 1 && n <= 64;
+}
+
+static inline int mr_store_mailing_setting_set(const struct mr_store *st, int64_t id,
+					       const char *name, const char *value,
+					       struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_setting_set))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_setting_set(st->state, id, name, value, err);
+}
+
+static inline int mr_store_mailing_settings(const struct mr_store *st, int64_t id,
+					    mr_mailing_setting_cb *cb, void *cookie,
+					    struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_settings))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_settings(st->state, id, cb, cookie, err);
 }
 
 static inline int mr_store_mailing_due(const struct mr_store *st, int64_t now, int64_t after_id,

@@ -65,6 +65,21 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err);
 /* The site's postal address for {domain.address} (copied; NULL: none). */
 int mr_renderer_set_address(struct mr_renderer *r, const char *address);
+/* A List-Id (RFC 2919) split into its parts. */
+struct mr_list_id {
+	char description[128];   /* "" when none; UTF-8, no control characters */
+	char id[256];            /* label.namespace, dot-atom text */
+};
+/* Splits "Description <label.example.org>" or "label.example.org" into
+ * out: 0, or -1 when in is not a List-Id (list-id-namespace not dot-atom
+ * text with a dot, a description with control characters, too long)
+ * (list-id.c). */
+int mr_list_id_split(const char *in, struct mr_list_id *out);
+/* The List-Id (NULL: none, else as mr_list_id_split takes it) and whether
+ * "Precedence: bulk" is added to every message r renders; MR_EINPUT when
+ * list_id is not one. */
+int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precedence_bulk,
+			 struct mr_error *err);
 /* Marks every message r renders as a test: an X-Mailroom-Test: yes header
  * (signed with the rest), nothing else changed. */
 void mr_renderer_mark_test(struct mr_renderer *r);
