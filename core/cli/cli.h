@@ -94,6 +94,7 @@ int cmd_user(struct mr_cli *cli, int argc, char **argv);
 int cmd_contact(struct mr_cli *cli, int argc, char **argv);
 int cmd_group(struct mr_cli *cli, int argc, char **argv);
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
+int cmd_template(struct mr_cli *cli, int argc, char **argv);
 /* mailing test|preview (cmd-mailing-test.c); argv[1] is the subcommand. */
 int cli_mailing_test(struct mr_cli *cli, int argc, char **argv);
 int cli_mailing_preview(struct mr_cli *cli, int argc, char **argv);

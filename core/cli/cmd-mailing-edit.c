@@ -13,6 +13,7 @@ struct stored_mailing {
 	char *inc[MAILING_MAX_GROUPS], *exc[MAILING_MAX_GROUPS];
 	size_t n_inc, n_exc, n_att;
 	struct mr_attachment att[MAILING_MAX_ATTACH];
+	int text_from_html;   /* its text part was made from its HTML */
 	int oom;
 };
 
@@ -72,6 +73,14 @@ static void stored_free(struct stored_mailing *sm)
 	}
 }
 
+static int text_origin_cb(void *cookie, const char *name, const char *value)
+{
+	struct stored_mailing *sm = cookie;
+	if (!strcmp(name, "text_from_html"))
+		sm->text_from_html = !strcmp(value, "yes");
+	return 0;
+}
+
 /* Reads mailing id into sm; 0 or the exit code (printed). */
 static int load(struct mr_store *st, int64_t id, struct stored_mailing *sm, const char *cmd)
 {
@@ -81,6 +90,8 @@ static int load(struct mr_store *st, int64_t id, struct stored_mailing *sm, cons
 		return cli_fail(EX_NOINPUT, cmd, "no mailing %lld", (long long)id);
 	if (rc)
 		return cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
+	if (MR_STORE_QUEUE_HAS(st, mailing_settings))
+		mr_store_mailing_settings(st, id, text_origin_cb, sm, &err);
 	return sm->oom ? cli_fail(EX_OSERR, cmd, "out of memory") : 0;
 }
 
@@ -93,8 +104,8 @@ static struct mr_mailing merged(const struct stored_mailing *sm, const struct ma
 		.from_email = f->from_email ? f->from_email : sm->from_email,
 		.from_name = f->from_name ? f->from_name : sm->from_name,
 		.reply_to = f->reply_to ? f->reply_to : sm->reply_to,
-		.body_text = f->text_file ? f->text : sm->text,
-		.body_html = f->html_file ? f->html : sm->html,
+		.body_text = f->text ? f->text : sm->text,
+		.body_html = f->html ? f->html : sm->html,
 		.status = sm->status,
 		.include_groups = f->n_inc ? f->inc : (const char *const *)sm->inc,
 		.n_include = f->n_inc ? f->n_inc : sm->n_inc,
@@ -122,6 +133,15 @@ static int edit(struct mr_site *site, int64_t id, int argc, char **argv)
 		return cli_fail(EX_USAGE, cmd, "nothing to change: give any option of mailing "
 				"create");
 	if ((code = load(st, id, &sm, cmd)) != 0 || (code = mailing_form_load(&f, cmd)) != 0)
+		goto out;
+	if (f.template_name && !f.html && !f.text) {
+		code = cli_fail(EX_USAGE, cmd, "--template needs the content: --html FILE or "
+				"--text FILE");
+		goto out;
+	}
+	/* a new HTML part remakes a text part that was made from the old one */
+	if ((code = mailing_form_compose(st, &f, !f.text && (!sm.text || sm.text_from_html),
+					 cmd)) != 0)
 		goto out;
 	struct mr_mailing m = merged(&sm, &f);
 	int rc = mr_mailing_check_templates(&m, &err);

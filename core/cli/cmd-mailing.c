@@ -22,7 +22,8 @@ static int create(struct mr_site *site, struct mr_store *st, int argc, char **ar
 		return cli_fail(EX_USAGE, cmd, "--text FILE or --html FILE is needed");
 	if (f.track && f.track_asked && !mr_store_has(st, MR_STORE_CAP_TRACKING))
 		return mailing_store_track(st, 0, &f, cmd);
-	if ((code = mailing_form_load(&f, cmd)) != 0)
+	if ((code = mailing_form_load(&f, cmd)) != 0 ||
+	    (code = mailing_form_compose(st, &f, 1, cmd)) != 0)
 		goto out;
 	struct mr_mailing m = {
 		.name = f.name, .subject = f.subject, .from_email = f.from_email,

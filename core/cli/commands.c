@@ -116,7 +116,7 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] [--template NAME] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), edit, copy, delete, test sends and previews, schedule, pause, resume, cancel, statistics",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
@@ -125,7 +125,10 @@ const struct mr_command mr_commands[] = {
 	  "  --from-name NAME         create: the From display name\n"
 	  "  --reply-to R             create: the Reply-To address\n"
 	  "  --text FILE              create: the text part\n"
-	  "  --html FILE              create: the HTML part (a text part is made from it if none)\n"
+	  "  --html FILE              create: the HTML part (a text part is made from it if none:\n"
+	  "                           paragraphs, lists, links written out)\n"
+	  "  --template NAME          create: put the --html and --text content in the layouts of\n"
+	  "                           template NAME, where it says {template.content}\n"
 	  "  --attach FILE            create: an attachment (repeatable)\n"
 	  "  --include-group G        create: send to this group (repeatable, at least one)\n"
 	  "  --exclude-group G        create: never to members of this group (repeatable)\n"
@@ -163,6 +166,17 @@ const struct mr_command mr_commands[] = {
 	  "  stats ID                 delivered, bounced, opted out, in doubt, opens and clicks,\n"
 	  "                           test messages apart\n"
 	  "  --json                   JSON output for list and stats\n" },
+	{ "template", cmd_template, "template add NAME --html FILE [--text FILE] | list [--json] | show NAME [--json] | delete NAME",
+	  "mailing templates: layouts with headers and footers whose {template.content} a mailing fills (mailing create --template NAME)",
+	  "  add NAME                 add (or replace) a template; each layout must hold\n"
+	  "                           {template.content} once, and should show\n"
+	  "                           {action.unsubscribeUrl} and {domain.address} (else a warning)\n"
+	  "  --html FILE              add: the HTML layout\n"
+	  "  --text FILE              add: the text layout\n"
+	  "  list                     the templates\n"
+	  "  show NAME                one template with its layouts\n"
+	  "  delete NAME              delete it (mailings made from it keep their content)\n"
+	  "  --json                   JSON output for list and show\n" },
 #ifdef MR_WITH_SERVE
 	{ "token", cmd_token, "token create --user NAME [--json]",
 	  "a bearer token of the read-only JSON API for a user (printed once, kept hashed)",

@@ -116,6 +116,7 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
 		else if (!strcmp(o, "--html")) f->html_file = v;
 		else if (!strcmp(o, "--schedule")) f->schedule = v;
 		else if (!strcmp(o, "--list-id")) f->list_id = v;
+		else if (!strcmp(o, "--template")) f->template_name = v;
 		else if (!strcmp(o, "--include-group") && f->n_inc < MAILING_MAX_GROUPS)
 			f->inc[f->n_inc++] = v;
 		else if (!strcmp(o, "--exclude-group") && f->n_exc < MAILING_MAX_GROUPS)
@@ -194,9 +195,83 @@ int mailing_form_store_settings(struct mr_store *st, int64_t id, const struct ma
 	if (f->list_id)
 		rc = mr_store_mailing_setting_set(st, id, "list_id", *f->list_id ? f->list_id : NULL,
 						  &err);
+	if (rc == 0 && f->template_name)
+		rc = mr_store_mailing_setting_set(st, id, "template", f->template_name, &err);
+	if (rc == 0 && (f->text_file || f->html_file))
+		rc = mr_store_mailing_setting_set(st, id, "text_from_html",
+						  f->text_generated ? "yes" : NULL, &err);
 	if (rc == 0 && f->precedence >= 0)
 		rc = mr_store_mailing_setting_set(st, id, "precedence",
 						  f->precedence ? "bulk" : "none", &err);
 	return rc ? cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s", (long long)id,
 			     err.msg) : 0;
+}
+
+/* A template's layouts, copied out of the store's callback. */
+struct layouts {
+	char *html, *text;
+	int oom;
+};
+
+static int layouts_cb(void *cookie, const struct mr_template *t)
+{
+	struct layouts *l = cookie;
+	l->html = t->html ? strdup(t->html) : NULL;
+	l->text = t->text ? strdup(t->text) : NULL;
+	l->oom = (t->html && !l->html) || (t->text && !l->text);
+	return 0;
+}
+
+/* layout with its slot replaced by content, malloc'ed (NULL: out of memory). */
+static char *fill_slot(const char *layout, const char *content)
+{
+	const char *slot = strstr(layout, MAILING_TEMPLATE_SLOT);
+	size_t sl = strlen(MAILING_TEMPLATE_SLOT);
+	if (!slot)
+		return strdup(layout);
+	char *out = NULL;
+	if (asprintf(&out, "%.*s%s%s", (int)(slot - layout), layout, content, slot + sl) < 0)
+		return NULL;
+	return out;
+}
+
+int mailing_form_compose(struct mr_store *st, struct mailing_form *f, int may_generate,
+			 const char *cmd)
+{
+	struct layouts l = { 0 };
+	int code = 0;
+	if (f->template_name) {
+		struct mr_error err = { 0 };
+		int rc = mr_store_template_get(st, f->template_name, layouts_cb, &l, &err);
+		if (rc == MR_ENOTFOUND)
+			return cli_fail(EX_NOINPUT, cmd, "--template %s: no such template (mailroom "
+					"template list)", f->template_name);
+		if (rc)
+			return cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
+		if (l.oom)
+			code = cli_fail(EX_OSERR, cmd, "out of memory");
+	}
+	/* the HTML layout takes the HTML content; the text layout the text */
+	char *html = NULL, *text = NULL;
+	if (!code && l.html && f->html && !(html = fill_slot(l.html, f->html)))
+		code = cli_fail(EX_OSERR, cmd, "out of memory");
+	if (!code && l.text && f->text && !(text = fill_slot(l.text, f->text)))
+		code = cli_fail(EX_OSERR, cmd, "out of memory");
+	if (html) {
+		free(f->html);
+		f->html = html;
+	}
+	if (text) {
+		free(f->text);
+		f->text = text;
+	}
+	if (!code && f->html && !f->text && may_generate) {
+		f->text = mr_html_to_text_flags(f->html, strlen(f->html), MR_HTML_TEXT_READABLE);
+		f->text_generated = 1;
+		if (!f->text)
+			code = cli_fail(EX_OSERR, cmd, "out of memory");
+	}
+	free(l.html);
+	free(l.text);
+	return code;
 }

@@ -7,11 +7,14 @@
 
 #define MAILING_MAX_GROUPS 64
 #define MAILING_MAX_ATTACH 16
+/* Where a mailing's content goes in a template's layout. */
+#define MAILING_TEMPLATE_SLOT "{template.content}"
 
 /* What the options said; a field not given stays NULL (or 0). */
 struct mailing_form {
 	const char *name, *subject, *from_email, *from_name, *reply_to;
 	const char *text_file, *html_file, *schedule;
+	const char *template_name; /* --template */
 	const char *inc[MAILING_MAX_GROUPS], *exc[MAILING_MAX_GROUPS];
 	size_t n_inc, n_exc, n_att;
 	struct mr_attachment att[MAILING_MAX_ATTACH]; /* data loaded by mailing_form_load */
@@ -20,7 +23,9 @@ struct mailing_form {
 	int64_t scheduled_at;    /* from schedule */
 	const char *list_id;     /* --list-id ("" on edit: the site's again) */
 	int precedence;          /* --[no-]precedence-bulk: 1 or 0; -1 not given */
-	char *text, *html;       /* the files' contents, by mailing_form_load */
+	char *text, *html;       /* the bodies: the files' contents (mailing_form_load), in
+				    their template (mailing_form_compose) */
+	int text_generated;      /* text was made from html (mailing_form_compose) */
 };
 
 /* Parses argv[first..] (the create options; cmd names the command in
@@ -32,6 +37,14 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
  * 0 or the exit code (printed). */
 int mailing_form_load(struct mailing_form *f, const char *cmd);
 void mailing_form_free(struct mailing_form *f);
+/* After mailing_form_load: puts the bodies in the --template's layouts
+ * (a layout without its part given takes the other part's content only
+ * for HTML; a part without a layout stays as given) and, when html is set
+ * and text is not and may_generate, makes the text part from the HTML
+ * (readable: paragraphs, lists, links written out).  0 or the exit code
+ * (printed). */
+int mailing_form_compose(struct mr_store *st, struct mailing_form *f, int may_generate,
+			 const char *cmd);
 /* "now" or a local time into *t_r; 0 or -1. */
 int mailing_parse_when(const char *s, int64_t *t_r);
 /* Stores the tracking flags of a new or edited mailing when the store

@@ -161,3 +161,62 @@ static void test_mailing_edit(struct mr_store *st)
 	TAP_INT(mr_store_mailing_delete(st, d2, &err), 0,
 		"mailing_delete of a canceled mailing that sent nothing (%s)", err.msg);
 }
+
+struct template_rows {
+	int n;
+	char name[4][64], html[4][128], text[4][128];
+	int html_null[4], text_null[4];
+};
+
+static int template_collect(void *cookie, const struct mr_template *t)
+{
+	struct template_rows *r = cookie;
+	if (r->n < 4) {
+		snprintf(r->name[r->n], sizeof(r->name[0]), "%s", t->name);
+		snprintf(r->html[r->n], sizeof(r->html[0]), "%s", t->html ? t->html : "");
+		snprintf(r->text[r->n], sizeof(r->text[0]), "%s", t->text ? t->text : "");
+		r->html_null[r->n] = !t->html;
+		r->text_null[r->n] = !t->text;
+		r->n++;
+	}
+	return 0;
+}
+
+/* Templates: NULL layouts stay NULL, a put of the same name replaces. */
+static void test_templates(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	struct mr_template t = { .name = "news-1.0", .html = "<p>{template.content}</p>" };
+	int replaced = -1;
+	TAP_INT(mr_store_template_put(st, &t, &replaced, &err), 0, "template_put (%s)", err.msg);
+	TAP_INT(replaced, 0, "a new template replaces nothing");
+	struct mr_template t2 = { .name = "appeal", .text = "{template.content}\n-- \nfooter ✓" };
+	mr_store_template_put(st, &t2, NULL, &err);
+	struct template_rows r = { 0 };
+	TAP_INT(mr_store_template_get(st, NULL, template_collect, &r, &err), 0, "template_get all");
+	TAP_OK(r.n == 2 && !strcmp(r.name[0], "appeal") && !strcmp(r.name[1], "news-1.0"),
+	       "every template, by name");
+	TAP_OK(r.html_null[0] && !r.text_null[0] && !strcmp(r.text[0], t2.text),
+	       "a template without HTML has a NULL html, its text intact");
+	t.text = "{template.content}";
+	TAP_INT(mr_store_template_put(st, &t, &replaced, &err), 0, "template_put again");
+	TAP_INT(replaced, 1, "... replaces the one of that name");
+	memset(&r, 0, sizeof(r));
+	TAP_INT(mr_store_template_get(st, "news-1.0", template_collect, &r, &err), 0,
+		"template_get by name");
+	TAP_OK(r.n == 1 && !strcmp(r.html[0], t.html) && !strcmp(r.text[0], t.text),
+	       "the replaced template's layouts");
+	TAP_INT(mr_store_template_get(st, "nosuch", template_collect, &r, &err), MR_ENOTFOUND,
+		"template_get of an unknown name is MR_ENOTFOUND");
+	struct mr_template bad = { .name = "a b", .html = "x" }, empty = { .name = "empty" };
+	TAP_INT(mr_store_template_put(st, &bad, NULL, &err), MR_EINPUT,
+		"a template name with a space is MR_EINPUT");
+	TAP_INT(mr_store_template_put(st, &empty, NULL, &err), MR_EINPUT,
+		"a template with neither HTML nor text is MR_EINPUT");
+	TAP_INT(mr_store_template_delete(st, "appeal", &err), 0, "template_delete");
+	TAP_INT(mr_store_template_delete(st, "appeal", &err), MR_ENOTFOUND,
+		"template_delete of an unknown name is MR_ENOTFOUND");
+	memset(&r, 0, sizeof(r));
+	mr_store_template_get(st, NULL, template_collect, &r, &err);
+	TAP_INT(r.n, 1, "one template is left");
+}

@@ -777,6 +777,12 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		else
 			printf("# skipping the mailing edit cases: the store '%s' predates them\n",
 			       st->name ? st->name : "?");
+		if (MR_STORE_QUEUE_HAS(st, template_put) && MR_STORE_QUEUE_HAS(st, template_get) &&
+		    MR_STORE_QUEUE_HAS(st, template_delete))
+			test_templates(st);
+		else
+			printf("# skipping the template cases: the store '%s' predates them\n",
+			       st->name ? st->name : "?");
 	}
 
 	/* everything committed survives closing and reopening */

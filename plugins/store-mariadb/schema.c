@@ -257,7 +257,7 @@ static const char v5_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_owner ON mailing_recipients;\n"
 	"CREATE INDEX IF NOT EXISTS mailing_recipients_lease_owner ON mailing_recipients(lease_owner, lease_expires);\n";
 
-/* Version 6: the count of a mailing's test messages, its named settings. */
+/* Version 6: the count of a mailing's test messages, its named settings, templates. */
 static const char v6_sql[] =
 	"ALTER TABLE mailings ADD COLUMN IF NOT EXISTS tests_sent BIGINT NOT NULL DEFAULT 0;\n"
 	"CREATE TABLE IF NOT EXISTS mailing_settings (\n"
@@ -265,7 +265,12 @@ static const char v6_sql[] =
 	"  name VARCHAR(64) NOT NULL,\n"
 	"  value TEXT NOT NULL,\n"
 	"  PRIMARY KEY (mailing_id, name),\n"
-	"  FOREIGN KEY (mailing_id) REFERENCES mailings(id) ON DELETE CASCADE)" TBL;
+	"  FOREIGN KEY (mailing_id) REFERENCES mailings(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS mailing_templates (\n"
+	"  name VARCHAR(64) NOT NULL PRIMARY KEY,\n"
+	"  body_html MEDIUMTEXT,\n"
+	"  body_text MEDIUMTEXT,\n"
+	"  created BIGINT NOT NULL)" TBL;
 
 struct migration {
 	int version;
@@ -279,7 +284,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes for claims and leases", v5_sql },
-	{ 6, "test messages and settings of a mailing", v6_sql },
+	{ 6, "test messages and settings of a mailing, templates", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

@@ -407,6 +407,9 @@ static const struct mr_store_queue_ops mariadb_queue_ops = {
 	.mailing_tests = md_mailing_tests,
 	.mailing_setting_set = md_mailing_setting_set,
 	.mailing_settings = md_mailing_settings,
+	.template_put = md_template_put,
+	.template_get = md_template_get,
+	.template_delete = md_template_delete,
 };
 
 static const struct mr_store_bounce_ops mariadb_bounce_ops = {

@@ -317,6 +317,12 @@ int md_mailing_setting_set(void *state, int64_t id, const char *name, const char
 			   struct mr_error *err);
 int md_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
 			struct mr_error *err);
+/* md-templates.c */
+int md_template_put(void *state, const struct mr_template *t, int *replaced_r,
+		    struct mr_error *err);
+int md_template_get(void *state, const char *name, mr_template_cb *cb, void *cookie,
+		    struct mr_error *err);
+int md_template_delete(void *state, const char *name, struct mr_error *err);
 int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 int md_activity_contact(void *state, const char *email, const char *name, int create,

@@ -267,15 +267,20 @@ static const char v5_sql[] =
 	"  WHERE lease_owner IS NOT NULL;\n";
 
 /* Version 6: a mailing's life before sending: the count of its test
- * messages (mailing test), kept apart from its queue, and its named
- * settings (List-Id, Precedence, ...). */
+ * messages (mailing test), kept apart from its queue, its named settings
+ * (List-Id, Precedence, ...), and templates. */
 static const char v6_sql[] =
 	"ALTER TABLE mailings ADD COLUMN tests_sent INTEGER NOT NULL DEFAULT 0;\n"
 	"CREATE TABLE mailing_settings (\n"
 	"  mailing_id INTEGER NOT NULL REFERENCES mailings(id) ON DELETE CASCADE,\n"
 	"  name TEXT NOT NULL,\n"
 	"  value TEXT NOT NULL,\n"
-	"  PRIMARY KEY (mailing_id, name));\n";
+	"  PRIMARY KEY (mailing_id, name));\n"
+	"CREATE TABLE mailing_templates (\n"
+	"  name TEXT PRIMARY KEY,\n"
+	"  body_html TEXT,\n"
+	"  body_text TEXT,\n"
+	"  created INTEGER NOT NULL);\n";
 
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
@@ -283,7 +288,7 @@ static const struct migration migrations[] = {
 	{ 3, "mailing attachments, first try and lease owner of queue rows", v3_sql },
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
-	{ 6, "test messages and settings of a mailing", v6_sql },
+	{ 6, "test messages and settings of a mailing, templates", v6_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

@@ -241,6 +241,62 @@ check_grep "a sent mailing is kept" "kept for its history" "$T_DIR/err"
 check "the real send carries no X-Mailroom-Test" \
 	not grep -q "^X-Mailroom-Test" <(mr spool show "$(mr spool list --json | sed -n '1s/^{"id":\([0-9]*\).*/\1/p')")
 
+# ---- templates: layouts with a header and footer, filled by a mailing's content
+cat > "$T_DIR/layout.html" <<'HTML'
+<html><body><h1>Example News</h1>
+{template.content}
+<p><a href="{action.unsubscribeUrl}">Unsubscribe</a> | {domain.address}</p></body></html>
+HTML
+printf '{template.content}\n-- \nUnsubscribe: {action.unsubscribeUrl}\n{domain.address}\n' > "$T_DIR/layout.txt"
+mr template add news --html "$T_DIR/layout.html" --text "$T_DIR/layout.txt" > "$T_DIR/ta.out" 2> "$T_DIR/ta.err"
+check_eq "template add exits 0" "$?" 0
+check_grep "and says it added it" "^template news added" "$T_DIR/ta.out"
+check_eq "a layout with the unsubscribe and address tokens gives no warning" "$(wc -c < "$T_DIR/ta.err")" 0
+printf '<div>{template.content}</div>\n' > "$T_DIR/bare.html"
+mr template add bare --html "$T_DIR/bare.html" > /dev/null 2> "$T_DIR/tb.err"
+check_eq "a bare layout is added" "$?" 0
+check_grep "with a warning for the missing unsubscribe link" "warning: bare: the HTML layout has no {action.unsubscribeUrl}" "$T_DIR/tb.err"
+check_grep "and for the missing postal address" "warning: bare: the HTML layout has no {domain.address}" "$T_DIR/tb.err"
+printf '<p>no slot</p>\n' > "$T_DIR/noslot.html"
+mr template add noslot --html "$T_DIR/noslot.html" > /dev/null 2> "$T_DIR/err"
+check_eq "a layout without {template.content} exits EX_DATAERR" "$?" 65
+check_grep "and says what it needs" "needs {template.content} exactly once" "$T_DIR/err"
+mr template list --json > "$T_DIR/tl.json"
+check_eq "template list --json lists both" "$(grep -c '"name":' "$T_DIR/tl.json")" 2
+check_grep "with their layouts" '"name":"news".*"text":"{template.content}' "$T_DIR/tl.json"
+check_grep "template list has a header" "^NAME  *CREATED  *HTML TEXT" <(mr template list)
+check_grep "template show prints the layout" "^<html><body><h1>Example News</h1>" <(mr template show news)
+mr template show nosuch > /dev/null 2>&1
+check_eq "template show of an unknown one exits EX_NOINPUT" "$?" 66
+mr template delete bare > /dev/null
+check_eq "template delete removes it" "$(mr template list --json | grep -c '"name":"bare"')" 0
+cat > "$T_DIR/content.html" <<'HTML'
+<p>Dear {contact.first_name},</p>
+<p>Read <a href="https://example.org/report?y=2026&amp;lang=en">our report</a>:</p>
+<ul><li>Spring</li><li>Summer</li></ul>
+HTML
+tm=$(mr mailing create --name Templated --subject "Templated" --template news --html "$T_DIR/content.html" \
+	--include-group all | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+check "mailing create --template makes a mailing" test -n "$tm"
+mr mailing preview "$tm" --contact bob@example.net --part html > "$T_DIR/tm.html"
+check_grep "the HTML has the template's header" "^<html><body><h1>Example News</h1>" "$T_DIR/tm.html"
+check_grep "the content in its slot" "^<p>Dear Bob,</p>" "$T_DIR/tm.html"
+check_grep "and the footer with the postal address" "Example Org, 1 Main Street &lt;Springfield&gt; &amp; Co</p></body></html>" "$T_DIR/tm.html"
+mr mailing preview "$tm" --contact bob@example.net --part text > "$T_DIR/tm.txt"
+check_grep "with only HTML content, the text part is made from the HTML" "^Dear Bob,$" "$T_DIR/tm.txt"
+check_grep "links are written out after their text" "^Read our report <https://example.org/report?y=2026&lang=en>:$" "$T_DIR/tm.txt"
+check_grep "list items are bulleted" "^- Summer$" "$T_DIR/tm.txt"
+check_grep "the footer's unsubscribe link is written out" "^Unsubscribe <https://example.org/u?mr=u\.0\.0\.[0-9a-f]*> | Example Org" "$T_DIR/tm.txt"
+check_eq "paragraphs are separated by a blank line" "$(sed -n '2,3p' "$T_DIR/tm.txt")" "$(printf '\nDear Bob,')"
+check_grep "mailing show names the template" '"template":"news"' <(mr mailing show "$tm" --json)
+printf '<p>Changed {contact.first_name}</p>\n' > "$T_DIR/changed.html"
+mr mailing edit "$tm" --html "$T_DIR/changed.html" > /dev/null
+check_eq "edit --html remakes a text part that was made from the HTML" \
+	"$(mr mailing preview "$tm" --contact bob@example.net --part text)" "Changed Bob"
+mr mailing create --name NoTpl --subject X --template nosuch --html "$T_DIR/content.html" \
+	--include-group all > /dev/null 2> "$T_DIR/err"
+check_eq "--template of an unknown template exits EX_NOINPUT" "$?" 66
+
 # ---- mailing test through transport-smtp to the test SMTP server
 SD=$T_DIR/smtp
 P=$(free_port)

@@ -248,6 +248,18 @@ struct mr_store_queue_ops {
 	 * MR_ENOTFOUND for no such mailing. */
 	int (*mailing_settings)(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
 				struct mr_error *err);
+	/* stores template t (its name of letters, digits, '_', '-' and '.', 1
+	 * to 64 bytes, else MR_EINPUT; html or text or both), replacing the one
+	 * of that name; *replaced_r (MAY be NULL) 1 when there was one. */
+	int (*template_put)(void *state, const struct mr_template *t, int *replaced_r,
+			    struct mr_error *err);
+	/* the template called name (cb once, MR_ENOTFOUND when none), or
+	 * every template by name when name is NULL. */
+	int (*template_get)(void *state, const char *name, mr_template_cb *cb, void *cookie,
+			    struct mr_error *err);
+	/* deletes the template called name; MR_ENOTFOUND when none (mailings
+	 * made from it keep their content). */
+	int (*template_delete)(void *state, const char *name, struct mr_error *err);
 };
 
 /* ---- bounces */
@@ -809,6 +821,42 @@ static inline int mr_store_mailing_settings(const struct mr_store *st, int64_t i
 	if (!MR_STORE_QUEUE_HAS(st, mailing_settings))
 		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
 	return st->ops->queue->mailing_settings(st->state, id, cb, cookie, err);
+}
+
+static inline int mr_store_template_put(const struct mr_store *st, const struct mr_template *t,
+					int *replaced_r, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, template_put))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->template_put(st->state, t, replaced_r, err);
+}
+
+static inline int mr_store_template_get(const struct mr_store *st, const char *name,
+					mr_template_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, template_get))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->template_get(st->state, name, cb, cookie, err);
+}
+
+static inline int mr_store_template_delete(const struct mr_store *st, const char *name,
+					   struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, template_delete))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->template_delete(st->state, name, err);
+}
+
+/* True when name is a template name: 1 to 64 letters, digits, '_', '-', '.'. */
+static inline int mr_store_template_name_ok(const char *name)
+{
+	size_t n = 0;
+	for (; name && name[n]; n++)
+		if (!((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= 'A' && name[n] <= 'Z') ||
+		      (name[n] >= '0' && name[n] <= '9') || name[n] == '_' || name[n] == '-' ||
+		      name[n] == '.'))
+			return 0;
+	return n >= 1 && n <= 64;
 }
 
 static inline int mr_store_mailing_due(const struct mr_store *st, int64_t now, int64_t after_id,

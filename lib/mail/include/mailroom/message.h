@@ -69,6 +69,12 @@ int mr_base64_decode(const char *s, size_t len, unsigned char **out_r, size_t *o
  * lines collapsed.  Input and output UTF-8.  Returns malloc'ed text or NULL
  * when out of memory. */
 char *mr_html_to_text(const char *html, size_t len);
+/* mr_html_to_text with flags; MR_HTML_TEXT_READABLE (a mailing's text part
+ * made from its HTML): a blank line between paragraphs, headings, lists and
+ * tables, "- " before list items, and each link written out after its
+ * text as " <URL>" (not for "#" links or when the text is the URL). */
+#define MR_HTML_TEXT_READABLE 0x1u
+char *mr_html_to_text_flags(const char *html, size_t len, unsigned flags);
 
 /* A file name safe to create in a directory: no path, no NUL or control
  * characters, no leading dot, no reserved device name, valid UTF-8, at most
