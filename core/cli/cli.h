@@ -101,6 +101,8 @@ int cli_mailing_preview(struct mr_cli *cli, int argc, char **argv);
 /* mailing edit|copy|delete (cmd-mailing-edit.c) on the open site; argv[1]
  * is the subcommand. */
 int cli_mailing_edit(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
+/* mailing approve ID --user NAME [--password-file FILE] (cmd-mailing-approve.c). */
+int cli_mailing_approve(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 #ifdef MR_WITH_SERVE

@@ -156,6 +156,9 @@ static int edit(struct mr_site *site, int64_t id, int argc, char **argv)
 	if ((f.track_given && (code = mailing_store_track(st, id, &f, cmd)) != 0) ||
 	    (code = mailing_form_store_settings(st, id, &f, cmd)) != 0)
 		goto out;
+	if ((code = cli_mailing_unapprove(site, id)) != 0 ||
+	    (f.schedule && (code = cli_mailing_may_schedule(site, id, cmd)) != 0))
+		goto out;
 	if (f.schedule &&
 	    (rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, f.scheduled_at, &err))) {
 		code = cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld edited, not scheduled: %s",

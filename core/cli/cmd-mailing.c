@@ -20,6 +20,8 @@ static int create(struct mr_site *site, struct mr_store *st, int argc, char **ar
 				"--include-group are needed");
 	if (!f.text_file && !f.html_file)
 		return cli_fail(EX_USAGE, cmd, "--text FILE or --html FILE is needed");
+	if (f.schedule && (code = cli_mailing_may_schedule(site, 0, cmd)) != 0)
+		return code;
 	if (f.track && f.track_asked && !mr_store_has(st, MR_STORE_CAP_TRACKING))
 		return mailing_store_track(st, 0, &f, cmd);
 	if ((code = mailing_form_load(&f, cmd)) != 0 ||
@@ -255,6 +257,8 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		code = create(site, st, argc, argv);
 	} else if (!strcmp(sub, "edit") || !strcmp(sub, "copy") || !strcmp(sub, "delete")) {
 		code = cli_mailing_edit(cli, site, argc, argv);
+	} else if (!strcmp(sub, "approve")) {
+		code = cli_mailing_approve(cli, site, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
 		if (!cli->json)
 			printf("%-6s %-10s %-19s %-24s %s\n", "ID", "STATUS", "SCHEDULED", "NAME",
@@ -270,6 +274,8 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		if (mailing_parse_when(argv[3], &when) != 0) {
 			code = cli_fail(EX_USAGE, "mailing schedule", "\"%s\": now or YYYY-MM-DD HH:MM",
 					argv[3]);
+		} else if ((code = cli_mailing_may_schedule(site, id, "mailing schedule")) != 0) {
+			/* printed */
 		} else if ((rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, when,
 							      &err)) == 0) {
 			char buf[32];

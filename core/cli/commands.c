@@ -116,7 +116,7 @@ const struct mr_command mr_commands[] = {
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] [--template NAME] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] [--template NAME] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | approve ID --user NAME [--password-file FILE] | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json]",
 	  "mass mailings: create (tokens checked), edit, copy, delete, test sends and previews, schedule, pause, resume, cancel, statistics",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
@@ -148,6 +148,10 @@ const struct mr_command mr_commands[] = {
 	  "                           the stored ones)\n"
 	  "  copy ID                  a new draft with the same content, named \"Copy of NAME\"\n"
 	  "  --name N                 copy: the new draft's name instead\n"
+	  "  approve ID               approve a mailing ([mailing] require_approval = yes: needed\n"
+	  "                           before it is scheduled; an edit withdraws it)\n"
+	  "  --user NAME              approve: the approving user (holding send-mail)\n"
+	  "  --password-file FILE     approve: that user's password (or MAILROOM_PASSWORD)\n"
 	  "  delete ID                delete a draft, or a canceled mailing that sent nothing\n"
 	  "                           (a mailing that sent is kept for its history)\n"
 	  "  test ID                  send the mailing as it will go out (tokens, VERP, DKIM,\n"

@@ -15,7 +15,7 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-account.c core/cli/cmd-bounce-stats.c core/cli/cmd-doctor.c \
 	core/cli/cmd-inspect.c core/cli/cmd-contact.c core/cli/cmd-mailing.c core/cli/cmd-mailing-test.c \
 	core/cli/mailing-form.c core/cli/mailing-form.h core/cli/cmd-mailing-edit.c \
-	core/cli/cmd-template.c
+	core/cli/cmd-template.c core/cli/cmd-mailing-approve.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
 mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la \

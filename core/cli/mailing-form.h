@@ -57,6 +57,14 @@ int mailing_store_track(struct mr_store *st, int64_t id, const struct mailing_fo
  * 0 or the exit code (printed). */
 int mailing_form_store_settings(struct mr_store *st, int64_t id, const struct mailing_form *f,
 				const char *cmd);
+/* cmd-mailing-approve.c: 0 when mailing id (0: a new one) may be
+ * scheduled: [mailing] require_approval is off, or it is approved; else
+ * the exit code (printed, saying how to approve it). */
+int cli_mailing_may_schedule(struct mr_site *site, int64_t id, const char *cmd);
+/* Withdraws the approval of an edited mailing (saying so on stderr) and,
+ * when approval is required, pauses it if it was scheduled; 0 or the exit
+ * code (printed). */
+int cli_mailing_unapprove(struct mr_site *site, int64_t id);
 /* The name of a status ("draft"). */
 const char *mailing_status_name(enum mr_mailing_status s);
 

@@ -204,6 +204,9 @@ const struct mr_key mr_keys_mailing[] = {
 	{ .name = "precedence_bulk", .type = MR_KEY_BOOL, .def = "no",
 	  .help = "mailings carry \"Precedence: bulk\" (mailing create --[no-]precedence-bulk "
 	  "overrides)" },
+	{ .name = "require_approval", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "a mailing is scheduled only after mailroom mailing approve ID --user NAME "
+	  "(a user holding send-mail, with its password); an edit withdraws the approval" },
 	{ 0 }
 };
 

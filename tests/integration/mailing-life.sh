@@ -297,6 +297,47 @@ mr mailing create --name NoTpl --subject X --template nosuch --html "$T_DIR/cont
 	--include-group all > /dev/null 2> "$T_DIR/err"
 check_eq "--template of an unknown template exits EX_NOINPUT" "$?" 66
 
+# ---- approval: [mailing] require_approval = yes
+cp "$T_DIR/site.ini" "$T_DIR/site.plain"
+site spool "[mailing]" "require_approval = yes"
+printf 'alice-password\n' > "$T_DIR/alice.pw"
+printf 'wrong-password\n' > "$T_DIR/wrong.pw"
+printf 'carol-password\n' > "$T_DIR/carol.pw"
+chmod 600 "$T_DIR/alice.pw" "$T_DIR/wrong.pw" "$T_DIR/carol.pw"
+mr user add alice --grant send-mail --password-file "$T_DIR/alice.pw" > /dev/null
+mr user add carol --grant view-contacts --password-file "$T_DIR/carol.pw" > /dev/null
+mr mailing create --name Unapproved --subject U --text "$T_DIR/t.txt" --include-group all \
+	--schedule now > /dev/null 2> "$T_DIR/err"
+check_eq "create --schedule without approval exits EX_DATAERR" "$?" 65
+check_grep "and says how to get it approved" "create the mailing as a draft, have it approved" "$T_DIR/err"
+ap=$(mr mailing create --name Approval --subject A --text "$T_DIR/t.txt" --include-group testers | \
+	sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+mr mailing schedule "$ap" now > /dev/null 2> "$T_DIR/err"
+check_eq "scheduling an unapproved mailing exits EX_DATAERR" "$?" 65
+check_grep "and names the command to approve it" "mailing $ap is not approved: mailroom mailing approve $ap --user NAME" "$T_DIR/err"
+mr mailing approve "$ap" --user alice --password-file "$T_DIR/wrong.pw" > /dev/null 2> "$T_DIR/err"
+check_eq "approve with a wrong password exits EX_NOPERM" "$?" 77
+mr mailing approve "$ap" --user carol --password-file "$T_DIR/carol.pw" > /dev/null 2> "$T_DIR/err"
+check_eq "approve by a user without send-mail exits EX_NOPERM" "$?" 77
+check_grep "and says which permission" "send-mail" "$T_DIR/err"
+mr mailing approve "$ap" --user alice --password-file "$T_DIR/alice.pw" > "$T_DIR/ap.out"
+check_eq "approve by alice exits 0" "$?" 0
+check_grep "and says who approved it" "^mailing $ap approved by alice" "$T_DIR/ap.out"
+check_grep "mailing show says who approved it" '"approved_by":"alice"' <(mr mailing show "$ap" --json)
+mr mailing schedule "$ap" "@$(( $(date +%s) + 86400 ))" > /dev/null
+check_eq "an approved mailing is scheduled" "$?" 0
+mr mailing edit "$ap" --subject "A2" > /dev/null 2> "$T_DIR/err"
+check_grep "an edit withdraws the approval" "changed after alice approved it: it needs approving again" "$T_DIR/err"
+check_grep "and pauses what was scheduled" '"status":"paused"' <(mr mailing show "$ap" --json)
+mr mailing schedule "$ap" now > /dev/null 2>&1
+check_eq "it cannot be scheduled again unapproved" "$?" 65
+MAILROOM_PASSWORD=alice-password mr mailing approve "$ap" --user alice > /dev/null
+mr mailing schedule "$ap" now > /dev/null
+check_eq "approved again (password from MAILROOM_PASSWORD), it is scheduled" "$?" 0
+mr job run mailing > /dev/null 2>&1
+check_grep "and sent" '"sent":2' <(mr mailing stats "$ap" --json)
+cp "$T_DIR/site.plain" "$T_DIR/site.ini"
+
 # ---- mailing test through transport-smtp to the test SMTP server
 SD=$T_DIR/smtp
 P=$(free_port)
