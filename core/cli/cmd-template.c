@@ -43,7 +43,7 @@ static int add(struct mr_store *st, int argc, char **argv)
 		return code;
 	if (f.name || f.subject || f.n_inc || f.n_exc || f.n_att || f.schedule || f.template_name ||
 	    f.list_id || f.precedence >= 0 || f.track_given || f.from_email || f.from_name ||
-	    f.reply_to)
+	    f.reply_to || f.reply_verp)
 		return cli_fail(EX_USAGE, cmd, "a template takes only --html FILE and --text FILE");
 	if (!f.html_file && !f.text_file)
 		return cli_fail(EX_USAGE, cmd, "--html FILE or --text FILE (or both) is needed");

@@ -111,6 +111,7 @@ int mailing_form_parse(struct mailing_form *f, int track, int argc, char **argv,
 		else if (!strcmp(o, "--subject")) f->subject = v;
 		else if (!strcmp(o, "--from")) f->from_email = v;
 		else if (!strcmp(o, "--from-name")) f->from_name = v;
+		else if (!strcmp(o, "--reply-to") && !strcmp(v, "verp")) f->reply_verp = 1;
 		else if (!strcmp(o, "--reply-to")) f->reply_to = v;
 		else if (!strcmp(o, "--text")) f->text_file = v;
 		else if (!strcmp(o, "--html")) f->html_file = v;
@@ -195,6 +196,9 @@ int mailing_form_store_settings(struct mr_store *st, int64_t id, const struct ma
 	if (f->list_id)
 		rc = mr_store_mailing_setting_set(st, id, "list_id", *f->list_id ? f->list_id : NULL,
 						  &err);
+	if (rc == 0 && (f->reply_verp || f->reply_to))
+		rc = mr_store_mailing_setting_set(st, id, "reply_to",
+						  f->reply_verp ? "verp" : "address", &err);
 	if (rc == 0 && f->template_name)
 		rc = mr_store_mailing_setting_set(st, id, "template", f->template_name, &err);
 	if (rc == 0 && (f->text_file || f->html_file))

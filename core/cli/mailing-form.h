@@ -23,6 +23,7 @@ struct mailing_form {
 	int64_t scheduled_at;    /* from schedule */
 	const char *list_id;     /* --list-id ("" on edit: the site's again) */
 	int precedence;          /* --[no-]precedence-bulk: 1 or 0; -1 not given */
+	int reply_verp;          /* --reply-to verp (reply_to: the other --reply-to) */
 	char *text, *html;       /* the bodies: the files' contents (mailing_form_load), in
 				    their template (mailing_form_compose) */
 	int text_generated;      /* text was made from html (mailing_form_compose) */

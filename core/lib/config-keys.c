@@ -204,6 +204,10 @@ const struct mr_key mr_keys_mailing[] = {
 	{ .name = "precedence_bulk", .type = MR_KEY_BOOL, .def = "no",
 	  .help = "mailings carry \"Precedence: bulk\" (mailing create --[no-]precedence-bulk "
 	  "overrides)" },
+	{ .name = "reply_to", .type = MR_KEY_ENUM, .def = "address", .choices = "address|verp",
+	  .help = "Reply-To of mailings: address (the mailing's --reply-to, else [mailroom] "
+	  "reply_to) or verp (each recipient's signed VERP reply address: replies are counted "
+	  "and forwarded to that address by the bounce account)" },
 	{ .name = "require_approval", .type = MR_KEY_BOOL, .def = "no",
 	  .help = "a mailing is scheduled only after mailroom mailing approve ID --user NAME "
 	  "(a user holding send-mail, with its password); an edit withdraws the approval" },

@@ -29,6 +29,7 @@ struct mr_renderer {
 	struct mr_buf subj;            /* scratch: the rendered subject, NUL-terminated */
 	struct mr_list_id list;        /* List-Id, when list.id[0] */
 	int precedence_bulk;
+	int reply_verp;                /* Reply-To: the recipient's VERP reply address */
 };
 
 static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
@@ -150,6 +151,11 @@ int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precede
 		return mail_error_set(err, MR_EINPUT, "\"%s\" is not a List-Id: \"Description "
 				      "<label.example.org>\" or \"label.example.org\"", list_id);
 	return 0;
+}
+
+void mr_renderer_set_reply_verp(struct mr_renderer *r, int on)
+{
+	r->reply_verp = on;
 }
 
 void mr_renderer_mark_test(struct mr_renderer *r)
@@ -582,7 +588,15 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	if ((size_t)nl >= sizeof(name))
 		nl = sizeof(name) - 1;
 	add_mailbox(hdr, name, (size_t)nl, rc->email);
-	if (r->reply_to) {
+	if (r->reply_verp) {
+		char reply[320];
+		if ((st = mr_verp_build(&r->conf.verp, MR_VERP_REPLY, rc->job_id, rc->queue_id, reply,
+					sizeof(reply), err)) != 0)
+			return st;
+		mr_buf_adds(hdr, "\r\nReply-To: ");
+		add_mailbox(hdr, r->from_name ? r->from_name : "",
+			    r->from_name ? strlen(r->from_name) : 0, reply);
+	} else if (r->reply_to) {
 		mr_buf_adds(hdr, "\r\nReply-To: ");
 		add_mailbox(hdr, "", 0, r->reply_to);
 	}

@@ -229,10 +229,11 @@ int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned
 	return 0;
 }
 
-/* A mailing's list headers: its own settings over the site's [mailing]. */
+/* A mailing's list headers and Reply-To: its own settings over the site's [mailing]. */
 struct list_settings {
 	char *list_id;
 	int precedence;          /* -1: the site's, 0 or 1 */
+	int reply_verp;          /* -1: the site's, 0 or 1 */
 };
 
 static int list_setting(void *cookie, const char *name, const char *value)
@@ -243,6 +244,8 @@ static int list_setting(void *cookie, const char *name, const char *value)
 		ls->list_id = strdup(value);
 	} else if (strcmp(name, "precedence") == 0) {
 		ls->precedence = strcmp(value, "bulk") == 0;
+	} else if (strcmp(name, "reply_to") == 0) {
+		ls->reply_verp = strcmp(value, "verp") == 0;
 	}
 	return 0;
 }
@@ -250,7 +253,7 @@ static int list_setting(void *cookie, const char *name, const char *value)
 static int set_list_headers(const struct mr_core *core, struct mr_renderer *r, int64_t id,
 			    struct mr_error *err)
 {
-	struct list_settings ls = { NULL, -1 };
+	struct list_settings ls = { NULL, -1, -1 };
 	struct mr_store *st = core->store ? core->store(core) : NULL;
 	struct mr_error e = { 0 };
 	if (st && id > 0)
@@ -260,6 +263,9 @@ static int set_list_headers(const struct mr_core *core, struct mr_renderer *r, i
 	int bulk = ls.precedence >= 0 ? ls.precedence : ms && core->cfg_bool(ms, "precedence_bulk") > 0;
 	int rc = mr_renderer_set_list(r, ls.list_id ? ls.list_id : site_list, bulk, err);
 	free(ls.list_id);
+	const char *site_reply = ms ? core->cfg_str(ms, "reply_to") : NULL;
+	mr_renderer_set_reply_verp(r, ls.reply_verp >= 0 ? ls.reply_verp :
+				   site_reply && strcmp(site_reply, "verp") == 0);
 	return rc;
 }
 

@@ -38,6 +38,8 @@ localpart = return+
 domain = bounce.example.org
 [job-mailing]
 plugin = process-mailing
+[job-bounces]
+plugin = fetch-bounces
 [dkim]
 selector = s2026
 domain = example.org
@@ -336,6 +338,30 @@ mr mailing schedule "$ap" now > /dev/null
 check_eq "approved again (password from MAILROOM_PASSWORD), it is scheduled" "$?" 0
 mr job run mailing > /dev/null 2>&1
 check_grep "and sent" '"sent":2' <(mr mailing stats "$ap" --json)
+cp "$T_DIR/site.plain" "$T_DIR/site.ini"
+
+# ---- reply_to = verp: replies counted against their recipient, then forwarded
+rv=$(mr mailing create --name Replies --subject "Replies" --text "$T_DIR/t.txt" --include-group testers \
+	--reply-to verp --reply-to replies@example.org | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+check_grep "--reply-to verp puts the VERP reply address in Reply-To, with the From name" \
+	'^Reply-To: "Example News" <return+r\.0\.0\.[0-9a-f]\{16\}@bounce\.example\.org>' \
+	<(mr mailing preview "$rv" --contact bob@example.net)
+mr mailing schedule "$rv" now > /dev/null
+mr job run mailing > /dev/null 2>&1
+sid=$(mr spool list --json | grep '"recipient":"bob@example.net","subject":"Replies"' | sed -n 's/^{"id":\([0-9]*\).*/\1/p')
+reply=$(mr spool show "$sid" | sed -n 's/^Reply-To: .*<\(return+r\.[0-9]*\.[0-9]*\.[0-9a-f]*@bounce\.example\.org\)>.$/\1/p')
+check "the sent message's Reply-To is its recipient's reply address" test -n "$reply"
+printf 'From: Bob <bob@example.net>\nTo: %s\nSubject: Re: Replies\nMessage-ID: <re1@example.net>\n\nCount me in!\n' \
+	"$reply" > "$T_DIR/bounces/reply.1"
+mr job run bounces > "$T_DIR/rb.out" 2>&1
+check_eq "the reply is counted as a reply event of bob's queue row" \
+	"$(q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = $rv AND r.email = 'bob@example.net' AND ev.event_type = 'reply'")" 1
+check_eq "and forwarded to the mailing's other --reply-to address" \
+	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'replies@example.org' AND CAST(body AS TEXT) LIKE '%Count me in!%'")" 1
+cp "$T_DIR/site.ini" "$T_DIR/site.plain"
+site spool "[mailing]" "reply_to = verp"
+check_grep "[mailing] reply_to = verp gives every mailing a VERP Reply-To" '^Reply-To: "Example News" <return+r\.0\.0\.' \
+	<(mr mailing preview "$id" --contact bob@example.net)
 cp "$T_DIR/site.plain" "$T_DIR/site.ini"
 
 # ---- mailing test through transport-smtp to the test SMTP server

@@ -64,7 +64,8 @@ int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned
 /* A renderer of mailing m with the site's settings ([mailroom] postal_address
  * for {domain.address}; List-Id and Precedence: bulk from the mailing's
  * settings list_id and precedence, else [mailing] list_id and
- * precedence_bulk): [http] base_url gives
+ * precedence_bulk; a VERP Reply-To from its setting reply_to = verp, else
+ * [mailing] reply_to): [http] base_url gives
  * the tracking links (and BASE_URL/u when unsubscribe_url is unset); the
  * mailing's tracking flags say whether there are any. */
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,

@@ -80,6 +80,10 @@ int mr_list_id_split(const char *in, struct mr_list_id *out);
  * list_id is not one. */
 int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precedence_bulk,
 			 struct mr_error *err);
+/* on: Reply-To is each recipient's VERP reply address (with the From
+ * name), so that replies are counted and forwarded by the bounce account
+ * (reply_to = verp); off: the mailing's or site's reply_to, if any. */
+void mr_renderer_set_reply_verp(struct mr_renderer *r, int on);
 /* Marks every message r renders as a test: an X-Mailroom-Test: yes header
  * (signed with the rest), nothing else changed. */
 void mr_renderer_mark_test(struct mr_renderer *r);
