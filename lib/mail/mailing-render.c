@@ -316,19 +316,10 @@ static void add_mailbox(struct mr_buf *out, const char *name, size_t nl, const c
 	mr_buf_addc(out, '>');
 }
 
-static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
 static const char *date_of(struct mr_renderer *r, int64_t now)
 {
 	if (r->date_for != now || !r->date[0]) {
-		time_t t = (time_t)now;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		snprintf(r->date, sizeof(r->date), "%s, %d %s %04d %02d:%02d:%02d +0000",
-			 wday[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		mr_mail_date(now, r->date, sizeof(r->date));
 		r->date_for = now;
 	}
 	return r->date;

@@ -3,7 +3,8 @@
 # A mailing's life before and after sending: mailing test through transport-spool and
 # transport-smtp to the test SMTP server (marked, DKIM verified by dkimpy, queue and stats
 # untouched, counted apart), mailing preview equal to the sent bytes but for Message-ID, Date
-# and DKIM-Signature, send-test signed with DKIM, mailing edit, copy and delete.
+# and DKIM-Signature, send-test signed with DKIM, mailing edit, copy and delete, tokens,
+# List-Id, templates, approval, reply_to = verp and replies forwarded so that they pass DMARC.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
 needs /usr/bin/python3 sqlite3 openssl
@@ -358,6 +359,27 @@ check_eq "the reply is counted as a reply event of bob's queue row" \
 	"$(q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = $rv AND r.email = 'bob@example.net' AND ev.event_type = 'reply'")" 1
 check_eq "and forwarded to the mailing's other --reply-to address" \
 	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'replies@example.org' AND CAST(body AS TEXT) LIKE '%Count me in!%'")" 1
+fid=$(q "SELECT id FROM mail_spool WHERE recipient = 'replies@example.org' ORDER BY id DESC LIMIT 1")
+mr spool show "$fid" > "$T_DIR/fwd.eml"
+check_grep "the forwarded reply is From the site's address, naming the replier" \
+	'^From: "Bob via Example News" <news@example.org>' "$T_DIR/fwd.eml"
+check_grep "with the replier in Reply-To" '^Reply-To: Bob <bob@example.net>' "$T_DIR/fwd.eml"
+check_grep "and Resent-From, Resent-To" '^Resent-To: <replies@example.org>' "$T_DIR/fwd.eml"
+check_grep "its envelope sender is the site's address" '"sender":"news@example.org"' \
+	<(mr spool list --json | grep "\"id\":$fid,")
+check "dkimpy verifies the forwarded reply" dkim_ok "$T_DIR/fwd.eml"
+/usr/bin/python3 - "$T_DIR/fwd.eml" "$T_DIR/rsa.txt" <<'PY' && ok "the forwarded reply passes DMARC: a verifying DKIM signature aligned with From" || not_ok "the forwarded reply passes DMARC: a verifying DKIM signature aligned with From"
+import sys, dkim, email, email.utils
+msg = open(sys.argv[1], 'rb').read()
+rec = open(sys.argv[2], 'rb').read().strip()
+m = email.message_from_bytes(msg)
+from_dom = email.utils.parseaddr(m['From'])[1].rsplit('@', 1)[1].lower()
+sig = dict(kv.strip().split('=', 1) for kv in m['DKIM-Signature'].replace('\r\n', '').split(';') if '=' in kv)
+d = sig['d'].strip().lower()
+aligned = from_dom == d or from_dom.endswith('.' + d)
+assert aligned, (from_dom, d)
+assert dkim.verify(msg, dnsfunc=lambda name, timeout=5: rec)
+PY
 cp "$T_DIR/site.ini" "$T_DIR/site.plain"
 site spool "[mailing]" "reply_to = verp"
 check_grep "[mailing] reply_to = verp gives every mailing a VERP Reply-To" '^Reply-To: "Example News" <return+r\.0\.0\.' \

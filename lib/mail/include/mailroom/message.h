@@ -23,6 +23,8 @@ int mr_mime_build_test(const struct mr_test_message *m, char **data_r, size_t *l
 /* Splits a message at the first empty line: header block length (with the
  * empty line's own line break excluded from neither part's content). */
 size_t mr_mime_header_len(const char *data, size_t len, size_t *body_off_r);
+/* t as an RFC 5322 date in UTC ("Mon, 7 Dec 2026 03:04:05 +0000") into buf. */
+void mr_mail_date(int64_t t, char *buf, size_t size);
 /* The decoded Subject of a raw message, malloc'ed, or NULL. */
 char *mr_mime_subject(const char *data, size_t len);
 /* How mr_header_unfold treats whitespace. */
