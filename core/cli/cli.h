@@ -121,6 +121,15 @@ int cli_group_manage(struct mr_store *st, int argc, char **argv, int *code_r,
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv);
 /* mailroom mailing report ID [--json] (cmd-mailing-report.c): an exit code. */
 int cli_mailing_report(struct mr_cli *cli, const struct mr_store *st, int64_t id);
+int cmd_template(struct mr_cli *cli, int argc, char **argv);
+/* mailing test|preview (cmd-mailing-test.c); argv[1] is the subcommand. */
+int cli_mailing_test(struct mr_cli *cli, int argc, char **argv);
+int cli_mailing_preview(struct mr_cli *cli, int argc, char **argv);
+/* mailing edit|copy|delete (cmd-mailing-edit.c) on the open site; argv[1]
+ * is the subcommand. */
+int cli_mailing_edit(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
+/* mailing approve ID --user NAME [--password-file FILE] (cmd-mailing-approve.c). */
+int cli_mailing_approve(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 int cmd_store(struct mr_cli *cli, int argc, char **argv);

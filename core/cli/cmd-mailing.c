@@ -1,224 +1,91 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats (report: cmd-mailing-report.c): mass mailings, their templates checked at creation. */
+/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation (report in cmd-mailing-report.c, test and preview in cmd-mailing-test.c, edit, copy and delete in cmd-mailing-edit.c). */
 #include "config.h"
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include "cli.h"
-#include "csv.h"
+#include "mailing-form.h"
 #include <mailroom/printable.h>
-
-#define MAX_GROUPS 64
-#define MAX_ATTACH 16
-#define MAX_FILE (10L * 1024 * 1024)
-
-static const char *status_name(enum mr_mailing_status s)
-{
-	switch (s) {
-	case MR_MAILING_DRAFT: return "draft";
-	case MR_MAILING_SCHEDULED: return "scheduled";
-	case MR_MAILING_RUNNING: return "running";
-	case MR_MAILING_PAUSED: return "paused";
-	case MR_MAILING_COMPLETE: return "complete";
-	case MR_MAILING_CANCELED: return "canceled";
-	}
-	return "?";
-}
-
-/* Reads a whole file (at most MAX_FILE bytes); NULL with a message printed. */
-static char *slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		cli_fail(EX_NOINPUT, "mailing create", "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > MAX_FILE) {
-		cli_fail(EX_DATAERR, "mailing create", "%s: not a regular file of at most %ld bytes",
-			 path, MAX_FILE);
-		fclose(f);
-		return NULL;
-	}
-	char *d = malloc((size_t)sb.st_size + 1);
-	size_t n = d ? fread(d, 1, (size_t)sb.st_size, f) : 0;
-	fclose(f);
-	if (!d || n != (size_t)sb.st_size) {
-		free(d);
-		cli_fail(EX_IOERR, "mailing create", "%s: cannot read it", path);
-		return NULL;
-	}
-	d[n] = '\0';
-	*len_r = n;
-	return d;
-}
-
-static const char *content_type_of(const char *name)
-{
-	static const char *const map[][2] = {
-		{ ".pdf", "application/pdf" }, { ".png", "image/png" }, { ".jpg", "image/jpeg" },
-		{ ".jpeg", "image/jpeg" }, { ".gif", "image/gif" }, { ".txt", "text/plain" },
-		{ ".csv", "text/csv" }, { ".html", "text/html" }, { ".zip", "application/zip" },
-		{ ".ics", "text/calendar" }, { ".doc", "application/msword" },
-	};
-	const char *dot = strrchr(name, '.');
-	for (size_t i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcasecmp(dot, map[i][0]) == 0)
-			return map[i][1];
-	return "application/octet-stream";
-}
-
-/* "now" or a local time; 0 or -1. */
-static int parse_when(const char *s, int64_t *t_r)
-{
-	if (strcmp(s, "now") == 0) {
-		*t_r = (int64_t)time(NULL);
-		return 0;
-	}
-	return mr_parse_local_time(s, t_r) == 0 ? 0 : -1;
-}
 
 static int create(struct mr_site *site, struct mr_store *st, int argc, char **argv)
 {
-	int track = mr_mail_track_defaults(&site->core), track_asked = 0;
-	struct mr_mailing m = { .status = MR_MAILING_DRAFT };
-	const char *inc[MAX_GROUPS], *exc[MAX_GROUPS], *text_file = NULL, *html_file = NULL;
-	struct mr_attachment att[MAX_ATTACH];
-	size_t n_inc = 0, n_exc = 0, n_att = 0;
-	const char *schedule = NULL;
-	int code = EX_OK;
-	for (int i = 2; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		static const struct { const char *opt; unsigned flag; int on; } tflags[] = {
-			{ "--track-opens", MR_TRACK_OPENS, 1 }, { "--no-track-opens", MR_TRACK_OPENS, 0 },
-			{ "--track-clicks", MR_TRACK_CLICKS, 1 },
-			{ "--no-track-clicks", MR_TRACK_CLICKS, 0 },
-		};
-		int flag_opt = 0;
-		for (size_t k = 0; k < sizeof(tflags) / sizeof(tflags[0]); k++)
-			if (!strcmp(o, tflags[k].opt)) {
-				track = tflags[k].on ? (track | (int)tflags[k].flag) :
-						       (track & ~(int)tflags[k].flag);
-				track_asked |= tflags[k].on;
-				flag_opt = 1;
-			}
-		if (flag_opt)
-			continue;
-		if (!v)
-			return cli_fail(EX_USAGE, "mailing create", "%s needs a value", o);
-		i++;
-		if (!strcmp(o, "--name")) m.name = v;
-		else if (!strcmp(o, "--subject")) m.subject = v;
-		else if (!strcmp(o, "--from")) m.from_email = v;
-		else if (!strcmp(o, "--from-name")) m.from_name = v;
-		else if (!strcmp(o, "--reply-to")) m.reply_to = v;
-		else if (!strcmp(o, "--text")) text_file = v;
-		else if (!strcmp(o, "--html")) html_file = v;
-		else if (!strcmp(o, "--schedule")) schedule = v;
-		else if (!strcmp(o, "--include-group") && n_inc < MAX_GROUPS) inc[n_inc++] = v;
-		else if (!strcmp(o, "--exclude-group") && n_exc < MAX_GROUPS) exc[n_exc++] = v;
-		else if (!strcmp(o, "--attach") && n_att < MAX_ATTACH) {
-			att[n_att].filename = v;
-			att[n_att].content_type = content_type_of(v);
-			att[n_att].data = NULL;
-			n_att++;
-		} else
-			return cli_fail(EX_USAGE, "mailing create", "unknown option %s (or too many)", o);
-	}
-	if (!m.name || !m.subject || n_inc == 0)
-		return cli_fail(EX_USAGE, "mailing create", "--name, --subject and at least one "
+	static const char *const cmd = "mailing create";
+	struct mailing_form f;
+	int code = mailing_form_parse(&f, mr_mail_track_defaults(&site->core), argc, argv, 2, cmd);
+	if (code)
+		return code;
+	if (!f.name || !f.subject || f.n_inc == 0)
+		return cli_fail(EX_USAGE, cmd, "--name, --subject and at least one "
 				"--include-group are needed");
-	if (!text_file && !html_file)
-		return cli_fail(EX_USAGE, "mailing create", "--text FILE or --html FILE is needed");
-	if (m.from_email && !mr_addr_valid(m.from_email))
-		return cli_fail(EX_DATAERR, "mailing create", "--from \"%s\" is not an address",
-				m.from_email);
-	if (m.reply_to && !mr_addr_valid(m.reply_to))
-		return cli_fail(EX_DATAERR, "mailing create", "--reply-to \"%s\" is not an address",
-				m.reply_to);
-	if (schedule) {
-		if (parse_when(schedule, &m.scheduled_at) != 0)
-			return cli_fail(EX_USAGE, "mailing create", "--schedule \"%s\": now or "
-					"YYYY-MM-DD HH:MM", schedule);
-		m.status = MR_MAILING_SCHEDULED;
-	}
-	char *text = NULL, *html = NULL;
-	size_t len;
-	if ((text_file && !(text = slurp(text_file, &len))) ||
-	    (html_file && !(html = slurp(html_file, &len)))) {
-		code = EX_NOINPUT;
+	if (!f.text_file && !f.html_file)
+		return cli_fail(EX_USAGE, cmd, "--text FILE or --html FILE is needed");
+	if (f.schedule && (code = cli_mailing_may_schedule(site, 0, cmd)) != 0)
+		return code;
+	if (f.track && f.track_asked && !mr_store_has(st, MR_STORE_CAP_TRACKING))
+		return mailing_store_track(st, 0, &f, cmd);
+	if ((code = mailing_form_load(&f, cmd)) != 0 ||
+	    (code = mailing_form_compose(st, &f, 1, cmd)) != 0)
 		goto out;
-	}
-	if ((text && !mr_utf8_valid(text)) || (html && !mr_utf8_valid(html))) {
-		code = cli_fail(EX_DATAERR, "mailing create", "the %s body is not UTF-8",
-				text && !mr_utf8_valid(text) ? "text" : "HTML");
-		goto out;
-	}
-	m.body_text = text;
-	m.body_html = html;
-	for (size_t i = 0; i < n_att; i++) {
-		char *d = slurp(att[i].filename, &att[i].len);
-		if (!d) {
-			code = EX_NOINPUT;
-			goto out;
-		}
-		att[i].data = (unsigned char *)d;
-		const char *slash = strrchr(att[i].filename, '/');
-		att[i].filename = slash ? slash + 1 : att[i].filename;
-	}
-	m.include_groups = inc;
-	m.n_include = n_inc;
-	m.exclude_groups = exc;
-	m.n_exclude = n_exc;
-	m.attachments = att;
-	m.n_attachments = n_att;
-	m.attachment_size = sizeof(*att);
+	struct mr_mailing m = {
+		.name = f.name, .subject = f.subject, .from_email = f.from_email,
+		.from_name = f.from_name, .reply_to = f.reply_to, .body_text = f.text,
+		.body_html = f.html, .status = f.schedule ? MR_MAILING_SCHEDULED : MR_MAILING_DRAFT,
+		.scheduled_at = f.scheduled_at, .include_groups = f.inc, .n_include = f.n_inc,
+		.exclude_groups = f.exc, .n_exclude = f.n_exc, .attachments = f.att,
+		.n_attachments = f.n_att, .attachment_size = sizeof(f.att[0]),
+	};
 	struct mr_error err = { 0 };
 	int rc = mr_mailing_check_templates(&m, &err);
 	if (rc) {
-		code = cli_fail(EX_DATAERR, "mailing create", "%s", err.msg);
+		code = cli_fail(EX_DATAERR, cmd, "%s", err.msg);
 		goto out;
-	}
-	if (track && !mr_store_has(st, MR_STORE_CAP_TRACKING)) {
-		if (track_asked) {
-			code = cli_fail(EX_UNAVAILABLE, "mailing create", "the store '%s' has no %s",
-					st->name ? st->name : "?",
-					mr_store_cap_name(MR_STORE_CAP_TRACKING));
-			goto out;
-		}
-		track = 0; /* the site's default, which this store cannot keep */
 	}
 	int64_t id = 0;
 	if ((rc = mr_store_mailing_create(st, &m, &id, &err)) != 0) {
-		code = cli_fail(mr_status_exit_code(rc), "mailing create", "%s", err.msg);
+		code = cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
 		goto out;
 	}
-	if (mr_store_has(st, MR_STORE_CAP_TRACKING) &&
-	    (rc = mr_store_track_set(st, id, (unsigned)track, &err)) != 0) {
-		code = cli_fail(mr_status_exit_code(rc), "mailing create", "mailing %lld: %s",
-				(long long)id, err.msg);
+	if ((code = mailing_store_track(st, id, &f, cmd)) != 0 ||
+	    (code = mailing_form_store_settings(st, id, &f, cmd)) != 0)
 		goto out;
-	}
 	char when[32];
 	mr_format_local_time(m.scheduled_at, when, sizeof(when));
 	printf("mailing %lld created (%s%s%s)\n", (long long)id,
-	       schedule ? "scheduled for " : "draft", schedule ? when : "",
-	       schedule ? "" : ": mailroom mailing schedule ID now|TIME");
+	       f.schedule ? "scheduled for " : "draft", f.schedule ? when : "",
+	       f.schedule ? "" : ": mailroom mailing schedule ID now|TIME");
 out:
-	free(text);
-	free(html);
-	for (size_t i = 0; i < n_att; i++)
-		free((void *)att[i].data);
+	mailing_form_free(&f);
 	return code;
 }
 
 struct show_ctx {
 	struct mr_cli *cli;
 	int full;
+	struct mr_store *st;
+	json_t *settings; /* --json: the shown mailing's settings being collected */
 };
+
+/* One setting of a shown mailing: "name":"value" in JSON, else a line. */
+static int print_setting(void *cookie, const char *name, const char *value)
+{
+	struct show_ctx *sc = cookie;
+	if (sc->cli->json) {
+		cli_json_set(sc->settings, name, cli_json_text(value));
+	} else {
+		char safe[512];
+		printf("setting:   %s = %s\n", name, mr_printable_str(safe, sizeof(safe), value));
+	}
+	return 0;
+}
+
+/* The settings of a shown mailing (none when the store has no settings). */
+static void print_settings(struct show_ctx *sc, int64_t id)
+{
+	struct mr_error err = { 0 };
+	if (sc->full && MR_STORE_QUEUE_HAS(sc->st, mailing_settings))
+		mr_store_mailing_settings(sc->st, id, print_setting, sc, &err);
+}
 
 static int print_mailing(void *cookie, const struct mr_mailing *m)
 {
@@ -231,22 +98,29 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 			json_array_append_new(inc, cli_json_text(m->include_groups[i]));
 		for (size_t i = 0; i < m->n_exclude; i++)
 			json_array_append_new(exc, cli_json_text(m->exclude_groups[i]));
-		cli_json_print(json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:o}", "id", (json_int_t)m->id,
-					 "name", cli_json_text(m->name), "subject",
-					 cli_json_text(m->subject), "status", status_name(m->status),
-					 "scheduled", cli_json_text(m->scheduled_at ? when : ""),
-					 "include", inc, "exclude", exc));
+		json_t *o = json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:o}", "id", (json_int_t)m->id,
+				      "name", cli_json_text(m->name), "subject",
+				      cli_json_text(m->subject), "status", mailing_status_name(m->status),
+				      "scheduled", cli_json_text(m->scheduled_at ? when : ""),
+				      "include", inc, "exclude", exc);
+		if (sc->full && o) {
+			sc->settings = json_object();
+			print_settings(sc, m->id);
+			json_object_set_new(o, "settings", sc->settings);
+			sc->settings = NULL;
+		}
+		cli_json_print(o);
 		return 0;
 	}
 	if (!sc->full) {
-		printf("%-6lld %-10s %-19s ", (long long)m->id, status_name(m->status), when);
+		printf("%-6lld %-10s %-19s ", (long long)m->id, mailing_status_name(m->status), when);
 		cli_cell(m->name, 24);
 		printf("%s\n", m->subject ? m->subject : "");
 		return 0;
 	}
 	printf("id:        %lld\nname:      %s\nsubject:   %s\nstatus:    %s\nscheduled: %s\n"
 	       "from:      %s%s%s\n", (long long)m->id, m->name, m->subject,
-	       status_name(m->status), when, m->from_email && *m->from_email ? m->from_email :
+	       mailing_status_name(m->status), when, m->from_email && *m->from_email ? m->from_email :
 	       "(the site's)", m->reply_to && *m->reply_to ? "\nreply-to:  " : "",
 	       m->reply_to ? m->reply_to : "");
 	printf("include:  ");
@@ -259,6 +133,7 @@ static int print_mailing(void *cookie, const struct mr_mailing *m)
 	for (size_t i = 0; i < m->n_attachments; i++)
 		printf("attached:  %s (%s, %zu bytes)\n", mr_mailing_attachment(m, i)->filename,
 		       mr_mailing_attachment(m, i)->content_type, mr_mailing_attachment(m, i)->len);
+	print_settings(sc, m->id);
 	if (m->body_text)
 		printf("--- text ---\n%s\n", m->body_text);
 	if (m->body_html)
@@ -291,7 +166,7 @@ static int track_row(void *cookie, const struct mr_track_stat *row)
 }
 
 static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_stats *s,
-			const struct track_rows *t)
+			const struct track_rows *t, int64_t tests)
 {
 	if (cli->json) {
 		json_t *by_type = json_object();
@@ -305,6 +180,8 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 				      "bounced", (json_int_t)s->bounced, "in_doubt",
 				      (json_int_t)s->in_doubt, "canceled", (json_int_t)s->canceled,
 				      "bounced_by_type", by_type);
+		if (tests >= 0 && o)
+			json_object_set_new(o, "tests_sent", json_integer((json_int_t)tests));
 		if (t->have && o) {
 			json_t *clicks = json_array();
 			for (size_t i = 0; i < t->n; i++)
@@ -330,6 +207,9 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 	       (long long)s->in_doubt, (long long)s->canceled);
 	for (size_t i = 0; i < s->n_types; i++)
 		printf("    %-10s %lld\n", s->by_type[i].name, (long long)s->by_type[i].count);
+	if (tests >= 0)
+		printf("  tests      %lld (mailing test, apart from the counts above)\n",
+		       (long long)tests);
 	if (!t->have)
 		return;
 	printf("  opened     %lld (%lld opens)\n", (long long)t->opens_unique, (long long)t->opens);
@@ -347,6 +227,10 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 
 int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "test") == 0)
+		return cli_mailing_test(cli, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "preview") == 0)
+		return cli_mailing_preview(cli, argc, argv);
 	struct mr_site *site = NULL;
 	int code = cli_open_subcommand(cli, "mailing", &argc, argv, &site);
 	if (code)
@@ -356,7 +240,7 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 	struct mr_error err = { 0 };
 	int rc = 0;
 	int64_t id = 0;
-	struct show_ctx sc = { cli, 0 };
+	struct show_ctx sc = { cli, 0, st, 0 };
 	if (!mr_store_has(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS)) {
 		code = cli_fail(EX_UNAVAILABLE, "mailing", "the store '%s' has no %s",
 				st->name ? st->name : "?",
@@ -364,6 +248,10 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 						  MR_STORE_CAP_CONTACTS : MR_STORE_CAP_QUEUE));
 	} else if (strcmp(sub, "create") == 0) {
 		code = create(site, st, argc, argv);
+	} else if (!strcmp(sub, "edit") || !strcmp(sub, "copy") || !strcmp(sub, "delete")) {
+		code = cli_mailing_edit(cli, site, argc, argv);
+	} else if (!strcmp(sub, "approve")) {
+		code = cli_mailing_approve(cli, site, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
 		if (!cli->json)
 			printf("%-6s %-10s %-19s %-24s %s\n", "ID", "STATUS", "SCHEDULED", "NAME",
@@ -376,9 +264,11 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		rc = mr_store_mailing_get(st, id, print_mailing, &sc, &err);
 	} else if (strcmp(sub, "schedule") == 0 && argc == 4) {
 		int64_t when = 0;
-		if (parse_when(argv[3], &when) != 0) {
+		if (mailing_parse_when(argv[3], &when) != 0) {
 			code = cli_fail(EX_USAGE, "mailing schedule", "\"%s\": now or YYYY-MM-DD HH:MM",
 					argv[3]);
+		} else if ((code = cli_mailing_may_schedule(site, id, "mailing schedule")) != 0) {
+			/* printed */
 		} else if ((rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, when,
 							      &err)) == 0) {
 			char buf[32];
@@ -403,8 +293,11 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 			if (mr_store_has(st, MR_STORE_CAP_TRACKING) &&
 			    (rc = mr_store_track_stats(st, id, track_row, t, &err)) == 0)
 				t->have = 1;
+			int64_t tests = -1;
+			if (rc == 0 && mr_store_mailing_tests(st, id, 0, &tests, &err) != 0)
+				tests = -1;
 			if (rc == 0)
-				print_stats(cli, id, &s, t);
+				print_stats(cli, id, &s, t, tests);
 		}
 		for (size_t i = 0; t && i < t->n; i++)
 			free(t->clicks[i].url);

@@ -60,6 +60,9 @@ const struct mr_key mr_keys_mailroom[] = {
 	  .help = "the ESP the transport relays through: mailings then carry our signed id in its "
 	  "custom-argument header (sendgrid: X-SMTPAPI unique_args; postmark: "
 	  "X-PM-Metadata-mailroom-id), which its webhooks give back" },
+	{ .name = "postal_address", .type = MR_KEY_STRING,
+	  .help = "the sender's postal address that mailings show with {domain.address} (one "
+	  "line; many laws ask for it in bulk mail)" },
 	{ 0 }
 };
 
@@ -199,6 +202,19 @@ const struct mr_key mr_keys_mailing[] = {
 	{ .name = "track_clicks", .type = MR_KEY_BOOL, .def = "no",
 	  .help = "new mailings' HTML links go through signed click URLs ([http] base_url/c) "
 	  "that redirect only to the mailing's own links" },
+	{ .name = "list_id", .type = MR_KEY_STRING,
+	  .help = "the List-Id (RFC 2919) of mailings without their own --list-id: "
+	  "\"Description <label.example.org>\" or \"label.example.org\"" },
+	{ .name = "precedence_bulk", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "mailings carry \"Precedence: bulk\" (mailing create --[no-]precedence-bulk "
+	  "overrides)" },
+	{ .name = "reply_to", .type = MR_KEY_ENUM, .def = "address", .choices = "address|verp",
+	  .help = "Reply-To of mailings: address (the mailing's --reply-to, else [mailroom] "
+	  "reply_to) or verp (each recipient's signed VERP reply address: replies are counted "
+	  "and forwarded to that address by the bounce account)" },
+	{ .name = "require_approval", .type = MR_KEY_BOOL, .def = "no",
+	  .help = "a mailing is scheduled only after mailroom mailing approve ID --user NAME "
+	  "(a user holding send-mail, with its password); an edit withdraws the approval" },
 	{ 0 }
 };
 

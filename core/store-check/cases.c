@@ -711,6 +711,7 @@ static void test_users(struct mr_store *st)
 #include "cases-copy.c"
 #include "cases-lock.c"
 #include "cases-contact-admin.c"
+#include "cases-mailing-edit.c"
 
 /* Says which capabilities a group of cases needs and the store lacks. */
 static int can_run(const struct mr_store *st, unsigned need, const char *what)
@@ -785,6 +786,21 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		test_fields(st);
 	if (can_run(st, MR_STORE_CAP_CONTACTS, "smart groups"))
 		test_smart_groups(st);
+	if (can_run(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS, "mailing edit")) {
+		if (MR_STORE_QUEUE_HAS(st, mailing_update) && MR_STORE_QUEUE_HAS(st, mailing_delete) &&
+		    MR_STORE_QUEUE_HAS(st, mailing_tests) && MR_STORE_QUEUE_HAS(st, mailing_settings) &&
+		    MR_STORE_QUEUE_HAS(st, mailing_setting_set))
+			test_mailing_edit(st);
+		else
+			printf("# skipping the mailing edit cases: the store '%s' predates them\n",
+			       st->name ? st->name : "?");
+		if (MR_STORE_QUEUE_HAS(st, template_put) && MR_STORE_QUEUE_HAS(st, template_get) &&
+		    MR_STORE_QUEUE_HAS(st, template_delete))
+			test_templates(st);
+		else
+			printf("# skipping the template cases: the store '%s' predates them\n",
+			       st->name ? st->name : "?");
+	}
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);

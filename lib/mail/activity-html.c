@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Plain text from an HTML body: tags dropped, script/style/title skipped, block tags as line breaks, entities unescaped. */
+/* Plain text from an HTML body: tags dropped, script/style/title skipped, block tags as line breaks, entities unescaped; readable mode (mailing text parts) adds blank lines between paragraphs, list bullets and links written out. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -254,11 +254,89 @@ static char *tidy(const char *s, size_t n)
 	return out;
 }
 
+/* The value of attribute attr (lower case) in the tag tag[0..n), entities
+ * left as they are, into out; 0, or -1 when absent or too long. */
+static int attr_value(const char *tag, size_t n, const char *attr, char *out, size_t size)
+{
+	size_t al = strlen(attr);
+	for (size_t i = 1; i + al < n; i++) {
+		if (!is_space(tag[i - 1]) || strncasecmp(tag + i, attr, al) != 0)
+			continue;
+		size_t k = i + al;
+		while (k < n && is_space(tag[k]))
+			k++;
+		if (k >= n || tag[k] != '=')
+			continue;
+		k++;
+		while (k < n && is_space(tag[k]))
+			k++;
+		char q = k < n && (tag[k] == '"' || tag[k] == '\'') ? tag[k++] : 0;
+		size_t e = k;
+		while (e < n && (q ? tag[e] != q : !is_space(tag[e]) && tag[e] != '>'))
+			e++;
+		if (e - k + 1 > size)
+			return -1;
+		memcpy(out, tag + k, e - k);
+		out[e - k] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+/* Readable mode: what a tag adds to the text (paragraph breaks, bullets,
+ * the link of a closing </a>); 1 when it broke the line itself. */
+static int readable_tag(struct tbuf *b, const char *tag, size_t tl, const char *name, size_t nl,
+			 int closing, char *href, size_t href_size)
+{
+	static const char *const para_tags[] = {
+		"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", NULL,
+	};
+	if (tag_in(name, nl, para_tags)) {
+		tb_put(b, "\n\n", 2);
+		return 1;
+	}
+	if (nl == 2 && strncasecmp(name, "li", 2) == 0) {
+		if (!closing)
+			tb_put(b, "\n- ", 3);
+		return 1;
+	}
+	if (nl == 1 && (name[0] == 'a' || name[0] == 'A')) {
+		if (!closing) {
+			if (attr_value(tag, tl, "href", href, href_size) != 0 || href[0] == '#')
+				href[0] = '\0';
+		} else if (href[0]) {
+			/* the link written out (entities decoded), unless the text
+			 * already is it */
+			struct tbuf u = { 0 };
+			for (size_t k = 0, hl = strlen(href); k < hl;) {
+				size_t used = href[k] == '&' ? entity(&u, href + k, hl - k) : 0;
+				if (!used)
+					tb_put(&u, href + k, (used = 1));
+				k += used;
+			}
+			if (!u.oom && u.n && (b->n < u.n || memcmp(b->p + b->n - u.n, u.p, u.n) != 0)) {
+				tb_put(b, " <", 2);
+				tb_put(b, u.p, u.n);
+				tb_put(b, ">", 1);
+			}
+			free(u.p);
+			href[0] = '\0';
+		}
+	}
+	return 0;
+}
+
 char *mr_html_to_text(const char *s, size_t n)
+{
+	return mr_html_to_text_flags(s, n, 0);
+}
+
+char *mr_html_to_text_flags(const char *s, size_t n, unsigned flags)
 {
 	struct tbuf b = { 0 };
 	tb_reserve(&b, n / 2 + 16);
 	int pre = 0;
+	char href[1024] = "";
 	size_t i = 0;
 	while (i < n && !b.oom) {
 		char c = s[i];
@@ -297,7 +375,10 @@ char *mr_html_to_text(const char *s, size_t n)
 				}
 				if (nl == 3 && strncasecmp(name, "pre", 3) == 0)
 					pre = closing ? 0 : 1;
-				if (tag_in(name, nl, block_tags))
+				int broke = (flags & MR_HTML_TEXT_READABLE) &&
+					    readable_tag(&b, s + i, after - i, name, nl, closing, href,
+							 sizeof(href));
+				if (!broke && tag_in(name, nl, block_tags))
 					tb_put(&b, "\n", 1);
 				else if (tag_in(name, nl, cell_tags) && b.n > 0 && b.p[b.n - 1] != ' ' &&
 					 b.p[b.n - 1] != '\n')

@@ -17,7 +17,7 @@
 /* The headers signed when present, in this order. */
 static const char *const signed_headers[] = {
 	"From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
-	"List-Unsubscribe", "List-Unsubscribe-Post", "Reply-To",
+	"List-Unsubscribe", "List-Unsubscribe-Post", "Reply-To", "List-Id",
 };
 #define N_SIGNED (sizeof(signed_headers) / sizeof(signed_headers[0]))
 

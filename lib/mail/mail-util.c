@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The library's error setter, integer parser, version and one-time GMime setup. */
+/* The library's error setter, integer parser, version, RFC 5322 dates and one-time GMime setup. */
 #include "config.h"
+#include <time.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -48,4 +49,17 @@ static void gmime_setup(void)
 void mr_mail_init(void)
 {
 	pthread_once(&gmime_once, gmime_setup);
+}
+
+void mr_mail_date(int64_t t, char *buf, size_t size)
+{
+	static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	snprintf(buf, size, "%s, %d %s %04d %02d:%02d:%02d +0000", wday[tm.tm_wday % 7],
+		 tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec);
 }

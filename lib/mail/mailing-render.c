@@ -24,6 +24,12 @@ struct mr_renderer {
 	int n_links;                   /* tracked links (track_clicks) */
 	int64_t date_for;
 	char date[64];
+	int test;                      /* mark each message X-Mailroom-Test: yes */
+	char *address;                 /* {domain.address} */
+	struct mr_buf subj;            /* scratch: the rendered subject, NUL-terminated */
+	struct mr_list_id list;        /* List-Id, when list.id[0] */
+	int precedence_bulk;
+	int reply_verp;                /* Reply-To: the recipient's VERP reply address */
 };
 
 static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
@@ -46,6 +52,7 @@ void mr_renderer_free(struct mr_renderer *r)
 	free(r->reply_to);
 	free(r->name);
 	free(r->subject_src);
+	free(r->address);
 	mr_tpl_free(r->subject);
 	mr_tpl_free(r->text);
 	mr_tpl_free(r->html);
@@ -54,6 +61,7 @@ void mr_renderer_free(struct mr_renderer *r)
 	mr_buf_free(&r->body);
 	mr_buf_free(&r->part);
 	mr_buf_free(&r->trk);
+	mr_buf_free(&r->subj);
 	free(r);
 }
 
@@ -109,6 +117,58 @@ static void hex_random(char *out, size_t bytes)
 	out[2 * bytes] = '\0';
 }
 
+/* 16 hex digits for the MIME boundaries: an HMAC of the mailing's id and
+ * creation time under the site secret, so that every renderer of a mailing
+ * (a preview, a test, the job's) writes the same bytes while nobody without
+ * the secret can predict them; random when there is no secret. */
+static void boundary_tag(const struct mr_render_conf *conf, const struct mr_mailing *m,
+			 char out[17])
+{
+	unsigned char md[32];
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "boundary:%lld:%lld", (long long)m->id,
+			 (long long)m->created);
+	if (!conf->verp.secret || n < 0 ||
+	    mail_hmac_sha256(conf->verp.secret, conf->verp.secret_len, msg, (size_t)n, md) != 0) {
+		hex_random(out, 8);
+		return;
+	}
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < 8; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[16] = '\0';
+}
+
+int mr_renderer_set_address(struct mr_renderer *r, const char *address)
+{
+	free(r->address);
+	r->address = dup_or_null(address);
+	return address && *address && !r->address ? MR_ENOMEM : 0;
+}
+
+int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precedence_bulk,
+			 struct mr_error *err)
+{
+	memset(&r->list, 0, sizeof(r->list));
+	r->precedence_bulk = precedence_bulk;
+	if (list_id && *list_id && mr_list_id_split(list_id, &r->list) != 0)
+		return mail_error_set(err, MR_EINPUT, "\"%s\" is not a List-Id: \"Description "
+				      "<label.example.org>\" or \"label.example.org\"", list_id);
+	return 0;
+}
+
+void mr_renderer_set_reply_verp(struct mr_renderer *r, int on)
+{
+	r->reply_verp = on;
+}
+
+void mr_renderer_mark_test(struct mr_renderer *r)
+{
+	r->test = 1;
+}
+
 int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struct mr_mailing *m,
 		    struct mr_renderer **r_r, struct mr_error *err)
 {
@@ -157,7 +217,7 @@ int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struc
 	if (!r->text && !r->html && (rc = mr_tpl_compile("", "the text body", &r->text, err)))
 		goto fail;
 	char rnd[40];
-	hex_random(rnd, 8);
+	boundary_tag(conf, m, rnd);
 	snprintf(r->alt_boundary, sizeof(r->alt_boundary), "=_mr_alt_%s", rnd);
 	snprintf(r->mix_boundary, sizeof(r->mix_boundary), "=_mr_mix_%s", rnd);
 	hex_random(r->idtag, 6);
@@ -268,19 +328,10 @@ static void add_mailbox(struct mr_buf *out, const char *name, size_t nl, const c
 	mr_buf_addc(out, '>');
 }
 
-static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
 static const char *date_of(struct mr_renderer *r, int64_t now)
 {
 	if (r->date_for != now || !r->date[0]) {
-		time_t t = (time_t)now;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		snprintf(r->date, sizeof(r->date), "%s, %d %s %04d %02d:%02d:%02d +0000",
-			 wday[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		mr_mail_date(now, r->date, sizeof(r->date));
 		r->date_for = now;
 	}
 	return r->date;
@@ -392,9 +443,8 @@ static void add_tracking(struct mr_renderer *r, const struct mr_recipient *rc)
 	mr_buf_add(o, rest, (size_t)(end - rest));
 }
 
-/* One part's text for rc: the template expanded, and in HTML the tracking
- * added (r->part, or r->trk). */
-static const struct mr_buf *render_part(struct mr_renderer *r, const struct mr_tpl *tpl,
+/* The part of tpl expanded with v (and tracking in HTML), in r->part or r->trk. */
+static const struct mr_buf *expand_part(struct mr_renderer *r, const struct mr_tpl *tpl,
 					const struct mr_token_values *v, int html,
 					const struct mr_recipient *rc)
 {
@@ -412,7 +462,7 @@ static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr
 		     const struct mr_token_values *v, int html, const char *boundary,
 		     const struct mr_recipient *rc)
 {
-	const struct mr_buf *src = render_part(r, tpl, v, html, rc);
+	const struct mr_buf *src = expand_part(r, tpl, v, html, rc);
 	if (boundary)
 		mr_buf_printf(body, "--%s\r\n", boundary);
 	if (boundary)
@@ -423,71 +473,93 @@ static void add_part(struct mr_renderer *r, struct mr_buf *body, const struct mr
 	mr_buf_add(body, "\r\n", 2);
 }
 
-/* One recipient's VERP addresses and action URLs. */
-struct rcpt_urls {
-	char bounce[320], unsub[320], optout[320], unsub_url[700], optout_url[700], view_url[400];
+/* The VERP addresses and action URLs of one recipient, and the token
+ * values that point into them. */
+struct rcpt_values {
+	char bounce[320], unsub[320], optout[320], resub[320];
+	char unsub_url[700], optout_url[700], resub_url[700], view_url[400];
+	struct mr_token_values v;
 };
 
-/* Fills u and the token values v of recipient rc; 0 or a status with err. */
-static int recipient_values(struct mr_renderer *r, const struct mr_recipient *rc,
-			    struct rcpt_urls *u, struct mr_token_values *v, struct mr_error *err)
+static int values_of(struct mr_renderer *r, const struct mr_recipient *rc, struct rcpt_values *rv,
+		     struct mr_error *err)
 {
 	if (!rc->email || !mr_addr_valid(rc->email))
 		return mail_error_set(err, MR_EINPUT, "recipient %lld: \"%s\" is not a valid address",
 				    (long long)rc->queue_id, rc->email ? rc->email : "");
 	int st;
-	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id, u->bounce,
-				sizeof(u->bounce), err)) ||
+	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id,
+				rv->bounce, sizeof(rv->bounce), err)) ||
 	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id,
-				u->unsub, sizeof(u->unsub), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, u->optout,
-				sizeof(u->optout), err)))
+				rv->unsub, sizeof(rv->unsub), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, rv->optout,
+				sizeof(rv->optout), err)) ||
+	    (st = mr_verp_build(&r->conf.verp, MR_VERP_RESUBSCRIBE, rc->job_id, rc->queue_id,
+				rv->resub, sizeof(rv->resub), err)))
 		return st;
-	action_url(r, MR_VERP_UNSUBSCRIBE, u->unsub, u->unsub_url, sizeof(u->unsub_url));
-	action_url(r, MR_VERP_OPTOUT, u->optout, u->optout_url, sizeof(u->optout_url));
+	action_url(r, MR_VERP_UNSUBSCRIBE, rv->unsub, rv->unsub_url, sizeof(rv->unsub_url));
+	action_url(r, MR_VERP_OPTOUT, rv->optout, rv->optout_url, sizeof(rv->optout_url));
+	action_url(r, MR_VERP_RESUBSCRIBE, rv->resub, rv->resub_url, sizeof(rv->resub_url));
 	char tok[128];
-	u->view_url[0] = '\0';
+	rv->view_url[0] = '\0';
 	if (r->conf.base_url && *r->conf.base_url &&
 	    mr_track_token(&r->conf.verp, MR_TRACK_TOKEN_VIEW, rc->job_id, rc->queue_id, -1, tok,
 			   sizeof(tok), err) == 0)
-		snprintf(u->view_url, sizeof(u->view_url), "%s/v?mr=%s", r->conf.base_url, tok);
-	*v = (struct mr_token_values){
+		snprintf(rv->view_url, sizeof(rv->view_url), "%s/v?mr=%s", r->conf.base_url, tok);
+	rv->v = (struct mr_token_values){
 		.first_name = rc->first_name, .last_name = rc->last_name,
 		.display_name = rc->display_name, .email = rc->email,
-		.unsubscribe_url = u->unsub_url, .optout_url = u->optout_url,
-		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = r->subject_src,
-		.view_url = u->view_url,
-		.fields = rc->fields,
+		.unsubscribe_url = rv->unsub_url, .optout_url = rv->optout_url,
+		.domain = r->conf.domain, .mailing_name = r->name, .mailing_subject = NULL,
+		.resubscribe_url = rv->resub_url, .domain_address = r->address,
+		.view_url = rv->view_url, .fields = rc->fields,
 	};
+	/* the subject first (where {mailing.subject} is empty), then the
+	 * bodies' {mailing.subject} is the subject as this contact gets it */
+	r->subj.len = 0;
+	mr_tpl_render(r->subject, &rv->v, 0, &r->subj);
+	mr_buf_add(&r->subj, "", 1);
+	if (r->subj.oom)
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering the subject");
+	r->subj.len--;
+	rv->v.mailing_subject = r->subj.p;
 	return 0;
 }
 
 int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct mr_buf *out,
 		   int *html_r, struct mr_error *err)
 {
-	struct rcpt_urls u;
-	struct mr_token_values v;
-	int st = recipient_values(r, rc, &u, &v, err);
+	*html_r = r->html != NULL;
+	return mr_render_part(r, rc, *html_r, out, err);
+}
+
+int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int html,
+		   struct mr_buf *out, struct mr_error *err)
+{
+	struct rcpt_values rv;
+	int st = values_of(r, rc, &rv, err);
 	if (st)
 		return st;
-	int html = r->html != NULL;
-	const struct mr_buf *src = render_part(r, html ? r->html : r->text, &v, html, rc);
+	const struct mr_tpl *tpl = html ? r->html : r->text;
+	if (!tpl)
+		return mail_error_set(err, MR_ENOTFOUND, "the mailing has no %s part",
+				      html ? "HTML" : "text");
+	const struct mr_buf *src = expand_part(r, tpl, &rv.v, html, rc);
 	mr_buf_add(out, src->p ? src->p : "", src->len);
 	if (out->oom || r->part.oom || r->trk.oom)
-		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a view");
-	*html_r = html;
+		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a part");
 	return 0;
 }
 
 int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err)
 {
-	struct rcpt_urls u;
-	struct mr_token_values v;
-	int st = recipient_values(r, rc, &u, &v, err);
+	struct rcpt_values rv;
+	int st = values_of(r, rc, &rv, err);
 	if (st)
 		return st;
-	const char *bounce = u.bounce, *unsub = u.unsub, *unsub_url = u.unsub_url;
+	const struct mr_token_values v = rv.v;
+	const char *bounce = rv.bounce, *unsub = rv.unsub, *unsub_url = rv.unsub_url;
 	/* the body */
 	struct mr_buf *body = &r->body, *hdr = &r->hdr;
 	body->len = 0;
@@ -533,13 +605,21 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	if ((size_t)nl >= sizeof(name))
 		nl = sizeof(name) - 1;
 	add_mailbox(hdr, name, (size_t)nl, rc->email);
-	if (r->reply_to) {
+	if (r->reply_verp) {
+		char reply[320];
+		if ((st = mr_verp_build(&r->conf.verp, MR_VERP_REPLY, rc->job_id, rc->queue_id, reply,
+					sizeof(reply), err)) != 0)
+			return st;
+		mr_buf_adds(hdr, "\r\nReply-To: ");
+		add_mailbox(hdr, r->from_name ? r->from_name : "",
+			    r->from_name ? strlen(r->from_name) : 0, reply);
+	} else if (r->reply_to) {
 		mr_buf_adds(hdr, "\r\nReply-To: ");
 		add_mailbox(hdr, "", 0, r->reply_to);
 	}
 	mr_buf_adds(hdr, "\r\nSubject: ");
 	r->part.len = 0;
-	mr_tpl_render(r->subject, &v, 0, &r->part);
+	mr_buf_add(&r->part, r->subj.p, r->subj.len); /* made header-safe in place */
 	add_text_value(hdr, r->part.p ? r->part.p : (char *)"", r->part.len);
 	snprintf(out->message_id, sizeof(out->message_id), "mr.%lld.%lld.%s%llx@%s",
 		 (long long)rc->job_id, (long long)rc->queue_id, r->idtag,
@@ -564,6 +644,8 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 			      bounce);
 	else if (r->conf.esp == MR_ESP_POSTMARK)
 		mr_buf_printf(hdr, "X-PM-Metadata-mailroom-id: %s\r\n", bounce);
+	if (r->test)
+		mr_buf_adds(hdr, "X-Mailroom-Test: yes\r\n");
 	if (strncmp(unsub_url, "mailto:", 7) == 0) {
 		mr_buf_printf(hdr, "List-Unsubscribe: <mailto:%s>\r\n", unsub);
 	} else {
@@ -573,6 +655,13 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 		if (strncasecmp(unsub_url, "https://", 8) == 0)
 			mr_buf_adds(hdr, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	}
+	if (r->list.id[0]) {
+		mr_buf_adds(hdr, "List-Id: ");
+		add_mailbox(hdr, r->list.description, strlen(r->list.description), r->list.id);
+		mr_buf_adds(hdr, "\r\n");
+	}
+	if (r->precedence_bulk)
+		mr_buf_adds(hdr, "Precedence: bulk\r\n");
 	if (hdr->oom || body->oom || r->part.oom || r->trk.oom)
 		return mail_error_set(err, MR_ENOMEM, "out of memory rendering a message");
 	/* the message: DKIM-Signature, header, empty line, body */

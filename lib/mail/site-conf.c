@@ -181,18 +181,31 @@ int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 	}
 	conf->verp.secret = (const unsigned char *)secret;
 	conf->verp.secret_len = strlen(secret);
-	const struct mr_section *dk = core->cfg_section(core, "dkim");
-	const char *key_file = dk ? core->cfg_str(dk, "key_file") : NULL;
-	if (key_file && *key_file) {
-		const char *dd = core->cfg_str(dk, "domain");
-		rc = mr_dkim_signer_new(core->cfg_str(dk, "selector"), dd && *dd ? dd : dom,
-					key_file, core->cfg_str(dk, "algorithm"), &conf->dkim, err);
-		if (rc) {
-			mr_render_conf_free(conf);
-			return rc;
-		}
+	if ((rc = mr_mail_dkim_signer(core, &conf->dkim, err)) != 0) {
+		mr_render_conf_free(conf);
+		return rc;
 	}
 	return 0;
+}
+
+int mr_mail_dkim_signer(const struct mr_core *core, struct mr_dkim_signer **s_r,
+			struct mr_error *err)
+{
+	*s_r = NULL;
+	const struct mr_section *dk = core->cfg_section(core, "dkim");
+	const char *key_file = dk ? core->cfg_str(dk, "key_file") : NULL;
+	if (!key_file || !*key_file)
+		return 0;
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	const char *dd = core->cfg_str(dk, "domain"), *dom = main ? core->cfg_str(main, "domain") : NULL;
+	const char *from = main ? core->cfg_str(main, "from") : NULL;
+	const char *from_at = from ? strrchr(from, '@') : NULL;
+	if (dd && *dd)
+		dom = dd;
+	else if (!dom || !*dom)
+		dom = from_at ? from_at + 1 : "localhost";
+	return mr_dkim_signer_new(core->cfg_str(dk, "selector"), dom, key_file,
+				  core->cfg_str(dk, "algorithm"), s_r, err);
 }
 
 int mr_mail_track_defaults(const struct mr_core *core)
@@ -245,6 +258,46 @@ static void field_names_free(struct field_names *fn)
 	free(fn->v);
 }
 
+/* A mailing's list headers and Reply-To: its own settings over the site's [mailing]. */
+struct list_settings {
+	char *list_id;
+	int precedence;          /* -1: the site's, 0 or 1 */
+	int reply_verp;          /* -1: the site's, 0 or 1 */
+};
+
+static int list_setting(void *cookie, const char *name, const char *value)
+{
+	struct list_settings *ls = cookie;
+	if (strcmp(name, "list_id") == 0) {
+		free(ls->list_id);
+		ls->list_id = strdup(value);
+	} else if (strcmp(name, "precedence") == 0) {
+		ls->precedence = strcmp(value, "bulk") == 0;
+	} else if (strcmp(name, "reply_to") == 0) {
+		ls->reply_verp = strcmp(value, "verp") == 0;
+	}
+	return 0;
+}
+
+static int set_list_headers(const struct mr_core *core, struct mr_renderer *r, int64_t id,
+			    struct mr_error *err)
+{
+	struct list_settings ls = { NULL, -1, -1 };
+	struct mr_store *st = core->store ? core->store(core) : NULL;
+	struct mr_error e = { 0 };
+	if (st && id > 0)
+		mr_store_mailing_settings(st, id, list_setting, &ls, &e);
+	const struct mr_section *ms = core->cfg_section(core, "mailing");
+	const char *site_list = ms ? core->cfg_str(ms, "list_id") : NULL;
+	int bulk = ls.precedence >= 0 ? ls.precedence : ms && core->cfg_bool(ms, "precedence_bulk") > 0;
+	int rc = mr_renderer_set_list(r, ls.list_id ? ls.list_id : site_list, bulk, err);
+	free(ls.list_id);
+	const char *site_reply = ms ? core->cfg_str(ms, "reply_to") : NULL;
+	mr_renderer_set_reply_verp(r, ls.reply_verp >= 0 ? ls.reply_verp :
+				   site_reply && strcmp(site_reply, "verp") == 0);
+	return rc;
+}
+
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 			 struct mr_renderer **r_r, struct mr_error *err)
 {
@@ -269,5 +322,16 @@ int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 	conf.n_fields = fn.n;
 	rc = mr_renderer_new(&conf, 1, m, r_r, err);
 	field_names_free(&fn);
+	if (rc)
+		return rc;
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	if (mr_renderer_set_address(*r_r, main ? core->cfg_str(main, "postal_address") : NULL))
+		rc = mail_error_set(err, MR_ENOMEM, "out of memory");
+	else
+		rc = set_list_headers(core, *r_r, m->id, err);
+	if (rc) {
+		mr_renderer_free(*r_r);
+		*r_r = NULL;
+	}
 	return rc;
 }

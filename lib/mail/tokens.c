@@ -17,6 +17,8 @@ enum tok {
 	TOK_MAILING_NAME,
 	TOK_MAILING_SUBJECT,
 	TOK_VIEW_URL,
+	TOK_RESUBSCRIBE_URL,
+	TOK_DOMAIN_ADDRESS,
 	TOK_CUSTOM              /* {contact.NAME} of a custom field */
 };
 
@@ -34,6 +36,8 @@ static const struct {
 	{ "domain.name", TOK_DOMAIN },
 	{ "mailing.name", TOK_MAILING_NAME },
 	{ "mailing.subject", TOK_MAILING_SUBJECT },
+	{ "action.resubscribeUrl", TOK_RESUBSCRIBE_URL },
+	{ "domain.address", TOK_DOMAIN_ADDRESS },
 };
 
 static const char *const namespaces[] = { "contact.", "action.", "domain.", "mailing." };
@@ -263,6 +267,8 @@ void mr_tpl_render(const struct mr_tpl *t, const struct mr_token_values *v, int 
 		case TOK_DOMAIN: val = v->domain; break;
 		case TOK_MAILING_NAME: val = v->mailing_name; break;
 		case TOK_MAILING_SUBJECT: val = v->mailing_subject; break;
+		case TOK_RESUBSCRIBE_URL: val = v->resubscribe_url; break;
+		case TOK_DOMAIN_ADDRESS: val = v->domain_address; break;
 		case TOK_CUSTOM: {
 			size_t vl = 0;
 			const char *cv = custom_value(v->fields, t->text + sg->name_off, sg->name_len,

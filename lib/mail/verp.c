@@ -95,9 +95,11 @@ int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,
 		return mail_error_set(err, MR_EINPUT, "VERP: no site secret configured");
 	if (!action_valid(action))
 		return mail_error_set(err, MR_EINPUT, "VERP: unknown action letter '%c'", action);
-	/* ids are store row ids: positive, so that what is built parses back */
-	if (job_id <= 0 || queue_id <= 0)
-		return mail_error_set(err, MR_EINPUT, "VERP: job and queue ids must be positive");
+	/* ids are store row ids: positive, so that what is built parses back;
+	 * both 0 mark a test message (mailing test), which names no queue row */
+	if ((job_id <= 0 || queue_id <= 0) && (job_id != 0 || queue_id != 0))
+		return mail_error_set(err, MR_EINPUT, "VERP: job and queue ids must be positive "
+				      "(or both 0 for a test message)");
 	char sep = conf_sep(conf);
 	if (isalnum((unsigned char)sep) || sep == '@' || isspace((unsigned char)sep))
 		return mail_error_set(err, MR_EINPUT, "VERP: separator '%c' is not usable", sep);
@@ -177,13 +179,19 @@ int mail_verp_check(const struct mr_verp_conf *conf, const char *addr, size_t le
 	}
 	v.action = *p;
 	p += 2;
-	if (!(p = read_id(p, at, &v.job_id)) || p >= at || *p++ != sep) {
-		*why_r = "malformed job id";
-		return MR_EPERMANENT;
-	}
-	if (!(p = read_id(p, at, &v.queue_id)) || p >= at || *p++ != sep) {
-		*why_r = "malformed queue id";
-		return MR_EPERMANENT;
+	size_t test_ids = 4; /* "0" SEP "0" SEP: a test message's */
+	if ((size_t)(at - p) > test_ids && p[0] == '0' && p[1] == sep && p[2] == '0' &&
+	    p[3] == sep) {
+		p += test_ids;
+	} else {
+		if (!(p = read_id(p, at, &v.job_id)) || p >= at || *p++ != sep) {
+			*why_r = "malformed job id";
+			return MR_EPERMANENT;
+		}
+		if (!(p = read_id(p, at, &v.queue_id)) || p >= at || *p++ != sep) {
+			*why_r = "malformed queue id";
+			return MR_EPERMANENT;
+		}
 	}
 	for (const char *h = p; h < at; h++)
 		if (!isxdigit((unsigned char)*h)) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* VERP actions of job-fetch-bounces: replies (recorded and forwarded to the mailing's reply-to through the transport), unsubscribe, opt-out, resubscribe, and ARF complaints (opt-out). */
+/* VERP actions of job-fetch-bounces: replies (recorded and forwarded to the mailing's reply-to through the transport, as the site's mail: reply-forward.c), unsubscribe, opt-out, resubscribe, and ARF complaints (opt-out). */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,35 +59,45 @@ static void queue_reply(struct fb_proc *p, const struct mr_fetched *msg,
 	p->n_replies++;
 }
 
-/* Sends one reply on to its mailing's reply-to with a null envelope sender
- * (so that its own bounce cannot loop back here) and one added header
- * naming the mailing.  A failure is logged: the reply stays recorded. */
-static void forward_one(struct fb_proc *p, const struct fb_reply *r)
+/* Sends one reply on to its mailing's reply-to: as the site's mail (fw,
+ * reply-forward.c) when the site has a From address, else as received with
+ * one added header naming the mailing and a null envelope sender (so that
+ * its own bounce cannot loop back here).  A failure is logged: the reply
+ * stays recorded. */
+static void forward_one(struct fb_proc *p, const struct fb_fwd *fw, const struct fb_reply *r)
 {
-	int crlf = memmem(r->data, r->len, "\r\n", 2) != NULL;
-	char head[160];
-	int hl = snprintf(head, sizeof(head), "X-Mailroom-Reply-Of-Mailing: %lld%s",
-			  (long long)r->mailing_id, crlf ? "\r\n" : "\n");
-	if (hl < 0 || (size_t)hl >= sizeof(head))
-		return;
-	char *data = malloc((size_t)hl + r->len);
-	if (!data) {
-		p->core->log(p->log, MR_LOG_ERR, "message %s: out of memory forwarding a reply",
-			     r->label);
+	struct mr_buf b = { 0 };
+	struct mr_error re = { 0 };
+	if (fw->from && fb_reply_rewrite(fw, r, &b, &re) != 0) {
+		p->core->log(p->log, MR_LOG_ERR, "message %s: forwarding the reply: %s", r->label,
+			     re.msg);
+		mr_buf_free(&b);
 		return;
 	}
-	memcpy(data, head, (size_t)hl);
-	memcpy(data + hl, r->data, r->len);
+	if (!fw->from) {
+		int crlf = memmem(r->data, r->len, "\r\n", 2) != NULL;
+		mr_buf_printf(&b, "X-Mailroom-Reply-Of-Mailing: %lld%s", (long long)r->mailing_id,
+			      crlf ? "\r\n" : "\n");
+		mr_buf_add(&b, r->data, r->len);
+	}
+	if (b.oom) {
+		p->core->log(p->log, MR_LOG_ERR, "message %s: out of memory forwarding a reply",
+			     r->label);
+		mr_buf_free(&b);
+		return;
+	}
+	char *data = b.p;
+	size_t len = b.len;
 	const char *rcpt = r->rcpt;
 	struct mr_send_result res;
 	memset(&res, 0, sizeof(res));
 	struct mr_outmsg om = {
 		.size = sizeof(om),
-		.envelope_from = "",
+		.envelope_from = fw->from ? fw->from : "",
 		.rcpts = &rcpt,
 		.n_rcpts = 1,
 		.data = data,
-		.len = (size_t)hl + r->len,
+		.len = len,
 		.result_size = sizeof(res),
 		.results = &res,
 	};
@@ -109,6 +119,17 @@ static void forward_one(struct fb_proc *p, const struct fb_reply *r)
 
 void fb_forward_replies(struct fb_proc *p, const char *account)
 {
+	const struct mr_core *core = p->core;
+	const struct mr_section *main = core->cfg_section(core, "mailroom");
+	const char *from = main ? core->cfg_str(main, "from") : NULL;
+	const char *name = main ? core->cfg_str(main, "from_name") : NULL;
+	struct fb_fwd fw = { core, from && *from ? from : NULL,
+			     name && *name ? name : main ? core->cfg_str(main, "site") : NULL, NULL };
+	struct mr_error de = { 0 };
+	if (p->n_replies && fw.from && mr_mail_dkim_signer(core, &fw.dkim, &de) != 0)
+		core->log(p->log, MR_LOG_WARNING, "replies forwarded unsigned: %s", de.msg);
+	if (!fw.site_name)
+		fw.site_name = "mailroom";
 	for (size_t i = 0; i < p->n_replies; i++) {
 		struct fb_reply *r = &p->replies[i];
 		int seen = 0;
@@ -116,9 +137,10 @@ void fb_forward_replies(struct fb_proc *p, const char *account)
 		if (mr_store_msg_seen(p->store, account, r->key, &seen, &e) != 0)
 			p->core->log(p->log, MR_LOG_ERR, "message %s: %s", r->label, e.msg);
 		else if (seen)
-			forward_one(p, r);
+			forward_one(p, &fw, r);
 		reply_free(r);
 	}
+	mr_dkim_signer_free(fw.dkim);
 	free(p->replies);
 	p->replies = NULL;
 	p->n_replies = 0;

@@ -83,4 +83,19 @@ int fb_ignore(struct fb_proc *p, const struct mr_fetched *msg, char *reason, siz
 
 void fb_proc_free(struct fb_proc *p);
 
+/* How replies are forwarded (reply-forward.c): as the site's From. */
+struct fb_fwd {
+	const struct mr_core *core;
+	const char *from;              /* [mailroom] from */
+	const char *site_name;         /* [mailroom] from_name, else site */
+	struct mr_dkim_signer *dkim;   /* [dkim], or NULL */
+};
+/* Appends to out the copy of reply r that is forwarded: From "NAME via
+ * SITE" <site from> with the replier's Reply-To (else From) in Reply-To,
+ * Resent-From/To/Date/Message-ID, the replier's signatures and
+ * authentication results dropped, signed with the site's DKIM key so that
+ * it passes DMARC as the site's mail.  0 or a status with err. */
+int fb_reply_rewrite(const struct fb_fwd *fw, const struct fb_reply *r, struct mr_buf *out,
+		     struct mr_error *err);
+
 #endif

@@ -11,7 +11,8 @@ plugins_store_mariadb_store_mariadb_la_SOURCES = plugins/store-mariadb/store-mar
 	plugins/store-mariadb/md-mailing.c plugins/store-mariadb/md-queue.c \
 	plugins/store-mariadb/md-activities.c plugins/store-mariadb/md-bounces.c \
 	plugins/store-mariadb/md-verp-actions.c plugins/store-mariadb/md-bounce-stats.c \
-	plugins/store-mariadb/md-locks.c
+	plugins/store-mariadb/md-locks.c plugins/store-mariadb/md-mailing-edit.c \
+	plugins/store-mariadb/md-templates.c
 plugins_store_mariadb_store_mariadb_la_SOURCES += plugins/store-mariadb/mariadb-tracking.c \
 	plugins/store-mariadb/md-copy.c plugins/store-mariadb/md-doctor.c \
 	plugins/store-mariadb/md-contact-admin.c \

@@ -288,6 +288,21 @@ static const char v6_sql[] =
 	"  VALUES ('preferred_language', 'text', 1, 0);\n"
 	"ALTER TABLE contact_groups ADD COLUMN IF NOT EXISTS where_expr TEXT;\n";
 
+/* Version 7 (as store-sqlite's): the count of a mailing's test messages, its named settings, templates. */
+static const char v7_sql[] =
+	"ALTER TABLE mailings ADD COLUMN IF NOT EXISTS tests_sent BIGINT NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE IF NOT EXISTS mailing_settings (\n"
+	"  mailing_id BIGINT NOT NULL,\n"
+	"  name VARCHAR(64) NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (mailing_id, name),\n"
+	"  FOREIGN KEY (mailing_id) REFERENCES mailings(id) ON DELETE CASCADE)" TBL
+	"CREATE TABLE IF NOT EXISTS mailing_templates (\n"
+	"  name VARCHAR(64) NOT NULL PRIMARY KEY,\n"
+	"  body_html MEDIUMTEXT,\n"
+	"  body_text MEDIUMTEXT,\n"
+	"  created BIGINT NOT NULL)" TBL;
+
 struct migration {
 	int version;
 	const char *description;
@@ -301,6 +316,7 @@ static const struct migration migrations[] = {
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes for claims and leases", v5_sql },
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
+	{ 7, "test messages and settings of a mailing, templates", v7_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

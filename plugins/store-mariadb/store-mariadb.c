@@ -416,6 +416,14 @@ static const struct mr_store_queue_ops mariadb_queue_ops = {
 	.queue_outcome = w_queue_outcome,
 	.mailing_finish = w_mailing_finish,
 	.mailing_stats = md_mailing_stats,
+	.mailing_update = md_mailing_update,
+	.mailing_delete = md_mailing_delete,
+	.mailing_tests = md_mailing_tests,
+	.mailing_setting_set = md_mailing_setting_set,
+	.mailing_settings = md_mailing_settings,
+	.template_put = md_template_put,
+	.template_get = md_template_get,
+	.template_delete = md_template_delete,
 };
 
 static const struct mr_store_bounce_ops mariadb_bounce_ops = {

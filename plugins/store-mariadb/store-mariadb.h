@@ -10,7 +10,7 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 6
+#define MD_SCHEMA_NEWEST 7
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum md_stmt_id {
@@ -345,6 +345,21 @@ int md_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 		     struct mr_error *err);
 int md_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
 		      struct mr_error *err);
+/* md-mailing-edit.c */
+int md_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err);
+int md_mailing_delete(void *state, int64_t id, struct mr_error *err);
+int md_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
+		     struct mr_error *err);
+int md_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+			   struct mr_error *err);
+int md_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+			struct mr_error *err);
+/* md-templates.c */
+int md_template_put(void *state, const struct mr_template *t, int *replaced_r,
+		    struct mr_error *err);
+int md_template_get(void *state, const char *name, mr_template_cb *cb, void *cookie,
+		    struct mr_error *err);
+int md_template_delete(void *state, const char *name, struct mr_error *err);
 int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 int md_activity_contact(void *state, const char *email, const char *name, int create,
@@ -365,6 +380,9 @@ int md_insert_child_job(struct md_state *s, int64_t mid, int64_t parent, int64_t
 int md_mailing_put_status(struct md_state *s, int64_t id, const char *mstatus,
 			  const char *jstatus, int64_t when, struct mr_error *err);
 /* Mailing status names as the schema writes them, and back (md-mailing.c). */
+/* Adds a mailing's groups and attachments (mailing create and update). */
+int md_mailing_add_content(struct md_state *s, int64_t mid, const struct mr_mailing *m,
+			   struct mr_error *err);
 const char *md_mailing_status_name(enum mr_mailing_status st);
 enum mr_mailing_status md_mailing_status_parse(const char *name);
 

@@ -8,7 +8,8 @@ plugins_store_sqlite_store_sqlite_la_SOURCES = plugins/store-sqlite/store-sqlite
 	plugins/store-sqlite/ops-joblog.c plugins/store-sqlite/ops-fetched.c \
 	plugins/store-sqlite/ops-users.c
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-contacts.c \
-	plugins/store-sqlite/sqlite-mailing.c plugins/store-sqlite/sqlite-queue.c
+	plugins/store-sqlite/sqlite-mailing.c plugins/store-sqlite/sqlite-queue.c \
+	plugins/store-sqlite/sqlite-mailing-edit.c plugins/store-sqlite/sqlite-templates.c
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-activities.c
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-bounces.c \
 	plugins/store-sqlite/sqlite-verp-actions.c plugins/store-sqlite/sqlite-bounce-stats.c

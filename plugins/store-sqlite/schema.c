@@ -297,6 +297,22 @@ static const char v6_sql[] =
 	"  VALUES ('preferred_language', 'text', 1, 0);\n"
 	"ALTER TABLE contact_groups ADD COLUMN where_expr TEXT;\n";
 
+/* Version 7: a mailing's life before sending: the count of its test
+ * messages (mailing test), kept apart from its queue, its named settings
+ * (List-Id, Precedence, ...), and templates. */
+static const char v7_sql[] =
+	"ALTER TABLE mailings ADD COLUMN tests_sent INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE mailing_settings (\n"
+	"  mailing_id INTEGER NOT NULL REFERENCES mailings(id) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (mailing_id, name));\n"
+	"CREATE TABLE mailing_templates (\n"
+	"  name TEXT PRIMARY KEY,\n"
+	"  body_html TEXT,\n"
+	"  body_text TEXT,\n"
+	"  created INTEGER NOT NULL);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
@@ -304,6 +320,7 @@ static const struct migration migrations[] = {
 	{ 4, "activity headers, one activity per Message-ID and account", v4_sql },
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
+	{ 7, "test messages and settings of a mailing, templates", v7_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

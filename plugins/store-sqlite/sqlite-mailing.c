@@ -76,6 +76,31 @@ int sq_insert_child_job(struct sq_state *s, int64_t mid, int64_t parent, int64_t
 	return insert_job(s, mid, parent, "running", now, id_r, err);
 }
 
+int sq_mailing_add_content(struct sq_state *s, int64_t mid, const struct mr_mailing *m,
+			   struct mr_error *err)
+{
+	struct sq_use u;
+	int rc;
+	if ((rc = add_groups(s, mid, m->include_groups, m->n_include, "include", err)) ||
+	    (rc = add_groups(s, mid, m->exclude_groups, m->n_exclude, "exclude", err)))
+		return rc;
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		const struct mr_attachment *a = mr_mailing_attachment(m, i);
+		if ((rc = sq_acquire(s, SQ_MAILING_ATTACH, &u, err)) != 0)
+			return rc;
+		sqlite3_bind_int64(u.st, 1, mid);
+		sq_bind_text(&u, 2, a->filename);
+		sq_bind_text(&u, 3, a->content_type ? a->content_type : "application/octet-stream");
+		sqlite3_bind_int64(u.st, 4, (sqlite3_int64)a->len);
+		sq_bind_blob(&u, 5, a->data, a->len);
+		rc = sq_run(s, &u, "adding an attachment", err);
+		sq_release(&u);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int create(struct sq_state *s, const struct mr_mailing *m, int64_t *id_r,
 		  struct mr_error *err)
 {
@@ -100,23 +125,8 @@ static int create(struct sq_state *s, const struct mr_mailing *m, int64_t *id_r,
 	if (rc)
 		return rc;
 	int64_t mid = sqlite3_last_insert_rowid(s->db);
-	if ((rc = add_groups(s, mid, m->include_groups, m->n_include, "include", err)) ||
-	    (rc = add_groups(s, mid, m->exclude_groups, m->n_exclude, "exclude", err)))
+	if ((rc = sq_mailing_add_content(s, mid, m, err)) != 0)
 		return rc;
-	for (size_t i = 0; i < m->n_attachments; i++) {
-		const struct mr_attachment *a = mr_mailing_attachment(m, i);
-		if ((rc = sq_acquire(s, SQ_MAILING_ATTACH, &u, err)) != 0)
-			return rc;
-		sqlite3_bind_int64(u.st, 1, mid);
-		sq_bind_text(&u, 2, a->filename);
-		sq_bind_text(&u, 3, a->content_type ? a->content_type : "application/octet-stream");
-		sqlite3_bind_int64(u.st, 4, (sqlite3_int64)a->len);
-		sq_bind_blob(&u, 5, a->data, a->len);
-		rc = sq_run(s, &u, "adding an attachment", err);
-		sq_release(&u);
-		if (rc)
-			return rc;
-	}
 	if (scheduled && (rc = insert_job(s, mid, 0, "scheduled", m->scheduled_at, NULL, err)))
 		return rc;
 	*id_r = mid;

@@ -287,6 +287,14 @@ static const struct mr_store_queue_ops sqlite_queue_ops = {
 	.queue_outcome = sq_queue_outcome,
 	.mailing_finish = sq_mailing_finish,
 	.mailing_stats = sq_mailing_stats,
+	.mailing_update = sq_mailing_update,
+	.mailing_delete = sq_mailing_delete,
+	.mailing_tests = sq_mailing_tests,
+	.mailing_setting_set = sq_mailing_setting_set,
+	.mailing_settings = sq_mailing_settings,
+	.template_put = sq_template_put,
+	.template_get = sq_template_get,
+	.template_delete = sq_template_delete,
 };
 
 static const struct mr_store_bounce_ops sqlite_bounce_ops = {

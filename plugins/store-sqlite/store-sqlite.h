@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 6
+#define SQ_SCHEMA_NEWEST 7
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -265,6 +265,21 @@ int sq_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 		     struct mr_error *err);
 int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
 		      struct mr_error *err);
+/* sqlite-mailing-edit.c */
+int sq_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err);
+int sq_mailing_delete(void *state, int64_t id, struct mr_error *err);
+int sq_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
+		     struct mr_error *err);
+int sq_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+			   struct mr_error *err);
+int sq_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+			struct mr_error *err);
+/* sqlite-templates.c */
+int sq_template_put(void *state, const struct mr_template *t, int *replaced_r,
+		    struct mr_error *err);
+int sq_template_get(void *state, const char *name, mr_template_cb *cb, void *cookie,
+		    struct mr_error *err);
+int sq_template_delete(void *state, const char *name, struct mr_error *err);
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 int sq_activity_contact(void *state, const char *email, const char *name, int create,
@@ -285,6 +300,9 @@ int sq_insert_child_job(struct sq_state *s, int64_t mid, int64_t parent, int64_t
 int sq_mailing_put_status(struct sq_state *s, int64_t id, const char *mstatus,
 			  const char *jstatus, int64_t when, struct mr_error *err);
 /* Mailing status names as the schema writes them, and back (sqlite-mailing.c). */
+/* Adds a mailing's groups and attachments (mailing create and update). */
+int sq_mailing_add_content(struct sq_state *s, int64_t mid, const struct mr_mailing *m,
+			   struct mr_error *err);
 const char *sq_mailing_status_name(enum mr_mailing_status st);
 enum mr_mailing_status sq_mailing_status_parse(const char *name);
 

@@ -77,6 +77,8 @@ files = {
     'cron-identity.c': ['cron', 'job'], 'identity.c': ['cron', 'job'],
     'password.c': ['user'], 'cmd-contact.c': ['contact', 'group'],
     'contact-manage.c': ['contact', 'group'], 'contact-export.c': ['contact'],
+    'cmd-mailing-test.c': ['mailing'], 'cmd-mailing-edit.c': ['mailing'],
+    'mailing-form.c': ['mailing'], 'cmd-mailing-approve.c': ['mailing'],
     'main.c': [None],
 }
 # accepted by a parser only to be refused with an explanation

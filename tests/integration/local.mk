@@ -105,3 +105,6 @@ clean-local-serve-browser:
 	rm -rf tests/integration/serve-browser-artifacts
 clean-local: clean-local-serve-browser
 .PHONY: clean-local-serve-browser
+# a mailing's life: test sends, previews
+TESTS += tests/integration/mailing-life.sh
+EXTRA_DIST += tests/integration/mailing-life.sh

@@ -191,6 +191,13 @@ int main(void)
 	TAP_INT(mr_verp_build(&c, 'b', -1, 2, buf, sizeof(buf), &err), MR_EINPUT, "negative id refused");
 	TAP_INT(mr_verp_build(&c, 'b', 0, 2, buf, sizeof(buf), &err), MR_EINPUT, "job id 0 refused");
 	TAP_INT(mr_verp_build(&c, 'b', 1, 0, buf, sizeof(buf), &err), MR_EINPUT, "queue id 0 refused");
+	/* both 0: a test message's address, which parses back and names no row */
+	TAP_INT(mr_verp_build(&c, 'u', 0, 0, buf, sizeof(buf), &err), 0, "ids 0 and 0 (a test message) built");
+	TAP_OK(strncmp(buf, "return+u.0.0.", 13) == 0, "as u.0.0: %s", buf);
+	TAP_INT(mr_verp_parse(&c, buf, strlen(buf), &v), 0, "and parsed back");
+	TAP_OK(v.job_id == 0 && v.queue_id == 0 && v.action == 'u', "with ids 0 and 0");
+	buf[13] = buf[13] == 'a' ? 'b' : 'a';
+	TAP_INT(mr_verp_parse(&c, buf, strlen(buf), &v), MR_EPERMANENT, "a test address's hash is checked too");
 	TAP_INT(mr_verp_build(&c, 'b', INT64_MIN, 2, buf, sizeof(buf), &err), MR_EINPUT, "INT64_MIN refused");
 
 	/* Build and parse agree for every positive int64 id: each number of

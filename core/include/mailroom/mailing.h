@@ -78,6 +78,18 @@ struct mr_mailing {
 	size_t attachment_size;     /* sizeof(struct mr_attachment) of the array; 0: this one's */
 };
 typedef int mr_mailing_cb(void *cookie, const struct mr_mailing *m);
+/* A mailing template (mailroom template add): layouts whose
+ * {template.content} a mailing's content fills. */
+struct mr_template {
+	const char *name;
+	const char *html;           /* NULL: no HTML layout */
+	const char *text;           /* NULL: no text layout */
+	int64_t created;
+};
+typedef int mr_template_cb(void *cookie, const struct mr_template *t);
+
+/* One named setting of a mailing (mailing_settings): list_id, precedence, ... */
+typedef int mr_mailing_setting_cb(void *cookie, const char *name, const char *value);
 
 /* One claimed recipient, with what rendering needs. */
 struct mr_recipient {

@@ -12,8 +12,8 @@
  * same names and columns) in copy order: every table after those it refers
  * to.  mr_job_host (the host of each job run) is made outside the versioned
  * schema, as the tracking tables.  The schema_version table is the target's own and is not copied.
- * contact_values has no single integer key (contact, field): it is copied
- * whole in one batch. */
+ * contact_values, mailing_settings and mailing_templates have no single
+ * integer key: each is copied whole in one batch. */
 #define MR_STORE_SCHEMA_TABLES \
 	{ "users", "id", 0 }, { "mail_spool", "id", 0 }, { "job_state", NULL, 0 }, \
 	{ "job_log", "id", 0 }, { "mr_job_host", "run_id", 0 }, { "fetched_messages", "id", 0 }, { "contacts", "id", 0 }, \
@@ -24,7 +24,8 @@
 	{ "activities", "id", 0 }, { "activity_contacts", "id", 0 }, \
 	{ "activity_attachments", "id", 0 }, { "mailing_tracking", "mailing_id", 0 }, \
 	{ "track_hits", "id", 0 }, { "custom_fields", "id", 1 }, { "contact_values", NULL, 0 }, \
-	{ "contact_events", "id", 0 }
+	{ "contact_events", "id", 0 }, { "mailing_settings", NULL, 0 }, \
+	{ "mailing_templates", NULL, 0 }
 
 /* The entry of tables[0..n) named name, or NULL. */
 static inline const struct mr_store_table *mr_store_table_find(const struct mr_store_table *tables,

@@ -326,6 +326,48 @@ struct mr_store_queue_ops {
 	/* the counts of a mailing's queue (mailroom/mailing.h). */
 	int (*mailing_stats)(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 			     struct mr_error *err);
+
+	/* ---- appended after 1.0: MAY (their wrappers say MR_EUNSUPPORTED) */
+	/* replaces the content of a draft, or of a scheduled mailing whose
+	 * queue is not built, with m's: name, subject, From name and address,
+	 * Reply-To, bodies, groups (an unknown one is MR_ENOTFOUND) and
+	 * attachments; its id, status, schedule and creation time stay.
+	 * MR_EINPUT naming the status for a mailing in any other status,
+	 * MR_ENOTFOUND for none. */
+	int (*mailing_update)(void *state, int64_t id, const struct mr_mailing *m,
+			      struct mr_error *err);
+	/* deletes a draft, or a canceled mailing for which no recipient was
+	 * ever tried, with its groups, attachments, jobs and queue rows.
+	 * MR_EINPUT for any other (a mailing that sent is kept for its
+	 * history), MR_ENOTFOUND for none. */
+	int (*mailing_delete)(void *state, int64_t id, struct mr_error *err);
+	/* adds add (0 or more) to the mailing's count of test messages sent
+	 * (mailing test), kept apart from its queue and stats; *count_r (MAY be
+	 * NULL) gets the new count.  MR_ENOTFOUND for no such mailing. */
+	int (*mailing_tests)(void *state, int64_t id, int64_t add, int64_t *count_r,
+			     struct mr_error *err);
+	/* sets (value not NULL) or removes (NULL) the named setting of a
+	 * mailing (list_id, precedence, ...: names of letters, digits and '_'
+	 * up to 64 bytes, else MR_EINPUT; values UTF-8).  MR_ENOTFOUND for no
+	 * such mailing.  A deleted mailing's settings go with it. */
+	int (*mailing_setting_set)(void *state, int64_t id, const char *name, const char *value,
+				   struct mr_error *err);
+	/* calls cb for each setting of a mailing by name (none: not called);
+	 * MR_ENOTFOUND for no such mailing. */
+	int (*mailing_settings)(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+				struct mr_error *err);
+	/* stores template t (its name of letters, digits, '_', '-' and '.', 1
+	 * to 64 bytes, else MR_EINPUT; html or text or both), replacing the one
+	 * of that name; *replaced_r (MAY be NULL) 1 when there was one. */
+	int (*template_put)(void *state, const struct mr_template *t, int *replaced_r,
+			    struct mr_error *err);
+	/* the template called name (cb once, MR_ENOTFOUND when none), or
+	 * every template by name when name is NULL. */
+	int (*template_get)(void *state, const char *name, mr_template_cb *cb, void *cookie,
+			    struct mr_error *err);
+	/* deletes the template called name; MR_ENOTFOUND when none (mailings
+	 * made from it keep their content). */
+	int (*template_delete)(void *state, const char *name, struct mr_error *err);
 };
 
 /* ---- bounces */
@@ -1068,6 +1110,103 @@ static inline int mr_store_mailing_set_status(const struct mr_store *st, int64_t
 	if (!st->ops->queue)
 		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
 	return st->ops->queue->mailing_set_status(st->state, id, status, when, err);
+}
+
+/* True when the store's queue sub-table has the slot at offset off (an op
+ * appended after 1.0) and fills it. */
+#define MR_STORE_QUEUE_HAS(st, slot)                                                        \
+	((st)->ops->queue &&                                                                \
+	 (st)->ops->queue->size >= offsetof(struct mr_store_queue_ops, slot) +              \
+					   sizeof((st)->ops->queue->slot) &&                  \
+	 (st)->ops->queue->slot)
+
+static inline int mr_store_mailing_update(const struct mr_store *st, int64_t id,
+					  const struct mr_mailing *m, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_update))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_update(st->state, id, m, err);
+}
+
+static inline int mr_store_mailing_delete(const struct mr_store *st, int64_t id,
+					  struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_delete))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_delete(st->state, id, err);
+}
+
+static inline int mr_store_mailing_tests(const struct mr_store *st, int64_t id, int64_t add,
+					 int64_t *count_r, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_tests))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_tests(st->state, id, add, count_r, err);
+}
+
+/* True when name is a mailing setting name: 1 to 64 letters, digits, '_'. */
+static inline int mr_store_setting_name_ok(const char *name)
+{
+	size_t n = 0;
+	for (; name && name[n]; n++)
+		if (!((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= 'A' && name[n] <= 'Z') ||
+		      (name[n] >= '0' && name[n] <= '9') || name[n] == '_'))
+			return 0;
+	return n >= 1 && n <= 64;
+}
+
+static inline int mr_store_mailing_setting_set(const struct mr_store *st, int64_t id,
+					       const char *name, const char *value,
+					       struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_setting_set))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_setting_set(st->state, id, name, value, err);
+}
+
+static inline int mr_store_mailing_settings(const struct mr_store *st, int64_t id,
+					    mr_mailing_setting_cb *cb, void *cookie,
+					    struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, mailing_settings))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->mailing_settings(st->state, id, cb, cookie, err);
+}
+
+static inline int mr_store_template_put(const struct mr_store *st, const struct mr_template *t,
+					int *replaced_r, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, template_put))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->template_put(st->state, t, replaced_r, err);
+}
+
+static inline int mr_store_template_get(const struct mr_store *st, const char *name,
+					mr_template_cb *cb, void *cookie, struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, template_get))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->template_get(st->state, name, cb, cookie, err);
+}
+
+static inline int mr_store_template_delete(const struct mr_store *st, const char *name,
+					   struct mr_error *err)
+{
+	if (!MR_STORE_QUEUE_HAS(st, template_delete))
+		return mr_store_unsupported(st, MR_STORE_CAP_QUEUE, err);
+	return st->ops->queue->template_delete(st->state, name, err);
+}
+
+/* True when name is a template name: 1 to 64 letters, digits, '_', '-', '.'. */
+static inline int mr_store_template_name_ok(const char *name)
+{
+	size_t n = 0;
+	for (; name && name[n]; n++)
+		if (!((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= 'A' && name[n] <= 'Z') ||
+		      (name[n] >= '0' && name[n] <= '9') || name[n] == '_' || name[n] == '-' ||
+		      name[n] == '.'))
+			return 0;
+	return n >= 1 && n <= 64;
 }
 
 static inline int mr_store_mailing_due(const struct mr_store *st, int64_t now, int64_t after_id,

@@ -107,6 +107,8 @@ static inline int mr_bounce_record_counts(const struct mr_bounce_report *r,
 /* ------------------------------------------------------------------ functions */
 
 /* Writes LOCALPART action SEP job SEP queue SEP hash @ DOMAIN into buf.
+ * Ids are positive store row ids, or both 0 for a test message (mailing test:
+ * it names no queue row, so its bounces and clicks change nothing).
  * Returns 0, or MR_EINPUT (bad argument, an id not positive, no secret) / MR_ENOMEM (buf too
  * small) with err. */
 int mr_verp_build(const struct mr_verp_conf *conf, char action, int64_t job_id,

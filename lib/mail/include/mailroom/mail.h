@@ -49,13 +49,23 @@ void mr_verp_conf_free(struct mr_verp_conf *conf);
  * status with err. */
 int mr_mail_render_conf(const struct mr_core *core, struct mr_render_conf *conf,
 			struct mr_error *err);
+/* The site's DKIM signer: [dkim] selector, domain (default [mailroom]
+ * domain, else the From address's), key_file, algorithm.  Returns 0 with
+ * *s_r (NULL when no key_file is set; free with mr_dkim_signer_free), or
+ * MR_ECONFIG naming the key file and the problem. */
+int mr_mail_dkim_signer(const struct mr_core *core, struct mr_dkim_signer **s_r,
+			struct mr_error *err);
 /* The MR_TRACK_* flags [mailing] track_opens and track_clicks give a new
  * mailing (the site's defaults). */
 int mr_mail_track_defaults(const struct mr_core *core);
 /* What mailing_id tracks: the flags stored with it (mailing create), else
  * the site's defaults.  Returns 0. */
 int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned *flags_r);
-/* A renderer of mailing m with the site's settings: [http] base_url gives
+/* A renderer of mailing m with the site's settings ([mailroom] postal_address
+ * for {domain.address}; List-Id and Precedence: bulk from the mailing's
+ * settings list_id and precedence, else [mailing] list_id and
+ * precedence_bulk; a VERP Reply-To from its setting reply_to = verp, else
+ * [mailing] reply_to): [http] base_url gives
  * the tracking links (and BASE_URL/u when unsubscribe_url is unset); the
  * mailing's tracking flags say whether there are any. */
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,

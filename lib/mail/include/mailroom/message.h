@@ -23,6 +23,8 @@ int mr_mime_build_test(const struct mr_test_message *m, char **data_r, size_t *l
 /* Splits a message at the first empty line: header block length (with the
  * empty line's own line break excluded from neither part's content). */
 size_t mr_mime_header_len(const char *data, size_t len, size_t *body_off_r);
+/* t as an RFC 5322 date in UTC ("Mon, 7 Dec 2026 03:04:05 +0000") into buf. */
+void mr_mail_date(int64_t t, char *buf, size_t size);
 /* The decoded Subject of a raw message, malloc'ed, or NULL. */
 char *mr_mime_subject(const char *data, size_t len);
 /* How mr_header_unfold treats whitespace. */
@@ -69,6 +71,12 @@ int mr_base64_decode(const char *s, size_t len, unsigned char **out_r, size_t *o
  * lines collapsed.  Input and output UTF-8.  Returns malloc'ed text or NULL
  * when out of memory. */
 char *mr_html_to_text(const char *html, size_t len);
+/* mr_html_to_text with flags; MR_HTML_TEXT_READABLE (a mailing's text part
+ * made from its HTML): a blank line between paragraphs, headings, lists and
+ * tables, "- " before list items, and each link written out after its
+ * text as " <URL>" (not for "#" links or when the text is the URL). */
+#define MR_HTML_TEXT_READABLE 0x1u
+char *mr_html_to_text_flags(const char *html, size_t len, unsigned flags);
 
 /* A file name safe to create in a directory: no path, no NUL or control
  * characters, no leading dot, no reserved device name, valid UTF-8, at most

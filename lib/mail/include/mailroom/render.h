@@ -16,15 +16,18 @@
 struct mr_token_values {
 	const char *first_name, *last_name, *display_name, *email;
 	const char *unsubscribe_url, *optout_url, *domain;
-	const char *mailing_name, *mailing_subject;
+	const char *mailing_name, *mailing_subject; /* the subject as rendered for the contact */
 	const char *view_url;  /* [http] base_url/v?mr=TOKEN, or NULL without base_url */
 	const char *fields;         /* custom fields: "NAME\x1fVALUE\x1e...", MAY be NULL */
+	const char *resubscribe_url;  /* {action.resubscribeUrl} */
+	const char *domain_address;   /* {domain.address}, [mailroom] postal_address */
 };
 struct mr_tpl;
 /* Compiles src (NUL-terminated UTF-8) into segments.  Tokens are
  * {contact.first_name}, {contact.last_name}, {contact.display_name},
  * {contact.email}, {action.unsubscribeUrl}, {action.optOutUrl},
- * {action.viewUrl}, {domain.name}, {mailing.name}, {mailing.subject}, each with an optional
+ * {action.viewUrl}, {domain.name}, {domain.address}, {mailing.name}, {mailing.subject},
+ * {action.resubscribeUrl}, each with an optional
  * fallback after '|' used when the value is empty.  A '{' that does not
  * start NAMESPACE.NAME with a namespace of contact, action, domain or
  * mailing is literal text (CSS).  An unknown NAME in those namespaces is
@@ -81,6 +84,35 @@ int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
  * bytes are appended to out (not quoted-printable). */
 int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct mr_buf *out,
 		   int *html_r, struct mr_error *err);
+/* The site's postal address for {domain.address} (copied; NULL: none). */
+int mr_renderer_set_address(struct mr_renderer *r, const char *address);
+/* A List-Id (RFC 2919) split into its parts. */
+struct mr_list_id {
+	char description[128];   /* "" when none; UTF-8, no control characters */
+	char id[256];            /* label.namespace, dot-atom text */
+};
+/* Splits "Description <label.example.org>" or "label.example.org" into
+ * out: 0, or -1 when in is not a List-Id (list-id-namespace not dot-atom
+ * text with a dot, a description with control characters, too long)
+ * (list-id.c). */
+int mr_list_id_split(const char *in, struct mr_list_id *out);
+/* The List-Id (NULL: none, else as mr_list_id_split takes it) and whether
+ * "Precedence: bulk" is added to every message r renders; MR_EINPUT when
+ * list_id is not one. */
+int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precedence_bulk,
+			 struct mr_error *err);
+/* on: Reply-To is each recipient's VERP reply address (with the From
+ * name), so that replies are counted and forwarded by the bounce account
+ * (reply_to = verp); off: the mailing's or site's reply_to, if any. */
+void mr_renderer_set_reply_verp(struct mr_renderer *r, int on);
+/* Marks every message r renders as a test: an X-Mailroom-Test: yes header
+ * (signed with the rest), nothing else changed. */
+void mr_renderer_mark_test(struct mr_renderer *r);
+/* Appends one recipient's text (html = 0) or HTML part to out as it goes
+ * into the message before its transfer encoding: tokens expanded, tracking
+ * links in HTML.  MR_ENOTFOUND when the mailing has no such part. */
+int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int html,
+		   struct mr_buf *out, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
 /* The same, knowing the custom fields fields[0..n_fields) as {contact.NAME}. */
