@@ -3,6 +3,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include "fields.h"
 #include "mailing-form.h"
 
 /* A stored mailing copied out of the store's callback. */
@@ -144,7 +145,7 @@ static int edit(struct mr_site *site, int64_t id, int argc, char **argv)
 					 cmd)) != 0)
 		goto out;
 	struct mr_mailing m = merged(&sm, &f);
-	int rc = mr_mailing_check_templates(&m, &err);
+	int rc = cli_check_mailing_templates(st, &m, &err);
 	if (rc) {
 		code = cli_fail(EX_DATAERR, cmd, "%s", err.msg);
 		goto out;

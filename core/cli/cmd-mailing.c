@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "fields.h"
 #include "mailing-form.h"
 #include <mailroom/printable.h>
 
@@ -36,7 +37,7 @@ static int create(struct mr_site *site, struct mr_store *st, int argc, char **ar
 		.n_attachments = f.n_att, .attachment_size = sizeof(f.att[0]),
 	};
 	struct mr_error err = { 0 };
-	int rc = mr_mailing_check_templates(&m, &err);
+	int rc = cli_check_mailing_templates(st, &m, &err);
 	if (rc) {
 		code = cli_fail(EX_DATAERR, cmd, "%s", err.msg);
 		goto out;

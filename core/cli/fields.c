@@ -203,3 +203,20 @@ const char *cli_fields_nearest(const struct cli_fields *fs, const char *const *n
 	}
 	return best;
 }
+
+int cli_check_mailing_templates(struct mr_store *st, const struct mr_mailing *m,
+				struct mr_error *err)
+{
+	struct cli_fields fs = { 0 };
+	int rc = mr_store_has(st, MR_STORE_CAP_CONTACTS) ? cli_fields_load(st, &fs, err) : 0;
+	const char **names = rc ? NULL : calloc(fs.n + 1, sizeof(*names));
+	if (!rc && !names)
+		rc = mr_error_set(err, MR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < fs.n; i++)
+		names[i] = fs.v[i].name;
+	if (!rc)
+		rc = mr_mailing_check_templates_fields(m, names, fs.n, err);
+	free(names);
+	cli_fields_free(&fs);
+	return rc;
+}

@@ -27,4 +27,9 @@ int cli_field_parse(const char *name, char *spec, struct mr_field *f, char *why,
  * edits away), or NULL. */
 const char *cli_fields_nearest(const struct cli_fields *fs, const char *const *names, size_t n,
 			       const char *name);
+/* Checks a mailing's templates (mailing create and edit), knowing the
+ * store's custom fields as {contact.NAME} tokens; 0 or a status with err. */
+struct mr_mailing;
+int cli_check_mailing_templates(struct mr_store *st, const struct mr_mailing *m,
+				struct mr_error *err);
 #endif

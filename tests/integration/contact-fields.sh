@@ -90,13 +90,18 @@ printf 'email,frist_name\nx@example.org,X\n' > "$T_DIR/bad2.csv"
 mr contact import "$T_DIR/bad2.csv" > /dev/null 2> "$T_DIR/err"
 check_grep "the nearest may be a contact column" "did you mean 'first_name'?" "$T_DIR/err"
 
-# {contact.NAME|fallback} in a real mailing (the mailing's text set in the store: mailing
-# create checks its tokens without the store's fields)
-printf 'hello\n' > "$T_DIR/body.txt"
+# {contact.NAME|fallback} in a real mailing: mailing create knows the
+# store's fields, and still refuses one that does not exist
+printf 'No {contact.member_no|none} from {contact.city|nowhere} lang {contact.preferred_language|en}\n' > "$T_DIR/body.txt"
+printf 'hello {contact.shoe_size}\n' > "$T_DIR/bad-body.txt"
+mr mailing create --name X --subject S --from news@example.org --text "$T_DIR/bad-body.txt" \
+	--include-group news > /dev/null 2> "$T_DIR/err"
+check_eq "a token naming no field: exit 65" "$?" 65
+check_grep "and the error names it" "shoe_size" "$T_DIR/err"
 mr mailing create --name M --subject S --from news@example.org --text "$T_DIR/body.txt" \
-	--include-group news > "$T_DIR/m.out"
+	--include-group news > "$T_DIR/m.out" 2>&1
+check_eq "mailing create takes the custom-field tokens" "$?" 0
 mid=$(q "SELECT max(id) FROM mailings")
-q "UPDATE mailings SET body_text = 'No {contact.member_no|none} from {contact.city|nowhere} lang {contact.preferred_language|en}' WHERE id = $mid"
 mr mailing schedule "$mid" now > /dev/null
 mr job run mailing > "$T_DIR/job.out" 2>&1
 check_eq "the job ran" "$?" 0
