@@ -17,8 +17,9 @@ long long received_date(const char *s)
 		s++;
 	int day, year, hh, mm, ss = 0;
 	char m[4];
-	int used = 0;
-	if (sscanf(s, "%d %3s %d %d:%d%n", &day, m, &year, &hh, &mm, &used) != 5)
+	int used = 0, year_at = 0, year_end = 0;
+	if (sscanf(s, "%d %3s %n%d%n %d:%d%n", &day, m, &year_at, &year, &year_end, &hh, &mm,
+		   &used) != 5)
 		return -1;
 	s += used;
 	if (*s == ':') {
@@ -39,7 +40,13 @@ long long received_date(const char *s)
 	    mm > 59 || ss < 0 || ss > 60)
 		return -1;
 	tm.tm_mday = day;
-	tm.tm_year = (year < 100 ? year + 2000 : year) - 1900;
+	/* RFC 5322 4.3: two digits 00-49 are 20xx, 50-99 19xx; three digits add 1900 */
+	int year_digits = year_end - year_at;
+	if (year_digits == 2)
+		year += year < 50 ? 2000 : 1900;
+	else if (year_digits == 3)
+		year += 1900;
+	tm.tm_year = year - 1900;
 	tm.tm_hour = hh;
 	tm.tm_min = mm;
 	tm.tm_sec = ss;
@@ -56,7 +63,7 @@ long long received_date(const char *s)
 		long long off = (long long)zh * 3600 + (long long)zm * 60;
 		t += *s == '+' ? -off : off;
 	}
-	return t;
+	return t < 0 ? -1 : t; /* before 1970: no date we show */
 }
 
 /* The word after " KEY " in a Received value, e.g. by or with. */

@@ -6,7 +6,8 @@
 #include <stddef.h>
 
 /* Seconds since the epoch of the RFC 5322 date in s (a Received value's
- * part after ';'), or -1 when s holds none; never overflows on any input. */
+ * part after ';'), or -1 when s holds none or one before 1970; two- and
+ * three-digit years as RFC 5322 4.3 says; never overflows on any input. */
 long long received_date(const char *s);
 /* Copies into buf (size bytes, always NUL-terminated) the word after
  * " KEY " in v, e.g. the host after "by"; "" when there is none. */
