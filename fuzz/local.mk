@@ -3,7 +3,7 @@
 # else programs that replay files and directories (gcc); see fuzz/README.md.
 FUZZ_TARGETS = fuzz/fuzz-bounce fuzz/fuzz-activity fuzz/fuzz-message fuzz/fuzz-text \
 	fuzz/fuzz-verp fuzz/fuzz-dkim fuzz/fuzz-csv fuzz/fuzz-ini fuzz/fuzz-received fuzz/fuzz-smtp-reply \
-	fuzz/fuzz-track
+	fuzz/fuzz-track fuzz/fuzz-form
 EXTRA_PROGRAMS = $(FUZZ_TARGETS)
 if MR_LIBFUZZER
 FUZZ_MAIN =
@@ -26,6 +26,7 @@ fuzz_fuzz_ini_SOURCES = fuzz/fuzz-ini.c fuzz/fuzz.h
 fuzz_fuzz_received_SOURCES = fuzz/fuzz-received.c fuzz/fuzz.h
 fuzz_fuzz_smtp_reply_SOURCES = fuzz/fuzz-smtp-reply.c fuzz/fuzz.h plugins/transport-smtp/smtp-reply.c
 fuzz_fuzz_track_SOURCES = fuzz/fuzz-track.c fuzz/fuzz.h
+fuzz_fuzz_form_SOURCES = fuzz/fuzz-form.c fuzz/fuzz.h core/cli/serve/serve-form.c
 fuzz_fuzz_bounce_LDADD = $(FUZZ_MAIL)
 fuzz_fuzz_activity_LDADD = $(FUZZ_MAIL)
 fuzz_fuzz_message_LDADD = $(FUZZ_MAIL)
@@ -47,6 +48,7 @@ fuzz_fuzz_ini_CFLAGS = $(MR_FUZZ_CPP)
 fuzz_fuzz_received_CFLAGS = $(MR_FUZZ_CPP)
 fuzz_fuzz_smtp_reply_CFLAGS = $(MR_FUZZ_CPP) -I$(top_srcdir)/plugins/transport-smtp
 fuzz_fuzz_track_CFLAGS = $(MR_FUZZ_CPP)
+fuzz_fuzz_form_CFLAGS = $(MR_FUZZ_CPP) -I$(top_srcdir)/core/cli/serve
 fuzz_fuzz_bounce_LDFLAGS = $(MR_FUZZ_LINK)
 fuzz_fuzz_activity_LDFLAGS = $(MR_FUZZ_LINK)
 fuzz_fuzz_message_LDFLAGS = $(MR_FUZZ_LINK)
@@ -58,6 +60,7 @@ fuzz_fuzz_ini_LDFLAGS = $(MR_FUZZ_LINK)
 fuzz_fuzz_received_LDFLAGS = $(MR_FUZZ_LINK)
 fuzz_fuzz_smtp_reply_LDFLAGS = $(MR_FUZZ_LINK)
 fuzz_fuzz_track_LDFLAGS = $(MR_FUZZ_LINK)
+fuzz_fuzz_form_LDFLAGS = $(MR_FUZZ_LINK)
 fuzz_fuzz_bounce_SOURCES += $(FUZZ_MAIN)
 fuzz_fuzz_activity_SOURCES += $(FUZZ_MAIN)
 fuzz_fuzz_message_SOURCES += $(FUZZ_MAIN)
@@ -69,9 +72,10 @@ fuzz_fuzz_ini_SOURCES += $(FUZZ_MAIN)
 fuzz_fuzz_received_SOURCES += $(FUZZ_MAIN)
 fuzz_fuzz_smtp_reply_SOURCES += $(FUZZ_MAIN)
 fuzz_fuzz_track_SOURCES += $(FUZZ_MAIN)
+fuzz_fuzz_form_SOURCES += $(FUZZ_MAIN)
 CLEANFILES += $(FUZZ_TARGETS)
 EXTRA_DIST += fuzz/replay.c fuzz/README.md fuzz/RESULTS.md fuzz/run.sh fuzz/corpus fuzz/mime.dict fuzz/ini.dict \
-	fuzz/received.dict fuzz/smtp-reply.dict fuzz/track.dict
+	fuzz/received.dict fuzz/smtp-reply.dict fuzz/track.dict fuzz/form.dict
 
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)

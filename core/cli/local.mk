@@ -27,7 +27,8 @@ mailroom_LDADD += $(OAUTH_CURL_LIBS) -lpthread
 if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
 	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c \
-	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c
+	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c core/cli/serve/serve-form.h \
+	core/cli/serve/serve-form.c
 mailroom_CFLAGS += $(MHD_CFLAGS)
 mailroom_LDADD += $(MHD_LIBS) -lpthread
 endif
