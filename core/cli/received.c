@@ -9,24 +9,49 @@
 #include <time.h>
 #include "received.h"
 
+/* Reads 1 to max decimal digits into *v (and their count into *n); NULL when
+ * s holds none or more than max, so no value can overflow. */
+static const char *date_number(const char *s, int max, int *v, int *n)
+{
+	*v = 0;
+	for (*n = 0; isdigit((unsigned char)s[*n]); (*n)++) {
+		if (*n == max)
+			return NULL;
+		*v = *v * 10 + (s[*n] - '0');
+	}
+	return *n ? s + *n : NULL;
+}
+
+static const char *date_spaces(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return s;
+}
+
 long long received_date(const char *s)
 {
 	static const char *const mon[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
 					   "sep", "oct", "nov", "dec" };
 	while (*s && !isdigit((unsigned char)*s))
 		s++;
-	int day, year, hh, mm, ss = 0;
-	char m[4];
-	int used = 0, year_at = 0, year_end = 0;
-	if (sscanf(s, "%d %3s %n%d%n %d:%d%n", &day, m, &year_at, &year, &year_end, &hh, &mm,
-		   &used) != 5)
+	/* [day-of-week ","] day month year hour ":" minute [":" second] zone */
+	int day, year, hh, mm, ss = 0, n, year_digits;
+	if (!(s = date_number(s, 2, &day, &n)))
 		return -1;
-	s += used;
-	if (*s == ':') {
-		int u2 = 0;
-		if (sscanf(s, ":%d%n", &ss, &u2) == 1)
-			s += u2;
-	}
+	s = date_spaces(s);
+	const char *m = s;
+	if (!isalpha((unsigned char)m[0]) || !isalpha((unsigned char)m[1]) ||
+	    !isalpha((unsigned char)m[2]) || isalpha((unsigned char)m[3]))
+		return -1;
+	s = date_spaces(m + 3);
+	if (!(s = date_number(s, 4, &year, &year_digits)))
+		return -1;
+	s = date_spaces(s);
+	if (!(s = date_number(s, 2, &hh, &n)) || *s != ':' || !(s = date_number(s + 1, 2, &mm, &n)))
+		return -1;
+	if (*s == ':' && isdigit((unsigned char)s[1]) && !(s = date_number(s + 1, 2, &ss, &n)))
+		return -1;
 	struct tm tm = { 0 };
 	tm.tm_mon = -1;
 	for (int i = 0; i < 12; i++)
@@ -34,14 +59,10 @@ long long received_date(const char *s)
 			tm.tm_mon = i;
 	if (tm.tm_mon < 0)
 		return -1;
-	/* bounded fields: timegm and the year arithmetic never see a value
-	 * that could overflow an int */
-	if (day < 1 || day > 31 || year < 0 || year > 9999 || hh < 0 || hh > 23 || mm < 0 ||
-	    mm > 59 || ss < 0 || ss > 60)
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
 		return -1;
 	tm.tm_mday = day;
 	/* RFC 5322 4.3: two digits 00-49 are 20xx, 50-99 19xx; three digits add 1900 */
-	int year_digits = year_end - year_at;
 	if (year_digits == 2)
 		year += year < 50 ? 2000 : 1900;
 	else if (year_digits == 3)
