@@ -9,7 +9,7 @@ secs=${2:-0}
 src=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${MR_CORPUS:-$src/../shared/corpus}
 fail=0
-for t in bounce activity message text verp dkim csv ini; do
+for t in bounce activity message text verp dkim csv ini received smtp-reply track form; do
 	prog=$build/fuzz/fuzz-$t
 	[ -x "$prog" ] || { echo "FAIL: fuzz-$t: not built (make fuzz)"; fail=1; continue; }
 	seeds=("$src/fuzz/corpus/$t")
@@ -18,7 +18,7 @@ for t in bounce activity message text verp dkim csv ini; do
 	activity|message|text) [ -d "$corpus/messages" ] && seeds+=("$corpus/messages") ;;
 	esac
 	dict=$src/fuzz/mime.dict
-	case $t in csv|ini) dict=$src/fuzz/ini.dict ;; esac
+	case $t in csv|ini) dict=$src/fuzz/ini.dict ;; received|smtp-reply|track|form) dict=$src/fuzz/$t.dict ;; esac
 	if "$prog" -help=1 2>&1 | grep -q libFuzzer; then
 		# libFuzzer: replay the seeds, then fuzz into a scratch corpus
 		work=$(mktemp -d)

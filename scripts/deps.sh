@@ -19,7 +19,8 @@ apt-get install -y -qq --no-install-recommends \
 	libsisimai-perl python3-dkim valgrind \
 	libspf2-dev unbound curl \
 	debhelper lintian dpkg-dev fakeroot groff man-db \
-	libmicrohttpd-dev libjansson-dev apache2-utils chromium nginx-light python3-websocket >/dev/null
+	libmicrohttpd-dev libjansson-dev apache2-utils chromium nginx-light python3-websocket \
+	clang libclang-rt-14-dev >/dev/null
 # The packages may have started system daemons: tests need the ports free.
 if [ -x /usr/sbin/postfix ] && [ -e /var/spool/postfix/pid/master.pid ]; then
 	/usr/sbin/postfix stop >/dev/null 2>&1 || true

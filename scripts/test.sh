@@ -3,7 +3,7 @@
 # Sets up (packages as root), builds from ./autogen.sh with warnings as errors,
 # installs it into a prefix of the build dir (so the tests run with an
 # installed copy beside the build tree), runs the whole test suite, and ends with "N passed, N failed, N skipped".
-# MR_TEST_MODE selects the run: normal (check, fuzz replay, distcheck),
+# MR_TEST_MODE selects the run: normal (check, fuzz replay, a clang build, distcheck),
 # sanitize (an ASan+UBSan build, -fno-sanitize-recover=undefined: the whole suite
 # and the fuzz replay; no distcheck), valgrind (the CLI integration tests with
 # every mailroom run under valgrind), ci (the default, what CI runs: normal,
@@ -80,6 +80,7 @@ make -j"$(nproc)" >make.out 2>&1 || { tail -50 make.out; echo "build failed"; ec
 make install >install.out 2>&1 || { tail -30 install.out; echo "make install failed"; echo "0 passed, 1 failed"; exit 1; }
 extra_pass=0
 extra_fail=0
+extra_skip=0
 if [ "$mode" = valgrind ]; then
 	# the CLI integration tests, each mailroom run under valgrind (an error
 	# exits 99, so the test's exit-code checks fail)
@@ -99,6 +100,26 @@ else
 	else
 		tail -30 fuzz-build.out fuzz.out 2>/dev/null
 		echo "FAIL: fuzz replay"
+		extra_fail=$((extra_fail + 1))
+	fi
+fi
+if [ "$mode" = normal ]; then
+	# the whole tree with clang and warnings as errors, in its own build
+	# directory (configured once, then rebuilt as make sees fit): programs,
+	# plugins, check programs and fuzz targets; a warning of the link fails too
+	cbuild=${MR_CLANG_BUILD_DIR:-$top/_build-clang}
+	if ! command -v clang >/dev/null 2>&1 && [ -z "${CI:-}" ]; then
+		echo "SKIP: clang build (clang is not installed; scripts/deps.sh installs it)"
+		extra_skip=$((extra_skip + 1))
+	elif mkdir -p "$cbuild" && (cd "$cbuild" &&
+		{ [ -f Makefile ] || "$top/configure" CC=clang --enable-werror >configure.out 2>&1; } &&
+		make -j"$(nproc)" >make.out 2>&1 && make -j"$(nproc)" check TESTS= >>make.out 2>&1 &&
+		make -j"$(nproc)" fuzz >>make.out 2>&1 && ! grep -E 'warning:|error:' make.out); then
+		echo "PASS: clang build"
+		extra_pass=$((extra_pass + 1))
+	else
+		tail -30 "$cbuild/configure.out" "$cbuild/make.out" 2>/dev/null
+		echo "FAIL: clang build"
 		extra_fail=$((extra_fail + 1))
 	fi
 fi
@@ -140,6 +161,7 @@ counts=$(find . -path './mailroom-*' -prune -o -name '*.trs' -print0 | xargs -0 
 read -r passed failed skipped <<<"$counts"
 passed=$((passed + extra_pass))
 failed=$((failed + extra_fail))
+skipped=$((skipped + extra_skip))
 if [ "$check_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	tail -30 check.out
 	failed=1

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* mailroom inspect FILE: a received message's Received chain, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe. */
 #include "config.h"
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "doctor/doctor.h"
+#include "received.h"
 
 /* What the site's config gives inspect, all optional. */
 struct site_view {
@@ -90,96 +90,6 @@ static char *read_file(const char *path, size_t *len_r)
 	return buf;
 }
 
-/* Seconds since the epoch of an RFC 5322 date, or -1. */
-static long long parse_date(const char *s)
-{
-	static const char *const mon[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-					   "sep", "oct", "nov", "dec" };
-	while (*s && !isdigit((unsigned char)*s))
-		s++;
-	int day, year, hh, mm, ss = 0;
-	char m[4];
-	int used = 0;
-	if (sscanf(s, "%d %3s %d %d:%d%n", &day, m, &year, &hh, &mm, &used) != 5)
-		return -1;
-	s += used;
-	if (*s == ':') {
-		int u2 = 0;
-		if (sscanf(s, ":%d%n", &ss, &u2) == 1)
-			s += u2;
-	}
-	struct tm tm = { 0 };
-	tm.tm_mon = -1;
-	for (int i = 0; i < 12; i++)
-		if (strncasecmp(m, mon[i], 3) == 0)
-			tm.tm_mon = i;
-	if (tm.tm_mon < 0)
-		return -1;
-	/* bounded fields: timegm and the year arithmetic never see a value
-	 * that could overflow an int */
-	if (day < 1 || day > 31 || year < 0 || year > 9999 || hh < 0 || hh > 23 || mm < 0 ||
-	    mm > 59 || ss < 0 || ss > 60)
-		return -1;
-	tm.tm_mday = day;
-	tm.tm_year = (year < 100 ? year + 2000 : year) - 1900;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	tm.tm_sec = ss;
-	long long t = (long long)timegm(&tm);
-	while (*s == ' ')
-		s++;
-	/* RFC 5322 zone: exactly four digits, hhmm; anything longer (a hostile
-	 * "+99999999") is no zone at all rather than an overflowing offset */
-	if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) &&
-	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) &&
-	    isdigit((unsigned char)s[4]) && !isdigit((unsigned char)s[5])) {
-		int zh = (s[1] - '0') * 10 + (s[2] - '0');
-		int zm = (s[3] - '0') * 10 + (s[4] - '0');
-		long long off = (long long)zh * 3600 + (long long)zm * 60;
-		t += *s == '+' ? -off : off;
-	}
-	return t;
-}
-
-/* The word after " KEY " in a Received value, e.g. by or with. */
-static void received_word(const char *v, const char *key, char *buf, size_t size)
-{
-	buf[0] = 0;
-	size_t kl = strlen(key);
-	for (const char *p = v; (p = strcasestr(p, key)); p += kl) {
-		if ((p == v || p[-1] == ' ') && p[kl] == ' ') {
-			const char *w = p + kl + 1;
-			size_t n = strcspn(w, " ;");
-			snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), w);
-			return;
-		}
-	}
-}
-
-/* A copy of a header value without its (nested) comments; malloc'ed. */
-static char *strip_comments(const char *v)
-{
-	char *out = malloc(strlen(v) + 1);
-	size_t o = 0;
-	int depth = 0;
-	if (!out)
-		return NULL;
-	for (const char *p = v; *p; p++) {
-		if (*p == '\\' && depth && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && depth)
-			depth--;
-		else if (!depth)
-			out[o++] = *p;
-	}
-	out[o] = 0;
-	return out;
-}
-
 /* Each function below prints its part, or with --json adds it to out. */
 static void show_received(json_t *out, const struct mr_rawmsg *m)
 {
@@ -196,13 +106,13 @@ static void show_received(json_t *out, const struct mr_rawmsg *m)
 		if (!v)
 			continue;
 		char from[128], by[128], with[64];
-		char *bare = strip_comments(v);
+		char *bare = received_strip_comments(v);
 		received_word(bare ? bare : v, "from", from, sizeof(from));
 		received_word(bare ? bare : v, "by", by, sizeof(by));
 		received_word(bare ? bare : v, "with", with, sizeof(with));
 		free(bare);
 		const char *semi = strrchr(v, ';');
-		long long t = semi ? parse_date(semi + 1) : -1;
+		long long t = semi ? received_date(semi + 1) : -1;
 		int tls = strcasestr(with, "ESMTPS") || strcasestr(with, "LMTPS") ||
 			  strcasestr(with, "ESMTPSA") || strcasestr(v, "TLS1") ||
 			  strcasestr(v, "version=TLS") || strcasestr(v, "cipher=") ||

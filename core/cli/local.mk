@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
-# The mailroom command; its helpers that tests also use (CSV, passwords, the doctor) are a small library.
+# The mailroom command; its helpers that tests also use (CSV, passwords, the doctor, Received reading) are a small library.
 noinst_LTLIBRARIES += core/cli/libmailroom-cli.la
 core_cli_libmailroom_cli_la_SOURCES = core/cli/csv.h core/cli/csv.c core/cli/users.h core/cli/password.c \
 	core/cli/doctor/doctor.h core/cli/doctor/doctor.c core/cli/doctor/doctor-checks.c \
-	core/cli/doctor/doctor-spf.c core/cli/doctor/doctor-http.c
+	core/cli/doctor/doctor-spf.c core/cli/doctor/doctor-http.c core/cli/received.h \
+	core/cli/received.c
 core_cli_libmailroom_cli_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(OAUTH_CURL_CFLAGS) -I$(top_srcdir)/core/lib
 core_cli_libmailroom_cli_la_LIBADD = $(CRYPTO_LIBS) $(SPF2_LIBS) $(OAUTH_CURL_LIBS)
 
@@ -34,7 +35,7 @@ if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
 	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c \
 	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c core/cli/serve/serve-view.c \
-	core/cli/serve/serve-webhook-esp.c
+	core/cli/serve/serve-webhook-esp.c core/cli/serve/serve-form.h core/cli/serve/serve-form.c
 mailroom_CFLAGS += $(MHD_CFLAGS)
 mailroom_LDADD += $(MHD_LIBS) -lpthread
 endif

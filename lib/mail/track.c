@@ -50,16 +50,21 @@ int mr_track_token(const struct mr_verp_conf *conf, char kind, int64_t job_id,
 	return 0;
 }
 
-/* Reads a decimal number of 1 to 18 digits followed by '.'; NULL when not. */
+/* Reads a number as mr_track_token writes it (PRId64 of 0 to INT64_MAX: up
+ * to 19 digits, no sign, no leading zero) followed by '.'; NULL when not. */
 static const char *num(const char *p, int64_t *v_r)
 {
+	if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+		return NULL;
 	int64_t v = 0;
-	int d = 0;
-	while (*p >= '0' && *p <= '9' && d < 18) {
-		v = v * 10 + (*p++ - '0');
-		d++;
+	const char *start = p;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		int d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return NULL;
+		v = v * 10 + d;
 	}
-	if (d == 0 || *p != '.')
+	if (p == start || *p != '.')
 		return NULL;
 	*v_r = v;
 	return p + 1;

@@ -109,8 +109,8 @@ int md_connect(struct md_state *s, struct mr_error *err)
 	 * and leasing uses FOR UPDATE SKIP LOCKED, so workers never wait on
 	 * each other's rows.  Times are unix seconds; the zone is UTC. */
 	static const char *const session[] = {
-		"SET SESSION sql_mode = 'STRICT_ALL_TABLES,PIPES_AS_CONCAT,NO_ZERO_DATE,"
-		"ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+		("SET SESSION sql_mode = 'STRICT_ALL_TABLES,PIPES_AS_CONCAT,NO_ZERO_DATE,"
+		 "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"), /* one statement */
 		"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
 		"SET SESSION time_zone = '+00:00'",
 	};

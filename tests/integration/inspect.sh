@@ -108,6 +108,12 @@ check_eq "DMARC alignment computed now" "$(field rsa "d['alignment']")" \
 sed 's/09:00:02 +0000/09:00:02 +99999999/; s/Mon, 6 Jan 2025 10:00:07 +0100/Mon, 6 Jan 2147483647 10:00:07 +0100/' "$W/rsa.eml" > "$W/baddate.eml"
 insp baddate
 check_eq "a hostile Received zone and year: no overflow, hops still listed" "$(field baddate "len(d['received'])")" 3
+# obsolete years (RFC 5322 4.3: 00-49 are 20xx, 50-99 19xx, three digits +1900)
+# and a date before 1970 (fuzz-received: no date, not a negative time)
+sed 's/Mon, 6 Jan 2025 09:00:00 +0000/6 Jan 99 09:00:00 +0000/; s/Mon, 6 Jan 2025 09:00:02 +0000/Mon, 6 Jan 125 09:00:02 +0000/; s/Mon, 6 Jan 2025 10:00:07 +0100/1 Jan 1970 00:30:00 +0100/' "$W/rsa.eml" > "$W/oldyears.eml"
+insp oldyears
+check_eq "two- and three-digit Received years; a date before 1970 is no date" \
+	"$(field oldyears "[h['date'] for h in d['received']]")" "['1999-01-06 09:00:00 UTC', '2025-01-06 09:00:02 UTC', '']"
 insp ed
 check_eq "ed25519-sha256 relaxed/relaxed verifies" "$(field ed "(d['dkim'][0]['result'], d['dkim'][0]['algorithm'])")" "('pass', 'ed25519-sha256')"
 insp simple

@@ -93,6 +93,18 @@ int main(void)
 	TAP_INT(mr_track_parse(&c, "c.1.2.1000.0123456789abcdef", &t), MR_EINPUT,
 		"a link index past the limit");
 	TAP_INT(mr_track_parse(&c, "", &t), MR_EINPUT, "empty");
+	/* every id mr_track_token writes parses back: 1 to 19 digits (fuzz-track) */
+	int64_t id = 1;
+	for (int digits = 1; digits <= 19; digits++, id = id * 10 + digits % 10) {
+		TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_CLICK, id, INT64_MAX, 999, k, sizeof(k), &e),
+			0, "click token of a %d-digit id", digits);
+		TAP_OK(mr_track_parse(&c, k, &t) == 0 && t.job_id == id && t.queue_id == INT64_MAX &&
+			       t.link == 999, "parses back (%s)", k);
+	}
+	TAP_INT(mr_track_parse(&c, "o.9223372036854775808.1.0123456789abcdef", &t), MR_EINPUT,
+		"an id past INT64_MAX: malformed");
+	TAP_INT(mr_track_parse(&c, "o.07.42.0123456789abcdef", &t), MR_EINPUT,
+		"a leading zero: malformed");
 	TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_CLICK, 7, 42, -1, k, sizeof(k), &e), MR_EINPUT,
 		"a click without a link index is refused");
 	TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_OPEN, 7, 42, -1, k, 10, &e), MR_ENOMEM,

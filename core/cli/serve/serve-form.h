@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interface of serve-form.c: reading a request's form body (hostile bytes from anyone). */
+#ifndef MR_SERVE_FORM_H
+#define MR_SERVE_FORM_H
+
+#include <stddef.h>
+
+/* Whether the form body (len bytes, not NUL-terminated) has field name =
+ * value: urlencoded, or one part of multipart/form-data (ctype says which),
+ * which RFC 8058 senders may also use. */
+int sv_form_has(const char *ctype, const char *body, size_t len, const char *name,
+		const char *value);
+
+#endif
