@@ -9,20 +9,8 @@
 #include "serve.h"
 #include "../users.h"
 #include "../api-tokens.h"
+#include "../mailing-form.h"
 #include "../mailing-report.h"
-
-static const char *status_name(enum mr_mailing_status s)
-{
-	switch (s) {
-	case MR_MAILING_DRAFT: return "draft";
-	case MR_MAILING_SCHEDULED: return "scheduled";
-	case MR_MAILING_RUNNING: return "running";
-	case MR_MAILING_PAUSED: return "paused";
-	case MR_MAILING_COMPLETE: return "complete";
-	case MR_MAILING_CANCELED: return "canceled";
-	}
-	return "unknown";
-}
 
 static enum MHD_Result send_json(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
 				 unsigned status, json_t *j)
@@ -64,7 +52,7 @@ static json_t *mailing_json(const struct mr_mailing *m)
 	for (size_t i = 0; i < m->n_exclude; i++)
 		json_array_append_new(exc, json_string(m->exclude_groups[i]));
 	return json_pack("{s:I,s:s?,s:s?,s:s,s:I,s:I,s:o,s:o}", "id", (json_int_t)m->id,
-			 "name", m->name, "subject", m->subject, "status", status_name(m->status),
+			 "name", m->name, "subject", m->subject, "status", mailing_status_name(m->status),
 			 "scheduled_at", (json_int_t)m->scheduled_at, "created", (json_int_t)m->created,
 			 "include_groups", inc, "exclude_groups", exc);
 }
