@@ -79,6 +79,17 @@ spool_site() {
 	printf '[mailroom]\nstore = sqlite\ntransport = spool\n[store-sqlite]\npath = %s\n' \
 		"$T_DIR/mailroom.db"
 }
+# contact_site NAME: $T_DIR/site.ini of a site NAME whose SQLite store is
+# $T_DIR/mailroom.db, whose transport spools, with a site secret and a
+# mailing job; defines mr (mailroom on that site) and q (SQL on its store)
+contact_site() {
+	printf '[mailroom]\nsite = %s\nfrom = news@example.org\ntransport = spool\nsecret_file = %s\nlock_dir = %s\n[store-sqlite]\npath = %s\n[job-mailing]\nplugin = process-mailing\n' \
+		"$1" "$T_DIR/secret" "$T_DIR" "$T_DIR/mailroom.db" > "$T_DIR/site.ini"
+	printf '%s-test-secret-0123456789\n' "$1" > "$T_DIR/secret"
+	chmod 600 "$T_DIR/secret"
+	mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
+	q() { sqlite3 "$T_DIR/mailroom.db" "$1"; }
+}
 # spooled: how many messages the spool of the site $T_DIR/site.ini holds
 spooled() { $MAILROOM --config "$T_DIR/site.ini" spool list --json | wc -l | tr -d ' '; }
 # spooled_id SUBJECT: the spool id of the message with that Subject

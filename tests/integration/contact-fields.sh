@@ -3,22 +3,7 @@
 # Custom fields of contacts (issue 20, item 2): field add|list|delete with every type, bad definitions, contact add --field, CSV columns type-checked with line and column, an unknown column naming the nearest field, and {contact.NAME|fallback} rendered into real spooled mail.
 . "$MR_SRCDIR/tests/lib.sh"
 needs sqlite3 python3
-cat > "$T_DIR/site.ini" <<INI
-[mailroom]
-site = fields
-from = news@example.org
-transport = spool
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/mailroom.db
-[job-mailing]
-plugin = process-mailing
-INI
-printf 'fields-test-secret-0123456789\n' > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/mailroom.db" "$1"; }
+contact_site fields
 
 mr field list --json > "$T_DIR/f.json"
 check_grep "preferred_language is built in" '"name":"preferred_language","type":"text","choices":"","builtin":true' "$T_DIR/f.json"

@@ -3,22 +3,7 @@
 # Contacts one by one from the CLI (issue 20, item 1): add, edit, delete (soft, never mailed), optin, set, show with groups, holds and events (who and when), group remove, delete and rename, and each command's bad input.
 . "$MR_SRCDIR/tests/lib.sh"
 needs sqlite3
-cat > "$T_DIR/site.ini" <<INI
-[mailroom]
-site = contacts
-from = news@example.org
-transport = spool
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/mailroom.db
-[job-mailing]
-plugin = process-mailing
-INI
-printf 'contact-test-secret-0123456789\n' > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/mailroom.db" "$1"; }
+contact_site contacts
 me=${USER:-$(id -un)} # who a change without --user is recorded under
 
 mr contact add ann@example.org --first-name Ann --last-name Lee --group news --group board \

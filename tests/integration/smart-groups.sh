@@ -3,22 +3,7 @@
 # Smart groups (issue 20, item 3): group add NAME --where EXPR on 10,000 generated contacts, each group's members compared with the set Python computes by hand from the same data; relative dates, in group, received mailing, and/or/not/parentheses; the queue of a mailing built from a smart group; bad expressions refused with their column; values never spliced into SQL.
 . "$MR_SRCDIR/tests/lib.sh"
 needs sqlite3 python3
-cat > "$T_DIR/site.ini" <<INI
-[mailroom]
-site = smart
-from = news@example.org
-transport = spool
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/mailroom.db
-[job-mailing]
-plugin = process-mailing
-INI
-printf 'smart-test-secret-0123456789\n' > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/mailroom.db" "$1"; }
+contact_site smart
 mr field add age --type int > /dev/null
 mr field add joined --type date > /dev/null
 mr field add city --type text > /dev/null
