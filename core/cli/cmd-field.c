@@ -13,7 +13,7 @@ static int print_field(void *cookie, const struct mr_field *f)
 					 cli_json_text(f->type), "choices", cli_json_text(f->choices),
 					 "builtin", f->builtin));
 	} else {
-		printf("%-24s %-8s %-8s %s\n", f->name, f->type, f->builtin ? "built-in" : "",
+		printf("%-24s %-8s %-8s %s\n", f->name, f->type, f->builtin ? "built-in" : "custom",
 		       f->choices);
 	}
 	return 0;
@@ -41,7 +41,7 @@ int cmd_field(struct mr_cli *cli, int argc, char **argv)
 			printf("field %s (%s) added\n", f.name, argv[4]);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
 		if (!cli->json)
-			printf("%-24s %-8s %-8s %s\n", "NAME", "TYPE", "", "CHOICES");
+			printf("%-24s %-8s %-8s %s\n", "NAME", "TYPE", "KIND", "CHOICES");
 		rc = mr_store_field_list(st, print_field, cli, &err);
 	} else if (strcmp(sub, "delete") == 0 && argc == 3) {
 		if ((rc = mr_store_field_delete(st, argv[2], &err)) == 0)

@@ -22,8 +22,9 @@ void cli_usage_all(FILE *f)
 		SYSCONFDIR, SYSCONFDIR, SYSCONFDIR);
 	for (const struct mr_command *c = mr_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->help);
-	fprintf(f, "\nExit codes are those of sysexits.h (64 usage, 65 bad data, 69 unavailable,\n"
-		   "75 temporary failure, 78 configuration error).\n"
+	fprintf(f, "\nExit codes are those of sysexits.h (64 usage, 65 bad data, 66 no input,\n"
+		   "69 unavailable, 70 software, 75 temporary failure, 77 no permission,\n"
+		   "78 configuration error).\n"
 		   "mailroom help COMMAND (or mailroom COMMAND --help) shows a command's every option.\n");
 }
 

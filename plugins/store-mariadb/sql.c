@@ -68,7 +68,8 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_GROUP_ADD] = "INSERT IGNORE INTO contact_groups(name, title, created) VALUES(?1, ?2, ?3)",
 	[MD_GROUP_ID] = "SELECT id FROM contact_groups WHERE name = ?1",
 	[MD_GROUP_LIST] = "SELECT g.id, g.name, g.title, g.created, (SELECT count(*) FROM group_contact gc "
-			  "WHERE gc.group_id = g.id AND gc.status = 'Added') FROM contact_groups g "
+			  "JOIN contacts c ON c.id = gc.contact_id WHERE gc.group_id = g.id "
+			  "AND gc.status = 'Added' AND c.is_deleted = 0) FROM contact_groups g "
 			  "ORDER BY g.name",
 	[MD_GROUP_JOIN] = "INSERT INTO group_contact(group_id, contact_id, status, added_date) "
 			  "VALUES(?1, ?2, 'Added', ?3) ON DUPLICATE KEY UPDATE "

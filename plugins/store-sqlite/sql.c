@@ -70,7 +70,8 @@ static const char *const sql_text[SQ_N_STMTS] = {
 			 "ON CONFLICT(name) DO NOTHING",
 	[SQ_GROUP_ID] = "SELECT id FROM contact_groups WHERE name = ?1",
 	[SQ_GROUP_LIST] = "SELECT g.id, g.name, g.title, g.created, (SELECT count(*) FROM group_contact gc "
-			  "WHERE gc.group_id = g.id AND gc.status = 'Added') FROM contact_groups g "
+			  "JOIN contacts c ON c.id = gc.contact_id WHERE gc.group_id = g.id "
+			  "AND gc.status = 'Added' AND c.is_deleted = 0) FROM contact_groups g "
 			  "ORDER BY g.name",
 	[SQ_GROUP_JOIN] = "INSERT INTO group_contact(group_id, contact_id, status, added_date) "
 			  "VALUES(?1, ?2, 'Added', ?3) ON CONFLICT(group_id, contact_id) DO UPDATE SET "

@@ -13,6 +13,9 @@ for spec in "member_no int" "joined date" "volunteer bool" "tshirt choice:S,M,L"
 	check_eq "field add $1 --type $2" "$?" 0
 done
 check_eq "field list --json: one line per field" "$(mr field list --json | wc -l)" 6
+mr field list > "$T_DIR/f.txt"
+check_grep "field list: a header names every column" '^NAME  *TYPE  *KIND  *CHOICES$' "$T_DIR/f.txt"
+check_grep "field list: a custom field is custom, with its choices" '^tshirt  *choice  *custom  *S,M,L$' "$T_DIR/f.txt"
 mr field add city --type text > /dev/null 2> "$T_DIR/err"
 check_eq "a taken name: exit 65" "$?" 65
 mr field add Bad-Name --type text > /dev/null 2> "$T_DIR/err"

@@ -100,6 +100,9 @@ mr contact list --json > "$T_DIR/list.json"
 check "contact list leaves it out" test "$(grep -c bo@example.org "$T_DIR/list.json")" -eq 0
 mr group members news --json > "$T_DIR/members.json"
 check "group members leaves it out" test "$(grep -c bo@example.org "$T_DIR/members.json")" -eq 0
+check_eq "group list counts the members group members lists (the deleted one not)" \
+	"$(mr group list --json | grep -o '"name":"news","title":"news","members":[0-9]*' | sed 's/.*://')" \
+	"$(grep -c '"email"' "$T_DIR/members.json")"
 mr contact delete bo@example.org > /dev/null 2>&1
 check_eq "deleting it again: exit 66" "$?" 66
 printf 'hello\n' > "$T_DIR/body.txt"

@@ -117,6 +117,8 @@ CASES = [
     ('bounce account opens', {}, 'bounce-account', 'ok', '[account-bounce] opened'),
     ('bounce account broken', {'account-bounce:source': 'no-such-maildir'}, 'bounce-account', 'fail', 'account-bounce'),
     ('no bounce account', {'account-bounce:*': None}, 'bounce-account', 'warn', 'no bounce account'),
+    ('no bounce account: no Return-Path domain', {'account-bounce:*': None}, 'spf-return-path', 'warn',
+     'no Return-Path domain to check'),
     ('VERP domain has MX', {}, 'verp-mx', 'ok', 'has MX'),
     ('VERP domain with A only', {'account-bounce:domain': 'a-only.test'}, 'verp-mx', 'warn', 'no MX'),
     ('VERP domain without mail', {'account-bounce:domain': 'nowhere.test'}, 'verp-mx', 'fail', 'accepts no mail'),

@@ -168,7 +168,7 @@ static void check_spf(struct doc *d, const char *name, const char *domain, const
 {
 	if (!domain || !*domain) {
 		mr_check_add(d->cs, name, MR_CHECK_WARN, "configure the bounce account's domain",
-			     "no %s domain to check", what);
+			     "no %s to check", what);
 		return;
 	}
 	if (!d->ip[0]) {
