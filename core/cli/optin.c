@@ -274,8 +274,12 @@ int cli_contact_subscribe(struct mr_cli *cli, int argc, char **argv)
 	} else if (out.member) {
 		printf("%s is already a member of %s: no confirmation sent\n", rq.email, rq.group);
 	} else {
-		printf("%s is pending in %s until %lld: confirmation %s sent via %s\n", rq.email,
-		       rq.group, (long long)out.expires, out.msgid, site->transport.name);
+		char when[32];
+		time_t tt = (time_t)out.expires;
+		struct tm tm;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&tt, &tm));
+		printf("%s is pending in %s until %s UTC: confirmation %s sent via %s\n", rq.email,
+		       rq.group, when, out.msgid, site->transport.name);
 	}
 	if (verp)
 		mr_verp_conf_free(verp);
