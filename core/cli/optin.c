@@ -144,6 +144,23 @@ static int found_cb(void *cookie, const struct mr_contact *c)
 	return 0;
 }
 
+struct recent {
+	const char *group;
+	int64_t since;
+	int found;
+	int64_t expires;
+};
+
+static int recent_cb(void *cookie, const struct mr_membership *m)
+{
+	struct recent *r = cookie;
+	if (strcmp(m->group, r->group) == 0 && m->added > r->since) {
+		r->found = 1;
+		r->expires = m->removed;
+	}
+	return 0;
+}
+
 int optin_subscribe(struct mr_site *site, const struct mr_verp_conf *verp,
 		    const struct optin_request *rq, struct optin_outcome *out,
 		    struct mr_error *err)
@@ -181,6 +198,16 @@ int optin_subscribe(struct mr_site *site, const struct mr_verp_conf *verp,
 	if (rc)
 		return rc;
 	out->contact_id = id;
+	/* a request made lately gets no second mail: the form cannot be used to
+	 * flood someone's inbox */
+	struct recent rs = { rq->group, now - (oc ? mr_cfg_duration(oc, "resend_after") : 600), 0 };
+	if ((rc = mr_store_optin_pending_list(st, id, now, recent_cb, &rs, err)) != 0)
+		return rc;
+	if (rs.found) {
+		out->throttled = 1;
+		out->expires = rs.expires;
+		return 0;
+	}
 	rc = mr_store_optin_pending_add(st, rq->group, id, out->expires, &out->group_id,
 					&out->member, err);
 	if (rc || out->member)
@@ -268,11 +295,15 @@ int cli_contact_subscribe(struct mr_cli *cli, int argc, char **argv)
 		cli_json_print(json_pack("{s:o,s:o,s:I,s:s,s:I,s:o}", "email",
 					 cli_json_text(rq.email), "group", cli_json_text(rq.group),
 					 "contact_id", (json_int_t)out.contact_id,
-					 "status", out.member ? "member" : "pending",
+					 "status", out.member ? "member" : out.throttled ?
+					 "pending, not sent again" : "pending",
 					 "expires", (json_int_t)(out.member ? 0 : out.expires),
 					 "message_id", cli_json_text(out.msgid)));
 	} else if (out.member) {
 		printf("%s is already a member of %s: no confirmation sent\n", rq.email, rq.group);
+	} else if (out.throttled) {
+		printf("%s asked to join %s lately: no second confirmation sent ([optin] "
+		       "resend_after)\n", rq.email, rq.group);
 	} else {
 		char when[32];
 		time_t tt = (time_t)out.expires;

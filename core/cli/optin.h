@@ -20,13 +20,15 @@ struct optin_outcome {
 	int64_t contact_id;
 	int64_t group_id;
 	int member;        /* 1: a member already, no mail sent */
+	int throttled;     /* 1: asked within [optin] resend_after, no mail sent */
 	int64_t expires;   /* when the request and its link expire */
 	char msgid[256];   /* the confirmation mail's Message-ID */
 };
 
 /* Records the request as pending and sends the confirmation mail through
  * the site's transport (the site opened with its store and transport): the
- * contact is made when it is new.  Returns 0, or a status with err (MR_EINPUT
+ * contact is made when it is new; a member, or one who asked within
+ * [optin] resend_after, gets no mail.  Returns 0, or a status with err (MR_EINPUT
  * for a bad email or a smart group, MR_ENOTFOUND for an unknown group,
  * MR_ECONFIG for a missing secret, base_url or From, the transport's
  * status when the mail could not be sent: the request stays recorded). */

@@ -223,6 +223,9 @@ const struct mr_key mr_keys_optin[] = {
 	{ .name = "expire", .type = MR_KEY_DURATION, .def = "7d", .min = 60,
 	  .help = "how long a subscription request waits for its confirmation: its link stops "
 	  "working and the cleanup job removes it after this" },
+	{ .name = "resend_after", .type = MR_KEY_DURATION, .def = "10m",
+	  .help = "a request made again within this time sends no second confirmation mail (the "
+	  "public form cannot flood an inbox)" },
 	{ .name = "subject", .type = MR_KEY_STRING, .def = "Please confirm your subscription",
 	  .help = "the Subject of the confirmation mail" },
 	{ .name = "text", .type = MR_KEY_STRING,

@@ -35,6 +35,10 @@ ann=$(link ann@example.net)
 check "the mail holds the signed link ($ann)" grep -q "confirm?t=s\.[0-9]*\.[0-9]*\.[0-9]*\.[0-9a-f]\{16\}$" <<< "$ann"
 body ann@example.net > "$T_DIR/mail.txt"
 check_grep "the mail names the group by its title" "Monthly <News>" "$T_DIR/mail.txt"
+mr contact subscribe ann@example.net --group news > "$T_DIR/again.out"
+check_grep "asking again at once says so" "no second confirmation sent" "$T_DIR/again.out"
+check_eq "... and sends no second mail (resend_after)" \
+	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'ann@example.net'")" 1
 mr contact subscribe --json old@example.net --group news > "$T_DIR/old.json"
 check_grep "a member asking again is told so, no mail" '"status":"member"' "$T_DIR/old.json"
 check_eq "... and none was spooled" \
@@ -67,6 +71,11 @@ check_eq "a same-site POST subscribes bob" "$(code -H "Origin: $BASE" \
 	--data 'email=bob%40example.net&group=news&first_name=Bob' "$BASE/subscribe")" 200
 check_grep "... answering check your inbox" 'data-action="subscribe"' "$T_DIR/body"
 check_eq "bob is pending" "$(pending bob@example.net)" 1
+for i in 1 2 3; do
+	code -H "Origin: $BASE" --data 'email=bob%40example.net&group=news' "$BASE/subscribe" > /dev/null
+done
+check_eq "three more POSTs for bob send no more mail" \
+	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'bob@example.net'")" 1
 bob=$(link bob@example.net)
 check "bob's mail holds a link" test -n "$bob"
 check_eq "the form's first name is kept" \

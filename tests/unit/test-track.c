@@ -95,7 +95,9 @@ int main(void)
 	TAP_INT(mr_track_parse(&c, "", &t), MR_EINPUT, "empty");
 	/* every id mr_track_token writes parses back: 1 to 19 digits (fuzz-track) */
 	int64_t id = 1;
-	for (int digits = 1; digits <= 19; digits++, id = id * 10 + digits % 10) {
+	/* the next id is made only while it has at most 19 digits (no overflow) */
+	for (int digits = 1; digits <= 19;
+	     id = digits < 19 ? id * 10 + (digits + 1) % 10 : id, digits++) {
 		TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_CLICK, id, INT64_MAX, 999, k, sizeof(k), &e),
 			0, "click token of a %d-digit id", digits);
 		TAP_OK(mr_track_parse(&c, k, &t) == 0 && t.job_id == id && t.queue_id == INT64_MAX &&
