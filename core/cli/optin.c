@@ -212,10 +212,6 @@ int optin_subscribe(struct mr_site *site, const struct mr_verp_conf *verp,
 					&out->member, err);
 	if (rc || out->member)
 		return rc;
-	char details[600];
-	snprintf(details, sizeof(details), "%s (%s)", rq->group, rq->via);
-	if ((rc = record(st, id, rq->who, "subscribe-requested", details, err)) != 0)
-		return rc;
 	struct mr_optin_token t = { id, out->group_id, out->expires };
 	char token[128], url[1024], name[256], title[256];
 	if ((rc = mr_optin_token(verp, &t, token, sizeof(token), err)) != 0 ||
@@ -225,7 +221,16 @@ int optin_subscribe(struct mr_site *site, const struct mr_verp_conf *verp,
 	while (bl && base[bl - 1] == '/')
 		bl--;
 	snprintf(url, sizeof(url), "%.*s/confirm?t=%s", (int)bl, base, token);
-	return send_mail(site, rq, title, url, out->expires, out, err);
+	if ((rc = send_mail(site, rq, title, url, out->expires, out, err)) != 0) {
+		/* no mail, no request: expired at once, so that a retry is not taken
+		 * for a repeat (resend_after) and this link never works */
+		struct mr_error e2 = { 0 };
+		mr_store_optin_pending_add(st, rq->group, id, now, NULL, NULL, &e2);
+		return rc;
+	}
+	char details[600];
+	snprintf(details, sizeof(details), "%s (%s)", rq->group, rq->via);
+	return record(st, id, rq->who, "subscribe-requested", details, err);
 }
 
 int optin_confirm(struct mr_store *st, const struct mr_optin_token *t, const char *via,

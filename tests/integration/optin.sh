@@ -143,4 +143,21 @@ check_grep "the cleanup job removed the expired request" "1 expired subscription
 check_eq "... from the store" "$(pending bob@example.net)" 0
 
 check "serve stops cleanly" serve_stop
+
+# ---- a confirmation mail the transport cannot send leaves no request behind
+dead=$(free_port)
+serve_site optintest mailroom "transport = smtp" transport-smtp "host = 127.0.0.1
+port = $dead
+tls = none
+connect_timeout = 5s" http "base_url = $BASE" > "$T_DIR/dead.ini"
+"$MAILROOM" --config "$T_DIR/dead.ini" contact subscribe carl@example.net --group news \
+	> /dev/null 2> "$T_DIR/dead.err"
+check_eq "an unsendable confirmation is EX_TEMPFAIL" "$?" 75
+check_grep "... naming the address" "carl@example.net" "$T_DIR/dead.err"
+mr contact show --json carl@example.net > "$T_DIR/carl.json"
+check "... and carl has no pending request" sh -c "! grep -q Pending '$T_DIR/carl.json'"
+check "... nor a subscribe-requested event" sh -c "! grep -q subscribe-requested '$T_DIR/carl.json'"
+mr contact subscribe carl@example.net --group news > /dev/null
+check_eq "asking again at once sends the mail (no resend_after wait)" \
+	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'carl@example.net'")" 1
 done_testing
