@@ -45,6 +45,10 @@ int cmd_help(struct mr_cli *cli, int argc, char **argv);
 /* Opens the site for a command; prints every problem to stderr and returns
  * 0 or the exit code to return. */
 int cli_open_site(struct mr_cli *cli, unsigned flags, struct mr_site **site_r);
+/* Puts a DKIM-Signature in front of the message *data (*len bytes,
+ * malloc'ed, replaced) when the site has a [dkim] key_file (cmd-send-test.c);
+ * 0 or a status with err. */
+int cli_sign_dkim(struct mr_site *site, char **data, size_t *len, struct mr_error *err);
 /* Prints "mailroom: CMD: message" to stderr and returns code. */
 int cli_fail(int code, const char *cmd, const char *fmt, ...) MR_PRINTF(3, 4);
 /* Prints a usage line for the command and returns EX_USAGE. */

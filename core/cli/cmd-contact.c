@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <mailroom/printable.h>
 #include "cli.h"
+#include "optin.h"
 #include "csv.h"
 #include "fields.h"
 #include "import-map.h"
@@ -473,6 +474,9 @@ static int list_one(void *cookie, const struct mr_contact *c)
 int cmd_contact(struct mr_cli *cli, int argc, char **argv)
 {
 	struct mr_site *site = NULL;
+	/* subscribe sends mail: it opens the transport too */
+	if (argc >= 2 && strcmp(argv[1], "subscribe") == 0)
+		return cli_contact_subscribe(cli, cli_take_json(cli, argc, argv) - 1, argv + 1);
 	int code = cli_open_subcommand(cli, "contact", &argc, argv, &site);
 	if (code)
 		return code;

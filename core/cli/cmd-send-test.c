@@ -8,9 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 
-/* Puts a DKIM-Signature in front of the message *data when the site has a
- * [dkim] key_file; 0 or a status with err. */
-static int sign_dkim(struct mr_site *site, char **data, size_t *len, struct mr_error *err)
+int cli_sign_dkim(struct mr_site *site, char **data, size_t *len, struct mr_error *err)
 {
 	struct mr_dkim_signer *signer = NULL;
 	int rc = mr_mail_dkim_signer(&site->core, &signer, err);
@@ -85,7 +83,7 @@ int cmd_send_test(struct mr_cli *cli, int argc, char **argv)
 		mr_site_close(site);
 		return cli_fail(mr_status_exit_code(err.status), "send-test", "%s", err.msg);
 	}
-	if ((rc = sign_dkim(site, &data, &len, &err)) != 0) {
+	if ((rc = cli_sign_dkim(site, &data, &len, &err)) != 0) {
 		free(data);
 		free(msgid);
 		mr_site_close(site);

@@ -109,8 +109,8 @@ const struct mr_command mr_commands[] = {
 	  "a received message: Received hops, SPF/DKIM/DMARC results, DKIM verified now, VERP Return-Path, List-Unsubscribe",
 	  "  FILE                     the message (- for stdin is not supported)\n"
 	  "  --json                   JSON output\n" },
-	{ "contact", cmd_contact, "contact import [--map H=C,...] [--map-file F] [--dry-run] FILE.csv|list [--limit N] [--json]|export [--group G] [--fields A,B] [--format csv|json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL",
-	  "the contacts: CSV import, one by one changes (each recorded with who and when), holds, opt-outs, soft delete",
+	{ "contact", cmd_contact, "contact import [--map H=C,...] [--map-file F] [--dry-run] FILE.csv|list [--limit N] [--json]|export [--group G] [--fields A,B] [--format csv|json]|show EMAIL [--json]|add EMAIL [OPTIONS]|edit EMAIL [OPTIONS]|delete EMAIL|optin EMAIL|optout EMAIL|set EMAIL do-not-email|on-hold yes|no|hold EMAIL|unhold EMAIL|subscribe EMAIL --group G [--first-name N] [--last-name N] [--json]",
+	  "the contacts: CSV import, one by one changes (each recorded with who and when), holds, opt-outs, soft delete, double opt-in",
 	  "  import FILE.csv          add or update contacts (columns email, first_name, last_name,\n"
 	  "                           display_name, contact_type, groups and custom fields);\n"
 	  "                           bad rows are reported by line and column\n"
@@ -143,8 +143,13 @@ const struct mr_command mr_commands[] = {
 	  "  set EMAIL do-not-email yes|no, set EMAIL on-hold yes|no\n"
 	  "                           set or clear a flag\n"
 	  "  hold EMAIL, unhold EMAIL put an email on hold, or take it off\n"
+	  "  subscribe EMAIL          double opt-in: EMAIL (made a contact when new) waits as\n"
+	  "                           pending in --group G, never mailed, and gets a mail with a\n"
+	  "                           signed link to BASE_URL/confirm of mailroom serve; it is a\n"
+	  "                           member once confirmed, or forgotten after [optin] expire\n"
+	  "  --group G                subscribe: the group (not a smart group)\n"
 	  "  --user NAME              who made a change (default $USER), recorded in its event\n"
-	  "  --json                   JSON output for list and show\n" },
+	  "  --json                   JSON output for list, show and subscribe\n" },
 	{ "field", cmd_field, "field add NAME --type text|int|date|bool|choice:A,B,C | list [--json] | delete NAME",
 	  "custom fields of contacts: CSV import columns, contact add --field, {contact.NAME} tokens",
 	  "  add NAME                 a new field (NAME: lower-case letters, digits, _)\n"
@@ -165,7 +170,9 @@ const struct mr_command mr_commands[] = {
 	  "                           is_opt_out created modified, or a custom field; VALUE\n"
 	  "                           'text', a number, YYYY-MM-DD or now, now-30d, now+2w,\n"
 	  "                           now-6m, now-1y), in group 'G', received mailing ID,\n"
-	  "                           joined by and, or, not and parentheses\n"
+	  "                           opened mailing ID, clicked mailing ID (tracked opens and\n"
+	  "                           clicks, see mailing create --track-opens), joined by\n"
+	  "                           and, or, not and parentheses\n"
 	  "  list                     the groups\n"
 	  "  members NAME             the contacts in a group (a smart group evaluated now)\n"
 	  "  remove NAME EMAIL        take a contact out of a group (its membership stays, Removed)\n"
@@ -251,7 +258,7 @@ const struct mr_command mr_commands[] = {
 	  "                           (the API needs view-contacts; it answers JSON only)\n"
 	  "  --json                   the user and the token as one JSON object\n" },
 	{ "serve", cmd_serve, "serve [--no-request-log]",
-	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys); stops on SIGTERM",
+	  "the web endpoint in the foreground: one-click unsubscribe (RFC 8058) and its pages ([http] keys), double opt-in confirmation links (/confirm) and the subscribe form of [optin] web_groups (/subscribe); stops on SIGTERM",
 	  "  --no-request-log         no log line per request (errors are still logged)\n" },
 #endif
 	{ 0 }

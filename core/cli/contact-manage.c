@@ -329,6 +329,12 @@ static int show_email(void *cookie, const struct mr_contact_email *e)
 static int show_group(void *cookie, const struct mr_membership *m)
 {
 	struct show *sh = cookie;
+	if (strcmp(m->status, "Pending") == 0) /* a double opt-in request */
+		return json_array_append_new(sh->groups, json_pack("{s:o,s:o,s:s,s:I,s:I}",
+					     "group", cli_json_text(m->group), "title",
+					     cli_json_text(m->title), "status", "Pending",
+					     "requested", (json_int_t)m->added, "expires",
+					     (json_int_t)m->removed)) ? MR_ENOMEM : 0;
 	return json_array_append_new(sh->groups, json_pack("{s:o,s:o,s:o,s:I,s:I}", "group",
 				     cli_json_text(m->group), "title", cli_json_text(m->title), "status",
 				     cli_json_text(m->status), "added", (json_int_t)m->added,
@@ -397,10 +403,16 @@ static void show_text(const struct show *sh)
 		       date_of(num(v, "hold_date"), d1, sizeof(d1)),
 		       date_of(num(v, "reset_date"), d2, sizeof(d2)));
 	printf("groups:\n");
-	json_array_foreach(sh->groups, i, v)
-		printf("  %-24s %-8s added %s, removed %s\n", txt(v, "group"), txt(v, "status"),
-		       date_of(num(v, "added"), d1, sizeof(d1)),
-		       date_of(num(v, "removed"), d2, sizeof(d2)));
+	json_array_foreach(sh->groups, i, v) {
+		if (json_object_get(v, "expires"))
+			printf("  %-24s %-8s asked %s, expires %s\n", txt(v, "group"),
+			       txt(v, "status"), date_of(num(v, "requested"), d1, sizeof(d1)),
+			       date_of(num(v, "expires"), d2, sizeof(d2)));
+		else
+			printf("  %-24s %-8s added %s, removed %s\n", txt(v, "group"),
+			       txt(v, "status"), date_of(num(v, "added"), d1, sizeof(d1)),
+			       date_of(num(v, "removed"), d2, sizeof(d2)));
+	}
 	printf("events (newest first):\n");
 	json_array_foreach(sh->events, i, v)
 		printf("  %s  %-16s %-14s %s\n", date_of(num(v, "time"), d1, sizeof(d1)),
@@ -416,6 +428,8 @@ static int show(struct mr_cli *cli, struct mr_store *st, const char *email, stru
 		rc = mr_store_contact_emails(st, sh.id, show_email, &sh, err);
 	if (rc == 0)
 		rc = mr_store_contact_groups(st, sh.id, show_group, &sh, err);
+	if (rc == 0 && mr_store_has_optin(st))
+		rc = mr_store_optin_pending_list(st, sh.id, time(NULL), show_group, &sh, err);
 	if (rc == 0)
 		rc = mr_store_contact_fields(st, sh.id, show_field, &sh, err);
 	if (rc == 0)

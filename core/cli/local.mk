@@ -21,7 +21,7 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/mailing-form.c core/cli/mailing-form.h core/cli/cmd-mailing-edit.c \
 	core/cli/cmd-template.c core/cli/cmd-mailing-approve.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c core/cli/mailing-report.h \
-	core/cli/mailing-report.c core/cli/cmd-mailing-report.c
+	core/cli/mailing-report.c core/cli/cmd-mailing-report.c core/cli/optin.c core/cli/optin.h
 mailroom_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
 mailroom_LDADD = core/cli/libmailroom-cli.la core/lib/libmailroom.la lib/mail/libmailroom-mail.la \
 	$(JANSSON_LIBS)
@@ -35,7 +35,8 @@ if BUILD_SERVE
 mailroom_SOURCES += core/cli/serve/serve.h core/cli/serve/serve.c core/cli/serve/serve-http.c \
 	core/cli/serve/serve-unsub.c core/cli/serve/serve-track.c \
 	core/cli/serve/serve-webhook.c core/cli/serve/serve-api.c core/cli/serve/serve-view.c \
-	core/cli/serve/serve-webhook-esp.c core/cli/serve/serve-form.h core/cli/serve/serve-form.c
+	core/cli/serve/serve-webhook-esp.c core/cli/serve/serve-form.h core/cli/serve/serve-form.c \
+	core/cli/serve/serve-optin.c
 mailroom_CFLAGS += $(MHD_CFLAGS)
 mailroom_LDADD += $(MHD_LIBS) -lpthread
 endif

@@ -218,6 +218,25 @@ const struct mr_key mr_keys_mailing[] = {
 	{ 0 }
 };
 
+/* [optin]: double opt-in (contact subscribe, POST /subscribe of mailroom serve). */
+const struct mr_key mr_keys_optin[] = {
+	{ .name = "expire", .type = MR_KEY_DURATION, .def = "7d", .min = 60,
+	  .help = "how long a subscription request waits for its confirmation: its link stops "
+	  "working and the cleanup job removes it after this" },
+	{ .name = "resend_after", .type = MR_KEY_DURATION, .def = "10m",
+	  .help = "a request made again within this time sends no second confirmation mail (the "
+	  "public form cannot flood an inbox)" },
+	{ .name = "subject", .type = MR_KEY_STRING, .def = "Please confirm your subscription",
+	  .help = "the Subject of the confirmation mail" },
+	{ .name = "text", .type = MR_KEY_STRING,
+	  .help = "the text of the confirmation mail, \\n for a line break; {url} (required), "
+	  "{group}, {email} and {expires} are replaced (default: a short English text)" },
+	{ .name = "web_groups", .type = MR_KEY_LIST,
+	  .help = "the groups the public subscribe form of mailroom serve (GET and POST "
+	  "BASE_URL/subscribe?group=NAME) may add people to (none: the form is off)" },
+	{ 0 }
+};
+
 /* [http]: the web endpoint `mailroom serve` (one-click unsubscribe, pages). */
 const struct mr_key mr_keys_http[] = {
 	{ .name = "listen", .type = MR_KEY_LIST, .def = "127.0.0.1:8025",

@@ -134,6 +134,7 @@ extern const struct mr_key mr_keys_bounce[];
 extern const struct mr_key mr_keys_oauth[];
 extern const struct mr_key mr_keys_http[];
 extern const struct mr_key mr_keys_mailing[];
+extern const struct mr_key mr_keys_optin[];
 
 /* ---- the plugin loader (loader.c) */
 struct mr_plugin {

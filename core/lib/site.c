@@ -7,7 +7,8 @@
 #include "mr.h"
 
 static const char *const section_kinds[] = { "mailroom", "store", "transport", "account", "job",
-						"dkim", "bounce", "oauth", "http", "mailing" };
+						"dkim", "bounce", "oauth", "http", "mailing",
+						"optin" };
 
 static const struct mr_key *core_keys_of(const char *kind)
 {
@@ -21,6 +22,7 @@ static const struct mr_key *core_keys_of(const char *kind)
 	if (strcmp(kind, "oauth") == 0) return mr_keys_oauth;
 	if (strcmp(kind, "http") == 0) return mr_keys_http;
 	if (strcmp(kind, "mailing") == 0) return mr_keys_mailing;
+	if (strcmp(kind, "optin") == 0) return mr_keys_optin;
 	return NULL;
 }
 
@@ -80,7 +82,8 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 	sec->keys[0] = core_keys_of(sec->kind);
 	if (!sec->keys[0] || (strcmp(sec->kind, "mailroom") != 0 && strcmp(sec->kind, "dkim") != 0 &&
 			      strcmp(sec->kind, "bounce") != 0 && strcmp(sec->kind, "http") != 0 &&
-			      strcmp(sec->kind, "mailing") != 0 && !sec->inst[0])) {
+			      strcmp(sec->kind, "mailing") != 0 && strcmp(sec->kind, "optin") != 0 &&
+			      !sec->inst[0])) {
 		unknown_section(sec, d);
 		return;
 	}
@@ -88,7 +91,7 @@ static void bind_section(struct mr_site *site, struct mr_section *sec, int insta
 		return;
 	if (strcmp(sec->kind, "dkim") == 0 || strcmp(sec->kind, "bounce") == 0 ||
 	    strcmp(sec->kind, "oauth") == 0 || strcmp(sec->kind, "http") == 0 ||
-	    strcmp(sec->kind, "mailing") == 0) {
+	    strcmp(sec->kind, "mailing") == 0 || strcmp(sec->kind, "optin") == 0) {
 		mr_config_resolve_paths(sec);
 		mr_config_check_section(sec, d);
 		return;

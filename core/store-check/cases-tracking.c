@@ -185,5 +185,24 @@ static void test_tracking(struct mr_store *st)
 	TAP_INT(mr_store_track_stats(st, 987654321, trk_collect, &t, &err), 0,
 		"track_stats of an unknown mailing");
 	TAP_OK(t.opens == 0 && t.n == 0, "is empty");
+
+	/* smart groups on the hits (before test_track_events adds a later open): rows 0 and 1 opened, rows 0, 1 and 2 clicked */
+	static const struct { const char *name, *where; int64_t want; } sg[] = {
+		{ "trk-opened", "opened mailing %lld", 2 },
+		{ "trk-clicked", "clicked mailing %lld", 3 },
+		{ "trk-clicked-only", "clicked mailing %lld and not opened mailing %lld", 1 },
+		{ "trk-none", "opened mailing 987654321 or clicked mailing 987654321", 0 },
+	};
+	for (size_t i = 0; i < sizeof(sg) / sizeof(sg[0]); i++) {
+		char where[160];
+		snprintf(where, sizeof(where), sg[i].where, (long long)mid, (long long)mid);
+		int64_t n = -1;
+		mr_store_group_add(st, sg[i].name, NULL, NULL, &err);
+		int src = mr_store_group_set_where(st, sg[i].name, where, &err);
+		TAP_INT(src, 0, "smart group %s (%s)", where, src ? err.msg : "ok");
+		src = mr_store_group_refresh(st, sg[i].name, &n, &err);
+		TAP_INT(src, 0, "... evaluates (%s)", src ? err.msg : "ok");
+		TAP_INT(n, sg[i].want, "... to the recipients of those hits");
+	}
 	test_track_events(st, mid, &rr, now);
 }

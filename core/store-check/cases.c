@@ -711,6 +711,7 @@ static void test_users(struct mr_store *st)
 #include "cases-copy.c"
 #include "cases-lock.c"
 #include "cases-contact-admin.c"
+#include "cases-optin.c"
 #include "cases-mailing-edit.c"
 
 /* Says which capabilities a group of cases needs and the store lacks. */
@@ -786,6 +787,13 @@ int sc_run(const struct sc_hooks *h, int want_version)
 		test_fields(st);
 	if (can_run(st, MR_STORE_CAP_CONTACTS, "smart groups"))
 		test_smart_groups(st);
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "double opt-in")) {
+		if (mr_store_has_optin(st))
+			test_optin(st);
+		else
+			printf("# skipping the double opt-in cases: the store '%s' predates them\n",
+			       st->name ? st->name : "?");
+	}
 	if (can_run(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS, "mailing edit")) {
 		if (MR_STORE_QUEUE_HAS(st, mailing_update) && MR_STORE_QUEUE_HAS(st, mailing_delete) &&
 		    MR_STORE_QUEUE_HAS(st, mailing_tests) && MR_STORE_QUEUE_HAS(st, mailing_settings) &&

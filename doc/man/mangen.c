@@ -141,6 +141,10 @@ static void ini_tables(FILE *f, int nplug, char **paths)
 	fputs(".SH \"THE [bounce] SECTION\"\nHow bounces are classified and VERP addresses "
 	      "written.\n", f);
 	key_table(f, mr_keys_bounce);
+	fputs(".SH \"THE [optin] SECTION\"\nDouble opt-in: the confirmation mail of "
+	      "\\fBmailroom contact subscribe\\fR and of the subscribe form of "
+	      "\\fBmailroom serve\\fR.\n", f);
+	key_table(f, mr_keys_optin);
 	static const struct {
 		enum mr_plugin_kind kind;
 		const char *prefix, *title, *intro;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Open and click tracking: signed pixel, click and view-in-browser tokens, and the numbering of a mailing's tracked links shared by rendering and mailroom serve. */
+/* Open and click tracking and double opt-in: signed pixel, click, view-in-browser and confirmation tokens, and the numbering of a mailing's tracked links shared by rendering and mailroom serve. */
 #include "config.h"
 #include <ctype.h>
 #include <inttypes.h>
@@ -10,16 +10,12 @@
 #include <openssl/crypto.h>
 #include "mail-internal.h"
 
-static int sign(const struct mr_verp_conf *conf, char kind, int64_t job, int64_t queue, int link,
-		char out[MR_VERP_HASH_LEN + 1])
+/* The first MR_VERP_HASH_LEN hex digits of the HMAC-SHA256 of msg (n bytes). */
+static int sign_msg(const struct mr_verp_conf *conf, const char *msg, int n,
+		    char out[MR_VERP_HASH_LEN + 1])
 {
-	char msg[80];
-	int n = kind == MR_TRACK_TOKEN_CLICK ?
-		snprintf(msg, sizeof(msg), "tc.%" PRId64 ".%" PRId64 ".%d", job, queue, link) :
-		snprintf(msg, sizeof(msg), "t%c.%" PRId64 ".%" PRId64, kind, job, queue);
 	unsigned char md[32];
-	if (n < 0 || (size_t)n >= sizeof(msg) ||
-	    mail_hmac_sha256(conf->secret, conf->secret_len, msg, (size_t)n, md) != 0)
+	if (n < 0 || mail_hmac_sha256(conf->secret, conf->secret_len, msg, (size_t)n, md) != 0)
 		return -1;
 	static const char hex[] = "0123456789abcdef";
 	for (size_t i = 0; i < MR_VERP_HASH_LEN / 2; i++) {
@@ -28,6 +24,18 @@ static int sign(const struct mr_verp_conf *conf, char kind, int64_t job, int64_t
 	}
 	out[MR_VERP_HASH_LEN] = 0;
 	return 0;
+}
+
+static int sign(const struct mr_verp_conf *conf, char kind, int64_t job, int64_t queue, int link,
+		char out[MR_VERP_HASH_LEN + 1])
+{
+	char msg[80];
+	int n = kind == MR_TRACK_TOKEN_CLICK ?
+		snprintf(msg, sizeof(msg), "tc.%" PRId64 ".%" PRId64 ".%d", job, queue, link) :
+		snprintf(msg, sizeof(msg), "t%c.%" PRId64 ".%" PRId64, kind, job, queue);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return -1;
+	return sign_msg(conf, msg, n, out);
 }
 
 int mr_track_token(const struct mr_verp_conf *conf, char kind, int64_t job_id,
@@ -70,6 +78,22 @@ static const char *num(const char *p, int64_t *v_r)
 	return p + 1;
 }
 
+/* Compares the hash p of a token with want: 0, MR_EINPUT when p is not
+ * MR_VERP_HASH_LEN hex digits, MR_EPERMANENT when it differs. */
+static int hash_check(const char *p, const char want[MR_VERP_HASH_LEN + 1])
+{
+	if (strlen(p) != MR_VERP_HASH_LEN)
+		return MR_EINPUT;
+	char got[MR_VERP_HASH_LEN + 1];
+	for (int i = 0; i < MR_VERP_HASH_LEN; i++) {
+		if (!isxdigit((unsigned char)p[i]))
+			return MR_EINPUT;
+		got[i] = (char)tolower((unsigned char)p[i]);
+	}
+	got[MR_VERP_HASH_LEN] = 0;
+	return CRYPTO_memcmp(want, got, MR_VERP_HASH_LEN) != 0 ? MR_EPERMANENT : 0;
+}
+
 int mr_track_parse(const struct mr_verp_conf *conf, const char *token,
 		   struct mr_track_token *t_r)
 {
@@ -88,22 +112,66 @@ int mr_track_parse(const struct mr_verp_conf *conf, const char *token,
 			return MR_EINPUT;
 		t.link = (int)link;
 	}
-	if (strlen(p) != MR_VERP_HASH_LEN)
-		return MR_EINPUT;
-	char got[MR_VERP_HASH_LEN + 1], want[MR_VERP_HASH_LEN + 1];
-	for (int i = 0; i < MR_VERP_HASH_LEN; i++) {
-		if (!isxdigit((unsigned char)p[i]))
-			return MR_EINPUT;
-		got[i] = (char)tolower((unsigned char)p[i]);
-	}
-	got[MR_VERP_HASH_LEN] = 0;
+	char want[MR_VERP_HASH_LEN + 1];
 	if (sign(conf, t.kind, t.job_id, t.queue_id, t.link, want) != 0)
 		return MR_EINTERNAL;
-	if (CRYPTO_memcmp(want, got, MR_VERP_HASH_LEN) != 0)
-		return MR_EPERMANENT;
+	int rc = hash_check(p, want);
+	if (rc == 0 && t_r)
+		*t_r = t;
+	return rc;
+}
+
+/* The message a confirmation token signs: its own purpose string, which
+ * no tracking token or VERP address signs. */
+static int optin_sign(const struct mr_verp_conf *conf, const struct mr_optin_token *t,
+		      char out[MR_VERP_HASH_LEN + 1])
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "optin-confirm.%" PRId64 ".%" PRId64 ".%" PRId64,
+			 t->contact_id, t->group_id, t->expires);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return -1;
+	return sign_msg(conf, msg, n, out);
+}
+
+int mr_optin_token(const struct mr_verp_conf *conf, const struct mr_optin_token *t, char *out,
+		   size_t n, struct mr_error *err)
+{
+	if (!conf || !conf->secret || !conf->secret_len)
+		return mail_error_set(err, MR_EINPUT, "opt-in: no site secret configured");
+	if (!t || t->contact_id <= 0 || t->group_id <= 0 || t->expires <= 0)
+		return mail_error_set(err, MR_EINPUT, "opt-in: bad token arguments");
+	char h[MR_VERP_HASH_LEN + 1];
+	if (optin_sign(conf, t, h) != 0)
+		return mail_error_set(err, MR_EINTERNAL, "opt-in: HMAC-SHA256 failed");
+	int w = snprintf(out, n, "s.%" PRId64 ".%" PRId64 ".%" PRId64 ".%s", t->contact_id,
+			 t->group_id, t->expires, h);
+	if (w < 0 || (size_t)w >= n)
+		return mail_error_set(err, MR_ENOMEM, "opt-in: token longer than %zu bytes", n);
+	return 0;
+}
+
+int mr_optin_parse(const struct mr_verp_conf *conf, const char *token, int64_t now,
+		   struct mr_optin_token *t_r)
+{
+	if (!token || !conf || !conf->secret || !conf->secret_len)
+		return MR_EINPUT;
+	if (token[0] != 's' || token[1] != '.')
+		return MR_EINPUT;
+	struct mr_optin_token t;
+	const char *p = token + 2;
+	if (!(p = num(p, &t.contact_id)) || !(p = num(p, &t.group_id)) ||
+	    !(p = num(p, &t.expires)) || t.contact_id <= 0 || t.group_id <= 0)
+		return MR_EINPUT;
+	char want[MR_VERP_HASH_LEN + 1];
+	if (optin_sign(conf, &t, want) != 0)
+		return MR_EINTERNAL;
+	int rc = hash_check(p, want);
+	if (rc)
+		return rc;
 	if (t_r)
 		*t_r = t;
-	return 0;
+	return t.expires <= now ? MR_ENOTFOUND : 0;
 }
 
 int mr_track_links(const char *html, mr_track_link_cb *cb, void *cookie)

@@ -7,14 +7,17 @@
  *   expr    := and ("or" and)*
  *   and     := unary ("and" unary)*
  *   unary   := "not" unary | "(" expr ")" | test
- *   test    := "in" "group" STRING | "received" "mailing" NUMBER
+ *   test    := "in" "group" STRING | ("received"|"opened"|"clicked") "mailing" NUMBER
  *            | NAME OP value | NAME "contains" STRING
  *   OP      := = | != | <> | < | <= | > | >=
  *   value   := STRING | NUMBER | DATE (YYYY-MM-DD) | now [(+|-) NUMBER (d|w|m|y)]
  *
  * NAME is a contact column (email, first_name, last_name, display_name,
  * contact_type, on_hold, do_not_email, is_opt_out, created, modified) or a
- * custom field; "not in group G" is "not (in group G)".
+ * custom field; "not in group G" is "not (in group G)".  "opened" and
+ * "clicked" read the tracking table track_hits (an open pixel or a click
+ * link hit of one of the mailing's recipients): the query says so in
+ * q->tracking, so that the store can make sure that table exists.
  */
 #include "config.h"
 #include <ctype.h>
@@ -376,15 +379,30 @@ static void test(struct parser *ps)
 		param(ps, 1, ps->text, 0);
 		emit(ps, ")");
 		next(ps);
-	} else if (is_word(ps, "received")) {
+	} else if (is_word(ps, "received") || is_word(ps, "opened") || is_word(ps, "clicked")) {
+		const char *verb = is_word(ps, "received") ? "received" :
+				   is_word(ps, "opened") ? "opened" : "clicked";
 		next(ps);
 		expect_word(ps, "mailing");
 		if (ps->t != T_NUMBER || ps->num <= 0) {
-			fail(ps, ps->start, "a mailing id expected after \"received mailing\"");
+			fail(ps, ps->start, "a mailing id expected after \"%s mailing\"", verb);
 			return;
 		}
-		emit(ps, "c.id IN (SELECT r.contact_id FROM mailing_recipients r JOIN mailing_jobs j "
-		     "ON j.id = r.job_id WHERE r.state = 'sent' AND j.mailing_id = ");
+		if (verb[0] == 'r') {
+			emit(ps, "c.id IN (SELECT r.contact_id FROM mailing_recipients r JOIN "
+			     "mailing_jobs j ON j.id = r.job_id WHERE r.state = 'sent' AND "
+			     "j.mailing_id = ");
+		} else {
+			/* kind: 1 an open (the pixel), 2 a click (enum mr_track_kind) */
+			emit(ps, verb[0] == 'o' ?
+			     "c.id IN (SELECT r.contact_id FROM track_hits h JOIN mailing_recipients r "
+			     "ON r.id = h.queue_id JOIN mailing_jobs j ON j.id = r.job_id WHERE "
+			     "h.kind = 1 AND j.mailing_id = " :
+			     "c.id IN (SELECT r.contact_id FROM track_hits h JOIN mailing_recipients r "
+			     "ON r.id = h.queue_id JOIN mailing_jobs j ON j.id = r.job_id WHERE "
+			     "h.kind = 2 AND j.mailing_id = ");
+			ps->q->tracking = 1;
+		}
 		param(ps, 0, NULL, ps->num);
 		emit(ps, ")");
 		next(ps);
@@ -393,7 +411,8 @@ static void test(struct parser *ps)
 	} else if (ps->t == T_END) {
 		fail(ps, ps->start, "the expression ends too early");
 	} else {
-		fail(ps, ps->start, "a test expected (NAME OP value, in group, received mailing)");
+		fail(ps, ps->start, "a test expected (NAME OP value, in group, received mailing, "
+		     "opened mailing, clicked mailing)");
 	}
 }
 

@@ -19,6 +19,7 @@ struct sg_query {
 	char *sql;                       /* "SELECT c.id FROM ... WHERE ...", ?N placeholders */
 	struct sg_param p[SG_MAX_PARAMS]; /* p[i] binds ?(first + i) */
 	size_t n;
+	int tracking;                    /* it reads track_hits (opened, clicked) */
 };
 
 /* Compiles expr (relative dates against now, a unix time) for dialect d;

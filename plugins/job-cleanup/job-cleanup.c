@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* job-cleanup: purges job-log rows, spool rows and processed-message records older than configured ages. */
+/* job-cleanup: purges job-log rows, spool rows and processed-message records older than configured ages, and removes expired double opt-in requests. */
 #include "config.h"
 #include <stdio.h>
 #include <mailroom/plugin.h>
@@ -16,7 +16,7 @@ static int cleanup_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err
 	const struct mr_core *core = ctx->core;
 	struct mr_store *st = ctx->store;
 	int64_t now = core->now(core);
-	int64_t runs = 0, spooled = 0, fetched = 0;
+	int64_t runs = 0, spooled = 0, fetched = 0, expired = 0;
 	const struct cleanup_conf *conf = ctx->conf;
 	long long log_age = conf->job_log_max_age;
 	long long spool_age = conf->spool_max_age;
@@ -29,14 +29,26 @@ static int cleanup_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err
 		rc = mr_store_spool_purge(st, now - spool_age, &spooled, err);
 	if (!rc && fetched_age > 0)
 		rc = mr_store_msg_purge(st, now - fetched_age, &fetched, err);
+	/* subscription requests expire on their own date ([optin] expire) */
+	int optin = mr_store_has(st, MR_STORE_CAP_CONTACTS) && mr_store_has_optin(st);
+	if (!rc && optin)
+		rc = mr_store_optin_expire(st, now, &expired, err);
 	if (rc)
 		return rc;
-	snprintf(ctx->message, sizeof(ctx->message),
-		 "purged %lld job runs, %lld spooled messages, %lld fetched-message records",
-		 (long long)runs, (long long)spooled, (long long)fetched);
-	snprintf(ctx->data, sizeof(ctx->data),
-		 "{\"job_runs\":%lld,\"spooled\":%lld,\"fetched\":%lld}", (long long)runs,
-		 (long long)spooled, (long long)fetched);
+	int n = snprintf(ctx->message, sizeof(ctx->message),
+			 "purged %lld job runs, %lld spooled messages, %lld fetched-message records",
+			 (long long)runs, (long long)spooled, (long long)fetched);
+	if (optin && n > 0 && (size_t)n < sizeof(ctx->message))
+		snprintf(ctx->message + n, sizeof(ctx->message) - (size_t)n,
+			 ", %lld expired subscription requests", (long long)expired);
+	n = snprintf(ctx->data, sizeof(ctx->data),
+		     "{\"job_runs\":%lld,\"spooled\":%lld,\"fetched\":%lld", (long long)runs,
+		     (long long)spooled, (long long)fetched);
+	if (n > 0 && (size_t)n < sizeof(ctx->data) && optin)
+		snprintf(ctx->data + n, sizeof(ctx->data) - (size_t)n, ",\"optin_expired\":%lld}",
+			 (long long)expired);
+	else if (n > 0 && (size_t)n < sizeof(ctx->data))
+		snprintf(ctx->data + n, sizeof(ctx->data) - (size_t)n, "}");
 	core->log(ctx->log, MR_LOG_INFO, "%s", ctx->message);
 	return 0;
 }
@@ -63,5 +75,6 @@ static const struct mr_job_ops cleanup_ops = {
 };
 
 MR_PLUGIN_DEFINE(MR_KIND_JOB, "cleanup", PACKAGE_VERSION,
-		 "Purges old job-log rows, spooled messages and processed-message records.",
+		 "Purges old job-log rows, spooled messages and processed-message records, "
+		 "and expired double opt-in requests.",
 		 cleanup_keys, sizeof(struct cleanup_conf), &cleanup_ops);

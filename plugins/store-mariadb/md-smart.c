@@ -59,7 +59,11 @@ int md_group_set_where(void *state, const char *name, const char *where, struct 
 	int rc = compile(s, name, where ? where : "", 1, &q, err);
 	if (rc)
 		return rc;
+	int tracking = q.tracking;
 	sg_query_free(&q);
+	/* opened/clicked read track_hits: made now, outside any transaction */
+	if (tracking && (rc = md_track_ready(s, err)) != 0)
+		return rc;
 	if ((rc = where_get(s, name, &id, &old, err)) != 0)
 		return rc;
 	free(old);

@@ -303,6 +303,19 @@ static const char v7_sql[] =
 	"  body_text MEDIUMTEXT,\n"
 	"  created BIGINT NOT NULL)" TBL;
 
+/* Version 8 (as store-sqlite's): double opt-in requests. */
+static const char v8_sql[] =
+	"CREATE TABLE IF NOT EXISTS optin_pending (\n" ID
+	"  group_id BIGINT NOT NULL,\n"
+	"  contact_id BIGINT NOT NULL,\n"
+	"  created BIGINT NOT NULL,\n"
+	"  expires BIGINT NOT NULL,\n"
+	"  UNIQUE KEY optin_pending_member (group_id, contact_id),\n"
+	"  INDEX optin_pending_contact (contact_id),\n"
+	"  INDEX optin_pending_expires (expires),\n"
+	"  FOREIGN KEY (group_id) REFERENCES contact_groups(id) ON DELETE CASCADE,\n"
+	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL;
+
 struct migration {
 	int version;
 	const char *description;
@@ -317,6 +330,7 @@ static const struct migration migrations[] = {
 	{ 5, "queue indexes for claims and leases", v5_sql },
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
+	{ 8, "double opt-in requests", v8_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

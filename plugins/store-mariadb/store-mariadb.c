@@ -399,6 +399,10 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.contact_fields = md_contact_fields,
 	.group_set_where = md_group_set_where,
 	.group_refresh = md_group_refresh,
+	.optin_pending_add = md_optin_pending_add,
+	.optin_confirm = md_optin_confirm,
+	.optin_expire = md_optin_expire,
+	.optin_pending_list = md_optin_pending_list,
 };
 
 static const struct mr_store_queue_ops mariadb_queue_ops = {

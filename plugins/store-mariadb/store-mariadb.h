@@ -10,7 +10,7 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 7
+#define MD_SCHEMA_NEWEST 8
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum md_stmt_id {
@@ -319,6 +319,13 @@ int md_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, vo
 		      struct mr_error *err);
 int md_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
 int md_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
+int md_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
+			 int64_t *group_id_r, int *member_r, struct mr_error *err);
+int md_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t now,
+		     int *already_r, struct mr_error *err);
+int md_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error *err);
+int md_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membership_cb *cb,
+			  void *cookie, struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
 int md_smart_refresh_mailing(struct md_state *s, int64_t mailing_id, struct mr_error *err);
 int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);

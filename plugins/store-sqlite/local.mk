@@ -16,7 +16,7 @@ plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-boun
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-tracking.c \
 	plugins/store-sqlite/sqlite-copy.c
 plugins_store_sqlite_store_sqlite_la_SOURCES += plugins/store-sqlite/sqlite-contact-admin.c plugins/store-sqlite/sqlite-fields.c \
-	plugins/store-sqlite/sqlite-smart.c plugins/common/smart-group.c \
+	plugins/store-sqlite/sqlite-smart.c plugins/store-sqlite/sqlite-optin.c plugins/common/smart-group.c \
 	plugins/common/smart-group.h
 plugins_store_sqlite_store_sqlite_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 plugins_store_sqlite_store_sqlite_la_LIBADD = $(SQLITE_LIBS)

@@ -313,6 +313,19 @@ static const char v7_sql[] =
 	"  body_text TEXT,\n"
 	"  created INTEGER NOT NULL);\n";
 
+/* Version 8: double opt-in: a contact's pending requests to join a group,
+ * until they are confirmed (then a membership) or expire. */
+static const char v8_sql[] =
+	"CREATE TABLE optin_pending (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  group_id INTEGER NOT NULL REFERENCES contact_groups(id) ON DELETE CASCADE,\n"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,\n"
+	"  created INTEGER NOT NULL,\n"
+	"  expires INTEGER NOT NULL,\n"
+	"  UNIQUE (group_id, contact_id));\n"
+	"CREATE INDEX optin_pending_contact ON optin_pending(contact_id);\n"
+	"CREATE INDEX optin_pending_expires ON optin_pending(expires);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
@@ -321,6 +334,7 @@ static const struct migration migrations[] = {
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
+	{ 8, "double opt-in requests", v8_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

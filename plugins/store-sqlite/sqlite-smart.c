@@ -59,7 +59,11 @@ int sq_group_set_where(void *state, const char *name, const char *where, struct 
 	int rc = compile(s, name, where ? where : "", 1, &q, err);
 	if (rc)
 		return rc;
+	int tracking = q.tracking;
 	sg_query_free(&q);
+	/* opened/clicked read track_hits: made now, outside any transaction */
+	if (tracking && (rc = sq_track_ready(s, err)) != 0)
+		return rc;
 	if ((rc = where_get(s, name, &id, &old, err)) != 0)
 		return rc;
 	free(old);
@@ -91,6 +95,11 @@ static int evaluate(struct sq_state *s, int64_t id, const char *name, const char
 	struct sg_query q;
 	if ((rc = compile(s, name, where, 3, &q, err)) != 0)
 		return rc;
+	/* SQLite's DDL is transactional: the tracking tables may be made here */
+	if (q.tracking && (rc = sq_track_ready(s, err)) != 0) {
+		sg_query_free(&q);
+		return rc;
+	}
 	static const char head[] = "INSERT INTO group_contact(group_id, contact_id, status, "
 				   "added_date) SELECT ?1, id, 'Added', ?2 FROM (";
 	size_t n = strlen(head) + strlen(q.sql) + 8;

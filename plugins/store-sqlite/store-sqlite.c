@@ -270,6 +270,10 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.contact_fields = sq_contact_fields,
 	.group_set_where = sq_group_set_where,
 	.group_refresh = sq_group_refresh,
+	.optin_pending_add = sq_optin_pending_add,
+	.optin_confirm = sq_optin_confirm,
+	.optin_expire = sq_optin_expire,
+	.optin_pending_list = sq_optin_pending_list,
 };
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {

@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 7
+#define SQ_SCHEMA_NEWEST 8
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -238,6 +238,13 @@ int sq_contact_field_set(void *state, int64_t contact_id, const char *name, cons
 int sq_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
 		      struct mr_error *err);
 int sq_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
+int sq_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
+			 int64_t *group_id_r, int *member_r, struct mr_error *err);
+int sq_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t now,
+		     int *already_r, struct mr_error *err);
+int sq_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error *err);
+int sq_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membership_cb *cb,
+			  void *cookie, struct mr_error *err);
 int sq_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
 int sq_smart_refresh_mailing(struct sq_state *s, int64_t mailing_id, struct mr_error *err);

@@ -52,6 +52,8 @@ TESTS += tests/integration/csv-hostile.sh
 EXTRA_DIST += tests/integration/csv-hostile.sh
 TESTS += tests/integration/serve-unsubscribe.sh
 EXTRA_DIST += tests/integration/serve-unsubscribe.sh
+TESTS += tests/integration/optin.sh
+EXTRA_DIST += tests/integration/optin.sh
 TESTS += tests/integration/serve-browser.sh
 EXTRA_DIST += tests/integration/serve-browser.sh tests/integration/serve-browser.py
 # the disputed records bounce-corpus.sh leaves out (bounce-score.py --disputed)
@@ -81,6 +83,8 @@ TESTS += tests/integration/contact-import-map.sh
 EXTRA_DIST += tests/integration/contact-import-map.sh
 TESTS += tests/integration/smart-groups.sh
 EXTRA_DIST += tests/integration/smart-groups.sh
+TESTS += tests/integration/smart-groups-tracking.sh
+EXTRA_DIST += tests/integration/smart-groups-tracking.sh
 EXTRA_DIST += tests/integration/admin.sh
 TESTS += tests/integration/serve-tracking.sh
 EXTRA_DIST += tests/integration/serve-tracking.sh

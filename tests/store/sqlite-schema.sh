@@ -37,7 +37,7 @@ tables=$(q "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_m
 	WHERE type = 'table' ORDER BY name)")
 want_tables="activities activity_attachments activity_contacts bounce_patterns bounce_types
 contact_events contact_groups contact_values contacts custom_fields emails events fetched_messages group_contact job_log job_state
-mail_spool mailing_attachments mailing_groups mailing_jobs mailing_recipients mailing_settings mailing_templates mailings schema_version users"
+mail_spool mailing_attachments mailing_groups mailing_jobs mailing_recipients mailing_settings mailing_templates mailings optin_pending schema_version users"
 check_eq "every table exists" "$tables" "$(echo $want_tables)"
 check_eq "bounce types are seeded with CiviCRM's thresholds" \
 	"$(q "$db" "SELECT group_concat(name || '=' || hold_threshold, ' ') FROM

@@ -95,7 +95,9 @@ int main(void)
 	TAP_INT(mr_track_parse(&c, "", &t), MR_EINPUT, "empty");
 	/* every id mr_track_token writes parses back: 1 to 19 digits (fuzz-track) */
 	int64_t id = 1;
-	for (int digits = 1; digits <= 19; digits++, id = id * 10 + digits % 10) {
+	/* the next id is made only while it has at most 19 digits (no overflow) */
+	for (int digits = 1; digits <= 19;
+	     id = digits < 19 ? id * 10 + (digits + 1) % 10 : id, digits++) {
 		TAP_INT(mr_track_token(&c, MR_TRACK_TOKEN_CLICK, id, INT64_MAX, 999, k, sizeof(k), &e),
 			0, "click token of a %d-digit id", digits);
 		TAP_OK(mr_track_parse(&c, k, &t) == 0 && t.job_id == id && t.queue_id == INT64_MAX &&
@@ -119,5 +121,32 @@ int main(void)
 	TAP_INT(mr_track_parse(&c, bad, &t), MR_EPERMANENT, "a view hash as an open's: forged");
 	snprintf(bad, sizeof(bad), "v.%s", o + 2);
 	TAP_INT(mr_track_parse(&c, bad, &t), MR_EPERMANENT, "an open hash as a view's: forged");
+
+	/* double opt-in confirmation tokens: their own purpose, an expiry */
+	struct mr_optin_token ot = { 12, 3, 2000000000 }, got;
+	char s1[128];
+	TAP_INT(mr_optin_token(&c, &ot, s1, sizeof(s1), &e), 0, "confirmation token");
+	TAP_OK(strncmp(s1, "s.12.3.2000000000.", 18) == 0 && strlen(s1) == 18 + 16,
+	       "confirmation token shape (%s)", s1);
+	TAP_INT(mr_optin_parse(&c, s1, 1999999999, &got), 0, "it parses before its expiry");
+	TAP_OK(got.contact_id == 12 && got.group_id == 3 && got.expires == 2000000000,
+	       "its fields");
+	TAP_INT(mr_optin_parse(&c, s1, 2000000000, &got), MR_ENOTFOUND,
+		"at its expiry: MR_ENOTFOUND (genuine but expired)");
+	TAP_INT(mr_optin_parse(&other, s1, 0, &got), MR_EPERMANENT, "another site's secret: forged");
+	snprintf(bad, sizeof(bad), "s.12.3.2000000001.%s", s1 + 18);
+	TAP_INT(mr_optin_parse(&c, bad, 0, &got), MR_EPERMANENT, "a changed expiry: forged");
+	snprintf(bad, sizeof(bad), "s.13.3.2000000000.%s", s1 + 18);
+	TAP_INT(mr_optin_parse(&c, bad, 0, &got), MR_EPERMANENT, "another contact: forged");
+	snprintf(bad, sizeof(bad), "s.7.42.%s", o + 7);
+	TAP_INT(mr_optin_parse(&c, bad, 0, &got), MR_EINPUT, "an open token's parts: malformed");
+	snprintf(bad, sizeof(bad), "o.12.3.%s", s1 + 18);
+	TAP_INT(mr_track_parse(&c, bad, &t), MR_EPERMANENT,
+		"a confirmation hash as an open's: forged");
+	TAP_INT(mr_optin_parse(&c, "s.12.3", 0, &got), MR_EINPUT, "a cut token: malformed");
+	TAP_INT(mr_optin_parse(&c, "s.012.3.5.0123456789abcdef", 0, &got), MR_EINPUT,
+		"a leading zero: malformed");
+	ot.contact_id = 0;
+	TAP_INT(mr_optin_token(&c, &ot, s1, sizeof(s1), &e), MR_EINPUT, "contact 0 is refused");
 	return tap_done();
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The form bodies `mailroom serve` reads (the unsubscribe endpoint's POSTs): application/x-www-form-urlencoded and multipart/form-data fields. */
+/* The form bodies `mailroom serve` reads (the unsubscribe, subscribe and confirm POSTs): application/x-www-form-urlencoded and multipart/form-data fields. */
 #include "config.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -26,10 +26,10 @@ static void form_decode(char *s)
 	*o = 0;
 }
 
-int sv_form_has(const char *ctype, const char *body, size_t len, const char *name,
-		    const char *value)
+int sv_form_get(const char *ctype, const char *body, size_t len, const char *name, char *out,
+		size_t n)
 {
-	if (!body || !len)
+	if (!body || !len || !n)
 		return 0;
 	if (ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0) {
 		char pat[96];
@@ -40,11 +40,17 @@ int sv_form_has(const char *ctype, const char *body, size_t len, const char *nam
 			if (!v)
 				return 0;
 			v += 4;
-			size_t vl = strlen(value);
-			if ((size_t)(end - v) >= vl + 2 && memcmp(v, value, vl) == 0 &&
-			    v[vl] == '\r' && v[vl + 1] == '\n')
-				return 1;
-			p = v;
+			/* the value ends at the CRLF before the next boundary */
+			const char *ve = memmem(v, (size_t)(end - v), "\r\n--", 4);
+			if (!ve) {
+				p = v;
+				continue;
+			}
+			if ((size_t)(ve - v) >= n || memchr(v, 0, (size_t)(ve - v)))
+				return 0;
+			memcpy(out, v, (size_t)(ve - v));
+			out[ve - v] = 0;
+			return 1;
 		}
 		return 0;
 	}
@@ -59,13 +65,27 @@ int sv_form_has(const char *ctype, const char *body, size_t len, const char *nam
 			continue;
 		*eq = 0;
 		form_decode(f);
+		if (strcmp(f, name) != 0)
+			continue;
 		form_decode(eq + 1);
 		/* RFC 8058 one-click bodies end in CRLF for some senders */
 		size_t vl = strlen(eq + 1);
 		while (vl && (eq[1 + vl - 1] == '\r' || eq[1 + vl - 1] == '\n'))
 			eq[1 + --vl] = 0;
-		found = strcmp(f, name) == 0 && strcmp(eq + 1, value) == 0;
+		if (vl < n) {
+			memcpy(out, eq + 1, vl + 1);
+			found = 1;
+		} else {
+			break;
+		}
 	}
 	free(copy);
 	return found;
+}
+
+int sv_form_has(const char *ctype, const char *body, size_t len, const char *name,
+		const char *value)
+{
+	char got[256];
+	return sv_form_get(ctype, body, len, name, got, sizeof(got)) && strcmp(got, value) == 0;
 }

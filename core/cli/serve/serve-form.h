@@ -11,4 +11,10 @@
 int sv_form_has(const char *ctype, const char *body, size_t len, const char *name,
 		const char *value);
 
+/* The value of field name of the form body into out (n bytes, NUL-
+ * terminated): 1, or 0 when there is none, it holds a NUL byte or is n bytes
+ * or longer.  The first field of that name counts. */
+int sv_form_get(const char *ctype, const char *body, size_t len, const char *name, char *out,
+		size_t n);
+
 #endif

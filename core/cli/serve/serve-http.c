@@ -92,6 +92,19 @@ enum MHD_Result sv_respond_x(struct sv_server *s, struct sv_req *r, struct MHD_C
 	return rc;
 }
 
+int sv_same_origin(struct MHD_Connection *c)
+{
+	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	if (sfs)
+		return strcmp(sfs, "same-origin") == 0 || strcmp(sfs, "none") == 0;
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (!origin)
+		return 1; /* not a browser that sends either: no ambient credentials to abuse */
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *o = strstr(origin, "://");
+	return host && o && strcasecmp(o + 3, host) == 0;
+}
+
 enum MHD_Result sv_page(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c,
 			unsigned status, const char *title, const char *body_html)
 {
@@ -217,6 +230,10 @@ static enum MHD_Result route(struct sv_server *s, struct sv_req *r, struct MHD_C
 		rel = url + bl;
 	if (path_is(rel, "/u") || path_is(url, s->unsub_path))
 		return sv_unsubscribe(s, r, c);
+	if (path_is(rel, "/subscribe"))
+		return sv_subscribe(s, r, c);
+	if (path_is(rel, "/confirm"))
+		return sv_confirm(s, r, c);
 	if (strncmp(rel, "/api/v1/", 8) == 0)
 		return sv_api(s, r, c, rel + 7);
 	if (path_is(rel, "/webhook/ses"))

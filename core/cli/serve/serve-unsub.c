@@ -10,22 +10,6 @@
 #include "serve.h"
 #include "serve-form.h"
 
-/* A form the page itself posted may act only when the browser says it came
- * from this site (Sec-Fetch-Site, else Origin against Host): a cross-site
- * form cannot opt anyone out or back in, even with a token it learnt. */
-static int same_origin(struct MHD_Connection *c)
-{
-	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	if (sfs)
-		return strcmp(sfs, "same-origin") == 0 || strcmp(sfs, "none") == 0;
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	if (!origin)
-		return 1; /* not a browser that sends either: no ambient credentials to abuse */
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	const char *o = strstr(origin, "://");
-	return host && o && strcasecmp(o + 3, host) == 0;
-}
-
 struct sv_token {
 	struct mr_verp v;
 	char text[128]; /* the token as it appears after mr= */
@@ -190,7 +174,7 @@ enum MHD_Result sv_unsubscribe(struct sv_server *s, struct sv_req *r, struct MHD
 	else
 		return sv_respond(s, r, c, MHD_HTTP_BAD_REQUEST, NULL,
 				  "expected the body List-Unsubscribe=One-Click\n", 46);
-	if (!one_click && !same_origin(c)) {
+	if (!one_click && !sv_same_origin(c)) {
 		sv_log(s, "%s %s: refused a cross-site form for queue row %lld", r->ip, r->path,
 		       (long long)t.v.queue_id);
 		return sv_page(s, r, c, MHD_HTTP_FORBIDDEN, "Not allowed",

@@ -169,11 +169,22 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	int code = cli_open_site(cli, MR_OPEN_STORE, &site);
 	if (code)
 		return code;
+	/* the subscribe form sends confirmation mail: then the transport too */
+	const struct mr_section *optin = mr_config_section(site->cfg, "optin");
+	const char *wg = optin ? mr_cfg_str(optin, "web_groups") : NULL;
+	if (wg && *wg) {
+		mr_site_close(site);
+		if ((code = cli_open_site(cli, MR_OPEN_STORE | MR_OPEN_TRANSPORT, &site)) != 0)
+			return code;
+		optin = mr_config_section(site->cfg, "optin");
+		wg = mr_cfg_str(optin, "web_groups");
+	}
 	struct sv_server s;
 	memset(&s, 0, sizeof(s));
 	s.site = site;
 	s.store = &site->store;
 	s.quiet = quiet_requests;
+	s.web_groups = wg && *wg ? wg : NULL;
 	pthread_mutex_init(&s.store_lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_mutex_init(&s.rl_lock, NULL);

@@ -49,6 +49,7 @@ struct sv_server {
 	struct sv_webhooks *webhooks; /* serve-webhook.c */
 	const char *api_tokens_file;  /* [http] api_tokens_file, or NULL: no API */
 	struct sv_esp_hooks *esp_hooks; /* serve-webhook-esp.c */
+	const char *web_groups;   /* [optin] web_groups, or NULL: no subscribe form */
 };
 
 double sv_now(void);
@@ -72,11 +73,21 @@ enum MHD_Result sv_page(struct sv_server *s, struct sv_req *r, struct MHD_Connec
 			unsigned status, const char *title, const char *body_html);
 /* Appends s to buf (size n) HTML-escaped; returns the new length. */
 size_t sv_html_esc(char *buf, size_t n, size_t at, const char *s);
+/* Whether a form POST came from this site's own page (Sec-Fetch-Site, else
+ * Origin against Host; neither: not a browser, so no ambient credentials to
+ * abuse): a cross-site form cannot act, even with a token it learnt. */
+int sv_same_origin(struct MHD_Connection *c);
 /* Logs one line (not a request line) to stderr. */
 void sv_log(struct sv_server *s, const char *fmt, ...) MR_PRINTF(2, 3);
 
 /* The unsubscribe endpoint (serve-unsub.c): GET shows, POST acts. */
 enum MHD_Result sv_unsubscribe(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+
+/* Double opt-in (serve-optin.c): the public subscribe form (GET shows it,
+ * POST records the request and sends the confirmation mail) for the groups
+ * of [optin] web_groups, and the confirmation link (GET shows, POST acts). */
+enum MHD_Result sv_subscribe(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
+enum MHD_Result sv_confirm(struct sv_server *s, struct sv_req *r, struct MHD_Connection *c);
 
 /* Tracking (serve-track.c): the writer thread, the pixel and click endpoints.
  * sv_track_stop writes every queued hit before it returns. */

@@ -254,6 +254,31 @@ struct mr_store_contacts_ops {
 	 * a static group (left as it is).  MR_ENOTFOUND for an unknown group. */
 	int (*group_refresh)(void *state, const char *name, int64_t *count_r,
 			     struct mr_error *err);
+	/* double opt-in: records the contact as pending in group name (never
+	 * a member, so never mailed) until expires; asking again renews
+	 * expires.  *group_id_r (MAY be NULL) gets the group's id, *member_r
+	 * (MAY be NULL) 1 when the contact already is a member (then nothing
+	 * is recorded).  MR_ENOTFOUND for an unknown group, MR_EINPUT for a
+	 * smart group. */
+	int (*optin_pending_add)(void *state, const char *group, int64_t contact_id,
+				 int64_t expires, int64_t *group_id_r, int *member_r,
+				 struct mr_error *err);
+	/* confirms a pending contact: when it is pending in group group_id
+	 * with expires > now, it becomes a member (Added, added at now) and
+	 * is pending no more, in one transaction; *already_r (MAY be NULL) 1
+	 * when it was a member already (nothing changes).  MR_ENOTFOUND when
+	 * it is neither pending (or its request expired) nor a member, or the
+	 * contact was deleted. */
+	int (*optin_confirm)(void *state, int64_t group_id, int64_t contact_id, int64_t now,
+			     int *already_r, struct mr_error *err);
+	/* removes every pending request with expires <= now; *count_r (MAY
+	 * be NULL) gets how many. */
+	int (*optin_expire)(void *state, int64_t now, int64_t *count_r, struct mr_error *err);
+	/* the contact's pending requests not yet expired at now, by group
+	 * name: cb gets the group in m->group and m->title, the request's
+	 * time in m->added, its expiry in m->removed, status "Pending". */
+	int (*optin_pending_list)(void *state, int64_t contact_id, int64_t now,
+				  mr_membership_cb *cb, void *cookie, struct mr_error *err);
 };
 
 /* ---- mailing queue */
@@ -1074,6 +1099,54 @@ static inline int mr_store_group_refresh(const struct mr_store *st, const char *
 	if (!st->ops->contacts)
 		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
 	return st->ops->contacts->group_refresh(st->state, name, count_r, err);
+}
+
+/* Whether the store's contacts sub-table has the double opt-in operations
+ * (appended in ABI 1.0's contacts table after group_refresh). */
+static inline int mr_store_has_optin(const struct mr_store *st)
+{
+	const struct mr_store_contacts_ops *c = st->ops->contacts;
+	return c && c->size >= offsetof(struct mr_store_contacts_ops, optin_pending_list) +
+		sizeof(c->optin_pending_list);
+}
+
+static inline int mr_store_optin_pending_add(const struct mr_store *st, const char *group,
+					     int64_t contact_id, int64_t expires,
+					     int64_t *group_id_r, int *member_r,
+					     struct mr_error *err)
+{
+	if (!mr_store_has_optin(st))
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->optin_pending_add(st->state, group, contact_id, expires,
+						    group_id_r, member_r, err);
+}
+
+static inline int mr_store_optin_confirm(const struct mr_store *st, int64_t group_id,
+					 int64_t contact_id, int64_t now, int *already_r,
+					 struct mr_error *err)
+{
+	if (!mr_store_has_optin(st))
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->optin_confirm(st->state, group_id, contact_id, now, already_r,
+						err);
+}
+
+static inline int mr_store_optin_expire(const struct mr_store *st, int64_t now,
+					int64_t *count_r, struct mr_error *err)
+{
+	if (!mr_store_has_optin(st))
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->optin_expire(st->state, now, count_r, err);
+}
+
+static inline int mr_store_optin_pending_list(const struct mr_store *st, int64_t contact_id,
+					      int64_t now, mr_membership_cb *cb, void *cookie,
+					      struct mr_error *err)
+{
+	if (!mr_store_has_optin(st))
+		return mr_store_unsupported(st, MR_STORE_CAP_CONTACTS, err);
+	return st->ops->contacts->optin_pending_list(st->state, contact_id, now, cb, cookie,
+						     err);
 }
 
 

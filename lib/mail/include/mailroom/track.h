@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Open and click tracking of libmailroom-mail: the signed tokens of the open pixel, of click links and of view-in-browser links, and the tracked links of a mailing's HTML. */
+/* Open and click tracking of libmailroom-mail: the signed tokens of the open pixel, of click links, of view-in-browser links and of double opt-in confirmation links, and the tracked links of a mailing's HTML. */
 #ifndef MAILROOM_TRACK_H
 #define MAILROOM_TRACK_H
 
@@ -37,6 +37,27 @@ int mr_track_token(const struct mr_verp_conf *conf, char kind, int64_t job_id,
  * hash does not match (forged, altered, or another recipient's). */
 int mr_track_parse(const struct mr_verp_conf *conf, const char *token,
 		   struct mr_track_token *t_r);
+
+/* A double opt-in confirmation token: contact_id asked to join group_id
+ * and may confirm until expires (unix time). */
+struct mr_optin_token {
+	int64_t contact_id;
+	int64_t group_id;
+	int64_t expires;
+};
+
+/* Writes the confirmation token of t ("s.CONTACT.GROUP.EXPIRES.HASH") into
+ * out: HMAC-SHA256 under conf's secret over a message of its own purpose
+ * ("optin-confirm..."), so no tracking token or VERP address works as one
+ * and no confirmation token as them.  Returns 0, or MR_EINPUT / MR_ENOMEM
+ * with err. */
+int mr_optin_token(const struct mr_verp_conf *conf, const struct mr_optin_token *t, char *out,
+		   size_t n, struct mr_error *err);
+/* Checks a confirmation token at time now.  Returns 0 with *t_r,
+ * MR_EINPUT when malformed, MR_EPERMANENT when the hash does not match,
+ * MR_ENOTFOUND (with *t_r) when it is genuine but expired. */
+int mr_optin_parse(const struct mr_verp_conf *conf, const char *token, int64_t now,
+		   struct mr_optin_token *t_r);
 
 /* One tracked link of an HTML template: its index, where its raw href value
  * lies in the source (start, len), and its URL with &amp; decoded (a
