@@ -130,6 +130,9 @@ int cli_mailing_preview(struct mr_cli *cli, int argc, char **argv);
 int cli_mailing_edit(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
 /* mailing approve ID --user NAME [--password-file FILE] (cmd-mailing-approve.c). */
 int cli_mailing_approve(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
+/* mailing variant add|list|remove ID ... (cmd-mailing-variant.c): a
+ * mailing's language variants; argv[2] is the action. */
+int cli_mailing_variant(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 int cmd_store(struct mr_cli *cli, int argc, char **argv);

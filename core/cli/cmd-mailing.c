@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation (report in cmd-mailing-report.c, test and preview in cmd-mailing-test.c, edit, copy and delete in cmd-mailing-edit.c). */
+/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation (report in cmd-mailing-report.c, test and preview in cmd-mailing-test.c, edit, copy and delete in cmd-mailing-edit.c, language variants in cmd-mailing-variant.c). */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +251,8 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		code = create(site, st, argc, argv);
 	} else if (!strcmp(sub, "edit") || !strcmp(sub, "copy") || !strcmp(sub, "delete")) {
 		code = cli_mailing_edit(cli, site, argc, argv);
+	} else if (!strcmp(sub, "variant") && argc >= 3) {
+		code = cli_mailing_variant(cli, site, argc, argv);
 	} else if (!strcmp(sub, "approve")) {
 		code = cli_mailing_approve(cli, site, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {

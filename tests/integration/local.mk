@@ -108,3 +108,5 @@ clean-local: clean-local-serve-browser
 # a mailing's life: test sends, previews
 TESTS += tests/integration/mailing-life.sh
 EXTRA_DIST += tests/integration/mailing-life.sh
+TESTS += tests/integration/mailing-languages.sh
+EXTRA_DIST += tests/integration/mailing-languages.sh
