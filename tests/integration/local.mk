@@ -110,3 +110,5 @@ TESTS += tests/integration/mailing-life.sh
 EXTRA_DIST += tests/integration/mailing-life.sh
 TESTS += tests/integration/mailing-languages.sh
 EXTRA_DIST += tests/integration/mailing-languages.sh
+TESTS += tests/integration/mailing-ab.sh
+EXTRA_DIST += tests/integration/mailing-ab.sh
