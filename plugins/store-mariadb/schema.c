@@ -303,6 +303,12 @@ static const char v7_sql[] =
 	"  body_text MEDIUMTEXT,\n"
 	"  created BIGINT NOT NULL)" TBL;
 
+/* Version 8 (as store-sqlite's): the last auto-reply to each replier. */
+static const char v8_sql[] =
+	"CREATE TABLE IF NOT EXISTS auto_replies (\n"
+	"  email " EMAIL " NOT NULL PRIMARY KEY,\n"
+	"  sent_at BIGINT NOT NULL)" TBL;
+
 struct migration {
 	int version;
 	const char *description;
@@ -317,6 +323,7 @@ static const struct migration migrations[] = {
 	{ 5, "queue indexes for claims and leases", v5_sql },
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
+	{ 8, "the auto-replies to replies", v8_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

@@ -313,6 +313,14 @@ static const char v7_sql[] =
 	"  body_text TEXT,\n"
 	"  created INTEGER NOT NULL);\n";
 
+/* Version 8: when each address last got an auto-reply to its reply to a
+ * mailing (fetch-bounces' auto_reply_file), so that it gets one at most
+ * per period. */
+static const char v8_sql[] =
+	"CREATE TABLE auto_replies (\n"
+	"  email TEXT PRIMARY KEY,\n"
+	"  sent_at INTEGER NOT NULL);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
@@ -321,6 +329,7 @@ static const struct migration migrations[] = {
 	{ 5, "queue indexes untouched by sending and delivery", v5_sql },
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
+	{ 8, "the auto-replies to replies", v8_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

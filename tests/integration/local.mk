@@ -112,3 +112,5 @@ TESTS += tests/integration/mailing-languages.sh
 EXTRA_DIST += tests/integration/mailing-languages.sh
 TESTS += tests/integration/mailing-ab.sh
 EXTRA_DIST += tests/integration/mailing-ab.sh
+TESTS += tests/integration/auto-reply.sh
+EXTRA_DIST += tests/integration/auto-reply.sh
