@@ -194,7 +194,8 @@ static int recipients(struct mr_store *st, int64_t id, const struct ab_groups *g
 		return cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
 	if (s->oom)
 		return cli_fail(EX_OSERR, cmd, "out of memory");
-	qsort(s->v, s->n, sizeof(s->v[0]), cmp_rcpt);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(s->v[0]), cmp_rcpt);
 	size_t k = 0; /* one per email */
 	for (size_t i = 0; i < s->n; i++) {
 		if (k && strcmp(s->v[k - 1].email, s->v[i].email) == 0) {
