@@ -138,6 +138,9 @@ int cli_mailing_ab(struct mr_cli *cli, struct mr_site *site, int argc, char **ar
 /* The A/B test of mailing id for mailing stats --json ("a", "b", "winner",
  * "by", "fraction"; NULL when it has none), its lines printed when print. */
 json_t *cli_mailing_ab_stats(struct mr_store *st, int64_t id, int print);
+/* 0 unless mailing id has an A/B test without a winner yet; then the exit
+ * code (printed: it is sent by ab-pick, not scheduled by hand). */
+int cli_mailing_ab_pending(struct mr_store *st, int64_t id, const char *cmd);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 int cmd_store(struct mr_cli *cli, int argc, char **argv);

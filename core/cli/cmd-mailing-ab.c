@@ -504,6 +504,17 @@ int cli_mailing_ab(struct mr_cli *cli, struct mr_site *site, int argc, char **ar
 					     ab_pick(site, id, argc, argv);
 }
 
+int cli_mailing_ab_pending(struct mr_store *st, int64_t id, const char *cmd)
+{
+	struct ab_conf c;
+	ab_conf_of(st, id, &c);
+	if (!c.a || c.winner[0])
+		return 0;
+	return cli_fail(EX_DATAERR, cmd, "mailing %lld waits for the winner of its A/B test "
+			"(mailings %lld and %lld): mailing ab-pick %lld A|B|auto", (long long)id,
+			(long long)c.a, (long long)c.b, (long long)id);
+}
+
 /* One variant's counts for mailing stats. */
 static json_t *variant_json(struct mr_store *st, int64_t id, struct mr_mailing_stats *s,
 			    struct ab_score *sc)

@@ -278,7 +278,8 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		if (mailing_parse_when(argv[3], &when) != 0) {
 			code = cli_fail(EX_USAGE, "mailing schedule", "\"%s\": now or YYYY-MM-DD HH:MM",
 					argv[3]);
-		} else if ((code = cli_mailing_may_schedule(site, id, "mailing schedule")) != 0) {
+		} else if ((code = cli_mailing_ab_pending(st, id, "mailing schedule")) != 0 ||
+			   (code = cli_mailing_may_schedule(site, id, "mailing schedule")) != 0) {
 			/* printed */
 		} else if ((rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, when,
 							      &err)) == 0) {

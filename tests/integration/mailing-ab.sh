@@ -42,6 +42,9 @@ mr mailing ab-test "$id" --fraction 20 --subject-b again > /dev/null 2>&1
 check_eq "a second ab-test of the same mailing: exit 65" "$?" 65
 mr mailing ab-pick "$id" auto > /dev/null 2> "$T_DIR/err"
 check_eq "ab-pick auto before the tests are sent: exit 75" "$?" 75
+mr mailing schedule "$id" now > /dev/null 2> "$T_DIR/err"
+check_eq "the mailing itself cannot be scheduled before a winner: exit 65" "$?" 65
+check_grep "saying how" "ab-pick $id A|B|auto" "$T_DIR/err"
 
 # the same split on a second store run: the split is deterministic
 id2=$(mk Again)
