@@ -134,6 +134,17 @@ int cli_mailing_preview(struct mr_cli *cli, int argc, char **argv);
 int cli_mailing_edit(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
 /* mailing approve ID --user NAME [--password-file FILE] (cmd-mailing-approve.c). */
 int cli_mailing_approve(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
+/* mailing variant add|list|remove ID ... (cmd-mailing-variant.c): a
+ * mailing's language variants; argv[2] is the action. */
+int cli_mailing_variant(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
+/* mailing ab-test|ab-pick ID ... (cmd-mailing-ab.c); argv[1] is the subcommand. */
+int cli_mailing_ab(struct mr_cli *cli, struct mr_site *site, int argc, char **argv);
+/* The A/B test of mailing id for mailing stats --json ("a", "b", "winner",
+ * "by", "fraction"; NULL when it has none), its lines printed when print. */
+json_t *cli_mailing_ab_stats(struct mr_store *st, int64_t id, int print);
+/* 0 unless mailing id has an A/B test without a winner yet; then the exit
+ * code (printed: it is sent by ab-pick, not scheduled by hand). */
+int cli_mailing_ab_pending(struct mr_store *st, int64_t id, const char *cmd);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 int cmd_store(struct mr_cli *cli, int argc, char **argv);

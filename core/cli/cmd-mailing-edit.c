@@ -182,45 +182,92 @@ struct setting_copy {
 static int copy_setting(void *cookie, const char *name, const char *value)
 {
 	struct setting_copy *sc = cookie;
+	if (strncmp(name, MAILING_AB_PREFIX, strlen(MAILING_AB_PREFIX)) == 0)
+		return 0; /* an A/B test is its mailing's own */
 	return mr_store_mailing_setting_set(sc->st, sc->to, name, value, sc->err);
+}
+
+int mailing_copy_as(struct mr_store *st, int64_t id, const struct mailing_form *over,
+		    const char *name, int64_t *new_id_r, const char *cmd)
+{
+	struct stored_mailing sm = { 0 };
+	char copy_name[512];
+	int code = load(st, id, &sm, cmd);
+	if (code == 0) {
+		struct mr_mailing m = merged(&sm, over);
+		snprintf(copy_name, sizeof(copy_name), "Copy of %s", sm.name);
+		m.name = name ? name : copy_name;
+		m.status = MR_MAILING_DRAFT;
+		struct mr_error err = { 0 };
+		unsigned track = 0;
+		int rc = mr_store_mailing_create(st, &m, new_id_r, &err);
+		if (rc == 0 && mr_store_has(st, MR_STORE_CAP_TRACKING) &&
+		    mr_store_track_get(st, id, &track, &err) == 0)
+			rc = mr_store_track_set(st, *new_id_r, track, &err);
+		struct setting_copy sc = { st, *new_id_r, &err };
+		if (rc == 0)
+			rc = mr_store_mailing_settings(st, id, copy_setting, &sc, &err);
+		if (rc)
+			code = cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
+	}
+	stored_free(&sm);
+	return code;
+}
+
+int mailing_update_with(struct mr_store *st, int64_t id, const struct mailing_form *f,
+			const char *cmd)
+{
+	struct stored_mailing sm = { 0 };
+	int code = load(st, id, &sm, cmd);
+	if (code == 0) {
+		struct mr_mailing m = merged(&sm, f);
+		struct mr_error err = { 0 };
+		int rc = mr_store_mailing_update(st, id, &m, &err);
+		if (rc)
+			code = cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s",
+					(long long)id, err.msg);
+	}
+	stored_free(&sm);
+	return code;
+}
+
+int mailing_take_content(struct mr_store *st, int64_t id, int64_t from, const char *cmd)
+{
+	struct stored_mailing to = { 0 }, src = { 0 };
+	int code = load(st, id, &to, cmd);
+	if (code == 0 && (code = load(st, from, &src, cmd)) == 0) {
+		struct mailing_form f = { .subject = src.subject, .from_email = src.from_email,
+					  .from_name = src.from_name, .text = src.text,
+					  .html = src.html };
+		struct mr_mailing m = merged(&to, &f);
+		m.body_text = src.text; /* a part the source lacks goes too */
+		m.body_html = src.html;
+		struct mr_error err = { 0 };
+		int rc = mr_store_mailing_update(st, id, &m, &err);
+		if (rc)
+			code = cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s",
+					(long long)id, err.msg);
+	}
+	stored_free(&to);
+	stored_free(&src);
+	return code;
 }
 
 static int copy(struct mr_site *site, int64_t id, int argc, char **argv)
 {
 	static const char *const cmd = "mailing copy";
-	struct mr_store *st = &site->store;
 	const char *name = NULL;
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--name") || i + 1 >= argc)
 			return cli_fail(EX_USAGE, cmd, "%s: only --name N is accepted", argv[i]);
 		name = argv[++i];
 	}
-	struct stored_mailing sm = { 0 };
 	struct mailing_form none = { 0 };
-	char copy_name[512];
-	int code = load(st, id, &sm, cmd);
-	if (code == 0) {
-		struct mr_mailing m = merged(&sm, &none);
-		snprintf(copy_name, sizeof(copy_name), "Copy of %s", sm.name);
-		m.name = name ? name : copy_name;
-		m.status = MR_MAILING_DRAFT;
-		struct mr_error err = { 0 };
-		int64_t new_id = 0;
-		unsigned track = 0;
-		int rc = mr_store_mailing_create(st, &m, &new_id, &err);
-		if (rc == 0 && mr_store_has(st, MR_STORE_CAP_TRACKING) &&
-		    mr_store_track_get(st, id, &track, &err) == 0)
-			rc = mr_store_track_set(st, new_id, track, &err);
-		struct setting_copy sc = { st, new_id, &err };
-		if (rc == 0)
-			rc = mr_store_mailing_settings(st, id, copy_setting, &sc, &err);
-		if (rc)
-			code = cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg);
-		else
-			printf("mailing %lld created (a draft copy of mailing %lld)\n",
-			       (long long)new_id, (long long)id);
-	}
-	stored_free(&sm);
+	int64_t new_id = 0;
+	int code = mailing_copy_as(&site->store, id, &none, name, &new_id, cmd);
+	if (code == 0)
+		printf("mailing %lld created (a draft copy of mailing %lld)\n", (long long)new_id,
+		       (long long)id);
 	return code;
 }
 

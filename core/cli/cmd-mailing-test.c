@@ -13,6 +13,7 @@ struct test_rcpt {
 	char *to;
 	char *first_name, *last_name, *display_name;
 	int64_t contact_id;
+	struct mr_buf fields;  /* the contact's custom fields, "NAME\x1fVALUE\x1e..." */
 };
 
 struct test_ctx {
@@ -37,6 +38,7 @@ static void rcpt_free(struct test_rcpt *t)
 	free(t->first_name);
 	free(t->last_name);
 	free(t->display_name);
+	mr_buf_free(&t->fields);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -89,6 +91,25 @@ static int renderer_cb(void *cookie, const struct mr_mailing *m)
 	return 0;
 }
 
+static int field_cb(void *cookie, const struct mr_field_value *v)
+{
+	struct mr_buf *b = cookie;
+	mr_buf_printf(b, "%s%s\x1f%s", b->len ? "\x1e" : "", v->name, v->value);
+	return 0;
+}
+
+/* t's names, and the custom fields of its contact (the language of its
+ * variant among them); returns 0 for fill_names. */
+static int with_fields(struct mr_store *st, struct test_rcpt *t)
+{
+	struct mr_error err = { 0 };
+	t->fields.len = 0;
+	if (t->contact_id > 0)
+		mr_store_contact_fields(st, t->contact_id, field_cb, &t->fields, &err);
+	mr_buf_add(&t->fields, "", 1);
+	return 0;
+}
+
 /* Fills t's names: those of the contact named token_email (which must
  * exist), else of the contact whose address is t->to, else of a sample
  * contact (the first member of the mailing's first group), else fixed
@@ -102,12 +123,14 @@ static int fill_names(struct test_ctx *tc, struct test_rcpt *t, const char *toke
 		int rc = mr_store_contact_find(st, token_email, names_cb, t, &err);
 		if (rc == MR_ENOTFOUND)
 			return cli_fail(EX_NOINPUT, cmd, "--contact %s: no such contact", token_email);
-		return rc ? cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg) : 0;
+		return rc ? cli_fail(mr_status_exit_code(rc), cmd, "%s", err.msg) :
+			    with_fields(st, t);
 	}
 	if (t->to && mr_store_contact_find(st, t->to, names_cb, t, &err) == 0)
-		return 0;
+		return with_fields(st, t);
 	if (tc->first_group)
 		mr_store_group_members(st, tc->first_group, first_member_cb, t, &err);
+	with_fields(st, t);
 	if (!t->first_name) {
 		t->first_name = strdup("Sample");
 		t->last_name = strdup("Contact");
@@ -159,6 +182,7 @@ static struct mr_recipient recipient_of(int64_t mailing_id, const struct test_rc
 		.mailing_id = mailing_id, .contact_id = t->contact_id, .email = t->to,
 		.first_name = t->first_name, .last_name = t->last_name,
 		.display_name = t->display_name, .attempts = 1,
+		.fields = t->fields.p ? t->fields.p : "",
 	};
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation (report in cmd-mailing-report.c, test and preview in cmd-mailing-test.c, edit, copy and delete in cmd-mailing-edit.c). */
+/* mailroom mailing create|list|show|schedule|pause|resume|cancel|stats: mass mailings, their templates checked at creation (report in cmd-mailing-report.c, test and preview in cmd-mailing-test.c, edit, copy and delete in cmd-mailing-edit.c, language variants in cmd-mailing-variant.c, A/B tests in cmd-mailing-ab.c). */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -166,8 +166,8 @@ static int track_row(void *cookie, const struct mr_track_stat *row)
 	return 0;
 }
 
-static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_stats *s,
-			const struct track_rows *t, int64_t tests)
+static void print_stats(struct mr_cli *cli, struct mr_store *st, int64_t id,
+			const struct mr_mailing_stats *s, const struct track_rows *t, int64_t tests)
 {
 	if (cli->json) {
 		json_t *by_type = json_object();
@@ -197,6 +197,11 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 								  (json_int_t)t->opens_unique));
 			json_object_set_new(o, "clicks", clicks);
 		}
+		json_t *ab = cli_mailing_ab_stats(st, id, 0);
+		if (ab && o)
+			json_object_set_new(o, "ab", ab);
+		else
+			json_decref(ab);
 		cli_json_print(o);
 		return;
 	}
@@ -211,6 +216,7 @@ static void print_stats(struct mr_cli *cli, int64_t id, const struct mr_mailing_
 	if (tests >= 0)
 		printf("  tests      %lld (mailing test, apart from the counts above)\n",
 		       (long long)tests);
+	json_decref(cli_mailing_ab_stats(st, id, 1));
 	if (!t->have)
 		return;
 	printf("  opened     %lld (%lld opens)\n", (long long)t->opens_unique, (long long)t->opens);
@@ -251,6 +257,10 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		code = create(site, st, argc, argv);
 	} else if (!strcmp(sub, "edit") || !strcmp(sub, "copy") || !strcmp(sub, "delete")) {
 		code = cli_mailing_edit(cli, site, argc, argv);
+	} else if (!strcmp(sub, "ab-test") || !strcmp(sub, "ab-pick")) {
+		code = cli_mailing_ab(cli, site, argc, argv);
+	} else if (!strcmp(sub, "variant") && argc >= 3) {
+		code = cli_mailing_variant(cli, site, argc, argv);
 	} else if (!strcmp(sub, "approve")) {
 		code = cli_mailing_approve(cli, site, argc, argv);
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
@@ -268,7 +278,8 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 		if (mailing_parse_when(argv[3], &when) != 0) {
 			code = cli_fail(EX_USAGE, "mailing schedule", "\"%s\": now or YYYY-MM-DD HH:MM",
 					argv[3]);
-		} else if ((code = cli_mailing_may_schedule(site, id, "mailing schedule")) != 0) {
+		} else if ((code = cli_mailing_ab_pending(st, id, "mailing schedule")) != 0 ||
+			   (code = cli_mailing_may_schedule(site, id, "mailing schedule")) != 0) {
 			/* printed */
 		} else if ((rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, when,
 							      &err)) == 0) {
@@ -298,7 +309,7 @@ int cmd_mailing(struct mr_cli *cli, int argc, char **argv)
 			if (rc == 0 && mr_store_mailing_tests(st, id, 0, &tests, &err) != 0)
 				tests = -1;
 			if (rc == 0)
-				print_stats(cli, id, &s, t, tests);
+				print_stats(cli, st, id, &s, t, tests);
 		}
 		for (size_t i = 0; t && i < t->n; i++)
 			free(t->clicks[i].url);

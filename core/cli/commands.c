@@ -181,7 +181,7 @@ const struct mr_command mr_commands[] = {
 	  "  rename OLD NEW           rename a group\n"
 	  "  --user NAME              remove: who made the change\n"
 	  "  --json                   JSON output for list and members\n" },
-	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] [--template NAME] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | approve ID --user NAME [--password-file FILE] | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json] | report ID [--json]",
+	{ "mailing", cmd_mailing, "mailing create --name N --subject S [--from F] [--from-name NAME] [--reply-to R] [--text FILE] [--html FILE] [--attach FILE]... --include-group G... [--exclude-group G]... [--schedule now|TIME] [--[no-]track-opens] [--[no-]track-clicks] [--list-id ID] [--[no-]precedence-bulk] [--template NAME] | list [--json] | show ID | edit ID [create options] | copy ID [--name N] | delete ID | approve ID --user NAME [--password-file FILE] | variant add ID --lang TAG [--subject S] [--text FILE] [--html FILE] | variant list ID [--json] | variant remove ID --lang TAG | ab-test ID --fraction PCT [--subject-b S] [--from-name-b NAME] [--text-b FILE] [--html-b FILE] [--by opens|clicks|hand] [--after DURATION] [--schedule now|TIME] | ab-pick ID A|B|auto | test ID --to ADDRESS...|--group G [--contact EMAIL] | preview ID [--contact EMAIL] [--part text|html|raw] | schedule ID now|TIME | pause ID | resume ID | cancel ID | stats ID [--json] | report ID [--json]",
 	  "mass mailings: create (tokens checked), edit, copy, delete, test sends and previews, schedule, pause, resume, cancel, statistics, reports",
 	  "  create                   a new mailing (a draft unless --schedule is given)\n"
 	  "  --name N                 create: its name\n"
@@ -218,6 +218,34 @@ const struct mr_command mr_commands[] = {
 	  "  approve ID               approve a mailing ([mailing] require_approval = yes: needed\n"
 	  "                           before it is scheduled; an edit withdraws it)\n"
 	  "  --user NAME              approve: the approving user (holding send-mail)\n"
+	  "  variant add ID           a language variant: contacts whose preferred_language is\n"
+	  "                           TAG (or whose tag starts with TAG_, as de_CH) get its\n"
+	  "                           --subject, --text and --html (in the mailing's template)\n"
+	  "                           instead of the mailing's; what it leaves out is the\n"
+	  "                           mailing's (both bodies when it gives neither); again\n"
+	  "                           for the same TAG replaces it\n"
+	  "  --lang TAG               variant: the language (de, pt-BR, ...)\n"
+	  "  variant list ID          the language variants\n"
+	  "  variant remove ID        remove the variant of --lang TAG\n"
+	  "  ab-test ID               an A/B test of a draft: PCT/2 % of its recipients (rounded\n"
+	  "                           down, the same for A and B, chosen by a hash of the\n"
+	  "                           mailing id and the email) get a copy of it (A), as many\n"
+	  "                           get variant B; two new mailings to groups ab-ID-a and\n"
+	  "                           ab-ID-b, which the mailing now excludes\n"
+	  "  --fraction PCT           ab-test: the tested share of the recipients, 2 to 100\n"
+	  "  --subject-b S            ab-test: B's subject (what B leaves out is A's)\n"
+	  "  --from-name-b NAME       ab-test: B's From name\n"
+	  "  --text-b FILE, --html-b FILE  ab-test: B's content\n"
+	  "  --by opens|clicks|hand   ab-test: how ab-pick auto picks the winner (default opens:\n"
+	  "                           unique opens; clicks: unique clickers per link, summed;\n"
+	  "                           a tie goes to A)\n"
+	  "  --after DURATION         ab-test: how long after the tests are scheduled the\n"
+	  "                           winner is picked (90, 30m, 4h, 2d; default 4h)\n"
+	  "  --schedule now|TIME      ab-test: schedule the two test mailings\n"
+	  "  ab-pick ID A|B|auto      the winner's subject, From and content go to the mailing,\n"
+	  "                           which is scheduled now for the rest; auto: by the test's\n"
+	  "                           measure once both tests are complete and --after passed\n"
+	  "                           (else exit 75: run it from cron)\n"
 	  "  --password-file FILE     approve: that user's password (or MAILROOM_PASSWORD)\n"
 	  "  delete ID                delete a draft, or a canceled mailing that sent nothing\n"
 	  "                           (a mailing that sent is kept for its history)\n"
@@ -235,10 +263,11 @@ const struct mr_command mr_commands[] = {
 	  "  pause ID, resume ID      stop sending for now, and go on\n"
 	  "  cancel ID                stop for good\n"
 	  "  stats ID                 delivered, bounced, opted out, in doubt, opens and clicks,\n"
-	  "                           test messages apart\n"
+	  "                           test messages apart, and each A/B variant's\n"
 	  "  report ID                delivered, opened, clicked by URL, unsubscribed, opted out,\n"
 	  "                           replied, bounced by type, in doubt, and by hour\n"
-	  "  --json                   JSON output for list, stats and report (the API's report)\n" },
+	  "  --json                   JSON output for list, variant list, stats and report (the\n"
+	  "                           API's report)\n" },
 	{ "template", cmd_template, "template add NAME --html FILE [--text FILE] | list [--json] | show NAME [--json] | delete NAME",
 	  "mailing templates: layouts with headers and footers whose {template.content} a mailing fills (mailing create --template NAME)",
 	  "  add NAME                 add (or replace) a template; each layout must hold\n"

@@ -18,7 +18,7 @@ mailroom_SOURCES = core/cli/main.c core/cli/commands.c core/cli/cli.h \
 	core/cli/cmd-field.c core/cli/fields.c core/cli/fields.h core/cli/import-map.c \
 	core/cli/import-map.h plugins/common/smart-group.c plugins/common/smart-group.h \
 	core/cli/cmd-mailing.c core/cli/cmd-mailing-test.c \
-	core/cli/mailing-form.c core/cli/mailing-form.h core/cli/cmd-mailing-edit.c \
+	core/cli/mailing-form.c core/cli/mailing-form.h core/cli/cmd-mailing-edit.c core/cli/cmd-mailing-variant.c core/cli/cmd-mailing-ab.c \
 	core/cli/cmd-template.c core/cli/cmd-mailing-approve.c
 mailroom_SOURCES += core/cli/json.c core/cli/table.c core/cli/mailing-report.h \
 	core/cli/mailing-report.c core/cli/cmd-mailing-report.c core/cli/optin.c core/cli/optin.h

@@ -66,6 +66,23 @@ int cli_mailing_may_schedule(struct mr_site *site, int64_t id, const char *cmd);
  * when approval is required, pauses it if it was scheduled; 0 or the exit
  * code (printed). */
 int cli_mailing_unapprove(struct mr_site *site, int64_t id);
+/* The prefix of the settings of an A/B test (cmd-mailing-ab.c), which a
+ * copy does not take. */
+#define MAILING_AB_PREFIX "ab_"
+/* cmd-mailing-edit.c: copies mailing id into a new draft named name (NULL:
+ * "Copy of NAME") with what over gives (subject, from name, bodies,
+ * groups, ...) in the place of the stored, and its tracking flags and
+ * settings; *new_id_r its id.  0 or the exit code (printed). */
+int mailing_copy_as(struct mr_store *st, int64_t id, const struct mailing_form *over,
+		    const char *name, int64_t *new_id_r, const char *cmd);
+/* cmd-mailing-edit.c: mailing id (a draft) with what f gives in the place
+ * of the stored (as mailing edit, without its checks).  0 or the exit code
+ * (printed). */
+int mailing_update_with(struct mr_store *st, int64_t id, const struct mailing_form *f,
+			const char *cmd);
+/* cmd-mailing-edit.c: mailing id (a draft) takes the subject, From and
+ * bodies of mailing from.  0 or the exit code (printed). */
+int mailing_take_content(struct mr_store *st, int64_t id, int64_t from, const char *cmd);
 /* The name of a status ("draft"). */
 const char *mailing_status_name(enum mr_mailing_status s);
 

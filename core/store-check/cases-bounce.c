@@ -3,7 +3,8 @@
  * The store conformance suite's bounce part (included by cases.c, so
  * that it shares its TAP counters): finding a bounce's recipient, bounce
  * events counted per email and type since the reset date, holds at the
- * threshold, VERP actions on groups and opt-out, hold releases, statistics.
+ * threshold, VERP actions on groups and opt-out, hold releases, statistics, auto-replies
+ * counted out per address and period.
  * Semantics checked here that plugin.h leaves implicit:
  * - an address matches whatever its case; a queue row must belong to the job;
  * - threshold 0 takes the store's bounce_types (CiviCRM's: Quota 3, Invalid 1);
@@ -382,4 +383,31 @@ static void test_bounces(struct mr_store *st)
 	       "bounces before the reset date no longer count (%lld)", (long long)a.count);
 	test_send_bounces(st);
 	test_sender_never(st);
+}
+
+/* auto_reply_due: one auto-reply per address (whatever its case) and period. */
+static void test_auto_reply_due(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	int due = -1;
+	int64_t t = 1800000000;
+	TAP_INT(mr_store_auto_reply_due(st, "Replier@Example.NET", t, 3600, &due, &err), 0,
+		"auto_reply_due of a new address");
+	TAP_INT(due, 1, "a new address is due");
+	mr_store_auto_reply_due(st, "replier@example.net", t + 10, 3600, &due, &err);
+	TAP_INT(due, 0, "the same address (another case) within the period is not");
+	mr_store_auto_reply_due(st, "other@example.net", t + 10, 3600, &due, &err);
+	TAP_INT(due, 1, "another address is");
+	mr_store_auto_reply_due(st, "replier@example.net", t + 3599, 3600, &due, &err);
+	TAP_INT(due, 0, "a second before the period ends: not yet");
+	mr_store_auto_reply_due(st, "REPLIER@example.net", t + 3600, 3600, &due, &err);
+	TAP_INT(due, 1, "once the period has passed: due again");
+	mr_store_auto_reply_due(st, "replier@example.net", t + 3601, 3600, &due, &err);
+	TAP_INT(due, 0, "and the period starts again from then");
+	mr_store_auto_reply_due(st, "replier@example.net", t + 3602, 0, &due, &err);
+	TAP_INT(due, 1, "period 0: always due");
+	TAP_INT(mr_store_auto_reply_due(st, "", t, 3600, &due, &err), MR_EINPUT,
+		"an empty address is MR_EINPUT");
+	TAP_INT(mr_store_auto_reply_due(st, "x@example.net", t, -1, &due, &err), MR_EINPUT,
+		"a negative period is MR_EINPUT");
 }

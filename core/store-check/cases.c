@@ -769,6 +769,13 @@ int sc_run(const struct sc_hooks *h, int want_version)
 	if (can_run(st, MR_STORE_CAP_BOUNCE | MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS,
 		    "bounce"))
 		test_bounces(st);
+	if (can_run(st, MR_STORE_CAP_BOUNCE, "auto-replies")) {
+		if (MR_STORE_BOUNCE_HAS(st, auto_reply_due))
+			test_auto_reply_due(st);
+		else
+			printf("# skipping the auto-reply cases: the store '%s' predates them\n",
+			       st->name ? st->name : "?");
+	}
 	if (can_run(st, MR_STORE_CAP_ACTIVITY | MR_STORE_CAP_CONTACTS, "activity"))
 		test_activity(st);
 	if (can_run(st, MR_STORE_CAP_TRACKING | MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS,

@@ -9,7 +9,7 @@ lib_mail_libmailroom_mail_la_SOURCES = lib/mail/mail-internal.h lib/mail/mail-ut
 	lib/mail/verp.c lib/mail/bounce/internal.h lib/mail/bounce/scan.c lib/mail/bounce/addr.c \
 	lib/mail/bounce/dsn.c lib/mail/bounce/json.c lib/mail/bounce/text.c lib/mail/bounce/rules.c lib/mail/bounce/bounce.c \
 	lib/mail/tokens.c lib/mail/mailing-render.c lib/mail/list-id.c lib/mail/dkim.c lib/mail/dkim-key.c \
-	lib/mail/dkim-verify.c lib/mail/site-conf.c lib/mail/printable.c lib/mail/track.c
+	lib/mail/dkim-verify.c lib/mail/site-conf.c lib/mail/mailing-variants.c lib/mail/printable.c lib/mail/track.c
 # every mr_ function is exported (the -export-symbols-regex below), mail_ helpers stay hidden
 lib_mail_libmailroom_mail_la_CFLAGS = $(AM_CFLAGS) -fvisibility=default -fno-semantic-interposition $(GMIME_CFLAGS) $(CRYPTO_CFLAGS)
 lib_mail_libmailroom_mail_la_LIBADD = $(GMIME_LIBS) $(CRYPTO_LIBS) -lpthread

@@ -9,6 +9,9 @@
 #include <mailroom/mail.h>
 #include <mailroom/core.h>
 
+struct mr_store;
+struct mr_renderer;
+
 #define MAIL_HIDDEN __attribute__((visibility("hidden")))
 
 /* Fills err with status and a formatted message; returns status. */
@@ -23,5 +26,14 @@ int mail_hmac_sha256(const unsigned char *key, size_t key_len, const char *msg, 
 		     unsigned char out[32]);
 int mail_verp_check(const struct mr_verp_conf *conf, const char *addr, size_t len,
 		    struct mr_verp *v_r, const char **why_r) MAIL_HIDDEN;
+/* The value of custom field name (len bytes) in fields ("NAME\x1fVALUE\x1e..."):
+ * a pointer to it and its length in *len_r, or NULL (tokens.c). */
+const char *mail_custom_value(const char *fields, const char *name, size_t len,
+			      size_t *len_r) MAIL_HIDDEN;
+/* Adds to r a renderer of each language variant in mailing m's settings
+ * (mailing-variants.c); 0, or the status with err filled. */
+int mail_add_language_variants(struct mr_store *st, const struct mr_mailing *m,
+			       struct mr_renderer *r, const char *const *fields, size_t n_fields,
+			       struct mr_error *err) MAIL_HIDDEN;
 
 #endif

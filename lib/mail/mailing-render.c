@@ -30,6 +30,14 @@ struct mr_renderer {
 	struct mr_list_id list;        /* List-Id, when list.id[0] */
 	int precedence_bulk;
 	int reply_verp;                /* Reply-To: the recipient's VERP reply address */
+	struct lang_variant *variants; /* mr_renderer_add_language */
+	size_t n_variants;
+};
+
+/* A renderer of a mailing's language variant. */
+struct lang_variant {
+	char lang[MR_LANG_TAG_MAX + 1];
+	struct mr_renderer *r;
 };
 
 static int mark_links(struct mr_renderer *r, const char *html, char **out_r,
@@ -45,6 +53,9 @@ void mr_renderer_free(struct mr_renderer *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->n_variants; i++)
+		mr_renderer_free(r->variants[i].r);
+	free(r->variants);
 	if (r->own_conf)
 		mr_render_conf_free(&r->conf);
 	free(r->from_email);
@@ -145,7 +156,12 @@ int mr_renderer_set_address(struct mr_renderer *r, const char *address)
 {
 	free(r->address);
 	r->address = dup_or_null(address);
-	return address && *address && !r->address ? MR_ENOMEM : 0;
+	if (address && *address && !r->address)
+		return MR_ENOMEM;
+	for (size_t i = 0; i < r->n_variants; i++)
+		if (mr_renderer_set_address(r->variants[i].r, address))
+			return MR_ENOMEM;
+	return 0;
 }
 
 int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precedence_bulk,
@@ -156,17 +172,81 @@ int mr_renderer_set_list(struct mr_renderer *r, const char *list_id, int precede
 	if (list_id && *list_id && mr_list_id_split(list_id, &r->list) != 0)
 		return mail_error_set(err, MR_EINPUT, "\"%s\" is not a List-Id: \"Description "
 				      "<label.example.org>\" or \"label.example.org\"", list_id);
+	for (size_t i = 0; i < r->n_variants; i++) {
+		r->variants[i].r->list = r->list;
+		r->variants[i].r->precedence_bulk = precedence_bulk;
+	}
 	return 0;
 }
 
 void mr_renderer_set_reply_verp(struct mr_renderer *r, int on)
 {
 	r->reply_verp = on;
+	for (size_t i = 0; i < r->n_variants; i++)
+		r->variants[i].r->reply_verp = on;
 }
 
 void mr_renderer_mark_test(struct mr_renderer *r)
 {
 	r->test = 1;
+	for (size_t i = 0; i < r->n_variants; i++)
+		r->variants[i].r->test = 1;
+}
+
+int mr_renderer_add_language(struct mr_renderer *r, const char *lang, const struct mr_mailing *vm,
+			     const char *const *fields, size_t n_fields, struct mr_error *err)
+{
+	char tag[MR_LANG_TAG_MAX + 1];
+	if (mr_language_tag(lang, tag) != 0)
+		return mail_error_set(err, MR_EINPUT, "\"%s\" is not a language tag", lang);
+	struct lang_variant *nv = realloc(r->variants, (r->n_variants + 1) * sizeof(*nv));
+	if (!nv)
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	r->variants = nv;
+	struct mr_render_conf conf = r->conf;
+	conf.fields = fields;
+	conf.n_fields = n_fields;
+	struct mr_renderer *v = NULL;
+	int rc = mr_renderer_new(&conf, 0, vm, &v, err);
+	if (rc)
+		return rc;
+	v->list = r->list;
+	v->precedence_bulk = r->precedence_bulk;
+	v->reply_verp = r->reply_verp;
+	v->test = r->test;
+	if (mr_renderer_set_address(v, r->address)) {
+		mr_renderer_free(v);
+		return mail_error_set(err, MR_ENOMEM, "out of memory");
+	}
+	memcpy(nv[r->n_variants].lang, tag, sizeof(tag));
+	nv[r->n_variants++].r = v;
+	return 0;
+}
+
+/* The renderer of rc's language: the variant of its preferred_language
+ * (the tag exactly, else its primary subtag), else r itself. */
+static struct mr_renderer *for_language(struct mr_renderer *r, const struct mr_recipient *rc)
+{
+	size_t len = 0;
+	static const char field[] = "preferred_language";
+	const char *v = r->n_variants && rc->fields ?
+			mail_custom_value(rc->fields, field, sizeof(field) - 1, &len) : NULL;
+	char raw[MR_LANG_TAG_MAX + 1], tag[MR_LANG_TAG_MAX + 1];
+	if (!v || len == 0 || len > MR_LANG_TAG_MAX)
+		return r;
+	memcpy(raw, v, len);
+	raw[len] = '\0';
+	if (mr_language_tag(raw, tag) != 0)
+		return r;
+	for (size_t i = 0; i < r->n_variants; i++)
+		if (strcmp(r->variants[i].lang, tag) == 0)
+			return r->variants[i].r;
+	size_t primary = strcspn(tag, "_");
+	for (size_t i = 0; i < r->n_variants; i++)
+		if (strlen(r->variants[i].lang) == primary &&
+		    memcmp(r->variants[i].lang, tag, primary) == 0)
+			return r->variants[i].r;
+	return r;
 }
 
 int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struct mr_mailing *m,
@@ -529,6 +609,7 @@ static int values_of(struct mr_renderer *r, const struct mr_recipient *rc, struc
 int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct mr_buf *out,
 		   int *html_r, struct mr_error *err)
 {
+	r = for_language(r, rc);
 	*html_r = r->html != NULL;
 	return mr_render_part(r, rc, *html_r, out, err);
 }
@@ -536,6 +617,7 @@ int mr_render_view(struct mr_renderer *r, const struct mr_recipient *rc, struct 
 int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int html,
 		   struct mr_buf *out, struct mr_error *err)
 {
+	r = for_language(r, rc);
 	struct rcpt_values rv;
 	int st = values_of(r, rc, &rv, err);
 	if (st)
@@ -554,6 +636,7 @@ int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int htm
 int mr_render(struct mr_renderer *r, const struct mr_recipient *rc, int64_t now,
 	      struct mr_rendered_msg *out, struct mr_error *err)
 {
+	r = for_language(r, rc);
 	struct rcpt_values rv;
 	int st = values_of(r, rc, &rv, err);
 	if (st)

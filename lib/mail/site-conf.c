@@ -321,14 +321,18 @@ int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 	conf.fields = (const char *const *)fn.v;
 	conf.n_fields = fn.n;
 	rc = mr_renderer_new(&conf, 1, m, r_r, err);
-	field_names_free(&fn);
-	if (rc)
+	if (rc) {
+		field_names_free(&fn);
 		return rc;
+	}
 	const struct mr_section *main = core->cfg_section(core, "mailroom");
 	if (mr_renderer_set_address(*r_r, main ? core->cfg_str(main, "postal_address") : NULL))
 		rc = mail_error_set(err, MR_ENOMEM, "out of memory");
 	else
 		rc = set_list_headers(core, *r_r, m->id, err);
+	if (rc == 0)
+		rc = mail_add_language_variants(st, m, *r_r, (const char *const *)fn.v, fn.n, err);
+	field_names_free(&fn);
 	if (rc) {
 		mr_renderer_free(*r_r);
 		*r_r = NULL;

@@ -230,9 +230,7 @@ static void add_escaped(struct mr_buf *out, const char *v, size_t n, int html)
 	mr_buf_add(out, v + start, n - start);
 }
 
-/* The value of custom field name (len bytes) in fields ("NAME\x1fVALUE\x1e..."):
- * a pointer to it and its length in *len_r, or NULL. */
-static const char *custom_value(const char *fields, const char *name, size_t len, size_t *len_r)
+const char *mail_custom_value(const char *fields, const char *name, size_t len, size_t *len_r)
 {
 	for (const char *p = fields; p && *p;) {
 		const char *end = strchr(p, '\x1e'), *us = strchr(p, '\x1f');
@@ -271,7 +269,7 @@ void mr_tpl_render(const struct mr_tpl *t, const struct mr_token_values *v, int 
 		case TOK_DOMAIN_ADDRESS: val = v->domain_address; break;
 		case TOK_CUSTOM: {
 			size_t vl = 0;
-			const char *cv = custom_value(v->fields, t->text + sg->name_off, sg->name_len,
+			const char *cv = mail_custom_value(v->fields, t->text + sg->name_off, sg->name_len,
 						      &vl);
 			if (cv && vl) {
 				add_escaped(out, cv, vl, html);

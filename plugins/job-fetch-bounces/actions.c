@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* VERP actions of job-fetch-bounces: replies (recorded and forwarded to the mailing's reply-to through the transport, as the site's mail: reply-forward.c), unsubscribe, opt-out, resubscribe, and ARF complaints (opt-out). */
+/* VERP actions of job-fetch-bounces: replies (recorded, forwarded to the mailing's reply-to through the transport as the site's mail: reply-forward.c, and answered by the auto-reply: auto-reply.c), unsubscribe, opt-out, resubscribe, and ARF complaints (opt-out). */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +17,21 @@ static void reply_free(struct fb_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Queues the reply for forwarding after the commit; the same message
- * processed again (a group redone after a rollback) replaces its entry. */
+/* Queues the reply for forwarding and for its auto-reply after the commit;
+ * the same message processed again (a group redone after a rollback)
+ * replaces its entry. */
 static void queue_reply(struct fb_proc *p, const struct mr_fetched *msg,
 			const struct mr_bounce_target *t)
 {
 	const char *label = msg->label ? msg->label : msg->key;
-	if (!p->forward_replies || !p->transport || !p->transport->ops || !t->reply_to[0])
+	const char *why = NULL;
+	int forward = p->forward_replies && t->reply_to[0];
+	int answer = p->auto_body && t->email[0] && !t->on_hold && !t->is_opt_out;
+	if (answer && !fb_auto_reply_allowed(msg->data, msg->len, &why)) {
+		p->core->log(p->log, MR_LOG_INFO, "message %s: no auto-reply: %s", label, why);
+		answer = 0;
+	}
+	if ((!forward && !answer) || !p->transport || !p->transport->ops)
 		return;
 	for (size_t i = 0; i < p->n_replies; i++)
 		if (strcmp(p->replies[i].key, msg->key) == 0) {
@@ -54,7 +62,8 @@ static void queue_reply(struct fb_proc *p, const struct mr_fetched *msg,
 	memcpy(r->data, msg->data, msg->len);
 	r->len = msg->len;
 	r->mailing_id = t->mailing_id;
-	snprintf(r->rcpt, sizeof(r->rcpt), "%s", t->reply_to);
+	snprintf(r->rcpt, sizeof(r->rcpt), "%s", forward ? t->reply_to : "");
+	snprintf(r->replier, sizeof(r->replier), "%s", answer ? t->email : "");
 	p->reply_bytes += msg->len;
 	p->n_replies++;
 }
@@ -136,8 +145,10 @@ void fb_forward_replies(struct fb_proc *p, const char *account)
 		struct mr_error e = { 0 };
 		if (mr_store_msg_seen(p->store, account, r->key, &seen, &e) != 0)
 			p->core->log(p->log, MR_LOG_ERR, "message %s: %s", r->label, e.msg);
-		else if (seen)
+		else if (seen && r->rcpt[0])
 			forward_one(p, &fw, r);
+		if (seen && r->replier[0])
+			fb_auto_reply_send(p, &fw, r);
 		reply_free(r);
 	}
 	mr_dkim_signer_free(fw.dkim);

@@ -19,6 +19,7 @@ struct fb_counts {
 	size_t unsigned_;  /* of them, bounces or complaints with no signed id of ours */
 	size_t actions;    /* VERP actions and complaints recorded */
 	size_t forwarded;  /* replies forwarded to the mailing's reply-to */
+	size_t auto_replied; /* auto-replies sent (auto_reply_file) */
 };
 
 /* The processor of one run. */
@@ -32,6 +33,9 @@ struct fb_proc {
 	const char *account;   /* the account's name, for the log */
 	int forward_replies;
 	int match_by_address; /* record unsigned bounces by address (never holding) */
+	char *auto_body;       /* auto_reply_file's text, CRLF; NULL: no auto-replies */
+	const char *auto_subject;
+	long long auto_period; /* seconds */
 	struct fb_counts n;
 	/* replies to forward once their message is committed (after the
 	 * account's fetch loop), one per message key */
@@ -41,7 +45,8 @@ struct fb_proc {
 		char *data;
 		size_t len;
 		int64_t mailing_id;
-		char rcpt[320];
+		char rcpt[320];    /* where it is forwarded ("" when it is not) */
+		char replier[320]; /* who gets an auto-reply ("" when nobody) */
 	} *replies;
 	size_t n_replies;
 	size_t reply_bytes;
@@ -97,5 +102,16 @@ struct fb_fwd {
  * it passes DMARC as the site's mail.  0 or a status with err. */
 int fb_reply_rewrite(const struct fb_fwd *fw, const struct fb_reply *r, struct mr_buf *out,
 		     struct mr_error *err);
+
+/* Whether a reply may get an auto-reply (RFC 3834): not when it is one
+ * itself or bulk mail (Auto-Submitted other than "no", Precedence bulk,
+ * junk or list, List-Id or List-Unsubscribe, X-Auto-Response-Suppress) or
+ * has no or a null Return-Path; *why_r says why not (auto-reply.c). */
+int fb_auto_reply_allowed(const char *data, size_t len, const char **why_r);
+/* Sends the auto-reply to r's replier through the transport when the
+ * store says it is due (at most once per auto_period), as the site's mail
+ * signed with fw's key, Auto-Submitted: auto-replied, with a null
+ * envelope sender; logged, never an error of the run. */
+void fb_auto_reply_send(struct fb_proc *p, const struct fb_fwd *fw, const struct fb_reply *r);
 
 #endif

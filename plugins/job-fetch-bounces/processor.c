@@ -270,6 +270,8 @@ void fb_proc_free(struct fb_proc *p)
 	free(p->replies);
 	p->replies = NULL;
 	p->n_replies = 0;
+	free(p->auto_body);
+	p->auto_body = NULL;
 	if (p->rules)
 		mr_bounce_rules_free(p->rules);
 	if (p->verp)

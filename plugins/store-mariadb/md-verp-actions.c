@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The MariaDB store's VERP actions and hold releases: reply, unsubscribe, opt-out, resubscribe and complaint events applied to groups and contacts; bounce holds released after clean deliveries. */
+/* The MariaDB store's VERP actions and hold releases: reply, unsubscribe, opt-out, resubscribe and complaint events applied to groups and contacts; bounce holds released after clean deliveries; auto-replies counted out per period. */
 #include "config.h"
 #include <string.h>
 #include "store-mariadb.h"
@@ -161,5 +161,43 @@ int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *release
 	rc = run_changes(s, st, &changed, "releasing bounce holds", err);
 	if (rc == 0 && released_r)
 		*released_r = changed;
+	return rc;
+}
+
+/* ---- auto_reply_due: a new address, else one whose last auto-reply is old
+ * enough (the row lock makes a second run wait, then see the new time; the
+ * connection counts found rows, so the UPDATE's count is its match) */
+
+static const char auto_reply_new_sql[] =
+	"INSERT IGNORE INTO auto_replies(email, sent_at) VALUES(?, ?)";
+static const char auto_reply_old_sql[] =
+	"UPDATE auto_replies SET sent_at = ? WHERE email = ? AND sent_at <= ?";
+
+int md_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
+		      struct mr_error *err)
+{
+	struct md_state *s = state;
+	*due_r = 0;
+	if (!email || !*email || period < 0)
+		return s->core->error_set(err, MR_EINPUT, "an auto-reply needs an address and a "
+					  "period of 0 or more seconds");
+	struct md_stmt *st;
+	int64_t changed = 0;
+	int rc = md_prepare_ad_hoc(s, auto_reply_new_sql, &st, err);
+	if (rc)
+		return rc;
+	md_bind_str(st, 1, email, strlen(email), 0);
+	md_bind_int64(st, 2, now);
+	if ((rc = run_changes(s, st, &changed, "recording an auto-reply", err)) != 0 || changed)
+		goto out;
+	if ((rc = md_prepare_ad_hoc(s, auto_reply_old_sql, &st, err)) != 0)
+		return rc;
+	md_bind_int64(st, 1, now);
+	md_bind_str(st, 2, email, strlen(email), 0);
+	md_bind_int64(st, 3, now - period);
+	rc = run_changes(s, st, &changed, "recording an auto-reply", err);
+out:
+	if (rc == 0)
+		*due_r = changed > 0;
 	return rc;
 }

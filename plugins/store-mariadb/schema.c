@@ -316,6 +316,12 @@ static const char v8_sql[] =
 	"  FOREIGN KEY (group_id) REFERENCES contact_groups(id) ON DELETE CASCADE,\n"
 	"  FOREIGN KEY (contact_id) REFERENCES contacts(id) ON DELETE CASCADE)" TBL;
 
+/* Version 9 (as store-sqlite's): the last auto-reply to each replier. */
+static const char v9_sql[] =
+	"CREATE TABLE IF NOT EXISTS auto_replies (\n"
+	"  email " EMAIL " NOT NULL PRIMARY KEY,\n"
+	"  sent_at BIGINT NOT NULL)" TBL;
+
 struct migration {
 	int version;
 	const char *description;
@@ -331,6 +337,7 @@ static const struct migration migrations[] = {
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
 	{ 8, "double opt-in requests", v8_sql },
+	{ 9, "the auto-replies to replies", v9_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

@@ -355,6 +355,12 @@ static int w_holds_reset(void *st, int64_t now, int64_t clean_for, int64_t *rele
 	MD_RETRYING(st, err, md_holds_reset(st, now, clean_for, released_r, err));
 }
 
+static int w_auto_reply_due(void *st, const char *email, int64_t now, int64_t period,
+			    int *due_r, struct mr_error *err)
+{
+	MD_RETRYING(st, err, md_auto_reply_due(st, email, now, period, due_r, err));
+}
+
 static int w_activity_contact(void *st, const char *email, const char *name, int create,
 			      int64_t *id_r, int *created_r, struct mr_error *err)
 {
@@ -437,6 +443,7 @@ static const struct mr_store_bounce_ops mariadb_bounce_ops = {
 	.verp_action = w_verp_action,
 	.holds_reset = w_holds_reset,
 	.bounce_stats = md_bounce_stats,
+	.auto_reply_due = w_auto_reply_due,
 };
 
 static const struct mr_store_activity_ops mariadb_activity_ops = {

@@ -10,7 +10,7 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 8
+#define MD_SCHEMA_NEWEST 9
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum md_stmt_id {
@@ -424,6 +424,8 @@ int md_bounce_record(struct md_state *s, const struct mr_bounce_event *ev, const
 		     struct mr_bounce_added *out, struct mr_error *err);
 int md_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
 		   const char *details, int64_t *changed_r, struct mr_error *err);
+int md_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
+		      struct mr_error *err);
 int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
 		   struct mr_error *err);
 int md_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,

@@ -326,6 +326,14 @@ static const char v8_sql[] =
 	"CREATE INDEX optin_pending_contact ON optin_pending(contact_id);\n"
 	"CREATE INDEX optin_pending_expires ON optin_pending(expires);\n";
 
+/* Version 9: when each address last got an auto-reply to its reply to a
+ * mailing (fetch-bounces' auto_reply_file), so that it gets one at most
+ * per period. */
+static const char v9_sql[] =
+	"CREATE TABLE auto_replies (\n"
+	"  email TEXT PRIMARY KEY,\n"
+	"  sent_at INTEGER NOT NULL);\n";
+
 static const struct migration migrations[] = {
 	{ 1, "spool, job log, fetched messages, users", v1_sql },
 	{ 2, "contacts, groups, mailings, queue, events, bounce types, activities", v2_sql },
@@ -335,6 +343,7 @@ static const struct migration migrations[] = {
 	{ 6, "membership dates, contact change events, custom fields, smart groups", v6_sql },
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
 	{ 8, "double opt-in requests", v8_sql },
+	{ 9, "the auto-replies to replies", v9_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

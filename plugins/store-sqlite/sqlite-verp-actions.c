@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite store's VERP actions and hold releases: reply, unsubscribe, opt-out, resubscribe and complaint events applied to groups and contacts; bounce holds released after clean deliveries. */
+/* The SQLite store's VERP actions and hold releases: reply, unsubscribe, opt-out, resubscribe and complaint events applied to groups and contacts; bounce holds released after clean deliveries; auto-replies to replies counted out per period. */
 #include "config.h"
 #include <string.h>
 #include "store-sqlite.h"
@@ -159,5 +159,34 @@ int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *release
 	rc = run_changes(s, st, &changed, "releasing bounce holds", err);
 	if (rc == 0 && released_r)
 		*released_r = changed;
+	return rc;
+}
+
+/* ---- auto_reply_due */
+
+static const char auto_reply_sql[] =
+	"INSERT INTO auto_replies(email, sent_at) VALUES(lower(?1), ?2) "
+	"ON CONFLICT(email) DO UPDATE SET sent_at = excluded.sent_at "
+	"WHERE auto_replies.sent_at <= ?3";
+
+int sq_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
+		      struct mr_error *err)
+{
+	struct sq_state *s = state;
+	*due_r = 0;
+	if (!email || !*email || period < 0)
+		return s->core->error_set(err, MR_EINPUT, "an auto-reply needs an address and a "
+					  "period of 0 or more seconds");
+	sqlite3_stmt *st;
+	int rc = sq_prepare_ad_hoc(s, auto_reply_sql, &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, now - period);
+	int64_t changed = 0;
+	rc = run_changes(s, st, &changed, "recording an auto-reply", err);
+	if (rc == 0)
+		*due_r = changed > 0;
 	return rc;
 }

@@ -308,6 +308,7 @@ static const struct mr_store_bounce_ops sqlite_bounce_ops = {
 	.verp_action = sq_verp_action,
 	.holds_reset = sq_holds_reset,
 	.bounce_stats = sq_bounce_stats,
+	.auto_reply_due = sq_auto_reply_due,
 };
 
 static const struct mr_store_activity_ops sqlite_activity_ops = {

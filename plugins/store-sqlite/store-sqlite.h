@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 8
+#define SQ_SCHEMA_NEWEST 9
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -335,6 +335,8 @@ int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const
 		     struct mr_bounce_added *out, struct mr_error *err);
 int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
 		   const char *details, int64_t *changed_r, struct mr_error *err);
+int sq_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
+		      struct mr_error *err);
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
 		   struct mr_error *err);
 /* the tracking sub-table (sqlite-tracking.c) */

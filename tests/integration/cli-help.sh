@@ -79,6 +79,7 @@ files = {
     'contact-manage.c': ['contact', 'group'], 'contact-export.c': ['contact'],
     'cmd-mailing-test.c': ['mailing'], 'cmd-mailing-edit.c': ['mailing'],
     'mailing-form.c': ['mailing'], 'cmd-mailing-approve.c': ['mailing'],
+    'cmd-mailing-variant.c': ['mailing'], 'cmd-mailing-ab.c': ['mailing'],
     'main.c': [None],
 }
 # accepted by a parser only to be refused with an explanation

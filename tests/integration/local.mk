@@ -112,3 +112,9 @@ clean-local: clean-local-serve-browser
 # a mailing's life: test sends, previews
 TESTS += tests/integration/mailing-life.sh
 EXTRA_DIST += tests/integration/mailing-life.sh
+TESTS += tests/integration/mailing-languages.sh
+EXTRA_DIST += tests/integration/mailing-languages.sh
+TESTS += tests/integration/mailing-ab.sh
+EXTRA_DIST += tests/integration/mailing-ab.sh
+TESTS += tests/integration/auto-reply.sh
+EXTRA_DIST += tests/integration/auto-reply.sh

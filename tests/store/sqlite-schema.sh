@@ -35,7 +35,7 @@ check_eq "journal mode is WAL" "$(q "$db" 'PRAGMA journal_mode')" wal
 check_eq "the database file is private" "$(stat -c %a "$db")" 600
 tables=$(q "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
 	WHERE type = 'table' ORDER BY name)")
-want_tables="activities activity_attachments activity_contacts bounce_patterns bounce_types
+want_tables="activities activity_attachments activity_contacts auto_replies bounce_patterns bounce_types
 contact_events contact_groups contact_values contacts custom_fields emails events fetched_messages group_contact job_log job_state
 mail_spool mailing_attachments mailing_groups mailing_jobs mailing_recipients mailing_settings mailing_templates mailings optin_pending schema_version users"
 check_eq "every table exists" "$tables" "$(echo $want_tables)"

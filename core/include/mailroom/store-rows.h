@@ -25,7 +25,8 @@
 	{ "activity_attachments", "id", 0 }, { "mailing_tracking", "mailing_id", 0 }, \
 	{ "track_hits", "id", 0 }, { "custom_fields", "id", 1 }, { "contact_values", NULL, 0 }, \
 	{ "contact_events", "id", 0 }, { "mailing_settings", NULL, 0 }, \
-	{ "mailing_templates", NULL, 0 }, { "optin_pending", "id", 0 }
+	{ "mailing_templates", NULL, 0 }, { "optin_pending", "id", 0 }, \
+	{ "auto_replies", NULL, 0 }
 
 /* The entry of tables[0..n) named name, or NULL. */
 static inline const struct mr_store_table *mr_store_table_find(const struct mr_store_table *tables,

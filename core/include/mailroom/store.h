@@ -436,6 +436,14 @@ struct mr_store_bounce_ops {
 	 * type) and the totals (totals_r MAY be NULL). */
 	int (*bounce_stats)(void *state, mr_bounce_stat_cb *cb, void *cookie,
 			    struct mr_bounce_totals *totals_r, struct mr_error *err);
+	/* ---- appended after 1.0: MAY (their wrappers say MR_EUNSUPPORTED) */
+	/* whether an auto-reply to email (compared case-insensitively) may
+	 * go out at now: when none was recorded for it after now - period,
+	 * records now as its last one and sets *due_r to 1, else sets it to
+	 * 0 and changes nothing; in one statement, so that two runs never
+	 * both get 1.  MR_EINPUT for an empty email or a negative period. */
+	int (*auto_reply_due)(void *state, const char *email, int64_t now, int64_t period,
+			      int *due_r, struct mr_error *err);
 };
 
 /* ---- activities */
@@ -1400,6 +1408,21 @@ static inline int mr_store_holds_reset(const struct mr_store *st, int64_t now,
 	if (!st->ops->bounce)
 		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
 	return st->ops->bounce->holds_reset(st->state, now, clean_for, released_r, err);
+}
+
+#define MR_STORE_BOUNCE_HAS(st, slot)                                                       \
+	((st)->ops->bounce &&                                                               \
+	 (st)->ops->bounce->size >= offsetof(struct mr_store_bounce_ops, slot) +            \
+					    sizeof((st)->ops->bounce->slot) &&                 \
+	 (st)->ops->bounce->slot)
+
+static inline int mr_store_auto_reply_due(const struct mr_store *st, const char *email,
+					  int64_t now, int64_t period, int *due_r,
+					  struct mr_error *err)
+{
+	if (!MR_STORE_BOUNCE_HAS(st, auto_reply_due))
+		return mr_store_unsupported(st, MR_STORE_CAP_BOUNCE, err);
+	return st->ops->bounce->auto_reply_due(st->state, email, now, period, due_r, err);
 }
 
 static inline int mr_store_bounce_stats(const struct mr_store *st, mr_bounce_stat_cb *cb,

@@ -67,7 +67,8 @@ int mr_mail_track_flags(const struct mr_core *core, int64_t mailing_id, unsigned
  * precedence_bulk; a VERP Reply-To from its setting reply_to = verp, else
  * [mailing] reply_to): [http] base_url gives
  * the tracking links (and BASE_URL/u when unsubscribe_url is unset); the
- * mailing's tracking flags say whether there are any. */
+ * mailing's tracking flags say whether there are any; its language variants
+ * (settings lang_TAG_*, see mr_renderer_add_language) are added. */
 int mr_mail_renderer_new(const struct mr_core *core, const struct mr_mailing *m,
 			 struct mr_renderer **r_r, struct mr_error *err);
 

@@ -113,6 +113,33 @@ void mr_renderer_mark_test(struct mr_renderer *r);
  * links in HTML.  MR_ENOTFOUND when the mailing has no such part. */
 int mr_render_part(struct mr_renderer *r, const struct mr_recipient *rc, int html,
 		   struct mr_buf *out, struct mr_error *err);
+/* Language variants: a mailing's setting lang_TAG_subject, lang_TAG_text or
+ * lang_TAG_html (TAG as mr_language_tag writes it) gives the subject and
+ * bodies of the contacts whose preferred_language is TAG (exactly, else
+ * by its primary subtag: "de_ch" gets "de"); what a variant leaves out is
+ * the mailing's (both bodies when it gives neither). */
+#define MR_LANG_SETTING_PREFIX "lang_"
+#define MR_LANG_TAG_MAX 40
+/* Writes the language tag in (RFC 5646 shape: letters, digits, '-' or '_',
+ * a first subtag of 2 to 8 letters) lowercased, '-' as '_', into out (at
+ * least MR_LANG_TAG_MAX + 1 bytes): 0, or -1 when in is not one. */
+int mr_language_tag(const char *in, char *out);
+/* The parts of a language variant. */
+enum mr_lang_part { MR_LANG_SUBJECT, MR_LANG_TEXT, MR_LANG_HTML, MR_LANG_PARTS };
+/* 0 when the mailing setting name is a language variant's part
+ * (lang_TAG_subject, _text or _html): its tag (mr_language_tag's form)
+ * into tag (MR_LANG_TAG_MAX + 1 bytes) and the part into *part_r; else -1. */
+int mr_language_setting(const char *name, char *tag, enum mr_lang_part *part_r);
+/* The name of the setting of part of the variant tag (an mr_language_tag)
+ * into out (n bytes, 64 are enough): 0, or -1 when it does not fit. */
+int mr_language_setting_name(const char *tag, enum mr_lang_part part, char *out, size_t n);
+/* Adds to r the variant vm of its mailing (its subject and bodies) for
+ * the contacts of language lang (an mr_language_tag); each later
+ * mr_render, mr_render_part and mr_render_view of such a contact uses it,
+ * with r's settings (address, List-Id, Reply-To, test mark).  fields as in
+ * mr_render_conf.  0, or MR_EINPUT (a token, the tag) or MR_ENOMEM. */
+int mr_renderer_add_language(struct mr_renderer *r, const char *lang, const struct mr_mailing *vm,
+			     const char *const *fields, size_t n_fields, struct mr_error *err);
 /* Checks a mailing's templates only (mailing create). */
 int mr_mailing_check_templates(const struct mr_mailing *m, struct mr_error *err);
 /* The same, knowing the custom fields fields[0..n_fields) as {contact.NAME}. */
