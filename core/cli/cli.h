@@ -145,6 +145,9 @@ json_t *cli_mailing_ab_stats(struct mr_store *st, int64_t id, int print);
 /* 0 unless mailing id has an A/B test without a winner yet; then the exit
  * code (printed: it is sent by ab-pick, not scheduled by hand). */
 int cli_mailing_ab_pending(struct mr_store *st, int64_t id, const char *cmd);
+/* mailroom cron: picks the winner of every A/B test picked by opens or
+ * clicks whose time has come and schedules the rest; an exit code. */
+int cli_mailing_ab_due(struct mr_site *site, int say);
 int cmd_doctor(struct mr_cli *cli, int argc, char **argv);
 int cmd_inspect(struct mr_cli *cli, int argc, char **argv);
 int cmd_store(struct mr_cli *cli, int argc, char **argv);

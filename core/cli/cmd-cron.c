@@ -13,7 +13,8 @@ int cmd_cron(struct mr_cli *cli, int argc, char **argv)
 		return rc;
 	int64_t now = site->core.now(&site->core);
 	site->due_check = now;
-	int worst = EX_OK, ran = 0;
+	/* A/B winners first, so that this run's mailing job sends the rest */
+	int worst = cli_mailing_ab_due(site, !cli->quiet), ran = 0;
 	for (size_t i = 0; i < site->n_insts; i++) {
 		struct mr_instance *in = &site->insts[i];
 		if (in->plugin->desc->kind != MR_KIND_JOB)

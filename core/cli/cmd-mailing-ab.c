@@ -421,22 +421,24 @@ static int state_cb(void *cookie, const struct mr_mailing *m)
 }
 
 /* auto: the winner by the test's measure once both test mailings are
- * complete and its time has come, ties to A; 'a', 'b', or 0 with why
- * printed (the exit code in *code_r). */
-static char auto_winner(struct mr_store *st, const struct ab_conf *c, int *code_r,
-			const char *cmd)
+ * complete and its time has come, ties to A; 'a', 'b', or 0 with why (and
+ * its exit code in *code_r: EX_TEMPFAIL while it is too early). */
+static char auto_winner(struct mr_store *st, const struct ab_conf *c, int *code_r, char *why,
+			size_t wn)
 {
 	struct ab_state sa = { 0 }, sb = { 0 };
 	struct mr_error err = { 0 };
 	mr_store_mailing_get(st, c->a, state_cb, &sa, &err);
 	mr_store_mailing_get(st, c->b, state_cb, &sb, &err);
 	if (!strcmp(c->by, "hand")) {
-		*code_r = cli_fail(EX_USAGE, cmd, "this A/B test is picked by hand: ab-pick ID A|B");
+		*code_r = EX_USAGE;
+		snprintf(why, wn, "this A/B test is picked by hand: ab-pick ID A|B");
 		return 0;
 	}
 	if (sa.status != MR_MAILING_COMPLETE || sb.status != MR_MAILING_COMPLETE) {
-		*code_r = cli_fail(EX_TEMPFAIL, cmd, "the test mailings %lld and %lld are not both "
-				   "complete yet", (long long)c->a, (long long)c->b);
+		*code_r = EX_TEMPFAIL;
+		snprintf(why, wn, "the test mailings %lld and %lld are not both complete yet",
+			 (long long)c->a, (long long)c->b);
 		return 0;
 	}
 	int64_t due = (sa.scheduled_at > sb.scheduled_at ? sa.scheduled_at : sb.scheduled_at) +
@@ -444,7 +446,8 @@ static char auto_winner(struct mr_store *st, const struct ab_conf *c, int *code_
 	if ((int64_t)time(NULL) < due) {
 		char when[32];
 		mr_format_local_time(due, when, sizeof(when));
-		*code_r = cli_fail(EX_TEMPFAIL, cmd, "the winner is picked at %s", when);
+		*code_r = EX_TEMPFAIL;
+		snprintf(why, wn, "the winner is picked at %s", when);
 		return 0;
 	}
 	struct ab_score a, b;
@@ -452,6 +455,29 @@ static char auto_winner(struct mr_store *st, const struct ab_conf *c, int *code_
 	score_of(st, c->b, &b);
 	int by_clicks = !strcmp(c->by, "clicks");
 	return (by_clicks ? b.clicks > a.clicks : b.opens > a.opens) ? 'b' : 'a';
+}
+
+/* Gives mailing id the winner's content and schedules it for the rest; an
+ * exit code, "mailing N: X wins" on stdout when say. */
+static int ab_apply(struct mr_site *site, int64_t id, const struct ab_conf *c, char win, int say,
+		    const char *cmd)
+{
+	struct mr_store *st = &site->store;
+	struct mr_error err = { 0 };
+	char val[2] = { win, '\0' };
+	int rc, code;
+	if ((code = mailing_take_content(st, id, win == 'a' ? c->a : c->b, cmd)) != 0 ||
+	    (code = cli_mailing_may_schedule(site, id, cmd)) != 0)
+		return code;
+	if ((rc = mr_store_mailing_setting_set(st, id, "ab_winner", val, &err)) != 0 ||
+	    (rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, (int64_t)time(NULL),
+					      &err)) != 0)
+		return cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s", (long long)id,
+				err.msg);
+	if (say)
+		printf("mailing %lld: %c wins; the rest is scheduled now\n", (long long)id,
+		       win - 'a' + 'A');
+	return 0;
 }
 
 static int ab_pick(struct mr_site *site, int64_t id, int argc, char **argv)
@@ -469,25 +495,65 @@ static int ab_pick(struct mr_site *site, int64_t id, int argc, char **argv)
 				c.winner[0] - 'a' + 'A');
 	const char *w = argv[3];
 	int code = 0;
+	char why[256] = "";
 	char win = !strcasecmp(w, "a") ? 'a' : !strcasecmp(w, "b") ? 'b' :
-		   !strcmp(w, "auto") ? auto_winner(st, &c, &code, cmd) : '?';
+		   !strcmp(w, "auto") ? auto_winner(st, &c, &code, why, sizeof(why)) : '?';
 	if (win == '?')
 		return cli_fail(EX_USAGE, cmd, "\"%s\": A, B or auto", w);
 	if (!win)
-		return code;
-	struct mr_error err = { 0 };
-	char val[2] = { win, '\0' };
-	int rc;
-	if ((code = mailing_take_content(st, id, win == 'a' ? c.a : c.b, cmd)) != 0 ||
-	    (code = cli_mailing_may_schedule(site, id, cmd)) != 0)
-		return code;
-	if ((rc = mr_store_mailing_setting_set(st, id, "ab_winner", val, &err)) != 0 ||
-	    (rc = mr_store_mailing_set_status(st, id, MR_MAILING_SCHEDULED, (int64_t)time(NULL),
-					      &err)) != 0)
-		return cli_fail(mr_status_exit_code(rc), cmd, "mailing %lld: %s", (long long)id,
-				err.msg);
-	printf("mailing %lld: %c wins; the rest is scheduled now\n", (long long)id, win - 'a' + 'A');
+		return cli_fail(code, cmd, "%s", why);
+	return ab_apply(site, id, &c, win, 1, cmd);
+}
+
+/* The mailings of the store, their ids collected. */
+struct id_list {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static int collect_id(void *cookie, const struct mr_mailing *m)
+{
+	struct id_list *l = cookie;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		int64_t *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return MR_ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = m->id;
 	return 0;
+}
+
+int cli_mailing_ab_due(struct mr_site *site, int say)
+{
+	static const char *const cmd = "cron: A/B winner";
+	struct mr_store *st = &site->store;
+	if (!mr_store_has(st, MR_STORE_CAP_QUEUE) || !MR_STORE_QUEUE_HAS(st, mailing_settings) ||
+	    !MR_STORE_QUEUE_HAS(st, mailing_update))
+		return EX_OK;
+	struct id_list ids = { 0 };
+	struct mr_error err = { 0 };
+	int worst = EX_OK;
+	if (mr_store_mailing_list(st, collect_id, &ids, &err) != 0) {
+		free(ids.v);
+		return cli_fail(EX_TEMPFAIL, cmd, "listing the mailings: %s", err.msg);
+	}
+	for (size_t i = 0; i < ids.n; i++) {
+		struct ab_conf c;
+		ab_conf_of(st, ids.v[i], &c);
+		if (!c.a || c.winner[0] || !strcmp(c.by, "hand"))
+			continue;
+		int code = 0;
+		char why[256];
+		char win = auto_winner(st, &c, &code, why, sizeof(why));
+		if (win && (code = ab_apply(site, ids.v[i], &c, win, say, cmd)) != EX_OK &&
+		    worst == EX_OK)
+			worst = code;
+	}
+	free(ids.v);
+	return worst;
 }
 
 int cli_mailing_ab(struct mr_cli *cli, struct mr_site *site, int argc, char **argv)

@@ -23,7 +23,7 @@ const struct mr_command mr_commands[] = {
 	  "  ADDRESS                  the recipient\n"
 	  "  --subject S, -S S        the Subject (default \"mailroom test message\")\n" },
 	{ "cron", cmd_cron, "cron [--user NAME --password-file FILE]",
-	  "run every enabled job that is due, each under its lock; under cron (no terminal) "
+	  "run every enabled job that is due, each under its lock (first picking the winners of A/B tests whose time has come); under cron (no terminal) "
 	  "or with mailroom --quiet it prints nothing on success, only warnings and errors",
 	  "  --user NAME              the mailroom user the jobs run as (when require_user = yes)\n"
 	  "  --password-file FILE     that user's password (or MAILROOM_PASSWORD)\n" },
@@ -245,7 +245,7 @@ const struct mr_command mr_commands[] = {
 	  "  ab-pick ID A|B|auto      the winner's subject, From and content go to the mailing,\n"
 	  "                           which is scheduled now for the rest; auto: by the test's\n"
 	  "                           measure once both tests are complete and --after passed\n"
-	  "                           (else exit 75: run it from cron)\n"
+	  "                           (else exit 75); mailroom cron picks these by itself\n"
 	  "  --password-file FILE     approve: that user's password (or MAILROOM_PASSWORD)\n"
 	  "  delete ID                delete a draft, or a canceled mailing that sent nothing\n"
 	  "                           (a mailing that sent is kept for its history)\n"
