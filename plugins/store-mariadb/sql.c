@@ -187,14 +187,17 @@ static const char *const sql_text[MD_N_STMTS] = {
 				     "AND (lease_owner = ?1 OR lease_expires < ?2)",
 	[MD_QUEUE_RESEND_DOUBT] = "UPDATE mailing_recipients SET state = 'queued' WHERE state = 'in_doubt' "
 				  "AND job_id IN (SELECT id FROM mailing_jobs WHERE status = 'running')",
-	[MD_QUEUE_CLAIM_RETRY] = "UPDATE mailing_recipients SET state = 'leased', lease_owner = ?2, "
-				 "lease_expires = ?4, attempts = attempts + 1 WHERE id IN ("
-				 "SELECT value FROM JSON_TABLE(?1, '$[*]' COLUMNS(value BIGINT PATH '$')) AS jt) "
-				 "AND state = 'retry'",
-	[MD_QUEUE_CLAIM_QUEUED] = "UPDATE mailing_recipients SET state = 'leased', lease_owner = ?2, "
-				  "lease_expires = ?4, attempts = attempts + 1 WHERE id IN ("
-				  "SELECT value FROM JSON_TABLE(?1, '$[*]' COLUMNS(value BIGINT PATH '$')) AS jt) "
-				  "AND state = 'queued'",
+	/* a join with the ids, not "id IN (SELECT ... JSON_TABLE)": MariaDB runs
+	 * that IN as a dependent subquery over every row of the table (1.4 s
+	 * per batch at 3,000 rows), the join looks each id up by its key */
+	[MD_QUEUE_CLAIM_RETRY] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' "
+				 "COLUMNS(value BIGINT PATH '$')) AS jt ON r.id = jt.value "
+				 "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
+				 "r.attempts = r.attempts + 1 WHERE r.state = 'retry'",
+	[MD_QUEUE_CLAIM_QUEUED] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' "
+				  "COLUMNS(value BIGINT PATH '$')) AS jt ON r.id = jt.value "
+				  "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
+				  "r.attempts = r.attempts + 1 WHERE r.state = 'queued'",
 	[MD_QUEUE_PICK_RETRY] = "SELECT id FROM mailing_recipients WHERE state = 'retry' "
 				"AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1 "
 				"AND status = 'running') AND next_attempt <= ?3 ORDER BY id LIMIT ?2 "
