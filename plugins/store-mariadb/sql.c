@@ -50,6 +50,8 @@ static const char *const sql_text[MD_N_STMTS] = {
 			    "ORDER BY e.is_primary DESC, e.id LIMIT 1",
 	[MD_CONTACT_INSERT] = "INSERT INTO contacts(contact_type, first_name, last_name, display_name, "
 			      "created, modified) VALUES(coalesce(?1, 'Individual'), ?2, ?3, ?4, ?5, ?5)",
+	/* a contact whose email could not be added (md-contacts.c) */
+	[MD_CONTACT_UNDO] = "DELETE FROM contacts WHERE id = ?1",
 	[MD_EMAIL_INSERT] = "INSERT INTO emails(contact_id, email, is_primary) VALUES(?1, ?2, 1)",
 	[MD_CONTACT_UPDATE] = "UPDATE contacts SET contact_type = coalesce(?2, contact_type), "
 			      "first_name = coalesce(?3, first_name), last_name = coalesce(?4, last_name), "
@@ -76,6 +78,13 @@ static const char *const sql_text[MD_N_STMTS] = {
 			  "status = 'Added'",
 	[MD_GROUP_LEAVE] = "UPDATE group_contact SET status = 'Removed', removed_date = ?3 "
 			   "WHERE group_id = ?1 AND contact_id = ?2 AND status = 'Added'",
+	/* ?1: a JSON array of [group id, contact id, time] (md-joins.c) */
+	[MD_GROUP_JOIN_MANY] = "INSERT INTO group_contact(group_id, contact_id, status, added_date) "
+			       "SELECT jt.g, jt.c, 'Added', jt.t FROM JSON_TABLE(?1, '$[*]' COLUMNS("
+			       "n FOR ORDINALITY, g BIGINT PATH '$[0]', c BIGINT PATH '$[1]', "
+			       "t BIGINT PATH '$[2]')) AS jt ORDER BY jt.n ON DUPLICATE KEY UPDATE "
+			       "added_date = IF(status = 'Added', added_date, VALUES(added_date)), "
+			       "status = 'Added'",
 	[MD_GROUP_MEMBERS] = "SELECT c.id, c.contact_type, c.first_name, c.last_name, c.display_name, e.email, e.on_hold, c.do_not_email, c.is_opt_out, c.created, c.modified "
 			     "FROM group_contact gc JOIN contacts c ON c.id = gc.contact_id "
 			     "LEFT JOIN emails e ON e.contact_id = c.id AND e.is_primary = 1 "
@@ -223,15 +232,27 @@ static const char *const sql_text[MD_N_STMTS] = {
 			       "lease_expires = NULL, attempts = GREATEST(attempts - 1, 0) "
 			       "WHERE lease_owner = ?1 AND state = 'sending' "
 			       "AND id NOT IN (SELECT value FROM JSON_TABLE(?2, '$[*]' COLUMNS(value BIGINT PATH '$')) AS jt)",
-	[MD_OUT_SENT] = "UPDATE mailing_recipients SET state = 'sent', sent_at = ?2, last_code = ?3, "
-			"last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
-			"WHERE id = ?1",
 	[MD_OUT_RETRY] = "UPDATE mailing_recipients SET state = CASE WHEN ?2 - coalesce(first_attempt, ?2) "
 			 ">= ?6 THEN 'bounced' ELSE 'retry' END, "
 			 "first_attempt = coalesce(first_attempt, ?2), "
 			 "next_attempt = ?2 + LEAST(?7 << LEAST(GREATEST(attempts - 1, 0), 30), ?8), "
 			 "last_code = ?3, last_enhanced = ?4, last_text = ?5, lease_owner = NULL, "
 			 "lease_expires = NULL WHERE id = ?1",
+	/* a batch of sent rows in one statement each for the queue and the
+	 * events: ?1 is a JSON array of [id, when, code, enhanced, text] with
+	 * the two texts hex-encoded (no quoting of server replies in JSON) */
+	[MD_OUT_SENT_MANY] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' COLUMNS("
+			     "id BIGINT PATH '$[0]', t BIGINT PATH '$[1]', code BIGINT PATH '$[2]', "
+			     "enh VARCHAR(128) PATH '$[3]', txt MEDIUMTEXT PATH '$[4]')) AS jt "
+			     "ON r.id = jt.id SET r.state = 'sent', r.sent_at = jt.t, "
+			     "r.last_code = jt.code, "
+			     "r.last_enhanced = CONVERT(UNHEX(jt.enh) USING utf8mb4), "
+			     "r.last_text = CONVERT(UNHEX(jt.txt) USING utf8mb4), "
+			     "r.lease_owner = NULL, r.lease_expires = NULL",
+	[MD_EVENT_DELIVERED_MANY] = "INSERT INTO events(queue_id, event_type, time) "
+				    "SELECT jt.id, 'delivered', jt.t FROM JSON_TABLE(?1, '$[*]' "
+				    "COLUMNS(n FOR ORDINALITY, id BIGINT PATH '$[0]', "
+				    "t BIGINT PATH '$[1]')) AS jt ORDER BY jt.n",
 	[MD_OUT_STATE] = "SELECT state FROM mailing_recipients WHERE id = ?1",
 	[MD_OUT_BOUNCED] = "UPDATE mailing_recipients SET state = 'bounced', last_code = ?3, "
 			   "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
@@ -239,9 +260,6 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_OUT_DOUBT] = "UPDATE mailing_recipients SET state = 'in_doubt', last_code = ?3, "
 			 "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
 			 "WHERE id = ?1 AND ?2 IS NOT NULL",
-	[MD_EVENT_ADD] = "INSERT INTO events(queue_id, event_type, time, details, bounce_type_id, "
-			 "bounce_reason) VALUES(?1, ?2, ?3, ?4, "
-			 "(SELECT id FROM bounce_types WHERE name = ?5), ?6)",
 	/* waiting rows are in the queued, retry or lease indexes: no scan of the mailing */
 	[MD_MAILING_PENDING] = "SELECT 1 FROM DUAL WHERE EXISTS (SELECT 1 FROM mailing_recipients WHERE state = 'queued' "
 			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
@@ -354,6 +372,11 @@ int md_acquire(struct md_state *s, enum md_stmt_id id, struct md_use *u, struct 
 	u->transient = 0;
 	if (!sql_text[id])
 		return s->core->error_set(err, MR_EINTERNAL, "statement %d has no text", (int)id);
+	if ((s->joins.n || s->joins.group[0]) && !md_joins_quiet(id)) {
+		int rc = md_joins_flush(s, err);
+		if (rc)
+			return rc;
+	}
 	struct md_stmt **slot = &s->stmts[id];
 	if (*slot && !(*slot)->busy) {
 		u->st = *slot;
