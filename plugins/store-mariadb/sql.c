@@ -208,27 +208,28 @@ static const char *const sql_text[MD_N_STMTS] = {
 				  "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
 				  "r.attempts = r.attempts + 1 WHERE r.state = 'queued'",
 	/* one range of the (state, job_id, next_attempt) index read in its
-	 * order, the job's status checked per row: with "job_id IN (SELECT
-	 * ...)" and ORDER BY id MariaDB joined from mailing_jobs, read and
-	 * locked every waiting row of the mailing and sorted them for each
-	 * batch (40 ms a batch at 20,000 rows, and the other worker's SKIP
-	 * LOCKED skipped them all); the order is the jobs', then the rows'
-	 * (children split the queue in id order); the hint keeps the plan
-	 * when InnoDB's statistics are those of the empty queue */
+	 * order until LIMIT rows, the job's status checked per row, and no
+	 * ORDER BY: with "job_id IN (SELECT ...) ORDER BY id" MariaDB joined
+	 * from mailing_jobs, read and locked every waiting row of the mailing
+	 * and sorted them for each batch, and with an ORDER BY on the index's
+	 * columns it still chose to sort when the statistics were those of the
+	 * queue built moments before (20,000 rows read per batch of 512); the
+	 * rows come in the index's order: the jobs', then next_attempt, then id
+	 * (children split the queue in id order), and the lease lists them by id */
 	[MD_QUEUE_PICK_RETRY] = "SELECT id FROM mailing_recipients r FORCE INDEX (mailing_recipients_state) "
 				"WHERE state = 'retry' "
 				"AND job_id BETWEEN (SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
 				"AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) "
 				"AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id "
 				"AND j.mailing_id = ?1) = 'running' AND next_attempt <= ?3 "
-				"ORDER BY state, job_id, next_attempt, id LIMIT ?2 FOR UPDATE SKIP LOCKED",
+				"LIMIT ?2 FOR UPDATE SKIP LOCKED",
 	[MD_QUEUE_PICK_QUEUED] = "SELECT id FROM mailing_recipients r FORCE INDEX (mailing_recipients_state) "
 				"WHERE state = 'queued' "
 				 "AND job_id BETWEEN (SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
 				 "AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) "
 				 "AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id "
 				 "AND j.mailing_id = ?1) = 'running' "
-				 "ORDER BY state, job_id, next_attempt, id LIMIT ?2 FOR UPDATE SKIP LOCKED",
+				 "LIMIT ?2 FOR UPDATE SKIP LOCKED",
 	[MD_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
 			    "c.display_name, r.attempts, (SELECT group_concat(concat(f.name, '\x1f', "
 			    "v.value) SEPARATOR '\x1e') FROM contact_values v JOIN custom_fields f "
