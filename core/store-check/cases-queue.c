@@ -209,6 +209,53 @@ static void test_contacts_groups(struct mr_store *st)
 	TAP_INT(rs.opt_out[0], 1, "carol is opted out");
 }
 
+/* What an import does inside begin()/commit(): an upsert and a membership
+ * per row (a store may keep memberships and write them later): reads in the
+ * transaction see them, commit keeps them, rollback drops them with the
+ * contacts, an unknown group is MR_ENOTFOUND at once. */
+static void test_import_transaction(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	static const char *const rows[] = { "imp1@example.org", "imp2@example.org",
+					    "imp3@example.org", "IMP1@example.org" };
+	TAP_INT(mr_store_group_add(st, "imported", NULL, NULL, &err), 0, "group_add imported");
+	TAP_INT(mr_store_begin(st, &err), 0, "begin an import");
+	int fails = 0, created = 0;
+	for (int i = 0; i < 4; i++) {
+		int64_t id = 0;
+		int made = 0;
+		fails += mr_store_contact_upsert(st, &(struct mr_contact){ .email = rows[i],
+						 .first_name = "Imp" }, &id, &made, &err) != 0;
+		created += made;
+		fails += mr_store_group_member(st, "imported", id, 1, &err) != 0;
+	}
+	TAP_OK(fails == 0 && created == 3, "4 rows: 3 contacts made, the 4th the first again "
+	       "(%s)", fails ? err.msg : "ok");
+	struct contact_rows rs = { 0 };
+	mr_store_group_members(st, "imported", contact_collect, &rs, &err);
+	TAP_INT(rs.n, 3, "the transaction sees its 3 members");
+	int64_t id = 0;
+	memset(&rs, 0, sizeof(rs));
+	mr_store_contact_find(st, "imp2@example.org", contact_collect, &rs, &err);
+	TAP_INT(mr_store_group_member(st, "no-such-group", rs.id[0], 1, &err), MR_ENOTFOUND,
+		"a member of an unknown group is MR_ENOTFOUND at once");
+	int crc = mr_store_commit(st, &err);
+	TAP_INT(crc, 0, "commit the import (%s)", crc ? err.msg : "ok");
+	memset(&rs, 0, sizeof(rs));
+	mr_store_group_members(st, "imported", contact_collect, &rs, &err);
+	TAP_INT(rs.n, 3, "3 members after commit");
+	mr_store_begin(st, &err);
+	mr_store_contact_upsert(st, &(struct mr_contact){ .email = "imp4@example.org" }, &id,
+				NULL, &err);
+	mr_store_group_member(st, "imported", id, 1, &err);
+	mr_store_rollback(st);
+	memset(&rs, 0, sizeof(rs));
+	mr_store_group_members(st, "imported", contact_collect, &rs, &err);
+	TAP_INT(rs.n, 3, "a rolled back row adds no member");
+	TAP_INT(mr_store_contact_find(st, "imp4@example.org", contact_collect, &rs, &err),
+		MR_ENOTFOUND, "... and no contact");
+}
+
 static int64_t stats_of(struct mr_store *st, int64_t mid, struct mr_mailing_stats *s)
 {
 	struct mr_error err = { 0 };
@@ -447,4 +494,20 @@ static void test_mailings(struct mr_store *st)
 	mr_store_queue_claim(st, m4, "y2", now, now + 600, 10, rcpt_collect, &r6, &err);
 	TAP_INT(r6.n, 2, "the 2 queued rows are claimed again");
 	TAP_INT(r6.attempts[0], 1, "a row never started was not an attempt");
+	/* sent rows recorded together (a store may batch them): server texts
+	 * with quotes, backslashes, UTF-8 and a long one, an enhanced code or none */
+	static char long_text[3000];
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	mr_store_queue_mark(st, "y2", 1, &err);
+	struct mr_queue_outcome o6[2] = {
+		{ .queue_id = r6.qid[0], .result = MR_QUEUE_SENT, .when = now, .code = 250,
+		  .enhanced = "2.0.0", .text = "Ok: \"queued\" as \\A1 \xe2\x80\x93 r\xc3\xa9" "sum\xc3\xa9 [{,]}" },
+		{ .queue_id = r6.qid[1], .result = MR_QUEUE_SENT, .when = now, .code = 250,
+		  .enhanced = "", .text = long_text },
+	};
+	int orc = mr_store_queue_outcome(st, o6, 2, &err);
+	TAP_INT(orc, 0, "two sent outcomes with odd server texts (%s)", orc ? err.msg : "ok");
+	stats_of(st, m4, &s);
+	TAP_OK(s.sent == 2 && s.delivered == 2 && s.in_doubt == 1 && s.queued == 0,
+	       "stats: 2 sent and delivered, 1 in doubt");
 }

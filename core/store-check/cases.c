@@ -817,6 +817,9 @@ int sc_run(const struct sc_hooks *h, int want_version)
 			       st->name ? st->name : "?");
 	}
 
+	if (can_run(st, MR_STORE_CAP_CONTACTS, "import transaction"))
+		test_import_transaction(st);
+
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);
 	int64_t kept = spool_cases[N_SPOOL - 1].id;

@@ -15,7 +15,7 @@ plugins_store_mariadb_store_mariadb_la_SOURCES = plugins/store-mariadb/store-mar
 	plugins/store-mariadb/md-templates.c
 plugins_store_mariadb_store_mariadb_la_SOURCES += plugins/store-mariadb/mariadb-tracking.c \
 	plugins/store-mariadb/md-copy.c plugins/store-mariadb/md-doctor.c \
-	plugins/store-mariadb/md-contact-admin.c \
+	plugins/store-mariadb/md-contact-admin.c plugins/store-mariadb/md-joins.c \
 	plugins/store-mariadb/md-fields.c plugins/store-mariadb/md-smart.c \
 	plugins/store-mariadb/md-optin.c \
 	plugins/common/smart-group.c plugins/common/smart-group.h

@@ -9,6 +9,11 @@ int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r
 		      struct mr_error *err)
 {
 	*st_r = NULL;
+	if (s->joins.n || s->joins.group[0]) {
+		int rc = md_joins_flush(s, err);
+		if (rc)
+			return rc;
+	}
 	struct md_ad_hoc *slot = NULL;
 	for (size_t i = 0; i < s->n_ad_hoc; i++)
 		if (s->ad_hoc[i].sql == sql) {

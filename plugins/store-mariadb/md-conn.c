@@ -51,6 +51,7 @@ static void note_error(struct md_state *s, unsigned e, const char *msg)
 			s->db = NULL;
 		}
 		s->tx_open = 0;
+		md_joins_forget(s);
 	}
 }
 
@@ -127,6 +128,11 @@ int md_connect(struct md_state *s, struct mr_error *err)
 
 int md_exec_const(struct md_state *s, const char *sql, const char *what, struct mr_error *err)
 {
+	if (s->joins.n || s->joins.group[0]) {
+		int rc = md_joins_flush(s, err);
+		if (rc)
+			return rc;
+	}
 	if (!s->db) {
 		int rc = md_connect(s, err);
 		if (rc)

@@ -319,30 +319,10 @@ int md_queue_unstarted(void *state, const char *owner, const int64_t *started, s
 	return rc;
 }
 
-static int add_event(struct md_state *s, int64_t qid, const char *type, int64_t when,
-		     const char *details, const char *btype, const char *reason,
-		     struct mr_error *err)
-{
-	struct md_use u;
-	int rc = md_acquire(s, MD_EVENT_ADD, &u, err);
-	if (rc)
-		return rc;
-	md_bind_int64(u.st, 1, qid);
-	md_bind_text(&u, 2, type);
-	md_bind_int64(u.st, 3, when);
-	md_bind_text(&u, 4, details);
-	md_bind_text(&u, 5, btype);
-	md_bind_text(&u, 6, reason);
-	rc = md_run(s, &u, "adding a mailing event", err);
-	md_release(&u);
-	return rc;
-}
-
 static int one_outcome(struct md_state *s, const struct mr_queue_outcome *o, struct mr_error *err)
 {
 	enum md_stmt_id id;
 	switch (o->result) {
-	case MR_QUEUE_SENT: id = MD_OUT_SENT; break;
 	case MR_QUEUE_TEMPFAIL: id = MD_OUT_RETRY; break;
 	case MR_QUEUE_BOUNCED: id = MD_OUT_BOUNCED; break;
 	case MR_QUEUE_IN_DOUBT: id = MD_OUT_DOUBT; break;
@@ -378,12 +358,8 @@ static int one_outcome(struct md_state *s, const struct mr_queue_outcome *o, str
 		rc = md_run(s, &u, "recording a recipient's outcome", err);
 	}
 	md_release(&u);
-	if (rc)
+	if (rc || !bounced)
 		return rc;
-	if (o->result == MR_QUEUE_SENT)
-		return add_event(s, o->queue_id, "delivered", o->when, NULL, NULL, NULL, err);
-	if (!bounced)
-		return 0;
 	/* a refusal at send time (or a temporary failure past retry_for)
 	 * counts towards the email's hold exactly like a DSN */
 	const char *status = o->status && *o->status ? o->status : o->enhanced;
@@ -403,15 +379,106 @@ static int one_outcome(struct md_state *s, const struct mr_queue_outcome *o, str
 	return rc;
 }
 
+/* A growing text for a JSON array of sent rows. */
+struct sent_json {
+	char *buf;
+	size_t len, cap;
+	size_t rows;
+};
+
+/* Makes room for want more bytes (and the closing "]" and NUL). */
+static int sent_json_room(struct sent_json *j, size_t want)
+{
+	if (j->len + want + 2 <= j->cap)
+		return 0;
+	size_t cap = j->cap ? j->cap : 4096;
+	while (j->len + want + 2 > cap)
+		cap *= 2;
+	char *b = realloc(j->buf, cap);
+	if (!b)
+		return -1;
+	j->buf = b;
+	j->cap = cap;
+	return 0;
+}
+
+/* Appends text hex-encoded in quotes, or null (no text, or an empty one
+ * when empty_is_null). */
+static void sent_json_hex(struct sent_json *j, const char *text, int empty_is_null)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	if (!text || (empty_is_null && !*text)) {
+		memcpy(j->buf + j->len, "null", 4);
+		j->len += 4;
+		return;
+	}
+	j->buf[j->len++] = '"';
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		j->buf[j->len++] = digits[*p >> 4];
+		j->buf[j->len++] = digits[*p & 15];
+	}
+	j->buf[j->len++] = '"';
+}
+
+/* Adds one sent row: [id, when, code or null, "enhanced" or null, "text" or null]. */
+static int sent_json_add(struct sent_json *j, const struct mr_queue_outcome *o)
+{
+	size_t enh = o->enhanced ? strlen(o->enhanced) : 0, txt = o->text ? strlen(o->text) : 0;
+	if (sent_json_room(j, 2 * (enh + txt) + 96) != 0)
+		return -1;
+	j->buf[j->len++] = j->rows++ ? ',' : '[';
+	j->len += (size_t)sprintf(j->buf + j->len, "[%lld,%lld,", (long long)o->queue_id,
+				  (long long)o->when);
+	j->len += (size_t)(o->code ? sprintf(j->buf + j->len, "%d,", o->code)
+				   : sprintf(j->buf + j->len, "null,"));
+	sent_json_hex(j, o->enhanced, 1);
+	j->buf[j->len++] = ',';
+	sent_json_hex(j, o->text, 0);
+	j->buf[j->len++] = ']';
+	return 0;
+}
+
+/* Records the sent rows in j: two statements for the whole batch. */
+static int sent_many(struct md_state *s, struct sent_json *j, struct mr_error *err)
+{
+	if (!j->rows)
+		return 0;
+	j->buf[j->len++] = ']';
+	j->buf[j->len] = '\0';
+	static const enum md_stmt_id ids[] = { MD_OUT_SENT_MANY, MD_EVENT_DELIVERED_MANY };
+	static const char *const what[] = { "recording sent recipients", "adding delivered events" };
+	int rc = 0;
+	for (size_t k = 0; k < 2 && rc == 0; k++) {
+		struct md_use u;
+		if ((rc = md_acquire(s, ids[k], &u, err)) != 0)
+			break;
+		md_bind_str(u.st, 1, j->buf, j->len, 0);
+		rc = md_run(s, &u, what[k], err);
+		md_release(&u);
+	}
+	return rc;
+}
+
+/* Sent rows (almost all of a batch) go in one JSON array through two
+ * statements; the rest one by one, all in one transaction. */
 int md_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 		     struct mr_error *err)
 {
 	struct md_state *s = state;
+	struct sent_json j = { 0 };
 	int rc = md_unit_begin(s, err);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = one_outcome(s, mr_queue_outcome_at(o, i), err);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct mr_queue_outcome *oi = mr_queue_outcome_at(o, i);
+		if (oi->result != MR_QUEUE_SENT)
+			rc = one_outcome(s, oi, err);
+		else if (sent_json_add(&j, oi) != 0)
+			rc = s->core->error_set(err, MR_ENOMEM, "out of memory");
+	}
+	if (rc == 0)
+		rc = sent_many(s, &j, err);
+	free(j.buf);
 	return md_unit_end(s, rc, err);
 }
 

@@ -63,6 +63,7 @@ static void md_deinit(void *state)
 		md_stmt_free(s->stmts[i]);
 	for (size_t i = 0; i < s->n_ad_hoc; i++)
 		md_stmt_free(s->ad_hoc[i].st);
+	free(s->joins.json);
 	md_disconnect(s);
 	if (s->password) {
 		explicit_bzero(s->password, strlen(s->password));
@@ -150,6 +151,7 @@ static void md_rollback(void *state)
 {
 	struct md_state *s = state;
 	struct mr_error e = { 0 };
+	md_joins_forget(s); /* never written: nothing to undo */
 	if (s->tx_open && s->db && md_exec_const(s, "ROLLBACK", "rollback", &e) != 0)
 		s->core->log(s->log, MR_LOG_ERR, "%s", e.msg);
 	s->in_tx = 0;

@@ -38,6 +38,7 @@ enum md_stmt_id {
 	MD_CONTACT_FIND,
 	MD_CONTACT_INSERT,
 	MD_EMAIL_INSERT,
+	MD_CONTACT_UNDO,
 	MD_CONTACT_UPDATE,
 	MD_CONTACT_LIST,
 	MD_SET_HOLD,
@@ -48,6 +49,7 @@ enum md_stmt_id {
 	MD_GROUP_LIST,
 	MD_GROUP_JOIN,
 	MD_GROUP_LEAVE,
+	MD_GROUP_JOIN_MANY,
 	MD_GROUP_MEMBERS,
 	MD_CONTACT_DELETE,
 	MD_CONTACT_GROUPS,
@@ -95,12 +97,12 @@ enum md_stmt_id {
 	MD_QUEUE_MARK_SENDING,
 	MD_QUEUE_MARK_BACK,
 	MD_QUEUE_UNSTARTED,
-	MD_OUT_SENT,
 	MD_OUT_RETRY,
 	MD_OUT_BOUNCED,
 	MD_OUT_DOUBT,
 	MD_OUT_STATE,
-	MD_EVENT_ADD,
+	MD_OUT_SENT_MANY,
+	MD_EVENT_DELIVERED_MANY,
 	MD_MAILING_PENDING,
 	MD_MAILING_STATS,
 	MD_MAILING_BOUNCES,
@@ -201,6 +203,14 @@ struct md_state {
 	size_t n_ad_hoc;
 	struct md_locks *locks; /* the held shared locks and their heartbeat, or NULL */
 	int track_ready;       /* the tracking tables exist (mariadb-tracking.c) */
+	/* group memberships added inside begin()/commit(), not yet written
+	 * (md-joins.c): a JSON array of [group id, contact id, time] */
+	struct md_joins {
+		char *json;
+		size_t len, cap, n;
+		char group[128];  /* the group last looked up while adding, and its id */
+		int64_t group_id;
+	} joins;
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -252,6 +262,16 @@ int md_purge(struct md_state *s, enum md_stmt_id id, int64_t before, int64_t *co
 int md_bind_text(struct md_use *u, int i, const char *v);
 /* Binds a blob; a zero length binds an empty blob, never NULL. */
 int md_bind_blob(struct md_use *u, int i, const void *v, size_t len);
+
+/* Memberships added inside begin()/commit() (md-joins.c).  md_joins_add
+ * keeps one (written with the next statement that is not md_joins_quiet,
+ * or at commit); md_joins_flush writes those kept; md_joins_forget drops
+ * them (rollback, a lost connection). */
+int md_joins_add(struct md_state *s, const char *group, int64_t contact_id, int64_t now,
+		 struct mr_error *err);
+int md_joins_quiet(enum md_stmt_id id);
+int md_joins_flush(struct md_state *s, struct mr_error *err);
+void md_joins_forget(struct md_state *s);
 
 /* Several statements as one unit, inside or outside begin()/commit(). */
 int md_unit_begin(struct md_state *s, struct mr_error *err);

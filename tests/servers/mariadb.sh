@@ -4,18 +4,19 @@
 # port and socket (never the system's server), stopped by its PID.  Source
 # it after tests/lib.sh; the server is registered with `started`.
 
-# mariadb_start DIR PORT: a fresh server with its data, socket, pid file and
-# log under DIR (created; owned by the mysql user).  Waits up to 60 s for
-# it to answer; returns 1 when it did not (the log is shown).  Sets
-# MARIADB_PID, MARIADB_SOCK, MARIADB_PORT and MARIADB_DIR.
+# mariadb_start DIR PORT: a fresh server with its data, socket, pid file,
+# log and temporary files (never the shared /tmp) under DIR (created; owned
+# by the mysql user).  Waits up to 60 s for it to answer; returns 1 when it
+# did not (the log is shown).  Sets MARIADB_PID, MARIADB_SOCK, MARIADB_PORT
+# and MARIADB_DIR.
 mariadb_start() {
 	local dir=$1 port=$2 i=0
 	MARIADB_DIR=$dir
 	MARIADB_PORT=$port
 	MARIADB_SOCK=$dir/run/m.sock
-	mkdir -p "$dir/data" "$dir/run" "$dir/log"
+	mkdir -p "$dir/data" "$dir/run" "$dir/log" "$dir/tmp"
 	chmod 0755 "$dir"
-	if [ "$(id -u)" = 0 ]; then chown -R mysql:mysql "$dir/data" "$dir/run" "$dir/log"; fi
+	if [ "$(id -u)" = 0 ]; then chown -R mysql:mysql "$dir/data" "$dir/run" "$dir/log" "$dir/tmp"; fi
 	if [ ! -d "$dir/data/mysql" ]; then
 		mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" \
 			--auth-root-authentication-method=socket --skip-test-db \
@@ -38,7 +39,8 @@ mariadb_run_server() {
 	mariadbd --no-defaults --user=mysql --datadir="$MARIADB_DIR/data" \
 		--socket="$MARIADB_SOCK" --pid-file="$MARIADB_DIR/run/m.pid" \
 		--port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-name-resolve \
-		--log-error="$MARIADB_DIR/log/m.err" --innodb-buffer-pool-size=128M \
+		--log-error="$MARIADB_DIR/log/m.err" --tmpdir="$MARIADB_DIR/tmp" \
+		--innodb-buffer-pool-size=128M \
 		--innodb-log-file-size=64M --max-connections=200 ${MARIADB_EXTRA:-} &
 	MARIADB_PID=$!
 	started "$MARIADB_PID"
