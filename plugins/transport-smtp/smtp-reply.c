@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* SMTP reply reading for transport-smtp: codes, enhanced status codes (RFC 3463), multi-line replies joined, control characters dropped, and EHLO capabilities. */
+/* SMTP reply reading for transport-smtp: codes, enhanced status codes (RFC 3463), multi-line replies joined, control characters and non-ASCII bytes replaced, and EHLO capabilities. */
 #include "config.h"
 #include <ctype.h>
 #include <string.h>
@@ -78,8 +78,14 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 		r->text[have++] = ' ';
 	if (tl > sizeof(r->text) - 1 - have)
 		tl = sizeof(r->text) - 1 - have;
-	for (size_t i = 0; i < tl; i++) /* no control characters reach a result */
-		r->text[have + i] = (unsigned char)t[i] < 0x20 || t[i] == 0x7f ? ' ' : t[i];
+	/* no control character reaches a result, and no byte outside ASCII
+	 * (RFC 5321 replies are ASCII): a reply's text is stored, logged and
+	 * printed, and a store may refuse invalid UTF-8 (MariaDB's strict mode
+	 * refused a whole batch's outcomes over one such reply) */
+	for (size_t i = 0; i < tl; i++) {
+		unsigned char c = (unsigned char)t[i];
+		r->text[have + i] = c < 0x20 || c == 0x7f ? ' ' : c >= 0x80 ? '?' : (char)c;
+	}
 	r->text[have + tl] = '\0';
 	r->open = !last;
 	return last;

@@ -80,6 +80,9 @@ static void test_reply(void)
 	static const char *const ctl[] = { "250 a\tb\x01" "c\r\n", NULL };
 	feed(&r, ctl);
 	TAP_STR(r.text, "a b c", "control characters become spaces");
+	static const char *const high[] = { "550 5.1.1 caf\xc3\xa9 \xff\xfe ok\r\n", NULL };
+	feed(&r, high);
+	TAP_STR(r.text, "caf?? ?? ok", "bytes outside ASCII become '?' (never invalid UTF-8)");
 	static char longl[600];
 	memset(longl, 'x', sizeof(longl));
 	memcpy(longl, "451 ", 4);
