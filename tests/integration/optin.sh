@@ -80,6 +80,11 @@ bob=$(link bob@example.net)
 check "bob's mail holds a link" test -n "$bob"
 check_eq "the form's first name is kept" \
 	"$(q "SELECT first_name FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = 'bob@example.net'")" Bob
+check_eq "a form's first name with an escape and invalid UTF-8: still subscribed" "$(code -H "Origin: $BASE" \
+	--data 'email=dan%40example.net&group=news&first_name=Ca%FF%1B%5B31mrl%C3%A9' "$BASE/subscribe")" 200
+check_eq "and the name is stored as valid text, the bad bytes as '?'" \
+	"$(q "SELECT first_name FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = 'dan@example.net'")" 'Ca??[31mrlé'
+q "DELETE FROM optin_pending WHERE contact_id = (SELECT contact_id FROM emails WHERE email = 'dan@example.net')"
 
 # ---- forged links change nothing
 tok=${ann#*t=}

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <mailroom/addr.h>
 #include <mailroom/track.h>
+#include <mailroom/printable.h>
 #include "serve.h"
 #include "serve-form.h"
 #include "../optin.h"
@@ -72,10 +73,11 @@ enum MHD_Result sv_subscribe(struct sv_server *s, struct sv_req *r, struct MHD_C
 		return sv_page(s, r, c, MHD_HTTP_BAD_REQUEST, "Please check the address",
 			       "<p>That does not look like an email address. Go back and try "
 			       "again.</p>");
-	sv_form_get(ctype, r->body, r->len, "first_name", first, sizeof(first));
-	for (char *p = first; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	/* a name from the web reaches the store, pages, mail and JSON: valid
+	 * UTF-8 without control characters only (mr_printable) */
+	char raw[sizeof(first)] = "";
+	sv_form_get(ctype, r->body, r->len, "first_name", raw, sizeof(raw));
+	mr_printable_str(first, sizeof(first), raw);
 	char via[96];
 	snprintf(via, sizeof(via), "web from %s", r->ip);
 	struct optin_request rq = { .email = email, .group = group,
