@@ -8,16 +8,20 @@
 #include "mr.h"
 
 /* Writes s as roff text: backslashes escaped, a leading . or ' defused,
- * and with minus signs as \- where literal (options, names, defaults). */
-static void roff(FILE *f, const char *s, int minus)
+ * and where literal (options, names, defaults) minus signs as \- and a
+ * break point after each slash, so that a long path (a deep prefix) wraps
+ * instead of overrunning the line. */
+static void roff(FILE *f, const char *s, int literal)
 {
 	if (*s == '.' || *s == '\'')
 		fputs("\\&", f);
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\e", f);
-		else if (*s == '-' && minus)
+		else if (*s == '-' && literal)
 			fputs("\\-", f);
+		else if (*s == '/' && literal)
+			fputs("/\\:", f);
 		else if (*s == '\n')
 			fputs("\n.br\n", f);
 		else
@@ -203,6 +207,27 @@ static void command_table(FILE *f, FILE *in)
 	}
 }
 
+/* The installation directory named by the placeholder at p (@sysconfdir@,
+ * @plugindir@, @includedir@), with the placeholder's length in *n; NULL if p
+ * starts no placeholder. configure would substitute these names in a
+ * Makefile, so the pages are filled here, from the build's own values. */
+static const char *install_dir(const char *p, size_t *n)
+{
+	static const struct {
+		const char *name, *value;
+	} dirs[] = {
+		{ "@sysconfdir@", SYSCONFDIR },
+		{ "@plugindir@", PLUGINDIR },
+		{ "@includedir@", MR_MAN_INCLUDEDIR },
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		*n = strlen(dirs[i].name);
+		if (strncmp(p, dirs[i].name, *n) == 0)
+			return dirs[i].value;
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4 || (strcmp(argv[1], "commands") && strcmp(argv[1], "ini") &&
@@ -233,9 +258,14 @@ int main(int argc, char **argv)
 			generated = 1;
 			continue;
 		}
-		/* @VERSION@ and @ABI@ anywhere in a line */
+		/* @VERSION@, @ABI@ and the installation directories anywhere in a line */
 		for (char *p = line; *p;) {
-			if (strncmp(p, "@VERSION@", 9) == 0) {
+			size_t dn = 0;
+			const char *dir = install_dir(p, &dn);
+			if (dir) {
+				roff(stdout, dir, 1);
+				p += dn;
+			} else if (strncmp(p, "@VERSION@", 9) == 0) {
 				fputs(argv[3], stdout);
 				p += 9;
 			} else if (strncmp(p, "@ABI@", 5) == 0) {

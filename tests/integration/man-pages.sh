@@ -47,5 +47,20 @@ for page in mailroom.1 mailroom.ini.5 mailroom-plugin.7 mailroom-store-check.1; 
 	LC_ALL=C.UTF-8 groff -man -Tutf8 "$man/$page" > "$T_DIR/page.txt" 2>/dev/null
 	check "$page renders to more than 40 lines" test "$(wc -l < "$T_DIR/page.txt")" -gt 40
 done
+# the installation directories are filled in (configure substitutes @name@
+# in Makefiles, so a sed there once matched nothing and the pages said
+# "@sysconfdir@"), and written with a break point after each slash: a deep
+# prefix (make distcheck's) wraps instead of making groff warn
+check "no page keeps an @placeholder@" bash -c "! grep -n '@[a-z]*@' '$man'/*.[0-9]"
+check_grep "mailroom.ini(5) names the configuration directory" \
+	"^\.I /\\\\:.*/mailroom/mailroom\.ini\$" "$man/mailroom.ini.5"
+check_grep "plugin_dir's default is a path with break points" \
+	"^Default: \\\\fB/\\\\:.*/\\\\:plugins\\\\fR\.\$" "$man/mailroom.ini.5"
+deep=/\\:a-much-deeper-installation-prefix/\\:like-the-one-of-make-distcheck/\\:
+for page in mailroom.1 mailroom.ini.5 mailroom-plugin.7 mailroom-store-check.1; do
+	sed "s|/\\\\:|$deep|g" "$man/$page" > "$T_DIR/deep.man"
+	LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z "$T_DIR/deep.man" > "$T_DIR/groff.out" 2>&1
+	check_eq "groff -ww renders $page under a 100-character prefix" "$(cat "$T_DIR/groff.out")" ""
+done
 check_grep "mailroom-plugin(7) names the ABI of the headers" "plugin ABI [0-9]*\.[0-9]*" "$man/mailroom-plugin.7"
 done_testing
