@@ -59,24 +59,27 @@ printf 'Dear {contact.first_name|friend},\n\nSpring news at https://mailroom.tes
 csv "$N" "$W/n.csv"
 csv "$IMPORT_N" "$W/big.csv"
 mdb_rss() { awk '/VmHWM/ {print $2}' "/proc/$MARIADB_PID/status"; }
+# mdb_cpu: mariadbd's user+system CPU so far, in clock ticks
+mdb_cpu() { awk '{print $14 + $15}' "/proc/$MARIADB_PID/stat"; }
 
-# mailing NAME STORE WORKERS: "msg/s | wall s | job peak RSS KB"
+# mailing NAME STORE WORKERS: "sent | msg/s | wall s | job CPU s | mariadbd CPU s | job peak RSS KB"
 mailing() {
 	site "$1" "$2" "$3"
 	local mr="$B/mailroom --config $W/$1.ini"
 	$mr contact import "$W/n.csv" > /dev/null
 	$mr mailing create --name bench --subject "News for {contact.first_name}" --text "$W/t.txt" \
 		--include-group all --schedule now > /dev/null
-	local start=$(date +%s.%N) k pids=
+	local start=$(date +%s.%N) c0=$(mdb_cpu) k pids=
 	for k in $(seq "$3"); do
-		/usr/bin/time -f '%M' -o "$W/$1.$k.rss" $mr job run mailing > "$W/$1.$k.out" 2>&1 &
+		/usr/bin/time -f '%M %U %S' -o "$W/$1.$k.rss" $mr job run mailing > "$W/$1.$k.out" 2>&1 &
 		pids="$pids $!"
 	done
 	wait $pids
-	local end=$(date +%s.%N)
+	local end=$(date +%s.%N) c1=$(mdb_cpu)
 	local sent=$($mr mailing stats 1 --json | sed -n 's/.*"sent":\([0-9]*\).*/\1/p')
-	local rss=$(cat "$W/$1".*.rss | sort -n | tail -1)
-	/usr/bin/python3 -c "w = $end - $start; print('%s | %.0f | %.1f | %s' % ('${sent:-0}', ${sent:-0} / w, w, '$rss'))"
+	local rss=$(cut -d' ' -f1 "$W/$1".*.rss | sort -n | tail -1)
+	local cpu=$(awk '{c += $2 + $3} END {print c}' "$W/$1".*.rss)
+	/usr/bin/python3 -c "w = $end - $start; print('%s | %.0f | %.1f | %.1f | %.1f | %s' % ('${sent:-0}', ${sent:-0} / w, w, $cpu, ($c1 - $c0) / $(getconf CLK_TCK), '$rss'))"
 }
 # import NAME STORE: "wall s | rows/s | peak RSS KB"
 import() {
@@ -94,8 +97,8 @@ echo "Machine: $(nproc) cores shared with the database server, load average at s
 	"$(sqlite3 --version | cut -d' ' -f1). transport-smtp to smtp-sink on 127.0.0.1, 16" \
 	"connections, DKIM off, batch_size 512; each run imports its contacts first (not timed)."
 echo
-echo "| store | workers | sent | msg/s | wall s | job peak RSS KB |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| store | workers | sent | msg/s | wall s | job CPU s | mariadbd CPU s | job peak RSS KB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 echo "| sqlite | 1 | $(mailing s1 sqlite 1) |"
 echo "| mariadb | 1 | $(mailing m1 mariadb 1) |"
 echo "| mariadb | 2 | $(mailing m2 mariadb 2) |"
