@@ -32,6 +32,9 @@ struct mr_renderer {
 	int reply_verp;                /* Reply-To: the recipient's VERP reply address */
 	struct lang_variant *variants; /* mr_renderer_add_language */
 	size_t n_variants;
+	/* the per-recipient values that cost a signature each, made only when
+	 * the subject or a body names them */
+	int uses_optout, uses_resubscribe, uses_view;
 };
 
 /* A renderer of a mailing's language variant. */
@@ -296,6 +299,12 @@ int mr_renderer_new(const struct mr_render_conf *conf, int own_conf, const struc
 	}
 	if (!r->text && !r->html && (rc = mr_tpl_compile("", "the text body", &r->text, err)))
 		goto fail;
+	const struct mr_tpl *tpls[] = { r->subject, r->text, r->html };
+	for (size_t i = 0; i < sizeof(tpls) / sizeof(tpls[0]); i++) {
+		r->uses_optout |= mr_tpl_uses(tpls[i], "action.optOutUrl");
+		r->uses_resubscribe |= mr_tpl_uses(tpls[i], "action.resubscribeUrl");
+		r->uses_view |= mr_tpl_uses(tpls[i], "action.viewUrl");
+	}
 	char rnd[40];
 	boundary_tag(conf, m, rnd);
 	snprintf(r->alt_boundary, sizeof(r->alt_boundary), "=_mr_alt_%s", rnd);
@@ -567,22 +576,30 @@ static int values_of(struct mr_renderer *r, const struct mr_recipient *rc, struc
 	if (!rc->email || !mr_addr_valid(rc->email))
 		return mail_error_set(err, MR_EINPUT, "recipient %lld: \"%s\" is not a valid address",
 				    (long long)rc->queue_id, rc->email ? rc->email : "");
+	/* the bounce and unsubscribe addresses go in the header of every
+	 * message; the others are signed only for templates that show them */
 	int st;
+	rv->optout[0] = rv->resub[0] = '\0';
+	rv->optout_url[0] = rv->resub_url[0] = rv->view_url[0] = '\0';
 	if ((st = mr_verp_build(&r->conf.verp, MR_VERP_BOUNCE, rc->job_id, rc->queue_id,
 				rv->bounce, sizeof(rv->bounce), err)) ||
 	    (st = mr_verp_build(&r->conf.verp, MR_VERP_UNSUBSCRIBE, rc->job_id, rc->queue_id,
 				rv->unsub, sizeof(rv->unsub), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id, rv->optout,
-				sizeof(rv->optout), err)) ||
-	    (st = mr_verp_build(&r->conf.verp, MR_VERP_RESUBSCRIBE, rc->job_id, rc->queue_id,
-				rv->resub, sizeof(rv->resub), err)))
+	    (r->uses_optout &&
+	     (st = mr_verp_build(&r->conf.verp, MR_VERP_OPTOUT, rc->job_id, rc->queue_id,
+				 rv->optout, sizeof(rv->optout), err))) ||
+	    (r->uses_resubscribe &&
+	     (st = mr_verp_build(&r->conf.verp, MR_VERP_RESUBSCRIBE, rc->job_id, rc->queue_id,
+				 rv->resub, sizeof(rv->resub), err))))
 		return st;
 	action_url(r, MR_VERP_UNSUBSCRIBE, rv->unsub, rv->unsub_url, sizeof(rv->unsub_url));
-	action_url(r, MR_VERP_OPTOUT, rv->optout, rv->optout_url, sizeof(rv->optout_url));
-	action_url(r, MR_VERP_RESUBSCRIBE, rv->resub, rv->resub_url, sizeof(rv->resub_url));
+	if (r->uses_optout)
+		action_url(r, MR_VERP_OPTOUT, rv->optout, rv->optout_url, sizeof(rv->optout_url));
+	if (r->uses_resubscribe)
+		action_url(r, MR_VERP_RESUBSCRIBE, rv->resub, rv->resub_url,
+			   sizeof(rv->resub_url));
 	char tok[128];
-	rv->view_url[0] = '\0';
-	if (r->conf.base_url && *r->conf.base_url &&
+	if (r->uses_view && r->conf.base_url && *r->conf.base_url &&
 	    mr_track_token(&r->conf.verp, MR_TRACK_TOKEN_VIEW, rc->job_id, rc->queue_id, -1, tok,
 			   sizeof(tok), err) == 0)
 		snprintf(rv->view_url, sizeof(rv->view_url), "%s/v?mr=%s", r->conf.base_url, tok);

@@ -206,6 +206,18 @@ size_t mr_tpl_tokens(const struct mr_tpl *tpl)
 	return tpl ? tpl->n_tokens : 0;
 }
 
+int mr_tpl_uses(const struct mr_tpl *tpl, const char *name)
+{
+	enum tok tok = TOK_LITERAL;
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		if (strcmp(known[k].name, name) == 0)
+			tok = known[k].tok;
+	for (size_t i = 0; tpl && tok != TOK_LITERAL && i < tpl->n; i++)
+		if (tpl->segs[i].tok == tok)
+			return 1;
+	return 0;
+}
+
 static void add_escaped(struct mr_buf *out, const char *v, size_t n, int html)
 {
 	if (!html) {

@@ -266,6 +266,57 @@ static void test_message(void)
 	free(out.data);
 }
 
+/* The action URLs that cost a signature each (opt-out, resubscribe, view) are
+ * made only for templates that name them, and are then valid signed ids. */
+static void test_action_urls(void)
+{
+	struct mr_tpl *t = NULL;
+	struct mr_error err = { 0 };
+	TAP_INT(mr_tpl_compile("a {action.optOutUrl} b {contact.email}", "t", &t, &err), 0,
+		"a template with {action.optOutUrl} compiles");
+	TAP_OK(mr_tpl_uses(t, "action.optOutUrl") && mr_tpl_uses(t, "contact.email") &&
+	       !mr_tpl_uses(t, "action.viewUrl") && !mr_tpl_uses(t, "no.such") &&
+	       !mr_tpl_uses(NULL, "action.optOutUrl"), "mr_tpl_uses names the tokens it has");
+	mr_tpl_free(t);
+	struct mr_render_conf conf = base_conf();
+	conf.base_url = "https://example.org";
+	struct mr_mailing m = {
+		.id = 7, .name = "Spring", .subject = "News",
+		.body_text = "out {action.optOutUrl}\nback {action.resubscribeUrl}\n"
+			     "view {action.viewUrl}\n",
+	};
+	struct mr_recipient r = { .queue_id = 4242, .job_id = 77, .mailing_id = 7,
+				  .email = "zoe@example.net" };
+	struct mr_rendered_msg out = render_one(&conf, &m, &r);
+	static const char *const want[] = { "out https://example.org/unsubscribe?mr=3Do.77.4242.",
+					    "back https://example.org/unsubscribe?mr=3De.77.4242.",
+					    "view https://example.org/v?mr=3Dv" };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		TAP_OK(has(&out, want[i]), "a template that names it gets %.30s...", want[i]);
+	/* the opt-out address in the URL is one of ours, signed for this row */
+	const char *o = find(out.data, out.len, "mr=3Do.77.4242.");
+	char addr[200] = "";
+	if (o) {
+		size_t n = 0;
+		for (o += 5; n + 1 < sizeof(addr) && o[n] > ' ' && o[n] != '&' && o[n] != '='; n++)
+			addr[n] = o[n];
+		addr[n] = '\0';
+	}
+	struct mr_verp v = { 0 };
+	char full[300];
+	snprintf(full, sizeof(full), "return+%s@bounce.example.org", addr);
+	TAP_OK(mr_verp_parse(&conf.verp, full, strlen(full), &v) == 0 && v.queue_id == 4242 &&
+	       v.job_id == 77, "the opt-out URL carries a valid signed id (%s)", full);
+	free(out.data);
+	m.body_text = "plain {contact.email}\n";
+	out = render_one(&conf, &m, &r);
+	TAP_OK(out.data && has(&out, "plain zoe@example.net") && !has(&out, "mr=3Do.") &&
+	       !has(&out, "mr=3De.") && !has(&out, "/v?mr") &&
+	       has(&out, "List-Unsubscribe: <mailto:return+u.77.4242."),
+	       "a template without them still has the unsubscribe header, and no other URL");
+	free(out.data);
+}
+
 /* Writes the key record "v=DKIM1; k=...; p=..." of key to path. */
 static int write_record(EVP_PKEY *key, int ed, const char *path)
 {
@@ -399,6 +450,7 @@ int main(void)
 	}
 	test_tokens();
 	test_message();
+	test_action_urls();
 	test_dkim(0);
 	test_dkim(1);
 	char cmd[300];

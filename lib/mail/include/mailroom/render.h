@@ -46,6 +46,9 @@ void mr_tpl_render(const struct mr_tpl *tpl, const struct mr_token_values *v, in
 		   struct mr_buf *out);
 /* Number of tokens in a template (for tests). */
 size_t mr_tpl_tokens(const struct mr_tpl *tpl);
+/* Whether the template has the built-in token name ("action.viewUrl");
+ * 0 for a NULL template or a name that is no built-in token. */
+int mr_tpl_uses(const struct mr_tpl *tpl, const char *name);
 
 /* ---- the message renderer (mailing-render.c) */
 struct mr_render_conf {
