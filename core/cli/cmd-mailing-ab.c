@@ -505,7 +505,9 @@ static int ab_pick(struct mr_site *site, int64_t id, int argc, char **argv)
 	return ab_apply(site, id, &c, win, 1, cmd);
 }
 
-/* The mailings of the store, their ids collected. */
+/* The draft mailings of the store, their ids collected: a mailing waits for
+ * its A/B winner as a draft (ab-test starts from one, the winner schedules
+ * it), so the others need no look at their settings. */
 struct id_list {
 	int64_t *v;
 	size_t n, cap;
@@ -514,6 +516,8 @@ struct id_list {
 static int collect_id(void *cookie, const struct mr_mailing *m)
 {
 	struct id_list *l = cookie;
+	if (m->status != MR_MAILING_DRAFT)
+		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
 		int64_t *nv = realloc(l->v, cap * sizeof(*nv));
