@@ -221,7 +221,20 @@ int optin_subscribe(struct mr_site *site, const struct mr_verp_conf *verp,
 	while (bl && base[bl - 1] == '/')
 		bl--;
 	snprintf(url, sizeof(url), "%.*s/confirm?t=%s", (int)bl, base, token);
-	if ((rc = send_mail(site, rq, title, url, out->expires, out, err)) != 0) {
+	/* the store's lock goes to the next request while the mail is sent
+	 * (taken in the order store, send: never the other way round) */
+	int handover = rq->store_lock && rq->send_lock &&
+		       (site->transport.ops->caps & MR_TRANSPORT_NO_STORE);
+	if (handover) {
+		pthread_mutex_lock(rq->send_lock);
+		pthread_mutex_unlock(rq->store_lock);
+	}
+	rc = send_mail(site, rq, title, url, out->expires, out, err);
+	if (handover) {
+		pthread_mutex_unlock(rq->send_lock);
+		pthread_mutex_lock(rq->store_lock);
+	}
+	if (rc) {
 		/* no mail, no request: expired at once, so that a retry is not taken
 		 * for a repeat (resend_after) and this link never works */
 		struct mr_error e2 = { 0 };

@@ -3,6 +3,7 @@
 #ifndef MR_CLI_OPTIN_H
 #define MR_CLI_OPTIN_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include "cli.h"
 
@@ -14,6 +15,12 @@ struct optin_request {
 	const char *last_name;  /* MAY be NULL */
 	const char *who;        /* the user or "web" */
 	const char *via;        /* e.g. "cli" or "web from 192.0.2.1" */
+	/* a caller whose threads share the store (mailroom serve): the lock the
+	 * caller holds around the call, and the one that keeps sends one at a
+	 * time.  With both set and a transport that never touches the store,
+	 * the store is let go while the mail is sent, so that a slow relay
+	 * holds up no other request.  NULL for a caller with one thread. */
+	pthread_mutex_t *store_lock, *send_lock;
 };
 
 struct optin_outcome {

@@ -165,4 +165,31 @@ check "... nor a subscribe-requested event" sh -c "! grep -q subscribe-requested
 mr contact subscribe carl@example.net --group news > /dev/null
 check_eq "asking again at once sends the mail (no resend_after wait)" \
 	"$(q "SELECT count(*) FROM mail_spool WHERE recipient = 'carl@example.net'")" 1
+
+# ---- a slow relay holds up no other request: serve lets the store go while
+# the confirmation mail is sent (smtp-sink waits 4 s before answering DATA)
+. "$MR_SRCDIR/tests/servers/smtp.sh"
+slow=$(free_port)
+check "smtp-sink with a slow DATA listens" smtp_sink_start "$slow" -w 4
+serve_site optintest mailroom "transport = smtp" transport-smtp "host = 127.0.0.1
+port = $slow
+tls = none" http "base_url = $BASE" optin "web_groups = news" > "$T_DIR/slow.ini"
+check "mailroom serve with the slow relay listens" serve_start "$T_DIR/slow.ini" "$T_DIR/slow.log"
+start=$(date +%s%N)
+curl -s -o "$T_DIR/slow-sub" -w '%{http_code}' -H "Origin: $BASE" \
+	--data 'email=fay%40example.net&group=news' "$BASE/subscribe" > "$T_DIR/slow-code" &
+sub=$!
+sleep 0.5
+# the confirmation page of ann's link reads the store (the group's title)
+other=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 10 "$ann")
+wait $sub
+took=$((($(date +%s%N) - start) / 1000000))
+check_eq "the subscribe through the slow relay is answered (after ${took} ms)" \
+	"$(cat "$T_DIR/slow-code")" 200
+check "... and took the relay's 4 s" test "$took" -ge 3500
+check "a request that reads the store meanwhile is answered at once (${other})" \
+	awk -v c="${other% *}" -v t="${other#* }" 'BEGIN { exit !(c == 200 && t < 2) }'
+check_eq "fay is pending after the slow send" "$(pending fay@example.net)" 1
+check "serve stops cleanly" serve_stop
+smtp_sink_stop
 done_testing

@@ -81,7 +81,8 @@ enum MHD_Result sv_subscribe(struct sv_server *s, struct sv_req *r, struct MHD_C
 	char via[96];
 	snprintf(via, sizeof(via), "web from %s", r->ip);
 	struct optin_request rq = { .email = email, .group = group,
-				    .first_name = first[0] ? first : NULL, .who = "web", .via = via };
+				    .first_name = first[0] ? first : NULL, .who = "web", .via = via,
+				    .store_lock = &s->store_lock, .send_lock = &s->send_lock };
 	struct optin_outcome out;
 	struct mr_error e = { 0 };
 	pthread_mutex_lock(&s->store_lock);

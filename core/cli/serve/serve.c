@@ -186,6 +186,7 @@ int cmd_serve(struct mr_cli *cli, int argc, char **argv)
 	s.quiet = quiet_requests;
 	s.web_groups = wg && *wg ? wg : NULL;
 	pthread_mutex_init(&s.store_lock, NULL);
+	pthread_mutex_init(&s.send_lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_mutex_init(&s.rl_lock, NULL);
 	struct MHD_Daemon *d[SV_MAX_LISTEN] = { 0 };

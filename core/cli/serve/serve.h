@@ -29,6 +29,7 @@ struct sv_server {
 	struct mr_site *site;
 	struct mr_store *store;
 	pthread_mutex_t store_lock;
+	pthread_mutex_t send_lock; /* the transport, for the opt-in mail */
 	struct mr_verp_conf *verp;
 	const char *unsub_path;   /* the path of [mailroom] unsubscribe_url, or NULL */
 	size_t max_body;
