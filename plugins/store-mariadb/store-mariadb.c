@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "store-mariadb.h"
+#include "db.h"
 #include "md-conf.h"
 
 static const struct mr_key mariadb_keys[] = {
@@ -222,12 +222,12 @@ static int w_job_run_end(void *st, int64_t run_id, int64_t ended, enum mr_job_ou
 static int w_msg_mark(void *st, const char *account, const char *key, const char *outcome,
 		      int64_t when, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_msg_mark(st, account, key, outcome, when, err));
+	MD_RETRYING(st, err, sql_msg_mark(st, account, key, outcome, when, err));
 }
 
 static int w_user_put(void *st, const struct mr_user *user, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_user_put(st, user, err));
+	MD_RETRYING(st, err, sql_user_put(st, user, err));
 }
 
 static int w_contact_upsert(void *st, const struct mr_contact *c, int64_t *id_r, int *created_r,
@@ -393,18 +393,18 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.group_list = md_group_list,
 	.group_member = w_group_member,
 	.group_members = md_group_members,
-	.contact_delete = md_contact_delete,
-	.contact_groups = md_contact_groups,
-	.contact_emails = md_contact_emails,
-	.contact_event_add = md_contact_event_add,
-	.contact_events = md_contact_events,
-	.group_delete = md_group_delete,
-	.group_rename = md_group_rename,
-	.field_add = md_field_add,
-	.field_list = md_field_list,
-	.field_delete = md_field_delete,
-	.contact_field_set = md_contact_field_set,
-	.contact_fields = md_contact_fields,
+	.contact_delete = sql_contact_delete,
+	.contact_groups = sql_contact_groups,
+	.contact_emails = sql_contact_emails,
+	.contact_event_add = sql_contact_event_add,
+	.contact_events = sql_contact_events,
+	.group_delete = sql_group_delete,
+	.group_rename = sql_group_rename,
+	.field_add = sql_field_add,
+	.field_list = sql_field_list,
+	.field_delete = sql_field_delete,
+	.contact_field_set = sql_contact_field_set,
+	.contact_fields = sql_contact_fields,
 	.group_set_where = md_group_set_where,
 	.group_refresh = md_group_refresh,
 	.optin_pending_add = md_optin_pending_add,
@@ -444,7 +444,7 @@ static const struct mr_store_bounce_ops mariadb_bounce_ops = {
 	.bounce_add = w_bounce_add,
 	.verp_action = w_verp_action,
 	.holds_reset = w_holds_reset,
-	.bounce_stats = md_bounce_stats,
+	.bounce_stats = sql_bounce_stats,
 	.auto_reply_due = w_auto_reply_due,
 };
 
@@ -487,14 +487,14 @@ static const struct mr_store_ops mariadb_ops = {
 	.job_run_end = w_job_run_end,
 	.job_run_list = md_job_run_list,
 	.job_run_purge = md_job_run_purge,
-	.msg_seen = md_msg_seen,
+	.msg_seen = sql_msg_seen,
 	.msg_mark = w_msg_mark,
-	.msg_purge = md_msg_purge,
-	.msg_outcome = md_msg_outcome,
+	.msg_purge = sql_msg_purge,
+	.msg_outcome = sql_msg_outcome,
 	.user_put = w_user_put,
-	.user_get = md_user_get,
-	.user_list = md_user_list,
-	.user_delete = md_user_delete,
+	.user_get = sql_user_get,
+	.user_list = sql_user_list,
+	.user_delete = sql_user_delete,
 	.spool = &mariadb_spool_ops,
 	.contacts = &mariadb_contacts_ops,
 	.queue = &mariadb_queue_ops,

@@ -8,7 +8,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "store-sqlite.h"
+#include "db.h"
 
 /* The plugin's keys, filled by the core from its section (sqlite_keys). */
 struct sqlite_conf {
@@ -256,18 +256,18 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.group_list = sq_group_list,
 	.group_member = sq_group_member,
 	.group_members = sq_group_members,
-	.contact_delete = sq_contact_delete,
-	.contact_groups = sq_contact_groups,
-	.contact_emails = sq_contact_emails,
-	.contact_event_add = sq_contact_event_add,
-	.contact_events = sq_contact_events,
-	.group_delete = sq_group_delete,
-	.group_rename = sq_group_rename,
-	.field_add = sq_field_add,
-	.field_list = sq_field_list,
-	.field_delete = sq_field_delete,
-	.contact_field_set = sq_contact_field_set,
-	.contact_fields = sq_contact_fields,
+	.contact_delete = sql_contact_delete,
+	.contact_groups = sql_contact_groups,
+	.contact_emails = sql_contact_emails,
+	.contact_event_add = sql_contact_event_add,
+	.contact_events = sql_contact_events,
+	.group_delete = sql_group_delete,
+	.group_rename = sql_group_rename,
+	.field_add = sql_field_add,
+	.field_list = sql_field_list,
+	.field_delete = sql_field_delete,
+	.contact_field_set = sql_contact_field_set,
+	.contact_fields = sql_contact_fields,
 	.group_set_where = sq_group_set_where,
 	.group_refresh = sq_group_refresh,
 	.optin_pending_add = sq_optin_pending_add,
@@ -307,7 +307,7 @@ static const struct mr_store_bounce_ops sqlite_bounce_ops = {
 	.bounce_add = sq_bounce_add,
 	.verp_action = sq_verp_action,
 	.holds_reset = sq_holds_reset,
-	.bounce_stats = sq_bounce_stats,
+	.bounce_stats = sql_bounce_stats,
 	.auto_reply_due = sq_auto_reply_due,
 };
 
@@ -341,14 +341,14 @@ static const struct mr_store_ops sqlite_ops = {
 	.job_run_end = sq_job_run_end,
 	.job_run_list = sq_job_run_list,
 	.job_run_purge = sq_job_run_purge,
-	.msg_seen = sq_msg_seen,
-	.msg_mark = sq_msg_mark,
-	.msg_purge = sq_msg_purge,
-	.msg_outcome = sq_msg_outcome,
-	.user_put = sq_user_put,
-	.user_get = sq_user_get,
-	.user_list = sq_user_list,
-	.user_delete = sq_user_delete,
+	.msg_seen = sql_msg_seen,
+	.msg_mark = sql_msg_mark,
+	.msg_purge = sql_msg_purge,
+	.msg_outcome = sql_msg_outcome,
+	.user_put = sql_user_put,
+	.user_get = sql_user_get,
+	.user_list = sql_user_list,
+	.user_delete = sql_user_delete,
 	.spool = &sqlite_spool_ops,
 	.contacts = &sqlite_contacts_ops,
 	.queue = &sqlite_queue_ops,

@@ -192,18 +192,6 @@ int sq_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outco
 int sq_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
 		    void *cookie, struct mr_error *err);
 int sq_job_run_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
-int sq_msg_seen(void *state, const char *account, const char *key, int *seen_r,
-		struct mr_error *err);
-int sq_msg_mark(void *state, const char *account, const char *key, const char *outcome,
-		int64_t when, struct mr_error *err);
-int sq_msg_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
-int sq_msg_outcome(void *state, const char *account, const char *key, char **outcome_r,
-		   struct mr_error *err);
-int sq_user_put(void *state, const struct mr_user *user, struct mr_error *err);
-int sq_user_get(void *state, const char *name, mr_user_cb *cb, void *cookie,
-		struct mr_error *err);
-int sq_user_list(void *state, mr_user_cb *cb, void *cookie, struct mr_error *err);
-int sq_user_delete(void *state, const char *name, struct mr_error *err);
 int sq_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
 		      struct mr_error *err);
 int sq_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
@@ -219,24 +207,6 @@ int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
 int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
 		     struct mr_error *err);
-int sq_contact_delete(void *state, const char *email, int64_t *id_r, struct mr_error *err);
-int sq_contact_groups(void *state, int64_t contact_id, mr_membership_cb *cb, void *cookie,
-		      struct mr_error *err);
-int sq_contact_emails(void *state, int64_t contact_id, mr_contact_email_cb *cb, void *cookie,
-		      struct mr_error *err);
-int sq_contact_event_add(void *state, const struct mr_contact_event *ev, struct mr_error *err);
-int sq_contact_events(void *state, int64_t contact_id, int64_t limit, mr_contact_event_cb *cb,
-		      void *cookie, struct mr_error *err);
-int sq_group_delete(void *state, const char *name, struct mr_error *err);
-int sq_group_rename(void *state, const char *old_name, const char *new_name,
-		    struct mr_error *err);
-int sq_field_add(void *state, const struct mr_field *f, struct mr_error *err);
-int sq_field_list(void *state, mr_field_cb *cb, void *cookie, struct mr_error *err);
-int sq_field_delete(void *state, const char *name, struct mr_error *err);
-int sq_contact_field_set(void *state, int64_t contact_id, const char *name, const char *value,
-			 struct mr_error *err);
-int sq_contact_fields(void *state, int64_t contact_id, mr_field_value_cb *cb, void *cookie,
-		      struct mr_error *err);
 int sq_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
 int sq_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
 			 int64_t *group_id_r, int *member_r, struct mr_error *err);
@@ -354,7 +324,5 @@ int sq_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *
 		   struct mr_error *err);
 int sq_track_events(void *state, int64_t mailing_id, int64_t bucket, mr_track_event_cb *cb,
 		    void *cookie, struct mr_error *err);
-int sq_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
-		    struct mr_bounce_totals *totals_r, struct mr_error *err);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The MariaDB store's bounce statistics: bounce events by mailing and bounce type, holds and opt-outs. */
+/* The SQL stores' bounce statistics: bounce events by mailing and bounce type, holds and opt-outs. */
 #include "config.h"
 #include <string.h>
-#include "store-mariadb.h"
+#include "db.h"
 
 static const char rows_sql[] =
 	"SELECT m.id, m.name, coalesce(bt.name, 'Unknown'), count(*), "
@@ -17,46 +17,46 @@ static const char totals_sql[] =
 	"(SELECT count(*) FROM contacts WHERE is_opt_out = 1 AND is_deleted = 0), "
 	"(SELECT count(*) FROM events WHERE event_type = 'bounce'), "
 	"(SELECT count(*) FROM events WHERE event_type = 'bounce' AND "
-	" CASE WHEN json_valid(details) THEN json_value(details, '$.confidence') END = 'low')";
+	" CASE WHEN json_valid(details) THEN " DB_JSON_TEXT "(details, '$.confidence') END = 'low')";
 
-int md_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
+int sql_bounce_stats(void *state, mr_bounce_stat_cb *cb, void *cookie,
 		    struct mr_bounce_totals *totals_r, struct mr_error *err)
 {
-	struct md_state *s = state;
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, rows_sql, &st, err);
+	struct db_state *s = state;
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, rows_sql, &st, err);
 	if (rc)
 		return rc;
 	int src;
-	while ((src = md_step(st)) == MD_ROW) {
+	while ((src = db_step(st)) == DB_ROW) {
 		struct mr_bounce_stat row = {
-			.mailing_id = md_col_int64(st, 0),
-			.mailing = md_col_text(st, 1),
-			.type = md_col_text(st, 2),
-			.bounces = md_col_int64(st, 3),
-			.emails = md_col_int64(st, 4),
+			.mailing_id = db_col_int64(st, 0),
+			.mailing = db_col_text(st, 1),
+			.type = db_col_text(st, 2),
+			.bounces = db_col_int64(st, 3),
+			.emails = db_col_int64(st, 4),
 		};
 		if (cb && (rc = cb(cookie, &row)) != 0)
 			break;
 	}
-	if (rc == 0 && src != MD_DONE)
-		rc = md_fail(s, src, "reading bounce statistics", err);
-	md_ad_hoc_done(s, st);
+	if (rc == 0 && src != DB_DONE)
+		rc = db_fail(s, src, "reading bounce statistics", err);
+	db_ad_hoc_done(s, st);
 	if (rc || !totals_r)
 		return rc;
 	memset(totals_r, 0, sizeof(*totals_r));
-	if ((rc = md_prepare_ad_hoc(s, totals_sql, &st, err)) != 0)
+	if ((rc = db_prepare_ad_hoc(s, totals_sql, &st, err)) != 0)
 		return rc;
-	src = md_step(st);
-	if (src == MD_ROW) {
-		totals_r->on_hold = md_col_int64(st, 0);
-		totals_r->on_hold_manual = md_col_int64(st, 1);
-		totals_r->opted_out = md_col_int64(st, 2);
-		totals_r->bounces = md_col_int64(st, 3);
-		totals_r->low_confidence = md_col_int64(st, 4);
+	src = db_step(st);
+	if (src == DB_ROW) {
+		totals_r->on_hold = db_col_int64(st, 0);
+		totals_r->on_hold_manual = db_col_int64(st, 1);
+		totals_r->opted_out = db_col_int64(st, 2);
+		totals_r->bounces = db_col_int64(st, 3);
+		totals_r->low_confidence = db_col_int64(st, 4);
 	} else {
-		rc = md_fail(s, src, "counting holds", err);
+		rc = db_fail(s, src, "counting holds", err);
 	}
-	md_ad_hoc_done(s, st);
+	db_ad_hoc_done(s, st);
 	return rc;
 }

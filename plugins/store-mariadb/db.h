@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The MariaDB store in the words of the shared SQL operations (plugins/sqlstore/sqlstore.h says what each name is). */
+#ifndef STORE_MARIADB_DB_H
+#define STORE_MARIADB_DB_H
+
+#include "store-mariadb.h"
+#include "sqlstore.h"
+
+#define db_state md_state
+#define db_use md_use
+typedef struct md_stmt db_stmt;
+#define DB(name) MD_##name
+#define db_acquire md_acquire
+#define db_release md_release
+#define db_run md_run
+#define db_fail md_fail
+#define db_unit_begin md_unit_begin
+#define db_unit_end md_unit_end
+#define db_id_by_text md_id_by_text
+#define db_purge md_purge
+#define db_group_id md_group_id
+#define db_prepare_ad_hoc md_prepare_ad_hoc
+#define db_ad_hoc_done md_ad_hoc_done
+#define db_bind_int64 md_bind_int64
+#define db_bind_text md_bind_text
+#define db_step md_step
+#define DB_ROW MD_ROW
+#define DB_DONE MD_DONE
+#define db_col_int64 md_col_int64
+#define db_col_int md_col_int
+#define db_col_text md_col_text
+#define db_changes(s) md_changes(s)
+#define db_where(s) ((s)->where)
+#define DB_JSON_TEXT "json_value"
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite store in the words of the shared SQL operations (plugins/sqlstore/sqlstore.h says what each name is). */
+#ifndef STORE_SQLITE_DB_H
+#define STORE_SQLITE_DB_H
+
+#include "store-sqlite.h"
+#include "sqlstore.h"
+
+#define db_state sq_state
+#define db_use sq_use
+typedef sqlite3_stmt db_stmt;
+#define DB(name) SQ_##name
+#define db_acquire sq_acquire
+#define db_release sq_release
+#define db_run sq_run
+#define db_fail sq_fail
+#define db_unit_begin sq_unit_begin
+#define db_unit_end sq_unit_end
+#define db_id_by_text sq_id_by_text
+#define db_purge sq_purge
+#define db_group_id sq_group_id
+#define db_prepare_ad_hoc sq_prepare_ad_hoc
+#define db_ad_hoc_done sq_ad_hoc_done
+#define db_bind_int64 sqlite3_bind_int64
+#define db_bind_text sq_bind_text
+#define db_step sqlite3_step
+#define DB_ROW SQLITE_ROW
+#define DB_DONE SQLITE_DONE
+#define db_col_int64 sqlite3_column_int64
+#define db_col_int sqlite3_column_int
+#define db_col_text sq_col_text
+#define db_changes(s) ((int64_t)sqlite3_changes((s)->db))
+#define db_where(s) ((s)->path)
+#define DB_JSON_TEXT "json_extract"
+
+#endif
