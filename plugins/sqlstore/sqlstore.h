@@ -15,13 +15,16 @@
  *   db_id_by_text, db_purge, db_group_id, db_prepare_ad_hoc, db_ad_hoc_done
  *                                           as in store-sqlite.h
  *   db_bind_int64, db_bind_text, db_step, DB_ROW, DB_DONE, db_col_int64,
- *   db_col_int, db_col_text, db_changes(s)  binding, stepping, reading
+ *   db_col_int, db_col_text, db_col_null, db_col_bytes, db_col_blob,
+ *   db_bind_null, db_bind_blob, db_changes(s), db_last_id(s)
+ *                                           binding, stepping, reading
  *   db_where(s)                             where the data is, for messages
  *   DB_JSON_TEXT                            the SQL function that reads a
  *                                           JSON member as text
  *
- * The operations below are what each store's descriptor points at; the
- * plugins export nothing but their descriptor, so both define them.
+ * Below: the operations each store's descriptor points at, and the helpers
+ * its own files call (those taking struct db_state).  The plugins export
+ * nothing but their descriptor, so both define these names.
  */
 #include <mailroom/store.h>
 
@@ -67,5 +70,48 @@ int sql_msg_mark(void *state, const char *account, const char *key, const char *
 int sql_msg_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 int sql_msg_outcome(void *state, const char *account, const char *key, char **outcome_r,
 		    struct mr_error *err);
+
+/* sqlstore/mailing.c: mailings created, read, listed and moved between
+ * statuses; the one that is due */
+/* Mailing status names as the schema writes them, and back. */
+const char *sql_mailing_status_name(enum mr_mailing_status st);
+enum mr_mailing_status sql_mailing_status_parse(const char *name);
+/* Makes a running child job of parent. */
+int sql_insert_child_job(struct db_state *s, int64_t mid, int64_t parent, int64_t now,
+			 int64_t *id_r, struct mr_error *err);
+/* Adds a mailing's groups and attachments (mailing create and update). */
+int sql_mailing_add_content(struct db_state *s, int64_t mid, const struct mr_mailing *m,
+			    struct mr_error *err);
+int sql_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
+		       struct mr_error *err);
+int sql_mailing_get(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
+		    struct mr_error *err);
+int sql_mailing_list(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
+/* Sets a mailing's status (when: its schedule) and, unless jstatus is NULL,
+ * its open jobs'. */
+int sql_mailing_put_status(struct db_state *s, int64_t id, const char *mstatus,
+			   const char *jstatus, int64_t when, struct mr_error *err);
+int sql_mailing_set_status(void *state, int64_t id, enum mr_mailing_status status, int64_t when,
+			   struct mr_error *err);
+int sql_mailing_due(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
+		    int64_t *job_id_r, struct mr_error *err);
+
+/* sqlstore/activities.c: activities, their contacts, parties and files */
+int sql_activity_contact(void *state, const char *email, const char *name, int create,
+			 int64_t *id_r, int *created_r, struct mr_error *err);
+int sql_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
+		     struct mr_error *err);
+int sql_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
+		      void *cookie, struct mr_error *err);
+int sql_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
+		     struct mr_error *err);
+int sql_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
+			    void *cookie, struct mr_error *err);
+
+/* sqlstore/spool.c: the mail spool (transport-spool) */
+int sql_spool_add(void *state, const struct mr_spool_msg *msg, int64_t *id_r, struct mr_error *err);
+int sql_spool_list(void *state, int64_t limit, mr_spool_cb *cb, void *cookie, struct mr_error *err);
+int sql_spool_get(void *state, int64_t id, mr_spool_cb *cb, void *cookie, struct mr_error *err);
+int sql_spool_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 
 #endif

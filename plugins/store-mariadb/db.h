@@ -4,7 +4,6 @@
 #define STORE_MARIADB_DB_H
 
 #include "store-mariadb.h"
-#include "sqlstore.h"
 
 #define db_state md_state
 #define db_use md_use
@@ -23,6 +22,7 @@ typedef struct md_stmt db_stmt;
 #define db_ad_hoc_done md_ad_hoc_done
 #define db_bind_int64 md_bind_int64
 #define db_bind_text md_bind_text
+#define db_bind_blob md_bind_blob
 #define db_step md_step
 #define DB_ROW MD_ROW
 #define DB_DONE MD_DONE
@@ -32,5 +32,12 @@ typedef struct md_stmt db_stmt;
 #define db_changes(s) md_changes(s)
 #define db_where(s) ((s)->where)
 #define DB_JSON_TEXT "json_value"
+#define db_last_id(s) md_last_id(s)
+#define db_col_null md_col_null
+#define db_col_bytes md_col_bytes
+#define db_col_blob md_col_blob
+#define db_bind_null md_bind_null
+
+#include "sqlstore.h"
 
 #endif

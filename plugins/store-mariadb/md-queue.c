@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "store-mariadb.h"
+#include "db.h"
 
 /* Runs a statement bound to one int64 (?1), *changes_r (MAY be NULL) gets its changes. */
 static int run_id(struct md_state *s, enum md_stmt_id id, int64_t v, int64_t *changes_r,
@@ -43,7 +43,7 @@ static int make_children(struct md_state *s, int64_t mid, int64_t parent, int64_
 		if (rc)
 			return rc;
 		int64_t child = 0;
-		if ((rc = md_insert_child_job(s, mid, parent, now, &child, err)) != 0)
+		if ((rc = sql_insert_child_job(s, mid, parent, now, &child, err)) != 0)
 			return rc;
 		if ((rc = md_acquire(s, MD_QUEUE_MOVE, &u, err)) != 0)
 			return rc;
@@ -100,7 +100,7 @@ static int build(struct md_state *s, int64_t job_id, int64_t job_size, int64_t *
 	md_release(&u);
 	int64_t now = s->core->now(s->core);
 	if (rc == 0)
-		rc = md_mailing_put_status(s, mid, "running", "running", now, err);
+		rc = sql_mailing_put_status(s, mid, "running", "running", now, err);
 	if (rc == 0 && job_size > 0 && *count_r > 0)
 		rc = make_children(s, mid, job_id, job_size, now, err);
 	return rc;
@@ -515,7 +515,7 @@ int md_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complet
 			rc = md_fail(s, src, "counting waiting recipients", err);
 		md_release(&u);
 		if (rc == 0 && !pending &&
-		    (rc = md_mailing_put_status(s, mailing_id, "complete", "complete", now, err)) == 0)
+		    (rc = sql_mailing_put_status(s, mailing_id, "complete", "complete", now, err)) == 0)
 			*complete_r = 1;
 	}
 	if (rc == 0 && strcmp(status, "complete") == 0)

@@ -257,13 +257,13 @@ static int w_group_member(void *st, const char *group, int64_t contact_id, int a
 static int w_mailing_create(void *st, const struct mr_mailing *m, int64_t *id_r,
 			    struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_mailing_create(st, m, id_r, err));
+	MD_RETRYING(st, err, sql_mailing_create(st, m, id_r, err));
 }
 
 static int w_mailing_set_status(void *st, int64_t id, enum mr_mailing_status status, int64_t when,
 				struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_mailing_set_status(st, id, status, when, err));
+	MD_RETRYING(st, err, sql_mailing_set_status(st, id, status, when, err));
 }
 
 static int w_queue_build(void *st, int64_t job_id, int64_t job_size, int64_t *count_r,
@@ -366,21 +366,21 @@ static int w_auto_reply_due(void *st, const char *email, int64_t now, int64_t pe
 static int w_activity_contact(void *st, const char *email, const char *name, int create,
 			      int64_t *id_r, int *created_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_activity_contact(st, email, name, create, id_r, created_r, err));
+	MD_RETRYING(st, err, sql_activity_contact(st, email, name, create, id_r, created_r, err));
 }
 
 static int w_activity_add(void *st, const struct mr_activity_rec *a, int64_t *id_r,
 			  int *existing_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_activity_add(st, a, id_r, existing_r, err));
+	MD_RETRYING(st, err, sql_activity_add(st, a, id_r, existing_r, err));
 }
 
 static const struct mr_store_spool_ops mariadb_spool_ops = {
 	.size = sizeof(struct mr_store_spool_ops),
-	.spool_add = md_spool_add,
-	.spool_list = md_spool_list,
-	.spool_get = md_spool_get,
-	.spool_purge = md_spool_purge,
+	.spool_add = sql_spool_add,
+	.spool_list = sql_spool_list,
+	.spool_get = sql_spool_get,
+	.spool_purge = sql_spool_purge,
 };
 
 static const struct mr_store_contacts_ops mariadb_contacts_ops = {
@@ -416,10 +416,10 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 static const struct mr_store_queue_ops mariadb_queue_ops = {
 	.size = sizeof(struct mr_store_queue_ops),
 	.mailing_create = w_mailing_create,
-	.mailing_get = md_mailing_get,
-	.mailing_list = md_mailing_list,
+	.mailing_get = sql_mailing_get,
+	.mailing_list = sql_mailing_list,
 	.mailing_set_status = w_mailing_set_status,
-	.mailing_due = md_mailing_due,
+	.mailing_due = sql_mailing_due,
 	.queue_build = w_queue_build,
 	.queue_recover = w_queue_recover,
 	.queue_claim = w_queue_claim,
@@ -452,9 +452,9 @@ static const struct mr_store_activity_ops mariadb_activity_ops = {
 	.size = sizeof(struct mr_store_activity_ops),
 	.activity_contact = w_activity_contact,
 	.activity_add = w_activity_add,
-	.activity_list = md_activity_list,
-	.activity_get = md_activity_get,
-	.activity_attachment = md_activity_attachment,
+	.activity_list = sql_activity_list,
+	.activity_get = sql_activity_get,
+	.activity_attachment = sql_activity_attachment,
 };
 
 static int w_lock_try(void *st, const char *name, const char *owner, int64_t lease,

@@ -66,7 +66,7 @@ enum md_stmt_id {
 	MD_VALUE_SET,
 	MD_VALUE_CLEAR,
 	MD_CONTACT_FIELDS,
-	/* mailings (md-mailing.c) */
+	/* mailings (sqlstore/mailing.c) */
 	MD_MAILING_INSERT,
 	MD_MAILING_GROUP,
 	MD_MAILING_ATTACH,
@@ -107,7 +107,7 @@ enum md_stmt_id {
 	MD_MAILING_STATS,
 	MD_MAILING_BOUNCES,
 	MD_MAILING_LATE_BOUNCES,
-	/* email-to-activity (md-activities.c) */
+	/* email-to-activity (sqlstore/activities.c) */
 	MD_ACT_INDIVIDUAL,
 	MD_ACT_FIND,
 	MD_ACT_INSERT,
@@ -281,10 +281,6 @@ int md_unit_end(struct md_state *s, int rc, struct mr_error *err);
 int md_migrate(struct md_state *s, struct mr_error *err);
 
 /* The ops, by topic. */
-int md_spool_add(void *state, const struct mr_spool_msg *msg, int64_t *id_r, struct mr_error *err);
-int md_spool_list(void *state, int64_t limit, mr_spool_cb *cb, void *cookie, struct mr_error *err);
-int md_spool_get(void *state, int64_t id, mr_spool_cb *cb, void *cookie, struct mr_error *err);
-int md_spool_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 int md_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
 		     int64_t *run_id_r, struct mr_error *err);
 int md_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
@@ -319,15 +315,6 @@ int md_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membe
 /* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
 int md_smart_refresh_mailing(struct md_state *s, int64_t mailing_id, struct mr_error *err);
 int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
-int md_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
-		      struct mr_error *err);
-int md_mailing_get(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
-		   struct mr_error *err);
-int md_mailing_list(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
-int md_mailing_set_status(void *state, int64_t id, enum mr_mailing_status status, int64_t when,
-			  struct mr_error *err);
-int md_mailing_due(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
-		   int64_t *job_id_r, struct mr_error *err);
 int md_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
 		   struct mr_error *err);
 int md_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
@@ -359,31 +346,8 @@ int md_template_get(void *state, const char *name, mr_template_cb *cb, void *coo
 int md_template_delete(void *state, const char *name, struct mr_error *err);
 int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
-int md_activity_contact(void *state, const char *email, const char *name, int create,
-			int64_t *id_r, int *created_r, struct mr_error *err);
-int md_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
-		    struct mr_error *err);
-int md_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
-		     void *cookie, struct mr_error *err);
-int md_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
-		    struct mr_error *err);
-int md_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
-			   void *cookie, struct mr_error *err);
-/* Makes a running child job of parent (md-mailing.c). */
-int md_insert_child_job(struct md_state *s, int64_t mid, int64_t parent, int64_t now,
-			int64_t *id_r, struct mr_error *err);
-/* Sets a mailing's status (when: its schedule) and, unless jstatus is NULL,
- * its open jobs' (md-mailing.c). */
-int md_mailing_put_status(struct md_state *s, int64_t id, const char *mstatus,
-			  const char *jstatus, int64_t when, struct mr_error *err);
-/* Mailing status names as the schema writes them, and back (md-mailing.c). */
-/* Adds a mailing's groups and attachments (mailing create and update). */
-int md_mailing_add_content(struct md_state *s, int64_t mid, const struct mr_mailing *m,
-			   struct mr_error *err);
-const char *md_mailing_status_name(enum mr_mailing_status st);
-enum mr_mailing_status md_mailing_status_parse(const char *name);
 
-/* Bounce processing (md-bounces.c, md-verp-actions.c, md-bounce-stats.c). */
+/* Bounce processing (md-bounces.c, md-verp-actions.c, sqlstore/bounce-stats.c). */
 /* A statement for sql (a string constant: its address is the cache key),
  * prepared once per connection and reused; give it back with
  * md_ad_hoc_done().  A statement still in use is prepared afresh. */

@@ -4,7 +4,6 @@
 #define STORE_SQLITE_DB_H
 
 #include "store-sqlite.h"
-#include "sqlstore.h"
 
 #define db_state sq_state
 #define db_use sq_use
@@ -23,6 +22,7 @@ typedef sqlite3_stmt db_stmt;
 #define db_ad_hoc_done sq_ad_hoc_done
 #define db_bind_int64 sqlite3_bind_int64
 #define db_bind_text sq_bind_text
+#define db_bind_blob sq_bind_blob
 #define db_step sqlite3_step
 #define DB_ROW SQLITE_ROW
 #define DB_DONE SQLITE_DONE
@@ -32,5 +32,12 @@ typedef sqlite3_stmt db_stmt;
 #define db_changes(s) ((int64_t)sqlite3_changes((s)->db))
 #define db_where(s) ((s)->path)
 #define DB_JSON_TEXT "json_extract"
+#define db_last_id(s) ((int64_t)sqlite3_last_insert_rowid((s)->db))
+#define db_col_null(st, i) (sqlite3_column_type(st, i) == SQLITE_NULL)
+#define db_col_bytes sqlite3_column_bytes
+#define db_col_blob sqlite3_column_blob
+#define db_bind_null sqlite3_bind_null
+
+#include "sqlstore.h"
 
 #endif

@@ -2,7 +2,7 @@
 /* The SQLite store's mailing edits: a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, the count of test messages, named settings. */
 #include "config.h"
 #include <string.h>
-#include "store-sqlite.h"
+#include "db.h"
 
 static const char status_sql[] = "SELECT status FROM mailings WHERE id = ?1";
 static const char update_sql[] =
@@ -29,7 +29,7 @@ static int query_one(struct sq_state *s, const char *sql, int64_t id, int64_t *v
 	sqlite3_bind_int64(st, 1, id);
 	int src = sqlite3_step(st);
 	if (src == SQLITE_ROW && status_r)
-		*status_r = sq_mailing_status_parse(sq_col_text(st, 0));
+		*status_r = sql_mailing_status_parse(sq_col_text(st, 0));
 	else if (src == SQLITE_ROW)
 		*v_r = sqlite3_column_int64(st, 0);
 	else if (src == SQLITE_DONE)
@@ -77,12 +77,12 @@ static int update(struct sq_state *s, int64_t id, const struct mr_mailing *m, st
 	if (status != MR_MAILING_DRAFT && status != MR_MAILING_SCHEDULED)
 		return s->core->error_set(err, MR_EINPUT, "mailing %lld is %s: only a draft or a "
 					  "scheduled mailing not yet started can be edited",
-					  (long long)id, sq_mailing_status_name(status));
+					  (long long)id, sql_mailing_status_name(status));
 	if ((rc = run_one(s, update_sql, id, m, 0, "updating a mailing", err)) ||
 	    (rc = run_one(s, groups_del_sql, id, NULL, 0, "replacing a mailing's groups", err)) ||
 	    (rc = run_one(s, attach_del_sql, id, NULL, 0, "replacing attachments", err)))
 		return rc;
-	return sq_mailing_add_content(s, id, m, err);
+	return sql_mailing_add_content(s, id, m, err);
 }
 
 int sq_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err)
@@ -110,7 +110,7 @@ static int delete(struct sq_state *s, int64_t id, struct mr_error *err)
 		return s->core->error_set(err, MR_EINPUT, "mailing %lld is %s%s: only drafts and "
 					  "canceled mailings that sent nothing can be deleted "
 					  "(a mailing that sent is kept for its history)",
-					  (long long)id, sq_mailing_status_name(status),
+					  (long long)id, sql_mailing_status_name(status),
 					  tried > 0 ? " and was sent to some recipients" : "");
 	return run_one(s, delete_sql, id, NULL, 0, "deleting a mailing", err);
 }

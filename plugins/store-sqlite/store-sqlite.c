@@ -240,10 +240,10 @@ static int sq_schema_version(void *state, int *version_r, struct mr_error *err)
 
 static const struct mr_store_spool_ops sqlite_spool_ops = {
 	.size = sizeof(struct mr_store_spool_ops),
-	.spool_add = sq_spool_add,
-	.spool_list = sq_spool_list,
-	.spool_get = sq_spool_get,
-	.spool_purge = sq_spool_purge,
+	.spool_add = sql_spool_add,
+	.spool_list = sql_spool_list,
+	.spool_get = sql_spool_get,
+	.spool_purge = sql_spool_purge,
 };
 
 static const struct mr_store_contacts_ops sqlite_contacts_ops = {
@@ -278,11 +278,11 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {
 	.size = sizeof(struct mr_store_queue_ops),
-	.mailing_create = sq_mailing_create,
-	.mailing_get = sq_mailing_get,
-	.mailing_list = sq_mailing_list,
-	.mailing_set_status = sq_mailing_set_status,
-	.mailing_due = sq_mailing_due,
+	.mailing_create = sql_mailing_create,
+	.mailing_get = sql_mailing_get,
+	.mailing_list = sql_mailing_list,
+	.mailing_set_status = sql_mailing_set_status,
+	.mailing_due = sql_mailing_due,
 	.queue_build = sq_queue_build,
 	.queue_recover = sq_queue_recover,
 	.queue_claim = sq_queue_claim,
@@ -313,11 +313,11 @@ static const struct mr_store_bounce_ops sqlite_bounce_ops = {
 
 static const struct mr_store_activity_ops sqlite_activity_ops = {
 	.size = sizeof(struct mr_store_activity_ops),
-	.activity_contact = sq_activity_contact,
-	.activity_add = sq_activity_add,
-	.activity_list = sq_activity_list,
-	.activity_get = sq_activity_get,
-	.activity_attachment = sq_activity_attachment,
+	.activity_contact = sql_activity_contact,
+	.activity_add = sql_activity_add,
+	.activity_list = sql_activity_list,
+	.activity_get = sql_activity_get,
+	.activity_attachment = sql_activity_attachment,
 };
 
 static const struct mr_store_tracking_ops sqlite_tracking_ops = {

@@ -63,7 +63,7 @@ enum sq_stmt_id {
 	SQ_VALUE_SET,
 	SQ_VALUE_CLEAR,
 	SQ_CONTACT_FIELDS,
-	/* mailings (sqlite-mailing.c) */
+	/* mailings (sqlstore/mailing.c) */
 	SQ_MAILING_INSERT,
 	SQ_MAILING_GROUP,
 	SQ_MAILING_ATTACH,
@@ -101,7 +101,7 @@ enum sq_stmt_id {
 	SQ_MAILING_STATS,
 	SQ_MAILING_BOUNCES,
 	SQ_MAILING_LATE_BOUNCES,
-	/* email-to-activity (sqlite-activities.c) */
+	/* email-to-activity (sqlstore/activities.c) */
 	SQ_ACT_INDIVIDUAL,
 	SQ_ACT_FIND,
 	SQ_ACT_INSERT,
@@ -181,10 +181,6 @@ int sq_migrate(struct sq_state *s, struct mr_error *err);
 int sq_read_version(sqlite3 *db, int *version_r);
 
 /* The ops, by topic. */
-int sq_spool_add(void *state, const struct mr_spool_msg *msg, int64_t *id_r, struct mr_error *err);
-int sq_spool_list(void *state, int64_t limit, mr_spool_cb *cb, void *cookie, struct mr_error *err);
-int sq_spool_get(void *state, int64_t id, mr_spool_cb *cb, void *cookie, struct mr_error *err);
-int sq_spool_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 int sq_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
 		     int64_t *run_id_r, struct mr_error *err);
 int sq_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
@@ -219,15 +215,6 @@ int sq_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_
 /* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
 int sq_smart_refresh_mailing(struct sq_state *s, int64_t mailing_id, struct mr_error *err);
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
-int sq_mailing_create(void *state, const struct mr_mailing *m, int64_t *id_r,
-		      struct mr_error *err);
-int sq_mailing_get(void *state, int64_t id, mr_mailing_cb *cb, void *cookie,
-		   struct mr_error *err);
-int sq_mailing_list(void *state, mr_mailing_cb *cb, void *cookie, struct mr_error *err);
-int sq_mailing_set_status(void *state, int64_t id, enum mr_mailing_status status, int64_t when,
-			  struct mr_error *err);
-int sq_mailing_due(void *state, int64_t now, int64_t after_id, int64_t *mailing_id_r,
-		   int64_t *job_id_r, struct mr_error *err);
 int sq_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
 		   struct mr_error *err);
 int sq_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
@@ -259,31 +246,8 @@ int sq_template_get(void *state, const char *name, mr_template_cb *cb, void *coo
 int sq_template_delete(void *state, const char *name, struct mr_error *err);
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
-int sq_activity_contact(void *state, const char *email, const char *name, int create,
-			int64_t *id_r, int *created_r, struct mr_error *err);
-int sq_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
-		    struct mr_error *err);
-int sq_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
-		     void *cookie, struct mr_error *err);
-int sq_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
-		    struct mr_error *err);
-int sq_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
-			   void *cookie, struct mr_error *err);
-/* Makes a running child job of parent (sqlite-mailing.c). */
-int sq_insert_child_job(struct sq_state *s, int64_t mid, int64_t parent, int64_t now,
-			int64_t *id_r, struct mr_error *err);
-/* Sets a mailing's status (when: its schedule) and, unless jstatus is NULL,
- * its open jobs' (sqlite-mailing.c). */
-int sq_mailing_put_status(struct sq_state *s, int64_t id, const char *mstatus,
-			  const char *jstatus, int64_t when, struct mr_error *err);
-/* Mailing status names as the schema writes them, and back (sqlite-mailing.c). */
-/* Adds a mailing's groups and attachments (mailing create and update). */
-int sq_mailing_add_content(struct sq_state *s, int64_t mid, const struct mr_mailing *m,
-			   struct mr_error *err);
-const char *sq_mailing_status_name(enum mr_mailing_status st);
-enum mr_mailing_status sq_mailing_status_parse(const char *name);
 
-/* Bounce processing (sqlite-bounces.c, sqlite-verp-actions.c, sqlite-bounce-stats.c). */
+/* Bounce processing (sqlite-bounces.c, sqlite-verp-actions.c, sqlstore/bounce-stats.c). */
 /* A statement for sql (a string constant: its address is the cache key),
  * prepared once per connection and reused; give it back with
  * sq_ad_hoc_done().  A statement still in use is prepared afresh. */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite store's Email activities: matching or creating Individual contacts by email, filing an activity with its contacts and attachments once per Message-ID and account, listing and reading them back. */
+/* The SQL stores' Email activities: matching or creating Individual contacts by email, filing an activity with its contacts and attachments once per Message-ID and account, listing and reading them back. */
 #include "config.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "store-sqlite.h"
+#include "db.h"
 
 static const char *const role_names[] = { NULL, "source", "target", "assignee" };
 
@@ -80,58 +80,58 @@ static char *clean_name(const char *name, const char *email)
 	return out;
 }
 
-static int create_individual(struct sq_state *s, const char *email, const char *name,
+static int create_individual(struct db_state *s, const char *email, const char *name,
 			     int64_t *id_r, struct mr_error *err)
 {
 	char *display = clean_name(name, email), *first = NULL, *last = NULL;
 	if (display)
 		split_name(display, &first, &last);
-	struct sq_use u;
-	int rc = sq_acquire(s, SQ_CONTACT_INSERT, &u, err);
+	struct db_use u;
+	int rc = db_acquire(s, DB(CONTACT_INSERT), &u, err);
 	if (rc == 0) {
-		sq_bind_text(&u, 1, "Individual");
-		sq_bind_text(&u, 2, first);
-		sq_bind_text(&u, 3, last);
-		sq_bind_text(&u, 4, display ? display : email);
-		sqlite3_bind_int64(u.st, 5, s->core->now(s->core));
-		rc = sq_run(s, &u, "adding an Individual for an activity", err);
-		sq_release(&u);
+		db_bind_text(&u, 1, "Individual");
+		db_bind_text(&u, 2, first);
+		db_bind_text(&u, 3, last);
+		db_bind_text(&u, 4, display ? display : email);
+		db_bind_int64(u.st, 5, s->core->now(s->core));
+		rc = db_run(s, &u, "adding an Individual for an activity", err);
+		db_release(&u);
 	}
 	free(display);
 	free(first);
 	free(last);
 	if (rc)
 		return rc;
-	*id_r = sqlite3_last_insert_rowid(s->db);
-	if ((rc = sq_acquire(s, SQ_EMAIL_INSERT, &u, err)) != 0)
+	*id_r = db_last_id(s);
+	if ((rc = db_acquire(s, DB(EMAIL_INSERT), &u, err)) != 0)
 		return rc;
-	sqlite3_bind_int64(u.st, 1, *id_r);
-	sq_bind_text(&u, 2, email);
-	rc = sq_run(s, &u, "adding the email of an Individual", err);
-	sq_release(&u);
+	db_bind_int64(u.st, 1, *id_r);
+	db_bind_text(&u, 2, email);
+	rc = db_run(s, &u, "adding the email of an Individual", err);
+	db_release(&u);
 	return rc;
 }
 
-int sq_activity_contact(void *state, const char *email, const char *name, int create,
+int sql_activity_contact(void *state, const char *email, const char *name, int create,
 			int64_t *id_r, int *created_r, struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	if (created_r)
 		*created_r = 0;
 	*id_r = 0;
 	if (!email || !*email)
 		return s->core->error_set(err, MR_EINPUT, "an activity contact needs an email");
 	int64_t id = 0;
-	int rc = sq_id_by_text(s, SQ_ACT_INDIVIDUAL, email, "looking up an Individual by email",
+	int rc = db_id_by_text(s, DB(ACT_INDIVIDUAL), email, "looking up an Individual by email",
 				&id, err);
 	if (rc || id || !create) {
 		*id_r = id;
 		return rc;
 	}
-	if ((rc = sq_unit_begin(s, err)) != 0)
+	if ((rc = db_unit_begin(s, err)) != 0)
 		return rc;
 	rc = create_individual(s, email, name, &id, err);
-	if ((rc = sq_unit_end(s, rc, err)) != 0)
+	if ((rc = db_unit_end(s, rc, err)) != 0)
 		return rc;
 	*id_r = id;
 	if (created_r)
@@ -140,47 +140,47 @@ int sq_activity_contact(void *state, const char *email, const char *name, int cr
 }
 
 /* The activity of account with that Message-ID, 0 when none. */
-static int find_filed(struct sq_state *s, const char *account, const char *message_id,
+static int find_filed(struct db_state *s, const char *account, const char *message_id,
 		      int64_t *id_r, struct mr_error *err)
 {
-	struct sq_use u;
+	struct db_use u;
 	*id_r = 0;
-	int rc = sq_acquire(s, SQ_ACT_FIND, &u, err);
+	int rc = db_acquire(s, DB(ACT_FIND), &u, err);
 	if (rc)
 		return rc;
-	sq_bind_text(&u, 1, account);
-	sq_bind_text(&u, 2, message_id);
-	int src = sqlite3_step(u.st);
-	if (src == SQLITE_ROW)
-		*id_r = sqlite3_column_int64(u.st, 0);
-	else if (src != SQLITE_DONE)
-		rc = sq_fail(s, src, "looking up an activity by Message-ID", err);
-	sq_release(&u);
+	db_bind_text(&u, 1, account);
+	db_bind_text(&u, 2, message_id);
+	int src = db_step(u.st);
+	if (src == DB_ROW)
+		*id_r = db_col_int64(u.st, 0);
+	else if (src != DB_DONE)
+		rc = db_fail(s, src, "looking up an activity by Message-ID", err);
+	db_release(&u);
 	return rc;
 }
 
-static int insert_activity(struct sq_state *s, const struct mr_activity_rec *a, int64_t *id_r,
+static int insert_activity(struct db_state *s, const struct mr_activity_rec *a, int64_t *id_r,
 			   struct mr_error *err)
 {
-	struct sq_use u;
-	int rc = sq_acquire(s, SQ_ACT_INSERT, &u, err);
+	struct db_use u;
+	int rc = db_acquire(s, DB(ACT_INSERT), &u, err);
 	if (rc)
 		return rc;
-	sq_bind_text(&u, 1, a->activity_type && *a->activity_type ? a->activity_type : "Email");
-	sq_bind_text(&u, 2, a->subject);
-	sqlite3_bind_int64(u.st, 3, a->date);
-	sq_bind_text(&u, 4, a->status && *a->status ? a->status : "Completed");
-	sq_bind_text(&u, 5, a->text);
-	sq_bind_text(&u, 6, a->html);
-	sq_bind_text(&u, 7, a->message_id);
-	sq_bind_text(&u, 8, a->account);
-	sqlite3_bind_int64(u.st, 9, s->core->now(s->core));
-	sq_bind_text(&u, 10, a->headers);
-	rc = sq_run(s, &u, "adding an activity", err);
-	sq_release(&u);
+	db_bind_text(&u, 1, a->activity_type && *a->activity_type ? a->activity_type : "Email");
+	db_bind_text(&u, 2, a->subject);
+	db_bind_int64(u.st, 3, a->date);
+	db_bind_text(&u, 4, a->status && *a->status ? a->status : "Completed");
+	db_bind_text(&u, 5, a->text);
+	db_bind_text(&u, 6, a->html);
+	db_bind_text(&u, 7, a->message_id);
+	db_bind_text(&u, 8, a->account);
+	db_bind_int64(u.st, 9, s->core->now(s->core));
+	db_bind_text(&u, 10, a->headers);
+	rc = db_run(s, &u, "adding an activity", err);
+	db_release(&u);
 	if (rc)
 		return rc;
-	int64_t id = sqlite3_last_insert_rowid(s->db);
+	int64_t id = db_last_id(s);
 	for (size_t i = 0; rc == 0 && i < a->n_parties; i++) {
 		const struct mr_activity_party *p = mr_activity_party_at(a, i);
 		const char *role = role_name(p->role);
@@ -188,45 +188,45 @@ static int insert_activity(struct sq_state *s, const struct mr_activity_rec *a, 
 			return s->core->error_set(err, MR_EINPUT, "activity contact %zu: bad role %d or "
 						  "contact id %lld", i + 1, (int)p->role,
 						  (long long)p->contact_id);
-		if ((rc = sq_acquire(s, SQ_ACT_PARTY, &u, err)) != 0)
+		if ((rc = db_acquire(s, DB(ACT_PARTY), &u, err)) != 0)
 			return rc;
-		sqlite3_bind_int64(u.st, 1, id);
-		sqlite3_bind_int64(u.st, 2, p->contact_id);
-		sq_bind_text(&u, 3, role);
-		rc = sq_run(s, &u, "adding an activity contact", err);
-		sq_release(&u);
+		db_bind_int64(u.st, 1, id);
+		db_bind_int64(u.st, 2, p->contact_id);
+		db_bind_text(&u, 3, role);
+		rc = db_run(s, &u, "adding an activity contact", err);
+		db_release(&u);
 	}
 	for (size_t i = 0; rc == 0 && i < a->n_files; i++) {
 		const struct mr_activity_file *f = mr_activity_file_at(a, i);
-		if ((rc = sq_acquire(s, SQ_ACT_FILE, &u, err)) != 0)
+		if ((rc = db_acquire(s, DB(ACT_FILE), &u, err)) != 0)
 			return rc;
-		sqlite3_bind_int64(u.st, 1, id);
-		sq_bind_text(&u, 2, f->filename && *f->filename ? f->filename : "attachment");
-		sq_bind_text(&u, 3, f->content_type && *f->content_type ? f->content_type
+		db_bind_int64(u.st, 1, id);
+		db_bind_text(&u, 2, f->filename && *f->filename ? f->filename : "attachment");
+		db_bind_text(&u, 3, f->content_type && *f->content_type ? f->content_type
 								       : "application/octet-stream");
-		sqlite3_bind_int64(u.st, 4, (sqlite3_int64)f->size);
-		sq_bind_text(&u, 5, f->sha256);
+		db_bind_int64(u.st, 4, (int64_t)f->size);
+		db_bind_text(&u, 5, f->sha256);
 		if (f->skipped_reason || !f->data)
-			sqlite3_bind_null(u.st, 6);
+			db_bind_null(u.st, 6);
 		else
-			sq_bind_blob(&u, 6, f->data, f->size);
-		sq_bind_text(&u, 7, f->skipped_reason ? f->skipped_reason
+			db_bind_blob(&u, 6, f->data, f->size);
+		db_bind_text(&u, 7, f->skipped_reason ? f->skipped_reason
 						      : f->data ? NULL : "no content");
-		rc = sq_run(s, &u, "adding an activity attachment", err);
-		sq_release(&u);
+		rc = db_run(s, &u, "adding an activity attachment", err);
+		db_release(&u);
 	}
 	*id_r = id;
 	return rc;
 }
 
-int sq_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
+int sql_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r, int *existing_r,
 		    struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	int64_t id = 0;
 	if (existing_r)
 		*existing_r = 0;
-	int rc = sq_unit_begin(s, err);
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
 	if (a->message_id && *a->message_id)
@@ -237,7 +237,7 @@ int sq_activity_add(void *state, const struct mr_activity_rec *a, int64_t *id_r,
 	} else if (rc == 0) {
 		rc = insert_activity(s, a, &id, err);
 	}
-	if ((rc = sq_unit_end(s, rc, err)) != 0)
+	if ((rc = db_unit_end(s, rc, err)) != 0)
 		return rc;
 	if (id_r)
 		*id_r = id;
@@ -281,76 +281,76 @@ static void details_free(struct details *d)
 }
 
 /* Reads the parties and attachment list of activity id into d. */
-static int load_details(struct sq_state *s, int64_t id, struct details *d, struct mr_error *err)
+static int load_details(struct db_state *s, int64_t id, struct details *d, struct mr_error *err)
 {
-	struct sq_use u;
-	int rc = sq_acquire(s, SQ_ACT_PARTIES, &u, err), src;
+	struct db_use u;
+	int rc = db_acquire(s, DB(ACT_PARTIES), &u, err), src;
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(u.st, 1, id);
-	while ((src = sqlite3_step(u.st)) == SQLITE_ROW) {
+	db_bind_int64(u.st, 1, id);
+	while ((src = db_step(u.st)) == DB_ROW) {
 		struct mr_activity_party *np = realloc(d->p, (d->np + 1) * sizeof(*np));
 		if (!np) {
-			sq_release(&u);
+			db_release(&u);
 			return s->core->error_set(err, MR_ENOMEM, "out of memory");
 		}
 		d->p = np;
 		struct mr_activity_party *p = &d->p[d->np++];
-		p->contact_id = sqlite3_column_int64(u.st, 0);
-		p->role = role_parse(sq_col_text(u.st, 1));
-		p->email = keep(d, sq_col_text(u.st, 2));
-		p->display_name = keep(d, sq_col_text(u.st, 3));
+		p->contact_id = db_col_int64(u.st, 0);
+		p->role = role_parse(db_col_text(u.st, 1));
+		p->email = keep(d, db_col_text(u.st, 2));
+		p->display_name = keep(d, db_col_text(u.st, 3));
 	}
-	sq_release(&u);
-	if (src != SQLITE_DONE)
-		return sq_fail(s, src, "reading activity contacts", err);
-	if ((rc = sq_acquire(s, SQ_ACT_FILES, &u, err)) != 0)
+	db_release(&u);
+	if (src != DB_DONE)
+		return db_fail(s, src, "reading activity contacts", err);
+	if ((rc = db_acquire(s, DB(ACT_FILES), &u, err)) != 0)
 		return rc;
-	sqlite3_bind_int64(u.st, 1, id);
-	while ((src = sqlite3_step(u.st)) == SQLITE_ROW) {
+	db_bind_int64(u.st, 1, id);
+	while ((src = db_step(u.st)) == DB_ROW) {
 		struct mr_activity_file *nf = realloc(d->f, (d->nf + 1) * sizeof(*nf));
 		if (!nf) {
-			sq_release(&u);
+			db_release(&u);
 			return s->core->error_set(err, MR_ENOMEM, "out of memory");
 		}
 		d->f = nf;
 		struct mr_activity_file *f = &d->f[d->nf++];
 		memset(f, 0, sizeof(*f));
-		f->filename = keep(d, sq_col_text(u.st, 0));
-		f->content_type = keep(d, sq_col_text(u.st, 1));
-		f->size = (size_t)sqlite3_column_int64(u.st, 2);
-		if (sqlite3_column_type(u.st, 3) != SQLITE_NULL)
-			f->sha256 = keep(d, sq_col_text(u.st, 3));
-		if (sqlite3_column_type(u.st, 4) != SQLITE_NULL)
-			f->skipped_reason = keep(d, sq_col_text(u.st, 4));
+		f->filename = keep(d, db_col_text(u.st, 0));
+		f->content_type = keep(d, db_col_text(u.st, 1));
+		f->size = (size_t)db_col_int64(u.st, 2);
+		if (!db_col_null(u.st, 3))
+			f->sha256 = keep(d, db_col_text(u.st, 3));
+		if (!db_col_null(u.st, 4))
+			f->skipped_reason = keep(d, db_col_text(u.st, 4));
 	}
-	sq_release(&u);
-	if (src != SQLITE_DONE)
-		return sq_fail(s, src, "reading activity attachments", err);
+	db_release(&u);
+	if (src != DB_DONE)
+		return db_fail(s, src, "reading activity attachments", err);
 	return 0;
 }
 
-static const char *text_or_null(sqlite3_stmt *st, int i)
+static const char *text_or_null(db_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : sq_col_text(st, i);
+	return db_col_null(st, i) ? NULL : db_col_text(st, i);
 }
 
 /* Calls cb for each row of an activity statement (see sql.c's columns). */
-static int activity_rows(struct sq_state *s, struct sq_use *u, mr_activity_rec_cb *cb,
+static int activity_rows(struct db_state *s, struct db_use *u, mr_activity_rec_cb *cb,
 			 void *cookie, int *rows_r, struct mr_error *err)
 {
 	int src, rc = 0;
 	*rows_r = 0;
-	while ((src = sqlite3_step(u->st)) == SQLITE_ROW) {
+	while ((src = db_step(u->st)) == DB_ROW) {
 		struct mr_activity_rec a = {
-			.id = sqlite3_column_int64(u->st, 0),
-			.activity_type = sq_col_text(u->st, 1),
+			.id = db_col_int64(u->st, 0),
+			.activity_type = db_col_text(u->st, 1),
 			.subject = text_or_null(u->st, 2),
-			.date = sqlite3_column_int64(u->st, 3),
-			.status = sq_col_text(u->st, 4),
+			.date = db_col_int64(u->st, 3),
+			.status = db_col_text(u->st, 4),
 			.message_id = text_or_null(u->st, 5),
 			.account = text_or_null(u->st, 6),
-			.created = sqlite3_column_int64(u->st, 7),
+			.created = db_col_int64(u->st, 7),
 			.text = text_or_null(u->st, 8),
 			.html = text_or_null(u->st, 9),
 			.headers = text_or_null(u->st, 10),
@@ -371,80 +371,80 @@ static int activity_rows(struct sq_state *s, struct sq_use *u, mr_activity_rec_c
 		if (rc)
 			return rc;
 	}
-	if (src != SQLITE_DONE)
-		return sq_fail(s, src, "reading activities", err);
+	if (src != DB_DONE)
+		return db_fail(s, src, "reading activities", err);
 	return 0;
 }
 
-int sq_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
+int sql_activity_list(void *state, const struct mr_activity_filter *f, mr_activity_rec_cb *cb,
 		     void *cookie, struct mr_error *err)
 {
-	struct sq_state *s = state;
-	struct sq_use u;
-	int rows, rc = sq_acquire(s, SQ_ACT_LIST, &u, err);
+	struct db_state *s = state;
+	struct db_use u;
+	int rows, rc = db_acquire(s, DB(ACT_LIST), &u, err);
 	if (rc)
 		return rc;
-	sq_bind_text(&u, 1, f && f->contact_email && *f->contact_email ? f->contact_email : NULL);
-	sqlite3_bind_int64(u.st, 2, f ? f->since : 0);
-	sqlite3_bind_int64(u.st, 3, f && f->limit > 0 ? f->limit : -1);
+	db_bind_text(&u, 1, f && f->contact_email && *f->contact_email ? f->contact_email : NULL);
+	db_bind_int64(u.st, 2, f ? f->since : 0);
+	db_bind_int64(u.st, 3, f && f->limit > 0 ? f->limit : INT64_MAX);
 	if (!f || f->since == 0)
-		sqlite3_bind_int64(u.st, 2, INT64_MIN);
+		db_bind_int64(u.st, 2, INT64_MIN);
 	rc = activity_rows(s, &u, cb, cookie, &rows, err);
-	sq_release(&u);
+	db_release(&u);
 	return rc;
 }
 
-int sq_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
+int sql_activity_get(void *state, int64_t id, mr_activity_rec_cb *cb, void *cookie,
 		    struct mr_error *err)
 {
-	struct sq_state *s = state;
-	struct sq_use u;
-	int rows, rc = sq_acquire(s, SQ_ACT_GET, &u, err);
+	struct db_state *s = state;
+	struct db_use u;
+	int rows, rc = db_acquire(s, DB(ACT_GET), &u, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(u.st, 1, id);
+	db_bind_int64(u.st, 1, id);
 	rc = activity_rows(s, &u, cb, cookie, &rows, err);
-	sq_release(&u);
+	db_release(&u);
 	if (rc == 0 && rows == 0)
 		rc = s->core->error_set(err, MR_ENOTFOUND, "no activity %lld in %s", (long long)id,
-					s->path);
+					db_where(s));
 	return rc;
 }
 
-int sq_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
+int sql_activity_attachment(void *state, int64_t id, size_t n, mr_activity_file_cb *cb,
 			   void *cookie, struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	if (n < 1)
 		return s->core->error_set(err, MR_ENOTFOUND, "attachments are numbered from 1");
-	struct sq_use u;
-	int rc = sq_acquire(s, SQ_ACT_FILE_GET, &u, err);
+	struct db_use u;
+	int rc = db_acquire(s, DB(ACT_FILE_GET), &u, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(u.st, 1, id);
-	sqlite3_bind_int64(u.st, 2, (sqlite3_int64)(n - 1));
-	int src = sqlite3_step(u.st);
-	if (src == SQLITE_ROW) {
+	db_bind_int64(u.st, 1, id);
+	db_bind_int64(u.st, 2, (int64_t)(n - 1));
+	int src = db_step(u.st);
+	if (src == DB_ROW) {
 		struct mr_activity_file f = {
-			.filename = sq_col_text(u.st, 0),
-			.content_type = sq_col_text(u.st, 1),
-			.size = (size_t)sqlite3_column_int64(u.st, 2),
+			.filename = db_col_text(u.st, 0),
+			.content_type = db_col_text(u.st, 1),
+			.size = (size_t)db_col_int64(u.st, 2),
 			.sha256 = text_or_null(u.st, 3),
 			.skipped_reason = text_or_null(u.st, 4),
 		};
-		if (sqlite3_column_type(u.st, 5) != SQLITE_NULL) {
-			f.data = sqlite3_column_blob(u.st, 5);
-			f.size = (size_t)sqlite3_column_bytes(u.st, 5);
+		if (!db_col_null(u.st, 5)) {
+			f.data = db_col_blob(u.st, 5);
+			f.size = (size_t)db_col_bytes(u.st, 5);
 			if (!f.data)
 				f.data = (const unsigned char *)"";
 		}
 		rc = cb(cookie, &f);
-	} else if (src == SQLITE_DONE) {
+	} else if (src == DB_DONE) {
 		rc = s->core->error_set(err, MR_ENOTFOUND, "activity %lld has no attachment %zu in %s",
-					(long long)id, n, s->path);
+					(long long)id, n, db_where(s));
 	} else {
-		rc = sq_fail(s, src, "reading an activity attachment", err);
+		rc = db_fail(s, src, "reading an activity attachment", err);
 	}
-	sq_release(&u);
+	db_release(&u);
 	return rc;
 }
