@@ -18,6 +18,13 @@
  *   db_col_int, db_col_text, db_col_null, db_col_bytes, db_col_blob,
  *   db_bind_null, db_bind_blob, db_changes(s), db_last_id(s)
  *                                           binding, stepping, reading
+ *   db_bind_str(st, i, v)                   binds text v (not NULL) to a
+ *                                           statement of db_prepare_ad_hoc
+ *   db_text_or_null(st, i, v)               the same, NULL binding SQL NULL
+ *   DB_UPSERT(keys, set), DB_NEW(col)       an insert's tail that updates
+ *                                           the row with those unique keys
+ *                                           instead, and the value the insert
+ *                                           gave col (in set)
  *   db_where(s)                             where the data is, for messages
  *   DB_JSON_TEXT                            the SQL function that reads a
  *                                           JSON member as text
@@ -113,5 +120,31 @@ int sql_spool_add(void *state, const struct mr_spool_msg *msg, int64_t *id_r, st
 int sql_spool_list(void *state, int64_t limit, mr_spool_cb *cb, void *cookie, struct mr_error *err);
 int sql_spool_get(void *state, int64_t id, mr_spool_cb *cb, void *cookie, struct mr_error *err);
 int sql_spool_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+
+/* sqlstore/templates.c: mailing templates */
+int sql_template_put(void *state, const struct mr_template *t, int *replaced_r,
+		     struct mr_error *err);
+int sql_template_get(void *state, const char *name, mr_template_cb *cb, void *cookie,
+		     struct mr_error *err);
+int sql_template_delete(void *state, const char *name, struct mr_error *err);
+
+/* sqlstore/optin.c: double opt-in requests */
+int sql_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
+			  int64_t *group_id_r, int *member_r, struct mr_error *err);
+int sql_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t now,
+		      int *already_r, struct mr_error *err);
+int sql_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error *err);
+int sql_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membership_cb *cb,
+			   void *cookie, struct mr_error *err);
+
+/* sqlstore/mailing-edit.c: mailing edits, deletes, test counts and named settings */
+int sql_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err);
+int sql_mailing_delete(void *state, int64_t id, struct mr_error *err);
+int sql_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
+		      struct mr_error *err);
+int sql_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+			    struct mr_error *err);
+int sql_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+			 struct mr_error *err);
 
 #endif

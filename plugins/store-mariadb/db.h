@@ -37,6 +37,10 @@ typedef struct md_stmt db_stmt;
 #define db_col_bytes md_col_bytes
 #define db_col_blob md_col_blob
 #define db_bind_null md_bind_null
+#define db_text_or_null md_text_or_null
+#define db_bind_str(st, i, v) md_bind_str(st, i, v, strlen(v), 0)
+#define DB_UPSERT(keys, set) "ON DUPLICATE KEY UPDATE " set
+#define DB_NEW(col) "VALUES(" col ")"
 
 #include "sqlstore.h"
 

@@ -407,10 +407,10 @@ static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.contact_fields = sql_contact_fields,
 	.group_set_where = md_group_set_where,
 	.group_refresh = md_group_refresh,
-	.optin_pending_add = md_optin_pending_add,
-	.optin_confirm = md_optin_confirm,
-	.optin_expire = md_optin_expire,
-	.optin_pending_list = md_optin_pending_list,
+	.optin_pending_add = sql_optin_pending_add,
+	.optin_confirm = sql_optin_confirm,
+	.optin_expire = sql_optin_expire,
+	.optin_pending_list = sql_optin_pending_list,
 };
 
 static const struct mr_store_queue_ops mariadb_queue_ops = {
@@ -428,14 +428,14 @@ static const struct mr_store_queue_ops mariadb_queue_ops = {
 	.queue_outcome = w_queue_outcome,
 	.mailing_finish = w_mailing_finish,
 	.mailing_stats = md_mailing_stats,
-	.mailing_update = md_mailing_update,
-	.mailing_delete = md_mailing_delete,
-	.mailing_tests = md_mailing_tests,
-	.mailing_setting_set = md_mailing_setting_set,
-	.mailing_settings = md_mailing_settings,
-	.template_put = md_template_put,
-	.template_get = md_template_get,
-	.template_delete = md_template_delete,
+	.mailing_update = sql_mailing_update,
+	.mailing_delete = sql_mailing_delete,
+	.mailing_tests = sql_mailing_tests,
+	.mailing_setting_set = sql_mailing_setting_set,
+	.mailing_settings = sql_mailing_settings,
+	.template_put = sql_template_put,
+	.template_get = sql_template_get,
+	.template_delete = sql_template_delete,
 };
 
 static const struct mr_store_bounce_ops mariadb_bounce_ops = {

@@ -37,6 +37,10 @@ typedef sqlite3_stmt db_stmt;
 #define db_col_bytes sqlite3_column_bytes
 #define db_col_blob sqlite3_column_blob
 #define db_bind_null sqlite3_bind_null
+#define db_text_or_null sq_text_or_null
+#define db_bind_str(st, i, v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT)
+#define DB_UPSERT(keys, set) "ON CONFLICT (" keys ") DO UPDATE SET " set
+#define DB_NEW(col) "excluded." col
 
 #include "sqlstore.h"
 

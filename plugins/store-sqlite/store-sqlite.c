@@ -270,10 +270,10 @@ static const struct mr_store_contacts_ops sqlite_contacts_ops = {
 	.contact_fields = sql_contact_fields,
 	.group_set_where = sq_group_set_where,
 	.group_refresh = sq_group_refresh,
-	.optin_pending_add = sq_optin_pending_add,
-	.optin_confirm = sq_optin_confirm,
-	.optin_expire = sq_optin_expire,
-	.optin_pending_list = sq_optin_pending_list,
+	.optin_pending_add = sql_optin_pending_add,
+	.optin_confirm = sql_optin_confirm,
+	.optin_expire = sql_optin_expire,
+	.optin_pending_list = sql_optin_pending_list,
 };
 
 static const struct mr_store_queue_ops sqlite_queue_ops = {
@@ -291,14 +291,14 @@ static const struct mr_store_queue_ops sqlite_queue_ops = {
 	.queue_outcome = sq_queue_outcome,
 	.mailing_finish = sq_mailing_finish,
 	.mailing_stats = sq_mailing_stats,
-	.mailing_update = sq_mailing_update,
-	.mailing_delete = sq_mailing_delete,
-	.mailing_tests = sq_mailing_tests,
-	.mailing_setting_set = sq_mailing_setting_set,
-	.mailing_settings = sq_mailing_settings,
-	.template_put = sq_template_put,
-	.template_get = sq_template_get,
-	.template_delete = sq_template_delete,
+	.mailing_update = sql_mailing_update,
+	.mailing_delete = sql_mailing_delete,
+	.mailing_tests = sql_mailing_tests,
+	.mailing_setting_set = sql_mailing_setting_set,
+	.mailing_settings = sql_mailing_settings,
+	.template_put = sql_template_put,
+	.template_get = sql_template_get,
+	.template_delete = sql_template_delete,
 };
 
 static const struct mr_store_bounce_ops sqlite_bounce_ops = {

@@ -204,13 +204,6 @@ int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
 int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
 		     struct mr_error *err);
 int sq_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
-int sq_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
-			 int64_t *group_id_r, int *member_r, struct mr_error *err);
-int sq_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t now,
-		     int *already_r, struct mr_error *err);
-int sq_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error *err);
-int sq_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membership_cb *cb,
-			  void *cookie, struct mr_error *err);
 int sq_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
 int sq_smart_refresh_mailing(struct sq_state *s, int64_t mailing_id, struct mr_error *err);
@@ -230,20 +223,7 @@ int sq_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complete_r,
 		      struct mr_error *err);
 /* sqlite-mailing-edit.c */
-int sq_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err);
-int sq_mailing_delete(void *state, int64_t id, struct mr_error *err);
-int sq_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
-		     struct mr_error *err);
-int sq_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
-			   struct mr_error *err);
-int sq_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
-			struct mr_error *err);
 /* sqlite-templates.c */
-int sq_template_put(void *state, const struct mr_template *t, int *replaced_r,
-		    struct mr_error *err);
-int sq_template_get(void *state, const char *name, mr_template_cb *cb, void *cookie,
-		    struct mr_error *err);
-int sq_template_delete(void *state, const char *name, struct mr_error *err);
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The MariaDB store's double opt-in: pending requests to join a group, their confirmation into a membership, and their expiry. */
+/* The SQL stores' double opt-in: pending requests to join a group, their confirmation into a membership, and their expiry. */
 #include "config.h"
 #include <string.h>
-#include "store-mariadb.h"
+#include "db.h"
 
 static const char group_sql[] = "SELECT id, where_expr IS NOT NULL FROM contact_groups "
 				"WHERE name = ?1";
@@ -11,7 +11,8 @@ static const char member_sql[] = "SELECT 1 FROM group_contact WHERE group_id = ?
 static const char live_contact_sql[] = "SELECT 1 FROM contacts WHERE id = ?1 AND is_deleted = 0";
 static const char pending_put_sql[] =
 	"INSERT INTO optin_pending(group_id, contact_id, created, expires) VALUES(?1, ?2, ?3, ?4) "
-	"ON DUPLICATE KEY UPDATE created = VALUES(created), expires = VALUES(expires)";
+	DB_UPSERT("group_id, contact_id",
+		  "created = " DB_NEW("created") ", expires = " DB_NEW("expires"));
 static const char pending_take_sql[] = "DELETE FROM optin_pending WHERE group_id = ?1 AND "
 				       "contact_id = ?2 AND expires > ?3";
 static const char pending_expire_sql[] = "DELETE FROM optin_pending WHERE expires <= ?1";
@@ -23,60 +24,60 @@ static const char pending_list_sql[] =
 /* Runs sql with up to four integer bindings (n of them): *row_r (MAY be
  * NULL) 1 when it gave a row, *cols_r (MAY be NULL) its first two integer
  * columns, *changes_r (MAY be NULL) the rows it changed. */
-static int run_ints(struct md_state *s, const char *sql, const int64_t *v, int n, int *row_r,
+static int run_ints(struct db_state *s, const char *sql, const int64_t *v, int n, int *row_r,
 		    int64_t cols_r[2], int64_t *changes_r, const char *what, struct mr_error *err)
 {
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, sql, &st, err);
 	if (rc)
 		return rc;
 	for (int i = 0; i < n; i++)
-		md_bind_int64(st, i + 1, v[i]);
-	int src = md_step(st);
-	if (src == MD_ROW || src == MD_DONE) {
+		db_bind_int64(st, i + 1, v[i]);
+	int src = db_step(st);
+	if (src == DB_ROW || src == DB_DONE) {
 		if (row_r)
-			*row_r = src == MD_ROW;
-		if (cols_r && src == MD_ROW) {
-			cols_r[0] = md_col_int64(st, 0);
-			cols_r[1] = md_col_int64(st, 1);
+			*row_r = src == DB_ROW;
+		if (cols_r && src == DB_ROW) {
+			cols_r[0] = db_col_int64(st, 0);
+			cols_r[1] = db_col_int64(st, 1);
 		}
 		if (changes_r)
-			*changes_r = md_changes(s);
+			*changes_r = db_changes(s);
 	} else {
-		rc = md_fail(s, src, what, err);
+		rc = db_fail(s, src, what, err);
 	}
-	md_ad_hoc_done(s, st);
+	db_ad_hoc_done(s, st);
 	return rc;
 }
 
-static int group_of(struct md_state *s, const char *name, int64_t *id_r, int *smart_r,
+static int group_of(struct db_state *s, const char *name, int64_t *id_r, int *smart_r,
 		    struct mr_error *err)
 {
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, group_sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, group_sql, &st, err);
 	if (rc)
 		return rc;
-	md_bind_str(st, 1, name, strlen(name), 0);
-	int src = md_step(st);
-	if (src == MD_ROW) {
-		*id_r = md_col_int64(st, 0);
-		*smart_r = md_col_int(st, 1);
-	} else if (src == MD_DONE) {
-		rc = s->core->error_set(err, MR_ENOTFOUND, "no group named '%s' in %s", name, s->where);
+	db_bind_str(st, 1, name);
+	int src = db_step(st);
+	if (src == DB_ROW) {
+		*id_r = db_col_int64(st, 0);
+		*smart_r = db_col_int(st, 1);
+	} else if (src == DB_DONE) {
+		rc = s->core->error_set(err, MR_ENOTFOUND, "no group named '%s' in %s", name, db_where(s));
 	} else {
-		rc = md_fail(s, src, "looking up a group", err);
+		rc = db_fail(s, src, "looking up a group", err);
 	}
-	md_ad_hoc_done(s, st);
+	db_ad_hoc_done(s, st);
 	return rc;
 }
 
-int md_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
+int sql_optin_pending_add(void *state, const char *group, int64_t contact_id, int64_t expires,
 			 int64_t *group_id_r, int *member_r, struct mr_error *err)
 {
-	struct md_state *s = state;
+	struct db_state *s = state;
 	int64_t gid = 0;
 	int smart = 0, member = 0;
-	int rc = md_unit_begin(s, err);
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
 	rc = group_of(s, group ? group : "", &gid, &smart, err);
@@ -91,7 +92,7 @@ int md_optin_pending_add(void *state, const char *group, int64_t contact_id, int
 		rc = run_ints(s, pending_put_sql,
 			      (int64_t[]){ gid, contact_id, s->core->now(s->core), expires }, 4,
 			      NULL, NULL, NULL, "recording a subscription request", err);
-	rc = md_unit_end(s, rc, err);
+	rc = db_unit_end(s, rc, err);
 	if (rc == 0 && group_id_r)
 		*group_id_r = gid;
 	if (rc == 0 && member_r)
@@ -99,13 +100,13 @@ int md_optin_pending_add(void *state, const char *group, int64_t contact_id, int
 	return rc;
 }
 
-int md_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t now,
+int sql_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t now,
 		     int *already_r, struct mr_error *err)
 {
-	struct md_state *s = state;
+	struct db_state *s = state;
 	int live = 0, member = 0;
 	int64_t taken = 0;
-	int rc = md_unit_begin(s, err);
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
 	rc = run_ints(s, live_contact_sql, &contact_id, 1, &live, NULL, NULL,
@@ -122,24 +123,24 @@ int md_optin_confirm(void *state, int64_t group_id, int64_t contact_id, int64_t 
 	if (rc == 0 && (!live || (!member && taken == 0)))
 		rc = s->core->error_set(err, MR_ENOTFOUND, "contact %lld has no pending request "
 					"to join group %lld in %s (expired or never made)",
-					(long long)contact_id, (long long)group_id, s->where);
-	struct md_use u;
-	if (rc == 0 && taken && (rc = md_acquire(s, MD_GROUP_JOIN, &u, err)) == 0) {
-		md_bind_int64(u.st, 1, group_id);
-		md_bind_int64(u.st, 2, contact_id);
-		md_bind_int64(u.st, 3, now);
-		rc = md_run(s, &u, "adding a confirmed group member", err);
-		md_release(&u);
+					(long long)contact_id, (long long)group_id, db_where(s));
+	struct db_use u;
+	if (rc == 0 && taken && (rc = db_acquire(s, DB(GROUP_JOIN), &u, err)) == 0) {
+		db_bind_int64(u.st, 1, group_id);
+		db_bind_int64(u.st, 2, contact_id);
+		db_bind_int64(u.st, 3, now);
+		rc = db_run(s, &u, "adding a confirmed group member", err);
+		db_release(&u);
 	}
-	rc = md_unit_end(s, rc, err);
+	rc = db_unit_end(s, rc, err);
 	if (rc == 0 && already_r)
 		*already_r = member;
 	return rc;
 }
 
-int md_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error *err)
+int sql_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error *err)
 {
-	struct md_state *s = state;
+	struct db_state *s = state;
 	int64_t n = 0;
 	int rc = run_ints(s, pending_expire_sql, &now, 1, NULL, NULL, &n,
 			  "removing expired subscription requests", err);
@@ -148,29 +149,29 @@ int md_optin_expire(void *state, int64_t now, int64_t *count_r, struct mr_error 
 	return rc;
 }
 
-int md_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membership_cb *cb,
+int sql_optin_pending_list(void *state, int64_t contact_id, int64_t now, mr_membership_cb *cb,
 			  void *cookie, struct mr_error *err)
 {
-	struct md_state *s = state;
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, pending_list_sql, &st, err), src;
+	struct db_state *s = state;
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, pending_list_sql, &st, err), src;
 	if (rc)
 		return rc;
-	md_bind_int64(st, 1, contact_id);
-	md_bind_int64(st, 2, now);
-	while ((src = md_step(st)) == MD_ROW) {
+	db_bind_int64(st, 1, contact_id);
+	db_bind_int64(st, 2, now);
+	while ((src = db_step(st)) == DB_ROW) {
 		struct mr_membership m = {
-			.group = md_col_text(st, 0),
-			.title = md_col_text(st, 1),
+			.group = db_col_text(st, 0),
+			.title = db_col_text(st, 1),
 			.status = "Pending",
-			.added = md_col_int64(st, 2),
-			.removed = md_col_int64(st, 3),
+			.added = db_col_int64(st, 2),
+			.removed = db_col_int64(st, 3),
 		};
 		if ((rc = cb(cookie, &m)) != 0)
 			break;
 	}
-	if (rc == 0 && src != MD_DONE)
-		rc = md_fail(s, src, "listing a contact's subscription requests", err);
-	md_ad_hoc_done(s, st);
+	if (rc == 0 && src != DB_DONE)
+		rc = db_fail(s, src, "listing a contact's subscription requests", err);
+	db_ad_hoc_done(s, st);
 	return rc;
 }

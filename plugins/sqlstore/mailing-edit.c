@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite store's mailing edits: a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, the count of test messages, named settings. */
+/* The SQL stores' mailing edits: a draft's or unstarted scheduled mailing's content replaced, a draft or unsent canceled mailing deleted, the count of test messages, named settings. */
 #include "config.h"
 #include <string.h>
 #include "db.h"
@@ -19,56 +19,56 @@ static const char tests_get_sql[] = "SELECT tests_sent FROM mailings WHERE id = 
 
 /* The first column of sql's first row for id (an integer or the status),
  * or MR_ENOTFOUND naming the mailing. */
-static int query_one(struct sq_state *s, const char *sql, int64_t id, int64_t *v_r,
+static int query_one(struct db_state *s, const char *sql, int64_t id, int64_t *v_r,
 		     enum mr_mailing_status *status_r, const char *what, struct mr_error *err)
 {
-	sqlite3_stmt *st;
-	int rc = sq_prepare_ad_hoc(s, sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, sql, &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	int src = sqlite3_step(st);
-	if (src == SQLITE_ROW && status_r)
-		*status_r = sql_mailing_status_parse(sq_col_text(st, 0));
-	else if (src == SQLITE_ROW)
-		*v_r = sqlite3_column_int64(st, 0);
-	else if (src == SQLITE_DONE)
+	db_bind_int64(st, 1, id);
+	int src = db_step(st);
+	if (src == DB_ROW && status_r)
+		*status_r = sql_mailing_status_parse(db_col_text(st, 0));
+	else if (src == DB_ROW)
+		*v_r = db_col_int64(st, 0);
+	else if (src == DB_DONE)
 		rc = s->core->error_set(err, MR_ENOTFOUND, "no mailing %lld in %s", (long long)id,
-					s->path);
+					db_where(s));
 	else
-		rc = sq_fail(s, src, what, err);
-	sq_ad_hoc_done(s, st);
+		rc = db_fail(s, src, what, err);
+	db_ad_hoc_done(s, st);
 	return rc;
 }
 
 /* Runs sql (no rows) with ?1 = id and ?2.. from m, or ?2 = n. */
-static int run_one(struct sq_state *s, const char *sql, int64_t id, const struct mr_mailing *m,
+static int run_one(struct db_state *s, const char *sql, int64_t id, const struct mr_mailing *m,
 		   int64_t n, const char *what, struct mr_error *err)
 {
-	sqlite3_stmt *st;
-	int rc = sq_prepare_ad_hoc(s, sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, sql, &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if (m) {
-		sq_text_or_null(st, 2, m->name);
-		sq_text_or_null(st, 3, m->subject);
-		sq_text_or_null(st, 4, m->from_name);
-		sq_text_or_null(st, 5, m->from_email ? m->from_email : "");
-		sq_text_or_null(st, 6, m->reply_to);
-		sq_text_or_null(st, 7, m->body_text);
-		sq_text_or_null(st, 8, m->body_html);
+		db_text_or_null(st, 2, m->name);
+		db_text_or_null(st, 3, m->subject);
+		db_text_or_null(st, 4, m->from_name);
+		db_text_or_null(st, 5, m->from_email ? m->from_email : "");
+		db_text_or_null(st, 6, m->reply_to);
+		db_text_or_null(st, 7, m->body_text);
+		db_text_or_null(st, 8, m->body_html);
 	} else if (n) {
-		sqlite3_bind_int64(st, 2, n);
+		db_bind_int64(st, 2, n);
 	}
-	int src = sqlite3_step(st);
-	if (src != SQLITE_DONE)
-		rc = sq_fail(s, src, what, err);
-	sq_ad_hoc_done(s, st);
+	int src = db_step(st);
+	if (src != DB_DONE)
+		rc = db_fail(s, src, what, err);
+	db_ad_hoc_done(s, st);
 	return rc;
 }
 
-static int update(struct sq_state *s, int64_t id, const struct mr_mailing *m, struct mr_error *err)
+static int update(struct db_state *s, int64_t id, const struct mr_mailing *m, struct mr_error *err)
 {
 	enum mr_mailing_status status = 0;
 	int rc = query_one(s, status_sql, id, NULL, &status, "reading a mailing's status", err);
@@ -85,18 +85,18 @@ static int update(struct sq_state *s, int64_t id, const struct mr_mailing *m, st
 	return sql_mailing_add_content(s, id, m, err);
 }
 
-int sq_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err)
+int sql_mailing_update(void *state, int64_t id, const struct mr_mailing *m, struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	if (!m->name || !*m->name || !m->subject)
 		return s->core->error_set(err, MR_EINPUT, "a mailing needs a name and a subject");
-	int rc = sq_unit_begin(s, err);
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
-	return sq_unit_end(s, update(s, id, m, err), err);
+	return db_unit_end(s, update(s, id, m, err), err);
 }
 
-static int delete(struct sq_state *s, int64_t id, struct mr_error *err)
+static int delete(struct db_state *s, int64_t id, struct mr_error *err)
 {
 	enum mr_mailing_status status = 0;
 	int64_t tried = 0;
@@ -115,30 +115,30 @@ static int delete(struct sq_state *s, int64_t id, struct mr_error *err)
 	return run_one(s, delete_sql, id, NULL, 0, "deleting a mailing", err);
 }
 
-int sq_mailing_delete(void *state, int64_t id, struct mr_error *err)
+int sql_mailing_delete(void *state, int64_t id, struct mr_error *err)
 {
-	struct sq_state *s = state;
-	int rc = sq_unit_begin(s, err);
+	struct db_state *s = state;
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
-	return sq_unit_end(s, delete(s, id, err), err);
+	return db_unit_end(s, delete(s, id, err), err);
 }
 
-int sq_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
+int sql_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
 		     struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	if (add < 0)
 		return s->core->error_set(err, MR_EINPUT, "a count of test messages only grows");
 	int64_t count = 0;
-	int rc = sq_unit_begin(s, err);
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
 	if (add > 0)
 		rc = run_one(s, tests_add_sql, id, NULL, add, "counting test messages", err);
 	if (rc == 0)
 		rc = query_one(s, tests_get_sql, id, &count, NULL, "reading a mailing's tests", err);
-	rc = sq_unit_end(s, rc, err);
+	rc = db_unit_end(s, rc, err);
 	if (rc == 0 && count_r)
 		*count_r = count;
 	return rc;
@@ -147,50 +147,50 @@ int sq_mailing_tests(void *state, int64_t id, int64_t add, int64_t *count_r,
 static const char exists_sql[] = "SELECT 1 FROM mailings WHERE id = ?1";
 static const char setting_put_sql[] =
 	"INSERT INTO mailing_settings (mailing_id, name, value) VALUES (?1, ?2, ?3) "
-	"ON CONFLICT (mailing_id, name) DO UPDATE SET value = excluded.value";
+	DB_UPSERT("mailing_id, name", "value = " DB_NEW("value"));
 static const char setting_del_sql[] =
 	"DELETE FROM mailing_settings WHERE mailing_id = ?1 AND name = ?2";
 static const char settings_sql[] =
 	"SELECT name, value FROM mailing_settings WHERE mailing_id = ?1 ORDER BY name";
 
-int sq_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
+int sql_mailing_setting_set(void *state, int64_t id, const char *name, const char *value,
 			   struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	if (!mr_store_setting_name_ok(name))
 		return s->core->error_set(err, MR_EINPUT, "\"%s\" is not a mailing setting name",
 					  name ? name : "");
 	int64_t one = 0;
 	int rc = query_one(s, exists_sql, id, &one, NULL, "finding a mailing", err);
-	sqlite3_stmt *st;
-	if (rc || (rc = sq_prepare_ad_hoc(s, value ? setting_put_sql : setting_del_sql, &st, err)))
+	db_stmt *st;
+	if (rc || (rc = db_prepare_ad_hoc(s, value ? setting_put_sql : setting_del_sql, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sq_text_or_null(st, 2, name);
+	db_bind_int64(st, 1, id);
+	db_text_or_null(st, 2, name);
 	if (value)
-		sq_text_or_null(st, 3, value);
-	int src = sqlite3_step(st);
-	if (src != SQLITE_DONE)
-		rc = sq_fail(s, src, "setting a mailing's setting", err);
-	sq_ad_hoc_done(s, st);
+		db_text_or_null(st, 3, value);
+	int src = db_step(st);
+	if (src != DB_DONE)
+		rc = db_fail(s, src, "setting a mailing's setting", err);
+	db_ad_hoc_done(s, st);
 	return rc;
 }
 
-int sq_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
+int sql_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
 			struct mr_error *err)
 {
-	struct sq_state *s = state;
+	struct db_state *s = state;
 	int64_t one = 0;
 	int rc = query_one(s, exists_sql, id, &one, NULL, "finding a mailing", err);
-	sqlite3_stmt *st;
-	if (rc || (rc = sq_prepare_ad_hoc(s, settings_sql, &st, err)))
+	db_stmt *st;
+	if (rc || (rc = db_prepare_ad_hoc(s, settings_sql, &st, err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	int src;
-	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW)
-		rc = cb(cookie, sq_col_text(st, 0), sq_col_text(st, 1));
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = sq_fail(s, src, "reading a mailing's settings", err);
-	sq_ad_hoc_done(s, st);
+	db_bind_int64(st, 1, id);
+	int src = DB_DONE;
+	while (rc == 0 && (src = db_step(st)) == DB_ROW)
+		rc = cb(cookie, db_col_text(st, 0), db_col_text(st, 1));
+	if (rc == 0 && src != DB_DONE)
+		rc = db_fail(s, src, "reading a mailing's settings", err);
+	db_ad_hoc_done(s, st);
 	return rc;
 }
