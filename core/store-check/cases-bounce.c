@@ -64,6 +64,24 @@ static int flag_of(struct mr_store *st, const char *email, int which)
 	return which == 0 ? cr.on_hold[0] : cr.opt_out[0];
 }
 
+/* Whether a contact's event of action type says it came through the web
+ * (verp_action's "web:" details): its details name the channel. */
+struct web_event {
+	const char *action;
+	int web, seen;
+};
+
+static int web_event_cb(void *cookie, const struct mr_contact_event *ev)
+{
+	struct web_event *w = cookie;
+	if (!ev->action || strcmp(ev->action, w->action) != 0)
+		return 0;
+	w->seen++;
+	const char *d = ev->details ? ev->details : "";
+	w->web |= strstr(d, "\"via\":\"web\"") != NULL || strstr(d, "\"via\": \"web\"") != NULL;
+	return 0;
+}
+
 /* One send-time outcome per address of a run of a new mailing to group. */
 static int64_t last_round; /* the mailing send_round made last */
 struct send_case {
@@ -322,6 +340,20 @@ static void test_bounces(struct mr_store *st)
 				       .threshold = 2, .low_confidence = 1 };
 	TAP_INT(mr_store_bounce_add(st, &ev3, &a, &err), 0, "an unknown type is added");
 	TAP_OK(a.threshold == 2 && !a.held, "... with the caller's threshold");
+	/* a low-confidence bounce (matched by address, which anyone can write)
+	 * is counted but never holds, nor counts towards a later hold */
+	struct mr_bounce_event ev5 = { .queue_id = q[2], .when = now + 20, .type = "Invalid",
+				       .reason = "userunknown", .status = "5.1.1",
+				       .low_confidence = 1 };
+	TAP_INT(mr_store_bounce_add(st, &ev5, &a, &err), 0, "a low-confidence Invalid is added");
+	TAP_OK(!a.held, "... and holds nobody, though Invalid holds at 1");
+	TAP_INT(flag_of(st, "b3@example.org", 0), 0, "... b3 is not on hold");
+	ev3.low_confidence = 0;
+	ev3.when = now + 30;
+	mr_store_bounce_add(st, &ev3, &a, &err);
+	TAP_OK(a.count_type == 1 && !a.held,
+	       "a signed Weird after a low-confidence one counts 1 of 2: not held (%lld)",
+	       (long long)a.count_type);
 	/* a hold by hand stays */
 	mr_store_contact_set_flag(st, "b4@example.org", MR_CONTACT_ON_HOLD, 2, &err);
 	struct mr_bounce_event ev4 = { .queue_id = q[3], .when = now + 10, .type = "Invalid" };
@@ -352,14 +384,20 @@ static void test_bounces(struct mr_store *st)
 		"a reply is recorded");
 	TAP_INT(mr_store_verp_action(st, q[4] + 100000, MR_ACTION_REPLY, now, NULL, NULL, &err),
 		MR_ENOTFOUND, "verp_action of an unknown row is MR_ENOTFOUND");
+	TAP_INT(mr_store_verp_action(st, q[1], MR_ACTION_REPLY, now + 60, "web: 192.0.2.7", NULL,
+				 &err), 0, "a reply taken through the web");
+	struct web_event we = { .action = "reply" };
+	TAP_INT(mr_store_contact_events(st, cid[1], 0, web_event_cb, &we, &err), 0,
+		"... the contact's events");
+	TAP_OK(we.seen == 1 && we.web, "... record its channel as web (details \"web: ...\")");
 
 	/* bounce_stats */
 	struct bstat_rows bs = { .mailing_id = mid };
 	struct mr_bounce_totals tot;
 	TAP_INT(mr_store_bounce_stats(st, bstat_collect, &bs, &tot, &err), 0, "bounce_stats");
-	TAP_OK(bstat_of(&bs, "Quota") == 4 && bstat_of(&bs, "Invalid") == 3 &&
-	       bstat_of(&bs, "Weird") == 1, "bounces by type of the mailing: Quota 4, Invalid 3, "
-	       "Weird 1");
+	TAP_OK(bstat_of(&bs, "Quota") == 4 && bstat_of(&bs, "Invalid") == 4 &&
+	       bstat_of(&bs, "Weird") == 2, "bounces by type of the mailing: Quota 4, Invalid 4, "
+	       "Weird 2 (low-confidence ones counted)");
 	TAP_OK(tot.on_hold >= 2 && tot.on_hold_manual >= 1 && tot.low_confidence >= 1,
 	       "totals count holds, holds by hand and low-confidence bounces");
 

@@ -182,7 +182,10 @@ static const char mark_sql[] =
 	"last_enhanced = coalesce(?2, last_enhanced), last_text = coalesce(?3, last_text) "
 	"WHERE id = ?1 AND state IN ('sent', 'in_doubt', 'retry')";
 static const char count_sql[] =
-	"SELECT count(*), coalesce(sum(ev.bounce_type_id = ?3), 0) FROM mailing_recipients r "
+	/* a low-confidence bounce (matched by address) is counted but never
+	 * towards a hold: anyone can write one */
+	"SELECT count(*), coalesce(sum(ev.bounce_type_id = ?3 AND "
+	"NOT (json_value(ev.details, '$.confidence') <=> 'low')), 0) FROM mailing_recipients r "
 	"JOIN events ev FORCE INDEX (events_queue) ON ev.queue_id = r.id " /* by row, never by type and time */
 	"WHERE r.email_id = ?1 AND ev.event_type = 'bounce' AND ev.time >= ?2";
 static const char hold_sql[] =
@@ -296,7 +299,7 @@ int md_bounce_record(struct md_state *s, const struct mr_bounce_event *ev, const
 	md_bind_int64(st, 3, type_id);
 	rc = one_row(s, st, &out->count, &out->count_type, NULL, &found, "counting bounces", err);
 	md_ad_hoc_done(s, st);
-	if (rc || on_hold || threshold <= 0 || out->count_type < threshold)
+	if (rc || on_hold || ev->low_confidence || threshold <= 0 || out->count_type < threshold)
 		return rc;
 	if ((rc = md_prepare_ad_hoc(s, hold_sql, &st, err)) != 0)
 		return rc;

@@ -94,6 +94,9 @@ static int apply(struct md_state *s, int64_t queue_id, enum mr_verp_action actio
 		return s->core->error_set(err, MR_EINPUT, "verp_action: unknown action %d",
 					  (int)action);
 	}
+	/* the channel: actions taken through mailroom serve say "web: ..." */
+	if (via[0] == 'v' && details && strncmp(details, "web:", 4) == 0)
+		via = "web";
 	if ((rc = md_prepare_ad_hoc(s, event_sql, &st, err)) != 0)
 		return rc;
 	md_bind_int64(st, 1, queue_id);
