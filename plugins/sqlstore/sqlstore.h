@@ -25,6 +25,8 @@
  *                                           the row with those unique keys
  *                                           instead, and the value the insert
  *                                           gave col (in set)
+ *   db_hosts_ready(s, err)                  makes the job log's hosts table
+ *                                           where the schema has none yet
  *   db_where(s)                             where the data is, for messages
  *   DB_JSON_TEXT                            the SQL function that reads a
  *                                           JSON member as text
@@ -146,5 +148,14 @@ int sql_mailing_setting_set(void *state, int64_t id, const char *name, const cha
 			    struct mr_error *err);
 int sql_mailing_settings(void *state, int64_t id, mr_mailing_setting_cb *cb, void *cookie,
 			 struct mr_error *err);
+
+/* sqlstore/joblog.c: the job log and each job's last run */
+int sql_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
+		      int64_t *run_id_r, struct mr_error *err);
+int sql_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
+		    const char *message, const char *data, struct mr_error *err);
+int sql_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
+		     void *cookie, struct mr_error *err);
+int sql_job_run_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 
 #endif

@@ -41,6 +41,13 @@ typedef struct md_stmt db_stmt;
 #define db_bind_str(st, i, v) md_bind_str(st, i, v, strlen(v), 0)
 #define DB_UPSERT(keys, set) "ON DUPLICATE KEY UPDATE " set
 #define DB_NEW(col) "VALUES(" col ")"
+/* the job log's hosts table is part of MariaDB's schema */
+static inline int db_hosts_ready(struct md_state *s, struct mr_error *err)
+{
+	(void)s;
+	(void)err;
+	return 0;
+}
 
 #include "sqlstore.h"
 

@@ -210,13 +210,13 @@ static void backoff(struct md_state *s, int attempt, const struct mr_error *err)
 static int w_job_run_start(void *st, const char *job, int worker, int pid, int64_t started,
 			   int64_t *run_id_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_job_run_start(st, job, worker, pid, started, run_id_r, err));
+	MD_RETRYING(st, err, sql_job_run_start(st, job, worker, pid, started, run_id_r, err));
 }
 
 static int w_job_run_end(void *st, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
 			 const char *message, const char *data, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_job_run_end(st, run_id, ended, outcome, message, data, err));
+	MD_RETRYING(st, err, sql_job_run_end(st, run_id, ended, outcome, message, data, err));
 }
 
 static int w_msg_mark(void *st, const char *account, const char *key, const char *outcome,
@@ -485,8 +485,8 @@ static const struct mr_store_ops mariadb_ops = {
 	.schema_version = md_schema_version,
 	.job_run_start = w_job_run_start,
 	.job_run_end = w_job_run_end,
-	.job_run_list = md_job_run_list,
-	.job_run_purge = md_job_run_purge,
+	.job_run_list = sql_job_run_list,
+	.job_run_purge = sql_job_run_purge,
 	.msg_seen = sql_msg_seen,
 	.msg_mark = w_msg_mark,
 	.msg_purge = sql_msg_purge,

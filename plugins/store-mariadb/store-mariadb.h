@@ -281,13 +281,6 @@ int md_unit_end(struct md_state *s, int rc, struct mr_error *err);
 int md_migrate(struct md_state *s, struct mr_error *err);
 
 /* The ops, by topic. */
-int md_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
-		     int64_t *run_id_r, struct mr_error *err);
-int md_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
-		   const char *message, const char *data, struct mr_error *err);
-int md_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
-		    void *cookie, struct mr_error *err);
-int md_job_run_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 int md_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
 		      struct mr_error *err);
 int md_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,

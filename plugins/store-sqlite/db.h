@@ -41,6 +41,7 @@ typedef sqlite3_stmt db_stmt;
 #define db_bind_str(st, i, v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT)
 #define DB_UPSERT(keys, set) "ON CONFLICT (" keys ") DO UPDATE SET " set
 #define DB_NEW(col) "excluded." col
+#define db_hosts_ready sq_hosts_ready
 
 #include "sqlstore.h"
 

@@ -499,3 +499,27 @@ int sq_migrate(struct sq_state *s, struct mr_error *err)
 	}
 	return 0;
 }
+
+/* The host of each run, as store-mariadb keeps it: made on first use outside
+ * the versioned schema (a store made before it gains it), so that a site
+ * copied between the stores keeps its runs' hosts. */
+static const char hosts_sql[] =
+	"CREATE TABLE IF NOT EXISTS mr_job_host (\n"
+	"  run_id INTEGER PRIMARY KEY REFERENCES job_log(id) ON DELETE CASCADE,\n"
+	"  host TEXT NOT NULL);\n";
+
+int sq_hosts_ready(struct sq_state *s, struct mr_error *err)
+{
+	if (s->hosts_ready)
+		return 0;
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, hosts_sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int st = s->core->error_set(err, MR_ETEMP, "creating the job hosts table in %s: %s",
+					    s->path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return st;
+	}
+	s->hosts_ready = 1;
+	return 0;
+}

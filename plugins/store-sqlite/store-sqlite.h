@@ -138,7 +138,7 @@ struct sq_state {
 	} ad_hoc[32];
 	size_t n_ad_hoc;
 	int track_ready; /* the tracking tables exist (sqlite-tracking.c) */
-	int hosts_ready; /* the job log's hosts table exists (ops-joblog.c) */
+	int hosts_ready; /* the job log's hosts table exists (schema.c) */
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -181,13 +181,6 @@ int sq_migrate(struct sq_state *s, struct mr_error *err);
 int sq_read_version(sqlite3 *db, int *version_r);
 
 /* The ops, by topic. */
-int sq_job_run_start(void *state, const char *job, int worker, int pid, int64_t started,
-		     int64_t *run_id_r, struct mr_error *err);
-int sq_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outcome outcome,
-		   const char *message, const char *data, struct mr_error *err);
-int sq_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
-		    void *cookie, struct mr_error *err);
-int sq_job_run_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
 int sq_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
 		      struct mr_error *err);
 int sq_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
@@ -254,7 +247,7 @@ int sq_auto_reply_due(void *state, const char *email, int64_t now, int64_t perio
 int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
 		   struct mr_error *err);
 /* the tracking sub-table (sqlite-tracking.c) */
-/* Creates the job log's hosts table once per connection (ops-joblog.c). */
+/* Creates the job log's hosts table once per connection (schema.c). */
 int sq_hosts_ready(struct sq_state *s, struct mr_error *err);
 /* Creates the tracking tables once per connection (sqlite-tracking.c). */
 int sq_track_ready(struct sq_state *s, struct mr_error *err);
