@@ -25,6 +25,10 @@
  *                                           the row with those unique keys
  *                                           instead, and the value the insert
  *                                           gave col (in set)
+ *   DB_INSERT_IGNORE                        an INSERT that skips rows whose
+ *                                           unique keys exist
+ *   DB_INDEXED(index)                       after a table's alias: read it
+ *                                           through that index
  *   db_hosts_ready(s, err)                  makes the job log's hosts table
  *                                           where the schema has none yet
  *   db_where(s)                             where the data is, for messages
@@ -157,5 +161,13 @@ int sql_job_run_end(void *state, int64_t run_id, int64_t ended, enum mr_job_outc
 int sql_job_run_list(void *state, const char *job, int64_t limit, mr_job_run_cb *cb,
 		     void *cookie, struct mr_error *err);
 int sql_job_run_purge(void *state, int64_t before, int64_t *count_r, struct mr_error *err);
+
+/* sqlstore/verp-actions.c: VERP actions, hold releases and auto-reply periods */
+int sql_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
+		    const char *details, int64_t *changed_r, struct mr_error *err);
+int sql_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+		    struct mr_error *err);
+int sql_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
+		       struct mr_error *err);
 
 #endif

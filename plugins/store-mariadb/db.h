@@ -48,6 +48,8 @@ static inline int db_hosts_ready(struct md_state *s, struct mr_error *err)
 	(void)err;
 	return 0;
 }
+#define DB_INSERT_IGNORE "INSERT IGNORE"
+#define DB_INDEXED(index) "FORCE INDEX (" index ")"
 
 #include "sqlstore.h"
 

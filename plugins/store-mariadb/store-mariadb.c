@@ -348,19 +348,19 @@ static int w_bounce_add(void *st, const struct mr_bounce_event *ev,
 static int w_verp_action(void *st, int64_t queue_id, enum mr_verp_action action, int64_t when,
 			 const char *details, int64_t *changed_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_verp_action(st, queue_id, action, when, details, changed_r, err));
+	MD_RETRYING(st, err, sql_verp_action(st, queue_id, action, when, details, changed_r, err));
 }
 
 static int w_holds_reset(void *st, int64_t now, int64_t clean_for, int64_t *released_r,
 			 struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_holds_reset(st, now, clean_for, released_r, err));
+	MD_RETRYING(st, err, sql_holds_reset(st, now, clean_for, released_r, err));
 }
 
 static int w_auto_reply_due(void *st, const char *email, int64_t now, int64_t period,
 			    int *due_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_auto_reply_due(st, email, now, period, due_r, err));
+	MD_RETRYING(st, err, sql_auto_reply_due(st, email, now, period, due_r, err));
 }
 
 static int w_activity_contact(void *st, const char *email, const char *name, int create,

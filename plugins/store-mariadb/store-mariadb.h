@@ -320,7 +320,7 @@ int md_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complet
 int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 
-/* Bounce processing (md-bounces.c, md-verp-actions.c, sqlstore/bounce-stats.c). */
+/* Bounce processing (md-bounces.c; sqlstore/verp-actions.c and bounce-stats.c). */
 /* A statement for sql (a string constant: its address is the cache key),
  * prepared once per connection and reused; give it back with
  * md_ad_hoc_done().  A statement still in use is prepared afresh. */
@@ -349,12 +349,6 @@ int md_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounc
  * bounces through it, so that both count alike. */
 int md_bounce_record(struct md_state *s, const struct mr_bounce_event *ev, const char *confidence,
 		     struct mr_bounce_added *out, struct mr_error *err);
-int md_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
-		   const char *details, int64_t *changed_r, struct mr_error *err);
-int md_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
-		      struct mr_error *err);
-int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
-		   struct mr_error *err);
 
 /* Shared locks (md-locks.c). */
 /* Makes the run-time tables (locks, job hosts) when missing. */

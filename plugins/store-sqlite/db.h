@@ -42,6 +42,8 @@ typedef sqlite3_stmt db_stmt;
 #define DB_UPSERT(keys, set) "ON CONFLICT (" keys ") DO UPDATE SET " set
 #define DB_NEW(col) "excluded." col
 #define db_hosts_ready sq_hosts_ready
+#define DB_INSERT_IGNORE "INSERT OR IGNORE"
+#define DB_INDEXED(index) "INDEXED BY " index
 
 #include "sqlstore.h"
 

@@ -305,10 +305,10 @@ static const struct mr_store_bounce_ops sqlite_bounce_ops = {
 	.size = sizeof(struct mr_store_bounce_ops),
 	.bounce_target = sq_bounce_target,
 	.bounce_add = sq_bounce_add,
-	.verp_action = sq_verp_action,
-	.holds_reset = sq_holds_reset,
+	.verp_action = sql_verp_action,
+	.holds_reset = sql_holds_reset,
 	.bounce_stats = sql_bounce_stats,
-	.auto_reply_due = sq_auto_reply_due,
+	.auto_reply_due = sql_auto_reply_due,
 };
 
 static const struct mr_store_activity_ops sqlite_activity_ops = {

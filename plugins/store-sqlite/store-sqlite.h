@@ -220,7 +220,7 @@ int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complet
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 
-/* Bounce processing (sqlite-bounces.c, sqlite-verp-actions.c, sqlstore/bounce-stats.c). */
+/* Bounce processing (sqlite-bounces.c; sqlstore/verp-actions.c and bounce-stats.c). */
 /* A statement for sql (a string constant: its address is the cache key),
  * prepared once per connection and reused; give it back with
  * sq_ad_hoc_done().  A statement still in use is prepared afresh. */
@@ -240,12 +240,6 @@ int sq_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounc
  * bounces through it, so that both count alike. */
 int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const char *confidence,
 		     struct mr_bounce_added *out, struct mr_error *err);
-int sq_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
-		   const char *details, int64_t *changed_r, struct mr_error *err);
-int sq_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
-		      struct mr_error *err);
-int sq_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
-		   struct mr_error *err);
 /* the tracking sub-table (sqlite-tracking.c) */
 /* Creates the job log's hosts table once per connection (schema.c). */
 int sq_hosts_ready(struct sq_state *s, struct mr_error *err);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The MariaDB store's VERP actions and hold releases: reply, unsubscribe, opt-out, resubscribe and complaint events applied to groups and contacts; bounce holds released after clean deliveries; auto-replies counted out per period. */
+/* The SQL stores' VERP actions and hold releases: reply, unsubscribe, opt-out, resubscribe and complaint events applied to groups and contacts; bounce holds released after clean deliveries; auto-replies to replies counted out per period. */
 #include "config.h"
 #include <string.h>
-#include "store-mariadb.h"
+#include "db.h"
 
 static const char row_sql[] =
 	"SELECT r.contact_id, j.mailing_id FROM mailing_recipients r "
@@ -17,7 +17,7 @@ static const char unsub_sql[] =
 static const char optout_sql[] =
 	"UPDATE contacts SET is_opt_out = ?2, modified = ?3 WHERE id = ?1 AND is_opt_out <> ?2";
 static const char resub_sql[] =
-	"INSERT IGNORE INTO group_contact(group_id, contact_id, status) "
+	DB_INSERT_IGNORE " INTO group_contact(group_id, contact_id, status) "
 	"SELECT group_id, ?1, 'Added' FROM mailing_groups WHERE mailing_id = ?2 "
 	"AND group_type = 'include'";
 /* resub_sql adds missing memberships; this one turns Removed ones back */
@@ -27,62 +27,62 @@ static const char resub_removed_sql[] =
 	"AND group_type = 'include')";
 
 /* Runs st (already bound) to its end; adds its changes to *changed. */
-static int run_changes(struct md_state *s, struct md_stmt *st, int64_t *changed, const char *what,
+static int run_changes(struct db_state *s, db_stmt *st, int64_t *changed, const char *what,
 		       struct mr_error *err)
 {
-	int src = md_step(st);
-	md_ad_hoc_done(s, st);
-	if (src != MD_DONE)
-		return md_fail(s, src, what, err);
-	*changed += md_changes(s);
+	int src = db_step(st);
+	db_ad_hoc_done(s, st);
+	if (src != DB_DONE)
+		return db_fail(s, src, what, err);
+	*changed += db_changes(s);
 	return 0;
 }
 
-static int opt_out(struct md_state *s, int64_t contact, int value, int64_t when,
+static int opt_out(struct db_state *s, int64_t contact, int value, int64_t when,
 		   int64_t *changed, struct mr_error *err)
 {
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, optout_sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, optout_sql, &st, err);
 	if (rc)
 		return rc;
-	md_bind_int64(st, 1, contact);
-	md_bind_int64(st, 2, value);
-	md_bind_int64(st, 3, when);
+	db_bind_int64(st, 1, contact);
+	db_bind_int64(st, 2, value);
+	db_bind_int64(st, 3, when);
 	return run_changes(s, st, changed, "setting a contact's opt-out", err);
 }
 
-static int groups(struct md_state *s, const char *sql, int64_t contact, int64_t mailing,
+static int groups(struct db_state *s, const char *sql, int64_t contact, int64_t mailing,
 		  int64_t *changed, struct mr_error *err)
 {
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, sql, &st, err);
 	if (rc)
 		return rc;
-	md_bind_int64(st, 1, contact);
-	md_bind_int64(st, 2, mailing);
+	db_bind_int64(st, 1, contact);
+	db_bind_int64(st, 2, mailing);
 	return run_changes(s, st, changed, "changing a contact's groups", err);
 }
 
-static int apply(struct md_state *s, int64_t queue_id, enum mr_verp_action action, int64_t when,
+static int apply(struct db_state *s, int64_t queue_id, enum mr_verp_action action, int64_t when,
 		 const char *details, int64_t *changed, struct mr_error *err)
 {
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, row_sql, &st, err);
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, row_sql, &st, err);
 	if (rc)
 		return rc;
-	md_bind_int64(st, 1, queue_id);
-	int src = md_step(st);
+	db_bind_int64(st, 1, queue_id);
+	int src = db_step(st);
 	int64_t contact = 0, mailing = 0;
-	if (src == MD_ROW) {
-		contact = md_col_int64(st, 0);
-		mailing = md_col_int64(st, 1);
+	if (src == DB_ROW) {
+		contact = db_col_int64(st, 0);
+		mailing = db_col_int64(st, 1);
 	}
-	md_ad_hoc_done(s, st);
-	if (src == MD_DONE)
+	db_ad_hoc_done(s, st);
+	if (src == DB_DONE)
 		return s->core->error_set(err, MR_ENOTFOUND, "verp_action: no queue row %lld in %s",
-					  (long long)queue_id, s->where);
-	if (src != MD_ROW)
-		return md_fail(s, src, "looking up a queue row", err);
+					  (long long)queue_id, db_where(s));
+	if (src != DB_ROW)
+		return db_fail(s, src, "looking up a queue row", err);
 	const char *type = "reply", *via = "verp";
 	switch (action) {
 	case MR_ACTION_REPLY: type = "reply"; break;
@@ -97,13 +97,13 @@ static int apply(struct md_state *s, int64_t queue_id, enum mr_verp_action actio
 	/* the channel: actions taken through mailroom serve say "web: ..." */
 	if (via[0] == 'v' && details && strncmp(details, "web:", 4) == 0)
 		via = "web";
-	if ((rc = md_prepare_ad_hoc(s, event_sql, &st, err)) != 0)
+	if ((rc = db_prepare_ad_hoc(s, event_sql, &st, err)) != 0)
 		return rc;
-	md_bind_int64(st, 1, queue_id);
-	md_text_or_null(st, 2, type);
-	md_bind_int64(st, 3, when);
-	md_text_or_null(st, 4, via);
-	md_text_or_null(st, 5, details);
+	db_bind_int64(st, 1, queue_id);
+	db_text_or_null(st, 2, type);
+	db_bind_int64(st, 3, when);
+	db_text_or_null(st, 4, via);
+	db_text_or_null(st, 5, details);
 	int64_t ignored = 0;
 	if ((rc = run_changes(s, st, &ignored, "recording an event", err)) != 0)
 		return rc;
@@ -123,16 +123,16 @@ static int apply(struct md_state *s, int64_t queue_id, enum mr_verp_action actio
 	}
 }
 
-int md_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
+int sql_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, int64_t when,
 		   const char *details, int64_t *changed_r, struct mr_error *err)
 {
-	struct md_state *s = state;
+	struct db_state *s = state;
 	int64_t changed = 0;
-	int rc = md_unit_begin(s, err);
+	int rc = db_unit_begin(s, err);
 	if (rc)
 		return rc;
 	rc = apply(s, queue_id, action, when, details, &changed, err);
-	rc = md_unit_end(s, rc, err);
+	rc = db_unit_end(s, rc, err);
 	if (rc == 0 && changed_r)
 		*changed_r = changed;
 	return rc;
@@ -143,23 +143,26 @@ int md_verp_action(void *state, int64_t queue_id, enum mr_verp_action action, in
 static const char reset_sql[] =
 	"UPDATE emails SET on_hold = 0, reset_date = ?1 WHERE on_hold = 1 AND id IN ("
 	" SELECT e.id FROM emails e WHERE e.on_hold = 1"
-	" AND NOT EXISTS (SELECT 1 FROM mailing_recipients r JOIN events ev ON ev.queue_id = r.id"
+	" AND NOT EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev"
+	"  " DB_INDEXED("events_queue") " ON ev.queue_id = r.id"
 	"  WHERE r.email_id = e.id AND ev.event_type = 'bounce' AND ev.time > ?2)"
-	" AND EXISTS (SELECT 1 FROM mailing_recipients r JOIN events ev ON ev.queue_id = r.id"
+	" AND EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev"
+	"  " DB_INDEXED("events_queue") " ON ev.queue_id = r.id"
 	"  WHERE r.email_id = e.id AND ev.event_type = 'delivered' AND ev.time > coalesce("
-	"   (SELECT max(b.time) FROM mailing_recipients br JOIN events b ON b.queue_id = br.id"
+	"   (SELECT max(b.time) FROM mailing_recipients br CROSS JOIN events b"
+	"    " DB_INDEXED("events_queue") " ON b.queue_id = br.id"
 	"    WHERE br.email_id = e.id AND b.event_type = 'bounce'), e.hold_date, 0)))";
 
-int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
+int sql_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
 		   struct mr_error *err)
 {
-	struct md_state *s = state;
-	struct md_stmt *st;
-	int rc = md_prepare_ad_hoc(s, reset_sql, &st, err);
+	struct db_state *s = state;
+	db_stmt *st;
+	int rc = db_prepare_ad_hoc(s, reset_sql, &st, err);
 	if (rc)
 		return rc;
-	md_bind_int64(st, 1, now);
-	md_bind_int64(st, 2, now - clean_for);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, now - clean_for);
 	int64_t changed = 0;
 	rc = run_changes(s, st, &changed, "releasing bounce holds", err);
 	if (rc == 0 && released_r)
@@ -168,36 +171,36 @@ int md_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *release
 }
 
 /* ---- auto_reply_due: a new address, else one whose last auto-reply is old
- * enough (the row lock makes a second run wait, then see the new time; the
- * connection counts found rows, so the UPDATE's count is its match) */
+ * enough (a second run waits for the first's write, then sees the new time;
+ * an UPDATE counts the rows it matched) */
 
 static const char auto_reply_new_sql[] =
-	"INSERT IGNORE INTO auto_replies(email, sent_at) VALUES(?, ?)";
+	DB_INSERT_IGNORE " INTO auto_replies(email, sent_at) VALUES(lower(?1), ?2)";
 static const char auto_reply_old_sql[] =
-	"UPDATE auto_replies SET sent_at = ? WHERE email = ? AND sent_at <= ?";
+	"UPDATE auto_replies SET sent_at = ?2 WHERE email = lower(?1) AND sent_at <= ?3";
 
-int md_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
+int sql_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
 		      struct mr_error *err)
 {
-	struct md_state *s = state;
+	struct db_state *s = state;
 	*due_r = 0;
 	if (!email || !*email || period < 0)
 		return s->core->error_set(err, MR_EINPUT, "an auto-reply needs an address and a "
 					  "period of 0 or more seconds");
-	struct md_stmt *st;
+	db_stmt *st;
 	int64_t changed = 0;
-	int rc = md_prepare_ad_hoc(s, auto_reply_new_sql, &st, err);
+	int rc = db_prepare_ad_hoc(s, auto_reply_new_sql, &st, err);
 	if (rc)
 		return rc;
-	md_bind_str(st, 1, email, strlen(email), 0);
-	md_bind_int64(st, 2, now);
+	db_bind_str(st, 1, email);
+	db_bind_int64(st, 2, now);
 	if ((rc = run_changes(s, st, &changed, "recording an auto-reply", err)) != 0 || changed)
 		goto out;
-	if ((rc = md_prepare_ad_hoc(s, auto_reply_old_sql, &st, err)) != 0)
+	if ((rc = db_prepare_ad_hoc(s, auto_reply_old_sql, &st, err)) != 0)
 		return rc;
-	md_bind_int64(st, 1, now);
-	md_bind_str(st, 2, email, strlen(email), 0);
-	md_bind_int64(st, 3, now - period);
+	db_bind_str(st, 1, email);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, now - period);
 	rc = run_changes(s, st, &changed, "recording an auto-reply", err);
 out:
 	if (rc == 0)
