@@ -29,6 +29,8 @@
  *                                           unique keys exist
  *   DB_INDEXED(index)                       after a table's alias: read it
  *                                           through that index
+ *   DB_SAME_EMAIL(a, b)                     two addresses compared without
+ *                                           regard to case
  *   db_hosts_ready(s, err)                  makes the job log's hosts table
  *                                           where the schema has none yet
  *   db_where(s)                             where the data is, for messages
@@ -169,5 +171,19 @@ int sql_holds_reset(void *state, int64_t now, int64_t clean_for, int64_t *releas
 		    struct mr_error *err);
 int sql_auto_reply_due(void *state, const char *email, int64_t now, int64_t period, int *due_r,
 		       struct mr_error *err);
+
+/* sqlstore/bounces.c: a bounce's recipient found, the bounce recorded, the
+ * email held at its type's threshold */
+int sql_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *email,
+		      struct mr_bounce_target *t_r, struct mr_error *err);
+/* bounce_add's work inside the caller's unit: records ev as a bounce event
+ * (details with the given confidence: "verp", "low" or "smtp"), marks a
+ * sent row bounced, counts the email's bounces since its reset date and puts
+ * it on hold at the type's threshold.  queue_outcome records send-time
+ * bounces through it, so that both count alike. */
+int sql_bounce_record(struct db_state *s, const struct mr_bounce_event *ev, const char *confidence,
+		      struct mr_bounce_added *out, struct mr_error *err);
+int sql_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
+		   struct mr_error *err);
 
 #endif

@@ -50,6 +50,8 @@ static inline int db_hosts_ready(struct md_state *s, struct mr_error *err)
 }
 #define DB_INSERT_IGNORE "INSERT IGNORE"
 #define DB_INDEXED(index) "FORCE INDEX (" index ")"
+/* email columns compare case-insensitively (their collation) */
+#define DB_SAME_EMAIL(a, b) a " = " b
 
 #include "sqlstore.h"
 

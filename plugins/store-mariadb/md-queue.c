@@ -375,7 +375,7 @@ static int one_outcome(struct md_state *s, const struct mr_queue_outcome *o, str
 	};
 	struct mr_bounce_added added;
 	memset(&added, 0, sizeof(added));
-	rc = md_bounce_record(s, &ev, "smtp", &added, err);
+	rc = sql_bounce_record(s, &ev, "smtp", &added, err);
 	return rc;
 }
 

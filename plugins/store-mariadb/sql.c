@@ -537,3 +537,52 @@ int md_purge(struct md_state *s, enum md_stmt_id id, int64_t before, int64_t *co
 	md_release(&u);
 	return rc;
 }
+
+/* ---- statements of the shared operations (sqlstore/), prepared once per
+ * connection and keyed by their SQL text */
+
+int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r,
+		      struct mr_error *err)
+{
+	*st_r = NULL;
+	if (s->joins.n || s->joins.group[0]) {
+		int rc = md_joins_flush(s, err);
+		if (rc)
+			return rc;
+	}
+	struct md_ad_hoc *slot = NULL;
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		if (s->ad_hoc[i].sql == sql) {
+			slot = &s->ad_hoc[i];
+			break;
+		}
+	if (slot && !slot->st->busy) {
+		*st_r = slot->st;
+		return 0;
+	}
+	if (!(*st_r = md_stmt_new(s, sql)))
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	if (!slot && s->n_ad_hoc < sizeof(s->ad_hoc) / sizeof(s->ad_hoc[0]))
+		s->ad_hoc[s->n_ad_hoc++] = (struct md_ad_hoc){ sql, *st_r };
+	return 0;
+}
+
+void md_ad_hoc_done(struct md_state *s, struct md_stmt *st)
+{
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		if (s->ad_hoc[i].st == st) {
+			md_stmt_reset(st);
+			return;
+		}
+	/* made afresh (its cached copy was busy, or the cache is full) */
+	md_stmt_free(st);
+}
+
+int md_text_or_null(struct md_stmt *st, int i, const char *v)
+{
+	if (!v)
+		md_bind_null(st, i);
+	else
+		md_bind_str(st, i, v, strlen(v), 0);
+	return 0;
+}

@@ -342,7 +342,7 @@ static int w_mailing_finish(void *st, int64_t mailing_id, int64_t now, int *comp
 static int w_bounce_add(void *st, const struct mr_bounce_event *ev,
 			struct mr_bounce_added *added_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_bounce_add(st, ev, added_r, err));
+	MD_RETRYING(st, err, sql_bounce_add(st, ev, added_r, err));
 }
 
 static int w_verp_action(void *st, int64_t queue_id, enum mr_verp_action action, int64_t when,
@@ -440,7 +440,7 @@ static const struct mr_store_queue_ops mariadb_queue_ops = {
 
 static const struct mr_store_bounce_ops mariadb_bounce_ops = {
 	.size = sizeof(struct mr_store_bounce_ops),
-	.bounce_target = md_bounce_target,
+	.bounce_target = sql_bounce_target,
 	.bounce_add = w_bounce_add,
 	.verp_action = w_verp_action,
 	.holds_reset = w_holds_reset,

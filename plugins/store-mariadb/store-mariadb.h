@@ -320,9 +320,9 @@ int md_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complet
 int md_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 
-/* Bounce processing (md-bounces.c; sqlstore/verp-actions.c and bounce-stats.c). */
-/* A statement for sql (a string constant: its address is the cache key),
- * prepared once per connection and reused; give it back with
+/* Statements the shared operations (sqlstore/) prepare from their own SQL
+ * text (sql.c).  A statement for sql (a string constant: its address is the
+ * cache key), prepared once per connection and reused; give it back with
  * md_ad_hoc_done().  A statement still in use is prepared afresh. */
 /* the tracking sub-table (mariadb-tracking.c) */
 extern const struct mr_store_tracking_ops md_tracking_ops;
@@ -338,17 +338,6 @@ int md_prepare_ad_hoc(struct md_state *s, const char *sql, struct md_stmt **st_r
 void md_ad_hoc_done(struct md_state *s, struct md_stmt *st);
 /* Binds text; NULL binds an SQL NULL. */
 int md_text_or_null(struct md_stmt *st, int i, const char *v);
-int md_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *email,
-		     struct mr_bounce_target *t_r, struct mr_error *err);
-int md_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
-		  struct mr_error *err);
-/* bounce_add's work inside the caller's unit: records ev as a bounce event
- * (details with the given confidence: "verp", "low" or "smtp"), marks a
- * sent row bounced, counts the email's bounces since its reset date and puts
- * it on hold at the type's threshold.  queue_outcome records send-time
- * bounces through it, so that both count alike. */
-int md_bounce_record(struct md_state *s, const struct mr_bounce_event *ev, const char *confidence,
-		     struct mr_bounce_added *out, struct mr_error *err);
 
 /* Shared locks (md-locks.c). */
 /* Makes the run-time tables (locks, job hosts) when missing. */

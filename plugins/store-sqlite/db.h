@@ -44,6 +44,7 @@ typedef sqlite3_stmt db_stmt;
 #define db_hosts_ready sq_hosts_ready
 #define DB_INSERT_IGNORE "INSERT OR IGNORE"
 #define DB_INDEXED(index) "INDEXED BY " index
+#define DB_SAME_EMAIL(a, b) "lower(" a ") = lower(" b ")"
 
 #include "sqlstore.h"
 

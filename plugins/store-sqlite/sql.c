@@ -469,3 +469,47 @@ int sq_purge(struct sq_state *s, enum sq_stmt_id id, int64_t before, int64_t *co
 	sq_release(&u);
 	return rc;
 }
+
+/* ---- statements of the shared operations (sqlstore/), prepared once per
+ * connection and keyed by their SQL text */
+
+int sq_prepare_ad_hoc(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
+		      struct mr_error *err)
+{
+	*st_r = NULL;
+	struct sq_ad_hoc *slot = NULL;
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		if (s->ad_hoc[i].sql == sql) {
+			slot = &s->ad_hoc[i];
+			break;
+		}
+	if (slot && !sqlite3_stmt_busy(slot->st)) {
+		*st_r = slot->st;
+		return 0;
+	}
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st_r, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "preparing a bounce statement", err);
+	if (!slot && s->n_ad_hoc < sizeof(s->ad_hoc) / sizeof(s->ad_hoc[0]))
+		s->ad_hoc[s->n_ad_hoc++] = (struct sq_ad_hoc){ sql, *st_r };
+	return 0;
+}
+
+void sq_ad_hoc_done(struct sq_state *s, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < s->n_ad_hoc; i++)
+		if (s->ad_hoc[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	/* prepared afresh (its cached copy was busy, or the cache is full) */
+	sqlite3_finalize(st);
+}
+
+int sq_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}

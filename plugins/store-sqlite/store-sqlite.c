@@ -303,8 +303,8 @@ static const struct mr_store_queue_ops sqlite_queue_ops = {
 
 static const struct mr_store_bounce_ops sqlite_bounce_ops = {
 	.size = sizeof(struct mr_store_bounce_ops),
-	.bounce_target = sq_bounce_target,
-	.bounce_add = sq_bounce_add,
+	.bounce_target = sql_bounce_target,
+	.bounce_add = sql_bounce_add,
 	.verp_action = sql_verp_action,
 	.holds_reset = sql_holds_reset,
 	.bounce_stats = sql_bounce_stats,

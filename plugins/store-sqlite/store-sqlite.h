@@ -220,26 +220,15 @@ int sq_mailing_finish(void *state, int64_t mailing_id, int64_t now, int *complet
 int sq_mailing_stats(void *state, int64_t mailing_id, struct mr_mailing_stats *stats_r,
 		     struct mr_error *err);
 
-/* Bounce processing (sqlite-bounces.c; sqlstore/verp-actions.c and bounce-stats.c). */
-/* A statement for sql (a string constant: its address is the cache key),
- * prepared once per connection and reused; give it back with
+/* Statements the shared operations (sqlstore/) prepare from their own SQL
+ * text (sql.c).  A statement for sql (a string constant: its address is the
+ * cache key), prepared once per connection and reused; give it back with
  * sq_ad_hoc_done().  A statement still in use is prepared afresh. */
 int sq_prepare_ad_hoc(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
 		      struct mr_error *err);
 void sq_ad_hoc_done(struct sq_state *s, sqlite3_stmt *st);
 /* Binds text; NULL binds an SQL NULL. */
 int sq_text_or_null(sqlite3_stmt *st, int i, const char *v);
-int sq_bounce_target(void *state, int64_t job_id, int64_t queue_id, const char *email,
-		     struct mr_bounce_target *t_r, struct mr_error *err);
-int sq_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
-		  struct mr_error *err);
-/* bounce_add's work inside the caller's unit: records ev as a bounce event
- * (details with the given confidence: "verp", "low" or "smtp"), marks a
- * sent row bounced, counts the email's bounces since its reset date and puts
- * it on hold at the type's threshold.  queue_outcome records send-time
- * bounces through it, so that both count alike. */
-int sq_bounce_record(struct sq_state *s, const struct mr_bounce_event *ev, const char *confidence,
-		     struct mr_bounce_added *out, struct mr_error *err);
 /* the tracking sub-table (sqlite-tracking.c) */
 /* Creates the job log's hosts table once per connection (schema.c). */
 int sq_hosts_ready(struct sq_state *s, struct mr_error *err);
