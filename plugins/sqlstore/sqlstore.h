@@ -31,6 +31,14 @@
  *                                           through that index
  *   DB_SAME_EMAIL(a, b)                     two addresses compared without
  *                                           regard to case
+ *   db_prepare_once(s, sql, &st, what, err), db_finalize(st)
+ *                                           a statement made for one use (sql
+ *                                           kept until it is finalized)
+ *   DB_SG_DIALECT                           the smart-group compiler's dialect
+ *   db_track_ready(s, err)                  makes the tracking tables on first
+ *                                           use
+ *   DB_DDL_IN_TX                            1 where a CREATE TABLE may run
+ *                                           inside a transaction
  *   db_hosts_ready(s, err)                  makes the job log's hosts table
  *                                           where the schema has none yet
  *   db_where(s)                             where the data is, for messages
@@ -185,5 +193,10 @@ int sql_bounce_record(struct db_state *s, const struct mr_bounce_event *ev, cons
 		      struct mr_bounce_added *out, struct mr_error *err);
 int sql_bounce_add(void *state, const struct mr_bounce_event *ev, struct mr_bounce_added *added_r,
 		   struct mr_error *err);
+
+/* sqlstore/smart.c: smart groups */
+int sql_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
+int sql_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
+int sql_smart_refresh_mailing(struct db_state *s, int64_t mailing_id, struct mr_error *err);
 
 #endif

@@ -52,6 +52,17 @@ static inline int db_hosts_ready(struct md_state *s, struct mr_error *err)
 #define DB_INDEXED(index) "FORCE INDEX (" index ")"
 /* email columns compare case-insensitively (their collation) */
 #define DB_SAME_EMAIL(a, b) a " = " b
+#define DB_SG_DIALECT SG_MARIADB
+#define db_finalize md_stmt_free
+#define db_track_ready md_track_ready
+static inline int db_prepare_once(struct md_state *s, const char *sql, struct md_stmt **st_r,
+				  const char *what, struct mr_error *err)
+{
+	(void)what;
+	*st_r = md_stmt_new(s, sql);
+	return *st_r ? 0 : s->core->error_set(err, MR_ENOMEM, "out of memory");
+}
+#define DB_DDL_IN_TX 0
 
 #include "sqlstore.h"
 

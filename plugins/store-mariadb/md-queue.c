@@ -88,7 +88,7 @@ static int build(struct md_state *s, int64_t job_id, int64_t job_size, int64_t *
 					  "queue is built for the parent", (long long)job_id);
 	if (strcmp(status, "scheduled") != 0)
 		return 0; /* built before (or paused/canceled before it started) */
-	if ((rc = md_smart_refresh_mailing(s, mid, err)) != 0)
+	if ((rc = sql_smart_refresh_mailing(s, mid, err)) != 0)
 		return rc;
 	if ((rc = md_acquire(s, MD_QUEUE_BUILD, &u, err)) != 0)
 		return rc;

@@ -45,6 +45,16 @@ typedef sqlite3_stmt db_stmt;
 #define DB_INSERT_IGNORE "INSERT OR IGNORE"
 #define DB_INDEXED(index) "INDEXED BY " index
 #define DB_SAME_EMAIL(a, b) "lower(" a ") = lower(" b ")"
+#define DB_SG_DIALECT SG_SQLITE
+#define db_track_ready sq_track_ready
+#define db_finalize sqlite3_finalize
+static inline int db_prepare_once(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
+				  const char *what, struct mr_error *err)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st_r, NULL);
+	return rc == SQLITE_OK ? 0 : sq_fail(s, rc, what, err);
+}
+#define DB_DDL_IN_TX 1
 
 #include "sqlstore.h"
 

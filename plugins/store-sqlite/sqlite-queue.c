@@ -88,7 +88,7 @@ static int build(struct sq_state *s, int64_t job_id, int64_t job_size, int64_t *
 					  "queue is built for the parent", (long long)job_id);
 	if (strcmp(status, "scheduled") != 0)
 		return 0; /* built before (or paused/canceled before it started) */
-	if ((rc = sq_smart_refresh_mailing(s, mid, err)) != 0)
+	if ((rc = sql_smart_refresh_mailing(s, mid, err)) != 0)
 		return rc;
 	if ((rc = sq_acquire(s, SQ_QUEUE_BUILD, &u, err)) != 0)
 		return rc;

@@ -196,10 +196,7 @@ int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
 int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
 		     struct mr_error *err);
-int sq_group_set_where(void *state, const char *name, const char *where, struct mr_error *err);
-int sq_group_refresh(void *state, const char *name, int64_t *count_r, struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
-int sq_smart_refresh_mailing(struct sq_state *s, int64_t mailing_id, struct mr_error *err);
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int sq_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
 		   struct mr_error *err);
