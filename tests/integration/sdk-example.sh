@@ -115,7 +115,8 @@ check_grep "the job log has the run as ok with its message and data" \
 	'"job":"hello".*"outcome":"ok","message":"Hello from the example job: said hello to 2 spooled messages","data":{"spooled":2}' "$T_DIR/log"
 
 # A store built out of tree runs the installed conformance suite: store-sqlite's
-# own sources (and the smart-group compiler it shares with store-mariadb)
+# own sources (and what it shares with store-mariadb: the operations of
+# plugins/sqlstore, compiled against its db.h, and the smart-group compiler)
 # compiled with nothing but the installed headers (pkg-config) and
 # a config.h of the author's, loaded through plugin_path (first wins over the
 # installed copy) by the installed mailroom-store-check.
@@ -123,8 +124,9 @@ oot=$T_DIR/oot-store
 mkdir -p "$oot"
 printf '#define PACKAGE_VERSION "0.0-oot"\n' > "$oot/config.h"
 cc -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
-	-fPIC -shared -fvisibility=hidden -I"$oot" $cflags \
-	"$MR_SRCDIR"/plugins/store-sqlite/*.c "$MR_SRCDIR"/plugins/common/smart-group.c \
+	-fPIC -shared -fvisibility=hidden -I"$oot" -I"$MR_SRCDIR"/plugins/store-sqlite \
+	-I"$MR_SRCDIR"/plugins/sqlstore $cflags "$MR_SRCDIR"/plugins/store-sqlite/*.c \
+	"$MR_SRCDIR"/plugins/sqlstore/*.c "$MR_SRCDIR"/plugins/common/smart-group.c \
 	-o "$oot/store-sqlite.so" \
 	$(env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR -u PKG_CONFIG_SYSROOT_DIR pkg-config --libs sqlite3) \
 	> "$T_DIR/oot.log" 2>&1
