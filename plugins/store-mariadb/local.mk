@@ -11,14 +11,8 @@ plugins_store_mariadb_store_mariadb_la_SOURCES = plugins/store-mariadb/store-mar
 	plugins/store-mariadb/md-copy.c plugins/store-mariadb/md-doctor.c \
 	plugins/store-mariadb/md-joins.c plugins/common/smart-group.c \
 	plugins/common/smart-group.h
-# the operations shared with the other SQL stores, compiled against db.h
-plugins_store_mariadb_store_mariadb_la_SOURCES += plugins/sqlstore/sqlstore.h \
-	plugins/sqlstore/fields.c plugins/sqlstore/contact-admin.c \
-	plugins/sqlstore/bounce-stats.c plugins/sqlstore/users.c plugins/sqlstore/fetched.c \
-	plugins/sqlstore/mailing.c plugins/sqlstore/activities.c plugins/sqlstore/spool.c \
-	plugins/sqlstore/templates.c plugins/sqlstore/optin.c plugins/sqlstore/mailing-edit.c \
-	plugins/sqlstore/joblog.c plugins/sqlstore/verp-actions.c plugins/sqlstore/bounces.c \
-	plugins/sqlstore/smart.c
+# the operations shared with the other SQL store, compiled against db.h
+plugins_store_mariadb_store_mariadb_la_SOURCES += $(SQLSTORE_SOURCES)
 plugins_store_mariadb_store_mariadb_la_CFLAGS = $(AM_CFLAGS) -I$(srcdir)/plugins/store-mariadb \
 	-I$(srcdir)/plugins/sqlstore $(MARIADB_CFLAGS)
 plugins_store_mariadb_store_mariadb_la_LIBADD = $(MARIADB_LIBS) -lpthread
