@@ -129,12 +129,13 @@ check_grep "with the host of each run" "^[0-9]*  *victim  *alpha " "$T_DIR/log.t
 
 # locks = local keeps flock in lock_dir: two hosts then do not see each other
 sed -i 's/^lock_lease = 3s$/lock_lease = 3s\nlocks = local/' "$T_DIR/alpha/site.ini" "$T_DIR/beta/site.ini"
-sed -i 's/^sleep_ms = 30000$/sleep_ms = 1500/' "$T_DIR/alpha/site.ini"
+sed -i "s|^sleep_ms = 30000\$|sleep_ms = 60000\nrelease_file = $T_DIR/victim.go|" "$T_DIR/alpha/site.ini"
 : > "$T_DIR/victim.txt"
 on alpha job run victim > /dev/null 2>&1 &
 a=$!
-sleep 0.3
+for _ in $(seq 300); do grep -q '^start' "$T_DIR/victim.txt" 2>/dev/null && break; sleep 0.1; done
 on beta job run victim > /dev/null 2>&1
+touch "$T_DIR/victim.go"
 wait $a
 check_eq "with locks = local, two hosts run the same job at once" "$(most_at_once "$T_DIR/victim.txt")" 2
 cat > "$T_DIR/sqlite.ini" <<INI

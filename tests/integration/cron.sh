@@ -22,6 +22,7 @@ path = $T_DIR/mailroom.db
 plugin = probe
 file = $T_DIR/slow.txt
 sleep_ms = ${SLOW_MS:-1500}
+${SLOW_RELEASE:+release_file = $T_DIR/slow.go}
 [job-daily]
 plugin = probe
 frequency = daily
@@ -58,11 +59,16 @@ check_grep "job list has a header" '^NAME  *PLUGIN  *FREQUENCY' "$T_DIR/list"
 
 # two crons started at once never run the same job twice
 : > "$T_DIR/slow.txt"
+SLOW_MS=60000 SLOW_RELEASE=yes write_cfg
 mr cron > "$T_DIR/c1" 2>&1 &
 p1=$!
 mr cron > "$T_DIR/c2" 2>&1 &
 p2=$!
+# the slow job runs until it is released, after the other cron has tried it
+for _ in $(seq 300); do cat "$T_DIR/c1" "$T_DIR/c2" | grep -q 'slow is locked' && break; sleep 0.1; done
+touch "$T_DIR/slow.go"
 wait $p1; wait $p2
+write_cfg
 check_eq "two crons at once: the slow job started once" "$(grep -c '^start' "$T_DIR/slow.txt")" 1
 cat "$T_DIR/c1" "$T_DIR/c2" > "$T_DIR/both"
 check_grep "the second cron says the job was locked" 'slow is locked by another mailroom' "$T_DIR/both"
@@ -74,7 +80,7 @@ check_grep "the skipped run is in the job log" '"outcome":"skipped-locked"' "$T_
 SLOW_MS=20000 write_cfg
 "$MAILROOM" --config "$cfg" job run slow > /dev/null 2>&1 &
 victim=$!
-for _ in $(seq 50); do grep -q '^start' "$T_DIR/slow.txt" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q '^start' "$T_DIR/slow.txt" 2>/dev/null && break; sleep 0.1; done
 kill -9 $victim
 wait $victim 2>/dev/null
 mr job log slow --json --limit 1 > "$T_DIR/log"
@@ -89,7 +95,8 @@ check_grep "cron recorded the crash with the dead pid" "\"outcome\":\"crashed\",
 EXTRA="[job-g1]
 plugin = probe
 lock_group = mailbox
-sleep_ms = 1500
+sleep_ms = 60000
+release_file = $T_DIR/g1.go
 file = $T_DIR/g1.txt
 [job-g2]
 plugin = probe
@@ -98,10 +105,11 @@ file = $T_DIR/g2.txt"
 write_cfg
 mr job run g1 > /dev/null 2>&1 &
 pg=$!
-for _ in $(seq 50); do grep -q '^start' "$T_DIR/g1.txt" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q '^start' "$T_DIR/g1.txt" 2>/dev/null && break; sleep 0.1; done
 mr job run g2 > /dev/null 2> "$T_DIR/err"
 check_eq "a job of a busy lock group is skipped (EX_TEMPFAIL)" "$?" 75
 check_grep "and says which group" "lock group 'mailbox' is busy" "$T_DIR/err"
+touch "$T_DIR/g1.go"
 wait $pg
 mr job run g2 > /dev/null 2>&1
 check_eq "once the group is free the job runs" "$?" 0
@@ -110,18 +118,20 @@ check_eq "once the group is free the job runs" "$?" 0
 EXTRA="[job-w]
 plugin = probe
 max_workers = 2
-sleep_ms = 2000
+sleep_ms = 60000
+release_file = $T_DIR/w.go
 file = $T_DIR/w.txt"
 write_cfg
 mr job run w > /dev/null 2>&1 &
 pw1=$!
 mr job run w > /dev/null 2>&1 &
 pw2=$!
-for _ in $(seq 50); do [ "$(grep -c '^start' "$T_DIR/w.txt" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(grep -c '^start' "$T_DIR/w.txt" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
 check_eq "two workers run at once" "$(grep -c '^start' "$T_DIR/w.txt")" 2
 mr job run w > /dev/null 2> "$T_DIR/err"
 check_eq "a third worker is refused" "$?" 75
 check_grep "because all workers are busy" 'all 2 workers of job w are busy' "$T_DIR/err"
+touch "$T_DIR/w.go"
 wait $pw1; wait $pw2
 mr job log w --json > "$T_DIR/log"
 check_grep "worker 1 ran" '"worker":1' "$T_DIR/log"

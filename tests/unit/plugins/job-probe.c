@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* job-probe: a test job that appends "start PID" and "end PID" lines to a file and sleeps in between, so tests can see overlap, kills and deadlines. */
+/* job-probe: a test job that appends "start PID" and "end PID" lines to a file and sleeps in between (or until a release file appears), so tests can see overlap, kills and deadlines. */
 #include "config.h"
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 /* The probe's keys, filled by the core from [job-NAME] (probe_keys). */
 struct probe_conf {
 	const char *file;
+	const char *release_file;
 	long long sleep_ms;
 	int fail;
 };
@@ -35,6 +36,8 @@ static int probe_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 	long long ms = conf->sleep_ms;
 	note(file, "start");
 	for (long long slept = 0; slept < ms && !*ctx->stop; slept += 10) {
+		if (conf->release_file && access(conf->release_file, F_OK) == 0)
+			break;
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -59,6 +62,9 @@ static const struct mr_key probe_keys[] = {
 	  .help = "file the probe appends to", MR_KEY_FIELD(struct probe_conf, file) },
 	{ .name = "sleep_ms", .type = MR_KEY_INT, .def = "0", .help = "how long a run takes",
 	  MR_KEY_FIELD(struct probe_conf, sleep_ms) },
+	{ .name = "release_file", .type = MR_KEY_PATH,
+	  .help = "a run ends as soon as this file exists (sleep_ms stays the upper bound)",
+	  MR_KEY_FIELD(struct probe_conf, release_file) },
 	{ .name = "fail", .type = MR_KEY_BOOL, .def = "no", .help = "whether the run fails",
 	  MR_KEY_FIELD(struct probe_conf, fail) },
 	{ 0 }
