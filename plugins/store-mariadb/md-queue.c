@@ -170,16 +170,14 @@ int md_queue_recover(void *state, const char *owner, int64_t now, int resend_in_
 	return rc;
 }
 
-/* Leases up to max rows of one kind (pick: their ids, locked with FOR UPDATE
- * SKIP LOCKED so that workers never wait on each other's rows; claim: the
- * UPDATE of those ids).  *got_r gets how many. */
-static int claim_some(struct md_state *s, enum md_stmt_id pick, enum md_stmt_id id, int64_t mid,
-		      const char *owner, int64_t now, int64_t until, int64_t max, int64_t *got_r,
-		      struct mr_error *err)
+/* Leases up to max due retries and queued rows of a mailing (the pick: their
+ * ids, locked with FOR UPDATE SKIP LOCKED so that workers never wait on each
+ * other's rows; the claim: the UPDATE of those ids). */
+static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t now,
+		      int64_t until, int64_t max, struct mr_error *err)
 {
 	struct md_use u;
-	*got_r = 0;
-	int rc = md_acquire(s, pick, &u, err);
+	int rc = md_acquire(s, MD_QUEUE_PICK, &u, err);
 	if (rc)
 		return rc;
 	md_bind_int64(u.st, 1, mid);
@@ -212,12 +210,11 @@ static int claim_some(struct md_state *s, enum md_stmt_id pick, enum md_stmt_id 
 	md_release(&u);
 	json[len++] = ']';
 	json[len] = '\0';
-	if (rc == 0 && n > 0 && (rc = md_acquire(s, id, &u, err)) == 0) {
+	if (rc == 0 && n > 0 && (rc = md_acquire(s, MD_QUEUE_CLAIM, &u, err)) == 0) {
 		md_bind_text(&u, 1, json);
 		md_bind_text(&u, 2, owner);
 		md_bind_int64(u.st, 4, until);
 		rc = md_run(s, &u, "leasing recipients", err);
-		*got_r = rc ? 0 : md_changes(s);
 		md_release(&u);
 	}
 	free(json);
@@ -231,15 +228,10 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 	struct md_state *s = state;
 	if (!owner || !*owner)
 		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
-	int64_t got = 0, more = 0;
 	int rc = md_unit_begin(s, err);
 	if (rc)
 		return rc;
-	rc = claim_some(s, MD_QUEUE_PICK_RETRY, MD_QUEUE_CLAIM_RETRY, mailing_id, owner, now,
-			lease_until, (int64_t)max, &got, err);
-	if (rc == 0 && got < (int64_t)max)
-		rc = claim_some(s, MD_QUEUE_PICK_QUEUED, MD_QUEUE_CLAIM_QUEUED, mailing_id, owner,
-				now, lease_until, (int64_t)max - got, &more, err);
+	rc = lease_due(s, mailing_id, owner, now, lease_until, (int64_t)max, err);
 	if ((rc = md_unit_end(s, rc, err)) != 0)
 		return rc;
 	struct md_use u;

@@ -322,6 +322,27 @@ static const char v9_sql[] =
 	"  email " EMAIL " NOT NULL PRIMARY KEY,\n"
 	"  sent_at BIGINT NOT NULL)" TBL;
 
+/* Version 10: one index for the life of a queue row instead of two that
+ * every step moved.  queue_key is the row's job id while it waits (negated
+ * for retries, so that a pick reads due retries first), one constant while
+ * it is leased or being sent and another while it is in doubt, NULL once it
+ * has its outcome; the index (queue_key, lease_owner, next_attempt) finds
+ * the waiting rows of a mailing, a lease owner's rows and the rows in doubt.
+ * A row's entry then moves twice (leased, then done) where the old state and
+ * lease-owner indexes moved five times (leased, sending and done, and the
+ * owner set and cleared).  MD_QUEUE_INFLIGHT and MD_QUEUE_DOUBT in
+ * store-mariadb.h are the two constants.  The column is invisible, so that
+ * `SELECT *` (store copy) gives the same columns as store-sqlite's table. */
+static const char v10_sql[] =
+	"ALTER TABLE mailing_recipients ADD COLUMN IF NOT EXISTS queue_key BIGINT AS (CASE state "
+	"WHEN 'queued' THEN job_id WHEN 'retry' THEN -job_id "
+	"WHEN 'leased' THEN " MD_QUEUE_INFLIGHT " WHEN 'sending' THEN " MD_QUEUE_INFLIGHT " "
+	"WHEN 'in_doubt' THEN " MD_QUEUE_DOUBT " END) PERSISTENT INVISIBLE;\n"
+	"CREATE INDEX IF NOT EXISTS mailing_recipients_queue ON mailing_recipients(queue_key, "
+	"lease_owner, next_attempt);\n"
+	"DROP INDEX IF EXISTS mailing_recipients_state ON mailing_recipients;\n"
+	"DROP INDEX IF EXISTS mailing_recipients_lease_owner ON mailing_recipients;\n";
+
 struct migration {
 	int version;
 	const char *description;
@@ -338,6 +359,7 @@ static const struct migration migrations[] = {
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
 	{ 8, "double opt-in requests", v8_sql },
 	{ 9, "the auto-replies to replies", v9_sql },
+	{ 10, "one queue index that moves twice in a row's life", v10_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

@@ -189,65 +189,59 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_QUEUE_MOVE] = "UPDATE mailing_recipients SET job_id = ?2 WHERE job_id = ?1 AND id < ?3",
 	[MD_QUEUE_RECOVER_LEASED] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 				    "lease_expires = NULL, attempts = GREATEST(attempts - 1, 0) "
-				    "WHERE lease_owner IS NOT NULL AND state = 'leased' "
+				    "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND state = 'leased' "
 				    "AND (lease_owner = ?1 OR lease_expires < ?2)",
 	[MD_QUEUE_RECOVER_SENDING] = "UPDATE mailing_recipients SET state = CASE WHEN ?3 THEN 'queued' "
 				     "ELSE 'in_doubt' END, lease_owner = NULL, lease_expires = NULL "
-				     "WHERE lease_owner IS NOT NULL AND state = 'sending' "
+				     "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND state = 'sending' "
 				     "AND (lease_owner = ?1 OR lease_expires < ?2)",
-	[MD_QUEUE_RESEND_DOUBT] = "UPDATE mailing_recipients SET state = 'queued' WHERE state = 'in_doubt' "
-				  "AND job_id IN (SELECT id FROM mailing_jobs WHERE status = 'running')",
+	[MD_QUEUE_RESEND_DOUBT] = "UPDATE mailing_recipients SET state = 'queued' "
+				  "WHERE queue_key = " MD_QUEUE_DOUBT " AND job_id IN (SELECT id FROM mailing_jobs WHERE status = 'running')",
 	/* a join with the ids, not "id IN (SELECT ... JSON_TABLE)": MariaDB runs
 	 * that IN as a dependent subquery over every row of the table (1.4 s
 	 * per batch at 3,000 rows), the join looks each id up by its key */
-	[MD_QUEUE_CLAIM_RETRY] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' "
-				 "COLUMNS(value BIGINT PATH '$')) AS jt ON r.id = jt.value "
-				 "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
-				 "r.attempts = r.attempts + 1 WHERE r.state = 'retry'",
-	[MD_QUEUE_CLAIM_QUEUED] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' "
-				  "COLUMNS(value BIGINT PATH '$')) AS jt ON r.id = jt.value "
-				  "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
-				  "r.attempts = r.attempts + 1 WHERE r.state = 'queued'",
-	/* one range of the (state, job_id, next_attempt) index read in its
-	 * order until LIMIT rows, the job's status checked per row, and no
+	[MD_QUEUE_CLAIM] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' "
+			   "COLUMNS(value BIGINT PATH '$')) AS jt ON r.id = jt.value "
+			   "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
+			   "r.attempts = r.attempts + 1 WHERE r.state IN ('queued', 'retry')",
+	/* two ranges of the queue index, read in its order until LIMIT rows:
+	 * the mailing's due retries (keys minus the job ids) before its queued
+	 * rows (the job ids; children split the queue in id order), the job's
+	 * status checked per row.  The index range is forced and there is no
 	 * ORDER BY: with "job_id IN (SELECT ...) ORDER BY id" MariaDB joined
 	 * from mailing_jobs, read and locked every waiting row of the mailing
-	 * and sorted them for each batch, and with an ORDER BY on the index's
-	 * columns it still chose to sort when the statistics were those of the
-	 * queue built moments before (20,000 rows read per batch of 512); the
-	 * rows come in the index's order: the jobs', then next_attempt, then id
-	 * (children split the queue in id order), and the lease lists them by id */
-	[MD_QUEUE_PICK_RETRY] = "SELECT id FROM mailing_recipients r FORCE INDEX (mailing_recipients_state) "
-				"WHERE state = 'retry' "
-				"AND job_id BETWEEN (SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-				"AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-				"AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id "
-				"AND j.mailing_id = ?1) = 'running' AND next_attempt <= ?3 "
-				"LIMIT ?2 FOR UPDATE SKIP LOCKED",
-	[MD_QUEUE_PICK_QUEUED] = "SELECT id FROM mailing_recipients r FORCE INDEX (mailing_recipients_state) "
-				"WHERE state = 'queued' "
-				 "AND job_id BETWEEN (SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-				 "AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-				 "AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id "
-				 "AND j.mailing_id = ?1) = 'running' "
-				 "LIMIT ?2 FOR UPDATE SKIP LOCKED",
+	 * and sorted them for each batch, and it chose to sort when the
+	 * statistics were those of the queue built moments before */
+	[MD_QUEUE_PICK] = "SELECT id FROM mailing_recipients r FORCE INDEX (mailing_recipients_queue) "
+			  "WHERE ((queue_key BETWEEN -(SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) "
+			  "AND -(SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
+			  "AND next_attempt <= ?3) "
+			  "OR queue_key BETWEEN (SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
+			  "AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1)) "
+			  "AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id "
+			  "AND j.mailing_id = ?1) = 'running' "
+			  "LIMIT ?2 FOR UPDATE SKIP LOCKED",
 	[MD_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
 			    "c.display_name, r.attempts, (SELECT group_concat(concat(f.name, '\x1f', "
 			    "v.value) SEPARATOR '\x1e') FROM contact_values v JOIN custom_fields f "
 			    "ON f.id = v.field_id WHERE v.contact_id = r.contact_id) "
 			    "FROM mailing_recipients r "
 			    "JOIN contacts c ON c.id = r.contact_id "
-			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
+			    "WHERE r.queue_key = " MD_QUEUE_INFLIGHT " AND r.lease_owner = ?1 "
+			    "AND r.state = 'leased' ORDER BY r.id",
 	[MD_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending', "
 				  "first_attempt = coalesce(first_attempt, ?2) "
-				  "WHERE lease_owner = ?1 AND state = 'leased'",
+				  "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND lease_owner = ?1 "
+				  "AND state = 'leased'",
 	[MD_QUEUE_MARK_BACK] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 			       "lease_expires = NULL, attempts = GREATEST(attempts - 1, 0) "
-			       "WHERE lease_owner = ?1 AND state = 'leased'",
+			       "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND lease_owner = ?1 "
+			       "AND state = 'leased'",
 	/* ?2: a JSON array of the ids that were started */
 	[MD_QUEUE_UNSTARTED] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 			       "lease_expires = NULL, attempts = GREATEST(attempts - 1, 0) "
-			       "WHERE lease_owner = ?1 AND state = 'sending' "
+			       "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND lease_owner = ?1 "
+			       "AND state = 'sending' "
 			       "AND id NOT IN (SELECT value FROM JSON_TABLE(?2, '$[*]' COLUMNS(value BIGINT PATH '$')) AS jt)",
 	[MD_OUT_RETRY] = "UPDATE mailing_recipients SET state = CASE WHEN ?2 - coalesce(first_attempt, ?2) "
 			 ">= ?6 THEN 'bounced' ELSE 'retry' END, "
@@ -277,14 +271,13 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_OUT_DOUBT] = "UPDATE mailing_recipients SET state = 'in_doubt', last_code = ?3, "
 			 "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
 			 "WHERE id = ?1 AND ?2 IS NOT NULL",
-	/* waiting rows are in the queued, retry or lease indexes: no scan of the mailing */
-	[MD_MAILING_PENDING] = "SELECT 1 FROM DUAL WHERE EXISTS (SELECT 1 FROM mailing_recipients WHERE state = 'queued' "
-			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
-			       "OR EXISTS (SELECT 1 FROM mailing_recipients WHERE state = 'retry' "
-			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
+	/* waiting rows are in the queue index by job, rows under lease under one
+	 * key: no scan of the mailing */
+	[MD_MAILING_PENDING] = "SELECT 1 FROM DUAL WHERE EXISTS (SELECT 1 FROM mailing_recipients "
+			       "WHERE queue_key IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
 			       "OR EXISTS (SELECT 1 FROM mailing_recipients "
-			       "WHERE lease_owner IS NOT NULL "
-			       "AND state IN ('leased', 'sending') "
+			       "WHERE queue_key IN (SELECT -id FROM mailing_jobs WHERE mailing_id = ?1)) "
+			       "OR EXISTS (SELECT 1 FROM mailing_recipients WHERE queue_key = " MD_QUEUE_INFLIGHT " "
 			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1))",
 	[MD_MAILING_STATS] = "SELECT state, count(*) FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
 			     "GROUP BY state",

@@ -10,7 +10,11 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 9
+#define MD_SCHEMA_NEWEST 10
+/* The queue_key of leased and sending rows, and of rows in doubt (schema
+ * version 10): above any job id, as SQL text. */
+#define MD_QUEUE_INFLIGHT "4611686018427387904"
+#define MD_QUEUE_DOUBT "4611686018427387905"
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum md_stmt_id {
@@ -89,10 +93,8 @@ enum md_stmt_id {
 	MD_QUEUE_RECOVER_LEASED,
 	MD_QUEUE_RECOVER_SENDING,
 	MD_QUEUE_RESEND_DOUBT,
-	MD_QUEUE_CLAIM_RETRY,
-	MD_QUEUE_CLAIM_QUEUED,
-	MD_QUEUE_PICK_RETRY,
-	MD_QUEUE_PICK_QUEUED,
+	MD_QUEUE_CLAIM,
+	MD_QUEUE_PICK,
 	MD_QUEUE_LEASED,
 	MD_QUEUE_MARK_SENDING,
 	MD_QUEUE_MARK_BACK,

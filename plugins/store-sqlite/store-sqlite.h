@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 9
+#define SQ_SCHEMA_NEWEST 10
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
