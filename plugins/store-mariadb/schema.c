@@ -330,11 +330,18 @@ static const char v9_sql[] =
  * the waiting rows of a mailing, a lease owner's rows and the rows in doubt.
  * A row's entry then moves twice (leased, then done) where the old state and
  * lease-owner indexes moved five times (leased, sending and done, and the
- * owner set and cleared).  MD_QUEUE_INFLIGHT and MD_QUEUE_DOUBT in
+ * owner set and cleared).  The rows are stored REDUNDANT and the state as an
+ * ENUM, so that setting a NULL number (lease_expires, first_attempt,
+ * sent_at) or the state keeps a row's size: InnoDB then updates it in place
+ * instead of deleting and inserting it in its page (3 us against 8 to 20 us
+ * a row, measured).  MD_QUEUE_INFLIGHT and MD_QUEUE_DOUBT in
  * store-mariadb.h are the two constants.  The column is invisible, so that
  * `SELECT *` (store copy) gives the same columns as store-sqlite's table. */
 static const char v10_sql[] =
-	"ALTER TABLE mailing_recipients ADD COLUMN IF NOT EXISTS queue_key BIGINT AS (CASE state "
+	"ALTER TABLE mailing_recipients ROW_FORMAT=REDUNDANT, "
+	"MODIFY state ENUM('queued', 'leased', 'sending', 'sent', 'retry', 'bounced', 'in_doubt', "
+	"'canceled') NOT NULL DEFAULT 'queued', "
+	"ADD COLUMN IF NOT EXISTS queue_key BIGINT AS (CASE state "
 	"WHEN 'queued' THEN job_id WHEN 'retry' THEN -job_id "
 	"WHEN 'leased' THEN " MD_QUEUE_INFLIGHT " WHEN 'sending' THEN " MD_QUEUE_INFLIGHT " "
 	"WHEN 'in_doubt' THEN " MD_QUEUE_DOUBT " END) PERSISTENT INVISIBLE;\n"
@@ -359,7 +366,7 @@ static const struct migration migrations[] = {
 	{ 7, "test messages and settings of a mailing, templates", v7_sql },
 	{ 8, "double opt-in requests", v8_sql },
 	{ 9, "the auto-replies to replies", v9_sql },
-	{ 10, "one queue index that moves twice in a row's life", v10_sql },
+	{ 10, "one queue index that moves twice in a row's life, queue rows updated in place", v10_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

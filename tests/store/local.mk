@@ -14,6 +14,10 @@ EXTRA_DIST += tests/store/run-mariadb.sh
 if BUILD_PLUGIN_STORE_MARIADB
 TESTS += tests/store/run-mariadb.sh
 endif
+EXTRA_DIST += tests/store/mariadb-upgrade.sh
+if BUILD_PLUGIN_STORE_MARIADB
+TESTS += tests/store/mariadb-upgrade.sh
+endif
 EXTRA_DIST += tests/store/mariadb-workers.sh
 if BUILD_PLUGIN_STORE_MARIADB
 TESTS += tests/store/mariadb-workers.sh
