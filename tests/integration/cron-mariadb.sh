@@ -7,10 +7,7 @@ needs mariadbd mariadb-install-db mariadb
 
 seconds=${MR_CRON_SECONDS:-20}
 probe_dir=$MR_BUILDDIR/tests/unit/plugins/.libs
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create site mr 'pw'
-printf 'pw' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
+mariadb_private site mr 'pw'
 
 # host_cfg HOST [VICTIM_MS]: the site as host HOST sees it
 host_cfg() {

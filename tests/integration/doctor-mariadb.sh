@@ -6,10 +6,7 @@
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
 needs mariadbd mariadb-install-db mariadb
 unbound_start
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create site mr 'pw'
-printf 'pw' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
+mariadb_private site mr 'pw'
 printf 's3cret-for-verp\n' > "$T_DIR/secret"
 chmod 0600 "$T_DIR/secret"
 

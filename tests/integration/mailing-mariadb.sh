@@ -11,10 +11,7 @@ SD=$T_DIR/smtp
 P=$(free_port)
 smtp_server_start "$SD" "$P"
 check "the aiosmtpd server listens on $P" test -f "$SD/ready"
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create site mr 'pw'
-printf 'pw' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
+mariadb_private site mr 'pw'
 printf 'test-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
 chmod 600 "$T_DIR/secret"
 for h in alpha beta gamma; do

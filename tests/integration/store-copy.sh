@@ -10,11 +10,8 @@ SD=$T_DIR/smtp
 P=$(free_port)
 smtp_server_start "$SD" "$P"
 check "the aiosmtpd server listens on $P" test -f "$SD/ready"
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create copy mr 'pw'
+mariadb_private copy mr 'pw'
 mariadb_create other mr 'pw'
-printf 'pw' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
 printf 'test-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
 chmod 600 "$T_DIR/secret"
 mkdir -p "$T_DIR/act/cur" "$T_DIR/act/new" "$T_DIR/act/tmp"

@@ -72,6 +72,16 @@ mariadb_create() {
 		GRANT ALL PRIVILEGES ON \`$1\`.* TO '$2'@'localhost';"
 }
 
+# mariadb_private DB USER PASSWORD: a test's private server in $T_DIR/mdb on a
+# free port (the test bails out if it does not start), an empty database DB,
+# USER with PASSWORD, and the password in $T_DIR/pw (mode 0600).
+mariadb_private() {
+	mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
+	mariadb_create "$1" "$2" "$3"
+	printf '%s' "$3" > "$T_DIR/pw"
+	chmod 0600 "$T_DIR/pw"
+}
+
 # mariadb_stop [SIGNAL]: stops the server by its PID (TERM: a clean
 # shutdown; KILL: a crash) and waits up to 60 s for it to exit.
 mariadb_stop() {

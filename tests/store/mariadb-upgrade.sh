@@ -4,10 +4,7 @@
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
 needs mariadbd mariadb-install-db mariadb
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create up mru 'pw-upgrade'
-printf 'pw-upgrade' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
+mariadb_private up mru 'pw-upgrade'
 printf 'upgrade-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
 chmod 0600 "$T_DIR/secret"
 cat > "$T_DIR/site.ini" <<INI

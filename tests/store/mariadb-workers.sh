@@ -4,10 +4,7 @@
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
 needs mariadbd mariadb-install-db mariadb
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create work mrw 'pw-workers'
-printf 'pw-workers' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
+mariadb_private work mrw 'pw-workers'
 { printf '[mailroom]\nstore = mariadb\ntransport = spool\n'
   mariadb_store_section work mrw "$T_DIR/pw"; } > "$T_DIR/site.ini"
 "$MR_BUILDDIR/tests/store/mariadb-workers" "$T_DIR/site.ini" "$MARIADB_SOCK" mrw "$T_DIR" \

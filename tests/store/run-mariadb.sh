@@ -6,10 +6,7 @@
 needs mariadbd mariadb-install-db mariadb
 want=$(sed -n 's/^#define MD_SCHEMA_NEWEST \([0-9]*\).*/\1/p' \
 	"$MR_SRCDIR/plugins/store-mariadb/store-mariadb.h")
-mariadb_start "$T_DIR/mdb" "$(free_port)" || { echo "Bail out! the private MariaDB did not start"; exit 1; }
-mariadb_create check mr 'se cret'
-printf 'se cret' > "$T_DIR/pw"
-chmod 0600 "$T_DIR/pw"
+mariadb_private check mr 'se cret'
 { printf '[mailroom]\nstore = mariadb\ntransport = spool\n'
   mariadb_store_section check mr "$T_DIR/pw"; } > "$T_DIR/site.ini"
 "$MR_BUILDDIR/mailroom-store-check" --config "$T_DIR/site.ini" --schema-version "$want"
