@@ -11,6 +11,10 @@
  *                                           (u.st), a prepared statement
  *   DB(NAME)                                the statement id NAME of its
  *                                           statement table
+ *   DB_MJOB_FOR_BUILD                       the statement that reads a
+ *                                           mailing job (mailing, status,
+ *                                           type) before its queue is built,
+ *                                           locking it where the store can
  *   db_acquire, db_release, db_run, db_fail, db_unit_begin, db_unit_end,
  *   db_id_by_text, db_purge, db_group_id, db_prepare_ad_hoc, db_ad_hoc_done
  *                                           as in store-sqlite.h
@@ -50,6 +54,12 @@
  * nothing but their descriptor, so both define these names.
  */
 #include <mailroom/store.h>
+
+/* sqlstore/queue-build.c: a mailing's queue built once, dead workers' leases recovered */
+int sql_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
+		    struct mr_error *err);
+int sql_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
+		      int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
 
 /* sqlstore/fields.c: custom fields and their values */
 int sql_field_add(void *state, const struct mr_field *f, struct mr_error *err);

@@ -9,6 +9,7 @@
 #define db_use md_use
 typedef struct md_stmt db_stmt;
 #define DB(name) MD_##name
+#define DB_MJOB_FOR_BUILD MD_MJOB_GET_LOCK
 #define db_acquire md_acquire
 #define db_release md_release
 #define db_run md_run

@@ -269,13 +269,13 @@ static int w_mailing_set_status(void *st, int64_t id, enum mr_mailing_status sta
 static int w_queue_build(void *st, int64_t job_id, int64_t job_size, int64_t *count_r,
 			 struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_queue_build(st, job_id, job_size, count_r, err));
+	MD_RETRYING(st, err, sql_queue_build(st, job_id, job_size, count_r, err));
 }
 
 static int w_queue_recover(void *st, const char *owner, int64_t now, int resend,
 			   int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_queue_recover(st, owner, now, resend, requeued_r, in_doubt_r, err));
+	MD_RETRYING(st, err, sql_queue_recover(st, owner, now, resend, requeued_r, in_doubt_r, err));
 }
 
 /* queue_claim runs again only while no recipient reached the caller. */

@@ -9,6 +9,7 @@
 #define db_use sq_use
 typedef sqlite3_stmt db_stmt;
 #define DB(name) SQ_##name
+#define DB_MJOB_FOR_BUILD SQ_MJOB_GET
 #define db_acquire sq_acquire
 #define db_release sq_release
 #define db_run sq_run

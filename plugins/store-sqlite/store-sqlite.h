@@ -198,10 +198,6 @@ int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *co
 		     struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
 int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
-int sq_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
-		   struct mr_error *err);
-int sq_queue_recover(void *state, const char *owner, int64_t now, int resend_in_doubt,
-		     int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err);
 int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err);
