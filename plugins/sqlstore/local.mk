@@ -5,4 +5,5 @@ SQLSTORE_SOURCES = plugins/sqlstore/sqlstore.h plugins/sqlstore/fields.c \
 	plugins/sqlstore/fetched.c plugins/sqlstore/mailing.c plugins/sqlstore/activities.c \
 	plugins/sqlstore/spool.c plugins/sqlstore/templates.c plugins/sqlstore/optin.c \
 	plugins/sqlstore/mailing-edit.c plugins/sqlstore/joblog.c plugins/sqlstore/verp-actions.c \
-	plugins/sqlstore/bounces.c plugins/sqlstore/smart.c plugins/sqlstore/queue-build.c
+	plugins/sqlstore/bounces.c plugins/sqlstore/smart.c plugins/sqlstore/queue-build.c \
+	plugins/sqlstore/contacts.c

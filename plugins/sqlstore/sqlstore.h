@@ -55,6 +55,21 @@
  */
 #include <mailroom/store.h>
 
+/* sqlstore/contacts.c: contacts and groups (lookups, flags, groups, members) */
+int sql_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
+		     struct mr_error *err);
+int sql_contact_list(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
+		     void *cookie, struct mr_error *err);
+int sql_contact_set_flag(void *state, const char *email, enum mr_contact_flag flag, int value,
+			 struct mr_error *err);
+int sql_group_add(void *state, const char *name, const char *title, int64_t *id_r,
+		  struct mr_error *err);
+int sql_group_list(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
+int sql_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
+		      struct mr_error *err);
+/* The id of the group named name (db_group_id); MR_ENOTFOUND when none. */
+int sql_group_id(struct db_state *s, const char *name, int64_t *id_r, struct mr_error *err);
+
 /* sqlstore/queue-build.c: a mailing's queue built once, dead workers' leases recovered */
 int sql_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
 		    struct mr_error *err);

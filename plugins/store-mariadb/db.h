@@ -18,7 +18,7 @@ typedef struct md_stmt db_stmt;
 #define db_unit_end md_unit_end
 #define db_id_by_text md_id_by_text
 #define db_purge md_purge
-#define db_group_id md_group_id
+#define db_group_id sql_group_id
 #define db_prepare_ad_hoc md_prepare_ad_hoc
 #define db_ad_hoc_done md_ad_hoc_done
 #define db_bind_int64 md_bind_int64

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "store-mariadb.h"
+#include "db.h"
 
 /* Memberships written at once when this many are waiting. */
 #define MD_JOINS_MAX 2000
@@ -63,7 +63,7 @@ static int group_id(struct md_state *s, const char *group, int64_t *id_r, struct
 		*id_r = j->group_id;
 		return 0;
 	}
-	int rc = md_group_id(s, group, id_r, err);
+	int rc = sql_group_id(s, group, id_r, err);
 	if (rc == 0 && strlen(group) < sizeof(j->group)) {
 		snprintf(j->group, sizeof(j->group), "%s", group);
 		j->group_id = *id_r;

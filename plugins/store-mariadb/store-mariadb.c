@@ -239,13 +239,13 @@ static int w_contact_upsert(void *st, const struct mr_contact *c, int64_t *id_r,
 static int w_contact_set_flag(void *st, const char *email, enum mr_contact_flag flag, int value,
 			      struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_contact_set_flag(st, email, flag, value, err));
+	MD_RETRYING(st, err, sql_contact_set_flag(st, email, flag, value, err));
 }
 
 static int w_group_add(void *st, const char *name, const char *title, int64_t *id_r,
 		       struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_group_add(st, name, title, id_r, err));
+	MD_RETRYING(st, err, sql_group_add(st, name, title, id_r, err));
 }
 
 static int w_group_member(void *st, const char *group, int64_t contact_id, int add,
@@ -386,13 +386,13 @@ static const struct mr_store_spool_ops mariadb_spool_ops = {
 static const struct mr_store_contacts_ops mariadb_contacts_ops = {
 	.size = sizeof(struct mr_store_contacts_ops),
 	.contact_upsert = w_contact_upsert,
-	.contact_find = md_contact_find,
-	.contact_list = md_contact_list,
+	.contact_find = sql_contact_find,
+	.contact_list = sql_contact_list,
 	.contact_set_flag = w_contact_set_flag,
 	.group_add = w_group_add,
-	.group_list = md_group_list,
+	.group_list = sql_group_list,
 	.group_member = w_group_member,
-	.group_members = md_group_members,
+	.group_members = sql_group_members,
 	.contact_delete = sql_contact_delete,
 	.contact_groups = sql_contact_groups,
 	.contact_emails = sql_contact_emails,

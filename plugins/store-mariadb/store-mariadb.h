@@ -285,21 +285,9 @@ int md_migrate(struct md_state *s, struct mr_error *err);
 /* The ops, by topic. */
 int md_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
 		      struct mr_error *err);
-int md_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
-		    struct mr_error *err);
-int md_contact_list(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
-		    void *cookie, struct mr_error *err);
-int md_contact_set_flag(void *state, const char *email, enum mr_contact_flag flag, int value,
-			struct mr_error *err);
-int md_group_add(void *state, const char *name, const char *title, int64_t *id_r,
-		 struct mr_error *err);
-int md_group_list(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
 int md_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
-int md_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
-		     struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
-int md_group_id(struct md_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err);

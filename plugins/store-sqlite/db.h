@@ -18,7 +18,7 @@ typedef sqlite3_stmt db_stmt;
 #define db_unit_end sq_unit_end
 #define db_id_by_text sq_id_by_text
 #define db_purge sq_purge
-#define db_group_id sq_group_id
+#define db_group_id sql_group_id
 #define db_prepare_ad_hoc sq_prepare_ad_hoc
 #define db_ad_hoc_done sq_ad_hoc_done
 #define db_bind_int64 sqlite3_bind_int64

@@ -183,21 +183,9 @@ int sq_read_version(sqlite3 *db, int *version_r);
 /* The ops, by topic. */
 int sq_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, int *created_r,
 		      struct mr_error *err);
-int sq_contact_find(void *state, const char *email, mr_contact_cb *cb, void *cookie,
-		    struct mr_error *err);
-int sq_contact_list(void *state, int64_t after_id, int64_t limit, mr_contact_cb *cb,
-		    void *cookie, struct mr_error *err);
-int sq_contact_set_flag(void *state, const char *email, enum mr_contact_flag flag, int value,
-			struct mr_error *err);
-int sq_group_add(void *state, const char *name, const char *title, int64_t *id_r,
-		 struct mr_error *err);
-int sq_group_list(void *state, mr_group_cb *cb, void *cookie, struct mr_error *err);
 int sq_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
-int sq_group_members(void *state, const char *group, mr_contact_cb *cb, void *cookie,
-		     struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (sqlite-smart.c), inside the queue build. */
-int sq_group_id(struct sq_state *s, const char *name, int64_t *id_r, struct mr_error *err);
 int sq_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err);
