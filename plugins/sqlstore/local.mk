@@ -6,4 +6,4 @@ SQLSTORE_SOURCES = plugins/sqlstore/sqlstore.h plugins/sqlstore/fields.c \
 	plugins/sqlstore/spool.c plugins/sqlstore/templates.c plugins/sqlstore/optin.c \
 	plugins/sqlstore/mailing-edit.c plugins/sqlstore/joblog.c plugins/sqlstore/verp-actions.c \
 	plugins/sqlstore/bounces.c plugins/sqlstore/smart.c plugins/sqlstore/queue-build.c \
-	plugins/sqlstore/contacts.c
+	plugins/sqlstore/contacts.c plugins/sqlstore/tracking.c

@@ -41,6 +41,11 @@
  *   DB_SG_DIALECT                           the smart-group compiler's dialect
  *   db_track_ready(s, err)                  makes the tracking tables on first
  *                                           use
+ *   db_stmt_reset(st)                       an ad hoc statement made ready to
+ *                                           run again with new bindings
+ *   DB_VIA_COMPLAINT(details)               true for an opt-out event whose
+ *                                           details say it came from a
+ *                                           complaint
  *   DB_DDL_IN_TX                            1 where a CREATE TABLE may run
  *                                           inside a transaction
  *   db_hosts_ready(s, err)                  makes the job log's hosts table
@@ -69,6 +74,16 @@ int sql_group_members(void *state, const char *group, mr_contact_cb *cb, void *c
 		      struct mr_error *err);
 /* The id of the group named name (db_group_id); MR_ENOTFOUND when none. */
 int sql_group_id(struct db_state *s, const char *name, int64_t *id_r, struct mr_error *err);
+
+/* sqlstore/tracking.c: open and click tracking */
+int sql_track_set(void *state, int64_t mailing_id, unsigned flags, struct mr_error *err);
+int sql_track_get(void *state, int64_t mailing_id, unsigned *flags_r, struct mr_error *err);
+int sql_track_record(void *state, const struct mr_track_hit *hits, size_t n, size_t hit_size,
+		     int64_t *recorded_r, struct mr_error *err);
+int sql_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *cookie,
+		    struct mr_error *err);
+int sql_track_events(void *state, int64_t mailing_id, int64_t bucket, mr_track_event_cb *cb,
+		     void *cookie, struct mr_error *err);
 
 /* sqlstore/queue-build.c: a mailing's queue built once, dead workers' leases recovered */
 int sql_queue_build(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,

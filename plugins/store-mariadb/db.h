@@ -42,6 +42,8 @@ typedef struct md_stmt db_stmt;
 #define db_bind_str(st, i, v) md_bind_str(st, i, v, strlen(v), 0)
 #define DB_UPSERT(keys, set) "ON DUPLICATE KEY UPDATE " set
 #define DB_NEW(col) "VALUES(" col ")"
+#define DB_VIA_COMPLAINT(details) "JSON_VALUE(" details ", '$.via') = 'complaint' "
+#define db_stmt_reset md_stmt_reset
 /* the job log's hosts table is part of MariaDB's schema */
 static inline int db_hosts_ready(struct md_state *s, struct mr_error *err)
 {

@@ -49,6 +49,12 @@ typedef sqlite3_stmt db_stmt;
 #define DB_SG_DIALECT SG_SQLITE
 #define db_track_ready sq_track_ready
 #define db_finalize sqlite3_finalize
+#define DB_VIA_COMPLAINT(details) details " LIKE '{\"via\":\"complaint\"%' "
+static inline void db_stmt_reset(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
 static inline int db_prepare_once(struct sq_state *s, const char *sql, sqlite3_stmt **st_r,
 				  const char *what, struct mr_error *err)
 {

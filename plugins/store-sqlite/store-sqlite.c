@@ -322,11 +322,11 @@ static const struct mr_store_activity_ops sqlite_activity_ops = {
 
 static const struct mr_store_tracking_ops sqlite_tracking_ops = {
 	.size = sizeof(struct mr_store_tracking_ops),
-	.track_set = sq_track_set,
-	.track_get = sq_track_get,
-	.track_record = sq_track_record,
-	.track_stats = sq_track_stats,
-	.track_events = sq_track_events,
+	.track_set = sql_track_set,
+	.track_get = sql_track_get,
+	.track_record = sql_track_record,
+	.track_stats = sql_track_stats,
+	.track_events = sql_track_events,
 };
 
 static const struct mr_store_ops sqlite_ops = {

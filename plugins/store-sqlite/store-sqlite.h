@@ -217,13 +217,5 @@ int sq_hosts_ready(struct sq_state *s, struct mr_error *err);
 int sq_track_ready(struct sq_state *s, struct mr_error *err);
 /* The bulk copy sub-table (sqlite-copy.c). */
 extern const struct mr_store_copy_ops sq_copy_ops;
-int sq_track_set(void *state, int64_t mailing_id, unsigned flags, struct mr_error *err);
-int sq_track_get(void *state, int64_t mailing_id, unsigned *flags_r, struct mr_error *err);
-int sq_track_record(void *state, const struct mr_track_hit *hits, size_t n, size_t hit_size,
-		    int64_t *recorded_r, struct mr_error *err);
-int sq_track_stats(void *state, int64_t mailing_id, mr_track_stat_cb *cb, void *cookie,
-		   struct mr_error *err);
-int sq_track_events(void *state, int64_t mailing_id, int64_t bucket, mr_track_event_cb *cb,
-		    void *cookie, struct mr_error *err);
 
 #endif
