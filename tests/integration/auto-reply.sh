@@ -111,9 +111,15 @@ reply bob@example.net "Precedence: bulk"
 reply bob@example.net "Precedence: list"
 reply bob@example.net "List-Id: <talk.example.net>"
 reply bob@example.net "X-Auto-Response-Suppress: All"
+reply bob@example.net "Precedence: auto_reply"
+reply bob@example.net "X-Autoreply: yes"
+reply bob@example.net "X-Autorespond: Away until Monday"
+reply bob@example.net "X-Apple-Action: VACATION"
 mr job run bounces > "$T_DIR/r3.out" 2>&1
 check_eq "no auto-reply to an auto-reply, bulk or list message" "$(autos bob@example.net)" 0
 check_grep "the log says why" "no auto-reply: Precedence: bulk" "$T_DIR/r3.out"
+check_eq "every auto-responder's mark (Auto-Submitted: auto-replied, Precedence: auto_reply, X-Autoreply, X-Autorespond, X-Apple-Action: VACATION) makes it an auto-reply, which gets no reply" \
+	"$(grep -c "ignored: an auto-reply to the 'r' address of bob@example.net" "$T_DIR/r3.out")" 5
 printf 'Return-Path: <>\nFrom: <bob@example.net>\nTo: %s\nSubject: Re: Replies\nMessage-ID: <null@example.net>\n\nhi\n' \
 	"$(verp bob@example.net)" > "$T_DIR/bounces/null"
 printf 'From: <bob@example.net>\nTo: %s\nSubject: Re: Replies\nMessage-ID: <norp@example.net>\n\nhi\n' \
