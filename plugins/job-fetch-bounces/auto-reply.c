@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/random.h>
 #include "fetch-bounces.h"
 
 /* The first field called name in m, unfolded (malloc'ed), or NULL. */
@@ -110,11 +109,8 @@ static void add_value(struct mr_buf *o, const char *v)
 static int compose(const struct fb_proc *p, const struct fb_fwd *fw, const struct fb_reply *r,
 		   int64_t now, struct mr_buf *out, struct mr_error *err)
 {
-	char date[64], rnd[17] = "", in_reply_to[256];
-	unsigned char b[8] = { 0 };
-	if (getrandom(b, sizeof(b), 0) == (ssize_t)sizeof(b))
-		for (int i = 0; i < 8; i++)
-			snprintf(rnd + 2 * i, 3, "%02x", b[i]);
+	char date[64], rnd[17], in_reply_to[256];
+	fb_random_hex(rnd);
 	mr_mail_date(now, date, sizeof(date));
 	reply_message_id(r, in_reply_to, sizeof(in_reply_to));
 	const char *at = strrchr(fw->from, '@');
@@ -132,16 +128,8 @@ static int compose(const struct fb_proc *p, const struct fb_fwd *fw, const struc
 		      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 		      "Content-Transfer-Encoding: quoted-printable\r\n", (long long)r->mailing_id);
 	mr_buf_add_qp(&body, p->auto_body, strlen(p->auto_body));
-	int rc = h.oom || body.oom ? p->core->error_set(err, MR_ENOMEM, "out of memory") : 0;
-	if (rc == 0 && fw->dkim)
-		rc = mr_dkim_sign(fw->dkim, h.p, h.len, body.p, body.len, now, out, err);
-	if (rc == 0) {
-		mr_buf_add(out, h.p, h.len);
-		mr_buf_add(out, "\r\n", 2);
-		mr_buf_add(out, body.p, body.len);
-		if (out->oom)
-			rc = p->core->error_set(err, MR_ENOMEM, "out of memory");
-	}
+	int rc = body.oom ? p->core->error_set(err, MR_ENOMEM, "out of memory")
+			  : fb_assemble(fw, &h, body.p, body.len, now, out, err);
 	mr_buf_free(&h);
 	mr_buf_free(&body);
 	return rc;

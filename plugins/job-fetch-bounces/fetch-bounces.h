@@ -102,6 +102,13 @@ struct fb_fwd {
  * it passes DMARC as the site's mail.  0 or a status with err. */
 int fb_reply_rewrite(const struct fb_fwd *fw, const struct fb_reply *r, struct mr_buf *out,
 		     struct mr_error *err);
+/* 16 random hex digits for a Message-ID (outgoing.c; "" when the kernel
+ * gives no random bytes). */
+void fb_random_hex(char out[17]);
+/* Appends to out header h (without its blank line) and body, signed first
+ * with fw's DKIM key when it has one.  0 or a status with err. */
+int fb_assemble(const struct fb_fwd *fw, const struct mr_buf *h, const char *body, size_t body_len,
+		int64_t now, struct mr_buf *out, struct mr_error *err);
 
 /* Whether a reply may get an auto-reply (RFC 3834): not when it is one
  * itself or bulk mail (Auto-Submitted other than "no", Precedence bulk,

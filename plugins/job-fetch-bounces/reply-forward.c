@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/random.h>
 #include "fetch-bounces.h"
 
 /* Fields of the reply the copy leaves out: they are the replier's domain's
@@ -86,10 +85,8 @@ int fb_reply_rewrite(const struct fb_fwd *fw, const struct fb_reply *r, struct m
 		else if (!reply_to && mr_hfield_is(&m.h[i], "Reply-To"))
 			reply_to = mr_hfield_value(&m.h[i]);
 	}
-	char name[160], date[64], rnd[9] = "";
-	unsigned char b[4] = { 0 };
-	if (getrandom(b, sizeof(b), 0) == (ssize_t)sizeof(b))
-		snprintf(rnd, sizeof(rnd), "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+	char name[160], date[64], rnd[17];
+	fb_random_hex(rnd);
 	replier_name(from ? from : "", name, sizeof(name));
 	int64_t now = (int64_t)time(NULL);
 	mr_mail_date(now, date, sizeof(date));
@@ -109,16 +106,7 @@ int fb_reply_rewrite(const struct fb_fwd *fw, const struct fb_reply *r, struct m
 			mr_buf_add(&h, m.h[i].raw, m.h[i].raw_len);
 	free(from);
 	free(reply_to);
-	rc = h.oom ? fw->core->error_set(err, MR_ENOMEM, "out of memory") : 0;
-	if (rc == 0 && fw->dkim)
-		rc = mr_dkim_sign(fw->dkim, h.p, h.len, m.body, m.body_len, now, out, err);
-	if (rc == 0) {
-		mr_buf_add(out, h.p, h.len);
-		mr_buf_add(out, "\r\n", 2);
-		mr_buf_add(out, m.body, m.body_len);
-		if (out->oom)
-			rc = fw->core->error_set(err, MR_ENOMEM, "out of memory");
-	}
+	rc = fb_assemble(fw, &h, m.body, m.body_len, now, out, err);
 	mr_buf_free(&h);
 	mr_rawmsg_free(&m);
 	return rc;
