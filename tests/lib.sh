@@ -90,6 +90,54 @@ contact_site() {
 	mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
 	q() { sqlite3 "$T_DIR/mailroom.db" "$1"; }
 }
+# mailing_keys NAME: the site secret ($T_DIR/secret) and a DKIM key pair
+# ($T_DIR/rsa.key, its DNS record in $T_DIR/rsa.txt) of a mailing site
+mailing_keys() {
+	printf '%s-secret-%s\n' "$1" "$RANDOM$RANDOM" > "$T_DIR/secret"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_DIR/rsa.key" 2>/dev/null
+	chmod 600 "$T_DIR/secret" "$T_DIR/rsa.key"
+	printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T_DIR/rsa.key" -pubout -outform DER | base64 -w0)" \
+		> "$T_DIR/rsa.txt"
+}
+# mailing_site NAME TRANSPORT [LINE...]: $T_DIR/site.ini of a mailing site
+# (SQLite store $T_DIR/m.db, a bounce account reading $T_DIR/bounces, the
+# mailing job, DKIM with mailing_keys' key, the bounce job last: each LINE
+# follows [job-bounces]); $MAILING_SITE_MAILROOM holds more [mailroom] lines
+mailing_site() {
+	local name=$1 transport=$2
+	shift 2
+	{
+		cat <<INI
+[mailroom]
+site = $name
+store = sqlite
+transport = $transport
+from = news@example.org
+from_name = Example News
+secret_file = $T_DIR/secret
+unsubscribe_url = https://example.org/u
+lock_dir = $T_DIR
+${MAILING_SITE_MAILROOM:-}
+[store-sqlite]
+path = $T_DIR/m.db
+[account-bounce]
+fetch = localdir
+used_for = bounce
+source = $T_DIR/bounces
+localpart = return+
+domain = bounce.example.org
+[job-mailing]
+plugin = process-mailing
+[dkim]
+selector = s2026
+domain = example.org
+key_file = $T_DIR/rsa.key
+[job-bounces]
+plugin = fetch-bounces
+INI
+		for line in "$@"; do echo "$line"; done
+	} > "$T_DIR/site.ini"
+}
 # spooled: how many messages the spool of the site $T_DIR/site.ini holds
 spooled() { $MAILROOM --config "$T_DIR/site.ini" spool list --json | wc -l | tr -d ' '; }
 # spooled_id SUBJECT: the spool id of the message with that Subject

@@ -7,47 +7,11 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3 openssl
 
-printf 'auto-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_DIR/rsa.key" 2>/dev/null
-chmod 600 "$T_DIR/secret" "$T_DIR/rsa.key"
-printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T_DIR/rsa.key" -pubout -outform DER | base64 -w0)" \
-	> "$T_DIR/rsa.txt"
+mailing_keys auto
 printf 'Thank you for writing to us.\nWe read every reply; someone will answer within a week.\n— Example News\n' \
 	> "$T_DIR/auto.txt"
-site() { # site [extra lines of [job-bounces]]
-	{
-		cat <<INI
-[mailroom]
-site = auto
-store = sqlite
-transport = spool
-from = news@example.org
-from_name = Example News
-secret_file = $T_DIR/secret
-unsubscribe_url = https://example.org/u
-lock_dir = $T_DIR
-log_level = info
-[store-sqlite]
-path = $T_DIR/m.db
-[account-bounce]
-fetch = localdir
-used_for = bounce
-source = $T_DIR/bounces
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[dkim]
-selector = s2026
-domain = example.org
-key_file = $T_DIR/rsa.key
-[job-bounces]
-plugin = fetch-bounces
-forward_replies = no
-INI
-		for kv in "$@"; do echo "$kv"; done
-	} > "$T_DIR/site.ini"
-}
+MAILING_SITE_MAILROOM="log_level = info"
+site() { mailing_site auto spool "forward_replies = no" "$@"; } # site [more [job-bounces] lines]
 site "auto_reply_file = $T_DIR/auto.txt" "auto_reply_period = 1h" "auto_reply_subject = Merci — thanks"
 mkdir -p "$T_DIR/bounces"
 mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }

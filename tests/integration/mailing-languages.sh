@@ -6,31 +6,10 @@
 # (mailing test), and mailing preview --contact shows the contact's variant.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
-needs /usr/bin/python3 sqlite3
+needs /usr/bin/python3 sqlite3 openssl
 
-printf 'lang-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-site() { # site TRANSPORT [extra lines]
-	local transport=$1
-	shift
-	{
-		cat <<INI
-[mailroom]
-site = lang
-store = sqlite
-transport = $transport
-from = news@example.org
-secret_file = $T_DIR/secret
-unsubscribe_url = https://example.org/u
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/m.db
-[job-mailing]
-plugin = process-mailing
-INI
-		for kv in "$@"; do echo "$kv"; done
-	} > "$T_DIR/site.ini"
-}
+mailing_keys lang
+site() { mailing_site lang "$@"; } # site TRANSPORT [more lines after [job-bounces]]
 site spool
 mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
 q() { sqlite3 "$T_DIR/m.db" "$@"; }

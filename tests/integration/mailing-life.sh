@@ -9,46 +9,9 @@
 . "$MR_SRCDIR/tests/servers/smtp.sh"
 needs /usr/bin/python3 sqlite3 openssl
 
-printf 'life-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T_DIR/rsa.key" 2>/dev/null
-chmod 600 "$T_DIR/secret" "$T_DIR/rsa.key"
-printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$T_DIR/rsa.key" -pubout -outform DER | base64 -w0)" \
-	> "$T_DIR/rsa.txt"
-site() { # site TRANSPORT [extra lines]
-	local transport=$1
-	shift
-	{
-		cat <<INI
-[mailroom]
-site = life
-store = sqlite
-transport = $transport
-from = news@example.org
-from_name = Example News
-secret_file = $T_DIR/secret
-unsubscribe_url = https://example.org/u
-postal_address = Example Org, 1 Main Street <Springfield> & Co
-lock_dir = $T_DIR
-[store-sqlite]
-path = $T_DIR/m.db
-[account-bounce]
-fetch = localdir
-used_for = bounce
-source = $T_DIR/bounces
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[job-bounces]
-plugin = fetch-bounces
-[dkim]
-selector = s2026
-domain = example.org
-key_file = $T_DIR/rsa.key
-INI
-		for kv in "$@"; do echo "$kv"; done
-	} > "$T_DIR/site.ini"
-}
+mailing_keys life
+MAILING_SITE_MAILROOM="postal_address = Example Org, 1 Main Street <Springfield> & Co"
+site() { mailing_site life "$@"; } # site TRANSPORT [more lines after [job-bounces]]
 site spool
 mkdir -p "$T_DIR/bounces"
 mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
