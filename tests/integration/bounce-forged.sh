@@ -4,42 +4,8 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3
 
-MD=$T_DIR/Maildir
-mkdir -p "$MD/new" "$MD/cur" "$MD/tmp" "$T_DIR/db"
-printf 'forged-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<INI
-[mailroom]
-site = forgedtest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-log_level = info
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $MD
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[job-bounces]
-plugin = fetch-bounces
-INI
-export MAILROOM_BOUNCE_RULES=$MR_SRCDIR/etc/bounce-rules.conf
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
-n_msg=0
-put() { # put KIND key=value...: a new message in the Maildir
-	n_msg=$((n_msg + 1))
-	/usr/bin/python3 "$MR_SRCDIR/tests/integration/bounce-make.py" "$1" "$MD/tmp/m$n_msg" "${@:2}" &&
-		mv "$MD/tmp/m$n_msg" "$MD/new/$((1790000000 + n_msg)).M${n_msg}P1.test"
-}
-verp() { q "SELECT sender FROM mail_spool WHERE recipient = 'u$1@example.net'"; }
+. "$MR_SRCDIR/tests/integration/bounce-site.sh"
+bounce_site forgedtest
 hold() { q "SELECT on_hold FROM emails WHERE email = 'u$1@example.net'"; }
 events() { q "SELECT count(*) FROM events ev JOIN mailing_recipients r ON r.id = ev.queue_id WHERE r.email = 'u$1@example.net' AND ev.event_type NOT IN ('delivered', 'queued', 'sent')"; }
 optout() { q "SELECT is_opt_out FROM contacts c JOIN emails e ON e.contact_id = c.id WHERE e.email = 'u$1@example.net'"; }

@@ -8,44 +8,8 @@
 . "$MR_SRCDIR/tests/lib.sh"
 needs /usr/bin/python3 sqlite3
 
-MD=$T_DIR/Maildir
-mkdir -p "$MD/new" "$MD/cur" "$MD/tmp" "$T_DIR/db"
-printf 'bounce-test-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
-chmod 600 "$T_DIR/secret"
-cat > "$T_DIR/site.ini" <<EOF
-[mailroom]
-site = bouncetest
-store = sqlite
-transport = spool
-from = news@example.org
-secret_file = $T_DIR/secret
-lock_dir = $T_DIR
-log_level = info
-[store-sqlite]
-path = $T_DIR/db/m.db
-[account-bounce]
-fetch = maildir
-used_for = bounce
-source = $MD
-localpart = return+
-domain = bounce.example.org
-[job-mailing]
-plugin = process-mailing
-[job-bounces]
-plugin = fetch-bounces
-[job-reset]
-plugin = reset-holds
-clean_days = 30
-EOF
-export MAILROOM_BOUNCE_RULES=$MR_SRCDIR/etc/bounce-rules.conf
-mr() { "$MAILROOM" --config "$T_DIR/site.ini" "$@"; }
-q() { sqlite3 "$T_DIR/db/m.db" "$@"; }
-mk() { /usr/bin/python3 "$MR_SRCDIR/tests/integration/bounce-make.py" "$@"; }
-n_msg=0
-put() { # put KIND key=value...: a new message in the Maildir
-	n_msg=$((n_msg + 1))
-	mk "$1" "$MD/tmp/m$n_msg" "${@:2}" && mv "$MD/tmp/m$n_msg" "$MD/new/$((1790000000 + n_msg)).M${n_msg}P1.test"
-}
+. "$MR_SRCDIR/tests/integration/bounce-site.sh"
+bounce_site bouncetest "[job-reset]" "plugin = reset-holds" "clean_days = 30"
 waiting() { find "$MD/new" "$MD/cur" -maxdepth 1 -type f | wc -l | tr -d ' '; }
 
 {
@@ -62,7 +26,6 @@ mr job run mailing > "$T_DIR/send.out" 2>&1
 check_eq "the mailing went to 9 recipients (spooled)" "$(q 'SELECT count(*) FROM mail_spool')" 9
 
 # verp N: the envelope sender (VERP bounce address) of u N; msgid N: its Message-ID
-verp() { q "SELECT sender FROM mail_spool WHERE recipient = 'u$1@example.net'"; }
 msgid() { q "SELECT headers FROM mail_spool WHERE recipient = 'u$1@example.net'" | sed -n 's/^Message-ID: \(<[^>]*>\).*/\1/p' | tr -d '\r'; }
 action() { # action N LETTER: the VERP address of another action for u N, signed as mailroom signs
 	verp "$1" | /usr/bin/python3 -c 'import hmac,hashlib,sys,re

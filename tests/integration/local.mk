@@ -20,7 +20,7 @@ TESTS += tests/integration/bounce-corpus.sh tests/integration/bounce-cli.sh
 EXTRA_DIST += tests/integration/bounce-corpus.sh tests/integration/bounce-score.py \
 	tests/integration/bounce-cli.sh
 TESTS += tests/integration/bounce-job.sh
-EXTRA_DIST += tests/integration/bounce-job.sh tests/integration/bounce-make.py
+EXTRA_DIST += tests/integration/bounce-job.sh tests/integration/bounce-make.py tests/integration/bounce-site.sh
 TESTS += tests/integration/bounce-forged.sh
 EXTRA_DIST += tests/integration/bounce-forged.sh
 TESTS += tests/integration/bounce-postfix.sh
