@@ -87,7 +87,7 @@ static int mailing_collect(void *cookie, const struct mr_mailing *m)
 
 struct rcpt_rows {
 	int n;
-	int64_t qid[MAX_ROWS], job[MAX_ROWS];
+	int64_t qid[MAX_ROWS], job[MAX_ROWS], contact[MAX_ROWS];
 	char email[MAX_ROWS][64], first[MAX_ROWS][32];
 	int attempts[MAX_ROWS];
 };
@@ -98,11 +98,31 @@ static int rcpt_collect(void *cookie, const struct mr_recipient *r)
 	if (rs->n < MAX_ROWS) {
 		rs->qid[rs->n] = r->queue_id;
 		rs->job[rs->n] = r->job_id;
+		rs->contact[rs->n] = r->contact_id;
 		snprintf(rs->email[rs->n], sizeof(rs->email[0]), "%s", r->email);
 		snprintf(rs->first[rs->n], sizeof(rs->first[0]), "%s", r->first_name);
 		rs->attempts[rs->n] = r->attempts;
 	}
 	rs->n++;
+	return 0;
+}
+
+/* A contact's "delivered" events by one mailing (who, "mailing ID"): how
+ * many, and the last one's time. */
+struct delivered_rows {
+	char who[32];
+	int n;
+	int64_t time;
+};
+
+static int delivered_collect(void *cookie, const struct mr_contact_event *ev)
+{
+	struct delivered_rows *d = cookie;
+	if (ev->action && strcmp(ev->action, "delivered") == 0 && ev->who &&
+	    strcmp(ev->who, d->who) == 0) {
+		d->n++;
+		d->time = ev->time;
+	}
 	return 0;
 }
 
@@ -431,6 +451,15 @@ static void test_mailings(struct mr_store *st)
 	stats_of(st, m2, &s);
 	TAP_OK(s.sent == 2 && s.delivered == 2 && s.sending == 1 && s.bounced == 1 && s.total == 4,
 	       "stats: 2 sent, 2 delivered, 1 sending, 1 bounced of 4");
+	struct delivered_rows dv = { .n = 0 };
+	snprintf(dv.who, sizeof(dv.who), "mailing %lld", (long long)m2);
+	TAP_INT(mr_store_contact_events(st, r4.contact[0], 0, delivered_collect, &dv, &err), 0,
+		"contact_events of a delivered recipient");
+	TAP_OK(dv.n == 1 && dv.time == now,
+	       "... list the delivery once, by its mailing, at the time the server took it");
+	dv.n = 0;
+	mr_store_contact_events(st, r4.contact[1], 0, delivered_collect, &dv, &err);
+	TAP_INT(dv.n, 0, "a refused recipient has no delivery");
 	int64_t inv = 0;
 	type_count(&s, "Invalid", &inv);
 	TAP_INT(inv, 1, "the bounce counts as Invalid");

@@ -31,6 +31,10 @@ static const char events_sql[] =
 	"  coalesce(e.time - e.time % nullif(?2, 0), 0) AS start, e.queue_id AS queue_id"
 	" FROM events e JOIN mailing_recipients r ON r.id = e.queue_id"
 	" JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = ?1"
+	" UNION ALL" /* a delivery is its row's sent_at */
+	" SELECT 'delivered', coalesce(r.sent_at - r.sent_at % nullif(?2, 0), 0), r.id"
+	" FROM mailing_recipients r JOIN mailing_jobs j ON j.id = r.job_id"
+	" WHERE j.mailing_id = ?1 AND r.sent_at IS NOT NULL"
 	" UNION ALL"
 	" SELECT CASE h.kind WHEN 1 THEN 'open' ELSE 'click' END,"
 	"  coalesce(h.hit_date - h.hit_date % nullif(?2, 0), 0), h.queue_id"

@@ -146,9 +146,8 @@ static const char reset_sql[] =
 	" AND NOT EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev"
 	"  " DB_INDEXED("events_queue") " ON ev.queue_id = r.id"
 	"  WHERE r.email_id = e.id AND ev.event_type = 'bounce' AND ev.time > ?2)"
-	" AND EXISTS (SELECT 1 FROM mailing_recipients r CROSS JOIN events ev"
-	"  " DB_INDEXED("events_queue") " ON ev.queue_id = r.id"
-	"  WHERE r.email_id = e.id AND ev.event_type = 'delivered' AND ev.time > coalesce("
+	" AND EXISTS (SELECT 1 FROM mailing_recipients r"
+	"  WHERE r.email_id = e.id AND r.sent_at > coalesce("
 	"   (SELECT max(b.time) FROM mailing_recipients br CROSS JOIN events b"
 	"    " DB_INDEXED("events_queue") " ON b.queue_id = br.id"
 	"    WHERE br.email_id = e.id AND b.event_type = 'bounce'), e.hold_date, 0)))";

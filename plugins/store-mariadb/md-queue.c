@@ -266,29 +266,26 @@ static int sent_json_add(struct sent_json *j, const struct mr_queue_outcome *o)
 	return 0;
 }
 
-/* Records the sent rows in j: two statements for the whole batch. */
+/* Records the sent rows in j: one statement for the whole batch (a
+ * delivery is its row's sent_at, no event of its own). */
 static int sent_many(struct md_state *s, struct sent_json *j, struct mr_error *err)
 {
 	if (!j->rows)
 		return 0;
 	j->buf[j->len++] = ']';
 	j->buf[j->len] = '\0';
-	static const enum md_stmt_id ids[] = { MD_OUT_SENT_MANY, MD_EVENT_DELIVERED_MANY };
-	static const char *const what[] = { "recording sent recipients", "adding delivered events" };
-	int rc = 0;
-	for (size_t k = 0; k < 2 && rc == 0; k++) {
-		struct md_use u;
-		if ((rc = md_acquire(s, ids[k], &u, err)) != 0)
-			break;
-		md_bind_str(u.st, 1, j->buf, j->len, 0);
-		rc = md_run(s, &u, what[k], err);
-		md_release(&u);
-	}
+	struct md_use u;
+	int rc = md_acquire(s, MD_OUT_SENT_MANY, &u, err);
+	if (rc)
+		return rc;
+	md_bind_str(u.st, 1, j->buf, j->len, 0);
+	rc = md_run(s, &u, "recording sent recipients", err);
+	md_release(&u);
 	return rc;
 }
 
-/* Sent rows (almost all of a batch) go in one JSON array through two
- * statements; the rest one by one, all in one transaction. */
+/* Sent rows (almost all of a batch) go in one JSON array through one
+ * statement; the rest one by one, all in one transaction. */
 int md_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 		     struct mr_error *err)
 {

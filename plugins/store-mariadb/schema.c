@@ -350,6 +350,10 @@ static const char v10_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_state ON mailing_recipients;\n"
 	"DROP INDEX IF EXISTS mailing_recipients_lease_owner ON mailing_recipients;\n";
 
+/* Version 11 (as store-sqlite's): a delivery is its queue row's sent_at; the
+ * delivered events that said the same go. */
+static const char v11_sql[] = "DELETE FROM events WHERE event_type = 'delivered';\n";
+
 struct migration {
 	int version;
 	const char *description;
@@ -367,6 +371,7 @@ static const struct migration migrations[] = {
 	{ 8, "double opt-in requests", v8_sql },
 	{ 9, "the auto-replies to replies", v9_sql },
 	{ 10, "one queue index that moves twice in a row's life, queue rows updated in place", v10_sql },
+	{ 11, "deliveries are the queue rows' sent_at, not events", v11_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

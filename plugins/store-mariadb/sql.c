@@ -105,7 +105,10 @@ static const char *const sql_text[MD_N_STMTS] = {
 			      "SELECT ev.id, ev.time, concat('mailing ', j.mailing_id), ev.event_type, "
 			      "coalesce(ev.bounce_reason, ev.details, '') FROM mailing_recipients r "
 			      "JOIN events ev ON ev.queue_id = r.id "
-			      "JOIN mailing_jobs j ON j.id = r.job_id WHERE r.contact_id = ?1) AS x "
+			      "JOIN mailing_jobs j ON j.id = r.job_id WHERE r.contact_id = ?1 UNION ALL "
+			      "SELECT r.id, r.sent_at, concat('mailing ', j.mailing_id), 'delivered', '' "
+			      "FROM mailing_recipients r JOIN mailing_jobs j ON j.id = r.job_id "
+			      "WHERE r.contact_id = ?1 AND r.sent_at IS NOT NULL) AS x "
 			      "ORDER BY time DESC, seq DESC LIMIT ?2",
 	[MD_GROUP_IN_USE] = "SELECT count(*) FROM mailing_groups mg JOIN mailings m "
 			    "ON m.id = mg.mailing_id WHERE mg.group_id = ?1 "
@@ -249,9 +252,9 @@ static const char *const sql_text[MD_N_STMTS] = {
 			 "next_attempt = ?2 + LEAST(?7 << LEAST(GREATEST(attempts - 1, 0), 30), ?8), "
 			 "last_code = ?3, last_enhanced = ?4, last_text = ?5, lease_owner = NULL, "
 			 "lease_expires = NULL WHERE id = ?1",
-	/* a batch of sent rows in one statement each for the queue and the
-	 * events: ?1 is a JSON array of [id, when, code, enhanced, text] with
-	 * the two texts hex-encoded (no quoting of server replies in JSON) */
+	/* a batch of sent rows in one statement: ?1 is a JSON array of [id,
+	 * when, code, enhanced, text] with the two texts hex-encoded (no
+	 * quoting of server replies in JSON) */
 	[MD_OUT_SENT_MANY] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' COLUMNS("
 			     "id BIGINT PATH '$[0]', t BIGINT PATH '$[1]', code BIGINT PATH '$[2]', "
 			     "enh VARCHAR(128) PATH '$[3]', txt MEDIUMTEXT PATH '$[4]')) AS jt "
@@ -260,10 +263,6 @@ static const char *const sql_text[MD_N_STMTS] = {
 			     "r.last_enhanced = CONVERT(UNHEX(jt.enh) USING utf8mb4), "
 			     "r.last_text = CONVERT(UNHEX(jt.txt) USING utf8mb4), "
 			     "r.lease_owner = NULL, r.lease_expires = NULL",
-	[MD_EVENT_DELIVERED_MANY] = "INSERT INTO events(queue_id, event_type, time) "
-				    "SELECT jt.id, 'delivered', jt.t FROM JSON_TABLE(?1, '$[*]' "
-				    "COLUMNS(n FOR ORDINALITY, id BIGINT PATH '$[0]', "
-				    "t BIGINT PATH '$[1]')) AS jt ORDER BY jt.n",
 	[MD_OUT_STATE] = "SELECT state FROM mailing_recipients WHERE id = ?1",
 	[MD_OUT_BOUNCED] = "UPDATE mailing_recipients SET state = 'bounced', last_code = ?3, "
 			   "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "

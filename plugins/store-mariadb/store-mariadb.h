@@ -10,7 +10,7 @@
 
 /* The newest schema version this code knows (see schema.c): the same
  * numbers as store-sqlite's. */
-#define MD_SCHEMA_NEWEST 10
+#define MD_SCHEMA_NEWEST 11
 /* The queue_key of leased and sending rows, and of rows in doubt (schema
  * version 10): above any job id, as SQL text. */
 #define MD_QUEUE_INFLIGHT "4611686018427387904"
@@ -104,7 +104,6 @@ enum md_stmt_id {
 	MD_OUT_DOUBT,
 	MD_OUT_STATE,
 	MD_OUT_SENT_MANY,
-	MD_EVENT_DELIVERED_MANY,
 	MD_MAILING_PENDING,
 	MD_MAILING_STATS,
 	MD_MAILING_BOUNCES,

@@ -10,6 +10,10 @@
  * version numbers the same. */
 static const char v10_sql[] = "";
 
+/* Version 11: a delivery is its queue row's sent_at; the delivered events
+ * that said the same go. */
+static const char v11_sql[] = "DELETE FROM events WHERE event_type = 'delivered';\n";
+
 struct migration {
 	int version;
 	const char *description;
@@ -351,6 +355,7 @@ static const struct migration migrations[] = {
 	{ 8, "double opt-in requests", v8_sql },
 	{ 9, "the auto-replies to replies", v9_sql },
 	{ 10, "store-mariadb's single queue index (nothing to change in SQLite)", v10_sql },
+	{ 11, "deliveries are the queue rows' sent_at, not events", v11_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SQ_SCHEMA_NEWEST,

@@ -98,7 +98,10 @@ static const char *const sql_text[SQ_N_STMTS] = {
 			      "SELECT ev.id, ev.time, 'mailing ' || j.mailing_id, ev.event_type, "
 			      "coalesce(ev.bounce_reason, ev.details, '') FROM mailing_recipients r "
 			      "JOIN events ev ON ev.queue_id = r.id "
-			      "JOIN mailing_jobs j ON j.id = r.job_id WHERE r.contact_id = ?1) AS x "
+			      "JOIN mailing_jobs j ON j.id = r.job_id WHERE r.contact_id = ?1 UNION ALL "
+			      "SELECT r.id, r.sent_at, 'mailing ' || j.mailing_id, 'delivered', '' "
+			      "FROM mailing_recipients r JOIN mailing_jobs j ON j.id = r.job_id "
+			      "WHERE r.contact_id = ?1 AND r.sent_at IS NOT NULL) AS x "
 			      "ORDER BY time DESC, seq DESC LIMIT ?2",
 	[SQ_GROUP_IN_USE] = "SELECT count(*) FROM mailing_groups mg JOIN mailings m "
 			    "ON m.id = mg.mailing_id WHERE mg.group_id = ?1 "
@@ -229,9 +232,6 @@ static const char *const sql_text[SQ_N_STMTS] = {
 	[SQ_OUT_DOUBT] = "UPDATE mailing_recipients SET state = 'in_doubt', last_code = ?3, "
 			 "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
 			 "WHERE id = ?1 AND ?2 IS NOT NULL",
-	[SQ_EVENT_ADD] = "INSERT INTO events(queue_id, event_type, time, details, bounce_type_id, "
-			 "bounce_reason) VALUES(?1, ?2, ?3, ?4, "
-			 "(SELECT id FROM bounce_types WHERE name = ?5), ?6)",
 	/* waiting rows are in the queued, retry or lease indexes: no scan of the mailing */
 	[SQ_MAILING_PENDING] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM mailing_recipients WHERE state = 'queued' "
 			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "

@@ -119,25 +119,6 @@ int sq_queue_unstarted(void *state, const char *owner, const int64_t *started, s
 	return rc;
 }
 
-static int add_event(struct sq_state *s, int64_t qid, const char *type, int64_t when,
-		     const char *details, const char *btype, const char *reason,
-		     struct mr_error *err)
-{
-	struct sq_use u;
-	int rc = sq_acquire(s, SQ_EVENT_ADD, &u, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(u.st, 1, qid);
-	sq_bind_text(&u, 2, type);
-	sqlite3_bind_int64(u.st, 3, when);
-	sq_bind_text(&u, 4, details);
-	sq_bind_text(&u, 5, btype);
-	sq_bind_text(&u, 6, reason);
-	rc = sq_run(s, &u, "adding a mailing event", err);
-	sq_release(&u);
-	return rc;
-}
-
 static int one_outcome(struct sq_state *s, const struct mr_queue_outcome *o, struct mr_error *err)
 {
 	enum sq_stmt_id id;
@@ -175,9 +156,7 @@ static int one_outcome(struct sq_state *s, const struct mr_queue_outcome *o, str
 	sq_release(&u);
 	if (rc)
 		return rc;
-	if (o->result == MR_QUEUE_SENT)
-		return add_event(s, o->queue_id, "delivered", o->when, NULL, NULL, NULL, err);
-	if (!bounced)
+	if (!bounced) /* a delivery is its row's sent_at: no event of its own */
 		return 0;
 	/* a refusal at send time (or a temporary failure past retry_for)
 	 * counts towards the email's hold exactly like a DSN */

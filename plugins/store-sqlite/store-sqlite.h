@@ -8,7 +8,7 @@
 #include <mailroom/plugin.h>
 
 /* The newest schema version this code knows (see schema.c). */
-#define SQ_SCHEMA_NEWEST 10
+#define SQ_SCHEMA_NEWEST 11
 
 /* Every SQL statement the store runs, prepared once and cached. */
 enum sq_stmt_id {
@@ -96,7 +96,6 @@ enum sq_stmt_id {
 	SQ_OUT_RETRY,
 	SQ_OUT_BOUNCED,
 	SQ_OUT_DOUBT,
-	SQ_EVENT_ADD,
 	SQ_MAILING_PENDING,
 	SQ_MAILING_STATS,
 	SQ_MAILING_BOUNCES,
