@@ -70,6 +70,8 @@ EXTRA_DIST += tests/integration/store-copy.sh tests/integration/doctor-mariadb.s
 if BUILD_PLUGIN_STORE_MARIADB
 TESTS += tests/integration/store-copy.sh tests/integration/doctor-mariadb.sh
 endif
+TESTS += tests/integration/queue-dedup.sh
+EXTRA_DIST += tests/integration/queue-dedup.sh
 TESTS += tests/integration/cli-help.sh
 EXTRA_DIST += tests/integration/cli-help.sh
 TESTS += tests/integration/admin.sh

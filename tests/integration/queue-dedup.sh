@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A mailing's queue holds an address once, on store-sqlite and (when built) store-mariadb: contacts that a CRM wrote with the same address (the domain in another case) get one message, sent to the lowest eligible email; a local part in another case is another address; a duplicate whose first owner may not be mailed (opted out) is still mailed once.
+. "$MR_SRCDIR/tests/lib.sh"
+. "$MR_SRCDIR/tests/servers/mariadb.sh"
+printf 'dedup-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
+chmod 600 "$T_DIR/secret"
+{ echo "email,first_name,last_name,groups"
+  echo "a@example.org,A,One,all"
+  echo "B@example.org,B,Two,all"
+  echo "c@example.org,C,Three,all"; } > "$T_DIR/c.csv"
+printf 'Hello {contact.first_name}\n' > "$T_DIR/t.txt"
+
+# dedup STORE: the site of STORE ($T_DIR/STORE.ini), the CRM's extra
+# contacts written with SQL through q, one mailing, its queue checked
+dedup() {
+	local store=$1 now
+	mr() { "$MAILROOM" --config "$T_DIR/$store.ini" "$@"; }
+	mr contact import "$T_DIR/c.csv" > /dev/null 2>&1
+	check_eq "$store: three contacts imported" "$(q "SELECT count(*) FROM contacts")" 3
+	now=$(date +%s)
+	# D: A's address with the domain in capitals; E: B's with a small b; F: C's, C opted out
+	local who email
+	for who in D:a@EXAMPLE.org E:b@example.org F:c@Example.Org; do
+		email=${who#*:}
+		q "INSERT INTO contacts(contact_type, first_name, last_name, display_name, created, modified)
+			VALUES('Individual', '${who%%:*}', 'Crm', '${who%%:*} Crm', $now, $now)"
+		q "INSERT INTO emails(contact_id, email, is_primary)
+			SELECT max(id), '$email', 1 FROM contacts"
+		q "INSERT INTO group_contact(group_id, contact_id, status, added_date)
+			SELECT g.id, (SELECT max(id) FROM contacts), 'Added', $now
+			FROM contact_groups g WHERE g.name = 'all'"
+	done
+	q "UPDATE contacts SET is_opt_out = 1 WHERE first_name = 'C'"
+	local m
+	m=$(mr mailing create --name D --subject S --text "$T_DIR/t.txt" --include-group all \
+		--schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
+	mr job run mailing > "$T_DIR/$store.run" 2>&1
+	check_eq "$store: the mailing ran" "$?" 0
+	check_eq "$store: four recipients: a, B, b and F's c" \
+		"$(q "SELECT count(*) FROM mailing_recipients r JOIN mailing_jobs j ON j.id = r.job_id WHERE j.mailing_id = $m")" 4
+	check_eq "$store: A's address went to A (the lowest email), not to D" \
+		"$(q "SELECT c.first_name FROM mailing_recipients r JOIN contacts c ON c.id = r.contact_id WHERE lower(r.email) = 'a@example.org'")" A
+	check_eq "$store: B@ and b@ are two addresses" \
+		"$(q "SELECT count(*) FROM mailing_recipients WHERE lower(email) = 'b@example.org'")" 2
+	check_eq "$store: C is opted out, so its address goes to F" \
+		"$(q "SELECT c.first_name FROM mailing_recipients r JOIN contacts c ON c.id = r.contact_id WHERE lower(r.email) = 'c@example.org'")" F
+	check_eq "$store: the spool has each of the four once" \
+		"$(mr spool list --json | grep -o '"recipient":"[^"]*"' | sort -u | wc -l | tr -d ' ')" 4
+}
+
+site() { # site STORE STORE-SECTION
+	cat > "$T_DIR/$1.ini" <<INI
+[mailroom]
+site = dedup
+store = $1
+transport = spool
+from = news@example.org
+secret_file = $T_DIR/secret
+lock_dir = $T_DIR
+$2
+[job-mailing]
+plugin = process-mailing
+INI
+}
+
+site sqlite "$(printf '[store-sqlite]\npath = %s' "$T_DIR/m.db")"
+q() { sqlite3 "$T_DIR/m.db" "$*"; }
+needs sqlite3
+dedup sqlite
+
+if [ -e "$MR_BUILDDIR/plugins/store-mariadb/.libs/store-mariadb.so" ]; then
+	needs mariadbd mariadb-install-db mariadb
+	mariadb_private dd mrd 'pw-dedup'
+	site mariadb "$(mariadb_store_section dd mrd "$T_DIR/pw")"
+	q() { mariadb_root "USE dd; $*"; }
+	dedup mariadb
+else
+	skip "store-mariadb is not built"
+fi
+done_testing
