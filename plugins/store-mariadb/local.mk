@@ -14,7 +14,7 @@ plugins_store_mariadb_store_mariadb_la_SOURCES = plugins/store-mariadb/store-mar
 # the operations shared with the other SQL store, compiled against db.h
 plugins_store_mariadb_store_mariadb_la_SOURCES += $(SQLSTORE_SOURCES)
 plugins_store_mariadb_store_mariadb_la_CFLAGS = $(AM_CFLAGS) -I$(srcdir)/plugins/store-mariadb \
-	-I$(srcdir)/plugins/sqlstore $(MARIADB_CFLAGS)
-plugins_store_mariadb_store_mariadb_la_LIBADD = $(MARIADB_LIBS) -lpthread
+	-I$(srcdir)/plugins/sqlstore $(MARIADB_CFLAGS) $(CRYPTO_CFLAGS)
+plugins_store_mariadb_store_mariadb_la_LIBADD = $(MARIADB_LIBS) $(CRYPTO_LIBS) -lpthread
 plugins_store_mariadb_store_mariadb_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 endif

@@ -168,12 +168,25 @@ static int md_rows_import(void *state, const struct mr_store_rows *rows, struct 
 		free(sql);
 		return s->core->error_set(err, MR_ENOMEM, "out of memory writing %s", t->name);
 	}
+	/* queue rows hold their lease owner in md_owner_key's form */
+	size_t owner_col = rows->ncols;
+	if (strcmp(t->name, "mailing_recipients") == 0)
+		for (size_t i = 0; i < rows->ncols; i++)
+			if (strcmp(rows->cols[i], "lease_owner") == 0)
+				owner_col = i;
 	rc = md_unit_begin(s, err);
 	for (size_t r = 0; !rc && r < rows->n; r++) {
 		const struct mr_store_cell *row = rows->cells + r * rows->ncols;
+		char key[MD_OWNER_MAX + 1];
 		for (size_t i = 0; i < rows->ncols; i++) {
 			const struct mr_store_cell *c = &row[i];
-			if (c->kind == MR_CELL_INT)
+			char *owner;
+			if (i == owner_col && c->kind == MR_CELL_TEXT && c->data &&
+			    (owner = strndup(c->data, c->len)) != NULL) {
+				md_owner_key(owner, key);
+				free(owner);
+				md_bind_str(st, (int)i + 1, key, strlen(key), 0);
+			} else if (c->kind == MR_CELL_INT)
 				md_bind_int64(st, (int)i + 1, c->i);
 			else if (c->kind == MR_CELL_TEXT || c->kind == MR_CELL_BLOB)
 				md_bind_str(st, (int)i + 1, c->data ? c->data : "", c->len,

@@ -4,7 +4,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include "db.h"
+
+void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1])
+{
+	size_t n = strlen(owner);
+	int plain = n > 0 && n <= MD_OWNER_MAX;
+	for (size_t i = 0; plain && i < n; i++)
+		plain = owner[i] >= '!' && owner[i] <= '~';
+	if (plain) {
+		memcpy(key, owner, n + 1);
+		return;
+	}
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	key[0] = '~';
+	key[1] = '\0';
+	if (EVP_Digest(owner, n, md, &len, EVP_sha256(), NULL) != 1)
+		return; /* "~" alone: no row holds it, so nothing is found */
+	for (unsigned int i = 0; i < len && 1 + 2 * i < MD_OWNER_MAX; i++)
+		snprintf(key + 1 + 2 * i, 3, "%02x", md[i]);
+	key[MD_OWNER_MAX] = '\0';
+}
 
 /* Leases up to max due retries and queued rows of a mailing (the pick: their
  * ids, locked with FOR UPDATE SKIP LOCKED so that workers never wait on each

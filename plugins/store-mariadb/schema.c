@@ -350,9 +350,17 @@ static const char v10_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_state ON mailing_recipients;\n"
 	"DROP INDEX IF EXISTS mailing_recipients_lease_owner ON mailing_recipients;\n";
 
-/* Version 11 (as store-sqlite's): a delivery is its queue row's sent_at; the
- * delivered events that said the same go. */
-static const char v11_sql[] = "DELETE FROM events WHERE event_type = 'delivered';\n";
+/* Version 11: a delivery is its queue row's sent_at (as store-sqlite's), the
+ * delivered events that said the same go; the lease owner becomes a
+ * CHAR(64) of ASCII (md_owner_key's form, which the UPDATE writes for owners
+ * that are not), so that a lease never makes a row longer: in a REDUNDANT
+ * row a fixed-size column keeps its place even while NULL. */
+static const char v11_sql[] =
+	"DELETE FROM events WHERE event_type = 'delivered';\n"
+	"UPDATE mailing_recipients SET lease_owner = CONCAT('~', LEFT(SHA2(lease_owner, 256), 63)) "
+	"WHERE lease_owner IS NOT NULL AND NOT CAST(lease_owner AS BINARY) REGEXP '^[!-~]{1,64}$';\n"
+	"ALTER TABLE mailing_recipients MODIFY lease_owner CHAR(64) CHARACTER SET ascii "
+	"COLLATE ascii_bin;\n";
 
 struct migration {
 	int version;
@@ -371,7 +379,8 @@ static const struct migration migrations[] = {
 	{ 8, "double opt-in requests", v8_sql },
 	{ 9, "the auto-replies to replies", v9_sql },
 	{ 10, "one queue index that moves twice in a row's life, queue rows updated in place", v10_sql },
-	{ 11, "deliveries are the queue rows' sent_at, not events", v11_sql },
+	{ 11, "deliveries are the queue rows' sent_at, not events; lease owners of a fixed size",
+	  v11_sql },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MD_SCHEMA_NEWEST,

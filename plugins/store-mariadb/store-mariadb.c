@@ -275,7 +275,9 @@ static int w_queue_build(void *st, int64_t job_id, int64_t job_size, int64_t *co
 static int w_queue_recover(void *st, const char *owner, int64_t now, int resend,
 			   int64_t *requeued_r, int64_t *in_doubt_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, sql_queue_recover(st, owner, now, resend, requeued_r, in_doubt_r, err));
+	char key[MD_OWNER_MAX + 1];
+	md_owner_key(owner ? owner : "", key);
+	MD_RETRYING(st, err, sql_queue_recover(st, key, now, resend, requeued_r, in_doubt_r, err));
 }
 
 /* queue_claim runs again only while no recipient reached the caller. */
@@ -299,7 +301,12 @@ static int w_queue_claim(void *state, int64_t mailing_id, const char *owner, int
 	struct md_state *s = state;
 	const struct mariadb_conf *c = s->conf;
 	struct claim_tramp t = { .cb = cb, .cookie = cookie };
+	char key[MD_OWNER_MAX + 1];
 	int rc;
+	if (!owner || !*owner)
+		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
+	md_owner_key(owner, key);
+	owner = key;
 	for (int try = 0;; try++) {
 		s->retryable = 0;
 		rc = md_queue_claim(s, mailing_id, owner, now, lease_until, max, claim_cb, &t, err);
@@ -318,13 +325,19 @@ static int w_queue_claim(void *state, int64_t mailing_id, const char *owner, int
 
 static int w_queue_mark(void *st, const char *owner, int sending, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_queue_mark(st, owner, sending, err));
+	char key[MD_OWNER_MAX + 1];
+	md_owner_key(owner ? owner : "", key);
+	MD_RETRYING(st, err, md_queue_mark(st, key, sending, err));
 }
 
 static int w_queue_unstarted(void *st, const char *owner, const int64_t *started, size_t n,
 			     int64_t *requeued_r, struct mr_error *err)
 {
-	MD_RETRYING(st, err, md_queue_unstarted(st, owner, started, n, requeued_r, err));
+	char key[MD_OWNER_MAX + 1];
+	if (!owner || !*owner)
+		return ((struct md_state *)st)->core->error_set(err, MR_EINPUT, "a lease needs an owner");
+	md_owner_key(owner, key);
+	MD_RETRYING(st, err, md_queue_unstarted(st, key, started, n, requeued_r, err));
 }
 
 static int w_queue_outcome(void *st, const struct mr_queue_outcome *o, size_t n,

@@ -287,6 +287,12 @@ int md_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, in
 int md_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
 /* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
+/* A lease owner as queue rows hold it (md-queue.c): a CHAR(64) of printable
+ * ASCII, so that a lease never makes a row longer (schema 11).  An owner
+ * that is longer or holds other bytes is held as "~" and the first 63 hex
+ * digits of its SHA-256, which schema.c's upgrade writes the same way. */
+#define MD_OWNER_MAX 64
+void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1]);
 int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err);

@@ -338,8 +338,8 @@ struct mr_store_queue_ops {
 	 * be NULL) gets how many. */
 	int (*queue_unstarted)(void *state, const char *owner, const int64_t *started, size_t n,
 			       int64_t *requeued_r, struct mr_error *err);
-	/* records n outcomes in one transaction: sent (with a delivered
-	 * event), retry (next_attempt by exponential backoff, bounced once
+	/* records n outcomes in one transaction: sent (sent_at, which is the
+	 * delivery contact_events and the reports show), retry (next_attempt by exponential backoff, bounced once
 	 * retry_for has passed since the first try), bounced (a bounce event
 	 * of the bounce type), in doubt.  Clears the leases. */
 	int (*queue_outcome)(void *state, const struct mr_queue_outcome *o, size_t n,
@@ -427,7 +427,7 @@ struct mr_store_bounce_ops {
 			   int64_t when, const char *details, int64_t *changed_r,
 			   struct mr_error *err);
 	/* releases the bounce holds (on_hold = 1) of emails that had a
-	 * delivered event after their newest bounce and no bounce since
+	 * delivery (a sent_at) after their newest bounce and no bounce since
 	 * now - clean_for: on_hold = 0, reset_date = now.  *released_r (MAY
 	 * be NULL) gets how many. */
 	int (*holds_reset)(void *state, int64_t now, int64_t clean_for, int64_t *released_r,
