@@ -351,16 +351,21 @@ static const char v10_sql[] =
 	"DROP INDEX IF EXISTS mailing_recipients_lease_owner ON mailing_recipients;\n";
 
 /* Version 11: a delivery is its queue row's sent_at (as store-sqlite's), the
- * delivered events that said the same go; the lease owner becomes a
- * CHAR(64) of ASCII (md_owner_key's form, which the UPDATE writes for owners
- * that are not), so that a lease never makes a row longer: in a REDUNDANT
- * row a fixed-size column keeps its place even while NULL. */
+ * delivered events that said the same go.  Queue rows are born at the size
+ * they end with, so that no update moves them out of their page: the lease
+ * owner becomes a CHAR(64) of ASCII (md_owner_key's form, which the UPDATE
+ * writes for owners that are not; in a REDUNDANT row a fixed-size column
+ * keeps its place even while NULL), and an invisible reply_room holds, from
+ * the build to the outcome, the room the server's reply takes then. */
 static const char v11_sql[] =
 	"DELETE FROM events WHERE event_type = 'delivered';\n"
 	"UPDATE mailing_recipients SET lease_owner = CONCAT('~', LEFT(SHA2(lease_owner, 256), 63)) "
 	"WHERE lease_owner IS NOT NULL AND NOT CAST(lease_owner AS BINARY) REGEXP '^[!-~]{1,64}$';\n"
 	"ALTER TABLE mailing_recipients MODIFY lease_owner CHAR(64) CHARACTER SET ascii "
-	"COLLATE ascii_bin;\n";
+	"COLLATE ascii_bin, ADD COLUMN IF NOT EXISTS reply_room VARBINARY(" MD_REPLY_ROOM ") "
+	"INVISIBLE DEFAULT '" MD_REPLY_ROOM_BYTES "';\n"
+	"UPDATE mailing_recipients SET reply_room = NULL WHERE state NOT IN ('queued', 'leased', "
+	"'sending');\n";
 
 struct migration {
 	int version;

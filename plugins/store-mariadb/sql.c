@@ -162,7 +162,7 @@ static const char *const sql_text[MD_N_STMTS] = {
 			   "AND m.scheduled_at <= ?1) OR m.status = 'running') ORDER BY m.id LIMIT 1",
 	/* the recipient queue */
 	[MD_QUEUE_CANCEL] = "UPDATE mailing_recipients SET state = 'canceled', lease_owner = NULL, "
-			    "lease_expires = NULL WHERE state IN ('queued', 'retry', 'leased') "
+			    "lease_expires = NULL, reply_room = NULL WHERE state IN ('queued', 'retry', 'leased') "
 			    "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)",
 	[MD_MJOB_GET] = "SELECT mailing_id, status, job_type FROM mailing_jobs WHERE id = ?1",
 	/* the index hints keep the plan when InnoDB's statistics are stale (a
@@ -263,7 +263,7 @@ static const char *const sql_text[MD_N_STMTS] = {
 			 "first_attempt = coalesce(first_attempt, ?2), "
 			 "next_attempt = ?2 + LEAST(?7 << LEAST(GREATEST(attempts - 1, 0), 30), ?8), "
 			 "last_code = ?3, last_enhanced = ?4, last_text = ?5, lease_owner = NULL, "
-			 "lease_expires = NULL WHERE id = ?1",
+			 "lease_expires = NULL, reply_room = NULL WHERE id = ?1",
 	/* a batch of sent rows in one statement: ?1 is a JSON array of [id,
 	 * when, code, enhanced, text] with the two texts hex-encoded (no
 	 * quoting of server replies in JSON) */
@@ -274,14 +274,14 @@ static const char *const sql_text[MD_N_STMTS] = {
 			     "r.last_code = jt.code, "
 			     "r.last_enhanced = CONVERT(UNHEX(jt.enh) USING utf8mb4), "
 			     "r.last_text = CONVERT(UNHEX(jt.txt) USING utf8mb4), "
-			     "r.lease_owner = NULL, r.lease_expires = NULL",
+			     "r.lease_owner = NULL, r.lease_expires = NULL, r.reply_room = NULL",
 	[MD_OUT_STATE] = "SELECT state FROM mailing_recipients WHERE id = ?1",
 	[MD_OUT_BOUNCED] = "UPDATE mailing_recipients SET state = 'bounced', last_code = ?3, "
-			   "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
-			   "WHERE id = ?1 AND ?2 IS NOT NULL",
+			   "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL, "
+			   "reply_room = NULL WHERE id = ?1 AND ?2 IS NOT NULL",
 	[MD_OUT_DOUBT] = "UPDATE mailing_recipients SET state = 'in_doubt', last_code = ?3, "
-			 "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL "
-			 "WHERE id = ?1 AND ?2 IS NOT NULL",
+			 "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL, "
+			 "reply_room = NULL WHERE id = ?1 AND ?2 IS NOT NULL",
 	/* waiting rows are in the queue index by job, rows under lease under one
 	 * key: no scan of the mailing */
 	[MD_MAILING_PENDING] = "SELECT 1 FROM DUAL WHERE EXISTS (SELECT 1 FROM mailing_recipients "

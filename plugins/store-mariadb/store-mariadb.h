@@ -14,6 +14,10 @@
 /* The queue_key of leased and sending rows, and of rows in doubt (schema
  * version 10): above any job id, as SQL text. */
 #define MD_QUEUE_INFLIGHT "4611686018427387904"
+/* The room a queue row keeps for the server's reply until its outcome
+ * (schema 11): its size in bytes, and the default that fills it. */
+#define MD_REPLY_ROOM "64"
+#define MD_REPLY_ROOM_BYTES "................................................................"
 #define MD_QUEUE_DOUBT "4611686018427387905"
 
 /* Every SQL statement the store runs, prepared once and cached. */
