@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Benchmark of the stores side by side in one run: N recipients through the process-mailing job and transport-smtp to Postfix's smtp-sink (DKIM off) with store-sqlite and one worker, store-mariadb with one worker and with two, and a contact import of IMPORT_N rows into each store; the peak RSS of the job and of mariadbd.  Prints Markdown.
+# Benchmark of the stores side by side in one run: N recipients through the process-mailing job and transport-smtp to Postfix's smtp-sink (DKIM off) with store-sqlite and one worker, store-mariadb with one worker and with two, each pair at the same durability (SQLite's synchronous = normal and MariaDB's innodb_flush_log_at_trx_commit = 2: a commit survives the process, not the machine; synchronous = full and 1: it survives a power loss), and a contact import of IMPORT_N rows into each store; the peak RSS of the job and of mariadbd.  Prints Markdown.
 #
 # usage: bench/store.sh BUILDDIR [N] [IMPORT_N]   (defaults 100000 and 1000000)
 set -u
@@ -37,11 +37,12 @@ mariadb_start "$W/mdb" "$(free)" || { echo "the private MariaDB did not start" >
 printf 'pw' > "$W/pw"; chmod 600 "$W/pw"
 printf 'bench-site-secret-0123456789abcdef\n' > "$W/secret"; chmod 600 "$W/secret"
 
-site() { # site NAME STORE WORKERS: $W/NAME.ini
+site() { # site NAME STORE WORKERS: $W/NAME.ini ($SYNC: store-sqlite's synchronous)
 	{
 		printf '[mailroom]\nsite = bench\nfrom = news@mailroom.test\ntransport = smtp\n'
 		printf 'secret_file = %s\nlock_dir = %s\nstore = %s\n' "$W/secret" "$W" "$2"
-		if [ "$2" = sqlite ]; then printf '[store-sqlite]\npath = %s\n' "$W/$1.db"
+		if [ "$2" = sqlite ]; then
+			printf '[store-sqlite]\npath = %s\nsynchronous = %s\n' "$W/$1.db" "${SYNC:-normal}"
 		else mariadb_create "$1" mr pw; mariadb_store_section "$1" mr "$W/pw"; fi
 		printf '[transport-smtp]\nhost = 127.0.0.1\nport = %s\ntls = none\nmax_connections = 16\n' "$port"
 		printf '[job-mailing]\nplugin = process-mailing\nbatch_size = 512\nbatch_limit = 100000000\n'
@@ -97,13 +98,22 @@ echo "Machine: $(nproc) cores shared with the database server, load average at s
 	"$(sqlite3 --version | cut -d' ' -f1). transport-smtp to smtp-sink on 127.0.0.1, 16" \
 	"connections, DKIM off, batch_size 512; each run imports its contacts first (not timed)."
 echo
-echo "| store | workers | sent | msg/s | wall s | job CPU s | mariadbd CPU s | job peak RSS KB |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-echo "| sqlite | 1 | $(mailing s1 sqlite 1) |"
-echo "| mariadb | 1 | $(mailing m1 mariadb 1) |"
-echo "| mariadb | 2 | $(mailing m2 mariadb 2) |"
+# durable NAME: MariaDB's log flushed at each commit (1) or written to the
+# OS (2), as store-sqlite's synchronous = full or normal
+durable() { mariadb_root "SET GLOBAL innodb_flush_log_at_trx_commit = $1"; }
+echo "| store | durability | workers | sent | msg/s | wall s | job CPU s | mariadbd CPU s | job peak RSS KB |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+durable 2
+echo "| sqlite | normal | 1 | $(mailing s1 sqlite 1) |"
+echo "| mariadb | trx_commit 2 | 1 | $(mailing m1 mariadb 1) |"
+echo "| mariadb | trx_commit 2 | 2 | $(mailing m2 mariadb 2) |"
+durable 1
+echo "| sqlite | full | 1 | $(SYNC=full mailing s1f sqlite 1) |"
+echo "| mariadb | trx_commit 1 | 1 | $(mailing m1f mariadb 1) |"
+echo "| mariadb | trx_commit 1 | 2 | $(mailing m2f mariadb 2) |"
+durable 2
 echo
-echo "| import of $IMPORT_N contacts | wall s | rows/s | peak RSS KB |"
+echo "| import of $IMPORT_N contacts (normal, trx_commit 2) | wall s | rows/s | peak RSS KB |"
 echo "|---|---:|---:|---:|"
 echo "| sqlite | $(import is sqlite) |"
 echo "| mariadb | $(import im mariadb) |"
