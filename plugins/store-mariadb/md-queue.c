@@ -30,10 +30,12 @@ void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1])
 
 /* Leases up to max due retries and queued rows of a mailing (the pick: their
  * ids, locked with FOR UPDATE SKIP LOCKED so that workers never wait on each
- * other's rows; the claim: the UPDATE of those ids). */
+ * other's rows; the claim: the UPDATE of those ids); *ids_r gets them as a
+ * JSON array (malloc'ed, also on failure; NULL when out of memory). */
 static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t now,
-		      int64_t until, int64_t max, struct mr_error *err)
+		      int64_t until, int64_t max, char **ids_r, struct mr_error *err)
 {
+	*ids_r = NULL;
 	struct md_use u;
 	int rc = md_acquire(s, MD_QUEUE_PICK, &u, err);
 	if (rc)
@@ -75,7 +77,7 @@ static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t
 		rc = md_run(s, &u, "leasing recipients", err);
 		md_release(&u);
 	}
-	free(json);
+	*ids_r = json;
 	return rc;
 }
 
@@ -89,13 +91,21 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 	int rc = md_unit_begin(s, err);
 	if (rc)
 		return rc;
-	rc = lease_due(s, mailing_id, owner, now, lease_until, (int64_t)max, err);
-	if ((rc = md_unit_end(s, rc, err)) != 0)
+	/* the listing reads the leased rows by their ids: the owner's rows still
+	 * sending (answers not yet committed) are not read again */
+	char *ids = NULL;
+	rc = lease_due(s, mailing_id, owner, now, lease_until, (int64_t)max, &ids, err);
+	if ((rc = md_unit_end(s, rc, err)) != 0) {
+		free(ids);
 		return rc;
+	}
 	struct md_use u;
-	if ((rc = md_acquire(s, MD_QUEUE_LEASED, &u, err)) != 0)
+	if ((rc = md_acquire(s, MD_QUEUE_LEASED, &u, err)) != 0) {
+		free(ids);
 		return rc;
+	}
 	md_bind_text(&u, 1, owner);
+	md_bind_text(&u, 2, ids ? ids : "[]");
 	int src;
 	while ((src = md_step(u.st)) == MD_ROW) {
 		struct mr_recipient r = {
@@ -116,6 +126,7 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 	if (rc == 0 && src != MD_DONE)
 		rc = md_fail(s, src, "reading leased recipients", err);
 	md_release(&u);
+	free(ids);
 	return rc;
 }
 

@@ -240,10 +240,10 @@ static const char *const sql_text[MD_N_STMTS] = {
 			    "c.display_name, r.attempts, (SELECT group_concat(concat(f.name, '\x1f', "
 			    "v.value) SEPARATOR '\x1e') FROM contact_values v JOIN custom_fields f "
 			    "ON f.id = v.field_id WHERE v.contact_id = r.contact_id) "
-			    "FROM mailing_recipients r "
+			    "FROM JSON_TABLE(?2, '$[*]' COLUMNS(value BIGINT PATH '$')) AS jt "
+			    "JOIN mailing_recipients r ON r.id = jt.value "
 			    "JOIN contacts c ON c.id = r.contact_id "
-			    "WHERE r.queue_key = " MD_QUEUE_INFLIGHT " AND r.lease_owner = ?1 "
-			    "AND r.state = 'leased' ORDER BY r.id",
+			    "WHERE r.lease_owner = ?1 AND r.state = 'leased' ORDER BY r.id",
 	[MD_QUEUE_MARK_SENDING] = "UPDATE mailing_recipients SET state = 'sending', "
 				  "first_attempt = coalesce(first_attempt, ?2) "
 				  "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND lease_owner = ?1 "
