@@ -339,9 +339,10 @@ struct mr_store_queue_ops {
 	int (*queue_unstarted)(void *state, const char *owner, const int64_t *started, size_t n,
 			       int64_t *requeued_r, struct mr_error *err);
 	/* records n outcomes in one transaction: sent (sent_at, which is the
-	 * delivery contact_events and the reports show), retry (next_attempt by exponential backoff, bounced once
-	 * retry_for has passed since the first try), bounced (a bounce event
-	 * of the bounce type), in doubt.  Clears the leases. */
+	 * delivery contact_events and the reports show), retry (next_attempt
+	 * by exponential backoff, bounced once retry_for has passed since the
+	 * first try), bounced (a bounce event of the bounce type), in doubt.
+	 * Clears the leases. */
 	int (*queue_outcome)(void *state, const struct mr_queue_outcome *o, size_t n,
 			     struct mr_error *err);
 	/* a running mailing with no row waiting, leased, sending or
