@@ -23,9 +23,12 @@ void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1])
 	key[1] = '\0';
 	if (EVP_Digest(owner, n, md, &len, EVP_sha256(), NULL) != 1)
 		return; /* "~" alone: no row holds it, so nothing is found */
-	for (unsigned int i = 0; i < len && 1 + 2 * i < MD_OWNER_MAX; i++)
-		snprintf(key + 1 + 2 * i, 3, "%02x", md[i]);
-	key[MD_OWNER_MAX] = '\0';
+	/* the first MD_OWNER_MAX - 1 hex digits (SQL: LEFT(SHA2(owner, 256), 63)) */
+	static const char hex[] = "0123456789abcdef";
+	unsigned int d = 0;
+	for (; d + 1 < MD_OWNER_MAX && d / 2 < len; d++)
+		key[1 + d] = hex[d % 2 ? md[d / 2] & 15 : md[d / 2] >> 4];
+	key[1 + d] = '\0';
 }
 
 /* Leases up to max due retries and queued rows of a mailing (the pick: their
