@@ -89,8 +89,6 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 		   struct mr_error *err)
 {
 	struct md_state *s = state;
-	if (!owner || !*owner)
-		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
 	int rc = md_unit_begin(s, err);
 	if (rc)
 		return rc;
@@ -152,8 +150,6 @@ int md_queue_unstarted(void *state, const char *owner, const int64_t *started, s
 		       int64_t *requeued_r, struct mr_error *err)
 {
 	struct md_state *s = state;
-	if (!owner || !*owner)
-		return s->core->error_set(err, MR_EINPUT, "a lease needs an owner");
 	/* the started ids as a JSON array: at most 20 characters each */
 	char *json = malloc(n * 21 + 3);
 	if (!json)

@@ -362,7 +362,7 @@ static const char v11_sql[] =
 	"UPDATE mailing_recipients SET lease_owner = CONCAT('~', LEFT(SHA2(lease_owner, 256), 63)) "
 	"WHERE lease_owner IS NOT NULL AND NOT CAST(lease_owner AS BINARY) REGEXP '^[!-~]{1,64}$';\n"
 	"ALTER TABLE mailing_recipients MODIFY lease_owner CHAR(64) CHARACTER SET ascii "
-	"COLLATE ascii_bin, ADD COLUMN IF NOT EXISTS reply_room VARBINARY(" MD_REPLY_ROOM ") "
+	"COLLATE ascii_bin, ADD COLUMN IF NOT EXISTS reply_room VARBINARY(255) "
 	"INVISIBLE DEFAULT '" MD_REPLY_ROOM_BYTES "';\n"
 	"UPDATE mailing_recipients SET reply_room = NULL WHERE state NOT IN ('queued', 'leased', "
 	"'sending');\n";

@@ -15,8 +15,7 @@
  * version 10): above any job id, as SQL text. */
 #define MD_QUEUE_INFLIGHT "4611686018427387904"
 /* The room a queue row keeps for the server's reply until its outcome
- * (schema 11): its size in bytes, and the default that fills it. */
-#define MD_REPLY_ROOM "64"
+ * (schema 11): the default that fills it, whose length is the room. */
 #define MD_REPLY_ROOM_BYTES "................................................................"
 #define MD_QUEUE_DOUBT "4611686018427387905"
 
@@ -297,6 +296,8 @@ int md_group_member(void *state, const char *group, int64_t contact_id, int add,
  * digits of its SHA-256, which schema.c's upgrade writes the same way. */
 #define MD_OWNER_MAX 64
 void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1]);
+/* md_queue_claim, _mark and _unstarted take an owner in that form (the
+ * op wrappers of store-mariadb.c make it, and refuse an empty owner). */
 int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err);
