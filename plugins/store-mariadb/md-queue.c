@@ -31,57 +31,121 @@ void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1])
 	key[1 + d] = '\0';
 }
 
-/* Leases up to max due retries and queued rows of a mailing (the pick: their
- * ids, locked with FOR UPDATE SKIP LOCKED so that workers never wait on each
- * other's rows; the claim: the UPDATE of those ids); *ids_r gets them as a
- * JSON array (malloc'ed, also on failure; NULL when out of memory). */
-static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t now,
-		      int64_t until, int64_t max, char **ids_r, struct mr_error *err)
+/* Queue ids being collected, and their span. */
+struct id_list {
+	int64_t *v;
+	size_t n, cap;
+	int64_t lo, hi;
+};
+
+static int ids_add(struct md_state *s, struct id_list *l, int64_t id, struct mr_error *err)
 {
-	*ids_r = NULL;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 512;
+		int64_t *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return s->core->error_set(err, MR_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!l->n || id < l->lo)
+		l->lo = id;
+	if (!l->n || id > l->hi)
+		l->hi = id;
+	l->v[l->n++] = id;
+	return 0;
+}
+
+/* The ids as a JSON array (malloc'ed; NULL when out of memory). */
+static char *ids_json(const struct id_list *l)
+{
+	char *json = malloc(l->n * 21 + 3);
+	if (!json)
+		return NULL;
+	size_t len = 0;
+	json[len++] = '[';
+	for (size_t i = 0; i < l->n; i++)
+		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "", (long long)l->v[i]);
+	json[len++] = ']';
+	json[len] = '\0';
+	return json;
+}
+
+/* One pick: the ids of up to max due retries and queued rows of a mailing,
+ * locked with FOR UPDATE SKIP LOCKED so that workers never wait on each
+ * other's rows, from the front of the queue or on from *at (on != 0), into
+ * ids (emptied first); *at gets the last queued row's place. */
+static int pick(struct md_state *s, int on, int64_t mid, int64_t now, int64_t max,
+		struct md_pick_at *at, struct id_list *ids, struct mr_error *err)
+{
 	struct md_use u;
-	int rc = md_acquire(s, MD_QUEUE_PICK, &u, err);
+	int rc = md_acquire(s, on ? MD_QUEUE_PICK_ON : MD_QUEUE_PICK, &u, err);
 	if (rc)
 		return rc;
 	md_bind_int64(u.st, 1, mid);
 	md_bind_int64(u.st, 2, max);
 	md_bind_int64(u.st, 3, now);
-	size_t cap = 64, len = 0;
-	char *json = malloc(cap);
-	int n = 0, src;
-	if (!json) {
-		md_release(&u);
-		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	if (on) {
+		md_bind_int64(u.st, 4, at->key);
+		md_bind_int64(u.st, 5, at->next_attempt);
+		md_bind_int64(u.st, 6, at->id);
 	}
-	json[len++] = '[';
+	ids->n = 0;
+	int src;
 	while ((src = md_step(u.st)) == MD_ROW) {
-		if (len + 24 > cap) {
-			char *j = realloc(json, cap * 2);
-			if (!j) {
-				rc = s->core->error_set(err, MR_ENOMEM, "out of memory");
-				break;
-			}
-			json = j;
-			cap *= 2;
-		}
-		len += (size_t)snprintf(json + len, cap - len, "%s%lld", n ? "," : "",
-					(long long)md_col_int64(u.st, 0));
-		n++;
+		int64_t id = md_col_int64(u.st, 0), key = md_col_int64(u.st, 1);
+		if ((rc = ids_add(s, ids, id, err)) != 0)
+			break;
+		if (key > 0) /* a queued row (retries have the job's id negated) */
+			*at = (struct md_pick_at){ mid, key, md_col_int64(u.st, 2), id };
 	}
 	if (rc == 0 && src != MD_DONE)
 		rc = md_fail(s, src, "picking recipients to lease", err);
 	md_release(&u);
-	json[len++] = ']';
-	json[len] = '\0';
-	if (rc == 0 && n > 0 && (rc = md_acquire(s, MD_QUEUE_CLAIM, &u, err)) == 0) {
-		md_bind_text(&u, 1, json);
-		md_bind_text(&u, 2, owner);
-		md_bind_int64(u.st, 4, until);
-		rc = md_run(s, &u, "leasing recipients", err);
-		md_release(&u);
-	}
-	*ids_r = json;
 	return rc;
+}
+
+/* Leases up to max due retries and queued rows of a mailing (the pick, then
+ * the claim: the UPDATE of those ids); ids gets them.  The pick goes on from
+ * where this connection's last one ended; only when that finds fewer than
+ * max does it look from the front (rows given back to the queue, or skipped
+ * while another worker held them). */
+static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t now,
+		     int64_t until, int64_t max, struct id_list *ids, struct md_pick_at *at,
+		     struct mr_error *err)
+{
+	int on = s->pick_at.mailing_id == mid;
+	*at = s->pick_at;
+	int rc = pick(s, on, mid, now, max, at, ids, err);
+	if (rc == 0 && on && (int64_t)ids->n < max) {
+		*at = (struct md_pick_at){ 0 };
+		rc = pick(s, 0, mid, now, max, at, ids, err);
+	}
+	if (rc == 0 && ids->n > 0)
+		rc = md_batch_lease(s, ids->v, ids->n, owner, until, err);
+	return rc;
+}
+
+/* The span of owner's claimed rows grows by [lo, hi] (a full table: the
+ * owner's mark reads its part of the queue index instead). */
+static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t hi)
+{
+	struct md_span *free_one = NULL;
+	for (size_t i = 0; i < sizeof(s->spans) / sizeof(s->spans[0]); i++) {
+		struct md_span *sp = &s->spans[i];
+		if (!strcmp(sp->owner, owner)) {
+			sp->lo = lo < sp->lo ? lo : sp->lo;
+			sp->hi = hi > sp->hi ? hi : sp->hi;
+			return;
+		}
+		if (!sp->owner[0] && !free_one)
+			free_one = sp;
+	}
+	if (free_one) {
+		snprintf(free_one->owner, sizeof(free_one->owner), "%s", owner);
+		free_one->lo = lo;
+		free_one->hi = hi;
+	}
 }
 
 int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
@@ -94,19 +158,28 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 		return rc;
 	/* the listing reads the leased rows by their ids: the owner's rows still
 	 * sending (answers not yet committed) are not read again */
-	char *ids = NULL;
-	rc = lease_due(s, mailing_id, owner, now, lease_until, (int64_t)max, &ids, err);
+	struct id_list ids = { 0 };
+	struct md_pick_at at;
+	rc = lease_due(s, mailing_id, owner, now, lease_until, (int64_t)max, &ids, &at, err);
 	if ((rc = md_unit_end(s, rc, err)) != 0) {
-		free(ids);
+		free(ids.v);
 		return rc;
 	}
+	s->pick_at = at;
+	if (!ids.n)
+		return 0;
+	span_add(s, owner, ids.lo, ids.hi);
+	char *json = ids_json(&ids);
+	free(ids.v);
 	struct md_use u;
+	if (!json)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
 	if ((rc = md_acquire(s, MD_QUEUE_LEASED, &u, err)) != 0) {
-		free(ids);
+		free(json);
 		return rc;
 	}
 	md_bind_text(&u, 1, owner);
-	md_bind_text(&u, 2, ids ? ids : "[]");
+	md_bind_text(&u, 2, json);
 	int src;
 	while ((src = md_step(u.st)) == MD_ROW) {
 		struct mr_recipient r = {
@@ -127,20 +200,39 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 	if (rc == 0 && src != MD_DONE)
 		rc = md_fail(s, src, "reading leased recipients", err);
 	md_release(&u);
-	free(ids);
+	free(json);
 	return rc;
+}
+
+/* Takes owner's span of claimed ids out of the table: 1 with it in *sp. */
+static int span_take(struct md_state *s, const char *owner, struct md_span *sp)
+{
+	for (size_t i = 0; i < sizeof(s->spans) / sizeof(s->spans[0]); i++)
+		if (s->spans[i].owner[0] && !strcmp(s->spans[i].owner, owner)) {
+			*sp = s->spans[i];
+			s->spans[i].owner[0] = '\0';
+			return 1;
+		}
+	return 0;
 }
 
 int md_queue_mark(void *state, const char *owner, int sending, struct mr_error *err)
 {
 	struct md_state *s = state;
+	struct md_span sp;
+	int span = span_take(s, owner, &sp) && sending;
 	struct md_use u;
-	int rc = md_acquire(s, sending ? MD_QUEUE_MARK_SENDING : MD_QUEUE_MARK_BACK, &u, err);
+	int rc = md_acquire(s, span ? MD_QUEUE_MARK_SPAN : sending ? MD_QUEUE_MARK_SENDING :
+			    MD_QUEUE_MARK_BACK, &u, err);
 	if (rc)
 		return rc;
 	md_bind_text(&u, 1, owner);
 	if (sending) /* the first try of a recipient is when it first goes to the transport */
 		md_bind_int64(u.st, 2, s->core->now(s->core));
+	if (span) {
+		md_bind_int64(u.st, 3, sp.lo);
+		md_bind_int64(u.st, 4, sp.hi);
+	}
 	rc = md_run(s, &u, sending ? "marking recipients as sending" : "giving leases back", err);
 	md_release(&u);
 	return rc;
@@ -239,103 +331,31 @@ static int one_outcome(struct md_state *s, const struct mr_queue_outcome *o, str
 	return rc;
 }
 
-/* A growing text for a JSON array of sent rows. */
-struct sent_json {
-	char *buf;
-	size_t len, cap;
-	size_t rows;
-};
-
-/* Makes room for want more bytes (and the closing "]" and NUL). */
-static int sent_json_room(struct sent_json *j, size_t want)
-{
-	if (j->len + want + 2 <= j->cap)
-		return 0;
-	size_t cap = j->cap ? j->cap : 4096;
-	while (j->len + want + 2 > cap)
-		cap *= 2;
-	char *b = realloc(j->buf, cap);
-	if (!b)
-		return -1;
-	j->buf = b;
-	j->cap = cap;
-	return 0;
-}
-
-/* Appends text hex-encoded in quotes, or null (no text, or an empty one
- * when empty_is_null). */
-static void sent_json_hex(struct sent_json *j, const char *text, int empty_is_null)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	if (!text || (empty_is_null && !*text)) {
-		memcpy(j->buf + j->len, "null", 4);
-		j->len += 4;
-		return;
-	}
-	j->buf[j->len++] = '"';
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		j->buf[j->len++] = digits[*p >> 4];
-		j->buf[j->len++] = digits[*p & 15];
-	}
-	j->buf[j->len++] = '"';
-}
-
-/* Adds one sent row: [id, when, code or null, "enhanced" or null, "text" or null]. */
-static int sent_json_add(struct sent_json *j, const struct mr_queue_outcome *o)
-{
-	size_t enh = o->enhanced ? strlen(o->enhanced) : 0, txt = o->text ? strlen(o->text) : 0;
-	if (sent_json_room(j, 2 * (enh + txt) + 96) != 0)
-		return -1;
-	j->buf[j->len++] = j->rows++ ? ',' : '[';
-	j->len += (size_t)sprintf(j->buf + j->len, "[%lld,%lld,", (long long)o->queue_id,
-				  (long long)o->when);
-	j->len += (size_t)(o->code ? sprintf(j->buf + j->len, "%d,", o->code)
-				   : sprintf(j->buf + j->len, "null,"));
-	sent_json_hex(j, o->enhanced, 1);
-	j->buf[j->len++] = ',';
-	sent_json_hex(j, o->text, 0);
-	j->buf[j->len++] = ']';
-	return 0;
-}
-
-/* Records the sent rows in j: one statement for the whole batch (a
- * delivery is its row's sent_at, no event of its own). */
-static int sent_many(struct md_state *s, struct sent_json *j, struct mr_error *err)
-{
-	if (!j->rows)
-		return 0;
-	j->buf[j->len++] = ']';
-	j->buf[j->len] = '\0';
-	struct md_use u;
-	int rc = md_acquire(s, MD_OUT_SENT_MANY, &u, err);
-	if (rc)
-		return rc;
-	md_bind_str(u.st, 1, j->buf, j->len, 0);
-	rc = md_run(s, &u, "recording sent recipients", err);
-	md_release(&u);
-	return rc;
-}
-
-/* Sent rows (almost all of a batch) go in one JSON array through one
- * statement; the rest one by one, all in one transaction. */
+/* Sent rows (almost all of a batch) go in one statement (md-batch.c);
+ * the rest one by one, all in one transaction. */
 int md_queue_outcome(void *state, const struct mr_queue_outcome *o, size_t n,
 		     struct mr_error *err)
 {
 	struct md_state *s = state;
-	struct sent_json j = { 0 };
+	const struct mr_queue_outcome **sent = malloc((n ? n : 1) * sizeof(*sent));
+	if (!sent)
+		return s->core->error_set(err, MR_ENOMEM, "out of memory");
+	size_t n_sent = 0;
 	int rc = md_unit_begin(s, err);
-	if (rc)
+	if (rc) {
+		free(sent);
 		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct mr_queue_outcome *oi = mr_queue_outcome_at(o, i);
 		if (oi->result != MR_QUEUE_SENT)
 			rc = one_outcome(s, oi, err);
-		else if (sent_json_add(&j, oi) != 0)
-			rc = s->core->error_set(err, MR_ENOMEM, "out of memory");
+		else
+			sent[n_sent++] = oi;
 	}
-	if (rc == 0)
-		rc = sent_many(s, &j, err);
-	free(j.buf);
+	if (rc == 0 && n_sent)
+		rc = md_batch_sent(s, sent, n_sent, err);
+	free(sent);
 	return md_unit_end(s, rc, err);
 }
 

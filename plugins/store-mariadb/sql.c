@@ -212,13 +212,6 @@ static const char *const sql_text[MD_N_STMTS] = {
 				     "AND (lease_owner = ?1 OR lease_expires < ?2)",
 	[MD_QUEUE_RESEND_DOUBT] = "UPDATE mailing_recipients SET state = 'queued' "
 				  "WHERE queue_key = " MD_QUEUE_DOUBT " AND job_id IN (SELECT id FROM mailing_jobs WHERE status = 'running')",
-	/* a join with the ids, not "id IN (SELECT ... JSON_TABLE)": MariaDB runs
-	 * that IN as a dependent subquery over every row of the table (1.4 s
-	 * per batch at 3,000 rows), the join looks each id up by its key */
-	[MD_QUEUE_CLAIM] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' "
-			   "COLUMNS(value BIGINT PATH '$')) AS jt ON r.id = jt.value "
-			   "SET r.state = 'leased', r.lease_owner = ?2, r.lease_expires = ?4, "
-			   "r.attempts = r.attempts + 1 WHERE r.state IN ('queued', 'retry')",
 	/* two ranges of the queue index, read in its order until LIMIT rows:
 	 * the mailing's due retries (keys minus the job ids) before its queued
 	 * rows (the job ids; children split the queue in id order), the job's
@@ -227,15 +220,26 @@ static const char *const sql_text[MD_N_STMTS] = {
 	 * from mailing_jobs, read and locked every waiting row of the mailing
 	 * and sorted them for each batch, and it chose to sort when the
 	 * statistics were those of the queue built moments before */
-	[MD_QUEUE_PICK] = "SELECT id FROM mailing_recipients r FORCE INDEX (mailing_recipients_queue) "
-			  "WHERE ((queue_key BETWEEN -(SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-			  "AND -(SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-			  "AND next_attempt <= ?3) "
+#define MD_PICK_RETRIES \
+	"SELECT id, queue_key, next_attempt FROM mailing_recipients r " \
+	"FORCE INDEX (mailing_recipients_queue) " \
+	"WHERE ((queue_key BETWEEN -(SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1) " \
+	"AND -(SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) AND next_attempt <= ?3) "
+#define MD_PICK_RUNNING \
+	") AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id " \
+	"AND j.mailing_id = ?1) = 'running' LIMIT ?2 FOR UPDATE SKIP LOCKED"
+	[MD_QUEUE_PICK] = MD_PICK_RETRIES
 			  "OR queue_key BETWEEN (SELECT min(id) FROM mailing_jobs WHERE mailing_id = ?1) "
-			  "AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1)) "
-			  "AND (SELECT j.status FROM mailing_jobs j WHERE j.id = r.job_id "
-			  "AND j.mailing_id = ?1) = 'running' "
-			  "LIMIT ?2 FOR UPDATE SKIP LOCKED",
+			  "AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1)" MD_PICK_RUNNING,
+	/* the same from where the last pick's queued rows ended (?4 the key,
+	 * ?5 the next attempt, ?6 the id; queued rows have no owner) */
+	[MD_QUEUE_PICK_ON] = MD_PICK_RETRIES
+			     "OR (queue_key = ?4 AND lease_owner IS NULL AND next_attempt = ?5 AND id > ?6) "
+			     "OR (queue_key = ?4 AND lease_owner IS NULL AND next_attempt > ?5) "
+			     "OR queue_key BETWEEN ?4 + 1 "
+			     "AND (SELECT max(id) FROM mailing_jobs WHERE mailing_id = ?1)" MD_PICK_RUNNING,
+#undef MD_PICK_RETRIES
+#undef MD_PICK_RUNNING
 	[MD_QUEUE_LEASED] = "SELECT r.id, r.job_id, r.contact_id, r.email, c.first_name, c.last_name, "
 			    "c.display_name, r.attempts, (SELECT group_concat(concat(f.name, '\x1f', "
 			    "v.value) SEPARATOR '\x1e') FROM contact_values v JOIN custom_fields f "
@@ -248,6 +252,11 @@ static const char *const sql_text[MD_N_STMTS] = {
 				  "first_attempt = coalesce(first_attempt, ?2) "
 				  "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND lease_owner = ?1 "
 				  "AND state = 'leased'",
+	/* the same, reading the ids ?3 to ?4 (md_span) */
+	[MD_QUEUE_MARK_SPAN] = "UPDATE mailing_recipients FORCE INDEX (PRIMARY) SET state = 'sending', "
+			       "first_attempt = coalesce(first_attempt, ?2) "
+			       "WHERE id BETWEEN ?3 AND ?4 AND queue_key = " MD_QUEUE_INFLIGHT " "
+			       "AND lease_owner = ?1 AND state = 'leased'",
 	[MD_QUEUE_MARK_BACK] = "UPDATE mailing_recipients SET state = 'queued', lease_owner = NULL, "
 			       "lease_expires = NULL, attempts = GREATEST(attempts - 1, 0) "
 			       "WHERE queue_key = " MD_QUEUE_INFLIGHT " AND lease_owner = ?1 "
@@ -264,17 +273,6 @@ static const char *const sql_text[MD_N_STMTS] = {
 			 "next_attempt = ?2 + LEAST(?7 << LEAST(GREATEST(attempts - 1, 0), 30), ?8), "
 			 "last_code = ?3, last_enhanced = ?4, last_text = ?5, lease_owner = NULL, "
 			 "lease_expires = NULL, reply_room = NULL WHERE id = ?1",
-	/* a batch of sent rows in one statement: ?1 is a JSON array of [id,
-	 * when, code, enhanced, text] with the two texts hex-encoded (no
-	 * quoting of server replies in JSON) */
-	[MD_OUT_SENT_MANY] = "UPDATE mailing_recipients r JOIN JSON_TABLE(?1, '$[*]' COLUMNS("
-			     "id BIGINT PATH '$[0]', t BIGINT PATH '$[1]', code BIGINT PATH '$[2]', "
-			     "enh VARCHAR(128) PATH '$[3]', txt MEDIUMTEXT PATH '$[4]')) AS jt "
-			     "ON r.id = jt.id SET r.state = 'sent', r.sent_at = jt.t, "
-			     "r.last_code = jt.code, "
-			     "r.last_enhanced = CONVERT(UNHEX(jt.enh) USING utf8mb4), "
-			     "r.last_text = CONVERT(UNHEX(jt.txt) USING utf8mb4), "
-			     "r.lease_owner = NULL, r.lease_expires = NULL, r.reply_room = NULL",
 	[MD_OUT_STATE] = "SELECT state FROM mailing_recipients WHERE id = ?1",
 	[MD_OUT_BOUNCED] = "UPDATE mailing_recipients SET state = 'bounced', last_code = ?3, "
 			   "last_enhanced = ?4, last_text = ?5, lease_owner = NULL, lease_expires = NULL, "

@@ -96,17 +96,17 @@ enum md_stmt_id {
 	MD_QUEUE_RECOVER_LEASED,
 	MD_QUEUE_RECOVER_SENDING,
 	MD_QUEUE_RESEND_DOUBT,
-	MD_QUEUE_CLAIM,
 	MD_QUEUE_PICK,
+	MD_QUEUE_PICK_ON,
 	MD_QUEUE_LEASED,
 	MD_QUEUE_MARK_SENDING,
+	MD_QUEUE_MARK_SPAN,
 	MD_QUEUE_MARK_BACK,
 	MD_QUEUE_UNSTARTED,
 	MD_OUT_RETRY,
 	MD_OUT_BOUNCED,
 	MD_OUT_DOUBT,
 	MD_OUT_STATE,
-	MD_OUT_SENT_MANY,
 	MD_MAILING_PENDING,
 	MD_MAILING_STATS,
 	MD_MAILING_BOUNCES,
@@ -180,6 +180,9 @@ struct md_stmt {
 	unsigned long *rcap;
 };
 
+/* the size of a lease owner as queue rows hold it (md_owner_key) */
+#define MD_OWNER_MAX 64
+
 struct md_state {
 	const struct mr_core *core;
 	const struct mr_log *log;
@@ -215,6 +218,20 @@ struct md_state {
 		char group[128];  /* the group last looked up while adding, and its id */
 		int64_t group_id;
 	} joins;
+	/* where this connection's last pick of a mailing's queued rows ended
+	 * (md-queue.c): the next pick goes on from there rather than from the
+	 * front of the queue index, whose entries of the rows leased since
+	 * stay there, delete-marked, until InnoDB's purge removes them */
+	struct md_pick_at {
+		int64_t mailing_id, key, next_attempt, id;
+	} pick_at;
+	/* the ids of each lease owner's rows claimed since its last mark lie
+	 * in [lo, hi]: the mark reads that span of the table, not the owner's
+	 * part of the queue index (which holds its earlier batches until purge) */
+	struct md_span {
+		char owner[MD_OWNER_MAX + 1];
+		int64_t lo, hi;
+	} spans[8];
 };
 
 /* A statement in use: the cached one, or a transient copy when the cached
@@ -246,9 +263,16 @@ int md_col_bytes(struct md_stmt *st, int i);
 const char *md_col_text(struct md_stmt *st, int i);
 int64_t md_changes(struct md_state *s);
 int64_t md_last_id(struct md_state *s);
-/* Runs constant SQL that takes no parameters and returns no rows
- * (transaction control, session settings). */
+/* Runs SQL that takes no parameters and returns no rows in the text
+ * protocol (transaction control, session settings, md-batch.c's batches). */
 int md_exec_const(struct md_state *s, const char *sql, const char *what, struct mr_error *err);
+/* md-batch.c: one statement for a batch of queue rows.  The sent rows'
+ * outcomes (a delivery is its row's sent_at, no event of its own): */
+int md_batch_sent(struct md_state *s, const struct mr_queue_outcome *const *rows, size_t n,
+		  struct mr_error *err);
+/* The lease of the picked ids (those still queued or due for a retry). */
+int md_batch_lease(struct md_state *s, const int64_t *ids, size_t n, const char *owner,
+		   int64_t until, struct mr_error *err);
 
 /* Prepares (once) and hands out statement id; returns 0 or a status with err. */
 int md_acquire(struct md_state *s, enum md_stmt_id id, struct md_use *u, struct mr_error *err);
@@ -289,12 +313,10 @@ int md_contact_upsert(void *state, const struct mr_contact *c, int64_t *id_r, in
 		      struct mr_error *err);
 int md_group_member(void *state, const char *group, int64_t contact_id, int add,
 		    struct mr_error *err);
-/* Evaluates the smart groups a mailing uses (md-smart.c), inside the queue build. */
-/* A lease owner as queue rows hold it (md-queue.c): a CHAR(64) of printable
- * ASCII, so that a lease never makes a row longer (schema 11).  An owner
- * that is longer or holds other bytes is held as "~" and the first 63 hex
- * digits of its SHA-256, which schema.c's upgrade writes the same way. */
-#define MD_OWNER_MAX 64
+/* A lease owner as queue rows hold it (md-queue.c): a CHAR(MD_OWNER_MAX) of
+ * printable ASCII, so that a lease never makes a row longer (schema 11).
+ * An owner that is longer or holds other bytes is held as "~" and the first
+ * 63 hex digits of its SHA-256, which schema.c's upgrade writes the same way. */
 void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1]);
 /* md_queue_claim, _mark and _unstarted take an owner in that form (the
  * op wrappers of store-mariadb.c make it, and refuse an empty owner). */
