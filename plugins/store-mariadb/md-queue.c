@@ -126,9 +126,9 @@ static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t
 	return rc;
 }
 
-/* The span of owner's claimed rows grows by [lo, hi] (a full table: the
- * owner's mark reads its part of the queue index instead). */
-static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t hi)
+/* owner claimed n rows with ids in [lo, hi]: its span grows (when the
+ * table is full, the owner's mark reads its part of the queue index) */
+static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t hi, int64_t n)
 {
 	struct md_span *free_one = NULL;
 	for (size_t i = 0; i < sizeof(s->spans) / sizeof(s->spans[0]); i++) {
@@ -136,6 +136,7 @@ static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t 
 		if (!strcmp(sp->owner, owner)) {
 			sp->lo = lo < sp->lo ? lo : sp->lo;
 			sp->hi = hi > sp->hi ? hi : sp->hi;
+			sp->n += n;
 			return;
 		}
 		if (!sp->owner[0] && !free_one)
@@ -145,6 +146,7 @@ static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t 
 		snprintf(free_one->owner, sizeof(free_one->owner), "%s", owner);
 		free_one->lo = lo;
 		free_one->hi = hi;
+		free_one->n = n;
 	}
 }
 
@@ -168,7 +170,7 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 	s->pick_at = at;
 	if (!ids.n)
 		return 0;
-	span_add(s, owner, ids.lo, ids.hi);
+	span_add(s, owner, ids.lo, ids.hi, (int64_t)ids.n);
 	char *json = ids_json(&ids);
 	free(ids.v);
 	struct md_use u;
@@ -204,14 +206,17 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 	return rc;
 }
 
-/* Takes owner's span of claimed ids out of the table: 1 with it in *sp. */
+/* Takes owner's span of claimed ids out of the table: 1 with it in *sp
+ * when the mark should read it, i.e. when it is not much wider than the
+ * rows it holds (a batch that took rows given back to the front of the
+ * queue as well as new ones spans the queue between them). */
 static int span_take(struct md_state *s, const char *owner, struct md_span *sp)
 {
 	for (size_t i = 0; i < sizeof(s->spans) / sizeof(s->spans[0]); i++)
 		if (s->spans[i].owner[0] && !strcmp(s->spans[i].owner, owner)) {
 			*sp = s->spans[i];
 			s->spans[i].owner[0] = '\0';
-			return 1;
+			return sp->hi - sp->lo < 4 * sp->n + 1024;
 		}
 	return 0;
 }

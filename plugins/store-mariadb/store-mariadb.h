@@ -225,12 +225,12 @@ struct md_state {
 	struct md_pick_at {
 		int64_t mailing_id, key, next_attempt, id;
 	} pick_at;
-	/* the ids of each lease owner's rows claimed since its last mark lie
-	 * in [lo, hi]: the mark reads that span of the table, not the owner's
-	 * part of the queue index (which holds its earlier batches until purge) */
+	/* the n rows each lease owner claimed since its last mark have ids in
+	 * [lo, hi]: the mark reads that span of the table, not the owner's part
+	 * of the queue index (which holds its earlier batches until purge) */
 	struct md_span {
 		char owner[MD_OWNER_MAX + 1];
-		int64_t lo, hi;
+		int64_t lo, hi, n;
 	} spans[8];
 };
 
