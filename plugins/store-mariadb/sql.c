@@ -173,7 +173,8 @@ static const char *const sql_text[MD_N_STMTS] = {
 	 * the same local part and domain (in any case), found through the
 	 * emails_email index, which holds them together; a GROUP BY on that
 	 * key took half of the build's time (a temporary table row per
-	 * recipient) */
+	 * recipient).  The same lookup finds an address held on another email
+	 * (a subquery of its own read every email into a hash first) */
 #define MD_BUILD_ELIGIBLE(E, C) \
 	" " E ".is_primary = 1 AND " E ".on_hold = 0 AND " C ".do_not_email = 0 " \
 	" AND " C ".is_opt_out = 0 AND " C ".is_deleted = 0 " \
@@ -188,15 +189,13 @@ static const char *const sql_text[MD_N_STMTS] = {
 		"SELECT ?1, e.contact_id, e.id, e.email "
 		"FROM emails e FORCE INDEX (emails_contact_email) JOIN contacts c ON c.id = e.contact_id "
 		"WHERE" MD_BUILD_ELIGIBLE("e", "c")
-		" AND NOT EXISTS (SELECT 1 FROM emails h FORCE INDEX (emails_email) WHERE h.email = e.email "
-		"  AND h.on_hold > 0) "
 		" AND NOT EXISTS (SELECT 1 FROM emails d FORCE INDEX (emails_email) "
-		"  JOIN contacts dc ON dc.id = d.contact_id WHERE d.email = e.email AND d.id < e.id "
-		"  AND CAST(substr(d.email, 1, instr(d.email, '@')) AS BINARY) = "
+		"  JOIN contacts dc ON dc.id = d.contact_id WHERE d.email = e.email AND (d.on_hold > 0 "
+		"  OR (d.id < e.id AND CAST(substr(d.email, 1, instr(d.email, '@')) AS BINARY) = "
 		"   CAST(substr(e.email, 1, instr(e.email, '@')) AS BINARY) "
 		"  AND CAST(lower(substr(d.email, instr(d.email, '@') + 1)) AS BINARY) = "
 		"   CAST(lower(substr(e.email, instr(e.email, '@') + 1)) AS BINARY) "
-		"  AND" MD_BUILD_ELIGIBLE("d", "dc") ") "
+		"  AND" MD_BUILD_ELIGIBLE("d", "dc") "))) "
 		"ORDER BY e.id",
 #undef MD_BUILD_ELIGIBLE
 	[MD_QUEUE_BOUNDARY] = "SELECT id FROM mailing_recipients WHERE job_id = ?1 ORDER BY id "

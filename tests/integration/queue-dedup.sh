@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# A mailing's queue holds an address once, on store-sqlite and (when built) store-mariadb: contacts that a CRM wrote with the same address (the domain in another case) get one message, sent to the lowest eligible email; a local part in another case is another address; a duplicate whose first owner may not be mailed (opted out) is still mailed once.
+# A mailing's queue holds an address once, on store-sqlite and (when built) store-mariadb: contacts that a CRM wrote with the same address (the domain in another case) get one message, sent to the lowest eligible email; a local part in another case is another address; a duplicate whose first owner may not be mailed (opted out) is still mailed once; an address on hold on one contact's email is held for all.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
 printf 'dedup-site-secret-%s\n' "$RANDOM$RANDOM" > "$T_DIR/secret"
@@ -19,9 +19,10 @@ dedup() {
 	mr contact import "$T_DIR/c.csv" > /dev/null 2>&1
 	check_eq "$store: three contacts imported" "$(q "SELECT count(*) FROM contacts")" 3
 	now=$(date +%s)
-	# D: A's address with the domain in capitals; E: B's with a small b; F: C's, C opted out
+	# D: A's address with the domain in capitals; E: B's with a small b; F: C's, C opted out;
+	# G and H: one address in two cases, on hold on G's email
 	local who email
-	for who in D:a@EXAMPLE.org E:b@example.org F:c@Example.Org; do
+	for who in D:a@EXAMPLE.org E:b@example.org F:c@Example.Org G:held@example.org H:Held@EXAMPLE.org; do
 		email=${who#*:}
 		q "INSERT INTO contacts(contact_type, first_name, last_name, display_name, created, modified)
 			VALUES('Individual', '${who%%:*}', 'Crm', '${who%%:*} Crm', $now, $now)"
@@ -32,6 +33,7 @@ dedup() {
 			FROM contact_groups g WHERE g.name = 'all'"
 	done
 	q "UPDATE contacts SET is_opt_out = 1 WHERE first_name = 'C'"
+	q "UPDATE emails SET on_hold = 1 WHERE contact_id = (SELECT id FROM contacts WHERE first_name = 'G')"
 	local m
 	m=$(mr mailing create --name D --subject S --text "$T_DIR/t.txt" --include-group all \
 		--schedule now | sed -n 's/^mailing \([0-9]*\) created.*/\1/p')
@@ -45,6 +47,8 @@ dedup() {
 		"$(q "SELECT count(*) FROM mailing_recipients WHERE lower(email) = 'b@example.org'")" 2
 	check_eq "$store: C is opted out, so its address goes to F" \
 		"$(q "SELECT c.first_name FROM mailing_recipients r JOIN contacts c ON c.id = r.contact_id WHERE lower(r.email) = 'c@example.org'")" F
+	check_eq "$store: the address held on G's email goes to neither G nor H" \
+		"$(q "SELECT count(*) FROM mailing_recipients WHERE lower(email) = 'held@example.org'")" 0
 	check_eq "$store: the spool has each of the four once" \
 		"$(mr spool list --json | grep -o '"recipient":"[^"]*"' | sort -u | wc -l | tr -d ' ')" 4
 }
