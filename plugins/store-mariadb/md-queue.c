@@ -168,8 +168,10 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 		return rc;
 	}
 	s->pick_at = at;
-	if (!ids.n)
+	if (!ids.n) {
+		free(ids.v);
 		return 0;
+	}
 	span_add(s, owner, ids.lo, ids.hi, (int64_t)ids.n);
 	char *json = ids_json(&ids);
 	free(ids.v);
