@@ -15,8 +15,10 @@
 #include <string.h>
 #include "store-mariadb.h"
 
-/* rows per statement at most: a CASE is read from its first branch on */
+/* sent rows per statement at most: a CASE is read from its first branch on */
 #define MD_BATCH_ROWS 256
+/* leased ids per statement at most (no CASE: only the IN list grows) */
+#define MD_LEASE_ROWS 1024
 
 struct sql_text {
 	char *b;
@@ -44,17 +46,27 @@ static int reserve(struct sql_text *q, size_t want)
 	return 0;
 }
 
+/* Appends a formatted piece: formatted once into the room left, a second
+ * time only when it did not fit. */
 static void add(struct sql_text *q, const char *fmt, ...)
 {
+	if (reserve(q, 64) != 0)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(q->b + q->len, q->cap - q->len, fmt, ap);
 	va_end(ap);
-	if (n < 0 || reserve(q, (size_t)n) != 0)
+	if (n < 0) {
+		q->oom = 1;
 		return;
-	va_start(ap, fmt);
-	vsnprintf(q->b + q->len, q->cap - q->len, fmt, ap);
-	va_end(ap);
+	}
+	if (q->len + (size_t)n >= q->cap) {
+		if (reserve(q, (size_t)n) != 0)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(q->b + q->len, q->cap - q->len, fmt, ap);
+		va_end(ap);
+	}
 	q->len += (size_t)n;
 }
 
@@ -170,8 +182,8 @@ int md_batch_lease(struct md_state *s, const int64_t *ids, size_t n, const char 
 {
 	struct sql_text q = { 0 };
 	int rc = 0;
-	for (size_t at = 0; at < n && rc == 0; at += MD_BATCH_ROWS * 4) {
-		size_t k = n - at < MD_BATCH_ROWS * 4 ? n - at : MD_BATCH_ROWS * 4;
+	for (size_t at = 0; at < n && rc == 0; at += MD_LEASE_ROWS) {
+		size_t k = n - at < MD_LEASE_ROWS ? n - at : MD_LEASE_ROWS;
 		add(&q, "UPDATE mailing_recipients SET state = 'leased', lease_owner = ");
 		add_text(&q, owner);
 		add(&q, ", lease_expires = %lld, attempts = attempts + 1", (long long)until);

@@ -31,11 +31,10 @@ void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1])
 	key[1 + d] = '\0';
 }
 
-/* Queue ids being collected, and their span. */
+/* Queue ids being collected. */
 struct id_list {
 	int64_t *v;
 	size_t n, cap;
-	int64_t lo, hi;
 };
 
 static int ids_add(struct md_state *s, struct id_list *l, int64_t id, struct mr_error *err)
@@ -48,24 +47,20 @@ static int ids_add(struct md_state *s, struct id_list *l, int64_t id, struct mr_
 		l->v = v;
 		l->cap = cap;
 	}
-	if (!l->n || id < l->lo)
-		l->lo = id;
-	if (!l->n || id > l->hi)
-		l->hi = id;
 	l->v[l->n++] = id;
 	return 0;
 }
 
-/* The ids as a JSON array (malloc'ed; NULL when out of memory). */
-static char *ids_json(const struct id_list *l)
+/* n ids as a JSON array (malloc'ed; NULL when out of memory). */
+static char *ids_json(const int64_t *v, size_t n)
 {
-	char *json = malloc(l->n * 21 + 3);
+	char *json = malloc(n * 21 + 3); /* at most 20 characters an id */
 	if (!json)
 		return NULL;
 	size_t len = 0;
 	json[len++] = '[';
-	for (size_t i = 0; i < l->n; i++)
-		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "", (long long)l->v[i]);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "", (long long)v[i]);
 	json[len++] = ']';
 	json[len] = '\0';
 	return json;
@@ -126,17 +121,22 @@ static int lease_due(struct md_state *s, int64_t mid, const char *owner, int64_t
 	return rc;
 }
 
-/* owner claimed n rows with ids in [lo, hi]: its span grows (when the
- * table is full, the owner's mark reads its part of the queue index) */
-static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t hi, int64_t n)
+/* owner claimed the n ids v: its span grows to hold them (when the table
+ * is full, the owner's mark reads its part of the queue index) */
+static void span_add(struct md_state *s, const char *owner, const int64_t *v, size_t n)
 {
+	int64_t lo = v[0], hi = v[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
 	struct md_span *free_one = NULL;
 	for (size_t i = 0; i < sizeof(s->spans) / sizeof(s->spans[0]); i++) {
 		struct md_span *sp = &s->spans[i];
 		if (!strcmp(sp->owner, owner)) {
 			sp->lo = lo < sp->lo ? lo : sp->lo;
 			sp->hi = hi > sp->hi ? hi : sp->hi;
-			sp->n += n;
+			sp->n += (int64_t)n;
 			return;
 		}
 		if (!sp->owner[0] && !free_one)
@@ -146,7 +146,7 @@ static void span_add(struct md_state *s, const char *owner, int64_t lo, int64_t 
 		snprintf(free_one->owner, sizeof(free_one->owner), "%s", owner);
 		free_one->lo = lo;
 		free_one->hi = hi;
-		free_one->n = n;
+		free_one->n = (int64_t)n;
 	}
 }
 
@@ -172,8 +172,8 @@ int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t n
 		free(ids.v);
 		return 0;
 	}
-	span_add(s, owner, ids.lo, ids.hi, (int64_t)ids.n);
-	char *json = ids_json(&ids);
+	span_add(s, owner, ids.v, ids.n);
+	char *json = ids_json(ids.v, ids.n);
 	free(ids.v);
 	struct md_use u;
 	if (!json)
@@ -249,16 +249,9 @@ int md_queue_unstarted(void *state, const char *owner, const int64_t *started, s
 		       int64_t *requeued_r, struct mr_error *err)
 {
 	struct md_state *s = state;
-	/* the started ids as a JSON array: at most 20 characters each */
-	char *json = malloc(n * 21 + 3);
+	char *json = ids_json(started, n);
 	if (!json)
 		return s->core->error_set(err, MR_ENOMEM, "out of memory");
-	size_t len = 0;
-	json[len++] = '[';
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "", (long long)started[i]);
-	json[len++] = ']';
-	json[len] = '\0';
 	struct md_use u;
 	int64_t changed = 0;
 	int rc = md_unit_begin(s, err);
