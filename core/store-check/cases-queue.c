@@ -550,3 +550,73 @@ static void test_mailings(struct mr_store *st)
 	TAP_OK(s.sent == 2 && s.delivered == 2 && s.in_doubt == 1 && s.queued == 0,
 	       "stats: 2 sent and delivered, 1 in doubt");
 }
+
+/* Counts what a claim hands over and remembers one id. */
+struct claimed {
+	int64_t n, wanted, found;
+};
+
+static int claimed_count(void *cookie, const struct mr_recipient *r)
+{
+	struct claimed *c = cookie;
+	c->n++;
+	c->found |= r->queue_id == c->wanted;
+	return 0;
+}
+
+/* A row given back to the queue while later ones are claimed is still
+ * claimed before the queue ends, maybe in one batch with the queue's last
+ * row, 1,000 rows after it (a store may keep where its last claim ended,
+ * or the span of a batch's ids: neither may lose the row or mark too
+ * little). */
+static void test_queue_given_back(struct mr_store *st)
+{
+	struct mr_error err = { 0 };
+	int64_t now = (int64_t)time(NULL), id = 0, mid = 0, due_m = 0, due_j = 0, count = 0;
+	enum { MANY = 1100 };
+	int fails = mr_store_group_add(st, "many", NULL, NULL, &err) != 0;
+	fails += mr_store_begin(st, &err) != 0;
+	for (int i = 0; i < MANY; i++) {
+		char email[64];
+		snprintf(email, sizeof(email), "many%d@example.net", i);
+		fails += mr_store_contact_upsert(st, &(struct mr_contact){ .email = email }, &id,
+						 NULL, &err) != 0;
+		fails += mr_store_group_member(st, "many", id, 1, &err) != 0;
+	}
+	fails += mr_store_commit(st, &err) != 0;
+	TAP_INT(fails, 0, "%d contacts in the group many (%s)", MANY, fails ? err.msg : "ok");
+	const char *inc[] = { "many" };
+	struct mr_mailing m = {
+		.name = "Many", .subject = "Hello", .from_email = "news@example.org",
+		.body_text = "Hi", .status = MR_MAILING_SCHEDULED, .scheduled_at = now - 5,
+		.include_groups = inc, .n_include = 1,
+	};
+	mr_store_mailing_create(st, &m, &mid, &err);
+	mr_store_mailing_due(st, now, mid - 1, &due_m, &due_j, &err);
+	TAP_INT(due_m, mid, "the mailing to many is due");
+	mr_store_queue_build(st, due_j, 0, &count, &err);
+	TAP_INT(count, MANY, "its queue holds %d rows", MANY);
+	struct claimed c = { 0 };
+	mr_store_queue_claim(st, mid, "z1", now, now + 600, 1, claimed_count, &c, &err);
+	struct rcpt_rows first = { 0 };
+	mr_store_queue_mark(st, "z1", 0, &err); /* given back */
+	mr_store_queue_claim(st, mid, "z1", now, now + 600, 1, rcpt_collect, &first, &err);
+	mr_store_queue_mark(st, "z1", 0, &err); /* again, its id now known */
+	TAP_INT(first.n, 1, "one row claimed and given back, twice");
+	c = (struct claimed){ .wanted = first.qid[0] };
+	mr_store_queue_claim(st, mid, "z1", now, now + 600, MANY - 3, claimed_count, &c, &err);
+	TAP_INT(c.n, MANY - 3, "then %d rows claimed", MANY - 3);
+	int mrc = mr_store_queue_mark(st, "z1", 1, &err);
+	TAP_INT(mrc, 0, "and marked sending (%s)", mrc ? err.msg : "ok");
+	struct claimed last = { .wanted = first.qid[0] };
+	mr_store_queue_claim(st, mid, "z1", now, now + 600, 10, claimed_count, &last, &err);
+	TAP_INT(c.found + last.found, 1, "the given-back row is claimed once before the end");
+	TAP_INT(last.n, MANY - c.n, "the last claim takes the %lld rows left",
+		(long long)(MANY - c.n));
+	mr_store_queue_mark(st, "z1", 1, &err);
+	struct mr_mailing_stats s;
+	stats_of(st, mid, &s);
+	TAP_OK(s.sending == MANY && s.queued == 0,
+	       "all %d rows are sending, none waiting or leased (%lld, %lld)", MANY,
+	       (long long)s.sending, (long long)s.queued);
+}

@@ -819,6 +819,8 @@ int sc_run(const struct sc_hooks *h, int want_version)
 
 	if (can_run(st, MR_STORE_CAP_CONTACTS, "import transaction"))
 		test_import_transaction(st);
+	if (can_run(st, MR_STORE_CAP_QUEUE | MR_STORE_CAP_CONTACTS, "given-back rows"))
+		test_queue_given_back(st);
 
 	/* everything committed survives closing and reopening */
 	int has_spool = mr_store_has(st, MR_STORE_CAP_SPOOL);
