@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A mailing's recipient queue built once (split into child jobs of job_size rows) and the leases of dead or restarted workers recovered, for every SQL store. */
+/* A mailing's recipient queue built once (split into child jobs of job_size rows; a store may fill it in parts, db_queue_fill the first) and the leases of dead or restarted workers recovered, for every SQL store. */
 #include "config.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +42,26 @@ static int make_children(struct db_state *s, int64_t mid, int64_t parent, int64_
 	return 0;
 }
 
+#ifndef DB_HAS_QUEUE_FILL
+/* The whole queue of parent job job_id of mailing mid in one statement. */
+static int db_queue_fill(struct db_state *s, int64_t job_id, int64_t mid, int64_t job_size,
+			 int64_t *count_r, struct mr_error *err)
+{
+	(void)job_size;
+	struct db_use u;
+	int rc = db_acquire(s, DB(QUEUE_BUILD), &u, err);
+	if (rc)
+		return rc;
+	db_bind_int64(u.st, 1, job_id);
+	db_bind_int64(u.st, 2, mid);
+	rc = db_run(s, &u, "building a mailing's recipient queue", err);
+	if (rc == 0)
+		*count_r = db_changes(s);
+	db_release(&u);
+	return rc;
+}
+#endif
+
 static int build(struct db_state *s, int64_t job_id, int64_t job_size, int64_t *count_r,
 		 struct mr_error *err)
 {
@@ -72,19 +92,11 @@ static int build(struct db_state *s, int64_t job_id, int64_t job_size, int64_t *
 					  "queue is built for the parent", (long long)job_id);
 	if (strcmp(status, "scheduled") != 0)
 		return 0; /* built before (or paused/canceled before it started) */
-	if ((rc = sql_smart_refresh_mailing(s, mid, err)) != 0)
+	if ((rc = sql_smart_refresh_mailing(s, mid, err)) != 0 ||
+	    (rc = db_queue_fill(s, job_id, mid, job_size, count_r, err)) != 0)
 		return rc;
-	if ((rc = db_acquire(s, DB(QUEUE_BUILD), &u, err)) != 0)
-		return rc;
-	db_bind_int64(u.st, 1, job_id);
-	db_bind_int64(u.st, 2, mid);
-	rc = db_run(s, &u, "building a mailing's recipient queue", err);
-	if (rc == 0)
-		*count_r = db_changes(s);
-	db_release(&u);
 	int64_t now = s->core->now(s->core);
-	if (rc == 0)
-		rc = sql_mailing_put_status(s, mid, "running", "running", now, err);
+	rc = sql_mailing_put_status(s, mid, "running", "running", now, err);
 	if (rc == 0 && job_size > 0 && *count_r > 0)
 		rc = make_children(s, mid, job_id, job_size, now, err);
 	return rc;

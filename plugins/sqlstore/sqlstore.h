@@ -15,6 +15,12 @@
  *                                           mailing job (mailing, status,
  *                                           type) before its queue is built,
  *                                           locking it where the store can
+ *   DB_HAS_QUEUE_FILL, db_queue_fill(s, job, mailing, job_size, &count, err)
+ *                                           optional: fills a parent job's
+ *                                           queue (all of it, or a first
+ *                                           part of it that the store's
+ *                                           claims build on from); without
+ *                                           it DB(QUEUE_BUILD) fills it
  *   db_acquire, db_release, db_run, db_fail, db_unit_begin, db_unit_end,
  *   db_id_by_text, db_purge, db_group_id, db_prepare_ad_hoc, db_ad_hoc_done
  *                                           as in store-sqlite.h

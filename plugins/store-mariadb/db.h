@@ -10,6 +10,8 @@
 typedef struct md_stmt db_stmt;
 #define DB(name) MD_##name
 #define DB_MJOB_FOR_BUILD MD_MJOB_GET_LOCK
+#define DB_HAS_QUEUE_FILL 1
+#define db_queue_fill md_queue_fill
 #define db_acquire md_acquire
 #define db_release md_release
 #define db_run md_run

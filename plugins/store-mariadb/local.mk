@@ -7,6 +7,7 @@ plugins_store_mariadb_store_mariadb_la_SOURCES = plugins/store-mariadb/store-mar
 	plugins/store-mariadb/store-mariadb.c plugins/store-mariadb/md-conn.c \
 	plugins/store-mariadb/sql.c plugins/store-mariadb/schema.c \
 	plugins/store-mariadb/md-contacts.c plugins/store-mariadb/md-queue.c \
+	plugins/store-mariadb/md-build.c \
 	plugins/store-mariadb/md-batch.c plugins/store-mariadb/md-locks.c plugins/store-mariadb/mariadb-tracking.c \
 	plugins/store-mariadb/md-copy.c plugins/store-mariadb/md-doctor.c \
 	plugins/store-mariadb/md-joins.c plugins/common/smart-group.c \

@@ -16,6 +16,7 @@ struct mariadb_conf {
 	long long lock_wait_timeout;
 	long long retries;
 	long long pool;
+	long long build_part;
 };
 
 #endif

@@ -85,13 +85,33 @@ static int push_row(struct mr_rows_batch *b, struct md_stmt *st, const MYSQL_FIE
 	return 0;
 }
 
+/* A queue still being built in parts (md-build.c) is refused: another
+ * store would not build the rest. */
+static int check_built(struct md_state *s, struct mr_error *err)
+{
+	struct md_use u;
+	int rc = md_acquire(s, MD_MJOB_BUILDING, &u, err);
+	if (rc)
+		return rc;
+	int src = md_step(u.st);
+	if (src == MD_ROW)
+		rc = s->core->error_set(err, MR_EINPUT, "mailing %lld in %s: its queue is still "
+					"being built in parts ([store-mariadb] build_part); run "
+					"its job until it is built, or cancel the mailing, then "
+					"copy", (long long)md_col_int64(u.st, 0), s->where);
+	else if (src != MD_DONE)
+		rc = md_fail(s, src, "reading how far the mailings' queues are built", err);
+	md_release(&u);
+	return rc;
+}
+
 static int md_rows_export(void *state, const char *table, int64_t after_key, size_t max,
 			  mr_store_rows_cb *cb, void *cookie, struct mr_error *err)
 {
 	struct md_state *s = state;
 	const struct mr_store_table *t;
 	int rc = table_of(s, table, &t, err);
-	if (rc)
+	if (rc || (!strcmp(table, "mailing_jobs") && (rc = check_built(s, err)) != 0))
 		return rc;
 	char sql[256];
 	mr_store_select_sql(sql, sizeof(sql), t, 0);

@@ -150,27 +150,47 @@ static void span_add(struct md_state *s, const char *owner, const int64_t *v, si
 	}
 }
 
+/* Leases up to max rows in one transaction and appends them to ids. */
+static int lease_unit(struct md_state *s, int64_t mid, const char *owner, int64_t now,
+		      int64_t until, int64_t max, struct id_list *ids, struct mr_error *err)
+{
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	struct id_list got = { 0 };
+	struct md_pick_at at;
+	rc = lease_due(s, mid, owner, now, until, max, &got, &at, err);
+	if ((rc = md_unit_end(s, rc, err)) == 0) {
+		s->pick_at = at;
+		for (size_t i = 0; i < got.n && rc == 0; i++)
+			rc = ids_add(s, ids, got.v[i], err);
+	}
+	free(got.v);
+	return rc;
+}
+
 int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,
 		   int64_t lease_until, size_t max, mr_recipient_cb *cb, void *cookie,
 		   struct mr_error *err)
 {
 	struct md_state *s = state;
-	int rc = md_unit_begin(s, err);
-	if (rc)
-		return rc;
+	/* a queue built in parts: the next part before the rows run out */
+	int64_t at = s->pick_at.mailing_id == mailing_id ? s->pick_at.id : 0;
+	int rc = md_build_ahead(s, mailing_id, at, err);
 	/* the listing reads the leased rows by their ids: the owner's rows still
 	 * sending (answers not yet committed) are not read again */
 	struct id_list ids = { 0 };
-	struct md_pick_at at;
-	rc = lease_due(s, mailing_id, owner, now, lease_until, (int64_t)max, &ids, &at, err);
-	if ((rc = md_unit_end(s, rc, err)) != 0) {
+	int more = 1;
+	/* each round after the first follows a part built (a build ends) */
+	while (rc == 0 && more && ids.n < max) {
+		rc = lease_unit(s, mailing_id, owner, now, lease_until, (int64_t)(max - ids.n),
+				&ids, err);
+		if (rc == 0 && ids.n < max)
+			rc = md_build_more(s, mailing_id, &more, err);
+	}
+	if (rc || !ids.n) {
 		free(ids.v);
 		return rc;
-	}
-	s->pick_at = at;
-	if (!ids.n) {
-		free(ids.v);
-		return 0;
 	}
 	span_add(s, owner, ids.v, ids.n);
 	char *json = ids_json(ids.v, ids.n);

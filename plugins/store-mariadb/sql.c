@@ -155,7 +155,8 @@ static const char *const sql_text[MD_N_STMTS] = {
 			    "start_date = CASE WHEN ?2 = 'running' THEN coalesce(start_date, ?3) "
 			    "ELSE start_date END, "
 			    "end_date = CASE WHEN ?2 IN ('complete', 'canceled') THEN ?3 ELSE end_date END, "
-			    "scheduled_at = CASE WHEN ?2 = 'scheduled' THEN ?3 ELSE scheduled_at END "
+			    "scheduled_at = CASE WHEN ?2 = 'scheduled' THEN ?3 ELSE scheduled_at END, "
+			    "job_offset = CASE WHEN ?2 = 'canceled' THEN 0 ELSE job_offset END "
 			    "WHERE mailing_id = ?1 AND status NOT IN ('complete', 'canceled')",
 	[MD_MAILING_DUE] = "SELECT m.id, j.id FROM mailings m JOIN mailing_jobs j ON j.mailing_id = m.id "
 			   "AND j.job_type = 'parent' WHERE m.id > ?2 AND ((m.status = 'scheduled' "
@@ -184,19 +185,42 @@ static const char *const sql_text[MD_N_STMTS] = {
 	" AND " E ".contact_id NOT IN (SELECT gc.contact_id FROM mailing_groups mg " \
 	"  JOIN group_contact gc ON gc.group_id = mg.group_id AND gc.status = 'Added' " \
 	"  WHERE mg.mailing_id = ?2 AND mg.group_type = 'exclude') "
-	[MD_QUEUE_BUILD] =
+	/* a part of the queue: the eligible emails with ids in [?3, ?4), an
+	 * address left out when it is held, when an eligible email of this part
+	 * with a lower id has it, or when an email already queued in this
+	 * mailing (an earlier part) has it: an opt-out or a change of group
+	 * between two parts then neither mails an address twice nor drops it.
+	 * The whole queue at once is the part [0, max) */
+	[MD_QUEUE_BUILD_PART] =
 		"INSERT INTO mailing_recipients(job_id, contact_id, email_id, email) "
 		"SELECT ?1, e.contact_id, e.id, e.email "
-		"FROM emails e FORCE INDEX (emails_contact_email) JOIN contacts c ON c.id = e.contact_id "
-		"WHERE" MD_BUILD_ELIGIBLE("e", "c")
+		"FROM emails e FORCE INDEX (PRIMARY) JOIN contacts c ON c.id = e.contact_id "
+		"WHERE e.id >= ?3 AND e.id < ?4 AND" MD_BUILD_ELIGIBLE("e", "c")
 		" AND NOT EXISTS (SELECT 1 FROM emails d FORCE INDEX (emails_email) "
 		"  JOIN contacts dc ON dc.id = d.contact_id WHERE d.email = e.email AND (d.on_hold > 0 "
-		"  OR (d.id < e.id AND CAST(substr(d.email, 1, instr(d.email, '@')) AS BINARY) = "
+		"  OR (d.id <> e.id AND CAST(substr(d.email, 1, instr(d.email, '@')) AS BINARY) = "
 		"   CAST(substr(e.email, 1, instr(e.email, '@')) AS BINARY) "
 		"  AND CAST(lower(substr(d.email, instr(d.email, '@') + 1)) AS BINARY) = "
 		"   CAST(lower(substr(e.email, instr(e.email, '@') + 1)) AS BINARY) "
-		"  AND" MD_BUILD_ELIGIBLE("d", "dc") "))) "
+		"  AND ((d.id >= ?3 AND d.id < e.id AND" MD_BUILD_ELIGIBLE("d", "dc") ") "
+		"   OR EXISTS (SELECT 1 FROM mailing_recipients q WHERE q.email_id = d.id "
+		"    AND q.job_id IN (SELECT j.id FROM mailing_jobs j WHERE j.mailing_id = ?2)))))) "
 		"ORDER BY e.id",
+	/* where a part of ?2 emails from email id ?1 ends (no row: at the end) */
+	[MD_QUEUE_PART_END] = "SELECT id FROM emails WHERE id >= ?1 ORDER BY id LIMIT 1 OFFSET ?2",
+	[MD_QUEUE_LAST_ROW] = "SELECT coalesce(max(id), 0) FROM mailing_recipients WHERE job_id = ?1",
+	/* a parent job built in parts: job_offset is the email id its build
+	 * goes on from (0: nothing left to build), job_limit its last queue row
+	 * so far; read, locked (waiting for a worker that builds), tried
+	 * (skipping it then) and written */
+	[MD_MJOB_BUILD_READ] = "SELECT id, job_offset, job_limit FROM mailing_jobs "
+			       "WHERE mailing_id = ?1 AND job_type = 'parent' ORDER BY id LIMIT 1",
+	[MD_MJOB_BUILD_WAIT] = "SELECT status, job_offset, job_limit FROM mailing_jobs WHERE id = ?1 "
+			       "FOR UPDATE",
+	[MD_MJOB_BUILD_TRY] = "SELECT status, job_offset, job_limit FROM mailing_jobs WHERE id = ?1 "
+			      "FOR UPDATE SKIP LOCKED",
+	[MD_MJOB_BUILDING] = "SELECT mailing_id FROM mailing_jobs WHERE job_offset > 0 LIMIT 1",
+	[MD_MJOB_BUILD_PUT] = "UPDATE mailing_jobs SET job_offset = ?2, job_limit = ?3 WHERE id = ?1",
 #undef MD_BUILD_ELIGIBLE
 	[MD_QUEUE_BOUNDARY] = "SELECT id FROM mailing_recipients WHERE job_id = ?1 ORDER BY id "
 			      "LIMIT 1 OFFSET ?2",
@@ -286,7 +310,9 @@ static const char *const sql_text[MD_N_STMTS] = {
 			       "OR EXISTS (SELECT 1 FROM mailing_recipients "
 			       "WHERE queue_key IN (SELECT -id FROM mailing_jobs WHERE mailing_id = ?1)) "
 			       "OR EXISTS (SELECT 1 FROM mailing_recipients WHERE queue_key = " MD_QUEUE_INFLIGHT " "
-			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1))",
+			       "AND job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1)) "
+			       "OR EXISTS (SELECT 1 FROM mailing_jobs WHERE mailing_id = ?1 "
+			       "AND job_offset > 0)",
 	[MD_MAILING_STATS] = "SELECT state, count(*) FROM mailing_recipients WHERE job_id IN (SELECT id FROM mailing_jobs WHERE mailing_id = ?1) "
 			     "GROUP BY state",
 	[MD_MAILING_BOUNCES] = "SELECT coalesce(bt.name, 'Unknown'), count(DISTINCT ev.queue_id) "

@@ -90,7 +90,14 @@ enum md_stmt_id {
 	/* the recipient queue (md-queue.c) */
 	MD_QUEUE_CANCEL,
 	MD_MJOB_GET,
-	MD_QUEUE_BUILD,
+	MD_QUEUE_BUILD_PART,
+	MD_QUEUE_PART_END,
+	MD_QUEUE_LAST_ROW,
+	MD_MJOB_BUILD_READ,
+	MD_MJOB_BUILD_WAIT,
+	MD_MJOB_BUILD_TRY,
+	MD_MJOB_BUILD_PUT,
+	MD_MJOB_BUILDING,
 	MD_QUEUE_BOUNDARY,
 	MD_QUEUE_MOVE,
 	MD_QUEUE_RECOVER_LEASED,
@@ -225,6 +232,12 @@ struct md_state {
 	struct md_pick_at {
 		int64_t mailing_id, key, next_attempt, id;
 	} pick_at;
+	/* what this connection last read of the build of a mailing's queue
+	 * (md-build.c): its parent job, the email id the build goes on from
+	 * (0: built) and the last queue row built so far */
+	struct md_build {
+		int64_t mailing_id, parent, offset, limit;
+	} build;
 	/* the n rows each lease owner claimed since its last mark have ids in
 	 * [lo, hi]: the mark reads that span of the table, not the owner's part
 	 * of the queue index (which holds its earlier batches until purge) */
@@ -318,6 +331,17 @@ int md_group_member(void *state, const char *group, int64_t contact_id, int add,
  * An owner that is longer or holds other bytes is held as "~" and the first
  * 63 hex digits of its SHA-256, which schema.c's upgrade writes the same way. */
 void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1]);
+/* md-build.c: the queue of a parent job filled (its first part, or all
+ * of it), and the next parts built as claims need them: md_build_ahead
+ * when fewer than half a part's rows are left after at_id (the last row
+ * this connection picked), not waiting for a worker that builds one;
+ * md_build_more when a claim ran short, waiting, *more_r 1 when the build
+ * went on (pick again). */
+int md_queue_fill(struct md_state *s, int64_t job_id, int64_t mid, int64_t job_size,
+		  int64_t *count_r, struct mr_error *err);
+int md_build_ahead(struct md_state *s, int64_t mid, int64_t at_id, struct mr_error *err);
+int md_build_more(struct md_state *s, int64_t mid, int *more_r, struct mr_error *err);
+
 /* md_queue_claim, _mark and _unstarted take an owner in that form (the
  * op wrappers of store-mariadb.c make it, and refuse an empty owner). */
 int md_queue_claim(void *state, int64_t mailing_id, const char *owner, int64_t now,

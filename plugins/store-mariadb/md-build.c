@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* A mailing's queue built in parts of build_part emails: the first when the mailing starts (queue_build), the next ones by the workers' claims as the queue runs short, each part in one transaction with the parent job's place in the build (job_offset, job_limit), so that sending starts at once and one worker sends while another builds. */
+#include "config.h"
+#include <stdint.h>
+#include <string.h>
+#include "db.h"
+#include "md-conf.h"
+
+static int64_t part_size(const struct md_state *s)
+{
+	return ((const struct mariadb_conf *)s->conf)->build_part;
+}
+
+/* Builds the part of parent's queue that starts at email id from (whole:
+ * every email from there, the parent's place not written).  *next_r gets
+ * the email id the next part starts from (0: none is left) and *count_r
+ * the rows made. */
+static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t from, int whole,
+		      int64_t *next_r, int64_t *count_r, struct mr_error *err)
+{
+	int64_t to = INT64_MAX, limit = 0;
+	struct md_use u;
+	int rc = 0, src;
+	*count_r = 0;
+	if (!whole) {
+		if ((rc = md_acquire(s, MD_QUEUE_PART_END, &u, err)) != 0)
+			return rc;
+		md_bind_int64(u.st, 1, from);
+		md_bind_int64(u.st, 2, part_size(s));
+		if ((src = md_step(u.st)) == MD_ROW)
+			to = md_col_int64(u.st, 0);
+		else if (src != MD_DONE)
+			rc = md_fail(s, src, "finding where a part of the queue ends", err);
+		md_release(&u);
+		if (rc)
+			return rc;
+	}
+	if ((rc = md_acquire(s, MD_QUEUE_BUILD_PART, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, parent);
+	md_bind_int64(u.st, 2, mid);
+	md_bind_int64(u.st, 3, from);
+	md_bind_int64(u.st, 4, to);
+	rc = md_run(s, &u, "building a mailing's recipient queue", err);
+	*count_r = rc ? 0 : md_changes(s);
+	md_release(&u);
+	*next_r = to == INT64_MAX ? 0 : to;
+	if (rc || whole)
+		return rc;
+	if ((rc = md_acquire(s, MD_QUEUE_LAST_ROW, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, parent);
+	if ((src = md_step(u.st)) == MD_ROW)
+		limit = md_col_int64(u.st, 0);
+	else
+		rc = md_fail(s, src, "reading the last row of a mailing's queue", err);
+	md_release(&u);
+	if (rc || (rc = md_acquire(s, MD_MJOB_BUILD_PUT, &u, err)) != 0)
+		return rc;
+	md_bind_int64(u.st, 1, parent);
+	md_bind_int64(u.st, 2, *next_r);
+	md_bind_int64(u.st, 3, limit);
+	rc = md_run(s, &u, "recording how far a mailing's queue is built", err);
+	md_release(&u);
+	return rc;
+}
+
+int md_queue_fill(struct md_state *s, int64_t job_id, int64_t mid, int64_t job_size,
+		  int64_t *count_r, struct mr_error *err)
+{
+	/* child jobs split the whole queue; parts would each need their own */
+	int whole = job_size > 0 || part_size(s) == 0;
+	int64_t next = 0;
+	return build_part(s, job_id, mid, 0, whole, &next, count_r, err);
+}
+
+/* s->build gets mailing mid's parent job and its place in the build (not
+ * locked: a hint, read again under the lock before a part is built). */
+static int build_read(struct md_state *s, int64_t mid, struct mr_error *err)
+{
+	struct md_use u;
+	int rc = md_acquire(s, MD_MJOB_BUILD_READ, &u, err);
+	if (rc)
+		return rc;
+	md_bind_int64(u.st, 1, mid);
+	s->build = (struct md_build){ .mailing_id = mid };
+	int src = md_step(u.st);
+	if (src == MD_ROW) {
+		s->build.parent = md_col_int64(u.st, 0);
+		s->build.offset = md_col_int64(u.st, 1);
+		s->build.limit = md_col_int64(u.st, 2);
+	} else if (src != MD_DONE) {
+		rc = md_fail(s, src, "reading how far a mailing's queue is built", err);
+	}
+	md_release(&u);
+	return rc;
+}
+
+/* Builds the next part of mailing mid's queue under its parent job's lock,
+ * in a transaction of its own: waiting for a worker that builds one (wait),
+ * or not building when one does.  Nothing is built when the mailing is not
+ * running, when its build has ended, or when the parent's place is no
+ * longer s->build's (another worker built a part meanwhile).  *moved_r
+ * (MAY be NULL) gets 1 when the build went on, here or elsewhere. */
+static int build_next(struct md_state *s, int64_t mid, int wait, int *moved_r,
+		      struct mr_error *err)
+{
+	int rc = md_unit_begin(s, err);
+	if (rc)
+		return rc;
+	struct md_use u;
+	struct md_build b = s->build;
+	char status[32] = "";
+	int locked = 0;
+	if ((rc = md_acquire(s, wait ? MD_MJOB_BUILD_WAIT : MD_MJOB_BUILD_TRY, &u, err)) == 0) {
+		md_bind_int64(u.st, 1, b.parent);
+		int src = md_step(u.st);
+		if (src == MD_ROW) {
+			locked = 1;
+			snprintf(status, sizeof(status), "%s", md_col_text(u.st, 0));
+			b.offset = md_col_int64(u.st, 1);
+			b.limit = md_col_int64(u.st, 2);
+		} else if (src != MD_DONE) {
+			rc = md_fail(s, src, "locking a mailing's parent job", err);
+		}
+		md_release(&u);
+	}
+	int64_t count = 0;
+	if (rc == 0 && locked && b.offset == s->build.offset && b.offset > 0 &&
+	    strcmp(status, "running") == 0)
+		rc = build_part(s, b.parent, mid, b.offset, 0, &b.offset, &count, err);
+	if ((rc = md_unit_end(s, rc, err)) != 0)
+		return rc;
+	if (moved_r)
+		*moved_r = locked && b.offset != s->build.offset;
+	if (locked)
+		s->build = b; /* the limit is re-read at the next need */
+	return 0;
+}
+
+int md_build_ahead(struct md_state *s, int64_t mid, int64_t at_id, struct mr_error *err)
+{
+	int rc = 0;
+	if (s->build.mailing_id != mid && (rc = build_read(s, mid, err)) != 0)
+		return rc;
+	int64_t ahead = part_size(s) / 2;
+	if (s->build.offset == 0 || s->build.limit - at_id >= ahead)
+		return 0;
+	if ((rc = build_read(s, mid, err)) != 0 || s->build.offset == 0 ||
+	    s->build.limit - at_id >= ahead)
+		return rc;
+	return build_next(s, mid, 0, NULL, err);
+}
+
+int md_build_more(struct md_state *s, int64_t mid, int *more_r, struct mr_error *err)
+{
+	*more_r = 0;
+	int rc = build_read(s, mid, err);
+	if (rc || s->build.offset == 0)
+		return rc;
+	return build_next(s, mid, 1, more_r, err);
+}
