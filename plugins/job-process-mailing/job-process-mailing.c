@@ -458,9 +458,13 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 				    mr_outmsg_result(m, 0));
 			sl->n_final++;
 		}
-		if (show && nw.n_done)
-			core->progress(core, what, run->sent + run->bounced + run->retried - done0,
-				       waiting);
+		if (show && nw.n_done) {
+			long long done = run->sent + run->bounced + run->retried - done0;
+			/* a queue that a store builds in parts grows as it sends */
+			if (done >= waiting && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0)
+				waiting = done + ms.queued + ms.retrying + ms.sending;
+			core->progress(core, what, done, waiting);
+		}
 		if (nw.finished) {
 			slot_sent(run, nw.finished, nw.trc, &nw.terr);
 			tfail |= nw.trc < 0;
@@ -708,8 +712,8 @@ static int pm_run(void *state, struct mr_job_ctx *ctx, struct mr_error *err)
 			break;
 		if (built) {
 			built_total += built;
-			core->log(ctx->log, MR_LOG_NOTICE, "mailing %lld: queue built with %lld "
-				  "recipients", (long long)mid, (long long)built);
+			core->log(ctx->log, MR_LOG_NOTICE, "mailing %lld: %lld recipients queued",
+				  (long long)mid, (long long)built);
 		}
 		if ((rc = send_mailing(&run, mid, rate_path, per_sec, &budget, err)) != 0)
 			break;

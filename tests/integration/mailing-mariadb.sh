@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# One mailing of MARIADB_MAILING_N (3,000; the 20,000 with MARIADB_MAILING_N=20000) recipients on store-mariadb through transport-smtp to the aiosmtpd test server, sent by three "hosts" (host names, lock_dirs) sharing worker slots in the store: one host SIGKILLed twice and restarted, the MariaDB server restarted mid-mailing; the received set is the recipient set, no address twice outside the in-doubt ones, lease owners and the job log name the host, and the server saw only READ COMMITTED transactions.
+# One mailing of MARIADB_MAILING_N (3,000; the 20,000 with MARIADB_MAILING_N=20000) recipients on store-mariadb through transport-smtp to the aiosmtpd test server, sent by three "hosts" (host names, lock_dirs) sharing worker slots in the store and building the queue in parts of 400 emails as they send: one host SIGKILLed twice and restarted, the MariaDB server restarted mid-mailing; the received set is the recipient set, no address twice outside the in-doubt ones, lease owners and the job log name the host, and the server saw only READ COMMITTED transactions.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/smtp.sh"
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
@@ -26,6 +26,7 @@ secret_file = $T_DIR/secret
 lock_dir = $T_DIR/$h
 lock_lease = 3s
 $(mariadb_store_section site mr "$T_DIR/pw")
+build_part = 400
 [transport-smtp]
 host = 127.0.0.1
 port = $P
