@@ -11,22 +11,22 @@ static int64_t part_size(const struct md_state *s)
 	return ((const struct mariadb_conf *)s->conf)->build_part;
 }
 
-/* Builds the part of parent's queue that starts at email id from (whole:
- * every email from there, the parent's place not written).  *next_r gets
+/* Builds the part of parent's queue of size emails that starts at email id
+ * from (size 0: every email from there, the parent's place not written).  *next_r gets
  * the email id the next part starts from (0: none is left) and *count_r
  * the rows made. */
-static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t from, int whole,
-		      int64_t *next_r, int64_t *count_r, struct mr_error *err)
+static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t from,
+		      int64_t size, int64_t *next_r, int64_t *count_r, struct mr_error *err)
 {
 	int64_t to = INT64_MAX, limit = 0;
 	struct md_use u;
 	int rc = 0, src;
 	*count_r = 0;
-	if (!whole) {
+	if (size > 0) {
 		if ((rc = md_acquire(s, MD_QUEUE_PART_END, &u, err)) != 0)
 			return rc;
 		md_bind_int64(u.st, 1, from);
-		md_bind_int64(u.st, 2, part_size(s));
+		md_bind_int64(u.st, 2, size);
 		if ((src = md_step(u.st)) == MD_ROW)
 			to = md_col_int64(u.st, 0);
 		else if (src != MD_DONE)
@@ -45,7 +45,7 @@ static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t f
 	*count_r = rc ? 0 : md_changes(s);
 	md_release(&u);
 	*next_r = to == INT64_MAX ? 0 : to;
-	if (rc || whole)
+	if (rc || size == 0)
 		return rc;
 	if ((rc = md_acquire(s, MD_QUEUE_LAST_ROW, &u, err)) != 0)
 		return rc;
@@ -68,10 +68,12 @@ static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t f
 int md_queue_fill(struct md_state *s, int64_t job_id, int64_t mid, int64_t job_size,
 		  int64_t *count_r, struct mr_error *err)
 {
-	/* child jobs split the whole queue; parts would each need their own */
-	int whole = job_size > 0 || part_size(s) == 0;
+	/* child jobs split the whole queue; parts would each need their own.
+	 * The first part is a quarter: the first worker sends sooner and the
+	 * others wait less for it */
+	int64_t size = job_size > 0 ? 0 : (part_size(s) + 3) / 4;
 	int64_t next = 0;
-	return build_part(s, job_id, mid, 0, whole, &next, count_r, err);
+	return build_part(s, job_id, mid, 0, size, &next, count_r, err);
 }
 
 /* s->build gets mailing mid's parent job and its place in the build (not
@@ -128,7 +130,7 @@ static int build_next(struct md_state *s, int64_t mid, int wait, int *moved_r,
 	int64_t count = 0;
 	if (rc == 0 && locked && b.offset == s->build.offset && b.offset > 0 &&
 	    strcmp(status, "running") == 0)
-		rc = build_part(s, b.parent, mid, b.offset, 0, &b.offset, &count, err);
+		rc = build_part(s, b.parent, mid, b.offset, part_size(s), &b.offset, &count, err);
 	if ((rc = md_unit_end(s, rc, err)) != 0)
 		return rc;
 	if (moved_r)
