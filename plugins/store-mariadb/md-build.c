@@ -145,8 +145,9 @@ int md_build_ahead(struct md_state *s, int64_t mid, int64_t at_id, struct mr_err
 	int rc = 0;
 	if (s->build.mailing_id != mid && (rc = build_read(s, mid, err)) != 0)
 		return rc;
+	/* a connection's first claim of the mailing picks before any build */
 	int64_t ahead = part_size(s) / 2;
-	if (s->build.offset == 0 || s->build.limit - at_id >= ahead)
+	if (s->build.offset == 0 || at_id == 0 || s->build.limit - at_id >= ahead)
 		return 0;
 	if ((rc = build_read(s, mid, err)) != 0 || s->build.offset == 0 ||
 	    s->build.limit - at_id >= ahead)

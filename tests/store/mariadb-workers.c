@@ -6,8 +6,10 @@
  * then its outcome, while a killer process cuts every connection of the
  * store's user (KILL CONNECTION USER) several times.  No row may be sent
  * twice, none lost: the rows sent are the mailing's rows, those whose
- * outcome was cut off are in doubt, never queued or sent again.
- * usage: mariadb-workers SITE.ini SOCKET USER DIR (tests/store/mariadb-workers.sh)
+ * outcome was cut off are in doubt, never queued or sent again.  With PARTS
+ * (the site's [store-mariadb] build_part) the queue_build makes a first part
+ * and the workers' claims build the rest while their connections are cut.
+ * usage: mariadb-workers SITE.ini SOCKET USER DIR [PARTS] (tests/store/mariadb-workers.sh)
  */
 #include "config.h"
 #include <stdint.h>
@@ -134,11 +136,12 @@ static int cmp64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: mariadb-workers SITE.ini SOCKET USER DIR\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: mariadb-workers SITE.ini SOCKET USER DIR [PARTS]\n");
 		return 64;
 	}
 	ini = argv[1], sock = argv[2], user = argv[3], dir = argv[4];
+	int parts = argc == 6 && atoi(argv[5]) > 0;
 	struct mr_site *site = open_site();
 	if (!site) {
 		printf("Bail out! cannot open the store\n");
@@ -169,7 +172,11 @@ int main(int argc, char **argv)
 		"scheduled");
 	TAP_INT(mr_store_mailing_due(st, now, 0, &mid, &job, &err), 0, "it is due");
 	TAP_INT(mr_store_queue_build(st, job, 0, &count, &err), 0, "queue built");
-	TAP_INT(count, RECIPIENTS, "one row per recipient");
+	if (parts)
+		TAP_OK(count > 0 && count < RECIPIENTS, "a first part of the queue (%lld rows)",
+		       (long long)count);
+	else
+		TAP_INT(count, RECIPIENTS, "one row per recipient");
 
 	struct timespec a, b2;
 	clock_gettime(CLOCK_MONOTONIC, &a);

@@ -1,25 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# store-mariadb under concurrency on a private server: several worker processes lease one mailing while their connections are cut (tests/store/mariadb-workers.c), and the session's isolation level is the one documented.
+# store-mariadb under concurrency on a private server: several worker processes lease one mailing while their connections are cut (tests/store/mariadb-workers.c), with its queue built at once and in parts, and the session's isolation level is the one documented.
 . "$MR_SRCDIR/tests/lib.sh"
 . "$MR_SRCDIR/tests/servers/mariadb.sh"
 needs mariadbd mariadb-install-db mariadb
 mariadb_private work mrw 'pw-workers'
 { printf '[mailroom]\nstore = mariadb\ntransport = spool\n'
   mariadb_store_section work mrw "$T_DIR/pw"; } > "$T_DIR/site.ini"
-"$MR_BUILDDIR/tests/store/mariadb-workers" "$T_DIR/site.ini" "$MARIADB_SOCK" mrw "$T_DIR" \
-	2>"$T_DIR/workers.err" | sed "s/^1\.\.[0-9]*$//; s/^\(not \)\{0,1\}ok [0-9]* - /&workers: /" > "$T_DIR/workers.tap"
-# renumber the C program's lines into this script's plan
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok * - }" ;;
-	"not ok "*) not_ok "${line#not ok * - }" ;;
-	"") ;;
-	*) echo "$line" ;;
-	esac
-done < "$T_DIR/workers.tap"
-diag "retries and reconnections the workers logged: $(grep -c 'retrying\|reconnected' "$T_DIR/workers.err")"
-grep -v 'retrying\|reconnected' "$T_DIR/workers.err" | head -5 | sed 's/^/# /'
+# workers LABEL SITE.ini [PARTS]: the C program's checks, renumbered into
+# this script's plan
+workers() {
+	"$MR_BUILDDIR/tests/store/mariadb-workers" "$2" "$MARIADB_SOCK" mrw "$T_DIR" ${3:-} \
+		2>"$T_DIR/workers.err" | sed "s/^1\.\.[0-9]*$//; s/^\(not \)\{0,1\}ok [0-9]* - /&$1: /" > "$T_DIR/workers.tap"
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok * - }" ;;
+		"not ok "*) not_ok "${line#not ok * - }" ;;
+		"") ;;
+		*) echo "$line" ;;
+		esac
+	done < "$T_DIR/workers.tap"
+	diag "retries and reconnections the workers logged: $(grep -c 'retrying\|reconnected' "$T_DIR/workers.err")"
+	grep -v 'retrying\|reconnected' "$T_DIR/workers.err" | head -5 | sed 's/^/# /'
+	rm -f "$T_DIR"/sent.*
+}
+workers workers "$T_DIR/site.ini"
+# the same with the queue built in parts of 300 emails as the workers claim
+mariadb_create parts mrw 'pw-workers'
+{ printf '[mailroom]\nstore = mariadb\ntransport = spool\n'
+  mariadb_store_section parts mrw "$T_DIR/pw"; echo 'build_part = 300'; } > "$T_DIR/parts.ini"
+workers "workers in parts" "$T_DIR/parts.ini" 300
 # the tables are InnoDB, utf8mb4
 check_eq "every table is InnoDB" \
 	"$(mariadb_root "SELECT count(*) FROM information_schema.tables WHERE table_schema='work' AND engine <> 'InnoDB'")" 0
