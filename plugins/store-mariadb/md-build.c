@@ -1,10 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* A mailing's queue built in parts of build_part emails: the first when the mailing starts (queue_build), the next ones by the workers' claims as the queue runs short, each part in one transaction with the parent job's place in the build (job_offset, job_limit), so that sending starts at once and one worker sends while another builds. */
+/* A mailing's queue built in parts of build_part emails: the first when the mailing starts (queue_build), the next ones ahead of the claims by a builder thread on a connection of its own (or by a claim that runs short), each part in one transaction with the parent job's place in the build (job_offset, job_limit), so that sending starts at once and goes on while the rest is built. */
 #include "config.h"
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "db.h"
 #include "md-conf.h"
+
+/* The thread that builds parts ahead of this instance's claims. */
+struct md_builder {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int stop;
+	pid_t pid;             /* the process whose thread it is */
+	int64_t want, want_at; /* a mailing whose next part is wanted, and the
+				* last row its claims picked (want 0: none) */
+	struct md_state conn;  /* the builder's own connection */
+};
 
 static int64_t part_size(const struct md_state *s)
 {
@@ -12,39 +27,46 @@ static int64_t part_size(const struct md_state *s)
 }
 
 /* Builds the part of parent's queue of size emails that starts at email id
- * from (size 0: every email from there, the parent's place not written).  *next_r gets
- * the email id the next part starts from (0: none is left) and *count_r
- * the rows made. */
+ * from (size 0: every email from there, the parent's place not written).
+ * *next_r gets the email id the next part starts from (0: none is left) and
+ * *count_r the rows made. */
 static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t from,
 		      int64_t size, int64_t *next_r, int64_t *count_r, struct mr_error *err)
 {
-	int64_t to = INT64_MAX, limit = 0;
+	int64_t n = 0, last = INT64_MAX, lo = 0, hi = INT64_MAX, limit = 0;
 	struct md_use u;
 	int rc = 0, src;
 	*count_r = 0;
+	*next_r = 0;
 	if (size > 0) {
-		if ((rc = md_acquire(s, MD_QUEUE_PART_END, &u, err)) != 0)
+		if ((rc = md_acquire(s, MD_QUEUE_PART_SPAN, &u, err)) != 0)
 			return rc;
 		md_bind_int64(u.st, 1, from);
 		md_bind_int64(u.st, 2, size);
-		if ((src = md_step(u.st)) == MD_ROW)
-			to = md_col_int64(u.st, 0);
-		else if (src != MD_DONE)
-			rc = md_fail(s, src, "finding where a part of the queue ends", err);
+		if ((src = md_step(u.st)) == MD_ROW) {
+			n = md_col_int64(u.st, 0);
+			last = md_col_int64(u.st, 1);
+			lo = md_col_int64(u.st, 2);
+			hi = md_col_int64(u.st, 3);
+		} else {
+			rc = md_fail(s, src, "finding the emails of a part of the queue", err);
+		}
 		md_release(&u);
 		if (rc)
 			return rc;
+		*next_r = n < size ? 0 : last + 1;
 	}
 	if ((rc = md_acquire(s, MD_QUEUE_BUILD_PART, &u, err)) != 0)
 		return rc;
 	md_bind_int64(u.st, 1, parent);
 	md_bind_int64(u.st, 2, mid);
 	md_bind_int64(u.st, 3, from);
-	md_bind_int64(u.st, 4, to);
+	md_bind_int64(u.st, 4, last);
+	md_bind_int64(u.st, 5, lo);
+	md_bind_int64(u.st, 6, hi);
 	rc = md_run(s, &u, "building a mailing's recipient queue", err);
 	*count_r = rc ? 0 : md_changes(s);
 	md_release(&u);
-	*next_r = to == INT64_MAX ? 0 : to;
 	if (rc || size == 0)
 		return rc;
 	if ((rc = md_acquire(s, MD_QUEUE_LAST_ROW, &u, err)) != 0)
@@ -140,19 +162,112 @@ static int build_next(struct md_state *s, int64_t mid, int wait, int *moved_r,
 	return 0;
 }
 
+/* The next part of mailing mid when fewer than half a part's rows are left
+ * after at_id on s's connection: built unless another worker builds one. */
+static int ahead_of(struct md_state *s, int64_t mid, int64_t at_id, struct mr_error *err)
+{
+	int rc = build_read(s, mid, err);
+	if (rc || s->build.offset == 0 || s->build.limit - at_id >= part_size(s) / 2)
+		return rc;
+	return build_next(s, mid, 0, NULL, err);
+}
+
+static void *builder_main(void *arg)
+{
+	struct md_builder *b = arg;
+	struct md_state *c = &b->conn;
+	mysql_thread_init();
+	struct mr_error err = { 0 };
+	if (md_connect(c, &err) != 0) /* a claim that runs short builds meanwhile */
+		c->core->log(c->log, MR_LOG_WARNING, "the queue builder: %s", err.msg);
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		if (!b->want) {
+			pthread_cond_wait(&b->cv, &b->mu);
+			continue;
+		}
+		int64_t mid = b->want, at = b->want_at;
+		b->want = 0;
+		pthread_mutex_unlock(&b->mu);
+		memset(&err, 0, sizeof(err));
+		if (ahead_of(c, mid, at, &err) != 0)
+			c->core->log(c->log, MR_LOG_WARNING, "building the next part of mailing "
+				     "%lld's queue ahead: %s (a claim that runs short builds it)",
+				     (long long)mid, err.msg);
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	for (int i = 0; i < MD_N_STMTS; i++) {
+		md_stmt_free(c->stmts[i]);
+		c->stmts[i] = NULL;
+	}
+	md_disconnect(c);
+	mysql_thread_end();
+	return NULL;
+}
+
+/* s's builder, started on first use; NULL when it cannot start or s was
+ * made in another process (whose thread this one does not have). */
+static struct md_builder *builder_of(struct md_state *s)
+{
+	struct md_builder *b = s->builder;
+	if (b)
+		return b->pid == getpid() ? b : NULL;
+	if (!(b = calloc(1, sizeof(*b))))
+		return NULL;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	b->pid = getpid();
+	b->conn.core = s->core;
+	b->conn.log = s->log;
+	b->conn.conf = s->conf;
+	b->conn.password = s->password; /* borrowed: s outlives the thread */
+	snprintf(b->conn.where, sizeof(b->conn.where), "%s", s->where);
+	if (pthread_create(&b->thread, NULL, builder_main, b) != 0) {
+		pthread_cond_destroy(&b->cv);
+		pthread_mutex_destroy(&b->mu);
+		free(b);
+		return NULL;
+	}
+	s->builder = b;
+	return b;
+}
+
+void md_builder_free(struct md_state *s)
+{
+	struct md_builder *b = s->builder;
+	if (!b || b->pid != getpid())
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->thread, NULL);
+	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+	s->builder = NULL;
+}
+
 int md_build_ahead(struct md_state *s, int64_t mid, int64_t at_id, struct mr_error *err)
 {
 	int rc = 0;
 	if (s->build.mailing_id != mid && (rc = build_read(s, mid, err)) != 0)
 		return rc;
 	/* a connection's first claim of the mailing picks before any build */
-	int64_t ahead = part_size(s) / 2;
-	if (s->build.offset == 0 || at_id == 0 || s->build.limit - at_id >= ahead)
+	if (s->build.offset == 0 || at_id == 0 || s->build.limit - at_id >= part_size(s) / 2)
 		return 0;
-	if ((rc = build_read(s, mid, err)) != 0 || s->build.offset == 0 ||
-	    s->build.limit - at_id >= ahead)
-		return rc;
-	return build_next(s, mid, 0, NULL, err);
+	struct md_builder *b = builder_of(s);
+	if (!b)
+		return ahead_of(s, mid, at_id, err);
+	pthread_mutex_lock(&b->mu);
+	b->want = mid;
+	b->want_at = at_id;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	/* what the builder makes is read at the next claim's need */
+	s->build.mailing_id = 0;
+	return 0;
 }
 
 int md_build_more(struct md_state *s, int64_t mid, int *more_r, struct mr_error *err)

@@ -128,12 +128,12 @@ static void check_connections(struct md_state *s, int64_t workers, struct findin
 		return;
 	}
 	long long max = strtoll(row[0], NULL, 10), used = strtoll(row[1], NULL, 10);
-	/* each job process: its connection and its lock heartbeat's; one more
-	 * for the cron or command that starts them */
-	long long need = 2 * (long long)(workers > 0 ? workers : 1) + 1;
+	/* each job process: its connection, its lock heartbeat's and its queue
+	 * builder's; one more for the cron or command that starts them */
+	long long need = 3 * (long long)(workers > 0 ? workers : 1) + 1;
 	snprintf(detail, sizeof(detail), "max_connections %lld, %lld in use now; one host of "
-		 "this site needs up to %lld (%lld job processes, two connections each, and the "
-		 "command)", max, used, need, (long long)workers);
+		 "this site needs up to %lld (%lld job processes, three connections each, and "
+		 "the command)", max, used, need, (long long)workers);
 	snprintf(fix, sizeof(fix), "raise max_connections to at least %lld times the hosts "
 		 "plus what the CRM needs, or lower max_workers", need);
 	if (max < need)

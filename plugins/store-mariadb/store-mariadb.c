@@ -64,6 +64,7 @@ static void md_deinit(void *state)
 	struct md_state *s = state;
 	if (!s)
 		return;
+	md_builder_free(s);
 	md_locks_free(s);
 	for (int i = 0; i < MD_N_STMTS; i++)
 		md_stmt_free(s->stmts[i]);

@@ -91,7 +91,7 @@ enum md_stmt_id {
 	MD_QUEUE_CANCEL,
 	MD_MJOB_GET,
 	MD_QUEUE_BUILD_PART,
-	MD_QUEUE_PART_END,
+	MD_QUEUE_PART_SPAN,
 	MD_QUEUE_LAST_ROW,
 	MD_MJOB_BUILD_READ,
 	MD_MJOB_BUILD_WAIT,
@@ -238,6 +238,7 @@ struct md_state {
 	struct md_build {
 		int64_t mailing_id, parent, offset, limit;
 	} build;
+	struct md_builder *builder; /* md-build.c's thread, or NULL */
 	/* the n rows each lease owner claimed since its last mark have ids in
 	 * [lo, hi]: the mark reads that span of the table, not the owner's part
 	 * of the queue index (which holds its earlier batches until purge) */
@@ -334,13 +335,15 @@ void md_owner_key(const char *owner, char key[MD_OWNER_MAX + 1]);
 /* md-build.c: the queue of a parent job filled (its first part, or all
  * of it), and the next parts built as claims need them: md_build_ahead
  * when fewer than half a part's rows are left after at_id (the last row
- * this connection picked), not waiting for a worker that builds one;
- * md_build_more when a claim ran short, waiting, *more_r 1 when the build
- * went on (pick again). */
+ * this connection picked), by the builder thread, not waiting for a
+ * worker that builds one; md_build_more when a claim ran short, waiting,
+ * *more_r 1 when the build went on (pick again); md_builder_free stops the
+ * thread. */
 int md_queue_fill(struct md_state *s, int64_t job_id, int64_t mid, int64_t job_size,
 		  int64_t *count_r, struct mr_error *err);
 int md_build_ahead(struct md_state *s, int64_t mid, int64_t at_id, struct mr_error *err);
 int md_build_more(struct md_state *s, int64_t mid, int *more_r, struct mr_error *err);
+void md_builder_free(struct md_state *s);
 
 /* md_queue_claim, _mark and _unstarted take an owner in that form (the
  * op wrappers of store-mariadb.c make it, and refuse an empty owner). */

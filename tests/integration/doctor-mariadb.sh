@@ -53,7 +53,7 @@ check_eq "SKIP LOCKED works" "$(verdict store-skip-locked)" ok
 check_eq "the time zone and clock are fine" "$(verdict store-time)" ok
 check_grep "the sessions run in UTC, the clock is compared" 'sessions +00:00.*clock is [0-9]* s' <(detail store-time)
 check_eq "200 connections are enough for 8 workers" "$(verdict store-connections)" ok
-check_grep "and the need is counted from the jobs' max_workers" 'needs up to 17 (8 job processes' <(detail store-connections)
+check_grep "and the need is counted from the jobs' max_workers" 'needs up to 25 (8 job processes' <(detail store-connections)
 check_eq "every table is InnoDB" "$(verdict store-engine)" ok
 check_eq "the binary log is off: fine" "$(verdict store-binlog)" ok
 
@@ -67,7 +67,7 @@ check_grep "and its zone is shown" 'server time zone +05:00' <(detail store-time
 site 64
 doctor
 check_eq "128 workers need more than 200 connections: fail" "$(verdict store-connections)" fail
-check_grep "the fix says what to raise" 'raise max_connections to at least 257' <(detail store-connections)
+check_grep "the fix says what to raise" 'raise max_connections to at least 385' <(detail store-connections)
 check_eq "doctor exits 2 on a failure" "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["exit"])' "$T_DIR/doc.json")" 2
 
 # a table that is not InnoDB
