@@ -418,11 +418,14 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	char what[64];
 	snprintf(what, sizeof(what), "mailing %lld", (long long)mid);
 	int show = core->progress(core, what, 0, 0);
-	long long done0 = run->sent + run->bounced + run->retried, waiting = 0;
+	long long done0 = run->sent + run->bounced + run->retried, waiting = 0, waiting0 = 0;
 	struct mr_mailing_stats ms;
 	struct mr_error serr = { 0 };
-	if (show && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0)
-		waiting = ms.queued + ms.retrying;
+	int64_t total0 = 0;
+	if (show && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0) {
+		waiting = waiting0 = ms.queued + ms.retrying;
+		total0 = ms.total;
+	}
 	unsigned long seq = 0;
 	int more = 1, tfail = 0, handed = 0, paused = 0;
 	for (;;) {
@@ -462,7 +465,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 			long long done = run->sent + run->bounced + run->retried - done0;
 			/* a queue that a store builds in parts grows as it sends */
 			if (done >= waiting && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0)
-				waiting = done + ms.queued + ms.retrying + ms.sending;
+				waiting = waiting0 + (long long)(ms.total - total0);
 			core->progress(core, what, done, waiting);
 		}
 		if (nw.finished) {

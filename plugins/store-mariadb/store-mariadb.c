@@ -51,10 +51,11 @@ static const struct mr_key mariadb_keys[] = {
 	  "store instance; workers are processes, each with its own)",
 	  MR_KEY_FIELD(struct mariadb_conf, pool) },
 	{ .name = "build_part", .type = MR_KEY_INT, .def = "20000", .min = 0, .max = 1000000000,
-	  .help = "a mailing's queue is built in parts of this many emails: the first when "
-	  "the mailing starts, the next ones by the workers as the queue runs short, so "
-	  "that sending starts at once and one worker sends while another builds; 0 builds "
-	  "the whole queue at once (as does a job_size that splits it into child jobs)",
+	  .help = "a mailing's queue is built in parts of this many emails: the first (a "
+	  "quarter) when the mailing starts, the next ones ahead of the claims by a thread on "
+	  "a connection of its own, so that sending starts at once and goes on while the rest "
+	  "is built; 0 builds the whole queue at once (as does a job_size that splits it "
+	  "into child jobs)",
 	  MR_KEY_FIELD(struct mariadb_conf, build_part) },
 	{ 0 }
 };

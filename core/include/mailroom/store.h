@@ -313,9 +313,9 @@ struct mr_store_queue_ops {
 	 * splits the rows into child jobs of that many.  Moves the mailing and
 	 * job to running.  *count_r gets the rows made (0 when the queue was
 	 * built before).  A store MAY make only a first part of the rows here
-	 * (job_size 0) and the next parts, each in one transaction, in
-	 * queue_claim as the queue runs short, an address queued in an earlier
-	 * part counting as a duplicate; mailing_finish then counts the part
+	 * (job_size 0) and the next parts, each in one transaction, as its
+	 * claims need them, an address queued in an earlier part counting as a
+	 * duplicate; mailing_finish then counts the part
 	 * not yet built as waiting and a cancel ends the build
 	 * (store-mariadb's build_part). */
 	int (*queue_build)(void *state, int64_t job_id, int64_t job_size, int64_t *count_r,
