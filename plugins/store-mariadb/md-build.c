@@ -178,8 +178,9 @@ static void *builder_main(void *arg)
 	struct md_state *c = &b->conn;
 	mysql_thread_init();
 	struct mr_error err = { 0 };
-	if (md_connect(c, &err) != 0) /* a claim that runs short builds meanwhile */
-		c->core->log(c->log, MR_LOG_WARNING, "the queue builder: %s", err.msg);
+	if (md_connect(c, &err) != 0) /* it connects again at its first part */
+		c->core->log(c->log, MR_LOG_NOTICE, "the queue builder: %s (claims that run "
+			     "short build the parts)", err.msg);
 	pthread_mutex_lock(&b->mu);
 	while (!b->stop) {
 		if (!b->want) {
@@ -191,17 +192,13 @@ static void *builder_main(void *arg)
 		pthread_mutex_unlock(&b->mu);
 		memset(&err, 0, sizeof(err));
 		if (ahead_of(c, mid, at, &err) != 0)
-			c->core->log(c->log, MR_LOG_WARNING, "building the next part of mailing "
+			c->core->log(c->log, MR_LOG_NOTICE, "building the next part of mailing "
 				     "%lld's queue ahead: %s (a claim that runs short builds it)",
 				     (long long)mid, err.msg);
 		pthread_mutex_lock(&b->mu);
 	}
 	pthread_mutex_unlock(&b->mu);
-	for (int i = 0; i < MD_N_STMTS; i++) {
-		md_stmt_free(c->stmts[i]);
-		c->stmts[i] = NULL;
-	}
-	md_disconnect(c);
+	md_twin_end(c);
 	mysql_thread_end();
 	return NULL;
 }
@@ -218,11 +215,7 @@ static struct md_builder *builder_of(struct md_state *s)
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	b->pid = getpid();
-	b->conn.core = s->core;
-	b->conn.log = s->log;
-	b->conn.conf = s->conf;
-	b->conn.password = s->password; /* borrowed: s outlives the thread */
-	snprintf(b->conn.where, sizeof(b->conn.where), "%s", s->where);
+	md_twin(&b->conn, s);
 	if (pthread_create(&b->thread, NULL, builder_main, b) != 0) {
 		pthread_cond_destroy(&b->cv);
 		pthread_mutex_destroy(&b->mu);

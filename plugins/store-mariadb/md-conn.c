@@ -62,6 +62,24 @@ void md_disconnect(struct md_state *s)
 	s->db = NULL;
 }
 
+void md_twin(struct md_state *c, const struct md_state *s)
+{
+	c->core = s->core;
+	c->log = s->log;
+	c->conf = s->conf;
+	c->password = s->password;
+	snprintf(c->where, sizeof(c->where), "%s", s->where);
+}
+
+void md_twin_end(struct md_state *c)
+{
+	for (int i = 0; i < MD_N_STMTS; i++) {
+		md_stmt_free(c->stmts[i]);
+		c->stmts[i] = NULL;
+	}
+	md_disconnect(c);
+}
+
 int md_connect(struct md_state *s, struct mr_error *err)
 {
 	const struct mariadb_conf *c = s->conf;

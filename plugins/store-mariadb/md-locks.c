@@ -114,11 +114,7 @@ static void *heartbeat(void *arg)
 		pthread_mutex_lock(&l->mu);
 	}
 	pthread_mutex_unlock(&l->mu);
-	for (int i = 0; i < MD_N_STMTS; i++) {
-		md_stmt_free(l->hb.stmts[i]);
-		l->hb.stmts[i] = NULL;
-	}
-	md_disconnect(&l->hb);
+	md_twin_end(&l->hb);
 	mysql_thread_end();
 	return NULL;
 }
@@ -134,11 +130,7 @@ static struct md_locks *locks_of(struct md_state *s, struct mr_error *err)
 	}
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
-	l->hb.core = s->core;
-	l->hb.log = s->log;
-	l->hb.conf = s->conf;
-	l->hb.password = s->password; /* borrowed: s outlives the thread */
-	snprintf(l->hb.where, sizeof(l->hb.where), "%s", s->where);
+	md_twin(&l->hb, s);
 	s->locks = l;
 	return l;
 }

@@ -258,6 +258,12 @@ struct md_use {
 /* Connecting (md-conn.c). */
 int md_connect(struct md_state *s, struct mr_error *err);
 void md_disconnect(struct md_state *s);
+/* md_twin makes c a second connection's state of s's database for a thread
+ * of the instance (the password borrowed: s outlives the thread; c connects
+ * at its first statement or md_connect); md_twin_end frees its statements
+ * and closes it. */
+void md_twin(struct md_state *c, const struct md_state *s);
+void md_twin_end(struct md_state *c);
 /* A new statement object for sql (not yet prepared on the server). */
 struct md_stmt *md_stmt_new(struct md_state *s, const char *sql);
 void md_stmt_free(struct md_stmt *st);
