@@ -421,7 +421,7 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 	long long done0 = run->sent + run->bounced + run->retried, waiting = 0, waiting0 = 0;
 	struct mr_mailing_stats ms;
 	struct mr_error serr = { 0 };
-	int64_t total0 = 0;
+	int64_t total0 = 0, counted = 0;
 	if (show && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0) {
 		waiting = waiting0 = ms.queued + ms.retrying;
 		total0 = ms.total;
@@ -463,9 +463,14 @@ static int send_mailing(struct pm_run *run, int64_t mid, const char *rate_path, 
 		}
 		if (show && nw.n_done) {
 			long long done = run->sent + run->bounced + run->retried - done0;
-			/* a queue that a store builds in parts grows as it sends */
-			if (done >= waiting && mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0)
+			/* a queue that a store builds in parts grows as it sends
+			 * (counted again at most once a second: a pass over the
+			 * mailing, and news comes per message) */
+			if (done >= waiting && core->now(core) != counted &&
+			    mr_store_mailing_stats(run->st, mid, &ms, &serr) == 0) {
+				counted = core->now(core);
 				waiting = waiting0 + (long long)(ms.total - total0);
+			}
 			core->progress(core, what, done, waiting);
 		}
 		if (nw.finished) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A mailing's queue built in parts of build_part emails: the first when the mailing starts (queue_build), the next ones ahead of the claims by a builder thread on a connection of its own (or by a claim that runs short), each part in one transaction with the parent job's place in the build (job_offset, job_limit), so that sending starts at once and goes on while the rest is built. */
+/* A mailing's queue built in parts of build_part emails: the first when the mailing starts (queue_build), the next ones ahead of the claims by a builder thread on a connection of its own (or by a claim that runs short), each part in one transaction with the parent job's place in the build (job_offset), so that sending starts at once and goes on while the rest is built. */
 #include "config.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -33,7 +33,7 @@ static int64_t part_size(const struct md_state *s)
 static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t from,
 		      int64_t size, int64_t *next_r, int64_t *count_r, struct mr_error *err)
 {
-	int64_t n = 0, last = INT64_MAX, lo = 0, hi = INT64_MAX, limit = 0;
+	int64_t n = 0, last = INT64_MAX, lo = 0, hi = INT64_MAX;
 	struct md_use u;
 	int rc = 0, src;
 	*count_r = 0;
@@ -67,21 +67,10 @@ static int build_part(struct md_state *s, int64_t parent, int64_t mid, int64_t f
 	rc = md_run(s, &u, "building a mailing's recipient queue", err);
 	*count_r = rc ? 0 : md_changes(s);
 	md_release(&u);
-	if (rc || size == 0)
-		return rc;
-	if ((rc = md_acquire(s, MD_QUEUE_LAST_ROW, &u, err)) != 0)
-		return rc;
-	md_bind_int64(u.st, 1, parent);
-	if ((src = md_step(u.st)) == MD_ROW)
-		limit = md_col_int64(u.st, 0);
-	else
-		rc = md_fail(s, src, "reading the last row of a mailing's queue", err);
-	md_release(&u);
-	if (rc || (rc = md_acquire(s, MD_MJOB_BUILD_PUT, &u, err)) != 0)
+	if (rc || size == 0 || (rc = md_acquire(s, MD_MJOB_BUILD_PUT, &u, err)) != 0)
 		return rc;
 	md_bind_int64(u.st, 1, parent);
 	md_bind_int64(u.st, 2, *next_r);
-	md_bind_int64(u.st, 3, limit);
 	rc = md_run(s, &u, "recording how far a mailing's queue is built", err);
 	md_release(&u);
 	return rc;
@@ -143,7 +132,6 @@ static int build_next(struct md_state *s, int64_t mid, int wait, int *moved_r,
 			locked = 1;
 			snprintf(status, sizeof(status), "%s", md_col_text(u.st, 0));
 			b.offset = md_col_int64(u.st, 1);
-			b.limit = md_col_int64(u.st, 2);
 		} else if (src != MD_DONE) {
 			rc = md_fail(s, src, "locking a mailing's parent job", err);
 		}

@@ -217,19 +217,18 @@ static const char *const sql_text[MD_N_STMTS] = {
 	[MD_QUEUE_PART_SPAN] = "SELECT count(*), coalesce(max(id), 0), coalesce(min(contact_id), 0), "
 			       "coalesce(max(contact_id), 0) FROM (SELECT id, contact_id FROM emails "
 			       "WHERE id >= ?1 ORDER BY id LIMIT ?2) p",
-	[MD_QUEUE_LAST_ROW] = "SELECT coalesce(max(id), 0) FROM mailing_recipients WHERE job_id = ?1",
 	/* a parent job built in parts: job_offset is the email id its build
-	 * goes on from (0: nothing left to build), job_limit its last queue row
-	 * so far; read, locked (waiting for a worker that builds), tried
-	 * (skipping it then) and written */
-	[MD_MJOB_BUILD_READ] = "SELECT id, job_offset, job_limit FROM mailing_jobs "
-			       "WHERE mailing_id = ?1 AND job_type = 'parent' ORDER BY id LIMIT 1",
-	[MD_MJOB_BUILD_WAIT] = "SELECT status, job_offset, job_limit FROM mailing_jobs WHERE id = ?1 "
-			       "FOR UPDATE",
-	[MD_MJOB_BUILD_TRY] = "SELECT status, job_offset, job_limit FROM mailing_jobs WHERE id = ?1 "
+	 * goes on from (0: nothing left to build); read with its last queue
+	 * row so far (the end of the job's part of the job_id index), locked
+	 * (waiting for a worker that builds), tried (skipping it then) */
+	[MD_MJOB_BUILD_READ] = "SELECT j.id, j.job_offset, (SELECT coalesce(max(r.id), 0) "
+			       "FROM mailing_recipients r WHERE r.job_id = j.id) FROM mailing_jobs j "
+			       "WHERE j.mailing_id = ?1 AND j.job_type = 'parent' ORDER BY j.id LIMIT 1",
+	[MD_MJOB_BUILD_WAIT] = "SELECT status, job_offset FROM mailing_jobs WHERE id = ?1 FOR UPDATE",
+	[MD_MJOB_BUILD_TRY] = "SELECT status, job_offset FROM mailing_jobs WHERE id = ?1 "
 			      "FOR UPDATE SKIP LOCKED",
 	[MD_MJOB_BUILDING] = "SELECT mailing_id FROM mailing_jobs WHERE job_offset > 0 LIMIT 1",
-	[MD_MJOB_BUILD_PUT] = "UPDATE mailing_jobs SET job_offset = ?2, job_limit = ?3 WHERE id = ?1",
+	[MD_MJOB_BUILD_PUT] = "UPDATE mailing_jobs SET job_offset = ?2 WHERE id = ?1",
 #undef MD_BUILD_ELIGIBLE
 	[MD_QUEUE_BOUNDARY] = "SELECT id FROM mailing_recipients WHERE job_id = ?1 ORDER BY id "
 			      "LIMIT 1 OFFSET ?2",
