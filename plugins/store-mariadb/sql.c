@@ -219,10 +219,12 @@ static const char *const sql_text[MD_N_STMTS] = {
 			       "WHERE id >= ?1 ORDER BY id LIMIT ?2) p",
 	/* a parent job built in parts: job_offset is the email id its build
 	 * goes on from (0: nothing left to build); read with its last queue
-	 * row so far (the end of the job's part of the job_id index), locked
+	 * row so far (the end of the job's part of the job_id index: one key
+	 * read, where a correlated max(id) read all 100,000 entries), locked
 	 * (waiting for a worker that builds), tried (skipping it then) */
-	[MD_MJOB_BUILD_READ] = "SELECT j.id, j.job_offset, (SELECT coalesce(max(r.id), 0) "
-			       "FROM mailing_recipients r WHERE r.job_id = j.id) FROM mailing_jobs j "
+	[MD_MJOB_BUILD_READ] = "SELECT j.id, j.job_offset, coalesce((SELECT r.id "
+			       "FROM mailing_recipients r WHERE r.job_id = j.id ORDER BY r.id DESC "
+			       "LIMIT 1), 0) FROM mailing_jobs j "
 			       "WHERE j.mailing_id = ?1 AND j.job_type = 'parent' ORDER BY j.id LIMIT 1",
 	[MD_MJOB_BUILD_WAIT] = "SELECT status, job_offset FROM mailing_jobs WHERE id = ?1 FOR UPDATE",
 	[MD_MJOB_BUILD_TRY] = "SELECT status, job_offset FROM mailing_jobs WHERE id = ?1 "
