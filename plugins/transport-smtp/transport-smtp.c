@@ -111,11 +111,12 @@ struct mr_send_stream {
 	struct mr_send_hooks hooks;  /* zeroed where the caller's struct is shorter */
 	pthread_mutex_t mu;
 	pthread_cond_t work;  /* pool threads wait here for a job or the close */
-	pthread_cond_t room;  /* stream_push waits here for room in the queue */
+	pthread_cond_t room;  /* stream_push waits here for the queue to be half empty */
 	struct smtp_job *q;   /* ring of q_cap queued jobs */
 	size_t q_cap, q_head, q_len;
 	size_t pushed;        /* messages pushed so far (the next hook index) */
 	size_t threads, idle; /* pool threads started, waiting for a job */
+	int push_waiting;     /* stream_push waits on room */
 	size_t n_tx;          /* transactions run */
 	int closing;
 	/* set when a connection could not be made: jobs taken within
@@ -128,6 +129,9 @@ struct mr_send_stream {
 	char auth_text[512];
 	int host_down_logged;
 };
+
+/* a kept connection idle this long is checked for a close before use */
+#define KEPT_CHECK_MS 1000
 
 /* how long a failed connection attempt answers for the next jobs */
 #define HOST_DOWN_MS 2000
@@ -358,6 +362,12 @@ static int conn_reply(struct smtp_conn *c, struct smtp_reply *r, long long deadl
 			c->in = in;
 			c->in_cap = cap;
 		}
+		/* without TLS nothing is buffered between the socket and us: wait
+		 * first (a read just after a command mostly finds nothing yet) */
+		if (c->s->tls_none && conn_wait(c, POLLIN, deadline) != 0) {
+			snprintf(why, why_size, "timed out waiting for the server's reply");
+			return -1;
+		}
 		size_t n = 0;
 		CURLcode rc = curl_easy_recv(c->easy, c->in + c->in_len, c->in_cap - c->in_len, &n);
 		if (rc == CURLE_OK && n > 0) {
@@ -572,9 +582,11 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 		c->rcpt_cap = job->n_rcpts;
 	}
 	struct smtp_tx tx;
-	if (c->easy) {
+	if (c->easy && now_ms() - c->used_ms >= KEPT_CHECK_MS) {
 		/* a kept connection with something to read before we said a word
-		 * was closed by the server, or has a 421 for us: start afresh */
+		 * was closed by the server, or has a 421 for us: start afresh
+		 * (one that was used a moment ago is not asked: a close since
+		 * then is retried below on a new connection) */
 		struct pollfd p = { c->fd, POLLIN, 0 };
 		if (poll(&p, 1, 0) != 0) {
 			s->core->log(s->log, MR_LOG_INFO, "the server closed a kept-alive "
@@ -647,7 +659,11 @@ static void *conn_thread(void *arg)
 		st->q_len--;
 		st->n_tx++;
 		int down = st->host_down_ms && now_ms() - st->host_down_ms < HOST_DOWN_MS;
-		pthread_cond_signal(&st->room);
+		/* the pusher is woken once the queue is half empty, not at each
+		 * job taken: it then fills it in one go (a wake-up per message
+		 * was most of a mailing's context switches) */
+		if (st->push_waiting && st->q_len <= st->q_cap / 2)
+			pthread_cond_signal(&st->room);
 		pthread_mutex_unlock(&st->mu);
 		if (down)
 			job_skip(&job, st->host_down_text);
@@ -756,15 +772,15 @@ static int smtp_stream_push(struct mr_send_stream *st, struct mr_outmsg *m, stru
 {
 	struct smtp *s = st->s;
 	struct smtp_job job;
-	pthread_mutex_lock(&st->mu);
-	int auth_failed = st->auth_failed;
-	pthread_mutex_unlock(&st->mu);
-	if (auth_failed)
-		return s->core->error_set(err, MR_ECONFIG, "%s", st->auth_text);
 	int planned = job_plan(m, &job);
 	if (planned < 0)
 		return s->core->error_set(err, MR_ENOMEM, "out of memory queueing a message");
 	pthread_mutex_lock(&st->mu);
+	if (st->auth_failed) {
+		pthread_mutex_unlock(&st->mu);
+		free(job.rcpt);
+		return s->core->error_set(err, MR_ECONFIG, "%s", st->auth_text);
+	}
 	job.msg = st->pushed++;
 	if (!planned) {
 		/* nothing to try: final already */
@@ -773,8 +789,11 @@ static int smtp_stream_push(struct mr_send_stream *st, struct mr_outmsg *m, stru
 			st->hooks.final(st->hooks.cookie, job.msg, m);
 		return 0;
 	}
-	while (st->q_len == st->q_cap)
+	while (st->q_len == st->q_cap) {
+		st->push_waiting = 1;
 		pthread_cond_wait(&st->room, &st->mu);
+		st->push_waiting = 0;
+	}
 	st->q[(st->q_head + st->q_len++) % st->q_cap] = job;
 	if (st->idle < st->q_len && st->threads < s->max_conns)
 		pool_grow(st);
