@@ -7,7 +7,9 @@
  *
  *   mr-blast -c FILE -f FROM -t TO [-t TO...] -m MESSAGE-FILE [-k COPIES]
  *   mr-blast -c FILE -l LIST   (one batch; each line FROM<TAB>TO,TO...<TAB>FILE,
- *                               FROM "<>" for the null sender)
+ *                               FROM "<>" for the null sender; then prints how
+ *                               often each message was offered and its
+ *                               content sent, as the hooks said)
  *   mr-blast -c FILE -n COUNT [-s BYTES] [-b BATCH] [-w PAUSE] [-f FROM] [-t TO]
  *                               (-w: seconds to wait between batches)
  */
@@ -27,6 +29,7 @@ struct blast_counts {
 	size_t done_calls;
 	size_t ok, temp, perm, pending;
 	int print;
+	size_t *offered, *content; /* -l: calls of those hooks per message */
 };
 
 static const char *status_word(enum mr_send_status s)
@@ -60,6 +63,27 @@ static void on_final(void *cookie, size_t i, struct mr_outmsg *m)
 			       res->enhanced[0] ? res->enhanced : "-", res->text);
 	}
 	pthread_mutex_unlock(&counts_mu);
+}
+
+/* -l's offered and content hooks: counted per message, printed at the end. */
+static int on_offered(void *cookie, size_t i, struct mr_outmsg *m)
+{
+	struct blast_counts *c = cookie;
+	(void)i;
+	pthread_mutex_lock(&counts_mu);
+	c->offered[(uintptr_t)m->user]++;
+	pthread_mutex_unlock(&counts_mu);
+	return 0;
+}
+
+static int on_content(void *cookie, size_t i, struct mr_outmsg *m)
+{
+	struct blast_counts *c = cookie;
+	(void)i;
+	pthread_mutex_lock(&counts_mu);
+	c->content[(uintptr_t)m->user]++;
+	pthread_mutex_unlock(&counts_mu);
+	return 0;
 }
 
 static char *read_file(const char *path, size_t *len_r)
@@ -168,11 +192,20 @@ static int blast_list(struct mr_transport *tr, const char *list, struct blast_co
 		n++;
 	}
 	struct mr_error err = { 0 };
-	struct mr_send_hooks hooks = { .size = sizeof(hooks), .cookie = counts, .final = on_final };
+	struct mr_send_hooks hooks = { .size = sizeof(hooks), .cookie = counts, .final = on_final,
+				       .offered = on_offered, .content = on_content };
+	counts->offered = calloc(n ? n : 1, sizeof(size_t));
+	counts->content = calloc(n ? n : 1, sizeof(size_t));
+	if (!counts->offered || !counts->content)
+		rc = 71;
 	if (!rc && tr->ops->send(tr->state, msgs, n, &hooks, &err) != 0) {
 		fprintf(stderr, "mr-blast: send: %s\n", err.msg);
 		rc = 75;
 	}
+	for (size_t i = 0; !rc && i < n; i++)
+		printf("msg %zu offered %zu content %zu\n", i, counts->offered[i], counts->content[i]);
+	free(counts->offered);
+	free(counts->content);
 	if (!rc && counts->done_calls != n)
 		fprintf(stderr, "mr-blast: done was called %zu times for %zu messages\n",
 			counts->done_calls, n);

@@ -18,7 +18,9 @@
  * sending right before the batch goes to the transport; an outcome is
  * committed only from the transport's final hook, i.e. after the server
  * answered.  Each batch's sending journal (journal.c) gets one line when a
- * message is offered to a server, one with its final answer and one when
+ * message may reach a server (its content is about to go out, or, with a
+ * transport that cannot tell, its transaction is about to start), one with
+ * its final answer and one when
  * its outcome is about to be committed.  A worker killed mid-batch leaves
  * rows in sending: the next run of the same worker on the same host (same
  * lease owner, "JOB/worker-N/SLOT@HOST")

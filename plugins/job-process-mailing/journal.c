@@ -5,7 +5,10 @@
  * only the messages whose answer never came.  Lines (after a header naming
  * the boot):
  *
- *   ID O                          offered: its transaction is about to start
+ *   ID O                          offered: a copy may reach the server from
+ *                                 now (its content is about to go out; with
+ *                                 a transport that cannot tell, its
+ *                                 transaction is about to start)
  *   ID F S CODE ENHANCED TEXT     final: the transport's answer (S: 1 sent,
  *                                 2 retry, 3 bounced; ENHANCED "-" for none)
  *   ID C                          committing: its outcome is going to the store

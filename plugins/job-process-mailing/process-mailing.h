@@ -106,7 +106,7 @@ void pm_slot_collect(struct pm_slot *sl);
 int pm_journal_open(struct pm_journal *j, const char *path);
 /* Opens an existing journal to add lines to it (0, or -1). */
 int pm_journal_append(struct pm_journal *j, const char *path);
-/* Records that queue_id is about to be offered (0, or -1: do not offer it). */
+/* Records that queue_id may reach a server from now (0, or -1: do not send it). */
 int pm_journal_offered(struct pm_journal *j, int64_t queue_id);
 /* Records queue_id's final answer (0, or -1 when it could not be written). */
 int pm_journal_final(struct pm_journal *j, int64_t queue_id, const struct mr_send_result *res);
@@ -116,7 +116,7 @@ void pm_journal_close(struct pm_journal *j);
 /* One row of a journal read back. */
 struct pm_journal_row {
 	int64_t queue_id;
-	int offered;                   /* its transaction was about to start */
+	int offered;                   /* a copy may have reached the server */
 	int answered;                  /* res holds the transport's final answer */
 	int committed;                 /* its outcome went (or was going) to the store */
 	struct mr_send_result res;
@@ -133,7 +133,8 @@ struct pm_sender {
 	const struct mr_core *core;
 	const struct mr_log *log;
 	struct pm_slot *slots;         /* the run's PM_SLOTS slots (a message's slot) */
-	struct mr_send_hooks hooks;    /* offered: journal; final: journal, then done_q */
+	struct mr_send_hooks hooks;    /* content (else offered): journal; final: journal,
+					  then done_q */
 	pthread_cond_t work;           /* the sender waits here for a slot */
 	pthread_t tid;
 	int started, quit;

@@ -21,9 +21,11 @@ static int64_t queue_id_of(const struct pm_slot *sl, const struct mr_outmsg *m)
 	return sl->rcpts[(uintptr_t)m->user].r.queue_id;
 }
 
-/* The offered hook (in any of the transport's threads): journal first; a
- * journal that cannot be written stops the message. */
-static int on_offered(void *cookie, size_t i, struct mr_outmsg *m)
+/* The hook that says a copy of the message may reach the server from now
+ * on (in any of the transport's threads): the content hook of a transport
+ * that has one, else the offered hook.  Journal first; a journal that
+ * cannot be written stops the message. */
+static int on_started(void *cookie, size_t i, struct mr_outmsg *m)
 {
 	struct pm_sender *sd = cookie;
 	struct pm_slot *sl = pm_slot_of(sd, m);
@@ -126,8 +128,13 @@ int pm_sender_start(struct pm_sender *sd, struct pm_sync *sync, struct mr_transp
 	sd->slots = slots;
 	sd->core = core;
 	sd->log = log;
+	/* a transport that tells when the content goes out: a message killed
+	 * before that is not in doubt (nothing of it can have arrived) */
+	int content = (t->ops->caps & MR_TRANSPORT_CONTENT) != 0;
 	sd->hooks = (struct mr_send_hooks){ .size = sizeof(sd->hooks), .cookie = sd,
-					    .offered = on_offered, .final = on_final };
+					    .offered = content ? NULL : on_started,
+					    .final = on_final,
+					    .content = content ? on_started : NULL };
 	/* every slot may be in flight at once */
 	sd->done_cap = cap * PM_SLOTS;
 	sd->in_caller = !(t->ops->caps & MR_TRANSPORT_NO_STORE);

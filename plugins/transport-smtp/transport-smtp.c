@@ -11,7 +11,11 @@
  * the dot-stuffed message and its end-of-data line in one write.  So every
  * recipient gets the reply to its own RCPT (libcurl's own SMTP transfer
  * reports one result per transfer), the end of data costs no extra packet,
- * and each message costs two round trips instead of four.
+ * and each message costs two round trips instead of four.  When the queue
+ * holds a next message, its envelope group goes in the same write as this
+ * message's data (RFC 2920 lets message content begin a group): one round
+ * trip per message.  The offered hook then comes one message early; the
+ * content hook says when the data goes out.
  *
  * Each pool slot keeps its connection between messages and streams.  While a
  * stream is open one pool thread runs each slot (started as the queue needs
@@ -431,12 +435,17 @@ struct smtp_tx {
 	char why[256];
 };
 
-/* Sends MAIL, the RCPTs and DATA and reads their replies; then the message
- * when DATA got 354.  Fills tx; on a broken connection sets tx->lost. */
-static void tx_run(struct smtp_conn *c, struct mr_outmsg *m, const struct smtp_job *job,
-		   struct smtp_tx *tx, long long deadline)
+/* A pipelined group is written whole before its replies are read: keep it
+ * small enough that neither side's socket buffer can fill up. */
+static int job_pipelined(const struct smtp_conn *c, const struct smtp_job *job)
 {
-	const size_t W = sizeof(tx->why);
+	return c->caps.pipelining && job->n_rcpts <= 100;
+}
+
+/* Appends m's MAIL command to c->out, with its RCPTs and DATA when the group
+ * is pipelined.  0, or -1 out of memory. */
+static int env_group(struct smtp_conn *c, const struct mr_outmsg *m, const struct smtp_job *job)
+{
 	int has8 = smtp_body_has_8bit(m->data, m->len);
 	int utf8 = 0;
 	for (const unsigned char *p = (const unsigned char *)m->envelope_from; *p; p++)
@@ -444,7 +453,6 @@ static void tx_run(struct smtp_conn *c, struct mr_outmsg *m, const struct smtp_j
 	for (size_t k = 0; k < job->n_rcpts; k++)
 		for (const unsigned char *p = (const unsigned char *)m->rcpts[job->rcpt[k]]; *p; p++)
 			utf8 |= *p >= 0x80;
-	c->out_len = 0;
 	int bad = out_printf(c, "MAIL FROM:<%s>", m->envelope_from);
 	if (c->caps.size)
 		bad |= out_printf(c, " SIZE=%zu", smtp_body_wire_len(m->data, m->len));
@@ -453,21 +461,76 @@ static void tx_run(struct smtp_conn *c, struct mr_outmsg *m, const struct smtp_j
 	if (utf8 && c->caps.smtputf8)
 		bad |= out_printf(c, " SMTPUTF8");
 	bad |= out_printf(c, "\r\n");
-	if (bad) {
-		snprintf(tx->why, W, "out of memory");
-		tx->lost = 1;
-		return;
-	}
-	/* a pipelined group is written whole before its replies are read: keep
-	 * it small enough that neither side's socket buffer can fill up */
-	int pipe = c->caps.pipelining && job->n_rcpts <= 100;
-	if (pipe) {
+	if (job_pipelined(c, job)) {
 		for (size_t k = 0; k < job->n_rcpts; k++)
 			bad |= out_printf(c, "RCPT TO:<%s>\r\n", m->rcpts[job->rcpt[k]]);
 		bad |= out_printf(c, "DATA\r\n");
 	}
-	if (bad || conn_send(c, c->out, c->out_len, deadline, tx->why, W) ||
-	    conn_reply(c, &tx->mail, deadline, tx->why, W))
+	return bad ? -1 : 0;
+}
+
+/* The next job of the stream, taken while a message's data is written so
+ * that its envelope goes in the same write (RFC 2920 lets message content
+ * begin a pipelined group): one round trip per message instead of two. */
+struct smtp_ride {
+	struct mr_send_stream *st;
+	struct smtp_job job;
+	int taken;      /* job is taken from the queue: the thread runs it next */
+	int env_sent;   /* its envelope is in c->out after the data */
+	char why[128];  /* taken but not tried: why (the offered hook refused) */
+};
+
+static int take_job(struct mr_send_stream *st, struct smtp_job *job);
+
+/* Takes the queue's next job for the ride when the connection pipelines and
+ * appends its envelope to c->out (after the offered hook). */
+static void ride_take(struct smtp_conn *c, struct smtp_ride *ride)
+{
+	struct mr_send_stream *st = ride->st;
+	if (!c->caps.pipelining || ride->taken)
+		return;
+	pthread_mutex_lock(&st->mu);
+	int ok = st->q_len && job_pipelined(c, &st->q[st->q_head]) &&
+		 take_job(st, &ride->job);
+	pthread_mutex_unlock(&st->mu);
+	if (!ok)
+		return;
+	ride->taken = 1;
+	if (st->hooks.offered && st->hooks.offered(st->hooks.cookie, ride->job.msg,
+						   ride->job.m) != 0) {
+		snprintf(ride->why, sizeof(ride->why),
+			 "not tried: the sender could not record that it starts");
+		return;
+	}
+	size_t before = c->out_len;
+	if (env_group(c, ride->job.m, &ride->job) != 0) {
+		c->out_len = before; /* it goes on its own after this message */
+		return;
+	}
+	ride->env_sent = 1;
+}
+
+/* Sends MAIL, the RCPTs and DATA and reads their replies (the group was
+ * already written when env_sent: it rode with the previous message's data);
+ * then the message when DATA got 354, with the next job's envelope when
+ * ride is given.  Fills tx; on a broken connection sets tx->lost. */
+static void tx_run(struct mr_send_stream *st, struct smtp_conn *c, struct mr_outmsg *m,
+		   const struct smtp_job *job, struct smtp_tx *tx, long long deadline,
+		   int env_sent, struct smtp_ride *ride)
+{
+	const size_t W = sizeof(tx->why);
+	int pipe = job_pipelined(c, job);
+	if (!env_sent) {
+		c->out_len = 0;
+		if (env_group(c, m, job) != 0) {
+			snprintf(tx->why, W, "out of memory");
+			tx->lost = 1;
+			return;
+		}
+		if (conn_send(c, c->out, c->out_len, deadline, tx->why, W))
+			goto lost;
+	}
+	if (conn_reply(c, &tx->mail, deadline, tx->why, W))
 		goto lost;
 	tx->any_reply = 1;
 	size_t accepted = 0;
@@ -501,12 +564,19 @@ static void tx_run(struct smtp_conn *c, struct mr_outmsg *m, const struct smtp_j
 			goto lost;
 		return;
 	}
+	/* from here the server may keep a copy: the caller journals that */
+	if (st->hooks.content && st->hooks.content(st->hooks.cookie, job->msg, m) != 0) {
+		snprintf(tx->why, W, "not sent: the sender could not record that it sends");
+		goto lost; /* a transaction cut off in its data is discarded */
+	}
 	c->out_len = 0;
 	if (out_room(c, smtp_body_encoded_max(m->len)) != 0) {
 		snprintf(tx->why, W, "out of memory");
 		goto lost;
 	}
 	c->out_len = smtp_body_encode(m->data, m->len, c->out);
+	if (ride)
+		ride_take(c, ride);
 	if (conn_send(c, c->out, c->out_len, deadline, tx->why, W) ||
 	    conn_reply(c, &tx->final, deadline, tx->why, W))
 		goto lost;
@@ -567,8 +637,11 @@ static void job_skip(struct smtp_job *job, const char *text)
 
 /* Sends one job on a slot: connects when needed, and retries once on a new
  * connection when a kept-alive one turned out dead before any reply (the
- * server then accepted nothing).  The offered hook comes before each try. */
-static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct smtp_job *job)
+ * server then accepted nothing).  The offered hook comes before each try
+ * (for a job whose envelope rode with the previous data, before that).
+ * With ride given, the next job may be taken to ride with this one's data. */
+static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct smtp_job *job,
+			 int env_sent, struct smtp_ride *ride)
 {
 	struct smtp *s = c->s;
 	struct mr_outmsg *m = job->m;
@@ -582,7 +655,9 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 		c->rcpt_cap = job->n_rcpts;
 	}
 	struct smtp_tx tx;
-	if (c->easy && now_ms() - c->used_ms >= KEPT_CHECK_MS) {
+	if (!c->easy)
+		env_sent = 0; /* the connection it rode on is gone: it starts afresh */
+	if (c->easy && !env_sent && now_ms() - c->used_ms >= KEPT_CHECK_MS) {
 		/* a kept connection with something to read before we said a word
 		 * was closed by the server, or has a 421 for us: start afresh
 		 * (one that was used a moment ago is not asked: a close since
@@ -621,7 +696,8 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 				return;
 			}
 		}
-		if (st->hooks.offered && st->hooks.offered(st->hooks.cookie, job->msg, m) != 0) {
+		if (!env_sent && st->hooks.offered &&
+		    st->hooks.offered(st->hooks.cookie, job->msg, m) != 0) {
 			job_skip(job, "not tried: the sender could not record that it starts");
 			return;
 		}
@@ -629,7 +705,8 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 		memset(c->rcpt, 0, job->n_rcpts * sizeof(*c->rcpt));
 		tx.rcpt = c->rcpt;
 		tx.n_rcpts = job->n_rcpts;
-		tx_run(c, m, job, &tx, now_ms() + s->timeout * 1000LL);
+		tx_run(st, c, m, job, &tx, now_ms() + s->timeout * 1000LL, env_sent, ride);
+		env_sent = 0;
 		c->used_ms = now_ms();
 		if (!(tx.lost && !tx.any_reply && reused))
 			break;
@@ -639,36 +716,60 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 	tx_results(m, job, &tx);
 }
 
+/* Takes the queue's next job (with st->mu held): 1 with *job filled, or 0
+ * when the queue is empty. */
+static int take_job(struct mr_send_stream *st, struct smtp_job *job)
+{
+	if (!st->q_len)
+		return 0;
+	*job = st->q[st->q_head];
+	st->q_head = (st->q_head + 1) % st->q_cap;
+	st->q_len--;
+	st->n_tx++;
+	/* the pusher is woken once the queue is half empty, not at each job
+	 * taken: it then fills it in one go (a wake-up per message was most of
+	 * a mailing's context switches) */
+	if (st->push_waiting && st->q_len <= st->q_cap / 2)
+		pthread_cond_signal(&st->room);
+	return 1;
+}
+
 /* A pool thread: takes the stream's next job until the stream closes with
- * its queue empty; the message's final hook is called here. */
+ * its queue empty (a job that rode with the previous one's data comes
+ * first); the message's final hook is called here. */
 static void *conn_thread(void *arg)
 {
 	struct smtp_conn *c = arg;
 	struct mr_send_stream *st = c->st;
+	struct smtp_ride ride = { .st = st };
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		while (!st->q_len && !st->closing) {
-			st->idle++;
-			pthread_cond_wait(&st->work, &st->mu);
-			st->idle--;
+		struct smtp_job job;
+		int env_sent = 0, down = 0;
+		if (ride.taken) {
+			job = ride.job;
+			env_sent = ride.env_sent;
+		} else {
+			while (!st->q_len && !st->closing) {
+				st->idle++;
+				pthread_cond_wait(&st->work, &st->mu);
+				st->idle--;
+			}
+			if (!take_job(st, &job))
+				break;
+			down = st->host_down_ms && now_ms() - st->host_down_ms < HOST_DOWN_MS;
 		}
-		if (!st->q_len)
-			break;
-		struct smtp_job job = st->q[st->q_head];
-		st->q_head = (st->q_head + 1) % st->q_cap;
-		st->q_len--;
-		st->n_tx++;
-		int down = st->host_down_ms && now_ms() - st->host_down_ms < HOST_DOWN_MS;
-		/* the pusher is woken once the queue is half empty, not at each
-		 * job taken: it then fills it in one go (a wake-up per message
-		 * was most of a mailing's context switches) */
-		if (st->push_waiting && st->q_len <= st->q_cap / 2)
-			pthread_cond_signal(&st->room);
+		char why[sizeof(ride.why)];
+		snprintf(why, sizeof(why), "%s", ride.taken ? ride.why : "");
+		ride.taken = ride.env_sent = 0;
+		ride.why[0] = '\0';
 		pthread_mutex_unlock(&st->mu);
 		if (down)
 			job_skip(&job, st->host_down_text);
+		else if (why[0])
+			job_skip(&job, why);
 		else
-			conn_run_job(st, c, &job);
+			conn_run_job(st, c, &job, env_sent, &ride);
 		free(job.rcpt);
 		if (st->hooks.final)
 			st->hooks.final(st->hooks.cookie, job.msg, job.m);
@@ -802,7 +903,7 @@ static int smtp_stream_push(struct mr_send_stream *st, struct mr_outmsg *m, stru
 		st->q_len--;
 		st->n_tx++;
 		pthread_mutex_unlock(&st->mu);
-		conn_run_job(st, &s->conns[0], &job);
+		conn_run_job(st, &s->conns[0], &job, 0, NULL);
 		free(job.rcpt);
 		if (st->hooks.final)
 			st->hooks.final(st->hooks.cookie, job.msg, m);
@@ -1054,7 +1155,7 @@ static const struct mr_key smtp_keys[] = {
 
 static const struct mr_transport_ops smtp_ops = {
 	.size = sizeof(struct mr_transport_ops),
-	.caps = MR_TRANSPORT_NO_STORE | MR_TRANSPORT_STREAMING,
+	.caps = MR_TRANSPORT_NO_STORE | MR_TRANSPORT_STREAMING | MR_TRANSPORT_CONTENT,
 	.init = smtp_init,
 	.deinit = smtp_deinit,
 	.send = smtp_send,

@@ -264,6 +264,49 @@ rl=; for k in $(seq 150); do rl="$rl -t r$k@example.net"; done
 blast -f sender@example.org $rl -m "$T_DIR/m1.eml" > "$T_DIR/out" 2>&1
 check_eq "150 recipients: 150 ok results" "$(grep -c ': ok 250 2.0.0' "$T_DIR/out")" 150
 
+# ---- the next message's envelope rides with the data (RFC 2920 lets message
+# content begin a pipelined group): one round trip per message
+site "host = 127.0.0.1" "port = $PP" "tls = none" "max_connections = 1"
+blast -f sender@example.org -t slow-data@example.net -m "$T_DIR/m1.eml" -k 3 > "$T_DIR/out" 2>&1
+check_eq "ride: three messages on one connection, exit 0" "$?" 0
+aheads=$(for j in $(ls "$PD"/*.json | tail -3); do json "$j" ahead; done | tr '\n' '|')
+check_eq "ride: the next MAIL was waiting after the first two ends of data, nothing after the last" \
+	"$aheads" "MAIL FROM|MAIL FROM||"
+# a refused message does not take the one that rode with it along
+n0=$(pcount)
+{
+	printf 'sender@example.org\tperm-data@example.net\t%s/m1.eml\n' "$T_DIR"
+	printf 'sender@example.org\tafter-refused@example.net\t%s/m1.eml\n' "$T_DIR"
+	printf 'sender@example.org\ttemp-data@example.net\t%s/m1.eml\n' "$T_DIR"
+	printf 'sender@example.org\tafter-deferred@example.net\t%s/m1.eml\n' "$T_DIR"
+	printf 'sender@example.org\tperm-rcpt@example.net\t%s/m1.eml\n' "$T_DIR"
+} > "$T_DIR/list-ride"
+blast -l "$T_DIR/list-ride" > "$T_DIR/out" 2>&1
+check_grep "ride: the refused message is permfail 554" 'rcpt perm-data@example.net: permfail 554 5.6.0' "$T_DIR/out"
+check_grep "ride: the message after it is sent" 'rcpt after-refused@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_grep "ride: the deferred message is tempfail 452" 'rcpt temp-data@example.net: tempfail 452 4.3.1' "$T_DIR/out"
+check_grep "ride: the message after the deferred one is sent" 'rcpt after-deferred@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_eq "ride: two stored" "$(pcount)" $((n0 + 2))
+check_eq "ride: the content hook came once for each message whose data went out, not for the refused recipient's" \
+	"$(grep '^msg [0-9]* offered' "$T_DIR/out" | tr '\n' '|')" \
+	"msg 0 offered 1 content 1|msg 1 offered 1 content 1|msg 2 offered 1 content 1|msg 3 offered 1 content 1|msg 4 offered 1 content 0|"
+# the server accepts a message and closes the connection before answering the
+# envelope that rode with it: that message is sent again on a new connection
+n0=$(pcount)
+{
+	printf 'sender@example.org\tclose-after@example.net\t%s/m1.eml\n' "$T_DIR"
+	printf 'sender@example.org\tnext@example.net\t%s/m1.eml\n' "$T_DIR"
+} > "$T_DIR/list-close"
+blast -l "$T_DIR/list-close" > "$T_DIR/out" 2>&1
+check_eq "ride, closed after a message: exit 0" "$?" 0
+check_grep "ride, closed: the accepted message is ok" 'rcpt close-after@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_grep "ride, closed: the next one is ok too" 'rcpt next@example.net: ok 250 2.0.0' "$T_DIR/out"
+check_eq "ride, closed: each stored once" "$(pcount)" $((n0 + 2))
+check_grep "ride, closed: the next one was offered twice (ahead, then on the new connection), its content sent once" \
+	'^msg 1 offered 2 content 1$' "$T_DIR/out"
+check_eq "ride, closed: the next one on another connection" \
+	"$(json "$(ls "$PD"/*.json | tail -1)" conn)" "$(( $(json "$(ls "$PD"/*.json | tail -2 | head -1)" conn) + 1 ))"
+
 # ---- a kept connection the server closed while idle (421, as Postfix does)
 ID=$T_DIR/idle
 PI=$(free_port)

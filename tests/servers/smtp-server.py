@@ -9,6 +9,8 @@
 #   temp-data*  452 4.3.1 after DATA     perm-data*  554 5.6.0 after DATA
 #   drop-data*  the connection is dropped after the data, before any reply
 #   slow-data*  accepted, but 300 ms after the data (a slow server)
+#   close-after*  accepted; the connection is then closed at the next MAIL,
+#                 before any reply to it
 #   temp-mail*  (sender) 451 4.3.2 at MAIL   perm-mail* (sender) 553 5.1.8 at MAIL
 #
 # usage: smtp-server.py --dir DIR --port P [--tls-port P] [--cert F --key F]
@@ -22,7 +24,9 @@
 # After S idle seconds a connection gets "421 4.4.2 ... timeout" and is closed,
 # as Postfix's smtpd does.
 # Writes DIR/ready when listening.  DIR/NNNNNNNN.eml is a message as received
-# (after dot-unstuffing), DIR/NNNNNNNN.json its envelope and connection.
+# (after dot-unstuffing), DIR/NNNNNNNN.json its envelope and connection, and
+# "ahead": the first bytes the client had sent after the end of data before
+# the server answered it (a pipelined next MAIL shows there).
 import argparse
 import asyncio
 import json
@@ -57,6 +61,8 @@ class Store:
             "auth": session.auth_data.decode() if isinstance(session.auth_data, bytes)
             else session.auth_data,
             "conn": server.conn_id,
+            # asyncio's StreamReader keeps what was read and not yet parsed
+            "ahead": bytes(server._reader._buffer[:9]).decode("latin-1"),
         }
         with open(base + ".json.tmp", "w") as f:
             json.dump(meta, f)
@@ -76,6 +82,9 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if getattr(session, "close_next", False):
+            server.transport.abort()
+            return "421 4.4.2 closed (never seen by the client)"
         local = address.split("@")[0]
         if local.startswith("temp-mail"):
             return "451 4.3.2 temp-mail: sender refused for now (scripted)"
@@ -107,6 +116,8 @@ class Handler:
             return "554 5.6.0 message content refused (scripted)"
         if any(l.startswith("slow-data") for l in locals_):
             await asyncio.sleep(0.3)
+        if any(l.startswith("close-after") for l in locals_):
+            session.close_next = True
         self.store.save(envelope, session, server)
         return "250 2.0.0 OK queued as %05d" % self.store.n
 

@@ -29,7 +29,7 @@
 
 #define MR_PLUGIN_MAGIC 0x4d52504cu /* "MRPL" */
 #define MR_ABI_MAJOR 1
-#define MR_ABI_MINOR 0
+#define MR_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports. */
 #define MR_PLUGIN_SYMBOL "mr_plugin_descriptor"
@@ -253,6 +253,14 @@ struct mr_send_hooks {
 	/* exactly once per message sent or pushed successfully, when its
 	 * results are final; the transport touches m no more after it. */
 	void (*final)(void *cookie, size_t i, struct mr_outmsg *m);
+	/* MAY, appended in ABI 1.1; called only by a transport with
+	 * MR_TRANSPORT_CONTENT: right before message i's content goes out, on
+	 * each try that gets that far.  Until then no copy of the message can
+	 * exist anywhere (its envelope may go well ahead, after offered); a
+	 * caller that journals sends need only journal this.  Non-zero: do not
+	 * send it (the transport abandons the transaction; its results become
+	 * TEMPFAIL). */
+	int (*content)(void *cookie, size_t i, struct mr_outmsg *m);
 };
 
 /* Capabilities of a transport (mr_transport_ops.caps). */
@@ -260,6 +268,8 @@ struct mr_send_hooks {
 				       may send from one thread while it uses the store
 				       in another */
 #define MR_TRANSPORT_STREAMING 0x2u /* stream_open, stream_push and stream_close are set */
+#define MR_TRANSPORT_CONTENT 0x4u   /* calls hooks->content before each message's content
+				       (appended in ABI 1.1) */
 
 /* An open stream of a transport (its own type, opaque to callers). */
 struct mr_send_stream;
