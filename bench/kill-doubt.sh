@@ -7,6 +7,9 @@
 # many of those the server had received (their answer was on its way, or was
 # read and lost with the process).
 #
+# With PIPELINING=1 in the environment the server offers PIPELINING, and
+# transport-smtp sends each next envelope with the data before it.
+#
 # usage: bench/kill-doubt.sh BUILDDIR [N] [KILLS] [DELAY]   (20000 5 1.5 by default)
 set -u
 B=$(cd "${1:?usage: bench/kill-doubt.sh BUILDDIR [N] [KILLS] [DELAY]}" && pwd)
@@ -22,7 +25,7 @@ MAILROOM=$B/mailroom
 trap t_cleanup EXIT
 SD=$T_DIR/smtp
 P=$(free_port)
-smtp_server_start "$SD" "$P" || { echo "the test SMTP server did not start" >&2; exit 1; }
+smtp_server_start "$SD" "$P" ${PIPELINING:+--pipelining} || { echo "the test SMTP server did not start" >&2; exit 1; }
 printf 'kill-doubt-secret-0123456789\n' > "$T_DIR/secret"
 chmod 600 "$T_DIR/secret"
 cat > "$T_DIR/site.ini" <<INI
