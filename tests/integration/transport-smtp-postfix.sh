@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# transport-smtp against a real Postfix smtpd on 127.0.0.1 (a throwaway
+# instance: own config and queue, nothing leaves) that enforces RFC 2920's
+# pipelining rules (smtpd_forbid_unauth_pipelining, reject_unauth_pipelining):
+# each next envelope goes in the same write as the data before it, and every
+# message is delivered, none twice, without a pipelining complaint.
+. "$MR_SRCDIR/tests/lib.sh"
+needs /usr/sbin/postfix
+[ "$(id -u)" -eq 0 ] || skip_all "a private Postfix needs root to start"
+. "$MR_SRCDIR/tests/servers/postfix-local.sh"
+BLAST=$MR_BUILDDIR/bench/mr-blast
+[ -x "$BLAST" ] || { echo "Bail out! $BLAST is not built"; exit 1; }
+
+PF=$T_DIR/postfix
+PF_CONF=$PF/etc
+PF_PORT=$(free_port)
+mkdir -p "$PF_CONF" "$PF/queue" "$PF/data" "$PF/mail"
+chmod 755 "$PF"
+chown postfix "$PF/data"
+chown nobody "$PF/mail"
+cat > "$PF_CONF/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $PF/queue
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.example.test
+mydomain = example.test
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+default_transport = error:no mail leaves this test instance
+relay_transport = error:no mail leaves this test instance
+smtp_dns_support_level = disabled
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_forbid_unauth_pipelining = yes
+smtpd_data_restrictions = reject_unauth_pipelining
+virtual_mailbox_domains = example.test
+virtual_mailbox_base = $PF/mail
+virtual_mailbox_maps = texthash:$PF_CONF/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+maillog_file = $PF/maillog
+maillog_file_prefixes = $PF
+alias_maps =
+alias_database =
+biff = no
+CF
+printf 'good@example.test good/\nother@example.test other/\n' > "$PF_CONF/vmailbox"
+{
+	echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
+	postfix_services
+	echo "anvil     unix  -       -       n       -       1       anvil"
+	echo "scache    unix  -       -       n       -       1       scache"
+} > "$PF_CONF/master.cf"
+if ! postfix_launch "$PF_CONF"; then
+	echo "Bail out! the private Postfix did not start"; sed 's/^/# /' "$T_DIR/postfix-start.out"; exit 1
+fi
+wait_port "$PF_PORT" 15
+check "Postfix listens on 127.0.0.1:$PF_PORT" wait_port "$PF_PORT" 1
+
+cat > "$T_DIR/site.ini" <<INI
+[mailroom]
+from = sender@example.org
+transport = smtp
+[store-sqlite]
+path = $T_DIR/db.sqlite
+[transport-smtp]
+host = 127.0.0.1
+port = $PF_PORT
+tls = none
+max_connections = 2
+INI
+"$BLAST" -c "$T_DIR/site.ini" -n 60 -s 2048 -b 60 -f sender@example.org -t good@example.test \
+	> "$T_DIR/out" 2>&1
+check_eq "60 messages in one batch over 2 connections: exit 0" "$?" 0
+check_grep "every message accepted" 'messages 60 ok 60 tempfail 0 permfail 0' "$T_DIR/out"
+pf_wait_mail "$PF/mail/good" 60 30
+check_eq "Postfix delivered all 60, none twice" "$(ls "$PF/mail/good/new" | wc -l)" 60
+check_eq "Postfix found no improper pipelining" "$(grep -c -i 'pipelining' "$PF/maillog")" 0
+# (the port probes above connect and say nothing: "lost connection after CONNECT")
+conns=$(( $(grep -c 'smtpd\[[0-9]*\]: connect from' "$PF/maillog") -
+	$(grep -c 'lost connection after CONNECT' "$PF/maillog") ))
+if [ "$conns" -ge 1 ] && [ "$conns" -le 2 ]; then ok "the 60 went over $conns kept connection(s)"
+else not_ok "the 60 went over 1 or 2 kept connections (got $conns)"; fi
+# a list: a message to an unknown user between two good ones (its RCPT is
+# refused, no data), and the next envelope still rides with the data
+{
+	printf 'sender@example.org\tgood@example.test\t%s/m.eml\n' "$T_DIR"
+	printf 'sender@example.org\tnobody@example.test\t%s/m.eml\n' "$T_DIR"
+	printf 'sender@example.org\tother@example.test\t%s/m.eml\n' "$T_DIR"
+	printf 'sender@example.org\tgood@example.test,other@example.test\t%s/m.eml\n' "$T_DIR"
+} > "$T_DIR/list"
+printf 'From: sender@example.org\nTo: good@example.test\nSubject: list\n\n.leading dot\nbody\n' \
+	> "$T_DIR/m.eml"
+"$BLAST" -c "$T_DIR/site.ini" -l "$T_DIR/list" > "$T_DIR/out" 2>&1
+check_grep "the unknown user is refused at RCPT (5xx)" 'msg 1 rcpt nobody@example.test: permfail 550 5.1.1' "$T_DIR/out"
+check_eq "the other four recipients are ok" "$(grep -c ': ok 250 2.0.0' "$T_DIR/out")" 4
+pf_wait_mail "$PF/mail/other" 2 30
+check_eq "delivered: good 62, other 2" "$(ls "$PF/mail/good/new" | wc -l) $(ls "$PF/mail/other/new" | wc -l)" "62 2"
+check_grep "the leading dot arrived unstuffed" '^\.leading dot$' "$(ls -d "$PF"/mail/other/new/* | head -1)"
+check_eq "still no pipelining complaint" "$(grep -c -i 'pipelining' "$PF/maillog")" 0
+done_testing
