@@ -66,24 +66,24 @@ static void on_final(void *cookie, size_t i, struct mr_outmsg *m)
 }
 
 /* -l's offered and content hooks: counted per message, printed at the end. */
-static int on_offered(void *cookie, size_t i, struct mr_outmsg *m)
+static int count_call(size_t *per_msg, const struct mr_outmsg *m)
 {
-	struct blast_counts *c = cookie;
-	(void)i;
 	pthread_mutex_lock(&counts_mu);
-	c->offered[(uintptr_t)m->user]++;
+	per_msg[(uintptr_t)m->user]++;
 	pthread_mutex_unlock(&counts_mu);
 	return 0;
 }
 
+static int on_offered(void *cookie, size_t i, struct mr_outmsg *m)
+{
+	(void)i;
+	return count_call(((struct blast_counts *)cookie)->offered, m);
+}
+
 static int on_content(void *cookie, size_t i, struct mr_outmsg *m)
 {
-	struct blast_counts *c = cookie;
 	(void)i;
-	pthread_mutex_lock(&counts_mu);
-	c->content[(uintptr_t)m->user]++;
-	pthread_mutex_unlock(&counts_mu);
-	return 0;
+	return count_call(((struct blast_counts *)cookie)->content, m);
 }
 
 static char *read_file(const char *path, size_t *len_r)

@@ -473,20 +473,21 @@ static int env_group(struct smtp_conn *c, const struct mr_outmsg *m, const struc
  * that its envelope goes in the same write (RFC 2920 lets message content
  * begin a pipelined group): one round trip per message instead of two. */
 struct smtp_ride {
-	struct mr_send_stream *st;
 	struct smtp_job job;
 	int taken;      /* job is taken from the queue: the thread runs it next */
 	int env_sent;   /* its envelope is in c->out after the data */
-	char why[128];  /* taken but not tried: why (the offered hook refused) */
+	int refused;    /* taken, but the offered hook refused it: not tried */
 };
+
+/* the result of a message the offered hook refused */
+#define NOT_OFFERED "not tried: the sender could not record that it starts"
 
 static int take_job(struct mr_send_stream *st, struct smtp_job *job);
 
 /* Takes the queue's next job for the ride when the connection pipelines and
  * appends its envelope to c->out (after the offered hook). */
-static void ride_take(struct smtp_conn *c, struct smtp_ride *ride)
+static void ride_take(struct mr_send_stream *st, struct smtp_conn *c, struct smtp_ride *ride)
 {
-	struct mr_send_stream *st = ride->st;
 	if (!c->caps.pipelining || ride->taken)
 		return;
 	pthread_mutex_lock(&st->mu);
@@ -498,8 +499,7 @@ static void ride_take(struct smtp_conn *c, struct smtp_ride *ride)
 	ride->taken = 1;
 	if (st->hooks.offered && st->hooks.offered(st->hooks.cookie, ride->job.msg,
 						   ride->job.m) != 0) {
-		snprintf(ride->why, sizeof(ride->why),
-			 "not tried: the sender could not record that it starts");
+		ride->refused = 1;
 		return;
 	}
 	size_t before = c->out_len;
@@ -576,7 +576,7 @@ static void tx_run(struct mr_send_stream *st, struct smtp_conn *c, struct mr_out
 	}
 	c->out_len = smtp_body_encode(m->data, m->len, c->out);
 	if (ride)
-		ride_take(c, ride);
+		ride_take(st, c, ride);
 	if (conn_send(c, c->out, c->out_len, deadline, tx->why, W) ||
 	    conn_reply(c, &tx->final, deadline, tx->why, W))
 		goto lost;
@@ -698,7 +698,7 @@ static void conn_run_job(struct mr_send_stream *st, struct smtp_conn *c, struct 
 		}
 		if (!env_sent && st->hooks.offered &&
 		    st->hooks.offered(st->hooks.cookie, job->msg, m) != 0) {
-			job_skip(job, "not tried: the sender could not record that it starts");
+			job_skip(job, NOT_OFFERED);
 			return;
 		}
 		memset(&tx, 0, sizeof(tx));
@@ -741,14 +741,15 @@ static void *conn_thread(void *arg)
 {
 	struct smtp_conn *c = arg;
 	struct mr_send_stream *st = c->st;
-	struct smtp_ride ride = { .st = st };
+	struct smtp_ride ride = { 0 };
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		struct smtp_job job;
-		int env_sent = 0, down = 0;
+		int env_sent = 0, down = 0, refused = 0;
 		if (ride.taken) {
 			job = ride.job;
 			env_sent = ride.env_sent;
+			refused = ride.refused;
 		} else {
 			while (!st->q_len && !st->closing) {
 				st->idle++;
@@ -759,15 +760,12 @@ static void *conn_thread(void *arg)
 				break;
 			down = st->host_down_ms && now_ms() - st->host_down_ms < HOST_DOWN_MS;
 		}
-		char why[sizeof(ride.why)];
-		snprintf(why, sizeof(why), "%s", ride.taken ? ride.why : "");
-		ride.taken = ride.env_sent = 0;
-		ride.why[0] = '\0';
+		ride.taken = ride.env_sent = ride.refused = 0;
 		pthread_mutex_unlock(&st->mu);
 		if (down)
 			job_skip(&job, st->host_down_text);
-		else if (why[0])
-			job_skip(&job, why);
+		else if (refused)
+			job_skip(&job, NOT_OFFERED);
 		else
 			conn_run_job(st, c, &job, env_sent, &ride);
 		free(job.rcpt);

@@ -18,32 +18,9 @@ VMAIL_UID=$(id -u vmail)
 VMAIL_GID=$(id -g vmail)
 
 # ---- the throwaway Postfix
-PF=$T_DIR/postfix
-PF_CONF=$PF/etc
-PF_PORT=$(free_port)
-mkdir -p "$PF_CONF" "$PF/queue" "$PF/data" "$PF/mail"
-chmod 755 "$PF"
-chown postfix "$PF/data"
-chown vmail:vmail "$PF/mail"
-cat > "$PF_CONF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.example.test
-mydomain = example.test
-myorigin = \$myhostname
-mydestination =
-mynetworks = 127.0.0.0/8
-relayhost =
-default_transport = error:no mail leaves this test instance
-relay_transport = error:no mail leaves this test instance
-smtp_dns_support_level = disabled
+postfix_smtpd_setup vmail:vmail
+cat >> "$PF_CONF/main.cf" <<EOF
 smtpd_reject_unlisted_recipient = no
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 recipient_delimiter = +
 virtual_mailbox_domains = example.test bounce.example.test
 virtual_mailbox_base = /
@@ -57,11 +34,6 @@ bounce_queue_lifetime = 0
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-alias_maps =
-alias_database =
-biff = no
 notify_classes =
 EOF
 cat > "$PF_CONF/vmailbox" <<EOF
@@ -79,18 +51,9 @@ chown vmail:vmail "$PF/mail/full.mbox"
 # busy@'s Maildir cannot be written (a temporary error): Postfix defers it, and with
 # maximal_queue_lifetime = 0 the first deferral becomes a bounce (Action: failed, 4.x.x)
 mkdir -p "$PF/mail/busy" && chmod 0555 "$PF/mail/busy"
-{
-	echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
-	postfix_services
-	echo "fullbox   unix  -       n       n       -       -       virtual -o virtual_mailbox_limit=20000 -o message_size_limit=20000"
-	echo "anvil     unix  -       -       n       -       1       anvil"
-	echo "scache    unix  -       -       n       -       1       scache"
-} > "$PF_CONF/master.cf"
-if ! postfix_launch "$PF_CONF"; then
-	echo "Bail out! the private Postfix did not start"; sed 's/^/# /' "$T_DIR/postfix-start.out"; exit 1
-fi
-wait_port "$PF_PORT" 15
-check "Postfix listens on 127.0.0.1:$PF_PORT" wait_port "$PF_PORT" 1
+echo "fullbox   unix  -       n       n       -       -       virtual -o virtual_mailbox_limit=20000 -o message_size_limit=20000" \
+	>> "$PF_CONF/master.cf"
+postfix_smtpd_launch
 
 # ---- the site
 printf 'e2e-secret-%s\n' "$RANDOM$RANDOM$RANDOM" > "$T_DIR/secret"

@@ -15,30 +15,8 @@ needs /usr/sbin/postfix
 BLAST=$MR_BUILDDIR/bench/mr-blast
 [ -x "$BLAST" ] || { echo "Bail out! $BLAST is not built"; exit 1; }
 
-PF=$T_DIR/postfix
-PF_CONF=$PF/etc
-PF_PORT=$(free_port)
-mkdir -p "$PF_CONF" "$PF/queue" "$PF/data" "$PF/mail"
-chmod 755 "$PF"
-chown postfix "$PF/data"
-chown nobody "$PF/mail"
-cat > "$PF_CONF/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.example.test
-mydomain = example.test
-mydestination =
-mynetworks = 127.0.0.0/8
-relayhost =
-default_transport = error:no mail leaves this test instance
-relay_transport = error:no mail leaves this test instance
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+postfix_smtpd_setup nobody
+cat >> "$PF_CONF/main.cf" <<CF
 smtpd_forbid_unauth_pipelining = yes
 smtpd_data_restrictions = reject_unauth_pipelining
 virtual_mailbox_domains = example.test
@@ -47,24 +25,9 @@ virtual_mailbox_maps = texthash:$PF_CONF/vmailbox
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 virtual_minimum_uid = 100
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-alias_maps =
-alias_database =
-biff = no
 CF
 printf 'good@example.test good/\nother@example.test other/\n' > "$PF_CONF/vmailbox"
-{
-	echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
-	postfix_services
-	echo "anvil     unix  -       -       n       -       1       anvil"
-	echo "scache    unix  -       -       n       -       1       scache"
-} > "$PF_CONF/master.cf"
-if ! postfix_launch "$PF_CONF"; then
-	echo "Bail out! the private Postfix did not start"; sed 's/^/# /' "$T_DIR/postfix-start.out"; exit 1
-fi
-wait_port "$PF_PORT" 15
-check "Postfix listens on 127.0.0.1:$PF_PORT" wait_port "$PF_PORT" 1
+postfix_smtpd_launch
 
 cat > "$T_DIR/site.ini" <<INI
 [mailroom]

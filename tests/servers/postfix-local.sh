@@ -6,9 +6,9 @@
 #   rcpt1@ -> $PF_MAIL/rcpt1/, rcpt2@ -> $PF_MAIL/rcpt2/, others -> $PF_MAIL/other/
 # Postfix's sendmail finds it through MAIL_CONFIG=$PF_CONF.
 # postfix_start: starts it and registers its master's PID with `started`.
-# Tests that need another Postfix (bounce-postfix.sh: an smtpd on a port,
-# DSNs into Dovecot) write their own main.cf and use postfix_services and
-# postfix_launch from here.
+# Tests that need a Postfix with an smtpd on a port (bounce-postfix.sh,
+# transport-smtp-mtas.sh) use postfix_smtpd_setup and postfix_smtpd_launch,
+# adding their own lines to its main.cf and master.cf.
 PF_BASE=$T_DIR/postfix
 PF_CONF=$PF_BASE/etc
 PF_MAIL=$PF_BASE/mail
@@ -52,6 +52,64 @@ EOF
 	# only the internal services: no smtpd, nothing listens on the network
 	postfix_services > "$PF_CONF/master.cf"
 	postfix_launch "$PF_CONF"
+}
+
+# postfix_smtpd_setup OWNER: a throwaway Postfix with an smtpd on 127.0.0.1
+# (a free port) under $T_DIR/postfix; sets PF, PF_CONF and PF_PORT.  $PF/mail
+# (for virtual delivery) is owned by OWNER (user or user:group).  main.cf gets
+# what every such instance needs (loopback only, nothing leaves, no DNS, its
+# own log), master.cf the smtpd and the internal services: the caller appends
+# its own lines to both, then calls postfix_smtpd_launch.
+postfix_smtpd_setup() {
+	PF=$T_DIR/postfix
+	PF_CONF=$PF/etc
+	PF_PORT=$(free_port)
+	mkdir -p "$PF_CONF" "$PF/queue" "$PF/data" "$PF/mail"
+	chmod 755 "$PF"
+	chown postfix "$PF/data"
+	chown "$1" "$PF/mail"
+	cat > "$PF_CONF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $PF/queue
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = \$myhostname
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+default_transport = error:no mail leaves this test instance
+relay_transport = error:no mail leaves this test instance
+smtp_dns_support_level = disabled
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+maillog_file = $PF/maillog
+maillog_file_prefixes = $PF
+alias_maps =
+alias_database =
+biff = no
+EOF
+	{
+		echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
+		postfix_services
+		echo "anvil     unix  -       -       n       -       1       anvil"
+		echo "scache    unix  -       -       n       -       1       scache"
+	} > "$PF_CONF/master.cf"
+}
+
+# postfix_smtpd_launch: starts what postfix_smtpd_setup made (bails out when
+# it does not start) and checks that its smtpd listens
+postfix_smtpd_launch() {
+	if ! postfix_launch "$PF_CONF"; then
+		echo "Bail out! the private Postfix did not start"
+		sed 's/^/# /' "$T_DIR/postfix-start.out"
+		exit 1
+	fi
+	wait_port "$PF_PORT" 15
+	check "Postfix listens on 127.0.0.1:$PF_PORT" wait_port "$PF_PORT" 1
 }
 
 # postfix_services: the master.cf lines of Postfix's internal services (no
